@@ -1,0 +1,1 @@
+//! HTTP: pages, JSON API, accounts. Comes with a later issue.
