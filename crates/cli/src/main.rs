@@ -1,1 +1,41 @@
-fn main() {}
+//! `fairer`: the command line of the Fairer health-equity observatory.
+//!
+//! This binary only parses arguments, shows progress and prints; the work is in the `engine`
+//! and `stats` crates.
+
+mod calc;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Fairer measures health inequalities with the standard methods of English public health.
+///
+/// Every method reproduces the OHID/PHE technical guidance as implemented by the R package
+/// PHEindicatormethods 2.1.0: the same defaults, edge cases and numbers.
+#[derive(Parser, Debug)]
+#[command(name = "fairer", version, about, long_about, after_help = "Start with `fairer calc --help`, or try:\n  fairer calc dsr examples/dsr.csv --count deaths --denominator population --age-band ageband --group-by area")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Compute a statistic with confidence intervals from a CSV or Parquet file.
+    Calc(calc::CalcArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Calc(args) => calc::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

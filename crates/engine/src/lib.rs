@@ -1,1 +1,21 @@
-//! Data in and out, and methods applied to tables.
+//! # Fairer engine
+//!
+//! Data in and out, and the statistical methods of [`stats`] applied to whole tables.
+//!
+//! - [`input`] reads CSV (a file or standard input) and Parquet in chunks, so the row-wise
+//!   methods stream over inputs larger than memory; every value it cannot read is an error that
+//!   names the file, row and column.
+//! - [`output`] writes result tables as CSV or Parquet, always to a temporary name first and
+//!   renamed when complete, so a crash leaves no half-written file.
+//! - [`calc`] is the table form of each method: which columns it reads, how rows are grouped,
+//!   and the output columns an analyst knows from the reference R package PHEindicatormethods.
+//!
+//! The engine holds no HTTP and no database code; the `fairer` binary only parses arguments
+//! and calls in here.
+
+pub mod calc;
+pub mod error;
+pub mod input;
+pub mod output;
+
+pub use error::EngineError;

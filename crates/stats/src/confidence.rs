@@ -64,6 +64,34 @@ impl ConfidenceLevel {
     }
 }
 
+/// Validates the levels requested for one computation by the reference's rule: one level
+/// (0.9 to 1, or 90 to 100), or two given as 0.95 and 0.998 (or 95 and 99.8), in that order.
+///
+/// # Errors
+/// [`StatsError::Confidence`] for a level out of range; [`StatsError::Invalid`] for none,
+/// more than two, or a pair other than 0.95 and 0.998.
+pub fn confidence_levels(levels: &[f64]) -> Result<Vec<ConfidenceLevel>, StatsError> {
+    let parsed = levels
+        .iter()
+        .map(|&l| ConfidenceLevel::new(l))
+        .collect::<Result<Vec<_>, _>>()?;
+    match parsed.as_slice() {
+        [] => Err(StatsError::Invalid("at least one confidence level is needed".into())),
+        [_] => Ok(parsed),
+        [a, b] if *a == ConfidenceLevel::C95 && *b == ConfidenceLevel::C998 => Ok(parsed),
+        [_, _] => Err(StatsError::Invalid(
+            "two confidence levels can only be produced if they are specified as 0.95 and 0.998"
+                .into(),
+        )),
+        _ => Err(StatsError::Invalid("a maximum of two confidence levels can be provided".into())),
+    }
+}
+
+/// The reference's `confidence` column for a set of levels: "95%" or "95%, 99.8%".
+pub fn confidence_label(levels: &[ConfidenceLevel]) -> String {
+    levels.iter().map(|l| l.label()).collect::<Vec<_>>().join(", ")
+}
+
 impl Default for ConfidenceLevel {
     fn default() -> Self {
         ConfidenceLevel::C95
@@ -96,6 +124,15 @@ mod tests {
         assert_eq!(ConfidenceLevel::C998.label(), "99.8%");
         assert_eq!(ConfidenceLevel::C95.column_infix(), "95_0");
         assert_eq!(ConfidenceLevel::C998.column_infix(), "99_8");
+    }
+
+    #[test]
+    fn two_levels_only_as_95_and_99_8() {
+        assert_eq!(confidence_levels(&[95.0, 99.8]).unwrap().len(), 2);
+        assert!(confidence_levels(&[0.9, 0.998]).is_err());
+        assert!(confidence_levels(&[0.95, 0.998, 0.99]).is_err());
+        assert!(confidence_levels(&[]).is_err());
+        assert_eq!(confidence_label(&[ConfidenceLevel::C95, ConfidenceLevel::C998]), "95%, 99.8%");
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub enum StatsError {
 }
 
 /// Checks that `value` is finite and not negative.
-pub(crate) fn non_negative(field: &'static str, value: f64) -> Result<f64, StatsError> {
+pub fn non_negative(field: &'static str, value: f64) -> Result<f64, StatsError> {
     if !value.is_finite() {
         Err(StatsError::NotFinite { field, value })
     } else if value < 0.0 {
@@ -46,7 +46,7 @@ pub(crate) fn non_negative(field: &'static str, value: f64) -> Result<f64, Stats
 }
 
 /// Checks that `value` is finite and strictly positive.
-pub(crate) fn positive(field: &'static str, value: f64) -> Result<f64, StatsError> {
+pub fn positive(field: &'static str, value: f64) -> Result<f64, StatsError> {
     if !value.is_finite() {
         Err(StatsError::NotFinite { field, value })
     } else if value <= 0.0 {

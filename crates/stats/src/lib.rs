@@ -34,6 +34,23 @@ pub mod arriaga;
 pub use confidence::ConfidenceLevel;
 pub use error::StatsError;
 
+/// A statistic for one group: its value, its limits at each requested confidence level, and
+/// the reference's `statistic` and `method` wording.
+///
+/// `value` is `None` where the method gives no value (for example a DSR on fewer than 10
+/// events); `note` then says why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Estimate {
+    /// The statistic's value (already multiplied by the multiplier).
+    pub value: Option<f64>,
+    /// One entry per requested confidence level, in the order requested.
+    pub limits: Vec<Limits>,
+    /// The reference's `statistic` column, e.g. "rate per 100000", "dsr NA for total count < 10".
+    pub statistic: String,
+    /// The reference's `method` column, e.g. "Wilson", "Byars", "Exact", "Dobson".
+    pub method: &'static str,
+}
+
 /// A point estimate with its confidence limits at one confidence level.
 ///
 /// Limits are `None` where the method gives none (for example a suppressed DSR).
@@ -45,4 +62,31 @@ pub struct Limits {
     pub lower: Option<f64>,
     /// Upper confidence limit.
     pub upper: Option<f64>,
+}
+
+/// Formats a multiplier as R's `format(x, scientific = FALSE)` does for the reference's
+/// `statistic` column: whole numbers without decimals ("100000"), others with up to 7
+/// significant digits ("0.5").
+pub fn format_multiplier(multiplier: f64) -> String {
+    if multiplier.fract() == 0.0 && multiplier.abs() < 1e15 {
+        format!("{}", multiplier as i64)
+    } else {
+        let s = format!("{:.*}", 7usize.saturating_sub(multiplier.abs().log10().ceil().max(0.0) as usize), multiplier);
+        let s = s.trim_end_matches('0').trim_end_matches('.').to_string();
+        s
+    }
+}
+
+/// Collects per-level limits computed by `limits_at` into the [`Limits`] of each level.
+pub(crate) fn limits_for(
+    levels: &[ConfidenceLevel],
+    mut limits_at: impl FnMut(ConfidenceLevel) -> (Option<f64>, Option<f64>),
+) -> Vec<Limits> {
+    levels
+        .iter()
+        .map(|&confidence| {
+            let (lower, upper) = limits_at(confidence);
+            Limits { confidence, lower, upper }
+        })
+        .collect()
 }

@@ -1,0 +1,267 @@
+//! `fairer calc`: one subcommand per method, parsed into the engine's [`CalcMethod`] and run.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use engine::calc::numerator_denominator::NumeratorDenominator;
+use engine::calc::{self, CalcMethod, CommonOptions, Progress};
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// Compute a statistic with confidence intervals, one row per group (or per input row for the
+/// row-wise methods), as PHEindicatormethods 2.1.0 does.
+///
+/// INPUT is a CSV file (with a header row) or a Parquet file (by its .parquet extension), or
+/// `-` for CSV on standard input. Columns are named with options (--count, --denominator, …).
+/// Output has the group columns first, then the method's columns: value, lowercl, uppercl
+/// (or lower95_0cl, upper95_0cl, lower99_8cl, upper99_8cl with --confidence 0.95,0.998),
+/// confidence, statistic and method, worded as the reference words them.
+#[derive(Args, Debug)]
+pub struct CalcArgs {
+    #[command(subcommand)]
+    method: MethodCommand,
+}
+
+/// Options every method takes.
+#[derive(Args, Debug, Clone)]
+struct Common {
+    /// Input table: CSV, Parquet (.parquet), or - for CSV on standard input.
+    input: String,
+    /// Where to write the results: .csv, .parquet, or - for CSV on standard output.
+    /// Files are written to a temporary name and renamed when complete.
+    #[arg(short, long, default_value = "-")]
+    output: String,
+    /// Confidence level(s): 0.95 (default), 0.998, or both as 0.95,0.998. Given as
+    /// proportions or percentages (95, 99.8).
+    #[arg(long, value_delimiter = ',', default_value = "0.95")]
+    confidence: Vec<f64>,
+    /// Columns whose values form the groups (comma-separated), e.g. area,year.
+    #[arg(long, value_delimiter = ',')]
+    group_by: Vec<String>,
+    /// Show a progress bar (default: when standard error is a terminal).
+    #[arg(long, overrides_with = "no_progress")]
+    progress: bool,
+    /// Never show a progress bar.
+    #[arg(long)]
+    no_progress: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum MethodCommand {
+    /// Proportion x/n with Wilson score limits (Wilson 1927; Newcombe & Altman 2000).
+    ///
+    /// Row-wise without --group-by (every input row comes back with its value and limits,
+    /// streaming); with --group-by, x and n are summed within each group first. The statistic
+    /// reads "proportion of 1", or "percentage" with --multiplier 100.
+    Proportion {
+        #[command(flatten)]
+        common: Common,
+        /// Numerator column (x): events, e.g. children achieving a good level of development.
+        #[arg(long)]
+        count: String,
+        /// Denominator column (n), e.g. children assessed.
+        #[arg(long)]
+        denominator: String,
+        /// 1 for a proportion, 100 for a percentage.
+        #[arg(long, default_value_t = 1.0)]
+        multiplier: f64,
+    },
+    /// Crude rate x/n × multiplier, with exact Poisson limits below 10 events and Byar's from 10
+    /// (Breslow & Day 1987; Armitage & Berry 2002).
+    ///
+    /// Row-wise without --group-by; summed within groups with it.
+    Rate {
+        #[command(flatten)]
+        common: Common,
+        /// Events column (x).
+        #[arg(long)]
+        count: String,
+        /// Population or person-years column (n).
+        #[arg(long)]
+        denominator: String,
+        /// Rate per this many.
+        #[arg(long, default_value_t = 100000.0)]
+        multiplier: f64,
+    },
+    /// Mean with Student's t limits: mean ∓ |t(n−1)|·sd/√n; one row per group.
+    Mean {
+        #[command(flatten)]
+        common: Common,
+        /// Column of values.
+        #[arg(long)]
+        value: String,
+    },
+    /// Directly standardised rate with Dobson limits (Dobson et al. 1991), per group.
+    ///
+    /// DSR = Σ(xᵢwᵢ/nᵢ)/Σwᵢ × multiplier over age bands i. The weights w come from --stdpop, or
+    /// with --age-band alone from the built-in European Standard Population 2013 (19 bands 0-4 …
+    /// 90+; start ages 0, 5, …, 90 or labels like 0-4, 90+). Groups with fewer than 10 events get
+    /// no value ("dsr NA for total count < 10"). With --event-frequency, events are
+    /// non-independent: each row counts the people with that many events in a band.
+    Dsr {
+        #[command(flatten)]
+        common: Common,
+        /// Events column (x), one row per age band.
+        #[arg(long)]
+        count: String,
+        /// Population column (n).
+        #[arg(long)]
+        denominator: String,
+        /// Standard population column (w). Without it, ESP 2013 is joined on --age-band.
+        #[arg(long)]
+        stdpop: Option<String>,
+        /// Age band column (start age or label), for ESP 2013 and non-independent events.
+        #[arg(long)]
+        age_band: Option<String>,
+        /// Event frequency column (1, 2, 3, …): events are non-independent.
+        #[arg(long)]
+        event_frequency: Option<String>,
+        /// Rate per this many.
+        #[arg(long, default_value_t = 100000.0)]
+        multiplier: f64,
+    },
+    /// Indirectly standardised ratio O/E × refvalue (e.g. an SMR), exact limits below 10
+    /// observed, Byar's from 10.
+    ///
+    /// E = Σ x_ref/n_ref × n over the age bands of each group.
+    Isratio {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        isr: IsrColumns,
+        /// Scale of the ratio: 1, or 100 for a percentage.
+        #[arg(long, default_value_t = 1.0)]
+        refvalue: f64,
+    },
+    /// Indirectly standardised rate O/E × (Σx_ref/Σn_ref) × multiplier; limits as isratio.
+    Israte {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        isr: IsrColumns,
+        /// Rate per this many.
+        #[arg(long, default_value_t = 100000.0)]
+        multiplier: f64,
+    },
+}
+
+/// Columns of the indirectly standardised methods.
+#[derive(Args, Debug, Clone)]
+struct IsrColumns {
+    /// Observed events column (x), one row per age band.
+    #[arg(long)]
+    count: String,
+    /// Population column (n).
+    #[arg(long)]
+    denominator: String,
+    /// Reference population's events column (x_ref).
+    #[arg(long)]
+    ref_count: String,
+    /// Reference population column (n_ref).
+    #[arg(long)]
+    ref_denominator: String,
+}
+
+fn common_options(c: &Common) -> Result<CommonOptions, String> {
+    let confidence = stats::confidence::confidence_levels(&c.confidence).map_err(|e| format!("--confidence: {e}"))?;
+    Ok(CommonOptions { confidence, group_by: c.group_by.clone() })
+}
+
+struct Bar(Option<ProgressBar>);
+
+impl Progress for Bar {
+    fn rows_read(&self, rows: u64) {
+        if let Some(bar) = &self.0 {
+            bar.set_position(rows);
+        }
+    }
+    fn groups_done(&self, done: u64, total: u64) {
+        if let Some(bar) = &self.0 {
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+    }
+}
+
+fn progress_bar(c: &Common) -> Bar {
+    let show = !c.no_progress && (c.progress || std::io::stderr().is_terminal());
+    if !show {
+        return Bar(None);
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(ProgressStyle::with_template("{spinner} {elapsed_precise} {human_pos} rows read ({per_sec}) {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    bar.enable_steady_tick(Duration::from_millis(120));
+    Bar(Some(bar))
+}
+
+/// Parses `calc` arguments, runs the method and reports what it did on standard error.
+pub fn run(args: CalcArgs) -> Result<(), String> {
+    let (common, method) = match args.method {
+        MethodCommand::Proportion { common, count, denominator, multiplier } => {
+            let m = CalcMethod::Proportion(calc::proportion::ProportionOptions {
+                columns: NumeratorDenominator { count, denominator },
+                common: common_options(&common)?,
+                multiplier,
+            });
+            (common, m)
+        }
+        MethodCommand::Rate { common, count, denominator, multiplier } => {
+            let m = CalcMethod::Rate(calc::rate::RateOptions {
+                columns: NumeratorDenominator { count, denominator },
+                common: common_options(&common)?,
+                multiplier,
+            });
+            (common, m)
+        }
+        MethodCommand::Mean { common, value } => {
+            let m = CalcMethod::Mean(calc::mean::MeanOptions { value, common: common_options(&common)? });
+            (common, m)
+        }
+        MethodCommand::Dsr { common, count, denominator, stdpop, age_band, event_frequency, multiplier } => {
+            let m = CalcMethod::Dsr(calc::dsr::DsrOptions {
+                count,
+                denominator,
+                stdpop,
+                age_band,
+                event_frequency,
+                multiplier,
+                common: common_options(&common)?,
+            });
+            (common, m)
+        }
+        MethodCommand::Isratio { common, isr, refvalue } => {
+            let m = isr_method(&common, isr, calc::isr::IsrKind::Ratio { refvalue })?;
+            (common, m)
+        }
+        MethodCommand::Israte { common, isr, multiplier } => {
+            let m = isr_method(&common, isr, calc::isr::IsrKind::Rate { multiplier })?;
+            (common, m)
+        }
+    };
+    let bar = progress_bar(&common);
+    let summary = calc::run(&method, &common.input, &common.output, &bar).map_err(|e| e.to_string())?;
+    if let Some(b) = &bar.0 {
+        b.finish_and_clear();
+    }
+    for w in summary.warnings.iter().take(10) {
+        eprintln!("warning: {w}");
+    }
+    if summary.warnings.len() > 10 {
+        eprintln!("warning: … and {} more", summary.warnings.len() - 10);
+    }
+    if common.output != "-" {
+        eprintln!("{} rows read, {} rows written to {}", summary.rows_read, summary.rows_written, common.output);
+    }
+    Ok(())
+}
+
+fn isr_method(common: &Common, isr: IsrColumns, kind: calc::isr::IsrKind) -> Result<CalcMethod, String> {
+    Ok(CalcMethod::Isr(calc::isr::IsrOptions {
+        count: isr.count,
+        denominator: isr.denominator,
+        ref_count: isr.ref_count,
+        ref_denominator: isr.ref_denominator,
+        kind,
+        common: common_options(common)?,
+    }))
+}

@@ -1,0 +1,138 @@
+//! Grouping rows by the values of the `--group-by` columns.
+//!
+//! Groups are kept in a hash map from their key to an accumulator, so grouped methods need
+//! memory for the groups, not the rows, and are output in the key's natural order (numbers as
+//! numbers, text as text), as the reference's grouped summaries are.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use crate::error::Result;
+use crate::input::{Chunk, ChunkReader, ColumnRequest, InputTable};
+use crate::output::{OutputColumn, OutputTable};
+
+const SEPARATOR: char = '\u{1f}';
+
+/// Accumulators of type `A`, one per group.
+#[derive(Debug)]
+pub struct Groups<A> {
+    names: Vec<String>,
+    index: HashMap<String, usize>,
+    keys: Vec<String>,
+    accumulators: Vec<A>,
+    buffer: String,
+}
+
+impl<A> Groups<A> {
+    /// No groups yet, keyed by the columns `names`.
+    pub fn new(names: &[String]) -> Self {
+        Groups { names: names.to_vec(), index: HashMap::new(), keys: Vec::new(), accumulators: Vec::new(), buffer: String::new() }
+    }
+
+    /// The accumulator of the group of row `row` of `chunk`, whose key columns are the chunk's
+    /// text columns `key_slots`; created with `make` when new.
+    pub fn entry(&mut self, chunk: &Chunk, key_slots: &[usize], row: usize, make: impl FnOnce() -> A) -> &mut A {
+        self.buffer.clear();
+        for (i, &slot) in key_slots.iter().enumerate() {
+            if i > 0 {
+                self.buffer.push(SEPARATOR);
+            }
+            if let Some(Some(s)) = chunk.texts[slot].get(row) {
+                self.buffer.push_str(s);
+            }
+        }
+        let index = match self.index.get(self.buffer.as_str()) {
+            Some(&i) => i,
+            None => {
+                let i = self.accumulators.len();
+                self.index.insert(self.buffer.clone(), i);
+                self.keys.push(self.buffer.clone());
+                self.accumulators.push(make());
+                i
+            }
+        };
+        &mut self.accumulators[index]
+    }
+
+    /// Number of groups.
+    pub fn len(&self) -> usize {
+        self.accumulators.len()
+    }
+
+    /// Whether there are no groups.
+    pub fn is_empty(&self) -> bool {
+        self.accumulators.is_empty()
+    }
+
+    /// The groups in the natural order of their keys: each key's values and its accumulator.
+    pub fn into_sorted(self) -> Vec<(Vec<String>, A)> {
+        let mut all: Vec<(Vec<String>, A)> = self
+            .keys
+            .into_iter()
+            .zip(self.accumulators)
+            .map(|(k, a)| (if self.names.is_empty() { Vec::new() } else { k.split(SEPARATOR).map(str::to_string).collect() }, a))
+            .collect();
+        all.sort_by(|a, b| natural_key_order(&a.0, &b.0));
+        all
+    }
+}
+
+/// Orders keys value by value: two numbers numerically, otherwise as text.
+pub fn natural_key_order(a: &[String], b: &[String]) -> Ordering {
+    for (x, y) in a.iter().zip(b) {
+        let o = match (x.trim().parse::<f64>(), y.trim().parse::<f64>()) {
+            (Ok(p), Ok(q)) => p.partial_cmp(&q).unwrap_or(Ordering::Equal),
+            _ => x.cmp(y),
+        };
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
+/// "area = E06000001, year = 2020": a group's key as errors and warnings show it.
+pub fn key_label(names: &[String], key: &[String]) -> String {
+    if names.is_empty() {
+        return "(all rows)".to_string();
+    }
+    names.iter().zip(key).map(|(n, v)| format!("{n} = {v}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Output columns holding each group's key values, one column per group-by column.
+pub fn key_columns(names: &[String], keys: &[&[String]]) -> OutputTable {
+    let mut table = OutputTable::default();
+    for (i, name) in names.iter().enumerate() {
+        table.push(name.clone(), OutputColumn::Text(keys.iter().map(|k| k.get(i).cloned()).collect()));
+    }
+    table
+}
+
+/// The columns a method reads: named numeric columns (with the option that named them, for
+/// errors) and the group-by columns as text.
+pub struct Columns {
+    /// Reader of the requested columns.
+    pub reader: ChunkReader,
+    /// Text slots of the group-by columns in each chunk.
+    pub key_slots: Vec<usize>,
+}
+
+/// Opens the requested numeric columns (in order) and the group-by columns, plus any `extra`
+/// text columns (their slots follow the group-by slots).
+///
+/// # Errors
+/// A column not in the file.
+pub fn request(table: InputTable, numbers: &[(&str, &str)], group_by: &[String], extra_texts: &[(&str, &str)]) -> Result<Columns> {
+    let mut req = ColumnRequest::default();
+    for (name, role) in numbers {
+        req.numbers.push(table.column(name, role)?);
+    }
+    for g in group_by {
+        req.texts.push(table.column(g, "--group-by")?);
+    }
+    for (name, role) in extra_texts {
+        req.texts.push(table.column(name, role)?);
+    }
+    let key_slots = (0..group_by.len()).collect();
+    Ok(Columns { reader: table.chunks(req)?, key_slots })
+}

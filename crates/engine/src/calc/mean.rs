@@ -1,0 +1,79 @@
+//! `fairer calc mean`: means with Student's t limits ([`stats::mean`]), one row per group
+//! (the whole table is one group without `--group-by`). Values stream: memory holds the groups,
+//! not the rows.
+
+use stats::mean::MeanAccumulator;
+
+use super::groups::{key_columns, key_label, request, Groups};
+use super::{CommonOptions, EstimateColumns, Progress, RunSummary};
+use crate::error::{EngineError, Result};
+use crate::input::InputTable;
+use crate::output::{OutputColumn, TableWriter};
+
+/// Options of `calc mean`.
+#[derive(Clone, Debug)]
+pub struct MeanOptions {
+    /// The column of values (`--value`).
+    pub value: String,
+    /// Confidence and grouping.
+    pub common: CommonOptions,
+}
+
+#[derive(Default)]
+struct Group {
+    acc: MeanAccumulator,
+    missing: bool,
+}
+
+/// Computes the mean of each group, with the reference's `value_sum`, `value_count` and
+/// `stdev` columns. A group with a missing value has no value (as R's `sum` gives NA).
+///
+/// # Errors
+/// A missing column or a cell that is not a number, with its file, row and column.
+pub fn run(o: &MeanOptions, table: InputTable, writer: &mut TableWriter, progress: &dyn Progress) -> Result<RunSummary> {
+    let cols = request(table, &[(&o.value, "--value")], &o.common.group_by, &[])?;
+    let mut reader = cols.reader;
+    let mut groups: Groups<Group> = Groups::new(&o.common.group_by);
+    let mut summary = RunSummary::default();
+    while let Some(chunk) = reader.next_chunk()? {
+        for row in 0..chunk.len {
+            let g = groups.entry(&chunk, &cols.key_slots, row, Group::default);
+            match chunk.numbers[0][row] {
+                Some(v) => g.acc.add(v).map_err(|source| EngineError::Method {
+                    at: reader.at(Some(chunk.first_row + row as u64), None),
+                    group: None,
+                    source,
+                })?,
+                None => g.missing = true,
+            }
+        }
+        summary.rows_read += chunk.len as u64;
+        progress.rows_read(summary.rows_read);
+    }
+    let sorted = groups.into_sorted();
+    let keys: Vec<&[String]> = sorted.iter().map(|(k, _)| k.as_slice()).collect();
+    let mut out = key_columns(&o.common.group_by, &keys);
+    let (mut sums, mut counts, mut sds) = (Vec::new(), Vec::new(), Vec::new());
+    let mut est = EstimateColumns::new(&o.common.confidence);
+    for (key, g) in &sorted {
+        let m = g.acc.estimate(&o.common.confidence);
+        if g.missing {
+            sums.push(None);
+            counts.push(Some(g.acc.count() as i64));
+            sds.push(None);
+            est.push_missing("mean", Some("Student's t-distribution"));
+            summary.warnings.push(format!("{}: a missing value, so no mean", key_label(&o.common.group_by, key)));
+            continue;
+        }
+        sums.push(Some(m.value_sum));
+        counts.push(Some(m.value_count as i64));
+        sds.push(m.stdev);
+        est.push(&m.estimate);
+    }
+    out.push("value_sum", OutputColumn::Number(sums));
+    out.push("value_count", OutputColumn::Integer(counts));
+    out.push("stdev", OutputColumn::Number(sds));
+    est.append_to(&mut out);
+    writer.write(&out)?;
+    Ok(summary)
+}

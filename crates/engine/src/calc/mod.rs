@@ -1,0 +1,185 @@
+//! The methods of [`stats`] applied to tables: `fairer calc METHOD INPUT --output OUTPUT`.
+//!
+//! Each method lives in its own module with its options, the columns it reads and the columns
+//! it writes; [`CalcMethod`] registers them by the names the command line uses, and [`run`]
+//! dispatches. Output columns follow the reference R package PHEindicatormethods: group
+//! columns first, then the method's own (e.g. `total_count`, `total_pop`), then `value`, the
+//! limits (`lowercl`, `uppercl` for one confidence level; `lower95_0cl`, `upper95_0cl`,
+//! `lower99_8cl`, `upper99_8cl` for two), `confidence`, `statistic` and `method`.
+
+pub mod dsr;
+pub mod groups;
+pub mod isr;
+pub mod life_expectancy;
+pub mod mean;
+pub mod numerator_denominator;
+pub mod proportion;
+// pub mod quantile;
+pub mod rate;
+// pub mod sii;
+
+use stats::confidence::confidence_label;
+use stats::{ConfidenceLevel, Estimate};
+
+use crate::error::Result;
+use crate::input::InputTable;
+use crate::output::{OutputColumn, OutputTable, TableWriter};
+
+/// Options every method shares.
+#[derive(Clone, Debug)]
+pub struct CommonOptions {
+    /// Confidence levels: one, or 0.95 and 0.998 (see [`stats::confidence::confidence_levels`]).
+    pub confidence: Vec<ConfidenceLevel>,
+    /// Columns whose distinct values form the groups, in output order.
+    pub group_by: Vec<String>,
+}
+
+impl Default for CommonOptions {
+    fn default() -> Self {
+        CommonOptions { confidence: vec![ConfidenceLevel::C95], group_by: Vec::new() }
+    }
+}
+
+/// A method and its options, as the command line names them.
+#[derive(Clone, Debug)]
+pub enum CalcMethod {
+    /// `proportion`: Wilson score limits.
+    Proportion(proportion::ProportionOptions),
+    /// `rate`: crude rate, exact / Byar's limits.
+    Rate(rate::RateOptions),
+    /// `mean`: Student's t limits.
+    Mean(mean::MeanOptions),
+    /// `dsr`: directly standardised rate, Dobson limits.
+    Dsr(dsr::DsrOptions),
+    /// `isratio` and `israte`: indirectly standardised ratio or rate.
+    Isr(isr::IsrOptions),
+    /// `life-expectancy`: abridged life table.
+    LifeExpectancy(life_expectancy::LifeExpectancyOptions),
+    // `sii`: slope and relative index of inequality.
+    // Sii(sii::SiiCalcOptions),
+    // `quantile`: population quantiles within groups.
+    // Quantile(quantile::QuantileOptions),
+}
+
+/// What a run did, for the command line to report.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunSummary {
+    /// Input rows read.
+    pub rows_read: u64,
+    /// Output rows written.
+    pub rows_written: u64,
+    /// Warnings worth showing (e.g. groups with no value and why), at most a few.
+    pub warnings: Vec<String>,
+}
+
+/// Progress reporting from a long run: rows read so far.
+pub trait Progress: Sync {
+    /// Called after each chunk with the total rows read so far.
+    fn rows_read(&self, _rows: u64) {}
+    /// Called as groups are computed: done of total.
+    fn groups_done(&self, _done: u64, _total: u64) {}
+}
+
+/// Progress that reports nothing.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// Reads `input`, computes `method`, and writes `output` (atomically for files).
+///
+/// # Errors
+/// Any input, method or output error, each naming where it was.
+pub fn run(method: &CalcMethod, input: &str, output: &str, progress: &dyn Progress) -> Result<RunSummary> {
+    let table = InputTable::open(input)?;
+    let mut writer = TableWriter::create(output)?;
+    let mut summary = match method {
+        CalcMethod::Proportion(o) => proportion::run(o, table, &mut writer, progress)?,
+        CalcMethod::Rate(o) => rate::run(o, table, &mut writer, progress)?,
+        CalcMethod::Mean(o) => mean::run(o, table, &mut writer, progress)?,
+        CalcMethod::Dsr(o) => dsr::run(o, table, &mut writer, progress)?,
+        CalcMethod::Isr(o) => isr::run(o, table, &mut writer, progress)?,
+        CalcMethod::LifeExpectancy(o) => life_expectancy::run(o, table, &mut writer, progress)?,
+        // CalcMethod::Sii(o) => sii::run(o, table, &mut writer, progress)?,
+        // CalcMethod::Quantile(o) => quantile::run(o, table, &mut writer, progress)?,
+    };
+    summary.rows_written = writer.rows();
+    writer.finish()?;
+    Ok(summary)
+}
+
+/// The limit column names for a set of levels: `lowercl`/`uppercl` for one level,
+/// `lower95_0cl`/`upper95_0cl`, … for two (prefixed, e.g. `sii_`, when `prefix` is given).
+pub fn limit_column_names(levels: &[ConfidenceLevel], prefix: &str) -> Vec<(String, String)> {
+    if levels.len() == 1 {
+        vec![(format!("{prefix}lowercl"), format!("{prefix}uppercl"))]
+    } else {
+        levels
+            .iter()
+            .map(|l| (format!("{prefix}lower{}cl", l.column_infix()), format!("{prefix}upper{}cl", l.column_infix())))
+            .collect()
+    }
+}
+
+/// Collects [`Estimate`]s into the `value`, limit, `confidence`, `statistic` and `method`
+/// columns.
+#[derive(Debug)]
+pub struct EstimateColumns {
+    levels: Vec<ConfidenceLevel>,
+    value: Vec<Option<f64>>,
+    lower: Vec<Vec<Option<f64>>>,
+    upper: Vec<Vec<Option<f64>>>,
+    confidence: Vec<Option<String>>,
+    statistic: Vec<Option<String>>,
+    method: Vec<Option<String>>,
+}
+
+impl EstimateColumns {
+    /// Empty columns for `levels`.
+    pub fn new(levels: &[ConfidenceLevel]) -> Self {
+        EstimateColumns {
+            levels: levels.to_vec(),
+            value: Vec::new(),
+            lower: vec![Vec::new(); levels.len()],
+            upper: vec![Vec::new(); levels.len()],
+            confidence: Vec::new(),
+            statistic: Vec::new(),
+            method: Vec::new(),
+        }
+    }
+
+    /// Adds one row from an estimate.
+    pub fn push(&mut self, e: &Estimate) {
+        self.value.push(e.value);
+        for (i, l) in e.limits.iter().enumerate().take(self.levels.len()) {
+            self.lower[i].push(l.lower);
+            self.upper[i].push(l.upper);
+        }
+        self.confidence.push(Some(confidence_label(&self.levels)));
+        self.statistic.push(Some(e.statistic.clone()));
+        self.method.push(Some(e.method.to_string()));
+    }
+
+    /// Adds a row with no value (missing input): only the statistic is said.
+    pub fn push_missing(&mut self, statistic: &str, method: Option<&str>) {
+        self.value.push(None);
+        for i in 0..self.levels.len() {
+            self.lower[i].push(None);
+            self.upper[i].push(None);
+        }
+        self.confidence.push(Some(confidence_label(&self.levels)));
+        self.statistic.push(Some(statistic.to_string()));
+        self.method.push(method.map(str::to_string));
+    }
+
+    /// Appends the columns to `table`.
+    pub fn append_to(self, table: &mut OutputTable) {
+        table.push("value", OutputColumn::Number(self.value));
+        let names = limit_column_names(&self.levels, "");
+        for ((lower, upper), (ln, un)) in self.lower.into_iter().zip(self.upper).zip(names) {
+            table.push(ln, OutputColumn::Number(lower));
+            table.push(un, OutputColumn::Number(upper));
+        }
+        table.push("confidence", OutputColumn::Text(self.confidence));
+        table.push("statistic", OutputColumn::Text(self.statistic));
+        table.push("method", OutputColumn::Text(self.method));
+    }
+}

@@ -1,0 +1,30 @@
+//! `fairer calc proportion`: proportions with Wilson score limits ([`stats::proportion`]).
+
+use super::numerator_denominator::{self, NumeratorDenominator};
+use super::{CommonOptions, Progress, RunSummary};
+use crate::error::Result;
+use crate::input::InputTable;
+use crate::output::TableWriter;
+
+/// Options of `calc proportion`.
+#[derive(Clone, Debug)]
+pub struct ProportionOptions {
+    /// Numerator and denominator columns.
+    pub columns: NumeratorDenominator,
+    /// Confidence and grouping.
+    pub common: CommonOptions,
+    /// 1 for a proportion, 100 for a percentage.
+    pub multiplier: f64,
+}
+
+/// Computes proportions: row-wise, or summed within groups (see
+/// [`numerator_denominator`](super::numerator_denominator)).
+///
+/// # Errors
+/// Missing columns, non-numbers, and counts the method refuses (negative, above the
+/// denominator, a denominator ≤ 0), each with its file, row and column.
+pub fn run(o: &ProportionOptions, table: InputTable, writer: &mut TableWriter, progress: &dyn Progress) -> Result<RunSummary> {
+    let multiplier = o.multiplier;
+    let statistic = stats::proportion::proportion_statistic(multiplier);
+    numerator_denominator::run(&o.columns, &o.common, table, writer, progress, &|x, n, c| stats::proportion::proportion(x, n, multiplier, c), &numerator_denominator::Wording { statistic: &statistic, method_for_missing: &|_| Some("Wilson") })
+}

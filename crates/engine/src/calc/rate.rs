@@ -1,0 +1,29 @@
+//! `fairer calc rate`: crude rates with exact / Byar's limits ([`stats::rate`]).
+
+use super::numerator_denominator::{self, NumeratorDenominator};
+use super::{CommonOptions, Progress, RunSummary};
+use crate::error::Result;
+use crate::input::InputTable;
+use crate::output::TableWriter;
+
+/// Options of `calc rate`.
+#[derive(Clone, Debug)]
+pub struct RateOptions {
+    /// Count and denominator columns.
+    pub columns: NumeratorDenominator,
+    /// Confidence and grouping.
+    pub common: CommonOptions,
+    /// Rate per this many (100,000 by default).
+    pub multiplier: f64,
+}
+
+/// Computes crude rates: row-wise, or summed within groups.
+///
+/// # Errors
+/// Missing columns, non-numbers, a negative count or a denominator ≤ 0, each with its file,
+/// row and column.
+pub fn run(o: &RateOptions, table: InputTable, writer: &mut TableWriter, progress: &dyn Progress) -> Result<RunSummary> {
+    let multiplier = o.multiplier;
+    let statistic = format!("rate per {}", stats::format_multiplier(multiplier));
+    numerator_denominator::run(&o.columns, &o.common, table, writer, progress, &|x, n, c| stats::rate::crude_rate(x, n, multiplier, c), &numerator_denominator::Wording { statistic: &statistic, method_for_missing: &|x| x.map(stats::rate::count_method) })
+}
