@@ -24,26 +24,26 @@ pub struct CalcArgs {
 
 /// Options every method takes.
 #[derive(Args, Debug, Clone)]
-struct Common {
+pub struct Common {
     /// Input table: CSV, Parquet (.parquet), or - for CSV on standard input.
-    input: String,
+    pub input: String,
     /// Where to write the results: .csv, .parquet, or - for CSV on standard output.
     /// Files are written to a temporary name and renamed when complete.
     #[arg(short, long, default_value = "-")]
-    output: String,
+    pub output: String,
     /// Confidence level(s): 0.95 (default), 0.998, or both as 0.95,0.998. Given as
     /// proportions or percentages (95, 99.8).
     #[arg(long, value_delimiter = ',', default_value = "0.95")]
-    confidence: Vec<f64>,
+    pub confidence: Vec<f64>,
     /// Columns whose values form the groups (comma-separated), e.g. area,year.
     #[arg(long, value_delimiter = ',')]
-    group_by: Vec<String>,
+    pub group_by: Vec<String>,
     /// Show a progress bar (default: when standard error is a terminal).
     #[arg(long, overrides_with = "no_progress")]
-    progress: bool,
+    pub progress: bool,
     /// Never show a progress bar.
     #[arg(long)]
-    no_progress: bool,
+    pub no_progress: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -143,6 +143,14 @@ enum MethodCommand {
         #[arg(long, default_value_t = 100000.0)]
         multiplier: f64,
     },
+    /// Funnel plot control limits (95% and 99.8%) and each row's significance, for proportions,
+    /// ratios and rates, as the reference's calculate_funnel_limits / assign_funnel_significance.
+    Funnel(crate::calc_funnel::FunnelArgs),
+    /// Summary measures of health inequality as WHO's HEAT computes them (D, R, ACI, RCI, SII,
+    /// RII, BGV, BGSD, COV, MD*, IDIS*, TI, MLD, PAR, PAF), one row per measure.
+    SummaryMeasures(crate::calc_summary_measures::SummaryMeasuresArgs),
+    /// Life expectancy gap decomposition by age band (and cause), Arriaga's method.
+    Arriaga(crate::calc_arriaga::ArriagaArgs),
 }
 
 /// Columns of the indirectly standardised methods.
@@ -236,6 +244,18 @@ pub fn run(args: CalcArgs) -> Result<(), String> {
         MethodCommand::Israte { common, isr, multiplier } => {
             let m = isr_method(&common, isr, calc::isr::IsrKind::Rate { multiplier })?;
             (common, m)
+        }
+        MethodCommand::Funnel(a) => {
+            let m = crate::calc_funnel::method(&a, common_options(&a.common)?)?;
+            (a.common, m)
+        }
+        MethodCommand::SummaryMeasures(a) => {
+            let m = crate::calc_summary_measures::method(&a, common_options(&a.common)?)?;
+            (a.common, m)
+        }
+        MethodCommand::Arriaga(a) => {
+            let m = crate::calc_arriaga::method(&a, common_options(&a.common)?)?;
+            (a.common, m)
         }
     };
     let bar = progress_bar(&common);

@@ -4,6 +4,9 @@
 //! and `stats` crates.
 
 mod calc;
+mod calc_arriaga;
+mod calc_funnel;
+mod calc_summary_measures;
 
 use std::process::ExitCode;
 

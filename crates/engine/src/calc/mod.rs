@@ -7,7 +7,9 @@
 //! limits (`lowercl`, `uppercl` for one confidence level; `lower95_0cl`, `upper95_0cl`,
 //! `lower99_8cl`, `upper99_8cl` for two), `confidence`, `statistic` and `method`.
 
+pub mod arriaga;
 pub mod dsr;
+pub mod funnel;
 pub mod groups;
 pub mod isr;
 pub mod life_expectancy;
@@ -17,6 +19,7 @@ pub mod proportion;
 // pub mod quantile;
 pub mod rate;
 // pub mod sii;
+pub mod summary_measures;
 
 use stats::confidence::confidence_label;
 use stats::{ConfidenceLevel, Estimate};
@@ -59,6 +62,12 @@ pub enum CalcMethod {
     // Sii(sii::SiiCalcOptions),
     // `quantile`: population quantiles within groups.
     // Quantile(quantile::QuantileOptions),
+    /// `funnel`: funnel plot control limits and significance.
+    Funnel(funnel::FunnelOptions),
+    /// `summary-measures`: the WHO HEAT summary measures of inequality.
+    SummaryMeasures(summary_measures::SummaryMeasuresOptions),
+    /// `arriaga`: life expectancy gap decomposition by age (and cause).
+    Arriaga(arriaga::ArriagaOptions),
 }
 
 /// What a run did, for the command line to report.
@@ -100,6 +109,9 @@ pub fn run(method: &CalcMethod, input: &str, output: &str, progress: &dyn Progre
         CalcMethod::LifeExpectancy(o) => life_expectancy::run(o, table, &mut writer, progress)?,
         // CalcMethod::Sii(o) => sii::run(o, table, &mut writer, progress)?,
         // CalcMethod::Quantile(o) => quantile::run(o, table, &mut writer, progress)?,
+        CalcMethod::Funnel(o) => funnel::run(o, table, &mut writer, progress)?,
+        CalcMethod::SummaryMeasures(o) => summary_measures::run(o, table, &mut writer, progress)?,
+        CalcMethod::Arriaga(o) => arriaga::run(o, table, &mut writer, progress)?,
     };
     summary.rows_written = writer.rows();
     writer.finish()?;

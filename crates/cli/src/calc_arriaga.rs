@@ -1,0 +1,15 @@
+//! Arguments of `fairer calc` for arriaga.
+
+use engine::calc::CalcMethod;
+
+/// Arguments.
+#[derive(clap::Args, Debug)]
+pub struct ArriagaArgs {
+    #[command(flatten)]
+    pub common: crate::calc::Common,
+}
+
+/// The engine method these arguments ask for.
+pub fn method(_args: &ArriagaArgs, _common: engine::calc::CommonOptions) -> Result<CalcMethod, String> {
+    Err("not available yet".into())
+}
