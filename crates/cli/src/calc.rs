@@ -143,6 +143,90 @@ enum MethodCommand {
         #[arg(long, default_value_t = 100000.0)]
         multiplier: f64,
     },
+    /// Life expectancy at every band's start age from an abridged life table (Chiang II), with
+    /// Silcocks et al.'s variance for the 90+ band; one row per group and start age.
+    ///
+    /// Each group needs the 20 bands 0, 1-4, 5-9, …, 85-89, 90+ (start ages 0, 1, 5, …, 90 or
+    /// labels). As the reference, a group gets no values (and a warning) with negative deaths, a
+    /// population ≤ 0, not 20 bands, deaths above population, a total population of 5,000 or
+    /// less, or no deaths at 90+; a value whose 95% interval is wider than 20 years is removed
+    /// (its limits kept).
+    LifeExpectancy {
+        #[command(flatten)]
+        common: Common,
+        /// Deaths column.
+        #[arg(long)]
+        deaths: String,
+        /// Population (person-years) column.
+        #[arg(long)]
+        population: String,
+        /// Start age column: 0, 1, 5, 10, …, 90 or labels such as 1-4, 90+.
+        #[arg(long)]
+        start_age: String,
+    },
+    /// Slope index of inequality (and with --rii the relative index) across quantiles, by
+    /// weighted regression on each quantile's population midpoint rank; limits by simulation.
+    ///
+    /// value_type 0 (normal), 1 (rate: log scale) or 2 (proportion: logit scale) sets how
+    /// standard errors are derived from the limits and how simulated values are back-transformed.
+    /// 5 to 100 quantiles per group. Limits agree with the reference within Monte Carlo error;
+    /// --seed makes them repeatable.
+    Sii {
+        #[command(flatten)]
+        common: Common,
+        /// Quantile column (e.g. deprivation decile 1-10).
+        #[arg(long)]
+        quantile: String,
+        /// Population column.
+        #[arg(long)]
+        population: String,
+        /// Value column (the indicator in each quantile).
+        #[arg(long)]
+        value: String,
+        /// Standard error column (or give --lower-cl and --upper-cl).
+        #[arg(long, conflicts_with_all = ["lower_cl", "upper_cl"], required_unless_present_all = ["lower_cl", "upper_cl"])]
+        se: Option<String>,
+        /// Lower 95% confidence limit column, from which the standard error is derived.
+        #[arg(long, requires = "upper_cl")]
+        lower_cl: Option<String>,
+        /// Upper 95% confidence limit column.
+        #[arg(long, requires = "lower_cl")]
+        upper_cl: Option<String>,
+        /// 0 / normal, 1 / rate, 2 / proportion.
+        #[arg(long, default_value = "0")]
+        value_type: String,
+        /// Compute on the log (rates) or logit (proportions) scale and back-transform.
+        #[arg(long)]
+        transform: bool,
+        /// Multiply the SII by this (e.g. 100 for percentages; negative to flip the direction).
+        #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+        multiplier: f64,
+        /// Also the relative index of inequality.
+        #[arg(long)]
+        rii: bool,
+        /// Simulation repetitions for the limits.
+        #[arg(long, default_value_t = 100_000)]
+        reps: usize,
+        /// Random seed, for repeatable limits.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Population quantiles (deciles by default) of small areas by a value, within groups, as
+    /// the reference's phe_quantile: ties share the lowest rank; quantile 1 holds the highest
+    /// values unless --no-invert. Every input row comes back with its quantile.
+    Quantile {
+        #[command(flatten)]
+        common: Common,
+        /// Value column to rank, e.g. an IMD score.
+        #[arg(long)]
+        value: String,
+        /// Number of quantiles.
+        #[arg(long, default_value_t = 10)]
+        nquantiles: u32,
+        /// Quantile 1 holds the lowest values instead of the highest.
+        #[arg(long)]
+        no_invert: bool,
+    },
     /// Funnel plot control limits (95% and 99.8%) and each row's significance, for proportions,
     /// ratios and rates, as the reference's calculate_funnel_limits / assign_funnel_significance.
     Funnel(crate::calc_funnel::FunnelArgs),
@@ -243,6 +327,26 @@ pub fn run(args: CalcArgs) -> Result<(), String> {
         }
         MethodCommand::Israte { common, isr, multiplier } => {
             let m = isr_method(&common, isr, calc::isr::IsrKind::Rate { multiplier })?;
+            (common, m)
+        }
+        MethodCommand::LifeExpectancy { common, deaths, population, start_age } => {
+            let m = CalcMethod::LifeExpectancy(calc::life_expectancy::LifeExpectancyOptions { deaths, population, start_age, common: common_options(&common)? });
+            (common, m)
+        }
+        MethodCommand::Sii { common, quantile, population, value, se, lower_cl, upper_cl, value_type, transform, multiplier, rii, reps, seed } => {
+            let se = match (se, lower_cl, upper_cl) {
+                (Some(se), _, _) => calc::sii::SeSource::Column(se),
+                (None, Some(lower), Some(upper)) => calc::sii::SeSource::Limits { lower, upper },
+                _ => return Err("sii needs --se, or --lower-cl and --upper-cl".into()),
+            };
+            let value_type = calc::sii::parse_value_type(&value_type).map_err(|e| format!("--value-type: {e}"))?;
+            let options = common_options(&common)?;
+            let sii = stats::sii::SiiOptions { value_type, transform, multiplier, confidence: options.confidence.clone(), reps, rii, seed, expected_quantiles: None };
+            let m = CalcMethod::Sii(calc::sii::SiiCalcOptions { quantile, population, value, se, sii, common: options });
+            (common, m)
+        }
+        MethodCommand::Quantile { common, value, nquantiles, no_invert } => {
+            let m = CalcMethod::Quantile(calc::quantile::QuantileOptions { value, group_by: common.group_by.clone(), nquantiles, invert: !no_invert });
             (common, m)
         }
         MethodCommand::Funnel(a) => {

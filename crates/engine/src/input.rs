@@ -8,7 +8,6 @@
 
 use std::fs::File;
 use std::io::Read;
-use std::path::{Path, PathBuf};
 
 use arrow::array::{Array, Float64Array, StringArray};
 use arrow::datatypes::DataType;
@@ -315,20 +314,4 @@ fn parquet_texts(batch: &RecordBatch, projected: &[usize], col: usize, name: &st
     let cast = arrow::compute::cast(array, &DataType::Utf8).map_err(|e| EngineError::Format { at: at.clone(), message: e.to_string() })?;
     let texts = cast.as_any().downcast_ref::<StringArray>().ok_or_else(|| EngineError::Format { at, message: "not text".into() })?;
     Ok((0..texts.len()).map(|i| (!texts.is_null(i)).then(|| texts.value(i).to_string())).collect())
-}
-
-/// Reads every chunk of `reader` and calls `each` on it: the loop every method uses.
-///
-/// # Errors
-/// The first read error, or the first error `each` returns.
-pub fn for_each_chunk(reader: &mut ChunkReader, mut each: impl FnMut(&ChunkReader, &Chunk) -> Result<()>) -> Result<()> {
-    while let Some(chunk) = reader.next_chunk()? {
-        each(reader, &chunk)?;
-    }
-    Ok(())
-}
-
-/// The path of a file as a `PathBuf`, for errors.
-pub fn path_of(path: &str) -> PathBuf {
-    Path::new(path).to_path_buf()
 }

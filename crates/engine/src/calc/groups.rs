@@ -77,18 +77,66 @@ impl<A> Groups<A> {
     }
 }
 
-/// Orders keys value by value: two numbers numerically, otherwise as text.
+/// Orders keys value by value: two numbers numerically, otherwise text in natural order (runs
+/// of digits compared as numbers, so "Area9" comes before "Area10").
 pub fn natural_key_order(a: &[String], b: &[String]) -> Ordering {
     for (x, y) in a.iter().zip(b) {
         let o = match (x.trim().parse::<f64>(), y.trim().parse::<f64>()) {
             (Ok(p), Ok(q)) => p.partial_cmp(&q).unwrap_or(Ordering::Equal),
-            _ => x.cmp(y),
+            _ => natural_text_order(x, y),
         };
         if o != Ordering::Equal {
             return o;
         }
     }
     a.len().cmp(&b.len())
+}
+
+/// Compares text with runs of ASCII digits compared by their numeric value, then as text.
+fn natural_text_order(x: &str, y: &str) -> Ordering {
+    let (mut a, mut b) = (x.as_bytes(), y.as_bytes());
+    while let (Some(&ca), Some(&cb)) = (a.first(), b.first()) {
+        if ca.is_ascii_digit() && cb.is_ascii_digit() {
+            let da = a.iter().take_while(|c| c.is_ascii_digit()).count();
+            let db = b.iter().take_while(|c| c.is_ascii_digit()).count();
+            let (na, nb) = (trim_zeros(&a[..da]), trim_zeros(&b[..db]));
+            let o = na.len().cmp(&nb.len()).then_with(|| na.cmp(nb));
+            if o != Ordering::Equal {
+                return o;
+            }
+            a = &a[da..];
+            b = &b[db..];
+        } else {
+            if ca != cb {
+                return ca.cmp(&cb);
+            }
+            a = &a[1..];
+            b = &b[1..];
+        }
+    }
+    a.len().cmp(&b.len()).then_with(|| x.cmp(y))
+}
+
+fn trim_zeros(digits: &[u8]) -> &[u8] {
+    let first = digits.iter().position(|&c| c != b'0').unwrap_or(digits.len());
+    &digits[first..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(s: &str) -> Vec<String> {
+        vec![s.to_string()]
+    }
+
+    #[test]
+    fn natural_order() {
+        let mut v = vec![key("Area10"), key("Area09"), key("Area2"), key("Area1"), key("10"), key("9"), key("B")];
+        v.sort_by(|a, b| natural_key_order(a, b));
+        let got: Vec<&str> = v.iter().map(|k| k[0].as_str()).collect();
+        assert_eq!(got, ["9", "10", "Area1", "Area2", "Area09", "Area10", "B"]);
+    }
 }
 
 /// "area = E06000001, year = 2020": a group's key as errors and warnings show it.

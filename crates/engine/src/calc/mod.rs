@@ -16,9 +16,9 @@ pub mod life_expectancy;
 pub mod mean;
 pub mod numerator_denominator;
 pub mod proportion;
-// pub mod quantile;
+pub mod quantile;
 pub mod rate;
-// pub mod sii;
+pub mod sii;
 pub mod summary_measures;
 
 use stats::confidence::confidence_label;
@@ -58,10 +58,10 @@ pub enum CalcMethod {
     Isr(isr::IsrOptions),
     /// `life-expectancy`: abridged life table.
     LifeExpectancy(life_expectancy::LifeExpectancyOptions),
-    // `sii`: slope and relative index of inequality.
-    // Sii(sii::SiiCalcOptions),
-    // `quantile`: population quantiles within groups.
-    // Quantile(quantile::QuantileOptions),
+    /// `sii`: slope and relative index of inequality.
+    Sii(sii::SiiCalcOptions),
+    /// `quantile`: population quantiles within groups.
+    Quantile(quantile::QuantileOptions),
     /// `funnel`: funnel plot control limits and significance.
     Funnel(funnel::FunnelOptions),
     /// `summary-measures`: the WHO HEAT summary measures of inequality.
@@ -107,8 +107,8 @@ pub fn run(method: &CalcMethod, input: &str, output: &str, progress: &dyn Progre
         CalcMethod::Dsr(o) => dsr::run(o, table, &mut writer, progress)?,
         CalcMethod::Isr(o) => isr::run(o, table, &mut writer, progress)?,
         CalcMethod::LifeExpectancy(o) => life_expectancy::run(o, table, &mut writer, progress)?,
-        // CalcMethod::Sii(o) => sii::run(o, table, &mut writer, progress)?,
-        // CalcMethod::Quantile(o) => quantile::run(o, table, &mut writer, progress)?,
+        CalcMethod::Sii(o) => sii::run(o, table, &mut writer, progress)?,
+        CalcMethod::Quantile(o) => quantile::run(o, table, &mut writer, progress)?,
         CalcMethod::Funnel(o) => funnel::run(o, table, &mut writer, progress)?,
         CalcMethod::SummaryMeasures(o) => summary_measures::run(o, table, &mut writer, progress)?,
         CalcMethod::Arriaga(o) => arriaga::run(o, table, &mut writer, progress)?,

@@ -65,12 +65,19 @@ fn row_wise(
     let names: Vec<String> = table.headers().to_vec();
     let request = ColumnRequest { numbers: vec![x_col, n_col], texts: (0..names.len()).collect() };
     let mut reader = table.chunks(request)?;
+    // Input columns named like an output column are replaced, as R's mutate replaces them.
+    let mut produced: Vec<String> = ["value", "confidence", "statistic", "method"].map(String::from).to_vec();
+    for (l, u) in super::limit_column_names(&common.confidence, "") {
+        produced.push(l);
+        produced.push(u);
+    }
+    let kept: Vec<usize> = (0..names.len()).filter(|&i| !produced.contains(&names[i])).collect();
     let mut summary = RunSummary::default();
     let mut wrote_any = false;
-    while let Some(chunk) = reader.next_chunk()? {
+    while let Some(mut chunk) = reader.next_chunk()? {
         let mut out = OutputTable::default();
-        for (i, name) in names.iter().enumerate() {
-            out.push(name.clone(), OutputColumn::Text(chunk.texts[i].clone()));
+        for &i in &kept {
+            out.push(names[i].clone(), OutputColumn::Text(std::mem::take(&mut chunk.texts[i])));
         }
         let mut est = EstimateColumns::new(&common.confidence);
         for row in 0..chunk.len {
@@ -94,8 +101,8 @@ fn row_wise(
     }
     if !wrote_any {
         let mut out = OutputTable::default();
-        for name in &names {
-            out.push(name.clone(), OutputColumn::Text(Vec::new()));
+        for &i in &kept {
+            out.push(names[i].clone(), OutputColumn::Text(Vec::new()));
         }
         EstimateColumns::new(&common.confidence).append_to(&mut out);
         writer.write(&out)?;
