@@ -248,6 +248,24 @@ mod tests {
         assert_eq!(q.estimate.statistic, "indirectly standardised ratio x 100");
     }
 
+    proptest::proptest! {
+        #[test]
+        fn limits_bracket_value_nest_and_grow(observed in 0u32..3000, n in 1u32..100_000, rate in 1e-5f64..0.1) {
+            let x = [Some(f64::from(observed))];
+            let pop = [Some(f64::from(n))];
+            let x_ref = [Some(rate * 1e6)];
+            let n_ref = [1e6];
+            let e = indirectly_standardised_ratio(&x, &pop, &x_ref, &n_ref, 1.0, &BOTH).unwrap().estimate;
+            if let Some(v) = e.value {
+                let l = &e.limits;
+                proptest::prop_assert!(l[0].lower.unwrap() <= v * (1.0 + 1e-12) && v <= l[0].upper.unwrap() * (1.0 + 1e-12));
+                proptest::prop_assert!(l[1].lower.unwrap_or(0.0) <= l[0].lower.unwrap() && l[0].upper.unwrap() <= l[1].upper.unwrap());
+                let more = indirectly_standardised_ratio(&[Some(f64::from(observed) + 1.0)], &pop, &x_ref, &n_ref, 1.0, &BOTH).unwrap().estimate;
+                proptest::prop_assert!(more.limits[0].upper.unwrap() >= l[0].upper.unwrap());
+            }
+        }
+    }
+
     #[test]
     fn bad_input_is_refused() {
         let one = [Some(1.0)];
