@@ -27,6 +27,8 @@ pub mod life_expectancy;
 pub mod sii;
 pub mod quantile;
 pub mod funnel;
+pub mod comparison;
+pub mod trend;
 
 pub mod inequality;
 pub mod arriaga;
