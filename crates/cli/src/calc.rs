@@ -228,7 +228,8 @@ enum MethodCommand {
         no_invert: bool,
     },
     /// Funnel plot control limits (95% and 99.8%) and each row's significance, for proportions,
-    /// ratios and rates, as the reference's calculate_funnel_limits / assign_funnel_significance.
+    /// ratios and rates, as the reference's calculate_funnel_limits, assign_funnel_significance and
+    /// calculate_funnel_points.
     Funnel(crate::calc_funnel::FunnelArgs),
     /// Summary measures of health inequality as WHO's HEAT computes them (D, R, ACI, RCI, SII,
     /// RII, BGV, BGSD, COV, MD*, IDIS*, TI, MLD, PAR, PAF), one row per measure.
