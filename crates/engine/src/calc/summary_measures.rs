@@ -1,18 +1,669 @@
-//! (being written) `fairer calc` for summary_measures.
+//! `fairer calc summary-measures`: the summary measures of health inequality of WHO's Health
+//! Equity Assessment Toolkit ([`stats::inequality`]), one row per dimension × measure.
+//!
+//! Each group of rows (by `--group-by`) is one dimension of inequality of one indicator in one
+//! setting and period, one row per subgroup: its estimate, standard error (or 95% limits),
+//! population, order and reference flag. The dimension's kind, whether the indicator is
+//! favourable, its scale and the setting average are given once for every dimension or read
+//! from columns, per group (they must then be the same on every row of a group).
+//!
+//! ## The HEAT Plus upload template
+//!
+//! A file in HEAT Plus's upload template (columns `setting`, `date`, `source`,
+//! `indicator_abbr`, `indicator_name`, `dimension`, `subgroup`, `estimate`, `se`, `ci_lb`,
+//! `ci_ub`, `population`, `flag`, `setting_average`, `iso3`, `favourable_indicator`,
+//! `indicator_scale`, `ordered_dimension`, `subgroup_order`, `reference_subgroup`; see
+//! [`template`]) is read as it is: with `--heat-template`, or when the file has the template's
+//! `subgroup`, `estimate`, `favourable_indicator`, `indicator_scale` and `ordered_dimension`
+//! columns, every column option not given defaults to the template's column, and the groups
+//! default to HEAT's strata: setting, date (or year, as HEAT-Measures names it), source,
+//! indicator_abbr and dimension. `ordered_dimension` 1 is an ordered dimension, 0 a
+//! non-ordered one; `favourable_indicator` 1 favourable, 0 adverse; `reference_subgroup` 1 marks
+//! the reference subgroup (missing is 0), as HEAT-Measures' `utils.R` reads them.
+//!
+//! ## Output
+//!
+//! Group columns, then `measure` (HEAT's abbreviation: D, R, PAR, …), `measure_name`, `value`,
+//! `se`, the limits (`lowercl`, `uppercl`, or `lower95_0cl`, … for two levels), `confidence`,
+//! `method` (how the interval is computed: analytic, delta, regression or simulation) and
+//! `unavailable` (why a measure has no value, as HEAT's availability rules say). Measures that do
+//! not apply to the kind of dimension (ACI on a non-ordered one, BGV on two subgroups) are left
+//! out unless `all_measures` is set.
+//!
+//! Rows that are wrong (a negative SE or population, a lower limit above the upper, a subgroup
+//! twice in a group, a flag that is not 0 or 1, per-dimension values that differ within a
+//! group) are errors naming the file, row and column. Dimensions that are incomplete (one
+//! subgroup, missing populations) are not errors: their measures are unavailable, with the
+//! reason, and a warning names the group.
 
-use super::{Progress, RunSummary};
-use crate::error::{EngineError, Result};
-use crate::input::InputTable;
-use crate::output::TableWriter;
+use rayon::prelude::*;
+use stats::confidence::confidence_label;
+use stats::inequality::{summary_measures, DimensionInput, DimensionKind, MeasureCode, PopulationUnit, Subgroup, SummaryMeasure, SummaryOptions};
+use stats::ConfidenceLevel;
 
-/// Options of this method.
-#[derive(Clone, Debug, Default)]
-pub struct SummaryMeasuresOptions {}
+use super::groups::{key_columns, key_label, request, Groups};
+use super::{limit_column_names, CommonOptions, Progress, RunSummary};
+use crate::error::{EngineError, Location, Result};
+use crate::input::{Chunk, InputTable};
+use crate::output::{OutputColumn, TableWriter};
 
-/// Runs the method.
+/// The column names of HEAT Plus's upload template (HEAT Plus user manual, "Preparing
+/// database for upload"; HEAT-Measures `utils.R` and `HEAT_strata_variables`).
+pub mod template {
+    /// Setting (country, region, local authority).
+    pub const SETTING: &str = "setting";
+    /// Date (year) of the data, in HEAT Plus's current template.
+    pub const DATE: &str = "date";
+    /// Year, as earlier templates and HEAT-Measures' strata name the date.
+    pub const YEAR: &str = "year";
+    /// Data source.
+    pub const SOURCE: &str = "source";
+    /// Indicator abbreviation.
+    pub const INDICATOR: &str = "indicator_abbr";
+    /// Dimension of inequality.
+    pub const DIMENSION: &str = "dimension";
+    /// Subgroup name.
+    pub const SUBGROUP: &str = "subgroup";
+    /// Subgroup estimate.
+    pub const ESTIMATE: &str = "estimate";
+    /// Standard error of the estimate.
+    pub const SE: &str = "se";
+    /// Lower limit of the 95% confidence interval.
+    pub const CI_LB: &str = "ci_lb";
+    /// Upper limit of the 95% confidence interval.
+    pub const CI_UB: &str = "ci_ub";
+    /// Subgroup population.
+    pub const POPULATION: &str = "population";
+    /// Setting average of the indicator.
+    pub const SETTING_AVERAGE: &str = "setting_average";
+    /// 1 for a favourable indicator, 0 for an adverse one.
+    pub const FAVOURABLE: &str = "favourable_indicator";
+    /// Indicator scale (100 for percentages, 1000 for rates per 1,000).
+    pub const SCALE: &str = "indicator_scale";
+    /// 1 for an ordered dimension, 0 for a non-ordered one.
+    pub const ORDERED: &str = "ordered_dimension";
+    /// Order of the subgroup (1 the most disadvantaged) in an ordered dimension.
+    pub const ORDER: &str = "subgroup_order";
+    /// 1 for the reference subgroup, 0 (or missing) otherwise.
+    pub const REFERENCE: &str = "reference_subgroup";
+    /// The columns whose presence marks a file as being in the template.
+    pub const MARKERS: [&str; 5] = [SUBGROUP, ESTIMATE, FAVOURABLE, SCALE, ORDERED];
+    /// The groups HEAT computes the measures in (its strata), in output order; `date` or
+    /// `year`, whichever the file has.
+    pub const STRATA: [&str; 5] = [SETTING, DATE, SOURCE, INDICATOR, DIMENSION];
+}
+
+/// A per-dimension setting: one value for every dimension, or a column read for each group.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Setting<T> {
+    /// The same for every dimension.
+    Value(T),
+    /// Read from this column; it must hold the same value on every row of a group.
+    Column(String),
+}
+
+/// Whether to read the input as a HEAT Plus upload template.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TemplateMode {
+    /// When the file has the template's marker columns ([`template::MARKERS`]).
+    #[default]
+    Auto,
+    /// Always: the template's columns must be there for what is not given.
+    On,
+    /// Never: every column is named by an option.
+    Off,
+}
+
+/// Options of `calc summary-measures`. Column options left `None` default to the HEAT Plus
+/// template's columns when the template is in use.
+#[derive(Clone, Debug)]
+pub struct SummaryMeasuresOptions {
+    /// Subgroup name column (`--subgroup`).
+    pub subgroup: Option<String>,
+    /// Estimate column (`--estimate`).
+    pub estimate: Option<String>,
+    /// Standard error column (`--se`).
+    pub se: Option<String>,
+    /// Lower 95% limit column (`--lower-cl`), for the SE when it is missing.
+    pub lower_cl: Option<String>,
+    /// Upper 95% limit column (`--upper-cl`).
+    pub upper_cl: Option<String>,
+    /// Population column (`--population`); without it, measures that need populations are
+    /// unavailable.
+    pub population: Option<String>,
+    /// Subgroup order column (`--order`), 1 the most disadvantaged.
+    pub order: Option<String>,
+    /// Reference subgroup flag column (`--reference-subgroup`): 1 marks the reference.
+    pub reference_subgroup: Option<String>,
+    /// Setting average column (`--setting-average`).
+    pub setting_average: Option<String>,
+    /// Kind of dimension (`--dimension-kind` or `--dimension-kind-column`).
+    pub kind: Option<Setting<DimensionKind>>,
+    /// Whether the indicator is favourable (`--favourable`/`--adverse` or `--favourable-column`).
+    pub favourable: Option<Setting<bool>>,
+    /// Indicator scale (`--scale` or `--scale-column`).
+    pub scale: Option<Setting<f64>>,
+    /// Whether populations are counts or shares (`--population-shares`).
+    pub population_unit: PopulationUnit,
+    /// Only these measures (`--measures`); all when empty.
+    pub measures: Vec<MeasureCode>,
+    /// Also write measures that do not apply to the kind of dimension (`--all-measures`);
+    /// measures named in `measures` are always written.
+    pub all_measures: bool,
+    /// Simulated draws for the simulation intervals (`--draws`, HEAT: 100).
+    pub draws: usize,
+    /// Seed of the simulation (`--seed`, HEAT: 123456).
+    pub seed: u32,
+    /// Whether the input is a HEAT Plus template.
+    pub heat_template: TemplateMode,
+    /// Confidence and grouping.
+    pub common: CommonOptions,
+}
+
+impl Default for SummaryMeasuresOptions {
+    fn default() -> Self {
+        let heat = SummaryOptions::default();
+        SummaryMeasuresOptions {
+            subgroup: None,
+            estimate: None,
+            se: None,
+            lower_cl: None,
+            upper_cl: None,
+            population: None,
+            order: None,
+            reference_subgroup: None,
+            setting_average: None,
+            kind: None,
+            favourable: None,
+            scale: None,
+            population_unit: PopulationUnit::Count,
+            measures: Vec::new(),
+            all_measures: false,
+            draws: heat.simulation_draws,
+            seed: heat.seed,
+            heat_template: TemplateMode::Auto,
+            common: CommonOptions::default(),
+        }
+    }
+}
+
+/// Parses a kind of dimension as the command line and a kind column write it: `binary`,
+/// `ordered`, `non-ordered` (or `nonordered`, `non_ordered`, `unordered`), or HEAT's
+/// `ordered_dimension` values 1 (ordered) and 0 (non-ordered).
+pub fn parse_dimension_kind(text: &str) -> Option<DimensionKind> {
+    match text.trim().to_ascii_lowercase().replace(['_', ' '], "-").as_str() {
+        "binary" => Some(DimensionKind::Binary),
+        "ordered" | "1" | "1.0" => Some(DimensionKind::Ordered),
+        "non-ordered" | "nonordered" | "unordered" | "0" | "0.0" => Some(DimensionKind::NonOrdered),
+        _ => None,
+    }
+}
+
+/// Whether a file with these columns is in the HEAT Plus template ([`template::MARKERS`]).
+pub fn is_heat_template(headers: &[String]) -> bool {
+    template::MARKERS.iter().all(|m| headers.iter().any(|h| h == m))
+}
+
+/// The options with every column resolved against the file's header.
+#[derive(Debug, PartialEq)]
+struct Resolved {
+    subgroup: String,
+    estimate: String,
+    se: Option<String>,
+    lower_cl: Option<String>,
+    upper_cl: Option<String>,
+    population: Option<String>,
+    order: Option<String>,
+    reference: Option<String>,
+    setting_average: Option<String>,
+    kind: Setting<DimensionKind>,
+    favourable: Setting<bool>,
+    scale: Setting<f64>,
+    group_by: Vec<String>,
+}
+
+fn resolve(o: &SummaryMeasuresOptions, headers: &[String]) -> Result<Resolved> {
+    let heat = match o.heat_template {
+        TemplateMode::On => true,
+        TemplateMode::Off => false,
+        TemplateMode::Auto => is_heat_template(headers),
+    };
+    let has = |c: &str| headers.iter().any(|h| h == c);
+    // A template column: required ones must exist under --heat-template (the request then
+    // reports them missing); optional ones are used only when the file has them.
+    let pick = |given: &Option<String>, column: &str, required: bool| -> Option<String> {
+        given.clone().or_else(|| (heat && (required || has(column))).then(|| column.to_string()))
+    };
+    let needs = |what: &str, option: &str, column: &str| {
+        EngineError::Usage(format!(
+            "summary-measures needs {what}: give {option}, or use a HEAT Plus template file (with --heat-template) whose column \"{column}\" has it"
+        ))
+    };
+    let subgroup = pick(&o.subgroup, template::SUBGROUP, true).ok_or_else(|| needs("the subgroup names", "--subgroup COLUMN", template::SUBGROUP))?;
+    let estimate = pick(&o.estimate, template::ESTIMATE, true).ok_or_else(|| needs("the estimates", "--estimate COLUMN", template::ESTIMATE))?;
+    let kind = match &o.kind {
+        Some(k) => k.clone(),
+        None if heat => Setting::Column(template::ORDERED.to_string()),
+        None => return Err(needs("the kind of dimension", "--dimension-kind binary|ordered|non-ordered or --dimension-kind-column COLUMN", template::ORDERED)),
+    };
+    let favourable = match &o.favourable {
+        Some(f) => f.clone(),
+        None if heat => Setting::Column(template::FAVOURABLE.to_string()),
+        None => return Err(needs("whether a higher value is better", "--favourable or --adverse, or --favourable-column COLUMN", template::FAVOURABLE)),
+    };
+    let scale = match &o.scale {
+        Some(s) => s.clone(),
+        None if heat => Setting::Column(template::SCALE.to_string()),
+        None => return Err(needs("the indicator scale", "--scale N (100 for percentages, 1000 for rates per 1,000, 1 for proportions) or --scale-column COLUMN", template::SCALE)),
+    };
+    let group_by = if o.common.group_by.is_empty() && heat {
+        template::STRATA
+            .iter()
+            .map(|&c| if c == template::DATE && !has(c) && has(template::YEAR) { template::YEAR } else { c })
+            .filter(|c| has(c))
+            .map(str::to_string)
+            .collect()
+    } else {
+        o.common.group_by.clone()
+    };
+    let resolved = Resolved {
+        subgroup,
+        estimate,
+        se: pick(&o.se, template::SE, false),
+        lower_cl: pick(&o.lower_cl, template::CI_LB, false),
+        upper_cl: pick(&o.upper_cl, template::CI_UB, false),
+        population: pick(&o.population, template::POPULATION, false),
+        order: pick(&o.order, template::ORDER, false),
+        reference: pick(&o.reference_subgroup, template::REFERENCE, false),
+        setting_average: pick(&o.setting_average, template::SETTING_AVERAGE, false),
+        kind,
+        favourable,
+        scale,
+        group_by,
+    };
+    if resolved.lower_cl.is_some() != resolved.upper_cl.is_some() {
+        return Err(EngineError::Usage("--lower-cl and --upper-cl go together: give both columns or neither".into()));
+    }
+    if resolved.kind == Setting::Value(DimensionKind::Ordered) && resolved.order.is_none() {
+        return Err(EngineError::Usage("an ordered dimension needs each subgroup's order: give --order COLUMN (1 the most disadvantaged)".into()));
+    }
+    if resolved.se.is_none() && resolved.lower_cl.is_none() {
+        return Err(EngineError::Usage(
+            "summary-measures needs standard errors for the intervals: give --se COLUMN, or --lower-cl COLUMN --upper-cl COLUMN (95% limits)".into(),
+        ));
+    }
+    Ok(resolved)
+}
+
+/// Where each requested column is in a chunk.
+#[derive(Default)]
+struct Slots {
+    estimate: usize,
+    se: Option<usize>,
+    lower: Option<usize>,
+    upper: Option<usize>,
+    population: Option<usize>,
+    order: Option<usize>,
+    reference: Option<usize>,
+    setting_average: Option<usize>,
+    favourable: Option<usize>,
+    scale: Option<usize>,
+    subgroup: usize,
+    kind: Option<usize>,
+}
+
+/// One dimension as read: its subgroups and per-dimension values.
+#[derive(Default)]
+struct Dimension {
+    subgroups: Vec<Subgroup>,
+    kind: Option<DimensionKind>,
+    favourable: Option<bool>,
+    scale: Option<f64>,
+    setting_average: Option<f64>,
+}
+
+/// Sets `slot` to `value`, or checks that it already holds the same value.
+fn same<T: PartialEq + std::fmt::Debug>(slot: &mut Option<T>, value: T, at: Location, what: &str) -> Result<()> {
+    match slot {
+        Some(old) if *old != value => Err(EngineError::BadValue {
+            at,
+            expected: format!("the same {what} on every row of a group (earlier rows of this group have {old:?}; add the column that tells them apart to --group-by)"),
+            found: format!("{value:?}"),
+        }),
+        Some(_) => Ok(()),
+        None => {
+            *slot = Some(value);
+            Ok(())
+        }
+    }
+}
+
+/// A 0/1 flag as HEAT's template writes it.
+fn flag(value: f64) -> Option<bool> {
+    if value == 1.0 {
+        Some(true)
+    } else if value == 0.0 {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Whether HEAT computes `measure` for a dimension of `n` subgroups of kind `kind`
+/// (`HEAT_summary_measures_types`): D, R, PAR and PAF for every dimension; ACI, RCI, SII and
+/// RII for ordered dimensions of more than two subgroups; the others for non-ordered ones of
+/// more than two (so for a binary dimension, D, R, PAR and PAF only).
+pub fn applies(measure: MeasureCode, kind: DimensionKind, n: usize) -> bool {
+    use MeasureCode::*;
+    match measure {
+        D | R | Par | Paf => true,
+        Aci | Rci | Sii | Rii => kind == DimensionKind::Ordered && n != 2,
+        _ => kind == DimensionKind::NonOrdered && n != 2,
+    }
+}
+
+/// Computes the summary measures of every group.
 ///
 /// # Errors
-/// Not written yet.
-pub fn run(_o: &SummaryMeasuresOptions, _table: InputTable, _writer: &mut TableWriter, _progress: &dyn Progress) -> Result<RunSummary> {
-    Err(EngineError::Usage("not available yet".into()))
+/// Options that are missing or do not fit the file, a missing column, a cell that is not a
+/// number, an invalid row (negative SE or population, lower limit above upper, a flag other
+/// than 0 or 1, a subgroup twice in a group, per-dimension values that differ within a group),
+/// each with its file, row and column; a dimension the method refuses (two reference
+/// subgroups, an ordered dimension without every subgroup's order), with its group.
+pub fn run(o: &SummaryMeasuresOptions, table: InputTable, writer: &mut TableWriter, progress: &dyn Progress) -> Result<RunSummary> {
+    if o.draws < 2 {
+        return Err(EngineError::Usage(format!("--draws must be at least 2 (HEAT uses 100), got {}", o.draws)));
+    }
+    if let Some(Setting::Value(s)) = &o.scale {
+        stats::error::positive("--scale", *s).map_err(|e| EngineError::Usage(e.to_string()))?;
+    }
+    let r = resolve(o, table.headers())?;
+    let favourable_column = match &r.favourable {
+        Setting::Column(c) => Some(c.as_str()),
+        Setting::Value(_) => None,
+    };
+    let scale_column = match &r.scale {
+        Setting::Column(c) => Some(c.as_str()),
+        Setting::Value(_) => None,
+    };
+    let mut numbers: Vec<(&str, &str)> = vec![(r.estimate.as_str(), "--estimate")];
+    fn push<'a>(numbers: &mut Vec<(&'a str, &'static str)>, column: Option<&'a str>, role: &'static str) -> Option<usize> {
+        column.map(|c| {
+            numbers.push((c, role));
+            numbers.len() - 1
+        })
+    }
+    let mut slots = Slots {
+        se: push(&mut numbers, r.se.as_deref(), "--se"),
+        lower: push(&mut numbers, r.lower_cl.as_deref(), "--lower-cl"),
+        upper: push(&mut numbers, r.upper_cl.as_deref(), "--upper-cl"),
+        population: push(&mut numbers, r.population.as_deref(), "--population"),
+        order: push(&mut numbers, r.order.as_deref(), "--order"),
+        reference: push(&mut numbers, r.reference.as_deref(), "--reference-subgroup"),
+        setting_average: push(&mut numbers, r.setting_average.as_deref(), "--setting-average"),
+        favourable: push(&mut numbers, favourable_column, "--favourable-column"),
+        scale: push(&mut numbers, scale_column, "--scale-column"),
+        ..Slots::default()
+    };
+    let mut texts: Vec<(&str, &str)> = vec![(&r.subgroup, "--subgroup")];
+    slots.subgroup = r.group_by.len();
+    if let Setting::Column(c) = &r.kind {
+        texts.push((c, "--dimension-kind-column"));
+        slots.kind = Some(r.group_by.len() + 1);
+    }
+    let cols = request(table, &numbers, &r.group_by, &texts)?;
+    let mut reader = cols.reader;
+    let mut groups: Groups<Dimension> = Groups::new(&r.group_by);
+    let mut summary = RunSummary::default();
+    while let Some(chunk) = reader.next_chunk()? {
+        for row in 0..chunk.len {
+            let row_no = chunk.first_row + row as u64;
+            let dim = groups.entry(&chunk, &cols.key_slots, row, Dimension::default);
+            read_row(&r, &slots, &chunk, row, row_no, reader.name(), dim)?;
+        }
+        summary.rows_read += chunk.len as u64;
+        progress.rows_read(summary.rows_read);
+    }
+    let sorted = groups.into_sorted();
+    let total = sorted.len() as u64;
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let file = reader.name().to_string();
+    let computed: Vec<Result<Vec<SummaryRow>>> = sorted
+        .par_iter()
+        .map(|(key, dim)| {
+            let rows = compute(o, dim).map_err(|source| EngineError::Method {
+                at: Location { file: file.clone(), row: None, column: None },
+                group: Some(key_label(&r.group_by, key)),
+                source,
+            });
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if n % 1024 == 0 || n == total {
+                progress.groups_done(n, total);
+            }
+            rows
+        })
+        .collect();
+    let mut keys: Vec<&[String]> = Vec::new();
+    let mut out_rows: Vec<SummaryRow> = Vec::new();
+    for ((key, _), rows) in sorted.iter().zip(computed) {
+        let rows = rows?;
+        if let Some(first) = rows.first() {
+            if rows.iter().all(|m| m.measure.value.is_none()) {
+                let why = first.measure.unavailable.clone().unwrap_or_default();
+                summary.warnings.push(format!("{}: no summary measure is available ({why})", key_label(&r.group_by, key)));
+            }
+        }
+        for row in rows {
+            keys.push(key);
+            out_rows.push(row);
+        }
+    }
+    let mut out = key_columns(&r.group_by, &keys);
+    out.push("measure", OutputColumn::Text(out_rows.iter().map(|m| Some(m.measure.code.to_ascii_uppercase())).collect()));
+    out.push("measure_name", OutputColumn::Text(out_rows.iter().map(|m| Some(m.measure.name.to_string())).collect()));
+    out.push("value", OutputColumn::Number(out_rows.iter().map(|m| m.measure.value).collect()));
+    out.push("se", OutputColumn::Number(out_rows.iter().map(|m| m.measure.se).collect()));
+    for (i, (lower, upper)) in limit_column_names(&o.common.confidence, "").into_iter().enumerate() {
+        out.push(lower, OutputColumn::Number(out_rows.iter().map(|m| m.limits.get(i).and_then(|l| l.0)).collect()));
+        out.push(upper, OutputColumn::Number(out_rows.iter().map(|m| m.limits.get(i).and_then(|l| l.1)).collect()));
+    }
+    let label = confidence_label(&o.common.confidence);
+    out.push("confidence", OutputColumn::Text(out_rows.iter().map(|_| Some(label.clone())).collect()));
+    out.push("method", OutputColumn::Text(out_rows.iter().map(|m| Some(m.measure.method.to_string())).collect()));
+    out.push("unavailable", OutputColumn::Text(out_rows.iter().map(|m| m.measure.unavailable.clone()).collect()));
+    writer.write(&out)?;
+    Ok(summary)
+}
+
+/// Reads one input row into its dimension.
+fn read_row(r: &Resolved, s: &Slots, chunk: &Chunk, row: usize, row_no: u64, file: &str, dim: &mut Dimension) -> Result<()> {
+    let at = |column: &str| Location { file: file.to_string(), row: Some(row_no), column: Some(column.to_string()) };
+    let column_of = |c: &Option<String>| c.clone().unwrap_or_default();
+    let number = |slot: Option<usize>| slot.and_then(|i| chunk.numbers[i][row]);
+    let finite = |value: Option<f64>, column: &Option<String>, expected: &str| -> Result<Option<f64>> {
+        match value {
+            Some(v) if !v.is_finite() => Err(EngineError::BadValue { at: at(&column_of(column)), expected: expected.to_string(), found: v.to_string() }),
+            v => Ok(v),
+        }
+    };
+    let non_negative = |value: Option<f64>, column: &Option<String>, expected: &str| -> Result<Option<f64>> {
+        match finite(value, column, expected)? {
+            Some(v) if v < 0.0 => Err(EngineError::BadValue { at: at(&column_of(column)), expected: expected.to_string(), found: v.to_string() }),
+            v => Ok(v),
+        }
+    };
+    let name = chunk.texts[s.subgroup][row].clone().unwrap_or_default();
+    if name.trim().is_empty() {
+        return Err(EngineError::BadValue { at: at(&r.subgroup), expected: "a subgroup name".into(), found: String::new() });
+    }
+    if dim.subgroups.iter().any(|g| g.name == name) {
+        return Err(EngineError::BadValue {
+            at: at(&r.subgroup),
+            expected: "each subgroup once in a dimension (is a column that tells these rows apart, such as the indicator or dimension, missing from --group-by?)".into(),
+            found: name,
+        });
+    }
+    let estimate = finite(chunk.numbers[s.estimate][row], &Some(r.estimate.clone()), "a finite estimate")?;
+    let se = non_negative(number(s.se), &r.se, "a standard error ≥ 0")?;
+    let lower = finite(number(s.lower), &r.lower_cl, "a finite lower 95% limit")?;
+    let upper = finite(number(s.upper), &r.upper_cl, "a finite upper 95% limit")?;
+    if let (Some(l), Some(u)) = (lower, upper) {
+        if l > u {
+            return Err(EngineError::BadValue {
+                at: at(&column_of(&r.lower_cl)),
+                expected: format!("a lower 95% limit at or below the upper limit ({u})"),
+                found: l.to_string(),
+            });
+        }
+    }
+    let population = non_negative(number(s.population), &r.population, "a population ≥ 0")?;
+    let order = finite(number(s.order), &r.order, "a finite subgroup order")?;
+    let reference = match number(s.reference) {
+        None => false,
+        Some(v) => flag(v).ok_or_else(|| EngineError::BadValue { at: at(&column_of(&r.reference)), expected: "1 (the reference subgroup) or 0".into(), found: v.to_string() })?,
+    };
+    if let Some(avg) = finite(number(s.setting_average), &r.setting_average, "a finite setting average")? {
+        same(&mut dim.setting_average, avg, at(&column_of(&r.setting_average)), "setting average")?;
+    }
+    match &r.favourable {
+        Setting::Value(f) => dim.favourable = Some(*f),
+        Setting::Column(c) => {
+            let v = number(s.favourable);
+            let f = v.and_then(flag).ok_or_else(|| EngineError::BadValue {
+                at: at(c),
+                expected: "1 (favourable: higher is better) or 0 (adverse)".into(),
+                found: v.map(|x| x.to_string()).unwrap_or_default(),
+            })?;
+            same(&mut dim.favourable, f, at(c), "favourable flag")?;
+        }
+    }
+    match &r.scale {
+        Setting::Value(x) => dim.scale = Some(*x),
+        Setting::Column(c) => {
+            let v = number(s.scale).filter(|x| x.is_finite() && *x > 0.0).ok_or_else(|| EngineError::BadValue {
+                at: at(c),
+                expected: "an indicator scale > 0 (100 for percentages, 1000 for rates per 1,000)".into(),
+                found: number(s.scale).map(|x| x.to_string()).unwrap_or_default(),
+            })?;
+            same(&mut dim.scale, v, at(c), "indicator scale")?;
+        }
+    }
+    match &r.kind {
+        Setting::Value(k) => dim.kind = Some(*k),
+        Setting::Column(c) => {
+            let text = s.kind.and_then(|i| chunk.texts[i][row].clone()).unwrap_or_default();
+            let k = parse_dimension_kind(&text).ok_or_else(|| EngineError::BadValue {
+                at: at(c),
+                expected: "a kind of dimension: 1 or ordered, 0 or non-ordered, or binary".into(),
+                found: text.clone(),
+            })?;
+            same(&mut dim.kind, k, at(c), "kind of dimension")?;
+        }
+    }
+    dim.subgroups.push(Subgroup { name, estimate, se, lower_95: lower, upper_95: upper, population, order, reference });
+    Ok(())
+}
+
+/// One output row: a measure and its limits at each level.
+struct SummaryRow {
+    measure: SummaryMeasure,
+    limits: Vec<(Option<f64>, Option<f64>)>,
+}
+
+/// The measures of one dimension at every confidence level.
+fn compute(o: &SummaryMeasuresOptions, dim: &Dimension) -> std::result::Result<Vec<SummaryRow>, stats::StatsError> {
+    let kind = dim.kind.unwrap_or(DimensionKind::NonOrdered);
+    let input = DimensionInput {
+        subgroups: dim.subgroups.clone(),
+        kind,
+        favourable: dim.favourable.unwrap_or(true),
+        scale: dim.scale.unwrap_or(1.0),
+        setting_average: dim.setting_average,
+        population_unit: o.population_unit,
+    };
+    let levels: &[ConfidenceLevel] = &o.common.confidence;
+    let mut rows: Vec<SummaryRow> = Vec::new();
+    for (i, &level) in levels.iter().enumerate() {
+        let options = SummaryOptions { confidence: level, simulation_draws: o.draws, seed: o.seed };
+        let measures = summary_measures(&input, &options)?;
+        let wanted = measures.into_iter().filter(|m| {
+            if o.measures.is_empty() {
+                o.all_measures || applies(m.measure, kind, input.subgroups.len())
+            } else {
+                o.measures.contains(&m.measure)
+            }
+        });
+        if i == 0 {
+            rows = wanted.map(|m| SummaryRow { limits: vec![(m.lower, m.upper)], measure: m }).collect();
+        } else {
+            for (row, m) in rows.iter_mut().zip(wanted) {
+                row.limits.push((m.lower, m.upper));
+            }
+        }
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    const TEMPLATE: [&str; 20] = [
+        "setting", "date", "source", "indicator_abbr", "indicator_name", "dimension", "subgroup", "estimate", "se", "ci_lb", "ci_ub", "population", "flag",
+        "setting_average", "iso3", "favourable_indicator", "indicator_scale", "ordered_dimension", "subgroup_order", "reference_subgroup",
+    ];
+
+    #[test]
+    fn template_is_detected_and_defaults_every_column() {
+        let h = headers(&TEMPLATE);
+        assert!(is_heat_template(&h));
+        let r = resolve(&SummaryMeasuresOptions::default(), &h).unwrap();
+        assert_eq!(r.group_by, vec!["setting", "date", "source", "indicator_abbr", "dimension"]);
+        assert_eq!(r.estimate, "estimate");
+        assert_eq!(r.se.as_deref(), Some("se"));
+        assert_eq!(r.lower_cl.as_deref(), Some("ci_lb"));
+        assert_eq!(r.reference.as_deref(), Some("reference_subgroup"));
+        assert_eq!(r.kind, Setting::Column("ordered_dimension".into()));
+        assert_eq!(r.scale, Setting::Column("indicator_scale".into()));
+    }
+
+    #[test]
+    fn year_stands_for_date_and_options_win() {
+        let mut names = TEMPLATE.to_vec();
+        names[1] = "year";
+        let o = SummaryMeasuresOptions { se: Some("my_se".into()), scale: Some(Setting::Value(100.0)), ..Default::default() };
+        let r = resolve(&o, &headers(&names)).unwrap();
+        assert_eq!(r.group_by[1], "year");
+        assert_eq!(r.se.as_deref(), Some("my_se"));
+        assert_eq!(r.scale, Setting::Value(100.0));
+    }
+
+    #[test]
+    fn without_the_template_options_are_required() {
+        let h = headers(&["area", "decile", "value", "se"]);
+        let e = resolve(&SummaryMeasuresOptions::default(), &h).unwrap_err().to_string();
+        assert!(e.contains("--subgroup"), "{e}");
+        let o = SummaryMeasuresOptions {
+            subgroup: Some("decile".into()),
+            estimate: Some("value".into()),
+            se: Some("se".into()),
+            kind: Some(Setting::Value(DimensionKind::Ordered)),
+            favourable: Some(Setting::Value(false)),
+            ..Default::default()
+        };
+        assert!(resolve(&o, &h).unwrap_err().to_string().contains("--scale"));
+    }
+
+    #[test]
+    fn kinds_parse_as_written() {
+        assert_eq!(parse_dimension_kind("1"), Some(DimensionKind::Ordered));
+        assert_eq!(parse_dimension_kind("Non-ordered"), Some(DimensionKind::NonOrdered));
+        assert_eq!(parse_dimension_kind("non_ordered"), Some(DimensionKind::NonOrdered));
+        assert_eq!(parse_dimension_kind("binary"), Some(DimensionKind::Binary));
+        assert_eq!(parse_dimension_kind("2"), None);
+    }
 }

@@ -1019,8 +1019,14 @@ impl Prepared {
             return Estimate::bare(value);
         };
         let values: Vec<f64> = sims.iter().map(|s| stat(s)).collect();
-        let lower = simulation::quantile_type7(&values, self.confidence.lower_probability());
-        let upper = simulation::quantile_type7(&values, self.confidence.upper_probability());
+        let limits = simulation::quantiles_type7(
+            &values,
+            &[
+                self.confidence.lower_probability(),
+                self.confidence.upper_probability(),
+            ],
+        );
+        let (lower, upper) = (limits[0], limits[1]);
         Estimate {
             value,
             se: None,

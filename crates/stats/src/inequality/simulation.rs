@@ -160,14 +160,22 @@ pub(crate) fn simulate(
 /// h = 1 + (n − 1)p, the quantile is x₍⌊h⌋₎ + (h − ⌊h⌋)(x₍⌈h⌉₎ − x₍⌊h⌋₎). NaN values are
 /// dropped; `None` when none is left or `p` is outside [0, 1].
 pub(crate) fn quantile_type7(values: &[f64], p: f64) -> Option<f64> {
-    if !(0.0..=1.0).contains(&p) {
-        return None;
-    }
+    quantiles_type7(values, &[p]).into_iter().next().flatten()
+}
+
+/// [`quantile_type7`] at several probabilities, sorting the values once.
+pub(crate) fn quantiles_type7(values: &[f64], ps: &[f64]) -> Vec<Option<f64>> {
     let mut x: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
-    if x.is_empty() {
+    // Values equal under total_cmp are the same bits, so an unstable sort gives the same order.
+    x.sort_unstable_by(f64::total_cmp);
+    ps.iter().map(|&p| quantile_sorted(&x, p)).collect()
+}
+
+/// The type 7 quantile of values already sorted, without NaN.
+fn quantile_sorted(x: &[f64], p: f64) -> Option<f64> {
+    if !(0.0..=1.0).contains(&p) || x.is_empty() {
         return None;
     }
-    x.sort_by(f64::total_cmp);
     let n = x.len();
     let index = 1.0 + (n as f64 - 1.0) * p;
     let lo = index.floor();
