@@ -7,6 +7,7 @@ mod calc;
 mod calc_arriaga;
 mod calc_funnel;
 mod calc_summary_measures;
+mod generate;
 
 use std::process::ExitCode;
 
@@ -27,12 +28,15 @@ struct Cli {
 enum Command {
     /// Compute a statistic with confidence intervals from a CSV or Parquet file.
     Calc(calc::CalcArgs),
+    /// Generate a synthetic England (areas, deprivation, populations, deaths, outcomes) to compute on.
+    Generate(generate::GenerateArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Calc(args) => calc::run(args),
+        Command::Generate(args) => generate::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
