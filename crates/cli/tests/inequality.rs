@@ -7,6 +7,8 @@
 //! example of `crates/stats/src/arriaga.rs`. Bad input must fail with a message naming the
 //! file, row and column and a non-zero exit, never a panic.
 
+#![allow(clippy::excessive_precision)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -265,7 +267,7 @@ fn one_subgroup_is_a_stated_unavailability() {
     close(t.num(d, "se"), 8f64.sqrt(), 1e-12, "SE of D");
 }
 
-fn summary_args<'a>(input: &'a str) -> Vec<&'a str> {
+fn summary_args(input: &str) -> Vec<&str> {
     vec![
         "calc", "summary-measures", input, "--subgroup", "quintile", "--order", "order", "--estimate", "value", "--se", "se", "--population", "pop",
         "--dimension-kind", "ordered", "--favourable", "--scale", "100",

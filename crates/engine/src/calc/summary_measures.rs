@@ -437,7 +437,7 @@ pub fn run(o: &SummaryMeasuresOptions, table: InputTable, writer: &mut TableWrit
                 source,
             });
             let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            if n % 1024 == 0 || n == total {
+            if n.is_multiple_of(1024) || n == total {
                 progress.groups_done(n, total);
             }
             rows

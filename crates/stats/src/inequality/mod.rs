@@ -1018,9 +1018,9 @@ impl Prepared {
         let Some(sims) = sims else {
             return Estimate::bare(value);
         };
-        let values: Vec<f64> = sims.iter().map(|s| stat(s)).collect();
-        let limits = simulation::quantiles_type7(
-            &values,
+        let mut values: Vec<f64> = sims.iter().map(|s| stat(s)).collect();
+        let limits = simulation::quantiles_type7_in_place(
+            &mut values,
             &[
                 self.confidence.lower_probability(),
                 self.confidence.upper_probability(),

@@ -158,37 +158,50 @@ pub(crate) fn simulate(
 
 /// R's `quantile(x, p, type = 7, na.rm = TRUE)`: with the sorted values x₍₁₎ ≤ … ≤ x₍ₙ₎,
 /// h = 1 + (n − 1)p, the quantile is x₍⌊h⌋₎ + (h − ⌊h⌋)(x₍⌈h⌉₎ − x₍⌊h⌋₎). NaN values are
-/// dropped; `None` when none is left or `p` is outside [0, 1].
+/// dropped; `None` when none is left or `p` is outside [0, 1]. (The measures use
+/// [`quantiles_type7_in_place`]; this form is kept for the tests against R.)
+#[cfg(test)]
 pub(crate) fn quantile_type7(values: &[f64], p: f64) -> Option<f64> {
     quantiles_type7(values, &[p]).into_iter().next().flatten()
 }
 
-/// [`quantile_type7`] at several probabilities, sorting the values once.
+/// [`quantile_type7`] at several probabilities. Only the order statistics x₍⌊h⌋₎ and x₍⌈h⌉₎
+/// are needed, so they are found by selection (linear time) instead of a full sort; ties and
+/// signed zeros are ordered by `f64::total_cmp`, as a sort by it would order them.
+#[cfg(test)]
 pub(crate) fn quantiles_type7(values: &[f64], ps: &[f64]) -> Vec<Option<f64>> {
-    let mut x: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
-    // Values equal under total_cmp are the same bits, so an unstable sort gives the same order.
-    x.sort_unstable_by(f64::total_cmp);
-    ps.iter().map(|&p| quantile_sorted(&x, p)).collect()
+    let mut x: Vec<f64> = values.to_vec();
+    quantiles_type7_in_place(&mut x, ps)
 }
 
-/// The type 7 quantile of values already sorted, without NaN.
-fn quantile_sorted(x: &[f64], p: f64) -> Option<f64> {
+/// [`quantiles_type7`] on values the caller no longer needs: NaN values are dropped and the
+/// rest reordered in place, without copying.
+pub(crate) fn quantiles_type7_in_place(x: &mut Vec<f64>, ps: &[f64]) -> Vec<Option<f64>> {
+    x.retain(|v| !v.is_nan());
+    ps.iter().map(|&p| quantile_by_selection(x, p)).collect()
+}
+
+/// The type 7 quantile of `x` (no NaN), reordering `x`.
+fn quantile_by_selection(x: &mut [f64], p: f64) -> Option<f64> {
     if !(0.0..=1.0).contains(&p) || x.is_empty() {
         return None;
     }
     let n = x.len();
     let index = 1.0 + (n as f64 - 1.0) * p;
     let lo = index.floor();
-    let hi = index.ceil();
     let lo_i = (lo as usize).clamp(1, n) - 1;
-    let hi_i = (hi as usize).clamp(1, n) - 1;
-    let qs = x[lo_i];
-    if index > lo && x[hi_i] != qs {
-        let h = index - lo;
-        Some((1.0 - h) * qs + h * x[hi_i])
-    } else {
-        Some(qs)
+    let (_, qs, right) = x.select_nth_unstable_by(lo_i, f64::total_cmp);
+    let qs = *qs;
+    if index > lo {
+        // x₍⌈h⌉₎ = x₍⌊h⌋₊₁₎: the smallest value after the selected position.
+        if let Some(next) = right.iter().copied().min_by(f64::total_cmp) {
+            if next != qs {
+                let h = index - lo;
+                return Some((1.0 - h) * qs + h * next);
+            }
+        }
     }
+    Some(qs)
 }
 
 #[cfg(test)]
@@ -248,6 +261,24 @@ mod tests {
         assert_eq!(quantile_type7(&[], 0.5), None);
         assert_eq!(quantile_type7(&[f64::NAN], 0.5), None);
         assert_eq!(quantile_type7(&[2.0], 0.975), Some(2.0));
+    }
+
+    #[test]
+    fn selection_quantiles_equal_sorted_quantiles() {
+        // Against the definition on sorted values, for many sizes, ties and probabilities.
+        let mut rng = RMersenneTwister::new(7);
+        for n in 1..60 {
+            let v: Vec<f64> = (0..n).map(|_| (rng.unif_rand() * 8.0).floor() - 3.0).collect();
+            let mut sorted = v.clone();
+            sorted.sort_by(f64::total_cmp);
+            for p in [0.0, 0.001, 0.025, 0.1, 0.5, 0.9, 0.975, 0.999, 1.0] {
+                let h = 1.0 + (n as f64 - 1.0) * p;
+                let (lo, hi) = (h.floor() as usize - 1, h.ceil() as usize - 1);
+                let expected = sorted[lo] + (h - h.floor()) * (sorted[hi] - sorted[lo]);
+                let got = quantiles_type7(&v, &[p, 1.0 - p]);
+                assert!((got[0].unwrap() - expected).abs() < 1e-12, "n {n} p {p}");
+            }
+        }
     }
 
     #[test]
