@@ -309,6 +309,7 @@ pub struct PlaceSpec {
 #[serde(deny_unknown_fields)]
 struct SettingsFile {
     sii_repetitions: Option<usize>,
+    sii_periods: Option<Spanned<String>>,
     seed: Option<u64>,
 }
 
@@ -318,6 +319,10 @@ pub struct Settings {
     /// Simulations for the SII's confidence limits (PHEindicatormethods' default is 100,000;
     /// the catalogue's default 10,000 keeps whole-country runs fast).
     pub sii_repetitions: usize,
+    /// SII and RII for every period (`sii_periods = "all"`), or only for each indicator's
+    /// latest (`"latest"`, the default: the simulations are most of a whole-country run's time,
+    /// and dashboards show the latest). Gaps, ratios and excess are computed for every period.
+    pub sii_all_periods: bool,
     /// Seed of the SII simulations, so results repeat.
     pub seed: u64,
 }
@@ -538,10 +543,15 @@ impl Catalogue {
             })
             .collect();
 
-        let settings = Settings {
-            sii_repetitions: raw.settings.sii_repetitions.unwrap_or(10_000),
-            seed: raw.settings.seed.unwrap_or(1),
+        let sii_all_periods = match &raw.settings.sii_periods {
+            None => false,
+            Some(p) => match p.get_ref().as_str() {
+                "all" => true,
+                "latest" => false,
+                other => return Err(err(Some(p.span()), "settings.sii_periods", format!("expected \"latest\" or \"all\", found \"{other}\""))),
+            },
         };
+        let settings = Settings { sii_repetitions: raw.settings.sii_repetitions.unwrap_or(10_000), sii_all_periods, seed: raw.settings.seed.unwrap_or(1) };
         if !(1_000..=1_000_000).contains(&settings.sii_repetitions) {
             return Err(err(None, "settings.sii_repetitions", format!("expected 1,000 to 1,000,000, found {}", settings.sii_repetitions)));
         }

@@ -203,6 +203,7 @@ pub fn compute(options: &ComputeOptions, progress: &dyn Progress) -> Result<Comp
                 num: &cache[&(num_id, l)],
                 den: &cache[&(den_id, l)],
                 settings: (cat.settings.sii_repetitions, cat.settings.seed),
+                sii_all_periods: cat.settings.sii_all_periods,
             };
             rows_out.extend(summarise_level(&context, &values));
         }
@@ -284,6 +285,7 @@ struct LevelContext<'a> {
     num: &'a LevelCounts,
     den: &'a LevelCounts,
     settings: (usize, u64),
+    sii_all_periods: bool,
 }
 
 /// The inequality summaries of one area, sex and period across its deciles.
@@ -428,7 +430,9 @@ fn inequality_summary(c: &LevelContext<'_>, values: &LevelValues, area: usize, s
             }
         }
     }
-    if q.len() >= 5 {
+    if !c.sii_all_periods && pi + 1 != np {
+        out.note = Some("SII for the latest period only (settings.sii_periods = \"latest\")".into());
+    } else if q.len() >= 5 {
         let options = SiiOptions {
             value_type: match ind.measure {
                 Measure::Proportion => SiiValueType::Proportion,
