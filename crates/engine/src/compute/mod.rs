@@ -4,7 +4,8 @@
 //! The steps, each timed ([`ComputeSummary`]):
 //!
 //! 1. **Read.** The geography ([`geography`]) and every data table the catalogue uses, each
-//!    once ([`source`]), into counts by small area, year, sex and life-table band.
+//!    once ([`source`]; Parquet, CSV or Excel, one file or a glob of them), into counts by small
+//!    area, year, sex and life-table band.
 //! 2. **Aggregate.** Counts are summed up the hierarchy and by national deprivation decile
 //!    within each area ([`cells::LevelCounts`]) before any statistic is computed.
 //! 3. **Statistics.** Per indicator, area, breakdown, sex and period: the value and its 95% and
@@ -45,7 +46,7 @@ use catalogue::{Catalogue, Indicator, Measure, SourceSpec, SEXES};
 use cells::{cell_statistic, CellValue, LevelCounts, BREAKDOWNS, LEVELS};
 use geography::{Geography, Level};
 use results::{ResultRow, ResultWriter};
-use source::{read_table, table_path, Counts};
+use source::{read_table, table_paths, Counts};
 
 use crate::error::{EngineError, Result};
 
@@ -113,14 +114,16 @@ pub fn compute(options: &ComputeOptions, progress: &dyn Progress) -> Result<Comp
 
     // 1. Read.
     let started = Instant::now();
-    let geo_path = table_path(&options.data_dir, &cat.geography.table, None).or_else(|_| {
-        let p = PathBuf::from(&cat.geography.table);
-        if p.is_file() {
-            Ok(p)
-        } else {
-            Err(EngineError::Usage(format!("{}: no geography table {} (.parquet or .csv)", options.data_dir.display(), cat.geography.table)))
+    let geo_path = match table_paths(&options.data_dir, &cat.geography.table, None) {
+        Ok(mut p) => p.remove(0),
+        Err(e) => {
+            let p = PathBuf::from(&cat.geography.table);
+            if !p.is_file() {
+                return Err(e);
+            }
+            p
         }
-    })?;
+    };
     let geography = Geography::read(&geo_path.display().to_string(), &cat.geography, &cat.places, "catalogue")?;
     let area_index: FxHashMap<String, u32> = geography.index.iter().map(|(k, &v)| (k.clone(), v)).collect();
 
@@ -148,17 +151,28 @@ pub fn compute(options: &ComputeOptions, progress: &dyn Progress) -> Result<Comp
     let mut paths = Vec::new();
     for (table, _) in &consumers {
         let spec = &cat.tables[table];
-        paths.push(table_path(&options.data_dir, table, spec.path.as_deref())?);
+        paths.push(table_paths(&options.data_dir, table, spec.path.as_deref())?);
     }
-    let total_bytes: u64 = paths.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+    let total_bytes: u64 = paths.iter().flatten().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
     progress.stage("reading", total_bytes.max(1));
     let rows = AtomicU64::new(0);
     let mut counts: Vec<Vec<Counts>> = Vec::new();
     let mut bytes_done = 0;
-    for ((table, list), path) in consumers.iter().zip(&paths) {
-        counts.push(read_table(path, &cat.tables[table], list, &area_index, &rows)?);
-        bytes_done += std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        progress.position(bytes_done);
+    for ((table, list), files) in consumers.iter().zip(&paths) {
+        let mut merged: Option<Vec<Counts>> = None;
+        for path in files {
+            let part = read_table(path, &cat.tables[table], list, &area_index, &rows)?;
+            merged = Some(match merged {
+                None => part,
+                Some(mut m) => {
+                    m.iter_mut().zip(part).for_each(|(a, b)| a.merge(b));
+                    m
+                }
+            });
+            bytes_done += std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+            progress.position(bytes_done);
+        }
+        counts.push(merged.unwrap_or_default());
     }
     summary.rows_read = rows.load(Ordering::Relaxed);
     summary.reading = started.elapsed();

@@ -68,24 +68,38 @@ impl Counts {
     }
 }
 
-/// Where a table's file is: `path` from the catalogue (relative to the data directory), or
-/// `NAME.parquet`, then `NAME.csv`, in the data directory.
+/// The files of a table: `path` from the catalogue (relative to the data directory; a glob
+/// such as `deaths_*.parquet` names several files of one table, read in name order), or
+/// `NAME.parquet`, `NAME.csv`, then `NAME.xlsx` in the data directory.
 ///
 /// # Errors
-/// No such file.
-pub fn table_path(data_dir: &Path, name: &str, path: Option<&str>) -> Result<PathBuf> {
+/// No such file, a glob matching nothing, or a bad glob pattern.
+pub fn table_paths(data_dir: &Path, name: &str, path: Option<&str>) -> Result<Vec<PathBuf>> {
     if let Some(p) = path {
         let full = data_dir.join(p);
-        return if full.is_file() { Ok(full) } else { Err(EngineError::Usage(format!("{}: no such file (table \"{name}\")", full.display()))) };
+        let pattern = full.display().to_string();
+        if p.contains(['*', '?', '[']) {
+            let mut files: Vec<PathBuf> = glob::glob(&pattern)
+                .map_err(|e| EngineError::Usage(format!("{pattern}: not a file pattern (table \"{name}\"): {e}")))?
+                .filter_map(std::result::Result::ok)
+                .filter(|f| f.is_file())
+                .collect();
+            files.sort();
+            if files.is_empty() {
+                return Err(EngineError::Usage(format!("{pattern}: no file matches (table \"{name}\")")));
+            }
+            return Ok(files);
+        }
+        return if full.is_file() { Ok(vec![full]) } else { Err(EngineError::Usage(format!("{}: no such file (table \"{name}\")", full.display()))) };
     }
-    for ext in ["parquet", "csv"] {
+    for ext in ["parquet", "csv", "xlsx"] {
         let full = data_dir.join(format!("{name}.{ext}"));
         if full.is_file() {
-            return Ok(full);
+            return Ok(vec![full]);
         }
     }
     Err(EngineError::Usage(format!(
-        "{}: no {name}.parquet or {name}.csv (table \"{name}\"; give its file with `path` under [tables.{name}] in the catalogue)",
+        "{}: no {name}.parquet, {name}.csv or {name}.xlsx (table \"{name}\"; give its file with `path` under [tables.{name}] in the catalogue)",
         data_dir.display()
     )))
 }
@@ -204,6 +218,21 @@ pub fn read_table(
             }
         }
         Ok(total)
+    } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("xlsx")) {
+        let (schema, batches) = read_xlsx(path)?;
+        let mut positions = Vec::new();
+        for name in &plan.names {
+            positions.push(schema.index_of(name).map_err(|_| missing_column(&file, name, &schema))?);
+        }
+        let mut counts = empty();
+        let mut first_row = 1u64;
+        for batch in batches {
+            let columns: Vec<ArrayRef> = positions.iter().map(|&i| batch.column(i).clone()).collect();
+            add_batch(&plan, &columns, batch.num_rows(), first_row, &file, area_index, &mut counts)?;
+            first_row += batch.num_rows() as u64;
+            rows.fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
+        }
+        Ok(counts)
     } else {
         let f = File::open(path).map_err(|e| EngineError::io(path, e))?;
         let mut header_reader = csv::Reader::from_reader(std::io::BufReader::new(f));
@@ -231,6 +260,35 @@ pub fn read_table(
         }
         Ok(counts)
     }
+}
+
+/// The first worksheet of an Excel workbook as text columns (numbers written as Excel shows
+/// them: whole numbers without a decimal point), under the header of its first row.
+fn read_xlsx(path: &Path) -> Result<(Arc<Schema>, Vec<RecordBatch>)> {
+    use calamine::{Data, Reader};
+    let file = path.display().to_string();
+    let mut workbook = calamine::open_workbook_auto(path).map_err(|e| format_error(&file, None, format!("not a readable Excel workbook: {e}")))?;
+    let sheet = workbook.sheet_names().first().cloned().ok_or_else(|| format_error(&file, None, "the workbook has no worksheet".into()))?;
+    let range = workbook.worksheet_range(&sheet).map_err(|e| format_error(&file, None, e.to_string()))?;
+    let mut rows = range.rows();
+    let header: Vec<String> = rows.next().ok_or_else(|| format_error(&file, None, format!("worksheet \"{sheet}\" is empty: expected a header row")))?.iter().map(|c| c.to_string().trim().to_string()).collect();
+    let schema = Arc::new(Schema::new(header.iter().map(|h| Field::new(h, DataType::Utf8, true)).collect::<Vec<_>>()));
+    let text = |c: &Data| -> Option<String> {
+        match c {
+            Data::Empty => None,
+            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Some(format!("{}", *f as i64)),
+            other => Some(other.to_string()),
+        }
+    };
+    let mut batches = Vec::new();
+    let all: Vec<&[Data]> = rows.collect();
+    for block in all.chunks(BATCH_ROWS) {
+        let columns: Vec<ArrayRef> = (0..header.len())
+            .map(|c| Arc::new(StringArray::from(block.iter().map(|r| r.get(c).and_then(text)).collect::<Vec<_>>())) as ArrayRef)
+            .collect();
+        batches.push(RecordBatch::try_new(schema.clone(), columns).map_err(|e| format_error(&file, None, e.to_string()))?);
+    }
+    Ok((schema, batches))
 }
 
 fn format_error(file: &str, row: Option<u64>, message: String) -> EngineError {

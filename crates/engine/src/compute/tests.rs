@@ -293,3 +293,44 @@ fn outputs_are_parquet_portal_csv_or_excel() {
     let e = run(dir.path(), &catalogue, "out.json").unwrap_err().to_string();
     assert!(e.contains(".parquet, .csv or .xlsx"), "{e}");
 }
+
+#[test]
+fn tables_may_be_globs_of_files_or_excel_workbooks() {
+    let dir = tempfile::tempdir().unwrap();
+    two_authorities(dir.path());
+    let whole = run(dir.path(), &format!("{GEOGRAPHY}{PROPORTION}"), "whole.csv").unwrap();
+    // The same rows split over two files, named by a glob.
+    let text = std::fs::read_to_string(dir.path().join("outcomes.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap().to_string();
+    let rows: Vec<&str> = lines.collect();
+    std::fs::create_dir(dir.path().join("split")).unwrap();
+    write(&dir.path().join("split"), "part_1.csv", &format!("{header}\n{}\n", rows[..10].join("\n")));
+    write(&dir.path().join("split"), "part_2.csv", &format!("{header}\n{}\n", rows[10..].join("\n")));
+    std::fs::remove_file(dir.path().join("outcomes.csv")).unwrap();
+    let globbed = GEOGRAPHY.replace("[tables.outcomes]\n", "[tables.outcomes]\npath = \"split/part_*.csv\"\n");
+    let split = run(dir.path(), &format!("{globbed}{PROPORTION}"), "split.csv").unwrap();
+    assert_eq!(split.rows_read, whole.rows_read);
+    assert_eq!(std::fs::read_to_string(dir.path().join("split.csv")).unwrap(), std::fs::read_to_string(dir.path().join("whole.csv")).unwrap());
+    // And as an Excel workbook (numbers as numbers, codes as text).
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (c, h) in header.split(',').enumerate() {
+        sheet.write_string(0, c as u16, h).unwrap();
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.split(',').enumerate() {
+            match cell.parse::<f64>() {
+                Ok(x) => sheet.write_number(r as u32 + 1, c as u16, x).unwrap(),
+                Err(_) => sheet.write_string(r as u32 + 1, c as u16, cell).unwrap(),
+            };
+        }
+    }
+    workbook.save(dir.path().join("outcomes.xlsx")).unwrap();
+    let excel = run(dir.path(), &format!("{GEOGRAPHY}{PROPORTION}"), "excel.csv").unwrap();
+    assert_eq!(excel.rows_read, whole.rows_read);
+    assert_eq!(std::fs::read_to_string(dir.path().join("excel.csv")).unwrap(), std::fs::read_to_string(dir.path().join("whole.csv")).unwrap());
+    let nothing = GEOGRAPHY.replace("[tables.outcomes]\n", "[tables.outcomes]\npath = \"none_*.csv\"\n");
+    let e = run(dir.path(), &format!("{nothing}{PROPORTION}"), "x.csv").unwrap_err().to_string();
+    assert!(e.contains("no file matches"), "{e}");
+}
