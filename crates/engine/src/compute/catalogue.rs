@@ -214,6 +214,7 @@ struct GeographyFile {
     #[serde(default)]
     level: Vec<LevelSpec>,
     deprivation_decile: Option<String>,
+    deprivation_score: Option<String>,
     benchmark: Option<Spanned<String>>,
 }
 
@@ -229,6 +230,10 @@ pub struct GeographySpec {
     pub levels: Vec<LevelSpec>,
     /// The column of national deprivation deciles, 1 (most deprived) to 10.
     pub deprivation_decile: Option<String>,
+    /// Or the column of deprivation scores (higher is more deprived), from which national
+    /// deciles are assigned as PHEindicatormethods' `phe_quantile` does (decile 1 the highest
+    /// scores).
+    pub deprivation_score: Option<String>,
     /// The index in `levels` of the benchmark (England): the level named by `benchmark`, or
     /// the last.
     pub benchmark_level: usize,
@@ -508,6 +513,9 @@ impl Catalogue {
         if g.level.is_empty() {
             return Err(err(None, "geography.level", "at least one level above the small areas is needed (the benchmark, England)".into()));
         }
+        if g.deprivation_decile.is_some() && g.deprivation_score.is_some() {
+            return Err(err(None, "geography", "give deprivation_decile or deprivation_score, not both".into()));
+        }
         let benchmark_level = match &g.benchmark {
             None => g.level.len() - 1,
             Some(b) => g.level.iter().position(|l| &l.area_type == b.get_ref()).ok_or_else(|| {
@@ -519,6 +527,7 @@ impl Catalogue {
             small_area: g.small_area,
             levels: g.level,
             deprivation_decile: g.deprivation_decile,
+            deprivation_score: g.deprivation_score,
             benchmark_level,
         };
 

@@ -60,10 +60,13 @@ impl Geography {
             texts.push(table.column(&level.code, &format!("the {} codes", level.area_type))?);
             texts.push(table.column(&level.name, &format!("the {} names", level.area_type))?);
         }
-        let decile_col = match &spec.deprivation_decile {
-            Some(d) => Some(table.column(d, "the deprivation deciles (geography.deprivation_decile)")?),
-            None => None,
+        let decile_col = match (&spec.deprivation_decile, &spec.deprivation_score) {
+            (Some(d), _) => Some(table.column(d, "the deprivation deciles (geography.deprivation_decile)")?),
+            (None, Some(score)) => Some(table.column(score, "the deprivation scores (geography.deprivation_score)")?),
+            (None, None) => None,
         };
+        let from_score = spec.deprivation_decile.is_none() && spec.deprivation_score.is_some();
+        let mut scores: Vec<Option<f64>> = Vec::new();
         let headers = table.headers().to_vec();
         let mut reader = table.chunks(ColumnRequest { numbers: decile_col.into_iter().collect(), texts: texts.clone() })?;
         let file = reader.name().to_string();
@@ -95,7 +98,10 @@ impl Geography {
                     return Err(EngineError::BadValue { at: at(row, texts[0]), expected: "each small area on one row only".into(), found: code.to_string() });
                 }
                 codes.push(code.to_string());
-                let decile = match (decile_col, chunk.numbers.first()) {
+                if from_score {
+                    scores.push(chunk.numbers.first().and_then(|v| v[r]));
+                }
+                let decile = match (decile_col.filter(|_| !from_score), chunk.numbers.first()) {
                     (Some(col), Some(values)) => match values[r] {
                         None => 0,
                         Some(d) if d.fract() == 0.0 && (1.0..=10.0).contains(&d) => d as u8,
@@ -161,6 +167,11 @@ impl Geography {
                 }
             }
         }
+        if from_score {
+            // National deciles of the scores: decile 1 holds the highest (most deprived) scores.
+            let assigned = stats::quantile::assign_quantiles(&scores, 10, true).map_err(|e| EngineError::Usage(e.to_string()))?;
+            deciles = assigned.into_iter().map(|d| d.map_or(0, |d| d as u8)).collect();
+        }
         for l in 0..levels.len() {
             let parents: Vec<Option<(String, String)>> = parent_of[l]
                 .iter()
@@ -222,6 +233,7 @@ mod tests {
             small_area: LevelSpec { area_type: "LSOA".into(), code: "lsoa_code".into(), name: "lsoa_name".into() },
             levels: vec![level("Local authority", "la"), level("England", "eng")],
             deprivation_decile: Some("decile".into()),
+            deprivation_score: None,
             benchmark_level: 1,
         }
     }
@@ -245,6 +257,26 @@ mod tests {
         assert_eq!(g.levels[0].parents[1], Some(("E".to_string(), "England".to_string())));
         assert_eq!(g.levels[1].members, vec![vec![0, 1, 2]]);
         assert_eq!(g.places.unwrap().members, vec![vec![0, 2]]);
+    }
+
+    #[test]
+    fn deciles_come_from_scores_as_phe_quantile_assigns_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("areas.csv");
+        let mut csv = String::from("lsoa_code,lsoa_name,la_code,la_name,eng_code,eng_name,score\n");
+        for i in 0..20 {
+            csv.push_str(&format!("A{i},a,L1,One,E,England,{}\n", i as f64 * 1.5));
+        }
+        std::fs::write(&path, csv).unwrap();
+        let mut spec = spec();
+        spec.deprivation_decile = None;
+        spec.deprivation_score = Some("score".into());
+        let g = Geography::read(path.to_str().unwrap(), &spec, &[], "c.toml").unwrap();
+        // Twenty areas, two to a decile; the highest scores are the most deprived.
+        assert_eq!(g.deciles[19], 1);
+        assert_eq!(g.deciles[18], 1);
+        assert_eq!(g.deciles[0], 10);
+        assert_eq!(g.deciles.iter().filter(|&&d| d == 5).count(), 2);
     }
 
     #[test]

@@ -10,7 +10,8 @@
 //!    within each area ([`cells::LevelCounts`]) before any statistic is computed.
 //! 3. **Statistics.** Per indicator, area, breakdown, sex and period: the value and its 95% and
 //!    99.8% limits by the indicator's method ([`cells::cell_statistic`]); then
-//!    - the comparison with the benchmark (England; for a decile, the area itself) at 95% and
+//!    - the comparison with the benchmark (the area of the catalogue's benchmark level that holds
+//!      it: England by default, or its region; for a decile, the area itself) at 95% and
 //!      99.8%, by whether the benchmark lies outside the interval, worded by polarity;
 //!    - the quintile among the areas of the same type;
 //!    - the recent trend of the five most recent annual points ending at the period;
@@ -211,7 +212,8 @@ pub fn compute(options: &ComputeOptions, progress: &dyn Progress) -> Result<Comp
                 indicator,
                 level,
                 is_benchmark: l == geography.benchmark_level,
-                benchmark_name: geography.levels[geography.benchmark_level].names.first().cloned().unwrap_or_default(),
+                benchmark_level: &geography.levels[geography.benchmark_level],
+                benchmark_of: benchmark_areas(level, &geography.levels[geography.benchmark_level], geography.codes.len()),
                 benchmark: &benchmark,
                 periods: &periods,
                 num: &cache[&(num_id, l)],
@@ -293,7 +295,9 @@ struct LevelContext<'a> {
     indicator: &'a Indicator,
     level: &'a Level,
     is_benchmark: bool,
-    benchmark_name: String,
+    benchmark_level: &'a Level,
+    /// Each area's benchmark: the area of the benchmark level that holds it.
+    benchmark_of: Vec<Option<usize>>,
     benchmark: &'a LevelValues,
     periods: &'a [Period],
     num: &'a LevelCounts,
@@ -326,7 +330,7 @@ fn summarise_level(c: &LevelContext<'_>, values: &LevelValues) -> Vec<ResultRow>
     let sexes = ind.sexes.len();
     let np = c.periods.len();
     let at = |area: usize, b: usize, si: usize, pi: usize| ((area * BREAKDOWNS + b) * sexes + si) * np + pi;
-    let bench_at = |b: usize, si: usize, pi: usize| ((b * sexes) + si) * np + pi;
+    let bench_at = |area: usize, si: usize, pi: usize| ((area * BREAKDOWNS) * sexes + si) * np + pi;
     // Quintiles among the areas of this level, per sex and period (not for the benchmark).
     let mut quintile_of: HashMap<usize, &'static str> = HashMap::new();
     if !c.is_benchmark && c.level.members.len() >= 5 {
@@ -351,7 +355,10 @@ fn summarise_level(c: &LevelContext<'_>, values: &LevelValues) -> Vec<ResultRow>
                     for pi in 0..np {
                         let Some(v) = values[at(area, b, si, pi)].clone() else { continue };
                         let (bench_name, bench_value) = if b == 0 {
-                            (c.benchmark_name.clone(), c.benchmark[bench_at(0, si, pi)].as_ref().and_then(|x| x.value))
+                            match c.benchmark_of[area] {
+                                Some(ba) => (c.benchmark_level.names[ba].clone(), c.benchmark[bench_at(ba, si, pi)].as_ref().and_then(|x| x.value)),
+                                None => (String::new(), None),
+                            }
                         } else {
                             (c.level.names[area].clone(), values[at(area, 0, si, pi)].as_ref().and_then(|x| x.value))
                         };
@@ -404,6 +411,18 @@ fn summarise_level(c: &LevelContext<'_>, values: &LevelValues) -> Vec<ResultRow>
             rows
         })
         .collect()
+}
+
+/// For each area of `level`, the area of the benchmark level holding its first small area (for
+/// England, England; for a benchmark level of regions, the area's region).
+fn benchmark_areas(level: &Level, benchmark: &Level, small_areas: usize) -> Vec<Option<usize>> {
+    let mut of_small = vec![None; small_areas];
+    for (b, members) in benchmark.members.iter().enumerate() {
+        for &m in members {
+            of_small[m as usize] = Some(b);
+        }
+    }
+    level.members.iter().map(|m| m.first().and_then(|&s| of_small[s as usize])).collect()
 }
 
 /// The portal-style label of decile `d` (1 most deprived).

@@ -334,3 +334,27 @@ fn tables_may_be_globs_of_files_or_excel_workbooks() {
     let e = run(dir.path(), &format!("{nothing}{PROPORTION}"), "x.csv").unwrap_err().to_string();
     assert!(e.contains("no file matches"), "{e}");
 }
+
+#[test]
+fn a_regional_benchmark_is_each_areas_own_region() {
+    let dir = tempfile::tempdir().unwrap();
+    two_authorities(dir.path());
+    write(
+        dir.path(),
+        "areas.csv",
+        "lsoa,lsoa_name,la,la_name,reg,reg_name,eng,eng_name,decile\nA,a,L1,Rising,R1,North,E,England,1\nB,b,L1,Rising,R1,North,E,England,10\nC,c,L2,Flat,R2,South,E,England,1\nD,d,L2,Flat,R2,South,E,England,10\n",
+    );
+    let geography = GEOGRAPHY.replace(
+        "  { type = \"England\", code = \"eng\", name = \"eng_name\" },\n]",
+        "  { type = \"Region\", code = \"reg\", name = \"reg_name\" },\n  { type = \"England\", code = \"eng\", name = \"eng_name\" },\n]\nbenchmark = \"Region\"",
+    );
+    let geography = geography.replace("deprivation_decile = \"decile\"\n", "deprivation_decile = \"decile\"\nbenchmark = \"Region\"\n").replace("]\nbenchmark = \"Region\"", "]");
+    run(dir.path(), &format!("{geography}{PROPORTION}"), "out.parquet").unwrap();
+    let rows = read_results(&dir.path().join("out.parquet"), &["area_code", "time_period", "category", "benchmark", "compared_to_benchmark_95"], &["benchmark_value"]);
+    let find = |area: &str| rows.iter().find(|r| r.0[0] == area && r.0[1] == "2020" && r.0[2].is_empty()).unwrap();
+    assert_eq!(find("L1").0[3], "North");
+    assert!(close(find("L1").1[0].unwrap(), 26.0));
+    assert_eq!(find("L2").0[3], "South");
+    assert_eq!(find("L2").0[4], "Similar");
+    assert!(close(find("L2").1[0].unwrap(), 10.0));
+}
