@@ -8,6 +8,7 @@ mod calc_arriaga;
 mod calc_funnel;
 mod calc_summary_measures;
 mod generate;
+mod sql;
 
 use std::process::ExitCode;
 
@@ -30,6 +31,9 @@ enum Command {
     Calc(calc::CalcArgs),
     /// Generate a synthetic England (areas, deprivation, populations, deaths, outcomes) to compute on.
     Generate(generate::GenerateArgs),
+    /// Run a SQL query over CSV and Parquet files, with the methods as SQL functions
+    /// (dsr, proportion, life_expectancy, sii, wilson_lower, esp2013, …).
+    Sql(sql::SqlArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +41,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Calc(args) => calc::run(args),
         Command::Generate(args) => generate::run(args),
+        Command::Sql(args) => sql::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -17,5 +17,7 @@ pub mod calc;
 pub mod error;
 pub mod input;
 pub mod output;
+#[cfg(feature = "sql")]
+pub mod sql;
 
 pub use error::EngineError;
