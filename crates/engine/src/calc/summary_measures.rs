@@ -23,7 +23,9 @@
 //!
 //! ## Output
 //!
-//! Group columns, then `measure` (HEAT's abbreviation: D, R, PAR, …), `measure_name`, `value`,
+//! Group columns, then `measure` (HEAT's abbreviation: D, R, PAR, …; D8020, R8020, D9010 and
+//! R9010 for Fairer's percentile measures of non-ordered dimensions of at least
+//! [`PERCENTILE_MIN_SUBGROUPS`] subgroups, which HEAT does not have), `measure_name`, `value`,
 //! `se`, the limits (`lowercl`, `uppercl`, or `lower95_0cl`, … for two levels), `confidence`,
 //! `method` (how the interval is computed: analytic, delta, regression or simulation) and
 //! `unavailable` (why a measure has no value, as HEAT's availability rules say). Measures that do
@@ -38,7 +40,7 @@
 
 use rayon::prelude::*;
 use stats::confidence::confidence_label;
-use stats::inequality::{summary_measures, DimensionInput, DimensionKind, MeasureCode, PopulationUnit, Subgroup, SummaryMeasure, SummaryOptions};
+use stats::inequality::{summary_measures, DimensionInput, DimensionKind, MeasureCode, PopulationUnit, Subgroup, SummaryMeasure, SummaryOptions, PERCENTILE_MIN_SUBGROUPS};
 use stats::ConfidenceLevel;
 
 use super::groups::{key_columns, key_label, request, Groups};
@@ -352,11 +354,14 @@ fn flag(value: f64) -> Option<bool> {
 /// Whether HEAT computes `measure` for a dimension of `n` subgroups of kind `kind`
 /// (`HEAT_summary_measures_types`): D, R, PAR and PAF for every dimension; ACI, RCI, SII and
 /// RII for ordered dimensions of more than two subgroups; the others for non-ordered ones of
-/// more than two (so for a binary dimension, D, R, PAR and PAF only).
+/// more than two (so for a binary dimension, D, R, PAR and PAF only). Fairer's percentile
+/// measures (D8020, R8020, D9010, R9010) apply to non-ordered dimensions of at least
+/// [`PERCENTILE_MIN_SUBGROUPS`] subgroups.
 pub fn applies(measure: MeasureCode, kind: DimensionKind, n: usize) -> bool {
     use MeasureCode::*;
     match measure {
         D | R | Par | Paf => true,
+        D8020 | R8020 | D9010 | R9010 => kind == DimensionKind::NonOrdered && n >= PERCENTILE_MIN_SUBGROUPS,
         Aci | Rci | Sii | Rii => kind == DimensionKind::Ordered && n != 2,
         _ => kind == DimensionKind::NonOrdered && n != 2,
     }

@@ -14,13 +14,16 @@
 //! | `bgsd`, `cov` | between-group SD, coefficient of variation | non-ordered, > 2 | simulation |
 //! | `idisu`, `idisw` | index of disparity (unweighted, weighted) | non-ordered, > 2 | simulation |
 //! | `mdbu`, `mdbw`, `mdmu`, `mdmw`, `mdru`, `mdrw` | mean difference from best / mean / reference (unweighted, weighted) | non-ordered, > 2 | simulation |
+//! | `d8020`, `r8020`, `d9010`, `r9010` | percentile difference and ratio, P80 vs P20 and P90 vs P10 (**Fairer's, not HEAT's**) | non-ordered, ≥ 5 | simulation |
 //!
 //! Reference: WHO, *Health Equity Assessment Toolkit (HEAT and HEAT Plus): Technical notes*
 //! (Geneva, 2024) and HEAT's own R code, WHOequity/HEAT-Measures (`calc-*.R`, `utils.R`,
 //! `validation-tests.R` and the table `HEAT_summary_measures_types`, which says which rules make
 //! which measure unavailable). Each measure's function documents its formula and the `calc_*`
 //! function it follows. The PHE/OHID linear SII on deciles lives in [`crate::sii`]; the SII
-//! and RII here are HEAT's logistic-model versions.
+//! and RII here are HEAT's logistic-model versions. The percentile measures ([`percentile`]:
+//! D8020, R8020, D9010, R9010) are Fairer's addition for dimensions of many subgroups; HEAT
+//! has none, and their module documents their definition and rules.
 //!
 //! ## Input
 //!
@@ -65,6 +68,7 @@
 mod dispersion;
 mod ordered;
 mod pairwise;
+pub mod percentile;
 pub mod simulation;
 
 use crate::{ConfidenceLevel, StatsError};
@@ -72,6 +76,7 @@ use crate::{ConfidenceLevel, StatsError};
 pub use dispersion::*;
 pub use ordered::*;
 pub use pairwise::*;
+pub use percentile::*;
 
 /// The kind of dimension of inequality, which decides which measures apply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -226,6 +231,18 @@ pub enum MeasureCode {
     D,
     /// Ratio (R).
     R,
+    /// Difference between the 80th and 20th percentiles of the subgroup estimates (D8020);
+    /// Fairer's, not HEAT's ([`percentile`]).
+    D8020,
+    /// Ratio of the 80th to the 20th percentile of the subgroup estimates (R8020); Fairer's,
+    /// not HEAT's ([`percentile`]).
+    R8020,
+    /// Difference between the 90th and 10th percentiles of the subgroup estimates (D9010);
+    /// Fairer's, not HEAT's ([`percentile`]).
+    D9010,
+    /// Ratio of the 90th to the 10th percentile of the subgroup estimates (R9010); Fairer's,
+    /// not HEAT's ([`percentile`]).
+    R9010,
     /// Absolute concentration index (ACI).
     Aci,
     /// Relative concentration index (RCI).
@@ -268,9 +285,13 @@ pub enum MeasureCode {
 
 impl MeasureCode {
     /// Every measure, in the order [`summary_measures`] returns them.
-    pub const ALL: [MeasureCode; 21] = [
+    pub const ALL: [MeasureCode; 25] = [
         MeasureCode::D,
         MeasureCode::R,
+        MeasureCode::D8020,
+        MeasureCode::R8020,
+        MeasureCode::D9010,
+        MeasureCode::R9010,
         MeasureCode::Par,
         MeasureCode::Paf,
         MeasureCode::Aci,
@@ -292,11 +313,16 @@ impl MeasureCode {
         MeasureCode::Mdrw,
     ];
 
-    /// HEAT's abbreviation in lower case: "d", "r", "aci", …
+    /// HEAT's abbreviation in lower case: "d", "r", "aci", … (and "d8020", "r8020", "d9010",
+    /// "r9010" for Fairer's percentile measures).
     pub fn code(self) -> &'static str {
         match self {
             MeasureCode::D => "d",
             MeasureCode::R => "r",
+            MeasureCode::D8020 => "d8020",
+            MeasureCode::R8020 => "r8020",
+            MeasureCode::D9010 => "d9010",
+            MeasureCode::R9010 => "r9010",
             MeasureCode::Aci => "aci",
             MeasureCode::Rci => "rci",
             MeasureCode::Sii => "sii",
@@ -325,11 +351,15 @@ impl MeasureCode {
         MeasureCode::ALL.into_iter().find(|m| m.code() == lower)
     }
 
-    /// HEAT's name of the measure.
+    /// HEAT's name of the measure (Fairer's for the percentile measures).
     pub fn name(self) -> &'static str {
         match self {
             MeasureCode::D => "Difference",
             MeasureCode::R => "Ratio",
+            MeasureCode::D8020 => "Difference between 80th and 20th percentiles",
+            MeasureCode::R8020 => "Ratio of 80th to 20th percentile",
+            MeasureCode::D9010 => "Difference between 90th and 10th percentiles",
+            MeasureCode::R9010 => "Ratio of 90th to 10th percentile",
             MeasureCode::Aci => "Absolute concentration index",
             MeasureCode::Rci => "Relative concentration index",
             MeasureCode::Sii => "Slope index of inequality",
@@ -373,6 +403,14 @@ impl MeasureCode {
         use MeasureCode::*;
         match self {
             D | R | Par | Paf => Ok(()),
+            // The number of subgroups is checked with the estimates (Prepared::check).
+            D8020 | R8020 | D9010 | R9010 => {
+                if ordered {
+                    Err("applies only to non-ordered dimensions")
+                } else {
+                    Ok(())
+                }
+            }
             Aci | Rci | Sii | Rii => {
                 if two {
                     Err("needs more than two subgroups")
@@ -935,6 +973,17 @@ impl Prepared {
                     return Err(why.into());
                 }
             }
+            D8020 | R8020 | D9010 | R9010 => {
+                let n = self.est.len();
+                if n < PERCENTILE_MIN_SUBGROUPS {
+                    return Err(format!(
+                        "needs at least {PERCENTILE_MIN_SUBGROUPS} subgroups with an estimate, has {n}"
+                    ));
+                }
+                if r.under85 {
+                    return Err(under85.into());
+                }
+            }
             Aci | Rci | Sii | Rii => {
                 if r.any_missing_estimate {
                     return Err("a subgroup estimate is missing".into());
@@ -1013,7 +1062,7 @@ impl Prepared {
         &self,
         value: f64,
         sims: Option<&[Vec<f64>]>,
-        stat: impl Fn(&[f64]) -> f64,
+        mut stat: impl FnMut(&[f64]) -> f64,
     ) -> Estimate {
         let Some(sims) = sims else {
             return Estimate::bare(value);
@@ -1048,6 +1097,7 @@ impl Prepared {
         let computed = match m {
             D => pairwise::compute_d(self),
             R => pairwise::compute_r(self),
+            D8020 | R8020 | D9010 | R9010 => percentile::compute_percentile(self, m, sim),
             Par => pairwise::compute_par(self),
             Paf => pairwise::compute_paf(self),
             Aci => ordered::compute_aci(self),
