@@ -1050,7 +1050,7 @@ impl Prepared {
 
     /// HEAT's simulated estimates (`do_simulation`), or `None` without SEs or when the
     /// truncated draws cannot be made.
-    pub(crate) fn simulations(&self) -> Option<Vec<Vec<f64>>> {
+    pub(crate) fn simulations(&self) -> Option<simulation::Draws> {
         if !self.se_useful {
             return None;
         }
@@ -1061,21 +1061,20 @@ impl Prepared {
     pub(crate) fn simulated(
         &self,
         value: f64,
-        sims: Option<&[Vec<f64>]>,
+        sims: Option<&simulation::Draws>,
         mut stat: impl FnMut(&[f64]) -> f64,
     ) -> Estimate {
         let Some(sims) = sims else {
             return Estimate::bare(value);
         };
-        let mut values: Vec<f64> = sims.iter().map(|s| stat(s)).collect();
-        let limits = simulation::quantiles_type7_in_place(
+        let mut values: Vec<f64> = sims.iter().map(&mut stat).collect();
+        let [lower, upper] = simulation::quantiles_type7_in_place(
             &mut values,
-            &[
+            [
                 self.confidence.lower_probability(),
                 self.confidence.upper_probability(),
             ],
         );
-        let (lower, upper) = (limits[0], limits[1]);
         Estimate {
             value,
             se: None,
@@ -1084,20 +1083,28 @@ impl Prepared {
         }
     }
 
-    fn compute(&self, m: MeasureCode, sims: &mut Option<Option<Vec<Vec<f64>>>>) -> SummaryMeasure {
+    fn compute(&self, m: MeasureCode, sims: &mut Simulations) -> SummaryMeasure {
         if let Err(why) = self.check(m) {
             return SummaryMeasure::not_available(m, self.confidence, why);
         }
+        let percentile = percentile::percentiles_of(m).is_some();
         let needs_sims = m.interval_method() == "simulation";
-        if needs_sims && sims.is_none() {
-            *sims = Some(self.simulations());
+        if needs_sims && sims.draws.is_none() {
+            sims.draws = Some(self.simulations());
         }
-        let sim = sims.as_ref().and_then(|s| s.as_deref());
+        if percentile && sims.sorted.is_none() {
+            let sorted = sims.draws.as_ref().and_then(|d| d.as_ref()).map(simulation::Draws::sorted);
+            sims.sorted = Some(sorted);
+        }
+        let sim = sims.draws.as_ref().and_then(|s| s.as_ref());
         use MeasureCode::*;
         let computed = match m {
             D => pairwise::compute_d(self),
             R => pairwise::compute_r(self),
-            D8020 | R8020 | D9010 | R9010 => percentile::compute_percentile(self, m, sim),
+            D8020 | R8020 | D9010 | R9010 => {
+                let sorted = sims.sorted.as_ref().and_then(|s| s.as_ref());
+                percentile::compute_percentile(self, m, sorted)
+            }
             Par => pairwise::compute_par(self),
             Paf => pairwise::compute_paf(self),
             Aci => ordered::compute_aci(self),
@@ -1125,6 +1132,16 @@ impl Prepared {
     }
 }
 
+/// The simulated draws of one dimension, made when the first measure needs them and shared by
+/// the others: HEAT's draws, and the same with each draw sorted (for the percentile measures).
+#[derive(Default)]
+pub(crate) struct Simulations {
+    /// `None` until needed; then the draws, or `None` when they cannot be made.
+    draws: Option<Option<simulation::Draws>>,
+    /// As `draws`, each draw sorted.
+    sorted: Option<Option<simulation::Draws>>,
+}
+
 /// Every summary measure of one dimension, in the order of [`MeasureCode::ALL`]: those that do
 /// not apply or cannot be computed have `value: None` and the reason in `unavailable`.
 ///
@@ -1143,9 +1160,24 @@ pub fn summary_measures(
     input: &DimensionInput,
     options: &SummaryOptions,
 ) -> Result<Vec<SummaryMeasure>, StatsError> {
+    summary_measures_of(input, options, &MeasureCode::ALL)
+}
+
+/// The summary measures `measures` of one dimension, in the order given, as
+/// [`summary_measures`] computes them (one preparation and one simulation shared by all), for
+/// callers that want only some: each measure's value and interval are those
+/// [`summary_measures`] gives.
+///
+/// # Errors
+/// As [`summary_measures`].
+pub fn summary_measures_of(
+    input: &DimensionInput,
+    options: &SummaryOptions,
+    measures: &[MeasureCode],
+) -> Result<Vec<SummaryMeasure>, StatsError> {
     let prepared = prepare(input, options)?;
-    let mut sims = None;
-    Ok(MeasureCode::ALL
+    let mut sims = Simulations::default();
+    Ok(measures
         .iter()
         .map(|&m| prepared.compute(m, &mut sims))
         .collect())
@@ -1161,7 +1193,7 @@ pub fn summary_measure(
     measure: MeasureCode,
 ) -> Result<SummaryMeasure, StatsError> {
     let prepared = prepare(input, options)?;
-    Ok(prepared.compute(measure, &mut None))
+    Ok(prepared.compute(measure, &mut Simulations::default()))
 }
 
 #[cfg(test)]

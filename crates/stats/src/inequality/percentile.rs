@@ -15,8 +15,9 @@
 //! where P_q is the unweighted sample quantile of the n subgroup estimates y₁ … yₙ by R's
 //! `quantile(y, q, type = 7)` (Hyndman and Fan 1996, definition 7): with the sorted estimates
 //! y₍₁₎ ≤ … ≤ y₍ₙ₎ and h = 1 + (n − 1)q, P_q = y₍⌊h⌋₎ + (h − ⌊h⌋)(y₍⌊h⌋₊₁₎ − y₍⌊h⌋₎). The
-//! quantile is the one the simulation intervals already use
-//! ([`super::simulation::quantiles_type7_in_place`]). Subgroup populations are not used
+//! quantile is the one the simulation intervals already use ([`super::simulation`]: by
+//! selection for the estimates, and read off each simulated draw sorted once and shared by
+//! the four measures, with the same interpolation). Subgroup populations are not used
 //! (every subgroup counts once, as in HEAT's D and R), nor is the reference subgroup, and the
 //! measures do not depend on whether the indicator is favourable: D is never negative and R
 //! never below one.
@@ -44,7 +45,7 @@
 //! values (type 7). There is no interval unless every subgroup has an SE, and none for a ratio
 //! when a simulated P20 (P10) of zero makes a simulated ratio infinite at a limit.
 
-use super::simulation::quantiles_type7_in_place;
+use super::simulation::{quantile_type7_sorted, quantiles_type7_in_place, Draws};
 use super::{
     summary_measure, Computed, DimensionInput, MeasureCode, Prepared, SummaryMeasure,
     SummaryOptions,
@@ -125,10 +126,15 @@ pub(crate) fn percentiles_of(m: MeasureCode) -> Option<(f64, f64, bool)> {
 
 /// (P_lo, P_hi) of `values`, reordering them; `None` when there are none.
 fn percentile_pair(values: &mut Vec<f64>, lo: f64, hi: f64) -> Option<(f64, f64)> {
-    match quantiles_type7_in_place(values, &[lo, hi])[..] {
+    match quantiles_type7_in_place(values, [lo, hi]) {
         [Some(a), Some(b)] => Some((a, b)),
         _ => None,
     }
+}
+
+/// (P_lo, P_hi) of values sorted in ascending order; `None` when there are none.
+fn sorted_percentile_pair(sorted: &[f64], lo: f64, hi: f64) -> Option<(f64, f64)> {
+    Some((quantile_type7_sorted(sorted, lo)?, quantile_type7_sorted(sorted, hi)?))
 }
 
 /// The measure from a pair of percentiles: P_hi − P_lo, or P_hi / P_lo (NaN when P_lo ≤ 0, so
@@ -143,10 +149,12 @@ fn combine(p_lo: f64, p_hi: f64, ratio: bool) -> f64 {
     }
 }
 
+/// The measure `m` and its interval from `sorted_draws`, HEAT's simulated draws with each
+/// draw's values sorted ([`Draws::sorted`], shared by the four percentile measures).
 pub(crate) fn compute_percentile(
     pr: &Prepared,
     m: MeasureCode,
-    sims: Option<&[Vec<f64>]>,
+    sorted_draws: Option<&Draws>,
 ) -> Computed {
     let Some((lo, hi, ratio)) = percentiles_of(m) else {
         return Err("not a percentile measure".into());
@@ -161,11 +169,8 @@ pub(crate) fn compute_percentile(
         ));
     }
     let value = combine(p_lo, p_hi, ratio);
-    let mut scratch = Vec::with_capacity(pr.est.len());
-    Ok(pr.simulated(value, sims, |draw| {
-        scratch.clear();
-        scratch.extend_from_slice(draw);
-        match percentile_pair(&mut scratch, lo, hi) {
+    Ok(pr.simulated(value, sorted_draws, |draw| {
+        match sorted_percentile_pair(draw, lo, hi) {
             Some((a, b)) => combine(a, b, ratio),
             None => f64::NAN,
         }
