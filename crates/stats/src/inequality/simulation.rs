@@ -96,7 +96,9 @@ impl RMersenneTwister {
     pub(crate) fn norm_rand(&mut self) -> f64 {
         const BIG: f64 = 134_217_728.0; // 2^27
         let u1 = self.unif_rand();
-        let u = (BIG * u1).trunc() + self.unif_rand();
+        // (int)(BIG·u₁) as R writes it: 0 < BIG·u₁ < 2²⁷, so the conversion to an integer is
+        // exactly the truncation (and avoids a call to `trunc` on baseline x86-64).
+        let u = ((BIG * u1) as u32) as f64 + self.unif_rand();
         normal_quantile(u / BIG)
     }
 
@@ -221,8 +223,9 @@ fn type7_position(n: usize, p: f64) -> Option<(usize, f64)> {
         return None;
     }
     let index = 1.0 + (n as f64 - 1.0) * p;
-    let lo = index.floor();
-    Some(((lo as usize).clamp(1, n) - 1, index - lo))
+    // ⌊index⌋: index ≥ 1, so the conversion to an integer is the floor.
+    let lo_whole = index as usize;
+    Some((lo_whole.clamp(1, n) - 1, index - lo_whole as f64))
 }
 
 /// R's interpolation between x₍⌊h⌋₎ = `qs` and x₍⌊h⌋₊₁₎ = `next` with weight `h`, written as
