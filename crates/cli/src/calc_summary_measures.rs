@@ -8,7 +8,10 @@ use stats::inequality::{MeasureCode, PopulationUnit};
 /// Summary measures of health inequality as WHO's HEAT and HEAT Plus compute them: difference
 /// and ratio, PAR and PAF for every dimension; ACI, RCI, SII and RII (logistic model) for
 /// ordered dimensions; BGV, BGSD, COV, MLD, TI, IDISU/IDISW and the mean differences
-/// (MDBU/MDBW, MDMU/MDMW, MDRU/MDRW) for non-ordered ones. One row per group × measure, with the
+/// (MDBU/MDBW, MDMU/MDMW, MDRU/MDRW) for non-ordered ones; and, Fairer's addition (not HEAT's),
+/// the percentile difference and ratio D8020, R8020 (P80 vs P20 of the subgroup estimates) and
+/// D9010, R9010 (P90 vs P10) for non-ordered dimensions of at least 5 subgroups, with
+/// simulation intervals. One row per group × measure, with the
 /// interval (analytic, delta, regression, or HEAT's simulation of 100 draws, seed 123456) and,
 /// when a measure is not available, why.
 ///
@@ -87,7 +90,8 @@ pub struct SummaryMeasuresArgs {
     /// Column with each group's indicator scale (template: indicator_scale).
     #[arg(long)]
     scale_column: Option<String>,
-    /// Only these measures (comma-separated HEAT abbreviations, e.g. d,r,sii,rii).
+    /// Only these measures (comma-separated HEAT abbreviations, e.g. d,r,sii,rii, or Fairer's
+    /// percentile measures d8020,r8020,d9010,r9010).
     #[arg(long, value_delimiter = ',')]
     measures: Vec<String>,
     /// Also write the measures that do not apply to the kind of dimension (with why).
@@ -122,7 +126,7 @@ pub fn method(args: &SummaryMeasuresArgs, common: engine::calc::CommonOptions) -
     let measures = args
         .measures
         .iter()
-        .map(|m| MeasureCode::from_code(m).ok_or_else(|| format!("--measures: unknown measure {m}; expected HEAT abbreviations such as d, r, par, paf, aci, rci, sii, rii, bgv, bgsd, cov, mld, ti, idisu, idisw, mdbu, mdbw, mdmu, mdmw, mdru, mdrw")))
+        .map(|m| MeasureCode::from_code(m).ok_or_else(|| format!("--measures: unknown measure {m}; expected HEAT abbreviations such as d, r, par, paf, aci, rci, sii, rii, bgv, bgsd, cov, mld, ti, idisu, idisw, mdbu, mdbw, mdmu, mdmw, mdru, mdrw, or d8020, r8020, d9010, r9010")))
         .collect::<Result<Vec<_>, _>>()?;
     let heat_template = match (args.heat_template, args.no_heat_template) {
         (true, _) => TemplateMode::On,

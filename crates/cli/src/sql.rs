@@ -54,6 +54,14 @@ israte; refvalue 1 for isratio; confidence 0.95; sii: value_type 0 (0 plain, 1 r
 proportion), 100000 repetitions, seed 1. life_expectancy gives the value at birth unless an
 age (a start age 0, 1, 5, …, 90) is given.
 
+inequality takes the columns of HEAT Plus's upload template (ordered: 1 ordered, 0 non-ordered
+dimension; favourable: 1 or 0; scale: 100 for percentages) and gives one measure by its
+abbreviation: d, r, par, paf (any dimension), aci, rci, sii, rii (ordered), bgv, bgsd, cov, mld,
+ti, idisu, idisw, mdbu, mdbw, mdmu, mdmw, mdru, mdrw (non-ordered), or Fairer's d8020, r8020,
+d9010, r9010 (non-ordered, at least 5 subgroups). A measure that is not available has a null
+value and the reason in the unavailable field. Simulated intervals: HEAT's 100 draws, seed
+123456, as calc summary-measures.
+
 Examples:
   # Wilson and Poisson limits row by row
   fairer sql "SELECT Area, wilson_lower(Numerator, Denominator) AS lo, wilson_upper(Numerator, Denominator, 0.998) AS hi FROM prop" prop.csv
@@ -74,6 +82,9 @@ Examples:
 
   # Slope index of inequality across deprivation deciles, per area
   fairer sql "SELECT area, sii(decile, pop, value, lowercl, uppercl) AS sii FROM le_by_decile GROUP BY area" le_by_decile.csv
+
+  # HEAT summary measures of each dimension of a HEAT Plus template file, one column each
+  fairer sql "SELECT setting, indicator_abbr, dimension, inequality('d', estimate, se, population, subgroup_order, ordered_dimension, favourable_indicator, indicator_scale, reference_subgroup, setting_average) AS d, inequality('sii', estimate, se, population, subgroup_order, ordered_dimension, favourable_indicator, indicator_scale).value AS sii FROM heat GROUP BY setting, indicator_abbr, dimension" heat.csv
 
   # Into Parquet (structs kept), from a glob
   fairer sql "SELECT * FROM d WHERE year >= 2020" --table 'd=data/*.parquet' -o recent.parquet

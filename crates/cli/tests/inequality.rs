@@ -267,6 +267,68 @@ fn one_subgroup_is_a_stated_unavailability() {
     close(t.num(d, "se"), 8f64.sqrt(), 1e-12, "SE of D");
 }
 
+/// Seven regions (%, favourable) in area X and four in area Y (stats
+/// `inequality::percentile` tests: `seven_regions`).
+const SEVEN_REGIONS: &str = "area,region,value,se,pop
+X,R0,12,1.5,1000
+X,R1,35,2,1100
+X,R2,18,1,1200
+X,R3,27,2.5,1300
+X,R4,41,3,1400
+X,R5,22,1.2,1500
+X,R6,30,2,1600
+Y,A,30,2,100
+Y,B,45,3,300
+Y,C,25,2.5,200
+Y,D,50,4,400
+";
+
+#[test]
+fn percentile_measures_for_many_non_ordered_subgroups() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "regions.csv", SEVEN_REGIONS);
+    let base = [
+        "calc", "summary-measures", input.to_str().unwrap(), "--group-by", "area", "--subgroup", "region", "--estimate", "value", "--se", "se",
+        "--population", "pop", "--dimension-kind", "non-ordered", "--favourable", "--scale", "100",
+    ];
+    let run = fairer(&base);
+    assert!(run.ok, "{}", run.stderr);
+    let t = Table::parse(&run.stdout);
+    // Seven subgroups: the percentile measures are written after D and R; values by hand from
+    // R's quantile type 7 (sorted 12, 18, 22, 27, 30, 35, 41: P20 18.8, P80 34, P10 15.6,
+    // P90 37.4), limits from HEAT's simulation loop run in R (seed 123456, 100 draws).
+    let x = t.rows_where("area", "X");
+    let measures: Vec<&str> = x.iter().map(|r| t.text(r, "measure")).collect();
+    assert_eq!(&measures[..6], ["D", "R", "D8020", "R8020", "D9010", "R9010"]);
+    let expected = [
+        ("D8020", 15.2, 11.947546294619043, 18.047476914693135),
+        ("R8020", 34.0 / 18.8, 1.6090004203384594, 2.0358411147065922),
+        ("D9010", 21.8, 18.816361930824364, 24.765572786936772),
+        ("R9010", 37.4 / 15.6, 2.1892772914542018, 2.7562146082820771),
+    ];
+    check_measures(&t, &x, &expected, 1e-9);
+    let r = x.iter().find(|r| t.text(r, "measure") == "R8020").unwrap();
+    assert_eq!(t.text(r, "measure_name"), "Ratio of 80th to 20th percentile");
+    assert_eq!(t.text(r, "method"), "simulation");
+    // Four subgroups: not written, as a measure that does not apply.
+    let y = t.rows_where("area", "Y");
+    assert!(y.iter().all(|r| !t.text(r, "measure").starts_with("D8") && !t.text(r, "measure").contains("9010")));
+    assert_eq!(y.len(), 17);
+    // Asked for by name, it is written with why it is unavailable.
+    let mut args = base.to_vec();
+    args.extend(["--measures", "D8020,r9010"]);
+    let run = fairer(&args);
+    assert!(run.ok, "{}", run.stderr);
+    let t = Table::parse(&run.stdout);
+    let y = t.rows_where("area", "Y");
+    assert_eq!(y.len(), 2);
+    for r in &y {
+        assert_eq!(t.num(r, "value"), None);
+        assert_eq!(t.text(r, "unavailable"), "needs at least 5 subgroups with an estimate, has 4");
+    }
+    assert_eq!(t.rows_where("area", "X").len(), 2);
+}
+
 fn summary_args(input: &str) -> Vec<&str> {
     vec![
         "calc", "summary-measures", input, "--subgroup", "quintile", "--order", "order", "--estimate", "value", "--se", "se", "--population", "pop",

@@ -23,7 +23,9 @@
 //!
 //! ## Output
 //!
-//! Group columns, then `measure` (HEAT's abbreviation: D, R, PAR, …), `measure_name`, `value`,
+//! Group columns, then `measure` (HEAT's abbreviation: D, R, PAR, …; D8020, R8020, D9010 and
+//! R9010 for Fairer's percentile measures of non-ordered dimensions of at least
+//! [`PERCENTILE_MIN_SUBGROUPS`] subgroups, which HEAT does not have), `measure_name`, `value`,
 //! `se`, the limits (`lowercl`, `uppercl`, or `lower95_0cl`, … for two levels), `confidence`,
 //! `method` (how the interval is computed: analytic, delta, regression or simulation) and
 //! `unavailable` (why a measure has no value, as HEAT's availability rules say). Measures that do
@@ -38,14 +40,14 @@
 
 use rayon::prelude::*;
 use stats::confidence::confidence_label;
-use stats::inequality::{summary_measures, DimensionInput, DimensionKind, MeasureCode, PopulationUnit, Subgroup, SummaryMeasure, SummaryOptions};
+use stats::inequality::{summary_measures_of, DimensionInput, DimensionKind, MeasureCode, PopulationUnit, Subgroup, SummaryMeasure, SummaryOptions, PERCENTILE_MIN_SUBGROUPS};
 use stats::ConfidenceLevel;
 
-use super::groups::{key_columns, key_label, request, Groups};
+use super::groups::{key_label, request, Groups};
 use super::{limit_column_names, CommonOptions, Progress, RunSummary};
 use crate::error::{EngineError, Location, Result};
 use crate::input::{Chunk, InputTable};
-use crate::output::{OutputColumn, TableWriter};
+use crate::output::{OutputColumn, OutputTable, TableWriter};
 
 /// The column names of HEAT Plus's upload template (HEAT Plus user manual, "Preparing
 /// database for upload"; HEAT-Measures `utils.R` and `HEAT_strata_variables`).
@@ -191,6 +193,13 @@ impl Default for SummaryMeasuresOptions {
 /// `ordered`, `non-ordered` (or `nonordered`, `non_ordered`, `unordered`), or HEAT's
 /// `ordered_dimension` values 1 (ordered) and 0 (non-ordered).
 pub fn parse_dimension_kind(text: &str) -> Option<DimensionKind> {
+    // The values as HEAT's template and the command line write them, without allocating.
+    match text {
+        "1" | "ordered" => return Some(DimensionKind::Ordered),
+        "0" | "non-ordered" => return Some(DimensionKind::NonOrdered),
+        "binary" => return Some(DimensionKind::Binary),
+        _ => {}
+    }
     match text.trim().to_ascii_lowercase().replace(['_', ' '], "-").as_str() {
         "binary" => Some(DimensionKind::Binary),
         "ordered" | "1" | "1.0" => Some(DimensionKind::Ordered),
@@ -323,10 +332,10 @@ struct Dimension {
 }
 
 /// Sets `slot` to `value`, or checks that it already holds the same value.
-fn same<T: PartialEq + std::fmt::Debug>(slot: &mut Option<T>, value: T, at: Location, what: &str) -> Result<()> {
+fn same<T: PartialEq + std::fmt::Debug>(slot: &mut Option<T>, value: T, at: impl FnOnce() -> Location, what: &str) -> Result<()> {
     match slot {
         Some(old) if *old != value => Err(EngineError::BadValue {
-            at,
+            at: at(),
             expected: format!("the same {what} on every row of a group (earlier rows of this group have {old:?}; add the column that tells them apart to --group-by)"),
             found: format!("{value:?}"),
         }),
@@ -352,11 +361,14 @@ fn flag(value: f64) -> Option<bool> {
 /// Whether HEAT computes `measure` for a dimension of `n` subgroups of kind `kind`
 /// (`HEAT_summary_measures_types`): D, R, PAR and PAF for every dimension; ACI, RCI, SII and
 /// RII for ordered dimensions of more than two subgroups; the others for non-ordered ones of
-/// more than two (so for a binary dimension, D, R, PAR and PAF only).
+/// more than two (so for a binary dimension, D, R, PAR and PAF only). Fairer's percentile
+/// measures (D8020, R8020, D9010, R9010) apply to non-ordered dimensions of at least
+/// [`PERCENTILE_MIN_SUBGROUPS`] subgroups.
 pub fn applies(measure: MeasureCode, kind: DimensionKind, n: usize) -> bool {
     use MeasureCode::*;
     match measure {
         D | R | Par | Paf => true,
+        D8020 | R8020 | D9010 | R9010 => kind == DimensionKind::NonOrdered && n >= PERCENTILE_MIN_SUBGROUPS,
         Aci | Rci | Sii | Rii => kind == DimensionKind::Ordered && n != 2,
         _ => kind == DimensionKind::NonOrdered && n != 2,
     }
@@ -424,12 +436,12 @@ pub fn run(o: &SummaryMeasuresOptions, table: InputTable, writer: &mut TableWrit
         summary.rows_read += chunk.len as u64;
         progress.rows_read(summary.rows_read);
     }
-    let sorted = groups.into_sorted();
+    let mut sorted = groups.into_sorted();
     let total = sorted.len() as u64;
     let done = std::sync::atomic::AtomicU64::new(0);
     let file = reader.name().to_string();
     let computed: Vec<Result<Vec<SummaryRow>>> = sorted
-        .par_iter()
+        .par_iter_mut()
         .map(|(key, dim)| {
             let rows = compute(o, dim).map_err(|source| EngineError::Method {
                 at: Location { file: file.clone(), row: None, column: None },
@@ -443,9 +455,11 @@ pub fn run(o: &SummaryMeasuresOptions, table: InputTable, writer: &mut TableWrit
             rows
         })
         .collect();
-    let mut keys: Vec<&[String]> = Vec::new();
+    // Repeated texts (group keys, measure names, reasons) are written as dictionary columns:
+    // each distinct text held once.
+    let mut group_of_row: Vec<Option<u32>> = Vec::new();
     let mut out_rows: Vec<SummaryRow> = Vec::new();
-    for ((key, _), rows) in sorted.iter().zip(computed) {
+    for (g, ((key, _), rows)) in sorted.iter().zip(computed).enumerate() {
         let rows = rows?;
         if let Some(first) = rows.first() {
             if rows.iter().all(|m| m.measure.value.is_none()) {
@@ -453,14 +467,21 @@ pub fn run(o: &SummaryMeasuresOptions, table: InputTable, writer: &mut TableWrit
                 summary.warnings.push(format!("{}: no summary measure is available ({why})", key_label(&r.group_by, key)));
             }
         }
-        for row in rows {
-            keys.push(key);
-            out_rows.push(row);
-        }
+        let g = u32::try_from(g).ok();
+        group_of_row.extend(std::iter::repeat_n(g, rows.len()));
+        out_rows.extend(rows);
     }
-    let mut out = key_columns(&r.group_by, &keys);
-    out.push("measure", OutputColumn::Text(out_rows.iter().map(|m| Some(m.measure.code.to_ascii_uppercase())).collect()));
-    out.push("measure_name", OutputColumn::Text(out_rows.iter().map(|m| Some(m.measure.name.to_string())).collect()));
+    let mut out = OutputTable::default();
+    for (j, name) in r.group_by.iter().enumerate() {
+        let values = sorted.iter().map(|(key, _)| key.get(j).cloned().unwrap_or_default()).collect();
+        out.push(name.clone(), OutputColumn::Dictionary { values, codes: group_of_row.clone() });
+    }
+    let measure_codes: Vec<Option<u32>> =
+        out_rows.iter().map(|m| MeasureCode::ALL.iter().position(|&c| c == m.measure.measure).and_then(|i| u32::try_from(i).ok())).collect();
+    let all_codes = MeasureCode::ALL.iter().map(|m| m.code().to_ascii_uppercase()).collect();
+    out.push("measure", OutputColumn::Dictionary { values: all_codes, codes: measure_codes.clone() });
+    let all_names = MeasureCode::ALL.iter().map(|m| m.name().to_string()).collect();
+    out.push("measure_name", OutputColumn::Dictionary { values: all_names, codes: measure_codes });
     out.push("value", OutputColumn::Number(out_rows.iter().map(|m| m.measure.value).collect()));
     out.push("se", OutputColumn::Number(out_rows.iter().map(|m| m.measure.se).collect()));
     for (i, (lower, upper)) in limit_column_names(&o.common.confidence, "").into_iter().enumerate() {
@@ -468,11 +489,31 @@ pub fn run(o: &SummaryMeasuresOptions, table: InputTable, writer: &mut TableWrit
         out.push(upper, OutputColumn::Number(out_rows.iter().map(|m| m.limits.get(i).and_then(|l| l.1)).collect()));
     }
     let label = confidence_label(&o.common.confidence);
-    out.push("confidence", OutputColumn::Text(out_rows.iter().map(|_| Some(label.clone())).collect()));
-    out.push("method", OutputColumn::Text(out_rows.iter().map(|m| Some(m.measure.method.to_string())).collect()));
-    out.push("unavailable", OutputColumn::Text(out_rows.iter().map(|m| m.measure.unavailable.clone()).collect()));
+    out.push("confidence", OutputColumn::Dictionary { values: vec![label], codes: vec![Some(0); out_rows.len()] });
+    out.push("method", dictionary(out_rows.iter().map(|m| Some(m.measure.method))));
+    out.push("unavailable", dictionary(out_rows.iter().map(|m| m.measure.unavailable.as_deref())));
     writer.write(&out)?;
     Ok(summary)
+}
+
+/// A dictionary column of texts: each distinct text held once, in order of first appearance.
+fn dictionary<'a>(texts: impl Iterator<Item = Option<&'a str>>) -> OutputColumn {
+    let mut values: Vec<String> = Vec::new();
+    let mut index: std::collections::HashMap<&'a str, u32> = std::collections::HashMap::new();
+    let codes = texts
+        .map(|t| {
+            t.and_then(|t| match index.get(t) {
+                Some(&c) => Some(c),
+                None => {
+                    let c = u32::try_from(values.len()).ok()?;
+                    values.push(t.to_string());
+                    index.insert(t, c);
+                    Some(c)
+                }
+            })
+        })
+        .collect();
+    OutputColumn::Dictionary { values, codes }
 }
 
 /// Reads one input row into its dimension.
@@ -503,7 +544,10 @@ fn read_row(r: &Resolved, s: &Slots, chunk: &Chunk, row: usize, row_no: u64, fil
             found: name,
         });
     }
-    let estimate = finite(chunk.numbers[s.estimate][row], &Some(r.estimate.clone()), "a finite estimate")?;
+    let estimate = match chunk.numbers[s.estimate][row] {
+        Some(v) if !v.is_finite() => return Err(EngineError::BadValue { at: at(&r.estimate), expected: "a finite estimate".into(), found: v.to_string() }),
+        v => v,
+    };
     let se = non_negative(number(s.se), &r.se, "a standard error ≥ 0")?;
     let lower = finite(number(s.lower), &r.lower_cl, "a finite lower 95% limit")?;
     let upper = finite(number(s.upper), &r.upper_cl, "a finite upper 95% limit")?;
@@ -523,7 +567,7 @@ fn read_row(r: &Resolved, s: &Slots, chunk: &Chunk, row: usize, row_no: u64, fil
         Some(v) => flag(v).ok_or_else(|| EngineError::BadValue { at: at(&column_of(&r.reference)), expected: "1 (the reference subgroup) or 0".into(), found: v.to_string() })?,
     };
     if let Some(avg) = finite(number(s.setting_average), &r.setting_average, "a finite setting average")? {
-        same(&mut dim.setting_average, avg, at(&column_of(&r.setting_average)), "setting average")?;
+        same(&mut dim.setting_average, avg, || at(&column_of(&r.setting_average)), "setting average")?;
     }
     match &r.favourable {
         Setting::Value(f) => dim.favourable = Some(*f),
@@ -534,7 +578,7 @@ fn read_row(r: &Resolved, s: &Slots, chunk: &Chunk, row: usize, row_no: u64, fil
                 expected: "1 (favourable: higher is better) or 0 (adverse)".into(),
                 found: v.map(|x| x.to_string()).unwrap_or_default(),
             })?;
-            same(&mut dim.favourable, f, at(c), "favourable flag")?;
+            same(&mut dim.favourable, f, || at(c), "favourable flag")?;
         }
     }
     match &r.scale {
@@ -545,19 +589,19 @@ fn read_row(r: &Resolved, s: &Slots, chunk: &Chunk, row: usize, row_no: u64, fil
                 expected: "an indicator scale > 0 (100 for percentages, 1000 for rates per 1,000)".into(),
                 found: number(s.scale).map(|x| x.to_string()).unwrap_or_default(),
             })?;
-            same(&mut dim.scale, v, at(c), "indicator scale")?;
+            same(&mut dim.scale, v, || at(c), "indicator scale")?;
         }
     }
     match &r.kind {
         Setting::Value(k) => dim.kind = Some(*k),
         Setting::Column(c) => {
-            let text = s.kind.and_then(|i| chunk.texts[i][row].clone()).unwrap_or_default();
-            let k = parse_dimension_kind(&text).ok_or_else(|| EngineError::BadValue {
+            let text = s.kind.and_then(|i| chunk.texts[i][row].as_deref()).unwrap_or_default();
+            let k = parse_dimension_kind(text).ok_or_else(|| EngineError::BadValue {
                 at: at(c),
                 expected: "a kind of dimension: 1 or ordered, 0 or non-ordered, or binary".into(),
-                found: text.clone(),
+                found: text.to_string(),
             })?;
-            same(&mut dim.kind, k, at(c), "kind of dimension")?;
+            same(&mut dim.kind, k, || at(c), "kind of dimension")?;
         }
     }
     dim.subgroups.push(Subgroup { name, estimate, se, lower_95: lower, upper_95: upper, population, order, reference });
@@ -570,11 +614,11 @@ struct SummaryRow {
     limits: Vec<(Option<f64>, Option<f64>)>,
 }
 
-/// The measures of one dimension at every confidence level.
-fn compute(o: &SummaryMeasuresOptions, dim: &Dimension) -> std::result::Result<Vec<SummaryRow>, stats::StatsError> {
+/// The measures of one dimension at every confidence level (its subgroups are taken).
+fn compute(o: &SummaryMeasuresOptions, dim: &mut Dimension) -> std::result::Result<Vec<SummaryRow>, stats::StatsError> {
     let kind = dim.kind.unwrap_or(DimensionKind::NonOrdered);
     let input = DimensionInput {
-        subgroups: dim.subgroups.clone(),
+        subgroups: std::mem::take(&mut dim.subgroups),
         kind,
         favourable: dim.favourable.unwrap_or(true),
         scale: dim.scale.unwrap_or(1.0),
@@ -582,21 +626,25 @@ fn compute(o: &SummaryMeasuresOptions, dim: &Dimension) -> std::result::Result<V
         population_unit: o.population_unit,
     };
     let levels: &[ConfidenceLevel] = &o.common.confidence;
+    // Only the measures written are computed, in HEAT's order.
+    let wanted: Vec<MeasureCode> = MeasureCode::ALL
+        .into_iter()
+        .filter(|&m| {
+            if o.measures.is_empty() {
+                o.all_measures || applies(m, kind, input.subgroups.len())
+            } else {
+                o.measures.contains(&m)
+            }
+        })
+        .collect();
     let mut rows: Vec<SummaryRow> = Vec::new();
     for (i, &level) in levels.iter().enumerate() {
         let options = SummaryOptions { confidence: level, simulation_draws: o.draws, seed: o.seed };
-        let measures = summary_measures(&input, &options)?;
-        let wanted = measures.into_iter().filter(|m| {
-            if o.measures.is_empty() {
-                o.all_measures || applies(m.measure, kind, input.subgroups.len())
-            } else {
-                o.measures.contains(&m.measure)
-            }
-        });
+        let measures = summary_measures_of(&input, &options, &wanted)?;
         if i == 0 {
-            rows = wanted.map(|m| SummaryRow { limits: vec![(m.lower, m.upper)], measure: m }).collect();
+            rows = measures.into_iter().map(|m| SummaryRow { limits: vec![(m.lower, m.upper)], measure: m }).collect();
         } else {
-            for (row, m) in rows.iter_mut().zip(wanted) {
+            for (row, m) in rows.iter_mut().zip(measures) {
                 row.limits.push((m.lower, m.upper));
             }
         }

@@ -5,6 +5,10 @@
 //! Every function states its arguments once, as a list of [`Arg`]s followed by a list of
 //! [`OptionalArg`]s; the same lists give the SQL signature shown in errors and help
 //! ([`signature_text`]), the accepted types ([`coerce`]) and the defaults ([`constant_options`]).
+//!
+//! The last [`Arg`]s of an aggregate may be optional columns ([`optional_number`]): left out,
+//! they are null on every row. Optional constants come after them, so giving a constant means
+//! giving every optional column before it (as `NULL` where there is none).
 
 use std::sync::Arc;
 
@@ -21,6 +25,10 @@ pub enum ArgKind {
     Number,
     /// An age band: a label such as `0-4`, `90+`, or a start age as a number (read as text).
     AgeBand,
+    /// A summary measure of inequality by its abbreviation, as text in any case: `'d'`,
+    /// `'sii'`, `'D8020'`, … ([`stats::inequality::MeasureCode::from_code`]); an aggregate
+    /// receives it as the measure's position in [`stats::inequality::MeasureCode::ALL`].
+    Measure,
 }
 
 /// A required argument of a SQL function: its name in the signature and what it holds.
@@ -30,16 +38,35 @@ pub struct Arg {
     pub name: &'static str,
     /// What it holds.
     pub kind: ArgKind,
+    /// Whether it may be left out (a trailing column of an aggregate, null on every row when
+    /// left out).
+    pub optional: bool,
 }
 
 /// A required number argument.
 pub const fn number(name: &'static str) -> Arg {
-    Arg { name, kind: ArgKind::Number }
+    Arg { name, kind: ArgKind::Number, optional: false }
 }
 
 /// A required age band argument (label or start age).
 pub const fn age_band(name: &'static str) -> Arg {
-    Arg { name, kind: ArgKind::AgeBand }
+    Arg { name, kind: ArgKind::AgeBand, optional: false }
+}
+
+/// A required summary measure argument (an abbreviation such as `'sii'`).
+pub const fn measure(name: &'static str) -> Arg {
+    Arg { name, kind: ArgKind::Measure, optional: false }
+}
+
+/// An optional number column of an aggregate: it may be left out at the end of the columns,
+/// and is then null on every row.
+pub const fn optional_number(name: &'static str) -> Arg {
+    Arg { name, kind: ArgKind::Number, optional: true }
+}
+
+/// The number of arguments a call must give at least: the arguments that are not optional.
+pub fn min_arguments(required: &[Arg]) -> usize {
+    required.iter().filter(|a| !a.optional).count()
 }
 
 /// How an optional argument's value is checked.
@@ -77,15 +104,17 @@ pub const fn multiplier(default: f64) -> OptionalArg {
 
 /// The SQL signature, e.g. `dsr(count, population, stdpop [, multiplier [, confidence]])`.
 pub fn signature_text(function: &str, required: &[Arg], optional: &[OptionalArg]) -> String {
-    let mut s = format!("{function}({}", required.iter().map(|a| a.name).collect::<Vec<_>>().join(", "));
-    for (i, o) in optional.iter().enumerate() {
-        if i == 0 && required.is_empty() {
-            s.push_str(&format!("[{}", o.name));
+    let given: Vec<&str> = required.iter().filter(|a| !a.optional).map(|a| a.name).collect();
+    let optional_names: Vec<&str> = required.iter().filter(|a| a.optional).map(|a| a.name).chain(optional.iter().map(|o| o.name)).collect();
+    let mut s = format!("{function}({}", given.join(", "));
+    for (i, name) in optional_names.iter().enumerate() {
+        if i == 0 && given.is_empty() {
+            s.push_str(&format!("[{name}"));
         } else {
-            s.push_str(&format!(" [, {}", o.name));
+            s.push_str(&format!(" [, {name}"));
         }
     }
-    s.push_str(&"]".repeat(optional.len()));
+    s.push_str(&"]".repeat(optional_names.len()));
     s.push(')');
     s
 }
@@ -106,7 +135,7 @@ fn is_number(t: &DataType) -> bool {
 /// and what was given, with the function's signature.
 pub fn coerce(function: &str, required: &[Arg], optional: &[OptionalArg], types: &[DataType]) -> Result<Vec<DataType>> {
     let signature = signature_text(function, required, optional);
-    let (min, max) = (required.len(), required.len() + optional.len());
+    let (min, max) = (min_arguments(required), required.len() + optional.len());
     if types.len() < min || types.len() > max {
         let expected = if min == max { format!("{min}") } else { format!("{min} to {max}") };
         return plan_err!("{function}: expected {expected} arguments, {signature}; got {}", types.len());
@@ -115,7 +144,7 @@ pub fn coerce(function: &str, required: &[Arg], optional: &[OptionalArg], types:
     for (i, t) in types.iter().enumerate() {
         let (name, kind) = match required.get(i) {
             Some(a) => (a.name, a.kind),
-            None => (optional.get(i - min).map_or("?", |o| o.name), ArgKind::Number),
+            None => (optional.get(i - required.len()).map_or("?", |o| o.name), ArgKind::Number),
         };
         match kind {
             ArgKind::Number if is_number(t) => out.push(DataType::Float64),
@@ -131,6 +160,13 @@ pub fn coerce(function: &str, required: &[Arg], optional: &[OptionalArg], types:
             ArgKind::AgeBand => {
                 return plan_err!(
                     "{function}: argument {} ({name}) must be an age band label such as '0-4' or '90+', or a start age, got {t}; {signature}",
+                    i + 1
+                );
+            }
+            ArgKind::Measure if is_text(t) || matches!(t, DataType::Null) => out.push(DataType::Utf8),
+            ArgKind::Measure => {
+                return plan_err!(
+                    "{function}: argument {} ({name}) must be the abbreviation of a measure as text, such as 'd', 'sii' or 'd8020', got {t}; {signature}",
                     i + 1
                 );
             }
@@ -226,6 +262,21 @@ mod tests {
         let bands = coerce("esp2013", &[age_band("age_band")], &[], &[DataType::Utf8View]).unwrap();
         assert_eq!(bands, vec![DataType::Utf8]);
         assert!(coerce("esp2013", &[age_band("age_band")], &[], &[DataType::Boolean]).is_err());
+    }
+
+    #[test]
+    fn optional_columns_may_be_left_out() {
+        let req = [measure("measure"), number("estimate"), optional_number("reference")];
+        assert_eq!(signature_text("f", &req, &[CONFIDENCE]), "f(measure, estimate [, reference [, confidence]])");
+        assert_eq!(min_arguments(&req), 2);
+        let got = coerce("f", &req, &[CONFIDENCE], &[DataType::Utf8, DataType::Int64]).unwrap();
+        assert_eq!(got, vec![DataType::Utf8, DataType::Float64]);
+        let got = coerce("f", &req, &[CONFIDENCE], &[DataType::Utf8View, DataType::Int64, DataType::Null, DataType::Float64]).unwrap();
+        assert_eq!(got, vec![DataType::Utf8, DataType::Float64, DataType::Float64, DataType::Float64]);
+        let err = coerce("f", &req, &[CONFIDENCE], &[DataType::Int64, DataType::Int64]).unwrap_err().to_string();
+        assert!(err.contains("f: argument 1 (measure) must be the abbreviation of a measure as text"), "{err}");
+        let err = coerce("f", &req, &[CONFIDENCE], &[DataType::Utf8]).unwrap_err().to_string();
+        assert!(err.contains("expected 2 to 4 arguments"), "{err}");
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //!   `byars_lower`, `byars_upper`, `exact_poisson_lower`, `exact_poisson_upper`, `esp2013`;
 //! - aggregates ([`aggregates`]), a STRUCT {value, lowercl, uppercl, …} per group:
 //!   `proportion` (alias `wilson`), `crude_rate`, `dsr`, `isratio`, `israte`,
-//!   `life_expectancy`, `sii`.
+//!   `life_expectancy`, `sii`, `inequality` (HEAT's summary measures of inequality).
 //!
 //! ```sql
 //! SELECT area, dsr(count, pop, esp2013(ageband)).value AS dsr
@@ -54,7 +54,7 @@ pub static SCALAR_FUNCTIONS: [&ScalarSpec; 7] = [
 ];
 
 /// Fairer's aggregate SQL functions, in the order `--help` lists them.
-pub static AGGREGATE_FUNCTIONS: [&AggregateSpec; 7] = [
+pub static AGGREGATE_FUNCTIONS: [&AggregateSpec; 8] = [
     &aggregates::proportion::PROPORTION,
     &aggregates::proportion::CRUDE_RATE,
     &aggregates::dsr::DSR,
@@ -62,6 +62,7 @@ pub static AGGREGATE_FUNCTIONS: [&AggregateSpec; 7] = [
     &aggregates::isr::ISRATE,
     &aggregates::life_expectancy::LIFE_EXPECTANCY,
     &aggregates::sii::SII,
+    &aggregates::inequality::INEQUALITY,
 ];
 
 /// Registers every Fairer SQL function in `ctx`: the one place functions are named.

@@ -17,6 +17,7 @@
 //! subgroup with an estimate; IDISU and MDMU either populations or a setting average; COV, MLD,
 //! IDISU and IDISW a non-zero setting average; MDRU and MDRW one reference subgroup.
 
+use super::simulation::Draws;
 use super::{
     summary_measure, Computed, DimensionInput, Estimate, MeasureCode, Prepared, SummaryMeasure,
     SummaryOptions,
@@ -231,14 +232,14 @@ pub(crate) fn compute_bgv(pr: &Prepared) -> Computed {
     Ok(Estimate::normal(value, se, pr.z))
 }
 
-pub(crate) fn compute_bgsd(pr: &Prepared, sims: Option<&[Vec<f64>]>) -> Computed {
+pub(crate) fn compute_bgsd(pr: &Prepared, sims: Option<&Draws>) -> Computed {
     let p = pr.popsh()?;
     let mu = pr.est_natl()?;
     let value = bgv_value(p, &pr.est, mu).sqrt();
     Ok(pr.simulated(value, sims, |s| bgv_value(p, s, mu).sqrt()))
 }
 
-pub(crate) fn compute_cov(pr: &Prepared, sims: Option<&[Vec<f64>]>) -> Computed {
+pub(crate) fn compute_cov(pr: &Prepared, sims: Option<&Draws>) -> Computed {
     let p = pr.popsh()?;
     let mu = pr.est_natl()?;
     if mu == 0.0 {
@@ -304,7 +305,7 @@ pub(crate) fn compute_ti(pr: &Prepared) -> Computed {
     Ok(Estimate::normal(value, se, pr.z))
 }
 
-pub(crate) fn compute_idisu(pr: &Prepared, sims: Option<&[Vec<f64>]>) -> Computed {
+pub(crate) fn compute_idisu(pr: &Prepared, sims: Option<&Draws>) -> Computed {
     let mu = pr.est_natl()?;
     if mu == 0.0 {
         return Err("the setting average is zero".into());
@@ -318,7 +319,7 @@ pub(crate) fn compute_idisu(pr: &Prepared, sims: Option<&[Vec<f64>]>) -> Compute
     }))
 }
 
-pub(crate) fn compute_idisw(pr: &Prepared, sims: Option<&[Vec<f64>]>) -> Computed {
+pub(crate) fn compute_idisw(pr: &Prepared, sims: Option<&Draws>) -> Computed {
     let p = pr.popsh()?;
     let mu = pr.est_natl()?;
     if mu == 0.0 {
@@ -363,20 +364,20 @@ fn sim_mdbw(x: &[f64], p: &[f64], favourable: bool) -> f64 {
     p.iter().zip(x).map(|(p, v)| p * (r - v).abs()).sum()
 }
 
-pub(crate) fn compute_mdbu(pr: &Prepared, sims: Option<&[Vec<f64>]>) -> Computed {
+pub(crate) fn compute_mdbu(pr: &Prepared, sims: Option<&Draws>) -> Computed {
     let r = best(&pr.est, pr.favourable);
     let value = md_unweighted(r, &pr.est, pr.scale);
     Ok(pr.simulated(value, sims, |x| sim_mdbu(x, pr.favourable)))
 }
 
-pub(crate) fn compute_mdbw(pr: &Prepared, sims: Option<&[Vec<f64>]>) -> Computed {
+pub(crate) fn compute_mdbw(pr: &Prepared, sims: Option<&Draws>) -> Computed {
     let p = pr.popsh()?;
     let r = best(&pr.est, pr.favourable);
     let value = md_weighted(r, &pr.est, p, pr.scale);
     Ok(pr.simulated(value, sims, |x| sim_mdbw(x, p, pr.favourable)))
 }
 
-pub(crate) fn compute_mdmu(pr: &Prepared, sims: Option<&[Vec<f64>]>) -> Computed {
+pub(crate) fn compute_mdmu(pr: &Prepared, sims: Option<&Draws>) -> Computed {
     let p = pr.popsh()?;
     let s = pr.scale;
     let y1: Vec<f64> = pr.est.iter().map(|y| y / s).collect();
@@ -389,7 +390,7 @@ pub(crate) fn compute_mdmu(pr: &Prepared, sims: Option<&[Vec<f64>]>) -> Computed
     }))
 }
 
-pub(crate) fn compute_mdmw(pr: &Prepared, sims: Option<&[Vec<f64>]>) -> Computed {
+pub(crate) fn compute_mdmw(pr: &Prepared, sims: Option<&Draws>) -> Computed {
     let p = pr.popsh()?;
     let s = pr.scale;
     let y1: Vec<f64> = pr.est.iter().map(|y| y / s).collect();
@@ -412,13 +413,13 @@ fn reference_estimate(pr: &Prepared) -> Result<f64, String> {
         .ok_or_else(|| "needs exactly one reference subgroup with an estimate".into())
 }
 
-pub(crate) fn compute_mdru(pr: &Prepared, sims: Option<&[Vec<f64>]>) -> Computed {
+pub(crate) fn compute_mdru(pr: &Prepared, sims: Option<&Draws>) -> Computed {
     let r = reference_estimate(pr)?;
     let value = md_unweighted(r, &pr.est, pr.scale);
     Ok(pr.simulated(value, sims, |x| sim_mdbu(x, pr.favourable)))
 }
 
-pub(crate) fn compute_mdrw(pr: &Prepared, sims: Option<&[Vec<f64>]>) -> Computed {
+pub(crate) fn compute_mdrw(pr: &Prepared, sims: Option<&Draws>) -> Computed {
     let p = pr.popsh()?;
     let r = reference_estimate(pr)?;
     let value = md_weighted(r, &pr.est, p, pr.scale);

@@ -14,13 +14,16 @@
 //! | `bgsd`, `cov` | between-group SD, coefficient of variation | non-ordered, > 2 | simulation |
 //! | `idisu`, `idisw` | index of disparity (unweighted, weighted) | non-ordered, > 2 | simulation |
 //! | `mdbu`, `mdbw`, `mdmu`, `mdmw`, `mdru`, `mdrw` | mean difference from best / mean / reference (unweighted, weighted) | non-ordered, > 2 | simulation |
+//! | `d8020`, `r8020`, `d9010`, `r9010` | percentile difference and ratio, P80 vs P20 and P90 vs P10 (**Fairer's, not HEAT's**) | non-ordered, ≥ 5 | simulation |
 //!
 //! Reference: WHO, *Health Equity Assessment Toolkit (HEAT and HEAT Plus): Technical notes*
 //! (Geneva, 2024) and HEAT's own R code, WHOequity/HEAT-Measures (`calc-*.R`, `utils.R`,
 //! `validation-tests.R` and the table `HEAT_summary_measures_types`, which says which rules make
 //! which measure unavailable). Each measure's function documents its formula and the `calc_*`
 //! function it follows. The PHE/OHID linear SII on deciles lives in [`crate::sii`]; the SII
-//! and RII here are HEAT's logistic-model versions.
+//! and RII here are HEAT's logistic-model versions. The percentile measures ([`percentile`]:
+//! D8020, R8020, D9010, R9010) are Fairer's addition for dimensions of many subgroups; HEAT
+//! has none, and their module documents their definition and rules.
 //!
 //! ## Input
 //!
@@ -65,6 +68,7 @@
 mod dispersion;
 mod ordered;
 mod pairwise;
+pub mod percentile;
 pub mod simulation;
 
 use crate::{ConfidenceLevel, StatsError};
@@ -72,6 +76,7 @@ use crate::{ConfidenceLevel, StatsError};
 pub use dispersion::*;
 pub use ordered::*;
 pub use pairwise::*;
+pub use percentile::*;
 
 /// The kind of dimension of inequality, which decides which measures apply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -226,6 +231,18 @@ pub enum MeasureCode {
     D,
     /// Ratio (R).
     R,
+    /// Difference between the 80th and 20th percentiles of the subgroup estimates (D8020);
+    /// Fairer's, not HEAT's ([`percentile`]).
+    D8020,
+    /// Ratio of the 80th to the 20th percentile of the subgroup estimates (R8020); Fairer's,
+    /// not HEAT's ([`percentile`]).
+    R8020,
+    /// Difference between the 90th and 10th percentiles of the subgroup estimates (D9010);
+    /// Fairer's, not HEAT's ([`percentile`]).
+    D9010,
+    /// Ratio of the 90th to the 10th percentile of the subgroup estimates (R9010); Fairer's,
+    /// not HEAT's ([`percentile`]).
+    R9010,
     /// Absolute concentration index (ACI).
     Aci,
     /// Relative concentration index (RCI).
@@ -268,9 +285,13 @@ pub enum MeasureCode {
 
 impl MeasureCode {
     /// Every measure, in the order [`summary_measures`] returns them.
-    pub const ALL: [MeasureCode; 21] = [
+    pub const ALL: [MeasureCode; 25] = [
         MeasureCode::D,
         MeasureCode::R,
+        MeasureCode::D8020,
+        MeasureCode::R8020,
+        MeasureCode::D9010,
+        MeasureCode::R9010,
         MeasureCode::Par,
         MeasureCode::Paf,
         MeasureCode::Aci,
@@ -292,11 +313,16 @@ impl MeasureCode {
         MeasureCode::Mdrw,
     ];
 
-    /// HEAT's abbreviation in lower case: "d", "r", "aci", …
+    /// HEAT's abbreviation in lower case: "d", "r", "aci", … (and "d8020", "r8020", "d9010",
+    /// "r9010" for Fairer's percentile measures).
     pub fn code(self) -> &'static str {
         match self {
             MeasureCode::D => "d",
             MeasureCode::R => "r",
+            MeasureCode::D8020 => "d8020",
+            MeasureCode::R8020 => "r8020",
+            MeasureCode::D9010 => "d9010",
+            MeasureCode::R9010 => "r9010",
             MeasureCode::Aci => "aci",
             MeasureCode::Rci => "rci",
             MeasureCode::Sii => "sii",
@@ -325,11 +351,15 @@ impl MeasureCode {
         MeasureCode::ALL.into_iter().find(|m| m.code() == lower)
     }
 
-    /// HEAT's name of the measure.
+    /// HEAT's name of the measure (Fairer's for the percentile measures).
     pub fn name(self) -> &'static str {
         match self {
             MeasureCode::D => "Difference",
             MeasureCode::R => "Ratio",
+            MeasureCode::D8020 => "Difference between 80th and 20th percentiles",
+            MeasureCode::R8020 => "Ratio of 80th to 20th percentile",
+            MeasureCode::D9010 => "Difference between 90th and 10th percentiles",
+            MeasureCode::R9010 => "Ratio of 90th to 10th percentile",
             MeasureCode::Aci => "Absolute concentration index",
             MeasureCode::Rci => "Relative concentration index",
             MeasureCode::Sii => "Slope index of inequality",
@@ -373,6 +403,14 @@ impl MeasureCode {
         use MeasureCode::*;
         match self {
             D | R | Par | Paf => Ok(()),
+            // The number of subgroups is checked with the estimates (Prepared::check).
+            D8020 | R8020 | D9010 | R9010 => {
+                if ordered {
+                    Err("applies only to non-ordered dimensions")
+                } else {
+                    Ok(())
+                }
+            }
             Aci | Rci | Sii | Rii => {
                 if two {
                     Err("needs more than two subgroups")
@@ -935,6 +973,17 @@ impl Prepared {
                     return Err(why.into());
                 }
             }
+            D8020 | R8020 | D9010 | R9010 => {
+                let n = self.est.len();
+                if n < PERCENTILE_MIN_SUBGROUPS {
+                    return Err(format!(
+                        "needs at least {PERCENTILE_MIN_SUBGROUPS} subgroups with an estimate, has {n}"
+                    ));
+                }
+                if r.under85 {
+                    return Err(under85.into());
+                }
+            }
             Aci | Rci | Sii | Rii => {
                 if r.any_missing_estimate {
                     return Err("a subgroup estimate is missing".into());
@@ -1001,7 +1050,7 @@ impl Prepared {
 
     /// HEAT's simulated estimates (`do_simulation`), or `None` without SEs or when the
     /// truncated draws cannot be made.
-    pub(crate) fn simulations(&self) -> Option<Vec<Vec<f64>>> {
+    pub(crate) fn simulations(&self) -> Option<simulation::Draws> {
         if !self.se_useful {
             return None;
         }
@@ -1012,21 +1061,20 @@ impl Prepared {
     pub(crate) fn simulated(
         &self,
         value: f64,
-        sims: Option<&[Vec<f64>]>,
-        stat: impl Fn(&[f64]) -> f64,
+        sims: Option<&simulation::Draws>,
+        mut stat: impl FnMut(&[f64]) -> f64,
     ) -> Estimate {
         let Some(sims) = sims else {
             return Estimate::bare(value);
         };
-        let mut values: Vec<f64> = sims.iter().map(|s| stat(s)).collect();
-        let limits = simulation::quantiles_type7_in_place(
+        let mut values: Vec<f64> = sims.iter().map(&mut stat).collect();
+        let [lower, upper] = simulation::quantiles_type7_in_place(
             &mut values,
-            &[
+            [
                 self.confidence.lower_probability(),
                 self.confidence.upper_probability(),
             ],
         );
-        let (lower, upper) = (limits[0], limits[1]);
         Estimate {
             value,
             se: None,
@@ -1035,19 +1083,28 @@ impl Prepared {
         }
     }
 
-    fn compute(&self, m: MeasureCode, sims: &mut Option<Option<Vec<Vec<f64>>>>) -> SummaryMeasure {
+    fn compute(&self, m: MeasureCode, sims: &mut Simulations) -> SummaryMeasure {
         if let Err(why) = self.check(m) {
             return SummaryMeasure::not_available(m, self.confidence, why);
         }
+        let percentile = percentile::percentiles_of(m).is_some();
         let needs_sims = m.interval_method() == "simulation";
-        if needs_sims && sims.is_none() {
-            *sims = Some(self.simulations());
+        if needs_sims && sims.draws.is_none() {
+            sims.draws = Some(self.simulations());
         }
-        let sim = sims.as_ref().and_then(|s| s.as_deref());
+        if percentile && sims.sorted.is_none() {
+            let sorted = sims.draws.as_ref().and_then(|d| d.as_ref()).map(simulation::Draws::sorted);
+            sims.sorted = Some(sorted);
+        }
+        let sim = sims.draws.as_ref().and_then(|s| s.as_ref());
         use MeasureCode::*;
         let computed = match m {
             D => pairwise::compute_d(self),
             R => pairwise::compute_r(self),
+            D8020 | R8020 | D9010 | R9010 => {
+                let sorted = sims.sorted.as_ref().and_then(|s| s.as_ref());
+                percentile::compute_percentile(self, m, sorted)
+            }
             Par => pairwise::compute_par(self),
             Paf => pairwise::compute_paf(self),
             Aci => ordered::compute_aci(self),
@@ -1075,6 +1132,16 @@ impl Prepared {
     }
 }
 
+/// The simulated draws of one dimension, made when the first measure needs them and shared by
+/// the others: HEAT's draws, and the same with each draw sorted (for the percentile measures).
+#[derive(Default)]
+pub(crate) struct Simulations {
+    /// `None` until needed; then the draws, or `None` when they cannot be made.
+    draws: Option<Option<simulation::Draws>>,
+    /// As `draws`, each draw sorted.
+    sorted: Option<Option<simulation::Draws>>,
+}
+
 /// Every summary measure of one dimension, in the order of [`MeasureCode::ALL`]: those that do
 /// not apply or cannot be computed have `value: None` and the reason in `unavailable`.
 ///
@@ -1093,9 +1160,24 @@ pub fn summary_measures(
     input: &DimensionInput,
     options: &SummaryOptions,
 ) -> Result<Vec<SummaryMeasure>, StatsError> {
+    summary_measures_of(input, options, &MeasureCode::ALL)
+}
+
+/// The summary measures `measures` of one dimension, in the order given, as
+/// [`summary_measures`] computes them (one preparation and one simulation shared by all), for
+/// callers that want only some: each measure's value and interval are those
+/// [`summary_measures`] gives.
+///
+/// # Errors
+/// As [`summary_measures`].
+pub fn summary_measures_of(
+    input: &DimensionInput,
+    options: &SummaryOptions,
+    measures: &[MeasureCode],
+) -> Result<Vec<SummaryMeasure>, StatsError> {
     let prepared = prepare(input, options)?;
-    let mut sims = None;
-    Ok(MeasureCode::ALL
+    let mut sims = Simulations::default();
+    Ok(measures
         .iter()
         .map(|&m| prepared.compute(m, &mut sims))
         .collect())
@@ -1111,7 +1193,7 @@ pub fn summary_measure(
     measure: MeasureCode,
 ) -> Result<SummaryMeasure, StatsError> {
     let prepared = prepare(input, options)?;
-    Ok(prepared.compute(measure, &mut None))
+    Ok(prepared.compute(measure, &mut Simulations::default()))
 }
 
 #[cfg(test)]

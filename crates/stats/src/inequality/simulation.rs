@@ -96,7 +96,9 @@ impl RMersenneTwister {
     pub(crate) fn norm_rand(&mut self) -> f64 {
         const BIG: f64 = 134_217_728.0; // 2^27
         let u1 = self.unif_rand();
-        let u = (BIG * u1).trunc() + self.unif_rand();
+        // (int)(BIG·u₁) as R writes it: 0 < BIG·u₁ < 2²⁷, so the conversion to an integer is
+        // exactly the truncation (and avoids a call to `trunc` on baseline x86-64).
+        let u = ((BIG * u1) as u32) as f64 + self.unif_rand();
         normal_quantile(u / BIG)
     }
 
@@ -113,27 +115,53 @@ impl RMersenneTwister {
     }
 }
 
-/// HEAT's simulated estimates: `draws` vectors, one value per subgroup in the given order.
+/// HEAT's simulated estimates: `draws` draws of one value per subgroup, held in one
+/// allocation (draw d's value of subgroup i at `d·n + i`).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Draws {
+    /// Values per draw (the number of subgroups), at least one.
+    n: usize,
+    values: Vec<f64>,
+}
+
+impl Draws {
+    /// The draws in turn, each one value per subgroup.
+    pub(crate) fn iter(&self) -> std::slice::ChunksExact<'_, f64> {
+        self.values.chunks_exact(self.n)
+    }
+
+    /// The same draws with each draw's values sorted in ascending order (for quantiles of a
+    /// draw by [`quantile_type7_sorted`]).
+    pub(crate) fn sorted(&self) -> Draws {
+        let mut values = self.values.clone();
+        for draw in values.chunks_exact_mut(self.n) {
+            draw.sort_unstable_by(f64::total_cmp);
+        }
+        Draws { n: self.n, values }
+    }
+}
+
+/// HEAT's simulated estimates: `draws` draws of one value per subgroup in the given order.
 ///
 /// Each value is a normal draw with mean `estimates[i]` and standard deviation `ses[i]`,
 /// redrawn until it is ≥ 0 and, when `scale == 100`, ≤ 100. Returns `None` when a value cannot
-/// be drawn within [`MAX_ATTEMPTS`] tries (R would never stop) or an input is not finite.
+/// be drawn within [`MAX_ATTEMPTS`] tries (R would never stop), an input is not finite, or
+/// there are no subgroups.
 pub(crate) fn simulate(
     estimates: &[f64],
     ses: &[f64],
     scale: f64,
     draws: usize,
     seed: u32,
-) -> Option<Vec<Vec<f64>>> {
-    if estimates.len() != ses.len() {
+) -> Option<Draws> {
+    if estimates.len() != ses.len() || estimates.is_empty() {
         return None;
     }
     let percentage = scale == 100.0;
     let inside = |x: f64| x >= 0.0 && (!percentage || x <= 100.0);
     let mut rng = RMersenneTwister::new(seed);
-    let mut out = Vec::with_capacity(draws);
+    let mut out = Vec::with_capacity(draws * estimates.len());
     for _ in 0..draws {
-        let mut one = Vec::with_capacity(estimates.len());
         for (&mean, &sd) in estimates.iter().zip(ses) {
             if !mean.is_finite() || !sd.is_finite() || sd < 0.0 {
                 return None;
@@ -149,59 +177,87 @@ pub(crate) fn simulate(
                     break;
                 }
             }
-            one.push(accepted?);
+            out.push(accepted?);
         }
-        out.push(one);
     }
-    Some(out)
+    Some(Draws {
+        n: estimates.len(),
+        values: out,
+    })
 }
 
 /// R's `quantile(x, p, type = 7, na.rm = TRUE)`: with the sorted values x₍₁₎ ≤ … ≤ x₍ₙ₎,
 /// h = 1 + (n − 1)p, the quantile is x₍⌊h⌋₎ + (h − ⌊h⌋)(x₍⌈h⌉₎ − x₍⌊h⌋₎). NaN values are
 /// dropped; `None` when none is left or `p` is outside [0, 1]. (The measures use
-/// [`quantiles_type7_in_place`]; this form is kept for the tests against R.)
+/// [`quantiles_type7_in_place`] and [`quantile_type7_sorted`]; this form is kept for the tests
+/// against R.)
 #[cfg(test)]
 pub(crate) fn quantile_type7(values: &[f64], p: f64) -> Option<f64> {
-    quantiles_type7(values, &[p]).into_iter().next().flatten()
+    quantiles_type7(values, [p])[0]
 }
 
 /// [`quantile_type7`] at several probabilities. Only the order statistics x₍⌊h⌋₎ and x₍⌈h⌉₎
 /// are needed, so they are found by selection (linear time) instead of a full sort; ties and
 /// signed zeros are ordered by `f64::total_cmp`, as a sort by it would order them.
 #[cfg(test)]
-pub(crate) fn quantiles_type7(values: &[f64], ps: &[f64]) -> Vec<Option<f64>> {
+pub(crate) fn quantiles_type7<const N: usize>(values: &[f64], ps: [f64; N]) -> [Option<f64>; N] {
     let mut x: Vec<f64> = values.to_vec();
     quantiles_type7_in_place(&mut x, ps)
 }
 
 /// [`quantiles_type7`] on values the caller no longer needs: NaN values are dropped and the
 /// rest reordered in place, without copying.
-pub(crate) fn quantiles_type7_in_place(x: &mut Vec<f64>, ps: &[f64]) -> Vec<Option<f64>> {
+pub(crate) fn quantiles_type7_in_place<const N: usize>(
+    x: &mut Vec<f64>,
+    ps: [f64; N],
+) -> [Option<f64>; N] {
     x.retain(|v| !v.is_nan());
-    ps.iter().map(|&p| quantile_by_selection(x, p)).collect()
+    ps.map(|p| quantile_by_selection(x, p))
+}
+
+/// The position of the type 7 quantile at `p` among `n` sorted values: the 0-based index of
+/// x₍⌊h⌋₎ and the weight h − ⌊h⌋ of the next value (0 when h is whole). `None` for `p`
+/// outside [0, 1] or no values.
+fn type7_position(n: usize, p: f64) -> Option<(usize, f64)> {
+    if !(0.0..=1.0).contains(&p) || n == 0 {
+        return None;
+    }
+    let index = 1.0 + (n as f64 - 1.0) * p;
+    // ⌊index⌋: index ≥ 1, so the conversion to an integer is the floor.
+    let lo_whole = index as usize;
+    Some((lo_whole.clamp(1, n) - 1, index - lo_whole as f64))
+}
+
+/// R's interpolation between x₍⌊h⌋₎ = `qs` and x₍⌊h⌋₊₁₎ = `next` with weight `h`, written as
+/// `quantile.default` writes it, (1 − h)·qs + h·next, and only where h > 0 and next ≠ qs.
+fn type7_interpolate(qs: f64, next: Option<f64>, h: f64) -> f64 {
+    match next {
+        Some(next) if h > 0.0 && next != qs => (1.0 - h) * qs + h * next,
+        _ => qs,
+    }
 }
 
 /// The type 7 quantile of `x` (no NaN), reordering `x`.
 fn quantile_by_selection(x: &mut [f64], p: f64) -> Option<f64> {
-    if !(0.0..=1.0).contains(&p) || x.is_empty() {
-        return None;
-    }
-    let n = x.len();
-    let index = 1.0 + (n as f64 - 1.0) * p;
-    let lo = index.floor();
-    let lo_i = (lo as usize).clamp(1, n) - 1;
+    let (lo_i, h) = type7_position(x.len(), p)?;
     let (_, qs, right) = x.select_nth_unstable_by(lo_i, f64::total_cmp);
     let qs = *qs;
-    if index > lo {
-        // x₍⌈h⌉₎ = x₍⌊h⌋₊₁₎: the smallest value after the selected position.
-        if let Some(next) = right.iter().copied().min_by(f64::total_cmp) {
-            if next != qs {
-                let h = index - lo;
-                return Some((1.0 - h) * qs + h * next);
-            }
-        }
-    }
-    Some(qs)
+    // x₍⌊h⌋₊₁₎: the smallest value after the selected position (only needed when h > 0).
+    let next = if h > 0.0 {
+        right.iter().copied().min_by(f64::total_cmp)
+    } else {
+        None
+    };
+    Some(type7_interpolate(qs, next, h))
+}
+
+/// [`quantile_type7`] of values already sorted in ascending order (no NaN), without
+/// reordering or copying: for many small sets of values, such as the subgroups of each
+/// simulated draw ([`Draws::sorted`]).
+pub(crate) fn quantile_type7_sorted(sorted: &[f64], p: f64) -> Option<f64> {
+    let (lo_i, h) = type7_position(sorted.len(), p)?;
+    let qs = *sorted.get(lo_i)?;
+    Some(type7_interpolate(qs, sorted.get(lo_i + 1).copied(), h))
 }
 
 #[cfg(test)]
@@ -231,6 +287,7 @@ mod tests {
         // R: set.seed(123456); sapply(1:5, function(i) { repeat { r <- rnorm(1, 2, 3);
         //   if (r >= 0 & r <= 100) break }; r })  -- HEAT's do_simulation loop, scale 100.
         let sims = simulate(&[2.0], &[3.0], 100.0, 5, 123_456).unwrap();
+        assert_eq!(sims.iter().len(), 5);
         let expected = [
             4.50119951226541559,
             1.17185668035540025,
@@ -275,8 +332,11 @@ mod tests {
                 let h = 1.0 + (n as f64 - 1.0) * p;
                 let (lo, hi) = (h.floor() as usize - 1, h.ceil() as usize - 1);
                 let expected = sorted[lo] + (h - h.floor()) * (sorted[hi] - sorted[lo]);
-                let got = quantiles_type7(&v, &[p, 1.0 - p]);
+                let got = quantiles_type7(&v, [p, 1.0 - p]);
                 assert!((got[0].unwrap() - expected).abs() < 1e-12, "n {n} p {p}");
+                // The sorted form gives the same bits as selection.
+                assert_eq!(quantile_type7_sorted(&sorted, p), got[0], "n {n} p {p}");
+                assert_eq!(quantile_type7_sorted(&sorted, 1.0 - p), got[1], "n {n} p {p}");
             }
         }
     }
@@ -286,8 +346,11 @@ mod tests {
         assert!(simulate(&[-50.0], &[1.0], 1.0, 2, 1).is_none());
         assert!(simulate(&[-1.0], &[0.0], 1.0, 2, 1).is_none());
         assert!(simulate(&[150.0], &[0.0], 100.0, 2, 1).is_none());
+        assert!(simulate(&[], &[], 1.0, 2, 1).is_none());
         let ok = simulate(&[5.0, 10.0], &[0.0, 1.0], 100.0, 3, 1).unwrap();
-        assert_eq!(ok.len(), 3);
+        assert_eq!(ok.iter().len(), 3);
         assert!(ok.iter().all(|d| d[0] == 5.0 && d[1] >= 0.0));
+        let sorted = simulate(&[10.0, 5.0, 7.0], &[1.0, 1.0, 1.0], 100.0, 4, 1).unwrap().sorted();
+        assert!(sorted.iter().all(|d| d[0] <= d[1] && d[1] <= d[2]));
     }
 }

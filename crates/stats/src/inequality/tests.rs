@@ -335,7 +335,7 @@ fn five_regions_adverse_per_1000_match_heat() {
 #[test]
 fn returns_every_measure_once_with_codes_and_names() {
     let all = summary_measures(&regions(), &opts()).unwrap();
-    assert_eq!(all.len(), 21);
+    assert_eq!(all.len(), 25);
     for (m, got) in MeasureCode::ALL.iter().zip(&all) {
         assert_eq!(got.measure, *m);
         assert_eq!(got.code, m.code());
@@ -392,6 +392,13 @@ fn rule_two_subgroups_only_simple_measures() {
         match m {
             MeasureCode::D | MeasureCode::R | MeasureCode::Par | MeasureCode::Paf => {
                 assert!(got.value.is_some(), "{m:?}")
+            }
+            MeasureCode::D8020 | MeasureCode::R8020 | MeasureCode::D9010 | MeasureCode::R9010 => {
+                assert_eq!(
+                    got.unavailable.as_deref(),
+                    Some("needs at least 5 subgroups with an estimate, has 2"),
+                    "{m:?}"
+                )
             }
             _ => assert_eq!(
                 got.unavailable.as_deref(),

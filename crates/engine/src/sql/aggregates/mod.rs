@@ -4,7 +4,7 @@
 //! Each function is an [`AggregateSpec`] (name, arguments, result fields, and how a group
 //! becomes a result) declared in its own module with its documentation and tests:
 //! [`proportion`] (`proportion`/`wilson`, `crude_rate`), [`dsr`], [`isr`] (`isratio`,
-//! `israte`), [`life_expectancy`] and [`sii`]. [`FairerAggregate`] turns a spec into a
+//! `israte`), [`life_expectancy`], [`sii`] and [`inequality`] (HEAT's summary measures). [`FairerAggregate`] turns a spec into a
 //! DataFusion aggregate UDF; they are registered by name in [`super::register_functions`].
 //!
 //! Every aggregate returns a STRUCT whose fields follow the reference R package
@@ -22,6 +22,7 @@
 //! the group is complete, so the statistics are exactly those of [`stats`].
 
 pub mod dsr;
+pub mod inequality;
 pub mod isr;
 pub mod life_expectancy;
 pub mod proportion;
@@ -39,6 +40,7 @@ use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{Accumulator, AggregateUDF, AggregateUDFImpl, Signature, Volatility};
 use stats::dsr::band_start_age;
+use stats::inequality::MeasureCode;
 use stats::{ConfidenceLevel, Estimate};
 
 use super::args::{self, Arg, ArgKind, OptionalArg};
@@ -240,6 +242,25 @@ impl FairerAccumulator {
                 };
                 Ok(a.iter().collect())
             }
+            ArgKind::Measure => {
+                let Some(a) = array.as_any().downcast_ref::<StringArray>() else {
+                    return exec_err!("{}: argument {} ({}) is not text after coercion", self.spec.name, i + 1, arg.name);
+                };
+                a.iter()
+                    .map(|code| match code {
+                        None => Ok(None),
+                        Some(c) => match MeasureCode::from_code(c).and_then(|m| MeasureCode::ALL.iter().position(|x| *x == m)) {
+                            Some(k) => Ok(Some(k as f64)),
+                            None => exec_err!(
+                                "{}: {} \"{c}\" is not a summary measure; expected one of {}",
+                                self.spec.name,
+                                arg.name,
+                                MeasureCode::ALL.iter().map(|m| m.code()).collect::<Vec<_>>().join(", ")
+                            ),
+                        },
+                    })
+                    .collect()
+            }
             ArgKind::AgeBand => {
                 let Some(a) = array.as_any().downcast_ref::<StringArray>() else {
                     return exec_err!("{}: argument {} ({}) is not text after coercion", self.spec.name, i + 1, arg.name);
@@ -283,11 +304,18 @@ fn downcast<'a, T: 'static>(function: &str, array: &'a ArrayRef) -> Result<&'a T
 impl Accumulator for FairerAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
         let k = self.spec.required.len();
-        if values.len() < k {
-            return exec_err!("{}: expected {k} argument columns, got {}", self.spec.name, values.len());
+        let min = args::min_arguments(self.spec.required);
+        if values.len() < min {
+            return exec_err!("{}: expected at least {min} argument columns, got {}", self.spec.name, values.len());
         }
-        let columns = (0..k).map(|i| self.column(i, &values[i])).collect::<Result<Vec<_>>>()?;
-        let n = values[0].len();
+        let n = values.first().map_or(0, |v| v.len());
+        // Optional columns left out are null on every row.
+        let columns = (0..k)
+            .map(|i| match values.get(i) {
+                Some(v) => self.column(i, v),
+                None => Ok(vec![None; n]),
+            })
+            .collect::<Result<Vec<_>>>()?;
         self.rows += n as u64;
         match &mut self.data {
             GroupData::Sums { sums, nulls } => {
