@@ -21,12 +21,15 @@ pub struct Groups<A> {
     keys: Vec<String>,
     accumulators: Vec<A>,
     buffer: String,
+    /// The group of the previous row: rows of a group usually come together, so most rows
+    /// find their group without hashing.
+    last: Option<usize>,
 }
 
 impl<A> Groups<A> {
     /// No groups yet, keyed by the columns `names`.
     pub fn new(names: &[String]) -> Self {
-        Groups { names: names.to_vec(), index: HashMap::new(), keys: Vec::new(), accumulators: Vec::new(), buffer: String::new() }
+        Groups { names: names.to_vec(), index: HashMap::new(), keys: Vec::new(), accumulators: Vec::new(), buffer: String::new(), last: None }
     }
 
     /// The accumulator of the group of row `row` of `chunk`, whose key columns are the chunk's
@@ -37,20 +40,24 @@ impl<A> Groups<A> {
             if i > 0 {
                 self.buffer.push(SEPARATOR);
             }
-            if let Some(Some(s)) = chunk.texts[slot].get(row) {
+            if let Some(s) = chunk.text(slot, row) {
                 self.buffer.push_str(s);
             }
         }
-        let index = match self.index.get(self.buffer.as_str()) {
-            Some(&i) => i,
-            None => {
-                let i = self.accumulators.len();
-                self.index.insert(self.buffer.clone(), i);
-                self.keys.push(self.buffer.clone());
-                self.accumulators.push(make());
-                i
-            }
+        let index = match self.last {
+            Some(i) if self.keys[i] == self.buffer => i,
+            _ => match self.index.get(self.buffer.as_str()) {
+                Some(&i) => i,
+                None => {
+                    let i = self.accumulators.len();
+                    self.index.insert(self.buffer.clone(), i);
+                    self.keys.push(self.buffer.clone());
+                    self.accumulators.push(make());
+                    i
+                }
+            },
         };
+        self.last = Some(index);
         &mut self.accumulators[index]
     }
 

@@ -492,7 +492,7 @@ fn read_row(r: &Resolved, s: &Slots, chunk: &Chunk, row: usize, row_no: u64, fil
             v => Ok(v),
         }
     };
-    let name = chunk.texts[s.subgroup][row].clone().unwrap_or_default();
+    let name = chunk.text(s.subgroup, row).unwrap_or_default().to_string();
     if name.trim().is_empty() {
         return Err(EngineError::BadValue { at: at(&r.subgroup), expected: "a subgroup name".into(), found: String::new() });
     }
@@ -551,7 +551,7 @@ fn read_row(r: &Resolved, s: &Slots, chunk: &Chunk, row: usize, row_no: u64, fil
     match &r.kind {
         Setting::Value(k) => dim.kind = Some(*k),
         Setting::Column(c) => {
-            let text = s.kind.and_then(|i| chunk.texts[i][row].clone()).unwrap_or_default();
+            let text = s.kind.and_then(|i| chunk.text(i, row)).unwrap_or_default().to_string();
             let k = parse_dimension_kind(&text).ok_or_else(|| EngineError::BadValue {
                 at: at(c),
                 expected: "a kind of dimension: 1 or ordered, 0 or non-ordered, or binary".into(),
