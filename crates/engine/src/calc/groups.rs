@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use crate::error::Result;
 use crate::input::{Chunk, ChunkReader, ColumnRequest, InputTable};
-use crate::output::{OutputColumn, OutputTable};
+use crate::output::{LabelColumn, OutputColumn, OutputTable};
 
 const SEPARATOR: char = '\u{1f}';
 
@@ -154,11 +154,16 @@ pub fn key_label(names: &[String], key: &[String]) -> String {
     names.iter().zip(key).map(|(n, v)| format!("{n} = {v}")).collect::<Vec<_>>().join(", ")
 }
 
-/// Output columns holding each group's key values, one column per group-by column.
+/// Output columns holding each group's key values, one column per group-by column (a key
+/// repeated on consecutive rows is held once).
 pub fn key_columns(names: &[String], keys: &[&[String]]) -> OutputTable {
     let mut table = OutputTable::default();
     for (i, name) in names.iter().enumerate() {
-        table.push(name.clone(), OutputColumn::Text(keys.iter().map(|k| k.get(i).cloned()).collect()));
+        let mut column = LabelColumn::new();
+        for k in keys {
+            column.push(k.get(i).map(String::as_str));
+        }
+        table.push(name.clone(), OutputColumn::Labels(column));
     }
     table
 }

@@ -74,10 +74,10 @@ fn row_wise(
     let kept: Vec<usize> = (0..names.len()).filter(|&i| !produced.contains(&names[i])).collect();
     let mut summary = RunSummary::default();
     let mut wrote_any = false;
-    while let Some(chunk) = reader.next_chunk()? {
+    while let Some(mut chunk) = reader.next_chunk()? {
         let mut out = OutputTable::default();
         for &i in &kept {
-            out.push(names[i].clone(), OutputColumn::Text(chunk.texts[i].to_strings()));
+            out.push(names[i].clone(), OutputColumn::Cells(std::mem::take(&mut chunk.texts[i])));
         }
         let mut est = EstimateColumns::new(&common.confidence);
         for row in 0..chunk.len {
