@@ -84,9 +84,9 @@ fn read_results(path: &str) -> Result<Vec<Row>, String> {
     let mut rows = Vec::new();
     while let Some(chunk) = reader.next_chunk().map_err(|e| e.to_string())? {
         for r in 0..chunk.len {
-            let t = |i: usize| chunk.texts[i][r].clone().unwrap_or_default();
+            let t = |i: usize| chunk.text(i, r).unwrap_or_default().to_string();
             let n = |i: usize| chunk.numbers[i][r];
-            if chunk.texts[10][r].as_deref().is_some_and(|c| !c.is_empty()) {
+            if chunk.text(10, r).is_some_and(|c| !c.is_empty()) {
                 continue;
             }
             rows.push(Row {
@@ -97,7 +97,7 @@ fn read_results(path: &str) -> Result<Vec<Row>, String> {
                 area_type: t(4),
                 sex: t(5),
                 period: t(6),
-                note: chunk.texts[7][r].clone().filter(|s| !s.is_empty()),
+                note: chunk.text(7, r).filter(|s| !s.is_empty()).map(str::to_string),
                 compared: t(8),
                 trend: t(9),
                 statistic: t(11),

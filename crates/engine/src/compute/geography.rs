@@ -88,7 +88,7 @@ impl Geography {
         while let Some(chunk) = reader.next_chunk()? {
             for r in 0..chunk.len {
                 let row = chunk.first_row + r as u64;
-                let text = |slot: usize| chunk.texts[slot][r].as_deref().map(str::trim).unwrap_or("");
+                let text = |slot: usize| chunk.text(slot, r).map(str::trim).unwrap_or("");
                 let code = text(0);
                 if code.is_empty() {
                     return Err(EngineError::BadValue { at: at(row, texts[0]), expected: "a small-area code".into(), found: String::new() });

@@ -69,7 +69,7 @@ fn read_results(path: &Path, texts: &[&str], numbers: &[&str]) -> Vec<(Vec<Strin
     while let Some(chunk) = reader.next_chunk().unwrap() {
         for r in 0..chunk.len {
             out.push((
-                chunk.texts.iter().map(|c| c[r].clone().unwrap_or_default()).collect(),
+                chunk.texts.iter().map(|c| c.get(r).unwrap_or_default().to_string()).collect(),
                 chunk.numbers.iter().map(|c| c[r]).collect(),
             ));
         }
