@@ -13,9 +13,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 /// Size of the world.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum ScaleArg {
-    /// One region (Yorkshire and The Humber): 3,359 small areas; seconds.
+    /// One region (Yorkshire and The Humber): 3,359 small areas; seconds. With --lookup: the
+    /// lookups' Yorkshire and The Humber (else their region with the lowest code).
     Small,
     /// England: 9 regions, 42 ICBs, 299 local authorities, ~6,800 MSOAs, 33,755 small areas.
+    /// With --lookup: every English LSOA of the lookups.
     Full,
 }
 
@@ -28,6 +30,33 @@ pub enum FormatArg {
     Csv,
 }
 
+/// Shown after the options of `fairer generate --help`: the examples, and how to use real areas
+/// (the subcommand's own description is the one line in `main.rs`).
+const AFTER_HELP: &str = "\
+Examples:
+  fairer generate --out data/small                      # one region, Parquet, seconds
+  fairer generate --out data/england --scale full       # all of England
+  fairer generate --out data/bench --scale full --microdata --events 100000000
+  fairer generate --out data/csv --format csv --years 5 --seed 7
+
+Real areas: with --lookup FILE (repeated), the small areas, local authorities, ICBs and regions
+are the real ones, with their ONS codes and names, read from lookup CSVs as the ONS Open Geography
+Portal publishes them and joined on their shared code columns. Columns are recognised by the ONS
+names, any year and case: lsoa21_code / LSOA21CD, lsoa21_name / LSOA21NM, ltla24_code / LAD24CD,
+icb24_code / ICB24CD, region24_code / RGN24CD (and _name / NM), msoa21_code / MSOA21CD if given.
+English LSOAs (E01...) are kept. Without MSOA columns, MSOAs come from the LSOA names (\"Halton 001A\"
+is in \"Halton 001\") with codes from the reserved range E02 9xxxxx. With --imd FILE, each LSOA
+takes its real IMD score, national rank and decile (MHCLG's English Indices of Deprivation by
+LSOA); without it a synthetic clustered score is drawn over the real areas. --scale small keeps
+Yorkshire and The Humber. Populations, births, deaths and outcomes stay SYNTHETIC: the manifest
+lists the real inputs (real_inputs), and the areas table's synthetic_columns names the invented
+columns. Real areas of Yorkshire and The Humber with their real IMD 2025:
+  fairer generate --out data/yorkshire \\
+    --lookup lookup_lsoa21_ward24_ltla24.csv \\
+    --lookup lookup_lsoa21_icb24.csv \\
+    --lookup lookup_ltla24_region24.csv \\
+    --imd imd2025_england_lsoa21.csv";
+
 /// Generate a synthetic England to compute on: small areas nested in MSOAs, local authorities,
 /// ICBs and regions, an IMD-like deprivation score and deciles, and by area, year, sex and
 /// life-table band: populations, births, deaths by cause and the children-and-young-people and
@@ -39,14 +68,15 @@ pub enum FormatArg {
 /// E06/E08/E09 9xxxxx, E54 9xxxxx, E12 9xxxxx) that no real area uses, names are invented, and
 /// the areas table has a `synthetic` column. The same seed gives byte-identical files.
 ///
+/// Real areas instead: with --lookup FILE (repeated) and --imd FILE, the areas and their
+/// deprivation are read from real ONS lookups and the IMD (see [`AFTER_HELP`] and
+/// `synth::lookup`); people and events stay synthetic.
+///
 /// Files in DIR: areas, population, births, deaths (or death_events with --microdata) and
-/// outcomes (.parquet or .csv), and manifest.json (seed, scale, files, row counts, calibration).
+/// outcomes (.parquet or .csv), and manifest.json (seed, scale, files, row counts, calibration,
+/// real inputs).
 #[derive(Args, Debug)]
-#[command(after_help = "Examples:\n  \
-fairer generate --out data/small                      # one region, Parquet, seconds\n  \
-fairer generate --out data/england --scale full       # all of England\n  \
-fairer generate --out data/bench --scale full --microdata --events 100000000\n  \
-fairer generate --out data/csv --format csv --years 5 --seed 7")]
+#[command(after_help = AFTER_HELP)]
 pub struct GenerateArgs {
     /// Directory to write the files into (created if missing; files of the same names are
     /// replaced, each only when complete).
@@ -76,6 +106,16 @@ pub struct GenerateArgs {
     /// File format of the tables.
     #[arg(long, value_enum, default_value = "parquet")]
     format: FormatArg,
+    /// An ONS geography lookup CSV giving real areas; repeat it for several files (LSOA to local
+    /// authority, LSOA to ICB, local authority to region, …), which are joined on their shared
+    /// code columns. Every English LSOA needs a name, a local authority, an ICB and a region.
+    #[arg(long = "lookup", value_name = "FILE")]
+    lookups: Vec<PathBuf>,
+    /// With --lookup: the English Indices of Deprivation by LSOA (an LSOA code column and the IMD
+    /// score, rank and decile, e.g. lsoa21_code, IMD_score, IMD_rank, IMD_decile), whose real
+    /// values replace the synthetic score.
+    #[arg(long, value_name = "FILE", requires = "lookups")]
+    imd: Option<PathBuf>,
     /// Show no progress bar (it is shown only on a terminal anyway).
     #[arg(long)]
     no_progress: bool,
@@ -150,6 +190,8 @@ pub fn run(args: GenerateArgs) -> Result<(), String> {
     config.last_year = args.last_year;
     config.microdata = args.microdata;
     config.events = args.events;
+    config.lookups = args.lookups;
+    config.imd = args.imd;
 
     let progress = bar(!args.no_progress);
     let summary = synth::generate(&config, &progress).map_err(|e| e.to_string())?;
@@ -171,11 +213,24 @@ pub fn run(args: GenerateArgs) -> Result<(), String> {
     let total_rows: u64 = summary.files.iter().map(|f| f.rows).sum();
     let bytes: u64 = summary.files.iter().map(|f| f.bytes).sum();
     let scaled = if (summary.population_scale - 1.0).abs() > 1e-12 { format!(" (populations scaled ×{:.3} for --events)", summary.population_scale) } else { String::new() };
+    let kind = if summary.real_inputs.is_empty() {
+        format!("a SYNTHETIC {} world", config.scale.name())
+    } else {
+        let files = |role: &str| summary.real_inputs.iter().filter(|r| r.role == role).map(|r| r.file.as_str()).collect::<Vec<_>>().join(", ");
+        let deprivation = files("deprivation");
+        let deprivation = if deprivation.is_empty() { String::from("a synthetic deprivation score") } else { format!("real IMD from {deprivation}") };
+        let invented = if summary.synthetic_columns.is_empty() { String::from("none") } else { summary.synthetic_columns.join(", ") };
+        format!(
+            "a {} world of REAL areas (from {}) with {deprivation}, and SYNTHETIC people and events (invented columns of the areas table: {invented})",
+            config.scale.name(),
+            files("lookup")
+        )
+    };
     println!(
-        "Wrote a SYNTHETIC {} world (seed {}) to {} in {:.1} s: {} small areas in {} MSOAs, {} local authorities, {} ICBs and {} region(s); \
+        "Wrote {} (seed {}) to {} in {:.1} s: {} small areas in {} MSOAs, {} local authorities, {} ICBs and {} region(s); \
 {} to {}, {} people in {}{}, {} deaths. Files: {} — {} rows, {:.1} MB. Expected life expectancy at birth {:.1} (males) and {:.1} (females), \
 with a gap between the most and least deprived deciles of {:.1} and {:.1} years.",
-        config.scale.name(),
+        kind,
         config.seed,
         args.out.display(),
         summary.seconds,

@@ -138,3 +138,124 @@ fn bad_arguments_are_refused_with_a_message() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--years"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// A file of the real public data in `../shared/data`, or `None` (and a note) when it is absent.
+fn shared(name: &str) -> Option<std::path::PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(name);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!("skipping: {} not found (../shared is not present)", p.display());
+        None
+    }
+}
+
+fn text(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+#[test]
+fn real_lookups_and_imd_give_the_real_areas_of_yorkshire() {
+    let (Some(wards), Some(icbs), Some(regions), Some(imd)) = (
+        shared("geography/lookup_lsoa21_ward24_ltla24.csv"),
+        shared("geography/lookup_lsoa21_icb24.csv"),
+        shared("geography/lookup_ltla24_region24.csv"),
+        shared("deprivation/imd2025_england_lsoa21.csv"),
+    ) else {
+        return;
+    };
+    let run = |dir: &Path| {
+        fairer(&[
+            "generate", "--out", text(dir), "--scale", "small", "--format", "csv", "--years", "3", "--seed", "5", "--no-progress", "--lookup", text(&wards),
+            "--lookup", text(&icbs), "--lookup", text(&regions), "--imd", text(&imd),
+        ])
+    };
+    let (a, b) = (tempfile::tempdir().expect("tempdir"), tempfile::tempdir().expect("tempdir"));
+    let summary = run(a.path());
+    assert!(summary.contains("REAL areas") && summary.contains("real IMD from imd2025_england_lsoa21.csv") && summary.contains("3,355 small areas"), "{summary}");
+    run(b.path());
+    for name in TABLES {
+        let x = std::fs::read(a.path().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(x == std::fs::read(b.path().join(name)).expect("second run"), "{name} differs between two runs with the same seed and inputs");
+    }
+
+    // What the published files say, read here independently of the generator.
+    let (h, rows) = read(&regions);
+    let (la, region) = (column(&h, "ltla24_code"), column(&h, "region24_name"));
+    let yorkshire: std::collections::HashSet<String> = rows.iter().filter(|r| &r[region] == "Yorkshire and The Humber").map(|r| r[la].to_string()).collect();
+    let (h, rows) = read(&wards);
+    let (code, la) = (column(&h, "lsoa21_code"), column(&h, "ltla24_code"));
+    let expected: HashMap<String, String> = rows.iter().filter(|r| yorkshire.contains(&r[la])).map(|r| (r[code].to_string(), r[la].to_string())).collect();
+    let (h, rows) = read(&icbs);
+    let (code, icb) = (column(&h, "lsoa21_code"), column(&h, "icb24_code"));
+    let icb_of: HashMap<String, String> = rows.iter().map(|r| (r[code].to_string(), r[icb].to_string())).collect();
+    let (h, rows) = read(&imd);
+    let (code, decile, rank) = (column(&h, "lsoa21_code"), column(&h, "IMD_decile"), column(&h, "IMD_rank"));
+    let imd_of: HashMap<String, (String, String)> = rows.iter().map(|r| (r[code].to_string(), (r[decile].to_string(), r[rank].to_string()))).collect();
+
+    let (h, areas) = read(&a.path().join("areas.csv"));
+    let col = |name: &str| column(&h, name);
+    let (lsoa, lsoa_name, msoa, msoa_name, ltla, ltla_name, icb, region_code, region_name) =
+        (col("lsoa_code"), col("lsoa_name"), col("msoa_code"), col("msoa_name"), col("ltla_code"), col("ltla_name"), col("icb_code"), col("region_code"), col("region_name"));
+    let (decile, rank, synthetic, invented) = (col("imd_decile"), col("imd_rank"), col("synthetic"), col("synthetic_columns"));
+    assert_eq!(areas.len(), expected.len(), "every LSOA of the region, once");
+    let mut msoa_authority: HashMap<String, String> = HashMap::new();
+    let mut authority_region: HashMap<String, String> = HashMap::new();
+    let mut barnsley = 0;
+    for r in &areas {
+        assert_eq!(expected.get(&r[lsoa]), Some(&r[ltla].to_string()), "{} in its real authority", &r[lsoa]);
+        assert_eq!(icb_of[&r[lsoa]], &r[icb], "{} in its real ICB", &r[lsoa]);
+        let (real_decile, real_rank) = &imd_of[&r[lsoa]];
+        assert_eq!((&r[decile], &r[rank]), (real_decile.as_str(), real_rank.as_str()), "{} has its real IMD", &r[lsoa]);
+        assert_eq!((&r[region_code], &r[region_name]), ("E12000003", "Yorkshire and The Humber"));
+        // MSOAs: the LSOA name's stem, a derived code from the reserved range, in one authority.
+        assert_eq!(&r[msoa_name], &r[lsoa_name][..r[lsoa_name].len() - 1]);
+        assert!(r[msoa].starts_with("E029"), "{}", &r[msoa]);
+        assert_eq!(msoa_authority.entry(r[msoa].to_string()).or_insert_with(|| r[ltla].to_string()), &r[ltla]);
+        assert_eq!(authority_region.entry(r[ltla].to_string()).or_insert_with(|| r[region_code].to_string()), &r[region_code]);
+        assert_eq!((&r[synthetic], &r[invented]), ("true", "msoa_code"));
+        if &r[ltla] == "E08000016" {
+            assert_eq!(&r[ltla_name], "Barnsley");
+            barnsley += 1;
+        }
+    }
+    assert_eq!(barnsley, expected.values().filter(|l| *l == "E08000016").count());
+    assert_eq!(authority_region.len(), 15);
+    // People and events are drawn for every real area.
+    let (h, pop) = read(&a.path().join("population.csv"));
+    let c = column(&h, "lsoa_code");
+    assert!(pop.iter().all(|r| expected.contains_key(&r[c])));
+    let manifest = std::fs::read_to_string(a.path().join("manifest.json")).expect("manifest");
+    for needle in [
+        "\"real_inputs\"",
+        "\"file\": \"lookup_lsoa21_ward24_ltla24.csv\"",
+        "ONS LSOA (2021) to ward (2024) to local authority (2024) lookup, with names",
+        "ONS LSOA (2021) to sub-ICB location (2024) to ICB (2024) lookup, with names",
+        "English Indices of Deprivation (MHCLG)",
+        "SYNTHETIC except the geography",
+        "\"synthetic_columns\": [\n      \"msoa_code\"\n    ]",
+    ] {
+        assert!(manifest.contains(needle), "manifest lacks {needle}: {manifest}");
+    }
+}
+
+#[test]
+fn bad_lookups_are_refused_with_the_file_and_row() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lookup = dir.path().join("lookup.csv");
+    std::fs::write(&lookup, "LSOA21CD,LSOA21NM,LAD24CD,LAD24NM\nE01000001,City of London 001A,E09000001,City of London\nE01000001,City of London 001A,E09000033,Westminster\n").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_fairer"))
+        .args(["generate", "--out", text(&dir.path().join("out")), "--lookup", text(&lookup), "--no-progress"])
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && !err.contains("panicked"), "{err}");
+    assert!(err.contains("lookup.csv, row 2 (line 3), column \"LAD24CD\": LSOA E01000001 is in local authority E09000033 here but in E09000001"), "{err}");
+    // --imd needs --lookup.
+    let out = Command::new(env!("CARGO_BIN_EXE_fairer")).args(["generate", "--out", text(dir.path()), "--imd", text(&lookup)]).output().expect("run");
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("--lookup"), "{}", String::from_utf8_lossy(&out.stderr));
+    let help = fairer(&["generate", "--help"]);
+    for word in ["--lookup", "--imd", "lsoa21_code", "LAD24CD", "Halton 001A", "--lookup lookup_lsoa21_icb24.csv"] {
+        assert!(help.contains(word), "help lacks {word}");
+    }
+}

@@ -10,13 +10,16 @@
 //!
 //! | file | one row per | columns |
 //! | --- | --- | --- |
-//! | `areas` | small area | codes and names of the area and its MSOA, authority (ltla), ICB, region and country; IMD-like score, rank and decile; `synthetic` |
+//! | `areas` | small area | codes and names of the area and its MSOA, authority (ltla), ICB, region and country; IMD-like score, rank and decile; `synthetic` (whether any value of the row is invented) and `synthetic_columns` (which) |
 //! | `population` | area × year × sex × band | `lsoa_code, year, sex, age_band, start_age, population` |
 //! | `births` | area × year × sex | `lsoa_code, year, sex, live_births` |
 //! | `deaths` (aggregate mode) | area × year × sex × band × cause with deaths | `lsoa_code, year, sex, age_band, start_age, cause, deaths` |
 //! | `death_events` (microdata mode) | death | `lsoa_code, year, sex, age, cause` |
 //! | `outcomes` | indicator × area × year × sex | `indicator, lsoa_code, year, sex, numerator, denominator` |
-//! | `manifest.json` | | seed, scale, years, files and row counts, calibration, statement |
+//! | `manifest.json` | | seed, scale, years, files and row counts, calibration, statement, real inputs |
+//!
+//! With [`Config::lookups`] the areas are real ([`crate::lookup`]); with [`Config::imd`] their
+//! deprivation too. Everything else is drawn the same way over them.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::sync_channel;
@@ -26,6 +29,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::error::{Result, SynthError};
+use crate::lookup;
 use crate::manifest::Json;
 use crate::model::{self, Calibration, Mortality, BANDS, CAUSES, OUTCOMES, PERSONS, SEXES};
 use crate::people::{self, People, Years};
@@ -40,6 +44,33 @@ pub const SYNTHETIC_STATEMENT: &str = "These data are SYNTHETIC. They were gener
 describe no real person or place: codes are from a reserved range (digits starting with 9) that no real area uses, names are invented, \
 and every count was drawn at random from a model. Only the shape of the country and the national levels and deprivation gradients \
 follow published English figures.";
+
+/// The statement written into the manifest of `world`: [`SYNTHETIC_STATEMENT`] for a synthetic
+/// world; for one of real areas, which parts are real and which are not.
+pub fn statement(world: &World) -> String {
+    if world.synthetic {
+        return SYNTHETIC_STATEMENT.to_string();
+    }
+    let mut s = String::from(
+        "These data are SYNTHETIC except the geography. The small areas (LSOAs), local authorities, ICBs and regions, their codes, names \
+and nesting are real, read from the ONS lookups listed in real_inputs",
+    );
+    s.push_str(if world.derived_msoa_codes {
+        "; MSOA names are the real ones (the stems of the LSOA names) but their codes are derived from a reserved range (E02 9xxxxx) that no real MSOA uses"
+    } else {
+        ", and so are the MSOAs"
+    });
+    s.push_str(if world.synthetic_deprivation {
+        ". The deprivation score, rank and decile are synthetic: drawn from a clustered model over the real areas and ranked within them."
+    } else {
+        ". The deprivation score, rank and decile are the real Index of Multiple Deprivation, read from the file listed in real_inputs."
+    });
+    s.push_str(
+        " Populations, births, deaths and outcomes describe no real person: every count was drawn at random from a model whose national \
+levels and deprivation gradients follow published English figures; they are not the real counts of these areas.",
+    );
+    s
+}
 
 /// What to generate and where.
 #[derive(Clone, Debug)]
@@ -61,13 +92,29 @@ pub struct Config {
     pub events: Option<u64>,
     /// File format of the tables.
     pub format: Format,
+    /// ONS lookup files giving real areas (see [`crate::lookup`]); none for a synthetic world.
+    pub lookups: Vec<PathBuf>,
+    /// An Index of Multiple Deprivation file by LSOA giving the real deprivation of the areas
+    /// (only with [`Config::lookups`]).
+    pub imd: Option<PathBuf>,
 }
 
 impl Config {
     /// The default settings for `out_dir`: small scale, seed 2024, ten years to 2024, aggregate,
     /// Parquet.
     pub fn new(out_dir: impl Into<PathBuf>) -> Config {
-        Config { out_dir: out_dir.into(), scale: Scale::Small, seed: 2024, years: 10, last_year: 2024, microdata: false, events: None, format: Format::Parquet }
+        Config {
+            out_dir: out_dir.into(),
+            scale: Scale::Small,
+            seed: 2024,
+            years: 10,
+            last_year: 2024,
+            microdata: false,
+            events: None,
+            format: Format::Parquet,
+            lookups: Vec::new(),
+            imd: None,
+        }
     }
 }
 
@@ -114,6 +161,11 @@ pub struct Summary {
     pub population_scale: f64,
     /// The calibrated model and its expected life expectancies.
     pub calibration: Calibration,
+    /// The real files the areas (and their deprivation) were read from; none for a synthetic
+    /// world.
+    pub real_inputs: Vec<lookup::RealInput>,
+    /// The columns of the areas table whose values are invented.
+    pub synthetic_columns: Vec<&'static str>,
     /// Wall-clock seconds.
     pub seconds: f64,
 }
@@ -159,6 +211,7 @@ impl Schemas {
                 c("imd_rank", &Kind::Int32),
                 c("imd_decile", &Kind::Int32),
                 c("synthetic", &Kind::Bool),
+                c("synthetic_columns", &coded(&[&synthetic_columns(world)])),
             ],
             population: vec![c("lsoa_code", &code), c("year", &Kind::Int32), c("sex", &sex), c("age_band", &band), c("start_age", &Kind::Int32), c("population", &Kind::Int64)],
             births: vec![c("lsoa_code", &code), c("year", &Kind::Int32), c("sex", &sex), c("live_births", &Kind::Int64)],
@@ -184,9 +237,21 @@ impl Schemas {
     }
 }
 
+/// The `synthetic_columns` value of every row of the areas table: the invented columns separated
+/// by commas, or "none".
+fn synthetic_columns(world: &World) -> String {
+    let columns = world.synthetic_columns();
+    if columns.is_empty() {
+        "none".to_string()
+    } else {
+        columns.join(",")
+    }
+}
+
 /// The rows of the areas table for areas `range`.
 fn areas_block(world: &World, schema: &[ColumnSpec], range: std::ops::Range<usize>) -> Block {
     let mut block = Block::new(schema, range.len());
+    let synthetic_row = !world.synthetic_columns().is_empty();
     for area in &world.small_areas[range] {
         let msoa = &world.msoas[area.msoa];
         let la = &world.authorities[area.authority];
@@ -198,7 +263,7 @@ fn areas_block(world: &World, schema: &[ColumnSpec], range: std::ops::Range<usiz
                 v.push(text.clone());
             }
         }
-        if let [.., Values::Text(cc), Values::Text(cn), Values::Float64(score), Values::Int32(rank), Values::Int32(decile), Values::Bool(synthetic)] =
+        if let [.., Values::Text(cc), Values::Text(cn), Values::Float64(score), Values::Int32(rank), Values::Int32(decile), Values::Bool(synthetic), Values::Coded(columns)] =
             block.columns.as_mut_slice()
         {
             cc.push(ENGLAND_CODE.to_string());
@@ -206,7 +271,8 @@ fn areas_block(world: &World, schema: &[ColumnSpec], range: std::ops::Range<usiz
             score.push(area.score);
             rank.push(area.rank as i32);
             decile.push(area.decile as i32);
-            synthetic.push(world.synthetic);
+            synthetic.push(synthetic_row);
+            columns.push(0);
         }
     }
     block
@@ -276,11 +342,21 @@ pub fn generate(config: &Config, progress: &dyn Progress) -> Result<Summary> {
     if config.events == Some(0) {
         return Err(SynthError::Setting { field: "--events", message: "expected a positive number of events".into() });
     }
+    if config.imd.is_some() && config.lookups.is_empty() {
+        return Err(SynthError::Setting {
+            field: "--imd",
+            message: "real deprivation needs real areas: give the lookups too (--lookup FILE, for example an LSOA to local authority lookup)".into(),
+        });
+    }
     std::fs::create_dir_all(&config.out_dir).map_err(|e| SynthError::io(&config.out_dir, e))?;
     let years = Years { first: config.last_year - config.years as i32 + 1, count: config.years };
 
     progress.stage("world", 1);
-    let world = world::build(config.scale, config.seed);
+    let world = if config.lookups.is_empty() {
+        world::build(config.scale, config.seed)
+    } else {
+        lookup::build(&config.lookups, config.imd.as_deref(), config.scale, config.seed)?
+    };
     let n = world.small_areas.len();
     progress.advance(1);
 
@@ -389,17 +465,19 @@ pub fn generate(config: &Config, progress: &dyn Progress) -> Result<Summary> {
         deaths,
         population_scale,
         calibration,
+        real_inputs: world.inputs.clone(),
+        synthetic_columns: world.synthetic_columns(),
         seconds: 0.0,
     };
     let manifest_path = config.out_dir.join("manifest.json");
-    write_manifest(&manifest_path, config, &summary)?;
+    write_manifest(&manifest_path, config, &world, &summary)?;
     summary.files.push(WrittenFile { table: "manifest", bytes: file_size(&manifest_path), path: manifest_path, rows: 0 });
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }
 
 /// Writes the manifest atomically.
-fn write_manifest(path: &Path, config: &Config, s: &Summary) -> Result<()> {
+fn write_manifest(path: &Path, config: &Config, world: &World, s: &Summary) -> Result<()> {
     let c = &s.calibration;
     let files = s
         .files
@@ -434,10 +512,41 @@ fn write_manifest(path: &Path, config: &Config, s: &Summary) -> Result<()> {
             ])
         })
         .collect();
+    let real_inputs = s
+        .real_inputs
+        .iter()
+        .map(|r| {
+            Json::Object(vec![
+                ("role", Json::Str(r.role.into())),
+                ("file", Json::Str(r.file.clone())),
+                ("source", Json::Str(r.description.clone())),
+                ("columns_used", Json::Array(r.columns.iter().map(|c| Json::Str(c.clone())).collect())),
+                ("rows_read", Json::Int(r.rows as i64)),
+                ("english_rows", Json::Int(r.english_rows as i64)),
+            ])
+        })
+        .collect();
+    let codes = if world.synthetic {
+        "GSS pattern, reserved range: digits start with 9 (E01 9xxxxx, E02 9xxxxx, E06/E08/E09 9xxxxx, E54 9xxxxx, E12 9xxxxx); England E92000001".to_string()
+    } else if world.derived_msoa_codes {
+        "real ONS GSS codes of LSOAs, local authorities, ICBs and regions (from real_inputs); MSOA codes derived from the LSOA names' stems, from the reserved range E02 9xxxxx; England E92000001".to_string()
+    } else {
+        "real ONS GSS codes (from real_inputs); England E92000001".to_string()
+    };
+    let deprivation = if world.synthetic_deprivation {
+        "imd_score is IMD-like and synthetic (higher is more deprived); imd_rank 1 and imd_decile 1 are the most deprived, ranked across this world".to_string()
+    } else {
+        format!(
+            "imd_score, imd_rank and imd_decile are the real Index of Multiple Deprivation (from real_inputs); rank 1 and decile 1 are the most deprived, ranked nationally across {} LSOAs",
+            world.ranked_out_of
+        )
+    };
+    let synthetic_columns = Json::Array(s.synthetic_columns.iter().map(|c| Json::Str(c.to_string())).collect());
     let json = Json::Object(vec![
         ("generator", Json::Str(format!("fairer-synth {}", env!("CARGO_PKG_VERSION")))),
         ("synthetic", Json::Bool(true)),
-        ("statement", Json::Str(SYNTHETIC_STATEMENT.into())),
+        ("statement", Json::Str(statement(world))),
+        ("real_inputs", Json::Array(real_inputs)),
         ("seed", Json::Int(config.seed as i64)),
         ("scale", Json::Str(config.scale.name().into())),
         ("first_year", Json::Int(s.years.0 as i64)),
@@ -454,8 +563,9 @@ fn write_manifest(path: &Path, config: &Config, s: &Summary) -> Result<()> {
                 ("local_authorities", Json::Int(s.areas[2] as i64)),
                 ("icbs", Json::Int(s.areas[3] as i64)),
                 ("regions", Json::Int(s.areas[4] as i64)),
-                ("codes", Json::Str("GSS pattern, reserved range: digits start with 9 (E01 9xxxxx, E02 9xxxxx, E06/E08/E09 9xxxxx, E54 9xxxxx, E12 9xxxxx); England E92000001".into())),
-                ("deprivation", Json::Str("imd_score is IMD-like (higher is more deprived); imd_rank 1 and imd_decile 1 are the most deprived, ranked across this world".into())),
+                ("codes", Json::Str(codes)),
+                ("deprivation", Json::Str(deprivation)),
+                ("synthetic_columns", synthetic_columns),
             ]),
         ),
         ("population_last_year", Json::Int(s.population_last_year as i64)),

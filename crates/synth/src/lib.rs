@@ -12,13 +12,19 @@
 //!
 //! Everything here is invented except the shape of the country (numbers of areas per region)
 //! and the national levels and gradients, whose sources are cited where they are set
-//! ([`model`]). Every file says it is synthetic (the `synthetic` column of the areas table,
-//! and the manifest).
+//! ([`model`]). Every file says it is synthetic (the `synthetic` and `synthetic_columns`
+//! columns of the areas table, and the manifest).
+//!
+//! Given ONS lookup files ([`lookup`]), the areas are real instead: real LSOA, MSOA, local
+//! authority, ICB and region codes and names, and, given the Index of Multiple Deprivation
+//! file, the real deprivation score, rank and decile of every small area; people and events stay
+//! synthetic, and the manifest and the areas table say which parts are real.
 //!
 //! Start with [`generate::generate`].
 
 pub mod error;
 pub mod generate;
+pub mod lookup;
 pub mod manifest;
 pub mod model;
 pub mod people;
@@ -26,7 +32,7 @@ pub mod rng;
 pub mod table;
 pub mod world;
 
-pub use error::{Result, SynthError};
+pub use error::{Place, Result, SynthError};
 pub use generate::{generate, Config, Progress, Silent, Summary, WrittenFile};
 pub use table::Format;
 pub use world::Scale;

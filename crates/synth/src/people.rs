@@ -106,7 +106,7 @@ impl People {
                 let area = &world.small_areas[i];
                 let la = &authorities[area.authority];
                 let mut rng = stream_rng(seed, Stream::Population, i as u64);
-                let x = deprivation_x(area.deprivation_position(n));
+                let x = deprivation_x(area.deprivation_position(world.ranked_out_of));
                 let total = (1680.0 + 230.0 * normal(&mut rng)).clamp(900.0, 3200.0);
                 let growth = 0.006 + 0.006 * normal(&mut rng);
                 let shares = population_shares(x);
@@ -160,7 +160,8 @@ impl People {
             .collect();
         let mut members = vec![0usize; bins];
         for (i, area) in world.small_areas.iter().enumerate() {
-            let bin = (area.rank as usize - 1) * bins / n;
+            // Bins of the national rank when the ranks are national (a real IMD file).
+            let bin = (area.rank as usize).saturating_sub(1) * bins / world.ranked_out_of.max(n);
             let Some(target) = out.get_mut(bin) else { continue };
             members[bin] += 1;
             target.x += self.x[i];

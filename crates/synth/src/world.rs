@@ -1,6 +1,10 @@
 //! The synthetic world: small areas nested in MSOAs, local authorities, ICBs, regions and
 //! England, with names, GSS-pattern codes from a reserved range, and a deprivation score.
 //!
+//! This module builds the invented geography; [`crate::lookup`] builds a [`World`] of real
+//! areas from ONS lookup files instead, and [`draw_scores`] draws the same clustered score over
+//! it when no real deprivation file is given.
+//!
 //! # Codes
 //!
 //! Codes follow the ONS GSS pattern (three characters for the entity, six digits) but every
@@ -75,6 +79,12 @@ const REGIONS: [RegionShape; 9] = [
 /// The region the small world is made of (Yorkshire and The Humber).
 const SMALL_REGION: usize = 2;
 
+/// The name of the region the small world is made of ("Yorkshire and The Humber"), also the
+/// region kept from real lookups at `--scale small` when they have it.
+pub fn small_region_name() -> &'static str {
+    REGIONS[SMALL_REGION].name
+}
+
 /// The code of England.
 pub const ENGLAND_CODE: &str = "E92000001";
 /// The name of England.
@@ -102,18 +112,20 @@ pub struct Icb {
     pub code: String,
     /// Name, "NHS … Integrated Care Board".
     pub name: String,
-    /// Index of its region.
+    /// Index of its region (for a real ICB spanning regions, the one holding most of its
+    /// small areas).
     pub region: usize,
 }
 
 /// A lower-tier local authority.
 #[derive(Clone, Debug)]
 pub struct Authority {
-    /// GSS-pattern code (E06 / E08 / E09 9xxxxx).
+    /// GSS-pattern code (E06 / E08 / E09 9xxxxx), or the real code.
     pub code: String,
-    /// Name (invented).
+    /// Name (invented, or the real name).
     pub name: String,
-    /// Index of its ICB.
+    /// Index of its ICB (for a real authority split between ICBs, the one holding most of its
+    /// small areas; each small area has its own ICB).
     pub icb: usize,
     /// Index of its region.
     pub region: usize,
@@ -174,8 +186,37 @@ pub struct World {
     pub msoas: Vec<Msoa>,
     /// Small areas, in code order.
     pub small_areas: Vec<SmallArea>,
-    /// Whether the codes and names are synthetic (always, until real lookups are supported).
+    /// Whether the area codes and names are invented (false when built from real lookups).
     pub synthetic: bool,
+    /// Whether the MSOA codes are derived (reserved range E02 9xxxxx) rather than read from a
+    /// lookup; true for the synthetic world and for real lookups without MSOA columns.
+    pub derived_msoa_codes: bool,
+    /// Whether the deprivation score, rank and decile are drawn (false when a real IMD file was
+    /// read).
+    pub synthetic_deprivation: bool,
+    /// The number of small areas the ranks are out of: the world's own for a drawn score, all
+    /// of England's (33,755) for a real IMD file, whose ranks and deciles are national.
+    pub ranked_out_of: usize,
+    /// The real files the world was built from, in the order read (none for a synthetic world).
+    pub inputs: Vec<crate::lookup::RealInput>,
+}
+
+impl World {
+    /// The columns of the `areas` table whose values are invented in this world, in table
+    /// order (empty when every value is real).
+    pub fn synthetic_columns(&self) -> Vec<&'static str> {
+        let mut columns = Vec::new();
+        if self.synthetic {
+            // Region names and England are real even in the synthetic world.
+            columns.extend(["lsoa_code", "lsoa_name", "msoa_code", "msoa_name", "ltla_code", "ltla_name", "icb_code", "icb_name", "region_code"]);
+        } else if self.derived_msoa_codes {
+            columns.push("msoa_code");
+        }
+        if self.synthetic_deprivation {
+            columns.extend(["imd_score", "imd_rank", "imd_decile"]);
+        }
+        columns
+    }
 }
 
 const NAME_STARTS: [&str; 56] = [
@@ -237,7 +278,18 @@ pub fn build(scale: Scale, seed: u64) -> World {
     let total_authorities: usize = shapes.iter().map(|r| r.authorities).sum();
     let names = place_names(&mut rng, total_authorities);
 
-    let mut world = World { regions: vec![], icbs: vec![], authorities: vec![], msoas: vec![], small_areas: vec![], synthetic: true };
+    let mut world = World {
+        regions: vec![],
+        icbs: vec![],
+        authorities: vec![],
+        msoas: vec![],
+        small_areas: vec![],
+        synthetic: true,
+        derived_msoa_codes: true,
+        synthetic_deprivation: true,
+        ranked_out_of: 0,
+        inputs: vec![],
+    };
     let mut log_scores: Vec<f64> = Vec::new();
     let (mut e06, mut e08, mut e09) = (0usize, 0usize, 0usize);
     for (r, shape) in shapes.iter().enumerate() {
@@ -310,7 +362,58 @@ pub fn build(scale: Scale, seed: u64) -> World {
         }
     }
     rank_and_cut(&mut world.small_areas);
+    world.ranked_out_of = world.small_areas.len();
     world
+}
+
+/// The log-scale deprivation effect of the region called `name` (0 for a name that is not one
+/// of the nine English regions).
+fn region_deprivation(name: &str) -> f64 {
+    REGIONS.iter().find(|r| r.name.eq_ignore_ascii_case(name.trim())).map_or(0.0, |r| r.deprivation)
+}
+
+/// Draws the clustered IMD-like score of [`build`] over the areas of `world` (used for a world
+/// of real areas without a real deprivation file), then ranks and cuts it into deciles within
+/// the world.
+///
+/// The same nested effects as the synthetic world, from stream [`Stream::World`] item 1:
+/// region (by its name), authority (some much more deprived), MSOA (correlated with the
+/// previous MSOA of the same authority in `world.msoas` order, which for real MSOAs numbered
+/// "Barnsley 001", "Barnsley 002", … follows their geography) and small area. Authorities,
+/// MSOAs and small areas are visited in the world's order, so the same world and seed give the
+/// same scores.
+pub fn draw_scores(world: &mut World, seed: u64) {
+    let mut rng = stream_rng(seed, Stream::World, 1);
+    let mut msoas_of: Vec<Vec<usize>> = vec![Vec::new(); world.authorities.len()];
+    for (m, msoa) in world.msoas.iter().enumerate() {
+        if let Some(list) = msoas_of.get_mut(msoa.authority) {
+            list.push(m);
+        }
+    }
+    let mut areas_of: Vec<Vec<usize>> = vec![Vec::new(); world.msoas.len()];
+    for (i, area) in world.small_areas.iter().enumerate() {
+        if let Some(list) = areas_of.get_mut(area.msoa) {
+            list.push(i);
+        }
+    }
+    for (a, msoas) in msoas_of.iter().enumerate() {
+        let region = world.authorities[a].region;
+        let region_effect = world.regions.get(region).map_or(0.0, |r| region_deprivation(&r.name));
+        let very_deprived = if uniform(&mut rng) < 0.08 { 0.45 } else { 0.0 };
+        let authority_effect = region_effect + 0.30 * normal(&mut rng) + very_deprived;
+        let mut previous = 0.0;
+        for &m in msoas {
+            let msoa_effect = 0.6 * previous + 0.8 * 0.32 * normal(&mut rng);
+            previous = msoa_effect;
+            for &i in &areas_of[m] {
+                let log_score = LOG_MEDIAN_SCORE + authority_effect + msoa_effect + 0.22 * normal(&mut rng);
+                world.small_areas[i].score = (log_score.exp() * 1000.0).round() / 1000.0;
+            }
+        }
+    }
+    rank_and_cut(&mut world.small_areas);
+    world.ranked_out_of = world.small_areas.len();
+    world.synthetic_deprivation = true;
 }
 
 /// Ranks small areas by score (1 = highest score, ties by code order) and cuts the ranks into
