@@ -14,6 +14,7 @@
 //! and calls in here.
 
 pub mod calc;
+mod csv_reader;
 pub mod error;
 pub mod input;
 pub mod output;
