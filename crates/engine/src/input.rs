@@ -15,6 +15,7 @@ use arrow::record_batch::RecordBatch;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ProjectionMask;
 
+use crate::csv_reader::CsvReader;
 use crate::error::{EngineError, Location, Result};
 
 /// Rows per chunk: large enough to amortise per-chunk work, small enough to stream.
@@ -43,7 +44,7 @@ impl TableFormat {
 }
 
 enum Source {
-    Csv(Box<csv::Reader<Box<dyn Read + Send>>>),
+    Csv(Box<CsvReader>),
     Parquet(Box<ParquetRecordBatchReaderBuilder<File>>),
 }
 
@@ -240,15 +241,19 @@ impl InputTable {
                     ("<stdin>".to_string(), Box::new(std::io::stdin()))
                 } else {
                     let file = File::open(path).map_err(|e| EngineError::io(path, e))?;
-                    (path.to_string(), Box::new(std::io::BufReader::with_capacity(1 << 20, file)))
+                    (path.to_string(), Box::new(file))
                 };
-                let mut csv = csv::ReaderBuilder::new().flexible(false).from_reader(reader);
-                let headers = csv
-                    .headers()
-                    .map_err(|e| csv_error(&name, e))?
-                    .iter()
-                    .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
-                    .collect();
+                let mut csv = CsvReader::new(reader);
+                let mut headers = Vec::new();
+                if csv.read().map_err(|e| read_error(&name, e))? {
+                    if !csv.is_utf8() {
+                        return Err(not_utf8(&name, csv.index()));
+                    }
+                    for i in 0..csv.len() {
+                        let h = String::from_utf8_lossy(csv.field(i).unwrap_or_default());
+                        headers.push(h.trim_start_matches('\u{feff}').trim().to_string());
+                    }
+                }
                 Ok(InputTable { name, headers, source: Source::Csv(Box::new(csv)) })
             }
             TableFormat::Parquet => {
@@ -309,20 +314,31 @@ impl InputTable {
     }
 }
 
-fn csv_error(name: &str, e: csv::Error) -> EngineError {
-    let row = e.position().map(|p| p.record());
-    let message = match e.kind() {
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
-            format!("expected {expected_len} fields as in the header, found {len}")
-        }
-        csv::ErrorKind::Utf8 { .. } => "the file is not valid UTF-8 text".to_string(),
-        _ => e.to_string(),
-    };
-    EngineError::Format { at: Location { file: name.to_string(), row, column: None }, message }
+fn read_error(name: &str, e: std::io::Error) -> EngineError {
+    EngineError::Format { at: Location { file: name.to_string(), row: None, column: None }, message: e.to_string() }
+}
+
+fn not_utf8(name: &str, record: u64) -> EngineError {
+    EngineError::Format { at: Location { file: name.to_string(), row: Some(record), column: None }, message: "the file is not valid UTF-8 text".to_string() }
+}
+
+/// A text column of a CSV chunk while it is read: cell bytes (each checked to be UTF-8 with
+/// its record) and ends, made into a [`TextColumn`] with one check of the whole buffer.
+#[derive(Default)]
+struct TextBytes {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl TextBytes {
+    fn finish(self) -> TextColumn {
+        let text = String::from_utf8(self.bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        TextColumn { text, ends: self.ends, missing: Vec::new() }
+    }
 }
 
 enum Inner {
-    Csv(Box<csv::Reader<Box<dyn Read + Send>>>),
+    Csv(Box<CsvReader>),
     Parquet { reader: ParquetRecordBatchReader, projected: Vec<usize> },
 }
 
@@ -366,32 +382,38 @@ impl ChunkReader {
         };
         match &mut self.inner {
             Inner::Csv(csv) => {
-                let mut record = csv::ByteRecord::new();
+                let mut texts: Vec<TextBytes> = (0..self.request.texts.len()).map(|_| TextBytes::default()).collect();
                 while chunk.len < CHUNK_ROWS {
-                    let more = csv.read_byte_record(&mut record).map_err(|e| csv_error(&self.name, e))?;
+                    let more = csv.read().map_err(|e| read_error(&self.name, e))?;
                     if !more {
                         break;
+                    }
+                    // Every row has the header's number of fields, as the `csv` crate requires
+                    // when not flexible.
+                    if csv.len() != self.headers.len() {
+                        return Err(EngineError::Format {
+                            at: Location { file: self.name.clone(), row: Some(csv.index()), column: None },
+                            message: format!("expected {} fields as in the header, found {}", self.headers.len(), csv.len()),
+                        });
                     }
                     if chunk.len == 0 {
                         // Size the chunk's columns from its first row.
                         for numbers in &mut chunk.numbers {
                             numbers.reserve(CHUNK_ROWS);
                         }
-                        for (text, &col) in chunk.texts.iter_mut().zip(&self.request.texts) {
-                            let width = record.get(col).map_or(0, <[u8]>::len).min(30);
-                            *text = TextColumn::with_capacity(CHUNK_ROWS, CHUNK_ROWS * (width + 2));
+                        for (text, &col) in texts.iter_mut().zip(&self.request.texts) {
+                            let width = csv.field(col).map_or(0, <[u8]>::len).min(30);
+                            text.bytes.reserve(CHUNK_ROWS * (width + 2));
+                            text.ends.reserve(CHUNK_ROWS);
                         }
                     }
                     let row = first_row + chunk.len as u64;
                     // The whole record must be UTF-8 text, as the file must.
-                    if !record.as_slice().is_ascii() && record.iter().any(|f| std::str::from_utf8(f).is_err()) {
-                        return Err(EngineError::Format {
-                            at: Location { file: self.name.clone(), row: record.position().map(|p| p.record()), column: None },
-                            message: "the file is not valid UTF-8 text".to_string(),
-                        });
+                    if !csv.is_utf8() {
+                        return Err(not_utf8(&self.name, csv.index()));
                     }
                     for (slot, &col) in self.request.numbers.iter().enumerate() {
-                        let cell = record.get(col).unwrap_or(b"");
+                        let cell = csv.field(col).unwrap_or(b"");
                         let value = parse_number_bytes(cell).map_err(|()| EngineError::BadValue {
                             at: Location { file: self.name.clone(), row: Some(row), column: self.headers.get(col).cloned() },
                             expected: "a number".into(),
@@ -399,14 +421,13 @@ impl ChunkReader {
                         })?;
                         chunk.numbers[slot].push(value);
                     }
-                    for (slot, &col) in self.request.texts.iter().enumerate() {
-                        match record.get(col).map(std::str::from_utf8) {
-                            Some(Ok(cell)) => chunk.texts[slot].push(cell),
-                            _ => chunk.texts[slot].push_missing(),
-                        }
+                    for (text, &col) in texts.iter_mut().zip(&self.request.texts) {
+                        text.bytes.extend_from_slice(csv.field(col).unwrap_or(b""));
+                        text.ends.push(text.bytes.len());
                     }
                     chunk.len += 1;
                 }
+                chunk.texts = texts.into_iter().map(TextBytes::finish).collect();
             }
             Inner::Parquet { reader, projected } => {
                 let Some(batch) = reader.next() else {

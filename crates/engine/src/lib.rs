@@ -18,6 +18,7 @@
 
 pub mod calc;
 pub mod compute;
+mod csv_reader;
 pub mod error;
 pub mod input;
 pub mod output;

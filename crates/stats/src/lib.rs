@@ -25,6 +25,7 @@ pub mod dsr;
 pub mod isr;
 pub mod life_expectancy;
 pub mod sii;
+mod normal_draws;
 pub mod quantile;
 pub mod funnel;
 pub mod comparison;
