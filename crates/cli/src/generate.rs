@@ -82,7 +82,29 @@ pub struct GenerateArgs {
 }
 
 /// Reports the generator's progress on a bar on standard error.
-struct Bar(Option<ProgressBar>);
+pub struct Bar(Option<ProgressBar>);
+
+impl Bar {
+    /// Removes the bar.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// A progress bar for the generator, on standard error when it is a terminal and `wanted`.
+pub fn bar(wanted: bool) -> Bar {
+    if !wanted || !std::io::stderr().is_terminal() {
+        return Bar(None);
+    }
+    let bar = ProgressBar::new(1);
+    let style = ProgressStyle::with_template("{msg:>14} [{bar:40}] {pos}/{len} small areas ({elapsed})")
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    Bar(Some(bar))
+}
 
 impl synth::Progress for Bar {
     fn stage(&self, name: &str, total: u64) {
@@ -129,21 +151,9 @@ pub fn run(args: GenerateArgs) -> Result<(), String> {
     config.microdata = args.microdata;
     config.events = args.events;
 
-    let bar = if !args.no_progress && std::io::stderr().is_terminal() {
-        let bar = ProgressBar::new(1);
-        let style = ProgressStyle::with_template("{msg:>14} [{bar:40}] {pos}/{len} small areas ({elapsed})")
-            .map(|s| s.progress_chars("=> "))
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
-        bar.set_style(style);
-        Some(bar)
-    } else {
-        None
-    };
-    let progress = Bar(bar);
+    let progress = bar(!args.no_progress);
     let summary = synth::generate(&config, &progress).map_err(|e| e.to_string())?;
-    if let Some(bar) = &progress.0 {
-        bar.finish_and_clear();
-    }
+    progress.finish();
 
     let c = &summary.calibration;
     let files: Vec<String> = summary

@@ -7,6 +7,8 @@ mod calc;
 mod calc_arriaga;
 mod calc_funnel;
 mod calc_summary_measures;
+mod compute;
+mod demo;
 mod generate;
 mod sql;
 
@@ -19,7 +21,7 @@ use clap::{Parser, Subcommand};
 /// Every method reproduces the OHID/PHE technical guidance as implemented by the R package
 /// PHEindicatormethods 2.1.0: the same defaults, edge cases and numbers.
 #[derive(Parser, Debug)]
-#[command(name = "fairer", version, about, long_about, after_help = "Start with `fairer calc --help`, or try:\n  fairer calc dsr examples/deaths_by_age_band.csv --count deaths --denominator population --age-band age_band --group-by area_code")]
+#[command(name = "fairer", version, about, long_about, after_help = "Start with `fairer demo`, `fairer calc --help` or `fairer compute --help`, or try:\n  fairer calc dsr examples/deaths_by_age_band.csv --count deaths --denominator population --age-band age_band --group-by area_code")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -34,6 +36,12 @@ enum Command {
     /// Run a SQL query over CSV and Parquet files, with the methods as SQL functions
     /// (dsr, proportion, life_expectancy, sii, wilson_lower, esp2013, …).
     Sql(sql::SqlArgs),
+    /// Compute a whole indicator catalogue (the core Marmot indicators by default) for every
+    /// area, period, sex and deprivation decile, with comparisons, trends and inequality summaries.
+    Compute(compute::ComputeArgs),
+    /// The main job on synthetic data: generate a small synthetic England (once), compute the
+    /// starter catalogue, and print a summary for one place.
+    Demo(demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +50,8 @@ fn main() -> ExitCode {
         Command::Calc(args) => calc::run(args),
         Command::Generate(args) => generate::run(args),
         Command::Sql(args) => sql::run(args),
+        Command::Compute(args) => compute::run(args),
+        Command::Demo(args) => demo::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,7 +6,11 @@
 //!
 //! ```text
 //! cargo bench -p fairer-engine --bench calc_end_to_end
+//! cargo bench -p fairer-engine --bench calc_end_to_end -- dsr life sii isr   # skip streaming
 //! ```
+//!
+//! Arguments select cases by tag (`streaming`, `dsr`, `life`, `sii0`, `sii1`, `isr`; a prefix
+//! such as `sii` selects both SII cases); none runs everything.
 //!
 //! Inputs are generated here, deterministically (a seeded xorshift64*), as CSV files in a
 //! temporary directory. Each case is timed through [`engine::calc::run`] exactly as the
@@ -37,7 +41,11 @@ use engine::input::{ColumnRequest, InputTable};
 use stats::sii::{SiiOptions, SiiValueType};
 use stats::ConfidenceLevel;
 
-const RUNS: usize = 3;
+/// Timed runs per case: 3, or `FAIRER_BENCH_RUNS` (more runs make a profile of one case mostly
+/// the case, not the generation of its input).
+fn runs() -> usize {
+    std::env::var("FAIRER_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).filter(|&n| n > 0).unwrap_or(3)
+}
 
 // ---------------------------------------------------------------------------------------
 // Deterministic inputs
@@ -274,7 +282,7 @@ fn time_case(
     let mut times = Vec::new();
     let mut cpu = Vec::new();
     let mut last: Option<RunSummary> = None;
-    for _ in 0..RUNS {
+    for _ in 0..runs() {
         let cpu_start = cpu_time();
         let start = Instant::now();
         let summary = run(method, input, output, &NoProgress).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -282,7 +290,7 @@ fn time_case(
         cpu.push(cpu_time().saturating_sub(cpu_start));
         last = Some(summary);
     }
-    let reads: Vec<Duration> = (0..RUNS).map(|_| read_only(input, read_columns.0, read_columns.1)).collect();
+    let reads: Vec<Duration> = (0..runs()).map(|_| read_only(input, read_columns.0, read_columns.1)).collect();
     let summary = last.expect("at least one run");
     let case = Case {
         name: name.to_string(),
@@ -335,13 +343,17 @@ fn common(group_by: &[&str]) -> CommonOptions {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; ignore arguments.
+    // `cargo bench` passes `--bench`; other arguments select cases by tag: `streaming`, `dsr`,
+    // `life`, `sii0`, `sii1`, `isr` (a prefix selects every case it begins, e.g. `sii`).
+    // No argument: all.
+    let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let wanted = |tag: &str| filters.is_empty() || filters.iter().any(|f| tag.starts_with(f.as_str()));
     let dir = tempfile::tempdir().expect("temporary directory");
     let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
     let threads = rayon::current_num_threads();
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
     println!("Fairer end-to-end benchmark (engine::calc::run, CSV file in -> CSV file out)");
-    println!("threads available: {cores} (rayon uses {threads}); best of {RUNS} runs, median shown too");
+    println!("threads available: {cores} (rayon uses {threads}); best of {} runs, median shown too", runs());
     println!("inputs in {}", dir.path().display());
     println!();
 
@@ -352,14 +364,15 @@ fn main() {
         common: common(&[]),
         multiplier: 1.0,
     });
-    for &rows in &[1_000_000u64, 10_000_000] {
+    let stream_sizes: &[u64] = if wanted("streaming") { &[1_000_000, 10_000_000] } else { &[] };
+    for &rows in stream_sizes {
         let input = path(&format!("proportion_{rows}.csv"));
         let output = path(&format!("proportion_{rows}_out.csv"));
         let t = Instant::now();
         write_proportion(Path::new(&input), rows);
         let size = std::fs::metadata(&input).map(|m| m.len()).unwrap_or(0);
         println!("generated {input}: {rows} rows, {:.0} MB in {}", size as f64 / 1e6, fmt(t.elapsed()));
-        let runs = if rows >= 10_000_000 { RUNS } else { 1 };
+        let runs = if rows >= 10_000_000 { runs() } else { 1 };
         let mut times = Vec::new();
         let mut peaks = Vec::new();
         let mut cpus = Vec::new();
@@ -403,82 +416,92 @@ fn main() {
     let mut cases = Vec::new();
 
     // --- DSR: 10,000 areas × 19 ESP bands ---------------------------------------------------
-    let input = path("dsr.csv");
-    let rows = write_dsr(Path::new(&input), 10_000);
-    let dsr = CalcMethod::Dsr(DsrOptions {
-        count: "count".into(),
-        denominator: "pop".into(),
-        stdpop: None,
-        age_band: Some("ageband".into()),
-        event_frequency: None,
-        multiplier: 100_000.0,
-        common: common(&["area"]),
-    });
-    cases.push(time_case("dsr (10,000 areas x 19 bands, --age-band ESP)", rows, &dsr, &input, &path("dsr_out.csv"), Some(5.5), (&["count", "pop"], &["area", "ageband"])));
+    if wanted("dsr") {
+        let input = path("dsr.csv");
+        let rows = write_dsr(Path::new(&input), 10_000);
+        let dsr = CalcMethod::Dsr(DsrOptions {
+            count: "count".into(),
+            denominator: "pop".into(),
+            stdpop: None,
+            age_band: Some("ageband".into()),
+            event_frequency: None,
+            multiplier: 100_000.0,
+            common: common(&["area"]),
+        });
+        cases.push(time_case("dsr (10,000 areas x 19 bands, --age-band ESP)", rows, &dsr, &input, &path("dsr_out.csv"), Some(5.5), (&["count", "pop"], &["area", "ageband"])));
+    }
 
     // --- Life expectancy: 7,000 areas × 20 bands ----------------------------------------------
-    let input = path("le.csv");
-    let rows = write_life_expectancy(Path::new(&input), 7_000);
-    let le = CalcMethod::LifeExpectancy(LifeExpectancyOptions {
-        deaths: "deaths".into(),
-        population: "pop".into(),
-        start_age: "startage".into(),
-        common: common(&["area"]),
-    });
-    cases.push(time_case("life-expectancy (7,000 areas x 20 bands)", rows, &le, &input, &path("le_out.csv"), Some(40.0), (&["deaths", "pop"], &["area", "startage"])));
+    if wanted("life") {
+        let input = path("le.csv");
+        let rows = write_life_expectancy(Path::new(&input), 7_000);
+        let le = CalcMethod::LifeExpectancy(LifeExpectancyOptions {
+            deaths: "deaths".into(),
+            population: "pop".into(),
+            start_age: "startage".into(),
+            common: common(&["area"]),
+        });
+        cases.push(time_case("life-expectancy (7,000 areas x 20 bands)", rows, &le, &input, &path("le_out.csv"), Some(40.0), (&["deaths", "pop"], &["area", "startage"])));
+    }
 
     // --- SII: 300 areas × 10 deciles, 100,000 simulations ----------------------------------
-    let input = path("sii_plain.csv");
-    let rows = write_sii(Path::new(&input), 300, false);
-    let sii_plain = CalcMethod::Sii(SiiCalcOptions {
-        quantile: "quantile".into(),
-        population: "pop".into(),
-        value: "value".into(),
-        se: SeSource::Column("se".into()),
-        sii: SiiOptions { value_type: SiiValueType::Plain, reps: 100_000, seed: 1, ..SiiOptions::default() },
-        common: common(&["area"]),
-    });
-    cases.push(time_case(
-        "sii value_type 0, --se (300 areas x 10, 100k reps)",
-        rows,
-        &sii_plain,
-        &input,
-        &path("sii_plain_out.csv"),
-        Some(147.0),
-        (&["quantile", "pop", "value", "se"], &["area"]),
-    ));
-    let input = path("sii_rate.csv");
-    let rows = write_sii(Path::new(&input), 300, true);
-    let sii_rate = CalcMethod::Sii(SiiCalcOptions {
-        quantile: "quantile".into(),
-        population: "pop".into(),
-        value: "value".into(),
-        se: SeSource::Limits { lower: "lower".into(), upper: "upper".into() },
-        sii: SiiOptions { value_type: SiiValueType::Rate, transform: false, reps: 100_000, seed: 1, ..SiiOptions::default() },
-        common: common(&["area"]),
-    });
-    cases.push(time_case(
-        "sii value_type 1 rate, limits (300 areas x 10, 100k reps)",
-        rows,
-        &sii_rate,
-        &input,
-        &path("sii_rate_out.csv"),
-        Some(147.0),
-        (&["quantile", "pop", "value", "lower", "upper"], &["area"]),
-    ));
+    if wanted("sii0") {
+        let input = path("sii_plain.csv");
+        let rows = write_sii(Path::new(&input), 300, false);
+        let sii_plain = CalcMethod::Sii(SiiCalcOptions {
+            quantile: "quantile".into(),
+            population: "pop".into(),
+            value: "value".into(),
+            se: SeSource::Column("se".into()),
+            sii: SiiOptions { value_type: SiiValueType::Plain, reps: 100_000, seed: 1, ..SiiOptions::default() },
+            common: common(&["area"]),
+        });
+        cases.push(time_case(
+            "sii value_type 0, --se (300 areas x 10, 100k reps)",
+            rows,
+            &sii_plain,
+            &input,
+            &path("sii_plain_out.csv"),
+            Some(147.0),
+            (&["quantile", "pop", "value", "se"], &["area"]),
+        ));
+    }
+    if wanted("sii1") {
+        let input = path("sii_rate.csv");
+        let rows = write_sii(Path::new(&input), 300, true);
+        let sii_rate = CalcMethod::Sii(SiiCalcOptions {
+            quantile: "quantile".into(),
+            population: "pop".into(),
+            value: "value".into(),
+            se: SeSource::Limits { lower: "lower".into(), upper: "upper".into() },
+            sii: SiiOptions { value_type: SiiValueType::Rate, transform: false, reps: 100_000, seed: 1, ..SiiOptions::default() },
+            common: common(&["area"]),
+        });
+        cases.push(time_case(
+            "sii value_type 1 rate, limits (300 areas x 10, 100k reps)",
+            rows,
+            &sii_rate,
+            &input,
+            &path("sii_rate_out.csv"),
+            Some(147.0),
+            (&["quantile", "pop", "value", "lower", "upper"], &["area"]),
+        ));
+    }
 
     // --- ISR: 10,000 areas × 19 bands -------------------------------------------------------
-    let input = path("isr.csv");
-    let rows = write_isr(Path::new(&input), 10_000);
-    let isr = CalcMethod::Isr(IsrOptions {
-        count: "count".into(),
-        denominator: "pop".into(),
-        ref_count: "ref_count".into(),
-        ref_denominator: "ref_pop".into(),
-        kind: IsrKind::Ratio { refvalue: 1.0 },
-        common: common(&["area"]),
-    });
-    cases.push(time_case("isratio (10,000 areas x 19 bands)", rows, &isr, &input, &path("isr_out.csv"), Some(11.0), (&["count", "pop", "ref_count", "ref_pop"], &["area"])));
+    if wanted("isr") {
+        let input = path("isr.csv");
+        let rows = write_isr(Path::new(&input), 10_000);
+        let isr = CalcMethod::Isr(IsrOptions {
+            count: "count".into(),
+            denominator: "pop".into(),
+            ref_count: "ref_count".into(),
+            ref_denominator: "ref_pop".into(),
+            kind: IsrKind::Ratio { refvalue: 1.0 },
+            common: common(&["area"]),
+        });
+        cases.push(time_case("isratio (10,000 areas x 19 bands)", rows, &isr, &input, &path("isr_out.csv"), Some(11.0), (&["count", "pop", "ref_count", "ref_pop"], &["area"])));
+    }
 
     // --- the table ---------------------------------------------------------------------------
     let mut t = String::new();

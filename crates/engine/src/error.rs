@@ -83,6 +83,19 @@ pub enum EngineError {
     /// Options that do not fit together or are not allowed.
     #[error("{0}")]
     Usage(String),
+    /// A mistake in an indicator catalogue: the file, the line and field where known, and what
+    /// was expected.
+    #[error("{file}{}{}: {message}", line.map(|l| format!(", line {l}")).unwrap_or_default(), field.as_ref().map(|f| format!(", {f}")).unwrap_or_default())]
+    Catalogue {
+        /// The catalogue file.
+        file: String,
+        /// The 1-based line.
+        line: Option<usize>,
+        /// The field, as a path (`indicator "x".numerator.table`).
+        field: Option<String>,
+        /// What was wrong and what was expected.
+        message: String,
+    },
 }
 
 impl EngineError {

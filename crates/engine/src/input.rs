@@ -73,7 +73,96 @@ pub struct Chunk {
     /// The requested numeric columns.
     pub numbers: Vec<Vec<Option<f64>>>,
     /// The requested text columns.
-    pub texts: Vec<Vec<Option<String>>>,
+    pub texts: Vec<TextColumn>,
+}
+
+impl Chunk {
+    /// The cell of text column `slot` at `row` (`None` when missing).
+    #[inline]
+    pub fn text(&self, slot: usize, row: usize) -> Option<&str> {
+        self.texts[slot].get(row)
+    }
+}
+
+/// One text column of a chunk: its cells one after another in a single buffer, with where
+/// each ends, so that reading a chunk allocates per column, not per cell.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TextColumn {
+    text: String,
+    ends: Vec<usize>,
+    /// Which cells are missing (a Parquet null); empty while none is.
+    missing: Vec<bool>,
+}
+
+impl TextColumn {
+    /// An empty column with room for `rows` cells of `bytes` bytes in all.
+    pub fn with_capacity(rows: usize, bytes: usize) -> Self {
+        TextColumn { text: String::with_capacity(bytes), ends: Vec::with_capacity(rows), missing: Vec::new() }
+    }
+
+    /// Number of cells.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether the column has no cells.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Appends a cell.
+    #[inline]
+    pub fn push(&mut self, cell: &str) {
+        self.text.push_str(cell);
+        self.ends.push(self.text.len());
+        if !self.missing.is_empty() {
+            self.missing.push(false);
+        }
+    }
+
+    /// Appends a missing cell.
+    pub fn push_missing(&mut self) {
+        if self.missing.is_empty() {
+            self.missing = vec![false; self.ends.len()];
+        }
+        self.ends.push(self.text.len());
+        self.missing.push(true);
+    }
+
+    /// The cell at `row`: `None` when it is missing or beyond the column.
+    #[inline]
+    pub fn get(&self, row: usize) -> Option<&str> {
+        let end = *self.ends.get(row)?;
+        if self.missing.get(row).copied().unwrap_or(false) {
+            return None;
+        }
+        let start = if row == 0 { 0 } else { self.ends[row - 1] };
+        self.text.get(start..end)
+    }
+
+    /// The cells in order.
+    pub fn iter(&self) -> impl Iterator<Item = Option<&str>> + '_ {
+        (0..self.len()).map(move |row| self.get(row))
+    }
+
+    /// The cells as owned strings.
+    pub fn to_strings(&self) -> Vec<Option<String>> {
+        self.iter().map(|c| c.map(str::to_string)).collect()
+    }
+}
+
+impl<'a> FromIterator<Option<&'a str>> for TextColumn {
+    fn from_iter<I: IntoIterator<Item = Option<&'a str>>>(cells: I) -> Self {
+        let mut column = TextColumn::default();
+        for cell in cells {
+            match cell {
+                Some(c) => column.push(c),
+                None => column.push_missing(),
+            }
+        }
+        column
+    }
 }
 
 fn is_missing(cell: &str) -> bool {
@@ -83,10 +172,60 @@ fn is_missing(cell: &str) -> bool {
 /// Parses a number as an analyst writes it: surrounding spaces allowed; missing markers give
 /// `None`.
 pub fn parse_number(cell: &str) -> std::result::Result<Option<f64>, ()> {
+    if let Some(x) = parse_plain_decimal(cell.as_bytes()) {
+        return Ok(Some(x));
+    }
     if is_missing(cell) {
         return Ok(None);
     }
     cell.trim().parse::<f64>().map(Some).map_err(|_| ())
+}
+
+/// Powers of ten exactly representable as `f64`.
+const POW10: [f64; 16] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/// The common case of a cell, done without the general parser: an optional `-`, then digits
+/// with at most one `.`, at most 15 digits in all and at least one. The digits as an integer m
+/// are below 10¹⁵ < 2⁵³ and so exact as `f64`, as is 10ᵏ for the k ≤ 15 digits after the
+/// point, so m / 10ᵏ is the correctly rounded value, the same `f64` that `str::parse` gives
+/// (Clinger's fast path). `None` for anything else (the general parser then decides).
+#[inline]
+fn parse_plain_decimal(bytes: &[u8]) -> Option<f64> {
+    let (negative, digits) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, bytes),
+    };
+    if digits.is_empty() || digits.len() > 16 {
+        return None;
+    }
+    let mut mantissa = 0u64;
+    let mut count = 0usize;
+    let mut point: Option<usize> = None;
+    for (i, &b) in digits.iter().enumerate() {
+        match b {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(b - b'0');
+                count += 1;
+            }
+            b'.' if point.is_none() => point = Some(i),
+            _ => return None,
+        }
+    }
+    if count == 0 || count > 15 {
+        return None;
+    }
+    let decimals = point.map_or(0, |p| digits.len() - p - 1);
+    let magnitude = mantissa as f64 / POW10[decimals];
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+/// [`parse_number`] of a CSV cell's bytes.
+#[inline]
+fn parse_number_bytes(cell: &[u8]) -> std::result::Result<Option<f64>, ()> {
+    if let Some(x) = parse_plain_decimal(cell) {
+        return Ok(Some(x));
+    }
+    std::str::from_utf8(cell).map_err(|_| ()).and_then(parse_number)
 }
 
 impl InputTable {
@@ -223,28 +362,48 @@ impl ChunkReader {
             first_row,
             len: 0,
             numbers: vec![Vec::new(); self.request.numbers.len()],
-            texts: vec![Vec::new(); self.request.texts.len()],
+            texts: vec![TextColumn::default(); self.request.texts.len()],
         };
         match &mut self.inner {
             Inner::Csv(csv) => {
-                let mut record = csv::StringRecord::new();
+                let mut record = csv::ByteRecord::new();
                 while chunk.len < CHUNK_ROWS {
-                    let more = csv.read_record(&mut record).map_err(|e| csv_error(&self.name, e))?;
+                    let more = csv.read_byte_record(&mut record).map_err(|e| csv_error(&self.name, e))?;
                     if !more {
                         break;
                     }
+                    if chunk.len == 0 {
+                        // Size the chunk's columns from its first row.
+                        for numbers in &mut chunk.numbers {
+                            numbers.reserve(CHUNK_ROWS);
+                        }
+                        for (text, &col) in chunk.texts.iter_mut().zip(&self.request.texts) {
+                            let width = record.get(col).map_or(0, <[u8]>::len).min(30);
+                            *text = TextColumn::with_capacity(CHUNK_ROWS, CHUNK_ROWS * (width + 2));
+                        }
+                    }
                     let row = first_row + chunk.len as u64;
+                    // The whole record must be UTF-8 text, as the file must.
+                    if !record.as_slice().is_ascii() && record.iter().any(|f| std::str::from_utf8(f).is_err()) {
+                        return Err(EngineError::Format {
+                            at: Location { file: self.name.clone(), row: record.position().map(|p| p.record()), column: None },
+                            message: "the file is not valid UTF-8 text".to_string(),
+                        });
+                    }
                     for (slot, &col) in self.request.numbers.iter().enumerate() {
-                        let cell = record.get(col).unwrap_or("");
-                        let value = parse_number(cell).map_err(|()| EngineError::BadValue {
+                        let cell = record.get(col).unwrap_or(b"");
+                        let value = parse_number_bytes(cell).map_err(|()| EngineError::BadValue {
                             at: Location { file: self.name.clone(), row: Some(row), column: self.headers.get(col).cloned() },
                             expected: "a number".into(),
-                            found: cell.to_string(),
+                            found: String::from_utf8_lossy(cell).into_owned(),
                         })?;
                         chunk.numbers[slot].push(value);
                     }
                     for (slot, &col) in self.request.texts.iter().enumerate() {
-                        chunk.texts[slot].push(record.get(col).map(str::to_string));
+                        match record.get(col).map(std::str::from_utf8) {
+                            Some(Ok(cell)) => chunk.texts[slot].push(cell),
+                            _ => chunk.texts[slot].push_missing(),
+                        }
                     }
                     chunk.len += 1;
                 }
@@ -308,10 +467,56 @@ fn parquet_numbers(batch: &RecordBatch, projected: &[usize], col: usize, name: &
     Ok((0..values.len()).map(|i| (!values.is_null(i) && !values.value(i).is_nan()).then(|| values.value(i))).collect())
 }
 
-fn parquet_texts(batch: &RecordBatch, projected: &[usize], col: usize, name: &str, headers: &[String]) -> Result<Vec<Option<String>>> {
+fn parquet_texts(batch: &RecordBatch, projected: &[usize], col: usize, name: &str, headers: &[String]) -> Result<TextColumn> {
     let at = Location { file: name.to_string(), row: None, column: headers.get(col).cloned() };
     let array = projected_column(batch, projected, col).ok_or_else(|| EngineError::Format { at: at.clone(), message: "column not read".into() })?;
     let cast = arrow::compute::cast(array, &DataType::Utf8).map_err(|e| EngineError::Format { at: at.clone(), message: e.to_string() })?;
     let texts = cast.as_any().downcast_ref::<StringArray>().ok_or_else(|| EngineError::Format { at, message: "not text".into() })?;
-    Ok((0..texts.len()).map(|i| (!texts.is_null(i)).then(|| texts.value(i).to_string())).collect())
+    Ok((0..texts.len()).map(|i| (!texts.is_null(i)).then(|| texts.value(i))).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast path for plain decimals gives exactly what the general parser gives, and
+    /// leaves everything else to it.
+    #[test]
+    fn plain_decimals_parse_as_std_parses_them() {
+        for cell in [
+            "0", "-0", "007", "1", "10", "123456789012345", "1234567890123456", "0.1", "-0.1", ".5", "1.", "3.14159",
+            "0.000000000000001", "999999999999999", "99999999999999.9", "76.123456", "100000", "5.5e3", "1e5", " 7", "7 ",
+            "+7", ".", "-", "", "1.2.3", "1-2", "NA", "NaN", "inf", "-inf", "0x10", "1,5",
+        ] {
+            let want = if is_missing(cell) { Ok(None) } else { cell.trim().parse::<f64>().map(Some).map_err(|_| ()) };
+            let got = parse_number(cell);
+            assert_eq!(got.map(|v| v.map(f64::to_bits)), want.map(|v| v.map(f64::to_bits)), "{cell:?}");
+            assert_eq!(parse_number_bytes(cell.as_bytes()).map(|v| v.map(f64::to_bits)), want.map(|v| v.map(f64::to_bits)), "{cell:?}");
+        }
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        for _ in 0..200_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let digits = 1 + (state % 15) as usize;
+            let mantissa = (state >> 8) % 10u64.pow(digits as u32);
+            let mut text = format!("{mantissa:0digits$}");
+            let point = ((state >> 4) % (digits as u64 + 1)) as usize;
+            text.insert(point, '.');
+            if state & 1 == 1 {
+                text.insert(0, '-');
+            }
+            let want = text.parse::<f64>().ok();
+            assert_eq!(parse_plain_decimal(text.as_bytes()).map(f64::to_bits), want.map(f64::to_bits), "{text}");
+        }
+    }
+
+    #[test]
+    fn text_columns_hold_cells_and_missing_cells() {
+        let column: TextColumn = [Some("a"), None, Some(""), Some("héllo")].into_iter().collect();
+        assert_eq!(column.len(), 4);
+        assert_eq!(column.iter().collect::<Vec<_>>(), [Some("a"), None, Some(""), Some("héllo")]);
+        assert_eq!(column.get(4), None);
+        assert_eq!(column.to_strings()[3].as_deref(), Some("héllo"));
+    }
 }

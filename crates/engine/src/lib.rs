@@ -9,11 +9,15 @@
 //!   renamed when complete, so a crash leaves no half-written file.
 //! - [`calc`] is the table form of each method: which columns it reads, how rows are grouped,
 //!   and the output columns an analyst knows from the reference R package PHEindicatormethods.
+//! - [`compute`] runs a whole indicator catalogue (TOML) over a data directory: geography,
+//!   aggregation up the levels and by deprivation decile, the methods, comparisons, trends and
+//!   inequality summaries, one long results table.
 //!
 //! The engine holds no HTTP and no database code; the `fairer` binary only parses arguments
 //! and calls in here.
 
 pub mod calc;
+pub mod compute;
 pub mod error;
 pub mod input;
 pub mod output;

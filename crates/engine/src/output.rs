@@ -16,44 +16,98 @@ use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
-use rayon::prelude::*;
 
 use crate::error::{EngineError, Location, Result};
-use crate::input::TableFormat;
+use crate::input::{TableFormat, TextColumn};
 
 /// One output column.
 #[derive(Clone, Debug, PartialEq)]
 pub enum OutputColumn {
     /// Text.
     Text(Vec<Option<String>>),
+    /// Text with few distinct values or long runs of one (group keys, labels): each distinct
+    /// value held once.
+    Labels(LabelColumn),
+    /// Text passed through from an input chunk.
+    Cells(TextColumn),
     /// Floating-point numbers.
     Number(Vec<Option<f64>>),
     /// Whole numbers (counts, quantiles).
     Integer(Vec<Option<i64>>),
-    /// Text with few distinct values (group keys, labels), each held once: row i is
-    /// `values[codes[i]]`, or missing for `None` (or a code out of range). Written exactly as
-    /// [`OutputColumn::Text`] with the same cells.
-    Dictionary {
-        /// The distinct values.
-        values: Vec<String>,
-        /// Each row's value, as a position in `values`.
-        codes: Vec<Option<u32>>,
-    },
+}
+
+/// Text column holding each value once and, per row, which value it has, so that a label
+/// repeated on many rows is not copied for each.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LabelColumn {
+    labels: Vec<String>,
+    rows: Vec<Option<u32>>,
+}
+
+impl LabelColumn {
+    /// No rows, no labels.
+    pub fn new() -> Self {
+        LabelColumn::default()
+    }
+
+    /// A column from its distinct `labels` and, per row, the index of its label (or `None`).
+    pub fn from_parts(labels: Vec<String>, rows: Vec<Option<u32>>) -> Self {
+        LabelColumn { labels, rows }
+    }
+
+    /// Adds `text` as a label (without looking for it among the others) and returns its index
+    /// for [`LabelColumn::push_index`].
+    pub fn add_label(&mut self, text: &str) -> u32 {
+        self.labels.push(text.to_string());
+        (self.labels.len() - 1) as u32
+    }
+
+    /// Appends a row holding label `index` (from [`LabelColumn::add_label`]), or a missing value.
+    pub fn push_index(&mut self, index: Option<u32>) {
+        debug_assert!(index.is_none_or(|i| (i as usize) < self.labels.len()));
+        self.rows.push(index);
+    }
+
+    /// Appends a row holding `text` (or a missing value): the label of the previous row when it
+    /// is the same text, else a new label.
+    pub fn push(&mut self, text: Option<&str>) {
+        let index = text.map(|t| match self.rows.last() {
+            Some(Some(i)) if self.labels[*i as usize] == t => *i,
+            _ => self.add_label(t),
+        });
+        self.rows.push(index);
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The text of `row`, `None` when missing.
+    pub fn get(&self, row: usize) -> Option<&str> {
+        self.rows.get(row).copied().flatten().map(|i| self.labels[i as usize].as_str())
+    }
 }
 
 impl OutputColumn {
     fn len(&self) -> usize {
         match self {
             OutputColumn::Text(v) => v.len(),
+            OutputColumn::Labels(v) => v.len(),
+            OutputColumn::Cells(v) => v.len(),
             OutputColumn::Number(v) => v.len(),
             OutputColumn::Integer(v) => v.len(),
-            OutputColumn::Dictionary { codes, .. } => codes.len(),
         }
     }
 
     fn data_type(&self) -> DataType {
         match self {
-            OutputColumn::Text(_) | OutputColumn::Dictionary { .. } => DataType::Utf8,
+            OutputColumn::Text(_) | OutputColumn::Labels(_) | OutputColumn::Cells(_) => DataType::Utf8,
             OutputColumn::Number(_) => DataType::Float64,
             OutputColumn::Integer(_) => DataType::Int64,
         }
@@ -62,40 +116,189 @@ impl OutputColumn {
     fn to_arrow(&self) -> ArrayRef {
         match self {
             OutputColumn::Text(v) => Arc::new(StringArray::from(v.clone())),
+            OutputColumn::Labels(v) => Arc::new((0..v.len()).map(|r| v.get(r)).collect::<StringArray>()),
+            OutputColumn::Cells(v) => Arc::new(v.iter().collect::<StringArray>()),
             OutputColumn::Number(v) => Arc::new(Float64Array::from(v.clone())),
             OutputColumn::Integer(v) => Arc::new(Int64Array::from(v.clone())),
-            OutputColumn::Dictionary { values, codes } => {
-                Arc::new(codes.iter().map(|c| c.and_then(|c| values.get(c as usize))).collect::<StringArray>())
-            }
         }
     }
 
-    fn write_cell(&self, row: usize, out: &mut String) {
-        out.clear();
+    /// The text of row `row` when this is a text column (`None` also when missing).
+    pub fn text(&self, row: usize) -> Option<&str> {
+        match self {
+            OutputColumn::Text(v) => v.get(row).and_then(|s| s.as_deref()),
+            OutputColumn::Labels(v) => v.get(row),
+            OutputColumn::Cells(v) => v.get(row),
+            _ => None,
+        }
+    }
+
+    /// Appends the CSV text of the cell at `row` to `out`: text as it is, numbers as
+    /// `f64`'s `Display` writes them (the shortest text that reads back as the same number,
+    /// never in exponent form), nothing for a missing value.
+    fn write_cell(&self, row: usize, out: &mut Vec<u8>) {
         match self {
             OutputColumn::Text(v) => {
                 if let Some(Some(s)) = v.get(row) {
-                    out.push_str(s);
+                    write_csv_text(s.as_bytes(), out);
+                }
+            }
+            OutputColumn::Labels(v) => {
+                if let Some(s) = v.get(row) {
+                    write_csv_text(s.as_bytes(), out);
+                }
+            }
+            OutputColumn::Cells(v) => {
+                if let Some(s) = v.get(row) {
+                    write_csv_text(s.as_bytes(), out);
                 }
             }
             OutputColumn::Number(v) => {
                 if let Some(Some(x)) = v.get(row) {
-                    use std::fmt::Write as _;
-                    let _ = write!(out, "{x}");
+                    write_f64(*x, out);
                 }
             }
             OutputColumn::Integer(v) => {
                 if let Some(Some(x)) = v.get(row) {
-                    use std::fmt::Write as _;
-                    let _ = write!(out, "{x}");
-                }
-            }
-            OutputColumn::Dictionary { values, codes } => {
-                if let Some(s) = codes.get(row).copied().flatten().and_then(|c| values.get(c as usize)) {
-                    out.push_str(s);
+                    out.extend_from_slice(itoa::Buffer::new().format(*x).as_bytes());
                 }
             }
         }
+    }
+}
+
+/// Appends a text field as the `csv` crate writes it (its default, "necessary" quoting): in
+/// double quotes, with quotes doubled, when it holds a comma, a quote or a line break.
+fn write_csv_text(field: &[u8], out: &mut Vec<u8>) {
+    if !field.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+        out.extend_from_slice(field);
+        return;
+    }
+    out.push(b'"');
+    for &b in field {
+        if b == b'"' {
+            out.push(b'"');
+        }
+        out.push(b);
+    }
+    out.push(b'"');
+}
+
+/// Appends `x` as `format!("{x}")` would write it, several times faster: the shortest
+/// round-trip digits from Ryū, laid out as `Display` lays them out (no exponent, no trailing
+/// `.0`, `-0` for negative zero).
+///
+/// Both give the shortest digits that read back as `x` and, among those, the nearest to `x`.
+/// They differ only when two are equally near, x = (D + ½)·10ˢ exactly: Ryū then rounds to
+/// the even D, the standard library up to D + 1; that case is detected exactly and written as
+/// the standard library writes it.
+pub fn write_f64(x: f64, out: &mut Vec<u8>) {
+    if !x.is_finite() {
+        use std::io::Write as _;
+        let _ = write!(out, "{x}");
+        return;
+    }
+    // Whole numbers below 2⁵³ (counts, populations) are written as integers.
+    if x.fract() == 0.0 && x.abs() < 9_007_199_254_740_992.0 && !(x == 0.0 && x.is_sign_negative()) {
+        out.extend_from_slice(itoa::Buffer::new().format(x as i64).as_bytes());
+        return;
+    }
+    let mut buffer = ryu::Buffer::new();
+    let text = buffer.format_finite(x).as_bytes();
+    let (negative, text) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    // Ryū writes d.ddd, ddd.d, 0.000ddd or d.ddde±k: split off the exponent.
+    let (mantissa, exponent) = match text.iter().position(|&b| b == b'e') {
+        Some(e) => (&text[..e], parse_exponent(&text[e + 1..])),
+        None => (text, 0),
+    };
+    // The significant digits (no leading zeros), and how many of them come before the
+    // decimal point (`point`, negative when zeros follow the point first).
+    let dot = mantissa.iter().position(|&b| b == b'.').unwrap_or(mantissa.len());
+    let mut digits = [0u8; 32];
+    let mut n = 0usize;
+    let mut leading_zeros = 0i32;
+    for &b in mantissa.iter().filter(|&&b| b != b'.') {
+        if n == 0 && b == b'0' {
+            leading_zeros += 1;
+        } else if n < digits.len() {
+            digits[n] = b;
+            n += 1;
+        }
+    }
+    let point = dot as i32 - leading_zeros;
+    while n > 0 && digits[n - 1] == b'0' {
+        n -= 1;
+    }
+    if negative {
+        out.push(b'-');
+    }
+    if n == 0 {
+        out.push(b'0');
+        return;
+    }
+    let p = point + exponent;
+    // Two shortest candidates D·10ˢ and (D + 1)·10ˢ both within x's rounding interval (about
+    // one unit in the last place) need D ≥ 2⁵¹, so 16 digits at least.
+    if n >= 16 && (digits[n - 1] - b'0') % 2 == 0 {
+        let d = digits[..n].iter().fold(0u64, |acc, &b| acc * 10 + u64::from(b - b'0'));
+        if is_tie_below(x, d, p - n as i32) {
+            // D is even, so its last digit is at most 8 and adding 1 does not carry.
+            digits[n - 1] += 1;
+        }
+    }
+    if p <= 0 {
+        out.extend_from_slice(b"0.");
+        out.extend(std::iter::repeat_n(b'0', (-p) as usize));
+        out.extend_from_slice(&digits[..n]);
+    } else if p as usize >= n {
+        out.extend_from_slice(&digits[..n]);
+        out.extend(std::iter::repeat_n(b'0', p as usize - n));
+    } else {
+        out.extend_from_slice(&digits[..p as usize]);
+        out.push(b'.');
+        out.extend_from_slice(&digits[p as usize..n]);
+    }
+}
+
+/// Whether |x| = (D + ½)·10ˢ exactly. With |x| = m·2ᵉ, m odd: (2D + 1)·10ˢ / 2 =
+/// (2D + 1)·5ˢ·2ˢ⁻¹, so it holds exactly when e = s − 1 and m = (2D + 1)·5ˢ (for s < 0:
+/// m·5⁻ˢ = 2D + 1).
+fn is_tie_below(x: f64, d: u64, s: i32) -> bool {
+    let bits = x.to_bits() & !(1u64 << 63);
+    let biased = (bits >> 52) as i32;
+    let fraction = bits & ((1u64 << 52) - 1);
+    let (mut m, mut e) = if biased == 0 { (fraction, -1074) } else { (fraction | (1u64 << 52), biased - 1075) };
+    if m == 0 {
+        return false;
+    }
+    let zeros = m.trailing_zeros();
+    m >>= zeros;
+    e += zeros as i32;
+    if e != s - 1 {
+        return false;
+    }
+    let odd = 2 * u128::from(d) + 1;
+    let power = |k: i32| 5u128.checked_pow(k.unsigned_abs());
+    if s >= 0 {
+        power(s).and_then(|p| odd.checked_mul(p)) == Some(u128::from(m))
+    } else {
+        power(s).and_then(|p| u128::from(m).checked_mul(p)) == Some(odd)
+    }
+}
+
+fn parse_exponent(text: &[u8]) -> i32 {
+    let (negative, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    let magnitude = digits.iter().fold(0i32, |acc, &d| acc * 10 + i32::from(d - b'0'));
+    if negative {
+        -magnitude
+    } else {
+        magnitude
     }
 }
 
@@ -126,25 +329,9 @@ impl OutputTable {
     }
 }
 
-/// Rows formatted as one block: larger writes are formatted in parallel, a block each.
-const PARALLEL_BLOCK: usize = 16_384;
-
-/// The CSV text of rows `start..end` of `table`, as [`TableWriter::write`] writes them.
-fn format_csv_rows(table: &OutputTable, start: usize, end: usize) -> std::result::Result<Vec<u8>, String> {
-    let mut w = csv::Writer::from_writer(Vec::with_capacity((end - start) * 16 * table.columns.len()));
-    let mut cells: Vec<String> = vec![String::new(); table.columns.len()];
-    for row in start..end {
-        for (cell, column) in cells.iter_mut().zip(&table.columns) {
-            column.write_cell(row, cell);
-        }
-        w.write_record(&cells).map_err(|e| e.to_string())?;
-    }
-    w.into_inner().map_err(|e| e.to_string())
-}
-
 enum Sink {
-    /// The CSV bytes go straight to the (buffered) output; records are formatted by
-    /// [`format_csv_rows`].
+    /// CSV text, written as the `csv` crate writes it: `,` between fields, `\n` after each
+    /// row, quotes only where needed.
     Csv(Box<dyn Write>),
     Parquet(Option<ArrowWriter<BufWriter<File>>>),
 }
@@ -202,30 +389,47 @@ impl TableWriter {
         let n = table.num_rows();
         match &mut self.sink {
             Sink::Csv(out) => {
-                let mut failure: Option<String> = None;
-                let mut put = |bytes: std::result::Result<Vec<u8>, String>| {
-                    if failure.is_none() {
-                        if let Err(message) = bytes.and_then(|b| out.write_all(&b).map_err(|e| e.to_string())) {
-                            failure = Some(message);
-                        }
+                // Rows are laid out in a buffer and handed to the writer in blocks.
+                let mut text: Vec<u8> = Vec::with_capacity(1 << 16);
+                // A row of one empty field is written `""`, so that it is not a blank line.
+                let end_row = |text: &mut Vec<u8>, start: usize, fields: usize| {
+                    if fields == 1 && text.len() == start {
+                        text.extend_from_slice(b"\"\"");
                     }
+                    text.push(b'\n');
                 };
                 if !self.header_written {
-                    let mut header = csv::Writer::from_writer(Vec::new());
-                    put(header.write_record(&table.names).map_err(|e| e.to_string()).and_then(|()| header.into_inner().map_err(|e| e.to_string())));
+                    for (i, name) in table.names.iter().enumerate() {
+                        if i > 0 {
+                            text.push(b',');
+                        }
+                        write_csv_text(name.as_bytes(), &mut text);
+                    }
+                    end_row(&mut text, 0, table.names.len());
                     self.header_written = true;
                 }
-                // Blocks of PARALLEL_BLOCK rows are formatted in parallel (a window of a few
-                // per thread at a time, to bound memory) and their bytes written in order.
-                let starts: Vec<usize> = (0..n).step_by(PARALLEL_BLOCK).collect();
-                let window = 4 * rayon::current_num_threads().max(1);
-                for group in starts.chunks(window) {
-                    let block = |&start: &usize| format_csv_rows(table, start, (start + PARALLEL_BLOCK).min(n));
-                    let formatted: Vec<_> = if group.len() == 1 { group.iter().map(block).collect() } else { group.par_iter().map(block).collect() };
-                    formatted.into_iter().for_each(&mut put);
+                for row in 0..n {
+                    let start = text.len();
+                    for (i, column) in table.columns.iter().enumerate() {
+                        if i > 0 {
+                            text.push(b',');
+                        }
+                        column.write_cell(row, &mut text);
+                    }
+                    end_row(&mut text, start, table.columns.len());
+                    if text.len() >= (1 << 16) - 4096 || row + 1 == n {
+                        if let Err(e) = out.write_all(&text) {
+                            let message = e.to_string();
+                            return Err(self.error(message));
+                        }
+                        text.clear();
+                    }
                 }
-                if let Some(message) = failure {
-                    return Err(self.error(message));
+                if !text.is_empty() {
+                    if let Err(e) = out.write_all(&text) {
+                        let message = e.to_string();
+                        return Err(self.error(message));
+                    }
                 }
             }
             Sink::Parquet(writer) => {
@@ -315,62 +519,91 @@ impl Drop for TableWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::Array;
 
-    /// A table of `n` rows with every kind of column, quoting included; the labels as a
-    /// dictionary column when `dictionary`, else as text.
-    fn table(n: usize, from: usize, dictionary: bool) -> OutputTable {
-        let labels = ["plain", "with, comma", "with \"quote\"", ""];
-        let mut t = OutputTable::default();
-        t.push("text", OutputColumn::Text((from..from + n).map(|i| (i % 7 != 0).then(|| format!("area {i}, \"x\""))).collect()));
-        t.push("number", OutputColumn::Number((from..from + n).map(|i| (i % 5 != 0).then(|| i as f64 / 3.0)).collect()));
-        t.push("integer", OutputColumn::Integer((from..from + n).map(|i| (i % 3 != 0).then_some(i as i64)).collect()));
-        let codes: Vec<Option<u32>> = (from..from + n).map(|i| (i % 11 != 0).then_some((i % labels.len()) as u32)).collect();
-        if dictionary {
-            t.push("label", OutputColumn::Dictionary { values: labels.iter().map(|s| s.to_string()).collect(), codes });
-        } else {
-            t.push("label", OutputColumn::Text(codes.iter().map(|c| c.map(|c| labels[c as usize].to_string())).collect()));
-        }
-        t
-    }
-
-    fn write(path: &Path, blocks: &[OutputTable]) -> String {
-        let mut w = TableWriter::create(path.to_str().unwrap()).unwrap();
-        for b in blocks {
-            w.write(b).unwrap();
-        }
-        w.finish().unwrap();
-        std::fs::read_to_string(path).unwrap()
-    }
-
+    /// The CSV text is byte for byte what the `csv` crate writes for the same cells.
     #[test]
-    fn parallel_formatting_writes_the_same_bytes_as_row_by_row() {
+    fn csv_text_is_written_as_the_csv_crate_writes_it() {
+        let cells: Vec<Option<String>> = ["plain", "", "a,b", "say \"hi\"", "two\nlines", "cr\r", "é ü", " spaced "]
+            .iter()
+            .map(|s| Some(s.to_string()))
+            .chain([None])
+            .collect();
+        let numbers: Vec<Option<f64>> = (0..cells.len()).map(|i| (i != 3).then(|| i as f64 / 3.0 - 1.0)).collect();
+        let mut labels = LabelColumn::new();
+        for c in &cells {
+            labels.push(c.as_deref());
+        }
+        let mut table = OutputTable::default();
+        table.push("text, with comma", OutputColumn::Text(cells.clone()));
+        table.push("x", OutputColumn::Number(numbers.clone()));
+        table.push("n", OutputColumn::Integer((0..cells.len() as i64).map(|i| (i != 2).then_some(i - 4)).collect()));
+        table.push("labels", OutputColumn::Labels(labels));
+        let mut expected = csv::Writer::from_writer(Vec::new());
+        expected.write_record(&table.names).unwrap();
+        for row in 0..cells.len() {
+            let x = numbers[row].map(|x| x.to_string()).unwrap_or_default();
+            let n = if row == 2 { String::new() } else { (row as i64 - 4).to_string() };
+            let t = cells[row].clone().unwrap_or_default();
+            expected.write_record([t.as_str(), x.as_str(), n.as_str(), t.as_str()]).unwrap();
+        }
+        let expected = expected.into_inner().unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let n = 3 * PARALLEL_BLOCK + 123;
-        let parallel = write(&dir.path().join("a.csv"), &[table(n, 0, true)]);
-        // The same rows in small blocks, each written row by row.
-        let small: Vec<OutputTable> = (0..n).step_by(1000).map(|s| table(1000.min(n - s), s, false)).collect();
-        let serial = write(&dir.path().join("b.csv"), &small);
-        assert_eq!(parallel.len(), serial.len());
-        assert!(parallel == serial, "the outputs differ");
-        assert!(serial.starts_with("text,number,integer,label\n"));
-        assert!(serial.contains("\"with, comma\"") && serial.contains("\"with \"\"quote\"\"\""));
-        assert_eq!(serial.lines().count(), n + 1);
+        let path = dir.path().join("out.csv");
+        let mut writer = TableWriter::create(path.to_str().unwrap()).unwrap();
+        writer.write(&table).unwrap();
+        writer.finish().unwrap();
+        assert_eq!(String::from_utf8(std::fs::read(&path).unwrap()).unwrap(), String::from_utf8(expected).unwrap());
+
+        // One column with an empty cell: `""`, as the csv crate writes it.
+        let mut single = OutputTable::default();
+        single.push("only", OutputColumn::Text(vec![Some(String::new()), Some("x".into())]));
+        let mut writer = TableWriter::create(path.to_str().unwrap()).unwrap();
+        writer.write(&single).unwrap();
+        writer.finish().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "only\n\"\"\nx\n");
     }
 
+    fn check(x: f64) {
+        let mut out = Vec::new();
+        write_f64(x, &mut out);
+        assert_eq!(String::from_utf8(out).unwrap(), format!("{x}"), "{x:e} ({:#x})", x.to_bits());
+    }
+
+    /// The fast number formatting writes exactly what `Display` writes.
     #[test]
-    fn dictionary_column_reads_back_from_parquet_as_text() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("d.parquet");
-        let mut w = TableWriter::create(path.to_str().unwrap()).unwrap();
-        w.write(&table(20, 0, true)).unwrap();
-        w.finish().unwrap();
-        let file = File::open(&path).unwrap();
-        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap();
-        let batch = reader.into_iter().next().unwrap().unwrap();
-        let labels = batch.column(3).as_any().downcast_ref::<StringArray>().unwrap();
-        assert!(labels.is_null(0));
-        assert_eq!(labels.value(1), "with, comma");
-        assert_eq!(labels.value(4), "plain");
+    fn numbers_are_written_as_display_writes_them() {
+        for x in [
+            0.0, -0.0, 1.0, -1.0, 5.0, 10.0, 100.0, 0.1, 0.5, 1.5, 123.456, 1e15, 1e16, 1e17, 1e21, 1e22, 1e-5, 1e-6, 1e-7,
+            1.5e-7, 12345678901234567890.0, 0.000123, 5e-324, f64::MIN_POSITIVE, f64::MAX, f64::MIN, f64::EPSILON,
+            f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 76.123_456_789_012_34, 1.0 / 3.0, 2.0 / 3.0, 100_000.0 * 7.0 / 3.0,
+            // Ties between two shortest candidates (the standard library rounds them up).
+            1_658_206_780_088_562.25, -26_829_767_983_277.3125, 0.5, 2.5, 0.125, 9_007_199_254_740_993.0,
+        ] {
+            check(x);
+        }
+        // Random bit patterns (every exponent) and values as methods produce them.
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..200_000 {
+            let bits = next();
+            check(f64::from_bits(bits));
+            let unit = (bits >> 11) as f64 / (1u64 << 53) as f64;
+            check(unit);
+            check(unit * 1000.0);
+            check(unit * 100_000.0 / 7.0);
+            check(-unit * 1e-3);
+            check((bits % 1_000_000) as f64);
+            check((bits % 1_000_000) as f64 / 100.0);
+            // Dyadic values with short exact expansions, where ties happen.
+            let scale = (bits >> 58) as i32 - 8;
+            check((bits >> 11) as f64 * 2f64.powi(scale - 53 + (bits % 40) as i32));
+            check(((bits >> 20) as f64) / 2f64.powi((bits % 24) as i32));
+        }
     }
 }
+

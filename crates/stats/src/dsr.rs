@@ -44,14 +44,14 @@ pub const ESP2013: [f64; 19] = [
 /// mistyped still finds its band. `None` when no leading number is found.
 pub fn band_start_age(label: &str) -> Option<u32> {
     let t = label.trim();
-    let digits: String = t.chars().take_while(|c| c.is_ascii_digit()).collect();
-    if digits.is_empty() {
+    let n = t.bytes().take_while(u8::is_ascii_digit).count();
+    if n == 0 {
         return None;
     }
-    let rest = &t[digits.len()..];
+    let (digits, rest) = t.split_at(n);
     // Allow "85.0" from a numeric column but not "8.5".
     if let Some(frac) = rest.strip_prefix('.') {
-        if !frac.chars().take_while(|c| c.is_ascii_digit()).all(|c| c == '0') {
+        if !frac.bytes().take_while(u8::is_ascii_digit).all(|c| c == b'0') {
             return None;
         }
     }

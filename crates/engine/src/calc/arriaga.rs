@@ -103,7 +103,7 @@ pub fn run(o: &ArriagaOptions, table: InputTable, writer: &mut TableWriter, prog
     while let Some(chunk) = reader.next_chunk()? {
         for row in 0..chunk.len {
             let at = |column: &str| Location { file: reader.name().to_string(), row: Some(chunk.first_row + row as u64), column: Some(column.to_string()) };
-            let text = |slot: usize| chunk.texts[slot][row].clone().unwrap_or_default();
+            let text = |slot: usize| chunk.text(slot, row).unwrap_or_default().to_string();
             let label = text(age_slot);
             let band = band_start_age(&label)
                 .and_then(|a| AGE_BAND_STARTS.iter().position(|&s| s == a))

@@ -75,7 +75,7 @@ pub fn run(o: &DsrOptions, table: InputTable, writer: &mut TableWriter, progress
         for row in 0..chunk.len {
             let row_no = chunk.first_row + row as u64;
             let at = |column: &str| Location { file: reader.name().to_string(), row: Some(row_no), column: Some(column.to_string()) };
-            let band_label = band_slot.and_then(|s| chunk.texts[s][row].clone()).unwrap_or_default();
+            let band_label = band_slot.and_then(|s| chunk.text(s, row)).unwrap_or_default();
             let stdpop = match o.stdpop {
                 Some(_) => chunk.numbers[2][row].ok_or_else(|| EngineError::BadValue {
                     at: at(o.stdpop.as_deref().unwrap_or("stdpop")),
@@ -85,7 +85,7 @@ pub fn run(o: &DsrOptions, table: InputTable, writer: &mut TableWriter, progress
                 None => band_start_age(&band_label).and_then(esp2013_weight).ok_or_else(|| EngineError::BadValue {
                     at: at(band_col.as_deref().unwrap_or("age band")),
                     expected: "an ESP 2013 age band: a start age 0, 5, …, 90 or a label such as 0-4 or 90+".into(),
-                    found: band_label.clone(),
+                    found: band_label.to_string(),
                 })?,
             };
             let n = chunk.numbers[1][row].ok_or_else(|| EngineError::BadValue {
@@ -112,7 +112,7 @@ pub fn run(o: &DsrOptions, table: InputTable, writer: &mut TableWriter, progress
                                 return Err(EngineError::BadValue {
                                     at: at(band_col.as_deref().unwrap_or("age band")),
                                     expected: "each age band once per group".into(),
-                                    found: band_label,
+                                    found: band_label.to_string(),
                                 });
                             }
                             *bands_seen |= bit;
@@ -126,7 +126,10 @@ pub fn run(o: &DsrOptions, table: InputTable, writer: &mut TableWriter, progress
                         found: String::new(),
                     })?;
                     let next = bands.len() as u32;
-                    let band = *bands.entry(band_label).or_insert(next);
+                    let band = match bands.get(band_label) {
+                        Some(&b) => b,
+                        None => *bands.entry(band_label.to_string()).or_insert(next),
+                    };
                     rows.push(FrequencyCount { band, frequency, persons: x, n, stdpop });
                 }
             }

@@ -139,8 +139,8 @@ pub fn run(o: &FunnelOptions, table: InputTable, writer: &mut TableWriter, progr
         }
         n_rows += chunk.len;
         if o.output != FunnelOutput::Limits {
-            for (dst, src) in all_text.iter_mut().zip(chunk.texts) {
-                dst.extend(src);
+            for (dst, src) in all_text.iter_mut().zip(&chunk.texts) {
+                dst.extend(src.iter().map(|c| c.map(str::to_string)));
             }
         }
         summary.rows_read += chunk.len as u64;

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use crate::error::Result;
 use crate::input::{Chunk, ChunkReader, ColumnRequest, InputTable};
-use crate::output::{OutputColumn, OutputTable};
+use crate::output::{LabelColumn, OutputColumn, OutputTable};
 
 const SEPARATOR: char = '\u{1f}';
 
@@ -21,12 +21,15 @@ pub struct Groups<A> {
     keys: Vec<String>,
     accumulators: Vec<A>,
     buffer: String,
+    /// The group of the previous row: rows of a group usually come together, so most rows
+    /// find their group without hashing.
+    last: Option<usize>,
 }
 
 impl<A> Groups<A> {
     /// No groups yet, keyed by the columns `names`.
     pub fn new(names: &[String]) -> Self {
-        Groups { names: names.to_vec(), index: HashMap::new(), keys: Vec::new(), accumulators: Vec::new(), buffer: String::new() }
+        Groups { names: names.to_vec(), index: HashMap::new(), keys: Vec::new(), accumulators: Vec::new(), buffer: String::new(), last: None }
     }
 
     /// The accumulator of the group of row `row` of `chunk`, whose key columns are the chunk's
@@ -37,20 +40,24 @@ impl<A> Groups<A> {
             if i > 0 {
                 self.buffer.push(SEPARATOR);
             }
-            if let Some(Some(s)) = chunk.texts[slot].get(row) {
+            if let Some(s) = chunk.text(slot, row) {
                 self.buffer.push_str(s);
             }
         }
-        let index = match self.index.get(self.buffer.as_str()) {
-            Some(&i) => i,
-            None => {
-                let i = self.accumulators.len();
-                self.index.insert(self.buffer.clone(), i);
-                self.keys.push(self.buffer.clone());
-                self.accumulators.push(make());
-                i
-            }
+        let index = match self.last {
+            Some(i) if self.keys[i] == self.buffer => i,
+            _ => match self.index.get(self.buffer.as_str()) {
+                Some(&i) => i,
+                None => {
+                    let i = self.accumulators.len();
+                    self.index.insert(self.buffer.clone(), i);
+                    self.keys.push(self.buffer.clone());
+                    self.accumulators.push(make());
+                    i
+                }
+            },
         };
+        self.last = Some(index);
         &mut self.accumulators[index]
     }
 
@@ -147,11 +154,16 @@ pub fn key_label(names: &[String], key: &[String]) -> String {
     names.iter().zip(key).map(|(n, v)| format!("{n} = {v}")).collect::<Vec<_>>().join(", ")
 }
 
-/// Output columns holding each group's key values, one column per group-by column.
+/// Output columns holding each group's key values, one column per group-by column (a key
+/// repeated on consecutive rows is held once).
 pub fn key_columns(names: &[String], keys: &[&[String]]) -> OutputTable {
     let mut table = OutputTable::default();
     for (i, name) in names.iter().enumerate() {
-        table.push(name.clone(), OutputColumn::Text(keys.iter().map(|k| k.get(i).cloned()).collect()));
+        let mut column = LabelColumn::new();
+        for k in keys {
+            column.push(k.get(i).map(String::as_str));
+        }
+        table.push(name.clone(), OutputColumn::Labels(column));
     }
     table
 }

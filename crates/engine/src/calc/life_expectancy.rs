@@ -56,14 +56,14 @@ pub fn run(o: &LifeExpectancyOptions, table: InputTable, writer: &mut TableWrite
     while let Some(chunk) = reader.next_chunk()? {
         for row in 0..chunk.len {
             let at = |column: &str| Location { file: reader.name().to_string(), row: Some(chunk.first_row + row as u64), column: Some(column.to_string()) };
-            let label = chunk.texts[age_slot][row].clone().unwrap_or_default();
+            let label = chunk.text(age_slot, row).unwrap_or_default();
             let age = band_start_age(&label)
                 .map(f64::from)
                 .filter(|a| stats::life_expectancy::LIFE_TABLE_START_AGES.contains(a))
                 .ok_or_else(|| EngineError::BadValue {
                     at: at(&o.start_age),
                     expected: "a life-table band: start age 0, 1, 5, 10, …, 90 (or a label such as 1-4, 90+)".into(),
-                    found: label.clone(),
+                    found: label.to_string(),
                 })?;
             let deaths = chunk.numbers[0][row].ok_or_else(|| EngineError::BadValue { at: at(&o.deaths), expected: "a number of deaths".into(), found: String::new() })?;
             let pop = chunk.numbers[1][row].ok_or_else(|| EngineError::BadValue { at: at(&o.population), expected: "a population".into(), found: String::new() })?;
@@ -79,6 +79,8 @@ pub fn run(o: &LifeExpectancyOptions, table: InputTable, writer: &mut TableWrite
     let mut keys: Vec<&[String]> = Vec::new();
     let (mut ages, mut pops_used, mut dths_used) = (Vec::new(), Vec::new(), Vec::new());
     let mut est = EstimateColumns::new(&o.common.confidence);
+    // "life expectancy at 0", …: each wording held once.
+    let mut statistics: Vec<(f64, u32)> = Vec::new();
     for (key, bands) in &sorted {
         let rows = stats::life_expectancy::life_expectancy(&bands.ages, &bands.deaths, &bands.population, &o.common.confidence).map_err(|source| EngineError::Method {
             at: Location { file: reader.name().to_string(), row: None, column: None },
@@ -97,12 +99,15 @@ pub fn run(o: &LifeExpectancyOptions, table: InputTable, writer: &mut TableWrite
                     warned = note.is_group_level();
                 }
             }
-            est.push(&stats::Estimate {
-                value: r.value,
-                limits: r.limits,
-                statistic: format!("life expectancy at {}", r.start_age),
-                method: METHOD,
-            });
+            let statistic = match statistics.iter().find(|(age, _)| *age == r.start_age) {
+                Some(&(_, label)) => label,
+                None => {
+                    let label = est.statistic_label(&format!("life expectancy at {}", r.start_age));
+                    statistics.push((r.start_age, label));
+                    label
+                }
+            };
+            est.push_labelled(r.value, &r.limits, statistic, METHOD);
         }
     }
     let mut out = key_columns(&o.common.group_by, &keys);

@@ -26,7 +26,7 @@ use stats::{ConfidenceLevel, Estimate};
 
 use crate::error::Result;
 use crate::input::InputTable;
-use crate::output::{OutputColumn, OutputTable, TableWriter};
+use crate::output::{LabelColumn, OutputColumn, OutputTable, TableWriter};
 
 /// Options every method shares.
 #[derive(Clone, Debug)]
@@ -139,35 +139,57 @@ pub struct EstimateColumns {
     value: Vec<Option<f64>>,
     lower: Vec<Vec<Option<f64>>>,
     upper: Vec<Vec<Option<f64>>>,
-    confidence: Vec<Option<String>>,
-    statistic: Vec<Option<String>>,
-    method: Vec<Option<String>>,
+    confidence: LabelColumn,
+    confidence_label: u32,
+    statistic: LabelColumn,
+    method: LabelColumn,
 }
 
 impl EstimateColumns {
     /// Empty columns for `levels`.
     pub fn new(levels: &[ConfidenceLevel]) -> Self {
+        let mut confidence = LabelColumn::new();
+        let confidence_label = confidence.add_label(&confidence_label(levels));
         EstimateColumns {
             levels: levels.to_vec(),
             value: Vec::new(),
             lower: vec![Vec::new(); levels.len()],
             upper: vec![Vec::new(); levels.len()],
-            confidence: Vec::new(),
-            statistic: Vec::new(),
-            method: Vec::new(),
+            confidence,
+            confidence_label,
+            statistic: LabelColumn::new(),
+            method: LabelColumn::new(),
         }
     }
 
     /// Adds one row from an estimate.
     pub fn push(&mut self, e: &Estimate) {
-        self.value.push(e.value);
-        for (i, l) in e.limits.iter().enumerate().take(self.levels.len()) {
+        self.push_values(e.value, &e.limits);
+        self.statistic.push(Some(&e.statistic));
+        self.method.push(Some(e.method));
+    }
+
+    /// Registers a `statistic` wording for [`EstimateColumns::push_labelled`], for methods
+    /// whose rows cycle through a few wordings.
+    pub fn statistic_label(&mut self, statistic: &str) -> u32 {
+        self.statistic.add_label(statistic)
+    }
+
+    /// Adds one row from its value and limits, with a statistic registered by
+    /// [`EstimateColumns::statistic_label`].
+    pub fn push_labelled(&mut self, value: Option<f64>, limits: &[stats::Limits], statistic: u32, method: &str) {
+        self.push_values(value, limits);
+        self.statistic.push_index(Some(statistic));
+        self.method.push(Some(method));
+    }
+
+    fn push_values(&mut self, value: Option<f64>, limits: &[stats::Limits]) {
+        self.value.push(value);
+        for (i, l) in limits.iter().enumerate().take(self.levels.len()) {
             self.lower[i].push(l.lower);
             self.upper[i].push(l.upper);
         }
-        self.confidence.push(Some(confidence_label(&self.levels)));
-        self.statistic.push(Some(e.statistic.clone()));
-        self.method.push(Some(e.method.to_string()));
+        self.confidence.push_index(Some(self.confidence_label));
     }
 
     /// Adds a row with no value (missing input): only the statistic is said.
@@ -177,9 +199,9 @@ impl EstimateColumns {
             self.lower[i].push(None);
             self.upper[i].push(None);
         }
-        self.confidence.push(Some(confidence_label(&self.levels)));
-        self.statistic.push(Some(statistic.to_string()));
-        self.method.push(method.map(str::to_string));
+        self.confidence.push_index(Some(self.confidence_label));
+        self.statistic.push(Some(statistic));
+        self.method.push(method);
     }
 
     /// Appends the columns to `table`.
@@ -190,8 +212,8 @@ impl EstimateColumns {
             table.push(ln, OutputColumn::Number(lower));
             table.push(un, OutputColumn::Number(upper));
         }
-        table.push("confidence", OutputColumn::Text(self.confidence));
-        table.push("statistic", OutputColumn::Text(self.statistic));
-        table.push("method", OutputColumn::Text(self.method));
+        table.push("confidence", OutputColumn::Labels(self.confidence));
+        table.push("statistic", OutputColumn::Labels(self.statistic));
+        table.push("method", OutputColumn::Labels(self.method));
     }
 }

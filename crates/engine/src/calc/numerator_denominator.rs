@@ -77,7 +77,7 @@ fn row_wise(
     while let Some(mut chunk) = reader.next_chunk()? {
         let mut out = OutputTable::default();
         for &i in &kept {
-            out.push(names[i].clone(), OutputColumn::Text(std::mem::take(&mut chunk.texts[i])));
+            out.push(names[i].clone(), OutputColumn::Cells(std::mem::take(&mut chunk.texts[i])));
         }
         let mut est = EstimateColumns::new(&common.confidence);
         for row in 0..chunk.len {

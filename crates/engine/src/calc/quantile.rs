@@ -52,8 +52,8 @@ pub fn run(o: &QuantileOptions, table: InputTable, writer: &mut TableWriter, pro
             groups.entry(&chunk, &group_cols, row, Vec::new).push(base + row);
         }
         values.extend_from_slice(&chunk.numbers[0]);
-        for (dst, src) in all_text.iter_mut().zip(chunk.texts) {
-            dst.extend(src);
+        for (dst, src) in all_text.iter_mut().zip(&chunk.texts) {
+            dst.extend(src.iter().map(|c| c.map(str::to_string)));
         }
         summary.rows_read += chunk.len as u64;
         progress.rows_read(summary.rows_read);

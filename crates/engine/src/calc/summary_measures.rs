@@ -47,7 +47,7 @@ use super::groups::{key_label, request, Groups};
 use super::{limit_column_names, CommonOptions, Progress, RunSummary};
 use crate::error::{EngineError, Location, Result};
 use crate::input::{Chunk, InputTable};
-use crate::output::{OutputColumn, OutputTable, TableWriter};
+use crate::output::{LabelColumn, OutputColumn, OutputTable, TableWriter};
 
 /// The column names of HEAT Plus's upload template (HEAT Plus user manual, "Preparing
 /// database for upload"; HEAT-Measures `utils.R` and `HEAT_strata_variables`).
@@ -474,14 +474,14 @@ pub fn run(o: &SummaryMeasuresOptions, table: InputTable, writer: &mut TableWrit
     let mut out = OutputTable::default();
     for (j, name) in r.group_by.iter().enumerate() {
         let values = sorted.iter().map(|(key, _)| key.get(j).cloned().unwrap_or_default()).collect();
-        out.push(name.clone(), OutputColumn::Dictionary { values, codes: group_of_row.clone() });
+        out.push(name.clone(), OutputColumn::Labels(LabelColumn::from_parts(values, group_of_row.clone())));
     }
     let measure_codes: Vec<Option<u32>> =
         out_rows.iter().map(|m| MeasureCode::ALL.iter().position(|&c| c == m.measure.measure).and_then(|i| u32::try_from(i).ok())).collect();
     let all_codes = MeasureCode::ALL.iter().map(|m| m.code().to_ascii_uppercase()).collect();
-    out.push("measure", OutputColumn::Dictionary { values: all_codes, codes: measure_codes.clone() });
+    out.push("measure", OutputColumn::Labels(LabelColumn::from_parts(all_codes, measure_codes.clone())));
     let all_names = MeasureCode::ALL.iter().map(|m| m.name().to_string()).collect();
-    out.push("measure_name", OutputColumn::Dictionary { values: all_names, codes: measure_codes });
+    out.push("measure_name", OutputColumn::Labels(LabelColumn::from_parts(all_names, measure_codes)));
     out.push("value", OutputColumn::Number(out_rows.iter().map(|m| m.measure.value).collect()));
     out.push("se", OutputColumn::Number(out_rows.iter().map(|m| m.measure.se).collect()));
     for (i, (lower, upper)) in limit_column_names(&o.common.confidence, "").into_iter().enumerate() {
@@ -489,7 +489,7 @@ pub fn run(o: &SummaryMeasuresOptions, table: InputTable, writer: &mut TableWrit
         out.push(upper, OutputColumn::Number(out_rows.iter().map(|m| m.limits.get(i).and_then(|l| l.1)).collect()));
     }
     let label = confidence_label(&o.common.confidence);
-    out.push("confidence", OutputColumn::Dictionary { values: vec![label], codes: vec![Some(0); out_rows.len()] });
+    out.push("confidence", OutputColumn::Labels(LabelColumn::from_parts(vec![label], vec![Some(0); out_rows.len()])));
     out.push("method", dictionary(out_rows.iter().map(|m| Some(m.measure.method))));
     out.push("unavailable", dictionary(out_rows.iter().map(|m| m.measure.unavailable.as_deref())));
     writer.write(&out)?;
@@ -513,7 +513,7 @@ fn dictionary<'a>(texts: impl Iterator<Item = Option<&'a str>>) -> OutputColumn 
             })
         })
         .collect();
-    OutputColumn::Dictionary { values, codes }
+    OutputColumn::Labels(LabelColumn::from_parts(values, codes))
 }
 
 /// Reads one input row into its dimension.
@@ -533,7 +533,7 @@ fn read_row(r: &Resolved, s: &Slots, chunk: &Chunk, row: usize, row_no: u64, fil
             v => Ok(v),
         }
     };
-    let name = chunk.texts[s.subgroup][row].clone().unwrap_or_default();
+    let name = chunk.text(s.subgroup, row).unwrap_or_default().to_string();
     if name.trim().is_empty() {
         return Err(EngineError::BadValue { at: at(&r.subgroup), expected: "a subgroup name".into(), found: String::new() });
     }
@@ -595,8 +595,8 @@ fn read_row(r: &Resolved, s: &Slots, chunk: &Chunk, row: usize, row_no: u64, fil
     match &r.kind {
         Setting::Value(k) => dim.kind = Some(*k),
         Setting::Column(c) => {
-            let text = s.kind.and_then(|i| chunk.texts[i][row].as_deref()).unwrap_or_default();
-            let k = parse_dimension_kind(text).ok_or_else(|| EngineError::BadValue {
+            let text = s.kind.and_then(|i| chunk.text(i, row)).unwrap_or_default().to_string();
+            let k = parse_dimension_kind(&text).ok_or_else(|| EngineError::BadValue {
                 at: at(c),
                 expected: "a kind of dimension: 1 or ordered, 0 or non-ordered, or binary".into(),
                 found: text.to_string(),

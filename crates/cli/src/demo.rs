@@ -1,0 +1,297 @@
+//! `fairer demo`: the main job out of the box. Generates a small synthetic England into a data
+//! directory (once), computes the starter catalogue of core Marmot indicators on it, and prints
+//! a readable summary for one place.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use engine::compute::{compute, ComputeOptions};
+use engine::input::{ColumnRequest, InputTable};
+
+use crate::compute::{describe, load_catalogue, Bar};
+
+/// Run the main job on synthetic data: generate a small synthetic England (one region, ten
+/// years; only if DIR has none yet), compute the starter catalogue of core Marmot indicators
+/// for every area, period, sex and deprivation decile, and print for one place each
+/// indicator's latest value with its 95% interval, its comparison with England, its recent
+/// trend, and the gap and slope index of inequality across deprivation deciles.
+///
+/// Everything shown is computed from SYNTHETIC data: no real person or place.
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  \
+fairer demo\n  \
+fairer demo --place \"Sheffield\"          # a place by (part of) its name or its code\n  \
+fairer demo --data /tmp/world --output /tmp/world/results.csv")]
+pub struct DemoArgs {
+    /// The place to summarise: an area name (or a unique part of one) or code, of any level.
+    /// Default: the local authority with the lowest male life expectancy.
+    #[arg(long, value_name = "NAME")]
+    place: Option<String>,
+    /// The data directory (generated there if it holds no synthetic world yet).
+    #[arg(long, value_name = "DIR", default_value = "fairer-demo")]
+    data: PathBuf,
+    /// Where to write the full results (.parquet, .csv or .xlsx). Default: DIR/results.parquet.
+    #[arg(long, value_name = "FILE")]
+    output: Option<String>,
+    /// A different catalogue (TOML) instead of the starter one.
+    #[arg(long, value_name = "FILE")]
+    catalogue: Option<PathBuf>,
+    /// Show no progress bars.
+    #[arg(long)]
+    no_progress: bool,
+}
+
+/// One whole-area result row, as the summary needs it.
+#[derive(Clone, Debug)]
+struct Row {
+    indicator: String,
+    name: String,
+    area_code: String,
+    area_name: String,
+    area_type: String,
+    sex: String,
+    period: String,
+    sortable: f64,
+    value: Option<f64>,
+    lower: Option<f64>,
+    upper: Option<f64>,
+    note: Option<String>,
+    compared: String,
+    benchmark: Option<f64>,
+    trend: String,
+    gap: Option<f64>,
+    sii: Option<f64>,
+    sii_lower: Option<f64>,
+    sii_upper: Option<f64>,
+    excess: Option<f64>,
+    statistic: String,
+}
+
+/// Reads the whole-area rows (no decile category) of a Parquet results file.
+fn read_results(path: &str) -> Result<Vec<Row>, String> {
+    let table = InputTable::open(path).map_err(|e| e.to_string())?;
+    let texts = [
+        "indicator_id", "indicator_name", "area_code", "area_name", "area_type", "sex", "time_period", "value_note", "compared_to_benchmark_95", "recent_trend",
+        "category", "statistic",
+    ];
+    let numbers = ["time_period_sortable", "value", "lower_95", "upper_95", "benchmark_value", "gap_most_minus_least_deprived", "sii", "sii_lower_95", "sii_upper_95", "excess_count"];
+    let col = |t: &InputTable, n: &str| t.column(n, "the demo summary").map_err(|e| e.to_string());
+    let request = ColumnRequest {
+        texts: texts.iter().map(|n| col(&table, n)).collect::<Result<_, _>>()?,
+        numbers: numbers.iter().map(|n| col(&table, n)).collect::<Result<_, _>>()?,
+    };
+    let mut reader = table.chunks(request).map_err(|e| e.to_string())?;
+    let mut rows = Vec::new();
+    while let Some(chunk) = reader.next_chunk().map_err(|e| e.to_string())? {
+        for r in 0..chunk.len {
+            let t = |i: usize| chunk.text(i, r).unwrap_or_default().to_string();
+            let n = |i: usize| chunk.numbers[i][r];
+            if chunk.text(10, r).is_some_and(|c| !c.is_empty()) {
+                continue;
+            }
+            rows.push(Row {
+                indicator: t(0),
+                name: t(1),
+                area_code: t(2),
+                area_name: t(3),
+                area_type: t(4),
+                sex: t(5),
+                period: t(6),
+                note: chunk.text(7, r).filter(|s| !s.is_empty()).map(str::to_string),
+                compared: t(8),
+                trend: t(9),
+                statistic: t(11),
+                sortable: n(0).unwrap_or(0.0),
+                value: n(1),
+                lower: n(2),
+                upper: n(3),
+                benchmark: n(4),
+                gap: n(5),
+                sii: n(6),
+                sii_lower: n(7),
+                sii_upper: n(8),
+                excess: n(9),
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// The place's (code, name, type): by code, by whole name, or by a unique part of a name.
+fn find_place(rows: &[Row], wanted: Option<&str>) -> Result<(String, String, String), String> {
+    let key = |r: &Row| (r.area_code.clone(), r.area_name.clone(), r.area_type.clone());
+    let Some(wanted) = wanted else {
+        // The local authority with the lowest male life expectancy at birth, latest period.
+        let latest = rows.iter().filter(|r| r.indicator == "le_birth").map(|r| r.sortable).fold(f64::MIN, f64::max);
+        let pick = rows
+            .iter()
+            .filter(|r| r.indicator == "le_birth" && r.sex == "Male" && r.area_type == "Local authority" && r.sortable == latest)
+            .filter_map(|r| r.value.map(|v| (v, r)))
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, r)| key(r));
+        return pick.or_else(|| rows.iter().find(|r| r.area_type == "Local authority").map(key)).ok_or_else(|| "the results have no local authority".to_string());
+    };
+    let w = wanted.to_lowercase();
+    let mut places: Vec<(String, String, String)> = rows.iter().map(key).collect();
+    places.sort();
+    places.dedup();
+    if let Some(p) = places.iter().find(|p| p.0.to_lowercase() == w || p.1.to_lowercase() == w) {
+        return Ok(p.clone());
+    }
+    let partial: Vec<&(String, String, String)> = places.iter().filter(|p| p.1.to_lowercase().contains(&w)).collect();
+    match partial.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => {
+            let some: Vec<&str> = places.iter().filter(|p| p.2 == "Local authority").take(8).map(|p| p.1.as_str()).collect();
+            Err(format!("no area is called \"{wanted}\"; local authorities include: {}", some.join(", ")))
+        }
+        many => Err(format!("\"{wanted}\" matches {}: say which", many.iter().map(|p| p.1.as_str()).collect::<Vec<_>>().join(", "))),
+    }
+}
+
+fn fmt(x: Option<f64>) -> String {
+    match x {
+        Some(v) if v.abs() >= 1000.0 => format!("{v:.0}"),
+        Some(v) => format!("{v:.1}"),
+        None => "-".into(),
+    }
+}
+
+/// The summary lines for one place.
+fn summary(rows: &[Row], place: &(String, String, String)) -> Vec<String> {
+    let mut mine: Vec<&Row> = rows.iter().filter(|r| r.area_code == place.0).collect();
+    // Latest period of each indicator and sex, in catalogue order.
+    let mut order: Vec<String> = Vec::new();
+    for r in rows {
+        if !order.contains(&r.indicator) {
+            order.push(r.indicator.clone());
+        }
+    }
+    mine.sort_by(|a, b| {
+        let ia = order.iter().position(|i| i == &a.indicator);
+        let ib = order.iter().position(|i| i == &b.indicator);
+        ia.cmp(&ib).then_with(|| a.sex.cmp(&b.sex).reverse()).then_with(|| b.sortable.total_cmp(&a.sortable))
+    });
+    mine.dedup_by(|a, b| a.indicator == b.indicator && a.sex == b.sex);
+    let mut out = Vec::new();
+    let mut last_indicator = String::new();
+    for r in mine {
+        let unit = if r.statistic.starts_with("percentage") {
+            "%".to_string()
+        } else if r.statistic.starts_with("life expectancy") {
+            "years".to_string()
+        } else {
+            r.statistic.replace("dsr per ", "per ").replace("rate per ", "per ")
+        };
+        if r.indicator != last_indicator {
+            out.push(format!("{} ({unit}), {}", r.name, r.period));
+            last_indicator = r.indicator.clone();
+        }
+        let mut line = format!("  {:<8}{:>8}", r.sex, fmt(r.value));
+        match (r.lower, r.upper) {
+            (Some(l), Some(u)) => line.push_str(&format!(" ({} to {})", fmt(Some(l)), fmt(Some(u)))),
+            _ => line.push_str(&format!(" ({})", r.note.clone().unwrap_or_else(|| "no interval".into()))),
+        }
+        line.push_str(&format!("  {} than England ({})", r.compared, fmt(r.benchmark)).replace("Similar than", "similar to").replace("Not compared than", "not compared with"));
+        line.push_str(&format!("; trend: {}", r.trend.to_lowercase()));
+        if let Some(g) = r.gap {
+            line.push_str(&format!("; gap {}", fmt(Some(g))));
+        }
+        match (r.sii, r.sii_lower, r.sii_upper) {
+            (Some(v), Some(l), Some(u)) => line.push_str(&format!("; SII {} ({} to {})", fmt(Some(v)), fmt(Some(l)), fmt(Some(u)))),
+            (Some(v), _, _) => line.push_str(&format!("; SII {}", fmt(Some(v)))),
+            _ => {}
+        }
+        if let Some(e) = r.excess {
+            line.push_str(&format!("; excess {e:.0}"));
+        }
+        out.push(line);
+    }
+    out
+}
+
+/// Runs `fairer demo`.
+pub fn run(args: DemoArgs) -> Result<(), String> {
+    let data = args.data.clone();
+    if !data.join("manifest.json").is_file() {
+        eprintln!("Generating a small SYNTHETIC England in {} (once; later runs reuse it)…", data.display());
+        let config = synth::Config::new(&data);
+        let bar = crate::generate::bar(!args.no_progress);
+        synth::generate(&config, &bar).map_err(|e| e.to_string())?;
+        bar.finish();
+    }
+    let catalogue = load_catalogue(args.catalogue.as_ref())?;
+    let output = args.output.clone().unwrap_or_else(|| data.join("results.parquet").display().to_string());
+    eprintln!("Computing \"{}\" ({} indicators) for every area, period, sex and deprivation decile…", catalogue.header.name, catalogue.indicators.len());
+    let options = ComputeOptions { catalogue, data_dir: data.clone(), output: output.clone(), indicators: Vec::new() };
+    let bar = Bar::new(!args.no_progress);
+    let result = compute(&options, &bar);
+    bar.finish();
+    let computed = result.map_err(|e| e.to_string())?;
+
+    // The summary reads the results back (from Parquet; for another format, from a Parquet
+    // copy written beside it).
+    let parquet = if output.to_ascii_lowercase().ends_with(".parquet") {
+        output.clone()
+    } else {
+        let copy = data.join("results.parquet").display().to_string();
+        let options = ComputeOptions { output: copy.clone(), ..options };
+        compute(&options, &engine::compute::NoProgress).map_err(|e| e.to_string())?;
+        copy
+    };
+    let rows = read_results(&parquet)?;
+    let place = find_place(&rows, args.place.as_deref())?;
+    println!();
+    println!("{} — {} ({}) — SYNTHETIC data, for demonstration only", place.1, place.2, place.0);
+    println!("Latest period of each indicator; compared with England at 95%; gap = most minus least deprived decile present; SII across the deprivation deciles; excess = events above the least deprived decile's rates.");
+    println!();
+    for line in summary(&rows, &place) {
+        println!("{line}");
+    }
+    println!();
+    println!("{}", describe(&computed, &output));
+    println!("Full results (every area, period, sex and decile): {output}");
+    println!("Explore them with SQL, e.g.: fairer sql \"SELECT area_name, value FROM results WHERE indicator_id = 'le_birth' AND sex = 'Male' AND category IS NULL ORDER BY value\" --table results={parquet}");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(code: &str, name: &str, kind: &str) -> Row {
+        Row {
+            indicator: "le_birth".into(),
+            name: "Life expectancy at birth".into(),
+            area_code: code.into(),
+            area_name: name.into(),
+            area_type: kind.into(),
+            sex: "Male".into(),
+            period: "2022 - 24".into(),
+            sortable: 2024.0,
+            value: Some(70.0 + code.len() as f64),
+            lower: None,
+            upper: None,
+            note: None,
+            compared: "Similar".into(),
+            benchmark: None,
+            trend: String::new(),
+            gap: None,
+            sii: None,
+            sii_lower: None,
+            sii_upper: None,
+            excess: None,
+            statistic: String::new(),
+        }
+    }
+
+    #[test]
+    fn places_are_found_by_code_name_or_unique_part() {
+        let rows = vec![row("E1", "Northtown", "Local authority"), row("E22", "Southtown", "Local authority"), row("E0", "England", "England")];
+        assert_eq!(find_place(&rows, Some("e22")).unwrap().1, "Southtown");
+        assert_eq!(find_place(&rows, Some("north")).unwrap().0, "E1");
+        assert!(find_place(&rows, Some("town")).unwrap_err().contains("say which"));
+        assert!(find_place(&rows, Some("nowhere")).unwrap_err().contains("no area is called"));
+        assert_eq!(find_place(&rows, None).unwrap().0, "E1");
+    }
+}

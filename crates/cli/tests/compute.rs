@@ -1,0 +1,136 @@
+//! `fairer compute` and `fairer demo` end to end on the small synthetic world: the results
+//! recomputed from the generated counts with `fairer sql` (to sum them) and the `fairer calc`
+//! commands are the same numbers; the demo prints real computed values for its place.
+
+mod common;
+
+use std::path::Path;
+
+use common::{assert_close, fairer_err, fairer_ok, table};
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// The small world, five years, as CSV (so the files are readable in the test too).
+fn world(dir: &Path) {
+    fairer_ok(&["generate", "--out", s(dir), "--scale", "small", "--format", "csv", "--years", "5", "--no-progress"]);
+}
+
+#[test]
+fn compute_gives_what_the_calc_commands_give_on_the_summed_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    world(dir.path());
+    let results = dir.path().join("results.csv");
+    fairer_ok(&[
+        "compute", "--data", s(dir.path()), "--output", s(&results), "--indicator", "le_birth", "--indicator", "u75_cvd", "--indicator", "school_readiness", "--no-progress",
+    ]);
+    let rows = table(&std::fs::read_to_string(&results).unwrap());
+    let find = |id: &str, area: &str, sex: &str, period: &str| {
+        rows.iter()
+            .find(|r| r["Indicator ID"] == id && r["Area Code"] == area && r["Sex"] == sex && r["Time period"] == period && r["Category"].is_empty())
+            .unwrap_or_else(|| panic!("no row {id} {area} {sex} {period}"))
+    };
+    // The first local authority of the areas table.
+    let areas = table(&std::fs::read_to_string(dir.path().join("areas.csv")).unwrap());
+    let la = areas[0]["ltla_code"].clone();
+    let t = |name: &str| format!("{name}={}", s(&dir.path().join(format!("{name}.csv"))));
+
+    // Under-75 CVD mortality, persons, 2024: counts by ESP band with the ESP weights.
+    let q = format!(
+        "SELECT p.band, p.population, coalesce(d.deaths, 0) AS deaths, esp2013(p.band) AS stdpop FROM \
+         (SELECT CASE WHEN start_age < 5 THEN 0 ELSE start_age END AS band, sum(population) AS population FROM population JOIN areas USING (lsoa_code) \
+          WHERE ltla_code = '{la}' AND year = 2024 AND start_age < 75 GROUP BY 1) p LEFT JOIN \
+         (SELECT CASE WHEN start_age < 5 THEN 0 ELSE start_age END AS band, sum(deaths) AS deaths FROM deaths JOIN areas USING (lsoa_code) \
+          WHERE ltla_code = '{la}' AND year = 2024 AND start_age < 75 AND cause = 'cardiovascular' GROUP BY 1) d USING (band) ORDER BY band"
+    );
+    let counts = dir.path().join("u75.csv");
+    fairer_ok(&["sql", &q, "--table", &t("population"), "--table", &t("deaths"), "--table", &t("areas"), "-o", s(&counts)]);
+    let calc = table(&fairer_ok(&["calc", "dsr", s(&counts), "--count", "deaths", "--denominator", "population", "--stdpop", "stdpop", "--confidence", "0.95,0.998"]));
+    let r = find("u75_cvd", &la, "Persons", "2024");
+    assert_close(&r["Value"], &calc[0]["value"], 1e-9, "u75 value");
+    assert_close(&r["Lower CI 95.0 limit"], &calc[0]["lower95_0cl"], 1e-9, "u75 lower 95");
+    assert_close(&r["Upper CI 99.8 limit"], &calc[0]["upper99_8cl"], 1e-9, "u75 upper 99.8");
+    assert_close(&r["Count"], &calc[0]["total_count"], 1e-12, "u75 count");
+
+    // Male life expectancy, 2022 - 24 pooled.
+    let q = format!(
+        "SELECT p.start_age, p.population, coalesce(d.deaths, 0) AS deaths FROM \
+         (SELECT start_age, sum(population) AS population FROM population JOIN areas USING (lsoa_code) WHERE ltla_code = '{la}' AND year BETWEEN 2022 AND 2024 AND sex = 'Male' GROUP BY 1) p LEFT JOIN \
+         (SELECT start_age, sum(deaths) AS deaths FROM deaths JOIN areas USING (lsoa_code) WHERE ltla_code = '{la}' AND year BETWEEN 2022 AND 2024 AND sex = 'Male' GROUP BY 1) d \
+         USING (start_age) ORDER BY start_age"
+    );
+    let counts = dir.path().join("le.csv");
+    fairer_ok(&["sql", &q, "--table", &t("population"), "--table", &t("deaths"), "--table", &t("areas"), "-o", s(&counts)]);
+    let calc = table(&fairer_ok(&["calc", "life-expectancy", s(&counts), "--deaths", "deaths", "--population", "population", "--start-age", "start_age", "--confidence", "0.95,0.998"]));
+    let r = find("le_birth", &la, "Male", "2022 - 24");
+    let at_birth = calc.iter().find(|c| c["start_age"] == "0").unwrap();
+    assert_close(&r["Value"], &at_birth["value"], 1e-9, "le value");
+    assert_close(&r["Upper CI 95.0 limit"], &at_birth["upper95_0cl"], 1e-9, "le upper 95");
+    assert_close(&r["Lower CI 99.8 limit"], &at_birth["lower99_8cl"], 1e-9, "le lower 99.8");
+
+    // School readiness, persons (both sexes), 2023.
+    let q = format!(
+        "SELECT sum(numerator) AS x, sum(denominator) AS n FROM outcomes JOIN areas USING (lsoa_code) WHERE ltla_code = '{la}' AND year = 2023 AND indicator = 'school_readiness'"
+    );
+    let counts = dir.path().join("sr.csv");
+    fairer_ok(&["sql", &q, "--table", &t("outcomes"), "--table", &t("areas"), "-o", s(&counts)]);
+    let calc = table(&fairer_ok(&["calc", "proportion", s(&counts), "--count", "x", "--denominator", "n", "--multiplier", "100", "--confidence", "0.95,0.998"]));
+    let r = find("school_readiness", &la, "Persons", "2023");
+    assert_close(&r["Value"], &calc[0]["value"], 1e-9, "school readiness");
+    assert_close(&r["Lower CI 99.8 limit"], &calc[0]["lower99_8cl"], 1e-9, "school readiness lower 99.8");
+
+    // England is the benchmark of every local authority, and deciles have rows.
+    let england = find("school_readiness", "E92000001", "Persons", "2023");
+    assert_eq!(r["Benchmark value"], england["Value"]);
+    assert!(rows.iter().any(|r| r["Category"] == "Most deprived decile (IMD)" && r["Area Code"] == la));
+    // Life expectancy by sex has an SII across the deciles of England, in years.
+    let e = find("le_birth", "E92000001", "Male", "2022 - 24");
+    let sii: f64 = e["SII"].parse().unwrap();
+    assert!((7.0..13.0).contains(&sii), "England male SII {sii}");
+}
+
+#[test]
+fn compute_errors_are_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = fairer_err(&["compute", "--data", s(dir.path()), "--output", s(&dir.path().join("r.parquet"))]);
+    assert!(err.contains("areas"), "{err}");
+    let cat = dir.path().join("c.toml");
+    std::fs::write(&cat, "[catalogue]\nname = \"x\"\n[geography]\ntable = \"areas\"\nsmall_area = { type = \"LSOA\", code = \"a\", name = \"b\" }\nlevel = [{ type = \"England\", code = \"c\", name = \"d\" }]\n[tables.t]\n[[indicator]]\nid = \"x\"\nname = \"X\"\nmeasure = \"mean\"\npolarity = \"higher is better\"\nnumerator = { table = \"t\" }\ndenominator = { table = \"t\" }\n").unwrap();
+    let err = fairer_err(&["compute", "--catalogue", s(&cat), "--data", s(dir.path()), "--output", "r.parquet"]);
+    assert!(err.contains("c.toml, line 11") && err.contains("unknown variant `mean`"), "{err}");
+    let err = fairer_err(&["compute", "--data", s(dir.path()), "--output", "r.parquet", "--indicator", "nope"]);
+    assert!(err.contains("no indicator of the catalogue is called nope"), "{err}");
+}
+
+#[test]
+fn the_demo_prints_computed_values_for_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let out = fairer_ok(&["demo", "--data", s(&data), "--no-progress"]);
+    assert!(out.contains("SYNTHETIC"), "{out}");
+    assert!(out.contains("Full results"), "{out}");
+    let results = data.join("results.parquet");
+    assert!(results.is_file());
+    // The place's male life expectancy as printed is the value in the results.
+    let heading = out.lines().position(|l| l.starts_with("Life expectancy at birth (years), ")).expect("a life expectancy heading");
+    let line = out.lines().skip(heading + 1).find(|l| l.trim_start().starts_with("Male")).expect("a male line");
+    let first_line = out.lines().find(|l| l.contains("— Local authority (")).expect("a place heading");
+    let code = first_line.split("— Local authority (").nth(1).and_then(|r| r.split(')').next()).expect("a code").to_string();
+    let q = format!(
+        "SELECT round(value, 1) AS v FROM results WHERE indicator_id = 'le_birth' AND sex = 'Male' AND area_code = '{code}' AND category IS NULL ORDER BY time_period_sortable DESC LIMIT 1"
+    );
+    let v = table(&fairer_ok(&["sql", &q, "--table", &format!("results={}", s(&results))]));
+    let printed = format!("{:.1}", v[0]["v"].parse::<f64>().unwrap());
+    assert!(line.contains(&printed), "printed {line} / computed {printed}");
+    for indicator in ["Under 75 mortality rate from cardiovascular disease (per 100000), 2024", "School readiness", "Children in absolute low income"] {
+        assert!(out.contains(indicator), "{indicator} missing: {out}");
+    }
+    // A second run reuses the world and can pick a place by name.
+    let name = first_line.split(" — ").next().unwrap().to_string();
+    let again = fairer_ok(&["demo", "--data", s(&data), "--no-progress", "--place", &name]);
+    assert!(again.contains(&format!("{name} — Local authority")), "{again}");
+    let out = common::fairer(&["demo", "--data", s(&data), "--no-progress", "--place", "Nowhere at all"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("error: no area is called \"Nowhere at all\"") && !err.contains("panicked"), "{err}");
+}

@@ -1,0 +1,794 @@
+//! Indicator catalogues: what `fairer compute` computes, declared in a TOML file.
+//!
+//! A catalogue names the geography (the table of small areas and the levels they nest in, with
+//! their deprivation decile), the data tables (which columns hold the area, year, sex and age),
+//! optional user-defined places, and the indicators. Each indicator says what it measures
+//! (`proportion`, `crude_rate`, `dsr`, `life_expectancy`), from which numerator and denominator
+//! (a table, the column to sum or none to count rows, and filters), for which sexes, ages and
+//! periods (calendar or financial years, or rolling 3-year pooled periods), its polarity, its
+//! framework and domain (for example the eight Marmot principles), and whether it is broken
+//! down by deprivation decile.
+//!
+//! ```toml
+//! [[indicator]]
+//! id = "u75_cvd"
+//! name = "Under 75 mortality rate from cardiovascular disease"
+//! framework = "marmot"
+//! domain = "ill_health_prevention"
+//! measure = "dsr"
+//! polarity = "lower is better"
+//! sexes = ["Persons", "Male", "Female"]
+//! ages = { to = 74 }
+//! numerator = { table = "deaths", value = "deaths", where = { cause = ["cardiovascular"] } }
+//! denominator = { table = "population", value = "population" }
+//! ```
+//!
+//! The starter catalogue of core Marmot indicators is [`STARTER_CATALOGUE`]
+//! (`catalogues/marmot.toml`). Every mistake is an error naming the file, the line and the
+//! field, and saying what was expected: TOML syntax and unknown fields or measures by the TOML
+//! reader, references (an unknown table, framework, domain or level, a sex, an age) here.
+
+use std::collections::{BTreeMap, HashSet};
+use std::ops::Range;
+
+use serde::Deserialize;
+use stats::comparison::Polarity;
+use toml::Spanned;
+
+use crate::error::{EngineError, Result};
+
+/// The starter catalogue: the core Marmot indicators, for the tables `fairer generate` writes.
+pub const STARTER_CATALOGUE: &str = include_str!("../../../../catalogues/marmot.toml");
+
+/// The life-table start ages (0, 1, 5, …, 90): the age bands a data table's `start_age` column
+/// holds, and what single ages (`age`) are grouped into.
+pub const BAND_START_AGES: [u32; 20] = [0, 1, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90];
+
+/// The sexes, in the indicator portal's words: rows of either sex or of neither count towards
+/// `Persons`.
+pub const SEXES: [&str; 3] = ["Male", "Female", "Persons"];
+
+/// What an indicator measures, and so which method of [`stats`] computes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// Numerator over denominator with Wilson limits ([`stats::proportion`]); × 100 by default.
+    Proportion,
+    /// Events per population with exact / Byar's limits ([`stats::rate`]); × 100,000 by default.
+    CrudeRate,
+    /// Directly standardised rate on the ESP 2013 with Dobson limits ([`stats::dsr`]).
+    Dsr,
+    /// Life expectancy from an abridged life table ([`stats::life_expectancy`]).
+    LifeExpectancy,
+}
+
+impl Measure {
+    /// The catalogue spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Measure::Proportion => "proportion",
+            Measure::CrudeRate => "crude_rate",
+            Measure::Dsr => "dsr",
+            Measure::LifeExpectancy => "life_expectancy",
+        }
+    }
+
+    /// The default multiplier: 100 (a percentage) for proportions, 100,000 for rates, 1 for
+    /// life expectancy (years).
+    pub fn default_multiplier(self) -> f64 {
+        match self {
+            Measure::Proportion => 100.0,
+            Measure::CrudeRate | Measure::Dsr => 100_000.0,
+            Measure::LifeExpectancy => 1.0,
+        }
+    }
+
+    /// Whether the method needs counts by age band (DSR and life expectancy).
+    pub fn needs_age_bands(self) -> bool {
+        matches!(self, Measure::Dsr | Measure::LifeExpectancy)
+    }
+}
+
+/// How the years of a table are turned into the periods of an indicator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodKind {
+    /// One calendar year: "2024".
+    Calendar,
+    /// One financial year starting in April of the year: "2024/25".
+    Financial,
+    /// Three calendar years pooled, named as the portal names them: "2022 - 24".
+    #[serde(rename = "rolling_3_year")]
+    Rolling3Year,
+}
+
+impl PeriodKind {
+    /// Years pooled in one period.
+    pub fn span(self) -> i32 {
+        match self {
+            PeriodKind::Rolling3Year => 3,
+            _ => 1,
+        }
+    }
+
+    /// The portal's label of the period ending in `last_year`.
+    pub fn label(self, last_year: i32) -> String {
+        match self {
+            PeriodKind::Calendar => last_year.to_string(),
+            PeriodKind::Financial => format!("{last_year}/{:02}", (last_year + 1).rem_euclid(100)),
+            PeriodKind::Rolling3Year => format!("{} - {:02}", last_year - 2, last_year.rem_euclid(100)),
+        }
+    }
+
+    /// Whether consecutive periods are independent, as a recent-trend test needs.
+    pub fn independent(self) -> bool {
+        self.span() == 1
+    }
+}
+
+/// The breakdowns an indicator can have besides area, period and sex.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Breakdown {
+    /// National deprivation deciles of the small areas (1 = most deprived), within every area:
+    /// each decile's value, and the inequality summaries across them.
+    DeprivationDecile,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogueFile {
+    catalogue: Header,
+    #[serde(default)]
+    framework: Vec<FrameworkFile>,
+    geography: GeographyFile,
+    #[serde(default)]
+    tables: BTreeMap<String, TableFile>,
+    #[serde(default)]
+    place: Vec<PlaceFile>,
+    #[serde(default)]
+    settings: SettingsFile,
+    #[serde(default)]
+    indicator: Vec<IndicatorFile>,
+}
+
+/// The catalogue's name and where its contents come from.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Header {
+    /// The catalogue's name.
+    pub name: String,
+    /// Where the definitions come from.
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrameworkFile {
+    id: String,
+    name: String,
+    #[serde(default)]
+    domain: Vec<Domain>,
+}
+
+/// One domain of a framework (a Marmot principle, say).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Domain {
+    /// Its id, as indicators refer to it.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// A framework of indicators and its domains.
+#[derive(Clone, Debug)]
+pub struct Framework {
+    /// Its id, as indicators refer to it.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its domains, in order.
+    pub domains: Vec<Domain>,
+}
+
+/// One level of the geography: the columns of the geography table holding its codes and names.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LevelSpec {
+    /// The area type, in the portal's words ("Local authority", "Region", "England").
+    #[serde(rename = "type")]
+    pub area_type: String,
+    /// The column of codes.
+    pub code: String,
+    /// The column of names.
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GeographyFile {
+    table: String,
+    small_area: LevelSpec,
+    #[serde(default)]
+    level: Vec<LevelSpec>,
+    deprivation_decile: Option<String>,
+    deprivation_score: Option<String>,
+    benchmark: Option<Spanned<String>>,
+}
+
+/// The geography: the table of small areas, the levels above them (smallest first), the
+/// column of national deprivation deciles, and the level whose single area is the benchmark.
+#[derive(Clone, Debug)]
+pub struct GeographySpec {
+    /// The table (in the data directory) or file with one row per small area.
+    pub table: String,
+    /// The small areas' code and name columns.
+    pub small_area: LevelSpec,
+    /// The levels above, smallest first (MSOA, local authority, ICB, region, England).
+    pub levels: Vec<LevelSpec>,
+    /// The column of national deprivation deciles, 1 (most deprived) to 10.
+    pub deprivation_decile: Option<String>,
+    /// Or the column of deprivation scores (higher is more deprived), from which national
+    /// deciles are assigned as PHEindicatormethods' `phe_quantile` does (decile 1 the highest
+    /// scores).
+    pub deprivation_score: Option<String>,
+    /// The index in `levels` of the benchmark (England): the level named by `benchmark`, or
+    /// the last.
+    pub benchmark_level: usize,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TableFile {
+    path: Option<String>,
+    #[serde(default = "default_area")]
+    area: String,
+    #[serde(default = "default_year")]
+    year: String,
+    sex: Option<String>,
+    start_age: Option<String>,
+    age: Option<String>,
+}
+
+fn default_area() -> String {
+    "lsoa_code".into()
+}
+
+fn default_year() -> String {
+    "year".into()
+}
+
+/// How the age of a row is given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AgeColumn {
+    /// No age: the table is not broken down by age.
+    None,
+    /// The start age of the row's life-table band (0, 1, 5, …, 90).
+    StartAge(String),
+    /// A single age in years (microdata), grouped into the life-table bands.
+    Age(String),
+}
+
+/// A data table: its file (relative to the data directory; by default the table's name with
+/// `.parquet` or `.csv`) and the columns holding the small-area code, the year (a calendar
+/// year such as 2024, or a financial year such as 2024/25, by its first year), the sex and the
+/// age.
+#[derive(Clone, Debug)]
+pub struct TableSpec {
+    /// The table's name.
+    pub name: String,
+    /// The file, if not found by name.
+    pub path: Option<String>,
+    /// The small-area code column.
+    pub area: String,
+    /// The year column.
+    pub year: String,
+    /// The sex column (Male, Female or Persons); none for a table not broken down by sex.
+    pub sex: Option<String>,
+    /// The age column.
+    pub age: AgeColumn,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlaceFile {
+    code: String,
+    name: String,
+    areas: Vec<Spanned<String>>,
+}
+
+/// A user-defined place: a named set of areas (of any level).
+#[derive(Clone, Debug)]
+pub struct PlaceSpec {
+    /// The place's code, as it appears in the results.
+    pub code: String,
+    /// Its name.
+    pub name: String,
+    /// The codes of its areas, and the line each is on.
+    pub areas: Vec<(String, usize)>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsFile {
+    sii_repetitions: Option<usize>,
+    sii_periods: Option<Spanned<String>>,
+    seed: Option<u64>,
+}
+
+/// Settings for every indicator.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Simulations for the SII's confidence limits (PHEindicatormethods' default is 100,000;
+    /// the catalogue's default 10,000 keeps whole-country runs fast).
+    pub sii_repetitions: usize,
+    /// SII and RII for every period (`sii_periods = "all"`), or only for each indicator's
+    /// latest (`"latest"`, the default: the simulations are most of a whole-country run's time,
+    /// and dashboards show the latest). Gaps, ratios and excess are computed for every period.
+    pub sii_all_periods: bool,
+    /// Seed of the SII simulations, so results repeat.
+    pub seed: u64,
+}
+
+/// The area type of user-defined places in the results.
+pub const PLACE_TYPE: &str = "Place";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SourceFile {
+    table: Spanned<String>,
+    value: Option<String>,
+    #[serde(default, rename = "where")]
+    filter: BTreeMap<String, Vec<FilterValue>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum FilterValue {
+    Text(String),
+    Integer(i64),
+}
+
+/// A numerator or denominator: the rows of `table` passing every filter, summing `value` (or
+/// counting rows when there is none).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceSpec {
+    /// The table's name.
+    pub table: String,
+    /// The column summed; `None` counts rows (microdata).
+    pub value: Option<String>,
+    /// Column → accepted values (as text: numbers compare by their written form).
+    pub filters: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgesFile {
+    #[serde(default)]
+    from: u32,
+    to: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IndicatorFile {
+    id: Spanned<String>,
+    name: String,
+    #[serde(default)]
+    description: Option<String>,
+    framework: Option<Spanned<String>>,
+    domain: Option<Spanned<String>>,
+    measure: Measure,
+    polarity: Spanned<String>,
+    multiplier: Option<f64>,
+    #[serde(default = "default_period")]
+    period: PeriodKind,
+    #[serde(default = "default_sexes")]
+    sexes: Vec<Spanned<String>>,
+    ages: Option<Spanned<AgesFile>>,
+    at_age: Option<Spanned<u32>>,
+    #[serde(default)]
+    breakdowns: Vec<Breakdown>,
+    levels: Option<Vec<Spanned<String>>>,
+    numerator: SourceFile,
+    denominator: SourceFile,
+}
+
+fn default_period() -> PeriodKind {
+    PeriodKind::Calendar
+}
+
+fn default_sexes() -> Vec<Spanned<String>> {
+    vec![Spanned::new(0..0, "Persons".to_string())]
+}
+
+/// One indicator, checked.
+#[derive(Clone, Debug)]
+pub struct Indicator {
+    /// Its id (unique in the catalogue).
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// What it is and why it matters.
+    pub description: Option<String>,
+    /// The framework it belongs to.
+    pub framework: Option<String>,
+    /// The framework's domain.
+    pub domain: Option<String>,
+    /// The measure.
+    pub measure: Measure,
+    /// Which direction is good.
+    pub polarity: Polarity,
+    /// Values are per this many.
+    pub multiplier: f64,
+    /// How years make periods.
+    pub period: PeriodKind,
+    /// Indices into [`SEXES`], in the order given.
+    pub sexes: Vec<usize>,
+    /// The life-table bands used (indices into [`BAND_START_AGES`]): all, or those an `ages`
+    /// range keeps.
+    pub bands: Range<usize>,
+    /// The portal's age label ("All ages", "<75 yrs", "65+ yrs").
+    pub age_label: String,
+    /// For life expectancy: the band whose start age the value is at (0 = at birth).
+    pub at_band: usize,
+    /// Broken down by deprivation decile.
+    pub by_deprivation: bool,
+    /// The geography levels computed (indices into [`GeographySpec::levels`]), and places when
+    /// `with_places`.
+    pub levels: Vec<usize>,
+    /// Whether user-defined places are computed.
+    pub with_places: bool,
+    /// The numerator.
+    pub numerator: SourceSpec,
+    /// The denominator.
+    pub denominator: SourceSpec,
+}
+
+/// A checked catalogue.
+#[derive(Clone, Debug)]
+pub struct Catalogue {
+    /// Name and source.
+    pub header: Header,
+    /// Frameworks and their domains.
+    pub frameworks: Vec<Framework>,
+    /// The geography.
+    pub geography: GeographySpec,
+    /// The data tables by name.
+    pub tables: BTreeMap<String, TableSpec>,
+    /// User-defined places.
+    pub places: Vec<PlaceSpec>,
+    /// Settings.
+    pub settings: Settings,
+    /// The indicators, in file order.
+    pub indicators: Vec<Indicator>,
+}
+
+/// The 1-based line of byte `offset` of `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+impl Catalogue {
+    /// The starter catalogue ([`STARTER_CATALOGUE`]).
+    ///
+    /// # Errors
+    /// Never for the shipped file (a test reads it); the signature is [`Catalogue::parse`]'s.
+    pub fn starter() -> Result<Catalogue> {
+        Catalogue::parse(STARTER_CATALOGUE, "catalogues/marmot.toml")
+    }
+
+    /// Reads the catalogue file at `path`.
+    ///
+    /// # Errors
+    /// The file cannot be read, or [`Catalogue::parse`]'s errors.
+    pub fn read(path: &str) -> Result<Catalogue> {
+        let text = std::fs::read_to_string(path).map_err(|e| EngineError::io(path, e))?;
+        Catalogue::parse(&text, path)
+    }
+
+    /// Parses and checks a catalogue; `file` names it in errors.
+    ///
+    /// # Errors
+    /// [`EngineError::Catalogue`] naming the line and field: bad TOML, an unknown field or
+    /// measure, a table, framework, domain, level or sex that does not exist, an id used twice,
+    /// an age that is not a band start age, a multiplier ≤ 0, a polarity that is not one.
+    pub fn parse(text: &str, file: &str) -> Result<Catalogue> {
+        let raw: CatalogueFile = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_of(text, s.start));
+            EngineError::Catalogue { file: file.to_string(), line, field: None, message: e.message().trim().to_string() }
+        })?;
+        let err = |span: Option<Range<usize>>, field: &str, message: String| EngineError::Catalogue {
+            file: file.to_string(),
+            line: span.filter(|s| s.end > 0).map(|s| line_of(text, s.start)),
+            field: Some(field.to_string()),
+            message,
+        };
+
+        let frameworks: Vec<Framework> = raw.framework.into_iter().map(|f| Framework { id: f.id, name: f.name, domains: f.domain }).collect();
+
+        let g = raw.geography;
+        if g.level.is_empty() {
+            return Err(err(None, "geography.level", "at least one level above the small areas is needed (the benchmark, England)".into()));
+        }
+        if g.deprivation_decile.is_some() && g.deprivation_score.is_some() {
+            return Err(err(None, "geography", "give deprivation_decile or deprivation_score, not both".into()));
+        }
+        let benchmark_level = match &g.benchmark {
+            None => g.level.len() - 1,
+            Some(b) => g.level.iter().position(|l| &l.area_type == b.get_ref()).ok_or_else(|| {
+                err(Some(b.span()), "geography.benchmark", format!("expected one of the level types ({}), found \"{}\"", level_types(&g.level), b.get_ref()))
+            })?,
+        };
+        let geography = GeographySpec {
+            table: g.table,
+            small_area: g.small_area,
+            levels: g.level,
+            deprivation_decile: g.deprivation_decile,
+            deprivation_score: g.deprivation_score,
+            benchmark_level,
+        };
+
+        let mut tables = BTreeMap::new();
+        for (name, t) in raw.tables {
+            let age = match (t.start_age, t.age) {
+                (Some(_), Some(_)) => return Err(err(None, &format!("tables.{name}"), "give start_age or age, not both".into())),
+                (Some(s), None) => AgeColumn::StartAge(s),
+                (None, Some(a)) => AgeColumn::Age(a),
+                (None, None) => AgeColumn::None,
+            };
+            tables.insert(name.clone(), TableSpec { name, path: t.path, area: t.area, year: t.year, sex: t.sex, age });
+        }
+
+        let places: Vec<PlaceSpec> = raw
+            .place
+            .into_iter()
+            .map(|p| PlaceSpec {
+                code: p.code,
+                name: p.name,
+                areas: p.areas.into_iter().map(|a| (line_of(text, a.span().start), a)).map(|(line, a)| (a.into_inner(), line)).collect(),
+            })
+            .collect();
+
+        let sii_all_periods = match &raw.settings.sii_periods {
+            None => false,
+            Some(p) => match p.get_ref().as_str() {
+                "all" => true,
+                "latest" => false,
+                other => return Err(err(Some(p.span()), "settings.sii_periods", format!("expected \"latest\" or \"all\", found \"{other}\""))),
+            },
+        };
+        let settings = Settings { sii_repetitions: raw.settings.sii_repetitions.unwrap_or(10_000), sii_all_periods, seed: raw.settings.seed.unwrap_or(1) };
+        if !(1_000..=1_000_000).contains(&settings.sii_repetitions) {
+            return Err(err(None, "settings.sii_repetitions", format!("expected 1,000 to 1,000,000, found {}", settings.sii_repetitions)));
+        }
+
+        let mut seen = HashSet::new();
+        let mut indicators = Vec::new();
+        for ind in raw.indicator {
+            let id = ind.id.get_ref().clone();
+            let field = |f: &str| format!("indicator \"{id}\".{f}");
+            if id.is_empty() || !seen.insert(id.clone()) {
+                return Err(err(Some(ind.id.span()), "indicator.id", format!("expected a unique, non-empty id, found \"{id}\"")));
+            }
+            if let Some(fw) = &ind.framework {
+                let Some(framework) = frameworks.iter().find(|f| &f.id == fw.get_ref()) else {
+                    let known: Vec<&str> = frameworks.iter().map(|f| f.id.as_str()).collect();
+                    return Err(err(Some(fw.span()), &field("framework"), format!("expected one of the frameworks ({}), found \"{}\"", known.join(", "), fw.get_ref())));
+                };
+                if let Some(d) = &ind.domain {
+                    if !framework.domains.iter().any(|x| &x.id == d.get_ref()) {
+                        let known: Vec<&str> = framework.domains.iter().map(|x| x.id.as_str()).collect();
+                        return Err(err(Some(d.span()), &field("domain"), format!("expected a domain of {} ({}), found \"{}\"", framework.id, known.join(", "), d.get_ref())));
+                    }
+                }
+            } else if let Some(d) = &ind.domain {
+                return Err(err(Some(d.span()), &field("domain"), "a domain needs a framework".into()));
+            }
+            let polarity: Polarity = ind.polarity.get_ref().parse().map_err(|e: stats::StatsError| err(Some(ind.polarity.span()), &field("polarity"), e.to_string()))?;
+            let multiplier = ind.multiplier.unwrap_or(ind.measure.default_multiplier());
+            if !(multiplier.is_finite() && multiplier > 0.0) {
+                return Err(err(Some(ind.id.span()), &field("multiplier"), format!("expected a number above 0, found {multiplier}")));
+            }
+            let mut sexes = Vec::new();
+            for s in &ind.sexes {
+                let i = SEXES.iter().position(|x| x == s.get_ref()).ok_or_else(|| {
+                    err(Some(s.span()), &field("sexes"), format!("expected Male, Female or Persons, found \"{}\"", s.get_ref()))
+                })?;
+                if !sexes.contains(&i) {
+                    sexes.push(i);
+                }
+            }
+            let band_of = |age: u32, span: Range<usize>, what: &str| {
+                BAND_START_AGES.iter().position(|&a| a == age).ok_or_else(|| {
+                    err(Some(span), &field(what), format!("expected the start age of a life-table band (0, 1, 5, 10, …, 90), found {age}"))
+                })
+            };
+            let (bands, age_label) = match &ind.ages {
+                None => (0..BAND_START_AGES.len(), "All ages".to_string()),
+                Some(a) => {
+                    let from = band_of(a.get_ref().from, a.span(), "ages.from")?;
+                    let to = match a.get_ref().to {
+                        None => BAND_START_AGES.len(),
+                        Some(to) => band_of(to + 1, a.span(), "ages.to (plus one)")?,
+                    };
+                    if to <= from {
+                        return Err(err(Some(a.span()), &field("ages"), "expected from below to".into()));
+                    }
+                    let label = match (a.get_ref().from, a.get_ref().to) {
+                        (0, None) => "All ages".to_string(),
+                        (0, Some(to)) => format!("<{} yrs", to + 1),
+                        (f, None) => format!("{f}+ yrs"),
+                        (f, Some(t)) => format!("{f}-{t} yrs"),
+                    };
+                    (from..to, label)
+                }
+            };
+            let at_band = match &ind.at_age {
+                None => bands.start,
+                Some(a) => {
+                    if ind.measure != Measure::LifeExpectancy {
+                        return Err(err(Some(a.span()), &field("at_age"), "at_age is for life expectancy".into()));
+                    }
+                    band_of(*a.get_ref(), a.span(), "at_age")?
+                }
+            };
+            let age_label = match (&ind.at_age, ind.measure) {
+                (Some(a), Measure::LifeExpectancy) => format!("{} yrs", a.get_ref()),
+                (None, Measure::LifeExpectancy) => "All ages".to_string(),
+                _ => age_label,
+            };
+            let (levels, with_places) = match &ind.levels {
+                None => ((0..geography.levels.len()).collect(), !places.is_empty()),
+                Some(list) => {
+                    let mut out = Vec::new();
+                    let mut with_places = false;
+                    for l in list {
+                        if l.get_ref() == PLACE_TYPE {
+                            with_places = true;
+                            continue;
+                        }
+                        let i = geography.levels.iter().position(|x| &x.area_type == l.get_ref()).ok_or_else(|| {
+                            err(Some(l.span()), &field("levels"), format!("expected one of the level types ({}, {PLACE_TYPE}), found \"{}\"", level_types(&geography.levels), l.get_ref()))
+                        })?;
+                        out.push(i);
+                    }
+                    if !out.contains(&geography.benchmark_level) {
+                        out.push(geography.benchmark_level);
+                    }
+                    (out, with_places)
+                }
+            };
+            let numerator = source(&ind.numerator, &tables, &err, &field("numerator"))?;
+            let denominator = source(&ind.denominator, &tables, &err, &field("denominator"))?;
+            if ind.measure.needs_age_bands() {
+                for (s, role) in [(&numerator, "numerator"), (&denominator, "denominator")] {
+                    if tables.get(&s.table).is_some_and(|t| t.age == AgeColumn::None) {
+                        return Err(err(None, &field(role), format!("{} needs counts by age band, but table \"{}\" has no start_age or age column", ind.measure.as_str(), s.table)));
+                    }
+                }
+            }
+            indicators.push(Indicator {
+                id,
+                name: ind.name,
+                description: ind.description,
+                framework: ind.framework.map(|f| f.into_inner()),
+                domain: ind.domain.map(|d| d.into_inner()),
+                measure: ind.measure,
+                polarity,
+                multiplier,
+                period: ind.period,
+                sexes,
+                bands,
+                age_label,
+                at_band,
+                by_deprivation: ind.breakdowns.contains(&Breakdown::DeprivationDecile),
+                levels,
+                with_places,
+                numerator,
+                denominator,
+            });
+        }
+        if indicators.is_empty() {
+            return Err(err(None, "indicator", "the catalogue has no [[indicator]]".into()));
+        }
+        Ok(Catalogue { header: raw.catalogue, frameworks, geography, tables, places, settings, indicators })
+    }
+
+    /// The framework and domain names of an indicator, for the results.
+    pub fn domain_name(&self, indicator: &Indicator) -> Option<&str> {
+        let f = self.frameworks.iter().find(|f| Some(&f.id) == indicator.framework.as_ref())?;
+        f.domains.iter().find(|d| Some(&d.id) == indicator.domain.as_ref()).map(|d| d.name.as_str())
+    }
+}
+
+fn level_types(levels: &[LevelSpec]) -> String {
+    levels.iter().map(|l| l.area_type.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+fn source(
+    s: &SourceFile,
+    tables: &BTreeMap<String, TableSpec>,
+    err: &dyn Fn(Option<Range<usize>>, &str, String) -> EngineError,
+    field: &str,
+) -> Result<SourceSpec> {
+    if !tables.contains_key(s.table.get_ref()) {
+        let known: Vec<&str> = tables.keys().map(String::as_str).collect();
+        return Err(err(Some(s.table.span()), &format!("{field}.table"), format!("expected one of the tables ({}), found \"{}\"", known.join(", "), s.table.get_ref())));
+    }
+    Ok(SourceSpec {
+        table: s.table.get_ref().clone(),
+        value: s.value.clone(),
+        filters: s
+            .filter
+            .iter()
+            .map(|(k, v)| {
+                let values = v
+                    .iter()
+                    .map(|x| match x {
+                        FilterValue::Text(t) => t.clone(),
+                        FilterValue::Integer(i) => i.to_string(),
+                    })
+                    .collect();
+                (k.clone(), values)
+            })
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_starter_catalogue_reads() {
+        let c = Catalogue::starter().unwrap();
+        assert!(c.indicators.len() >= 10);
+        let le = c.indicators.iter().find(|i| i.measure == Measure::LifeExpectancy).unwrap();
+        assert_eq!(le.sexes, vec![0, 1]);
+        assert!(le.by_deprivation);
+        let u75 = c.indicators.iter().find(|i| i.id == "u75_cvd").unwrap();
+        assert_eq!(u75.bands, 0..16);
+        assert_eq!(u75.age_label, "<75 yrs");
+        assert_eq!(c.geography.levels[c.geography.benchmark_level].area_type, "England");
+    }
+
+    fn with_indicator(extra: &str) -> String {
+        let base = STARTER_CATALOGUE.split("[[indicator]]").next().unwrap();
+        format!("{base}[[indicator]]\n{extra}")
+    }
+
+    #[test]
+    fn mistakes_name_the_line_and_field() {
+        let ok = "id = \"x\"\nname = \"X\"\nmeasure = \"proportion\"\npolarity = \"higher is better\"\nnumerator = { table = \"outcomes\", value = \"numerator\" }\ndenominator = { table = \"outcomes\", value = \"denominator\" }\n";
+        Catalogue::parse(&with_indicator(ok), "c.toml").unwrap();
+        let cases = [
+            (ok.replace("proportion", "median"), "unknown variant `median`"),
+            (ok.replace("table = \"outcomes\", value = \"numerator\"", "table = \"nope\", value = \"numerator\""), "expected one of the tables"),
+            (ok.replace("higher is better", "up"), "polarity must be"),
+            (format!("{ok}sexes = [\"Both\"]\n"), "expected Male, Female or Persons"),
+            (format!("{ok}ages = {{ from = 3 }}\n"), "expected the start age of a life-table band"),
+            (format!("{ok}framework = \"nope\"\n"), "expected one of the frameworks"),
+            (format!("{ok}levels = [\"Ward\"]\n"), "expected one of the level types"),
+            (format!("{ok}colour = \"red\"\n"), "unknown field `colour`"),
+        ];
+        for (text, wanted) in cases {
+            let full = with_indicator(&text);
+            let e = Catalogue::parse(&full, "c.toml").unwrap_err().to_string();
+            assert!(e.starts_with("c.toml, line "), "{e}");
+            assert!(e.contains(wanted), "{e}");
+        }
+        let e = Catalogue::parse("[catalogue\nname=1", "c.toml").unwrap_err().to_string();
+        assert!(e.starts_with("c.toml, line 1"), "{e}");
+    }
+
+    #[test]
+    fn period_labels_are_the_portals() {
+        assert_eq!(PeriodKind::Calendar.label(2024), "2024");
+        assert_eq!(PeriodKind::Financial.label(2023), "2023/24");
+        assert_eq!(PeriodKind::Financial.label(1999), "1999/00");
+        assert_eq!(PeriodKind::Rolling3Year.label(2024), "2022 - 24");
+    }
+}

@@ -1,0 +1,239 @@
+//! Counts aggregated up the geography, and the statistic of one cell.
+//!
+//! [`LevelCounts`] holds, for every area of one level, the counts of all its small areas and
+//! of those in each national deprivation decile, by year, sex and band: aggregation happens on
+//! counts, before any statistic, so every level's values are computed from its own totals
+//! (never averaged from the levels below). [`cell_statistic`] then computes one indicator value
+//! with its 95% and 99.8% limits from a cell's counts by band.
+
+use stats::confidence::ConfidenceLevel;
+use stats::dsr::{esp2013_weight, DsrAccumulator};
+use stats::life_expectancy::{life_expectancy, LIFE_TABLE_START_AGES};
+
+use super::catalogue::{Indicator, Measure, BAND_START_AGES};
+use super::geography::Level;
+use super::source::Counts;
+
+/// Breakdowns per area: all small areas (0), then deciles 1 … 10.
+pub const BREAKDOWNS: usize = 11;
+
+/// The two confidence levels every result has.
+pub const LEVELS: [ConfidenceLevel; 2] = [ConfidenceLevel::C95, ConfidenceLevel::C998];
+
+/// One level's counts: year → sums indexed `((area * 11 + breakdown) * 3 + sex) * bands + band`.
+#[derive(Clone, Debug)]
+pub struct LevelCounts {
+    /// Areas of the level.
+    pub areas: usize,
+    /// Bands per cell.
+    pub bands: usize,
+    /// Year → sums.
+    pub years: std::collections::BTreeMap<i32, Vec<f64>>,
+}
+
+impl LevelCounts {
+    /// Sums the small-area `counts` into the areas of `level`, overall and by the small areas'
+    /// `deciles` (0 = no decile: counted only overall).
+    pub fn aggregate(counts: &Counts, level: &Level, deciles: &[u8]) -> LevelCounts {
+        let bands = counts.bands;
+        let cell = 3 * bands;
+        let years = counts
+            .years
+            .iter()
+            .map(|(&year, slab)| {
+                let mut out = vec![0.0; level.members.len() * BREAKDOWNS * cell];
+                for (area, members) in level.members.iter().enumerate() {
+                    for &m in members {
+                        let src = &slab[m as usize * cell..(m as usize + 1) * cell];
+                        let all = area * BREAKDOWNS * cell;
+                        out[all..all + cell].iter_mut().zip(src).for_each(|(a, b)| *a += b);
+                        let d = deciles.get(m as usize).copied().unwrap_or(0) as usize;
+                        if d > 0 {
+                            let at = (area * BREAKDOWNS + d) * cell;
+                            out[at..at + cell].iter_mut().zip(src).for_each(|(a, b)| *a += b);
+                        }
+                    }
+                }
+                (year, out)
+            })
+            .collect();
+        LevelCounts { areas: level.members.len(), bands, years }
+    }
+
+    /// The counts by band of one cell, summed over `years` and, for Persons (sex 2), over every
+    /// sex; `None` when a year is missing.
+    pub fn cell(&self, area: usize, breakdown: usize, sex: usize, years: std::ops::RangeInclusive<i32>, out: &mut [f64]) -> Option<()> {
+        out.iter_mut().for_each(|x| *x = 0.0);
+        let sexes = if sex == 2 { 0..3 } else { sex..sex + 1 };
+        for year in years {
+            let slab = self.years.get(&year)?;
+            for s in sexes.clone() {
+                let at = ((area * BREAKDOWNS + breakdown) * 3 + s) * self.bands;
+                out.iter_mut().zip(&slab[at..at + self.bands]).for_each(|(a, b)| *a += b);
+            }
+        }
+        Some(())
+    }
+}
+
+/// One computed value: the statistic, its limits at 95% and 99.8%, its totals and any note.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CellValue {
+    /// The value; `None` when it cannot be computed or is suppressed (see `note`).
+    pub value: Option<f64>,
+    /// 95% limits.
+    pub limits95: (Option<f64>, Option<f64>),
+    /// 99.8% limits.
+    pub limits998: (Option<f64>, Option<f64>),
+    /// The numerator total (deaths for life expectancy).
+    pub count: f64,
+    /// The denominator total (population for life expectancy).
+    pub denominator: f64,
+    /// Why there is no value, or what to know about it.
+    pub note: Option<String>,
+    /// The reference's statistic wording ("dsr per 100000", "percentage", …).
+    pub statistic: String,
+    /// The method ("Wilson", "Dobson", "Byars", "Exact", "Chiang II").
+    pub method: &'static str,
+}
+
+/// The ESP 2013 band (0 … 18) of a life-table band: 0 and 1-4 are both 0-4.
+fn esp_band(band: usize) -> usize {
+    let start = BAND_START_AGES[band];
+    if start < 5 {
+        0
+    } else {
+        (start / 5) as usize
+    }
+}
+
+/// The statistic of one cell of `indicator` from its numerator and denominator by band
+/// (life-table bands, or one band for tables without ages). For DSR and life expectancy the
+/// numerator and denominator must both be by band.
+pub fn cell_statistic(indicator: &Indicator, numerator: &[f64], denominator: &[f64]) -> CellValue {
+    let bands = indicator.bands.clone();
+    let by_band = numerator.len() > 1 && denominator.len() > 1;
+    let sum = |v: &[f64]| -> f64 {
+        if v.len() > 1 {
+            v[bands.clone()].iter().sum()
+        } else {
+            v.iter().sum()
+        }
+    };
+    let (x, n) = (sum(numerator), sum(denominator));
+    let mut out = CellValue { count: x, denominator: n, ..CellValue::default() };
+    let estimate = match indicator.measure {
+        Measure::Proportion => stats::proportion::proportion(x, n, indicator.multiplier, &LEVELS),
+        Measure::CrudeRate => stats::rate::crude_rate(x, n, indicator.multiplier, &LEVELS),
+        Measure::Dsr => {
+            if !by_band {
+                return CellValue { note: Some("a DSR needs counts by age band".into()), ..out };
+            }
+            let mut esp = [(0.0, 0.0); 19];
+            for b in bands.clone() {
+                let e = esp_band(b);
+                esp[e].0 += numerator[b];
+                esp[e].1 += denominator[b];
+            }
+            let mut acc = DsrAccumulator::default();
+            let mut result = Ok(());
+            for (e, &(x, n)) in esp.iter().enumerate() {
+                let first_band = if e == 0 { 0 } else { e * 5 };
+                let in_range = bands.clone().any(|b| esp_band(b) == e);
+                if !in_range || (n == 0.0 && x == 0.0) {
+                    continue;
+                }
+                let weight = esp2013_weight(first_band as u32).unwrap_or(0.0);
+                if let Err(e) = acc.add(Some(x), n, weight) {
+                    result = Err(e);
+                    break;
+                }
+            }
+            result.map(|()| acc.estimate(indicator.multiplier, &LEVELS).estimate)
+        }
+        Measure::LifeExpectancy => {
+            if !by_band {
+                return CellValue { note: Some("life expectancy needs counts by age band".into()), ..out };
+            }
+            let ages: Vec<f64> = LIFE_TABLE_START_AGES.to_vec();
+            out.method = "Chiang II";
+            out.statistic = "life expectancy (years)".into();
+            return match life_expectancy(&ages, numerator, denominator, &LEVELS) {
+                Err(e) => CellValue { note: Some(e.to_string()), ..out },
+                Ok(rows) => match rows.into_iter().nth(indicator.at_band) {
+                    None => CellValue { note: Some("no life-table row at this age".into()), ..out },
+                    Some(row) => CellValue {
+                        value: row.value,
+                        limits95: row.limits.first().map(|l| (l.lower, l.upper)).unwrap_or_default(),
+                        limits998: row.limits.get(1).map(|l| (l.lower, l.upper)).unwrap_or_default(),
+                        note: row.note.map(|n| n.reference_warning().map(str::to_string).unwrap_or_else(|| format!("{n:?}"))),
+                        ..out
+                    },
+                },
+            };
+        }
+    };
+    match estimate {
+        Err(e) => CellValue { note: Some(e.to_string()), ..out },
+        Ok(est) => {
+            let note = (est.value.is_none()).then(|| est.statistic.clone());
+            CellValue {
+                value: est.value,
+                limits95: est.limits.first().map(|l| (l.lower, l.upper)).unwrap_or_default(),
+                limits998: est.limits.get(1).map(|l| (l.lower, l.upper)).unwrap_or_default(),
+                note,
+                statistic: est.statistic,
+                method: est.method,
+                ..out
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compute::catalogue::Catalogue;
+
+    fn indicator(id: &str) -> Indicator {
+        Catalogue::starter().unwrap().indicators.into_iter().find(|i| i.id == id).unwrap()
+    }
+
+    #[test]
+    fn levels_sum_small_areas_overall_and_by_decile() {
+        let mut counts = Counts::new(3, 1);
+        counts.add(2020, 0, 0, 0, 1.0);
+        counts.add(2020, 1, 1, 0, 2.0);
+        counts.add(2020, 2, 2, 0, 4.0);
+        let level = Level { area_type: "LA".into(), codes: vec!["L".into()], names: vec!["L".into()], parents: vec![None], members: vec![vec![0, 1, 2]] };
+        let lc = LevelCounts::aggregate(&counts, &level, &[1, 1, 0]);
+        let mut out = [0.0];
+        lc.cell(0, 0, 2, 2020..=2020, &mut out).unwrap();
+        assert_eq!(out[0], 7.0);
+        lc.cell(0, 1, 2, 2020..=2020, &mut out).unwrap();
+        assert_eq!(out[0], 3.0);
+        lc.cell(0, 1, 1, 2020..=2020, &mut out).unwrap();
+        assert_eq!(out[0], 2.0);
+        assert!(lc.cell(0, 0, 2, 2019..=2020, &mut out).is_none());
+    }
+
+    #[test]
+    fn proportions_and_dsrs_are_the_stats_methods() {
+        let p = cell_statistic(&indicator("school_readiness"), &[65.0], &[100.0]);
+        let expected = stats::proportion::proportion(65.0, 100.0, 100.0, &LEVELS).unwrap();
+        assert_eq!(p.value, expected.value);
+        assert_eq!(p.limits998, (expected.limits[1].lower, expected.limits[1].upper));
+        // Under-75 DSR: bands 0 and 1-4 pool into ESP 0-4; 75+ is left out.
+        let u75 = indicator("u75_all_causes");
+        let deaths: Vec<f64> = (0..20).map(|b| b as f64 * 3.0).collect();
+        let pops = vec![1000.0; 20];
+        let d = cell_statistic(&u75, &deaths, &pops);
+        let mut acc = DsrAccumulator::default();
+        acc.add(Some(3.0), 2000.0, 5000.0).unwrap();
+        for b in 2..16 {
+            acc.add(Some(b as f64 * 3.0), 1000.0, esp2013_weight(BAND_START_AGES[b]).unwrap()).unwrap();
+        }
+        assert_eq!(d.value, acc.estimate(100_000.0, &LEVELS).estimate.value);
+        assert_eq!(d.count, (0..16).map(|b| b as f64 * 3.0).sum::<f64>());
+    }
+}

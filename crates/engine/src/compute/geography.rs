@@ -1,0 +1,297 @@
+//! The geography of a computation: small areas, the levels they nest in, their deprivation
+//! deciles, and user-defined places.
+//!
+//! It is read from one table with a row per small area and a code and name column per level
+//! (LSOA → local authority → ICB → region → England, as the ONS lookups and `fairer generate`'s
+//! `areas` table have them). Reading checks that it is a hierarchy: every small area once, every
+//! area of a level in exactly one area of the level above ("an area in two parents" is an
+//! error naming both rows), and no code on two levels, which would make a cycle.
+
+use std::collections::HashMap;
+
+use super::catalogue::{GeographySpec, PlaceSpec, PLACE_TYPE};
+use crate::error::{EngineError, Location, Result};
+use crate::input::{ColumnRequest, InputTable};
+
+/// The areas of one level (or the user-defined places) and the small areas in each.
+#[derive(Clone, Debug)]
+pub struct Level {
+    /// The area type ("Local authority", …, or [`PLACE_TYPE`]).
+    pub area_type: String,
+    /// Area codes.
+    pub codes: Vec<String>,
+    /// Area names.
+    pub names: Vec<String>,
+    /// Each area's parent in the next level up (the portal's "Parent Code"), if any.
+    pub parents: Vec<Option<(String, String)>>,
+    /// The small areas (indices) of each area.
+    pub members: Vec<Vec<u32>>,
+}
+
+/// Small areas and the levels above them.
+#[derive(Clone, Debug)]
+pub struct Geography {
+    /// Small-area codes, in table order.
+    pub codes: Vec<String>,
+    /// Small-area code → index.
+    pub index: HashMap<String, u32>,
+    /// National deprivation decile of each small area (1 most deprived … 10), 0 if unknown.
+    pub deciles: Vec<u8>,
+    /// The levels, in the catalogue's order (smallest first).
+    pub levels: Vec<Level>,
+    /// User-defined places, if any.
+    pub places: Option<Level>,
+    /// The index in `levels` of the benchmark level.
+    pub benchmark_level: usize,
+}
+
+impl Geography {
+    /// Reads the geography table at `path` as `spec` describes it, and resolves the places
+    /// (whose member codes may be of any level) of `catalogue_file`.
+    ///
+    /// # Errors
+    /// A missing column; a small area twice; a decile that is not 1 to 10; an area with two
+    /// parents; a code on two levels (a cycle); a place naming an unknown area. Each names the
+    /// file, row and column (or the catalogue's line).
+    pub fn read(path: &str, spec: &GeographySpec, places: &[PlaceSpec], catalogue_file: &str) -> Result<Geography> {
+        let table = InputTable::open(path)?;
+        let mut texts = vec![table.column(&spec.small_area.code, "the small-area codes (geography.small_area.code)")?];
+        for level in &spec.levels {
+            texts.push(table.column(&level.code, &format!("the {} codes", level.area_type))?);
+            texts.push(table.column(&level.name, &format!("the {} names", level.area_type))?);
+        }
+        let decile_col = match (&spec.deprivation_decile, &spec.deprivation_score) {
+            (Some(d), _) => Some(table.column(d, "the deprivation deciles (geography.deprivation_decile)")?),
+            (None, Some(score)) => Some(table.column(score, "the deprivation scores (geography.deprivation_score)")?),
+            (None, None) => None,
+        };
+        let from_score = spec.deprivation_decile.is_none() && spec.deprivation_score.is_some();
+        let mut scores: Vec<Option<f64>> = Vec::new();
+        let headers = table.headers().to_vec();
+        let mut reader = table.chunks(ColumnRequest { numbers: decile_col.into_iter().collect(), texts: texts.clone() })?;
+        let file = reader.name().to_string();
+        let at = |row: u64, col: usize| Location { file: file.clone(), row: Some(row), column: headers.get(col).cloned() };
+
+        let mut codes = Vec::new();
+        let mut index: HashMap<String, u32> = HashMap::new();
+        let mut deciles = Vec::new();
+        let mut level_index: Vec<HashMap<String, u32>> = vec![HashMap::new(); spec.levels.len()];
+        let mut levels: Vec<Level> = spec
+            .levels
+            .iter()
+            .map(|l| Level { area_type: l.area_type.clone(), codes: Vec::new(), names: Vec::new(), parents: Vec::new(), members: Vec::new() })
+            .collect();
+        // Per level, each area's parent in the level above and the row that said so.
+        let mut parent_of: Vec<Vec<Option<(u32, u64)>>> = vec![Vec::new(); spec.levels.len()];
+        // The level and first row of each code, to find a code used on two levels.
+        let mut level_of_code: HashMap<String, (usize, u64)> = HashMap::new();
+        while let Some(chunk) = reader.next_chunk()? {
+            for r in 0..chunk.len {
+                let row = chunk.first_row + r as u64;
+                let text = |slot: usize| chunk.text(slot, r).map(str::trim).unwrap_or("");
+                let code = text(0);
+                if code.is_empty() {
+                    return Err(EngineError::BadValue { at: at(row, texts[0]), expected: "a small-area code".into(), found: String::new() });
+                }
+                let small = codes.len() as u32;
+                if index.insert(code.to_string(), small).is_some() {
+                    return Err(EngineError::BadValue { at: at(row, texts[0]), expected: "each small area on one row only".into(), found: code.to_string() });
+                }
+                codes.push(code.to_string());
+                if from_score {
+                    scores.push(chunk.numbers.first().and_then(|v| v[r]));
+                }
+                let decile = match (decile_col.filter(|_| !from_score), chunk.numbers.first()) {
+                    (Some(col), Some(values)) => match values[r] {
+                        None => 0,
+                        Some(d) if d.fract() == 0.0 && (1.0..=10.0).contains(&d) => d as u8,
+                        Some(d) => {
+                            return Err(EngineError::BadValue { at: at(row, col), expected: "a deprivation decile, 1 (most deprived) to 10".into(), found: d.to_string() })
+                        }
+                    },
+                    _ => 0,
+                };
+                deciles.push(decile);
+                let mut below: Option<u32> = None;
+                for l in 0..levels.len() {
+                    let (code_slot, name_slot) = (1 + 2 * l, 2 + 2 * l);
+                    let area_code = text(code_slot);
+                    if area_code.is_empty() {
+                        return Err(EngineError::BadValue { at: at(row, texts[code_slot]), expected: format!("a {} code", levels[l].area_type), found: String::new() });
+                    }
+                    let cycle = |first: String| EngineError::BadValue {
+                        at: at(row, texts[code_slot]),
+                        expected: format!("a code on one level only: \"{area_code}\" is a {} here and {first}, which makes the lookup a cycle", levels[l].area_type),
+                        found: area_code.to_string(),
+                    };
+                    if index.contains_key(area_code) {
+                        return Err(cycle("a small area too".to_string()));
+                    }
+                    match level_of_code.get(area_code) {
+                        Some(&(other, first)) if other != l => return Err(cycle(format!("a {} on row {first}", levels[other].area_type))),
+                        Some(_) => {}
+                        None => {
+                            level_of_code.insert(area_code.to_string(), (l, row));
+                        }
+                    }
+                    let level = &mut levels[l];
+                    let area = *level_index[l].entry(area_code.to_string()).or_insert_with(|| {
+                        level.codes.push(area_code.to_string());
+                        level.names.push(text(name_slot).to_string());
+                        level.members.push(Vec::new());
+                        parent_of[l].push(None);
+                        (level.codes.len() - 1) as u32
+                    });
+                    level.members[area as usize].push(small);
+                    if let Some(child) = below {
+                        let slot = &mut parent_of[l - 1][child as usize];
+                        match *slot {
+                            None => *slot = Some((area, row)),
+                            Some((p, first)) if p != area => {
+                                return Err(EngineError::BadValue {
+                                    at: at(row, texts[code_slot]),
+                                    expected: format!(
+                                        "one {} for {} \"{}\" (an area in two parents): row {first} puts it in \"{}\"",
+                                        levels[l].area_type,
+                                        levels[l - 1].area_type,
+                                        levels[l - 1].codes[child as usize],
+                                        levels[l].codes[p as usize]
+                                    ),
+                                    found: area_code.to_string(),
+                                })
+                            }
+                            Some(_) => {}
+                        }
+                    }
+                    below = Some(area);
+                }
+            }
+        }
+        if from_score {
+            // National deciles of the scores: decile 1 holds the highest (most deprived) scores.
+            let assigned = stats::quantile::assign_quantiles(&scores, 10, true).map_err(|e| EngineError::Usage(e.to_string()))?;
+            deciles = assigned.into_iter().map(|d| d.map_or(0, |d| d as u8)).collect();
+        }
+        for l in 0..levels.len() {
+            let parents: Vec<Option<(String, String)>> = parent_of[l]
+                .iter()
+                .map(|p| p.and_then(|(a, _)| levels.get(l + 1).map(|up| (up.codes[a as usize].clone(), up.names[a as usize].clone()))))
+                .collect();
+            levels[l].parents = parents;
+        }
+        let places = if places.is_empty() {
+            None
+        } else {
+            Some(resolve_places(places, &index, &levels, catalogue_file)?)
+        };
+        Ok(Geography { codes, index, deciles, levels, places, benchmark_level: spec.benchmark_level })
+    }
+}
+
+fn resolve_places(places: &[PlaceSpec], index: &HashMap<String, u32>, levels: &[Level], catalogue_file: &str) -> Result<Level> {
+    let mut out = Level { area_type: PLACE_TYPE.to_string(), codes: Vec::new(), names: Vec::new(), parents: Vec::new(), members: Vec::new() };
+    for place in places {
+        let mut members = Vec::new();
+        for (code, line) in &place.areas {
+            if let Some(&small) = index.get(code) {
+                members.push(small);
+                continue;
+            }
+            let found = levels.iter().find_map(|l| l.codes.iter().position(|c| c == code).map(|i| &l.members[i]));
+            match found {
+                Some(m) => members.extend_from_slice(m),
+                None => {
+                    return Err(EngineError::Catalogue {
+                        file: catalogue_file.to_string(),
+                        line: Some(*line),
+                        field: Some(format!("place \"{}\".areas", place.code)),
+                        message: format!("expected the code of an area in the geography, found \"{code}\""),
+                    })
+                }
+            }
+        }
+        members.sort_unstable();
+        members.dedup();
+        out.codes.push(place.code.clone());
+        out.names.push(place.name.clone());
+        out.parents.push(None);
+        out.members.push(members);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compute::catalogue::LevelSpec;
+    use std::io::Write as _;
+
+    fn spec() -> GeographySpec {
+        let level = |t: &str, c: &str| LevelSpec { area_type: t.into(), code: format!("{c}_code"), name: format!("{c}_name") };
+        GeographySpec {
+            table: "areas".into(),
+            small_area: LevelSpec { area_type: "LSOA".into(), code: "lsoa_code".into(), name: "lsoa_name".into() },
+            levels: vec![level("Local authority", "la"), level("England", "eng")],
+            deprivation_decile: Some("decile".into()),
+            deprivation_score: None,
+            benchmark_level: 1,
+        }
+    }
+
+    fn read(csv: &str) -> Result<Geography> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("areas.csv");
+        std::fs::File::create(&path).unwrap().write_all(csv.as_bytes()).unwrap();
+        let places = [PlaceSpec { code: "P1".into(), name: "Two towns".into(), areas: vec![("A".into(), 3), ("L2".into(), 4)] }];
+        Geography::read(path.to_str().unwrap(), &spec(), &places, "c.toml")
+    }
+
+    const HEAD: &str = "lsoa_code,lsoa_name,la_code,la_name,eng_code,eng_name,decile\n";
+
+    #[test]
+    fn reads_levels_parents_members_and_places() {
+        let g = read(&format!("{HEAD}A,a,L1,One,E,England,1\nB,b,L1,One,E,England,10\nC,c,L2,Two,E,England,5\n")).unwrap();
+        assert_eq!(g.deciles, vec![1, 10, 5]);
+        assert_eq!(g.levels[0].codes, vec!["L1", "L2"]);
+        assert_eq!(g.levels[0].members, vec![vec![0, 1], vec![2]]);
+        assert_eq!(g.levels[0].parents[1], Some(("E".to_string(), "England".to_string())));
+        assert_eq!(g.levels[1].members, vec![vec![0, 1, 2]]);
+        assert_eq!(g.places.unwrap().members, vec![vec![0, 2]]);
+    }
+
+    #[test]
+    fn deciles_come_from_scores_as_phe_quantile_assigns_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("areas.csv");
+        let mut csv = String::from("lsoa_code,lsoa_name,la_code,la_name,eng_code,eng_name,score\n");
+        for i in 0..20 {
+            csv.push_str(&format!("A{i},a,L1,One,E,England,{}\n", i as f64 * 1.5));
+        }
+        std::fs::write(&path, csv).unwrap();
+        let mut spec = spec();
+        spec.deprivation_decile = None;
+        spec.deprivation_score = Some("score".into());
+        let g = Geography::read(path.to_str().unwrap(), &spec, &[], "c.toml").unwrap();
+        // Twenty areas, two to a decile; the highest scores are the most deprived.
+        assert_eq!(g.deciles[19], 1);
+        assert_eq!(g.deciles[18], 1);
+        assert_eq!(g.deciles[0], 10);
+        assert_eq!(g.deciles.iter().filter(|&&d| d == 5).count(), 2);
+    }
+
+    #[test]
+    fn two_parents_cycles_and_bad_rows_are_errors() {
+        let e = read(&format!("{HEAD}A,a,L1,One,E,England,1\nB,b,L1,One,F,Elsewhere,2\n")).unwrap_err().to_string();
+        assert!(e.contains("row 2") && e.contains("column \"eng_code\"") && e.contains("an area in two parents"), "{e}");
+        let e = read(&format!("{HEAD}A,a,L1,One,L1,England,1\n")).unwrap_err().to_string();
+        assert!(e.contains("cycle") && e.contains("column \"eng_code\""), "{e}");
+        let e = read(&format!("{HEAD}A,a,A,One,E,England,1\n")).unwrap_err().to_string();
+        assert!(e.contains("cycle"), "{e}");
+        let e = read(&format!("{HEAD}A,a,L1,One,E,England,1\nA,a,L1,One,E,England,1\n")).unwrap_err().to_string();
+        assert!(e.contains("row 2") && e.contains("one row only"), "{e}");
+        let e = read(&format!("{HEAD}A,a,L1,One,E,England,11\n")).unwrap_err().to_string();
+        assert!(e.contains("column \"decile\"") && e.contains("1 (most deprived) to 10"), "{e}");
+        let e = read(&format!("{HEAD}B,b,L1,One,E,England,1\n")).unwrap_err().to_string();
+        assert!(e.contains("c.toml, line 3") && e.contains("\"A\""), "{e}");
+    }
+}

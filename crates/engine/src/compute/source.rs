@@ -1,0 +1,514 @@
+//! Reading the data tables of a computation into counts by small area, year, sex and age band.
+//!
+//! Each table is read once, whatever number of indicators use it: every distinct numerator or
+//! denominator on it (a column to sum, or rows to count, and filters) is a *consumer* with its
+//! own [`Counts`]. Parquet files are read by row groups on every core, each worker adding into
+//! its own counts, which are summed at the end; CSV files are read as one stream. Both are read
+//! in Arrow record batches holding only the columns needed.
+//!
+//! Every row is checked: an area code that is not in the geography, a year that is not a year,
+//! a sex that is not Male, Female or Persons, an age band that is not a life-table start age, a
+//! count that is negative or not a number: each an error naming the file, row and column.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow::datatypes::{DataType, Field, Schema};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ProjectionMask;
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use super::catalogue::{AgeColumn, SourceSpec, TableSpec, BAND_START_AGES};
+use crate::error::{EngineError, Location, Result};
+
+/// Rows per record batch.
+const BATCH_ROWS: usize = 65_536;
+
+/// Sums by small area, year, sex (Male, Female, Persons/unstated) and life-table band (one band
+/// for tables without ages).
+#[derive(Clone, Debug, Default)]
+pub struct Counts {
+    /// Small areas.
+    pub areas: usize,
+    /// Bands per cell: 20, or 1 for tables without ages.
+    pub bands: usize,
+    /// Year → sums indexed `(area * 3 + sex) * bands + band`.
+    pub years: BTreeMap<i32, Vec<f64>>,
+}
+
+impl Counts {
+    /// Empty counts.
+    pub fn new(areas: usize, bands: usize) -> Counts {
+        Counts { areas, bands, years: BTreeMap::new() }
+    }
+
+    /// Adds `value` to a cell.
+    #[inline]
+    pub fn add(&mut self, year: i32, area: u32, sex: u8, band: u8, value: f64) {
+        let size = self.areas * 3 * self.bands;
+        let slab = self.years.entry(year).or_insert_with(|| vec![0.0; size]);
+        slab[(area as usize * 3 + sex as usize) * self.bands + band as usize] += value;
+    }
+
+    /// Adds another worker's counts into these.
+    pub fn merge(&mut self, other: Counts) {
+        for (year, slab) in other.years {
+            match self.years.get_mut(&year) {
+                Some(mine) => mine.iter_mut().zip(slab).for_each(|(a, b)| *a += b),
+                None => {
+                    self.years.insert(year, slab);
+                }
+            }
+        }
+    }
+}
+
+/// The files of a table: `path` from the catalogue (relative to the data directory; a glob
+/// such as `deaths_*.parquet` names several files of one table, read in name order), or
+/// `NAME.parquet`, `NAME.csv`, then `NAME.xlsx` in the data directory.
+///
+/// # Errors
+/// No such file, a glob matching nothing, or a bad glob pattern.
+pub fn table_paths(data_dir: &Path, name: &str, path: Option<&str>) -> Result<Vec<PathBuf>> {
+    if let Some(p) = path {
+        let full = data_dir.join(p);
+        let pattern = full.display().to_string();
+        if p.contains(['*', '?', '[']) {
+            let mut files: Vec<PathBuf> = glob::glob(&pattern)
+                .map_err(|e| EngineError::Usage(format!("{pattern}: not a file pattern (table \"{name}\"): {e}")))?
+                .filter_map(std::result::Result::ok)
+                .filter(|f| f.is_file())
+                .collect();
+            files.sort();
+            if files.is_empty() {
+                return Err(EngineError::Usage(format!("{pattern}: no file matches (table \"{name}\")")));
+            }
+            return Ok(files);
+        }
+        return if full.is_file() { Ok(vec![full]) } else { Err(EngineError::Usage(format!("{}: no such file (table \"{name}\")", full.display()))) };
+    }
+    for ext in ["parquet", "csv", "xlsx"] {
+        let full = data_dir.join(format!("{name}.{ext}"));
+        if full.is_file() {
+            return Ok(vec![full]);
+        }
+    }
+    Err(EngineError::Usage(format!(
+        "{}: no {name}.parquet, {name}.csv or {name}.xlsx (table \"{name}\"; give its file with `path` under [tables.{name}] in the catalogue)",
+        data_dir.display()
+    )))
+}
+
+/// The columns a table read needs, by role, as positions in the batches read.
+struct Plan {
+    names: Vec<String>,
+    area: usize,
+    year: usize,
+    sex: Option<usize>,
+    age: Option<(usize, bool)>,
+    /// Per consumer: the value column (none counts rows) and filters (column, accepted values).
+    consumers: Vec<(Option<usize>, Vec<(usize, Vec<String>)>)>,
+}
+
+impl Plan {
+    fn new(table: &TableSpec, consumers: &[SourceSpec]) -> Plan {
+        let mut names: Vec<String> = Vec::new();
+        let mut col = |name: &str| match names.iter().position(|n| n == name) {
+            Some(i) => i,
+            None => {
+                names.push(name.to_string());
+                names.len() - 1
+            }
+        };
+        let area = col(&table.area);
+        let year = col(&table.year);
+        let sex = table.sex.as_deref().map(&mut col);
+        let age = match &table.age {
+            AgeColumn::None => None,
+            AgeColumn::StartAge(c) => Some((col(c), true)),
+            AgeColumn::Age(c) => Some((col(c), false)),
+        };
+        let consumers = consumers
+            .iter()
+            .map(|c| (c.value.as_deref().map(&mut col), c.filters.iter().map(|(k, v)| (col(k), v.clone())).collect()))
+            .collect();
+        Plan { names, area, year, sex, age, consumers }
+    }
+}
+
+/// Reads `table` from `path` once and returns one [`Counts`] per consumer, in order; `rows`
+/// is advanced as rows are read (for a progress bar).
+///
+/// # Errors
+/// As the module documentation says, each naming the file, row and column.
+pub fn read_table(
+    path: &Path,
+    table: &TableSpec,
+    consumers: &[SourceSpec],
+    area_index: &FxHashMap<String, u32>,
+    rows: &AtomicU64,
+) -> Result<Vec<Counts>> {
+    let plan = Plan::new(table, consumers);
+    let bands = if table.age == AgeColumn::None { 1 } else { BAND_START_AGES.len() };
+    let file = path.display().to_string();
+    let is_parquet = path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+    let empty = || vec![Counts::new(area_index.len(), bands); consumers.len()];
+    if is_parquet {
+        let open = || -> Result<ParquetRecordBatchReaderBuilder<File>> {
+            let f = File::open(path).map_err(|e| EngineError::io(path, e))?;
+            ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| format_error(&file, None, format!("not a readable Parquet file: {e}")))
+        };
+        let builder = open()?;
+        let schema = builder.schema().clone();
+        let mut roots = Vec::new();
+        for name in &plan.names {
+            let i = schema.index_of(name).map_err(|_| missing_column(&file, name, &schema))?;
+            roots.push(i);
+        }
+        // Row-group offsets, so errors can name rows.
+        let metadata = builder.metadata().clone();
+        let mut starts = Vec::new();
+        let mut next = 1u64;
+        for rg in metadata.row_groups() {
+            starts.push(next);
+            next += rg.num_rows() as u64;
+        }
+        let groups: Vec<usize> = (0..metadata.num_row_groups()).collect();
+        let workers = rayon::current_num_threads().max(1);
+        let per = groups.len().div_ceil(workers).max(1);
+        let parts: Vec<Result<Vec<Counts>>> = groups
+            .par_chunks(per)
+            .map(|chunk| {
+                let mut counts = empty();
+                for &rg in chunk {
+                    let builder = open()?;
+                    let mask = ProjectionMask::roots(builder.parquet_schema(), roots.iter().copied());
+                    let reader = builder
+                        .with_projection(mask)
+                        .with_row_groups(vec![rg])
+                        .with_batch_size(BATCH_ROWS)
+                        .build()
+                        .map_err(|e| format_error(&file, None, e.to_string()))?;
+                    let mut first_row = starts[rg];
+                    for batch in reader {
+                        let batch = batch.map_err(|e| format_error(&file, Some(first_row), e.to_string()))?;
+                        // Projected columns come in file order; put them in the plan's order.
+                        let columns: Vec<ArrayRef> = plan
+                            .names
+                            .iter()
+                            .map(|n| batch.column_by_name(n).cloned().ok_or_else(|| missing_column(&file, n, &schema)))
+                            .collect::<Result<_>>()?;
+                        add_batch(&plan, &columns, batch.num_rows(), first_row, &file, area_index, &mut counts)?;
+                        first_row += batch.num_rows() as u64;
+                        rows.fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
+                    }
+                }
+                Ok(counts)
+            })
+            .collect();
+        let mut total = empty();
+        for part in parts {
+            for (t, p) in total.iter_mut().zip(part?) {
+                t.merge(p);
+            }
+        }
+        Ok(total)
+    } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("xlsx")) {
+        let (schema, batches) = read_xlsx(path)?;
+        let mut positions = Vec::new();
+        for name in &plan.names {
+            positions.push(schema.index_of(name).map_err(|_| missing_column(&file, name, &schema))?);
+        }
+        let mut counts = empty();
+        let mut first_row = 1u64;
+        for batch in batches {
+            let columns: Vec<ArrayRef> = positions.iter().map(|&i| batch.column(i).clone()).collect();
+            add_batch(&plan, &columns, batch.num_rows(), first_row, &file, area_index, &mut counts)?;
+            first_row += batch.num_rows() as u64;
+            rows.fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
+        }
+        Ok(counts)
+    } else {
+        let f = File::open(path).map_err(|e| EngineError::io(path, e))?;
+        let mut header_reader = csv::Reader::from_reader(std::io::BufReader::new(f));
+        let headers: Vec<String> =
+            header_reader.headers().map_err(|e| format_error(&file, None, e.to_string()))?.iter().map(|h| h.trim_start_matches('\u{feff}').trim().to_string()).collect();
+        let schema = Arc::new(Schema::new(headers.iter().map(|h| Field::new(h, DataType::Utf8, true)).collect::<Vec<_>>()));
+        let mut positions = Vec::new();
+        for name in &plan.names {
+            positions.push(headers.iter().position(|h| h == name).ok_or_else(|| missing_column(&file, name, &schema))?);
+        }
+        let f = File::open(path).map_err(|e| EngineError::io(path, e))?;
+        let reader = arrow_csv::ReaderBuilder::new(schema.clone())
+            .with_header(true)
+            .with_batch_size(BATCH_ROWS)
+            .build(std::io::BufReader::with_capacity(1 << 20, f))
+            .map_err(|e| format_error(&file, None, e.to_string()))?;
+        let mut counts = empty();
+        let mut first_row = 1u64;
+        for batch in reader {
+            let batch: RecordBatch = batch.map_err(|e| format_error(&file, Some(first_row), e.to_string()))?;
+            let columns: Vec<ArrayRef> = positions.iter().map(|&i| batch.column(i).clone()).collect();
+            add_batch(&plan, &columns, batch.num_rows(), first_row, &file, area_index, &mut counts)?;
+            first_row += batch.num_rows() as u64;
+            rows.fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
+        }
+        Ok(counts)
+    }
+}
+
+/// The first worksheet of an Excel workbook as text columns (numbers written as Excel shows
+/// them: whole numbers without a decimal point), under the header of its first row.
+fn read_xlsx(path: &Path) -> Result<(Arc<Schema>, Vec<RecordBatch>)> {
+    use calamine::{Data, Reader};
+    let file = path.display().to_string();
+    let mut workbook = calamine::open_workbook_auto(path).map_err(|e| format_error(&file, None, format!("not a readable Excel workbook: {e}")))?;
+    let sheet = workbook.sheet_names().first().cloned().ok_or_else(|| format_error(&file, None, "the workbook has no worksheet".into()))?;
+    let range = workbook.worksheet_range(&sheet).map_err(|e| format_error(&file, None, e.to_string()))?;
+    let mut rows = range.rows();
+    let header: Vec<String> = rows.next().ok_or_else(|| format_error(&file, None, format!("worksheet \"{sheet}\" is empty: expected a header row")))?.iter().map(|c| c.to_string().trim().to_string()).collect();
+    let schema = Arc::new(Schema::new(header.iter().map(|h| Field::new(h, DataType::Utf8, true)).collect::<Vec<_>>()));
+    let text = |c: &Data| -> Option<String> {
+        match c {
+            Data::Empty => None,
+            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Some(format!("{}", *f as i64)),
+            other => Some(other.to_string()),
+        }
+    };
+    let mut batches = Vec::new();
+    let all: Vec<&[Data]> = rows.collect();
+    for block in all.chunks(BATCH_ROWS) {
+        let columns: Vec<ArrayRef> = (0..header.len())
+            .map(|c| Arc::new(StringArray::from(block.iter().map(|r| r.get(c).and_then(text)).collect::<Vec<_>>())) as ArrayRef)
+            .collect();
+        batches.push(RecordBatch::try_new(schema.clone(), columns).map_err(|e| format_error(&file, None, e.to_string()))?);
+    }
+    Ok((schema, batches))
+}
+
+fn format_error(file: &str, row: Option<u64>, message: String) -> EngineError {
+    EngineError::Format { at: Location { file: file.to_string(), row, column: None }, message }
+}
+
+fn missing_column(file: &str, name: &str, schema: &Schema) -> EngineError {
+    EngineError::MissingColumn {
+        file: file.to_string(),
+        column: name.to_string(),
+        role: "the catalogue".into(),
+        available: schema.fields().iter().map(|f| f.name().as_str()).collect::<Vec<_>>().join(", "),
+    }
+}
+
+/// A column as text (strings, dictionaries and numbers alike).
+fn as_text(array: &ArrayRef) -> std::result::Result<StringArray, arrow::error::ArrowError> {
+    let cast = arrow::compute::cast(array, &DataType::Utf8)?;
+    Ok(cast.as_any().downcast_ref::<StringArray>().cloned().unwrap_or_else(|| StringArray::from(Vec::<Option<String>>::new())))
+}
+
+/// Integers of a column: integer columns directly, text parsed (a year may be "2023/24", by
+/// its first year).
+fn integers(array: &ArrayRef, what: &'static str, at: &dyn Fn(usize) -> Location) -> Result<Vec<Option<i64>>> {
+    if array.data_type().is_integer() {
+        let cast = arrow::compute::cast(array, &DataType::Int64).map_err(|e| EngineError::Format { at: at(0), message: e.to_string() })?;
+        let ints = cast.as_any().downcast_ref::<Int64Array>().ok_or_else(|| EngineError::Format { at: at(0), message: "not integers".into() })?;
+        return Ok(ints.iter().collect());
+    }
+    let texts = as_text(array).map_err(|e| EngineError::Format { at: at(0), message: e.to_string() })?;
+    texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| match t.map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(t) => parse_integer(t, what == "a year").map(Some).ok_or_else(|| EngineError::BadValue {
+                at: at(i),
+                expected: if what == "a year" { "a year such as 2024, or a financial year such as 2024/25".into() } else { what.to_string() },
+                found: t.to_string(),
+            }),
+        })
+        .collect()
+}
+
+fn parse_integer(t: &str, year: bool) -> Option<i64> {
+    if let Ok(i) = t.parse::<i64>() {
+        return Some(i);
+    }
+    if let Ok(f) = t.parse::<f64>() {
+        return (f.fract() == 0.0 && f.abs() < 1e15).then_some(f as i64);
+    }
+    if year {
+        // A financial year: 2024/25 or 2024-25, by its first year, the second following it.
+        let (a, b) = t.split_once(['/', '-'])?;
+        let first: i64 = a.trim().parse().ok()?;
+        let second: i64 = b.trim().parse().ok()?;
+        let follows = if b.trim().len() == 2 { second == (first + 1).rem_euclid(100) } else { second == first + 1 };
+        return (follows && (1000..10000).contains(&first)).then_some(first);
+    }
+    None
+}
+
+fn values(array: &ArrayRef, at: &dyn Fn(usize) -> Location) -> Result<Vec<Option<f64>>> {
+    if matches!(array.data_type(), DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(_, _)) {
+        let texts = as_text(array).map_err(|e| EngineError::Format { at: at(0), message: e.to_string() })?;
+        return texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| match crate::input::parse_number(t.unwrap_or("")) {
+                Ok(v) => Ok(v),
+                Err(()) => Err(EngineError::BadValue { at: at(i), expected: "a number".into(), found: t.unwrap_or("").to_string() }),
+            })
+            .collect();
+    }
+    let cast = arrow::compute::cast(array, &DataType::Float64).map_err(|_| EngineError::BadValue { at: at(0), expected: "a numeric column".into(), found: array.data_type().to_string() })?;
+    let floats = cast.as_any().downcast_ref::<Float64Array>().ok_or_else(|| EngineError::Format { at: at(0), message: "not numbers".into() })?;
+    Ok(floats.iter().map(|v| v.filter(|x| !x.is_nan())).collect())
+}
+
+/// The band index of a start age (exactly a band's) or of a single age (the band it is in).
+fn band_of(age: i64, start_age: bool) -> Option<u8> {
+    if age < 0 {
+        return None;
+    }
+    let pos = BAND_START_AGES.iter().rposition(|&a| i64::from(a) <= age)?;
+    (!start_age || i64::from(BAND_START_AGES[pos]) == age).then_some(pos as u8)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn add_batch(
+    plan: &Plan,
+    columns: &[ArrayRef],
+    len: usize,
+    first_row: u64,
+    file: &str,
+    area_index: &FxHashMap<String, u32>,
+    counts: &mut [Counts],
+) -> Result<()> {
+    let at = |col: usize| move |i: usize| Location { file: file.to_string(), row: Some(first_row + i as u64), column: Some(plan.names[col].clone()) };
+    // Areas, with the previous row's code remembered (rows of one area usually come together).
+    let codes = as_text(&columns[plan.area]).map_err(|e| EngineError::Format { at: at(plan.area)(0), message: e.to_string() })?;
+    let mut areas = Vec::with_capacity(len);
+    let mut last: Option<(&str, u32)> = None;
+    for i in 0..len {
+        let code = if codes.is_null(i) { "" } else { codes.value(i).trim() };
+        let a = match last {
+            Some((c, a)) if c == code => a,
+            _ => {
+                let a = *area_index.get(code).ok_or_else(|| EngineError::BadValue {
+                    at: at(plan.area)(i),
+                    expected: "the code of a small area in the geography".into(),
+                    found: code.to_string(),
+                })?;
+                last = Some((code, a));
+                a
+            }
+        };
+        areas.push(a);
+    }
+    let years = integers(&columns[plan.year], "a year", &at(plan.year))?;
+    let sexes: Vec<u8> = match plan.sex {
+        None => vec![2; len],
+        Some(col) => {
+            let texts = as_text(&columns[col]).map_err(|e| EngineError::Format { at: at(col)(0), message: e.to_string() })?;
+            let mut out = Vec::with_capacity(len);
+            for i in 0..len {
+                let s = if texts.is_null(i) { "" } else { texts.value(i).trim() };
+                out.push(match s {
+                    "Male" | "male" | "M" | "1" => 0,
+                    "Female" | "female" | "F" | "2" => 1,
+                    "Persons" | "persons" | "All" | "4" => 2,
+                    _ => return Err(EngineError::BadValue { at: at(col)(i), expected: "a sex: Male, Female or Persons".into(), found: s.to_string() }),
+                });
+            }
+            out
+        }
+    };
+    let bands: Vec<u8> = match plan.age {
+        None => vec![0; len],
+        Some((col, start_age)) => {
+            let ages = integers(&columns[col], if start_age { "a start age" } else { "an age" }, &at(col))?;
+            ages.iter()
+                .enumerate()
+                .map(|(i, a)| {
+                    a.and_then(|a| band_of(a, start_age)).ok_or_else(|| EngineError::BadValue {
+                        at: at(col)(i),
+                        expected: if start_age { "a life-table start age: 0, 1, 5, 10, …, 90".into() } else { "an age in whole years, 0 or more".into() },
+                        found: a.map(|a| a.to_string()).unwrap_or_default(),
+                    })
+                })
+                .collect::<Result<_>>()?
+        }
+    };
+    for i in 0..len {
+        if years[i].is_none() {
+            return Err(EngineError::BadValue { at: at(plan.year)(i), expected: "a year such as 2024".into(), found: String::new() });
+        }
+    }
+    let mut keep = vec![true; len];
+    for ((value_col, filters), counts) in plan.consumers.iter().zip(counts.iter_mut()) {
+        keep.iter_mut().for_each(|k| *k = true);
+        for (col, accepted) in filters {
+            let texts = as_text(&columns[*col]).map_err(|e| EngineError::Format { at: at(*col)(0), message: e.to_string() })?;
+            let mut last: Option<(&str, bool)> = None;
+            for (i, k) in keep.iter_mut().enumerate() {
+                let t = if texts.is_null(i) { "" } else { texts.value(i).trim() };
+                let pass = match last {
+                    Some((c, p)) if c == t => p,
+                    _ => {
+                        let p = accepted.iter().any(|a| a == t);
+                        last = Some((t, p));
+                        p
+                    }
+                };
+                *k &= pass;
+            }
+        }
+        let vals = match value_col {
+            Some(col) => Some(values(&columns[*col], &at(*col))?),
+            None => None,
+        };
+        for i in 0..len {
+            if !keep[i] {
+                continue;
+            }
+            let v = match &vals {
+                None => 1.0,
+                Some(v) => match v[i] {
+                    None => continue,
+                    Some(x) if x >= 0.0 && x.is_finite() => x,
+                    Some(x) => {
+                        let col = value_col.unwrap_or(0);
+                        return Err(EngineError::BadValue { at: at(col)(i), expected: "a count of 0 or more".into(), found: x.to_string() });
+                    }
+                },
+            };
+            let year = years[i].unwrap_or_default() as i32;
+            counts.add(year, areas[i], sexes[i], bands[i], v);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_and_years_parse() {
+        assert_eq!(band_of(0, true), Some(0));
+        assert_eq!(band_of(3, true), None);
+        assert_eq!(band_of(3, false), Some(1));
+        assert_eq!(band_of(90, true), Some(19));
+        assert_eq!(band_of(104, false), Some(19));
+        assert_eq!(band_of(-1, false), None);
+        assert_eq!(parse_integer("2023/24", true), Some(2023));
+        assert_eq!(parse_integer("1999/00", true), Some(1999));
+        assert_eq!(parse_integer("2023/25", true), None);
+        assert_eq!(parse_integer("2023", true), Some(2023));
+        assert_eq!(parse_integer("2023/24", false), None);
+        assert_eq!(parse_integer("20x3", true), None);
+    }
+}

@@ -1,0 +1,360 @@
+//! End-to-end tests of [`compute`] on small worlds whose true values are set by hand.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::catalogue::Catalogue;
+use super::*;
+use crate::input::{ColumnRequest, InputTable};
+
+const GEOGRAPHY: &str = r#"
+[catalogue]
+name = "test"
+
+[[framework]]
+id = "marmot"
+name = "Marmot principles"
+domain = [{ id = "work", name = "Fair work" }]
+
+[geography]
+table = "areas"
+small_area = { type = "LSOA", code = "lsoa", name = "lsoa_name" }
+deprivation_decile = "decile"
+level = [
+  { type = "Local authority", code = "la", name = "la_name" },
+  { type = "England", code = "eng", name = "eng_name" },
+]
+
+[tables.outcomes]
+area = "lsoa"
+sex = "sex"
+
+[tables.events]
+area = "lsoa"
+sex = "sex"
+age = "age"
+
+[tables.population]
+area = "lsoa"
+sex = "sex"
+start_age = "start_age"
+"#;
+
+const PROPORTION: &str = r#"
+[[indicator]]
+id = "p"
+name = "A proportion"
+framework = "marmot"
+domain = "work"
+measure = "proportion"
+polarity = "lower is better"
+breakdowns = ["deprivation_decile"]
+numerator = { table = "outcomes", value = "x", where = { what = ["p"] } }
+denominator = { table = "outcomes", value = "n", where = { what = ["p"] } }
+"#;
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+/// Reads a Parquet results file into rows of (column → text or number) for the columns asked.
+fn read_results(path: &Path, texts: &[&str], numbers: &[&str]) -> Vec<(Vec<String>, Vec<Option<f64>>)> {
+    let table = InputTable::open(path.to_str().unwrap()).unwrap();
+    let request = ColumnRequest {
+        texts: texts.iter().map(|c| table.column(c, "test").unwrap()).collect(),
+        numbers: numbers.iter().map(|c| table.column(c, "test").unwrap()).collect(),
+    };
+    let mut reader = table.chunks(request).unwrap();
+    let mut out = Vec::new();
+    while let Some(chunk) = reader.next_chunk().unwrap() {
+        for r in 0..chunk.len {
+            out.push((
+                chunk.texts.iter().map(|c| c.get(r).unwrap_or_default().to_string()).collect(),
+                chunk.numbers.iter().map(|c| c[r]).collect(),
+            ));
+        }
+    }
+    out
+}
+
+fn run(dir: &Path, catalogue: &str, output: &str) -> Result<ComputeSummary> {
+    let catalogue = Catalogue::parse(catalogue, "test.toml")?;
+    let options = ComputeOptions { catalogue, data_dir: dir.to_path_buf(), output: dir.join(output).display().to_string(), indicators: Vec::new() };
+    compute(&options, &NoProgress)
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * b.abs().max(1.0)
+}
+
+/// Two authorities of two small areas each (deciles 1 and 10), five years of a proportion:
+/// rising steeply in the first authority, flat in the second.
+fn two_authorities(dir: &Path) {
+    write(dir, "areas.csv", "lsoa,lsoa_name,la,la_name,eng,eng_name,decile\nA,a,L1,Rising,E,England,1\nB,b,L1,Rising,E,England,10\nC,c,L2,Flat,E,England,1\nD,d,L2,Flat,E,England,10\n");
+    let mut csv = String::from("lsoa,year,sex,what,x,n\n");
+    for (t, year) in (2016..=2020).enumerate() {
+        let t = t as i64;
+        writeln!(csv, "A,{year},Persons,p,{},1000", 150 + 40 * t).unwrap();
+        writeln!(csv, "B,{year},Persons,p,{},1000", 50 + 40 * t).unwrap();
+        writeln!(csv, "C,{year},Persons,p,100,1000").unwrap();
+        writeln!(csv, "D,{year},Persons,p,100,1000").unwrap();
+        // Rows of another indicator, which the filter must leave out.
+        writeln!(csv, "A,{year},Persons,q,999,1000").unwrap();
+    }
+    write(dir, "outcomes.csv", &csv);
+}
+
+#[test]
+fn values_limits_comparisons_and_trends_have_the_set_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    two_authorities(dir.path());
+    let summary = run(dir.path(), &format!("{GEOGRAPHY}{PROPORTION}"), "out.parquet").unwrap();
+    assert_eq!(summary.rows_read, 25);
+    let rows = read_results(
+        &dir.path().join("out.parquet"),
+        &["area_code", "time_period", "category", "compared_to_benchmark_95", "compared_to_benchmark_99_8", "recent_trend", "domain", "parent_code"],
+        &["value", "lower_95", "upper_95", "lower_99_8", "upper_99_8", "count", "denominator", "benchmark_value", "gap_most_minus_least_deprived", "excess_count"],
+    );
+    let find = |area: &str, period: &str, category: &str| rows.iter().find(|r| r.0[0] == area && r.0[1] == period && r.0[2] == category).unwrap();
+    // L1 in 2020: (310 + 210) / 2000 = 26%; England (520 + 200) / 4000 = 18%.
+    let l1 = find("L1", "2020", "");
+    assert!(close(l1.1[0].unwrap(), 26.0));
+    assert_eq!((l1.1[5], l1.1[6]), (Some(520.0), Some(2000.0)));
+    let wilson = stats::proportion::proportion(520.0, 2000.0, 100.0, &LEVELS).unwrap();
+    for (i, limit) in [wilson.limits[0].lower, wilson.limits[0].upper, wilson.limits[1].lower, wilson.limits[1].upper].into_iter().enumerate() {
+        assert!(close(l1.1[1 + i].unwrap(), limit.unwrap()));
+    }
+    assert!(close(l1.1[7].unwrap(), 18.0));
+    // 18% is below L1's interval: L1 is higher, and lower is better: worse.
+    assert_eq!((l1.0[3].as_str(), l1.0[4].as_str()), ("Worse", "Worse"));
+    assert_eq!(l1.0[5], "Increasing and getting worse");
+    assert_eq!(l1.0[6], "Fair work");
+    assert_eq!(l1.0[7], "E");
+    // Deciles within L1: A is 31%, B 21%; gap 10 points; excess at B's rate: 310 - 210 = 100.
+    assert!(close(l1.1[8].unwrap(), 10.0));
+    assert!(close(l1.1[9].unwrap(), 100.0));
+    let a = find("L1", "2020", "Most deprived decile (IMD)");
+    assert!(close(a.1[0].unwrap(), 31.0));
+    assert!(close(a.1[7].unwrap(), 26.0), "a decile is compared with its own area");
+    // L2: 10% throughout: better than England, no significant change.
+    let l2 = find("L2", "2020", "");
+    assert!(close(l2.1[0].unwrap(), 10.0));
+    assert_eq!(l2.0[3], "Better");
+    assert_eq!(l2.0[5], "No significant change");
+    // Four years are too few for a trend.
+    assert_eq!(find("L1", "2019", "").0[5], "Cannot be calculated");
+    // England's own row compares with itself: similar.
+    assert_eq!(find("E", "2020", "").0[3], "Similar");
+}
+
+#[test]
+fn sii_gap_and_excess_across_ten_deciles_are_the_hand_computed_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut areas = String::from("lsoa,lsoa_name,la,la_name,eng,eng_name,decile\n");
+    let mut outcomes = String::from("lsoa,year,sex,what,x,n\n");
+    for d in 1..=10 {
+        writeln!(areas, "S{d},s{d},L1,Town,E,England,{d}").unwrap();
+        // 10% in the most deprived decile, one point more in each less deprived one.
+        writeln!(outcomes, "S{d},2020,Persons,p,{},10000", 1000 + 100 * (d - 1)).unwrap();
+    }
+    write(dir.path(), "areas.csv", &areas);
+    write(dir.path(), "outcomes.csv", &outcomes);
+    run(dir.path(), &format!("{GEOGRAPHY}{PROPORTION}"), "out.parquet").unwrap();
+    let rows = read_results(&dir.path().join("out.parquet"), &["area_code", "category", "inequality_note"], &["sii", "sii_lower_95", "sii_upper_95", "rii", "gap_most_minus_least_deprived", "ratio_most_to_least_deprived", "excess_count"]);
+    let town = rows.iter().find(|r| r.0[0] == "L1" && r.0[1].is_empty()).unwrap();
+    // Equal populations, value = 10 + (d - 1) with the midpoint rank (d - 0.5)/10: slope 10.
+    assert!(town.1[0].is_some_and(|v| close(v, 10.0)), "{:?}", town);
+    assert!(town.1[1].unwrap() < 10.0 && town.1[2].unwrap() > 10.0);
+    assert!(close(town.1[4].unwrap(), -9.0));
+    assert!(close(town.1[5].unwrap(), 10.0 / 19.0));
+    // Expected at 19%: 1,900 per decile; observed 14,500 in all: excess -4,500.
+    assert!(close(town.1[6].unwrap(), -4500.0));
+}
+
+#[test]
+fn microdata_life_expectancy_and_dsr_equal_the_methods_on_the_summed_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "areas.csv", "lsoa,lsoa_name,la,la_name,eng,eng_name,decile\nA,a,L1,One,E,England,3\nB,b,L1,One,E,England,4\n");
+    // One row per death: in band b, b + 1 deaths a year in each area (ages b's start age + 1),
+    // plus 40 at 95 (the 90+ band).
+    let ages = super::catalogue::BAND_START_AGES;
+    let mut events = String::from("lsoa,year,sex,age\n");
+    let mut pop = String::from("lsoa,year,sex,start_age,population\n");
+    for year in 2020..=2022 {
+        for area in ["A", "B"] {
+            for (b, &start) in ages.iter().enumerate() {
+                let age = if b == 19 { 95 } else { start + u32::from(b > 0) };
+                for _ in 0..(if b == 19 { 40 } else { b + 1 }) {
+                    writeln!(events, "{area},{year},Female,{age}").unwrap();
+                }
+                writeln!(pop, "{area},{year},Female,{start},{}", 2000 + 10 * b).unwrap();
+            }
+        }
+    }
+    write(dir.path(), "areas.csv", "lsoa,lsoa_name,la,la_name,eng,eng_name,decile\nA,a,L1,One,E,England,3\nB,b,L1,One,E,England,4\n");
+    write(dir.path(), "events.csv", &events);
+    write(dir.path(), "population.csv", &pop);
+    let catalogue = format!(
+        "{GEOGRAPHY}{}",
+        r#"
+[[indicator]]
+id = "le"
+name = "Life expectancy"
+measure = "life_expectancy"
+polarity = "higher is better"
+period = "rolling_3_year"
+sexes = ["Female"]
+numerator = { table = "events" }
+denominator = { table = "population", value = "population" }
+
+[[indicator]]
+id = "u75"
+name = "Under 75 mortality"
+measure = "dsr"
+polarity = "lower is better"
+ages = { to = 74 }
+numerator = { table = "events" }
+denominator = { table = "population", value = "population" }
+"#
+    );
+    run(dir.path(), &catalogue, "out.csv").unwrap();
+    let text = std::fs::read_to_string(dir.path().join("out.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let row = |id: &str, area: &str, period: &str| rows.iter().find(|r| &r[col("Indicator ID")] == id && &r[col("Area Code")] == area && &r[col("Time period")] == period).unwrap();
+    // Life expectancy for L1, 2020 - 22: both areas, three years.
+    let deaths: Vec<f64> = (0..20).map(|b| 6.0 * if b == 19 { 40.0 } else { (b + 1) as f64 }).collect();
+    let population: Vec<f64> = (0..20).map(|b| 6.0 * (2000.0 + 10.0 * b as f64)).collect();
+    let start: Vec<f64> = ages.iter().map(|&a| f64::from(a)).collect();
+    let le = stats::life_expectancy::life_expectancy(&start, &deaths, &population, &LEVELS).unwrap();
+    let r = row("le", "L1", "2020 - 22");
+    let value: f64 = r[col("Value")].parse().unwrap();
+    assert!(close(value, le[0].value.unwrap()));
+    let lower: f64 = r[col("Lower CI 99.8 limit")].parse().unwrap();
+    assert!(close(lower, le[0].limits[1].lower.unwrap()));
+    // The DSR for 2021, persons (all rows are female): under 75 is bands 0 … 70-74.
+    let mut acc = stats::dsr::DsrAccumulator::default();
+    acc.add(Some(2.0 * 3.0), 2.0 * (2000.0 + 2010.0), 5000.0).unwrap();
+    for b in 2..16 {
+        acc.add(Some(2.0 * (b + 1) as f64), 2.0 * (2000.0 + 10.0 * b as f64), stats::dsr::esp2013_weight(ages[b]).unwrap()).unwrap();
+    }
+    let dsr = acc.estimate(100_000.0, &LEVELS).estimate;
+    let r = row("u75", "L1", "2021");
+    assert!(close(r[col("Value")].parse().unwrap(), dsr.value.unwrap()));
+    assert!(close(r[col("Upper CI 95.0 limit")].parse().unwrap(), dsr.limits[0].upper.unwrap()));
+    assert_eq!(&r[col("Age")], "<75 yrs");
+    assert_eq!(&r[col("Sex")], "Persons");
+}
+
+#[test]
+fn bad_data_is_an_error_naming_file_row_and_column_and_leaves_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalogue = format!("{GEOGRAPHY}{PROPORTION}");
+    let cases = [
+        ("A,2020,Persons,p,5,100\nZ,2020,Persons,p,5,100\n", "row 2", "column \"lsoa\"", "the code of a small area"),
+        ("A,2020,Persons,p,5,100\nA,20x0,Persons,p,5,100\n", "row 2", "column \"year\"", "a year such as 2024"),
+        ("A,2020,Both,p,5,100\n", "row 1", "column \"sex\"", "Male, Female or Persons"),
+        ("A,2020,Persons,p,five,100\n", "row 1", "column \"x\"", "a number"),
+        ("A,2020,Persons,p,-5,100\n", "row 1", "column \"x\"", "0 or more"),
+    ];
+    for (body, row, column, expected) in cases {
+        two_authorities(dir.path());
+        write(dir.path(), "outcomes.csv", &format!("lsoa,year,sex,what,x,n\n{body}"));
+        let e = run(dir.path(), &catalogue, "out.parquet").unwrap_err().to_string();
+        assert!(e.contains("outcomes.csv") && e.contains(row) && e.contains(column) && e.contains(expected), "{e}");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).filter(|n| n.contains("out")).collect();
+        assert_eq!(left, vec!["outcomes.csv".to_string()], "no partial output");
+    }
+    // A missing column.
+    write(dir.path(), "outcomes.csv", "lsoa,year,sex,what,x\nA,2020,Persons,p,5\n");
+    let e = run(dir.path(), &catalogue, "out.parquet").unwrap_err().to_string();
+    assert!(e.contains("outcomes.csv") && e.contains("no column \"n\""), "{e}");
+    // A period in a financial-year layout reads by its first year; a wrong one is an error.
+    two_authorities(dir.path());
+    write(dir.path(), "outcomes.csv", "lsoa,year,sex,what,x,n\nA,2020/21,Persons,p,5,100\nA,2020/22,Persons,p,5,100\n");
+    let e = run(dir.path(), &catalogue, "out.parquet").unwrap_err().to_string();
+    assert!(e.contains("row 2") && e.contains("a financial year such as 2024/25"), "{e}");
+}
+
+#[test]
+fn outputs_are_parquet_portal_csv_or_excel() {
+    let dir = tempfile::tempdir().unwrap();
+    two_authorities(dir.path());
+    let catalogue = format!("{GEOGRAPHY}{PROPORTION}");
+    let s = run(dir.path(), &catalogue, "out.csv").unwrap();
+    let text = std::fs::read_to_string(dir.path().join("out.csv")).unwrap();
+    assert!(text.starts_with("Indicator ID,Indicator Name,Parent Code,Parent Name,Area Code,Area Name,Area Type,Sex,Age,Category Type,Category,Time period,Value,Lower CI 95.0 limit"));
+    assert_eq!(text.lines().count() as u64, s.rows_written + 1);
+    run(dir.path(), &catalogue, "out.xlsx").unwrap();
+    let bytes = std::fs::read(dir.path().join("out.xlsx")).unwrap();
+    assert_eq!(&bytes[..2], b"PK");
+    let e = run(dir.path(), &catalogue, "out.json").unwrap_err().to_string();
+    assert!(e.contains(".parquet, .csv or .xlsx"), "{e}");
+}
+
+#[test]
+fn tables_may_be_globs_of_files_or_excel_workbooks() {
+    let dir = tempfile::tempdir().unwrap();
+    two_authorities(dir.path());
+    let whole = run(dir.path(), &format!("{GEOGRAPHY}{PROPORTION}"), "whole.csv").unwrap();
+    // The same rows split over two files, named by a glob.
+    let text = std::fs::read_to_string(dir.path().join("outcomes.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap().to_string();
+    let rows: Vec<&str> = lines.collect();
+    std::fs::create_dir(dir.path().join("split")).unwrap();
+    write(&dir.path().join("split"), "part_1.csv", &format!("{header}\n{}\n", rows[..10].join("\n")));
+    write(&dir.path().join("split"), "part_2.csv", &format!("{header}\n{}\n", rows[10..].join("\n")));
+    std::fs::remove_file(dir.path().join("outcomes.csv")).unwrap();
+    let globbed = GEOGRAPHY.replace("[tables.outcomes]\n", "[tables.outcomes]\npath = \"split/part_*.csv\"\n");
+    let split = run(dir.path(), &format!("{globbed}{PROPORTION}"), "split.csv").unwrap();
+    assert_eq!(split.rows_read, whole.rows_read);
+    assert_eq!(std::fs::read_to_string(dir.path().join("split.csv")).unwrap(), std::fs::read_to_string(dir.path().join("whole.csv")).unwrap());
+    // And as an Excel workbook (numbers as numbers, codes as text).
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (c, h) in header.split(',').enumerate() {
+        sheet.write_string(0, c as u16, h).unwrap();
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.split(',').enumerate() {
+            match cell.parse::<f64>() {
+                Ok(x) => sheet.write_number(r as u32 + 1, c as u16, x).unwrap(),
+                Err(_) => sheet.write_string(r as u32 + 1, c as u16, cell).unwrap(),
+            };
+        }
+    }
+    workbook.save(dir.path().join("outcomes.xlsx")).unwrap();
+    let excel = run(dir.path(), &format!("{GEOGRAPHY}{PROPORTION}"), "excel.csv").unwrap();
+    assert_eq!(excel.rows_read, whole.rows_read);
+    assert_eq!(std::fs::read_to_string(dir.path().join("excel.csv")).unwrap(), std::fs::read_to_string(dir.path().join("whole.csv")).unwrap());
+    let nothing = GEOGRAPHY.replace("[tables.outcomes]\n", "[tables.outcomes]\npath = \"none_*.csv\"\n");
+    let e = run(dir.path(), &format!("{nothing}{PROPORTION}"), "x.csv").unwrap_err().to_string();
+    assert!(e.contains("no file matches"), "{e}");
+}
+
+#[test]
+fn a_regional_benchmark_is_each_areas_own_region() {
+    let dir = tempfile::tempdir().unwrap();
+    two_authorities(dir.path());
+    write(
+        dir.path(),
+        "areas.csv",
+        "lsoa,lsoa_name,la,la_name,reg,reg_name,eng,eng_name,decile\nA,a,L1,Rising,R1,North,E,England,1\nB,b,L1,Rising,R1,North,E,England,10\nC,c,L2,Flat,R2,South,E,England,1\nD,d,L2,Flat,R2,South,E,England,10\n",
+    );
+    let geography = GEOGRAPHY.replace(
+        "  { type = \"England\", code = \"eng\", name = \"eng_name\" },\n]",
+        "  { type = \"Region\", code = \"reg\", name = \"reg_name\" },\n  { type = \"England\", code = \"eng\", name = \"eng_name\" },\n]\nbenchmark = \"Region\"",
+    );
+    let geography = geography.replace("deprivation_decile = \"decile\"\n", "deprivation_decile = \"decile\"\nbenchmark = \"Region\"\n").replace("]\nbenchmark = \"Region\"", "]");
+    run(dir.path(), &format!("{geography}{PROPORTION}"), "out.parquet").unwrap();
+    let rows = read_results(&dir.path().join("out.parquet"), &["area_code", "time_period", "category", "benchmark", "compared_to_benchmark_95"], &["benchmark_value"]);
+    let find = |area: &str| rows.iter().find(|r| r.0[0] == area && r.0[1] == "2020" && r.0[2].is_empty()).unwrap();
+    assert_eq!(find("L1").0[3], "North");
+    assert!(close(find("L1").1[0].unwrap(), 26.0));
+    assert_eq!(find("L2").0[3], "South");
+    assert_eq!(find("L2").0[4], "Similar");
+    assert!(close(find("L2").1[0].unwrap(), 10.0));
+}
