@@ -103,7 +103,8 @@ impl RMersenneTwister {
     }
 
     /// R's `rnorm(1, mean, sd)`: `mean` itself when `sd` is zero (no draw), NaN for a negative
-    /// or non-finite `sd`.
+    /// or non-finite `sd`. ([`simulate`] reads the same stream through its cache.)
+    #[cfg(test)]
     pub(crate) fn rnorm(&mut self, mean: f64, sd: f64) -> f64 {
         if mean.is_nan() || !sd.is_finite() || sd < 0.0 {
             return f64::NAN;
@@ -134,10 +135,72 @@ impl Draws {
     /// draw by [`quantile_type7_sorted`]).
     pub(crate) fn sorted(&self) -> Draws {
         let mut values = self.values.clone();
+        let mut keys = Vec::with_capacity(self.n);
         for draw in values.chunks_exact_mut(self.n) {
-            draw.sort_unstable_by(f64::total_cmp);
+            // Sorted as `f64::total_cmp` sorts, through integer keys (faster to compare).
+            keys.clear();
+            keys.extend(draw.iter().map(|&v| total_order_key(v)));
+            keys.sort_unstable();
+            draw.iter_mut().zip(&keys).for_each(|(v, &k)| *v = from_total_order_key(k));
         }
         Draws { n: self.n, values }
+    }
+}
+
+/// The standard normals R's `norm_rand()` gives after `set.seed(seed)`, in order: the first
+/// [`CACHED_NORMALS`] of HEAT's seed are computed once per process and shared (every dimension
+/// restarts the generator at the same seed, so every simulation reads the same stream), and the
+/// rest, for long simulations or other seeds, come from the generator itself.
+struct NormalStream {
+    /// Normals already known for this seed (empty for a seed other than [`HEAT_SEED`]).
+    known: &'static [f64],
+    /// The next normal's position in the stream.
+    next: usize,
+    /// The generator's state after `known`, to continue from (cloned on first use).
+    after_known: &'static RMersenneTwister,
+    /// The generator past `known`, once the stream has gone beyond it.
+    tail: Option<RMersenneTwister>,
+    /// A generator of another seed.
+    own: Option<RMersenneTwister>,
+}
+
+/// HEAT's seed (`set.seed(123456)` in `do_simulation`).
+pub(crate) const HEAT_SEED: u32 = 123_456;
+
+/// How many of HEAT's seed's normals are kept: 100 draws of up to 81 subgroups without any
+/// redraw (more subgroups or redraws continue from the generator).
+pub(crate) const CACHED_NORMALS: usize = 8_192;
+
+/// HEAT's seed's first [`CACHED_NORMALS`] normals and the generator's state after them.
+fn heat_seed_normals() -> &'static (Vec<f64>, RMersenneTwister) {
+    static NORMALS: std::sync::OnceLock<(Vec<f64>, RMersenneTwister)> = std::sync::OnceLock::new();
+    NORMALS.get_or_init(|| {
+        let mut rng = RMersenneTwister::new(HEAT_SEED);
+        let normals = (0..CACHED_NORMALS).map(|_| rng.norm_rand()).collect();
+        (normals, rng)
+    })
+}
+
+impl NormalStream {
+    fn new(seed: u32) -> Self {
+        let (known, after_known) = heat_seed_normals();
+        if seed == HEAT_SEED {
+            NormalStream { known, next: 0, after_known, tail: None, own: None }
+        } else {
+            NormalStream { known: &[], next: 0, after_known, tail: None, own: Some(RMersenneTwister::new(seed)) }
+        }
+    }
+
+    /// The next standard normal of the stream.
+    fn norm_rand(&mut self) -> f64 {
+        if let Some(own) = self.own.as_mut() {
+            return own.norm_rand();
+        }
+        if let Some(&z) = self.known.get(self.next) {
+            self.next += 1;
+            return z;
+        }
+        self.tail.get_or_insert_with(|| self.after_known.clone()).norm_rand()
     }
 }
 
@@ -146,7 +209,9 @@ impl Draws {
 /// Each value is a normal draw with mean `estimates[i]` and standard deviation `ses[i]`,
 /// redrawn until it is ≥ 0 and, when `scale == 100`, ≤ 100. Returns `None` when a value cannot
 /// be drawn within [`MAX_ATTEMPTS`] tries (R would never stop), an input is not finite, or
-/// there are no subgroups.
+/// there are no subgroups. The values are R's `rnorm(1, mean, sd)` from the stream of
+/// `set.seed(seed)`: `mean` itself without a draw when `sd` is zero, else `mean + sd·z` with z
+/// the stream's next standard normal.
 pub(crate) fn simulate(
     estimates: &[f64],
     ses: &[f64],
@@ -157,21 +222,25 @@ pub(crate) fn simulate(
     if estimates.len() != ses.len() || estimates.is_empty() {
         return None;
     }
+    if estimates.iter().chain(ses).any(|v| !v.is_finite()) || ses.iter().any(|&s| s < 0.0) {
+        return None;
+    }
     let percentage = scale == 100.0;
     let inside = |x: f64| x >= 0.0 && (!percentage || x <= 100.0);
-    let mut rng = RMersenneTwister::new(seed);
+    if estimates.iter().zip(ses).any(|(&mean, &sd)| sd == 0.0 && !inside(mean)) {
+        return None;
+    }
+    let mut normals = NormalStream::new(seed);
     let mut out = Vec::with_capacity(draws * estimates.len());
     for _ in 0..draws {
         for (&mean, &sd) in estimates.iter().zip(ses) {
-            if !mean.is_finite() || !sd.is_finite() || sd < 0.0 {
-                return None;
-            }
-            if sd == 0.0 && !inside(mean) {
-                return None;
+            if sd == 0.0 {
+                out.push(mean);
+                continue;
             }
             let mut accepted = None;
             for _ in 0..MAX_ATTEMPTS {
-                let x = rng.rnorm(mean, sd);
+                let x = mean + sd * normals.norm_rand();
                 if inside(x) {
                     accepted = Some(x);
                     break;
@@ -207,12 +276,103 @@ pub(crate) fn quantiles_type7<const N: usize>(values: &[f64], ps: [f64; N]) -> [
 
 /// [`quantiles_type7`] on values the caller no longer needs: NaN values are dropped and the
 /// rest reordered in place, without copying.
+///
+/// Simulation intervals ask for the 2.5th and 97.5th percentiles of 100 values, i.e. order
+/// statistics within a few places of either end: when every position asked for is that close
+/// to an end, they are all found in one pass ([`near_end_order_statistics`]); otherwise each by
+/// selection.
 pub(crate) fn quantiles_type7_in_place<const N: usize>(
     x: &mut Vec<f64>,
     ps: [f64; N],
 ) -> [Option<f64>; N] {
     x.retain(|v| !v.is_nan());
-    ps.map(|p| quantile_by_selection(x, p))
+    let n = x.len();
+    let positions = ps.map(|p| type7_position(n, p));
+    // Order statistics needed from the low end (x₍ᵢ₎ and x₍ᵢ₊₁₎ for i < NEAR_END) and from the
+    // high end (for n − 1 − i < NEAR_END).
+    let (mut low, mut high, mut middle) = (0, 0, false);
+    for &(i, _) in positions.iter().flatten() {
+        if i < NEAR_END {
+            low = low.max(i + 2);
+        } else if n - 1 - i < NEAR_END {
+            high = high.max(n - i);
+        } else {
+            middle = true;
+        }
+    }
+    if middle {
+        return ps.map(|p| quantile_by_selection(x, p));
+    }
+    let ends = near_end_order_statistics(x, low.min(n), high.min(n));
+    positions.map(|pos| {
+        let (i, h) = pos?;
+        let qs = ends.get(i)?;
+        let next = if h > 0.0 { ends.get(i + 1) } else { None };
+        Some(type7_interpolate(qs, next, h))
+    })
+}
+
+/// Order statistics near both ends of some values, found in one pass: the `low` smallest and
+/// the `high` largest (each at most [`NEAR_END`] + 1), ordered as `f64::total_cmp` orders them.
+struct NearEnds {
+    n: usize,
+    low: [i64; NEAR_END + 1],
+    low_len: usize,
+    high: [i64; NEAR_END + 1],
+    high_len: usize,
+}
+
+impl NearEnds {
+    /// x₍ᵢ₊₁₎ (0-based `i`), when it is among those kept.
+    fn get(&self, i: usize) -> Option<f64> {
+        if i < self.low_len {
+            return Some(from_total_order_key(self.low[i]));
+        }
+        let from_top = self.n.checked_sub(i + 1)?;
+        (from_top < self.high_len).then(|| from_total_order_key(self.high[from_top]))
+    }
+}
+
+/// The key whose integer order is `f64::total_cmp`'s order of the values (the sign bit kept,
+/// the other bits flipped for negative values).
+fn total_order_key(v: f64) -> i64 {
+    let bits = v.to_bits() as i64;
+    bits ^ (((bits >> 63) as u64) >> 1) as i64
+}
+
+/// The value of a [`total_order_key`] (the transformation is its own inverse).
+fn from_total_order_key(key: i64) -> f64 {
+    f64::from_bits((key ^ (((key >> 63) as u64) >> 1) as i64) as u64)
+}
+
+/// The `low` smallest and `high` largest of `x` in one pass, each kept in order in a small
+/// buffer by insertion (most values are rejected by one comparison with the buffer's last).
+fn near_end_order_statistics(x: &[f64], low: usize, high: usize) -> NearEnds {
+    let mut out = NearEnds { n: x.len(), low: [0; NEAR_END + 1], low_len: 0, high: [0; NEAR_END + 1], high_len: 0 };
+    let low = low.min(NEAR_END + 1);
+    let high = high.min(NEAR_END + 1);
+    for &v in x.iter() {
+        let k = total_order_key(v);
+        if low > 0 && (out.low_len < low || k < out.low[low - 1]) {
+            let mut i = out.low_len.min(low - 1);
+            while i > 0 && k < out.low[i - 1] {
+                out.low[i] = out.low[i - 1];
+                i -= 1;
+            }
+            out.low[i] = k;
+            out.low_len = (out.low_len + 1).min(low);
+        }
+        if high > 0 && (out.high_len < high || k > out.high[high - 1]) {
+            let mut i = out.high_len.min(high - 1);
+            while i > 0 && k > out.high[i - 1] {
+                out.high[i] = out.high[i - 1];
+                i -= 1;
+            }
+            out.high[i] = k;
+            out.high_len = (out.high_len + 1).min(high);
+        }
+    }
+    out
 }
 
 /// The position of the type 7 quantile at `p` among `n` sorted values: the 0-based index of
@@ -250,6 +410,10 @@ fn quantile_by_selection(x: &mut [f64], p: f64) -> Option<f64> {
     };
     Some(type7_interpolate(qs, next, h))
 }
+
+/// Order statistics within this many places of either end are found in one pass by
+/// [`near_end_order_statistics`].
+const NEAR_END: usize = 8;
 
 /// [`quantile_type7`] of values already sorted in ascending order (no NaN), without
 /// reordering or copying: for many small sets of values, such as the subgroups of each
@@ -309,6 +473,39 @@ mod tests {
         }
     }
 
+    /// HEAT's loop written directly on the generator, as R runs it.
+    fn simulate_directly(estimates: &[f64], ses: &[f64], scale: f64, draws: usize, seed: u32) -> Vec<f64> {
+        let mut rng = RMersenneTwister::new(seed);
+        let mut out = Vec::new();
+        for _ in 0..draws {
+            for (&m, &s) in estimates.iter().zip(ses) {
+                loop {
+                    let x = rng.rnorm(m, s);
+                    if x >= 0.0 && (scale != 100.0 || x <= 100.0) {
+                        out.push(x);
+                        break;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn cached_stream_continues_exactly_as_the_generator() {
+        // 100 draws of 120 subgroups (12,000 normals, beyond the 8,192 cached), with redraws
+        // (estimates near 0 and 100), zero SEs (no draw) and another seed (no cache).
+        let estimates: Vec<f64> = (0..120).map(|i| [0.5, 99.0, 40.0, 3.0][i % 4] + i as f64 * 0.01).collect();
+        let ses: Vec<f64> = (0..120).map(|i| if i % 17 == 0 { 0.0 } else { 0.5 + (i % 7) as f64 }).collect();
+        for seed in [HEAT_SEED, 42] {
+            let got = simulate(&estimates, &ses, 100.0, 100, seed).unwrap();
+            let expected = simulate_directly(&estimates, &ses, 100.0, 100, seed);
+            let got: Vec<f64> = got.iter().flatten().copied().collect();
+            assert_eq!(got, expected, "seed {seed}");
+        }
+        assert!(120 * 100 > CACHED_NORMALS);
+    }
+
     #[test]
     fn quantile_type7_matches_r() {
         // R: quantile(1:100, c(0.025, 0.975)) = 3.475, 97.525
@@ -324,8 +521,10 @@ mod tests {
     fn selection_quantiles_equal_sorted_quantiles() {
         // Against the definition on sorted values, for many sizes, ties and probabilities.
         let mut rng = RMersenneTwister::new(7);
-        for n in 1..60 {
-            let v: Vec<f64> = (0..n).map(|_| (rng.unif_rand() * 8.0).floor() - 3.0).collect();
+        for n in 1..130 {
+            let v: Vec<f64> = (0..n)
+                .map(|i| if i % 11 == 5 { -0.0 } else { (rng.unif_rand() * 8.0).floor() - 3.0 + if i % 3 == 0 { 0.5 } else { 0.0 } })
+                .collect();
             let mut sorted = v.clone();
             sorted.sort_by(f64::total_cmp);
             for p in [0.0, 0.001, 0.025, 0.1, 0.5, 0.9, 0.975, 0.999, 1.0] {
