@@ -23,6 +23,28 @@
 //! denominator = { table = "population", value = "population" }
 //! ```
 //!
+//! Breakdowns by deprivation (`breakdowns = [...]`, one per indicator): `deprivation_decile` or
+//! `deprivation_quintile` (national quantiles of the small areas), `deprivation_decile_within_area`
+//! or `deprivation_quintile_within_area` (the small areas of each area ranked among themselves by
+//! `geography.deprivation_score`, as `phe_quantile` grouped by area ranks them).
+//!
+//! Benchmarks (`benchmark = ...` on an indicator; the geography's `benchmark` level by default):
+//! a level type (`"England"`, `"Region"`: the area of that level holding each area),
+//! `"parent"` (each area's parent in the next nested level up), or `"peer group"`: each area in
+//! a named peer group is compared with the group's pooled value and ranked in quintiles among the
+//! group's members (areas in no group keep the geography's benchmark):
+//!
+//! ```toml
+//! [[peer_group]]
+//! code = "core_cities"
+//! name = "Core cities"
+//! areas = ["E08000025", "E06000023", "E08000035"]
+//! ```
+//!
+//! A geography level that does not nest (a local authority in two ICBs, as in the real ONS
+//! lookups) is declared `nested = false`: it is aggregated from the small areas all the same,
+//! and not checked for single parents.
+//!
 //! The starter catalogue of core Marmot indicators is [`STARTER_CATALOGUE`]
 //! (`catalogues/marmot.toml`). Every mistake is an error naming the file, the line and the
 //! field, and saying what was expected: TOML syntax and unknown fields or measures by the TOML
@@ -133,6 +155,75 @@ pub enum Breakdown {
     /// National deprivation deciles of the small areas (1 = most deprived), within every area:
     /// each decile's value, and the inequality summaries across them.
     DeprivationDecile,
+    /// National deprivation quintiles (1 = most deprived): the deciles two by two, or quintiles
+    /// of the scores where the geography has `deprivation_score` and no decile column.
+    DeprivationQuintile,
+    /// Deciles of the small areas of each area by their deprivation score, ranked within that
+    /// area (PHEindicatormethods' `phe_quantile` grouped by the area): needs `deprivation_score`.
+    DeprivationDecileWithinArea,
+    /// Quintiles within each area, as for deciles.
+    DeprivationQuintileWithinArea,
+}
+
+/// How an indicator is broken down by deprivation: quantiles of its small areas, national or
+/// within each area.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DeprivationBreakdown {
+    /// 10 (deciles) or 5 (quintiles).
+    pub quantiles: u8,
+    /// Ranked within each area rather than nationally.
+    pub within_area: bool,
+}
+
+impl DeprivationBreakdown {
+    fn of(b: Breakdown) -> DeprivationBreakdown {
+        match b {
+            Breakdown::DeprivationDecile => DeprivationBreakdown { quantiles: 10, within_area: false },
+            Breakdown::DeprivationQuintile => DeprivationBreakdown { quantiles: 5, within_area: false },
+            Breakdown::DeprivationDecileWithinArea => DeprivationBreakdown { quantiles: 10, within_area: true },
+            Breakdown::DeprivationQuintileWithinArea => DeprivationBreakdown { quantiles: 5, within_area: true },
+        }
+    }
+
+    /// The portal-style category type of the breakdown's rows.
+    pub fn category_type(self) -> &'static str {
+        match (self.quantiles, self.within_area) {
+            (10, false) => "LSOA deprivation deciles (national)",
+            (10, true) => "LSOA deprivation deciles within area",
+            (_, false) => "LSOA deprivation quintiles (national)",
+            (_, true) => "LSOA deprivation quintiles within area",
+        }
+    }
+
+    /// The portal-style label of quantile `q` (1 most deprived).
+    pub fn category(self, q: usize) -> String {
+        const DECILES: [&str; 10] = ["Most", "Second most", "Third most", "Fourth most", "Fifth most", "Fifth least", "Fourth least", "Third least", "Second least", "Least"];
+        const QUINTILES: [&str; 5] = ["Most", "Second most", "Middle", "Second least", "Least"];
+        let within = if self.within_area { ", within area" } else { "" };
+        if self.quantiles == 10 {
+            format!("{} deprived decile (IMD{within})", DECILES[q.clamp(1, 10) - 1])
+        } else {
+            let q = QUINTILES[q.clamp(1, 5) - 1];
+            if q == "Middle" {
+                format!("Middle quintile (IMD{within})")
+            } else {
+                format!("{q} deprived quintile (IMD{within})")
+            }
+        }
+    }
+}
+
+/// What each area's value is compared with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Benchmark {
+    /// The area of this level (index into [`GeographySpec::levels`]) that holds it: England, or
+    /// its region.
+    Level(usize),
+    /// Its parent: the area of the next nested level up that holds it.
+    Parent,
+    /// The pooled value of the peer group it belongs to (`[[peer_group]]`), with quintiles
+    /// among the group's members; areas in no group are compared with the geography's benchmark.
+    PeerGroup,
 }
 
 #[derive(Debug, Deserialize)]
@@ -146,6 +237,8 @@ struct CatalogueFile {
     tables: BTreeMap<String, TableFile>,
     #[serde(default)]
     place: Vec<PlaceFile>,
+    #[serde(default)]
+    peer_group: Vec<PlaceFile>,
     #[serde(default)]
     settings: SettingsFile,
     #[serde(default)]
@@ -204,6 +297,17 @@ pub struct LevelSpec {
     pub code: String,
     /// The column of names.
     pub name: String,
+    /// Whether every area of the level below lies in one area of this level (`true`, the
+    /// default, checked on reading). ONS geographies are not all nested: a local authority can
+    /// straddle two ICBs. A level with `nested = false` is aggregated from the small areas all
+    /// the same, but is not checked, and the levels below take their parent from the next
+    /// nested level up.
+    #[serde(default = "nested_by_default")]
+    pub nested: bool,
+}
+
+fn nested_by_default() -> bool {
+    true
 }
 
 #[derive(Debug, Deserialize)]
@@ -218,6 +322,10 @@ struct GeographyFile {
     benchmark: Option<Spanned<String>>,
 }
 
+/// Names accepted for the benchmark besides level types.
+const PARENT_BENCHMARK: &str = "parent";
+const PEER_BENCHMARK: &str = "peer group";
+
 /// The geography: the table of small areas, the levels above them (smallest first), the
 /// column of national deprivation deciles, and the level whose single area is the benchmark.
 #[derive(Clone, Debug)]
@@ -230,9 +338,9 @@ pub struct GeographySpec {
     pub levels: Vec<LevelSpec>,
     /// The column of national deprivation deciles, 1 (most deprived) to 10.
     pub deprivation_decile: Option<String>,
-    /// Or the column of deprivation scores (higher is more deprived), from which national
-    /// deciles are assigned as PHEindicatormethods' `phe_quantile` does (decile 1 the highest
-    /// scores).
+    /// The column of deprivation scores (higher is more deprived): without a decile column,
+    /// national deciles are assigned from it as PHEindicatormethods' `phe_quantile` does (decile
+    /// 1 the highest scores); quantiles within each area always come from it.
     pub deprivation_score: Option<String>,
     /// The index in `levels` of the benchmark (England): the level named by `benchmark`, or
     /// the last.
@@ -335,6 +443,9 @@ pub struct Settings {
 /// The area type of user-defined places in the results.
 pub const PLACE_TYPE: &str = "Place";
 
+/// The area type of named peer groups in the results.
+pub const PEER_GROUP_TYPE: &str = "Peer group";
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SourceFile {
@@ -390,7 +501,8 @@ struct IndicatorFile {
     ages: Option<Spanned<AgesFile>>,
     at_age: Option<Spanned<u32>>,
     #[serde(default)]
-    breakdowns: Vec<Breakdown>,
+    breakdowns: Vec<Spanned<Breakdown>>,
+    benchmark: Option<Spanned<String>>,
     levels: Option<Vec<Spanned<String>>>,
     numerator: SourceFile,
     denominator: SourceFile,
@@ -434,8 +546,10 @@ pub struct Indicator {
     pub age_label: String,
     /// For life expectancy: the band whose start age the value is at (0 = at birth).
     pub at_band: usize,
-    /// Broken down by deprivation decile.
-    pub by_deprivation: bool,
+    /// The breakdown by deprivation quantile, if any.
+    pub deprivation: Option<DeprivationBreakdown>,
+    /// What its values are compared with (the geography's benchmark level by default).
+    pub benchmark: Benchmark,
     /// The geography levels computed (indices into [`GeographySpec::levels`]), and places when
     /// `with_places`.
     pub levels: Vec<usize>,
@@ -460,6 +574,9 @@ pub struct Catalogue {
     pub tables: BTreeMap<String, TableSpec>,
     /// User-defined places.
     pub places: Vec<PlaceSpec>,
+    /// Named peer groups (each a set of areas compared with the group's pooled value when an
+    /// indicator's benchmark is `"peer group"`).
+    pub peer_groups: Vec<PlaceSpec>,
     /// Settings.
     pub settings: Settings,
     /// The indicators, in file order.
@@ -513,9 +630,6 @@ impl Catalogue {
         if g.level.is_empty() {
             return Err(err(None, "geography.level", "at least one level above the small areas is needed (the benchmark, England)".into()));
         }
-        if g.deprivation_decile.is_some() && g.deprivation_score.is_some() {
-            return Err(err(None, "geography", "give deprivation_decile or deprivation_score, not both".into()));
-        }
         let benchmark_level = match &g.benchmark {
             None => g.level.len() - 1,
             Some(b) => g.level.iter().position(|l| &l.area_type == b.get_ref()).ok_or_else(|| {
@@ -542,15 +656,17 @@ impl Catalogue {
             tables.insert(name.clone(), TableSpec { name, path: t.path, area: t.area, year: t.year, sex: t.sex, age });
         }
 
-        let places: Vec<PlaceSpec> = raw
-            .place
-            .into_iter()
-            .map(|p| PlaceSpec {
-                code: p.code,
-                name: p.name,
-                areas: p.areas.into_iter().map(|a| (line_of(text, a.span().start), a)).map(|(line, a)| (a.into_inner(), line)).collect(),
-            })
-            .collect();
+        let place_specs = |list: Vec<PlaceFile>| -> Vec<PlaceSpec> {
+            list.into_iter()
+                .map(|p| PlaceSpec {
+                    code: p.code,
+                    name: p.name,
+                    areas: p.areas.into_iter().map(|a| (line_of(text, a.span().start), a)).map(|(line, a)| (a.into_inner(), line)).collect(),
+                })
+                .collect()
+        };
+        let places = place_specs(raw.place);
+        let peer_groups = place_specs(raw.peer_group);
 
         let sii_all_periods = match &raw.settings.sii_periods {
             None => false,
@@ -640,7 +756,7 @@ impl Catalogue {
                 (None, Measure::LifeExpectancy) => "All ages".to_string(),
                 _ => age_label,
             };
-            let (levels, with_places) = match &ind.levels {
+            let (mut levels, with_places) = match &ind.levels {
                 None => ((0..geography.levels.len()).collect(), !places.is_empty()),
                 Some(list) => {
                     let mut out = Vec::new();
@@ -661,6 +777,44 @@ impl Catalogue {
                     (out, with_places)
                 }
             };
+            let mut deprivation = None;
+            for b in &ind.breakdowns {
+                let kind = DeprivationBreakdown::of(*b.get_ref());
+                if deprivation.is_some_and(|d| d != kind) {
+                    return Err(err(Some(b.span()), &field("breakdowns"), "expected one deprivation breakdown per indicator".into()));
+                }
+                if kind.within_area && geography.deprivation_score.is_none() {
+                    return Err(err(Some(b.span()), &field("breakdowns"), "quantiles within each area need the scores: set geography.deprivation_score".into()));
+                }
+                if geography.deprivation_score.is_none() && geography.deprivation_decile.is_none() {
+                    return Err(err(Some(b.span()), &field("breakdowns"), "a deprivation breakdown needs geography.deprivation_decile or geography.deprivation_score".into()));
+                }
+                deprivation = Some(kind);
+            }
+            let benchmark = match &ind.benchmark {
+                None => Benchmark::Level(geography.benchmark_level),
+                Some(b) => {
+                    let name = b.get_ref();
+                    if name.eq_ignore_ascii_case(PARENT_BENCHMARK) {
+                        Benchmark::Parent
+                    } else if name.eq_ignore_ascii_case(PEER_BENCHMARK) || name.eq_ignore_ascii_case("peer_group") {
+                        if peer_groups.is_empty() {
+                            return Err(err(Some(b.span()), &field("benchmark"), "a peer-group benchmark needs at least one [[peer_group]]".into()));
+                        }
+                        Benchmark::PeerGroup
+                    } else {
+                        let i = geography.levels.iter().position(|l| &l.area_type == name).ok_or_else(|| {
+                            err(Some(b.span()), &field("benchmark"), format!("expected one of the level types ({}), \"{PARENT_BENCHMARK}\" or \"{PEER_BENCHMARK}\", found \"{name}\"", level_types(&geography.levels)))
+                        })?;
+                        Benchmark::Level(i)
+                    }
+                }
+            };
+            if let Benchmark::Level(i) = benchmark {
+                if !levels.contains(&i) {
+                    levels.push(i);
+                }
+            }
             let numerator = source(&ind.numerator, &tables, &err, &field("numerator"))?;
             let denominator = source(&ind.denominator, &tables, &err, &field("denominator"))?;
             if ind.measure.needs_age_bands() {
@@ -684,7 +838,8 @@ impl Catalogue {
                 bands,
                 age_label,
                 at_band,
-                by_deprivation: ind.breakdowns.contains(&Breakdown::DeprivationDecile),
+                deprivation,
+                benchmark,
                 levels,
                 with_places,
                 numerator,
@@ -694,7 +849,7 @@ impl Catalogue {
         if indicators.is_empty() {
             return Err(err(None, "indicator", "the catalogue has no [[indicator]]".into()));
         }
-        Ok(Catalogue { header: raw.catalogue, frameworks, geography, tables, places, settings, indicators })
+        Ok(Catalogue { header: raw.catalogue, frameworks, geography, tables, places, peer_groups, settings, indicators })
     }
 
     /// The framework and domain names of an indicator, for the results.
@@ -748,7 +903,7 @@ mod tests {
         assert!(c.indicators.len() >= 10);
         let le = c.indicators.iter().find(|i| i.measure == Measure::LifeExpectancy).unwrap();
         assert_eq!(le.sexes, vec![0, 1]);
-        assert!(le.by_deprivation);
+        assert_eq!(le.deprivation, Some(DeprivationBreakdown { quantiles: 10, within_area: false }));
         let u75 = c.indicators.iter().find(|i| i.id == "u75_cvd").unwrap();
         assert_eq!(u75.bands, 0..16);
         assert_eq!(u75.age_label, "<75 yrs");

@@ -32,9 +32,10 @@ pub struct LevelCounts {
 }
 
 impl LevelCounts {
-    /// Sums the small-area `counts` into the areas of `level`, overall and by the small areas'
-    /// `deciles` (0 = no decile: counted only overall).
-    pub fn aggregate(counts: &Counts, level: &Level, deciles: &[u8]) -> LevelCounts {
+    /// Sums the small-area `counts` into the areas of `level`, overall and by the deprivation
+    /// quantile of each small area in its area (`quantiles`, aligned with `level.members`: 1
+    /// most deprived …; 0 = none, counted only overall).
+    pub fn aggregate(counts: &Counts, level: &Level, quantiles: &[Vec<u8>]) -> LevelCounts {
         let bands = counts.bands;
         let cell = 3 * bands;
         let years = counts
@@ -43,12 +44,13 @@ impl LevelCounts {
             .map(|(&year, slab)| {
                 let mut out = vec![0.0; level.members.len() * BREAKDOWNS * cell];
                 for (area, members) in level.members.iter().enumerate() {
-                    for &m in members {
+                    let area_quantiles = quantiles.get(area).map(Vec::as_slice).unwrap_or(&[]);
+                    for (i, &m) in members.iter().enumerate() {
                         let src = &slab[m as usize * cell..(m as usize + 1) * cell];
                         let all = area * BREAKDOWNS * cell;
                         out[all..all + cell].iter_mut().zip(src).for_each(|(a, b)| *a += b);
-                        let d = deciles.get(m as usize).copied().unwrap_or(0) as usize;
-                        if d > 0 {
+                        let d = area_quantiles.get(i).copied().unwrap_or(0) as usize;
+                        if (1..BREAKDOWNS).contains(&d) {
                             let at = (area * BREAKDOWNS + d) * cell;
                             out[at..at + cell].iter_mut().zip(src).for_each(|(a, b)| *a += b);
                         }
@@ -206,7 +208,7 @@ mod tests {
         counts.add(2020, 1, 1, 0, 2.0);
         counts.add(2020, 2, 2, 0, 4.0);
         let level = Level { area_type: "LA".into(), codes: vec!["L".into()], names: vec!["L".into()], parents: vec![None], members: vec![vec![0, 1, 2]] };
-        let lc = LevelCounts::aggregate(&counts, &level, &[1, 1, 0]);
+        let lc = LevelCounts::aggregate(&counts, &level, &[vec![1, 1, 0]]);
         let mut out = [0.0];
         lc.cell(0, 0, 2, 2020..=2020, &mut out).unwrap();
         assert_eq!(out[0], 7.0);

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use super::catalogue::{GeographySpec, PlaceSpec, PLACE_TYPE};
+use super::catalogue::{DeprivationBreakdown, GeographySpec, PlaceSpec, PEER_GROUP_TYPE, PLACE_TYPE};
 use crate::error::{EngineError, Location, Result};
 use crate::input::{ColumnRequest, InputTable};
 
@@ -37,10 +37,21 @@ pub struct Geography {
     pub index: HashMap<String, u32>,
     /// National deprivation decile of each small area (1 most deprived … 10), 0 if unknown.
     pub deciles: Vec<u8>,
+    /// National deprivation quintile of each small area (1 most deprived … 5), 0 if unknown:
+    /// the deciles two by two where they come from a decile column, else quintiles of the
+    /// scores.
+    pub quintiles: Vec<u8>,
+    /// Each small area's deprivation score (higher is more deprived), when the geography has
+    /// a score column.
+    pub scores: Option<Vec<Option<f64>>>,
     /// The levels, in the catalogue's order (smallest first).
     pub levels: Vec<Level>,
     /// User-defined places, if any.
     pub places: Option<Level>,
+    /// Named peer groups, if any.
+    pub peer_groups: Option<Level>,
+    /// For each level, the index of the next nested level above it (its parents' level).
+    pub parent_level: Vec<Option<usize>>,
     /// The index in `levels` of the benchmark level.
     pub benchmark_level: usize,
 }
@@ -53,22 +64,27 @@ impl Geography {
     /// A missing column; a small area twice; a decile that is not 1 to 10; an area with two
     /// parents; a code on two levels (a cycle); a place naming an unknown area. Each names the
     /// file, row and column (or the catalogue's line).
-    pub fn read(path: &str, spec: &GeographySpec, places: &[PlaceSpec], catalogue_file: &str) -> Result<Geography> {
+    pub fn read(path: &str, spec: &GeographySpec, places: &[PlaceSpec], peer_groups: &[PlaceSpec], catalogue_file: &str) -> Result<Geography> {
         let table = InputTable::open(path)?;
         let mut texts = vec![table.column(&spec.small_area.code, "the small-area codes (geography.small_area.code)")?];
         for level in &spec.levels {
             texts.push(table.column(&level.code, &format!("the {} codes", level.area_type))?);
             texts.push(table.column(&level.name, &format!("the {} names", level.area_type))?);
         }
-        let decile_col = match (&spec.deprivation_decile, &spec.deprivation_score) {
-            (Some(d), _) => Some(table.column(d, "the deprivation deciles (geography.deprivation_decile)")?),
-            (None, Some(score)) => Some(table.column(score, "the deprivation scores (geography.deprivation_score)")?),
-            (None, None) => None,
+        let decile_col = match &spec.deprivation_decile {
+            Some(d) => Some(table.column(d, "the deprivation deciles (geography.deprivation_decile)")?),
+            None => None,
         };
-        let from_score = spec.deprivation_decile.is_none() && spec.deprivation_score.is_some();
+        let score_col = match &spec.deprivation_score {
+            Some(score) => Some(table.column(score, "the deprivation scores (geography.deprivation_score)")?),
+            None => None,
+        };
+        let from_score = decile_col.is_none() && score_col.is_some();
         let mut scores: Vec<Option<f64>> = Vec::new();
         let headers = table.headers().to_vec();
-        let mut reader = table.chunks(ColumnRequest { numbers: decile_col.into_iter().collect(), texts: texts.clone() })?;
+        // Number slots: the decile column (if any) first, then the score column (if any).
+        let score_slot = usize::from(decile_col.is_some());
+        let mut reader = table.chunks(ColumnRequest { numbers: decile_col.into_iter().chain(score_col).collect(), texts: texts.clone() })?;
         let file = reader.name().to_string();
         let at = |row: u64, col: usize| Location { file: file.clone(), row: Some(row), column: headers.get(col).cloned() };
 
@@ -98,10 +114,10 @@ impl Geography {
                     return Err(EngineError::BadValue { at: at(row, texts[0]), expected: "each small area on one row only".into(), found: code.to_string() });
                 }
                 codes.push(code.to_string());
-                if from_score {
-                    scores.push(chunk.numbers.first().and_then(|v| v[r]));
+                if score_col.is_some() {
+                    scores.push(chunk.numbers.get(score_slot).and_then(|v| v[r]));
                 }
-                let decile = match (decile_col.filter(|_| !from_score), chunk.numbers.first()) {
+                let decile = match (decile_col, chunk.numbers.first()) {
                     (Some(col), Some(values)) => match values[r] {
                         None => 0,
                         Some(d) if d.fract() == 0.0 && (1.0..=10.0).contains(&d) => d as u8,
@@ -112,7 +128,8 @@ impl Geography {
                     _ => 0,
                 };
                 deciles.push(decile);
-                let mut below: Option<u32> = None;
+                // The nested level and area last seen on this row (the child of the next).
+                let mut below: Option<(usize, u32)> = None;
                 for l in 0..levels.len() {
                     let (code_slot, name_slot) = (1 + 2 * l, 2 + 2 * l);
                     let area_code = text(code_slot);
@@ -143,8 +160,11 @@ impl Geography {
                         (level.codes.len() - 1) as u32
                     });
                     level.members[area as usize].push(small);
-                    if let Some(child) = below {
-                        let slot = &mut parent_of[l - 1][child as usize];
+                    if !spec.levels[l].nested {
+                        continue;
+                    }
+                    if let Some((below_level, child)) = below {
+                        let slot = &mut parent_of[below_level][child as usize];
                         match *slot {
                             None => *slot = Some((area, row)),
                             Some((p, first)) if p != area => {
@@ -153,8 +173,8 @@ impl Geography {
                                     expected: format!(
                                         "one {} for {} \"{}\" (an area in two parents): row {first} puts it in \"{}\"",
                                         levels[l].area_type,
-                                        levels[l - 1].area_type,
-                                        levels[l - 1].codes[child as usize],
+                                        levels[below_level].area_type,
+                                        levels[below_level].codes[child as usize],
                                         levels[l].codes[p as usize]
                                     ),
                                     found: area_code.to_string(),
@@ -163,33 +183,87 @@ impl Geography {
                             Some(_) => {}
                         }
                     }
-                    below = Some(area);
+                    below = Some((l, area));
                 }
             }
         }
         if from_score {
             // National deciles of the scores: decile 1 holds the highest (most deprived) scores.
             let assigned = stats::quantile::assign_quantiles(&scores, 10, true).map_err(|e| EngineError::Usage(e.to_string()))?;
+
             deciles = assigned.into_iter().map(|d| d.map_or(0, |d| d as u8)).collect();
         }
+        // Each level's parents: in the next nested level above. A nested level's parents were
+        // checked as the rows were read; a level that does not nest takes the parent level's
+        // area holding all its small areas, if one does.
+        let parent_level: Vec<Option<usize>> = (0..levels.len()).map(|l| (l + 1..levels.len()).find(|&u| spec.levels[u].nested)).collect();
         for l in 0..levels.len() {
-            let parents: Vec<Option<(String, String)>> = parent_of[l]
-                .iter()
-                .map(|p| p.and_then(|(a, _)| levels.get(l + 1).map(|up| (up.codes[a as usize].clone(), up.names[a as usize].clone()))))
-                .collect();
-            levels[l].parents = parents;
+            let Some(up) = parent_level[l] else {
+                levels[l].parents = vec![None; levels[l].codes.len()];
+                continue;
+            };
+            let parents: Vec<Option<u32>> = if spec.levels[l].nested {
+                parent_of[l].iter().map(|p| p.map(|(a, _)| a)).collect()
+            } else {
+                let mut of_small = vec![u32::MAX; codes.len()];
+                for (a, members) in levels[up].members.iter().enumerate() {
+                    members.iter().for_each(|&m| of_small[m as usize] = a as u32);
+                }
+                levels[l]
+                    .members
+                    .iter()
+                    .map(|m| {
+                        let first = of_small[*m.first()? as usize];
+                        m.iter().all(|&s| of_small[s as usize] == first).then_some(first)
+                    })
+                    .collect()
+            };
+            let named = parents.iter().map(|p| p.map(|a| (levels[up].codes[a as usize].clone(), levels[up].names[a as usize].clone()))).collect();
+            levels[l].parents = named;
         }
-        let places = if places.is_empty() {
-            None
+        let places = if places.is_empty() { None } else { Some(resolve_places(places, PLACE_TYPE, &index, &levels, catalogue_file)?) };
+        let peer_groups = if peer_groups.is_empty() { None } else { Some(resolve_places(peer_groups, PEER_GROUP_TYPE, &index, &levels, catalogue_file)?) };
+        let quintiles = if from_score {
+            let assigned = stats::quantile::assign_quantiles(&scores, 5, true).map_err(|e| EngineError::Usage(e.to_string()))?;
+            assigned.into_iter().map(|q| q.map_or(0, |q| q as u8)).collect()
         } else {
-            Some(resolve_places(places, &index, &levels, catalogue_file)?)
+            deciles.iter().map(|&d| d.div_ceil(2)).collect()
         };
-        Ok(Geography { codes, index, deciles, levels, places, benchmark_level: spec.benchmark_level })
+        let scores = score_col.map(|_| scores);
+        Ok(Geography { codes, index, deciles, quintiles, scores, levels, places, peer_groups, parent_level, benchmark_level: spec.benchmark_level })
     }
 }
 
-fn resolve_places(places: &[PlaceSpec], index: &HashMap<String, u32>, levels: &[Level], catalogue_file: &str) -> Result<Level> {
-    let mut out = Level { area_type: PLACE_TYPE.to_string(), codes: Vec::new(), names: Vec::new(), parents: Vec::new(), members: Vec::new() };
+impl Geography {
+    /// The deprivation quantile (1 most deprived; 0 for none) of each small area of each area of
+    /// `level`, aligned with `level.members`: national deciles or quintiles, or quantiles of the
+    /// small areas' scores ranked within each area (`phe_quantile` grouped by area; an area with
+    /// fewer small areas with a score than quantiles has none, as `phe_quantile` gives NA).
+    pub fn quantiles(&self, breakdown: DeprivationBreakdown, level: &Level) -> Vec<Vec<u8>> {
+        if !breakdown.within_area {
+            let national = if breakdown.quantiles == 10 { &self.deciles } else { &self.quintiles };
+            return level.members.iter().map(|m| m.iter().map(|&s| national.get(s as usize).copied().unwrap_or(0)).collect()).collect();
+        }
+        let Some(scores) = &self.scores else {
+            return level.members.iter().map(|m| vec![0; m.len()]).collect();
+        };
+        level
+            .members
+            .iter()
+            .map(|m| {
+                let values: Vec<Option<f64>> = m.iter().map(|&s| scores[s as usize]).collect();
+                match stats::quantile::assign_quantiles(&values, u32::from(breakdown.quantiles), true) {
+                    Ok(q) => q.into_iter().map(|q| q.map_or(0, |q| q as u8)).collect(),
+                    Err(_) => vec![0; m.len()],
+                }
+            })
+            .collect()
+    }
+}
+
+fn resolve_places(places: &[PlaceSpec], area_type: &str, index: &HashMap<String, u32>, levels: &[Level], catalogue_file: &str) -> Result<Level> {
+    let what = if area_type == PLACE_TYPE { "place" } else { "peer_group" };
+    let mut out = Level { area_type: area_type.to_string(), codes: Vec::new(), names: Vec::new(), parents: Vec::new(), members: Vec::new() };
     for place in places {
         let mut members = Vec::new();
         for (code, line) in &place.areas {
@@ -204,7 +278,7 @@ fn resolve_places(places: &[PlaceSpec], index: &HashMap<String, u32>, levels: &[
                     return Err(EngineError::Catalogue {
                         file: catalogue_file.to_string(),
                         line: Some(*line),
-                        field: Some(format!("place \"{}\".areas", place.code)),
+                        field: Some(format!("{what} \"{}\".areas", place.code)),
                         message: format!("expected the code of an area in the geography, found \"{code}\""),
                     })
                 }
@@ -227,10 +301,10 @@ mod tests {
     use std::io::Write as _;
 
     fn spec() -> GeographySpec {
-        let level = |t: &str, c: &str| LevelSpec { area_type: t.into(), code: format!("{c}_code"), name: format!("{c}_name") };
+        let level = |t: &str, c: &str| LevelSpec { area_type: t.into(), code: format!("{c}_code"), name: format!("{c}_name"), nested: true };
         GeographySpec {
             table: "areas".into(),
-            small_area: LevelSpec { area_type: "LSOA".into(), code: "lsoa_code".into(), name: "lsoa_name".into() },
+            small_area: LevelSpec { area_type: "LSOA".into(), code: "lsoa_code".into(), name: "lsoa_name".into(), nested: true },
             levels: vec![level("Local authority", "la"), level("England", "eng")],
             deprivation_decile: Some("decile".into()),
             deprivation_score: None,
@@ -243,7 +317,7 @@ mod tests {
         let path = dir.path().join("areas.csv");
         std::fs::File::create(&path).unwrap().write_all(csv.as_bytes()).unwrap();
         let places = [PlaceSpec { code: "P1".into(), name: "Two towns".into(), areas: vec![("A".into(), 3), ("L2".into(), 4)] }];
-        Geography::read(path.to_str().unwrap(), &spec(), &places, "c.toml")
+        Geography::read(path.to_str().unwrap(), &spec(), &places, &[], "c.toml")
     }
 
     const HEAD: &str = "lsoa_code,lsoa_name,la_code,la_name,eng_code,eng_name,decile\n";
@@ -271,7 +345,7 @@ mod tests {
         let mut spec = spec();
         spec.deprivation_decile = None;
         spec.deprivation_score = Some("score".into());
-        let g = Geography::read(path.to_str().unwrap(), &spec, &[], "c.toml").unwrap();
+        let g = Geography::read(path.to_str().unwrap(), &spec, &[], &[], "c.toml").unwrap();
         // Twenty areas, two to a decile; the highest scores are the most deprived.
         assert_eq!(g.deciles[19], 1);
         assert_eq!(g.deciles[18], 1);

@@ -43,7 +43,7 @@ use stats::comparison::{compare_with_benchmark, quintiles};
 use stats::sii::{slope_index_of_inequality, SiiOptions, SiiStandardError, SiiValueType};
 use stats::trend::{recent_trend, TrendPoint, TrendValueType};
 
-use catalogue::{Catalogue, Indicator, Measure, SourceSpec, SEXES};
+use catalogue::{Benchmark, Catalogue, DeprivationBreakdown, Indicator, Measure, SourceSpec, SEXES};
 use cells::{cell_statistic, CellValue, LevelCounts, BREAKDOWNS, LEVELS};
 use geography::{Geography, Level};
 use results::{ResultRow, ResultWriter};
@@ -125,7 +125,7 @@ pub fn compute(options: &ComputeOptions, progress: &dyn Progress) -> Result<Comp
             p
         }
     };
-    let geography = Geography::read(&geo_path.display().to_string(), &cat.geography, &cat.places, "catalogue")?;
+    let geography = Geography::read(&geo_path.display().to_string(), &cat.geography, &cat.places, &cat.peer_groups, "catalogue")?;
     let area_index: FxHashMap<String, u32> = geography.index.iter().map(|(k, &v)| (k.clone(), v)).collect();
 
     // Distinct consumers per table, and each indicator's (numerator, denominator) consumer ids.
@@ -180,48 +180,70 @@ pub fn compute(options: &ComputeOptions, progress: &dyn Progress) -> Result<Comp
 
     // 2 and 3, indicator by indicator; level counts are cached across indicators.
     progress.stage("computing", indicators.len() as u64);
-    let mut cache: HashMap<((usize, usize), usize), LevelCounts> = HashMap::new();
-    let level_list: Vec<&Level> = geography.levels.iter().chain(geography.places.iter()).collect();
+    let mut cache: HashMap<((usize, usize), usize, DeprivationBreakdown), LevelCounts> = HashMap::new();
+    let mut quantile_cache: HashMap<(usize, DeprivationBreakdown), Vec<Vec<u8>>> = HashMap::new();
+    // Geography levels, then places, then peer groups.
+    let level_list: Vec<&Level> = geography.levels.iter().chain(geography.places.iter()).chain(geography.peer_groups.iter()).collect();
+    let places_index = geography.places.as_ref().map(|_| geography.levels.len());
+    let peers_index = geography.peer_groups.as_ref().map(|_| geography.levels.len() + usize::from(geography.places.is_some()));
+    let peer_group_of = peer_group_membership(cat, &geography);
     for (done, (indicator, &(num_id, den_id))) in indicators.iter().zip(&sources).enumerate() {
         let started = Instant::now();
         let mut wanted: Vec<usize> = indicator.levels.clone();
-        if indicator.with_places && geography.places.is_some() {
-            wanted.push(geography.levels.len());
+        if indicator.with_places {
+            wanted.extend(places_index);
         }
+        if indicator.benchmark == Benchmark::PeerGroup {
+            wanted.extend(peers_index);
+        }
+        if indicator.benchmark == Benchmark::Parent {
+            for l in indicator.levels.iter().filter_map(|&l| geography.parent_level[l]) {
+                if !wanted.contains(&l) {
+                    wanted.push(l);
+                }
+            }
+        }
+        // Without a breakdown, the national deciles are aggregated all the same (only the
+        // whole-area cells are used), so indicators share their level counts.
+        let breakdown = indicator.deprivation;
+        let aggregation = breakdown.unwrap_or(DeprivationBreakdown { quantiles: 10, within_area: false });
         for &l in &wanted {
+            let quantiles = quantile_cache.entry((l, aggregation)).or_insert_with(|| geography.quantiles(aggregation, level_list[l]));
             for id in [num_id, den_id] {
-                cache.entry((id, l)).or_insert_with(|| LevelCounts::aggregate(&counts[id.0][id.1], level_list[l], &geography.deciles));
+                cache.entry((id, l, aggregation)).or_insert_with(|| LevelCounts::aggregate(&counts[id.0][id.1], level_list[l], quantiles));
             }
         }
         summary.aggregating += started.elapsed();
         let started = Instant::now();
-        let has_deciles = indicator.by_deprivation && geography.deciles.iter().any(|&d| d > 0);
-        let den_years: Vec<i32> = cache[&(den_id, geography.benchmark_level)].years.keys().copied().collect();
+        let has_deciles = breakdown.is_some() && quantile_cache.iter().any(|(&(l, b), q)| b == aggregation && wanted.contains(&l) && q.iter().flatten().any(|&d| d > 0));
+        let counts_of = |id: (usize, usize), l: usize| &cache[&(id, l, aggregation)];
+        let den_years: Vec<i32> = counts_of(den_id, geography.benchmark_level).years.keys().copied().collect();
         let periods = periods(indicator, &den_years);
-        let benchmark = compute_level(indicator, &cache[&(num_id, geography.benchmark_level)], &cache[&(den_id, geography.benchmark_level)], has_deciles, &periods);
+        let values: HashMap<usize, LevelValues> =
+            wanted.iter().map(|&l| (l, compute_level(indicator, counts_of(num_id, l), counts_of(den_id, l), has_deciles, &periods))).collect();
         let mut rows_out = Vec::new();
         for &l in &wanted {
             let level = level_list[l];
-            let values = if l == geography.benchmark_level {
-                benchmark.clone()
-            } else {
-                compute_level(indicator, &cache[&(num_id, l)], &cache[&(den_id, l)], has_deciles, &periods)
-            };
+            let benchmark_of = benchmarks(indicator, l, &level_list, &geography, peers_index, &peer_group_of);
+            // Quintiles among peers: an area in a peer group is ranked among its group's members.
+            let rank_group: Vec<Option<usize>> = benchmark_of.iter().map(|b| b.filter(|&(bl, _)| Some(bl) == peers_index && l != bl).map(|(_, g)| g)).collect();
             let context = LevelContext {
                 catalogue: cat,
                 indicator,
                 level,
                 is_benchmark: l == geography.benchmark_level,
-                benchmark_level: &geography.levels[geography.benchmark_level],
-                benchmark_of: benchmark_areas(level, &geography.levels[geography.benchmark_level], geography.codes.len()),
-                benchmark: &benchmark,
+                level_list: &level_list,
+                benchmark_of,
+                rank_group,
+                values: &values,
                 periods: &periods,
-                num: &cache[&(num_id, l)],
-                den: &cache[&(den_id, l)],
+                num: counts_of(num_id, l),
+                den: counts_of(den_id, l),
+                breakdown: aggregation,
                 settings: (cat.settings.sii_repetitions, cat.settings.seed),
                 sii_all_periods: cat.settings.sii_all_periods,
             };
-            rows_out.extend(summarise_level(&context, &values));
+            rows_out.extend(summarise_level(&context, &values[&l]));
         }
         summary.statistics += started.elapsed();
         let started = Instant::now();
@@ -295,13 +317,18 @@ struct LevelContext<'a> {
     indicator: &'a Indicator,
     level: &'a Level,
     is_benchmark: bool,
-    benchmark_level: &'a Level,
-    /// Each area's benchmark: the area of the benchmark level that holds it.
-    benchmark_of: Vec<Option<usize>>,
-    benchmark: &'a LevelValues,
+    /// Every level, place and peer-group list, as indexed in `values`.
+    level_list: &'a [&'a Level],
+    /// Each area's benchmark: (index in `level_list`, area).
+    benchmark_of: Vec<Option<(usize, usize)>>,
+    /// Each area's peer group, when it is ranked among its group rather than the whole level.
+    rank_group: Vec<Option<usize>>,
+    /// The values of every level computed for the indicator.
+    values: &'a HashMap<usize, LevelValues>,
     periods: &'a [Period],
     num: &'a LevelCounts,
     den: &'a LevelCounts,
+    breakdown: DeprivationBreakdown,
     settings: (usize, u64),
     sii_all_periods: bool,
 }
@@ -331,15 +358,33 @@ fn summarise_level(c: &LevelContext<'_>, values: &LevelValues) -> Vec<ResultRow>
     let np = c.periods.len();
     let at = |area: usize, b: usize, si: usize, pi: usize| ((area * BREAKDOWNS + b) * sexes + si) * np + pi;
     let bench_at = |area: usize, si: usize, pi: usize| ((area * BREAKDOWNS) * sexes + si) * np + pi;
-    // Quintiles among the areas of this level, per sex and period (not for the benchmark).
+    // Quintiles among the areas of this level, per sex and period (not for the benchmark); an
+    // area ranked among its peer group takes its rank there.
     let mut quintile_of: HashMap<usize, &'static str> = HashMap::new();
-    if !c.is_benchmark && c.level.members.len() >= 5 {
-        for si in 0..sexes {
-            for pi in 0..np {
-                let vals: Vec<Option<f64>> = (0..c.level.members.len()).map(|a| values[at(a, 0, si, pi)].as_ref().and_then(|v| v.value)).collect();
-                for (a, q) in quintiles(&vals, ind.polarity).into_iter().enumerate() {
-                    if let Some(q) = q {
-                        quintile_of.insert(at(a, 0, si, pi), q.label());
+    let mut groups: Vec<(Option<usize>, Vec<usize>)> = vec![(None, (0..c.level.members.len()).collect())];
+    for (a, g) in c.rank_group.iter().enumerate() {
+        if let Some(g) = *g {
+            match groups.iter_mut().find(|(x, _)| *x == Some(g)) {
+                Some((_, members)) => members.push(a),
+                None => groups.push((Some(g), vec![a])),
+            }
+        }
+    }
+    if !c.is_benchmark {
+        for (group, members) in &groups {
+            if members.len() < 5 {
+                continue;
+            }
+            for si in 0..sexes {
+                for pi in 0..np {
+                    let vals: Vec<Option<f64>> = members.iter().map(|&a| values[at(a, 0, si, pi)].as_ref().and_then(|v| v.value)).collect();
+                    for (&a, q) in members.iter().zip(quintiles(&vals, ind.polarity)) {
+                        if group.is_none() && c.rank_group[a].is_some() {
+                            continue;
+                        }
+                        if let Some(q) = q {
+                            quintile_of.insert(at(a, 0, si, pi), q.label());
+                        }
                     }
                 }
             }
@@ -356,7 +401,10 @@ fn summarise_level(c: &LevelContext<'_>, values: &LevelValues) -> Vec<ResultRow>
                         let Some(v) = values[at(area, b, si, pi)].clone() else { continue };
                         let (bench_name, bench_value) = if b == 0 {
                             match c.benchmark_of[area] {
-                                Some(ba) => (c.benchmark_level.names[ba].clone(), c.benchmark[bench_at(ba, si, pi)].as_ref().and_then(|x| x.value)),
+                                Some((bl, ba)) => (
+                                    c.level_list[bl].names[ba].clone(),
+                                    c.values.get(&bl).and_then(|v| v[bench_at(ba, si, pi)].as_ref()).and_then(|x| x.value),
+                                ),
                                 None => (String::new(), None),
                             }
                         } else {
@@ -393,7 +441,8 @@ fn summarise_level(c: &LevelContext<'_>, values: &LevelValues) -> Vec<ResultRow>
                             area_type: c.level.area_type.clone(),
                             sex: SEXES[ind.sexes[si]],
                             age: ind.age_label.clone(),
-                            category: (b > 0).then(|| decile_label(b)),
+                            category: (b > 0).then(|| c.breakdown.category(b)),
+                            category_type: (b > 0).then(|| c.breakdown.category_type()),
                             period: c.periods[pi].clone(),
                             compared_95: compare_with_benchmark(v.value, v.limits95.0, v.limits95.1, bench_value, ind.polarity).label(),
                             compared_998: compare_with_benchmark(v.value, v.limits998.0, v.limits998.1, bench_value, ind.polarity).label(),
@@ -413,22 +462,63 @@ fn summarise_level(c: &LevelContext<'_>, values: &LevelValues) -> Vec<ResultRow>
         .collect()
 }
 
-/// For each area of `level`, the area of the benchmark level holding its first small area (for
-/// England, England; for a benchmark level of regions, the area's region).
+/// For each area of `level`, the area of `benchmark` holding all its small areas (for England,
+/// England; for a benchmark level of regions, the area's region), or `None` when none does.
 fn benchmark_areas(level: &Level, benchmark: &Level, small_areas: usize) -> Vec<Option<usize>> {
-    let mut of_small = vec![None; small_areas];
+    let mut of_small = vec![usize::MAX; small_areas];
     for (b, members) in benchmark.members.iter().enumerate() {
         for &m in members {
-            of_small[m as usize] = Some(b);
+            of_small[m as usize] = b;
         }
     }
-    level.members.iter().map(|m| m.first().and_then(|&s| of_small[s as usize])).collect()
+    level
+        .members
+        .iter()
+        .map(|m| {
+            let first = of_small[*m.first()? as usize];
+            (first != usize::MAX && m.iter().all(|&s| of_small[s as usize] == first)).then_some(first)
+        })
+        .collect()
 }
 
-/// The portal-style label of decile `d` (1 most deprived).
-pub fn decile_label(d: usize) -> String {
-    const ORDINALS: [&str; 10] = ["Most", "Second most", "Third most", "Fourth most", "Fifth most", "Fifth least", "Fourth least", "Third least", "Second least", "Least"];
-    format!("{} deprived decile (IMD)", ORDINALS[(d.clamp(1, 10)) - 1])
+/// Each peer group's member area codes → the group's index (from the catalogue's
+/// `[[peer_group]]` lists, in order).
+fn peer_group_membership(cat: &Catalogue, geography: &Geography) -> HashMap<String, usize> {
+    let mut out = HashMap::new();
+    if geography.peer_groups.is_some() {
+        for (g, group) in cat.peer_groups.iter().enumerate() {
+            for (code, _) in &group.areas {
+                out.entry(code.clone()).or_insert(g);
+            }
+        }
+    }
+    out
+}
+
+/// The benchmark of each area of `level_list[l]` for `indicator`: (index in `level_list`,
+/// area). Areas of levels above a benchmark level have none; a parent or peer-group benchmark
+/// that an area lacks falls back to the geography's benchmark level.
+fn benchmarks(indicator: &Indicator, l: usize, level_list: &[&Level], geography: &Geography, peers_index: Option<usize>, peer_group_of: &HashMap<String, usize>) -> Vec<Option<(usize, usize)>> {
+    let level = level_list[l];
+    let by_level = |t: usize| -> Vec<Option<(usize, usize)>> {
+        if l < geography.levels.len() && l > t {
+            return vec![None; level.members.len()];
+        }
+        benchmark_areas(level, level_list[t], geography.codes.len()).into_iter().map(|b| b.map(|a| (t, a))).collect()
+    };
+    let fallback = by_level(geography.benchmark_level);
+    match indicator.benchmark {
+        Benchmark::Level(t) => by_level(t),
+        Benchmark::Parent => {
+            let Some(up) = geography.parent_level.get(l).copied().flatten() else { return fallback };
+            let index: HashMap<&str, usize> = level_list[up].codes.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
+            level.parents.iter().zip(fallback).map(|(p, f)| p.as_ref().and_then(|(code, _)| index.get(code.as_str()).map(|&a| (up, a))).or(f)).collect()
+        }
+        Benchmark::PeerGroup => match peers_index {
+            Some(peers) if l != peers => level.codes.iter().zip(fallback).map(|(code, f)| peer_group_of.get(code).map(|&g| (peers, g)).or(f)).collect(),
+            _ => fallback,
+        },
+    }
 }
 
 fn inequality_summary(c: &LevelContext<'_>, values: &LevelValues, area: usize, si: usize, pi: usize) -> InequalitySummary {
@@ -490,7 +580,7 @@ fn inequality_summary(c: &LevelContext<'_>, values: &LevelValues, area: usize, s
             Err(e) => out.note = Some(format!("no SII: {e}")),
         }
     } else {
-        out.note = Some(format!("no SII: {} deciles with a value and limits (5 needed)", q.len()));
+        out.note = Some(format!("no SII: {} deprivation quantiles with a value and limits (5 needed)", q.len()));
     }
     // Excess events: by band where the measure is by age.
     let p = &c.periods[pi];

@@ -40,8 +40,10 @@ pub struct ResultRow {
     pub sex: &'static str,
     /// The portal's age label.
     pub age: String,
-    /// The deprivation decile's label, or `None` for the whole area.
+    /// The deprivation quantile's label, or `None` for the whole area.
     pub category: Option<String>,
+    /// The kind of quantile ("LSOA deprivation deciles (national)", …), or `None`.
+    pub category_type: Option<&'static str>,
     /// The period.
     pub period: Period,
     /// Value, limits, totals, note.
@@ -101,7 +103,7 @@ pub static COLUMNS: [Column; 46] = [
     text("area_type", "Area Type", |r| Some(r.area_type.clone())),
     text("sex", "Sex", |r| Some(r.sex.to_string())),
     text("age", "Age", |r| Some(r.age.clone())),
-    text("category_type", "Category Type", |r| r.category.as_ref().map(|_| "LSOA deprivation deciles (national)".to_string())),
+    text("category_type", "Category Type", |r| r.category_type.map(str::to_string)),
     text("category", "Category", |r| r.category.clone()),
     text("time_period", "Time period", |r| Some(r.period.label.clone())),
     number("value", "Value", |r| r.value.value),

@@ -358,3 +358,162 @@ fn a_regional_benchmark_is_each_areas_own_region() {
     assert_eq!(find("L2").0[4], "Similar");
     assert!(close(find("L2").1[0].unwrap(), 10.0));
 }
+
+/// Two regions of three authorities of ten small areas each; ICB "I1" takes L1 and half of
+/// L2, "I2" the rest of L2 and L3 (so L2 straddles two ICBs, as real authorities can), "I3"
+/// region R2. Within each authority, small area j (1 … 10) has the j-th highest deprivation
+/// score, while the national decile column puts every small area in decile 5. Authority k's
+/// small area j has x = 100 + 10·(10 − j) + 5·k events in 1,000 (2020).
+fn regions_with_a_straddling_authority(dir: &Path) {
+    let mut areas = String::from("lsoa,lsoa_name,la,la_name,icb,icb_name,rgn,rgn_name,eng,eng_name,score,decile\n");
+    let mut outcomes = String::from("lsoa,year,sex,what,x,n\n");
+    for k in 1..=6 {
+        for j in 1..=10 {
+            let icb = match (k, j) {
+                (1, _) | (2, 1..=5) => "I1",
+                (2, _) | (3, _) => "I2",
+                _ => "I3",
+            };
+            let region = if k <= 3 { "R1" } else { "R2" };
+            let score = (11 - j) as f64 + 0.1 * k as f64;
+            writeln!(areas, "S{k}_{j},s,L{k},Authority {k},{icb},ICB {icb},{region},Region {region},E,England,{score},5").unwrap();
+            writeln!(outcomes, "S{k}_{j},2020,Persons,p,{},1000", 100 + 10 * (10 - j) + 5 * k).unwrap();
+        }
+    }
+    write(dir, "areas.csv", &areas);
+    write(dir, "outcomes.csv", &outcomes);
+}
+
+fn five_level_catalogue(icb_nested: bool, extra: &str, indicator_keys: &str) -> String {
+    format!(
+        r#"
+[catalogue]
+name = "test"
+
+[geography]
+table = "areas"
+small_area = {{ type = "LSOA", code = "lsoa", name = "lsoa_name" }}
+deprivation_decile = "decile"
+deprivation_score = "score"
+level = [
+  {{ type = "Local authority", code = "la", name = "la_name" }},
+  {{ type = "ICB", code = "icb", name = "icb_name", nested = {icb_nested} }},
+  {{ type = "Region", code = "rgn", name = "rgn_name" }},
+  {{ type = "England", code = "eng", name = "eng_name" }},
+]
+
+[tables.outcomes]
+area = "lsoa"
+sex = "sex"
+{extra}
+[[indicator]]
+id = "p"
+name = "A proportion"
+measure = "proportion"
+polarity = "lower is better"
+{indicator_keys}
+numerator = {{ table = "outcomes", value = "x", where = {{ what = ["p"] }} }}
+denominator = {{ table = "outcomes", value = "n", where = {{ what = ["p"] }} }}
+"#
+    )
+}
+
+const RESULT_TEXTS: [&str; 8] = ["area_code", "area_type", "category_type", "category", "parent_code", "benchmark", "quintile", "compared_to_benchmark_95"];
+
+#[test]
+fn a_level_that_does_not_nest_is_declared_and_parents_skip_it() {
+    let dir = tempfile::tempdir().unwrap();
+    regions_with_a_straddling_authority(dir.path());
+    // Checked as nested, the straddling authority is an error naming both ICBs.
+    let e = run(dir.path(), &five_level_catalogue(true, "", ""), "out.parquet").unwrap_err().to_string();
+    assert!(e.contains("areas.csv") && e.contains("an area in two parents") && e.contains("\"L2\"") && e.contains("I1") && e.contains("I2"), "{e}");
+    assert!(!dir.path().join("out.parquet").exists());
+    // Declared not nested: authorities' parent is their region; ICBs are aggregated from
+    // their small areas and their parent is the region holding them.
+    run(dir.path(), &five_level_catalogue(false, "", ""), "out.parquet").unwrap();
+    let rows = read_results(&dir.path().join("out.parquet"), &RESULT_TEXTS, &["value", "count", "denominator"]);
+    let find = |area: &str| rows.iter().find(|r| r.0[0] == area && r.0[3].is_empty()).unwrap();
+    assert_eq!(find("L2").0[4], "R1");
+    assert_eq!(find("I1").0[4], "R1");
+    assert_eq!(find("I3").0[4], "R2");
+    // I1: all of L1 (x = 195 … 105, sum 1,500) and L2's j = 1 … 5 (200 … 160, sum 900).
+    let i1 = find("I1");
+    assert_eq!((i1.1[1], i1.1[2]), (Some(2_400.0), Some(15_000.0)));
+    assert!(close(i1.1[0].unwrap(), 16.0));
+}
+
+#[test]
+fn deprivation_quantiles_national_or_within_each_area() {
+    let dir = tempfile::tempdir().unwrap();
+    regions_with_a_straddling_authority(dir.path());
+    let value = |breakdown: &str, area: &str, category: &str| -> Option<(f64, String)> {
+        let out = format!("{}.parquet", breakdown);
+        run(dir.path(), &five_level_catalogue(false, "", &format!("breakdowns = [\"{breakdown}\"]")), &out).unwrap();
+        let rows = read_results(&dir.path().join(&out), &RESULT_TEXTS, &["value"]);
+        rows.iter().find(|r| r.0[0] == area && r.0[3] == category).map(|r| (r.1[0].unwrap(), r.0[2].clone()))
+    };
+    // Within L3 the small area with the highest score (j = 1, x = 205) is the most deprived decile.
+    let (v, kind) = value("deprivation_decile_within_area", "L3", "Most deprived decile (IMD, within area)").unwrap();
+    assert!(close(v, 20.5));
+    assert_eq!(kind, "LSOA deprivation deciles within area");
+    let (v, _) = value("deprivation_decile_within_area", "L3", "Least deprived decile (IMD, within area)").unwrap();
+    assert!(close(v, 11.5));
+    // Quintiles within L3: j = 1, 2 pooled: (205 + 195) / 2,000; the middle quintile j = 5, 6.
+    let (v, kind) = value("deprivation_quintile_within_area", "L3", "Most deprived quintile (IMD, within area)").unwrap();
+    assert!(close(v, 20.0));
+    assert_eq!(kind, "LSOA deprivation quintiles within area");
+    let (v, _) = value("deprivation_quintile_within_area", "L3", "Middle quintile (IMD, within area)").unwrap();
+    assert!(close(v, 16.0));
+    // Nationally every small area is in decile 5 (the third quintile): one category only.
+    let (v, kind) = value("deprivation_quintile", "L3", "Middle quintile (IMD)").unwrap();
+    assert!(close(v, 16.0), "the whole of L3 (1,600 / 10,000)");
+    assert_eq!(kind, "LSOA deprivation quintiles (national)");
+    assert!(value("deprivation_quintile", "L3", "Most deprived quintile (IMD)").is_none());
+    // Within-area quantiles need the scores.
+    let no_scores = five_level_catalogue(false, "", "breakdowns = [\"deprivation_decile_within_area\"]").replace("deprivation_score = \"score\"\n", "");
+    let e = Catalogue::parse(&no_scores, "test.toml").unwrap_err().to_string();
+    assert!(e.contains("test.toml") && e.contains("breakdowns") && e.contains("deprivation_score"), "{e}");
+}
+
+#[test]
+fn benchmarks_by_parent_or_named_peer_group() {
+    let dir = tempfile::tempdir().unwrap();
+    regions_with_a_straddling_authority(dir.path());
+    // Authority k's total: Σ_j (100 + 10(10 − j) + 5k) = 1,450 + 50k over 10,000.
+    let la = |k: f64| (1_450.0 + 50.0 * k) / 100.0;
+    run(dir.path(), &five_level_catalogue(false, "", "benchmark = \"parent\""), "parent.parquet").unwrap();
+    let rows = read_results(&dir.path().join("parent.parquet"), &RESULT_TEXTS, &["value", "benchmark_value"]);
+    let find = |rows: &[(Vec<String>, Vec<Option<f64>>)], area: &str| rows.iter().find(|r| r.0[0] == area && r.0[3].is_empty()).cloned().unwrap();
+    // L2's parent is R1 (ICBs do not nest): (1,500 + 1,550 + 1,600) / 30,000 = 15.5%.
+    let l2 = find(&rows, "L2");
+    assert_eq!(l2.0[5], "Region R1");
+    assert!(close(l2.1[1].unwrap(), 15.5));
+    assert!(close(l2.1[0].unwrap(), la(2.0)));
+    // R2 is compared with its parent, England: (6 × 1,450 + 50 × 21) / 60,000.
+    let r2 = find(&rows, "R2");
+    assert_eq!(r2.0[5], "England");
+    assert!(close(r2.1[1].unwrap(), (8_700.0 + 1_050.0) / 600.0));
+
+    let peers = "\n[[peer_group]]\ncode = \"PG\"\nname = \"Peers\"\nareas = [\"L1\", \"L2\", \"L4\", \"L5\", \"L6\"]\n";
+    run(dir.path(), &five_level_catalogue(false, peers, "benchmark = \"peer group\""), "peers.parquet").unwrap();
+    let rows = read_results(&dir.path().join("peers.parquet"), &RESULT_TEXTS, &["value", "benchmark_value"]);
+    let pooled = (1..=6).filter(|&k| k != 3).map(|k| 1_450.0 + 50.0 * k as f64).sum::<f64>() / 500.0;
+    let l1 = find(&rows, "L1");
+    assert_eq!(l1.0[5], "Peers");
+    assert!(close(l1.1[1].unwrap(), pooled));
+    assert!(close(l1.1[0].unwrap(), la(1.0)));
+    // The group's own row, compared with England.
+    let group = find(&rows, "PG");
+    assert_eq!((group.0[1].as_str(), group.0[5].as_str()), ("Peer group", "England"));
+    assert!(close(group.1[0].unwrap(), pooled));
+    // L3 is in no group: England, as the geography says.
+    assert_eq!(find(&rows, "L3").0[5], "England");
+    // Quintiles among the five peers (lower is better, values rising with k).
+    assert_eq!(find(&rows, "L1").0[6], "Best");
+    assert_eq!(find(&rows, "L4").0[6], "Middle");
+    assert_eq!(find(&rows, "L6").0[6], "Worst");
+    // An unknown member of a peer group is a catalogue error naming it.
+    let bad = five_level_catalogue(false, &peers.replace("\"L6\"", "\"L9\""), "benchmark = \"peer group\"");
+    let e = run(dir.path(), &bad, "bad.parquet").unwrap_err().to_string();
+    assert!(e.contains("peer_group \"PG\".areas") && e.contains("L9"), "{e}");
+}
