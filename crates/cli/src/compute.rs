@@ -110,8 +110,9 @@ pub fn describe(summary: &ComputeSummary, output: &str) -> String {
     let total = (summary.reading + summary.aggregating + summary.statistics + summary.writing).as_secs_f64().max(1e-9);
     let share = |d: std::time::Duration| 100.0 * d.as_secs_f64() / total;
     format!(
-        "Computed {} indicators from {} data rows into {} result rows in {:.1} s (reading {:.0}%, aggregating {:.0}%, statistics {:.0}%, writing {:.0}%): {}",
+        "Computed {} indicator{} from {} data rows into {} result rows in {:.1} s (reading {:.0}%, aggregating {:.0}%, statistics {:.0}%, writing {:.0}%): {}",
         summary.indicators,
+        if summary.indicators == 1 { "" } else { "s" },
         summary.rows_read,
         summary.rows_written,
         total,

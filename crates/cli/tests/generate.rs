@@ -226,6 +226,14 @@ fn real_lookups_and_imd_give_the_real_areas_of_yorkshire() {
     let c = column(&h, "lsoa_code");
     assert!(pop.iter().all(|r| expected.contains_key(&r[c])));
     let manifest = std::fs::read_to_string(a.path().join("manifest.json")).expect("manifest");
+    // The starter catalogue computes on the real areas (an authority straddles two ICBs, which
+    // the catalogue declares not nested): authorities have their real region as parent.
+    let results = a.path().join("results.csv");
+    fairer(&["compute", "--data", text(a.path()), "--output", text(&results), "--indicator", "le_birth", "--no-progress"]);
+    let (h, rows) = read(&results);
+    let (area, parent, category) = (column(&h, "Area Code"), column(&h, "Parent Code"), column(&h, "Category"));
+    let leeds: Vec<_> = rows.iter().filter(|r| &r[area] == "E08000035" && r[category].is_empty()).collect();
+    assert!(!leeds.is_empty() && leeds.iter().all(|r| &r[parent] == "E12000003"), "Leeds in Yorkshire and The Humber");
     for needle in [
         "\"real_inputs\"",
         "\"file\": \"lookup_lsoa21_ward24_ltla24.csv\"",
