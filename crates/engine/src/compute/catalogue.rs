@@ -41,6 +41,10 @@
 //! areas = ["E08000025", "E06000023", "E08000035"]
 //! ```
 //!
+//! Data coded in another vintage of small areas (2011 LSOAs against a 2021 geography) are
+//! counted through a best-fit lookup: `code_changes = { table = "lsoa11_lsoa21", from =
+//! "LSOA11CD", to = "LSOA21CD" }` in `[geography]`.
+//!
 //! A geography level that does not nest (a local authority in two ICBs, as in the real ONS
 //! lookups) is declared `nested = false`: it is aggregated from the small areas all the same,
 //! and not checked for single parents.
@@ -320,6 +324,20 @@ struct GeographyFile {
     deprivation_decile: Option<String>,
     deprivation_score: Option<String>,
     benchmark: Option<Spanned<String>>,
+    code_changes: Option<CodeChanges>,
+}
+
+/// A lookup from the small-area codes of another vintage (e.g. 2011 LSOAs) to the geography's
+/// (2021 LSOAs): data rows with an old code are counted in the area it became.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CodeChanges {
+    /// The lookup table (in the data directory) or file.
+    pub table: String,
+    /// The column of old codes (e.g. `LSOA11CD`).
+    pub from: String,
+    /// The column of the geography's codes (e.g. `LSOA21CD`).
+    pub to: String,
 }
 
 /// Names accepted for the benchmark besides level types.
@@ -345,6 +363,10 @@ pub struct GeographySpec {
     /// The index in `levels` of the benchmark (England): the level named by `benchmark`, or
     /// the last.
     pub benchmark_level: usize,
+    /// Codes of another vintage in the data, and the geography's codes they map to. An old
+    /// code must map to one code only (a best-fit lookup: ONS's LSOA 2011 to 2021 lookup has
+    /// splits, which need one row per old code chosen by best fit).
+    pub code_changes: Option<CodeChanges>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -643,6 +665,7 @@ impl Catalogue {
             deprivation_decile: g.deprivation_decile,
             deprivation_score: g.deprivation_score,
             benchmark_level,
+            code_changes: g.code_changes,
         };
 
         let mut tables = BTreeMap::new();

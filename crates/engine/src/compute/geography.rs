@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use super::catalogue::{DeprivationBreakdown, GeographySpec, PlaceSpec, PEER_GROUP_TYPE, PLACE_TYPE};
+use super::catalogue::{CodeChanges, DeprivationBreakdown, GeographySpec, PlaceSpec, PEER_GROUP_TYPE, PLACE_TYPE};
 use crate::error::{EngineError, Location, Result};
 use crate::input::{ColumnRequest, InputTable};
 
@@ -261,6 +261,69 @@ impl Geography {
     }
 }
 
+/// Adds the old codes of a code-change lookup (`changes`, read from `path`) to `index` (small-area
+/// code → index), each pointing at the small area its row maps it to; returns the number of
+/// old codes added.
+///
+/// # Errors
+/// A missing column; an empty code; a new code that is not a small area of the geography; an old
+/// code mapped to two different areas (a split: a best-fit lookup gives one row per old code).
+/// Each names the file, row and column.
+pub fn add_code_changes(index: &mut rustc_hash::FxHashMap<String, u32>, path: &str, changes: &CodeChanges) -> Result<usize> {
+    let table = InputTable::open(path)?;
+    let from = table.column(&changes.from, "the old codes (geography.code_changes.from)")?;
+    let to = table.column(&changes.to, "the geography's codes (geography.code_changes.to)")?;
+    let headers = table.headers().to_vec();
+    let mut reader = table.chunks(ColumnRequest { numbers: Vec::new(), texts: vec![from, to] })?;
+    let file = reader.name().to_string();
+    let at = |row: u64, col: usize| Location { file: file.clone(), row: Some(row), column: headers.get(col).cloned() };
+    let mut mapped: HashMap<String, (u32, u64)> = HashMap::new();
+    while let Some(chunk) = reader.next_chunk()? {
+        for r in 0..chunk.len {
+            let row = chunk.first_row + r as u64;
+            let old = chunk.text(0, r).map(str::trim).unwrap_or("");
+            let new = chunk.text(1, r).map(str::trim).unwrap_or("");
+            if old.is_empty() {
+                return Err(EngineError::BadValue { at: at(row, from), expected: "an old small-area code".into(), found: String::new() });
+            }
+            let Some(&area) = index.get(new) else {
+                return Err(EngineError::BadValue { at: at(row, to), expected: "a small-area code of the geography".into(), found: new.to_string() });
+            };
+            match mapped.get(old) {
+                Some(&(other, first)) if other != area => {
+                    return Err(EngineError::BadValue {
+                        at: at(row, to),
+                        expected: format!("one area for \"{old}\" (row {first} maps it elsewhere: a split; give a best-fit lookup, one row per old code)"),
+                        found: new.to_string(),
+                    })
+                }
+                Some(_) => {}
+                None => {
+                    mapped.insert(old.to_string(), (area, row));
+                }
+            }
+        }
+    }
+    let mut added = 0;
+    for (old, (area, row)) in mapped {
+        match index.get(&old) {
+            Some(&current) if current != area => {
+                return Err(EngineError::BadValue {
+                    at: at(row, from),
+                    expected: "an old code that is not another small area of the geography".into(),
+                    found: old,
+                })
+            }
+            Some(_) => {}
+            None => {
+                index.insert(old, area);
+                added += 1;
+            }
+        }
+    }
+    Ok(added)
+}
+
 fn resolve_places(places: &[PlaceSpec], area_type: &str, index: &HashMap<String, u32>, levels: &[Level], catalogue_file: &str) -> Result<Level> {
     let what = if area_type == PLACE_TYPE { "place" } else { "peer_group" };
     let mut out = Level { area_type: area_type.to_string(), codes: Vec::new(), names: Vec::new(), parents: Vec::new(), members: Vec::new() };
@@ -309,6 +372,7 @@ mod tests {
             deprivation_decile: Some("decile".into()),
             deprivation_score: None,
             benchmark_level: 1,
+            code_changes: None,
         }
     }
 

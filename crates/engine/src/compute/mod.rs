@@ -126,7 +126,20 @@ pub fn compute(options: &ComputeOptions, progress: &dyn Progress) -> Result<Comp
         }
     };
     let geography = Geography::read(&geo_path.display().to_string(), &cat.geography, &cat.places, &cat.peer_groups, "catalogue")?;
-    let area_index: FxHashMap<String, u32> = geography.index.iter().map(|(k, &v)| (k.clone(), v)).collect();
+    let mut area_index: FxHashMap<String, u32> = geography.index.iter().map(|(k, &v)| (k.clone(), v)).collect();
+    if let Some(changes) = &cat.geography.code_changes {
+        let path = match table_paths(&options.data_dir, &changes.table, None) {
+            Ok(mut p) => p.remove(0),
+            Err(e) => {
+                let p = PathBuf::from(&changes.table);
+                if !p.is_file() {
+                    return Err(e);
+                }
+                p
+            }
+        };
+        geography::add_code_changes(&mut area_index, &path.display().to_string(), changes)?;
+    }
 
     // Distinct consumers per table, and each indicator's (numerator, denominator) consumer ids.
     let mut consumers: Vec<(String, Vec<SourceSpec>)> = Vec::new();

@@ -517,3 +517,45 @@ fn benchmarks_by_parent_or_named_peer_group() {
     let e = run(dir.path(), &bad, "bad.parquet").unwrap_err().to_string();
     assert!(e.contains("peer_group \"PG\".areas") && e.contains("L9"), "{e}");
 }
+
+#[test]
+fn data_with_codes_of_another_vintage_are_counted_through_a_code_change_lookup() {
+    let dir = tempfile::tempdir().unwrap();
+    two_authorities(dir.path());
+    // The outcomes use 2011-style codes: A11 and A11b merged into A, B11 became B; C and D kept.
+    let outcomes = std::fs::read_to_string(dir.path().join("outcomes.csv")).unwrap();
+    let mut old = String::new();
+    for line in outcomes.lines() {
+        let line = if let Some(rest) = line.strip_prefix("A,") {
+            // Split A's rows in two old areas: x and n halve (whole numbers here).
+            let f: Vec<&str> = rest.split(',').collect();
+            let (x, n): (i64, i64) = (f[3].parse().unwrap(), f[4].parse().unwrap());
+            format!("A11,{},{},{},{},{}\nA11b,{},{},{},{},{}", f[0], f[1], f[2], x / 2, n / 2, f[0], f[1], f[2], x - x / 2, n - n / 2)
+        } else if let Some(rest) = line.strip_prefix("B,") {
+            format!("B11,{rest}")
+        } else {
+            line.to_string()
+        };
+        writeln!(old, "{line}").unwrap();
+    }
+    write(dir.path(), "outcomes.csv", &old);
+    write(dir.path(), "lsoa11_lsoa21.csv", "LSOA11CD,LSOA21CD\nA11,A\nA11b,A\nB11,B\nC,C\n");
+    let catalogue = format!("{GEOGRAPHY}{PROPORTION}").replace(
+        "deprivation_decile = \"decile\"\n",
+        "deprivation_decile = \"decile\"\ncode_changes = { table = \"lsoa11_lsoa21\", from = \"LSOA11CD\", to = \"LSOA21CD\" }\n",
+    );
+    run(dir.path(), &catalogue, "out.parquet").unwrap();
+    let rows = read_results(&dir.path().join("out.parquet"), &["area_code", "time_period", "category"], &["value", "count"]);
+    // The same answers as with the current codes: L1 in 2020 is (310 + 210) / 2,000.
+    let l1 = rows.iter().find(|r| r.0[0] == "L1" && r.0[1] == "2020" && r.0[2].is_empty()).unwrap();
+    assert_eq!(l1.1[1], Some(520.0));
+    assert!(close(l1.1[0].unwrap(), 26.0));
+    // A split (one old code to two areas) and an unknown new code are errors naming the row.
+    write(dir.path(), "lsoa11_lsoa21.csv", "LSOA11CD,LSOA21CD\nA11,A\nA11,B\n");
+    let e = run(dir.path(), &catalogue, "bad.parquet").unwrap_err().to_string();
+    assert!(e.contains("lsoa11_lsoa21.csv") && e.contains("LSOA21CD") && e.contains("a split"), "{e}");
+    write(dir.path(), "lsoa11_lsoa21.csv", "LSOA11CD,LSOA21CD\nA11,Z\n");
+    let e = run(dir.path(), &catalogue, "bad.parquet").unwrap_err().to_string();
+    assert!(e.contains("lsoa11_lsoa21.csv") && e.contains("\"Z\"") && e.contains("a small-area code of the geography"), "{e}");
+    assert!(!dir.path().join("bad.parquet").exists());
+}
