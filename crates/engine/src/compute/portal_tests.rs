@@ -263,6 +263,33 @@ fn the_api_extract_layout_gives_the_same_results() {
 }
 
 #[test]
+fn an_excel_workbook_of_the_download_reads_as_its_csv() {
+    let dir = setup(&download_csv());
+    run(dir.path(), &format!("{HEADER}{INDICATOR}"), "from_csv.csv").unwrap();
+    // The same cells in a workbook, numbers as numbers.
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let text = download_csv();
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_bytes());
+    for (r, record) in reader.records().enumerate() {
+        for (c, cell) in record.unwrap().iter().enumerate() {
+            match cell.parse::<f64>() {
+                Ok(x) if r > 0 => sheet.write_number(r as u32, c as u16, x).map(|_| ()),
+                _ if cell.is_empty() => Ok(()),
+                _ => sheet.write_string(r as u32, c as u16, cell).map(|_| ()),
+            }
+            .unwrap();
+        }
+    }
+    workbook.save(dir.path().join("portal.xlsx")).unwrap();
+    let catalogue = format!("{HEADER}{INDICATOR}").replace("path = \"portal.csv\"", "path = \"portal.xlsx\"");
+    run(dir.path(), &catalogue, "from_xlsx.csv").unwrap();
+    let (a, b) = (std::fs::read_to_string(dir.path().join("from_csv.csv")).unwrap(), std::fs::read_to_string(dir.path().join("from_xlsx.csv")).unwrap());
+    assert!(a.lines().count() > 20);
+    assert_eq!(a, b);
+}
+
+#[test]
 fn our_own_results_read_back_as_published_values_give_the_same_rows() {
     let dir = tempfile::tempdir().unwrap();
     // Ten small areas, one in each decile, in L1; two in L2; five years of a proportion.
