@@ -22,6 +22,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 /// Counts are summed up the hierarchy (small area → local authority → ICB → region →
 /// England, and user-defined places) before any statistic is computed.
 ///
+/// Measures: proportion, crude_rate, dsr, life_expectancy (computed from counts), and
+/// published: values the indicator portal (Fingertips) publishes, read as they are from a
+/// table declared with layout = "portal" (its "download data" CSV or the FingertipsNext API
+/// extract), to which the same comparisons, quintiles, trends and inequality summaries are
+/// added. Rows skipped from such tables (other categories, areas not in the geography) are
+/// counted in notes.
+///
 /// The catalogue (TOML) declares the geography, the tables and the indicators; without
 /// --catalogue the starter catalogue of core Marmot indicators (catalogues/marmot.toml) is
 /// used, which reads the tables `fairer generate` writes.
@@ -30,7 +37,14 @@ use indicatif::{ProgressBar, ProgressStyle};
 /// Indicator ID, Area Code, …, Lower CI 95.0 limit, …) or .xlsx; written to a temporary name
 /// and renamed when complete, so a failed run leaves nothing.
 #[derive(Args, Debug)]
-#[command(after_help = "Examples:\n  \
+#[command(after_help = "Measures: proportion, crude_rate, dsr, life_expectancy (computed from counts), and \
+published: the indicator portal's published values, read as they are from a table declared with \
+layout = \"portal\" (the Fingertips download CSV or the FingertipsNext API extract), with \
+value_type = \"proportion\", \"rate\", \"dsr\" or \"other\" and \
+published = { table = \"…\", where = { IndicatorId = [93701] } }; comparisons, quintiles, trends \
+and, from its deprivation-decile rows, inequality summaries are added. Skipped rows are counted \
+in notes.\n\n\
+Examples:\n  \
 fairer generate --out data/small && fairer compute --data data/small --output results.parquet\n  \
 fairer compute --catalogue my-catalogue.toml --data data/ --output results.csv\n  \
 fairer compute --data data/small --indicator le_birth --indicator u75_cvd --output le.xlsx")]
@@ -133,6 +147,9 @@ pub fn run(args: ComputeArgs) -> Result<(), String> {
     bar.finish();
     let summary = result.map_err(|e| e.to_string())?;
     if !args.quiet {
+        for note in &summary.notes {
+            eprintln!("note: {note}");
+        }
         eprintln!("{}", describe(&summary, &args.output));
     }
     Ok(())

@@ -134,3 +134,89 @@ fn the_demo_prints_computed_values_for_its_place() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("error: no area is called \"Nowhere at all\"") && !err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn compute_adds_comparisons_trends_and_the_gap_to_published_values() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("areas.csv"),
+        "lsoa,lsoa_name,la,la_name,eng,eng_name\nA1,a1,L1,One,E92000001,England\nA2,a2,L2,Two,E92000001,England\n",
+    )
+    .unwrap();
+    // The FingertipsNext API extract's layout: England 20% every year; L1 rising 10% to 30%
+    // (±2 points), L2 flat at 20%; England's deciles in 2020 from 30% down to 12%; a quintile
+    // row that is skipped, and a row of another indicator.
+    let mut portal = String::from("IndicatorId,Year,AgeID,SexID,AreaCode,Count,Value,LowerCI,UpperCI,Denominator,Trend,Sex,Age,CategoryType,Category\n");
+    for (t, year) in (2016..=2020).enumerate() {
+        let x = 100 + 50 * t;
+        portal.push_str(&format!("93701,{year},169,4,E92000001,20000,20,19.8,20.2,100000,,Persons,<16 yrs,,\n"));
+        portal.push_str(&format!("93701,{year},169,4,L1,{x},{},{},{},1000,,Persons,<16 yrs,,\n", x / 10, x / 10 - 2, x / 10 + 2));
+        portal.push_str(&format!("93701,{year},169,4,L2,200,20,18,22,1000,,Persons,<16 yrs,,\n"));
+    }
+    let labels = ["Most", "Second most", "Third more", "Fourth more", "Fifth more", "Fifth less", "Fourth less", "Third less", "Second least", "Least"];
+    for (d, label) in labels.iter().enumerate() {
+        let v = 30 - 2 * d;
+        portal.push_str(&format!(
+            "93701,2020,169,4,E92000001,{},{v},{},{},1000,,Persons,<16 yrs,{label} deprived decile (IMD2019),\"\"\"District & UA deprivation deciles in England (IMD2019, 4/23 geography)\"\"\"\n",
+            v * 10,
+            v - 1,
+            v + 1
+        ));
+    }
+    portal.push_str("93701,2020,169,4,L1,40,4,3,5,1000,,Persons,<16 yrs,Most deprived quintile,LSOA11 deprivation quintiles in England (IMD2019)\n");
+    portal.push_str("241,2020,169,4,L1,1,x,,,10,,Persons,17+ yrs,,\n");
+    std::fs::write(dir.path().join("fingertips_extract.csv"), &portal).unwrap();
+    let catalogue = dir.path().join("c.toml");
+    std::fs::write(
+        &catalogue,
+        r#"[catalogue]
+name = "published"
+
+[geography]
+table = "areas"
+small_area = { type = "LSOA", code = "lsoa", name = "lsoa_name" }
+level = [
+  { type = "Local authority", code = "la", name = "la_name" },
+  { type = "England", code = "eng", name = "eng_name" },
+]
+
+[tables.fingertips]
+path = "fingertips_extract.csv"
+layout = "portal"
+
+[[indicator]]
+id = "93701"
+name = "Children in absolute low income families (under 16s)"
+measure = "published"
+value_type = "proportion"
+polarity = "higher_is_worse"
+published = { table = "fingertips", where = { IndicatorId = [93701] } }
+"#,
+    )
+    .unwrap();
+    let results = dir.path().join("results.csv");
+    let out = common::fairer(&["compute", "--catalogue", s(&catalogue), "--data", s(dir.path()), "--output", s(&results), "--no-progress"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("note: indicator \"93701\": 1 rows of categories other than national deprivation deciles skipped"), "{err}");
+    let rows = common::read_table(&results);
+    let find = |area: &str, period: &str, category: &str| {
+        rows.iter().find(|r| r["Area Code"] == area && r["Time period"] == period && r["Category"] == category).unwrap_or_else(|| panic!("no row {area} {period} {category}"))
+    };
+    let l1 = find("L1", "2020", "");
+    // 30 (28 to 32), published as it is; England's 20 lies below: higher, and higher is worse.
+    assert_eq!((l1["Value"].as_str(), l1["Lower CI 95.0 limit"].as_str(), l1["Benchmark value"].as_str()), ("30", "28", "20"));
+    assert_eq!(l1["Compared to benchmark (95%)"], "Worse");
+    assert_eq!(l1["Recent Trend"], "Increasing and getting worse");
+    assert_eq!(find("L2", "2020", "")["Compared to benchmark (95%)"], "Similar");
+    // England's deciles: 30% in the most deprived, 12% in the least: a gap of 18 points.
+    let england = find("E92000001", "2020", "");
+    assert_close(&england["Gap (most minus least deprived decile)"], "18", 1e-12, "gap");
+    assert_eq!(find("E92000001", "2020", "Least deprived decile (IMD)")["Value"], "12");
+    // A missing column is named, with the file.
+    std::fs::write(dir.path().join("fingertips_extract.csv"), portal.replace(",Value,", ",Val,")).unwrap();
+    let err = fairer_err(&["compute", "--catalogue", s(&catalogue), "--data", s(dir.path()), "--output", s(&results), "--no-progress"]);
+    assert!(err.contains("fingertips_extract.csv: no column \"Value\""), "{err}");
+    let help = fairer_ok(&["compute", "--help"]);
+    assert!(help.contains("published") && help.contains("layout = \"portal\""), "{help}");
+}

@@ -80,8 +80,9 @@ impl FromStr for Polarity {
     /// Accepts the catalogue spellings and the indicator portal's: "higher is better",
     /// "high is good", "RAG - High is good, Low is bad", "HighIsGood"; "lower is better",
     /// "low is good", "RAG - Low is good, High is bad", "LowIsGood"; "no judgement",
-    /// "no judgment", "BOB - Blue orange blue", "none". Case, spaces, hyphens and underscores
-    /// are ignored.
+    /// "no judgment", "BOB - Blue orange blue", "none"; and the other way round, "higher is
+    /// worse" (lower is better) and "lower is worse" (higher is better). Case, spaces, hyphens
+    /// and underscores are ignored.
     ///
     /// # Errors
     /// [`StatsError::Invalid`] naming the text and the accepted spellings.
@@ -93,9 +94,9 @@ impl FromStr for Polarity {
             .collect();
         let polarity = match key.as_str() {
             "higherisbetter" | "highisgood" | "highergood" | "raghighisgood"
-            | "raghighisgoodlowisbad" => Polarity::HigherIsBetter,
+            | "raghighisgoodlowisbad" | "lowerisworse" => Polarity::HigherIsBetter,
             "lowerisbetter" | "lowisgood" | "lowergood" | "raglowisgood"
-            | "raglowisgoodhighisbad" => Polarity::LowerIsBetter,
+            | "raglowisgoodhighisbad" | "higherisworse" => Polarity::LowerIsBetter,
             "nojudgement" | "nojudgment" | "none" | "bob" | "bobblueorangeblue"
             | "blueorangeblue" => Polarity::NoJudgement,
             _ => {
@@ -707,6 +708,8 @@ mod tests {
         assert_eq!("RAG - High is good, Low is bad".parse::<Polarity>(), Ok(HB));
         assert_eq!("LowIsGood".parse::<Polarity>(), Ok(LB));
         assert_eq!("lower_is_better".parse::<Polarity>(), Ok(LB));
+        assert_eq!("higher_is_worse".parse::<Polarity>(), Ok(LB));
+        assert_eq!("Lower is worse".parse::<Polarity>(), Ok(HB));
         assert_eq!("BOB - Blue orange blue".parse::<Polarity>(), Ok(NJ));
         assert_eq!("No judgement".parse::<Polarity>(), Ok(NJ));
         assert!("sideways".parse::<Polarity>().is_err());

@@ -49,6 +49,41 @@
 //! lookups) is declared `nested = false`: it is aggregated from the small areas all the same,
 //! and not checked for single parents.
 //!
+//! **Published values.** A table declared with `layout = "portal"` holds the indicator
+//! portal's (Fingertips) published values as they are downloaded: the "download data" CSV
+//! (`Indicator ID`, `Area Code`, `Sex`, `Age`, `Category Type`, `Category`, `Time period`,
+//! `Value`, `Lower CI 95.0 limit`, …, `Count`, `Denominator`, `Value note`), the
+//! FingertipsNext API extract (`IndicatorId`, `Year`, `AreaCode`, `Value`, `LowerCI`,
+//! `UpperCI`, `Count`, `Denominator`, `Sex`, `Age`, `CategoryType`, `Category`), or Fairer's own
+//! results; columns are recognised by name, ignoring case, spaces and underscores
+//! ([`super::portal`]). An indicator with `measure = "published"` takes its values from such a
+//! table, through `published = { table, where }` (the filters as a numerator's; filter columns
+//! are matched by name as the layout's are), and says with `value_type` what the values are:
+//! `"proportion"` (recent trend by the chi-squared test on Count / Denominator; SII on the
+//! fractions), `"rate"` (or `"crude_rate"`), `"dsr"`, or `"other"` (`"life_expectancy"`, a
+//! mean, a score); all but proportions are trended from the value and its 95% limits. The
+//! engine adds the comparison with the benchmark, quintiles, trends and, where the table has
+//! deprivation-decile rows, the inequality summaries. Areas are matched to the geography's levels
+//! by code: a code not in the geography is an error, unless `unknown_areas = "skip"` (then the
+//! rows are skipped and counted in a note); England's code (E92000001) is skipped with a note
+//! when the geography has no such area. `numerator`, `denominator`, `period`, `ages` and
+//! `at_age` do not apply (the period, sex and age come from the table; `sexes` keeps only those
+//! given, and by default all found).
+//!
+//! ```toml
+//! [tables.fingertips]
+//! path = "fingertips_extract_2025-02.csv"
+//! layout = "portal"
+//!
+//! [[indicator]]
+//! id = "93701"
+//! name = "Children in absolute low income families (under 16s)"
+//! measure = "published"
+//! value_type = "proportion"
+//! polarity = "higher is worse"
+//! published = { table = "fingertips", where = { IndicatorId = [93701] }, unknown_areas = "skip" }
+//! ```
+//!
 //! The starter catalogue of core Marmot indicators is [`STARTER_CATALOGUE`]
 //! (`catalogues/marmot.toml`). Every mistake is an error naming the file, the line and the
 //! field, and saying what was expected: TOML syntax and unknown fields or measures by the TOML
@@ -86,6 +121,9 @@ pub enum Measure {
     Dsr,
     /// Life expectancy from an abridged life table ([`stats::life_expectancy`]).
     LifeExpectancy,
+    /// Values published by the indicator portal, read as they are from a table with
+    /// `layout = "portal"`; what they are is the indicator's [`ValueType`].
+    Published,
 }
 
 impl Measure {
@@ -96,22 +134,77 @@ impl Measure {
             Measure::CrudeRate => "crude_rate",
             Measure::Dsr => "dsr",
             Measure::LifeExpectancy => "life_expectancy",
+            Measure::Published => "published",
         }
     }
 
     /// The default multiplier: 100 (a percentage) for proportions, 100,000 for rates, 1 for
-    /// life expectancy (years).
+    /// life expectancy (years) and published values (whose multiplier is their value type's).
     pub fn default_multiplier(self) -> f64 {
         match self {
             Measure::Proportion => 100.0,
             Measure::CrudeRate | Measure::Dsr => 100_000.0,
-            Measure::LifeExpectancy => 1.0,
+            Measure::LifeExpectancy | Measure::Published => 1.0,
         }
     }
 
     /// Whether the method needs counts by age band (DSR and life expectancy).
     pub fn needs_age_bands(self) -> bool {
         matches!(self, Measure::Dsr | Measure::LifeExpectancy)
+    }
+}
+
+/// What an indicator's values are, which decides how its trend and SII are computed: for a
+/// computed indicator, from its measure; for a published one, as the catalogue's `value_type`
+/// says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueType {
+    /// A proportion (by default a percentage): recent trend by the chi-squared test for trend on
+    /// the counts and denominators; SII on fractions.
+    Proportion,
+    /// A crude rate, Count / Denominator × multiplier: trend from the value and its 95%
+    /// limits; SII as a rate.
+    #[serde(alias = "crude_rate")]
+    Rate,
+    /// A directly standardised rate: as a rate, but its Count and Denominator (events and
+    /// population) do not give the value, so no excess events are computed from them.
+    Dsr,
+    /// Anything else (life expectancy, a mean, a score): trend from the value and its 95%
+    /// limits; SII on the values as they are.
+    #[serde(alias = "life_expectancy")]
+    Other,
+}
+
+impl ValueType {
+    /// The value type of a computed measure.
+    pub fn of(measure: Measure) -> ValueType {
+        match measure {
+            Measure::Proportion => ValueType::Proportion,
+            Measure::CrudeRate => ValueType::Rate,
+            Measure::Dsr => ValueType::Dsr,
+            Measure::LifeExpectancy | Measure::Published => ValueType::Other,
+        }
+    }
+
+    /// The default multiplier of published values of this type: 100 (percentages) for
+    /// proportions, 100,000 for rates, 1 otherwise.
+    pub fn default_multiplier(self) -> f64 {
+        match self {
+            ValueType::Proportion => 100.0,
+            ValueType::Rate | ValueType::Dsr => 100_000.0,
+            ValueType::Other => 1.0,
+        }
+    }
+
+    /// The catalogue spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ValueType::Proportion => "proportion",
+            ValueType::Rate => "rate",
+            ValueType::Dsr => "dsr",
+            ValueType::Other => "other",
+        }
     }
 }
 
@@ -373,13 +466,25 @@ pub struct GeographySpec {
 #[serde(deny_unknown_fields)]
 struct TableFile {
     path: Option<String>,
-    #[serde(default = "default_area")]
-    area: String,
-    #[serde(default = "default_year")]
-    year: String,
+    layout: Option<TableLayout>,
+    area: Option<String>,
+    year: Option<String>,
     sex: Option<String>,
     start_age: Option<String>,
     age: Option<String>,
+}
+
+/// What a data table holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TableLayout {
+    /// Counts (or microdata rows) by small area, year, sex and age, in the columns the table's
+    /// `area`, `year`, `sex`, `start_age` / `age` name: numerators and denominators.
+    #[default]
+    Counts,
+    /// The indicator portal's published values, columns recognised by name
+    /// ([`super::portal`]): for `measure = "published"` indicators.
+    Portal,
 }
 
 fn default_area() -> String {
@@ -411,6 +516,9 @@ pub struct TableSpec {
     pub name: String,
     /// The file, if not found by name.
     pub path: Option<String>,
+    /// Counts, or published values in the portal's layout (whose columns are found by name:
+    /// the fields below are then unused).
+    pub layout: TableLayout,
     /// The small-area code column.
     pub area: String,
     /// The year column.
@@ -498,6 +606,43 @@ pub struct SourceSpec {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct PublishedFile {
+    table: Spanned<String>,
+    #[serde(default, rename = "where")]
+    filter: BTreeMap<String, Vec<FilterValue>>,
+    unknown_areas: Option<Spanned<String>>,
+}
+
+/// Where a published indicator's values come from: the rows of a portal-layout `table`
+/// passing every filter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PublishedSpec {
+    /// The table's name (a table with `layout = "portal"`).
+    pub table: String,
+    /// Column → accepted values (as text); columns are matched by name ignoring case, spaces
+    /// and underscores, as the layout's own columns are.
+    pub filters: BTreeMap<String, Vec<String>>,
+    /// Rows whose area code is not in the geography are skipped (and counted in a note)
+    /// rather than an error (`unknown_areas = "skip"`).
+    pub skip_unknown_areas: bool,
+}
+
+/// Where an indicator's values come from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum IndicatorSource {
+    /// Computed from counts: the numerator and denominator.
+    Counts {
+        /// The numerator.
+        numerator: SourceSpec,
+        /// The denominator.
+        denominator: SourceSpec,
+    },
+    /// Published values, read as they are.
+    Published(PublishedSpec),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct AgesFile {
     #[serde(default)]
     from: u32,
@@ -513,29 +658,21 @@ struct IndicatorFile {
     description: Option<String>,
     framework: Option<Spanned<String>>,
     domain: Option<Spanned<String>>,
-    measure: Measure,
+    measure: Spanned<Measure>,
+    value_type: Option<Spanned<ValueType>>,
     polarity: Spanned<String>,
     multiplier: Option<f64>,
-    #[serde(default = "default_period")]
-    period: PeriodKind,
-    #[serde(default = "default_sexes")]
-    sexes: Vec<Spanned<String>>,
+    period: Option<Spanned<PeriodKind>>,
+    sexes: Option<Vec<Spanned<String>>>,
     ages: Option<Spanned<AgesFile>>,
     at_age: Option<Spanned<u32>>,
     #[serde(default)]
     breakdowns: Vec<Spanned<Breakdown>>,
     benchmark: Option<Spanned<String>>,
     levels: Option<Vec<Spanned<String>>>,
-    numerator: SourceFile,
-    denominator: SourceFile,
-}
-
-fn default_period() -> PeriodKind {
-    PeriodKind::Calendar
-}
-
-fn default_sexes() -> Vec<Spanned<String>> {
-    vec![Spanned::new(0..0, "Persons".to_string())]
+    numerator: Option<Spanned<SourceFile>>,
+    denominator: Option<Spanned<SourceFile>>,
+    published: Option<Spanned<PublishedFile>>,
 }
 
 /// One indicator, checked.
@@ -553,18 +690,23 @@ pub struct Indicator {
     pub domain: Option<String>,
     /// The measure.
     pub measure: Measure,
+    /// What the values are (from the measure, or the catalogue's `value_type` for published
+    /// values): decides the trend test and the SII's treatment.
+    pub value_type: ValueType,
     /// Which direction is good.
     pub polarity: Polarity,
     /// Values are per this many.
     pub multiplier: f64,
-    /// How years make periods.
+    /// How years make periods (published values: the table's periods, as labelled there).
     pub period: PeriodKind,
-    /// Indices into [`SEXES`], in the order given.
+    /// Indices into [`SEXES`], in the order given; for a published indicator, empty when the
+    /// catalogue names none (every sex found in the table).
     pub sexes: Vec<usize>,
     /// The life-table bands used (indices into [`BAND_START_AGES`]): all, or those an `ages`
     /// range keeps.
     pub bands: Range<usize>,
-    /// The portal's age label ("All ages", "<75 yrs", "65+ yrs").
+    /// The portal's age label ("All ages", "<75 yrs", "65+ yrs"); for a published indicator,
+    /// the table's Age (or "All ages" when it has none).
     pub age_label: String,
     /// For life expectancy: the band whose start age the value is at (0 = at birth).
     pub at_band: usize,
@@ -577,10 +719,8 @@ pub struct Indicator {
     pub levels: Vec<usize>,
     /// Whether user-defined places are computed.
     pub with_places: bool,
-    /// The numerator.
-    pub numerator: SourceSpec,
-    /// The denominator.
-    pub denominator: SourceSpec,
+    /// The numerator and denominator, or the published values.
+    pub source: IndicatorSource,
 }
 
 /// A checked catalogue.
@@ -670,13 +810,29 @@ impl Catalogue {
 
         let mut tables = BTreeMap::new();
         for (name, t) in raw.tables {
+            let layout = t.layout.unwrap_or_default();
+            if layout == TableLayout::Portal {
+                let given: Vec<&str> = [("area", t.area.is_some()), ("year", t.year.is_some()), ("sex", t.sex.is_some()), ("start_age", t.start_age.is_some()), ("age", t.age.is_some())]
+                    .iter()
+                    .filter(|x| x.1)
+                    .map(|x| x.0)
+                    .collect();
+                if !given.is_empty() {
+                    return Err(err(
+                        None,
+                        &format!("tables.{name}"),
+                        format!("a table with layout = \"portal\" has its columns found by name: {} do not apply", given.join(", ")),
+                    ));
+                }
+            }
             let age = match (t.start_age, t.age) {
                 (Some(_), Some(_)) => return Err(err(None, &format!("tables.{name}"), "give start_age or age, not both".into())),
                 (Some(s), None) => AgeColumn::StartAge(s),
                 (None, Some(a)) => AgeColumn::Age(a),
                 (None, None) => AgeColumn::None,
             };
-            tables.insert(name.clone(), TableSpec { name, path: t.path, area: t.area, year: t.year, sex: t.sex, age });
+            let (area, year) = (t.area.unwrap_or_else(default_area), t.year.unwrap_or_else(default_year));
+            tables.insert(name.clone(), TableSpec { name, path: t.path, layout, area, year, sex: t.sex, age });
         }
 
         let place_specs = |list: Vec<PlaceFile>| -> Vec<PlaceSpec> {
@@ -727,12 +883,53 @@ impl Catalogue {
                 return Err(err(Some(d.span()), &field("domain"), "a domain needs a framework".into()));
             }
             let polarity: Polarity = ind.polarity.get_ref().parse().map_err(|e: stats::StatsError| err(Some(ind.polarity.span()), &field("polarity"), e.to_string()))?;
-            let multiplier = ind.multiplier.unwrap_or(ind.measure.default_multiplier());
+            let measure = *ind.measure.get_ref();
+            let published = measure == Measure::Published;
+            let value_type = match (&ind.value_type, published) {
+                (Some(v), true) => *v.get_ref(),
+                (None, true) => {
+                    return Err(err(
+                        Some(ind.measure.span()),
+                        &field("value_type"),
+                        "a published indicator needs value_type = \"proportion\", \"rate\", \"dsr\" or \"other\" (what its values are)".into(),
+                    ))
+                }
+                (Some(v), false) => {
+                    return Err(err(Some(v.span()), &field("value_type"), format!("value_type is for measure = \"published\"; a {} is computed as one", measure.as_str())))
+                }
+                (None, false) => ValueType::of(measure),
+            };
+            if published {
+                // What the table gives cannot also be declared.
+                let not_for_published = [
+                    ("numerator", ind.numerator.as_ref().map(Spanned::span)),
+                    ("denominator", ind.denominator.as_ref().map(Spanned::span)),
+                    ("period", ind.period.as_ref().map(Spanned::span)),
+                    ("ages", ind.ages.as_ref().map(Spanned::span)),
+                    ("at_age", ind.at_age.as_ref().map(Spanned::span)),
+                ];
+                if let Some((name, span)) = not_for_published.into_iter().find_map(|(n, s)| s.map(|s| (n, s))) {
+                    return Err(err(
+                        Some(span),
+                        &field(name),
+                        format!("{name} does not apply to measure = \"published\": the values, periods, sexes and ages are the table's"),
+                    ));
+                }
+            } else if let Some(p) = &ind.published {
+                return Err(err(Some(p.span()), &field("published"), format!("published is for measure = \"published\", not {}", measure.as_str())));
+            }
+            let multiplier = ind.multiplier.unwrap_or(if published { value_type.default_multiplier() } else { measure.default_multiplier() });
             if !(multiplier.is_finite() && multiplier > 0.0) {
                 return Err(err(Some(ind.id.span()), &field("multiplier"), format!("expected a number above 0, found {multiplier}")));
             }
             let mut sexes = Vec::new();
-            for s in &ind.sexes {
+            let persons = [Spanned::new(0..0, "Persons".to_string())];
+            let listed: &[Spanned<String>] = match &ind.sexes {
+                Some(list) => list,
+                None if published => &[],
+                None => &persons,
+            };
+            for s in listed {
                 let i = SEXES.iter().position(|x| x == s.get_ref()).ok_or_else(|| {
                     err(Some(s.span()), &field("sexes"), format!("expected Male, Female or Persons, found \"{}\"", s.get_ref()))
                 })?;
@@ -768,13 +965,13 @@ impl Catalogue {
             let at_band = match &ind.at_age {
                 None => bands.start,
                 Some(a) => {
-                    if ind.measure != Measure::LifeExpectancy {
+                    if measure != Measure::LifeExpectancy {
                         return Err(err(Some(a.span()), &field("at_age"), "at_age is for life expectancy".into()));
                     }
                     band_of(*a.get_ref(), a.span(), "at_age")?
                 }
             };
-            let age_label = match (&ind.at_age, ind.measure) {
+            let age_label = match (&ind.at_age, measure) {
                 (Some(a), Measure::LifeExpectancy) => format!("{} yrs", a.get_ref()),
                 (None, Measure::LifeExpectancy) => "All ages".to_string(),
                 _ => age_label,
@@ -786,6 +983,9 @@ impl Catalogue {
                     let mut with_places = false;
                     for l in list {
                         if l.get_ref() == PLACE_TYPE {
+                            if published {
+                                return Err(err(Some(l.span()), &field("levels"), format!("published values are read for the geography's levels ({}), not for places", level_types(&geography.levels))));
+                            }
                             with_places = true;
                             continue;
                         }
@@ -838,25 +1038,45 @@ impl Catalogue {
                     levels.push(i);
                 }
             }
-            let numerator = source(&ind.numerator, &tables, &err, &field("numerator"))?;
-            let denominator = source(&ind.denominator, &tables, &err, &field("denominator"))?;
-            if ind.measure.needs_age_bands() {
-                for (s, role) in [(&numerator, "numerator"), (&denominator, "denominator")] {
-                    if tables.get(&s.table).is_some_and(|t| t.age == AgeColumn::None) {
-                        return Err(err(None, &field(role), format!("{} needs counts by age band, but table \"{}\" has no start_age or age column", ind.measure.as_str(), s.table)));
+            let source = if published {
+                let Some(p) = &ind.published else {
+                    return Err(err(
+                        Some(ind.measure.span()),
+                        &field("published"),
+                        "measure = \"published\" needs published = { table = \"…\", where = { … } }: the portal-layout table its values are read from".into(),
+                    ));
+                };
+                IndicatorSource::Published(published_source(p.get_ref(), &tables, &err, &field("published"))?)
+            } else {
+                let side = |s: &Option<Spanned<SourceFile>>, role: &str| -> Result<SourceSpec> {
+                    let Some(s) = s else {
+                        return Err(err(
+                            Some(ind.id.span()),
+                            &field(role),
+                            format!("a {} needs a {role} = {{ table = \"…\", value = \"…\" }}", measure.as_str()),
+                        ));
+                    };
+                    let spec = source(s.get_ref(), &tables, &err, &field(role))?;
+                    if measure.needs_age_bands() && tables.get(&spec.table).is_some_and(|t| t.age == AgeColumn::None) {
+                        return Err(err(Some(s.span()), &field(role), format!("{} needs counts by age band, but table \"{}\" has no start_age or age column", measure.as_str(), spec.table)));
                     }
-                }
-            }
+                    Ok(spec)
+                };
+                let numerator = side(&ind.numerator, "numerator")?;
+                let denominator = side(&ind.denominator, "denominator")?;
+                IndicatorSource::Counts { numerator, denominator }
+            };
             indicators.push(Indicator {
                 id,
                 name: ind.name,
                 description: ind.description,
                 framework: ind.framework.map(|f| f.into_inner()),
                 domain: ind.domain.map(|d| d.into_inner()),
-                measure: ind.measure,
+                measure,
+                value_type,
                 polarity,
                 multiplier,
-                period: ind.period,
+                period: ind.period.map_or(PeriodKind::Calendar, Spanned::into_inner),
                 sexes,
                 bands,
                 age_label,
@@ -864,9 +1084,8 @@ impl Catalogue {
                 deprivation,
                 benchmark,
                 levels,
-                with_places,
-                numerator,
-                denominator,
+                with_places: with_places && !published,
+                source,
             });
         }
         if indicators.is_empty() {
@@ -886,34 +1105,78 @@ fn level_types(levels: &[LevelSpec]) -> String {
     levels.iter().map(|l| l.area_type.as_str()).collect::<Vec<_>>().join(", ")
 }
 
+/// How the checks of [`Catalogue::parse`] make an error: the span (for the line), the field and
+/// the message.
+type ErrorAt<'a> = dyn Fn(Option<Range<usize>>, &str, String) -> EngineError + 'a;
+
 fn source(
     s: &SourceFile,
     tables: &BTreeMap<String, TableSpec>,
-    err: &dyn Fn(Option<Range<usize>>, &str, String) -> EngineError,
+    err: &ErrorAt,
     field: &str,
 ) -> Result<SourceSpec> {
-    if !tables.contains_key(s.table.get_ref()) {
-        let known: Vec<&str> = tables.keys().map(String::as_str).collect();
-        return Err(err(Some(s.table.span()), &format!("{field}.table"), format!("expected one of the tables ({}), found \"{}\"", known.join(", "), s.table.get_ref())));
+    let table = known_table(&s.table, tables, err, field)?;
+    if table.layout == TableLayout::Portal {
+        return Err(err(
+            Some(s.table.span()),
+            &format!("{field}.table"),
+            format!("table \"{}\" has layout = \"portal\": its published values are for measure = \"published\", not a numerator or denominator", table.name),
+        ));
     }
-    Ok(SourceSpec {
-        table: s.table.get_ref().clone(),
-        value: s.value.clone(),
-        filters: s
-            .filter
-            .iter()
-            .map(|(k, v)| {
-                let values = v
-                    .iter()
-                    .map(|x| match x {
-                        FilterValue::Text(t) => t.clone(),
-                        FilterValue::Integer(i) => i.to_string(),
-                    })
-                    .collect();
-                (k.clone(), values)
-            })
-            .collect(),
+    Ok(SourceSpec { table: table.name.clone(), value: s.value.clone(), filters: filters(&s.filter) })
+}
+
+fn published_source(
+    p: &PublishedFile,
+    tables: &BTreeMap<String, TableSpec>,
+    err: &ErrorAt,
+    field: &str,
+) -> Result<PublishedSpec> {
+    let table = known_table(&p.table, tables, err, field)?;
+    if table.layout != TableLayout::Portal {
+        return Err(err(
+            Some(p.table.span()),
+            &format!("{field}.table"),
+            format!("expected a table with layout = \"portal\" (published values), but table \"{}\" holds counts", table.name),
+        ));
+    }
+    let skip_unknown_areas = match &p.unknown_areas {
+        None => false,
+        Some(u) => match u.get_ref().as_str() {
+            "error" => false,
+            "skip" => true,
+            other => return Err(err(Some(u.span()), &format!("{field}.unknown_areas"), format!("expected \"error\" or \"skip\", found \"{other}\""))),
+        },
+    };
+    Ok(PublishedSpec { table: table.name.clone(), filters: filters(&p.filter), skip_unknown_areas })
+}
+
+fn known_table<'a>(
+    name: &Spanned<String>,
+    tables: &'a BTreeMap<String, TableSpec>,
+    err: &ErrorAt,
+    field: &str,
+) -> Result<&'a TableSpec> {
+    tables.get(name.get_ref()).ok_or_else(|| {
+        let known: Vec<&str> = tables.keys().map(String::as_str).collect();
+        err(Some(name.span()), &format!("{field}.table"), format!("expected one of the tables ({}), found \"{}\"", known.join(", "), name.get_ref()))
     })
+}
+
+fn filters(filter: &BTreeMap<String, Vec<FilterValue>>) -> BTreeMap<String, Vec<String>> {
+    filter
+        .iter()
+        .map(|(k, v)| {
+            let values = v
+                .iter()
+                .map(|x| match x {
+                    FilterValue::Text(t) => t.clone(),
+                    FilterValue::Integer(i) => i.to_string(),
+                })
+                .collect();
+            (k.clone(), values)
+        })
+        .collect()
 }
 
 #[cfg(test)]

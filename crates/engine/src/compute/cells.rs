@@ -87,10 +87,12 @@ pub struct CellValue {
     pub limits95: (Option<f64>, Option<f64>),
     /// 99.8% limits.
     pub limits998: (Option<f64>, Option<f64>),
-    /// The numerator total (deaths for life expectancy).
-    pub count: f64,
-    /// The denominator total (population for life expectancy).
-    pub denominator: f64,
+    /// The numerator total (deaths for life expectancy); `None` where a published value came
+    /// without one.
+    pub count: Option<f64>,
+    /// The denominator total (population for life expectancy); `None` where a published value
+    /// came without one.
+    pub denominator: Option<f64>,
     /// Why there is no value, or what to know about it.
     pub note: Option<String>,
     /// The reference's statistic wording ("dsr per 100000", "percentage", …).
@@ -123,7 +125,7 @@ pub fn cell_statistic(indicator: &Indicator, numerator: &[f64], denominator: &[f
         }
     };
     let (x, n) = (sum(numerator), sum(denominator));
-    let mut out = CellValue { count: x, denominator: n, ..CellValue::default() };
+    let mut out = CellValue { count: Some(x), denominator: Some(n), ..CellValue::default() };
     let estimate = match indicator.measure {
         Measure::Proportion => stats::proportion::proportion(x, n, indicator.multiplier, &LEVELS),
         Measure::CrudeRate => stats::rate::crude_rate(x, n, indicator.multiplier, &LEVELS),
@@ -152,6 +154,9 @@ pub fn cell_statistic(indicator: &Indicator, numerator: &[f64], denominator: &[f
                 }
             }
             result.map(|()| acc.estimate(indicator.multiplier, &LEVELS).estimate)
+        }
+        Measure::Published => {
+            return CellValue { note: Some("published values are read, not computed from counts".into()), ..out };
         }
         Measure::LifeExpectancy => {
             if !by_band {
@@ -236,6 +241,6 @@ mod tests {
             acc.add(Some(b as f64 * 3.0), 1000.0, esp2013_weight(BAND_START_AGES[b]).unwrap()).unwrap();
         }
         assert_eq!(d.value, acc.estimate(100_000.0, &LEVELS).estimate.value);
-        assert_eq!(d.count, (0..16).map(|b| b as f64 * 3.0).sum::<f64>());
+        assert_eq!(d.count, Some((0..16).map(|b| b as f64 * 3.0).sum::<f64>()));
     }
 }

@@ -5,7 +5,9 @@
 //!
 //! 1. **Read.** The geography ([`geography`]) and every data table the catalogue uses, each
 //!    once ([`source`]; Parquet, CSV or Excel, one file or a glob of them), into counts by small
-//!    area, year, sex and life-table band.
+//!    area, year, sex and life-table band; tables of published values in the indicator portal's
+//!    layout ([`portal`]) into values by area, period, sex and decile, for `published`
+//!    indicators, which then take the same step 3 as computed values.
 //! 2. **Aggregate.** Counts are summed up the hierarchy and by national deprivation decile
 //!    within each area ([`cells::LevelCounts`]) before any statistic is computed.
 //! 3. **Statistics.** Per indicator, area, breakdown, sex and period: the value and its 95% and
@@ -29,6 +31,7 @@
 pub mod catalogue;
 pub mod cells;
 pub mod geography;
+pub mod portal;
 pub mod results;
 pub mod source;
 
@@ -43,7 +46,7 @@ use stats::comparison::{compare_with_benchmark, quintiles};
 use stats::sii::{slope_index_of_inequality, SiiOptions, SiiStandardError, SiiValueType};
 use stats::trend::{recent_trend, TrendPoint, TrendValueType};
 
-use catalogue::{Benchmark, Catalogue, DeprivationBreakdown, Indicator, Measure, SourceSpec, SEXES};
+use catalogue::{Benchmark, Catalogue, DeprivationBreakdown, Indicator, IndicatorSource, PublishedSpec, SourceSpec, ValueType, SEXES};
 use cells::{cell_statistic, CellValue, LevelCounts, BREAKDOWNS, LEVELS};
 use geography::{Geography, Level};
 use results::{ResultRow, ResultWriter};
@@ -93,6 +96,9 @@ pub struct ComputeSummary {
     pub statistics: Duration,
     /// Writing the results.
     pub writing: Duration,
+    /// What to know about the run: rows of published tables skipped (categories other than
+    /// deprivation deciles, areas not in the geography), one line each.
+    pub notes: Vec<String>,
 }
 
 /// Computes the catalogue on the data and writes the results.
@@ -161,13 +167,37 @@ pub fn compute(options: &ComputeOptions, progress: &dyn Progress) -> Result<Comp
         };
         (t, c)
     };
-    let sources: Vec<((usize, usize), (usize, usize))> = indicators.iter().map(|i| (id_of(&i.numerator), id_of(&i.denominator))).collect();
+    // Published values: the distinct sources per portal table, and each indicator's.
+    let mut published: Vec<(String, Vec<PublishedSpec>)> = Vec::new();
+    let mut published_id = |p: &PublishedSpec| -> (usize, usize) {
+        let t = published.iter().position(|(t, _)| t == &p.table).unwrap_or_else(|| {
+            published.push((p.table.clone(), Vec::new()));
+            published.len() - 1
+        });
+        let list = &mut published[t].1;
+        let c = list.iter().position(|x| x == p).unwrap_or_else(|| {
+            list.push(p.clone());
+            list.len() - 1
+        });
+        (t, c)
+    };
+    let sources: Vec<ValuesFrom> = indicators
+        .iter()
+        .map(|i| match &i.source {
+            IndicatorSource::Counts { numerator, denominator } => ValuesFrom::Counts(id_of(numerator), id_of(denominator)),
+            IndicatorSource::Published(p) => ValuesFrom::Published(published_id(p)),
+        })
+        .collect();
     let mut paths = Vec::new();
     for (table, _) in &consumers {
         let spec = &cat.tables[table];
         paths.push(table_paths(&options.data_dir, table, spec.path.as_deref())?);
     }
-    let total_bytes: u64 = paths.iter().flatten().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+    let mut published_paths = Vec::new();
+    for (table, _) in &published {
+        published_paths.push(table_paths(&options.data_dir, table, cat.tables[table].path.as_deref())?);
+    }
+    let total_bytes: u64 = paths.iter().chain(&published_paths).flatten().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
     progress.stage("reading", total_bytes.max(1));
     let rows = AtomicU64::new(0);
     let mut counts: Vec<Vec<Counts>> = Vec::new();
@@ -188,6 +218,17 @@ pub fn compute(options: &ComputeOptions, progress: &dyn Progress) -> Result<Comp
         }
         counts.push(merged.unwrap_or_default());
     }
+    let area_map = portal::AreaMap::new(&geography, &cat.geography.small_area.area_type);
+    let mut published_rows: Vec<Vec<portal::PublishedRows>> = Vec::new();
+    for ((_, list), files) in published.iter().zip(&published_paths) {
+        let mut out = vec![portal::PublishedRows::default(); list.len()];
+        for path in files {
+            portal::read_portal(path, list, &area_map, &rows, &mut out)?;
+            bytes_done += std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+            progress.position(bytes_done);
+        }
+        published_rows.push(out);
+    }
     summary.rows_read = rows.load(Ordering::Relaxed);
     summary.reading = started.elapsed();
 
@@ -200,8 +241,20 @@ pub fn compute(options: &ComputeOptions, progress: &dyn Progress) -> Result<Comp
     let places_index = geography.places.as_ref().map(|_| geography.levels.len());
     let peers_index = geography.peer_groups.as_ref().map(|_| geography.levels.len() + usize::from(geography.places.is_some()));
     let peer_group_of = peer_group_membership(cat, &geography);
-    for (done, (indicator, &(num_id, den_id))) in indicators.iter().zip(&sources).enumerate() {
+    for (done, (indicator, &source)) in indicators.iter().zip(&sources).enumerate() {
         let started = Instant::now();
+        let (num_id, den_id) = match source {
+            ValuesFrom::Counts(num_id, den_id) => (num_id, den_id),
+            ValuesFrom::Published((t, c)) => {
+                let rows_out = portal::summarise_published(cat, &geography, indicator, &published_rows[t][c], &mut summary.notes)?;
+                summary.statistics += started.elapsed();
+                let started = Instant::now();
+                writer.write(&rows_out)?;
+                summary.writing += started.elapsed();
+                progress.position(done as u64 + 1);
+                continue;
+            }
+        };
         let mut wanted: Vec<usize> = indicator.levels.clone();
         if indicator.with_places {
             wanted.extend(places_index);
@@ -250,11 +303,12 @@ pub fn compute(options: &ComputeOptions, progress: &dyn Progress) -> Result<Comp
                 rank_group,
                 values: &values,
                 periods: &periods,
-                num: counts_of(num_id, l),
-                den: counts_of(den_id, l),
+                counts: Some((counts_of(num_id, l), counts_of(den_id, l))),
                 breakdown: aggregation,
                 settings: (cat.settings.sii_repetitions, cat.settings.seed),
                 sii_all_periods: cat.settings.sii_all_periods,
+                independent_periods: indicator.period.independent(),
+                category_type: None,
             };
             rows_out.extend(summarise_level(&context, &values[&l]));
         }
@@ -268,6 +322,14 @@ pub fn compute(options: &ComputeOptions, progress: &dyn Progress) -> Result<Comp
     summary.rows_written = writer.finish()?;
     summary.writing += started.elapsed();
     Ok(summary)
+}
+
+/// Where an indicator's values come from in a run: its numerator's and denominator's counts
+/// (each a table and consumer), or its published source's rows (a portal table and source).
+#[derive(Clone, Copy, Debug)]
+enum ValuesFrom {
+    Counts((usize, usize), (usize, usize)),
+    Published((usize, usize)),
 }
 
 /// A period: its label, the years pooled, and the year it is sorted and trended by.
@@ -339,11 +401,17 @@ struct LevelContext<'a> {
     /// The values of every level computed for the indicator.
     values: &'a HashMap<usize, LevelValues>,
     periods: &'a [Period],
-    num: &'a LevelCounts,
-    den: &'a LevelCounts,
+    /// The numerator's and denominator's counts, for computed values (`None` for published
+    /// ones, whose excess comes from the deciles' counts and denominators as published).
+    counts: Option<(&'a LevelCounts, &'a LevelCounts)>,
+    /// The deprivation quantiles of the breakdown rows.
     breakdown: DeprivationBreakdown,
     settings: (usize, u64),
     sii_all_periods: bool,
+    /// Whether consecutive periods are independent, as a recent trend needs.
+    independent_periods: bool,
+    /// The category type of decile rows, when not Fairer's national deciles of small areas.
+    category_type: Option<&'a str>,
 }
 
 /// The inequality summaries of one area, sex and period across its deciles.
@@ -423,18 +491,18 @@ fn summarise_level(c: &LevelContext<'_>, values: &LevelValues) -> Vec<ResultRow>
                         } else {
                             (c.level.names[area].clone(), values[at(area, 0, si, pi)].as_ref().and_then(|x| x.value))
                         };
-                        let trend = if ind.period.independent() {
+                        let trend = if c.independent_periods {
                             let points: Vec<TrendPoint> = (0..=pi)
                                 .filter_map(|p| {
                                     let x = values[at(area, b, si, p)].as_ref()?;
                                     let year = c.periods[p].years.1;
-                                    Some(match ind.measure {
-                                        Measure::Proportion => TrendPoint::proportion(year, x.count, x.denominator),
+                                    Some(match ind.value_type {
+                                        ValueType::Proportion => TrendPoint { year, value: None, lower: None, upper: None, numerator: x.count, denominator: x.denominator },
                                         _ => TrendPoint { year, value: x.value, lower: x.limits95.0, upper: x.limits95.1, numerator: None, denominator: None },
                                     })
                                 })
                                 .collect();
-                            let kind = if ind.measure == Measure::Proportion { TrendValueType::Proportion } else { TrendValueType::Other };
+                            let kind = if ind.value_type == ValueType::Proportion { TrendValueType::Proportion } else { TrendValueType::Other };
                             let m = recent_trend(&points, kind, ind.polarity);
                             (m.label().to_string(), m.reason.as_str().to_string())
                         } else {
@@ -455,7 +523,7 @@ fn summarise_level(c: &LevelContext<'_>, values: &LevelValues) -> Vec<ResultRow>
                             sex: SEXES[ind.sexes[si]],
                             age: ind.age_label.clone(),
                             category: (b > 0).then(|| c.breakdown.category(b)),
-                            category_type: (b > 0).then(|| c.breakdown.category_type()),
+                            category_type: (b > 0).then(|| c.category_type.map_or_else(|| c.breakdown.category_type().to_string(), str::to_string)),
                             period: c.periods[pi].clone(),
                             compared_95: compare_with_benchmark(v.value, v.limits95.0, v.limits95.1, bench_value, ind.polarity).label(),
                             compared_998: compare_with_benchmark(v.value, v.limits998.0, v.limits998.1, bench_value, ind.polarity).label(),
@@ -473,6 +541,11 @@ fn summarise_level(c: &LevelContext<'_>, values: &LevelValues) -> Vec<ResultRow>
             rows
         })
         .collect()
+}
+
+/// The portal-style label of national decile `d` (1 most deprived).
+pub fn decile_label(d: usize) -> String {
+    DeprivationBreakdown { quantiles: 10, within_area: false }.category(d)
 }
 
 /// For each area of `level`, the area of `benchmark` holding all its small areas (for England,
@@ -550,16 +623,16 @@ fn inequality_summary(c: &LevelContext<'_>, values: &LevelValues, area: usize, s
             out.ratio = (l != 0.0).then(|| m / l);
         }
     }
-    let reference = (1..=10).rev().find(|&d| decile(d).is_some_and(|v| v.denominator > 0.0));
+    let reference = (1..=10).rev().find(|&d| decile(d).is_some_and(|v| v.denominator.is_some_and(|n| n > 0.0)));
     // SII and RII over the deciles with a value and limits.
     // Proportions go to the SII as fractions (0 … 1), and its multiplier scales the result back.
-    let scale = if ind.measure == Measure::Proportion { ind.multiplier } else { 1.0 };
+    let scale = if ind.value_type == ValueType::Proportion { ind.multiplier } else { 1.0 };
     let (mut q, mut pop, mut val, mut lo, mut hi) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for d in 1..=10 {
         if let Some(v) = decile(d) {
-            if let (Some(x), (Some(l), Some(u))) = (v.value, v.limits95) {
+            if let (Some(x), (Some(l), Some(u)), Some(n)) = (v.value, v.limits95, v.denominator) {
                 q.push(d as f64);
-                pop.push(v.denominator);
+                pop.push(n);
                 val.push(x / scale);
                 lo.push(l / scale);
                 hi.push(u / scale);
@@ -570,10 +643,10 @@ fn inequality_summary(c: &LevelContext<'_>, values: &LevelValues, area: usize, s
         out.note = Some("SII for the latest period only (settings.sii_periods = \"latest\")".into());
     } else if q.len() >= 5 {
         let options = SiiOptions {
-            value_type: match ind.measure {
-                Measure::Proportion => SiiValueType::Proportion,
-                Measure::CrudeRate | Measure::Dsr => SiiValueType::Rate,
-                Measure::LifeExpectancy => SiiValueType::Plain,
+            value_type: match ind.value_type {
+                ValueType::Proportion => SiiValueType::Proportion,
+                ValueType::Rate | ValueType::Dsr => SiiValueType::Rate,
+                ValueType::Other => SiiValueType::Plain,
             },
             multiplier: scale,
             confidence: LEVELS.to_vec(),
@@ -593,22 +666,26 @@ fn inequality_summary(c: &LevelContext<'_>, values: &LevelValues, area: usize, s
             Err(e) => out.note = Some(format!("no SII: {e}")),
         }
     } else {
-        out.note = Some(format!("no SII: {} deprivation quantiles with a value and limits (5 needed)", q.len()));
+        out.note = Some(format!("no SII: {} deprivation quantiles with a value, limits and denominator (5 needed)", q.len()));
     }
+    let Some((num, den)) = c.counts else {
+        out.excess = reference.and_then(|r| published_excess(ind.value_type, &decile, r));
+        return out;
+    };
     // Excess events: by band where the measure is by age.
     let p = &c.periods[pi];
     let sex = ind.sexes[si];
-    let by_band = c.num.bands > 1 && c.den.bands > 1;
+    let by_band = num.bands > 1 && den.bands > 1;
     let bands = if by_band { ind.bands.clone() } else { 0..1 };
-    let mut x = vec![0.0; c.num.bands];
-    let mut n = vec![0.0; c.den.bands];
-    let mut observed = vec![vec![0.0; 10]; c.num.bands];
-    let mut population = vec![vec![0.0; 10]; c.den.bands];
+    let mut x = vec![0.0; num.bands];
+    let mut n = vec![0.0; den.bands];
+    let mut observed = vec![vec![0.0; 10]; num.bands];
+    let mut population = vec![vec![0.0; 10]; den.bands];
     for d in 1..=10 {
-        if c.den.cell(area, d, sex, p.years.0..=p.years.1, &mut n).is_none() {
+        if den.cell(area, d, sex, p.years.0..=p.years.1, &mut n).is_none() {
             continue;
         }
-        if c.num.cell(area, d, sex, p.years.0..=p.years.1, &mut x).is_none() {
+        if num.cell(area, d, sex, p.years.0..=p.years.1, &mut x).is_none() {
             x.iter_mut().for_each(|v| *v = 0.0);
         }
         for band in 0..x.len().min(n.len()) {
@@ -637,6 +714,24 @@ fn inequality_summary(c: &LevelContext<'_>, values: &LevelValues, area: usize, s
     }
     out.excess = ok.then_some(excess);
     out
+}
+
+/// The excess events of published decile values, at the rate of `reference` (the least
+/// deprived decile with a denominator): only for proportions and crude rates, whose Count and
+/// Denominator give the value, and only when every decile with a value has both.
+fn published_excess<'v>(value_type: ValueType, decile: &dyn Fn(usize) -> Option<&'v CellValue>, reference: usize) -> Option<f64> {
+    if !matches!(value_type, ValueType::Proportion | ValueType::Rate) {
+        return None;
+    }
+    let mut observed = [0.0; 10];
+    let mut population = [0.0; 10];
+    for d in 1..=10 {
+        if let Some(v) = decile(d) {
+            observed[d - 1] = v.count?;
+            population[d - 1] = v.denominator?;
+        }
+    }
+    stats::arriaga::excess_deaths(&observed, &population, reference - 1).ok().map(|e| e.total_excess)
 }
 
 #[cfg(test)]

@@ -42,8 +42,10 @@ pub struct ResultRow {
     pub age: String,
     /// The deprivation quantile's label, or `None` for the whole area.
     pub category: Option<String>,
-    /// The kind of quantile ("LSOA deprivation deciles (national)", …), or `None`.
-    pub category_type: Option<&'static str>,
+    /// The category type of a decile row when it is not Fairer's own national deciles of small
+    /// areas (published deciles keep the portal's, such as "District & UA deprivation deciles
+    /// in England (IMD2019, 4/23 geography)").
+    pub category_type: Option<String>,
     /// The period.
     pub period: Period,
     /// Value, limits, totals, note.
@@ -103,7 +105,7 @@ pub static COLUMNS: [Column; 46] = [
     text("area_type", "Area Type", |r| Some(r.area_type.clone())),
     text("sex", "Sex", |r| Some(r.sex.to_string())),
     text("age", "Age", |r| Some(r.age.clone())),
-    text("category_type", "Category Type", |r| r.category_type.map(str::to_string)),
+    text("category_type", "Category Type", |r| r.category.as_ref().map(|_| r.category_type.clone().unwrap_or_else(|| "LSOA deprivation deciles (national)".to_string()))),
     text("category", "Category", |r| r.category.clone()),
     text("time_period", "Time period", |r| Some(r.period.label.clone())),
     number("value", "Value", |r| r.value.value),
@@ -111,8 +113,8 @@ pub static COLUMNS: [Column; 46] = [
     number("upper_95", "Upper CI 95.0 limit", |r| r.value.limits95.1),
     number("lower_99_8", "Lower CI 99.8 limit", |r| r.value.limits998.0),
     number("upper_99_8", "Upper CI 99.8 limit", |r| r.value.limits998.1),
-    number("count", "Count", |r| Some(r.value.count)),
-    number("denominator", "Denominator", |r| Some(r.value.denominator)),
+    number("count", "Count", |r| r.value.count),
+    number("denominator", "Denominator", |r| r.value.denominator),
     text("value_note", "Value note", |r| r.value.note.clone()),
     text("recent_trend", "Recent Trend", |r| Some(r.trend.clone())),
     text("compared_to_benchmark_95", "Compared to benchmark (95%)", |r| Some(r.compared_95.to_string())),

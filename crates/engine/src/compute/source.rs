@@ -264,7 +264,7 @@ pub fn read_table(
 
 /// The first worksheet of an Excel workbook as text columns (numbers written as Excel shows
 /// them: whole numbers without a decimal point), under the header of its first row.
-fn read_xlsx(path: &Path) -> Result<(Arc<Schema>, Vec<RecordBatch>)> {
+pub(super) fn read_xlsx(path: &Path) -> Result<(Arc<Schema>, Vec<RecordBatch>)> {
     use calamine::{Data, Reader};
     let file = path.display().to_string();
     let mut workbook = calamine::open_workbook_auto(path).map_err(|e| format_error(&file, None, format!("not a readable Excel workbook: {e}")))?;

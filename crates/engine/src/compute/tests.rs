@@ -7,7 +7,7 @@ use super::catalogue::Catalogue;
 use super::*;
 use crate::input::{ColumnRequest, InputTable};
 
-const GEOGRAPHY: &str = r#"
+pub(super) const GEOGRAPHY: &str = r#"
 [catalogue]
 name = "test"
 
@@ -40,7 +40,7 @@ sex = "sex"
 start_age = "start_age"
 "#;
 
-const PROPORTION: &str = r#"
+pub(super) const PROPORTION: &str = r#"
 [[indicator]]
 id = "p"
 name = "A proportion"
@@ -53,12 +53,12 @@ numerator = { table = "outcomes", value = "x", where = { what = ["p"] } }
 denominator = { table = "outcomes", value = "n", where = { what = ["p"] } }
 "#;
 
-fn write(dir: &Path, name: &str, text: &str) {
+pub(super) fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(dir.join(name), text).unwrap();
 }
 
 /// Reads a Parquet results file into rows of (column → text or number) for the columns asked.
-fn read_results(path: &Path, texts: &[&str], numbers: &[&str]) -> Vec<(Vec<String>, Vec<Option<f64>>)> {
+pub(super) fn read_results(path: &Path, texts: &[&str], numbers: &[&str]) -> Vec<(Vec<String>, Vec<Option<f64>>)> {
     let table = InputTable::open(path.to_str().unwrap()).unwrap();
     let request = ColumnRequest {
         texts: texts.iter().map(|c| table.column(c, "test").unwrap()).collect(),
@@ -77,13 +77,13 @@ fn read_results(path: &Path, texts: &[&str], numbers: &[&str]) -> Vec<(Vec<Strin
     out
 }
 
-fn run(dir: &Path, catalogue: &str, output: &str) -> Result<ComputeSummary> {
+pub(super) fn run(dir: &Path, catalogue: &str, output: &str) -> Result<ComputeSummary> {
     let catalogue = Catalogue::parse(catalogue, "test.toml")?;
     let options = ComputeOptions { catalogue, data_dir: dir.to_path_buf(), output: dir.join(output).display().to_string(), indicators: Vec::new() };
     compute(&options, &NoProgress)
 }
 
-fn close(a: f64, b: f64) -> bool {
+pub(super) fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * b.abs().max(1.0)
 }
 

@@ -1,0 +1,576 @@
+//! End-to-end tests of published values: small portal-layout tables whose comparisons, trends
+//! and inequality summaries are worked out by hand, Fairer's own results read back, bad input,
+//! and the real extract of the indicator portal when `../shared/data` is present.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::compute::catalogue::Catalogue;
+use crate::compute::cells::LEVELS;
+use crate::compute::tests::{close, run, write, GEOGRAPHY, PROPORTION};
+use crate::compute::{compute, ComputeOptions, ComputeSummary, NoProgress};
+use crate::error::Result;
+
+/// Five local authorities of one small area each, in England.
+const AREAS: &str = "lsoa,lsoa_name,la,la_name,eng,eng_name,decile\nA1,a1,L1,One,E,England,1\nA2,a2,L2,Two,E,England,3\nA3,a3,L3,Three,E,England,5\nA4,a4,L4,Four,E,England,7\nA5,a5,L5,Five,E,England,9\n";
+
+const HEADER: &str = "[catalogue]
+name = \"published\"
+
+[geography]
+table = \"areas\"
+small_area = { type = \"LSOA\", code = \"lsoa\", name = \"lsoa_name\" }
+deprivation_decile = \"decile\"
+level = [
+  { type = \"Local authority\", code = \"la\", name = \"la_name\" },
+  { type = \"England\", code = \"eng\", name = \"eng_name\" },
+]
+
+[tables.portal]
+path = \"portal.csv\"
+layout = \"portal\"
+";
+
+const INDICATOR: &str = "
+[[indicator]]
+id = \"93701\"
+name = \"Children in absolute low income families (under 16s)\"
+measure = \"published\"
+value_type = \"proportion\"
+polarity = \"higher_is_worse\"
+published = { table = \"portal\", where = { IndicatorId = [93701] } }
+";
+
+const DOWNLOAD: &str = "Indicator ID,Indicator Name,Parent Code,Parent Name,Area Code,Area Name,Area Type,Sex,Age,Category Type,Category,Time period,Value,Lower CI 95.0 limit,Upper CI 95.0 limit,Lower CI 99.8 limit,Upper CI 99.8 limit,Count,Denominator,Value note,Recent Trend,Compared to England value or percentiles,Compared to percentiles,Time period Sortable,New data,Compared to goal";
+
+const DECILE_TYPE: &str = "District & UA deprivation deciles in England (IMD2019, 4/23 geography)";
+
+const DECILES: [&str; 10] = [
+    "Most deprived decile (IMD2019)",
+    "Second most deprived decile (IMD2019)",
+    "Third more deprived decile (IMD2019)",
+    "Fourth more deprived decile (IMD2019)",
+    "Fifth more deprived decile (IMD2019)",
+    "Fifth less deprived decile (IMD2019)",
+    "Fourth less deprived decile (IMD2019)",
+    "Third less deprived decile (IMD2019)",
+    "Second least deprived decile (IMD2019)",
+    "Least deprived decile (IMD2019)",
+];
+
+/// One published row: area, category type and category, year, value, 95% and 99.8% limits
+/// (`None` for empty cells), count and denominator.
+struct Row {
+    area: &'static str,
+    category: Option<(&'static str, &'static str)>,
+    year: i32,
+    value: f64,
+    l95: Option<(f64, f64)>,
+    l998: Option<(f64, f64)>,
+    counts: (f64, f64),
+}
+
+/// The values, set by hand:
+/// - England 20% (19.8 to 20.2; 99.8%: 19.7 to 20.3) every year 2016 to 2020, 20,000 of 100,000;
+/// - L1 rising 10, 15, 20, 25, 30% (100 … 300 of 1,000), limits ±2 and ±3 points;
+/// - L2 flat at 20% (200 of 1,000) to 2019, then 21% (19 to 23; 18 to 24) in 2020;
+/// - in 2020, L3 23.5% (20.5 to 26.5; 19.5 to 27.5), L4 15% (13 to 17; 12 to 18), L5 18% without
+///   limits;
+/// - England's deciles in 2020: 30% in the most deprived, two points less in each less
+///   deprived one, down to 12%, each of 1,000 (count 300, 280, …, 120), limits ±1 and ±1.5.
+fn rows() -> Vec<Row> {
+    let mut rows = Vec::new();
+    let plain = |area, year, value: f64, w95: f64, w998: f64, counts| Row { area, category: None, year, value, l95: Some((value - w95, value + w95)), l998: Some((value - w998, value + w998)), counts };
+    for (t, year) in (2016..=2020).enumerate() {
+        rows.push(Row { area: "E", category: None, year, value: 20.0, l95: Some((19.8, 20.2)), l998: Some((19.7, 20.3)), counts: (20_000.0, 100_000.0) });
+        let x = 100.0 + 50.0 * t as f64;
+        rows.push(plain("L1", year, x / 10.0, 2.0, 3.0, (x, 1000.0)));
+        if year < 2020 {
+            rows.push(plain("L2", year, 20.0, 2.0, 3.0, (200.0, 1000.0)));
+        }
+    }
+    rows.push(plain("L2", 2020, 21.0, 2.0, 3.0, (210.0, 1000.0)));
+    rows.push(plain("L3", 2020, 23.5, 3.0, 4.0, (235.0, 1000.0)));
+    rows.push(plain("L4", 2020, 15.0, 2.0, 3.0, (150.0, 1000.0)));
+    rows.push(Row { area: "L5", category: None, year: 2020, value: 18.0, l95: None, l998: None, counts: (180.0, 1000.0) });
+    for (d, label) in DECILES.iter().enumerate() {
+        let value = 30.0 - 2.0 * d as f64;
+        rows.push(Row { area: "E", category: Some((DECILE_TYPE, label)), year: 2020, value, l95: Some((value - 1.0, value + 1.0)), l998: Some((value - 1.5, value + 1.5)), counts: (value * 10.0, 1000.0) });
+    }
+    rows
+}
+
+fn cell(x: Option<f64>) -> String {
+    x.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// The rows in the portal's "download data" layout, with a row of another breakdown and rows
+/// of another indicator (which the filter leaves out, bad value and all).
+fn download_csv() -> String {
+    let mut csv = format!("{DOWNLOAD}\n");
+    for r in rows() {
+        let (ct, c) = r.category.map_or((String::new(), ""), |(t, c)| (format!("\"{t}\""), c));
+        writeln!(
+            csv,
+            "93701,Children in low income families,,,{},Name,Type,Persons,<16 yrs,{ct},{c},{},{},{},{},{},{},{},{},,,,,{}0000,,",
+            r.area,
+            r.year,
+            r.value,
+            cell(r.l95.map(|l| l.0)),
+            cell(r.l95.map(|l| l.1)),
+            cell(r.l998.map(|l| l.0)),
+            cell(r.l998.map(|l| l.1)),
+            r.counts.0,
+            r.counts.1,
+            r.year
+        )
+        .unwrap();
+    }
+    csv.push_str("93701,Children in low income families,,,L1,One,Type,Persons,<16 yrs,Ethnic groups,White,2020,25,,,,,,,,,,,20200000,,\n");
+    csv.push_str("12345,Something else,,,L1,One,Type,Persons,All ages,,,2020,not a number,,,,,,,,,,,20200000,,\n");
+    csv
+}
+
+/// The same rows as the FingertipsNext API extract has them: `Year`, `LowerCI`/`UpperCI` (95%
+/// only), `SexID`, and the category label under `CategoryType`, its type (quoted) under
+/// `Category`.
+fn api_csv() -> String {
+    let mut csv = String::from("IndicatorId,Year,AgeID,SexID,AreaCode,Count,Value,LowerCI,UpperCI,Denominator,Trend,Sex,Age,CategoryType,Category\n");
+    for r in rows() {
+        let (label, kind) = match r.category {
+            Some((t, c)) => (c.to_string(), format!("\"\"\"{t}\"\"\"")),
+            None => (String::new(), String::new()),
+        };
+        writeln!(
+            csv,
+            "93701,{},169,4,{},{},{},{},{},{},\"\",Persons,<16 yrs,{label},{kind}",
+            r.year,
+            r.area,
+            r.counts.0,
+            r.value,
+            cell(r.l95.map(|l| l.0)),
+            cell(r.l95.map(|l| l.1)),
+            r.counts.1
+        )
+        .unwrap();
+    }
+    csv
+}
+
+/// A results CSV as rows of column → cell.
+fn results(path: &Path) -> Vec<HashMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+    reader.records().map(|r| headers.iter().cloned().zip(r.unwrap().iter().map(str::to_string)).collect()).collect()
+}
+
+fn find<'a>(rows: &'a [HashMap<String, String>], area: &str, period: &str, category: &str) -> &'a HashMap<String, String> {
+    rows.iter()
+        .find(|r| r["Area Code"] == area && r["Time period"] == period && r["Category"] == category)
+        .unwrap_or_else(|| panic!("no row {area} {period} {category:?}"))
+}
+
+fn number(row: &HashMap<String, String>, column: &str) -> Option<f64> {
+    let cell = &row[column];
+    (!cell.is_empty()).then(|| cell.parse().unwrap_or_else(|_| panic!("{column}: {cell}")))
+}
+
+fn setup(portal: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "areas.csv", AREAS);
+    write(dir.path(), "portal.csv", portal);
+    dir
+}
+
+/// The checks every layout passes: values and 95% limits as published, comparisons, quintiles,
+/// trends and the inequality summaries across England's deciles, as worked out by hand.
+fn check_common(rows: &[HashMap<String, String>]) {
+    // Values and limits pass through; the benchmark is England's value of the year.
+    let l1 = find(rows, "L1", "2020", "");
+    assert_eq!((number(l1, "Value"), number(l1, "Lower CI 95.0 limit"), number(l1, "Upper CI 95.0 limit")), (Some(30.0), Some(28.0), Some(32.0)));
+    assert_eq!((number(l1, "Count"), number(l1, "Denominator")), (Some(300.0), Some(1000.0)));
+    assert_eq!((l1["Benchmark"].as_str(), number(l1, "Benchmark value")), ("England", Some(20.0)));
+    assert_eq!((l1["Age"].as_str(), l1["Sex"].as_str(), l1["Measure"].as_str()), ("<16 yrs", "Persons", "published"));
+    assert_eq!(l1["Parent Code"], "E");
+    // 20 lies below L1's interval (28 to 32): L1 is higher, and higher is worse.
+    assert_eq!(l1["Compared to benchmark (95%)"], "Worse");
+    // L2's 19 to 23 holds 20: similar. L4's 13 to 17 lies below: better. L5 has no limits.
+    assert_eq!(find(rows, "L2", "2020", "")["Compared to benchmark (95%)"], "Similar");
+    assert_eq!(find(rows, "L4", "2020", "")["Compared to benchmark (95%)"], "Better");
+    assert_eq!(find(rows, "L5", "2020", "")["Compared to benchmark (95%)"], "Not compared");
+    // Quintiles of 30, 21, 23.5, 15, 18 (sorted 15, 18, 21, 23.5, 30): the bounds at 20%, 40%,
+    // 60% and 80% interpolate to 17.4, 19.8, 22 and 24.8, so each value is in its own fifth;
+    // with higher worse, the lowest is the best.
+    let quintile = |area: &str| find(rows, area, "2020", "")["Quintile among areas of the same type"].clone();
+    assert_eq!([quintile("L4"), quintile("L5"), quintile("L2"), quintile("L3"), quintile("L1")], ["Best", "Better", "Middle", "Worse", "Worst"]);
+    assert_eq!(find(rows, "E", "2020", "")["Quintile among areas of the same type"], "");
+    // Trends from the counts: L1 doubles and more in five years; L2 stays at 20 - 21%.
+    assert_eq!(l1["Recent Trend"], "Increasing and getting worse");
+    assert_eq!(find(rows, "L2", "2020", "")["Recent Trend"], "No significant change");
+    assert_eq!(find(rows, "L1", "2019", "")["Recent Trend"], "Cannot be calculated");
+    // England's deciles: each compared with England itself; 30 (29 to 31) is worse than 20.
+    let most = find(rows, "E", "2020", "Most deprived decile (IMD)");
+    assert_eq!((number(most, "Value"), most["Compared to benchmark (95%)"].as_str()), (Some(30.0), "Worse"));
+    assert_eq!(most["Category Type"], DECILE_TYPE);
+    assert_eq!(find(rows, "E", "2020", "Fifth least deprived decile (IMD)")["Compared to benchmark (95%)"], "Similar");
+    // Across them: gap 30 - 12 = 18 points, ratio 30 / 12 = 2.5; at the least deprived decile's
+    // 12%, each decile of 1,000 would have 120: observed 300 + 280 + … + 120 = 2,100, expected
+    // 1,200, excess 900.
+    let e = find(rows, "E", "2020", "");
+    assert!(close(number(e, "Gap (most minus least deprived decile)").unwrap(), 18.0));
+    assert!(close(number(e, "Ratio (most to least deprived decile)").unwrap(), 2.5));
+    assert!(close(number(e, "Excess count (at least deprived decile's rates)").unwrap(), 900.0));
+    // Equal populations and value 30 - 2(d - 1) at the midpoint rank x = (d - 0.5) / 10, that is
+    // 31 - 20x: the SII is -20 points.
+    let sii = number(e, "SII").unwrap();
+    assert!(close(sii, -20.0), "SII {sii}");
+    assert!(number(e, "SII lower CI 95.0 limit").unwrap() < -20.0 && number(e, "SII upper CI 95.0 limit").unwrap() > -20.0);
+    // Earlier years have no deciles: no gap.
+    assert_eq!(find(rows, "E", "2019", "")["Gap (most minus least deprived decile)"], "");
+}
+
+#[test]
+fn published_values_get_the_hand_worked_comparisons_quintiles_trends_and_inequality() {
+    let dir = setup(&download_csv());
+    let summary = run(dir.path(), &format!("{HEADER}{INDICATOR}"), "out.csv").unwrap();
+    assert_eq!(summary.rows_read, rows().len() as u64 + 2);
+    let out = results(&dir.path().join("out.csv"));
+    check_common(&out);
+    // At 99.8%: L1 (27 to 33) is still worse; L3 is worse at 95% (20.5 to 26.5 lies above 20)
+    // but similar at 99.8% (19.5 to 27.5 holds it).
+    let l1 = find(&out, "L1", "2020", "");
+    assert_eq!((number(l1, "Lower CI 99.8 limit"), number(l1, "Upper CI 99.8 limit")), (Some(27.0), Some(33.0)));
+    assert_eq!(l1["Compared to benchmark (99.8%)"], "Worse");
+    let l3 = find(&out, "L3", "2020", "");
+    assert_eq!((l3["Compared to benchmark (95%)"].as_str(), l3["Compared to benchmark (99.8%)"].as_str()), ("Worse", "Similar"));
+    // The ethnic-group row is skipped, and said so; the other indicator's rows are not read.
+    assert!(out.iter().all(|r| r["Indicator ID"] == "93701"));
+    assert_eq!(out.len(), rows().len(), "one result row per published row kept");
+    assert!(summary.notes.iter().any(|n| n.contains("1 rows of categories other than national deprivation deciles skipped") && n.contains("Ethnic groups: White")), "{:?}", summary.notes);
+}
+
+#[test]
+fn the_api_extract_layout_gives_the_same_results() {
+    let dir = setup(&api_csv());
+    run(dir.path(), &format!("{HEADER}{INDICATOR}"), "out.csv").unwrap();
+    let out = results(&dir.path().join("out.csv"));
+    check_common(&out);
+    // No 99.8% limits in this layout: not compared at 99.8%.
+    let l1 = find(&out, "L1", "2020", "");
+    assert_eq!((number(l1, "Lower CI 99.8 limit"), l1["Compared to benchmark (99.8%)"].as_str()), (None, "Not compared"));
+}
+
+#[test]
+fn an_excel_workbook_of_the_download_reads_as_its_csv() {
+    let dir = setup(&download_csv());
+    run(dir.path(), &format!("{HEADER}{INDICATOR}"), "from_csv.csv").unwrap();
+    // The same cells in a workbook, numbers as numbers.
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let text = download_csv();
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_bytes());
+    for (r, record) in reader.records().enumerate() {
+        for (c, cell) in record.unwrap().iter().enumerate() {
+            match cell.parse::<f64>() {
+                Ok(x) if r > 0 => sheet.write_number(r as u32, c as u16, x).map(|_| ()),
+                _ if cell.is_empty() => Ok(()),
+                _ => sheet.write_string(r as u32, c as u16, cell).map(|_| ()),
+            }
+            .unwrap();
+        }
+    }
+    workbook.save(dir.path().join("portal.xlsx")).unwrap();
+    let catalogue = format!("{HEADER}{INDICATOR}").replace("path = \"portal.csv\"", "path = \"portal.xlsx\"");
+    run(dir.path(), &catalogue, "from_xlsx.csv").unwrap();
+    let (a, b) = (std::fs::read_to_string(dir.path().join("from_csv.csv")).unwrap(), std::fs::read_to_string(dir.path().join("from_xlsx.csv")).unwrap());
+    assert!(a.lines().count() > 20);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn our_own_results_read_back_as_published_values_give_the_same_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    // Ten small areas, one in each decile, in L1; two in L2; five years of a proportion.
+    let mut areas = String::from("lsoa,lsoa_name,la,la_name,eng,eng_name,decile\n");
+    let mut outcomes = String::from("lsoa,year,sex,what,x,n\n");
+    for d in 1..=10 {
+        writeln!(areas, "S{d},s{d},L1,Ten,E,England,{d}").unwrap();
+        for (t, year) in (2016..=2020).enumerate() {
+            writeln!(outcomes, "S{d},{year},Persons,p,{},10000", 1000 + 100 * d + 37 * t * d).unwrap();
+        }
+    }
+    for (code, d) in [("T1", 1), ("T2", 10)] {
+        writeln!(areas, "{code},t,L2,Two,E,England,{d}").unwrap();
+        for year in 2016..=2020 {
+            writeln!(outcomes, "{code},{year},Persons,p,{},5000", 400 + 10 * d).unwrap();
+        }
+    }
+    write(dir.path(), "areas.csv", &areas);
+    write(dir.path(), "outcomes.csv", &outcomes);
+    let computed = format!("{GEOGRAPHY}{PROPORTION}");
+    run(dir.path(), &computed, "computed.csv").unwrap();
+    let back = format!(
+        "{}{}",
+        GEOGRAPHY.replace("[tables.outcomes]", "[tables.back]\npath = \"computed.csv\"\nlayout = \"portal\"\n\n[tables.outcomes]"),
+        r#"
+[[indicator]]
+id = "p"
+name = "A proportion"
+framework = "marmot"
+domain = "work"
+measure = "published"
+value_type = "proportion"
+polarity = "lower is better"
+published = { table = "back", where = { indicator_id = ["p"] } }
+"#
+    );
+    run(dir.path(), &back, "back.csv").unwrap();
+    let (first, second) = (results(&dir.path().join("computed.csv")), results(&dir.path().join("back.csv")));
+    assert_eq!(first.len(), second.len());
+    let key = |r: &HashMap<String, String>| (r["Area Code"].clone(), r["Time period"].clone(), r["Category"].clone(), r["Sex"].clone());
+    let by_key: HashMap<_, _> = second.iter().map(|r| (key(r), r)).collect();
+    for a in &first {
+        let b = by_key[&key(a)];
+        for (column, value) in a {
+            if ["Measure", "Statistic", "Method"].contains(&column.as_str()) {
+                continue;
+            }
+            assert_eq!(&b[column], value, "{column} of {:?}", key(a));
+        }
+    }
+    assert!(first.iter().any(|r| !r["SII"].is_empty()), "the SII is compared too");
+}
+
+#[test]
+fn bad_portal_tables_are_errors_naming_file_row_and_column() {
+    let catalogue = format!("{HEADER}{INDICATOR}");
+    let good = download_csv();
+    // A missing required column names the file and the column expected.
+    let dir = setup(&good.replace("Area Code,", "Code,"));
+    let e = run(dir.path(), &catalogue, "out.csv").unwrap_err().to_string();
+    assert!(e.contains("portal.csv") && e.contains("no column \"Area Code\"") && e.contains("AreaCode"), "{e}");
+    let dir = setup(&good.replace(",Value,", ",Published value,"));
+    let e = run(dir.path(), &catalogue, "out.csv").unwrap_err().to_string();
+    assert!(e.contains("portal.csv") && e.contains("no column \"Value\""), "{e}");
+    // A filter on a column that is not there.
+    let dir = setup(&good);
+    let e = run(dir.path(), &catalogue.replace("IndicatorId = [93701]", "Profile = [\"x\"]"), "out.csv").unwrap_err().to_string();
+    assert!(e.contains("portal.csv") && e.contains("no column \"Profile\"") && e.contains("where.Profile"), "{e}");
+    // Bad cells of rows kept, each with file, row and column.
+    let line = |n: usize| good.lines().nth(n).unwrap().to_string();
+    let cases = [
+        (line(17), line(17).replace(",15,13,17,", ",fifteen,13,17,"), "row 17", "column \"Value\"", "expected a number, found \"fifteen\""),
+        (line(3), line(3).replace(",L2,", ",L9,"), "row 3", "column \"Area Code\"", "the code of an area of the geography's levels (Local authority, England)"),
+        (line(1), line(1).replace(",Persons,", ",Both,"), "row 1", "column \"Sex\"", "a sex"),
+        (line(1), line(1).replace(",2016,", ",Spring,").replace("20160000", ""), "row 1", "column \"Time period\"", "a period such as 2024"),
+        (line(21), line(21).replace("Third more deprived", "Third-ish deprived"), "row 21", "column \"Category\"", "a deprivation decile's label"),
+        (line(1), line(1).replace(",20000,", ",-,"), "row 1", "column \"Count\"", "a number"),
+    ];
+    for (from, to, row, column, expected) in cases {
+        assert_ne!(from, to);
+        let dir = setup(&good.replace(&from, &to));
+        let e = run(dir.path(), &catalogue, "out.csv").unwrap_err().to_string();
+        assert!(e.contains("portal.csv") && e.contains(row) && e.contains(column) && e.contains(expected), "{e}");
+        assert!(!dir.path().join("out.csv").exists(), "no partial output");
+    }
+    // A small area's code is not a level's: said so.
+    let dir = setup(&good.replace(",L2,Name", ",A2,Name"));
+    let e = run(dir.path(), &catalogue, "out.csv").unwrap_err().to_string();
+    assert!(e.contains("\"A2\" is a small area"), "{e}");
+    // Unknown areas may be skipped instead, and are counted.
+    let skip = catalogue.replace("where = { IndicatorId = [93701] }", "where = { IndicatorId = [93701] }, unknown_areas = \"skip\"");
+    let dir = setup(&good.replace(",L2,Name", ",L9,Name"));
+    let summary = run(dir.path(), &skip, "out.csv").unwrap();
+    assert!(summary.notes.iter().any(|n| n.contains("5 rows of areas not in the geography skipped (\"L9\")")), "{:?}", summary.notes);
+    // Two rows for the same cell name both rows.
+    let dir = setup(&format!("{good}{}\n", line(2).replace(",10,8,12,", ",11,9,13,")));
+    let e = run(dir.path(), &catalogue, "out.csv").unwrap_err().to_string();
+    assert!(e.contains("row 31") && e.contains("row 2 has the same (L1, Persons, 2016)"), "{e}");
+    // Two ages.
+    let dir = setup(&good.replace(&line(4), &line(4).replace("<16 yrs", "All ages")));
+    let e = run(dir.path(), &catalogue, "out.csv").unwrap_err().to_string();
+    assert!(e.contains("row 4") && e.contains("column \"Age\"") && e.contains("one age for indicator \"93701\""), "{e}");
+}
+
+#[test]
+fn published_indicators_are_checked_in_the_catalogue() {
+    let parse = |extra: &str| Catalogue::parse(&format!("{HEADER}{extra}"), "c.toml").map(|_| ()).map_err(|e| e.to_string());
+    parse(INDICATOR).unwrap();
+    let cases = [
+        (INDICATOR.replace("published = { table = \"portal\", where = { IndicatorId = [93701] } }\n", ""), "line 20, indicator \"93701\".published: measure = \"published\" needs published"),
+        (INDICATOR.replace("value_type = \"proportion\"\n", ""), "indicator \"93701\".value_type"),
+        (INDICATOR.replace("value_type = \"proportion\"", "value_type = \"percentage\""), "unknown variant `percentage`"),
+        (INDICATOR.replace("table = \"portal\"", "table = \"portals\""), "expected one of the tables (portal)"),
+        (INDICATOR.replace("measure = \"published\"", "measure = \"mean\""), "unknown variant `mean`"),
+        (format!("{INDICATOR}numerator = {{ table = \"portal\" }}\n"), "numerator does not apply to measure = \"published\""),
+        (format!("{INDICATOR}period = \"financial\"\n"), "period does not apply"),
+        (format!("{INDICATOR}levels = [\"Place\"]\n"), "not for places"),
+        (INDICATOR.replace("IndicatorId = [93701] }", "IndicatorId = [93701] }, unknown_areas = \"ignore\""), "expected \"error\" or \"skip\""),
+        (INDICATOR.replace("measure = \"published\"\nvalue_type = \"proportion\"", "measure = \"proportion\""), "published is for measure = \"published\""),
+        (
+            INDICATOR.replace("measure = \"published\"\nvalue_type = \"proportion\"", "measure = \"proportion\"").replace("published = ", "numerator = ").replace("} }\n", "} }\ndenominator = { table = \"portal\" }\n"),
+            "table \"portal\" has layout = \"portal\"",
+        ),
+    ];
+    for (text, wanted) in cases {
+        let e = parse(&text).unwrap_err();
+        assert!(e.starts_with("c.toml, line ") && e.contains(wanted), "{wanted}: {e}");
+    }
+    let e = Catalogue::parse(&HEADER.replace("layout = \"portal\"", "layout = \"portal\"\narea = \"code\""), "c.toml").map(|_| ()).unwrap_err().to_string();
+    assert!(e.contains("tables.portal") && e.contains("area do not apply"), "{e}");
+    // A computed measure needs its numerator.
+    let e = parse("\n[[indicator]]\nid = \"x\"\nname = \"X\"\nmeasure = \"proportion\"\npolarity = \"lower is better\"\n").unwrap_err();
+    assert!(e.contains("indicator \"x\".numerator: a proportion needs a numerator"), "{e}");
+}
+
+/// `../shared/data`, or `None` (and a note) when it is absent.
+fn shared_data() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    if p.join("indicators/fingertips_extract_2025-02.csv").is_file() && p.join("geography/lookup_ltla24_region24.csv").is_file() {
+        Some(p)
+    } else {
+        eprintln!("skipping: {} not found (../shared is not present)", p.display());
+        None
+    }
+}
+
+/// The decimals a published number is written with.
+fn decimals(cell: &str) -> i32 {
+    cell.split_once('.').map_or(0, |(_, d)| d.len() as i32)
+}
+
+fn round(x: f64, decimals: i32) -> f64 {
+    let f = 10f64.powi(decimals);
+    (x * f).round() / f
+}
+
+/// The real extract with a geography of the 2024 local authorities (as small areas of
+/// themselves) in their regions and England.
+fn real(data: &Path, indicators: &str) -> (tempfile::TempDir, Result<ComputeSummary>) {
+    let dir = tempfile::tempdir().unwrap();
+    let lookup = std::fs::read_to_string(data.join("geography/lookup_ltla24_region24.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(lookup.as_bytes());
+    let mut areas = String::from("unit,unit_name,la,la_name,region,region_name,country,country_name\n");
+    for r in reader.records() {
+        let r = r.unwrap();
+        // ltla24_name, ltla24_code, region24_name, region24_code
+        let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+        writeln!(areas, "{}_unit,{},{},{},{},{},E92000001,England", &r[1], q(&r[0]), &r[1], q(&r[0]), &r[3], q(&r[2])).unwrap();
+    }
+    write(dir.path(), "areas.csv", &areas);
+    let extract = data.join("indicators/fingertips_extract_2025-02.csv");
+    let catalogue = format!(
+        "[catalogue]\nname = \"real\"\n\n[geography]\ntable = \"areas\"\nsmall_area = {{ type = \"Unit\", code = \"unit\", name = \"unit_name\" }}\nlevel = [\n  {{ type = \"Local authority\", code = \"la\", name = \"la_name\" }},\n  {{ type = \"Region\", code = \"region\", name = \"region_name\" }},\n  {{ type = \"England\", code = \"country\", name = \"country_name\" }},\n]\n\n[tables.fingertips]\npath = \"{}\"\nlayout = \"portal\"\n{indicators}",
+        extract.display()
+    );
+    let catalogue = Catalogue::parse(&catalogue, "real.toml").unwrap();
+    let options = ComputeOptions { catalogue, data_dir: dir.path().to_path_buf(), output: dir.path().join("out.csv").display().to_string(), indicators: Vec::new() };
+    let summary = compute(&options, &NoProgress);
+    (dir, summary)
+}
+
+#[test]
+fn the_real_extract_passes_through_with_england_as_benchmark_and_the_published_deciles_gap() {
+    let Some(data) = shared_data() else { return };
+    let (dir, summary) = real(
+        &data,
+        r#"
+[[indicator]]
+id = "93701"
+name = "Children in absolute low income families (under 16s)"
+measure = "published"
+value_type = "proportion"
+polarity = "higher is worse"
+published = { table = "fingertips", where = { IndicatorId = [93701] }, unknown_areas = "skip" }
+
+[[indicator]]
+id = "93474"
+name = "A proportion with Wilson limits"
+measure = "published"
+value_type = "proportion"
+polarity = "lower is better"
+published = { table = "fingertips", where = { IndicatorId = [93474], Age = ["All ages"], Category = ["", "District & UA deprivation deciles in England (IMD2019, 4/21 geography)"] }, unknown_areas = "skip" }
+"#,
+    );
+    let summary = summary.unwrap();
+    let out = results(&dir.path().join("out.csv"));
+    let extract = results(&data.join("indicators/fingertips_extract_2025-02.csv"));
+    let published: Vec<&HashMap<String, String>> = extract.iter().filter(|r| r["IndicatorId"] == "93701").collect();
+    let la = |code: &str| ["E06", "E07", "E08"].iter().any(|p| code.starts_with(p));
+    // Counties and ICBs are not in this geography: skipped and counted.
+    let others = published.iter().filter(|r| !la(&r["AreaCode"]) && r["AreaCode"] != "E92000001").count();
+    assert!(others > 0 && summary.notes.iter().any(|n| n.contains(&format!("indicator \"93701\": {others} rows of areas not in the geography skipped"))), "{:?}", summary.notes);
+    let find_out = |id: &str, area: &str, year: &str, category: &str| {
+        out.iter().find(|r| r["Indicator ID"] == id && r["Area Code"] == area && r["Time period"] == year && r["Category"] == category).unwrap_or_else(|| panic!("no result {id} {area} {year} {category}"))
+    };
+    let mut checked = 0;
+    for p in published.iter().filter(|r| la(&r["AreaCode"]) && r["CategoryType"].is_empty()) {
+        let r = find_out("93701", &p["AreaCode"], &p["Year"], "");
+        // Each value, limit, count and denominator exactly as published.
+        for (ours, theirs) in [("Value", "Value"), ("Lower CI 95.0 limit", "LowerCI"), ("Upper CI 95.0 limit", "UpperCI"), ("Count", "Count"), ("Denominator", "Denominator")] {
+            assert_eq!(number(r, ours), number(p, theirs), "{ours} of {} {}", p["AreaCode"], p["Year"]);
+        }
+        assert_eq!(r["Lower CI 99.8 limit"], "");
+        assert_eq!((r["Area Type"].as_str(), r["Age"].as_str()), ("Local authority", "<16 yrs"));
+        // England is the benchmark, with its published value of the same year.
+        let england = published.iter().find(|e| e["AreaCode"] == "E92000001" && e["Year"] == p["Year"] && e["CategoryType"].is_empty()).unwrap();
+        assert_eq!((r["Benchmark"].as_str(), number(r, "Benchmark value")), ("England", number(england, "Value")));
+        // The comparison, by hand: England outside the 95% interval, and higher is worse.
+        let (value, lower, upper, bench) = (number(p, "Value").unwrap(), number(p, "LowerCI").unwrap(), number(p, "UpperCI").unwrap(), number(england, "Value").unwrap());
+        let expected = if bench < lower { "Worse" } else if bench > upper { "Better" } else { "Similar" };
+        assert_eq!(r["Compared to benchmark (95%)"], expected, "{} {} {value}", p["AreaCode"], p["Year"]);
+        // A proportion: Count / Denominator gives the value to the published rounding.
+        let (x, n) = (number(p, "Count").unwrap(), number(p, "Denominator").unwrap());
+        assert_eq!(round(100.0 * x / n, decimals(&p["Value"])), value, "{} {}", p["AreaCode"], p["Year"]);
+        checked += 1;
+    }
+    assert_eq!(checked, 35 * 5, "35 local authorities, five years");
+    // England's deciles: the gap is the most minus the least deprived decile's published value.
+    for year in ["2018", "2019", "2020", "2021", "2022"] {
+        let decile = |label: &str| {
+            let p = published.iter().find(|r| r["AreaCode"] == "E92000001" && r["Year"] == year && r["CategoryType"] == label).unwrap();
+            number(p, "Value").unwrap()
+        };
+        let gap = decile("Most deprived decile (IMD2019)") - decile("Least deprived decile (IMD2019)");
+        let e = find_out("93701", "E92000001", year, "");
+        assert!(close(number(e, "Gap (most minus least deprived decile)").unwrap(), gap), "{year}: {gap}");
+        assert_eq!(find_out("93701", "E92000001", year, "Most deprived decile (IMD)")["Category Type"], DECILE_TYPE);
+    }
+    assert!(number(find_out("93701", "E92000001", "2022", ""), "SII").is_some());
+    // 93474: Count / Denominator give the published value and Wilson 95% limits to the
+    // published rounding, for every local authority's row.
+    let mut wilson = 0;
+    for p in extract.iter().filter(|r| r["IndicatorId"] == "93474" && r["Age"] == "All ages" && la(&r["AreaCode"]) && r["CategoryType"].is_empty()) {
+        let r = find_out("93474", &p["AreaCode"], &p["Year"], "");
+        let (x, n) = (number(r, "Count").unwrap(), number(r, "Denominator").unwrap());
+        let w = stats::proportion::proportion(x, n, 100.0, &LEVELS).unwrap();
+        assert_eq!(round(w.value.unwrap(), decimals(&p["Value"])), number(r, "Value").unwrap());
+        assert_eq!(round(w.limits[0].lower.unwrap(), decimals(&p["LowerCI"])), number(r, "Lower CI 95.0 limit").unwrap());
+        assert_eq!(round(w.limits[0].upper.unwrap(), decimals(&p["UpperCI"])), number(r, "Upper CI 95.0 limit").unwrap());
+        wilson += 1;
+    }
+    assert!(wilson >= 35 * 6, "{wilson} rows");
+}
+
+#[test]
+fn the_real_extract_without_a_category_filter_is_a_clear_error() {
+    let Some(data) = shared_data() else { return };
+    // 93474's England deciles come twice (county and district deciles): the error names both
+    // rows and says how to choose.
+    let (_dir, summary) = real(
+        &data,
+        r#"
+[[indicator]]
+id = "93474"
+name = "A proportion"
+measure = "published"
+value_type = "proportion"
+polarity = "lower is better"
+published = { table = "fingertips", where = { IndicatorId = [93474], Age = ["All ages"] }, unknown_areas = "skip" }
+"#,
+    );
+    let e = summary.unwrap_err().to_string();
+    assert!(e.contains("fingertips_extract_2025-02.csv, row ") && e.contains("has the same (E92000001, Persons, 2018, ") && e.contains("narrow the published source's where"), "{e}");
+}
