@@ -236,6 +236,9 @@ enum MethodCommand {
     SummaryMeasures(crate::calc_summary_measures::SummaryMeasuresArgs),
     /// Life expectancy gap decomposition by age band (and cause), Arriaga's method.
     Arriaga(crate::calc_arriaga::ArriagaArgs),
+    /// Excess deaths attributable to the deprivation gradient, their years of life lost, and a
+    /// monetised estimate at values you state.
+    ExcessDeaths(crate::calc_excess_deaths::ExcessDeathsArgs),
 }
 
 /// Columns of the indirectly standardised methods.
@@ -360,6 +363,10 @@ pub fn run(args: CalcArgs) -> Result<(), String> {
         }
         MethodCommand::Arriaga(a) => {
             let m = crate::calc_arriaga::method(&a, common_options(&a.common)?)?;
+            (a.common, m)
+        }
+        MethodCommand::ExcessDeaths(a) => {
+            let m = crate::calc_excess_deaths::method(&a, common_options(&a.common)?)?;
             (a.common, m)
         }
     };

@@ -5,6 +5,7 @@
 
 mod calc;
 mod calc_arriaga;
+mod calc_excess_deaths;
 mod calc_funnel;
 mod calc_summary_measures;
 mod compute;

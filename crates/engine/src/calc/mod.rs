@@ -9,6 +9,7 @@
 
 pub mod arriaga;
 pub mod dsr;
+pub mod excess_deaths;
 pub mod funnel;
 pub mod groups;
 pub mod isr;
@@ -68,6 +69,9 @@ pub enum CalcMethod {
     SummaryMeasures(summary_measures::SummaryMeasuresOptions),
     /// `arriaga`: life expectancy gap decomposition by age (and cause).
     Arriaga(arriaga::ArriagaOptions),
+    /// `excess-deaths`: deaths attributable to the deprivation gradient, years of life lost,
+    /// monetised.
+    ExcessDeaths(excess_deaths::ExcessDeathsOptions),
 }
 
 /// What a run did, for the command line to report.
@@ -112,6 +116,7 @@ pub fn run(method: &CalcMethod, input: &str, output: &str, progress: &dyn Progre
         CalcMethod::Funnel(o) => funnel::run(o, table, &mut writer, progress)?,
         CalcMethod::SummaryMeasures(o) => summary_measures::run(o, table, &mut writer, progress)?,
         CalcMethod::Arriaga(o) => arriaga::run(o, table, &mut writer, progress)?,
+        CalcMethod::ExcessDeaths(o) => excess_deaths::run(o, table, &mut writer, progress)?,
     };
     summary.rows_written = writer.rows();
     writer.finish()?;
