@@ -81,19 +81,22 @@ impl Default for ExcessDeathsOptions {
 pub const BAND_MID_AGES: [f64; AGE_BANDS] = [0.5, 3.0, 7.5, 12.5, 17.5, 22.5, 27.5, 32.5, 37.5, 42.5, 47.5, 52.5, 57.5, 62.5, 67.5, 72.5, 77.5, 82.5, 87.5, 92.5];
 
 /// Deaths and population by band (one band without `--start-age`) of one quantile.
-struct Quantile {
-    deaths: Vec<Option<f64>>,
-    population: Vec<Option<f64>>,
+pub(crate) struct Quantile {
+    /// Deaths by band (`None` where the band has no row).
+    pub deaths: Vec<Option<f64>>,
+    /// Population by band.
+    pub population: Vec<Option<f64>>,
 }
 
-/// One output row's numbers.
+/// One quantile's (or a group's) totals.
 #[derive(Default)]
-struct Line {
-    observed: f64,
-    population: f64,
-    expected: f64,
-    excess: f64,
-    yll: Option<f64>,
+pub(crate) struct Line {
+    pub observed: f64,
+    pub population: f64,
+    pub expected: f64,
+    pub excess: f64,
+    /// Years of life lost of the excess deaths (by band only).
+    pub yll: Option<f64>,
 }
 
 /// Computes the excess deaths of every group.
@@ -176,7 +179,7 @@ pub fn run(o: &ExcessDeathsOptions, table: InputTable, writer: &mut TableWriter,
             summary.warnings.push(format!("{label}: no excess deaths: the reference quantile {} has no rows", o.reference.map(|r| r.to_string()).unwrap_or_default()));
             continue;
         };
-        match group_lines(o, &list, reference, bands, &years_per_death) {
+        match group_lines(&list, reference, bands, o.start_age.is_some().then_some(years_per_death.as_slice())) {
             Ok(group) => {
                 let mut all = Line { yll: o.start_age.as_ref().map(|_| 0.0), ..Line::default() };
                 for ((q, _), line) in list.iter().zip(group) {
@@ -223,7 +226,7 @@ pub fn run(o: &ExcessDeathsOptions, table: InputTable, writer: &mut TableWriter,
 }
 
 /// A quantile as written: whole numbers without a decimal point.
-fn quantile_text(q: f64) -> String {
+pub(crate) fn quantile_text(q: f64) -> String {
     if q.fract() == 0.0 && q.abs() < 1e15 {
         format!("{}", q as i64)
     } else {
@@ -233,7 +236,10 @@ fn quantile_text(q: f64) -> String {
 
 /// The lines of one group's quantiles: band by band, [`excess_deaths`] against the reference
 /// quantile's rate, summed; years of life lost of each quantile's excess by band.
-fn group_lines(o: &ExcessDeathsOptions, list: &[&(f64, Quantile)], reference: usize, bands: usize, years_per_death: &[f64]) -> std::result::Result<Vec<Line>, String> {
+///
+/// `years_per_death` (by band) asks for years of life lost. An error says why a group has no
+/// result (its reference quantile without population in a band where others have some).
+pub(crate) fn group_lines(list: &[&(f64, Quantile)], reference: usize, bands: usize, years_per_death: Option<&[f64]>) -> std::result::Result<Vec<Line>, String> {
     let mut lines: Vec<Line> = list.iter().map(|_| Line::default()).collect();
     let mut excess_by_band = vec![vec![0.0; bands]; list.len()];
     for band in 0..bands {
@@ -255,7 +261,7 @@ fn group_lines(o: &ExcessDeathsOptions, list: &[&(f64, Quantile)], reference: us
             excess_by_band[i][band] = e.excess[i];
         }
     }
-    if o.start_age.is_some() {
+    if let Some(years_per_death) = years_per_death {
         for (line, excess) in lines.iter_mut().zip(&excess_by_band) {
             let y = years_of_life_lost(excess, years_per_death, &Valuation::default()).map_err(|e| e.to_string())?;
             line.yll = Some(y.years_of_life_lost);

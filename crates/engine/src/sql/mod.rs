@@ -54,7 +54,7 @@ pub static SCALAR_FUNCTIONS: [&ScalarSpec; 7] = [
 ];
 
 /// Fairer's aggregate SQL functions, in the order `--help` lists them.
-pub static AGGREGATE_FUNCTIONS: [&AggregateSpec; 8] = [
+pub static AGGREGATE_FUNCTIONS: [&AggregateSpec; 9] = [
     &aggregates::proportion::PROPORTION,
     &aggregates::proportion::CRUDE_RATE,
     &aggregates::dsr::DSR,
@@ -63,6 +63,7 @@ pub static AGGREGATE_FUNCTIONS: [&AggregateSpec; 8] = [
     &aggregates::life_expectancy::LIFE_EXPECTANCY,
     &aggregates::sii::SII,
     &aggregates::inequality::INEQUALITY,
+    &aggregates::excess_deaths::EXCESS_DEATHS,
 ];
 
 /// Registers every Fairer SQL function in `ctx`: the one place functions are named.

@@ -4,7 +4,7 @@
 //! Each function is an [`AggregateSpec`] (name, arguments, result fields, and how a group
 //! becomes a result) declared in its own module with its documentation and tests:
 //! [`proportion`] (`proportion`/`wilson`, `crude_rate`), [`dsr`], [`isr`] (`isratio`,
-//! `israte`), [`life_expectancy`], [`sii`] and [`inequality`] (HEAT's summary measures). [`FairerAggregate`] turns a spec into a
+//! `israte`), [`life_expectancy`], [`sii`], [`inequality`] (HEAT's summary measures) and [`excess_deaths`]. [`FairerAggregate`] turns a spec into a
 //! DataFusion aggregate UDF; they are registered by name in [`super::register_functions`].
 //!
 //! Every aggregate returns a STRUCT whose fields follow the reference R package
@@ -22,6 +22,7 @@
 //! the group is complete, so the statistics are exactly those of [`stats`].
 
 pub mod dsr;
+pub mod excess_deaths;
 pub mod inequality;
 pub mod isr;
 pub mod life_expectancy;
