@@ -99,6 +99,26 @@ pub(crate) struct Line {
     pub yll: Option<f64>,
 }
 
+impl Line {
+    /// The sum of a group's quantile lines (years of life lost where every line has them).
+    pub(crate) fn total(lines: &[Line]) -> Line {
+        let mut all = Line { yll: Some(0.0), ..Line::default() };
+        for l in lines {
+            all.observed += l.observed;
+            all.population += l.population;
+            all.expected += l.expected;
+            all.excess += l.excess;
+            all.yll = all.yll.zip(l.yll).map(|(a, b)| a + b);
+        }
+        all
+    }
+}
+
+/// The map key of a quantile number, ordering quantiles numerically (to a millionth).
+pub(crate) fn quantile_key(q: f64) -> i64 {
+    (q * 1e6).round() as i64
+}
+
 /// Computes the excess deaths of every group.
 ///
 /// # Errors
@@ -143,9 +163,7 @@ pub fn run(o: &ExcessDeathsOptions, table: InputTable, writer: &mut TableWriter,
                 }
             };
             let quantiles = groups.entry(&chunk, &cols.key_slots, row, BTreeMap::new);
-            // Keyed by the quantile's bits in order (quantiles are whole numbers in practice).
-            let key = (q * 1e6).round() as i64;
-            let (_, entry) = quantiles.entry(key).or_insert_with(|| (q, Quantile { deaths: vec![None; bands], population: vec![None; bands] }));
+            let (_, entry) = quantiles.entry(quantile_key(q)).or_insert_with(|| (q, Quantile { deaths: vec![None; bands], population: vec![None; bands] }));
             if entry.deaths[band].is_some() {
                 let what = if o.start_age.is_some() { format!("each age band once for quantile {q}") } else { format!("quantile {q} once (give --start-age for rows by age band)") };
                 return Err(EngineError::BadValue { at: at(o.start_age.as_deref().unwrap_or(&o.quantile)), expected: what, found: q.to_string() });
@@ -181,13 +199,8 @@ pub fn run(o: &ExcessDeathsOptions, table: InputTable, writer: &mut TableWriter,
         };
         match group_lines(&list, reference, bands, o.start_age.is_some().then_some(years_per_death.as_slice())) {
             Ok(group) => {
-                let mut all = Line { yll: o.start_age.as_ref().map(|_| 0.0), ..Line::default() };
+                let all = Line::total(&group);
                 for ((q, _), line) in list.iter().zip(group) {
-                    all.observed += line.observed;
-                    all.population += line.population;
-                    all.expected += line.expected;
-                    all.excess += line.excess;
-                    all.yll = all.yll.zip(line.yll).map(|(a, b)| a + b);
                     keys.push(key);
                     quantile_col.push(Some(quantile_text(*q)));
                     reference_col.push(Some(quantile_text(list[reference].0)));

@@ -205,18 +205,7 @@ impl Geography {
             let parents: Vec<Option<u32>> = if spec.levels[l].nested {
                 parent_of[l].iter().map(|p| p.map(|(a, _)| a)).collect()
             } else {
-                let mut of_small = vec![u32::MAX; codes.len()];
-                for (a, members) in levels[up].members.iter().enumerate() {
-                    members.iter().for_each(|&m| of_small[m as usize] = a as u32);
-                }
-                levels[l]
-                    .members
-                    .iter()
-                    .map(|m| {
-                        let first = of_small[*m.first()? as usize];
-                        m.iter().all(|&s| of_small[s as usize] == first).then_some(first)
-                    })
-                    .collect()
+                holding_areas(&levels[l], &levels[up], codes.len())
             };
             let named = parents.iter().map(|p| p.map(|a| (levels[up].codes[a as usize].clone(), levels[up].names[a as usize].clone()))).collect();
             levels[l].parents = named;
@@ -232,6 +221,23 @@ impl Geography {
         let scores = score_col.map(|_| scores);
         Ok(Geography { codes, index, deciles, quintiles, scores, levels, places, peer_groups, parent_level, benchmark_level: spec.benchmark_level })
     }
+}
+
+/// For each area of `level`, the area of `holder` that holds all its small areas, or `None`
+/// when none does (its small areas are split between areas of `holder`, or it has none).
+pub fn holding_areas(level: &Level, holder: &Level, small_areas: usize) -> Vec<Option<u32>> {
+    let mut of_small = vec![u32::MAX; small_areas];
+    for (a, members) in holder.members.iter().enumerate() {
+        members.iter().for_each(|&m| of_small[m as usize] = a as u32);
+    }
+    level
+        .members
+        .iter()
+        .map(|m| {
+            let first = of_small[*m.first()? as usize];
+            (first != u32::MAX && m.iter().all(|&s| of_small[s as usize] == first)).then_some(first)
+        })
+        .collect()
 }
 
 impl Geography {

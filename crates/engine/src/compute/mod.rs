@@ -121,29 +121,11 @@ pub fn compute(options: &ComputeOptions, progress: &dyn Progress) -> Result<Comp
 
     // 1. Read.
     let started = Instant::now();
-    let geo_path = match table_paths(&options.data_dir, &cat.geography.table, None) {
-        Ok(mut p) => p.remove(0),
-        Err(e) => {
-            let p = PathBuf::from(&cat.geography.table);
-            if !p.is_file() {
-                return Err(e);
-            }
-            p
-        }
-    };
+    let geo_path = table_or_file(&options.data_dir, &cat.geography.table)?;
     let geography = Geography::read(&geo_path.display().to_string(), &cat.geography, &cat.places, &cat.peer_groups, "catalogue")?;
     let mut area_index: FxHashMap<String, u32> = geography.index.iter().map(|(k, &v)| (k.clone(), v)).collect();
     if let Some(changes) = &cat.geography.code_changes {
-        let path = match table_paths(&options.data_dir, &changes.table, None) {
-            Ok(mut p) => p.remove(0),
-            Err(e) => {
-                let p = PathBuf::from(&changes.table);
-                if !p.is_file() {
-                    return Err(e);
-                }
-                p
-            }
-        };
+        let path = table_or_file(&options.data_dir, &changes.table)?;
         geography::add_code_changes(&mut area_index, &path.display().to_string(), changes)?;
     }
 
@@ -281,7 +263,7 @@ pub fn compute(options: &ComputeOptions, progress: &dyn Progress) -> Result<Comp
         }
         summary.aggregating += started.elapsed();
         let started = Instant::now();
-        let has_deciles = breakdown.is_some() && quantile_cache.iter().any(|(&(l, b), q)| b == aggregation && wanted.contains(&l) && q.iter().flatten().any(|&d| d > 0));
+        let has_deciles = breakdown.is_some() && wanted.iter().any(|&l| quantile_cache[&(l, aggregation)].iter().flatten().any(|&d| d > 0));
         let counts_of = |id: (usize, usize), l: usize| &cache[&(id, l, aggregation)];
         let den_years: Vec<i32> = counts_of(den_id, geography.benchmark_level).years.keys().copied().collect();
         let periods = periods(indicator, &den_years);
@@ -548,23 +530,20 @@ pub fn decile_label(d: usize) -> String {
     DeprivationBreakdown { quantiles: 10, within_area: false }.category(d)
 }
 
-/// For each area of `level`, the area of `benchmark` holding all its small areas (for England,
-/// England; for a benchmark level of regions, the area's region), or `None` when none does.
-fn benchmark_areas(level: &Level, benchmark: &Level, small_areas: usize) -> Vec<Option<usize>> {
-    let mut of_small = vec![usize::MAX; small_areas];
-    for (b, members) in benchmark.members.iter().enumerate() {
-        for &m in members {
-            of_small[m as usize] = b;
+/// The file of a table the catalogue names: `NAME.parquet` (or `.csv`, …) in the data
+/// directory, or else the name itself as a path.
+fn table_or_file(data_dir: &std::path::Path, name: &str) -> Result<PathBuf> {
+    match table_paths(data_dir, name, None) {
+        Ok(mut p) => Ok(p.remove(0)),
+        Err(e) => {
+            let p = PathBuf::from(name);
+            if p.is_file() {
+                Ok(p)
+            } else {
+                Err(e)
+            }
         }
     }
-    level
-        .members
-        .iter()
-        .map(|m| {
-            let first = of_small[*m.first()? as usize];
-            (first != usize::MAX && m.iter().all(|&s| of_small[s as usize] == first)).then_some(first)
-        })
-        .collect()
 }
 
 /// Each peer group's member area codes → the group's index (from the catalogue's
@@ -590,19 +569,19 @@ fn benchmarks(indicator: &Indicator, l: usize, level_list: &[&Level], geography:
         if l < geography.levels.len() && l > t {
             return vec![None; level.members.len()];
         }
-        benchmark_areas(level, level_list[t], geography.codes.len()).into_iter().map(|b| b.map(|a| (t, a))).collect()
+        geography::holding_areas(level, level_list[t], geography.codes.len()).into_iter().map(|b| b.map(|a| (t, a as usize))).collect()
     };
-    let fallback = by_level(geography.benchmark_level);
+    let fallback = || by_level(geography.benchmark_level);
     match indicator.benchmark {
         Benchmark::Level(t) => by_level(t),
         Benchmark::Parent => {
-            let Some(up) = geography.parent_level.get(l).copied().flatten() else { return fallback };
+            let Some(up) = geography.parent_level.get(l).copied().flatten() else { return fallback() };
             let index: HashMap<&str, usize> = level_list[up].codes.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
-            level.parents.iter().zip(fallback).map(|(p, f)| p.as_ref().and_then(|(code, _)| index.get(code.as_str()).map(|&a| (up, a))).or(f)).collect()
+            level.parents.iter().zip(fallback()).map(|(p, f)| p.as_ref().and_then(|(code, _)| index.get(code.as_str()).map(|&a| (up, a))).or(f)).collect()
         }
         Benchmark::PeerGroup => match peers_index {
-            Some(peers) if l != peers => level.codes.iter().zip(fallback).map(|(code, f)| peer_group_of.get(code).map(|&g| (peers, g)).or(f)).collect(),
-            _ => fallback,
+            Some(peers) if l != peers => level.codes.iter().zip(fallback()).map(|(code, f)| peer_group_of.get(code).map(|&g| (peers, g)).or(f)).collect(),
+            _ => fallback(),
         },
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use stats::arriaga::{potential_years_per_death, AGE_BANDS, AGE_BAND_STARTS};
 
 use super::{required, AggregateSpec, Body, FieldType, Out};
-use crate::calc::excess_deaths::{group_lines, quantile_text, Line, Quantile, BAND_MID_AGES};
+use crate::calc::excess_deaths::{group_lines, quantile_key, quantile_text, Line, Quantile, BAND_MID_AGES};
 use crate::sql::args::{age_band, number, Check, OptionalArg};
 
 /// `excess_deaths(quantile, start_age, deaths, population [, reference [, upper_age]])` →
@@ -54,7 +54,7 @@ pub static EXCESS_DEATHS: AggregateSpec = AggregateSpec {
             }
             let band = AGE_BAND_STARTS.iter().position(|&s| f64::from(s) == start).ok_or_else(|| format!("{f}: start_age must be one of 0, 1, 5, …, 90, got {start}"))?;
             let (_, entry) = quantiles
-                .entry((q * 1e6).round() as i64)
+                .entry(quantile_key(q))
                 .or_insert_with(|| (q, Quantile { deaths: vec![None; AGE_BANDS], population: vec![None; AGE_BANDS] }));
             if entry.deaths[band].is_some() {
                 return Err(format!("{f}: quantile {} and start_age {start} are given twice", quantile_text(q)));
@@ -67,14 +67,7 @@ pub static EXCESS_DEATHS: AggregateSpec = AggregateSpec {
         let reference = reference.ok_or_else(|| format!("{f}: the reference quantile {} has no rows in this group", options[0]))?;
         let years = potential_years_per_death(&BAND_MID_AGES, options[1]).map_err(|e| format!("{f}: {e}"))?;
         let lines = group_lines(&list, reference, AGE_BANDS, Some(&years)).map_err(|e| format!("{f}: {e}"))?;
-        let mut all = Line { yll: Some(0.0), ..Line::default() };
-        for l in &lines {
-            all.observed += l.observed;
-            all.population += l.population;
-            all.expected += l.expected;
-            all.excess += l.excess;
-            all.yll = all.yll.zip(l.yll).map(|(a, b)| a + b);
-        }
+        let all = Line::total(&lines);
         Ok(vec![
             Out::Number(Some(all.observed)),
             Out::Number(Some(all.population)),
