@@ -15,6 +15,12 @@ mod sql;
 
 use std::process::ExitCode;
 
+/// mimalloc rather than the system allocator: the engine's parallel work allocates on many
+/// threads, and glibc's malloc spent a third of the CPU time of `calc summary-measures` on its
+/// arena locks (BENCHMARKS.md, "Every summary measure").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 
 /// Fairer measures health inequalities with the standard methods of English public health.

@@ -41,6 +41,10 @@ use engine::input::{ColumnRequest, InputTable};
 use stats::sii::{SiiOptions, SiiValueType};
 use stats::ConfidenceLevel;
 
+/// The allocator of the `fairer` binary, so that the figures are the command's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Timed runs per case: 3, or `FAIRER_BENCH_RUNS` (more runs make a profile of one case mostly
 /// the case, not the generation of its input).
 fn runs() -> usize {

@@ -37,6 +37,10 @@ use rayon::prelude::*;
 use stats::inequality::{summary_measures, DimensionInput, DimensionKind, Subgroup, SummaryOptions};
 use stats::ConfidenceLevel;
 
+/// The allocator of the `fairer` binary, so that the figures are the command's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const AREAS: usize = 300;
 const INDICATORS: usize = 40;
 const DECILES: usize = 10;

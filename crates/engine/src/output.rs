@@ -16,6 +16,7 @@ use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
+use rayon::prelude::*;
 
 use crate::error::{EngineError, Location, Result};
 use crate::input::{TableFormat, TextColumn};
@@ -329,6 +330,31 @@ impl OutputTable {
     }
 }
 
+/// Rows of a block laid out by one parallel task when writing CSV.
+const CSV_ROWS_PER_TASK: usize = 16_384;
+
+/// Ends a CSV row: a row of one empty field is written `""`, so that it is not a blank line.
+fn end_csv_row(text: &mut Vec<u8>, start: usize, fields: usize) {
+    if fields == 1 && text.len() == start {
+        text.extend_from_slice(b"\"\"");
+    }
+    text.push(b'\n');
+}
+
+/// Appends the CSV text of `rows` of `table` to `text`.
+fn format_csv_rows(table: &OutputTable, rows: std::ops::Range<usize>, text: &mut Vec<u8>) {
+    for row in rows {
+        let start = text.len();
+        for (i, column) in table.columns.iter().enumerate() {
+            if i > 0 {
+                text.push(b',');
+            }
+            column.write_cell(row, text);
+        }
+        end_csv_row(text, start, table.columns.len());
+    }
+}
+
 enum Sink {
     /// CSV text, written as the `csv` crate writes it: `,` between fields, `\n` after each
     /// row, quotes only where needed.
@@ -389,15 +415,7 @@ impl TableWriter {
         let n = table.num_rows();
         match &mut self.sink {
             Sink::Csv(out) => {
-                // Rows are laid out in a buffer and handed to the writer in blocks.
                 let mut text: Vec<u8> = Vec::with_capacity(1 << 16);
-                // A row of one empty field is written `""`, so that it is not a blank line.
-                let end_row = |text: &mut Vec<u8>, start: usize, fields: usize| {
-                    if fields == 1 && text.len() == start {
-                        text.extend_from_slice(b"\"\"");
-                    }
-                    text.push(b'\n');
-                };
                 if !self.header_written {
                     for (i, name) in table.names.iter().enumerate() {
                         if i > 0 {
@@ -405,31 +423,44 @@ impl TableWriter {
                         }
                         write_csv_text(name.as_bytes(), &mut text);
                     }
-                    end_row(&mut text, 0, table.names.len());
+                    end_csv_row(&mut text, 0, table.names.len());
                     self.header_written = true;
                 }
-                for row in 0..n {
-                    let start = text.len();
-                    for (i, column) in table.columns.iter().enumerate() {
-                        if i > 0 {
-                            text.push(b',');
-                        }
-                        column.write_cell(row, &mut text);
+                let mut failed = None;
+                // Large blocks are laid out in parallel, a task's rows to a buffer of their
+                // own, and the buffers written in order, a few per thread at a time so that
+                // memory stays bounded; small blocks in one buffer on this thread.
+                if n <= CSV_ROWS_PER_TASK {
+                    format_csv_rows(table, 0..n, &mut text);
+                    failed = out.write_all(&text).err();
+                } else {
+                    let tasks: Vec<std::ops::Range<usize>> =
+                        (0..n).step_by(CSV_ROWS_PER_TASK).map(|start| start..(start + CSV_ROWS_PER_TASK).min(n)).collect();
+                    if !text.is_empty() {
+                        failed = out.write_all(&text).err();
                     }
-                    end_row(&mut text, start, table.columns.len());
-                    if text.len() >= (1 << 16) - 4096 || row + 1 == n {
-                        if let Err(e) = out.write_all(&text) {
-                            let message = e.to_string();
-                            return Err(self.error(message));
+                    for batch in tasks.chunks(4 * rayon::current_num_threads()) {
+                        if failed.is_some() {
+                            break;
                         }
-                        text.clear();
+                        let texts: Vec<Vec<u8>> = batch
+                            .par_iter()
+                            .map(|rows| {
+                                // Room for the rows at the length of the first few, so that
+                                // the buffer is not copied as it grows.
+                                let mut text = Vec::new();
+                                let sample = rows.start..(rows.start + 64).min(rows.end);
+                                format_csv_rows(table, sample.clone(), &mut text);
+                                text.reserve((text.len() / sample.len().max(1) + 8) * (rows.end - sample.end) * 9 / 8);
+                                format_csv_rows(table, sample.end..rows.end, &mut text);
+                                text
+                            })
+                            .collect();
+                        failed = texts.iter().find_map(|t| out.write_all(t).err());
                     }
                 }
-                if !text.is_empty() {
-                    if let Err(e) = out.write_all(&text) {
-                        let message = e.to_string();
-                        return Err(self.error(message));
-                    }
+                if let Some(e) = failed {
+                    return Err(self.error(e.to_string()));
                 }
             }
             Sink::Parquet(writer) => {
@@ -561,6 +592,34 @@ mod tests {
         writer.write(&single).unwrap();
         writer.finish().unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "only\n\"\"\nx\n");
+    }
+
+    /// Blocks larger than one task are laid out in parallel pieces and written in order: the
+    /// file is what the csv crate writes, row for row, across several blocks.
+    #[test]
+    fn large_blocks_are_written_in_order() {
+        let n = 3 * CSV_ROWS_PER_TASK + 17;
+        let text: Vec<Option<String>> = (0..n).map(|i| (i % 7 != 0).then(|| format!("row {i}, \"quoted\""))).collect();
+        let numbers: Vec<Option<f64>> = (0..n).map(|i| (i % 5 != 0).then(|| i as f64 / 7.0)).collect();
+        let mut table = OutputTable::default();
+        table.push("text", OutputColumn::Text(text.clone()));
+        table.push("x", OutputColumn::Number(numbers.clone()));
+        let mut expected = csv::Writer::from_writer(Vec::new());
+        expected.write_record(&table.names).unwrap();
+        for _block in 0..2 {
+            for row in 0..n {
+                let x = numbers[row].map(|x| x.to_string()).unwrap_or_default();
+                expected.write_record([text[row].clone().unwrap_or_default(), x]).unwrap();
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("large.csv");
+        let mut writer = TableWriter::create(path.to_str().unwrap()).unwrap();
+        writer.write(&table).unwrap();
+        writer.write(&table).unwrap();
+        assert_eq!(writer.rows(), 2 * n as u64);
+        writer.finish().unwrap();
+        assert!(std::fs::read(&path).unwrap() == expected.into_inner().unwrap());
     }
 
     fn check(x: f64) {

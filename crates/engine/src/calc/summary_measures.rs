@@ -41,7 +41,6 @@
 use rayon::prelude::*;
 use stats::confidence::confidence_label;
 use stats::inequality::{summary_measures_of, DimensionInput, DimensionKind, MeasureCode, PopulationUnit, Subgroup, SummaryMeasure, SummaryOptions, PERCENTILE_MIN_SUBGROUPS};
-use stats::ConfidenceLevel;
 
 use super::groups::{key_label, request, Groups};
 use super::{limit_column_names, CommonOptions, Progress, RunSummary};
@@ -440,60 +439,131 @@ pub fn run(o: &SummaryMeasuresOptions, table: InputTable, writer: &mut TableWrit
     let total = sorted.len() as u64;
     let done = std::sync::atomic::AtomicU64::new(0);
     let file = reader.name().to_string();
-    let computed: Vec<Result<Vec<SummaryRow>>> = sorted
-        .par_iter_mut()
-        .map(|(key, dim)| {
-            let rows = compute(o, dim).map_err(|source| EngineError::Method {
-                at: Location { file: file.clone(), row: None, column: None },
-                group: Some(key_label(&r.group_by, key)),
-                source,
-            });
-            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            if n.is_multiple_of(1024) || n == total {
-                progress.groups_done(n, total);
+    let levels = o.common.confidence.len();
+    // Groups are computed in parallel, a run of them per task, each task laying its rows out
+    // as output columns; the tasks' columns are then joined in group order.
+    let blocks: Vec<Result<MeasureColumns>> = sorted
+        .par_chunks_mut(GROUPS_PER_TASK)
+        .enumerate()
+        .map(|(task, chunk)| {
+            let mut columns = MeasureColumns::new(levels);
+            for (i, (key, dim)) in chunk.iter_mut().enumerate() {
+                let group = task * GROUPS_PER_TASK + i;
+                let measures = compute(o, dim).map_err(|source| EngineError::Method {
+                    at: Location { file: file.clone(), row: None, column: None },
+                    group: Some(key_label(&r.group_by, key)),
+                    source,
+                })?;
+                if let Some(first) = measures.first() {
+                    if measures.iter().all(|m| m.value.is_none()) {
+                        let why = first.unavailable.as_deref().unwrap_or_default();
+                        columns.warnings.push(format!("{}: no summary measure is available ({why})", key_label(&r.group_by, key)));
+                    }
+                }
+                columns.push_group(u32::try_from(group).ok(), measures);
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                if n.is_multiple_of(1024) || n == total {
+                    progress.groups_done(n, total);
+                }
             }
-            rows
+            Ok(columns)
         })
         .collect();
-    // Repeated texts (group keys, measure names, reasons) are written as dictionary columns:
-    // each distinct text held once.
-    let mut group_of_row: Vec<Option<u32>> = Vec::new();
-    let mut out_rows: Vec<SummaryRow> = Vec::new();
-    for (g, ((key, _), rows)) in sorted.iter().zip(computed).enumerate() {
-        let rows = rows?;
-        if let Some(first) = rows.first() {
-            if rows.iter().all(|m| m.measure.value.is_none()) {
-                let why = first.measure.unavailable.clone().unwrap_or_default();
-                summary.warnings.push(format!("{}: no summary measure is available ({why})", key_label(&r.group_by, key)));
-            }
-        }
-        let g = u32::try_from(g).ok();
-        group_of_row.extend(std::iter::repeat_n(g, rows.len()));
-        out_rows.extend(rows);
+    let mut all = MeasureColumns::new(levels);
+    for block in blocks {
+        all.append(block?);
     }
+    summary.warnings = all.warnings;
+    // Repeated texts (group keys, measure names, methods, reasons) are written as dictionary
+    // columns: each distinct text held once.
     let mut out = OutputTable::default();
     for (j, name) in r.group_by.iter().enumerate() {
         let values = sorted.iter().map(|(key, _)| key.get(j).cloned().unwrap_or_default()).collect();
-        out.push(name.clone(), OutputColumn::Labels(LabelColumn::from_parts(values, group_of_row.clone())));
+        out.push(name.clone(), OutputColumn::Labels(LabelColumn::from_parts(values, all.group.clone())));
     }
-    let measure_codes: Vec<Option<u32>> =
-        out_rows.iter().map(|m| MeasureCode::ALL.iter().position(|&c| c == m.measure.measure).and_then(|i| u32::try_from(i).ok())).collect();
-    let all_codes = MeasureCode::ALL.iter().map(|m| m.code().to_ascii_uppercase()).collect();
-    out.push("measure", OutputColumn::Labels(LabelColumn::from_parts(all_codes, measure_codes.clone())));
-    let all_names = MeasureCode::ALL.iter().map(|m| m.name().to_string()).collect();
-    out.push("measure_name", OutputColumn::Labels(LabelColumn::from_parts(all_names, measure_codes)));
-    out.push("value", OutputColumn::Number(out_rows.iter().map(|m| m.measure.value).collect()));
-    out.push("se", OutputColumn::Number(out_rows.iter().map(|m| m.measure.se).collect()));
-    for (i, (lower, upper)) in limit_column_names(&o.common.confidence, "").into_iter().enumerate() {
-        out.push(lower, OutputColumn::Number(out_rows.iter().map(|m| m.limits.get(i).and_then(|l| l.0)).collect()));
-        out.push(upper, OutputColumn::Number(out_rows.iter().map(|m| m.limits.get(i).and_then(|l| l.1)).collect()));
+    let measure_labels = |label: fn(MeasureCode) -> String| LabelColumn::from_parts(MeasureCode::ALL.iter().map(|&m| label(m)).collect(), all.measure.clone());
+    out.push("measure", OutputColumn::Labels(measure_labels(|m| m.code().to_ascii_uppercase())));
+    out.push("measure_name", OutputColumn::Labels(measure_labels(|m| m.name().to_string())));
+    out.push("value", OutputColumn::Number(all.value));
+    out.push("se", OutputColumn::Number(all.se));
+    let mut limits = all.limits.into_iter();
+    for (lower, upper) in limit_column_names(&o.common.confidence, "") {
+        out.push(lower, OutputColumn::Number(limits.next().unwrap_or_default()));
+        out.push(upper, OutputColumn::Number(limits.next().unwrap_or_default()));
     }
     let label = confidence_label(&o.common.confidence);
-    out.push("confidence", OutputColumn::Labels(LabelColumn::from_parts(vec![label], vec![Some(0); out_rows.len()])));
-    out.push("method", dictionary(out_rows.iter().map(|m| Some(m.measure.method))));
-    out.push("unavailable", dictionary(out_rows.iter().map(|m| m.measure.unavailable.as_deref())));
+    out.push("confidence", OutputColumn::Labels(LabelColumn::from_parts(vec![label], vec![Some(0); all.measure.len()])));
+    // The interval's method is the measure's own.
+    out.push("method", OutputColumn::Labels(measure_labels(|m| m.interval_method().to_string())));
+    out.push("unavailable", dictionary(all.unavailable.iter().map(Option::as_deref)));
     writer.write(&out)?;
     Ok(summary)
+}
+
+/// Groups computed by one parallel task.
+const GROUPS_PER_TASK: usize = 64;
+
+/// Output rows (one per dimension × measure) as columns.
+struct MeasureColumns {
+    /// The group of each row (its index among the sorted groups).
+    group: Vec<Option<u32>>,
+    /// The measure, as its index in [`MeasureCode::ALL`].
+    measure: Vec<Option<u32>>,
+    value: Vec<Option<f64>>,
+    se: Vec<Option<f64>>,
+    /// Lower and upper limits at each confidence level in turn (2 columns per level).
+    limits: Vec<Vec<Option<f64>>>,
+    unavailable: Vec<Option<String>>,
+    /// Groups with no measure available, and why.
+    warnings: Vec<String>,
+}
+
+impl MeasureColumns {
+    fn new(levels: usize) -> Self {
+        MeasureColumns {
+            group: Vec::new(),
+            measure: Vec::new(),
+            value: Vec::new(),
+            se: Vec::new(),
+            limits: vec![Vec::new(); 2 * levels],
+            unavailable: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Appends the rows of one group: its measures at each confidence level in turn (the
+    /// measures of the first level, then the same measures at the next, …).
+    fn push_group(&mut self, group: Option<u32>, measures: Vec<SummaryMeasure>) {
+        let levels = self.limits.len() / 2;
+        let per_level = measures.len() / levels.max(1);
+        for (i, m) in measures.into_iter().enumerate() {
+            let level = i / per_level.max(1);
+            if let Some([lower, upper]) = self.limits.get_mut(2 * level..2 * level + 2) {
+                lower.push(m.lower);
+                upper.push(m.upper);
+            }
+            if level == 0 {
+                self.group.push(group);
+                self.measure.push(MeasureCode::ALL.iter().position(|&c| c == m.measure).and_then(|i| u32::try_from(i).ok()));
+                self.value.push(m.value);
+                self.se.push(m.se);
+                self.unavailable.push(m.unavailable);
+            }
+        }
+    }
+
+    /// Appends the rows of `other` after these.
+    fn append(&mut self, mut other: MeasureColumns) {
+        self.group.append(&mut other.group);
+        self.measure.append(&mut other.measure);
+        self.value.append(&mut other.value);
+        self.se.append(&mut other.se);
+        for (mine, theirs) in self.limits.iter_mut().zip(&mut other.limits) {
+            mine.append(theirs);
+        }
+        self.unavailable.append(&mut other.unavailable);
+        self.warnings.append(&mut other.warnings);
+    }
 }
 
 /// A dictionary column of texts: each distinct text held once, in order of first appearance.
@@ -608,14 +678,9 @@ fn read_row(r: &Resolved, s: &Slots, chunk: &Chunk, row: usize, row_no: u64, fil
     Ok(())
 }
 
-/// One output row: a measure and its limits at each level.
-struct SummaryRow {
-    measure: SummaryMeasure,
-    limits: Vec<(Option<f64>, Option<f64>)>,
-}
-
-/// The measures of one dimension at every confidence level (its subgroups are taken).
-fn compute(o: &SummaryMeasuresOptions, dim: &mut Dimension) -> std::result::Result<Vec<SummaryRow>, stats::StatsError> {
+/// The measures of one dimension at every confidence level in turn: the measures written, at
+/// the first level, then the same measures at the next, ….
+fn compute(o: &SummaryMeasuresOptions, dim: &mut Dimension) -> std::result::Result<Vec<SummaryMeasure>, stats::StatsError> {
     let kind = dim.kind.unwrap_or(DimensionKind::NonOrdered);
     let input = DimensionInput {
         subgroups: std::mem::take(&mut dim.subgroups),
@@ -625,7 +690,6 @@ fn compute(o: &SummaryMeasuresOptions, dim: &mut Dimension) -> std::result::Resu
         setting_average: dim.setting_average,
         population_unit: o.population_unit,
     };
-    let levels: &[ConfidenceLevel] = &o.common.confidence;
     // Only the measures written are computed, in HEAT's order.
     let wanted: Vec<MeasureCode> = MeasureCode::ALL
         .into_iter()
@@ -637,19 +701,22 @@ fn compute(o: &SummaryMeasuresOptions, dim: &mut Dimension) -> std::result::Resu
             }
         })
         .collect();
-    let mut rows: Vec<SummaryRow> = Vec::new();
-    for (i, &level) in levels.iter().enumerate() {
+    let mut all = Vec::with_capacity(wanted.len() * o.common.confidence.len());
+    let mut result = Ok(());
+    for &level in &o.common.confidence {
         let options = SummaryOptions { confidence: level, simulation_draws: o.draws, seed: o.seed };
-        let measures = summary_measures_of(&input, &options, &wanted)?;
-        if i == 0 {
-            rows = measures.into_iter().map(|m| SummaryRow { limits: vec![(m.lower, m.upper)], measure: m }).collect();
-        } else {
-            for (row, m) in rows.iter_mut().zip(measures) {
-                row.limits.push((m.lower, m.upper));
+        match summary_measures_of(&input, &options, &wanted) {
+            Ok(measures) => all.extend(measures),
+            Err(e) => {
+                result = Err(e);
+                break;
             }
         }
     }
-    Ok(rows)
+    // The subgroups go back to the dimension, to be freed by the thread that made them (a
+    // block freed by another thread waits on the allocator's lock).
+    dim.subgroups = input.subgroups;
+    result.map(|()| all)
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@
 //! subgroup with an estimate; IDISU and MDMU either populations or a setting average; COV, MLD,
 //! IDISU and IDISW a non-zero setting average; MDRU and MDRW one reference subgroup.
 
-use super::simulation::Draws;
+use super::simulation::{Draws, Shared};
 use super::{
     summary_measure, Computed, DimensionInput, Estimate, MeasureCode, Prepared, SummaryMeasure,
     SummaryOptions,
@@ -236,7 +236,7 @@ pub(crate) fn compute_bgsd(pr: &Prepared, sims: Option<&Draws>) -> Computed {
     let p = pr.popsh()?;
     let mu = pr.est_natl()?;
     let value = bgv_value(p, &pr.est, mu).sqrt();
-    Ok(pr.simulated(value, sims, |s| bgv_value(p, s, mu).sqrt()))
+    Ok(pr.simulation_interval(value, sims.map(|d| bgsd_draws(d, p, mu).to_vec())))
 }
 
 pub(crate) fn compute_cov(pr: &Prepared, sims: Option<&Draws>) -> Computed {
@@ -246,7 +246,8 @@ pub(crate) fn compute_cov(pr: &Prepared, sims: Option<&Draws>) -> Computed {
         return Err("the setting average is zero".into());
     }
     let value = 100.0 * bgv_value(p, &pr.est, mu).sqrt() / mu;
-    Ok(pr.simulated(value, sims, |s| 100.0 * bgv_value(p, s, mu).sqrt() / mu))
+    let per_draw = sims.map(|d| bgsd_draws(d, p, mu).iter().map(|bgsd| 100.0 * bgsd / mu).collect());
+    Ok(pr.simulation_interval(value, per_draw))
 }
 
 fn nonzero(y: &[f64]) -> Vec<f64> {
@@ -334,10 +335,12 @@ pub(crate) fn compute_idisw(pr: &Prepared, sims: Option<&Draws>) -> Computed {
             .map(|(p, y)| p * (y - m1).abs())
             .sum::<f64>()
         / (mu / s);
-    Ok(pr.simulated(value, sims, |x| {
-        let m = weighted_sum(p, x);
-        100.0 * p.iter().zip(x).map(|(p, y)| p * (y - m).abs()).sum::<f64>() / m
-    }))
+    let per_draw = sims.map(|d| {
+        let m = weighted_mean_draws(d, p);
+        let deviation = weighted_mean_deviation_draws(d, p);
+        deviation.iter().zip(m).map(|(s, m)| 100.0 * s / m).collect()
+    });
+    Ok(pr.simulation_interval(value, per_draw))
 }
 
 /// Σ |r − y_j|/n and its weighted form Σ p_j |r − y_j| (HEAT divides by the scale and
@@ -364,17 +367,45 @@ fn sim_mdbw(x: &[f64], p: &[f64], favourable: bool) -> f64 {
     p.iter().zip(x).map(|(p, v)| p * (r - v).abs()).sum()
 }
 
+/// BGSD on each draw, √(Σ p_j (ỹ_j − μ)²) (shared with COV).
+fn bgsd_draws<'a>(d: &'a Draws, p: &[f64], mu: f64) -> &'a [f64] {
+    d.shared(Shared::BetweenGroupSd, |_, x| bgv_value(p, x, mu).sqrt())
+}
+
+/// Each draw's weighted mean m̃ = Σ p_j ỹ_j (shared by MDMU, MDMW and IDISW).
+fn weighted_mean_draws<'a>(d: &'a Draws, p: &[f64]) -> &'a [f64] {
+    d.shared(Shared::WeightedMean, |_, x| weighted_sum(p, x))
+}
+
+/// MDMW on each draw, Σ p_j |ỹ_j − m̃| (shared with IDISW).
+fn weighted_mean_deviation_draws<'a>(d: &'a Draws, p: &[f64]) -> &'a [f64] {
+    let m = weighted_mean_draws(d, p);
+    d.shared(Shared::WeightedMeanDeviation, |i, x| {
+        p.iter().zip(x).map(|(p, y)| p * (y - m[i]).abs()).sum()
+    })
+}
+
+/// MDBU on each draw (shared with MDRU).
+fn mdbu_draws(d: &Draws, favourable: bool) -> &[f64] {
+    d.shared(Shared::MeanDifferenceFromBest, |_, x| sim_mdbu(x, favourable))
+}
+
+/// MDBW on each draw (shared with MDRW).
+fn mdbw_draws<'a>(d: &'a Draws, p: &[f64], favourable: bool) -> &'a [f64] {
+    d.shared(Shared::WeightedMeanDifferenceFromBest, |_, x| sim_mdbw(x, p, favourable))
+}
+
 pub(crate) fn compute_mdbu(pr: &Prepared, sims: Option<&Draws>) -> Computed {
     let r = best(&pr.est, pr.favourable);
     let value = md_unweighted(r, &pr.est, pr.scale);
-    Ok(pr.simulated(value, sims, |x| sim_mdbu(x, pr.favourable)))
+    Ok(pr.simulation_interval(value, sims.map(|d| mdbu_draws(d, pr.favourable).to_vec())))
 }
 
 pub(crate) fn compute_mdbw(pr: &Prepared, sims: Option<&Draws>) -> Computed {
     let p = pr.popsh()?;
     let r = best(&pr.est, pr.favourable);
     let value = md_weighted(r, &pr.est, p, pr.scale);
-    Ok(pr.simulated(value, sims, |x| sim_mdbw(x, p, pr.favourable)))
+    Ok(pr.simulation_interval(value, sims.map(|d| mdbw_draws(d, p, pr.favourable).to_vec())))
 }
 
 pub(crate) fn compute_mdmu(pr: &Prepared, sims: Option<&Draws>) -> Computed {
@@ -384,10 +415,11 @@ pub(crate) fn compute_mdmu(pr: &Prepared, sims: Option<&Draws>) -> Computed {
     let m1 = weighted_sum(p, &y1);
     let n = y1.len() as f64;
     let value = y1.iter().map(|y| (y - m1).abs()).sum::<f64>() / n * s;
-    Ok(pr.simulated(value, sims, |x| {
-        let m = weighted_sum(p, x);
-        x.iter().map(|y| (y - m).abs()).sum::<f64>() / n
-    }))
+    let per_draw = sims.map(|d| {
+        let m = weighted_mean_draws(d, p);
+        d.iter().zip(m).map(|(x, &m)| x.iter().map(|y| (y - m).abs()).sum::<f64>() / n).collect()
+    });
+    Ok(pr.simulation_interval(value, per_draw))
 }
 
 pub(crate) fn compute_mdmw(pr: &Prepared, sims: Option<&Draws>) -> Computed {
@@ -401,10 +433,7 @@ pub(crate) fn compute_mdmw(pr: &Prepared, sims: Option<&Draws>) -> Computed {
         .map(|(p, y)| p * (y - m1).abs())
         .sum::<f64>()
         * s;
-    Ok(pr.simulated(value, sims, |x| {
-        let m = weighted_sum(p, x);
-        p.iter().zip(x).map(|(p, y)| p * (y - m).abs()).sum()
-    }))
+    Ok(pr.simulation_interval(value, sims.map(|d| weighted_mean_deviation_draws(d, p).to_vec())))
 }
 
 fn reference_estimate(pr: &Prepared) -> Result<f64, String> {
@@ -416,14 +445,14 @@ fn reference_estimate(pr: &Prepared) -> Result<f64, String> {
 pub(crate) fn compute_mdru(pr: &Prepared, sims: Option<&Draws>) -> Computed {
     let r = reference_estimate(pr)?;
     let value = md_unweighted(r, &pr.est, pr.scale);
-    Ok(pr.simulated(value, sims, |x| sim_mdbu(x, pr.favourable)))
+    Ok(pr.simulation_interval(value, sims.map(|d| mdbu_draws(d, pr.favourable).to_vec())))
 }
 
 pub(crate) fn compute_mdrw(pr: &Prepared, sims: Option<&Draws>) -> Computed {
     let p = pr.popsh()?;
     let r = reference_estimate(pr)?;
     let value = md_weighted(r, &pr.est, p, pr.scale);
-    Ok(pr.simulated(value, sims, |x| sim_mdbw(x, p, pr.favourable)))
+    Ok(pr.simulation_interval(value, sims.map(|d| mdbw_draws(d, p, pr.favourable).to_vec())))
 }
 
 #[cfg(test)]

@@ -1057,17 +1057,23 @@ impl Prepared {
         simulation::simulate(&self.est, &self.ses()?, self.scale, self.draws, self.seed)
     }
 
-    /// The interval of a simulated measure: its (1 − c)/2 and (1 + c)/2 quantiles.
+    /// The interval of a simulated measure whose value on a draw is `stat` of the draw: the
+    /// (1 − c)/2 and (1 + c)/2 quantiles of its values on the draws.
     pub(crate) fn simulated(
         &self,
         value: f64,
         sims: Option<&simulation::Draws>,
-        mut stat: impl FnMut(&[f64]) -> f64,
+        stat: impl FnMut(&[f64]) -> f64,
     ) -> Estimate {
-        let Some(sims) = sims else {
+        self.simulation_interval(value, sims.map(|s| s.iter().map(stat).collect()))
+    }
+
+    /// The interval of a simulated measure from its values on the draws (`None` without
+    /// draws): their (1 − c)/2 and (1 + c)/2 quantiles.
+    pub(crate) fn simulation_interval(&self, value: f64, per_draw: Option<Vec<f64>>) -> Estimate {
+        let Some(mut values) = per_draw else {
             return Estimate::bare(value);
         };
-        let mut values: Vec<f64> = sims.iter().map(&mut stat).collect();
         let [lower, upper] = simulation::quantiles_type7_in_place(
             &mut values,
             [

@@ -117,18 +117,50 @@ impl RMersenneTwister {
 }
 
 /// HEAT's simulated estimates: `draws` draws of one value per subgroup, held in one
-/// allocation (draw d's value of subgroup i at `d·n + i`).
+/// allocation (draw d's value of subgroup i at `d·n + i`), with the per-draw values that
+/// several measures share, each computed once ([`Draws::shared`]).
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Draws {
     /// Values per draw (the number of subgroups), at least one.
     n: usize,
     values: Vec<f64>,
+    /// Per-draw values by [`Shared`], once computed.
+    shared: [std::cell::OnceCell<Vec<f64>>; SHARED],
 }
 
+/// Per-draw values used by more than one simulated measure. Each is computed by the same
+/// expression as the measures computed it on their own, so sharing it changes no interval.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Shared {
+    /// √(Σ p_j (ỹ_j − μ)²): BGSD's draws, and COV's as 100·it/μ.
+    BetweenGroupSd,
+    /// m̃ = Σ p_j ỹ_j: the draw's own weighted mean (MDMU, MDMW, IDISW).
+    WeightedMean,
+    /// Σ p_j |ỹ_j − m̃|: MDMW's draws, and IDISW's as 100·it/m̃.
+    WeightedMeanDeviation,
+    /// Σ |ỹ_best − ỹ_j| / n: MDBU's draws, and MDRU's (HEAT simulates MDRU from the best
+    /// subgroup).
+    MeanDifferenceFromBest,
+    /// Σ p_j |ỹ_best − ỹ_j|: MDBW's draws, and MDRW's.
+    WeightedMeanDifferenceFromBest,
+}
+
+const SHARED: usize = 5;
+
 impl Draws {
+    fn new(n: usize, values: Vec<f64>) -> Self {
+        Draws { n, values, shared: Default::default() }
+    }
+
     /// The draws in turn, each one value per subgroup.
     pub(crate) fn iter(&self) -> std::slice::ChunksExact<'_, f64> {
         self.values.chunks_exact(self.n)
+    }
+
+    /// The per-draw values `which`, computed by `stat` (given each draw's index and values)
+    /// the first time they are asked for; later calls return them without calling `stat`.
+    pub(crate) fn shared(&self, which: Shared, mut stat: impl FnMut(usize, &[f64]) -> f64) -> &[f64] {
+        self.shared[which as usize].get_or_init(|| self.iter().enumerate().map(|(d, x)| stat(d, x)).collect())
     }
 
     /// The same draws with each draw's values sorted in ascending order (for quantiles of a
@@ -143,7 +175,7 @@ impl Draws {
             keys.sort_unstable();
             draw.iter_mut().zip(&keys).for_each(|(v, &k)| *v = from_total_order_key(k));
         }
-        Draws { n: self.n, values }
+        Draws::new(self.n, values)
     }
 }
 
@@ -249,10 +281,7 @@ pub(crate) fn simulate(
             out.push(accepted?);
         }
     }
-    Some(Draws {
-        n: estimates.len(),
-        values: out,
-    })
+    Some(Draws::new(estimates.len(), out))
 }
 
 /// R's `quantile(x, p, type = 7, na.rm = TRUE)`: with the sorted values x₍₁₎ ≤ … ≤ x₍ₙ₎,
