@@ -341,6 +341,18 @@ fn end_csv_row(text: &mut Vec<u8>, start: usize, fields: usize) {
     text.push(b'\n');
 }
 
+/// Appends the CSV header row of `table` (its column names) to `text`.
+fn csv_header(table: &OutputTable, text: &mut Vec<u8>) {
+    let start = text.len();
+    for (i, name) in table.names.iter().enumerate() {
+        if i > 0 {
+            text.push(b',');
+        }
+        write_csv_text(name.as_bytes(), text);
+    }
+    end_csv_row(text, start, table.names.len());
+}
+
 /// Appends the CSV text of `rows` of `table` to `text`.
 fn format_csv_rows(table: &OutputTable, rows: std::ops::Range<usize>, text: &mut Vec<u8>) {
     for row in rows {
@@ -417,13 +429,7 @@ impl TableWriter {
             Sink::Csv(out) => {
                 let mut text: Vec<u8> = Vec::with_capacity(1 << 16);
                 if !self.header_written {
-                    for (i, name) in table.names.iter().enumerate() {
-                        if i > 0 {
-                            text.push(b',');
-                        }
-                        write_csv_text(name.as_bytes(), &mut text);
-                    }
-                    end_csv_row(&mut text, 0, table.names.len());
+                    csv_header(table, &mut text);
                     self.header_written = true;
                 }
                 let mut failed = None;
@@ -439,24 +445,23 @@ impl TableWriter {
                     if !text.is_empty() {
                         failed = out.write_all(&text).err();
                     }
-                    for batch in tasks.chunks(4 * rayon::current_num_threads()) {
+                    // The batch's buffers, reused from batch to batch.
+                    let per_batch = 4 * rayon::current_num_threads();
+                    let mut texts: Vec<Vec<u8>> = vec![Vec::new(); per_batch.min(tasks.len())];
+                    for batch in tasks.chunks(per_batch) {
                         if failed.is_some() {
                             break;
                         }
-                        let texts: Vec<Vec<u8>> = batch
-                            .par_iter()
-                            .map(|rows| {
-                                // Room for the rows at the length of the first few, so that
-                                // the buffer is not copied as it grows.
-                                let mut text = Vec::new();
-                                let sample = rows.start..(rows.start + 64).min(rows.end);
-                                format_csv_rows(table, sample.clone(), &mut text);
-                                text.reserve((text.len() / sample.len().max(1) + 8) * (rows.end - sample.end) * 9 / 8);
-                                format_csv_rows(table, sample.end..rows.end, &mut text);
-                                text
-                            })
-                            .collect();
-                        failed = texts.iter().find_map(|t| out.write_all(t).err());
+                        texts.par_iter_mut().zip(batch).for_each(|(text, rows)| {
+                            text.clear();
+                            // Room for the rows at the length of the first few, so that the
+                            // buffer is not copied as it grows.
+                            let sample = rows.start..(rows.start + 64).min(rows.end);
+                            format_csv_rows(table, sample.clone(), text);
+                            text.reserve((text.len() / sample.len().max(1) + 8) * (rows.end - sample.end) * 9 / 8);
+                            format_csv_rows(table, sample.end..rows.end, text);
+                        });
+                        failed = texts.iter().take(batch.len()).find_map(|t| out.write_all(t).err());
                     }
                 }
                 if let Some(e) = failed {
@@ -489,6 +494,41 @@ impl TableWriter {
             }
         }
         self.rows += n as u64;
+        Ok(())
+    }
+
+    /// Appends several blocks of rows, in order, as [`TableWriter::write`] would one after
+    /// another; as CSV, the blocks are laid out in parallel (each to a buffer of its own) and
+    /// the buffers written in order. The caller bounds the memory by the blocks it passes.
+    ///
+    /// # Errors
+    /// A write fails (disk full, closed pipe).
+    pub fn write_blocks(&mut self, blocks: &[OutputTable]) -> Result<()> {
+        let Sink::Csv(_) = &self.sink else {
+            return blocks.iter().try_for_each(|b| self.write(b));
+        };
+        let Some(first) = blocks.first() else {
+            return Ok(());
+        };
+        let mut header = Vec::new();
+        if !self.header_written {
+            csv_header(first, &mut header);
+            self.header_written = true;
+        }
+        let texts: Vec<Vec<u8>> = blocks
+            .par_iter()
+            .map(|block| {
+                let mut text = Vec::new();
+                format_csv_rows(block, 0..block.num_rows(), &mut text);
+                text
+            })
+            .collect();
+        if let Sink::Csv(out) = &mut self.sink {
+            if let Some(e) = std::iter::once(&header).chain(&texts).find_map(|t| out.write_all(t).err()) {
+                return Err(self.error(e.to_string()));
+            }
+        }
+        self.rows += blocks.iter().map(|b| b.num_rows() as u64).sum::<u64>();
         Ok(())
     }
 
@@ -620,6 +660,36 @@ mod tests {
         assert_eq!(writer.rows(), 2 * n as u64);
         writer.finish().unwrap();
         assert!(std::fs::read(&path).unwrap() == expected.into_inner().unwrap());
+    }
+
+    /// Blocks written together are the file the same blocks written one by one make, header
+    /// once, as CSV and as Parquet.
+    #[test]
+    fn blocks_written_together_are_blocks_written_in_turn() {
+        let block = |from: usize, rows: usize| {
+            let mut t = OutputTable::default();
+            t.push("area", OutputColumn::Text((from..from + rows).map(|i| Some(format!("E{i:08}"))).collect()));
+            t.push("value", OutputColumn::Number((from..from + rows).map(|i| (i % 3 != 0).then(|| i as f64 / 3.0)).collect()));
+            t
+        };
+        let blocks = [block(0, 5), block(5, 0), block(5, 1000), block(1005, 3)];
+        let dir = tempfile::tempdir().unwrap();
+        for ext in ["csv", "parquet"] {
+            let together = dir.path().join(format!("together.{ext}"));
+            let mut w = TableWriter::create(together.to_str().unwrap()).unwrap();
+            w.write_blocks(&blocks[..2]).unwrap();
+            w.write_blocks(&blocks[2..]).unwrap();
+            w.write_blocks(&[]).unwrap();
+            assert_eq!(w.rows(), 1008);
+            w.finish().unwrap();
+            let in_turn = dir.path().join(format!("in_turn.{ext}"));
+            let mut w = TableWriter::create(in_turn.to_str().unwrap()).unwrap();
+            for b in &blocks {
+                w.write(b).unwrap();
+            }
+            w.finish().unwrap();
+            assert!(std::fs::read(&together).unwrap() == std::fs::read(&in_turn).unwrap(), "{ext}");
+        }
     }
 
     fn check(x: f64) {

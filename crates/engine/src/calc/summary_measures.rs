@@ -318,6 +318,8 @@ struct Slots {
     scale: Option<usize>,
     subgroup: usize,
     kind: Option<usize>,
+    /// How many subgroups the dimension of the last row read had.
+    subgroups_hint: std::cell::Cell<usize>,
 }
 
 /// One dimension as read: its subgroups and per-dimension values.
@@ -441,71 +443,61 @@ pub fn run(o: &SummaryMeasuresOptions, table: InputTable, writer: &mut TableWrit
     let file = reader.name().to_string();
     let levels = o.common.confidence.len();
     // Groups are computed in parallel, a run of them per task, each task laying its rows out
-    // as output columns; the tasks' columns are then joined in group order.
-    let blocks: Vec<Result<MeasureColumns>> = sorted
-        .par_chunks_mut(GROUPS_PER_TASK)
-        .enumerate()
-        .map(|(task, chunk)| {
-            let mut columns = MeasureColumns::new(levels);
-            for (i, (key, dim)) in chunk.iter_mut().enumerate() {
-                let group = task * GROUPS_PER_TASK + i;
-                let measures = compute(o, dim).map_err(|source| EngineError::Method {
-                    at: Location { file: file.clone(), row: None, column: None },
-                    group: Some(key_label(&r.group_by, key)),
-                    source,
-                })?;
-                if let Some(first) = measures.first() {
-                    if measures.iter().all(|m| m.value.is_none()) {
-                        let why = first.unavailable.as_deref().unwrap_or_default();
-                        columns.warnings.push(format!("{}: no summary measure is available ({why})", key_label(&r.group_by, key)));
+    // as an output block; a batch of tasks at a time, whose blocks are written in group order
+    // (their CSV laid out in parallel too) before the next batch is computed.
+    let mut written = false;
+    for batch in sorted.chunks_mut(GROUPS_PER_TASK * TASKS_PER_BATCH) {
+        let blocks: Vec<Result<(OutputTable, Vec<String>)>> = batch
+            .par_chunks_mut(GROUPS_PER_TASK)
+            .map(|chunk| {
+                let mut columns = MeasureColumns::new(levels);
+                let mut warnings = Vec::new();
+                for (i, (key, dim)) in chunk.iter_mut().enumerate() {
+                    let measures = compute(o, dim).map_err(|source| EngineError::Method {
+                        at: Location { file: file.clone(), row: None, column: None },
+                        group: Some(key_label(&r.group_by, key)),
+                        source,
+                    })?;
+                    if let Some(first) = measures.first() {
+                        if measures.iter().all(|m| m.value.is_none()) {
+                            let why = first.unavailable.as_deref().unwrap_or_default();
+                            warnings.push(format!("{}: no summary measure is available ({why})", key_label(&r.group_by, key)));
+                        }
+                    }
+                    columns.push_group(u32::try_from(i).ok(), measures);
+                    let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                    if n.is_multiple_of(1024) || n == total {
+                        progress.groups_done(n, total);
                     }
                 }
-                columns.push_group(u32::try_from(group).ok(), measures);
-                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                if n.is_multiple_of(1024) || n == total {
-                    progress.groups_done(n, total);
-                }
-            }
-            Ok(columns)
-        })
-        .collect();
-    let mut all = MeasureColumns::new(levels);
-    for block in blocks {
-        all.append(block?);
+                Ok((columns.into_table(o, &r.group_by, chunk.iter().map(|(key, _)| key)), warnings))
+            })
+            .collect();
+        let mut tables = Vec::with_capacity(blocks.len());
+        for block in blocks {
+            let (table, warnings) = block?;
+            summary.warnings.extend(warnings);
+            tables.push(table);
+        }
+        writer.write_blocks(&tables)?;
+        written = true;
     }
-    summary.warnings = all.warnings;
-    // Repeated texts (group keys, measure names, methods, reasons) are written as dictionary
-    // columns: each distinct text held once.
-    let mut out = OutputTable::default();
-    for (j, name) in r.group_by.iter().enumerate() {
-        let values = sorted.iter().map(|(key, _)| key.get(j).cloned().unwrap_or_default()).collect();
-        out.push(name.clone(), OutputColumn::Labels(LabelColumn::from_parts(values, all.group.clone())));
+    if !written {
+        // No group: the header alone.
+        writer.write(&MeasureColumns::new(levels).into_table(o, &r.group_by, std::iter::empty()))?;
     }
-    let measure_labels = |label: fn(MeasureCode) -> String| LabelColumn::from_parts(MeasureCode::ALL.iter().map(|&m| label(m)).collect(), all.measure.clone());
-    out.push("measure", OutputColumn::Labels(measure_labels(|m| m.code().to_ascii_uppercase())));
-    out.push("measure_name", OutputColumn::Labels(measure_labels(|m| m.name().to_string())));
-    out.push("value", OutputColumn::Number(all.value));
-    out.push("se", OutputColumn::Number(all.se));
-    let mut limits = all.limits.into_iter();
-    for (lower, upper) in limit_column_names(&o.common.confidence, "") {
-        out.push(lower, OutputColumn::Number(limits.next().unwrap_or_default()));
-        out.push(upper, OutputColumn::Number(limits.next().unwrap_or_default()));
-    }
-    let label = confidence_label(&o.common.confidence);
-    out.push("confidence", OutputColumn::Labels(LabelColumn::from_parts(vec![label], vec![Some(0); all.measure.len()])));
-    // The interval's method is the measure's own.
-    out.push("method", OutputColumn::Labels(measure_labels(|m| m.interval_method().to_string())));
-    out.push("unavailable", dictionary(all.unavailable.iter().map(Option::as_deref)));
-    writer.write(&out)?;
     Ok(summary)
 }
+
+/// Tasks computed in parallel before their blocks are written.
+const TASKS_PER_BATCH: usize = 64;
 
 /// Groups computed by one parallel task.
 const GROUPS_PER_TASK: usize = 64;
 
 /// Output rows (one per dimension × measure) as columns.
 struct MeasureColumns {
-    /// The group of each row (its index among the sorted groups).
+    /// The group of each row (its index among the block's groups).
     group: Vec<Option<u32>>,
     /// The measure, as its index in [`MeasureCode::ALL`].
     measure: Vec<Option<u32>>,
@@ -514,8 +506,6 @@ struct MeasureColumns {
     /// Lower and upper limits at each confidence level in turn (2 columns per level).
     limits: Vec<Vec<Option<f64>>>,
     unavailable: Vec<Option<String>>,
-    /// Groups with no measure available, and why.
-    warnings: Vec<String>,
 }
 
 impl MeasureColumns {
@@ -527,7 +517,6 @@ impl MeasureColumns {
             se: Vec::new(),
             limits: vec![Vec::new(); 2 * levels],
             unavailable: Vec::new(),
-            warnings: Vec::new(),
         }
     }
 
@@ -552,17 +541,33 @@ impl MeasureColumns {
         }
     }
 
-    /// Appends the rows of `other` after these.
-    fn append(&mut self, mut other: MeasureColumns) {
-        self.group.append(&mut other.group);
-        self.measure.append(&mut other.measure);
-        self.value.append(&mut other.value);
-        self.se.append(&mut other.se);
-        for (mine, theirs) in self.limits.iter_mut().zip(&mut other.limits) {
-            mine.append(theirs);
+    /// The output block of these rows, the groups' keys being `keys` in the order of the
+    /// rows' group indices. Repeated texts (group keys, measure names, methods, reasons) are
+    /// dictionary columns: each distinct text held once.
+    fn into_table<'a>(self, o: &SummaryMeasuresOptions, group_by: &[String], keys: impl Iterator<Item = &'a Vec<String>>) -> OutputTable {
+        let keys: Vec<&Vec<String>> = keys.collect();
+        let mut out = OutputTable::default();
+        for (j, name) in group_by.iter().enumerate() {
+            let values = keys.iter().map(|key| key.get(j).cloned().unwrap_or_default()).collect();
+            out.push(name.clone(), OutputColumn::Labels(LabelColumn::from_parts(values, self.group.clone())));
         }
-        self.unavailable.append(&mut other.unavailable);
-        self.warnings.append(&mut other.warnings);
+        let measure_labels = |label: fn(MeasureCode) -> String| LabelColumn::from_parts(MeasureCode::ALL.iter().map(|&m| label(m)).collect(), self.measure.clone());
+        out.push("measure", OutputColumn::Labels(measure_labels(|m| m.code().to_ascii_uppercase())));
+        out.push("measure_name", OutputColumn::Labels(measure_labels(|m| m.name().to_string())));
+        // The interval's method is the measure's own.
+        let method = measure_labels(|m| m.interval_method().to_string());
+        out.push("value", OutputColumn::Number(self.value));
+        out.push("se", OutputColumn::Number(self.se));
+        let mut limits = self.limits.into_iter();
+        for (lower, upper) in limit_column_names(&o.common.confidence, "") {
+            out.push(lower, OutputColumn::Number(limits.next().unwrap_or_default()));
+            out.push(upper, OutputColumn::Number(limits.next().unwrap_or_default()));
+        }
+        let label = confidence_label(&o.common.confidence);
+        out.push("confidence", OutputColumn::Labels(LabelColumn::from_parts(vec![label], vec![Some(0); self.measure.len()])));
+        out.push("method", OutputColumn::Labels(method));
+        out.push("unavailable", dictionary(self.unavailable.iter().map(Option::as_deref)));
+        out
     }
 }
 
@@ -665,8 +670,8 @@ fn read_row(r: &Resolved, s: &Slots, chunk: &Chunk, row: usize, row_no: u64, fil
     match &r.kind {
         Setting::Value(k) => dim.kind = Some(*k),
         Setting::Column(c) => {
-            let text = s.kind.and_then(|i| chunk.text(i, row)).unwrap_or_default().to_string();
-            let k = parse_dimension_kind(&text).ok_or_else(|| EngineError::BadValue {
+            let text = s.kind.and_then(|i| chunk.text(i, row)).unwrap_or_default();
+            let k = parse_dimension_kind(text).ok_or_else(|| EngineError::BadValue {
                 at: at(c),
                 expected: "a kind of dimension: 1 or ordered, 0 or non-ordered, or binary".into(),
                 found: text.to_string(),
@@ -674,7 +679,13 @@ fn read_row(r: &Resolved, s: &Slots, chunk: &Chunk, row: usize, row_no: u64, fil
             same(&mut dim.kind, k, || at(c), "kind of dimension")?;
         }
     }
+    if dim.subgroups.capacity() == 0 {
+        // Most dimensions have as many subgroups as the one before (ten deciles, five
+        // quintiles): room for as many as the last row's dimension had.
+        dim.subgroups.reserve(s.subgroups_hint.get().max(2));
+    }
     dim.subgroups.push(Subgroup { name, estimate, se, lower_95: lower, upper_95: upper, population, order, reference });
+    s.subgroups_hint.set(dim.subgroups.len());
     Ok(())
 }
 
