@@ -20,7 +20,7 @@
 //!
 //! Each case is timed through [`engine::calc::run`] exactly as `fairer calc summary-measures`
 //! calls it (read the CSV, group, compute the groups in parallel with rayon, write the output
-//! CSV atomically with its fsync), with rayon's default pool (one thread per core) and with a
+//! CSV to a temporary file, synced and renamed), with rayon's default pool (one thread per core) and with a
 //! pool of one thread. "compute only" times [`stats::inequality::summary_measures`] on the same
 //! 24,000 dimensions already in memory. Best of 5 runs and the median; CPU time is that of
 //! all the process's threads (`/proc/self/task/*/schedstat`), which does not grow when other

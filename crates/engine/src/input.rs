@@ -367,6 +367,46 @@ impl ChunkReader {
         Location { file: self.name.clone(), row, column: column.and_then(|c| self.headers.get(c).cloned()) }
     }
 
+    /// Calls `each` on every chunk in turn, while the next chunk is read and parsed on another
+    /// thread: reading overlaps the caller's work on the chunk before (grouping, checking), so
+    /// the two take the longer of their times rather than the sum. Stops at the first error,
+    /// the reader's or `each`'s.
+    ///
+    /// # Errors
+    /// As [`ChunkReader::next_chunk`], or `each`'s error.
+    pub fn for_each_chunk_read_ahead(&mut self, mut each: impl FnMut(Chunk) -> Result<()>) -> Result<()> {
+        std::thread::scope(|scope| {
+            // One chunk waits while the next is read: two in memory besides the one in use.
+            let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<Option<Chunk>>>(1);
+            let reader = &mut *self;
+            scope.spawn(move || loop {
+                let next = reader.next_chunk();
+                let last = !matches!(next, Ok(Some(_)));
+                // A closed channel: the caller stopped (an error of its own).
+                if sender.send(next).is_err() || last {
+                    break;
+                }
+            });
+            let result = loop {
+                match receiver.recv() {
+                    Ok(Ok(Some(chunk))) => {
+                        if let Err(e) = each(chunk) {
+                            break Err(e);
+                        }
+                    }
+                    Ok(Ok(None)) => break Ok(()),
+                    Ok(Err(e)) => break Err(e),
+                    // The reading thread ended without a last message: it panicked, and the
+                    // scope passes the panic on.
+                    Err(_) => break Ok(()),
+                }
+            };
+            // Let a reading thread waiting to send see the closed channel and stop.
+            drop(receiver);
+            result
+        })
+    }
+
     /// The next chunk, or `None` at the end of the table.
     ///
     /// # Errors
@@ -530,6 +570,64 @@ mod tests {
             let want = text.parse::<f64>().ok();
             assert_eq!(parse_plain_decimal(text.as_bytes()).map(f64::to_bits), want.map(f64::to_bits), "{text}");
         }
+    }
+
+    /// Reading ahead gives the chunks `next_chunk` gives, in order; a reading error (a bad
+    /// number in the third chunk) and an error of the caller's own each stop it, with that error.
+    #[test]
+    fn chunks_read_ahead_are_the_chunks_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rows.csv");
+        let rows = 2 * CHUNK_ROWS + 10;
+        let mut text = String::from("area,value\n");
+        for i in 0..rows {
+            text.push_str(&format!("A{i},{i}\n"));
+        }
+        std::fs::write(&path, &text).unwrap();
+        let open = |path: &std::path::Path| {
+            let table = InputTable::open(path.to_str().unwrap()).unwrap();
+            table.chunks(ColumnRequest { numbers: vec![1], texts: vec![0] }).unwrap()
+        };
+        let mut expected = Vec::new();
+        let mut reader = open(&path);
+        while let Some(chunk) = reader.next_chunk().unwrap() {
+            expected.push(chunk);
+        }
+        let mut got = Vec::new();
+        open(&path).for_each_chunk_read_ahead(|chunk| {
+            got.push(chunk);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(got.len(), 3);
+        for (g, e) in got.iter().zip(&expected) {
+            assert_eq!((g.first_row, g.len, &g.numbers), (e.first_row, e.len, &e.numbers));
+            assert_eq!(g.texts[0].iter().collect::<Vec<_>>(), e.texts[0].iter().collect::<Vec<_>>());
+        }
+
+        // The caller's error stops the reading.
+        let mut seen = 0;
+        let e = open(&path)
+            .for_each_chunk_read_ahead(|_| {
+                seen += 1;
+                Err(EngineError::Usage("stop".into()))
+            })
+            .unwrap_err();
+        assert_eq!((seen, e.to_string().contains("stop")), (1, true));
+
+        // A bad number in the third chunk: the chunks before it, then its error.
+        let bad = 2 * CHUNK_ROWS + 5;
+        std::fs::write(&path, text.replace(&format!("A{bad},{bad}\n"), &format!("A{bad},many\n"))).unwrap();
+        let mut chunks = 0;
+        let e = open(&path)
+            .for_each_chunk_read_ahead(|_| {
+                chunks += 1;
+                Ok(())
+            })
+            .unwrap_err()
+            .to_string();
+        assert_eq!(chunks, 2);
+        assert!(e.contains("many") && e.contains(&(bad as u64 + 1).to_string()), "{e}");
     }
 
     #[test]

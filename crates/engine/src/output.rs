@@ -1,8 +1,8 @@
 //! Writing result tables as CSV (a file, or standard output as `-`) or Parquet.
 //!
-//! A file is written under a temporary name beside its destination and renamed over it only
-//! when complete, so a crash or an error part-way leaves the previous file (or none), never a
-//! half-written one. Numbers are written at full precision (the shortest text that reads back
+//! A file is written under a temporary name beside its destination, synced to disk and only
+//! then renamed over it, so a crash or an error part-way leaves the previous file (or none),
+//! never a half-written one. Numbers are written at full precision (the shortest text that reads back
 //! as the same `f64`); a missing value is an empty CSV cell or a Parquet null.
 
 use std::fs::File;
@@ -380,6 +380,8 @@ pub struct TableWriter {
     destination: Option<PathBuf>,
     temporary: Option<PathBuf>,
     sink: Sink,
+    /// The CSV file being written (a second handle to it), synced to disk before the rename.
+    csv_file: Option<File>,
     header_written: bool,
     rows: u64,
 }
@@ -397,19 +399,21 @@ impl TableWriter {
     pub fn create(path: &str) -> Result<TableWriter> {
         if path == "-" {
             let out: Box<dyn Write> = Box::new(BufWriter::new(std::io::stdout()));
-            return Ok(TableWriter { destination: None, temporary: None, sink: Sink::Csv(out), header_written: false, rows: 0 });
+            return Ok(TableWriter { destination: None, temporary: None, sink: Sink::Csv(out), csv_file: None, header_written: false, rows: 0 });
         }
         let destination = PathBuf::from(path);
         let temporary = temporary_name(&destination);
+        let mut csv_file = None;
         let sink = match TableFormat::from_path(path) {
             TableFormat::Csv => {
                 let file = File::create(&temporary).map_err(|e| EngineError::io(&destination, e))?;
+                csv_file = Some(file.try_clone().map_err(|e| EngineError::io(&destination, e))?);
                 let out: Box<dyn Write> = Box::new(BufWriter::with_capacity(1 << 20, file));
                 Sink::Csv(out)
             }
             TableFormat::Parquet => Sink::Parquet(None),
         };
-        Ok(TableWriter { destination: Some(destination), temporary: Some(temporary), sink, header_written: false, rows: 0 })
+        Ok(TableWriter { destination: Some(destination), temporary: Some(temporary), sink, csv_file, header_written: false, rows: 0 })
     }
 
     fn error(&self, message: String) -> EngineError {
@@ -558,6 +562,10 @@ impl TableWriter {
         match &mut self.sink {
             Sink::Csv(out) => {
                 out.flush().map_err(io)?;
+                // On disk before it takes the destination's name.
+                if let Some(file) = &self.csv_file {
+                    file.sync_all().map_err(io)?;
+                }
             }
             Sink::Parquet(writer) => match writer.take() {
                 Some(w) => {
@@ -570,8 +578,9 @@ impl TableWriter {
         }
         if let (Some(tmp), Some(dest)) = (&self.temporary, &self.destination) {
             if let Sink::Csv(_) = self.sink {
-                // Drop the CSV writer's file handle before renaming (it was flushed above).
+                // Drop the CSV writer's file handles before renaming (flushed and synced above).
                 self.sink = Sink::Parquet(None);
+                self.csv_file = None;
             }
             std::fs::rename(tmp, dest).map_err(io)?;
         }

@@ -428,19 +428,20 @@ pub fn run(o: &SummaryMeasuresOptions, table: InputTable, writer: &mut TableWrit
     let mut reader = cols.reader;
     let mut groups: Groups<Dimension> = Groups::new(&r.group_by);
     let mut summary = RunSummary::default();
-    while let Some(chunk) = reader.next_chunk()? {
+    let file = reader.name().to_string();
+    reader.for_each_chunk_read_ahead(|chunk| {
         for row in 0..chunk.len {
             let row_no = chunk.first_row + row as u64;
             let dim = groups.entry(&chunk, &cols.key_slots, row, Dimension::default);
-            read_row(&r, &slots, &chunk, row, row_no, reader.name(), dim)?;
+            read_row(&r, &slots, &chunk, row, row_no, &file, dim)?;
         }
         summary.rows_read += chunk.len as u64;
         progress.rows_read(summary.rows_read);
-    }
+        Ok(())
+    })?;
     let mut sorted = groups.into_sorted();
     let total = sorted.len() as u64;
     let done = std::sync::atomic::AtomicU64::new(0);
-    let file = reader.name().to_string();
     let levels = o.common.confidence.len();
     // Groups are computed in parallel, a run of them per task, each task laying its rows out
     // as an output block; a batch of tasks at a time, whose blocks are written in group order
