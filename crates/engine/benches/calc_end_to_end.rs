@@ -227,19 +227,16 @@ fn write_proportion(path: &Path, rows: u64) -> u64 {
 // ---------------------------------------------------------------------------------------
 // Measuring
 
-/// CPU time used so far by every thread of this process (the first field of each
-/// `/proc/self/task/*/schedstat`, nanoseconds on a CPU). Unlike wall time it does not grow
-/// when other processes compete for the cores.
+/// CPU time used so far by the whole process: every thread's, those that have ended (the
+/// threads that read input ahead) included; `getrusage(RUSAGE_SELF)`, user plus system time.
 fn cpu_time() -> Duration {
-    let mut ns = 0u64;
-    if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
-        for t in tasks.flatten() {
-            if let Ok(s) = std::fs::read_to_string(t.path().join("schedstat")) {
-                ns += s.split_whitespace().next().and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
-            }
-        }
+    // SAFETY: `getrusage` only writes the `rusage` it is given, which is plain data.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return Duration::ZERO;
     }
-    Duration::from_nanos(ns)
+    let time = |t: libc::timeval| Duration::from_secs(t.tv_sec.max(0) as u64) + Duration::from_micros(t.tv_usec.max(0) as u64);
+    time(usage.ru_utime) + time(usage.ru_stime)
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {

@@ -342,6 +342,20 @@ enum Inner {
     Parquet { reader: ParquetRecordBatchReader, projected: Vec<usize> },
 }
 
+/// A file's name and column names, for errors ([`ChunkReader::place`]).
+#[derive(Clone, Debug)]
+pub struct FilePlace {
+    name: String,
+    headers: Vec<String>,
+}
+
+impl FilePlace {
+    /// A [`Location`] in the file: a data row and a column by its index.
+    pub fn at(&self, row: Option<u64>, column: Option<usize>) -> Location {
+        Location { file: self.name.clone(), row, column: column.and_then(|c| self.headers.get(c).cloned()) }
+    }
+}
+
 /// Reads an input table's requested columns in chunks.
 pub struct ChunkReader {
     name: String,
@@ -365,6 +379,12 @@ impl ChunkReader {
     /// A [`Location`] in this file.
     pub fn at(&self, row: Option<u64>, column: Option<usize>) -> Location {
         Location { file: self.name.clone(), row, column: column.and_then(|c| self.headers.get(c).cloned()) }
+    }
+
+    /// The file's name and columns, to name locations while the reader is busy reading ahead
+    /// ([`ChunkReader::for_each_chunk_read_ahead`]).
+    pub fn place(&self) -> FilePlace {
+        FilePlace { name: self.name.clone(), headers: self.headers.clone() }
     }
 
     /// Calls `each` on every chunk in turn, while the next chunk is read and parsed on another

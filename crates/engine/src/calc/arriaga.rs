@@ -100,9 +100,10 @@ pub fn run(o: &ArriagaOptions, table: InputTable, writer: &mut TableWriter, prog
     let mut reader = cols.reader;
     let mut groups: Groups<Pair> = Groups::new(&o.common.group_by);
     let mut summary = RunSummary::default();
-    while let Some(chunk) = reader.next_chunk()? {
+    let file = reader.name().to_string();
+    reader.for_each_chunk_read_ahead(|chunk| {
         for row in 0..chunk.len {
-            let at = |column: &str| Location { file: reader.name().to_string(), row: Some(chunk.first_row + row as u64), column: Some(column.to_string()) };
+            let at = |column: &str| Location { file: file.as_str().to_string(), row: Some(chunk.first_row + row as u64), column: Some(column.to_string()) };
             let text = |slot: usize| chunk.text(slot, row).unwrap_or_default().to_string();
             let label = text(age_slot);
             let band = band_start_age(&label)
@@ -181,7 +182,8 @@ pub fn run(o: &ArriagaOptions, table: InputTable, writer: &mut TableWriter, prog
         }
         summary.rows_read += chunk.len as u64;
         progress.rows_read(summary.rows_read);
-    }
+        Ok(())
+    })?;
     let sorted = groups.into_sorted();
     let mut keys: Vec<&[String]> = Vec::new();
     let (mut bases, mut comparators, mut ages, mut labels, mut causes) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());

@@ -71,10 +71,11 @@ pub fn run(o: &DsrOptions, table: InputTable, writer: &mut TableWriter, progress
     let mut summary = RunSummary::default();
     let non_independent = o.event_frequency.is_some();
     let freq_slot = 2 + usize::from(o.stdpop.is_some());
-    while let Some(chunk) = reader.next_chunk()? {
+    let file = reader.name().to_string();
+    reader.for_each_chunk_read_ahead(|chunk| {
         for row in 0..chunk.len {
             let row_no = chunk.first_row + row as u64;
-            let at = |column: &str| Location { file: reader.name().to_string(), row: Some(row_no), column: Some(column.to_string()) };
+            let at = |column: &str| Location { file: file.as_str().to_string(), row: Some(row_no), column: Some(column.to_string()) };
             let band_label = band_slot.and_then(|s| chunk.text(s, row)).unwrap_or_default();
             let stdpop = match o.stdpop {
                 Some(_) => chunk.numbers[2][row].ok_or_else(|| EngineError::BadValue {
@@ -136,7 +137,8 @@ pub fn run(o: &DsrOptions, table: InputTable, writer: &mut TableWriter, progress
         }
         summary.rows_read += chunk.len as u64;
         progress.rows_read(summary.rows_read);
-    }
+        Ok(())
+    })?;
     let sorted = groups.into_sorted();
     let keys: Vec<&[String]> = sorted.iter().map(|(k, _)| k.as_slice()).collect();
     let mut out = key_columns(&o.common.group_by, &keys);

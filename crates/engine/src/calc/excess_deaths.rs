@@ -132,9 +132,10 @@ pub fn run(o: &ExcessDeathsOptions, table: InputTable, writer: &mut TableWriter,
     let mut reader = cols.reader;
     let mut groups: Groups<BTreeMap<i64, (f64, Quantile)>> = Groups::new(&o.common.group_by);
     let mut summary = RunSummary::default();
-    while let Some(chunk) = reader.next_chunk()? {
+    let file = reader.name().to_string();
+    reader.for_each_chunk_read_ahead(|chunk| {
         for row in 0..chunk.len {
-            let at = |column: &str| Location { file: reader.name().to_string(), row: Some(chunk.first_row + row as u64), column: Some(column.to_string()) };
+            let at = |column: &str| Location { file: file.as_str().to_string(), row: Some(chunk.first_row + row as u64), column: Some(column.to_string()) };
             let shown = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
             let q = chunk.numbers[0][row].filter(|q| q.is_finite()).ok_or_else(|| EngineError::BadValue {
                 at: at(&o.quantile),
@@ -173,7 +174,8 @@ pub fn run(o: &ExcessDeathsOptions, table: InputTable, writer: &mut TableWriter,
         }
         summary.rows_read += chunk.len as u64;
         progress.rows_read(summary.rows_read);
-    }
+        Ok(())
+    })?;
     let years_per_death = potential_years_per_death(&BAND_MID_AGES, o.upper_age).map_err(|e| EngineError::Usage(format!("--upper-age: {e}")))?;
     for (name, v) in [("--value-per-life-year", o.valuation.value_per_life_year), ("--value-per-death", o.valuation.value_per_death)] {
         if v.is_some_and(|v| !v.is_finite() || v < 0.0) {

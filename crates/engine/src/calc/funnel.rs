@@ -128,9 +128,10 @@ pub fn run(o: &FunnelOptions, table: InputTable, writer: &mut TableWriter, progr
     let mut all_text: Vec<Vec<Option<String>>> = if o.output == FunnelOutput::Limits { Vec::new() } else { vec![Vec::new(); names.len()] };
     let mut summary = RunSummary::default();
     let mut n_rows = 0usize;
-    while let Some(chunk) = reader.next_chunk()? {
+    let place = reader.place();
+    reader.for_each_chunk_read_ahead(|chunk| {
         for row in 0..chunk.len {
-            let at = |column: usize| reader.at(Some(chunk.first_row + row as u64), Some(column));
+            let at = |column: usize| place.at(Some(chunk.first_row + row as u64), Some(column));
             let value = |slot: usize| chunk.numbers[slot][row];
             let record = check_row(o, &wanted, value(0), wanted.denominator.and_then(|(_, s)| value(s)), wanted.rate.and_then(|(_, s)| value(s)), at)?;
             let group = groups.entry(&chunk, &key_slots, row, Group::default);
@@ -145,7 +146,8 @@ pub fn run(o: &FunnelOptions, table: InputTable, writer: &mut TableWriter, progr
         }
         summary.rows_read += chunk.len as u64;
         progress.rows_read(summary.rows_read);
-    }
+        Ok(())
+    })?;
     let sorted = groups.into_sorted();
     let group_error = |key: &[String], source: StatsError| EngineError::Method {
         at: Location { file: reader.name().to_string(), row: None, column: None },

@@ -68,9 +68,10 @@ pub fn run(o: &IsrOptions, table: InputTable, writer: &mut TableWriter, progress
     let mut reader = cols.reader;
     let mut groups: Groups<Group> = Groups::new(&o.common.group_by);
     let mut summary = RunSummary::default();
-    while let Some(chunk) = reader.next_chunk()? {
+    let file = reader.name().to_string();
+    reader.for_each_chunk_read_ahead(|chunk| {
         for row in 0..chunk.len {
-            let at = |column: &str| Location { file: reader.name().to_string(), row: Some(chunk.first_row + row as u64), column: Some(column.to_string()) };
+            let at = |column: &str| Location { file: file.as_str().to_string(), row: Some(chunk.first_row + row as u64), column: Some(column.to_string()) };
             let n_ref = chunk.numbers[3][row].ok_or_else(|| EngineError::BadValue {
                 at: at(&o.ref_denominator),
                 expected: "a reference population (it cannot be missing)".into(),
@@ -84,7 +85,8 @@ pub fn run(o: &IsrOptions, table: InputTable, writer: &mut TableWriter, progress
         }
         summary.rows_read += chunk.len as u64;
         progress.rows_read(summary.rows_read);
-    }
+        Ok(())
+    })?;
     let sorted = groups.into_sorted();
     if let (Some(first), Some(other)) = (sorted.first(), sorted.iter().find(|(_, g)| g.rows != sorted[0].1.rows)) {
         return Err(EngineError::Method {

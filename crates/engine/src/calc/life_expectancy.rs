@@ -53,9 +53,10 @@ pub fn run(o: &LifeExpectancyOptions, table: InputTable, writer: &mut TableWrite
     let mut reader = cols.reader;
     let mut groups: Groups<Bands> = Groups::new(&o.common.group_by);
     let mut summary = RunSummary::default();
-    while let Some(chunk) = reader.next_chunk()? {
+    let file = reader.name().to_string();
+    reader.for_each_chunk_read_ahead(|chunk| {
         for row in 0..chunk.len {
-            let at = |column: &str| Location { file: reader.name().to_string(), row: Some(chunk.first_row + row as u64), column: Some(column.to_string()) };
+            let at = |column: &str| Location { file: file.as_str().to_string(), row: Some(chunk.first_row + row as u64), column: Some(column.to_string()) };
             let label = chunk.text(age_slot, row).unwrap_or_default();
             let age = band_start_age(&label)
                 .map(f64::from)
@@ -74,7 +75,8 @@ pub fn run(o: &LifeExpectancyOptions, table: InputTable, writer: &mut TableWrite
         }
         summary.rows_read += chunk.len as u64;
         progress.rows_read(summary.rows_read);
-    }
+        Ok(())
+    })?;
     let sorted = groups.into_sorted();
     let mut keys: Vec<&[String]> = Vec::new();
     let (mut ages, mut pops_used, mut dths_used) = (Vec::new(), Vec::new(), Vec::new());

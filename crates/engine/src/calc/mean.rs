@@ -35,12 +35,13 @@ pub fn run(o: &MeanOptions, table: InputTable, writer: &mut TableWriter, progres
     let mut reader = cols.reader;
     let mut groups: Groups<Group> = Groups::new(&o.common.group_by);
     let mut summary = RunSummary::default();
-    while let Some(chunk) = reader.next_chunk()? {
+    let place = reader.place();
+    reader.for_each_chunk_read_ahead(|chunk| {
         for row in 0..chunk.len {
             let g = groups.entry(&chunk, &cols.key_slots, row, Group::default);
             match chunk.numbers[0][row] {
                 Some(v) => g.acc.add(v).map_err(|source| EngineError::Method {
-                    at: reader.at(Some(chunk.first_row + row as u64), None),
+                    at: place.at(Some(chunk.first_row + row as u64), None),
                     group: None,
                     source,
                 })?,
@@ -49,7 +50,8 @@ pub fn run(o: &MeanOptions, table: InputTable, writer: &mut TableWriter, progres
         }
         summary.rows_read += chunk.len as u64;
         progress.rows_read(summary.rows_read);
-    }
+        Ok(())
+    })?;
     let sorted = groups.into_sorted();
     let keys: Vec<&[String]> = sorted.iter().map(|(k, _)| k.as_slice()).collect();
     let mut out = key_columns(&o.common.group_by, &keys);

@@ -74,7 +74,8 @@ fn row_wise(
     let kept: Vec<usize> = (0..names.len()).filter(|&i| !produced.contains(&names[i])).collect();
     let mut summary = RunSummary::default();
     let mut wrote_any = false;
-    while let Some(mut chunk) = reader.next_chunk()? {
+    let place = reader.place();
+    reader.for_each_chunk_read_ahead(|mut chunk| {
         let mut out = OutputTable::default();
         for &i in &kept {
             out.push(names[i].clone(), OutputColumn::Cells(std::mem::take(&mut chunk.texts[i])));
@@ -84,7 +85,7 @@ fn row_wise(
             match (chunk.numbers[0][row], chunk.numbers[1][row]) {
                 (Some(x), Some(n)) => {
                     let e = estimate(x, n, &common.confidence).map_err(|source| EngineError::Method {
-                        at: reader.at(Some(chunk.first_row + row as u64), Some(x_col)),
+                        at: place.at(Some(chunk.first_row + row as u64), Some(x_col)),
                         group: None,
                         source,
                     })?;
@@ -98,7 +99,8 @@ fn row_wise(
         wrote_any = true;
         summary.rows_read += chunk.len as u64;
         progress.rows_read(summary.rows_read);
-    }
+        Ok(())
+    })?;
     if !wrote_any {
         let mut out = OutputTable::default();
         for &i in &kept {
@@ -131,7 +133,7 @@ fn grouped(
     let mut reader = cols.reader;
     let mut groups: Groups<Sums> = Groups::new(&common.group_by);
     let mut summary = RunSummary::default();
-    while let Some(chunk) = reader.next_chunk()? {
+    reader.for_each_chunk_read_ahead(|chunk| {
         for row in 0..chunk.len {
             let sums = groups.entry(&chunk, &cols.key_slots, row, Sums::default);
             match chunk.numbers[0][row] {
@@ -145,7 +147,8 @@ fn grouped(
         }
         summary.rows_read += chunk.len as u64;
         progress.rows_read(summary.rows_read);
-    }
+        Ok(())
+    })?;
     let sorted = groups.into_sorted();
     let keys: Vec<&[String]> = sorted.iter().map(|(k, _)| k.as_slice()).collect();
     let mut out = key_columns(&common.group_by, &keys);

@@ -46,7 +46,7 @@ pub fn run(o: &QuantileOptions, table: InputTable, writer: &mut TableWriter, pro
     let mut values: Vec<Option<f64>> = Vec::new();
     let mut groups: Groups<Vec<usize>> = Groups::new(&o.group_by);
     let mut summary = RunSummary::default();
-    while let Some(chunk) = reader.next_chunk()? {
+    reader.for_each_chunk_read_ahead(|chunk| {
         let base = values.len();
         for row in 0..chunk.len {
             groups.entry(&chunk, &group_cols, row, Vec::new).push(base + row);
@@ -57,7 +57,8 @@ pub fn run(o: &QuantileOptions, table: InputTable, writer: &mut TableWriter, pro
         }
         summary.rows_read += chunk.len as u64;
         progress.rows_read(summary.rows_read);
-    }
+        Ok(())
+    })?;
     let mut quantile: Vec<Option<i64>> = vec![None; values.len()];
     for (key, rows) in groups.into_sorted() {
         let group_values: Vec<Option<f64>> = rows.iter().map(|&r| values[r]).collect();

@@ -84,12 +84,13 @@ pub fn run(o: &SiiCalcOptions, table: InputTable, writer: &mut TableWriter, prog
     let mut reader = cols.reader;
     let mut groups: Groups<Rows> = Groups::new(&o.common.group_by);
     let mut summary = RunSummary::default();
-    while let Some(chunk) = reader.next_chunk()? {
+    let file = reader.name().to_string();
+    reader.for_each_chunk_read_ahead(|chunk| {
         for row in 0..chunk.len {
             let mut v = [0.0; 5];
             for (slot, name) in names.iter().enumerate() {
                 v[slot] = chunk.numbers[slot][row].ok_or_else(|| EngineError::BadValue {
-                    at: Location { file: reader.name().to_string(), row: Some(chunk.first_row + row as u64), column: Some(name.clone()) },
+                    at: Location { file: file.as_str().to_string(), row: Some(chunk.first_row + row as u64), column: Some(name.clone()) },
                     expected: "a number (the SII needs every quantile's value)".into(),
                     found: String::new(),
                 })?;
@@ -103,7 +104,8 @@ pub fn run(o: &SiiCalcOptions, table: InputTable, writer: &mut TableWriter, prog
         }
         summary.rows_read += chunk.len as u64;
         progress.rows_read(summary.rows_read);
-    }
+        Ok(())
+    })?;
     let sorted = groups.into_sorted();
     let mut options = o.sii.clone();
     options.confidence = o.common.confidence.clone();
