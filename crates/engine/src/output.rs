@@ -367,6 +367,17 @@ fn format_csv_rows(table: &OutputTable, rows: std::ops::Range<usize>, text: &mut
     }
 }
 
+/// [`format_csv_rows`], with room made first for all the rows at the length of the first few,
+/// so that a large buffer is not copied as it grows.
+fn format_csv_rows_reserving(table: &OutputTable, rows: std::ops::Range<usize>, text: &mut Vec<u8>) {
+    let start = text.len();
+    let sample = rows.start..(rows.start + 64).min(rows.end);
+    format_csv_rows(table, sample.clone(), text);
+    let per_row = (text.len() - start) / sample.len().max(1) + 8;
+    text.reserve(per_row * (rows.end - sample.end) * 9 / 8);
+    format_csv_rows(table, sample.end..rows.end, text);
+}
+
 enum Sink {
     /// CSV text, written as the `csv` crate writes it: `,` between fields, `\n` after each
     /// row, quotes only where needed.
@@ -458,12 +469,7 @@ impl TableWriter {
                         }
                         texts.par_iter_mut().zip(batch).for_each(|(text, rows)| {
                             text.clear();
-                            // Room for the rows at the length of the first few, so that the
-                            // buffer is not copied as it grows.
-                            let sample = rows.start..(rows.start + 64).min(rows.end);
-                            format_csv_rows(table, sample.clone(), text);
-                            text.reserve((text.len() / sample.len().max(1) + 8) * (rows.end - sample.end) * 9 / 8);
-                            format_csv_rows(table, sample.end..rows.end, text);
+                            format_csv_rows_reserving(table, rows.clone(), text);
                         });
                         failed = texts.iter().take(batch.len()).find_map(|t| out.write_all(t).err());
                     }
@@ -523,7 +529,7 @@ impl TableWriter {
             .par_iter()
             .map(|block| {
                 let mut text = Vec::new();
-                format_csv_rows(block, 0..block.num_rows(), &mut text);
+                format_csv_rows_reserving(block, 0..block.num_rows(), &mut text);
                 text
             })
             .collect();
