@@ -73,23 +73,37 @@ impl<A> Groups<A> {
 
     /// The groups in the natural order of their keys: each key's values and its accumulator.
     pub fn into_sorted(self) -> Vec<(Vec<String>, A)> {
-        let mut all: Vec<(Vec<String>, A)> = self
+        // Each key value is read as a number once, not at every comparison.
+        let mut all: Vec<(Vec<Option<f64>>, Vec<String>, A)> = self
             .keys
             .into_iter()
             .zip(self.accumulators)
-            .map(|(k, a)| (if self.names.is_empty() { Vec::new() } else { k.split(SEPARATOR).map(str::to_string).collect() }, a))
+            .map(|(k, a)| {
+                let values: Vec<String> = if self.names.is_empty() { Vec::new() } else { k.split(SEPARATOR).map(str::to_string).collect() };
+                (key_numbers(&values), values, a)
+            })
             .collect();
-        all.sort_by(|a, b| natural_key_order(&a.0, &b.0));
-        all
+        all.sort_by(|a, b| natural_key_order_read(&a.1, &a.0, &b.1, &b.0));
+        all.into_iter().map(|(_, key, a)| (key, a)).collect()
     }
 }
 
 /// Orders keys value by value: two numbers numerically, otherwise text in natural order (runs
 /// of digits compared as numbers, so "Area9" comes before "Area10").
 pub fn natural_key_order(a: &[String], b: &[String]) -> Ordering {
-    for (x, y) in a.iter().zip(b) {
-        let o = match (x.trim().parse::<f64>(), y.trim().parse::<f64>()) {
-            (Ok(p), Ok(q)) => p.partial_cmp(&q).unwrap_or(Ordering::Equal),
+    natural_key_order_read(a, &key_numbers(a), b, &key_numbers(b))
+}
+
+/// Each value of a key read as a number, where it is one.
+fn key_numbers(key: &[String]) -> Vec<Option<f64>> {
+    key.iter().map(|v| v.trim().parse::<f64>().ok()).collect()
+}
+
+/// [`natural_key_order`] with each key's values already read as numbers ([`key_numbers`]).
+fn natural_key_order_read(a: &[String], a_numbers: &[Option<f64>], b: &[String], b_numbers: &[Option<f64>]) -> Ordering {
+    for ((x, y), numbers) in a.iter().zip(b).zip(a_numbers.iter().zip(b_numbers)) {
+        let o = match numbers {
+            (Some(p), Some(q)) => p.partial_cmp(q).unwrap_or(Ordering::Equal),
             _ => natural_text_order(x, y),
         };
         if o != Ordering::Equal {
