@@ -310,7 +310,7 @@ impl InputTable {
                 Inner::Parquet { reader, projected: wanted }
             }
         };
-        Ok(ChunkReader { name: self.name, headers: self.headers, request, inner, next_row: 1 })
+        Ok(ChunkReader { place: FilePlace { name: self.name, headers: self.headers }, request, inner, next_row: 1 })
     }
 }
 
@@ -358,8 +358,7 @@ impl FilePlace {
 
 /// Reads an input table's requested columns in chunks.
 pub struct ChunkReader {
-    name: String,
-    headers: Vec<String>,
+    place: FilePlace,
     request: ColumnRequest,
     inner: Inner,
     next_row: u64,
@@ -368,23 +367,23 @@ pub struct ChunkReader {
 impl ChunkReader {
     /// The file name as errors show it.
     pub fn name(&self) -> &str {
-        &self.name
+        &self.place.name
     }
 
     /// The column names of the whole file.
     pub fn headers(&self) -> &[String] {
-        &self.headers
+        &self.place.headers
     }
 
     /// A [`Location`] in this file.
     pub fn at(&self, row: Option<u64>, column: Option<usize>) -> Location {
-        Location { file: self.name.clone(), row, column: column.and_then(|c| self.headers.get(c).cloned()) }
+        self.place.at(row, column)
     }
 
     /// The file's name and columns, to name locations while the reader is busy reading ahead
     /// ([`ChunkReader::for_each_chunk_read_ahead`]).
     pub fn place(&self) -> FilePlace {
-        FilePlace { name: self.name.clone(), headers: self.headers.clone() }
+        self.place.clone()
     }
 
     /// Calls `each` on every chunk in turn, while the next chunk is read and parsed on another
@@ -444,16 +443,16 @@ impl ChunkReader {
             Inner::Csv(csv) => {
                 let mut texts: Vec<TextBytes> = (0..self.request.texts.len()).map(|_| TextBytes::default()).collect();
                 while chunk.len < CHUNK_ROWS {
-                    let more = csv.read().map_err(|e| read_error(&self.name, e))?;
+                    let more = csv.read().map_err(|e| read_error(&self.place.name, e))?;
                     if !more {
                         break;
                     }
                     // Every row has the header's number of fields, as the `csv` crate requires
                     // when not flexible.
-                    if csv.len() != self.headers.len() {
+                    if csv.len() != self.place.headers.len() {
                         return Err(EngineError::Format {
-                            at: Location { file: self.name.clone(), row: Some(csv.index()), column: None },
-                            message: format!("expected {} fields as in the header, found {}", self.headers.len(), csv.len()),
+                            at: Location { file: self.place.name.clone(), row: Some(csv.index()), column: None },
+                            message: format!("expected {} fields as in the header, found {}", self.place.headers.len(), csv.len()),
                         });
                     }
                     if chunk.len == 0 {
@@ -470,12 +469,12 @@ impl ChunkReader {
                     let row = first_row + chunk.len as u64;
                     // The whole record must be UTF-8 text, as the file must.
                     if !csv.is_utf8() {
-                        return Err(not_utf8(&self.name, csv.index()));
+                        return Err(not_utf8(&self.place.name, csv.index()));
                     }
                     for (slot, &col) in self.request.numbers.iter().enumerate() {
                         let cell = csv.field(col).unwrap_or(b"");
                         let value = parse_number_bytes(cell).map_err(|()| EngineError::BadValue {
-                            at: Location { file: self.name.clone(), row: Some(row), column: self.headers.get(col).cloned() },
+                            at: Location { file: self.place.name.clone(), row: Some(row), column: self.place.headers.get(col).cloned() },
                             expected: "a number".into(),
                             found: String::from_utf8_lossy(cell).into_owned(),
                         })?;
@@ -494,15 +493,15 @@ impl ChunkReader {
                     return Ok(None);
                 };
                 let batch = batch.map_err(|e| EngineError::Format {
-                    at: Location { file: self.name.clone(), row: Some(first_row), column: None },
+                    at: Location { file: self.place.name.clone(), row: Some(first_row), column: None },
                     message: e.to_string(),
                 })?;
                 chunk.len = batch.num_rows();
                 for (slot, &col) in self.request.numbers.iter().enumerate() {
-                    chunk.numbers[slot] = parquet_numbers(&batch, projected, col, &self.name, &self.headers, first_row)?;
+                    chunk.numbers[slot] = parquet_numbers(&batch, projected, col, &self.place.name, &self.place.headers, first_row)?;
                 }
                 for (slot, &col) in self.request.texts.iter().enumerate() {
-                    chunk.texts[slot] = parquet_texts(&batch, projected, col, &self.name, &self.headers)?;
+                    chunk.texts[slot] = parquet_texts(&batch, projected, col, &self.place.name, &self.place.headers)?;
                 }
             }
         }
