@@ -41,9 +41,8 @@ use engine::input::{ColumnRequest, InputTable};
 use stats::sii::{SiiOptions, SiiValueType};
 use stats::ConfidenceLevel;
 
-/// The allocator of the `fairer` binary, so that the figures are the command's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+mod common;
+use common::{cpu_time, fmt, Rng};
 
 /// Timed runs per case: 3, or `FAIRER_BENCH_RUNS` (more runs make a profile of one case mostly
 /// the case, not the generation of its input).
@@ -53,35 +52,6 @@ fn runs() -> usize {
 
 // ---------------------------------------------------------------------------------------
 // Deterministic inputs
-
-/// xorshift64* (Vigna 2016): small, fast and repeatable; good enough for benchmark data.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Rng(seed.max(1))
-    }
-    fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    /// Uniform in [lo, hi).
-    fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.unit()
-    }
-    /// Uniform integer in lo ..= hi.
-    fn int(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next_u64() % (hi - lo + 1)
-    }
-}
 
 fn create(path: &Path) -> BufWriter<File> {
     BufWriter::with_capacity(1 << 20, File::create(path).expect("create input file"))
@@ -227,18 +197,6 @@ fn write_proportion(path: &Path, rows: u64) -> u64 {
 // ---------------------------------------------------------------------------------------
 // Measuring
 
-/// CPU time used so far by the whole process: every thread's, those that have ended (the
-/// threads that read input ahead) included; `getrusage(RUSAGE_SELF)`, user plus system time.
-fn cpu_time() -> Duration {
-    // SAFETY: `getrusage` only writes the `rusage` it is given, which is plain data.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
-        return Duration::ZERO;
-    }
-    let time = |t: libc::timeval| Duration::from_secs(t.tv_sec.max(0) as u64) + Duration::from_micros(t.tv_usec.max(0) as u64);
-    time(usage.ru_utime) + time(usage.ru_stime)
-}
-
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -318,16 +276,6 @@ fn time_case(
     }
     case
 }
-
-fn fmt(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s >= 1.0 {
-        format!("{s:.2} s")
-    } else {
-        format!("{:.1} ms", s * 1e3)
-    }
-}
-
 fn status_kib(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with(field))?;

@@ -26,9 +26,7 @@ use std::time::Instant;
 use engine::compute::catalogue::{Catalogue, STARTER_CATALOGUE};
 use engine::compute::{compute, ComputeOptions, NoProgress};
 
-/// The allocator of the `fairer` binary, so that the figures are the command's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+mod common;
 
 fn status_kib(key: &str) -> Option<u64> {
     let text = std::fs::read_to_string("/proc/self/status").ok()?;

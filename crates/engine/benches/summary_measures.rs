@@ -37,28 +37,13 @@ use rayon::prelude::*;
 use stats::inequality::{summary_measures, DimensionInput, DimensionKind, Subgroup, SummaryOptions};
 use stats::ConfidenceLevel;
 
-/// The allocator of the `fairer` binary, so that the figures are the command's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+mod common;
+use common::{cpu_time, fmt, Rng};
 
 const AREAS: usize = 300;
 const INDICATORS: usize = 40;
 const DECILES: usize = 10;
 const RUNS: usize = 5;
-
-/// xorshift64* (Vigna 2016): small, fast and repeatable.
-struct Rng(u64);
-
-impl Rng {
-    fn unit(&mut self) -> f64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
 
 /// One decile of one area and indicator.
 struct Decile {
@@ -69,7 +54,7 @@ struct Decile {
 
 /// The 12,000 sets of deciles: (area, indicator, favourable, deciles).
 fn deciles() -> Vec<(usize, usize, bool, Vec<Decile>)> {
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
     let mut all = Vec::with_capacity(AREAS * INDICATORS);
     for area in 0..AREAS {
         for indicator in 0..INDICATORS {
@@ -153,28 +138,6 @@ fn options() -> SummaryMeasuresOptions {
         ..SummaryMeasuresOptions::default()
     }
 }
-
-/// CPU time used so far by the whole process: every thread's, those that have ended (the
-/// threads that read input ahead) included; `getrusage(RUSAGE_SELF)`, user plus system time.
-fn cpu_time() -> Duration {
-    // SAFETY: `getrusage` only writes the `rusage` it is given, which is plain data.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
-        return Duration::ZERO;
-    }
-    let time = |t: libc::timeval| Duration::from_secs(t.tv_sec.max(0) as u64) + Duration::from_micros(t.tv_usec.max(0) as u64);
-    time(usage.ru_utime) + time(usage.ru_stime)
-}
-
-fn fmt(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s >= 1.0 {
-        format!("{s:.2} s")
-    } else {
-        format!("{:.1} ms", s * 1e3)
-    }
-}
-
 /// Runs `f` [`RUNS`] times; prints and returns (best, median, CPU time of the best-CPU run).
 /// With `FAIRER_BENCH_ONLY=text` set, only the cases whose label contains the text run (for
 /// profiling one case).

@@ -446,7 +446,10 @@ pub fn run(o: &SummaryMeasuresOptions, table: InputTable, writer: &mut TableWrit
     // Groups are computed in parallel, a run of them per task, each task laying its rows out
     // as an output block; a batch of tasks at a time, whose blocks are written in group order
     // (their CSV laid out in parallel too) before the next batch is computed.
-    let mut written = false;
+    if sorted.is_empty() {
+        // No group: the header alone.
+        writer.write(&MeasureColumns::new(levels).into_table(o, &r.group_by, std::iter::empty()))?;
+    }
     for batch in sorted.chunks_mut(GROUPS_PER_TASK * TASKS_PER_BATCH) {
         let blocks: Vec<Result<(OutputTable, Vec<String>)>> = batch
             .par_chunks_mut(GROUPS_PER_TASK)
@@ -481,11 +484,6 @@ pub fn run(o: &SummaryMeasuresOptions, table: InputTable, writer: &mut TableWrit
             tables.push(table);
         }
         writer.write_blocks(&tables)?;
-        written = true;
-    }
-    if !written {
-        // No group: the header alone.
-        writer.write(&MeasureColumns::new(levels).into_table(o, &r.group_by, std::iter::empty()))?;
     }
     Ok(summary)
 }
