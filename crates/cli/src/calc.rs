@@ -285,7 +285,10 @@ fn progress_bar(c: &Common) -> Bar {
         return Bar(None);
     }
     let bar = ProgressBar::new_spinner();
-    bar.set_style(ProgressStyle::with_template("{spinner} {elapsed_precise} {human_pos} rows read ({per_sec}) {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed_precise} {human_pos} rows read ({per_sec}) {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
     bar.enable_steady_tick(Duration::from_millis(120));
     Bar(Some(bar))
 }
@@ -334,10 +337,29 @@ pub fn run(args: CalcArgs) -> Result<(), String> {
             (common, m)
         }
         MethodCommand::LifeExpectancy { common, deaths, population, start_age } => {
-            let m = CalcMethod::LifeExpectancy(calc::life_expectancy::LifeExpectancyOptions { deaths, population, start_age, common: common_options(&common)? });
+            let m = CalcMethod::LifeExpectancy(calc::life_expectancy::LifeExpectancyOptions {
+                deaths,
+                population,
+                start_age,
+                common: common_options(&common)?,
+            });
             (common, m)
         }
-        MethodCommand::Sii { common, quantile, population, value, se, lower_cl, upper_cl, value_type, transform, multiplier, rii, reps, seed } => {
+        MethodCommand::Sii {
+            common,
+            quantile,
+            population,
+            value,
+            se,
+            lower_cl,
+            upper_cl,
+            value_type,
+            transform,
+            multiplier,
+            rii,
+            reps,
+            seed,
+        } => {
             let se = match (se, lower_cl, upper_cl) {
                 (Some(se), _, _) => calc::sii::SeSource::Column(se),
                 (None, Some(lower), Some(upper)) => calc::sii::SeSource::Limits { lower, upper },
@@ -345,12 +367,27 @@ pub fn run(args: CalcArgs) -> Result<(), String> {
             };
             let value_type = calc::sii::parse_value_type(&value_type).map_err(|e| format!("--value-type: {e}"))?;
             let options = common_options(&common)?;
-            let sii = stats::sii::SiiOptions { value_type, transform, multiplier, confidence: options.confidence.clone(), reps, rii, seed, expected_quantiles: None };
-            let m = CalcMethod::Sii(calc::sii::SiiCalcOptions { quantile, population, value, se, sii, common: options });
+            let sii = stats::sii::SiiOptions {
+                value_type,
+                transform,
+                multiplier,
+                confidence: options.confidence.clone(),
+                reps,
+                rii,
+                seed,
+                expected_quantiles: None,
+            };
+            let m =
+                CalcMethod::Sii(calc::sii::SiiCalcOptions { quantile, population, value, se, sii, common: options });
             (common, m)
         }
         MethodCommand::Quantile { common, value, nquantiles, no_invert } => {
-            let m = CalcMethod::Quantile(calc::quantile::QuantileOptions { value, group_by: common.group_by.clone(), nquantiles, invert: !no_invert });
+            let m = CalcMethod::Quantile(calc::quantile::QuantileOptions {
+                value,
+                group_by: common.group_by.clone(),
+                nquantiles,
+                invert: !no_invert,
+            });
             (common, m)
         }
         MethodCommand::Funnel(a) => {

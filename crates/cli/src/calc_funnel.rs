@@ -155,7 +155,10 @@ pub fn method(args: &FunnelArgs, common: engine::calc::CommonOptions) -> Result<
                 Some(RatioTypeArg::Isr) => RatioType::Isr,
                 // Significance does not depend on the ratio type; the limits do.
                 None if !args.limits => RatioType::Isr,
-                None => return Err("funnel --statistic ratio --limits needs --ratio-type count (observed/expected − 1) or isr (× 100)".into()),
+                None => return Err(
+                    "funnel --statistic ratio --limits needs --ratio-type count (observed/expected − 1) or isr (× 100)"
+                        .into(),
+                ),
             };
             (FunnelStatistic::Ratio { ratio_type }, 1.0)
         }
@@ -163,7 +166,9 @@ pub fn method(args: &FunnelArgs, common: engine::calc::CommonOptions) -> Result<
             let rate_type = match args.rate_type {
                 Some(RateTypeArg::Dsr) => RateType::Dsr,
                 Some(RateTypeArg::Crude) => RateType::Crude,
-                None => return Err("funnel --statistic rate needs --rate-type dsr (directly standardised) or crude".into()),
+                None => {
+                    return Err("funnel --statistic rate needs --rate-type dsr (directly standardised) or crude".into())
+                }
             };
             (FunnelStatistic::Rate { rate_type }, 100_000.0)
         }

@@ -108,7 +108,10 @@ pub struct SummaryMeasuresArgs {
 /// The engine method these arguments ask for.
 pub fn method(args: &SummaryMeasuresArgs, common: engine::calc::CommonOptions) -> Result<CalcMethod, String> {
     let kind = match (&args.dimension_kind, &args.dimension_kind_column) {
-        (Some(k), _) => Some(Setting::Value(parse_dimension_kind(k).ok_or_else(|| format!("--dimension-kind: expected binary, ordered or non-ordered, got {k}"))?)),
+        (Some(k), _) => Some(Setting::Value(
+            parse_dimension_kind(k)
+                .ok_or_else(|| format!("--dimension-kind: expected binary, ordered or non-ordered, got {k}"))?,
+        )),
         (None, Some(c)) => Some(Setting::Column(c.clone())),
         (None, None) => None,
     };

@@ -141,7 +141,12 @@ pub fn describe(summary: &ComputeSummary, output: &str) -> String {
 /// Runs `fairer compute`.
 pub fn run(args: ComputeArgs) -> Result<(), String> {
     let catalogue = load_catalogue(args.catalogue.as_ref())?;
-    let options = ComputeOptions { catalogue, data_dir: args.data.clone(), output: args.output.clone(), indicators: args.indicator.clone() };
+    let options = ComputeOptions {
+        catalogue,
+        data_dir: args.data.clone(),
+        output: args.output.clone(),
+        indicators: args.indicator.clone(),
+    };
     let bar = Bar::new(!args.no_progress && !args.quiet);
     let result = compute(&options, &bar);
     bar.finish();

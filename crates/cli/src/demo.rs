@@ -71,10 +71,31 @@ struct Row {
 fn read_results(path: &str) -> Result<Vec<Row>, String> {
     let table = InputTable::open(path).map_err(|e| e.to_string())?;
     let texts = [
-        "indicator_id", "indicator_name", "area_code", "area_name", "area_type", "sex", "time_period", "value_note", "compared_to_benchmark_95", "recent_trend",
-        "category", "statistic",
+        "indicator_id",
+        "indicator_name",
+        "area_code",
+        "area_name",
+        "area_type",
+        "sex",
+        "time_period",
+        "value_note",
+        "compared_to_benchmark_95",
+        "recent_trend",
+        "category",
+        "statistic",
     ];
-    let numbers = ["time_period_sortable", "value", "lower_95", "upper_95", "benchmark_value", "gap_most_minus_least_deprived", "sii", "sii_lower_95", "sii_upper_95", "excess_count"];
+    let numbers = [
+        "time_period_sortable",
+        "value",
+        "lower_95",
+        "upper_95",
+        "benchmark_value",
+        "gap_most_minus_least_deprived",
+        "sii",
+        "sii_lower_95",
+        "sii_upper_95",
+        "excess_count",
+    ];
     let col = |t: &InputTable, n: &str| t.column(n, "the demo summary").map_err(|e| e.to_string());
     let request = ColumnRequest {
         texts: texts.iter().map(|n| col(&table, n)).collect::<Result<_, _>>()?,
@@ -125,11 +146,15 @@ fn find_place(rows: &[Row], wanted: Option<&str>) -> Result<(String, String, Str
         let latest = rows.iter().filter(|r| r.indicator == "le_birth").map(|r| r.sortable).fold(f64::MIN, f64::max);
         let pick = rows
             .iter()
-            .filter(|r| r.indicator == "le_birth" && r.sex == "Male" && r.area_type == "Local authority" && r.sortable == latest)
+            .filter(|r| {
+                r.indicator == "le_birth" && r.sex == "Male" && r.area_type == "Local authority" && r.sortable == latest
+            })
             .filter_map(|r| r.value.map(|v| (v, r)))
             .min_by(|a, b| a.0.total_cmp(&b.0))
             .map(|(_, r)| key(r));
-        return pick.or_else(|| rows.iter().find(|r| r.area_type == "Local authority").map(key)).ok_or_else(|| "the results have no local authority".to_string());
+        return pick
+            .or_else(|| rows.iter().find(|r| r.area_type == "Local authority").map(key))
+            .ok_or_else(|| "the results have no local authority".to_string());
     };
     let w = wanted.to_lowercase();
     let mut places: Vec<(String, String, String)> = rows.iter().map(key).collect();
@@ -142,10 +167,14 @@ fn find_place(rows: &[Row], wanted: Option<&str>) -> Result<(String, String, Str
     match partial.as_slice() {
         [one] => Ok((*one).clone()),
         [] => {
-            let some: Vec<&str> = places.iter().filter(|p| p.2 == "Local authority").take(8).map(|p| p.1.as_str()).collect();
+            let some: Vec<&str> =
+                places.iter().filter(|p| p.2 == "Local authority").take(8).map(|p| p.1.as_str()).collect();
             Err(format!("no area is called \"{wanted}\"; local authorities include: {}", some.join(", ")))
         }
-        many => Err(format!("\"{wanted}\" matches {}: say which", many.iter().map(|p| p.1.as_str()).collect::<Vec<_>>().join(", "))),
+        many => Err(format!(
+            "\"{wanted}\" matches {}: say which",
+            many.iter().map(|p| p.1.as_str()).collect::<Vec<_>>().join(", ")
+        )),
     }
 }
 
@@ -192,13 +221,19 @@ fn summary(rows: &[Row], place: &(String, String, String)) -> Vec<String> {
             (Some(l), Some(u)) => line.push_str(&format!(" ({} to {})", fmt(Some(l)), fmt(Some(u)))),
             _ => line.push_str(&format!(" ({})", r.note.clone().unwrap_or_else(|| "no interval".into()))),
         }
-        line.push_str(&format!("  {} than England ({})", r.compared, fmt(r.benchmark)).replace("Similar than", "similar to").replace("Not compared than", "not compared with"));
+        line.push_str(
+            &format!("  {} than England ({})", r.compared, fmt(r.benchmark))
+                .replace("Similar than", "similar to")
+                .replace("Not compared than", "not compared with"),
+        );
         line.push_str(&format!("; trend: {}", r.trend.to_lowercase()));
         if let Some(g) = r.gap {
             line.push_str(&format!("; gap {}", fmt(Some(g))));
         }
         match (r.sii, r.sii_lower, r.sii_upper) {
-            (Some(v), Some(l), Some(u)) => line.push_str(&format!("; SII {} ({} to {})", fmt(Some(v)), fmt(Some(l)), fmt(Some(u)))),
+            (Some(v), Some(l), Some(u)) => {
+                line.push_str(&format!("; SII {} ({} to {})", fmt(Some(v)), fmt(Some(l)), fmt(Some(u))))
+            }
             (Some(v), _, _) => line.push_str(&format!("; SII {}", fmt(Some(v)))),
             _ => {}
         }
@@ -222,7 +257,11 @@ pub fn run(args: DemoArgs) -> Result<(), String> {
     }
     let catalogue = load_catalogue(args.catalogue.as_ref())?;
     let output = args.output.clone().unwrap_or_else(|| data.join("results.parquet").display().to_string());
-    eprintln!("Computing \"{}\" ({} indicators) for every area, period, sex and deprivation decile…", catalogue.header.name, catalogue.indicators.len());
+    eprintln!(
+        "Computing \"{}\" ({} indicators) for every area, period, sex and deprivation decile…",
+        catalogue.header.name,
+        catalogue.indicators.len()
+    );
     let options = ComputeOptions { catalogue, data_dir: data.clone(), output: output.clone(), indicators: Vec::new() };
     let bar = Bar::new(!args.no_progress);
     let result = compute(&options, &bar);
@@ -287,7 +326,11 @@ mod tests {
 
     #[test]
     fn places_are_found_by_code_name_or_unique_part() {
-        let rows = vec![row("E1", "Northtown", "Local authority"), row("E22", "Southtown", "Local authority"), row("E0", "England", "England")];
+        let rows = vec![
+            row("E1", "Northtown", "Local authority"),
+            row("E22", "Southtown", "Local authority"),
+            row("E0", "England", "England"),
+        ];
         assert_eq!(find_place(&rows, Some("e22")).unwrap().1, "Southtown");
         assert_eq!(find_place(&rows, Some("north")).unwrap().0, "E1");
         assert!(find_place(&rows, Some("town")).unwrap_err().contains("say which"));

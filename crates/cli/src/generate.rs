@@ -212,14 +212,34 @@ pub fn run(args: GenerateArgs) -> Result<(), String> {
         .collect();
     let total_rows: u64 = summary.files.iter().map(|f| f.rows).sum();
     let bytes: u64 = summary.files.iter().map(|f| f.bytes).sum();
-    let scaled = if (summary.population_scale - 1.0).abs() > 1e-12 { format!(" (populations scaled ×{:.3} for --events)", summary.population_scale) } else { String::new() };
+    let scaled = if (summary.population_scale - 1.0).abs() > 1e-12 {
+        format!(" (populations scaled ×{:.3} for --events)", summary.population_scale)
+    } else {
+        String::new()
+    };
     let kind = if summary.real_inputs.is_empty() {
         format!("a SYNTHETIC {} world", config.scale.name())
     } else {
-        let files = |role: &str| summary.real_inputs.iter().filter(|r| r.role == role).map(|r| r.file.as_str()).collect::<Vec<_>>().join(", ");
+        let files = |role: &str| {
+            summary
+                .real_inputs
+                .iter()
+                .filter(|r| r.role == role)
+                .map(|r| r.file.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         let deprivation = files("deprivation");
-        let deprivation = if deprivation.is_empty() { String::from("a synthetic deprivation score") } else { format!("real IMD from {deprivation}") };
-        let invented = if summary.synthetic_columns.is_empty() { String::from("none") } else { summary.synthetic_columns.join(", ") };
+        let deprivation = if deprivation.is_empty() {
+            String::from("a synthetic deprivation score")
+        } else {
+            format!("real IMD from {deprivation}")
+        };
+        let invented = if summary.synthetic_columns.is_empty() {
+            String::from("none")
+        } else {
+            summary.synthetic_columns.join(", ")
+        };
         format!(
             "a {} world of REAL areas (from {}) with {deprivation}, and SYNTHETIC people and events (invented columns of the areas table: {invented})",
             config.scale.name(),

@@ -28,7 +28,13 @@ use clap::{Parser, Subcommand};
 /// Every method reproduces the OHID/PHE technical guidance as implemented by the R package
 /// PHEindicatormethods 2.1.0: the same defaults, edge cases and numbers.
 #[derive(Parser, Debug)]
-#[command(name = "fairer", version, about, long_about, after_help = "Start with `fairer demo`, `fairer calc --help` or `fairer compute --help`, or try:\n  fairer calc dsr examples/deaths_by_age_band.csv --count deaths --denominator population --age-band age_band --group-by area_code")]
+#[command(
+    name = "fairer",
+    version,
+    about,
+    long_about,
+    after_help = "Start with `fairer demo`, `fairer calc --help` or `fairer compute --help`, or try:\n  fairer calc dsr examples/deaths_by_age_band.csv --count deaths --denominator population --age-band age_band --group-by area_code"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -42,10 +42,17 @@ field, NAME_value, NAME_lowercl, … Optional arguments of aggregates must be co
     for f in SCALAR_FUNCTIONS {
         s.push_str(&format!("  {:<46} {}\n", f.signature_text(), f.summary));
     }
-    s.push_str("\nAggregate functions (a struct per group: value, lowercl, uppercl, …, confidence, statistic, method):\n");
+    s.push_str(
+        "\nAggregate functions (a struct per group: value, lowercl, uppercl, …, confidence, statistic, method):\n",
+    );
     for f in AGGREGATE_FUNCTIONS {
         let alias = if f.aliases.is_empty() { String::new() } else { format!(" (also {})", f.aliases.join(", ")) };
-        s.push_str(&format!("  {}{alias}\n      {}; fields: {}\n", f.signature_text(), f.summary, f.fields.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")));
+        s.push_str(&format!(
+            "  {}{alias}\n      {}; fields: {}\n",
+            f.signature_text(),
+            f.summary,
+            f.fields.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+        ));
     }
     s.push_str(
         r#"

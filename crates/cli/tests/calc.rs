@@ -31,7 +31,19 @@ fn proportion_row_wise_matches_reference_including_missing_values() {
         }
         let dir = tempfile::tempdir().unwrap();
         let input = write(&dir, "prop.csv", &csv);
-        let got = table(&fairer_ok(&["calc", "proportion", &input, "--count", "Numerator", "--denominator", "Denominator", "--multiplier", multiplier, "--confidence", "0.95,0.998"]));
+        let got = table(&fairer_ok(&[
+            "calc",
+            "proportion",
+            &input,
+            "--count",
+            "Numerator",
+            "--denominator",
+            "Denominator",
+            "--multiplier",
+            multiplier,
+            "--confidence",
+            "0.95,0.998",
+        ]));
         assert_eq!(got.len(), rows.len());
         for (g, e) in got.iter().zip(&rows) {
             let area = &e["Area"];
@@ -48,8 +60,22 @@ fn proportion_row_wise_matches_reference_including_missing_values() {
 /// Area: numerators and denominators summed, missing values giving no value.
 #[test]
 fn proportion_grouped_sums_within_groups() {
-    let (Some(f), Some(g)) = (reference("testdata_Proportion__testdata_Prop.csv"), reference("testdata_Proportion__testdata_Prop_g.csv")) else { return };
-    let got = table(&fairer_ok(&["calc", "proportion", s(&f), "--count", "Numerator", "--denominator", "Denominator", "--group-by", "Area"]));
+    let (Some(f), Some(g)) =
+        (reference("testdata_Proportion__testdata_Prop.csv"), reference("testdata_Proportion__testdata_Prop_g.csv"))
+    else {
+        return;
+    };
+    let got = table(&fairer_ok(&[
+        "calc",
+        "proportion",
+        s(&f),
+        "--count",
+        "Numerator",
+        "--denominator",
+        "Denominator",
+        "--group-by",
+        "Area",
+    ]));
     let expected = read_table(&g);
     assert_eq!(got.len(), expected.len());
     for (g, e) in got.iter().zip(&expected) {
@@ -65,8 +91,22 @@ fn proportion_grouped_sums_within_groups() {
 
 #[test]
 fn rate_grouped_matches_reference() {
-    let (Some(f), Some(g)) = (reference("testdata_Rate__testdata_Rate.csv"), reference("testdata_Rate__testdata_Rate_g.csv")) else { return };
-    let got = table(&fairer_ok(&["calc", "rate", s(&f), "--count", "Numerator", "--denominator", "Denominator", "--group-by", "Area"]));
+    let (Some(f), Some(g)) =
+        (reference("testdata_Rate__testdata_Rate.csv"), reference("testdata_Rate__testdata_Rate_g.csv"))
+    else {
+        return;
+    };
+    let got = table(&fairer_ok(&[
+        "calc",
+        "rate",
+        s(&f),
+        "--count",
+        "Numerator",
+        "--denominator",
+        "Denominator",
+        "--group-by",
+        "Area",
+    ]));
     let expected = read_table(&g);
     assert_eq!(got.len(), expected.len());
     for (g, e) in got.iter().zip(&expected) {
@@ -91,7 +131,19 @@ fn rate_row_wise_matches_reference_for_both_multipliers() {
         }
         let dir = tempfile::tempdir().unwrap();
         let input = write(&dir, "rate.csv", &csv);
-        let got = table(&fairer_ok(&["calc", "rate", &input, "--count", "Numerator", "--denominator", "Denominator", "--multiplier", multiplier, "--confidence", "95,99.8"]));
+        let got = table(&fairer_ok(&[
+            "calc",
+            "rate",
+            &input,
+            "--count",
+            "Numerator",
+            "--denominator",
+            "Denominator",
+            "--multiplier",
+            multiplier,
+            "--confidence",
+            "95,99.8",
+        ]));
         assert_eq!(got.len(), rows.len());
         for (g, e) in got.iter().zip(&rows) {
             let area = &e["Area"];
@@ -106,13 +158,29 @@ fn rate_row_wise_matches_reference_for_both_multipliers() {
 
 #[test]
 fn mean_matches_reference() {
-    let (Some(f), Some(r)) = (reference("testdata_Mean__testdata_Mean.csv"), reference("testdata_Mean__testdata_Mean_results.csv")) else { return };
+    let (Some(f), Some(r)) =
+        (reference("testdata_Mean__testdata_Mean.csv"), reference("testdata_Mean__testdata_Mean_results.csv"))
+    else {
+        return;
+    };
     let expected = read_table(&r);
-    let grouped = table(&fairer_ok(&["calc", "mean", s(&f), "--value", "values", "--group-by", "area", "--confidence", "0.95,0.998"]));
+    let grouped = table(&fairer_ok(&[
+        "calc",
+        "mean",
+        s(&f),
+        "--value",
+        "values",
+        "--group-by",
+        "area",
+        "--confidence",
+        "0.95,0.998",
+    ]));
     let ungrouped = table(&fairer_ok(&["calc", "mean", s(&f), "--value", "values", "--confidence", "0.95,0.998"]));
     assert_eq!(grouped.len() + ungrouped.len(), expected.len());
     for (g, e) in grouped.iter().chain(&ungrouped).zip(&expected) {
-        for c in ["value_sum", "value_count", "stdev", "value", "lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl"] {
+        for c in
+            ["value_sum", "value_count", "stdev", "value", "lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl"]
+        {
             assert_close(&g[c], &e[c], REL, &format!("{} {c}", e["area"]));
         }
         assert_eq!(g["method"], e["method"]);
@@ -121,10 +189,30 @@ fn mean_matches_reference() {
 
 #[test]
 fn dsr_with_built_in_esp2013_matches_reference() {
-    let (Some(f), Some(r)) = (reference("testdata_DSR_ISR__testdata_multiarea.csv"), reference("testdata_DSR_ISR__testresults_DSR.csv")) else { return };
+    let (Some(f), Some(r)) =
+        (reference("testdata_DSR_ISR__testdata_multiarea.csv"), reference("testdata_DSR_ISR__testresults_DSR.csv"))
+    else {
+        return;
+    };
     let expected = read_table(&r);
     for (multiplier, rows) in [("10000", 0..3), ("100000", 4..7)] {
-        let got = table(&fairer_ok(&["calc", "dsr", s(&f), "--count", "count", "--denominator", "pop", "--age-band", "ageband", "--group-by", "area", "--multiplier", multiplier, "--confidence", "0.95,0.998"]));
+        let got = table(&fairer_ok(&[
+            "calc",
+            "dsr",
+            s(&f),
+            "--count",
+            "count",
+            "--denominator",
+            "pop",
+            "--age-band",
+            "ageband",
+            "--group-by",
+            "area",
+            "--multiplier",
+            multiplier,
+            "--confidence",
+            "0.95,0.998",
+        ]));
         assert_eq!(got.len(), 3);
         for (g, e) in got.iter().zip(&expected[rows]) {
             assert_eq!(g["area"], e["area"]);
@@ -142,9 +230,14 @@ fn dsr_with_built_in_esp2013_matches_reference() {
 /// outside the value's scale), a slip in the reference's workbook.
 #[test]
 fn dsr_with_a_standard_population_column() {
-    let (Some(f), Some(r)) = (reference("testdata_DSR_ISR__testdata_1976.csv"), reference("testdata_DSR_ISR__testresults_DSR.csv")) else { return };
+    let (Some(f), Some(r)) =
+        (reference("testdata_DSR_ISR__testdata_1976.csv"), reference("testdata_DSR_ISR__testresults_DSR.csv"))
+    else {
+        return;
+    };
     let e = &read_table(&r)[7];
-    let got = table(&fairer_ok(&["calc", "dsr", s(&f), "--count", "count", "--denominator", "pop", "--stdpop", "esp1976"]));
+    let got =
+        table(&fairer_ok(&["calc", "dsr", s(&f), "--count", "count", "--denominator", "pop", "--stdpop", "esp1976"]));
     for c in ["total_count", "total_pop", "value", "lowercl", "uppercl"] {
         let ec = c.replace("lowercl", "lower95_0cl").replace("uppercl", "upper95_0cl");
         assert_close(&got[0][c], &e[&ec], REL, c);
@@ -153,7 +246,11 @@ fn dsr_with_a_standard_population_column() {
 
 #[test]
 fn dsr_non_independent_events_match_reference() {
-    let (Some(f), Some(r)) = (reference("testdata_DSR_ISR__testdata_nonindepe.csv"), reference("testdata_DSR_ISR__testresults_DSR.csv")) else { return };
+    let (Some(f), Some(r)) =
+        (reference("testdata_DSR_ISR__testdata_nonindepe.csv"), reference("testdata_DSR_ISR__testresults_DSR.csv"))
+    else {
+        return;
+    };
     // Long form: one row per area × band × frequency, as the reference pivots f1..f4.
     let mut csv = String::from("area,ageband,freq,persons,pop\n");
     for row in read_table(&f) {
@@ -163,7 +260,23 @@ fn dsr_non_independent_events_match_reference() {
     }
     let dir = tempfile::tempdir().unwrap();
     let input = write(&dir, "nonind.csv", &csv);
-    let got = table(&fairer_ok(&["calc", "dsr", &input, "--count", "persons", "--denominator", "pop", "--age-band", "ageband", "--event-frequency", "freq", "--group-by", "area", "--confidence", "0.95,0.998"]));
+    let got = table(&fairer_ok(&[
+        "calc",
+        "dsr",
+        &input,
+        "--count",
+        "persons",
+        "--denominator",
+        "pop",
+        "--age-band",
+        "ageband",
+        "--event-frequency",
+        "freq",
+        "--group-by",
+        "area",
+        "--confidence",
+        "0.95,0.998",
+    ]));
     let expected = read_table(&r);
     assert_eq!(got.len(), 4);
     for (g, e) in got.iter().zip(&expected[8..12]) {
@@ -179,9 +292,26 @@ fn dsr_non_independent_events_match_reference() {
 
 #[test]
 fn isr_ratio_and_rate_match_reference() {
-    let (Some(f), Some(r)) = (reference("testdata_DSR_ISR__testdata_multiarea_isr.csv"), reference("testdata_DSR_ISR__testresults_ISR.csv")) else { return };
+    let (Some(f), Some(r)) =
+        (reference("testdata_DSR_ISR__testdata_multiarea_isr.csv"), reference("testdata_DSR_ISR__testresults_ISR.csv"))
+    else {
+        return;
+    };
     let expected = read_table(&r);
-    let base = ["--count", "count", "--denominator", "pop", "--ref-count", "refcount", "--ref-denominator", "refpop", "--group-by", "area", "--confidence", "0.95,0.998"];
+    let base = [
+        "--count",
+        "count",
+        "--denominator",
+        "pop",
+        "--ref-count",
+        "refcount",
+        "--ref-denominator",
+        "refpop",
+        "--group-by",
+        "area",
+        "--confidence",
+        "0.95,0.998",
+    ];
     let cases: [(&str, &[&str], std::ops::Range<usize>); 4] = [
         ("israte", &["--multiplier", "100000"], 0..3),
         ("israte", &["--multiplier", "1000"], 3..6),
@@ -194,7 +324,16 @@ fn isr_ratio_and_rate_match_reference() {
         args.extend_from_slice(extra);
         let got = table(&fairer_ok(&args));
         for (g, e) in got.iter().zip(&expected[rows]) {
-            for c in ["observed", "expected", "ref_rate", "value", "lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl"] {
+            for c in [
+                "observed",
+                "expected",
+                "ref_rate",
+                "value",
+                "lower95_0cl",
+                "upper95_0cl",
+                "lower99_8cl",
+                "upper99_8cl",
+            ] {
                 if let Some(gc) = g.get(c) {
                     assert_close(gc, &e[c], REL, &format!("{method} {} {c}", e["area"]));
                 }
@@ -212,7 +351,17 @@ fn isr_ratio_and_rate_match_reference() {
 fn life_expectancy_matches_worked_example() {
     let Some(f) = reference("life_expectancy_worked_example.csv") else { return };
     let expected = read_table(&f);
-    let got = table(&fairer_ok(&["calc", "life-expectancy", s(&f), "--deaths", "deaths", "--population", "pops", "--start-age", "startage"]));
+    let got = table(&fairer_ok(&[
+        "calc",
+        "life-expectancy",
+        s(&f),
+        "--deaths",
+        "deaths",
+        "--population",
+        "pops",
+        "--start-age",
+        "startage",
+    ]));
     assert_eq!(got.len(), 20);
     for (g, e) in got.iter().zip(&expected) {
         assert_eq!(g["startage"], e["startage"]);
@@ -227,14 +376,27 @@ fn life_expectancy_matches_worked_example() {
 #[test]
 fn quantiles_match_reference_within_regions() {
     let Some(f) = reference("testdata_Quantiles__testdata_Quantiles.csv") else { return };
-    let rows: Vec<_> = read_table(&f).into_iter().filter(|r| r["GroupSet"] == "IndSexReg" && r["IndSexRef"] == "90366Female").collect();
+    let rows: Vec<_> = read_table(&f)
+        .into_iter()
+        .filter(|r| r["GroupSet"] == "IndSexReg" && r["IndSexRef"] == "90366Female")
+        .collect();
     let mut csv = String::from("IndSexRef,ParentCode,AreaCode,Value,QuantileInGrp\n");
     for r in &rows {
-        writeln!(csv, "{},{},{},{},{}", r["IndSexRef"], r["ParentCode"], r["AreaCode"], r["Value"], r["QuantileInGrp"]).unwrap();
+        writeln!(csv, "{},{},{},{},{}", r["IndSexRef"], r["ParentCode"], r["AreaCode"], r["Value"], r["QuantileInGrp"])
+            .unwrap();
     }
     let dir = tempfile::tempdir().unwrap();
     let input = write(&dir, "q.csv", &csv);
-    let got = table(&fairer_ok(&["calc", "quantile", &input, "--value", "Value", "--group-by", "IndSexRef,ParentCode", "--no-invert"]));
+    let got = table(&fairer_ok(&[
+        "calc",
+        "quantile",
+        &input,
+        "--value",
+        "Value",
+        "--group-by",
+        "IndSexRef,ParentCode",
+        "--no-invert",
+    ]));
     assert_eq!(got.len(), rows.len());
     for g in &got {
         assert_eq!(g["quantile"], g["QuantileInGrp"], "{}", g["AreaCode"]);
@@ -251,18 +413,49 @@ fn sii_and_rii_match_reference_scenario_1() {
     let rows: Vec<_> = all.iter().filter(|r| r["RecordNo"].parse::<u32>().map_or(false, |n| n <= 20)).collect();
     let mut csv = String::from("Area,Quantile,Population,Value,LowerCL,UpperCL\n");
     for r in &rows {
-        writeln!(csv, "{},{},{},{},{},{}", r["Area"], r["Quantile"], r["Population"], r["Value"], r["LowerCL"], r["UpperCL"]).unwrap();
+        writeln!(
+            csv,
+            "{},{},{},{},{},{}",
+            r["Area"], r["Quantile"], r["Population"], r["Value"], r["LowerCL"], r["UpperCL"]
+        )
+        .unwrap();
     }
     let dir = tempfile::tempdir().unwrap();
     let input = write(&dir, "sii.csv", &csv);
-    let got = table(&fairer_ok(&["calc", "sii", &input, "--quantile", "Quantile", "--population", "Population", "--value", "Value", "--lower-cl", "LowerCL", "--upper-cl", "UpperCL", "--group-by", "Area", "--rii", "--reps", "20000", "--seed", "7"]));
+    let got = table(&fairer_ok(&[
+        "calc",
+        "sii",
+        &input,
+        "--quantile",
+        "Quantile",
+        "--population",
+        "Population",
+        "--value",
+        "Value",
+        "--lower-cl",
+        "LowerCL",
+        "--upper-cl",
+        "UpperCL",
+        "--group-by",
+        "Area",
+        "--rii",
+        "--reps",
+        "20000",
+        "--seed",
+        "7",
+    ]));
     let firsts: Vec<_> = rows.iter().filter(|r| !r["sii"].is_empty()).collect();
     assert_eq!(got.len(), firsts.len());
     for (g, e) in got.iter().zip(firsts) {
         assert_close(&g["sii"], &e["sii"], REL, "sii");
         assert_close(&g["rii"], &e["rii"], REL, "rii");
         // Simulated limits: within Monte Carlo error (the reference's own tolerance is 0.05).
-        for (gc, ec) in [("sii_lower95_0cl", "sii_lowercl_1"), ("sii_upper95_0cl", "sii_uppercl_1"), ("rii_lower95_0cl", "rii_lowercl_1"), ("rii_upper95_0cl", "rii_uppercl_1")] {
+        for (gc, ec) in [
+            ("sii_lower95_0cl", "sii_lowercl_1"),
+            ("sii_upper95_0cl", "sii_uppercl_1"),
+            ("rii_lower95_0cl", "rii_lowercl_1"),
+            ("rii_upper95_0cl", "rii_uppercl_1"),
+        ] {
             let (gv, ev): (f64, f64) = (g[gc].parse().unwrap(), e[ec].parse().unwrap());
             assert!((gv - ev).abs() <= 0.05 * ev.abs().max(1.0), "{gc}: {gv} vs {ev}");
         }
@@ -278,7 +471,8 @@ fn standard_input_and_output_and_parquet_round_trip() {
     fairer_ok(&["calc", "rate", s(&f), "--count", "count", "--denominator", "pop", "--output", s(&pq)]);
     assert!(pq.exists());
     // The Parquet output is a valid input: the crude rates' values summed by area.
-    let got = table(&fairer_ok(&["calc", "rate", s(&pq), "--count", "count", "--denominator", "pop", "--group-by", "area"]));
+    let got =
+        table(&fairer_ok(&["calc", "rate", s(&pq), "--count", "count", "--denominator", "pop", "--group-by", "area"]));
     assert_eq!(got.len(), 3);
     assert_close(&got[0]["count"], "895", REL, "count");
     // Standard input.
@@ -325,12 +519,36 @@ fn bad_input_is_a_clear_error_naming_file_row_and_column() {
         writeln!(csv, "A,{},10,1000", b * 5).unwrap();
     }
     let input = write(&dir, "bands.csv", &csv);
-    let err = fairer_err(&["calc", "dsr", &input, "--count", "count", "--denominator", "pop", "--age-band", "ageband", "--group-by", "area"]);
+    let err = fairer_err(&[
+        "calc",
+        "dsr",
+        &input,
+        "--count",
+        "count",
+        "--denominator",
+        "pop",
+        "--age-band",
+        "ageband",
+        "--group-by",
+        "area",
+    ]);
     assert!(err.contains("group area = A") && err.contains("missing 90+"), "{err}");
 
     // A life-table band that does not exist.
     let input = write(&dir, "le.csv", "area,age,deaths,pop\nA,3,1,100\n");
-    let err = fairer_err(&["calc", "life-expectancy", &input, "--deaths", "deaths", "--population", "pop", "--start-age", "age", "--group-by", "area"]);
+    let err = fairer_err(&[
+        "calc",
+        "life-expectancy",
+        &input,
+        "--deaths",
+        "deaths",
+        "--population",
+        "pop",
+        "--start-age",
+        "age",
+        "--group-by",
+        "area",
+    ]);
     assert!(err.contains("row 1") && err.contains("column \"age\"") && err.contains("life-table band"), "{err}");
 
     let err = fairer_err(&["calc", "proportion", "/nonexistent/in.csv", "--count", "x", "--denominator", "n"]);
@@ -350,14 +568,19 @@ fn a_failed_run_leaves_no_output_file() {
     let out = dir.path().join("out.csv");
     fairer_err(&["calc", "proportion", &input, "--count", "x", "--denominator", "n", "--output", s(&out)]);
     assert!(!out.exists(), "a partial output was left behind");
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().contains(".tmp-")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+        .collect();
     assert!(leftovers.is_empty(), "temporary file left behind");
 }
 
 #[test]
 fn help_teaches_each_method() {
     let help = fairer_ok(&["calc", "--help"]);
-    for m in ["proportion", "rate", "mean", "dsr", "isratio", "israte", "life-expectancy", "sii", "quantile", "funnel"] {
+    for m in ["proportion", "rate", "mean", "dsr", "isratio", "israte", "life-expectancy", "sii", "quantile", "funnel"]
+    {
         assert!(help.contains(m), "calc --help lacks {m}");
     }
     let dsr = fairer_ok(&["calc", "dsr", "--help"]);

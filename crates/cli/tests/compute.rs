@@ -23,12 +23,29 @@ fn compute_gives_what_the_calc_commands_give_on_the_summed_counts() {
     world(dir.path());
     let results = dir.path().join("results.csv");
     fairer_ok(&[
-        "compute", "--data", s(dir.path()), "--output", s(&results), "--indicator", "le_birth", "--indicator", "u75_cvd", "--indicator", "school_readiness", "--no-progress",
+        "compute",
+        "--data",
+        s(dir.path()),
+        "--output",
+        s(&results),
+        "--indicator",
+        "le_birth",
+        "--indicator",
+        "u75_cvd",
+        "--indicator",
+        "school_readiness",
+        "--no-progress",
     ]);
     let rows = table(&std::fs::read_to_string(&results).unwrap());
     let find = |id: &str, area: &str, sex: &str, period: &str| {
         rows.iter()
-            .find(|r| r["Indicator ID"] == id && r["Area Code"] == area && r["Sex"] == sex && r["Time period"] == period && r["Category"].is_empty())
+            .find(|r| {
+                r["Indicator ID"] == id
+                    && r["Area Code"] == area
+                    && r["Sex"] == sex
+                    && r["Time period"] == period
+                    && r["Category"].is_empty()
+            })
             .unwrap_or_else(|| panic!("no row {id} {area} {sex} {period}"))
     };
     // The first local authority of the areas table.
@@ -45,8 +62,31 @@ fn compute_gives_what_the_calc_commands_give_on_the_summed_counts() {
           WHERE ltla_code = '{la}' AND year = 2024 AND start_age < 75 AND cause = 'cardiovascular' GROUP BY 1) d USING (band) ORDER BY band"
     );
     let counts = dir.path().join("u75.csv");
-    fairer_ok(&["sql", &q, "--table", &t("population"), "--table", &t("deaths"), "--table", &t("areas"), "-o", s(&counts)]);
-    let calc = table(&fairer_ok(&["calc", "dsr", s(&counts), "--count", "deaths", "--denominator", "population", "--stdpop", "stdpop", "--confidence", "0.95,0.998"]));
+    fairer_ok(&[
+        "sql",
+        &q,
+        "--table",
+        &t("population"),
+        "--table",
+        &t("deaths"),
+        "--table",
+        &t("areas"),
+        "-o",
+        s(&counts),
+    ]);
+    let calc = table(&fairer_ok(&[
+        "calc",
+        "dsr",
+        s(&counts),
+        "--count",
+        "deaths",
+        "--denominator",
+        "population",
+        "--stdpop",
+        "stdpop",
+        "--confidence",
+        "0.95,0.998",
+    ]));
     let r = find("u75_cvd", &la, "Persons", "2024");
     assert_close(&r["Value"], &calc[0]["value"], 1e-9, "u75 value");
     assert_close(&r["Lower CI 95.0 limit"], &calc[0]["lower95_0cl"], 1e-9, "u75 lower 95");
@@ -61,8 +101,31 @@ fn compute_gives_what_the_calc_commands_give_on_the_summed_counts() {
          USING (start_age) ORDER BY start_age"
     );
     let counts = dir.path().join("le.csv");
-    fairer_ok(&["sql", &q, "--table", &t("population"), "--table", &t("deaths"), "--table", &t("areas"), "-o", s(&counts)]);
-    let calc = table(&fairer_ok(&["calc", "life-expectancy", s(&counts), "--deaths", "deaths", "--population", "population", "--start-age", "start_age", "--confidence", "0.95,0.998"]));
+    fairer_ok(&[
+        "sql",
+        &q,
+        "--table",
+        &t("population"),
+        "--table",
+        &t("deaths"),
+        "--table",
+        &t("areas"),
+        "-o",
+        s(&counts),
+    ]);
+    let calc = table(&fairer_ok(&[
+        "calc",
+        "life-expectancy",
+        s(&counts),
+        "--deaths",
+        "deaths",
+        "--population",
+        "population",
+        "--start-age",
+        "start_age",
+        "--confidence",
+        "0.95,0.998",
+    ]));
     let r = find("le_birth", &la, "Male", "2022 - 24");
     let at_birth = calc.iter().find(|c| c["start_age"] == "0").unwrap();
     assert_close(&r["Value"], &at_birth["value"], 1e-9, "le value");
@@ -75,7 +138,19 @@ fn compute_gives_what_the_calc_commands_give_on_the_summed_counts() {
     );
     let counts = dir.path().join("sr.csv");
     fairer_ok(&["sql", &q, "--table", &t("outcomes"), "--table", &t("areas"), "-o", s(&counts)]);
-    let calc = table(&fairer_ok(&["calc", "proportion", s(&counts), "--count", "x", "--denominator", "n", "--multiplier", "100", "--confidence", "0.95,0.998"]));
+    let calc = table(&fairer_ok(&[
+        "calc",
+        "proportion",
+        s(&counts),
+        "--count",
+        "x",
+        "--denominator",
+        "n",
+        "--multiplier",
+        "100",
+        "--confidence",
+        "0.95,0.998",
+    ]));
     let r = find("school_readiness", &la, "Persons", "2023");
     assert_close(&r["Value"], &calc[0]["value"], 1e-9, "school readiness");
     assert_close(&r["Lower CI 99.8 limit"], &calc[0]["lower99_8cl"], 1e-9, "school readiness lower 99.8");
@@ -113,17 +188,25 @@ fn the_demo_prints_computed_values_for_its_place() {
     let results = data.join("results.parquet");
     assert!(results.is_file());
     // The place's male life expectancy as printed is the value in the results.
-    let heading = out.lines().position(|l| l.starts_with("Life expectancy at birth (years), ")).expect("a life expectancy heading");
+    let heading = out
+        .lines()
+        .position(|l| l.starts_with("Life expectancy at birth (years), "))
+        .expect("a life expectancy heading");
     let line = out.lines().skip(heading + 1).find(|l| l.trim_start().starts_with("Male")).expect("a male line");
     let first_line = out.lines().find(|l| l.contains("— Local authority (")).expect("a place heading");
-    let code = first_line.split("— Local authority (").nth(1).and_then(|r| r.split(')').next()).expect("a code").to_string();
+    let code =
+        first_line.split("— Local authority (").nth(1).and_then(|r| r.split(')').next()).expect("a code").to_string();
     let q = format!(
         "SELECT round(value, 1) AS v FROM results WHERE indicator_id = 'le_birth' AND sex = 'Male' AND area_code = '{code}' AND category IS NULL ORDER BY time_period_sortable DESC LIMIT 1"
     );
     let v = table(&fairer_ok(&["sql", &q, "--table", &format!("results={}", s(&results))]));
     let printed = format!("{:.1}", v[0]["v"].parse::<f64>().unwrap());
     assert!(line.contains(&printed), "printed {line} / computed {printed}");
-    for indicator in ["Under 75 mortality rate from cardiovascular disease (per 100000), 2024", "School readiness", "Children in absolute low income"] {
+    for indicator in [
+        "Under 75 mortality rate from cardiovascular disease (per 100000), 2024",
+        "School readiness",
+        "Children in absolute low income",
+    ] {
         assert!(out.contains(indicator), "{indicator} missing: {out}");
     }
     // A second run reuses the world and can pick a place by name.
@@ -132,7 +215,12 @@ fn the_demo_prints_computed_values_for_its_place() {
     assert!(again.contains(&format!("{name} — Local authority")), "{again}");
     let out = common::fairer(&["demo", "--data", s(&data), "--no-progress", "--place", "Nowhere at all"]);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && err.contains("error: no area is called \"Nowhere at all\"") && !err.contains("panicked"), "{err}");
+    assert!(
+        !out.status.success()
+            && err.contains("error: no area is called \"Nowhere at all\"")
+            && !err.contains("panicked"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -150,10 +238,26 @@ fn compute_adds_comparisons_trends_and_the_gap_to_published_values() {
     for (t, year) in (2016..=2020).enumerate() {
         let x = 100 + 50 * t;
         portal.push_str(&format!("93701,{year},169,4,E92000001,20000,20,19.8,20.2,100000,,Persons,<16 yrs,,\n"));
-        portal.push_str(&format!("93701,{year},169,4,L1,{x},{},{},{},1000,,Persons,<16 yrs,,\n", x / 10, x / 10 - 2, x / 10 + 2));
+        portal.push_str(&format!(
+            "93701,{year},169,4,L1,{x},{},{},{},1000,,Persons,<16 yrs,,\n",
+            x / 10,
+            x / 10 - 2,
+            x / 10 + 2
+        ));
         portal.push_str(&format!("93701,{year},169,4,L2,200,20,18,22,1000,,Persons,<16 yrs,,\n"));
     }
-    let labels = ["Most", "Second most", "Third more", "Fourth more", "Fifth more", "Fifth less", "Fourth less", "Third less", "Second least", "Least"];
+    let labels = [
+        "Most",
+        "Second most",
+        "Third more",
+        "Fourth more",
+        "Fifth more",
+        "Fifth less",
+        "Fourth less",
+        "Third less",
+        "Second least",
+        "Least",
+    ];
     for (d, label) in labels.iter().enumerate() {
         let v = 30 - 2 * d;
         portal.push_str(&format!(
@@ -195,17 +299,34 @@ published = { table = "fingertips", where = { IndicatorId = [93701] } }
     )
     .unwrap();
     let results = dir.path().join("results.csv");
-    let out = common::fairer(&["compute", "--catalogue", s(&catalogue), "--data", s(dir.path()), "--output", s(&results), "--no-progress"]);
+    let out = common::fairer(&[
+        "compute",
+        "--catalogue",
+        s(&catalogue),
+        "--data",
+        s(dir.path()),
+        "--output",
+        s(&results),
+        "--no-progress",
+    ]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
-    assert!(err.contains("note: indicator \"93701\": 1 rows of categories other than national deprivation deciles skipped"), "{err}");
+    assert!(
+        err.contains("note: indicator \"93701\": 1 rows of categories other than national deprivation deciles skipped"),
+        "{err}"
+    );
     let rows = common::read_table(&results);
     let find = |area: &str, period: &str, category: &str| {
-        rows.iter().find(|r| r["Area Code"] == area && r["Time period"] == period && r["Category"] == category).unwrap_or_else(|| panic!("no row {area} {period} {category}"))
+        rows.iter()
+            .find(|r| r["Area Code"] == area && r["Time period"] == period && r["Category"] == category)
+            .unwrap_or_else(|| panic!("no row {area} {period} {category}"))
     };
     let l1 = find("L1", "2020", "");
     // 30 (28 to 32), published as it is; England's 20 lies below: higher, and higher is worse.
-    assert_eq!((l1["Value"].as_str(), l1["Lower CI 95.0 limit"].as_str(), l1["Benchmark value"].as_str()), ("30", "28", "20"));
+    assert_eq!(
+        (l1["Value"].as_str(), l1["Lower CI 95.0 limit"].as_str(), l1["Benchmark value"].as_str()),
+        ("30", "28", "20")
+    );
     assert_eq!(l1["Compared to benchmark (95%)"], "Worse");
     assert_eq!(l1["Recent Trend"], "Increasing and getting worse");
     assert_eq!(find("L2", "2020", "")["Compared to benchmark (95%)"], "Similar");
@@ -215,7 +336,16 @@ published = { table = "fingertips", where = { IndicatorId = [93701] } }
     assert_eq!(find("E92000001", "2020", "Least deprived decile (IMD)")["Value"], "12");
     // A missing column is named, with the file.
     std::fs::write(dir.path().join("fingertips_extract.csv"), portal.replace(",Value,", ",Val,")).unwrap();
-    let err = fairer_err(&["compute", "--catalogue", s(&catalogue), "--data", s(dir.path()), "--output", s(&results), "--no-progress"]);
+    let err = fairer_err(&[
+        "compute",
+        "--catalogue",
+        s(&catalogue),
+        "--data",
+        s(dir.path()),
+        "--output",
+        s(&results),
+        "--no-progress",
+    ]);
     assert!(err.contains("fingertips_extract.csv: no column \"Value\""), "{err}");
     let help = fairer_ok(&["compute", "--help"]);
     assert!(help.contains("published") && help.contains("layout = \"portal\""), "{help}");

@@ -15,7 +15,8 @@ type Table = Vec<HashMap<String, String>>;
 /// header holds a quoted line break) and stripped of a byte-order mark.
 fn table(text: &str) -> Table {
     let mut r = csv::Reader::from_reader(text.as_bytes());
-    let headers: Vec<String> = r.headers().expect("header").iter().map(|h| h.trim_start_matches('\u{feff}').trim().to_string()).collect();
+    let headers: Vec<String> =
+        r.headers().expect("header").iter().map(|h| h.trim_start_matches('\u{feff}').trim().to_string()).collect();
     r.records()
         .map(|rec| {
             let rec = rec.expect("record");
@@ -73,7 +74,10 @@ fn write_rows(dir: &tempfile::TempDir, name: &str, columns: &[&str], rows: &[Vec
     let mut text = columns.join(",");
     text.push('\n');
     for row in rows {
-        let cells: Vec<String> = row.iter().map(|c| if c.contains([',', '"', '\n']) { format!("\"{}\"", c.replace('"', "\"\"")) } else { c.clone() }).collect();
+        let cells: Vec<String> = row
+            .iter()
+            .map(|c| if c.contains([',', '"', '\n']) { format!("\"{}\"", c.replace('"', "\"\"")) } else { c.clone() })
+            .collect();
         text.push_str(&cells.join(","));
         text.push('\n');
     }
@@ -88,7 +92,17 @@ fn write_rows(dir: &tempfile::TempDir, name: &str, columns: &[&str], rows: &[Vec
 #[test]
 fn proportion_significance_matches_reference() {
     let Some((path, expected)) = reference_table("testdata_funnel_prop_inputs.csv") else { return };
-    let out = fairer_ok(&["calc", "funnel", &path, "--statistic", "proportion", "--count", "numerator", "--denominator", "denominator"]);
+    let out = fairer_ok(&[
+        "calc",
+        "funnel",
+        &path,
+        "--statistic",
+        "proportion",
+        "--count",
+        "numerator",
+        "--denominator",
+        "denominator",
+    ]);
     assert_eq!(out.lines().next(), Some("Area,numerator,denominator,significance"));
     let got = table(&out);
     assert_eq!(got.len(), expected.len());
@@ -113,7 +127,12 @@ fn check_proportion_limits(got: &Table, expected_file: &str, tolerance: fn(f64) 
     let Some((_, expected)) = reference_table(expected_file) else { return };
     assert_eq!(got.len(), expected.len(), "{expected_file}: rows");
     for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
-        assert_eq!(number(&g["Population"], "Population"), number(&e["Population"], "Population"), "{expected_file} row {} Population", i + 1);
+        assert_eq!(
+            number(&g["Population"], "Population"),
+            number(&e["Population"], "Population"),
+            "{expected_file} row {} Population",
+            i + 1
+        );
         for (theirs, ours) in PROPORTION_COLUMNS {
             assert_printed(&g[ours], &e[theirs], tolerance, &format!("{expected_file} row {} {ours}", i + 1));
         }
@@ -128,8 +147,22 @@ fn check_proportion_limits(got: &Table, expected_file: &str, tolerance: fn(f64) 
 fn proportion_limits_match_reference() {
     let Some(path) = reference("testdata_funnel_prop_inputs.csv") else { return };
     let path = path.to_string_lossy().into_owned();
-    let out = fairer_ok(&["calc", "funnel", &path, "--statistic", "proportion", "--count", "numerator", "--denominator", "denominator", "--limits"]);
-    assert_eq!(out.lines().next(), Some("Population,lower_2s_limit,upper_2s_limit,lower_3s_limit,upper_3s_limit,baseline,statistic,method"));
+    let out = fairer_ok(&[
+        "calc",
+        "funnel",
+        &path,
+        "--statistic",
+        "proportion",
+        "--count",
+        "numerator",
+        "--denominator",
+        "denominator",
+        "--limits",
+    ]);
+    assert_eq!(
+        out.lines().next(),
+        Some("Population,lower_2s_limit,upper_2s_limit,lower_3s_limit,upper_3s_limit,baseline,statistic,method")
+    );
     check_proportion_limits(&table(&out), "testdata_funnel_prop_outputs.csv", six_decimals);
 }
 
@@ -145,7 +178,20 @@ fn proportion_limits_with_axis_variation_match_reference() {
         .collect();
     let dir = tempfile::tempdir().unwrap();
     let path = write_rows(&dir, "small.csv", &["Area", "numerator", "denominator"], &rows);
-    let out = fairer_ok(&["calc", "funnel", &path, "--statistic", "proportion", "--count", "numerator", "--denominator", "denominator", "--limits", "--multiplier", "100"]);
+    let out = fairer_ok(&[
+        "calc",
+        "funnel",
+        &path,
+        "--statistic",
+        "proportion",
+        "--count",
+        "numerator",
+        "--denominator",
+        "denominator",
+        "--limits",
+        "--multiplier",
+        "100",
+    ]);
     let got = table(&out);
     assert_eq!(got[0]["Population"], "10000");
     check_proportion_limits(&got, "testdata_funnel_prop_outputs_with_axis_variation.csv", ten_significant);
@@ -173,7 +219,17 @@ fn groups_are_separate_funnels() {
     let grouped = write_rows(&dir, "grouped.csv", &columns, &both);
     let alone = write_rows(&dir, "alone.csv", &columns, &small);
     let run = |file: &str, extra: &[&str]| {
-        let mut args = vec!["calc", "funnel", file, "--statistic", "proportion", "--count", "numerator", "--denominator", "denominator"];
+        let mut args = vec![
+            "calc",
+            "funnel",
+            file,
+            "--statistic",
+            "proportion",
+            "--count",
+            "numerator",
+            "--denominator",
+            "denominator",
+        ];
         args.extend_from_slice(extra);
         table(&fairer_ok(&args))
     };
@@ -215,7 +271,8 @@ fn groups_are_separate_funnels() {
 fn ratio_significance_matches_reference() {
     let Some((path, expected)) = reference_table("testdata_funnel_ratio_inputs.csv") else { return };
     for extra in [&["--ratio-type", "count"][..], &["--ratio-type", "isr"], &[]] {
-        let mut args = vec!["calc", "funnel", &path, "--statistic", "ratio", "--count", "obs", "--denominator", "expected"];
+        let mut args =
+            vec!["calc", "funnel", &path, "--statistic", "ratio", "--count", "obs", "--denominator", "expected"];
         args.extend_from_slice(extra);
         let got = table(&fairer_ok(&args));
         assert_eq!(got.len(), expected.len());
@@ -233,7 +290,20 @@ fn ratio_limits_match_reference() {
     let Some((_, expected)) = reference_table("testdata_funnel_ratio_outputs.csv") else { return };
     let input = input.to_string_lossy().into_owned();
     for ratio_type in ["count", "isr"] {
-        let out = fairer_ok(&["calc", "funnel", &input, "--statistic", "ratio", "--count", "obs", "--denominator", "expected", "--ratio-type", ratio_type, "--limits"]);
+        let out = fairer_ok(&[
+            "calc",
+            "funnel",
+            &input,
+            "--statistic",
+            "ratio",
+            "--count",
+            "obs",
+            "--denominator",
+            "expected",
+            "--ratio-type",
+            ratio_type,
+            "--limits",
+        ]);
         assert_eq!(
             out.lines().next(),
             Some("Observed_events,lower_2s_exp_events,lower_2s_limit,upper_2s_exp_events,upper_2s_limit,lower_3s_exp_events,lower_3s_limit,upper_3s_exp_events,upper_3s_limit,statistic,method")
@@ -242,11 +312,21 @@ fn ratio_limits_match_reference() {
         assert_eq!(got.len(), expected.len());
         for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
             let what = |c: &str| format!("ratio_outputs ({ratio_type}) row {} {c}", i + 1);
-            assert_eq!(number(&g["Observed_events"], "axis"), number(&e["Observed_events"], "axis"), "{}", what("Observed_events"));
+            assert_eq!(
+                number(&g["Observed_events"], "axis"),
+                number(&e["Observed_events"], "axis"),
+                "{}",
+                what("Observed_events")
+            );
             for side in ["lower_2s", "upper_2s", "lower_3s", "upper_3s"] {
                 let c = format!("{side}_exp_events");
                 assert_printed(&g[&c], &e[&c], ten_significant, &what(&c));
-                assert_printed(&g[&format!("{side}_limit")], &e[&format!("{side}_{ratio_type}")], ten_significant, &what(&format!("{side}_limit")));
+                assert_printed(
+                    &g[&format!("{side}_limit")],
+                    &e[&format!("{side}_{ratio_type}")],
+                    ten_significant,
+                    &what(&format!("{side}_limit")),
+                );
             }
             assert_eq!(g["statistic"], format!("ratio ({ratio_type})"));
             assert_eq!(g["method"], "Poisson");
@@ -295,7 +375,22 @@ fn check_rate_limits(out: &str, file: &str) {
 fn dsr_rate_limits_match_reference() {
     let Some(path) = reference("testdata_funnel_rate_input_funnels.csv") else { return };
     let path = path.to_string_lossy().into_owned();
-    let out = fairer_ok(&["calc", "funnel", &path, "--statistic", "rate", "--rate-type", "dsr", "--count", "ev", "--rate", "rate", "--years-of-data", "3", "--limits"]);
+    let out = fairer_ok(&[
+        "calc",
+        "funnel",
+        &path,
+        "--statistic",
+        "rate",
+        "--rate-type",
+        "dsr",
+        "--count",
+        "ev",
+        "--rate",
+        "rate",
+        "--years-of-data",
+        "3",
+        "--limits",
+    ]);
     check_rate_limits(&out, "testdata_funnel_rate_outputs.csv");
 }
 
@@ -305,10 +400,30 @@ fn dsr_rate_limits_match_reference() {
 fn crude_rate_limits_with_few_events_match_reference() {
     let Some(input) = rate_funnel_input() else { return };
     let max = max_events(&input);
-    let rows: Vec<Vec<String>> = input.iter().map(|(ev, rate, _)| vec![if number(ev, "ev") == max { "5".into() } else { ev.clone() }, rate.clone()]).collect();
+    let rows: Vec<Vec<String>> = input
+        .iter()
+        .map(|(ev, rate, _)| vec![if number(ev, "ev") == max { "5".into() } else { ev.clone() }, rate.clone()])
+        .collect();
     let dir = tempfile::tempdir().unwrap();
     let path = write_rows(&dir, "few.csv", &["ev", "rate"], &rows);
-    let out = fairer_ok(&["calc", "funnel", &path, "--statistic", "rate", "--rate-type", "crude", "--count", "ev", "--rate", "rate", "--multiplier", "100000", "--years-of-data", "3", "--limits"]);
+    let out = fairer_ok(&[
+        "calc",
+        "funnel",
+        &path,
+        "--statistic",
+        "rate",
+        "--rate-type",
+        "crude",
+        "--count",
+        "ev",
+        "--rate",
+        "rate",
+        "--multiplier",
+        "100000",
+        "--years-of-data",
+        "3",
+        "--limits",
+    ]);
     check_rate_limits(&out, "testdata_funnel_rate_outputs_2.csv");
 }
 
@@ -332,10 +447,31 @@ fn crude_rate_limits_with_zero_events_match_reference() {
         })
         .collect();
     let max_pop = with_pop.iter().map(|r| r.2).fold(f64::MIN, f64::max);
-    let rows: Vec<Vec<String>> = with_pop.iter().filter(|r| r.2 > max_pop / 2.0).map(|&(ev, rate, pop)| vec![ev.to_string(), rate.to_string(), pop.to_string()]).collect();
+    let rows: Vec<Vec<String>> = with_pop
+        .iter()
+        .filter(|r| r.2 > max_pop / 2.0)
+        .map(|&(ev, rate, pop)| vec![ev.to_string(), rate.to_string(), pop.to_string()])
+        .collect();
     let dir = tempfile::tempdir().unwrap();
     let path = write_rows(&dir, "zero.csv", &["ev", "rate", "pop"], &rows);
-    let out = fairer_ok(&["calc", "funnel", &path, "--statistic", "rate", "--rate-type", "crude", "--count", "ev", "--rate", "rate", "--denominator", "pop", "--years-of-data", "3", "--limits"]);
+    let out = fairer_ok(&[
+        "calc",
+        "funnel",
+        &path,
+        "--statistic",
+        "rate",
+        "--rate-type",
+        "crude",
+        "--count",
+        "ev",
+        "--rate",
+        "rate",
+        "--denominator",
+        "pop",
+        "--years-of-data",
+        "3",
+        "--limits",
+    ]);
     check_rate_limits(&out, "testdata_funnel_rate_outputs_3.csv");
 }
 
@@ -357,13 +493,34 @@ fn rate_significance_matches_reference() {
     ];
     let dir = tempfile::tempdir().unwrap();
     let columns = ["count", "rate_dsr", "pop", "rate_crude_per_100000", "rate_crude_per_100"];
-    let without_zero: Vec<Vec<String>> = rows.iter().filter(|r| number(&r["count"], "count") != 0.0).map(|r| columns.iter().map(|c| r[*c].clone()).collect()).collect();
+    let without_zero: Vec<Vec<String>> = rows
+        .iter()
+        .filter(|r| number(&r["count"], "count") != 0.0)
+        .map(|r| columns.iter().map(|c| r[*c].clone()).collect())
+        .collect();
     assert!(without_zero.len() < rows.len(), "the reference input has a row of 0 events");
     let without_zero_path = write_rows(&dir, "without_0.csv", &columns, &without_zero);
     for (rate, rate_type, multiplier, with_zero, expected_column) in cases {
         let file = if with_zero { path.as_str() } else { without_zero_path.as_str() };
-        let got = table(&fairer_ok(&["calc", "funnel", file, "--statistic", "rate", "--rate-type", rate_type, "--count", "count", "--rate", rate, "--denominator", "pop", "--multiplier", multiplier]));
-        let expected: Vec<&HashMap<String, String>> = rows.iter().filter(|r| with_zero || number(&r["count"], "count") != 0.0).collect();
+        let got = table(&fairer_ok(&[
+            "calc",
+            "funnel",
+            file,
+            "--statistic",
+            "rate",
+            "--rate-type",
+            rate_type,
+            "--count",
+            "count",
+            "--rate",
+            rate,
+            "--denominator",
+            "pop",
+            "--multiplier",
+            multiplier,
+        ]));
+        let expected: Vec<&HashMap<String, String>> =
+            rows.iter().filter(|r| with_zero || number(&r["count"], "count") != 0.0).collect();
         assert_eq!(got.len(), expected.len(), "{expected_column}");
         for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
             assert_eq!(g["significance"], e[expected_column], "{expected_column} row {}", i + 1);
@@ -394,14 +551,25 @@ fn rate_points_match_reference() {
     let max = max_events(&input);
     let dir = tempfile::tempdir().unwrap();
     let replaced = |by: &str| -> Vec<Vec<String>> {
-        input.iter().map(|(ev, rate, pop)| vec![if number(ev, "ev") == max { by.to_string() } else { ev.clone() }, rate.clone(), pop.clone()]).collect()
+        input
+            .iter()
+            .map(|(ev, rate, pop)| {
+                vec![if number(ev, "ev") == max { by.to_string() } else { ev.clone() }, rate.clone(), pop.clone()]
+            })
+            .collect()
     };
     let columns = ["ev", "rate", "pop"];
     let five = write_rows(&dir, "five.csv", &columns, &replaced("5"));
     let zero = write_rows(&dir, "zero.csv", &columns, &replaced("0"));
-    let original = write_rows(&dir, "original.csv", &columns, &input.iter().map(|(a, b, c)| vec![a.clone(), b.clone(), c.clone()]).collect::<Vec<_>>());
+    let original = write_rows(
+        &dir,
+        "original.csv",
+        &columns,
+        &input.iter().map(|(a, b, c)| vec![a.clone(), b.clone(), c.clone()]).collect::<Vec<_>>(),
+    );
     let run = |file: &str, extra: &[&str]| {
-        let mut args = vec!["calc", "funnel", file, "--statistic", "rate", "--count", "ev", "--rate", "rate", "--points"];
+        let mut args =
+            vec!["calc", "funnel", file, "--statistic", "rate", "--count", "ev", "--rate", "rate", "--points"];
         args.extend_from_slice(extra);
         fairer_ok(&args)
     };
@@ -410,9 +578,19 @@ fn rate_points_match_reference() {
     check_points(&out, "rate_chart", "denominator_derived");
     // A DSR with fewer than 10 events is not significance-tested.
     let got = table(&out);
-    assert!(got.iter().any(|r| r["significance"] == "Not applicable for events less than 10 for dsrs" && r["ev"] == "5"));
-    check_points(&run(&original, &["--rate-type", "crude", "--years-of-data", "3"]), "rate_chart_crude", "denominator_derived_crude");
-    check_points(&run(&zero, &["--rate-type", "crude", "--years-of-data", "5", "--denominator", "pop"]), "rate_chart_crude_with_denom", "denominator_derived_crude_with_denom");
+    assert!(got
+        .iter()
+        .any(|r| r["significance"] == "Not applicable for events less than 10 for dsrs" && r["ev"] == "5"));
+    check_points(
+        &run(&original, &["--rate-type", "crude", "--years-of-data", "3"]),
+        "rate_chart_crude",
+        "denominator_derived_crude",
+    );
+    check_points(
+        &run(&zero, &["--rate-type", "crude", "--years-of-data", "5", "--denominator", "pop"]),
+        "rate_chart_crude_with_denom",
+        "denominator_derived_crude_with_denom",
+    );
 }
 
 // --- formats -----------------------------------------------------------------------------------
@@ -423,7 +601,20 @@ fn parquet_output_and_standard_input() {
     let dir = tempfile::tempdir().unwrap();
     let input = write(&dir, "in.csv", "area,x,n\nA,30,100\nB,80,100\nC,50,100\nD,52,110\n");
     let out = dir.path().join("limits.parquet").to_string_lossy().into_owned();
-    let result = fairer(&["calc", "funnel", &input, "--statistic", "proportion", "--count", "x", "--denominator", "n", "--limits", "--output", &out]);
+    let result = fairer(&[
+        "calc",
+        "funnel",
+        &input,
+        "--statistic",
+        "proportion",
+        "--count",
+        "x",
+        "--denominator",
+        "n",
+        "--limits",
+        "--output",
+        &out,
+    ]);
     assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
     assert!(std::fs::metadata(&out).map(|m| m.len() > 0).unwrap_or(false));
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fairer"))
@@ -482,7 +673,13 @@ fn bad_input_names_file_row_and_column() {
 
     let input = write(&dir, "ok.csv", "area,x,n\nA,1,10\nB,2,10\n");
     let err = run(&input, &["--statistic", "proportion", "--count", "events", "--denominator", "n"]);
-    assert!(err.contains("ok.csv") && err.contains("no column \"events\"") && err.contains("--count") && err.contains("area, x, n"), "{err}");
+    assert!(
+        err.contains("ok.csv")
+            && err.contains("no column \"events\"")
+            && err.contains("--count")
+            && err.contains("area, x, n"),
+        "{err}"
+    );
     let err = run(&input, &["--statistic", "rate", "--rate-type", "dsr", "--count", "x", "--rate", "dsr"]);
     assert!(err.contains("no column \"dsr\"") && err.contains("--rate"), "{err}");
     let err = run(&input, &["--statistic", "proportion", "--count", "x", "--denominator", "n", "--group-by", "region"]);
@@ -497,18 +694,35 @@ fn bad_input_names_file_row_and_column() {
     let rate = ["--statistic", "rate", "--rate-type", "crude", "--count", "x", "--rate", "n"];
     for statistic in [&prop[..], &ratio, &rate] {
         let err = run(&input, statistic);
-        assert!(err.contains("neg.csv, row 2 (line 3), column \"x\"") && err.contains("greater than or equal to zero, got -1"), "{err}");
+        assert!(
+            err.contains("neg.csv, row 2 (line 3), column \"x\"")
+                && err.contains("greater than or equal to zero, got -1"),
+            "{err}"
+        );
     }
 
     let input = write(&dir, "above.csv", "area,x,n\nA,1,10\nB,11,10\n");
     let err = run(&input, &prop);
-    assert!(err.contains("above.csv, row 2") && err.contains("column \"x\"") && err.contains("less than or equal to denominator"), "{err}");
+    assert!(
+        err.contains("above.csv, row 2")
+            && err.contains("column \"x\"")
+            && err.contains("less than or equal to denominator"),
+        "{err}"
+    );
 
     let input = write(&dir, "zero_n.csv", "area,x,n\nA,1,10\nB,0,0\n");
     let err = run(&input, &prop);
-    assert!(err.contains("zero_n.csv, row 2") && err.contains("column \"n\"") && err.contains("greater than zero"), "{err}");
+    assert!(
+        err.contains("zero_n.csv, row 2") && err.contains("column \"n\"") && err.contains("greater than zero"),
+        "{err}"
+    );
     let err = run(&input, &ratio);
-    assert!(err.contains("row 2") && err.contains("column \"n\"") && err.contains("expected events must be greater than zero"), "{err}");
+    assert!(
+        err.contains("row 2")
+            && err.contains("column \"n\"")
+            && err.contains("expected events must be greater than zero"),
+        "{err}"
+    );
 
     let input = write(&dir, "missing.csv", "area,x,n\nA,,10\nB,2,10\n");
     let err = run(&input, &prop);
@@ -516,15 +730,38 @@ fn bad_input_names_file_row_and_column() {
 
     // Rates: events without a rate; no events and no denominator.
     let input = write(&dir, "rates.csv", "area,x,r,n\nA,12,50,\nB,20,,\nC,0,,1000\n");
-    let err = run(&input, &["--statistic", "rate", "--rate-type", "dsr", "--count", "x", "--rate", "r", "--denominator", "n"]);
+    let err = run(
+        &input,
+        &["--statistic", "rate", "--rate-type", "dsr", "--count", "x", "--rate", "r", "--denominator", "n"],
+    );
     assert!(err.contains("rates.csv, row 2") && err.contains("column \"r\"") && err.contains("a rate"), "{err}");
     let input = write(&dir, "rates0.csv", "area,x,r\nA,12,50\nB,0,0\n");
     let err = run(&input, &["--statistic", "rate", "--rate-type", "crude", "--count", "x", "--rate", "r"]);
-    assert!(err.contains("rates0.csv, row 2") && err.contains("column \"x\"") && err.contains("--denominator"), "{err}");
+    assert!(
+        err.contains("rates0.csv, row 2") && err.contains("column \"x\"") && err.contains("--denominator"),
+        "{err}"
+    );
 
     // A rate funnel with no events at all has no average.
     let input = write(&dir, "none.csv", "area,x,r,n\nA,0,0,100\nB,0,0,200\n");
-    let err = run(&input, &["--statistic", "rate", "--rate-type", "crude", "--count", "x", "--rate", "r", "--denominator", "n", "--years-of-data", "1", "--limits"]);
+    let err = run(
+        &input,
+        &[
+            "--statistic",
+            "rate",
+            "--rate-type",
+            "crude",
+            "--count",
+            "x",
+            "--rate",
+            "r",
+            "--denominator",
+            "n",
+            "--years-of-data",
+            "1",
+            "--limits",
+        ],
+    );
     assert!(err.contains("none.csv") && err.contains("event"), "{err}");
 }
 
@@ -540,8 +777,25 @@ fn options_that_do_not_fit_are_refused() {
         (&["--statistic", "ratio", "--count", "x", "--denominator", "n", "--limits"], "--ratio-type"),
         (&["--statistic", "rate", "--count", "x", "--rate", "r"], "--rate-type"),
         (&["--statistic", "rate", "--rate-type", "crude", "--count", "x"], "--rate"),
-        (&["--statistic", "rate", "--rate-type", "crude", "--count", "x", "--rate", "r", "--limits"], "--years-of-data"),
-        (&["--statistic", "rate", "--rate-type", "crude", "--count", "x", "--rate", "r", "--points", "--years-of-data=-1"], "years-of-data"),
+        (
+            &["--statistic", "rate", "--rate-type", "crude", "--count", "x", "--rate", "r", "--limits"],
+            "--years-of-data",
+        ),
+        (
+            &[
+                "--statistic",
+                "rate",
+                "--rate-type",
+                "crude",
+                "--count",
+                "x",
+                "--rate",
+                "r",
+                "--points",
+                "--years-of-data=-1",
+            ],
+            "years-of-data",
+        ),
     ];
     for (args, needle) in cases {
         let mut a = vec!["calc", "funnel", input.as_str()];

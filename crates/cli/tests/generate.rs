@@ -16,7 +16,18 @@ fn fairer(args: &[&str]) -> String {
 }
 
 fn generate_small(dir: &Path, seed: &str) -> String {
-    fairer(&["generate", "--out", dir.to_str().expect("utf-8 path"), "--scale", "small", "--format", "csv", "--seed", seed, "--no-progress"])
+    fairer(&[
+        "generate",
+        "--out",
+        dir.to_str().expect("utf-8 path"),
+        "--scale",
+        "small",
+        "--format",
+        "csv",
+        "--seed",
+        seed,
+        "--no-progress",
+    ])
 }
 
 /// Reads a CSV into a header and rows.
@@ -64,7 +75,8 @@ fn generates_the_small_world_deterministically_with_the_english_gradient() {
     // Pool deaths and populations over years and areas by decile × sex × band.
     let mut pooled: HashMap<(String, String, u32), (u64, u64)> = HashMap::new();
     let (h, pop) = read(&a.path().join("population.csv"));
-    let (c, s, age, p) = (column(&h, "lsoa_code"), column(&h, "sex"), column(&h, "start_age"), column(&h, "population"));
+    let (c, s, age, p) =
+        (column(&h, "lsoa_code"), column(&h, "sex"), column(&h, "start_age"), column(&h, "population"));
     for r in &pop {
         let key = (r[s].to_string(), decile_of[&r[c]].clone(), r[age].parse().expect("age"));
         pooled.entry(key).or_default().1 += r[p].parse::<u64>().expect("population");
@@ -73,7 +85,8 @@ fn generates_the_small_world_deterministically_with_the_english_gradient() {
     let (c, s, age, d) = (column(&h, "lsoa_code"), column(&h, "sex"), column(&h, "start_age"), column(&h, "deaths"));
     for r in &deaths {
         let key = (r[s].to_string(), decile_of[&r[c]].clone(), r[age].parse().expect("age"));
-        pooled.get_mut(&key).unwrap_or_else(|| panic!("deaths without population: {key:?}")).0 += r[d].parse::<u64>().expect("deaths");
+        pooled.get_mut(&key).unwrap_or_else(|| panic!("deaths without population: {key:?}")).0 +=
+            r[d].parse::<u64>().expect("deaths");
     }
     let mut keys: Vec<_> = pooled.keys().cloned().collect();
     keys.sort();
@@ -87,8 +100,17 @@ fn generates_the_small_world_deterministically_with_the_english_gradient() {
     std::fs::write(&input, table).expect("write pooled table");
 
     let out = fairer(&[
-        "calc", "life-expectancy", input.to_str().expect("utf-8"), "--deaths", "deaths", "--population", "population", "--start-age", "start_age",
-        "--group-by", "sex,decile",
+        "calc",
+        "life-expectancy",
+        input.to_str().expect("utf-8"),
+        "--deaths",
+        "deaths",
+        "--population",
+        "population",
+        "--start-age",
+        "start_age",
+        "--group-by",
+        "sex,decile",
     ]);
     let mut r = csv::Reader::from_reader(out.as_bytes());
     let h: Vec<String> = r.headers().expect("header").iter().map(String::from).collect();
@@ -100,7 +122,8 @@ fn generates_the_small_world_deterministically_with_the_english_gradient() {
             at_birth.insert((row[s].to_string(), row[dec].to_string()), row[value].parse().expect("life expectancy"));
         }
     }
-    let gap = |sex: &str| at_birth[&(sex.to_string(), "10".to_string())] - at_birth[&(sex.to_string(), "1".to_string())];
+    let gap =
+        |sex: &str| at_birth[&(sex.to_string(), "10".to_string())] - at_birth[&(sex.to_string(), "1".to_string())];
     let (male, female) = (gap("Male"), gap("Female"));
     eprintln!("life expectancy at birth by decile: {at_birth:?}; gaps: male {male:.2}, female {female:.2}");
     // The published English gaps (ONS 2018-2020: 9.7 and 7.9 years); the generator calibrates to
@@ -121,7 +144,17 @@ fn generates_the_small_world_deterministically_with_the_english_gradient() {
 fn microdata_csv_has_one_row_per_death_and_help_teaches() {
     let dir = tempfile::tempdir().expect("tempdir");
     fairer(&[
-        "generate", "--out", dir.path().to_str().expect("utf-8"), "--format", "csv", "--microdata", "--events", "200000", "--years", "2", "--no-progress",
+        "generate",
+        "--out",
+        dir.path().to_str().expect("utf-8"),
+        "--format",
+        "csv",
+        "--microdata",
+        "--events",
+        "200000",
+        "--years",
+        "2",
+        "--no-progress",
     ]);
     let (h, rows) = read(&dir.path().join("death_events.csv"));
     assert_eq!(h, ["lsoa_code", "year", "sex", "age", "cause"]);
@@ -134,7 +167,10 @@ fn microdata_csv_has_one_row_per_death_and_help_teaches() {
 
 #[test]
 fn bad_arguments_are_refused_with_a_message() {
-    let out = Command::new(env!("CARGO_BIN_EXE_fairer")).args(["generate", "--out", "/nonexistent-dir-for-fairer/x", "--years", "0"]).output().expect("run");
+    let out = Command::new(env!("CARGO_BIN_EXE_fairer"))
+        .args(["generate", "--out", "/nonexistent-dir-for-fairer/x", "--years", "0"])
+        .output()
+        .expect("run");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--years"), "{}", String::from_utf8_lossy(&out.stderr));
 }
@@ -166,38 +202,77 @@ fn real_lookups_and_imd_give_the_real_areas_of_yorkshire() {
     };
     let run = |dir: &Path| {
         fairer(&[
-            "generate", "--out", text(dir), "--scale", "small", "--format", "csv", "--years", "3", "--seed", "5", "--no-progress", "--lookup", text(&wards),
-            "--lookup", text(&icbs), "--lookup", text(&regions), "--imd", text(&imd),
+            "generate",
+            "--out",
+            text(dir),
+            "--scale",
+            "small",
+            "--format",
+            "csv",
+            "--years",
+            "3",
+            "--seed",
+            "5",
+            "--no-progress",
+            "--lookup",
+            text(&wards),
+            "--lookup",
+            text(&icbs),
+            "--lookup",
+            text(&regions),
+            "--imd",
+            text(&imd),
         ])
     };
     let (a, b) = (tempfile::tempdir().expect("tempdir"), tempfile::tempdir().expect("tempdir"));
     let summary = run(a.path());
-    assert!(summary.contains("REAL areas") && summary.contains("real IMD from imd2025_england_lsoa21.csv") && summary.contains("3,355 small areas"), "{summary}");
+    assert!(
+        summary.contains("REAL areas")
+            && summary.contains("real IMD from imd2025_england_lsoa21.csv")
+            && summary.contains("3,355 small areas"),
+        "{summary}"
+    );
     run(b.path());
     for name in TABLES {
         let x = std::fs::read(a.path().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert!(x == std::fs::read(b.path().join(name)).expect("second run"), "{name} differs between two runs with the same seed and inputs");
+        assert!(
+            x == std::fs::read(b.path().join(name)).expect("second run"),
+            "{name} differs between two runs with the same seed and inputs"
+        );
     }
 
     // What the published files say, read here independently of the generator.
     let (h, rows) = read(&regions);
     let (la, region) = (column(&h, "ltla24_code"), column(&h, "region24_name"));
-    let yorkshire: std::collections::HashSet<String> = rows.iter().filter(|r| &r[region] == "Yorkshire and The Humber").map(|r| r[la].to_string()).collect();
+    let yorkshire: std::collections::HashSet<String> =
+        rows.iter().filter(|r| &r[region] == "Yorkshire and The Humber").map(|r| r[la].to_string()).collect();
     let (h, rows) = read(&wards);
     let (code, la) = (column(&h, "lsoa21_code"), column(&h, "ltla24_code"));
-    let expected: HashMap<String, String> = rows.iter().filter(|r| yorkshire.contains(&r[la])).map(|r| (r[code].to_string(), r[la].to_string())).collect();
+    let expected: HashMap<String, String> =
+        rows.iter().filter(|r| yorkshire.contains(&r[la])).map(|r| (r[code].to_string(), r[la].to_string())).collect();
     let (h, rows) = read(&icbs);
     let (code, icb) = (column(&h, "lsoa21_code"), column(&h, "icb24_code"));
     let icb_of: HashMap<String, String> = rows.iter().map(|r| (r[code].to_string(), r[icb].to_string())).collect();
     let (h, rows) = read(&imd);
     let (code, decile, rank) = (column(&h, "lsoa21_code"), column(&h, "IMD_decile"), column(&h, "IMD_rank"));
-    let imd_of: HashMap<String, (String, String)> = rows.iter().map(|r| (r[code].to_string(), (r[decile].to_string(), r[rank].to_string()))).collect();
+    let imd_of: HashMap<String, (String, String)> =
+        rows.iter().map(|r| (r[code].to_string(), (r[decile].to_string(), r[rank].to_string()))).collect();
 
     let (h, areas) = read(&a.path().join("areas.csv"));
     let col = |name: &str| column(&h, name);
-    let (lsoa, lsoa_name, msoa, msoa_name, ltla, ltla_name, icb, region_code, region_name) =
-        (col("lsoa_code"), col("lsoa_name"), col("msoa_code"), col("msoa_name"), col("ltla_code"), col("ltla_name"), col("icb_code"), col("region_code"), col("region_name"));
-    let (decile, rank, synthetic, invented) = (col("imd_decile"), col("imd_rank"), col("synthetic"), col("synthetic_columns"));
+    let (lsoa, lsoa_name, msoa, msoa_name, ltla, ltla_name, icb, region_code, region_name) = (
+        col("lsoa_code"),
+        col("lsoa_name"),
+        col("msoa_code"),
+        col("msoa_name"),
+        col("ltla_code"),
+        col("ltla_name"),
+        col("icb_code"),
+        col("region_code"),
+        col("region_name"),
+    );
+    let (decile, rank, synthetic, invented) =
+        (col("imd_decile"), col("imd_rank"), col("synthetic"), col("synthetic_columns"));
     assert_eq!(areas.len(), expected.len(), "every LSOA of the region, once");
     let mut msoa_authority: HashMap<String, String> = HashMap::new();
     let mut authority_region: HashMap<String, String> = HashMap::new();
@@ -212,7 +287,10 @@ fn real_lookups_and_imd_give_the_real_areas_of_yorkshire() {
         assert_eq!(&r[msoa_name], &r[lsoa_name][..r[lsoa_name].len() - 1]);
         assert!(r[msoa].starts_with("E029"), "{}", &r[msoa]);
         assert_eq!(msoa_authority.entry(r[msoa].to_string()).or_insert_with(|| r[ltla].to_string()), &r[ltla]);
-        assert_eq!(authority_region.entry(r[ltla].to_string()).or_insert_with(|| r[region_code].to_string()), &r[region_code]);
+        assert_eq!(
+            authority_region.entry(r[ltla].to_string()).or_insert_with(|| r[region_code].to_string()),
+            &r[region_code]
+        );
         assert_eq!((&r[synthetic], &r[invented]), ("true", "msoa_code"));
         if &r[ltla] == "E08000016" {
             assert_eq!(&r[ltla_name], "Barnsley");
@@ -229,7 +307,16 @@ fn real_lookups_and_imd_give_the_real_areas_of_yorkshire() {
     // The starter catalogue computes on the real areas (an authority straddles two ICBs, which
     // the catalogue declares not nested): authorities have their real region as parent.
     let results = a.path().join("results.csv");
-    fairer(&["compute", "--data", text(a.path()), "--output", text(&results), "--indicator", "le_birth", "--no-progress"]);
+    fairer(&[
+        "compute",
+        "--data",
+        text(a.path()),
+        "--output",
+        text(&results),
+        "--indicator",
+        "le_birth",
+        "--no-progress",
+    ]);
     let (h, rows) = read(&results);
     let (area, parent, category) = (column(&h, "Area Code"), column(&h, "Parent Code"), column(&h, "Category"));
     let leeds: Vec<_> = rows.iter().filter(|r| &r[area] == "E08000035" && r[category].is_empty()).collect();
@@ -260,8 +347,15 @@ fn bad_lookups_are_refused_with_the_file_and_row() {
     assert!(!out.status.success() && !err.contains("panicked"), "{err}");
     assert!(err.contains("lookup.csv, row 2 (line 3), column \"LAD24CD\": LSOA E01000001 is in local authority E09000033 here but in E09000001"), "{err}");
     // --imd needs --lookup.
-    let out = Command::new(env!("CARGO_BIN_EXE_fairer")).args(["generate", "--out", text(dir.path()), "--imd", text(&lookup)]).output().expect("run");
-    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("--lookup"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(env!("CARGO_BIN_EXE_fairer"))
+        .args(["generate", "--out", text(dir.path()), "--imd", text(&lookup)])
+        .output()
+        .expect("run");
+    assert!(
+        !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("--lookup"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let help = fairer(&["generate", "--help"]);
     for word in ["--lookup", "--imd", "lsoa21_code", "LAD24CD", "Halton 001A", "--lookup lookup_lsoa21_icb24.csv"] {
         assert!(help.contains(word), "help lacks {word}");

@@ -22,7 +22,11 @@ struct Run {
 
 fn fairer(args: &[&str]) -> Run {
     let out = Command::new(BIN).args(args).output().expect("run fairer");
-    let run = Run { ok: out.status.success(), stdout: String::from_utf8_lossy(&out.stdout).into_owned(), stderr: String::from_utf8_lossy(&out.stderr).into_owned() };
+    let run = Run {
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
     assert!(!run.stderr.contains("panicked"), "fairer panicked: {}", run.stderr);
     run
 }
@@ -119,8 +123,22 @@ const HEAT_QUINTILES_FAVOURABLE: [(&str, f64, f64, f64); 8] = [
     ("RII", 1.7273761684657261, 1.614881656202815, 1.8477071777503613),
 ];
 
-const QUINTILE_ARGS: [&str; 14] =
-    ["--subgroup", "quintile", "--order", "order", "--estimate", "value", "--se", "se", "--population", "pop", "--dimension-kind", "ordered", "--scale", "100"];
+const QUINTILE_ARGS: [&str; 14] = [
+    "--subgroup",
+    "quintile",
+    "--order",
+    "order",
+    "--estimate",
+    "value",
+    "--se",
+    "se",
+    "--population",
+    "pop",
+    "--dimension-kind",
+    "ordered",
+    "--scale",
+    "100",
+];
 
 #[test]
 fn ordered_quintiles_match_heat() {
@@ -151,7 +169,16 @@ fn ordered_quintiles_match_heat() {
 fn adverse_indicator_and_two_confidence_levels() {
     let dir = tempfile::tempdir().unwrap();
     let input = write(dir.path(), "q.csv", QUINTILES);
-    let mut args = vec!["calc", "summary-measures", input.to_str().unwrap(), "--adverse", "--measures", "d,r,par,paf,bgv", "--confidence", "0.95,0.998"];
+    let mut args = vec![
+        "calc",
+        "summary-measures",
+        input.to_str().unwrap(),
+        "--adverse",
+        "--measures",
+        "d,r,par,paf,bgv",
+        "--confidence",
+        "0.95,0.998",
+    ];
     args.extend(QUINTILE_ARGS);
     let run = fairer(&args);
     assert!(run.ok, "{}", run.stderr);
@@ -245,10 +272,27 @@ fn heat_plus_template_is_read_unchanged() {
 #[test]
 fn one_subgroup_is_a_stated_unavailability() {
     let dir = tempfile::tempdir().unwrap();
-    let input = write(dir.path(), "one.csv", "area,sex,value,se,pop\nX,Female,50,2,100\nY,Female,40,2,100\nY,Male,30,2,100\n");
+    let input =
+        write(dir.path(), "one.csv", "area,sex,value,se,pop\nX,Female,50,2,100\nY,Female,40,2,100\nY,Male,30,2,100\n");
     let run = fairer(&[
-        "calc", "summary-measures", input.to_str().unwrap(), "--group-by", "area", "--subgroup", "sex", "--estimate", "value", "--se", "se", "--population",
-        "pop", "--dimension-kind", "binary", "--adverse", "--scale", "100",
+        "calc",
+        "summary-measures",
+        input.to_str().unwrap(),
+        "--group-by",
+        "area",
+        "--subgroup",
+        "sex",
+        "--estimate",
+        "value",
+        "--se",
+        "se",
+        "--population",
+        "pop",
+        "--dimension-kind",
+        "binary",
+        "--adverse",
+        "--scale",
+        "100",
     ]);
     assert!(run.ok, "{}", run.stderr);
     let t = Table::parse(&run.stdout);
@@ -258,7 +302,11 @@ fn one_subgroup_is_a_stated_unavailability() {
         assert_eq!(t.num(r, "value"), None);
         assert_eq!(t.text(r, "unavailable"), "fewer than two subgroups");
     }
-    assert!(run.stderr.contains("area = X: no summary measure is available (fewer than two subgroups)"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("area = X: no summary measure is available (fewer than two subgroups)"),
+        "{}",
+        run.stderr
+    );
     // The other area is computed: D = 40 − 30 for an adverse indicator (most − least
     // favourable), SE √(2² + 2²).
     let y = t.rows_where("area", "Y");
@@ -288,8 +336,24 @@ fn percentile_measures_for_many_non_ordered_subgroups() {
     let dir = tempfile::tempdir().unwrap();
     let input = write(dir.path(), "regions.csv", SEVEN_REGIONS);
     let base = [
-        "calc", "summary-measures", input.to_str().unwrap(), "--group-by", "area", "--subgroup", "region", "--estimate", "value", "--se", "se",
-        "--population", "pop", "--dimension-kind", "non-ordered", "--favourable", "--scale", "100",
+        "calc",
+        "summary-measures",
+        input.to_str().unwrap(),
+        "--group-by",
+        "area",
+        "--subgroup",
+        "region",
+        "--estimate",
+        "value",
+        "--se",
+        "se",
+        "--population",
+        "pop",
+        "--dimension-kind",
+        "non-ordered",
+        "--favourable",
+        "--scale",
+        "100",
     ];
     let run = fairer(&base);
     assert!(run.ok, "{}", run.stderr);
@@ -331,8 +395,24 @@ fn percentile_measures_for_many_non_ordered_subgroups() {
 
 fn summary_args(input: &str) -> Vec<&str> {
     vec![
-        "calc", "summary-measures", input, "--subgroup", "quintile", "--order", "order", "--estimate", "value", "--se", "se", "--population", "pop",
-        "--dimension-kind", "ordered", "--favourable", "--scale", "100",
+        "calc",
+        "summary-measures",
+        input,
+        "--subgroup",
+        "quintile",
+        "--order",
+        "order",
+        "--estimate",
+        "value",
+        "--se",
+        "se",
+        "--population",
+        "pop",
+        "--dimension-kind",
+        "ordered",
+        "--favourable",
+        "--scale",
+        "100",
     ]
 }
 
@@ -373,19 +453,34 @@ fn other_bad_rows_are_errors_with_their_place() {
     // A subgroup twice in a group (a grouping column forgotten).
     let twice = format!("{QUINTILES}Y,Q1,1,40,3,1000\n");
     let input = write(dir.path(), "twice.csv", &twice);
-    assert_error(&fairer(&summary_args(input.to_str().unwrap())), &["row 6 (line 7)", "column \"quintile\"", "each subgroup once", "--group-by"]);
+    assert_error(
+        &fairer(&summary_args(input.to_str().unwrap())),
+        &["row 6 (line 7)", "column \"quintile\"", "each subgroup once", "--group-by"],
+    );
     // A per-dimension flag that differs within a group.
     let template = TEMPLATE.replace("Q2,60,2.5,,,1200,,,GBR,1,", "Q2,60,2.5,,,1200,,,GBR,0,");
     let input = write(dir.path(), "flags.csv", &template);
-    assert_error(&fairer(&["calc", "summary-measures", input.to_str().unwrap()]), &["row 4", "column \"favourable_indicator\"", "the same favourable flag"]);
+    assert_error(
+        &fairer(&["calc", "summary-measures", input.to_str().unwrap()]),
+        &["row 4", "column \"favourable_indicator\"", "the same favourable flag"],
+    );
     // A reference flag that is not 0 or 1.
     let template = TEMPLATE.replace("41.5,GBR,1,100,0,,1", "41.5,GBR,1,100,0,,2");
     let input = write(dir.path(), "ref.csv", &template);
-    assert_error(&fairer(&["calc", "summary-measures", input.to_str().unwrap()]), &["row 7", "column \"reference_subgroup\""]);
+    assert_error(
+        &fairer(&["calc", "summary-measures", input.to_str().unwrap()]),
+        &["row 7", "column \"reference_subgroup\""],
+    );
     // Two reference subgroups in one dimension: the group is named.
-    let template = TEMPLATE.replace("41.5,GBR,1,100,0,,0\nFairshire,2023,Survey,cov,Coverage (%),Region,B", "41.5,GBR,1,100,0,,1\nFairshire,2023,Survey,cov,Coverage (%),Region,B");
+    let template = TEMPLATE.replace(
+        "41.5,GBR,1,100,0,,0\nFairshire,2023,Survey,cov,Coverage (%),Region,B",
+        "41.5,GBR,1,100,0,,1\nFairshire,2023,Survey,cov,Coverage (%),Region,B",
+    );
     let input = write(dir.path(), "tworef.csv", &template);
-    assert_error(&fairer(&["calc", "summary-measures", input.to_str().unwrap()]), &["dimension = Region", "reference subgroup"]);
+    assert_error(
+        &fairer(&["calc", "summary-measures", input.to_str().unwrap()]),
+        &["dimension = Region", "reference subgroup"],
+    );
     // Missing options say what to give.
     let input = write(dir.path(), "q.csv", QUINTILES);
     let mut args = summary_args(input.to_str().unwrap());
@@ -396,8 +491,10 @@ fn other_bad_rows_are_errors_with_their_place() {
 // ---------------------------------------------------------------- Arriaga
 
 const STARTS: [u32; 20] = [0, 1, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90];
-const LABELS: [&str; 20] =
-    ["0", "1-4", "5-9", "10-14", "15-19", "20-24", "25-29", "30-34", "35-39", "40-44", "45-49", "50-54", "55-59", "60-64", "65-69", "70-74", "75-79", "80-84", "85-89", "90+"];
+const LABELS: [&str; 20] = [
+    "0", "1-4", "5-9", "10-14", "15-19", "20-24", "25-29", "30-34", "35-39", "40-44", "45-49", "50-54", "55-59",
+    "60-64", "65-69", "70-74", "75-79", "80-84", "85-89", "90+",
+];
 
 /// The stats worked example: Gompertz rates, population 1000 in every band; deaths rounded to
 /// 4 decimals. Group 1 (most deprived): infant 0.006, 0.0002·e^(0.085·mid-age); group 2: 0.003,
@@ -415,15 +512,34 @@ fn example_deaths(infant: f64, a: f64) -> Vec<f64> {
 
 const EXPECTED_E0: (f64, f64) = (64.18467327527578, 72.44544611780358);
 const EXPECTED_BY_AGE: [f64; 20] = [
-    0.21593541753933462, 0.03730014188153692, 0.06118389590327366, 0.0863292518853051, 0.1209112707276416, 0.1678056785463019, 0.2303611840127899,
-    0.3119069612416983, 0.4150285072752909, 0.5399243444078653, 0.6818190227582673, 0.8271636599548295, 0.9500076783614496, 1.0112084266925088,
-    0.9671121060104355, 0.7940019214212972, 0.5223985515797448, 0.24679136692388104, 0.06834448769014945, 0.005238967714198626,
+    0.21593541753933462,
+    0.03730014188153692,
+    0.06118389590327366,
+    0.0863292518853051,
+    0.1209112707276416,
+    0.1678056785463019,
+    0.2303611840127899,
+    0.3119069612416983,
+    0.4150285072752909,
+    0.5399243444078653,
+    0.6818190227582673,
+    0.8271636599548295,
+    0.9500076783614496,
+    1.0112084266925088,
+    0.9671121060104355,
+    0.7940019214212972,
+    0.5223985515797448,
+    0.24679136692388104,
+    0.06834448769014945,
+    0.005238967714198626,
 ];
 
 /// Rows `area,decile,age,deaths,pop` for both deciles (labels as ages, the comparator first).
 fn arriaga_csv() -> String {
     let mut s = String::from("area,decile,age,deaths,pop\n");
-    for (decile, deaths) in [("least deprived", example_deaths(0.003, 0.0001)), ("most deprived", example_deaths(0.006, 0.0002))] {
+    for (decile, deaths) in
+        [("least deprived", example_deaths(0.003, 0.0001)), ("most deprived", example_deaths(0.006, 0.0002))]
+    {
         for (i, d) in deaths.iter().enumerate() {
             s.push_str(&format!("E06000001,{decile},{},{d},1000\n", LABELS[i]));
         }
@@ -437,13 +553,40 @@ fn arriaga_matches_the_worked_example_and_sums_to_the_life_expectancy_gap() {
     let input = write(dir.path(), "le.csv", &arriaga_csv());
     let path = input.to_str().unwrap();
     let run = fairer(&[
-        "calc", "arriaga", path, "--group-by", "area", "--group", "decile", "--base", "most deprived", "--start-age", "age", "--deaths", "deaths", "--population", "pop",
+        "calc",
+        "arriaga",
+        path,
+        "--group-by",
+        "area",
+        "--group",
+        "decile",
+        "--base",
+        "most deprived",
+        "--start-age",
+        "age",
+        "--deaths",
+        "deaths",
+        "--population",
+        "pop",
     ]);
     assert!(run.ok, "{}", run.stderr);
     let t = Table::parse(&run.stdout);
     assert_eq!(
         t.header,
-        ["area", "base", "comparator", "start_age", "age_band", "direct", "indirect_and_interaction", "contribution", "percent_of_gap", "e0_base", "e0_comparator", "gap"]
+        [
+            "area",
+            "base",
+            "comparator",
+            "start_age",
+            "age_band",
+            "direct",
+            "indirect_and_interaction",
+            "contribution",
+            "percent_of_gap",
+            "e0_base",
+            "e0_comparator",
+            "gap"
+        ]
     );
     assert_eq!(t.rows.len(), 20);
     let mut sum = 0.0;
@@ -454,7 +597,12 @@ fn arriaga_matches_the_worked_example_and_sums_to_the_life_expectancy_gap() {
         assert_eq!(t.text(r, "age_band"), LABELS[i]);
         assert_eq!(t.num(r, "start_age"), Some(f64::from(STARTS[i])));
         close(t.num(r, "contribution"), EXPECTED_BY_AGE[i], 1e-10, LABELS[i]);
-        close(Some(t.num(r, "direct").unwrap() + t.num(r, "indirect_and_interaction").unwrap()), EXPECTED_BY_AGE[i], 1e-10, "direct + indirect");
+        close(
+            Some(t.num(r, "direct").unwrap() + t.num(r, "indirect_and_interaction").unwrap()),
+            EXPECTED_BY_AGE[i],
+            1e-10,
+            "direct + indirect",
+        );
         close(t.num(r, "e0_base"), EXPECTED_E0.0, 1e-12, "e0 base");
         close(t.num(r, "e0_comparator"), EXPECTED_E0.1, 1e-12, "e0 comparator");
         sum += t.num(r, "contribution").unwrap();
@@ -464,7 +612,19 @@ fn arriaga_matches_the_worked_example_and_sums_to_the_life_expectancy_gap() {
     assert!((sum - gap).abs() < 1e-9, "contributions {sum} vs gap {gap}");
     assert!((percent - 100.0).abs() < 1e-9);
     // The gap is the one between the life expectancies `calc life-expectancy` gives.
-    let le = fairer(&["calc", "life-expectancy", path, "--group-by", "decile", "--start-age", "age", "--deaths", "deaths", "--population", "pop"]);
+    let le = fairer(&[
+        "calc",
+        "life-expectancy",
+        path,
+        "--group-by",
+        "decile",
+        "--start-age",
+        "age",
+        "--deaths",
+        "deaths",
+        "--population",
+        "pop",
+    ]);
     assert!(le.ok, "{}", le.stderr);
     let l = Table::parse(&le.stdout);
     let e0 = |decile: &str| {
@@ -489,7 +649,21 @@ fn arriaga_by_cause_sums_to_each_band_and_to_the_gap() {
     let dir = tempfile::tempdir().unwrap();
     let input = write(dir.path(), "cause.csv", &s);
     // Without --base, decile 1 (first in natural order, before 10) is the base.
-    let run = fairer(&["calc", "arriaga", input.to_str().unwrap(), "--group", "decile", "--start-age", "age", "--deaths", "deaths", "--population", "pop", "--cause", "cause"]);
+    let run = fairer(&[
+        "calc",
+        "arriaga",
+        input.to_str().unwrap(),
+        "--group",
+        "decile",
+        "--start-age",
+        "age",
+        "--deaths",
+        "deaths",
+        "--population",
+        "pop",
+        "--cause",
+        "cause",
+    ]);
     assert!(run.ok, "{}", run.stderr);
     let t = Table::parse(&run.stdout);
     assert_eq!(t.rows.len(), 40);
@@ -511,7 +685,24 @@ fn arriaga_by_cause_sums_to_each_band_and_to_the_gap() {
 fn arriaga_bad_input_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let args = |p: &'static str| -> Vec<String> {
-        ["calc", "arriaga", p, "--group", "decile", "--start-age", "age", "--deaths", "deaths", "--population", "pop", "--group-by", "area"].iter().map(|s| s.to_string()).collect()
+        [
+            "calc",
+            "arriaga",
+            p,
+            "--group",
+            "decile",
+            "--start-age",
+            "age",
+            "--deaths",
+            "deaths",
+            "--population",
+            "pop",
+            "--group-by",
+            "area",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
     };
     let run_on = |name: &str, text: &str| -> (String, Run) {
         let path = write(dir.path(), name, text);
@@ -523,13 +714,18 @@ fn arriaga_bad_input_is_a_clear_error() {
     };
     let good = arriaga_csv();
     // A missing band.
-    let (_, run) = run_on("missing.csv", &good.replace("E06000001,most deprived,40-44,", "E06000001,most deprived,forty,"));
+    let (_, run) =
+        run_on("missing.csv", &good.replace("E06000001,most deprived,40-44,", "E06000001,most deprived,forty,"));
     assert_error(&run, &["row 30", "column \"age\"", "a life-table band"]);
-    let dropped: String = good.lines().filter(|l| !l.starts_with("E06000001,most deprived,40-44,")).map(|l| format!("{l}\n")).collect();
+    let dropped: String =
+        good.lines().filter(|l| !l.starts_with("E06000001,most deprived,40-44,")).map(|l| format!("{l}\n")).collect();
     let (_, run) = run_on("dropped.csv", &dropped);
     assert_error(&run, &["area = E06000001", "most deprived has no row for age band(s) 40-44"]);
     // Negative deaths.
-    let (p, run) = run_on("negative.csv", &good.replacen("E06000001,least deprived,0,3,1000", "E06000001,least deprived,0,-3,1000", 1));
+    let (p, run) = run_on(
+        "negative.csv",
+        &good.replacen("E06000001,least deprived,0,3,1000", "E06000001,least deprived,0,-3,1000", 1),
+    );
     assert_error(&run, &[&p, "row 1 (line 2)", "column \"deaths\"", "≥ 0"]);
     // A third population in a group.
     let third = format!("{good}E06000001,middle,0,3,1000\n");
@@ -545,15 +741,41 @@ fn arriaga_bad_input_is_a_clear_error() {
     assert_error(&run, &["two populations", "only most deprived"]);
     // A base that is not there.
     let path = write(dir.path(), "good.csv", &good);
-    let run = fairer(&["calc", "arriaga", path.to_str().unwrap(), "--group", "decile", "--base", "Q1", "--start-age", "age", "--deaths", "deaths", "--population", "pop"]);
+    let run = fairer(&[
+        "calc",
+        "arriaga",
+        path.to_str().unwrap(),
+        "--group",
+        "decile",
+        "--base",
+        "Q1",
+        "--start-age",
+        "age",
+        "--deaths",
+        "deaths",
+        "--population",
+        "pop",
+    ]);
     assert_error(&run, &["the base population Q1 (--base) is not in this group"]);
     // No deaths at 90+: the life table cannot be closed; a warning and no rows, not a failure.
     let open: String = good
         .lines()
-        .map(|l| if l.starts_with("E06000001,most deprived,90+,") { "E06000001,most deprived,90+,0,1000\n".to_string() } else { format!("{l}\n") })
+        .map(|l| {
+            if l.starts_with("E06000001,most deprived,90+,") {
+                "E06000001,most deprived,90+,0,1000\n".to_string()
+            } else {
+                format!("{l}\n")
+            }
+        })
         .collect();
     let (_, run) = run_on("open.csv", &open);
     assert!(run.ok, "{}", run.stderr);
     assert_eq!(run.stdout.lines().count(), 1, "only the header: {}", run.stdout);
-    assert!(run.stderr.contains("warning: area = E06000001: no decomposition: most deprived (comparator), age band 90+: at least one death"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "warning: area = E06000001: no decomposition: most deprived (comparator), age band 90+: at least one death"
+        ),
+        "{}",
+        run.stderr
+    );
 }

@@ -41,18 +41,44 @@ fn dsr_with_esp2013_equals_calc_dsr() {
         let q = format!("SELECT area, dsr(count, pop, esp2013(ageband){args}) AS d FROM t GROUP BY area ORDER BY area");
         let sql = table(&fairer_ok(&["sql", &q, "--table", &format!("t={}", s(&f))]));
         let calc = by(
-            table(&fairer_ok(&["calc", "dsr", s(&f), "--count", "count", "--denominator", "pop", "--age-band", "ageband", "--group-by", "area", "--confidence", confidence])),
+            table(&fairer_ok(&[
+                "calc",
+                "dsr",
+                s(&f),
+                "--count",
+                "count",
+                "--denominator",
+                "pop",
+                "--age-band",
+                "ageband",
+                "--group-by",
+                "area",
+                "--confidence",
+                confidence,
+            ])),
             "area",
         );
         assert_eq!(sql.len(), 3);
         assert_eq!(sql.len(), calc.len());
         for r in &sql {
             let c = &calc[&r["area"]];
-            assert_same(r, c, "d", &["value", "lowercl", "uppercl", "total_count", "total_pop"], &["confidence", "statistic", "method"], &r["area"]);
+            assert_same(
+                r,
+                c,
+                "d",
+                &["value", "lowercl", "uppercl", "total_count", "total_pop"],
+                &["confidence", "statistic", "method"],
+                &r["area"],
+            );
         }
     }
     // The field syntax of the brief's example.
-    let one = table(&fairer_ok(&["sql", "SELECT area, dsr(count, pop, esp2013(ageband)).value AS dsr FROM t GROUP BY area ORDER BY area", "--table", &format!("t={}", s(&f))]));
+    let one = table(&fairer_ok(&[
+        "sql",
+        "SELECT area, dsr(count, pop, esp2013(ageband)).value AS dsr FROM t GROUP BY area ORDER BY area",
+        "--table",
+        &format!("t={}", s(&f)),
+    ]));
     assert_eq!(one[0]["area"], "testdata_big");
     assert!(one[0]["dsr"].parse::<f64>().is_ok());
 }
@@ -64,11 +90,33 @@ fn proportion_and_wilson_equal_calc_proportion() {
     for multiplier in ["1", "100"] {
         let q = format!("SELECT Area, wilson(Numerator, Denominator, {multiplier}) AS p FROM prop GROUP BY Area");
         let sql = table(&fairer_ok(&["sql", &q, "--table", &format!("prop={}", s(&f))]));
-        let calc = by(table(&fairer_ok(&["calc", "proportion", s(&f), "--count", "Numerator", "--denominator", "Denominator", "--multiplier", multiplier, "--group-by", "Area"])), "Area");
+        let calc = by(
+            table(&fairer_ok(&[
+                "calc",
+                "proportion",
+                s(&f),
+                "--count",
+                "Numerator",
+                "--denominator",
+                "Denominator",
+                "--multiplier",
+                multiplier,
+                "--group-by",
+                "Area",
+            ])),
+            "Area",
+        );
         assert_eq!(sql.len(), calc.len());
         for r in &sql {
             let c = &calc[&r["Area"]];
-            assert_same(r, c, "p", &["value", "lowercl", "uppercl"], &["confidence", "statistic", "method"], &r["Area"]);
+            assert_same(
+                r,
+                c,
+                "p",
+                &["value", "lowercl", "uppercl"],
+                &["confidence", "statistic", "method"],
+                &r["Area"],
+            );
             assert_close(&r["p_numerator"], &c["Numerator"], SAME, "numerator");
             assert_close(&r["p_denominator"], &c["Denominator"], SAME, "denominator");
         }
@@ -78,12 +126,23 @@ fn proportion_and_wilson_equal_calc_proportion() {
              wilson_lower(Numerator, Denominator, 0.998) AS l998, wilson_upper(Numerator, Denominator, 99.8) AS u998 \
              FROM prop WHERE multiplier = 1";
     let sql = table(&fairer_ok(&["sql", q, "--table", &format!("prop={}", s(&f))]));
-    let calc = table(&fairer_ok(&["calc", "proportion", s(&f), "--count", "Numerator", "--denominator", "Denominator", "--confidence", "0.95,0.998"]));
+    let calc = table(&fairer_ok(&[
+        "calc",
+        "proportion",
+        s(&f),
+        "--count",
+        "Numerator",
+        "--denominator",
+        "Denominator",
+        "--confidence",
+        "0.95,0.998",
+    ]));
     let calc = by(calc.into_iter().filter(|r| r["multiplier"] == "1").collect(), "Area");
     assert_eq!(sql.len(), calc.len());
     for r in &sql {
         let c = &calc[&r["Area"]];
-        for (a, b) in [("l95", "lower95_0cl"), ("u95", "upper95_0cl"), ("l998", "lower99_8cl"), ("u998", "upper99_8cl")] {
+        for (a, b) in [("l95", "lower95_0cl"), ("u95", "upper95_0cl"), ("l998", "lower99_8cl"), ("u998", "upper99_8cl")]
+        {
             assert_close(&r[a], &c[b], SAME, &format!("{} {a}", r["Area"]));
         }
     }
@@ -92,8 +151,26 @@ fn proportion_and_wilson_equal_calc_proportion() {
 #[test]
 fn crude_rate_equals_calc_rate() {
     let Some(f) = reference("testdata_Rate__testdata_Rate.csv") else { return };
-    let sql = table(&fairer_ok(&["sql", "SELECT Area, crude_rate(Numerator, Denominator) AS r FROM rate GROUP BY Area", "--table", &format!("rate={}", s(&f))]));
-    let calc = by(table(&fairer_ok(&["calc", "rate", s(&f), "--count", "Numerator", "--denominator", "Denominator", "--group-by", "Area"])), "Area");
+    let sql = table(&fairer_ok(&[
+        "sql",
+        "SELECT Area, crude_rate(Numerator, Denominator) AS r FROM rate GROUP BY Area",
+        "--table",
+        &format!("rate={}", s(&f)),
+    ]));
+    let calc = by(
+        table(&fairer_ok(&[
+            "calc",
+            "rate",
+            s(&f),
+            "--count",
+            "Numerator",
+            "--denominator",
+            "Denominator",
+            "--group-by",
+            "Area",
+        ])),
+        "Area",
+    );
     assert_eq!(sql.len(), calc.len());
     for r in &sql {
         assert_same(r, &calc[&r["Area"]], "r", &["value", "lowercl", "uppercl"], &["statistic", "method"], &r["Area"]);
@@ -120,7 +197,17 @@ fn byars_exact_and_wilson_scalars_match_the_reference() {
     let Some(rf) = reference("testdata_Rate__testdata_Rate.csv") else { return };
     let q = "SELECT Area, exact_poisson_lower(Numerator) AS lo, exact_poisson_upper(Numerator) AS hi, byars_lower(Numerator) AS blo FROM rate WHERE Numerator < 10 AND Denominator = 100 AND multiplier = 100";
     let sql = table(&fairer_ok(&["sql", q, "--table", &format!("rate={}", s(&rf))]));
-    let calc = table(&fairer_ok(&["calc", "rate", s(&rf), "--count", "Numerator", "--denominator", "Denominator", "--multiplier", "100"]));
+    let calc = table(&fairer_ok(&[
+        "calc",
+        "rate",
+        s(&rf),
+        "--count",
+        "Numerator",
+        "--denominator",
+        "Denominator",
+        "--multiplier",
+        "100",
+    ]));
     assert!(!sql.is_empty());
     for r in &sql {
         let c = calc.iter().find(|c| c["Area"] == r["Area"] && c["multiplier"] == "100").expect("calc row");
@@ -135,9 +222,36 @@ fn life_expectancy_equals_calc_life_expectancy() {
     let q = "SELECT life_expectancy(startage, deaths, pops) AS e0, life_expectancy(startage, deaths, pops, 65) AS e65 FROM le";
     let sql = table(&fairer_ok(&["sql", q, "--table", &format!("le={}", s(&f))]));
     assert_eq!(sql.len(), 1);
-    let calc = by(table(&fairer_ok(&["calc", "life-expectancy", s(&f), "--deaths", "deaths", "--population", "pops", "--start-age", "startage"])), "startage");
-    assert_same(&sql[0], &calc["0"], "e0", &["value", "lowercl", "uppercl", "pops_used", "dths_used"], &["confidence", "statistic", "method"], "at birth");
-    assert_same(&sql[0], &calc["65"], "e65", &["value", "lowercl", "uppercl", "pops_used", "dths_used"], &["confidence", "statistic", "method"], "at 65");
+    let calc = by(
+        table(&fairer_ok(&[
+            "calc",
+            "life-expectancy",
+            s(&f),
+            "--deaths",
+            "deaths",
+            "--population",
+            "pops",
+            "--start-age",
+            "startage",
+        ])),
+        "startage",
+    );
+    assert_same(
+        &sql[0],
+        &calc["0"],
+        "e0",
+        &["value", "lowercl", "uppercl", "pops_used", "dths_used"],
+        &["confidence", "statistic", "method"],
+        "at birth",
+    );
+    assert_same(
+        &sql[0],
+        &calc["65"],
+        "e65",
+        &["value", "lowercl", "uppercl", "pops_used", "dths_used"],
+        &["confidence", "statistic", "method"],
+        "at 65",
+    );
     // And the reference's published value at birth.
     assert_close(&sql[0]["e0_value"], "80.16960813", 1e-9, "published e0");
 }
@@ -145,8 +259,22 @@ fn life_expectancy_equals_calc_life_expectancy() {
 #[test]
 fn isratio_and_israte_equal_calc() {
     let Some(f) = reference("testdata_DSR_ISR__testdata_multiarea_isr.csv") else { return };
-    let cols = ["--count", "count", "--denominator", "pop", "--ref-count", "refcount", "--ref-denominator", "refpop", "--group-by", "area"];
-    for (function, command, extra) in [("isratio", "isratio", &["value", "lowercl", "uppercl", "observed", "expected"][..]), ("israte", "israte", &["value", "lowercl", "uppercl", "observed", "expected", "ref_rate"][..])] {
+    let cols = [
+        "--count",
+        "count",
+        "--denominator",
+        "pop",
+        "--ref-count",
+        "refcount",
+        "--ref-denominator",
+        "refpop",
+        "--group-by",
+        "area",
+    ];
+    for (function, command, extra) in [
+        ("isratio", "isratio", &["value", "lowercl", "uppercl", "observed", "expected"][..]),
+        ("israte", "israte", &["value", "lowercl", "uppercl", "observed", "expected", "ref_rate"][..]),
+    ] {
         let q = format!("SELECT area, {function}(count, pop, refcount, refpop) AS i FROM t GROUP BY area");
         let sql = table(&fairer_ok(&["sql", &q, "--table", &format!("t={}", s(&f))]));
         let mut args = vec!["calc", command, s(&f)];
@@ -154,7 +282,14 @@ fn isratio_and_israte_equal_calc() {
         let calc = by(table(&fairer_ok(&args)), "area");
         assert_eq!(sql.len(), calc.len());
         for r in &sql {
-            assert_same(r, &calc[&r["area"]], "i", extra, &["statistic", "method"], &format!("{function} {}", r["area"]));
+            assert_same(
+                r,
+                &calc[&r["area"]],
+                "i",
+                extra,
+                &["statistic", "method"],
+                &format!("{function} {}", r["area"]),
+            );
         }
     }
 }
@@ -163,7 +298,10 @@ fn isratio_and_israte_equal_calc() {
 fn sii_value_equals_calc_and_limits_agree_within_monte_carlo_error() {
     let Some(f) = reference("testdata_SII__testdata_SII.csv") else { return };
     let dir = tempfile::tempdir().unwrap();
-    for (description, value_type) in [("default (e.g. life expectancy) - default parameters", "0"), ("rate (e.g. infant mortality) - default parameters", "1")] {
+    for (description, value_type) in [
+        ("default (e.g. life expectancy) - default parameters", "0"),
+        ("rate (e.g. infant mortality) - default parameters", "1"),
+    ] {
         // fairer sql filters the reference file for calc, too.
         let subset = dir.path().join(format!("sii_{value_type}.csv"));
         let filter = format!("SELECT Area, Quantile, Population, Value, LowerCL, UpperCL, sii, rii FROM t WHERE TestDescription = '{description}'");
@@ -172,8 +310,24 @@ fn sii_value_equals_calc_and_limits_agree_within_monte_carlo_error() {
         let sql = table(&fairer_ok(&["sql", &q, s(&subset)]));
         let calc = by(
             table(&fairer_ok(&[
-                "calc", "sii", s(&subset), "--quantile", "Quantile", "--population", "Population", "--value", "Value", "--lower-cl", "LowerCL", "--upper-cl", "UpperCL",
-                "--value-type", value_type, "--rii", "--group-by", "Area",
+                "calc",
+                "sii",
+                s(&subset),
+                "--quantile",
+                "Quantile",
+                "--population",
+                "Population",
+                "--value",
+                "Value",
+                "--lower-cl",
+                "LowerCL",
+                "--upper-cl",
+                "UpperCL",
+                "--value-type",
+                value_type,
+                "--rii",
+                "--group-by",
+                "Area",
             ])),
             "Area",
         );
@@ -253,9 +407,20 @@ fn bad_queries_fail_clearly() {
 fn help_lists_every_function_with_examples() {
     let help = fairer_ok(&["sql", "--help"]);
     for f in [
-        "wilson_lower(x, n [, confidence])", "wilson_upper", "byars_lower", "byars_upper", "exact_poisson_lower", "exact_poisson_upper", "esp2013(age_band)",
-        "proportion(x, n [, multiplier [, confidence]]) (also wilson)", "crude_rate", "dsr(count, population, stdpop", "isratio", "israte",
-        "life_expectancy(start_age, deaths, population", "sii(quantile, population, value, lower, upper",
+        "wilson_lower(x, n [, confidence])",
+        "wilson_upper",
+        "byars_lower",
+        "byars_upper",
+        "exact_poisson_lower",
+        "exact_poisson_upper",
+        "esp2013(age_band)",
+        "proportion(x, n [, multiplier [, confidence]]) (also wilson)",
+        "crude_rate",
+        "dsr(count, population, stdpop",
+        "isratio",
+        "israte",
+        "life_expectancy(start_age, deaths, population",
+        "sii(quantile, population, value, lower, upper",
     ] {
         assert!(help.contains(f), "--help lacks {f}");
     }

@@ -40,8 +40,8 @@ Fairshire,2023,Register,imr,Infant deaths per 1000,Region,R7,5.1,0.45,,,3100,,4.
 ";
 
 const MEASURES: [&str; 25] = [
-    "d", "r", "d8020", "r8020", "d9010", "r9010", "par", "paf", "aci", "rci", "sii", "rii", "bgv", "bgsd", "cov", "mld", "ti", "idisu", "idisw", "mdbu", "mdbw",
-    "mdmu", "mdmw", "mdru", "mdrw",
+    "d", "r", "d8020", "r8020", "d9010", "r9010", "par", "paf", "aci", "rci", "sii", "rii", "bgv", "bgsd", "cov",
+    "mld", "ti", "idisu", "idisw", "mdbu", "mdbw", "mdmu", "mdmw", "mdru", "mdrw",
 ];
 
 type Row = HashMap<String, String>;
@@ -75,7 +75,12 @@ fn every_measure_equals_calc_summary_measures() {
         for (a, b) in [("i_value", "value"), ("i_se", "se"), ("i_lowercl", "lowercl"), ("i_uppercl", "uppercl")] {
             assert_close(&r[a], &c[b], SAME, &format!("{k} {b}"));
         }
-        for (a, b) in [("i_unavailable", "unavailable"), ("i_method", "method"), ("i_statistic", "measure_name"), ("i_confidence", "confidence")] {
+        for (a, b) in [
+            ("i_unavailable", "unavailable"),
+            ("i_method", "method"),
+            ("i_statistic", "measure_name"),
+            ("i_confidence", "confidence"),
+        ] {
             assert_eq!(r[a], c[b], "{k} {b}");
         }
         if !c["value"].is_empty() {

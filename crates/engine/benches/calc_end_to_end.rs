@@ -377,7 +377,15 @@ fn main() {
             multiplier: 100_000.0,
             common: common(&["area"]),
         });
-        cases.push(time_case("dsr (10,000 areas x 19 bands, --age-band ESP)", rows, &dsr, &input, &path("dsr_out.csv"), Some(5.5), (&["count", "pop"], &["area", "ageband"])));
+        cases.push(time_case(
+            "dsr (10,000 areas x 19 bands, --age-band ESP)",
+            rows,
+            &dsr,
+            &input,
+            &path("dsr_out.csv"),
+            Some(5.5),
+            (&["count", "pop"], &["area", "ageband"]),
+        ));
     }
 
     // --- Life expectancy: 7,000 areas × 20 bands ----------------------------------------------
@@ -390,7 +398,15 @@ fn main() {
             start_age: "startage".into(),
             common: common(&["area"]),
         });
-        cases.push(time_case("life-expectancy (7,000 areas x 20 bands)", rows, &le, &input, &path("le_out.csv"), Some(40.0), (&["deaths", "pop"], &["area", "startage"])));
+        cases.push(time_case(
+            "life-expectancy (7,000 areas x 20 bands)",
+            rows,
+            &le,
+            &input,
+            &path("le_out.csv"),
+            Some(40.0),
+            (&["deaths", "pop"], &["area", "startage"]),
+        ));
     }
 
     // --- SII: 300 areas × 10 deciles, 100,000 simulations ----------------------------------
@@ -423,7 +439,13 @@ fn main() {
             population: "pop".into(),
             value: "value".into(),
             se: SeSource::Limits { lower: "lower".into(), upper: "upper".into() },
-            sii: SiiOptions { value_type: SiiValueType::Rate, transform: false, reps: 100_000, seed: 1, ..SiiOptions::default() },
+            sii: SiiOptions {
+                value_type: SiiValueType::Rate,
+                transform: false,
+                reps: 100_000,
+                seed: 1,
+                ..SiiOptions::default()
+            },
             common: common(&["area"]),
         });
         cases.push(time_case(
@@ -449,7 +471,15 @@ fn main() {
             kind: IsrKind::Ratio { refvalue: 1.0 },
             common: common(&["area"]),
         });
-        cases.push(time_case("isratio (10,000 areas x 19 bands)", rows, &isr, &input, &path("isr_out.csv"), Some(11.0), (&["count", "pop", "ref_count", "ref_pop"], &["area"])));
+        cases.push(time_case(
+            "isratio (10,000 areas x 19 bands)",
+            rows,
+            &isr,
+            &input,
+            &path("isr_out.csv"),
+            Some(11.0),
+            (&["count", "pop", "ref_count", "ref_pop"], &["area"]),
+        ));
     }
 
     // --- the table ---------------------------------------------------------------------------
@@ -461,11 +491,28 @@ fn main() {
         let (reference, speedup, met) = match c.reference {
             Some(r) => {
                 let x = r.as_secs_f64() / c.best.as_secs_f64();
-                (fmt(r), format!("{x:.0}x"), if x >= 100.0 { "yes".to_string() } else { format!("NO (target <= {})", fmt(r / 100)) })
+                (
+                    fmt(r),
+                    format!("{x:.0}x"),
+                    if x >= 100.0 { "yes".to_string() } else { format!("NO (target <= {})", fmt(r / 100)) },
+                )
             }
             None => ("-".into(), "-".into(), "-".into()),
         };
-        writeln!(t, "| {} | {} | {} | {} | {} | {} | {} | {} | {} |", c.name, c.rows, fmt(c.best), fmt(c.median), fmt(c.cpu_best), fmt(c.read_best), reference, speedup, met).unwrap();
+        writeln!(
+            t,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            c.name,
+            c.rows,
+            fmt(c.best),
+            fmt(c.median),
+            fmt(c.cpu_best),
+            fmt(c.read_best),
+            reference,
+            speedup,
+            met
+        )
+        .unwrap();
     }
     writeln!(t).unwrap();
     for l in &stream_lines {

@@ -36,7 +36,9 @@ fn status_kib(key: &str) -> Option<u64> {
 
 fn main() {
     let events: u64 = std::env::var("FAIRER_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000_000);
-    let root = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    let root = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
     let data = root.join(format!("bench-data/microdata-{events}"));
     if !data.join("manifest.json").is_file() {
         let started = Instant::now();
@@ -49,7 +51,9 @@ fn main() {
     }
     // The starter catalogue, reading the microdata (one row per death, single ages) instead
     // of aggregate counts.
-    let text = STARTER_CATALOGUE.replace("table = \"deaths\", value = \"deaths\"", "table = \"death_events\"").replace("start_age = [0]", "age = [0]");
+    let text = STARTER_CATALOGUE
+        .replace("table = \"deaths\", value = \"deaths\"", "table = \"death_events\"")
+        .replace("start_age = [0]", "age = [0]");
     let catalogue = Catalogue::parse(&text, "marmot.toml (microdata)").expect("catalogue");
     let output = data.join("results.parquet").display().to_string();
     let options = ComputeOptions { catalogue, data_dir: data.clone(), output, indicators: Vec::new() };
@@ -59,7 +63,10 @@ fn main() {
     let peak = status_kib("VmHWM:").unwrap_or(0);
     let total = (summary.reading + summary.aggregating + summary.statistics + summary.writing).as_secs_f64();
     let share = |d: std::time::Duration| 100.0 * d.as_secs_f64() / total;
-    println!("fairer compute, starter catalogue ({} indicators) on {} data rows ({events} deaths):", summary.indicators, summary.rows_read);
+    println!(
+        "fairer compute, starter catalogue ({} indicators) on {} data rows ({events} deaths):",
+        summary.indicators, summary.rows_read
+    );
     println!("  wall {wall:.1} s; peak memory {:.2} GiB", peak as f64 / 1024.0 / 1024.0);
     println!(
         "  reading {:.1} s ({:.0}%), aggregating {:.1} s ({:.0}%), statistics {:.1} s ({:.0}%), writing {:.1} s ({:.0}%); {} result rows",

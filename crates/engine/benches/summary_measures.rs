@@ -62,7 +62,8 @@ fn deciles() -> Vec<(usize, usize, bool, Vec<Decile>)> {
             let slope = 0.5 + 2.5 * rng.unit();
             let d = (1..=DECILES)
                 .map(|d| Decile {
-                    estimate: ((base + slope * d as f64 + 4.0 * (rng.unit() - 0.5)).clamp(1.0, 99.0) * 1e4).round() / 1e4,
+                    estimate: ((base + slope * d as f64 + 4.0 * (rng.unit() - 0.5)).clamp(1.0, 99.0) * 1e4).round()
+                        / 1e4,
                     se: ((0.5 + 2.5 * rng.unit()) * 1e4).round() / 1e4,
                     population: (5_000.0 + 15_000.0 * rng.unit()).round(),
                 })
@@ -73,7 +74,8 @@ fn deciles() -> Vec<(usize, usize, bool, Vec<Decile>)> {
     all
 }
 
-const KINDS: [(&str, DimensionKind); 2] = [("ordered", DimensionKind::Ordered), ("non-ordered", DimensionKind::NonOrdered)];
+const KINDS: [(&str, DimensionKind); 2] =
+    [("ordered", DimensionKind::Ordered), ("non-ordered", DimensionKind::NonOrdered)];
 
 /// The CSV input: `area,indicator,kind,decile,value,se,pop,reference,favourable`, the
 /// dimensions of `kinds`. Returns the rows written.
@@ -112,7 +114,10 @@ fn inputs(data: &[(usize, usize, bool, Vec<Decile>)], kinds: &[(&str, DimensionK
                 .iter()
                 .enumerate()
                 .map(|(d, x)| {
-                    let mut s = Subgroup::new(format!("{}", d + 1), x.estimate).with_se(x.se).with_population(x.population).with_order((d + 1) as f64);
+                    let mut s = Subgroup::new(format!("{}", d + 1), x.estimate)
+                        .with_se(x.se)
+                        .with_population(x.population)
+                        .with_order((d + 1) as f64);
                     s.reference = *kind == DimensionKind::NonOrdered && d + 1 == DECILES;
                     s
                 })
@@ -134,7 +139,10 @@ fn options() -> SummaryMeasuresOptions {
         kind: Some(Setting::Column("kind".into())),
         favourable: Some(Setting::Column("favourable".into())),
         scale: Some(Setting::Value(100.0)),
-        common: CommonOptions { confidence: vec![ConfidenceLevel::C95], group_by: vec!["area".into(), "indicator".into(), "kind".into()] },
+        common: CommonOptions {
+            confidence: vec![ConfidenceLevel::C95],
+            group_by: vec!["area".into(), "indicator".into(), "kind".into()],
+        },
         ..SummaryMeasuresOptions::default()
     }
 }
@@ -186,7 +194,14 @@ fn main() {
     let rows_non = write_input(Path::new(&non_ordered), &data, &KINDS[1..]);
     let o = CalcMethod::SummaryMeasures(options());
     let out = path("out.csv");
-    let load = || std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+    let load = || {
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     println!("Summary measures of inequality: {AREAS} areas x {INDICATORS} indicators x {DECILES} deciles; rayon threads: {threads}; best of {RUNS} runs");
     println!("load average before: {}", load());
     println!();
@@ -199,17 +214,28 @@ fn main() {
     };
     let (best, _, _) = time(&format!("**all 25 measures, end to end** (ordered + non-ordered, 24,000 dimensions, {rows_both} rows), {threads} threads"), || end_to_end(&both));
     time("all 25 measures, end to end, 1 thread", || one.install(|| end_to_end(&both)));
-    time(&format!("ordered only (8 measures), end to end ({rows_ordered} rows), {threads} threads"), || end_to_end(&ordered));
-    time(&format!("non-ordered only (21 measures), end to end ({rows_non} rows), {threads} threads"), || end_to_end(&non_ordered));
+    time(&format!("ordered only (8 measures), end to end ({rows_ordered} rows), {threads} threads"), || {
+        end_to_end(&ordered)
+    });
+    time(&format!("non-ordered only (21 measures), end to end ({rows_non} rows), {threads} threads"), || {
+        end_to_end(&non_ordered)
+    });
     // Reading, grouping and writing with next to no computing: D only (24,000 output rows).
-    let d_only = CalcMethod::SummaryMeasures(SummaryMeasuresOptions { measures: vec![stats::inequality::MeasureCode::D], ..options() });
+    let d_only = CalcMethod::SummaryMeasures(SummaryMeasuresOptions {
+        measures: vec![stats::inequality::MeasureCode::D],
+        ..options()
+    });
     time(&format!("read and group only: D alone, end to end ({rows_both} rows), {threads} threads"), || {
         run(&d_only, &both, &out, &NoProgress).unwrap_or_else(|e| panic!("{e}")).rows_written
     });
     let dims = inputs(&data, &KINDS);
     let so = SummaryOptions::default();
-    let compute = |d: &DimensionInput| summary_measures(d, &so).map(|ms| ms.iter().filter(|m| m.value.is_some()).count() as u64).unwrap_or(0);
-    time(&format!("all 25 measures, compute only (24,000 dimensions in memory), {threads} threads"), || dims.par_iter().map(compute).sum());
+    let compute = |d: &DimensionInput| {
+        summary_measures(d, &so).map(|ms| ms.iter().filter(|m| m.value.is_some()).count() as u64).unwrap_or(0)
+    };
+    time(&format!("all 25 measures, compute only (24,000 dimensions in memory), {threads} threads"), || {
+        dims.par_iter().map(compute).sum()
+    });
     time("all 25 measures, compute only, 1 thread", || dims.iter().map(compute).sum());
     println!();
     println!("load average after: {}", load());

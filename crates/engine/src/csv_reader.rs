@@ -324,7 +324,8 @@ mod tests {
             same_as_csv_crate(&text, buffer);
         }
         // Random text from the bytes that matter.
-        let alphabet: &[&[u8]] = &[b"a", b"1", b",", b"\"", b"\n", b"\r", b" ", "é".as_bytes(), b"\xef\xbb\xbf", b"\xc3"];
+        let alphabet: &[&[u8]] =
+            &[b"a", b"1", b",", b"\"", b"\n", b"\r", b" ", "é".as_bytes(), b"\xef\xbb\xbf", b"\xc3"];
         let mut state = 0x1234_5678_9abc_def1u64;
         for _ in 0..3000 {
             let mut text = Vec::new();

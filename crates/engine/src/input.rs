@@ -303,9 +303,11 @@ impl InputTable {
                 wanted.sort_unstable();
                 wanted.dedup();
                 let mask = ProjectionMask::roots(builder.parquet_schema(), wanted.iter().copied());
-                let reader = builder.with_projection(mask).with_batch_size(CHUNK_ROWS).build().map_err(|e| EngineError::Format {
-                    at: Location { file: self.name.clone(), row: None, column: None },
-                    message: e.to_string(),
+                let reader = builder.with_projection(mask).with_batch_size(CHUNK_ROWS).build().map_err(|e| {
+                    EngineError::Format {
+                        at: Location { file: self.name.clone(), row: None, column: None },
+                        message: e.to_string(),
+                    }
                 })?;
                 Inner::Parquet { reader, projected: wanted }
             }
@@ -319,7 +321,10 @@ fn read_error(name: &str, e: std::io::Error) -> EngineError {
 }
 
 fn not_utf8(name: &str, record: u64) -> EngineError {
-    EngineError::Format { at: Location { file: name.to_string(), row: Some(record), column: None }, message: "the file is not valid UTF-8 text".to_string() }
+    EngineError::Format {
+        at: Location { file: name.to_string(), row: Some(record), column: None },
+        message: "the file is not valid UTF-8 text".to_string(),
+    }
 }
 
 /// A text column of a CSV chunk while it is read: cell bytes (each checked to be UTF-8 with
@@ -452,7 +457,11 @@ impl ChunkReader {
                     if csv.len() != self.place.headers.len() {
                         return Err(EngineError::Format {
                             at: Location { file: self.place.name.clone(), row: Some(csv.index()), column: None },
-                            message: format!("expected {} fields as in the header, found {}", self.place.headers.len(), csv.len()),
+                            message: format!(
+                                "expected {} fields as in the header, found {}",
+                                self.place.headers.len(),
+                                csv.len()
+                            ),
                         });
                     }
                     if chunk.len == 0 {
@@ -474,7 +483,11 @@ impl ChunkReader {
                     for (slot, &col) in self.request.numbers.iter().enumerate() {
                         let cell = csv.field(col).unwrap_or(b"");
                         let value = parse_number_bytes(cell).map_err(|()| EngineError::BadValue {
-                            at: Location { file: self.place.name.clone(), row: Some(row), column: self.place.headers.get(col).cloned() },
+                            at: Location {
+                                file: self.place.name.clone(),
+                                row: Some(row),
+                                column: self.place.headers.get(col).cloned(),
+                            },
                             expected: "a number".into(),
                             found: String::from_utf8_lossy(cell).into_owned(),
                         })?;
@@ -498,7 +511,8 @@ impl ChunkReader {
                 })?;
                 chunk.len = batch.num_rows();
                 for (slot, &col) in self.request.numbers.iter().enumerate() {
-                    chunk.numbers[slot] = parquet_numbers(&batch, projected, col, &self.place.name, &self.place.headers, first_row)?;
+                    chunk.numbers[slot] =
+                        parquet_numbers(&batch, projected, col, &self.place.name, &self.place.headers, first_row)?;
                 }
                 for (slot, &col) in self.request.texts.iter().enumerate() {
                     chunk.texts[slot] = parquet_texts(&batch, projected, col, &self.place.name, &self.place.headers)?;
@@ -518,13 +532,25 @@ fn projected_column<'a>(batch: &'a RecordBatch, projected: &[usize], col: usize)
     Some(batch.column(pos).as_ref())
 }
 
-fn parquet_numbers(batch: &RecordBatch, projected: &[usize], col: usize, name: &str, headers: &[String], first_row: u64) -> Result<Vec<Option<f64>>> {
+fn parquet_numbers(
+    batch: &RecordBatch,
+    projected: &[usize],
+    col: usize,
+    name: &str,
+    headers: &[String],
+    first_row: u64,
+) -> Result<Vec<Option<f64>>> {
     let at = |row: Option<u64>| Location { file: name.to_string(), row, column: headers.get(col).cloned() };
-    let array = projected_column(batch, projected, col).ok_or_else(|| EngineError::Format { at: at(None), message: "column not read".into() })?;
+    let array = projected_column(batch, projected, col)
+        .ok_or_else(|| EngineError::Format { at: at(None), message: "column not read".into() })?;
     if matches!(array.data_type(), DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) {
         // Text holding numbers: parse each, so a bad cell is named.
-        let texts = arrow::compute::cast(array, &DataType::Utf8).map_err(|e| EngineError::Format { at: at(None), message: e.to_string() })?;
-        let texts = texts.as_any().downcast_ref::<StringArray>().ok_or_else(|| EngineError::Format { at: at(None), message: "not text".into() })?;
+        let texts = arrow::compute::cast(array, &DataType::Utf8)
+            .map_err(|e| EngineError::Format { at: at(None), message: e.to_string() })?;
+        let texts = texts
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .ok_or_else(|| EngineError::Format { at: at(None), message: "not text".into() })?;
         return (0..texts.len())
             .map(|i| {
                 if texts.is_null(i) {
@@ -543,15 +569,29 @@ fn parquet_numbers(batch: &RecordBatch, projected: &[usize], col: usize, name: &
         expected: "a numeric column".into(),
         found: array.data_type().to_string(),
     })?;
-    let values = cast.as_any().downcast_ref::<Float64Array>().ok_or_else(|| EngineError::Format { at: at(None), message: "not numeric".into() })?;
+    let values = cast
+        .as_any()
+        .downcast_ref::<Float64Array>()
+        .ok_or_else(|| EngineError::Format { at: at(None), message: "not numeric".into() })?;
     Ok((0..values.len()).map(|i| (!values.is_null(i) && !values.value(i).is_nan()).then(|| values.value(i))).collect())
 }
 
-fn parquet_texts(batch: &RecordBatch, projected: &[usize], col: usize, name: &str, headers: &[String]) -> Result<TextColumn> {
+fn parquet_texts(
+    batch: &RecordBatch,
+    projected: &[usize],
+    col: usize,
+    name: &str,
+    headers: &[String],
+) -> Result<TextColumn> {
     let at = Location { file: name.to_string(), row: None, column: headers.get(col).cloned() };
-    let array = projected_column(batch, projected, col).ok_or_else(|| EngineError::Format { at: at.clone(), message: "column not read".into() })?;
-    let cast = arrow::compute::cast(array, &DataType::Utf8).map_err(|e| EngineError::Format { at: at.clone(), message: e.to_string() })?;
-    let texts = cast.as_any().downcast_ref::<StringArray>().ok_or_else(|| EngineError::Format { at, message: "not text".into() })?;
+    let array = projected_column(batch, projected, col)
+        .ok_or_else(|| EngineError::Format { at: at.clone(), message: "column not read".into() })?;
+    let cast = arrow::compute::cast(array, &DataType::Utf8)
+        .map_err(|e| EngineError::Format { at: at.clone(), message: e.to_string() })?;
+    let texts = cast
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .ok_or_else(|| EngineError::Format { at, message: "not text".into() })?;
     Ok((0..texts.len()).map(|i| (!texts.is_null(i)).then(|| texts.value(i))).collect())
 }
 
@@ -564,14 +604,48 @@ mod tests {
     #[test]
     fn plain_decimals_parse_as_std_parses_them() {
         for cell in [
-            "0", "-0", "007", "1", "10", "123456789012345", "1234567890123456", "0.1", "-0.1", ".5", "1.", "3.14159",
-            "0.000000000000001", "999999999999999", "99999999999999.9", "76.123456", "100000", "5.5e3", "1e5", " 7", "7 ",
-            "+7", ".", "-", "", "1.2.3", "1-2", "NA", "NaN", "inf", "-inf", "0x10", "1,5",
+            "0",
+            "-0",
+            "007",
+            "1",
+            "10",
+            "123456789012345",
+            "1234567890123456",
+            "0.1",
+            "-0.1",
+            ".5",
+            "1.",
+            "3.14159",
+            "0.000000000000001",
+            "999999999999999",
+            "99999999999999.9",
+            "76.123456",
+            "100000",
+            "5.5e3",
+            "1e5",
+            " 7",
+            "7 ",
+            "+7",
+            ".",
+            "-",
+            "",
+            "1.2.3",
+            "1-2",
+            "NA",
+            "NaN",
+            "inf",
+            "-inf",
+            "0x10",
+            "1,5",
         ] {
             let want = if is_missing(cell) { Ok(None) } else { cell.trim().parse::<f64>().map(Some).map_err(|_| ()) };
             let got = parse_number(cell);
             assert_eq!(got.map(|v| v.map(f64::to_bits)), want.map(|v| v.map(f64::to_bits)), "{cell:?}");
-            assert_eq!(parse_number_bytes(cell.as_bytes()).map(|v| v.map(f64::to_bits)), want.map(|v| v.map(f64::to_bits)), "{cell:?}");
+            assert_eq!(
+                parse_number_bytes(cell.as_bytes()).map(|v| v.map(f64::to_bits)),
+                want.map(|v| v.map(f64::to_bits)),
+                "{cell:?}"
+            );
         }
         let mut state = 0x2545_F491_4F6C_DD1Du64;
         for _ in 0..200_000 {
@@ -613,11 +687,12 @@ mod tests {
             expected.push(chunk);
         }
         let mut got = Vec::new();
-        open(&path).for_each_chunk_read_ahead(|chunk| {
-            got.push(chunk);
-            Ok(())
-        })
-        .unwrap();
+        open(&path)
+            .for_each_chunk_read_ahead(|chunk| {
+                got.push(chunk);
+                Ok(())
+            })
+            .unwrap();
         assert_eq!(got.len(), 3);
         for (g, e) in got.iter().zip(&expected) {
             assert_eq!((g.first_row, g.len, &g.numbers), (e.first_row, e.len, &e.numbers));

@@ -410,7 +410,14 @@ impl TableWriter {
     pub fn create(path: &str) -> Result<TableWriter> {
         if path == "-" {
             let out: Box<dyn Write> = Box::new(BufWriter::new(std::io::stdout()));
-            return Ok(TableWriter { destination: None, temporary: None, sink: Sink::Csv(out), csv_file: None, header_written: false, rows: 0 });
+            return Ok(TableWriter {
+                destination: None,
+                temporary: None,
+                sink: Sink::Csv(out),
+                csv_file: None,
+                header_written: false,
+                rows: 0,
+            });
         }
         let destination = PathBuf::from(path);
         let temporary = temporary_name(&destination);
@@ -424,12 +431,23 @@ impl TableWriter {
             }
             TableFormat::Parquet => Sink::Parquet(None),
         };
-        Ok(TableWriter { destination: Some(destination), temporary: Some(temporary), sink, csv_file, header_written: false, rows: 0 })
+        Ok(TableWriter {
+            destination: Some(destination),
+            temporary: Some(temporary),
+            sink,
+            csv_file,
+            header_written: false,
+            rows: 0,
+        })
     }
 
     fn error(&self, message: String) -> EngineError {
         EngineError::Format {
-            at: Location { file: self.destination.as_ref().map_or("<stdout>".into(), |p| p.display().to_string()), row: None, column: None },
+            at: Location {
+                file: self.destination.as_ref().map_or("<stdout>".into(), |p| p.display().to_string()),
+                row: None,
+                column: None,
+            },
             message,
         }
     }
@@ -455,8 +473,10 @@ impl TableWriter {
                     format_csv_rows(table, 0..n, &mut text);
                     failed = out.write_all(&text).err();
                 } else {
-                    let tasks: Vec<std::ops::Range<usize>> =
-                        (0..n).step_by(CSV_ROWS_PER_TASK).map(|start| start..(start + CSV_ROWS_PER_TASK).min(n)).collect();
+                    let tasks: Vec<std::ops::Range<usize>> = (0..n)
+                        .step_by(CSV_ROWS_PER_TASK)
+                        .map(|start| start..(start + CSV_ROWS_PER_TASK).min(n))
+                        .collect();
                     if !text.is_empty() {
                         failed = out.write_all(&text).err();
                     }
@@ -480,20 +500,28 @@ impl TableWriter {
             }
             Sink::Parquet(writer) => {
                 let schema = Arc::new(Schema::new(
-                    table.names.iter().zip(&table.columns).map(|(n, c)| Field::new(n, c.data_type(), true)).collect::<Vec<_>>(),
+                    table
+                        .names
+                        .iter()
+                        .zip(&table.columns)
+                        .map(|(n, c)| Field::new(n, c.data_type(), true))
+                        .collect::<Vec<_>>(),
                 ));
-                let batch = RecordBatch::try_new(schema.clone(), table.columns.iter().map(OutputColumn::to_arrow).collect())
-                    .map_err(|e| EngineError::Usage(format!("internal: inconsistent output block: {e}")))?;
+                let batch =
+                    RecordBatch::try_new(schema.clone(), table.columns.iter().map(OutputColumn::to_arrow).collect())
+                        .map_err(|e| EngineError::Usage(format!("internal: inconsistent output block: {e}")))?;
                 if writer.is_none() {
                     let (Some(tmp), Some(dest)) = (&self.temporary, &self.destination) else {
                         return Err(EngineError::Usage("Parquet cannot be written to standard output".into()));
                     };
                     let file = File::create(tmp).map_err(|e| EngineError::io(dest, e))?;
                     let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
-                    *writer = Some(
-                        ArrowWriter::try_new(BufWriter::new(file), schema, Some(props))
-                            .map_err(|e| EngineError::Format { at: Location { file: dest.display().to_string(), row: None, column: None }, message: e.to_string() })?,
-                    );
+                    *writer = Some(ArrowWriter::try_new(BufWriter::new(file), schema, Some(props)).map_err(|e| {
+                        EngineError::Format {
+                            at: Location { file: dest.display().to_string(), row: None, column: None },
+                            message: e.to_string(),
+                        }
+                    })?);
                 }
                 if let Some(w) = writer.as_mut() {
                     if let Err(e) = w.write(&batch) {
@@ -684,7 +712,10 @@ mod tests {
         let block = |from: usize, rows: usize| {
             let mut t = OutputTable::default();
             t.push("area", OutputColumn::Text((from..from + rows).map(|i| Some(format!("E{i:08}"))).collect()));
-            t.push("value", OutputColumn::Number((from..from + rows).map(|i| (i % 3 != 0).then(|| i as f64 / 3.0)).collect()));
+            t.push(
+                "value",
+                OutputColumn::Number((from..from + rows).map(|i| (i % 3 != 0).then(|| i as f64 / 3.0)).collect()),
+            );
             t
         };
         let blocks = [block(0, 5), block(5, 0), block(5, 1000), block(1005, 3)];
@@ -717,11 +748,47 @@ mod tests {
     #[test]
     fn numbers_are_written_as_display_writes_them() {
         for x in [
-            0.0, -0.0, 1.0, -1.0, 5.0, 10.0, 100.0, 0.1, 0.5, 1.5, 123.456, 1e15, 1e16, 1e17, 1e21, 1e22, 1e-5, 1e-6, 1e-7,
-            1.5e-7, 12345678901234567890.0, 0.000123, 5e-324, f64::MIN_POSITIVE, f64::MAX, f64::MIN, f64::EPSILON,
-            f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 76.123_456_789_012_34, 1.0 / 3.0, 2.0 / 3.0, 100_000.0 * 7.0 / 3.0,
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            5.0,
+            10.0,
+            100.0,
+            0.1,
+            0.5,
+            1.5,
+            123.456,
+            1e15,
+            1e16,
+            1e17,
+            1e21,
+            1e22,
+            1e-5,
+            1e-6,
+            1e-7,
+            1.5e-7,
+            12345678901234567890.0,
+            0.000123,
+            5e-324,
+            f64::MIN_POSITIVE,
+            f64::MAX,
+            f64::MIN,
+            f64::EPSILON,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            76.123_456_789_012_34,
+            1.0 / 3.0,
+            2.0 / 3.0,
+            100_000.0 * 7.0 / 3.0,
             // Ties between two shortest candidates (the standard library rounds them up).
-            1_658_206_780_088_562.25, -26_829_767_983_277.3125, 0.5, 2.5, 0.125, 9_007_199_254_740_993.0,
+            1_658_206_780_088_562.25,
+            -26_829_767_983_277.3125,
+            0.5,
+            2.5,
+            0.125,
+            9_007_199_254_740_993.0,
         ] {
             check(x);
         }
@@ -750,4 +817,3 @@ mod tests {
         }
     }
 }
-

@@ -96,8 +96,12 @@ fn summary(c: &mut Criterion) {
     assert_eq!(run_all(&non_ordered[..100], &options), 2100);
     let mut g = c.benchmark_group("summary measures, 300 areas x 40 indicators x 10 deciles");
     g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(8));
-    g.bench_function("ordered (D R PAR PAF ACI RCI SII RII), 1 thread", |b| b.iter(|| run_all(black_box(&ordered), &options)));
-    g.bench_function("non-ordered (D R PAR PAF + 17 with simulation), 1 thread", |b| b.iter(|| run_all(black_box(&non_ordered), &options)));
+    g.bench_function("ordered (D R PAR PAF ACI RCI SII RII), 1 thread", |b| {
+        b.iter(|| run_all(black_box(&ordered), &options))
+    });
+    g.bench_function("non-ordered (D R PAR PAF + 17 with simulation), 1 thread", |b| {
+        b.iter(|| run_all(black_box(&non_ordered), &options))
+    });
     g.bench_function("all 25 measures (both), 1 thread", |b| {
         b.iter(|| run_all(black_box(&ordered), &options) + run_all(black_box(&non_ordered), &options))
     });
@@ -111,7 +115,10 @@ fn arriaga(c: &mut Criterion) {
     let mut rng = Rng(42);
     let mut pair = || -> (MortalityByAge, MortalityByAge) {
         let mut mk = |a: f64| MortalityByAge {
-            deaths: AGE_BAND_STARTS.iter().map(|&x| (a * (0.085 * (f64::from(x) + 2.5)).exp() * 1000.0 * (0.9 + 0.2 * rng.unit())).max(0.1)).collect(),
+            deaths: AGE_BAND_STARTS
+                .iter()
+                .map(|&x| (a * (0.085 * (f64::from(x) + 2.5)).exp() * 1000.0 * (0.9 + 0.2 * rng.unit())).max(0.1))
+                .collect(),
             population: vec![1000.0; AGE_BANDS],
         };
         (mk(0.0002), mk(0.0001))
@@ -119,7 +126,13 @@ fn arriaga(c: &mut Criterion) {
     let pairs: Vec<_> = (0..AREAS).map(|_| pair()).collect();
     let mut g = c.benchmark_group("arriaga");
     g.bench_function("300 decompositions by 20 age bands", |b| {
-        b.iter(|| pairs.iter().filter_map(|(a, b)| arriaga_decomposition(black_box(a), black_box(b)).ok()).map(|d| d.gap).sum::<f64>())
+        b.iter(|| {
+            pairs
+                .iter()
+                .filter_map(|(a, b)| arriaga_decomposition(black_box(a), black_box(b)).ok())
+                .map(|d| d.gap)
+                .sum::<f64>()
+        })
     });
     g.finish();
 }

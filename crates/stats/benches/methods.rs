@@ -39,7 +39,12 @@ impl Rng {
 fn limits(c: &mut Criterion) {
     let mut g = c.benchmark_group("limits");
     g.bench_function("wilson lower+upper 95%", |b| {
-        b.iter(|| (wilson_lower(black_box(37.0), black_box(1234.0), C95), wilson_upper(black_box(37.0), black_box(1234.0), C95)))
+        b.iter(|| {
+            (
+                wilson_lower(black_box(37.0), black_box(1234.0), C95),
+                wilson_upper(black_box(37.0), black_box(1234.0), C95),
+            )
+        })
     });
     g.bench_function("proportion (Wilson) 95% + 99.8%, full estimate", |b| {
         b.iter(|| proportion(black_box(37.0), black_box(1234.0), 1.0, &BOTH))
@@ -56,7 +61,8 @@ fn limits(c: &mut Criterion) {
 fn standardised(c: &mut Criterion) {
     let stdpop: Vec<f64> = (0..19).map(|b| esp2013_weight(5 * b).expect("ESP band")).collect();
     let n: Vec<f64> = (0..19).map(|b| 4000.0 + 97.0 * b as f64).collect();
-    let x: Vec<Option<f64>> = (0..19).map(|b| Some((0.4 * (0.078 * (5.0 * b as f64 - 10.0).max(0.0)).exp() * 4.0).round())).collect();
+    let x: Vec<Option<f64>> =
+        (0..19).map(|b| Some((0.4 * (0.078 * (5.0 * b as f64 - 10.0).max(0.0)).exp() * 4.0).round())).collect();
     c.bench_function("dsr one group, 19 ESP bands, 95%", |b| {
         b.iter(|| directly_standardised_rate(black_box(&x), black_box(&n), &stdpop, 100_000.0, &[C95]).expect("dsr"))
     });
@@ -71,7 +77,10 @@ fn standardised(c: &mut Criterion) {
         1605.0, 1936.0, 1937.0,
     ];
     c.bench_function("life table one group, 20 bands, 95%", |b| {
-        b.iter(|| life_expectancy(&LIFE_TABLE_START_AGES, black_box(&deaths), black_box(&population), &[C95]).expect("life table"))
+        b.iter(|| {
+            life_expectancy(&LIFE_TABLE_START_AGES, black_box(&deaths), black_box(&population), &[C95])
+                .expect("life table")
+        })
     });
 }
 
@@ -92,13 +101,22 @@ fn sii(c: &mut Criterion) {
     g.sample_size(10);
     let plain = SiiOptions { value_type: SiiValueType::Plain, reps: 100_000, ..SiiOptions::default() };
     g.bench_function("value_type 0, se given", |b| {
-        b.iter(|| slope_index_of_inequality(&quantile, &population, black_box(&le), SiiStandardError::Given(&se), &plain).expect("sii"))
+        b.iter(|| {
+            slope_index_of_inequality(&quantile, &population, black_box(&le), SiiStandardError::Given(&se), &plain)
+                .expect("sii")
+        })
     });
     let rate_options = SiiOptions { value_type: SiiValueType::Rate, reps: 100_000, ..SiiOptions::default() };
     g.bench_function("value_type 1 rate, from limits", |b| {
         b.iter(|| {
-            slope_index_of_inequality(&quantile, &population, black_box(&rate), SiiStandardError::FromLimits { lower: &lower, upper: &upper }, &rate_options)
-                .expect("sii")
+            slope_index_of_inequality(
+                &quantile,
+                &population,
+                black_box(&rate),
+                SiiStandardError::FromLimits { lower: &lower, upper: &upper },
+                &rate_options,
+            )
+            .expect("sii")
         })
     });
     g.finish();

@@ -32,14 +32,13 @@ pub const AGE_BANDS: usize = 20;
 
 /// Labels of the 20 age bands.
 pub const AGE_BAND_LABELS: [&str; AGE_BANDS] = [
-    "0", "1-4", "5-9", "10-14", "15-19", "20-24", "25-29", "30-34", "35-39", "40-44", "45-49",
-    "50-54", "55-59", "60-64", "65-69", "70-74", "75-79", "80-84", "85-89", "90+",
+    "0", "1-4", "5-9", "10-14", "15-19", "20-24", "25-29", "30-34", "35-39", "40-44", "45-49", "50-54", "55-59",
+    "60-64", "65-69", "70-74", "75-79", "80-84", "85-89", "90+",
 ];
 
 /// Start age of each band.
-pub const AGE_BAND_STARTS: [u32; AGE_BANDS] = [
-    0, 1, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90,
-];
+pub const AGE_BAND_STARTS: [u32; AGE_BANDS] =
+    [0, 1, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90];
 
 const RADIX: f64 = 100_000.0;
 
@@ -179,12 +178,7 @@ fn decompose(t1: &LifeTable, t2: &LifeTable) -> ArriagaDecomposition {
             total: direct + indirect,
         });
     }
-    ArriagaDecomposition {
-        e0_group1: t1.e0(),
-        e0_group2: t2.e0(),
-        gap: t2.e0() - t1.e0(),
-        by_age,
-    }
+    ArriagaDecomposition { e0_group1: t1.e0(), e0_group2: t2.e0(), gap: t2.e0() - t1.e0(), by_age }
 }
 
 /// Arriaga's decomposition of the gap in life expectancy at birth, e0(group 2) − e0(group 1),
@@ -267,16 +261,10 @@ pub fn arriaga_decomposition_by_cause(
     causes2: &[CauseDeaths],
 ) -> Result<ArriagaByCause, StatsError> {
     if causes1.is_empty() {
-        return Err(StatsError::Invalid(
-            "at least one cause of death is needed".into(),
-        ));
+        return Err(StatsError::Invalid("at least one cause of death is needed".into()));
     }
-    if causes1.len() != causes2.len()
-        || causes1.iter().zip(causes2).any(|(a, b)| a.cause != b.cause)
-    {
-        return Err(StatsError::Invalid(
-            "both groups must list the same causes of death in the same order".into(),
-        ));
+    if causes1.len() != causes2.len() || causes1.iter().zip(causes2).any(|(a, b)| a.cause != b.cause) {
+        return Err(StatsError::Invalid("both groups must list the same causes of death in the same order".into()));
     }
     let total = |group: &str, causes: &[CauseDeaths]| -> Result<Vec<f64>, StatsError> {
         let mut sum = vec![0.0; AGE_BANDS];
@@ -308,18 +296,14 @@ pub fn arriaga_decomposition_by_cause(
         let mut row = Vec::with_capacity(k);
         if dm != 0.0 {
             for i in 0..k {
-                let dmi =
-                    causes1[i].deaths[x] / population1[x] - causes2[i].deaths[x] / population2[x];
+                let dmi = causes1[i].deaths[x] / population1[x] - causes2[i].deaths[x] / population2[x];
                 row.push(delta * dmi / dm);
             }
         } else {
             let all = d1[x] + d2[x];
             for i in 0..k {
-                let share = if all > 0.0 {
-                    (causes1[i].deaths[x] + causes2[i].deaths[x]) / all
-                } else {
-                    1.0 / k as f64
-                };
+                let share =
+                    if all > 0.0 { (causes1[i].deaths[x] + causes2[i].deaths[x]) / all } else { 1.0 / k as f64 };
                 row.push(delta * share);
             }
         }
@@ -328,12 +312,7 @@ pub fn arriaga_decomposition_by_cause(
         }
         by_age_and_cause.push(row);
     }
-    Ok(ArriagaByCause {
-        by_age,
-        causes: causes1.iter().map(|c| c.cause.clone()).collect(),
-        by_age_and_cause,
-        by_cause,
-    })
+    Ok(ArriagaByCause { by_age, causes: causes1.iter().map(|c| c.cause.clone()).collect(), by_age_and_cause, by_cause })
 }
 
 /// Excess deaths by decile against the reference decile's death rate.
@@ -374,11 +353,7 @@ pub struct ExcessDeaths {
 /// [`StatsError::Shape`] for slices of different lengths or none; [`StatsError::Invalid`] for a
 /// reference index outside the slices, a negative or non-finite value, or a reference decile
 /// without population.
-pub fn excess_deaths(
-    observed: &[f64],
-    population: &[f64],
-    reference: usize,
-) -> Result<ExcessDeaths, StatsError> {
+pub fn excess_deaths(observed: &[f64], population: &[f64], reference: usize) -> Result<ExcessDeaths, StatsError> {
     if observed.is_empty() || observed.len() != population.len() {
         return Err(StatsError::Shape(format!(
             "observed deaths and population need the same, non-zero number of groups, got {} and {}",
@@ -399,15 +374,11 @@ pub fn excess_deaths(
             )));
         }
         if !p.is_finite() || p < 0.0 {
-            return Err(StatsError::Invalid(format!(
-                "group {i}: population must be a finite number ≥ 0, got {p}"
-            )));
+            return Err(StatsError::Invalid(format!("group {i}: population must be a finite number ≥ 0, got {p}")));
         }
     }
     if population[reference] <= 0.0 {
-        return Err(StatsError::Invalid(format!(
-            "reference group {reference} has no population"
-        )));
+        return Err(StatsError::Invalid(format!("reference group {reference} has no population")));
     }
     let rate = observed[reference] / population[reference];
     let expected: Vec<f64> = population.iter().map(|p| p * rate).collect();
@@ -475,9 +446,7 @@ pub fn years_of_life_lost(
     }
     for (i, (&d, &y)) in deaths.iter().zip(years_per_death).enumerate() {
         if !d.is_finite() {
-            return Err(StatsError::Invalid(format!(
-                "band {i}: deaths must be a finite number, got {d}"
-            )));
+            return Err(StatsError::Invalid(format!("band {i}: deaths must be a finite number, got {d}")));
         }
         if !y.is_finite() || y < 0.0 {
             return Err(StatsError::Invalid(format!(
@@ -485,23 +454,16 @@ pub fn years_of_life_lost(
             )));
         }
     }
-    for (name, v) in [
-        ("value per life-year", valuation.value_per_life_year),
-        ("value per death", valuation.value_per_death),
-    ] {
+    for (name, v) in
+        [("value per life-year", valuation.value_per_life_year), ("value per death", valuation.value_per_death)]
+    {
         if let Some(v) = v {
             if !v.is_finite() || v < 0.0 {
-                return Err(StatsError::Invalid(format!(
-                    "{name} must be a finite number ≥ 0, got {v}"
-                )));
+                return Err(StatsError::Invalid(format!("{name} must be a finite number ≥ 0, got {v}")));
             }
         }
     }
-    let by_band: Vec<f64> = deaths
-        .iter()
-        .zip(years_per_death)
-        .map(|(d, y)| d * y)
-        .collect();
+    let by_band: Vec<f64> = deaths.iter().zip(years_per_death).map(|(d, y)| d * y).collect();
     let yll: f64 = by_band.iter().sum();
     let total_deaths: f64 = deaths.iter().sum();
     Ok(YearsOfLifeLost {
@@ -520,9 +482,7 @@ pub fn years_of_life_lost(
 /// [`StatsError::Invalid`] for a non-finite age or upper age.
 pub fn potential_years_per_death(mid_ages: &[f64], upper_age: f64) -> Result<Vec<f64>, StatsError> {
     if !upper_age.is_finite() {
-        return Err(StatsError::Invalid(format!(
-            "upper age must be a finite number, got {upper_age}"
-        )));
+        return Err(StatsError::Invalid(format!("upper age must be a finite number, got {upper_age}")));
     }
     mid_ages
         .iter()
@@ -531,9 +491,7 @@ pub fn potential_years_per_death(mid_ages: &[f64], upper_age: f64) -> Result<Vec
             if a.is_finite() {
                 Ok((upper_age - a).max(0.0))
             } else {
-                Err(StatsError::Invalid(format!(
-                    "band {i}: mid-age must be a finite number, got {a}"
-                )))
+                Err(StatsError::Invalid(format!("band {i}: mid-age must be a finite number, got {a}")))
             }
         })
         .collect()
@@ -551,10 +509,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn close(got: f64, expected: f64, tol: f64) {
-        assert!(
-            (got - expected).abs() <= tol * expected.abs().max(1.0),
-            "got {got}, expected {expected}"
-        );
+        assert!((got - expected).abs() <= tol * expected.abs().max(1.0), "got {got}, expected {expected}");
     }
 
     /// Synthetic populations: rates m_x = a·exp(b·age) (Gompertz) plus an infant rate.
@@ -566,18 +521,11 @@ mod tests {
                 .iter()
                 .enumerate()
                 .map(|(i, &x)| {
-                    let m = if i == 0 {
-                        infant
-                    } else {
-                        a * (b * (f64::from(x) + 2.5)).exp()
-                    };
+                    let m = if i == 0 { infant } else { a * (b * (f64::from(x) + 2.5)).exp() };
                     (m * 1000.0 * 1e4).round() / 1e4
                 })
                 .collect();
-            MortalityByAge {
-                deaths,
-                population: vec![1000.0; AGE_BANDS],
-            }
+            MortalityByAge { deaths, population: vec![1000.0; AGE_BANDS] }
         };
         (mk(0.006, 0.0002, 0.085), mk(0.003, 0.0001, 0.085))
     }
@@ -601,12 +549,8 @@ mod tests {
         let (g1, g2) = example();
         let d = arriaga_decomposition(&g1, &g2).unwrap();
         let arr = |v: &[f64]| -> [f64; AGE_BANDS] { std::array::from_fn(|i| v[i]) };
-        let e1 =
-            crate::life_expectancy::LifeTable::from_bands(&arr(&g1.deaths), &arr(&g1.population))
-                .unwrap();
-        let e2 =
-            crate::life_expectancy::LifeTable::from_bands(&arr(&g2.deaths), &arr(&g2.population))
-                .unwrap();
+        let e1 = crate::life_expectancy::LifeTable::from_bands(&arr(&g1.deaths), &arr(&g1.population)).unwrap();
+        let e2 = crate::life_expectancy::LifeTable::from_bands(&arr(&g2.deaths), &arr(&g2.population)).unwrap();
         close(d.e0_group1, e1.life_expectancy[0], 1e-14);
         close(d.e0_group2, e2.life_expectancy[0], 1e-14);
         let sum: f64 = d.by_age.iter().map(|c| c.total).sum();
@@ -630,26 +574,8 @@ mod tests {
         let a1: Vec<f64> = g1.deaths.iter().zip(&b1).map(|(d, b)| d - b).collect();
         let b2: Vec<f64> = b1.iter().zip(&g2.deaths).map(|(b, d)| b.min(*d)).collect();
         let a2: Vec<f64> = g2.deaths.iter().zip(&b2).map(|(d, b)| d - b).collect();
-        let c1 = vec![
-            CauseDeaths {
-                cause: "A".into(),
-                deaths: a1,
-            },
-            CauseDeaths {
-                cause: "B".into(),
-                deaths: b1,
-            },
-        ];
-        let c2 = vec![
-            CauseDeaths {
-                cause: "A".into(),
-                deaths: a2,
-            },
-            CauseDeaths {
-                cause: "B".into(),
-                deaths: b2,
-            },
-        ];
+        let c1 = vec![CauseDeaths { cause: "A".into(), deaths: a1 }, CauseDeaths { cause: "B".into(), deaths: b1 }];
+        let c2 = vec![CauseDeaths { cause: "A".into(), deaths: a2 }, CauseDeaths { cause: "B".into(), deaths: b2 }];
         let r = arriaga_decomposition_by_cause(&g1.population, &c1, &g2.population, &c2).unwrap();
         let by_age = arriaga_decomposition(&g1, &g2).unwrap();
         for x in 0..AGE_BANDS {
@@ -666,10 +592,7 @@ mod tests {
             }
         }
         // Mismatched causes are an error.
-        let c3 = vec![CauseDeaths {
-            cause: "X".into(),
-            deaths: vec![1.0; 20],
-        }];
+        let c3 = vec![CauseDeaths { cause: "X".into(), deaths: vec![1.0; 20] }];
         assert!(arriaga_decomposition_by_cause(&g1.population, &c1, &g2.population, &c3).is_err());
     }
 
@@ -678,31 +601,19 @@ mod tests {
         let (g1, g2) = example();
         let mut short = g1.clone();
         short.deaths.pop();
-        assert!(matches!(
-            arriaga_decomposition(&short, &g2),
-            Err(StatsError::Shape(_))
-        ));
+        assert!(matches!(arriaga_decomposition(&short, &g2), Err(StatsError::Shape(_))));
         let mut zero_pop = g1.clone();
         zero_pop.population[3] = 0.0;
-        assert!(arriaga_decomposition(&zero_pop, &g2)
-            .unwrap_err()
-            .to_string()
-            .contains("10-14"));
+        assert!(arriaga_decomposition(&zero_pop, &g2).unwrap_err().to_string().contains("10-14"));
         let mut no_old_deaths = g1.clone();
         no_old_deaths.deaths[19] = 0.0;
-        assert!(arriaga_decomposition(&no_old_deaths, &g2)
-            .unwrap_err()
-            .to_string()
-            .contains("90+"));
+        assert!(arriaga_decomposition(&no_old_deaths, &g2).unwrap_err().to_string().contains("90+"));
         let mut nan = g1.clone();
         nan.deaths[5] = f64::NAN;
         assert!(arriaga_decomposition(&nan, &g2).is_err());
         let mut huge = g1;
         huge.deaths[5] = 1e6;
-        assert!(arriaga_decomposition(&huge, &g2)
-            .unwrap_err()
-            .to_string()
-            .contains("probability"));
+        assert!(arriaga_decomposition(&huge, &g2).unwrap_err().to_string().contains("probability"));
     }
 
     #[test]
@@ -728,10 +639,7 @@ mod tests {
         let years = potential_years_per_death(&[2.5, 40.0, 80.0], 75.0).unwrap();
         assert_eq!(years, vec![72.5, 35.0, 0.0]);
         // Deaths 2, 10, 30: YLL = 145 + 350 + 0 = 495.
-        let v = Valuation {
-            value_per_life_year: Some(60_000.0),
-            value_per_death: Some(2_000_000.0),
-        };
+        let v = Valuation { value_per_life_year: Some(60_000.0), value_per_death: Some(2_000_000.0) };
         let y = years_of_life_lost(&[2.0, 10.0, 30.0], &years, &v).unwrap();
         close(y.years_of_life_lost, 495.0, 1e-15);
         close(y.deaths, 42.0, 1e-15);
@@ -741,10 +649,7 @@ mod tests {
         assert!(none.value_of_deaths.is_none() && none.value_of_life_years.is_none());
         assert!(years_of_life_lost(&[1.0], &[-1.0], &Valuation::default()).is_err());
         assert!(years_of_life_lost(&[1.0, 2.0], &[1.0], &Valuation::default()).is_err());
-        let bad = Valuation {
-            value_per_life_year: Some(f64::NAN),
-            value_per_death: None,
-        };
+        let bad = Valuation { value_per_life_year: Some(f64::NAN), value_per_death: None };
         assert!(years_of_life_lost(&[1.0], &[1.0], &bad).is_err());
         assert!(potential_years_per_death(&[f64::NAN], 75.0).is_err());
     }

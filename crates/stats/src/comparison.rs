@@ -87,18 +87,23 @@ impl FromStr for Polarity {
     /// # Errors
     /// [`StatsError::Invalid`] naming the text and the accepted spellings.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let key: String = s
-            .chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect();
+        let key: String = s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect();
         let polarity = match key.as_str() {
-            "higherisbetter" | "highisgood" | "highergood" | "raghighisgood"
-            | "raghighisgoodlowisbad" | "lowerisworse" => Polarity::HigherIsBetter,
-            "lowerisbetter" | "lowisgood" | "lowergood" | "raglowisgood"
-            | "raglowisgoodhighisbad" | "higherisworse" => Polarity::LowerIsBetter,
-            "nojudgement" | "nojudgment" | "none" | "bob" | "bobblueorangeblue"
-            | "blueorangeblue" => Polarity::NoJudgement,
+            "higherisbetter"
+            | "highisgood"
+            | "highergood"
+            | "raghighisgood"
+            | "raghighisgoodlowisbad"
+            | "lowerisworse" => Polarity::HigherIsBetter,
+            "lowerisbetter"
+            | "lowisgood"
+            | "lowergood"
+            | "raglowisgood"
+            | "raglowisgoodhighisbad"
+            | "higherisworse" => Polarity::LowerIsBetter,
+            "nojudgement" | "nojudgment" | "none" | "bob" | "bobblueorangeblue" | "blueorangeblue" => {
+                Polarity::NoJudgement
+            }
             _ => {
                 return Err(StatsError::Invalid(format!(
                     "polarity must be \"higher is better\", \"lower is better\" or \"no judgement\", got \"{s}\""
@@ -387,9 +392,7 @@ pub fn compare_proportion_with_benchmark(
     confidence: ConfidenceLevel,
     polarity: Polarity,
 ) -> BenchmarkComparison {
-    let (Some(p), Some(n), Some(p0)) =
-        (finite(proportion), finite(denominator), finite(benchmark_proportion))
-    else {
+    let (Some(p), Some(n), Some(p0)) = (finite(proportion), finite(denominator), finite(benchmark_proportion)) else {
         return BenchmarkComparison::NotCompared;
     };
     if n <= 0.0 || !(0.0..=1.0).contains(&p0) {
@@ -645,8 +648,7 @@ mod tests {
         assert_eq!(c(0.4692, NJ), BenchmarkComparison::Similar);
         // At 99.8% the limits widen (same computation, z = norm.ppf(0.999)): 0.4513707786,
         // 0.5486292214, so 0.548 is significant at 95% but not at 99.8%.
-        let wide = compare_proportion_with_benchmark(
-            Some(0.548), Some(1000.0), Some(0.5), ConfidenceLevel::C998, HB);
+        let wide = compare_proportion_with_benchmark(Some(0.548), Some(1000.0), Some(0.5), ConfidenceLevel::C998, HB);
         assert_eq!(wide, BenchmarkComparison::Similar);
         assert_eq!(c(0.548, HB), BenchmarkComparison::Better);
         let nc = BenchmarkComparison::NotCompared;

@@ -71,17 +71,13 @@ impl ConfidenceLevel {
 /// [`StatsError::Confidence`] for a level out of range; [`StatsError::Invalid`] for none,
 /// more than two, or a pair other than 0.95 and 0.998.
 pub fn confidence_levels(levels: &[f64]) -> Result<Vec<ConfidenceLevel>, StatsError> {
-    let parsed = levels
-        .iter()
-        .map(|&l| ConfidenceLevel::new(l))
-        .collect::<Result<Vec<_>, _>>()?;
+    let parsed = levels.iter().map(|&l| ConfidenceLevel::new(l)).collect::<Result<Vec<_>, _>>()?;
     match parsed.as_slice() {
         [] => Err(StatsError::Invalid("at least one confidence level is needed".into())),
         [_] => Ok(parsed),
         [a, b] if *a == ConfidenceLevel::C95 && *b == ConfidenceLevel::C998 => Ok(parsed),
         [_, _] => Err(StatsError::Invalid(
-            "two confidence levels can only be produced if they are specified as 0.95 and 0.998"
-                .into(),
+            "two confidence levels can only be produced if they are specified as 0.95 and 0.998".into(),
         )),
         _ => Err(StatsError::Invalid("a maximum of two confidence levels can be provided".into())),
     }

@@ -41,9 +41,7 @@ pub fn normal_quantile(p: f64) -> f64 {
     if q.abs() <= 0.425 {
         let r = 0.180625 - q * q;
         return q
-            * (((((((r * 2509.0809287301226727 + 33430.575583588128105) * r
-                + 67265.770927008700853)
-                * r
+            * (((((((r * 2509.0809287301226727 + 33430.575583588128105) * r + 67265.770927008700853) * r
                 + 45921.953931549871457)
                 * r
                 + 13731.693765509461125)
@@ -53,9 +51,7 @@ pub fn normal_quantile(p: f64) -> f64 {
                 + 133.14166789178437745)
                 * r
                 + 3.387132872796366608)
-            / (((((((r * 5226.495278852545925 + 28729.085735721942674) * r
-                + 39307.89580009271061)
-                * r
+            / (((((((r * 5226.495278852545925 + 28729.085735721942674) * r + 39307.89580009271061) * r
                 + 21213.794301586595867)
                 * r
                 + 5394.1960214247511077)
@@ -70,9 +66,7 @@ pub fn normal_quantile(p: f64) -> f64 {
     r = (-r.ln()).sqrt();
     let val = if r <= 5.0 {
         r -= 1.6;
-        (((((((r * 7.7454501427834140764e-4 + 0.0227238449892691845833) * r
-            + 0.24178072517745061177)
-            * r
+        (((((((r * 7.7454501427834140764e-4 + 0.0227238449892691845833) * r + 0.24178072517745061177) * r
             + 1.27045825245236838258)
             * r
             + 3.64784832476320460504)
@@ -82,9 +76,7 @@ pub fn normal_quantile(p: f64) -> f64 {
             + 4.6303378461565452959)
             * r
             + 1.42343711074968357734)
-            / (((((((r * 1.05075007164441684324e-9 + 5.475938084995344946e-4) * r
-                + 0.0151986665636164571966)
-                * r
+            / (((((((r * 1.05075007164441684324e-9 + 5.475938084995344946e-4) * r + 0.0151986665636164571966) * r
                 + 0.14810397642748007459)
                 * r
                 + 0.68976733498510000455)
@@ -96,9 +88,7 @@ pub fn normal_quantile(p: f64) -> f64 {
                 + 1.0)
     } else {
         r -= 5.0;
-        (((((((r * 2.01033439929228813265e-7 + 2.71155556874348757815e-5) * r
-            + 0.0012426609473880784386)
-            * r
+        (((((((r * 2.01033439929228813265e-7 + 2.71155556874348757815e-5) * r + 0.0012426609473880784386) * r
             + 0.026532189526576123093)
             * r
             + 0.29656057182850489123)
@@ -108,9 +98,7 @@ pub fn normal_quantile(p: f64) -> f64 {
             + 5.4637849111641143699)
             * r
             + 6.6579046435011037772)
-            / (((((((r * 2.04426310338993978564e-15 + 1.4215117583164458887e-7) * r
-                + 1.8463183175100546818e-5)
-                * r
+            / (((((((r * 2.04426310338993978564e-15 + 1.4215117583164458887e-7) * r + 1.8463183175100546818e-5) * r
                 + 7.868691311456132591e-4)
                 * r
                 + 0.0148753612908506148525)
@@ -211,19 +199,9 @@ const ZETA: [f64; 26] = [
 
 /// erf(y) for |y| ≤ 0.46875: Cody's first rational approximation, y·P(y²)/Q(y²).
 fn erf_small(y: f64) -> f64 {
-    const A: [f64; 5] = [
-        3.1611237438705656,
-        113.864154151050156,
-        377.485237685302021,
-        3209.37758913846947,
-        0.185777706184603153,
-    ];
-    const B: [f64; 4] = [
-        23.6012909523441209,
-        244.024637934444173,
-        1282.61652607737228,
-        2844.23683343917062,
-    ];
+    const A: [f64; 5] =
+        [3.1611237438705656, 113.864154151050156, 377.485237685302021, 3209.37758913846947, 0.185777706184603153];
+    const B: [f64; 4] = [23.6012909523441209, 244.024637934444173, 1282.61652607737228, 2844.23683343917062];
     let ysq = y * y;
     let mut num = A[4] * ysq;
     let mut den = ysq;
@@ -311,11 +289,7 @@ fn half_erfc(y: f64) -> f64 {
     if ay <= 0.46875 {
         return 0.5 - 0.5 * erf_small(y);
     }
-    let tail = if ay > 27.0 {
-        0.0
-    } else {
-        0.5 * erfcx_large(ay) * exp_neg_sq(ay, 1.0)
-    };
+    let tail = if ay > 27.0 { 0.0 } else { 0.5 * erfcx_large(ay) * exp_neg_sq(ay, 1.0) };
     if y > 0.0 {
         tail
     } else {
@@ -341,11 +315,7 @@ pub fn normal_cdf(x: f64) -> f64 {
     let y = ax * std::f64::consts::FRAC_1_SQRT_2;
     if y <= 0.46875 {
         let erf = erf_small(y);
-        return if x < 0.0 {
-            0.5 - 0.5 * erf
-        } else {
-            0.5 + 0.5 * erf
-        };
+        return if x < 0.0 { 0.5 - 0.5 * erf } else { 0.5 + 0.5 * erf };
     }
     if ax > 40.0 {
         return if x < 0.0 { 0.0 } else { 1.0 };
@@ -559,25 +529,13 @@ fn gamma_pq_temme(a: f64, x: f64) -> (f64, f64) {
     let s = half_eta2_a.sqrt().copysign(d);
     let eta = s * (2.0 / a).sqrt();
     let c0 = if eta.abs() < 0.01 {
-        const D0: [f64; 5] = [
-            -1.0 / 3.0,
-            1.0 / 12.0,
-            -2.0 / 135.0,
-            1.0 / 864.0,
-            1.0 / 2835.0,
-        ];
+        const D0: [f64; 5] = [-1.0 / 3.0, 1.0 / 12.0, -2.0 / 135.0, 1.0 / 864.0, 1.0 / 2835.0];
         D0.iter().rev().fold(0.0, |acc, c| acc * eta + c)
     } else {
         1.0 / d - 1.0 / eta
     };
     let c1 = if eta.abs() < 0.05 {
-        const D1: [f64; 5] = [
-            -1.0 / 540.0,
-            -1.0 / 288.0,
-            1.0 / 378.0,
-            -9.90226337448560e-4,
-            2.05761316872428e-4,
-        ];
+        const D1: [f64; 5] = [-1.0 / 540.0, -1.0 / 288.0, 1.0 / 378.0, -9.90226337448560e-4, 2.05761316872428e-4];
         D1.iter().rev().fold(0.0, |acc, c| acc * eta + c)
     } else {
         1.0 / (eta * eta * eta) - 1.0 / (d * d * d) - 1.0 / (d * d) - 1.0 / (12.0 * d)
@@ -776,11 +734,7 @@ fn gamma_quantile(a: f64, p: f64) -> f64 {
         return 0.0;
     }
     let small = ln_small.exp();
-    let mut x0 = if wh > 0.0 && wh.is_finite() {
-        wh
-    } else {
-        small
-    };
+    let mut x0 = if wh > 0.0 && wh.is_finite() { wh } else { small };
     if lower && small.is_finite() && small > 0.0 && small < 0.5 * x0.max(0.0) + 1e-300 {
         x0 = small;
     }
@@ -893,9 +847,7 @@ fn beta_large_a(a: f64, b: f64, y: f64) -> f64 {
     let nu = a + 0.5 * (b - 1.0);
     let z = -nu * (-y).ln_1p();
     // ln[Γ(a + b)/(Γ(a)νᵇ)] with the large terms cancelled analytically.
-    let ln_k = (a - 0.5) * (b / a).ln_1p() - b
-        + b * ((b + 1.0) / (2.0 * nu)).ln_1p()
-        + stirling_correction(a + b)
+    let ln_k = (a - 0.5) * (b / a).ln_1p() - b + b * ((b + 1.0) / (2.0 * nu)).ln_1p() + stirling_correction(a + b)
         - stirling_correction(a);
     // Coefficients of (sinh(u/2)/(u/2))^(b−1) = Σ gₙ u²ⁿ from f = sinh(u/2)/(u/2) = Σ fₖ u²ᵏ,
     // fₖ = 1/(4ᵏ(2k + 1)!), by n·gₙ = Σₖ ((β + 1)k − n) fₖ gₙ₋ₖ with β = b − 1.
@@ -1033,11 +985,7 @@ fn t_density(t: f64, df: f64) -> f64 {
         return (-0.5 * t * t).exp() / SQRT_2PI;
     }
     let r = t / df.sqrt();
-    let l = if r < 1e150 {
-        (r * r).ln_1p()
-    } else {
-        2.0 * r.ln()
-    };
+    let l = if r < 1e150 { (r * r).ln_1p() } else { 2.0 * r.ln() };
     (-(df + 1.0) / 2.0 * l - ln_beta(df / 2.0, 0.5)).exp() / df.sqrt()
 }
 
@@ -1108,8 +1056,7 @@ pub fn student_t_quantile(p: f64, df: f64) -> f64 {
         + (z2 + 1.0) * z / (4.0 * df)
         + ((5.0 * z2 + 16.0) * z2 + 3.0) * z / (96.0 * df * df)
         + (((3.0 * z2 + 19.0) * z2 + 17.0) * z2 - 15.0) * z / (384.0 * df * df * df)
-        + ((((79.0 * z2 + 776.0) * z2 + 1482.0) * z2 - 1920.0) * z2 - 945.0) * z
-            / (92160.0 * df * df * df * df);
+        + ((((79.0 * z2 + 776.0) * z2 + 1482.0) * z2 - 1920.0) * z2 - 945.0) * z / (92160.0 * df * df * df * df);
     let tail_start = ((q.ln() + df.ln() + ln_beta(df / 2.0, 0.5)) * (-1.0 / df)).exp() * df.sqrt();
     let mut t0 = f64::NAN;
     let mut best = f64::INFINITY;
@@ -1135,18 +1082,10 @@ mod tests {
     #[test]
     fn normal_quantile_matches_r() {
         // Values from R 4.x: qnorm(p), printed with 17 significant digits.
-        let cases = [
-            (0.975, 1.959963984540054),
-            (0.999, 3.090232306167813),
-            (0.5, 0.0),
-            (0.025, -1.959963984540054),
-        ];
+        let cases = [(0.975, 1.959963984540054), (0.999, 3.090232306167813), (0.5, 0.0), (0.025, -1.959963984540054)];
         for (p, expected) in cases {
             let got = normal_quantile(p);
-            assert!(
-                (got - expected).abs() <= 1e-15 * expected.abs().max(1.0),
-                "p={p}: {got}"
-            );
+            assert!((got - expected).abs() <= 1e-15 * expected.abs().max(1.0), "p={p}: {got}");
         }
     }
 
@@ -1154,21 +1093,11 @@ mod tests {
     fn check(name: &str, cases: &[(f64, f64)], tol: f64) {
         let mut worst = 0.0_f64;
         for &(got, expected) in cases {
-            let rel = if expected == 0.0 {
-                got.abs()
-            } else {
-                ((got - expected) / expected).abs()
-            };
-            assert!(
-                rel <= tol,
-                "{name}: got {got:e}, expected {expected:e}, rel {rel:e}"
-            );
+            let rel = if expected == 0.0 { got.abs() } else { ((got - expected) / expected).abs() };
+            assert!(rel <= tol, "{name}: got {got:e}, expected {expected:e}, rel {rel:e}");
             worst = worst.max(rel);
         }
-        println!(
-            "{name}: worst relative error {worst:.2e} over {} cases",
-            cases.len()
-        );
+        println!("{name}: worst relative error {worst:.2e} over {} cases", cases.len());
     }
 
     // Expected values below: mpmath 1.3.0, mp.dps = 40 (roots found with findroot on the
@@ -1241,10 +1170,7 @@ mod tests {
 
     #[test]
     fn chi_squared_quantile_matches_mpmath() {
-        let cases: Vec<(f64, f64)> = QCHISQ
-            .iter()
-            .map(|&(p, df, q)| (chi_squared_quantile(p, df), q))
-            .collect();
+        let cases: Vec<(f64, f64)> = QCHISQ.iter().map(|&(p, df, q)| (chi_squared_quantile(p, df), q)).collect();
         check("chi_squared_quantile", &cases, 1e-13);
     }
 
@@ -1281,10 +1207,7 @@ mod tests {
 
     #[test]
     fn student_t_quantile_matches_mpmath() {
-        let cases: Vec<(f64, f64)> = QT
-            .iter()
-            .map(|&(p, df, t)| (student_t_quantile(p, df), t))
-            .collect();
+        let cases: Vec<(f64, f64)> = QT.iter().map(|&(p, df, t)| (student_t_quantile(p, df), t)).collect();
         check("student_t_quantile", &cases, 1e-13);
     }
 
@@ -1359,19 +1282,9 @@ mod tests {
         // quad of the density where gammainc does not converge).
         let large = [
             (1e6, 992000.0, 5.24012281543083e-16, 0.9999999999999994),
-            (
-                3e7,
-                29983568.323274843,
-                0.0013477411346326659,
-                0.9986522588653673,
-            ),
+            (3e7, 29983568.323274843, 0.0013477411346326659, 0.9986522588653673),
             (3e7, 3e7, 0.5000242788540177, 0.4999757211459823),
-            (
-                1e12,
-                1000002000000.0,
-                0.9772498140608813,
-                0.022750185939118726,
-            ),
+            (1e12, 1000002000000.0, 0.9772498140608813, 0.022750185939118726),
         ];
         for &(a, x, p, q) in &large {
             cases.push((regularized_gamma_p(a, x), p));
@@ -1394,10 +1307,7 @@ mod tests {
             (0.999, 50.0, 0.5, 0.7523690199653766),
             (0.7, 8.5, 0.5, 0.015200205440347775),
         ];
-        let cases: Vec<(f64, f64)> = table
-            .iter()
-            .map(|&(x, a, b, i)| (regularized_beta(x, a, b), i))
-            .collect();
+        let cases: Vec<(f64, f64)> = table.iter().map(|&(x, a, b, i)| (regularized_beta(x, a, b), i)).collect();
         let mut cases = cases;
         // Large b, small a, tiny x: the complement of the asymptotic expansion must not be used.
         cases.push((
@@ -1427,10 +1337,7 @@ mod tests {
             (30.0, 22.0, 0.8815355884709849),
             (2100.0, 2000.0, 0.9413288886226819),
         ];
-        let mut cases: Vec<(f64, f64)> = pt
-            .iter()
-            .map(|&(t, df, p)| (student_t_cdf(t, df), p))
-            .collect();
+        let mut cases: Vec<(f64, f64)> = pt.iter().map(|&(t, df, p)| (student_t_cdf(t, df), p)).collect();
         cases.extend(pchisq.iter().map(|&(x, df, p)| (chi_squared_cdf(x, df), p)));
         check("student_t_cdf, chi_squared_cdf", &cases, 1e-14);
     }
@@ -1439,24 +1346,14 @@ mod tests {
     fn quantile_edge_cases() {
         assert_eq!(chi_squared_quantile(0.0, 4.0), 0.0);
         assert_eq!(chi_squared_quantile(1.0, 4.0), f64::INFINITY);
-        for bad in [
-            (-0.1, 4.0),
-            (1.1, 4.0),
-            (0.5, 0.0),
-            (0.5, -2.0),
-            (f64::NAN, 2.0),
-            (0.5, f64::NAN),
-        ] {
+        for bad in [(-0.1, 4.0), (1.1, 4.0), (0.5, 0.0), (0.5, -2.0), (f64::NAN, 2.0), (0.5, f64::NAN)] {
             assert!(chi_squared_quantile(bad.0, bad.1).is_nan(), "{bad:?}");
             assert!(student_t_quantile(bad.0, bad.1).is_nan(), "{bad:?}");
         }
         assert_eq!(student_t_quantile(0.0, 3.0), f64::NEG_INFINITY);
         assert_eq!(student_t_quantile(1.0, 3.0), f64::INFINITY);
         assert_eq!(student_t_quantile(0.5, 3.0), 0.0);
-        assert_eq!(
-            student_t_quantile(0.975, f64::INFINITY),
-            normal_quantile(0.975)
-        );
+        assert_eq!(student_t_quantile(0.975, f64::INFINITY), normal_quantile(0.975));
         // Closed forms: t(1) is Cauchy, tan(π(p − ½)); chi-squared(2) is exponential, −2 ln(1 − p).
         let cauchy = 1.0 / (std::f64::consts::PI * 0.1).tan();
         assert!((student_t_quantile(0.9, 1.0) - cauchy).abs() <= 1e-14 * cauchy);
@@ -1471,10 +1368,7 @@ mod tests {
         // taken for a step outside the bracket, and Temme's expansion gave a negative tail.
         let df = 10f64.powf(6.416923320381006);
         let x = chi_squared_quantile(0.8324635075337022, df);
-        assert!(
-            (chi_squared_cdf(x, df) - 0.8324635075337022).abs() < 1e-13,
-            "{x}"
-        );
+        assert!((chi_squared_cdf(x, df) - 0.8324635075337022).abs() < 1e-13, "{x}");
         assert_eq!(regularized_gamma_q(1.3e6, 1.35e6), 0.0);
         let t = student_t_quantile(1e-300, 1.0);
         assert!(t.is_finite() && t < -1e299 || t == f64::NEG_INFINITY);

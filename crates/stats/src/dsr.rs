@@ -33,8 +33,8 @@ use crate::{format_multiplier, limits_for, ConfidenceLevel, Estimate, StatsError
 /// Source: Eurostat (2013), "Revision of the European Standard Population: report of Eurostat's
 /// task force", Table 3; the same weights as the reference's `esp2013`. They sum to 100,000.
 pub const ESP2013: [f64; 19] = [
-    5000.0, 5500.0, 5500.0, 5500.0, 6000.0, 6000.0, 6500.0, 7000.0, 7000.0, 7000.0, 7000.0,
-    6500.0, 6000.0, 5500.0, 5000.0, 4000.0, 2500.0, 1500.0, 1000.0,
+    5000.0, 5500.0, 5500.0, 5500.0, 6000.0, 6000.0, 6500.0, 7000.0, 7000.0, 7000.0, 7000.0, 6500.0, 6000.0, 5500.0,
+    5000.0, 4000.0, 2500.0, 1500.0, 1000.0,
 ];
 
 /// The start age of a five-year band label or start age: "0-4", "00-04", "5 – 9", "90+",
@@ -116,7 +116,15 @@ impl DsrAccumulator {
 
     /// The DSR and its Dobson limits (see the module documentation).
     pub fn estimate(&self, multiplier: f64, confidence: &[ConfidenceLevel]) -> DsrEstimate {
-        dobson(self.total_count, self.total_pop, self.weighted_rate / self.stdpop, self.variance(), multiplier, confidence, "Dobson")
+        dobson(
+            self.total_count,
+            self.total_pop,
+            self.weighted_rate / self.stdpop,
+            self.variance(),
+            multiplier,
+            confidence,
+            "Dobson",
+        )
     }
 }
 
@@ -248,10 +256,7 @@ pub fn directly_standardised_rate_non_independent(
             None => bands.push((r.band, r.n, r.stdpop, r.frequency * persons)),
         }
     }
-    let variance: f64 = by_frequency
-        .iter()
-        .map(|&(f, sq, w)| sq / (w * w) * f * f)
-        .sum();
+    let variance: f64 = by_frequency.iter().map(|&(f, sq, w)| sq / (w * w) * f * f).sum();
     let mut acc = DsrAccumulator::default();
     for &(_, n, w, events) in &bands {
         acc.add(Some(events), n, w)?;
@@ -280,8 +285,12 @@ mod tests {
     }
 
     /// testdata_DSR_ISR__testdata_multiarea.csv, area testdata_big (19 bands).
-    const BIG_COUNT: [f64; 19] = [127., 25., 18., 21., 12., 27., 48., 27., 29., 32., 32., 34., 45., 65., 38., 68., 74., 82., 91.];
-    const BIG_POP: [f64; 19] = [636., 558., 609., 543., 384., 594., 669., 843., 660., 576., 606., 522., 426., 273., 300., 288., 153., 123., 207.];
+    const BIG_COUNT: [f64; 19] =
+        [127., 25., 18., 21., 12., 27., 48., 27., 29., 32., 32., 34., 45., 65., 38., 68., 74., 82., 91.];
+    const BIG_POP: [f64; 19] = [
+        636., 558., 609., 543., 384., 594., 669., 843., 660., 576., 606., 522., 426., 273., 300., 288., 153., 123.,
+        207.,
+    ];
 
     /// testdata_DSR_ISR__testresults_DSR.csv, testdata_big per 100,000 and per 10,000.
     #[test]
@@ -356,10 +365,25 @@ mod tests {
     #[test]
     fn matches_reference_non_independent_big() {
         let f: [[f64; 4]; 19] = [
-            [75., 16., 4., 2.], [16., 3., 1., 0.], [11., 2., 1., 0.], [12., 3., 1., 0.], [8., 0., 0., 1.],
-            [18., 3., 1., 0.], [26., 6., 2., 1.], [18., 3., 1., 0.], [18., 4., 1., 0.], [21., 4., 1., 0.],
-            [21., 4., 1., 0.], [23., 4., 1., 0.], [23., 6., 2., 1.], [39., 8., 2., 1.], [25., 5., 1., 0.],
-            [40., 9., 2., 1.], [46., 9., 2., 1.], [49., 10., 3., 1.], [56., 11., 3., 1.],
+            [75., 16., 4., 2.],
+            [16., 3., 1., 0.],
+            [11., 2., 1., 0.],
+            [12., 3., 1., 0.],
+            [8., 0., 0., 1.],
+            [18., 3., 1., 0.],
+            [26., 6., 2., 1.],
+            [18., 3., 1., 0.],
+            [18., 4., 1., 0.],
+            [21., 4., 1., 0.],
+            [21., 4., 1., 0.],
+            [23., 4., 1., 0.],
+            [23., 6., 2., 1.],
+            [39., 8., 2., 1.],
+            [25., 5., 1., 0.],
+            [40., 9., 2., 1.],
+            [46., 9., 2., 1.],
+            [49., 10., 3., 1.],
+            [56., 11., 3., 1.],
         ];
         let mut rows = Vec::new();
         for (band, counts) in f.iter().enumerate() {

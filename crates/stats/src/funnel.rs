@@ -299,9 +299,7 @@ impl FunnelSignificance {
             FunnelSignificance::LowThreeSigma => "Low (0.001)",
             FunnelSignificance::LowTwoSigma => "Low (0.025)",
             FunnelSignificance::NotSignificant => "Not significant",
-            FunnelSignificance::NotApplicableDsrUnder10 => {
-                "Not applicable for events less than 10 for dsrs"
-            }
+            FunnelSignificance::NotApplicableDsrUnder10 => "Not applicable for events less than 10 for dsrs",
         }
     }
 
@@ -442,8 +440,7 @@ pub fn funnel_limits(
     if is_rate {
         if average <= 0.0 {
             return Err(StatsError::Invalid(
-                "a rate funnel needs at least one event in total (the average rate is zero)"
-                    .to_string(),
+                "a rate funnel needs at least one event in total (the average rate is zero)".to_string(),
             ));
         }
         axis_minimum = (axis_minimum * average).floor();
@@ -603,15 +600,12 @@ pub fn funnel_significance(
             Ok(records
                 .iter()
                 .zip(&derived)
-                .map(|(record, expected)| {
-                    poisson_significance(record.numerator, expected.unwrap_or(f64::NAN), 1.0)
-                })
+                .map(|(record, expected)| poisson_significance(record.numerator, expected.unwrap_or(f64::NAN), 1.0))
                 .collect())
         }
         FunnelStatistic::Rate { rate_type } => {
             positive("multiplier", multiplier)?;
-            let derived =
-                derived_denominators(records, statistic, multiplier, Formula::Significance)?;
+            let derived = derived_denominators(records, statistic, multiplier, Formula::Significance)?;
             let numerator_sum: f64 = records.iter().map(|r| r.numerator).sum();
             let denominator_sum: f64 = derived.iter().flatten().sum();
             let weighted_average = numerator_sum / denominator_sum;
@@ -672,10 +666,7 @@ pub fn funnel_points(
                 }
                 RateType::Crude => {
                     if events == 0.0 {
-                        FunnelPoint {
-                            rate_chart: rate,
-                            denominator_derived: denominator.map(|n| n / years_of_data),
-                        }
+                        FunnelPoint { rate_chart: rate, denominator_derived: denominator.map(|n| n / years_of_data) }
                     } else {
                         let rate = rate.unwrap_or(f64::NAN);
                         FunnelPoint {
@@ -708,10 +699,7 @@ fn at_record(index: usize, error: StatsError) -> StatsError {
 
 /// Checks a rate record: events ≥ 0; a rate > 0 where there are events; a denominator > 0
 /// where there are none; any given denominator > 0. Returns (events, rate, denominator).
-fn check_rate_record(
-    index: usize,
-    record: &FunnelRecord,
-) -> Result<(f64, Option<f64>, Option<f64>), StatsError> {
+fn check_rate_record(index: usize, record: &FunnelRecord) -> Result<(f64, Option<f64>, Option<f64>), StatsError> {
     let events = non_negative("numerator", record.numerator).map_err(|e| at_record(index, e))?;
     if let Some(n) = record.denominator {
         positive("denominator", n).map_err(|e| at_record(index, e))?;
@@ -731,9 +719,7 @@ fn check_rate_record(
             None => {
                 return Err(at_record(
                     index,
-                    StatsError::Invalid(
-                        "for rates, a rate must be provided where there are events".to_string(),
-                    ),
+                    StatsError::Invalid("for rates, a rate must be provided where there are events".to_string()),
                 ))
             }
         }
@@ -778,10 +764,7 @@ fn derived_denominators(
                 })?;
                 positive("denominator", n).map_err(|e| at_record(i, e))?;
                 if x > n {
-                    return Err(at_record(
-                        i,
-                        StatsError::NumeratorAboveDenominator { numerator: x, denominator: n },
-                    ));
+                    return Err(at_record(i, StatsError::NumeratorAboveDenominator { numerator: x, denominator: n }));
                 }
                 Ok(Some(n))
             }
@@ -790,10 +773,7 @@ fn derived_denominators(
                 let expected = record.denominator.ok_or_else(|| {
                     at_record(
                         i,
-                        StatsError::Invalid(
-                            "for ratios, expected events must be provided for all records"
-                                .to_string(),
-                        ),
+                        StatsError::Invalid("for ratios, expected events must be provided for all records".to_string()),
                     )
                 })?;
                 positive("expected events", expected).map_err(|e| at_record(i, e))?;
@@ -1086,9 +1066,7 @@ fn funnel_ratio_significance(observed: f64, expected: f64, confidence: f64, side
 /// Significance of a count `observed` with expected count (derived denominator) `expected`
 /// against the average `average` (1 for ratios), in the reference's order of tests.
 fn poisson_significance(observed: f64, expected: f64, average: f64) -> FunnelSignificance {
-    let limit = |confidence: f64, side: Side| {
-        funnel_ratio_significance(observed, expected, confidence, side)
-    };
+    let limit = |confidence: f64, side: Side| funnel_ratio_significance(observed, expected, confidence, side);
     if average < limit(0.998, Side::Low) {
         FunnelSignificance::HighThreeSigma
     } else if average < limit(0.95, Side::Low) {
@@ -1150,10 +1128,8 @@ fn format_with_big_mark(x: f64) -> String {
 mod tests {
     use super::*;
 
-    const REFERENCE_DIR: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/reference/PHEindicatormethods-2.1.0/"
-    );
+    const REFERENCE_DIR: &str =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/reference/PHEindicatormethods-2.1.0/");
 
     /// A reference CSV as a header and rows of fields; `None` (test skipped) if absent.
     /// Handles the BOM, quoted fields, and quoted line breaks.
@@ -1229,13 +1205,10 @@ mod tests {
     /// The records of `testdata_funnel_rate_input_funnels.csv` (ev, rate, pop).
     fn rate_funnel_input() -> Option<Vec<(f64, f64, f64)>> {
         let (header, rows) = read_reference("testdata_funnel_rate_input_funnels.csv")?;
-        let (ev, rate, pop) =
-            (column(&header, "ev"), column(&header, "rate"), column(&header, "pop"));
+        let (ev, rate, pop) = (column(&header, "ev"), column(&header, "rate"), column(&header, "pop"));
         Some(
             rows.iter()
-                .map(|r| {
-                    (number(&r[ev]).unwrap(), number(&r[rate]).unwrap(), number(&r[pop]).unwrap())
-                })
+                .map(|r| (number(&r[ev]).unwrap(), number(&r[rate]).unwrap(), number(&r[pop]).unwrap()))
                 .collect(),
         )
     }
@@ -1250,12 +1223,7 @@ mod tests {
             let value = |name: &str| number(&expected[col(name)]).unwrap();
             let check = |got: f64, name: &str| {
                 let e = value(name);
-                assert_printed(
-                    got,
-                    e,
-                    tolerance_10_significant(e),
-                    &format!("{file} row {} {name}", i + 1),
-                );
+                assert_printed(got, e, tolerance_10_significant(e), &format!("{file} row {} {name}", i + 1));
             };
             assert_eq!(row.axis, value("Events"), "{file} row {} Events", i + 1);
             check(row.lower_2s.denominator.unwrap(), "lower_2s_population_1_year");
@@ -1277,19 +1245,10 @@ mod tests {
     /// The proportion test records (`testdata_funnel_prop_inputs.csv`), optionally filtered.
     fn proportion_inputs(keep: impl Fn(f64) -> bool) -> Option<Vec<(FunnelRecord, String)>> {
         let (header, rows) = read_reference("testdata_funnel_prop_inputs.csv")?;
-        let (x, n, s) = (
-            column(&header, "numerator"),
-            column(&header, "denominator"),
-            column(&header, "significance"),
-        );
+        let (x, n, s) = (column(&header, "numerator"), column(&header, "denominator"), column(&header, "significance"));
         Some(
             rows.iter()
-                .map(|r| {
-                    (
-                        FunnelRecord::proportion(number(&r[x]).unwrap(), number(&r[n]).unwrap()),
-                        r[s].clone(),
-                    )
-                })
+                .map(|r| (FunnelRecord::proportion(number(&r[x]).unwrap(), number(&r[n]).unwrap()), r[s].clone()))
                 .filter(|(record, _)| keep(record.denominator.unwrap()))
                 .collect(),
         )
@@ -1332,9 +1291,7 @@ mod tests {
         let Some(inputs) = proportion_inputs(|n| n < 31000.0) else { return };
         let records: Vec<_> = inputs.iter().map(|(r, _)| *r).collect();
         let limits = funnel_limits(&records, FunnelStatistic::Proportion, 100.0, 1.0).unwrap();
-        let Some((_, rows)) =
-            read_reference("testdata_funnel_prop_outputs_with_axis_variation.csv")
-        else {
+        let Some((_, rows)) = read_reference("testdata_funnel_prop_outputs_with_axis_variation.csv") else {
             return;
         };
         assert_eq!(limits.rows.len(), rows.len());
@@ -1343,13 +1300,8 @@ mod tests {
             let e: Vec<f64> = expected.iter().map(|t| number(t).unwrap()).collect();
             let context = format!("axis_variation row {}", i + 1);
             assert_eq!(row.axis, e[0], "{context} Population");
-            let got = [
-                row.lower_2s.limit,
-                row.upper_2s.limit,
-                row.lower_3s.limit,
-                row.upper_3s.limit,
-                row.baseline.unwrap(),
-            ];
+            let got =
+                [row.lower_2s.limit, row.upper_2s.limit, row.lower_3s.limit, row.upper_3s.limit, row.baseline.unwrap()];
             for (g, e) in got.iter().zip(&e[1..]) {
                 assert_printed(*g, *e, tolerance_10_significant(*e), &context);
             }
@@ -1360,16 +1312,10 @@ mod tests {
 
     fn ratio_inputs() -> Option<Vec<(FunnelRecord, String)>> {
         let (header, rows) = read_reference("testdata_funnel_ratio_inputs.csv")?;
-        let (o, e, s) =
-            (column(&header, "obs"), column(&header, "expected"), column(&header, "significance"));
+        let (o, e, s) = (column(&header, "obs"), column(&header, "expected"), column(&header, "significance"));
         Some(
             rows.iter()
-                .map(|r| {
-                    (
-                        FunnelRecord::ratio(number(&r[o]).unwrap(), number(&r[e]).unwrap()),
-                        r[s].clone(),
-                    )
-                })
+                .map(|r| (FunnelRecord::ratio(number(&r[o]).unwrap(), number(&r[e]).unwrap()), r[s].clone()))
                 .collect(),
         )
     }
@@ -1410,12 +1356,7 @@ mod tests {
                         &format!("{context} {name}_exp_events"),
                     );
                     let e = value(&format!("{name}_{suffix}"));
-                    assert_printed(
-                        limit.limit,
-                        e,
-                        tolerance_10_significant(e),
-                        &format!("{context} {name}_{suffix}"),
-                    );
+                    assert_printed(limit.limit, e, tolerance_10_significant(e), &format!("{context} {name}_{suffix}"));
                 }
                 assert_eq!(row.baseline, None);
             }
@@ -1424,10 +1365,7 @@ mod tests {
         }
         let count = FunnelStatistic::Ratio { ratio_type: RatioType::Count };
         assert_eq!(count.label(100.0), "ratio (count)");
-        assert_eq!(
-            FunnelStatistic::Ratio { ratio_type: RatioType::Isr }.label(100.0),
-            "ratio (isr)"
-        );
+        assert_eq!(FunnelStatistic::Ratio { ratio_type: RatioType::Isr }.label(100.0), "ratio (isr)");
     }
 
     /// testFunnels.R "rates (dsr)": ev and rate of `testdata_funnel_rate_input_funnels.csv`,
@@ -1436,8 +1374,7 @@ mod tests {
     #[test]
     fn dsr_rate_limits_match_reference() {
         let Some(input) = rate_funnel_input() else { return };
-        let records: Vec<_> =
-            input.iter().map(|&(ev, rate, _)| FunnelRecord::rate(ev, rate)).collect();
+        let records: Vec<_> = input.iter().map(|&(ev, rate, _)| FunnelRecord::rate(ev, rate)).collect();
         let statistic = FunnelStatistic::Rate { rate_type: RateType::Dsr };
         let limits = funnel_limits(&records, statistic, 1e5, 3.0).unwrap();
         check_rate_outputs(&limits, "testdata_funnel_rate_outputs.csv");
@@ -1450,10 +1387,8 @@ mod tests {
     fn crude_rate_limits_with_few_events_match_reference() {
         let Some(input) = rate_funnel_input() else { return };
         let max_ev = input.iter().map(|r| r.0).fold(f64::MIN, f64::max);
-        let records: Vec<_> = input
-            .iter()
-            .map(|&(ev, rate, _)| FunnelRecord::rate(if ev == max_ev { 5.0 } else { ev }, rate))
-            .collect();
+        let records: Vec<_> =
+            input.iter().map(|&(ev, rate, _)| FunnelRecord::rate(if ev == max_ev { 5.0 } else { ev }, rate)).collect();
         let statistic = FunnelStatistic::Rate { rate_type: RateType::Crude };
         let limits = funnel_limits(&records, statistic, 1e5, 3.0).unwrap();
         check_rate_outputs(&limits, "testdata_funnel_rate_outputs_2.csv");
@@ -1507,8 +1442,7 @@ mod tests {
         let Some(inputs) = ratio_inputs() else { return };
         let records: Vec<_> = inputs.iter().map(|(r, _)| *r).collect();
         for ratio_type in [RatioType::Count, RatioType::Isr] {
-            let got = funnel_significance(&records, FunnelStatistic::Ratio { ratio_type }, 100.0)
-                .unwrap();
+            let got = funnel_significance(&records, FunnelStatistic::Ratio { ratio_type }, 100.0).unwrap();
             for (i, (g, (_, expected))) in got.iter().zip(&inputs).enumerate() {
                 assert_eq!(g.to_string(), *expected, "ratio_inputs row {}", i + 1);
             }
@@ -1534,10 +1468,8 @@ mod tests {
             ("rate_crude_per_100", RateType::Crude, 100.0, false, "crude_per_100_without_0"),
         ];
         for (rate_column, rate_type, multiplier, with_zero, expected_column) in cases {
-            let selected: Vec<&Vec<String>> = rows
-                .iter()
-                .filter(|r| with_zero || number(&r[col("count")]) != Some(0.0))
-                .collect();
+            let selected: Vec<&Vec<String>> =
+                rows.iter().filter(|r| with_zero || number(&r[col("count")]) != Some(0.0)).collect();
             let records: Vec<_> = selected
                 .iter()
                 .map(|r| {
@@ -1548,9 +1480,7 @@ mod tests {
                     )
                 })
                 .collect();
-            let got =
-                funnel_significance(&records, FunnelStatistic::Rate { rate_type }, multiplier)
-                    .unwrap();
+            let got = funnel_significance(&records, FunnelStatistic::Rate { rate_type }, multiplier).unwrap();
             assert_eq!(got.len(), selected.len());
             for (i, (g, r)) in got.iter().zip(&selected).enumerate() {
                 assert_eq!(g.label(), r[col(expected_column)], "{expected_column} row {}", i + 1);
@@ -1568,12 +1498,7 @@ mod tests {
                 )
             })
             .collect();
-        let got = funnel_significance(
-            &records,
-            FunnelStatistic::Rate { rate_type: RateType::Dsr },
-            100.0,
-        )
-        .unwrap();
+        let got = funnel_significance(&records, FunnelStatistic::Rate { rate_type: RateType::Dsr }, 100.0).unwrap();
         for (i, (g, r)) in got.iter().zip(&rows).enumerate() {
             assert_eq!(g.label(), r[col("dsr_per_100_with_0")], "dsr_per_100_with_0 row {}", i + 1);
         }
@@ -1602,10 +1527,8 @@ mod tests {
     fn dsr_points_match_reference() {
         let Some(input) = rate_funnel_input() else { return };
         let max_ev = input.iter().map(|r| r.0).fold(f64::MIN, f64::max);
-        let records: Vec<_> = input
-            .iter()
-            .map(|&(ev, rate, _)| FunnelRecord::rate(if ev == max_ev { 5.0 } else { ev }, rate))
-            .collect();
+        let records: Vec<_> =
+            input.iter().map(|&(ev, rate, _)| FunnelRecord::rate(if ev == max_ev { 5.0 } else { ev }, rate)).collect();
         let got = funnel_points(&records, RateType::Dsr, 3.0, 1e5).unwrap();
         check_points(&got, "rate_chart", "denominator_derived");
     }
@@ -1614,8 +1537,7 @@ mod tests {
     #[test]
     fn crude_points_match_reference() {
         let Some(input) = rate_funnel_input() else { return };
-        let records: Vec<_> =
-            input.iter().map(|&(ev, rate, _)| FunnelRecord::rate(ev, rate)).collect();
+        let records: Vec<_> = input.iter().map(|&(ev, rate, _)| FunnelRecord::rate(ev, rate)).collect();
         let got = funnel_points(&records, RateType::Crude, 3.0, 1e5).unwrap();
         check_points(&got, "rate_chart_crude", "denominator_derived_crude");
     }
@@ -1629,11 +1551,7 @@ mod tests {
         let records: Vec<_> = input
             .iter()
             .map(|&(ev, rate, pop)| {
-                FunnelRecord::rate_with_denominator(
-                    if ev == max_ev { 0.0 } else { ev },
-                    Some(rate),
-                    pop,
-                )
+                FunnelRecord::rate_with_denominator(if ev == max_ev { 0.0 } else { ev }, Some(rate), pop)
             })
             .collect();
         let got = funnel_points(&records, RateType::Crude, 5.0, 1e5).unwrap();
@@ -1656,10 +1574,7 @@ mod tests {
             FunnelRecord::proportion(30.0, 0.0),
         ];
         let text = message(funnel_significance(&records, proportion, 100.0));
-        assert!(
-            text.contains("record 3") && text.contains("denominator must be greater than zero"),
-            "{text}"
-        );
+        assert!(text.contains("record 3") && text.contains("denominator must be greater than zero"), "{text}");
         // "numerators must be greater than or equal to zero"
         let records = [FunnelRecord::proportion(-80.0, 100.0)];
         let text = message(funnel_significance(&records, proportion, 100.0));
@@ -1667,29 +1582,15 @@ mod tests {
         // "numerators must be less than or equal to denominator for a proportion statistic"
         let records = [FunnelRecord::proportion(30.0, 20.0)];
         let text = message(funnel_significance(&records, proportion, 100.0));
-        assert!(
-            text.contains("numerator (30) must be less than or equal to denominator (20)"),
-            "{text}"
-        );
+        assert!(text.contains("numerator (30) must be less than or equal to denominator (20)"), "{text}");
         // a proportion record without its denominator
         let records = [FunnelRecord { numerator: 3.0, denominator: None, rate: None }];
-        assert!(
-            message(funnel_limits(&records, proportion, 100.0, 1.0)).contains("must be provided")
-        );
+        assert!(message(funnel_limits(&records, proportion, 100.0, 1.0)).contains("must be provided"));
         // rates: 0 events need a denominator
         let dsr = FunnelStatistic::Rate { rate_type: RateType::Dsr };
-        let records = [
-            FunnelRecord::rate(100.0, 50.0),
-            FunnelRecord::rate(100.0, 25.0),
-            FunnelRecord::rate(0.0, 0.0),
-        ];
+        let records = [FunnelRecord::rate(100.0, 50.0), FunnelRecord::rate(100.0, 25.0), FunnelRecord::rate(0.0, 0.0)];
         let text = message(funnel_limits(&records, dsr, 100.0, 1.0));
-        assert!(
-            text.contains(
-                "where there are 0 events for a record, the denominator must be provided"
-            ),
-            "{text}"
-        );
+        assert!(text.contains("where there are 0 events for a record, the denominator must be provided"), "{text}");
         assert!(message(funnel_significance(&records, dsr, 100.0)).contains("record 3"));
         assert!(message(funnel_points(&records, RateType::Dsr, 3.0, 1e5)).contains("record 3"));
         // a zero denominator where there are no events
@@ -1702,9 +1603,7 @@ mod tests {
         let records = [FunnelRecord::rate(100.0, 50.0)];
         assert!(message(funnel_limits(&records, dsr, 100.0, 0.0)).contains("years_of_data"));
         assert!(message(funnel_significance(&records, dsr, f64::NAN)).contains("multiplier"));
-        assert!(
-            message(funnel_points(&records, RateType::Dsr, -1.0, 100.0)).contains("years_of_data")
-        );
+        assert!(message(funnel_points(&records, RateType::Dsr, -1.0, 100.0)).contains("years_of_data"));
         // no records at all
         assert!(funnel_limits(&[], proportion, 100.0, 1.0).is_err());
         assert!(funnel_significance(&[], proportion, 100.0).is_err());
@@ -1724,8 +1623,7 @@ mod tests {
 
     #[test]
     fn significance_labels_are_the_references() {
-        let labels: Vec<String> =
-            FunnelSignificance::LEVELS.iter().map(|l| l.to_string()).collect();
+        let labels: Vec<String> = FunnelSignificance::LEVELS.iter().map(|l| l.to_string()).collect();
         assert_eq!(
             labels,
             [
@@ -1801,8 +1699,7 @@ mod tests {
         assert_eq!(points[0], 1.0);
         assert_eq!(points[99], 110000.0);
         assert!(points.windows(2).all(|w| w[1] >= w[0] + 1.0));
-        let ratio =
-            axis_points(0.0, 750.0, FunnelStatistic::Ratio { ratio_type: RatioType::Count });
+        let ratio = axis_points(0.0, 750.0, FunnelStatistic::Ratio { ratio_type: RatioType::Count });
         assert!(ratio[99] < 750.0);
     }
 
@@ -1810,8 +1707,7 @@ mod tests {
     #[test]
     fn poisson_sums_agree() {
         for &z in &[1.0e3f64, 2.5e4, 9.9e4] {
-            for &(a, b) in &[(0.0, z * 0.99), (z * 1.01, 1e10), (z.floor(), 1e10), (0.0, z.floor())]
-            {
+            for &(a, b) in &[(0.0, z * 0.99), (z * 1.01, 1e10), (z.floor(), 1e10), (0.0, z.floor())] {
                 let a: f64 = f64::floor(a);
                 let b: f64 = f64::floor(b);
                 let series = poisson_cis(z, a, b);
@@ -1840,13 +1736,8 @@ mod tests {
     #[test]
     fn large_ratio_funnel_runs() {
         let records = [FunnelRecord::ratio(900_000.0, 1_000_000.0), FunnelRecord::ratio(5.0, 4.0)];
-        let limits = funnel_limits(
-            &records,
-            FunnelStatistic::Ratio { ratio_type: RatioType::Isr },
-            100.0,
-            1.0,
-        )
-        .unwrap();
+        let limits =
+            funnel_limits(&records, FunnelStatistic::Ratio { ratio_type: RatioType::Isr }, 100.0, 1.0).unwrap();
         let last = limits.rows[99];
         assert!(last.axis > 5e5);
         assert!(last.lower_3s.limit < last.lower_2s.limit && last.lower_2s.limit < 100.0);

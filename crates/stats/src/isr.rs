@@ -81,7 +81,13 @@ impl IsrAccumulator {
         )
     }
 
-    fn scaled(&self, scale: f64, ref_rate: Option<f64>, statistic: String, confidence: &[ConfidenceLevel]) -> IsrEstimate {
+    fn scaled(
+        &self,
+        scale: f64,
+        ref_rate: Option<f64>,
+        statistic: String,
+        confidence: &[ConfidenceLevel],
+    ) -> IsrEstimate {
         let (o, e) = (self.observed, self.expected);
         let usable = e > 0.0;
         IsrEstimate {
@@ -117,7 +123,12 @@ pub struct IsrEstimate {
     pub estimate: Estimate,
 }
 
-fn accumulate(x: &[Option<f64>], n: &[Option<f64>], x_ref: &[Option<f64>], n_ref: &[f64]) -> Result<IsrAccumulator, StatsError> {
+fn accumulate(
+    x: &[Option<f64>],
+    n: &[Option<f64>],
+    x_ref: &[Option<f64>],
+    n_ref: &[f64],
+) -> Result<IsrAccumulator, StatsError> {
     if x.len() != n.len() || x.len() != x_ref.len() || x.len() != n_ref.len() {
         return Err(StatsError::Shape(
             "counts, populations, reference counts and reference populations must have the same length".into(),
@@ -173,11 +184,18 @@ mod tests {
 
     /// testdata_DSR_ISR__testdata_multiarea_isr.csv: testdata_big counts and populations, with
     /// the reference counts and populations of testdata_DSR_ISR__refdata.csv.
-    const COUNT: [f64; 19] = [127., 25., 18., 21., 12., 27., 48., 27., 29., 32., 32., 34., 45., 65., 38., 68., 74., 82., 91.];
-    const POP: [f64; 19] = [636., 558., 609., 543., 384., 594., 669., 843., 660., 576., 606., 522., 426., 273., 300., 288., 153., 123., 207.];
+    const COUNT: [f64; 19] =
+        [127., 25., 18., 21., 12., 27., 48., 27., 29., 32., 32., 34., 45., 65., 38., 68., 74., 82., 91.];
+    const POP: [f64; 19] = [
+        636., 558., 609., 543., 384., 594., 669., 843., 660., 576., 606., 522., 426., 273., 300., 288., 153., 123.,
+        207.,
+    ];
 
     fn reference() -> Option<(Vec<f64>, Vec<f64>)> {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/reference/PHEindicatormethods-2.1.0/testdata_DSR_ISR__refdata.csv");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/reference/PHEindicatormethods-2.1.0/testdata_DSR_ISR__refdata.csv"
+        );
         let text = std::fs::read_to_string(path).ok()?;
         let mut xr = Vec::new();
         let mut nr = Vec::new();
@@ -225,7 +243,10 @@ mod tests {
             eprintln!("skipping: ../shared/reference not present");
             return;
         };
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/reference/PHEindicatormethods-2.1.0/testdata_DSR_ISR__testdata_multiarea_isr.csv");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/reference/PHEindicatormethods-2.1.0/testdata_DSR_ISR__testdata_multiarea_isr.csv"
+        );
         let text = std::fs::read_to_string(path).unwrap();
         let mut x = Vec::new();
         let mut n = Vec::new();

@@ -18,21 +18,21 @@ pub mod distributions;
 pub mod error;
 pub mod poisson;
 
-pub mod proportion;
-pub mod rate;
-pub mod mean;
+pub mod comparison;
 pub mod dsr;
+pub mod funnel;
 pub mod isr;
 pub mod life_expectancy;
-pub mod sii;
+pub mod mean;
 mod normal_draws;
+pub mod proportion;
 pub mod quantile;
-pub mod funnel;
-pub mod comparison;
+pub mod rate;
+pub mod sii;
 pub mod trend;
 
-pub mod inequality;
 pub mod arriaga;
+pub mod inequality;
 
 pub use confidence::ConfidenceLevel;
 pub use error::StatsError;

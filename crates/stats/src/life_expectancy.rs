@@ -102,8 +102,7 @@ pub const LIFE_TABLE_BANDS: usize = 20;
 /// The start ages of the 20 bands: 0, 1, 5, 10, …, 85, 90 (under 1, 1–4, 5–9, …, 85–89, 90+),
 /// the reference's default `age_contents`.
 pub const LIFE_TABLE_START_AGES: [f64; LIFE_TABLE_BANDS] = [
-    0.0, 1.0, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0, 35.0, 40.0, 45.0, 50.0, 55.0, 60.0, 65.0, 70.0,
-    75.0, 80.0, 85.0, 90.0,
+    0.0, 1.0, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0, 35.0, 40.0, 45.0, 50.0, 55.0, 60.0, 65.0, 70.0, 75.0, 80.0, 85.0, 90.0,
 ];
 
 /// The radix l₀ of the life table: 100,000 born alive.
@@ -137,9 +136,7 @@ pub enum LifeTableNote {
     )]
     NotTwentyBands,
     /// More deaths than population in some band of the group: no values for the group.
-    #[error(
-        "some age bands have more deaths than population; outputs have been suppressed to NAs"
-    )]
+    #[error("some age bands have more deaths than population; outputs have been suppressed to NAs")]
     DeathsAbovePopulation,
     /// The group's total population is 5,000 or less: no values for the group.
     #[error(
@@ -181,16 +178,16 @@ impl LifeTableNote {
             LifeTableNote::NegativeDeaths => {
                 Some("some age bands have negative deaths; outputs have been suppressed to NAs")
             }
-            LifeTableNote::PopulationNotPositive => Some(
-                "some age bands have a zero or less population; outputs have been suppressed to NAs",
-            ),
+            LifeTableNote::PopulationNotPositive => {
+                Some("some age bands have a zero or less population; outputs have been suppressed to NAs")
+            }
             LifeTableNote::NotTwentyBands => Some(
                 "some groups contain a different number of age bands than 20; life expectancy \
                  cannot be calculated for these. These groups will contain NAs.",
             ),
-            LifeTableNote::DeathsAbovePopulation => Some(
-                "some age bands have more deaths than population; outputs have been suppressed to NAs",
-            ),
+            LifeTableNote::DeathsAbovePopulation => {
+                Some("some age bands have more deaths than population; outputs have been suppressed to NAs")
+            }
             LifeTableNote::SmallPopulation => Some(
                 "some groups have a total population of less than 5,000; outputs have been \
                  suppressed to NAs",
@@ -287,16 +284,10 @@ impl LifeTable {
     ) -> Result<LifeTable, StatsError> {
         for band in 0..LIFE_TABLE_BANDS {
             if !deaths[band].is_finite() {
-                return Err(StatsError::NotFinite {
-                    field: "deaths",
-                    value: deaths[band],
-                });
+                return Err(StatsError::NotFinite { field: "deaths", value: deaths[band] });
             }
             if !population[band].is_finite() {
-                return Err(StatsError::NotFinite {
-                    field: "population",
-                    value: population[band],
-                });
+                return Err(StatsError::NotFinite { field: "population", value: population[band] });
             }
         }
         let counts = [1usize; LIFE_TABLE_BANDS];
@@ -343,10 +334,7 @@ fn unusable_group(
 
 /// The table itself, in the reference's order of operations. Never panics; with no deaths at
 /// 90+ the results are infinite or NaN, as in the reference.
-fn compute_table(
-    deaths: &[f64; LIFE_TABLE_BANDS],
-    population: &[f64; LIFE_TABLE_BANDS],
-) -> LifeTable {
+fn compute_table(deaths: &[f64; LIFE_TABLE_BANDS], population: &[f64; LIFE_TABLE_BANDS]) -> LifeTable {
     const LAST: usize = LIFE_TABLE_BANDS - 1;
     let zero = [0.0; LIFE_TABLE_BANDS];
     let mut t = LifeTable {
@@ -365,16 +353,8 @@ fn compute_table(
     for i in 0..LIFE_TABLE_BANDS {
         let a = if i == 0 { 0.1 } else { 0.5 };
         let m = deaths[i] / population[i];
-        let n = if i < LAST {
-            LIFE_TABLE_START_AGES[i + 1] - LIFE_TABLE_START_AGES[i]
-        } else {
-            2.0 / m
-        };
-        let q = if deaths[i] <= population[i] / n / a {
-            m * n / (1.0 + m * n * (1.0 - a))
-        } else {
-            1.0
-        };
+        let n = if i < LAST { LIFE_TABLE_START_AGES[i + 1] - LIFE_TABLE_START_AGES[i] } else { 2.0 / m };
+        let q = if deaths[i] <= population[i] / n / a { m * n / (1.0 + m * n * (1.0 - a)) } else { 1.0 };
         t.fraction_lived[i] = a;
         t.mortality_rate[i] = m;
         t.interval_width[i] = n;
@@ -398,11 +378,7 @@ fn compute_table(
     for i in (0..LIFE_TABLE_BANDS).rev() {
         remaining += t.person_years_lived[i];
         t.person_years_remaining[i] = remaining;
-        t.life_expectancy[i] = if t.survivors[i] == 0.0 {
-            0.0
-        } else {
-            remaining / t.survivors[i]
-        };
+        t.life_expectancy[i] = if t.survivors[i] == 0.0 { 0.0 } else { remaining / t.survivors[i] };
     }
 
     // Chiang's variance, with Silcocks et al.'s term for the final band, summed from the top.
@@ -412,13 +388,8 @@ fn compute_table(
         let q = t.probability_of_dying[i];
         let m = t.mortality_rate[i];
         let weighted = if i < LAST {
-            let variance_q = if t.table_deaths[i] == 0.0 {
-                0.0
-            } else {
-                q * q * (1.0 - q) / deaths[i]
-            };
-            let years =
-                (1.0 - t.fraction_lived[i]) * t.interval_width[i] + t.life_expectancy[i + 1];
+            let variance_q = if t.table_deaths[i] == 0.0 { 0.0 } else { q * q * (1.0 - q) / deaths[i] };
+            let years = (1.0 - t.fraction_lived[i]) * t.interval_width[i] + t.life_expectancy[i + 1];
             variance_q * (l * l) * (years * years)
         } else {
             let variance_final = 4.0 / (deaths[i] * (m * m));
@@ -434,10 +405,7 @@ fn compute_table(
 /// The band (0 to 19) of a start age, or why it is not one.
 fn band_of(start_age: f64) -> Result<usize, StatsError> {
     if !start_age.is_finite() {
-        return Err(StatsError::NotFinite {
-            field: "start age",
-            value: start_age,
-        });
+        return Err(StatsError::NotFinite { field: "start age", value: start_age });
     }
     // 0 → 0, 1 → 1, 5k → k + 1 for k = 1..=18; anything else is not a start age.
     let band = if start_age == 0.0 {
@@ -529,16 +497,10 @@ pub fn life_expectancy(
     for row in 0..rows {
         let band = band_of(start_ages[row])?;
         if !deaths[row].is_finite() {
-            return Err(StatsError::NotFinite {
-                field: "deaths",
-                value: deaths[row],
-            });
+            return Err(StatsError::NotFinite { field: "deaths", value: deaths[row] });
         }
         if !population[row].is_finite() {
-            return Err(StatsError::NotFinite {
-                field: "population",
-                value: population[row],
-            });
+            return Err(StatsError::NotFinite { field: "population", value: population[row] });
         }
         counts[band] += 1;
         band_deaths[band] += deaths[row];
@@ -557,24 +519,11 @@ pub fn life_expectancy(
         deaths_used[band] = death_sum;
     }
 
-    let no_limits = || -> Vec<Limits> {
-        confidence
-            .iter()
-            .map(|&c| Limits {
-                confidence: c,
-                lower: None,
-                upper: None,
-            })
-            .collect()
-    };
+    let no_limits =
+        || -> Vec<Limits> { confidence.iter().map(|&c| Limits { confidence: c, lower: None, upper: None }).collect() };
 
-    let group_note = unusable_group(deaths, population, &counts, &band_population).or(
-        if band_deaths[LIFE_TABLE_BANDS - 1] == 0.0 {
-            Some(LifeTableNote::NoDeathsInFinalBand)
-        } else {
-            None
-        },
-    );
+    let group_note = unusable_group(deaths, population, &counts, &band_population)
+        .or(if band_deaths[LIFE_TABLE_BANDS - 1] == 0.0 { Some(LifeTableNote::NoDeathsInFinalBand) } else { None });
 
     let mut out = Vec::with_capacity(rows);
     if let Some(note) = group_note {
@@ -616,11 +565,7 @@ pub fn life_expectancy(
         let mut limits = Vec::with_capacity(confidence.len());
         for (k, &level) in confidence.iter().enumerate() {
             let z = z_of(k, level);
-            limits.push(Limits {
-                confidence: level,
-                lower: finite(e - z * se),
-                upper: finite(e + z * se),
-            });
+            limits.push(Limits { confidence: level, lower: finite(e - z * se), upper: finite(e + z * se) });
         }
         let (value, note) = if !e.is_finite() {
             (None, Some(LifeTableNote::NotFinite))
@@ -655,12 +600,12 @@ mod tests {
     // The reference's worked example: df1 in tests/testthat/testLifeExpectancy.R
     // (PHEindicatormethods 2.1.0), also life_expectancy_worked_example.csv.
     const DF1_POPS: [f64; 20] = [
-        7060.0, 35059.0, 46974.0, 48489.0, 43219.0, 38561.0, 46009.0, 57208.0, 61435.0, 55601.0,
-        50209.0, 56416.0, 46411.0, 39820.0, 37978.0, 37039.0, 33288.0, 23306.0, 11936.0, 11936.0,
+        7060.0, 35059.0, 46974.0, 48489.0, 43219.0, 38561.0, 46009.0, 57208.0, 61435.0, 55601.0, 50209.0, 56416.0,
+        46411.0, 39820.0, 37978.0, 37039.0, 33288.0, 23306.0, 11936.0, 11936.0,
     ];
     const DF1_DEATHS: [f64; 20] = [
-        17.0, 9.0, 4.0, 8.0, 20.0, 15.0, 24.0, 33.0, 50.0, 71.0, 100.0, 163.0, 263.0, 304.0, 536.0,
-        872.0, 1390.0, 1605.0, 1936.0, 1937.0,
+        17.0, 9.0, 4.0, 8.0, 20.0, 15.0, 24.0, 33.0, 50.0, 71.0, 100.0, 163.0, 263.0, 304.0, 536.0, 872.0, 1390.0,
+        1605.0, 1936.0, 1937.0,
     ];
     // answer1 in testLifeExpectancy.R (value, lowercl, uppercl at 95%), 10 significant digits.
     const ANSWER1_VALUE: [f64; 20] = [
@@ -731,13 +676,12 @@ mod tests {
     ];
     // df1_cum in testLifeExpectancy.R: pops_used and dths_used.
     const DF1_POPS_USED: [f64; 20] = [
-        787954.0, 780894.0, 745835.0, 698861.0, 650372.0, 607153.0, 568592.0, 522583.0, 465375.0,
-        403940.0, 348339.0, 298130.0, 241714.0, 195303.0, 155483.0, 117505.0, 80466.0, 47178.0,
-        23872.0, 11936.0,
+        787954.0, 780894.0, 745835.0, 698861.0, 650372.0, 607153.0, 568592.0, 522583.0, 465375.0, 403940.0, 348339.0,
+        298130.0, 241714.0, 195303.0, 155483.0, 117505.0, 80466.0, 47178.0, 23872.0, 11936.0,
     ];
     const DF1_DTHS_USED: [f64; 20] = [
-        9357.0, 9340.0, 9331.0, 9327.0, 9319.0, 9299.0, 9284.0, 9260.0, 9227.0, 9177.0, 9106.0,
-        9006.0, 8843.0, 8580.0, 8276.0, 7740.0, 6868.0, 5478.0, 3873.0, 1937.0,
+        9357.0, 9340.0, 9331.0, 9327.0, 9319.0, 9299.0, 9284.0, 9260.0, 9227.0, 9177.0, 9106.0, 9006.0, 8843.0, 8580.0,
+        8276.0, 7740.0, 6868.0, 5478.0, 3873.0, 1937.0,
     ];
 
     fn rel_err(got: f64, want: f64) -> f64 {
@@ -795,10 +739,7 @@ mod tests {
             let se = row.standard_error.unwrap();
             for (got, want) in [(e - z_published * se, lower), (e + z_published * se, upper)] {
                 let d = (got - want).abs();
-                assert!(
-                    d < limit_abs,
-                    "age {age}: limit at published z {got} vs {want}"
-                );
+                assert!(d < limit_abs, "age {age}: limit at published z {got} vs {want}");
                 worst.limits_at_published_z_abs = worst.limits_at_published_z_abs.max(d);
             }
             let ours = [row.limits[0].lower.unwrap(), row.limits[0].upper.unwrap()];
@@ -812,9 +753,7 @@ mod tests {
     }
 
     fn answer1() -> Vec<(Option<f64>, f64, f64)> {
-        (0..20)
-            .map(|i| (Some(ANSWER1_VALUE[i]), ANSWER1_LOWER[i], ANSWER1_UPPER[i]))
-            .collect()
+        (0..20).map(|i| (Some(ANSWER1_VALUE[i]), ANSWER1_LOWER[i], ANSWER1_UPPER[i])).collect()
     }
 
     /// Checks rows against answer1 of testLifeExpectancy.R: values to 1e-9 relative (they have
@@ -896,13 +835,7 @@ mod tests {
         check_answer1(&rows);
         // Fully reversed.
         let rev = |a: &[f64]| a.iter().rev().copied().collect::<Vec<_>>();
-        let rows = life_expectancy(
-            &rev(&LIFE_TABLE_START_AGES),
-            &rev(&DF1_DEATHS),
-            &rev(&DF1_POPS),
-            &[C95],
-        )
-        .unwrap();
+        let rows = life_expectancy(&rev(&LIFE_TABLE_START_AGES), &rev(&DF1_DEATHS), &rev(&DF1_POPS), &[C95]).unwrap();
         check_answer1(&rows);
     }
 
@@ -933,9 +866,7 @@ mod tests {
             assert!(rel_err(u998, v + 3.090232306167813 * se) < 1e-14);
         }
         // confidence = 90:99 gives ten pairs of limits.
-        let levels: Vec<_> = (90..=99)
-            .map(|c| ConfidenceLevel::new(c as f64).unwrap())
-            .collect();
+        let levels: Vec<_> = (90..=99).map(|c| ConfidenceLevel::new(c as f64).unwrap()).collect();
         let rows = df1(&levels);
         assert!(rows.iter().all(|r| r.limits.len() == 10));
     }
@@ -944,10 +875,7 @@ mod tests {
         for r in rows {
             assert_eq!(r.value, None);
             assert_eq!(r.standard_error, None);
-            assert!(r
-                .limits
-                .iter()
-                .all(|l| l.lower.is_none() && l.upper.is_none()));
+            assert!(r.limits.iter().all(|l| l.lower.is_none() && l.upper.is_none()));
             assert_eq!(r.note, Some(note));
         }
     }
@@ -995,13 +923,7 @@ mod tests {
     #[test]
     fn missing_age_band_gives_no_values() {
         // df_missing_age in testLifeExpectancy.R: no 90+ band; one row back per row given.
-        let rows = life_expectancy(
-            &LIFE_TABLE_START_AGES[..19],
-            &DF1_DEATHS[..19],
-            &DF1_POPS[..19],
-            &[C95],
-        )
-        .unwrap();
+        let rows = life_expectancy(&LIFE_TABLE_START_AGES[..19], &DF1_DEATHS[..19], &DF1_POPS[..19], &[C95]).unwrap();
         assert_eq!(rows.len(), 19);
         all_suppressed(&rows, LifeTableNote::NotTwentyBands);
         assert_eq!(
@@ -1031,12 +953,12 @@ mod tests {
     fn small_population_gives_no_values() {
         // df_low_pops in testLifeExpectancy.R: total population 2,793.
         let pops = [
-            128.0, 152.0, 120.0, 176.0, 194.0, 180.0, 145.0, 149.0, 107.0, 185.0, 165.0, 109.0,
-            100.0, 122.0, 133.0, 189.0, 123.0, 121.0, 147.0, 138.0,
+            128.0, 152.0, 120.0, 176.0, 194.0, 180.0, 145.0, 149.0, 107.0, 185.0, 165.0, 109.0, 100.0, 122.0, 133.0,
+            189.0, 123.0, 121.0, 147.0, 138.0,
         ];
         let deaths = [
-            58.0, 93.0, 78.0, 94.0, 59.0, 71.0, 80.0, 73.0, 69.0, 72.0, 91.0, 69.0, 78.0, 71.0,
-            54.0, 91.0, 82.0, 53.0, 50.0, 84.0,
+            58.0, 93.0, 78.0, 94.0, 59.0, 71.0, 80.0, 73.0, 69.0, 72.0, 91.0, 69.0, 78.0, 71.0, 54.0, 91.0, 82.0, 53.0,
+            50.0, 84.0,
         ];
         let rows = life_expectancy(&LIFE_TABLE_START_AGES, &deaths, &pops, &[C95]).unwrap();
         all_suppressed(&rows, LifeTableNote::SmallPopulation);
@@ -1064,12 +986,12 @@ mod tests {
         // df_widecis_plus, answer_widecis in testLifeExpectancy.R (confidence 0.95 and 0.998;
         // expected values to 8 decimals, compared to 1e-8 absolute).
         let pops = [
-            270.0, 235.0, 246.0, 248.0, 243.0, 238.0, 246.0, 257.0, 261.0, 355.0, 350.0, 356.0,
-            346.0, 339.0, 337.0, 337.0, 333.0, 323.0, 311.0, 311.0,
+            270.0, 235.0, 246.0, 248.0, 243.0, 238.0, 246.0, 257.0, 261.0, 355.0, 350.0, 356.0, 346.0, 339.0, 337.0,
+            337.0, 333.0, 323.0, 311.0, 311.0,
         ];
         let mut deaths = [
-            17.0, 9.0, 4.0, 8.0, 20.0, 15.0, 24.0, 33.0, 50.0, 51.0, 10.0, 16.0, 26.0, 30.0, 36.0,
-            22.0, 13.0, 5.0, 6.0, 1.0,
+            17.0, 9.0, 4.0, 8.0, 20.0, 15.0, 24.0, 33.0, 50.0, 51.0, 10.0, 16.0, 26.0, 30.0, 36.0, 22.0, 13.0, 5.0,
+            6.0, 1.0,
         ];
         let value: [Option<f64>; 20] = [
             Some(19.22914685),
@@ -1167,9 +1089,8 @@ mod tests {
         // df_grouped_with_warnings in testLifeExpectancy.R: one call per area here; the
         // reference returns as many rows as it was given (119).
         let good_pops: [f64; 20] = [
-            7060.0, 35059.0, 46974.0, 48489.0, 43219.0, 43219.0, 46009.0, 57208.0, 61435.0,
-            55601.0, 50209.0, 56416.0, 46411.0, 39820.0, 37978.0, 37039.0, 33288.0, 23306.0,
-            11936.0, 11936.0,
+            7060.0, 35059.0, 46974.0, 48489.0, 43219.0, 43219.0, 46009.0, 57208.0, 61435.0, 55601.0, 50209.0, 56416.0,
+            46411.0, 39820.0, 37978.0, 37039.0, 33288.0, 23306.0, 11936.0, 11936.0,
         ];
         let ages = &LIFE_TABLE_START_AGES;
         let mut total_rows = 0;
@@ -1202,8 +1123,7 @@ mod tests {
         all_suppressed(&rows, LifeTableNote::SmallPopulation);
         total_rows += rows.len();
 
-        let rows =
-            life_expectancy(&ages[..19], &DF1_DEATHS[..19], &good_pops[..19], &[C95]).unwrap();
+        let rows = life_expectancy(&ages[..19], &DF1_DEATHS[..19], &good_pops[..19], &[C95]).unwrap();
         all_suppressed(&rows, LifeTableNote::NotTwentyBands);
         total_rows += rows.len();
 
@@ -1220,24 +1140,12 @@ mod tests {
         let rows = life_expectancy(&LIFE_TABLE_START_AGES, &d, &p, &[C95]).unwrap();
         assert_eq!(rows[0].note, Some(LifeTableNote::NegativeDeaths));
         // A zero population wins over a missing band.
-        let rows = life_expectancy(
-            &LIFE_TABLE_START_AGES[..19],
-            &DF1_DEATHS[..19],
-            &p[..19],
-            &[C95],
-        )
-        .unwrap();
+        let rows = life_expectancy(&LIFE_TABLE_START_AGES[..19], &DF1_DEATHS[..19], &p[..19], &[C95]).unwrap();
         assert_eq!(rows[0].note, Some(LifeTableNote::PopulationNotPositive));
         // A missing band wins over deaths above population.
         let mut d = DF1_DEATHS;
         d[1] = 1e6;
-        let rows = life_expectancy(
-            &LIFE_TABLE_START_AGES[..19],
-            &d[..19],
-            &DF1_POPS[..19],
-            &[C95],
-        )
-        .unwrap();
+        let rows = life_expectancy(&LIFE_TABLE_START_AGES[..19], &d[..19], &DF1_POPS[..19], &[C95]).unwrap();
         assert_eq!(rows[0].note, Some(LifeTableNote::NotTwentyBands));
     }
 
@@ -1280,56 +1188,35 @@ mod tests {
     #[test]
     fn unreadable_input_is_an_error() {
         let a = &LIFE_TABLE_START_AGES;
-        assert!(matches!(
-            life_expectancy(a, &DF1_DEATHS[..19], &DF1_POPS, &[C95]),
-            Err(StatsError::Shape(_))
-        ));
-        assert!(matches!(
-            life_expectancy(&[], &[], &[], &[C95]),
-            Err(StatsError::Shape(_))
-        ));
+        assert!(matches!(life_expectancy(a, &DF1_DEATHS[..19], &DF1_POPS, &[C95]), Err(StatsError::Shape(_))));
+        assert!(matches!(life_expectancy(&[], &[], &[], &[C95]), Err(StatsError::Shape(_))));
         let mut d = DF1_DEATHS;
         d[4] = f64::NAN;
         assert!(matches!(
             life_expectancy(a, &d, &DF1_POPS, &[C95]),
-            Err(StatsError::NotFinite {
-                field: "deaths",
-                ..
-            })
+            Err(StatsError::NotFinite { field: "deaths", .. })
         ));
         let mut p = DF1_POPS;
         p[4] = f64::INFINITY;
         assert!(matches!(
             life_expectancy(a, &DF1_DEATHS, &p, &[C95]),
-            Err(StatsError::NotFinite {
-                field: "population",
-                ..
-            })
+            Err(StatsError::NotFinite { field: "population", .. })
         ));
         let mut ages = LIFE_TABLE_START_AGES;
         ages[4] = 16.0;
         assert!(matches!(
             life_expectancy(&ages, &DF1_DEATHS, &DF1_POPS, &[C95]),
-            Err(StatsError::OutOfRange {
-                field: "start age",
-                ..
-            })
+            Err(StatsError::OutOfRange { field: "start age", .. })
         ));
         ages[4] = f64::NAN;
         assert!(matches!(
             life_expectancy(&ages, &DF1_DEATHS, &DF1_POPS, &[C95]),
-            Err(StatsError::NotFinite {
-                field: "start age",
-                ..
-            })
+            Err(StatsError::NotFinite { field: "start age", .. })
         ));
         // The table constructor refuses the reference's unusable groups.
         let mut d = DF1_DEATHS;
         d[0] = -1.0;
-        assert!(matches!(
-            LifeTable::from_bands(&d, &DF1_POPS),
-            Err(StatsError::Invalid(_))
-        ));
+        assert!(matches!(LifeTable::from_bands(&d, &DF1_POPS), Err(StatsError::Invalid(_))));
     }
 
     #[test]
@@ -1345,10 +1232,7 @@ mod tests {
         ] {
             assert_eq!(note.reference_warning(), Some(note.to_string().as_str()));
         }
-        assert_eq!(
-            NoDeathsInFinalBand.reference_warning(),
-            WideInterval.reference_warning()
-        );
+        assert_eq!(NoDeathsInFinalBand.reference_warning(), WideInterval.reference_warning());
         assert_eq!(NoSurvivors.reference_warning(), None);
         assert!(SmallPopulation.is_group_level() && NoDeathsInFinalBand.is_group_level());
         assert!(!WideInterval.is_group_level() && !NoSurvivors.is_group_level());
@@ -1357,9 +1241,7 @@ mod tests {
     #[test]
     fn no_levels_gives_values_without_limits() {
         let rows = df1(&[]);
-        assert!(rows
-            .iter()
-            .all(|r| r.limits.is_empty() && r.value.is_some()));
+        assert!(rows.iter().all(|r| r.limits.is_empty() && r.value.is_some()));
     }
 
     #[test]
@@ -1383,11 +1265,8 @@ mod tests {
     /// A plausible area: populations 100 to 100,000 a band, deaths up to 30% of the population,
     /// at least one death at 90+.
     fn plausible_area() -> impl Strategy<Value = ([f64; 20], [f64; 20])> {
-        (
-            proptest::collection::vec(100.0f64..100_000.0, 20),
-            proptest::collection::vec(0.0f64..0.3, 20),
-        )
-            .prop_map(|(pops, fracs)| {
+        (proptest::collection::vec(100.0f64..100_000.0, 20), proptest::collection::vec(0.0f64..0.3, 20)).prop_map(
+            |(pops, fracs)| {
                 let mut p = [0.0; 20];
                 let mut d = [0.0; 20];
                 for i in 0..20 {
@@ -1396,7 +1275,8 @@ mod tests {
                 }
                 d[19] = d[19].max(1.0);
                 (d, p)
-            })
+            },
+        )
     }
 
     proptest! {

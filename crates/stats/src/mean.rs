@@ -69,12 +69,7 @@ impl MeanAccumulator {
             value_sum: self.sum,
             value_count: self.count,
             stdev: sd,
-            estimate: Estimate {
-                value,
-                limits,
-                statistic: "mean".to_string(),
-                method: "Student's t-distribution",
-            },
+            estimate: Estimate { value, limits, statistic: "mean".to_string(), method: "Student's t-distribution" },
         }
     }
 }
@@ -123,7 +118,10 @@ mod tests {
     /// testdata_Mean__testdata_Mean_results.csv (its expected row).
     #[test]
     fn matches_reference_area1() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/reference/PHEindicatormethods-2.1.0/testdata_Mean__testdata_Mean.csv");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/reference/PHEindicatormethods-2.1.0/testdata_Mean__testdata_Mean.csv"
+        );
         let Ok(text) = std::fs::read_to_string(path) else {
             eprintln!("skipping: {path} not found (../shared is not present)");
             return;

@@ -162,7 +162,8 @@ impl NormalDraws {
     unsafe fn fill_avx2(&mut self, t: &Tables, out: &mut [f64]) {
         use std::arch::x86_64::*;
         let load = |a: &[u64; 4]| _mm256_loadu_si256(a.as_ptr().cast::<__m256i>());
-        let (mut s0, mut s1, mut s2, mut s3) = (load(&self.lanes[0]), load(&self.lanes[1]), load(&self.lanes[2]), load(&self.lanes[3]));
+        let (mut s0, mut s1, mut s2, mut s3) =
+            (load(&self.lanes[0]), load(&self.lanes[1]), load(&self.lanes[2]), load(&self.lanes[3]));
         let low_byte = _mm256_set1_epi64x(0xff);
         let exponent = _mm256_set1_epi64x(0x4000_0000_0000_0000);
         let three = _mm256_set1_pd(3.0);

@@ -70,12 +70,7 @@ pub fn proportion_statistic(multiplier: f64) -> String {
 ///
 /// # Errors
 /// x < 0, n ≤ 0, x > n, or a non-finite input.
-pub fn proportion(
-    x: f64,
-    n: f64,
-    multiplier: f64,
-    confidence: &[ConfidenceLevel],
-) -> Result<Estimate, StatsError> {
+pub fn proportion(x: f64, n: f64, multiplier: f64, confidence: &[ConfidenceLevel]) -> Result<Estimate, StatsError> {
     check(x, n)?;
     Ok(Estimate {
         value: Some(x / n * multiplier),

@@ -70,25 +70,14 @@ fn present(value: Option<f64>) -> Option<f64> {
 ///
 /// # Errors
 /// [`StatsError::OutOfRange`] when `nquantiles` is 0.
-pub fn assign_quantiles(
-    values: &[Option<f64>],
-    nquantiles: u32,
-    invert: bool,
-) -> Result<Vec<Option<u32>>, StatsError> {
+pub fn assign_quantiles(values: &[Option<f64>], nquantiles: u32, invert: bool) -> Result<Vec<Option<u32>>, StatsError> {
     if nquantiles == 0 {
-        return Err(StatsError::OutOfRange {
-            field: "nquantiles",
-            expected: "at least 1",
-            value: 0.0,
-        });
+        return Err(StatsError::OutOfRange { field: "nquantiles", expected: "at least 1", value: 0.0 });
     }
     let mut out = vec![None; values.len()];
     // Present values with their positions, ordered so that rank 1 comes first.
-    let mut order: Vec<(usize, f64)> = values
-        .iter()
-        .enumerate()
-        .filter_map(|(i, v)| present(*v).map(|v| (i, v)))
-        .collect();
+    let mut order: Vec<(usize, f64)> =
+        values.iter().enumerate().filter_map(|(i, v)| present(*v).map(|v| (i, v))).collect();
     let n = order.len();
     if n < nquantiles as usize {
         return Ok(out);
@@ -140,25 +129,12 @@ mod tests {
         // rank 6: floor(4 − ceil((7 − 6)/2)) = 4 − 1 = 3
         // rank 4: floor(4 − ceil((7 − 4)/2)) = 4 − 2 = 2
         // rank 1: floor(4 − ceil((7 − 1)/2)) = 4 − 3 = 1
-        let values = [
-            Some(5.0),
-            Some(3.0),
-            Some(3.0),
-            Some(1.0),
-            Some(1.0),
-            Some(1.0),
-        ];
+        let values = [Some(5.0), Some(3.0), Some(3.0), Some(1.0), Some(1.0), Some(1.0)];
         let q = assign_quantiles(&values, 3, false).unwrap();
-        assert_eq!(
-            q,
-            vec![Some(3), Some(2), Some(2), Some(1), Some(1), Some(1)]
-        );
+        assert_eq!(q, vec![Some(3), Some(2), Some(2), Some(1), Some(1), Some(1)]);
         // Inverted: ranks of −value: 1, 2, 2, 4, 4, 4 → 1, 1, 1, 2, 2, 2.
         let q = assign_quantiles(&values, 3, true).unwrap();
-        assert_eq!(
-            q,
-            vec![Some(1), Some(1), Some(1), Some(2), Some(2), Some(2)]
-        );
+        assert_eq!(q, vec![Some(1), Some(1), Some(1), Some(2), Some(2), Some(2)]);
     }
 
     #[test]
@@ -170,14 +146,7 @@ mod tests {
 
     #[test]
     fn missing_values_get_none_and_do_not_count() {
-        let values = [
-            Some(4.0),
-            None,
-            Some(3.0),
-            Some(f64::NAN),
-            Some(2.0),
-            Some(1.0),
-        ];
+        let values = [Some(4.0), None, Some(3.0), Some(f64::NAN), Some(2.0), Some(1.0)];
         let q = assign_quantiles(&values, 4, false).unwrap();
         assert_eq!(q, vec![Some(4), None, Some(3), None, Some(2), Some(1)]);
         assert!(!too_few_values(&values, 4));
@@ -286,17 +255,9 @@ mod tests {
                     "RAG - High is good" | "FALSE" => false,
                     other => panic!("unexpected polarity {other}"),
                 },
-                value: if f[c_value].is_empty() {
-                    None
-                } else {
-                    Some(f[c_value].parse().unwrap())
-                },
+                value: if f[c_value].is_empty() { None } else { Some(f[c_value].parse().unwrap()) },
                 group_set: f[c_set].clone(),
-                expected: if f[c_q].is_empty() {
-                    None
-                } else {
-                    Some(f[c_q].parse().unwrap())
-                },
+                expected: if f[c_q].is_empty() { None } else { Some(f[c_q].parse().unwrap()) },
             })
             .collect();
 
@@ -314,10 +275,7 @@ mod tests {
             assert!(!groups.is_empty(), "{name}: no rows");
             for (k, group) in &groups {
                 let inv = invert(group[0]);
-                assert!(
-                    group.iter().all(|r| invert(r) == inv),
-                    "{name} {k:?}: mixed polarity"
-                );
+                assert!(group.iter().all(|r| invert(r) == inv), "{name} {k:?}: mixed polarity");
                 let values: Vec<Option<f64>> = group.iter().map(|r| r.value).collect();
                 let got = assign_quantiles(&values, nq, inv).unwrap();
                 for (row, q) in group.iter().zip(&got) {
@@ -326,13 +284,9 @@ mod tests {
                 }
             }
         };
-        check(
-            "df1",
-            &|r| r.group_set == "IndSexReg",
-            &|r| (r.ind_sex_ref.clone(), r.parent_code.clone()),
-            10,
-            &|r| r.polarity,
-        );
+        check("df1", &|r| r.group_set == "IndSexReg", &|r| (r.ind_sex_ref.clone(), r.parent_code.clone()), 10, &|r| {
+            r.polarity
+        });
         check(
             "df2",
             &|r| r.group_set == "IndSexReg" && r.ind_sex_ref == "90366Female",
@@ -340,20 +294,8 @@ mod tests {
             10,
             &|_| false,
         );
-        check(
-            "df3",
-            &|r| r.group_set == "IndSex",
-            &|r| (r.ind_sex_ref.clone(), String::new()),
-            7,
-            &|r| r.polarity,
-        );
-        check(
-            "df4",
-            &|r| r.group_set == "None",
-            &|_| (String::new(), String::new()),
-            4,
-            &|_| true,
-        );
+        check("df3", &|r| r.group_set == "IndSex", &|r| (r.ind_sex_ref.clone(), String::new()), 7, &|r| r.polarity);
+        check("df4", &|r| r.group_set == "None", &|_| (String::new(), String::new()), 4, &|_| true);
         // 339 + 152 + 152 + 491 rows.
         assert_eq!(checked, 1134);
     }

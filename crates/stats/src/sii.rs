@@ -86,8 +86,8 @@
 //! comparing local health inequalities", Journal of Public Health 26, 388-395.
 
 use crate::distributions::normal_quantile;
-use crate::normal_draws::NormalDraws;
 use crate::error::{non_negative, positive};
+use crate::normal_draws::NormalDraws;
 use crate::{ConfidenceLevel, Limits, StatsError};
 
 /// The reference's default number of simulation repetitions.
@@ -128,11 +128,7 @@ impl SiiValueType {
             0 => Ok(SiiValueType::Plain),
             1 => Ok(SiiValueType::Rate),
             2 => Ok(SiiValueType::Proportion),
-            other => Err(StatsError::OutOfRange {
-                field: "value_type",
-                expected: "0, 1 or 2",
-                value: other as f64,
-            }),
+            other => Err(StatsError::OutOfRange { field: "value_type", expected: "0, 1 or 2", value: other as f64 }),
         }
     }
 
@@ -312,27 +308,14 @@ fn compensated_sum(values: impl Iterator<Item = f64>) -> f64 {
 fn regression_weights(shares: &[f64], ranks: &[f64]) -> Result<(Vec<f64>, Vec<f64>), StatsError> {
     let weight = compensated_sum(shares.iter().copied());
     let mean_rank = compensated_sum(shares.iter().zip(ranks).map(|(a, b)| a * b)) / weight;
-    let sxx = compensated_sum(
-        shares
-            .iter()
-            .zip(ranks)
-            .map(|(a, b)| a * (b - mean_rank) * (b - mean_rank)),
-    );
+    let sxx = compensated_sum(shares.iter().zip(ranks).map(|(a, b)| a * (b - mean_rank) * (b - mean_rank)));
     if !(sxx.is_finite() && sxx > 0.0 && weight.is_finite() && weight > 0.0) {
         return Err(StatsError::Invalid(
             "the quantiles' relative ranks do not vary, so no slope can be fitted".to_string(),
         ));
     }
-    let slope: Vec<f64> = shares
-        .iter()
-        .zip(ranks)
-        .map(|(a, b)| a * (b - mean_rank) / sxx)
-        .collect();
-    let intercept: Vec<f64> = shares
-        .iter()
-        .zip(&slope)
-        .map(|(a, c)| a / weight - mean_rank * c)
-        .collect();
+    let slope: Vec<f64> = shares.iter().zip(ranks).map(|(a, b)| a * (b - mean_rank) / sxx).collect();
+    let intercept: Vec<f64> = shares.iter().zip(&slope).map(|(a, c)| a / weight - mean_rank * c).collect();
     Ok((slope, intercept))
 }
 
@@ -388,10 +371,7 @@ fn exp_fast(x: f64) -> f64 {
     let k1 = (k * 0.5 + ROUND) - ROUND;
     let k2 = k - k1;
     let power = |j: f64| -> f64 {
-        let bits = (j + ROUND)
-            .to_bits()
-            .wrapping_sub(ROUND.to_bits())
-            .wrapping_add(1023);
+        let bits = (j + ROUND).to_bits().wrapping_sub(ROUND.to_bits()).wrapping_add(1023);
         f64::from_bits(bits << 52)
     };
     let (two_k1, two_k2) = (power(k1), power(k2));
@@ -463,15 +443,8 @@ impl Simulation<'_> {
         invert_rii: bool,
     ) -> Result<Simulated, StatsError> {
         let mut draws = NormalDraws::new(seed);
-        let mut out = Simulated {
-            slopes: Vec::new(),
-            riis: Vec::new(),
-        };
-        let no_memory = |_| {
-            StatsError::Invalid(format!(
-                "not enough memory to store {reps} simulated repetitions"
-            ))
-        };
+        let mut out = Simulated { slopes: Vec::new(), riis: Vec::new() };
+        let no_memory = |_| StatsError::Invalid(format!("not enough memory to store {reps} simulated repetitions"));
         out.slopes.try_reserve_exact(reps).map_err(no_memory)?;
         if rii {
             out.riis.try_reserve_exact(reps).map_err(no_memory)?;
@@ -480,8 +453,7 @@ impl Simulation<'_> {
             out.slopes.push(order_key(slope * slope_factor));
             if rii {
                 let r = (intercept + slope) / intercept;
-                out.riis
-                    .push(order_key(if invert_rii { 1.0 / r } else { r }));
+                out.riis.push(order_key(if invert_rii { 1.0 / r } else { r }));
             }
         };
         match self.back {
@@ -489,12 +461,7 @@ impl Simulation<'_> {
                 let slope0 = dot(self.slope_weights, self.mean);
                 let intercept0 = dot(self.intercept_weights, self.mean);
                 let var = |u: &[f64], v: &[f64]| -> f64 {
-                    compensated_sum(
-                        u.iter()
-                            .zip(v)
-                            .zip(self.se)
-                            .map(|((a, b), s)| a * b * s * s),
-                    )
+                    compensated_sum(u.iter().zip(v).zip(self.se).map(|((a, b), s)| a * b * s * s))
                 };
                 let var_slope = var(self.slope_weights, self.slope_weights);
                 let var_intercept = var(self.intercept_weights, self.intercept_weights);
@@ -514,19 +481,13 @@ impl Simulation<'_> {
                     }
                     for (&a, &b) in z1[..len].iter().zip(&z2[..len]) {
                         let slope = slope0 + l11 * a;
-                        let intercept = if rii {
-                            intercept0 + l21 * a + l22 * b
-                        } else {
-                            intercept0
-                        };
+                        let intercept = if rii { intercept0 + l21 * a + l22 * b } else { intercept0 };
                         record(&mut out, slope, intercept);
                     }
                     done += len;
                 }
             }
-            BackTransform::Exp | BackTransform::Expit => {
-                self.run_blocks(&mut draws, reps, &mut out, record)
-            }
+            BackTransform::Exp | BackTransform::Expit => self.run_blocks(&mut draws, reps, &mut out, record),
         }
         Ok(out)
     }
@@ -546,23 +507,11 @@ impl Simulation<'_> {
             let len = BLOCK.min(reps - done);
             slope[..len].fill(0.0);
             intercept[..len].fill(0.0);
-            for (((&m, &s), &c), &d) in self
-                .mean
-                .iter()
-                .zip(self.se)
-                .zip(self.slope_weights)
-                .zip(self.intercept_weights)
+            for (((&m, &s), &c), &d) in
+                self.mean.iter().zip(self.se).zip(self.slope_weights).zip(self.intercept_weights)
             {
                 draws.fill(&mut z[..len]);
-                accumulate(
-                    self.back,
-                    &z[..len],
-                    (m, s),
-                    c,
-                    d,
-                    &mut slope[..len],
-                    &mut intercept[..len],
-                );
+                accumulate(self.back, &z[..len], (m, s), c, d, &mut slope[..len], &mut intercept[..len]);
             }
             for (&b, &a) in slope[..len].iter().zip(&intercept[..len]) {
                 record(out, b, a);
@@ -648,11 +597,7 @@ fn accumulate_portable(
 /// The order statistics of `keys` (see [`order_key`]) at the given 1-based positions (each
 /// within 1 … keys.len(); NaN for any other), as f64. Reorders `keys`.
 fn order_statistics(keys: &mut [i64], positions: &[usize]) -> Vec<f64> {
-    let mut wanted: Vec<usize> = positions
-        .iter()
-        .filter(|&&p| p >= 1 && p <= keys.len())
-        .map(|p| p - 1)
-        .collect();
+    let mut wanted: Vec<usize> = positions.iter().filter(|&&p| p >= 1 && p <= keys.len()).map(|p| p - 1).collect();
     wanted.sort_unstable();
     wanted.dedup();
     let mut found: Vec<(usize, f64)> = Vec::with_capacity(wanted.len());
@@ -668,10 +613,7 @@ fn order_statistics(keys: &mut [i64], positions: &[usize]) -> Vec<f64> {
         .iter()
         .map(|p| {
             let k = p.wrapping_sub(1);
-            found
-                .iter()
-                .find(|(i, _)| *i == k)
-                .map_or(f64::NAN, |(_, v)| *v)
+            found.iter().find(|(i, _)| *i == k).map_or(f64::NAN, |(_, v)| *v)
         })
         .collect()
 }
@@ -720,20 +662,13 @@ pub fn slope_index_of_inequality(
         });
     }
     if options.confidence.is_empty() {
-        return Err(StatsError::Invalid(
-            "at least one confidence level is required".to_string(),
-        ));
+        return Err(StatsError::Invalid("at least one confidence level is required".to_string()));
     }
     if !options.multiplier.is_finite() {
-        return Err(StatsError::NotFinite {
-            field: "multiplier",
-            value: options.multiplier,
-        });
+        return Err(StatsError::NotFinite { field: "multiplier", value: options.multiplier });
     }
     if options.transform && options.value_type == SiiValueType::Plain {
-        return Err(StatsError::Invalid(
-            "value_type should be 1 or 2 when transform is true".to_string(),
-        ));
+        return Err(StatsError::Invalid("value_type should be 1 or 2 when transform is true".to_string()));
     }
     if options.transform && matches!(se, SiiStandardError::Given(_)) {
         return Err(StatsError::Invalid(
@@ -775,26 +710,17 @@ pub fn slope_index_of_inequality(
         SiiStandardError::FromLimits { lower, upper } => {
             for (&l, &u) in lower.iter().zip(upper) {
                 if !l.is_finite() {
-                    return Err(StatsError::NotFinite {
-                        field: "lower confidence limit",
-                        value: l,
-                    });
+                    return Err(StatsError::NotFinite { field: "lower confidence limit", value: l });
                 }
                 if !u.is_finite() {
-                    return Err(StatsError::NotFinite {
-                        field: "upper confidence limit",
-                        value: u,
-                    });
+                    return Err(StatsError::NotFinite { field: "upper confidence limit", value: u });
                 }
             }
         }
     }
     for &v in value {
         if !v.is_finite() {
-            return Err(StatsError::NotFinite {
-                field: "value",
-                value: v,
-            });
+            return Err(StatsError::NotFinite { field: "value", value: v });
         }
     }
     if options.value_type == SiiValueType::Proportion {
@@ -831,10 +757,7 @@ pub fn slope_index_of_inequality(
     // --- quantiles -----------------------------------------------------------------------
     for &q in quantile {
         if !q.is_finite() {
-            return Err(StatsError::NotFinite {
-                field: "quantile",
-                value: q,
-            });
+            return Err(StatsError::NotFinite { field: "quantile", value: q });
         }
     }
     let mut order: Vec<usize> = (0..n).collect();
@@ -876,9 +799,7 @@ pub fn slope_index_of_inequality(
             Err(StatsError::OutOfRange {
                 field: what,
                 expected: match options.value_type {
-                    SiiValueType::Proportion => {
-                        "strictly between 0 and 1 (it is put on the logit scale)"
-                    }
+                    SiiValueType::Proportion => "strictly between 0 and 1 (it is put on the logit scale)",
                     _ => "above 0 (it is put on the log scale)",
                 },
                 value: x,
@@ -923,32 +844,15 @@ pub fn slope_index_of_inequality(
         (false, SiiValueType::Rate) => BackTransform::Exp,
         (false, SiiValueType::Proportion) => BackTransform::Expit,
     };
-    let simulation = Simulation {
-        mean: &mean,
-        se: &sd,
-        slope_weights: &slope_w,
-        intercept_weights: &intercept_w,
-        back,
-    };
-    let positions: Vec<(usize, usize)> = options
-        .confidence
-        .iter()
-        .map(|&c| limit_positions(options.reps, c))
-        .collect();
+    let simulation =
+        Simulation { mean: &mean, se: &sd, slope_weights: &slope_w, intercept_weights: &intercept_w, back };
+    let positions: Vec<(usize, usize)> = options.confidence.iter().map(|&c| limit_positions(options.reps, c)).collect();
     let flat: Vec<usize> = positions.iter().flat_map(|&(l, u)| [l, u]).collect();
 
     if !options.transform {
         let simulate_rii = options.rii;
-        let Simulated {
-            mut slopes,
-            mut riis,
-        } = simulation.run(
-            options.reps,
-            options.seed,
-            multiplier,
-            simulate_rii,
-            multiplier < 0.0,
-        )?;
+        let Simulated { mut slopes, mut riis } =
+            simulation.run(options.reps, options.seed, multiplier, simulate_rii, multiplier < 0.0)?;
         let sii_stats = order_statistics(&mut slopes, &flat);
         let sii_limits = limits_from(&options.confidence, &sii_stats);
         let (rii, rii_limits) = if options.rii {
@@ -959,14 +863,7 @@ pub fn slope_index_of_inequality(
         } else {
             (None, Vec::new())
         };
-        return Ok(SiiResult {
-            sii: multiplier * beta,
-            sii_limits,
-            rii,
-            rii_limits,
-            intercept: alpha,
-            warnings,
-        });
+        return Ok(SiiResult { sii: multiplier * beta, sii_limits, rii, rii_limits, intercept: alpha, warnings });
     }
 
     // With `transform`: simulate the slope on the log / logit scale, back-transform at b = 0, 1.
@@ -978,27 +875,16 @@ pub fn slope_index_of_inequality(
     let midpoint = (alpha + at_one) / 2.0;
     let (g0, g1) = (g(alpha), g(at_one));
     let sii = (g1 - g0) * multiplier;
-    let rii_point = if multiplier < 0.0 {
-        1.0 / (g1 / g0)
-    } else {
-        g1 / g0
-    };
-    let Simulated { mut slopes, .. } =
-        simulation.run(options.reps, options.seed, 1.0, false, false)?;
+    let rii_point = if multiplier < 0.0 { 1.0 / (g1 / g0) } else { g1 / g0 };
+    let Simulated { mut slopes, .. } = simulation.run(options.reps, options.seed, 1.0, false, false)?;
     let stats = order_statistics(&mut slopes, &flat);
     let mut sii_limits = Vec::with_capacity(options.confidence.len());
     let mut rii_limits = Vec::new();
     for (k, &confidence) in options.confidence.iter().enumerate() {
         let (slope_lower, slope_upper) = (stats[2 * k], stats[2 * k + 1]);
         // Fitted values at b = 0 and b = 1 for the lower and upper slope, about the midpoint.
-        let (g0_lower, g1_lower) = (
-            g(midpoint - slope_lower / 2.0),
-            g(midpoint + slope_lower / 2.0),
-        );
-        let (g0_upper, g1_upper) = (
-            g(midpoint - slope_upper / 2.0),
-            g(midpoint + slope_upper / 2.0),
-        );
+        let (g0_lower, g1_lower) = (g(midpoint - slope_lower / 2.0), g(midpoint + slope_lower / 2.0));
+        let (g0_upper, g1_upper) = (g(midpoint - slope_upper / 2.0), g(midpoint + slope_upper / 2.0));
         let (sii_lower, sii_upper, rii_lower, rii_upper) = if multiplier < 0.0 {
             (
                 (g1_upper - g0_upper) * multiplier,
@@ -1014,17 +900,9 @@ pub fn slope_index_of_inequality(
                 g1_upper / g0_upper,
             )
         };
-        sii_limits.push(Limits {
-            confidence,
-            lower: Some(sii_lower),
-            upper: Some(sii_upper),
-        });
+        sii_limits.push(Limits { confidence, lower: Some(sii_lower), upper: Some(sii_upper) });
         if options.rii {
-            rii_limits.push(Limits {
-                confidence,
-                lower: Some(rii_lower),
-                upper: Some(rii_upper),
-            });
+            rii_limits.push(Limits { confidence, lower: Some(rii_lower), upper: Some(rii_upper) });
         }
     }
     Ok(SiiResult {
@@ -1041,11 +919,7 @@ fn limits_from(confidence: &[ConfidenceLevel], stats: &[f64]) -> Vec<Limits> {
     confidence
         .iter()
         .enumerate()
-        .map(|(k, &c)| Limits {
-            confidence: c,
-            lower: Some(stats[2 * k]),
-            upper: Some(stats[2 * k + 1]),
-        })
+        .map(|(k, &c)| Limits { confidence: c, lower: Some(stats[2 * k]), upper: Some(stats[2 * k + 1]) })
         .collect()
 }
 
@@ -1214,20 +1088,10 @@ mod tests {
         out.into_iter().map(|(_, g)| g).collect()
     }
 
-    fn run_area(
-        group: &[Row],
-        scenario: &Scenario,
-        reps: usize,
-        seed: u64,
-    ) -> Result<SiiResult, StatsError> {
+    fn run_area(group: &[Row], scenario: &Scenario, reps: usize, seed: u64) -> Result<SiiResult, StatsError> {
         let col = |f: fn(&Row) -> f64| group.iter().map(f).collect::<Vec<f64>>();
-        let (q, p, se, lower, upper) = (
-            col(|r| r.quantile),
-            col(|r| r.population),
-            col(|r| r.se),
-            col(|r| r.lower),
-            col(|r| r.upper),
-        );
+        let (q, p, se, lower, upper) =
+            (col(|r| r.quantile), col(|r| r.population), col(|r| r.se), col(|r| r.lower), col(|r| r.upper));
         let value = match scenario.se {
             Se::Count => col(|r| r.count / r.population),
             _ => col(|r| r.value),
@@ -1244,10 +1108,7 @@ mod tests {
         };
         let se = match scenario.se {
             Se::Given => SiiStandardError::Given(&se),
-            Se::Limits | Se::Count => SiiStandardError::FromLimits {
-                lower: &lower,
-                upper: &upper,
-            },
+            Se::Limits | Se::Count => SiiStandardError::FromLimits { lower: &lower, upper: &upper },
         };
         slope_index_of_inequality(&q, &p, &value, se, &options)
     }
@@ -1263,10 +1124,7 @@ mod tests {
         let Some(rows) = reference_rows() else { return };
         let mut worst_width = 0.0f64;
         let mut worst_at = String::new();
-        let seed: u64 = std::env::var("SII_TEST_SEED")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(20_240_501);
+        let seed: u64 = std::env::var("SII_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20_240_501);
         let mut compared = 0;
         for scenario in SCENARIOS {
             let groups = areas(&rows, scenario.rows);
@@ -1278,11 +1136,7 @@ mod tests {
                     .unwrap_or_else(|e| panic!("{}: {e}", scenario.name));
                 let ctx = format!("{} (record {record})", scenario.name);
                 let sii = want.sii.unwrap();
-                assert!(
-                    rel_close(got.sii, sii, 1e-9),
-                    "{ctx}: sii {} vs {sii}",
-                    got.sii
-                );
+                assert!(rel_close(got.sii, sii, 1e-9), "{ctx}: sii {} vs {sii}", got.sii);
                 compared += 1;
                 if scenario.rii {
                     let rii = want.rii.unwrap();
@@ -1325,19 +1179,16 @@ mod tests {
                 }
             }
         }
-        eprintln!("compared {compared} values; worst limit difference {worst_width:.4} of the interval width ({worst_at})");
+        eprintln!(
+            "compared {compared} values; worst limit difference {worst_width:.4} of the interval width ({worst_at})"
+        );
         assert!(compared > 250);
     }
 
     #[test]
     fn same_seed_same_limits_and_other_seeds_agree_within_monte_carlo_error() {
         let Some(rows) = reference_rows() else { return };
-        for scenario in [
-            &SCENARIOS[0],
-            &SCENARIOS[10],
-            &SCENARIOS[17],
-            &SCENARIOS[12],
-        ] {
+        for scenario in [&SCENARIOS[0], &SCENARIOS[10], &SCENARIOS[17], &SCENARIOS[12]] {
             let group = &areas(&rows, scenario.rows)[0];
             let a = run_area(group, scenario, 10_000, 7).unwrap();
             let b = run_area(group, scenario, 10_000, 7).unwrap();
@@ -1361,13 +1212,8 @@ mod tests {
         let b = [0.05, 0.2, 0.45, 0.7, 0.9];
         let y: Vec<f64> = b.iter().map(|b| 10.0 + 5.0 * b).collect();
         let se = [0.0; 5];
-        let options = SiiOptions {
-            rii: true,
-            reps: 1000,
-            ..SiiOptions::default()
-        };
-        let r =
-            slope_index_of_inequality(&q, &p, &y, SiiStandardError::Given(&se), &options).unwrap();
+        let options = SiiOptions { rii: true, reps: 1000, ..SiiOptions::default() };
+        let r = slope_index_of_inequality(&q, &p, &y, SiiStandardError::Given(&se), &options).unwrap();
         assert!(rel_close(r.sii, 5.0, 1e-12), "{}", r.sii);
         assert!(rel_close(r.intercept, 10.0, 1e-12));
         assert!(rel_close(r.rii.unwrap(), 1.5, 1e-12));
@@ -1375,19 +1221,9 @@ mod tests {
             assert!((l.lower.unwrap() - l.upper.unwrap()).abs() < 1e-12);
         }
         // Order of rows does not matter; the multiplier scales and flips.
-        let (q2, p2, y2) = (
-            [5.0, 3.0, 1.0, 4.0, 2.0],
-            [p[4], p[2], p[0], p[3], p[1]],
-            [y[4], y[2], y[0], y[3], y[1]],
-        );
-        let options = SiiOptions {
-            rii: true,
-            reps: 1000,
-            multiplier: -2.0,
-            ..SiiOptions::default()
-        };
-        let r = slope_index_of_inequality(&q2, &p2, &y2, SiiStandardError::Given(&se), &options)
-            .unwrap();
+        let (q2, p2, y2) = ([5.0, 3.0, 1.0, 4.0, 2.0], [p[4], p[2], p[0], p[3], p[1]], [y[4], y[2], y[0], y[3], y[1]]);
+        let options = SiiOptions { rii: true, reps: 1000, multiplier: -2.0, ..SiiOptions::default() };
+        let r = slope_index_of_inequality(&q2, &p2, &y2, SiiStandardError::Given(&se), &options).unwrap();
         assert!(rel_close(r.sii, -10.0, 1e-12));
         assert!(rel_close(r.rii.unwrap(), 1.0 / 1.5, 1e-12));
         assert!(rel_close(r.intercept, 10.0, 1e-12));
@@ -1423,9 +1259,7 @@ mod tests {
     /// drawing every quantile and refitting (within Monte Carlo error).
     #[test]
     fn bivariate_draw_matches_per_quantile_draws() {
-        let p = [
-            7291.0, 7997.0, 6105.0, 7666.0, 5790.0, 6934.0, 5918.0, 5974.0, 7147.0, 7534.0,
-        ];
+        let p = [7291.0, 7997.0, 6105.0, 7666.0, 5790.0, 6934.0, 5918.0, 5974.0, 7147.0, 7534.0];
         let mean = [75.9, 78.3, 83.8, 83.6, 80.5, 81.1, 81.7, 84.2, 80.6, 86.3];
         let se = [1.64, 1.58, 1.51, 1.78, 1.7, 1.56, 1.37, 1.4, 2.43, 1.57];
         let (a, b) = relative_ranks(&p);
@@ -1438,15 +1272,9 @@ mod tests {
             back: BackTransform::Identity,
         };
         let reps = 200_000;
-        let Simulated {
-            slopes: mut s1,
-            riis: mut r1,
-        } = sim.run(reps, 3, 1.0, true, false).unwrap();
+        let Simulated { slopes: mut s1, riis: mut r1 } = sim.run(reps, 3, 1.0, true, false).unwrap();
         let mut draws = NormalDraws::new(4);
-        let mut full = Simulated {
-            slopes: Vec::new(),
-            riis: Vec::new(),
-        };
+        let mut full = Simulated { slopes: Vec::new(), riis: Vec::new() };
         let record = |out: &mut Simulated, slope: f64, intercept: f64| {
             out.slopes.push(order_key(slope));
             out.riis.push(order_key((intercept + slope) / intercept));
@@ -1459,18 +1287,8 @@ mod tests {
         let b2 = order_statistics(&mut full.riis, &positions);
         let (sw, rw) = (a1[4] - a1[0], b1[4] - b1[0]);
         for k in 0..positions.len() {
-            assert!(
-                (a1[k] - a2[k]).abs() < 0.02 * sw,
-                "slope {k}: {} vs {}",
-                a1[k],
-                a2[k]
-            );
-            assert!(
-                (b1[k] - b2[k]).abs() < 0.02 * rw,
-                "rii {k}: {} vs {}",
-                b1[k],
-                b2[k]
-            );
+            assert!((a1[k] - a2[k]).abs() < 0.02 * sw, "slope {k}: {} vs {}", a1[k], a2[k]);
+            assert!((b1[k] - b2[k]).abs() < 0.02 * rw, "rii {k}: {} vs {}", b1[k], b2[k]);
         }
     }
 
@@ -1478,11 +1296,7 @@ mod tests {
     #[test]
     fn vector_paths_are_bit_identical() {
         let y: Vec<f64> = (0..1000).map(|i| -30.0 + 0.061 * i as f64).collect();
-        for back in [
-            BackTransform::Identity,
-            BackTransform::Exp,
-            BackTransform::Expit,
-        ] {
+        for back in [BackTransform::Identity, BackTransform::Exp, BackTransform::Expit] {
             let (mut s1, mut a1) = (vec![0.5; 1000], vec![0.25; 1000]);
             let (mut s2, mut a2) = (s1.clone(), a1.clone());
             accumulate(back, &y, (0.4, 1.3), 0.3, -0.7, &mut s1, &mut a1);
@@ -1494,17 +1308,7 @@ mod tests {
 
     #[test]
     fn order_keys_sort_like_total_cmp() {
-        let mut values = vec![
-            3.5,
-            -0.0,
-            0.0,
-            -2.0,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            1e-310,
-            -1e-310,
-            7.0,
-        ];
+        let mut values = vec![3.5, -0.0, 0.0, -2.0, f64::INFINITY, f64::NEG_INFINITY, 1e-310, -1e-310, 7.0];
         let mut keys: Vec<i64> = values.iter().map(|&x| order_key(x)).collect();
         keys.sort_unstable();
         values.sort_by(f64::total_cmp);
@@ -1513,15 +1317,9 @@ mod tests {
             back.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
             values.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
         );
-        let mut keys: Vec<i64> = [5.0, 1.0, 4.0, 2.0, 3.0]
-            .iter()
-            .map(|&x| order_key(x))
-            .collect();
+        let mut keys: Vec<i64> = [5.0, 1.0, 4.0, 2.0, 3.0].iter().map(|&x| order_key(x)).collect();
         assert_eq!(
-            order_statistics(&mut keys, &[1, 5, 2, 0, 6])
-                .iter()
-                .map(|x| x.to_string())
-                .collect::<Vec<_>>(),
+            order_statistics(&mut keys, &[1, 5, 2, 0, 6]).iter().map(|x| x.to_string()).collect::<Vec<_>>(),
             ["1", "5", "2", "NaN", "NaN"]
         );
     }
@@ -1529,15 +1327,9 @@ mod tests {
     #[test]
     fn limit_positions_follow_r_round() {
         // round(100000 × (1 − 0.975)) = 2500, round(100000 × 0.975) = 97500.
-        assert_eq!(
-            limit_positions(100_000, ConfidenceLevel::C95),
-            (2500, 97500)
-        );
+        assert_eq!(limit_positions(100_000, ConfidenceLevel::C95), (2500, 97500));
         // 99.8%: c′ = 0.999 → 100, 99900.
-        assert_eq!(
-            limit_positions(100_000, ConfidenceLevel::C998),
-            (100, 99900)
-        );
+        assert_eq!(limit_positions(100_000, ConfidenceLevel::C998), (100, 99900));
         assert_eq!(limit_positions(10_000, conf(0.99)), (50, 9950));
         // R rounds half to even: round(0.5) = 0, round(2.5) = 2; position 0 is kept at 1.
         assert_eq!(2.5f64.round_ties_even(), 2.0);
@@ -1553,21 +1345,9 @@ mod tests {
         let p: Vec<f64> = group.iter().map(|r| r.population).collect();
         let v: Vec<f64> = group.iter().map(|r| r.value).collect();
         let (l, u): (Vec<f64>, Vec<f64>) = group.iter().map(|r| (r.lower, r.upper)).unzip();
-        let options = SiiOptions {
-            reps: 1000,
-            ..SiiOptions::default()
-        };
-        let r = slope_index_of_inequality(
-            &q,
-            &p,
-            &v,
-            SiiStandardError::FromLimits {
-                lower: &l,
-                upper: &u,
-            },
-            &options,
-        )
-        .unwrap();
+        let options = SiiOptions { reps: 1000, ..SiiOptions::default() };
+        let r = slope_index_of_inequality(&q, &p, &v, SiiStandardError::FromLimits { lower: &l, upper: &u }, &options)
+            .unwrap();
         assert_eq!(r.warnings, vec![MANY_QUANTILES_WARNING]);
     }
 
@@ -1575,67 +1355,48 @@ mod tests {
     #[test]
     fn reference_error_cases() {
         let Some(rows) = reference_rows() else { return };
-        let call =
-            |range: (usize, usize), value_type: i64, se: Se, transform: bool, reps: usize| {
-                let scenario = Scenario {
-                    name: "error",
-                    rows: range,
-                    value_type,
-                    se,
-                    transform,
-                    multiplier: 1.0,
-                    confidence: &[0.95],
-                    rii: false,
-                    expected: &[],
-                };
-                let group = &areas(&rows, range)[0];
-                run_area(group, &scenario, reps, 1)
+        let call = |range: (usize, usize), value_type: i64, se: Se, transform: bool, reps: usize| {
+            let scenario = Scenario {
+                name: "error",
+                rows: range,
+                value_type,
+                se,
+                transform,
+                multiplier: 1.0,
+                confidence: &[0.95],
+                rii: false,
+                expected: &[],
             };
+            let group = &areas(&rows, range)[0];
+            run_area(group, &scenario, reps, 1)
+        };
         // Negative population (records 151-160).
         assert!(matches!(
             call((151, 160), 0, Se::Given, false, 1000),
-            Err(StatsError::NotPositive {
-                field: "population",
-                ..
-            })
+            Err(StatsError::NotPositive { field: "population", .. })
         ));
         // Negative standard error (161-165).
         assert!(matches!(
             call((161, 165), 0, Se::Given, false, 1000),
-            Err(StatsError::Negative {
-                field: "standard error",
-                ..
-            })
+            Err(StatsError::Negative { field: "standard error", .. })
         ));
         // Missing standard error (191-200).
         assert!(matches!(
             call((191, 200), 0, Se::Given, false, 1000),
-            Err(StatsError::NotFinite {
-                field: "standard error",
-                ..
-            })
+            Err(StatsError::NotFinite { field: "standard error", .. })
         ));
         // Missing confidence limits (191-200).
-        assert!(matches!(
-            call((191, 200), 0, Se::Limits, false, 1000),
-            Err(StatsError::NotFinite { .. })
-        ));
+        assert!(matches!(call((191, 200), 0, Se::Limits, false, 1000), Err(StatsError::NotFinite { .. })));
         // Proportions outside 0 to 1 (values of records 1-10 are life expectancies).
         assert!(matches!(
             call((1, 10), 2, Se::Given, false, 1000),
-            Err(StatsError::OutOfRange {
-                field: "value (proportion)",
-                ..
-            })
+            Err(StatsError::OutOfRange { field: "value (proportion)", .. })
         ));
         // Confidence limit proportions outside 0 to 1 (171-175: upper 11; 176-180: lower 8).
         for range in [(171, 175), (176, 180)] {
             assert!(matches!(
                 call(range, 2, Se::Limits, false, 1000),
-                Err(StatsError::OutOfRange {
-                    field: "confidence limit (proportion)",
-                    ..
-                })
+                Err(StatsError::OutOfRange { field: "confidence limit (proportion)", .. })
             ));
         }
         // Zero count as a proportion of 0: no logit.
@@ -1646,35 +1407,20 @@ mod tests {
         // Fewer than 5 quantiles (1-3).
         assert!(matches!(
             call((1, 3), 0, Se::Limits, false, 1000),
-            Err(StatsError::OutOfRange {
-                field: "number of quantiles",
-                ..
-            })
+            Err(StatsError::OutOfRange { field: "number of quantiles", .. })
         ));
         // Transform with value type 0, transform with standard errors, too few repetitions.
         assert!(call((1, 10), 0, Se::Limits, true, 1000).is_err());
         assert!(call((71, 80), 1, Se::Given, true, 1000).is_err());
         assert!(matches!(
             call((1, 10), 0, Se::Limits, false, MAX_REPETITIONS + 1),
-            Err(StatsError::OutOfRange {
-                field: "repetitions",
-                ..
-            })
+            Err(StatsError::OutOfRange { field: "repetitions", .. })
         ));
         assert!(matches!(
             call((1, 10), 0, Se::Limits, false, 999),
-            Err(StatsError::OutOfRange {
-                field: "repetitions",
-                ..
-            })
+            Err(StatsError::OutOfRange { field: "repetitions", .. })
         ));
-        assert!(matches!(
-            SiiValueType::from_code(3),
-            Err(StatsError::OutOfRange {
-                field: "value_type",
-                ..
-            })
-        ));
+        assert!(matches!(SiiValueType::from_code(3), Err(StatsError::OutOfRange { field: "value_type", .. })));
     }
 
     #[test]
@@ -1683,93 +1429,32 @@ mod tests {
         let p = [10.0; 5];
         let v = [1.0, 2.0, 3.0, 4.0, 5.0];
         let s = [0.1; 5];
-        let ok = SiiOptions {
-            reps: 1000,
-            ..SiiOptions::default()
-        };
+        let ok = SiiOptions { reps: 1000, ..SiiOptions::default() };
         let run = |q: &[f64], p: &[f64], v: &[f64], se: SiiStandardError<'_>, o: &SiiOptions| {
             slope_index_of_inequality(q, p, v, se, o)
         };
         assert!(run(&q, &p, &v, SiiStandardError::Given(&s), &ok).is_ok());
         // Lengths.
-        assert!(matches!(
-            run(&q, &p[..4], &v, SiiStandardError::Given(&s), &ok),
-            Err(StatsError::Shape(_))
-        ));
-        assert!(matches!(
-            run(&q, &p, &v, SiiStandardError::Given(&s[..4]), &ok),
-            Err(StatsError::Shape(_))
-        ));
+        assert!(matches!(run(&q, &p[..4], &v, SiiStandardError::Given(&s), &ok), Err(StatsError::Shape(_))));
+        assert!(matches!(run(&q, &p, &v, SiiStandardError::Given(&s[..4]), &ok), Err(StatsError::Shape(_))));
         // Repeated quantile, missing value, non-finite quantile.
         assert!(matches!(
-            run(
-                &[1.0, 2.0, 3.0, 4.0, 4.0],
-                &p,
-                &v,
-                SiiStandardError::Given(&s),
-                &ok
-            ),
+            run(&[1.0, 2.0, 3.0, 4.0, 4.0], &p, &v, SiiStandardError::Given(&s), &ok),
             Err(StatsError::Shape(_))
         ));
-        assert!(run(
-            &q,
-            &p,
-            &[1.0, f64::NAN, 3.0, 4.0, 5.0],
-            SiiStandardError::Given(&s),
-            &ok
-        )
-        .is_err());
-        assert!(run(
-            &[1.0, 2.0, f64::NAN, 4.0, 5.0],
-            &p,
-            &v,
-            SiiStandardError::Given(&s),
-            &ok
-        )
-        .is_err());
+        assert!(run(&q, &p, &[1.0, f64::NAN, 3.0, 4.0, 5.0], SiiStandardError::Given(&s), &ok).is_err());
+        assert!(run(&[1.0, 2.0, f64::NAN, 4.0, 5.0], &p, &v, SiiStandardError::Given(&s), &ok).is_err());
         // An area missing a quantile of the data set.
-        let expect6 = SiiOptions {
-            expected_quantiles: Some(6),
-            ..ok.clone()
-        };
-        assert!(matches!(
-            run(&q, &p, &v, SiiStandardError::Given(&s), &expect6),
-            Err(StatsError::Shape(_))
-        ));
+        let expect6 = SiiOptions { expected_quantiles: Some(6), ..ok.clone() };
+        assert!(matches!(run(&q, &p, &v, SiiStandardError::Given(&s), &expect6), Err(StatsError::Shape(_))));
         // Lower limit above upper; a rate of 0 has no log.
-        assert!(run(
-            &q,
-            &p,
-            &v,
-            SiiStandardError::FromLimits {
-                lower: &[1.0; 5],
-                upper: &[0.5; 5]
-            },
-            &ok
-        )
-        .is_err());
-        let rate = SiiOptions {
-            value_type: SiiValueType::Rate,
-            ..ok.clone()
-        };
-        assert!(run(
-            &q,
-            &p,
-            &[0.0, 2.0, 3.0, 4.0, 5.0],
-            SiiStandardError::Given(&s),
-            &rate
-        )
-        .is_err());
+        assert!(run(&q, &p, &v, SiiStandardError::FromLimits { lower: &[1.0; 5], upper: &[0.5; 5] }, &ok).is_err());
+        let rate = SiiOptions { value_type: SiiValueType::Rate, ..ok.clone() };
+        assert!(run(&q, &p, &[0.0, 2.0, 3.0, 4.0, 5.0], SiiStandardError::Given(&s), &rate).is_err());
         // Options.
-        let no_conf = SiiOptions {
-            confidence: vec![],
-            ..ok.clone()
-        };
+        let no_conf = SiiOptions { confidence: vec![], ..ok.clone() };
         assert!(run(&q, &p, &v, SiiStandardError::Given(&s), &no_conf).is_err());
-        let bad_mult = SiiOptions {
-            multiplier: f64::INFINITY,
-            ..ok.clone()
-        };
+        let bad_mult = SiiOptions { multiplier: f64::INFINITY, ..ok.clone() };
         assert!(run(&q, &p, &v, SiiStandardError::Given(&s), &bad_mult).is_err());
         // More than 100 quantiles.
         let q101: Vec<f64> = (1..=101).map(f64::from).collect();
@@ -1779,11 +1464,7 @@ mod tests {
 
     #[test]
     fn labels() {
-        let o = SiiOptions {
-            value_type: SiiValueType::Proportion,
-            transform: true,
-            ..SiiOptions::default()
-        };
+        let o = SiiOptions { value_type: SiiValueType::Proportion, transform: true, ..SiiOptions::default() };
         assert_eq!(o.transform_label(), "logit");
         assert_eq!(o.ci_method(), "simulation 100000 reps");
         assert_eq!(SiiValueType::Rate.label(), "rate");
@@ -1801,14 +1482,7 @@ mod tests {
             text.split_whitespace().next()?.parse().ok()
         }
         let Some(rows) = reference_rows() else { return };
-        for scenario in [
-            &SCENARIOS[0],
-            &SCENARIOS[1],
-            &SCENARIOS[6],
-            &SCENARIOS[10],
-            &SCENARIOS[17],
-            &SCENARIOS[12],
-        ] {
+        for scenario in [&SCENARIOS[0], &SCENARIOS[1], &SCENARIOS[6], &SCENARIOS[10], &SCENARIOS[17], &SCENARIOS[12]] {
             let group = &areas(&rows, scenario.rows)[0];
             let _ = run_area(group, scenario, DEFAULT_REPETITIONS, 1).unwrap();
             let runs = 30;
@@ -1817,13 +1491,8 @@ mod tests {
                 std::hint::black_box(run_area(group, scenario, DEFAULT_REPETITIONS, seed).unwrap());
             }
             let wall = start.elapsed().as_secs_f64() * 1e3 / runs as f64;
-            let cpu = cpu_ns()
-                .zip(cpu_start)
-                .map_or(f64::NAN, |(b, a)| (b - a) / 1e6 / runs as f64);
-            eprintln!(
-                "{} (rii {}): {wall:.2} ms wall, {cpu:.2} ms CPU per area",
-                scenario.name, scenario.rii
-            );
+            let cpu = cpu_ns().zip(cpu_start).map_or(f64::NAN, |(b, a)| (b - a) / 1e6 / runs as f64);
+            eprintln!("{} (rii {}): {wall:.2} ms wall, {cpu:.2} ms CPU per area", scenario.name, scenario.rii);
         }
     }
 

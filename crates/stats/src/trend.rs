@@ -200,22 +200,14 @@ impl TrendReason {
             TrendReason::SignificantTrend => "No outliers and significant trend",
             TrendReason::NoSignificantTrend => "No significant trend",
             TrendReason::OutlierFound => "Outlier found",
-            TrendReason::ValueTypeNotTested => {
-                "The recent trend cannot be calculated for this value type"
-            }
+            TrendReason::ValueTypeNotTested => "The recent trend cannot be calculated for this value type",
             TrendReason::NotEnoughDataPoints => "Not enough data points",
             TrendReason::DuplicateYears => "Duplicate years in group",
             TrendReason::BreakInSeries => "Break in the series: the five most recent points are not consecutive years",
             TrendReason::MissingValues => "Missing values",
-            TrendReason::MissingConfidenceIntervals => {
-                "Missing at least one confidence interval value"
-            }
-            TrendReason::ProportionOfZeroOrOne => {
-                "A numerator of zero or equal to its denominator"
-            }
-            TrendReason::InvalidConfidenceInterval => {
-                "A confidence interval of zero width or with its limits reversed"
-            }
+            TrendReason::MissingConfidenceIntervals => "Missing at least one confidence interval value",
+            TrendReason::ProportionOfZeroOrOne => "A numerator of zero or equal to its denominator",
+            TrendReason::InvalidConfidenceInterval => "A confidence interval of zero width or with its limits reversed",
             TrendReason::InvalidValues => {
                 "Invalid values: negative or infinite, a zero denominator, or a numerator above its denominator"
             }
@@ -567,11 +559,8 @@ pub fn recent_trend_at(
                 return cannot(TrendReason::MissingConfidenceIntervals);
             }
             for p in recent {
-                let (yi, li, ui) = (
-                    p.value.unwrap_or(f64::NAN),
-                    p.lower.unwrap_or(f64::NAN),
-                    p.upper.unwrap_or(f64::NAN),
-                );
+                let (yi, li, ui) =
+                    (p.value.unwrap_or(f64::NAN), p.lower.unwrap_or(f64::NAN), p.upper.unwrap_or(f64::NAN));
                 if !yi.is_finite() || !li.is_finite() || !ui.is_finite() {
                     return cannot(TrendReason::InvalidValues);
                 }
@@ -599,8 +588,7 @@ pub fn recent_trend_at(
 
     let (direction, reason) = if test.chi_squared > significance_threshold() {
         let overall = sign(test.gradient);
-        let outlier =
-            (0..POINTS_USED).any(|j| gradient_without(j).is_none_or(|g| sign(g) != overall));
+        let outlier = (0..POINTS_USED).any(|j| gradient_without(j).is_none_or(|g| sign(g) != overall));
         if outlier {
             (TrendDirection::NoSignificantChange, TrendReason::OutlierFound)
         } else if test.gradient < 0.0 {
@@ -700,13 +688,18 @@ mod tests {
 
         // "Black, ...": a missing denominator among the five → "Missing values" (checked
         // before the numerator 122 above its denominator 95.3125 in the same data).
-        let mut pts = props(&[2019, 2020, 2021, 2022, 2023], &[23.0, 122.0, 94.0, 76.0, 20.0], &[50.0, 95.3125, 94.0, 1.0, 25.0]);
+        let mut pts =
+            props(&[2019, 2020, 2021, 2022, 2023], &[23.0, 122.0, 94.0, 76.0, 20.0], &[50.0, 95.3125, 94.0, 1.0, 25.0]);
         pts[3].denominator = None;
         let m = recent_trend(&pts, TrendValueType::Proportion, HB);
         assert_eq!((m.direction, m.reason), (TrendDirection::CannotBeCalculated, TrendReason::MissingValues));
         assert_eq!(m.reason.to_string(), "Missing values");
         // "White": 2022 twice → "Duplicate years in group".
-        let pts = props(&[2019, 2020, 2022, 2022, 2023], &[318.0, 314.0, 318.0, 291.0, 292.0], &[468.3, 472.9, 500.8, 480.2, 499.1]);
+        let pts = props(
+            &[2019, 2020, 2022, 2022, 2023],
+            &[318.0, 314.0, 318.0, 291.0, 292.0],
+            &[468.3, 472.9, 500.8, 480.2, 499.1],
+        );
         let m = recent_trend(&pts, TrendValueType::Proportion, HB);
         assert_eq!(m.reason, TrendReason::DuplicateYears);
         assert_eq!(m.reason.to_string(), "Duplicate years in group");
@@ -785,7 +778,9 @@ mod tests {
         // c = 120, 135, 150, 170, 190 of 1000 each: X² = 23.63204234861989,
         // β̂ = 0.1356667443121484, p = 1.1662920251046415e-06.
         let pts = props(&[2015, 2016, 2017, 2018, 2019], &[120.0, 135.0, 150.0, 170.0, 190.0], &[1000.0; 5]);
-        for (pol, label) in [(HB, "Increasing and getting better"), (LB, "Increasing and getting worse"), (NJ, "Increasing")] {
+        for (pol, label) in
+            [(HB, "Increasing and getting better"), (LB, "Increasing and getting worse"), (NJ, "Increasing")]
+        {
             let m = recent_trend(&pts, TrendValueType::Proportion, pol);
             assert_eq!(m.label(), label);
             assert_eq!(m.to_string(), label);
@@ -800,7 +795,11 @@ mod tests {
     fn flat_proportion_is_no_significant_change() {
         // c = 100, 104, 98, 103, 101 of 1000, 1010, 990, 1005, 1000: X² = 0.0024902862248946194,
         // β̂ = 0.0016886994480335372, p = 0.9601998717416734.
-        let pts = props(&[2015, 2016, 2017, 2018, 2019], &[100.0, 104.0, 98.0, 103.0, 101.0], &[1000.0, 1010.0, 990.0, 1005.0, 1000.0]);
+        let pts = props(
+            &[2015, 2016, 2017, 2018, 2019],
+            &[100.0, 104.0, 98.0, 103.0, 101.0],
+            &[1000.0, 1010.0, 990.0, 1005.0, 1000.0],
+        );
         let m = recent_trend(&pts, TrendValueType::Proportion, HB);
         assert_eq!(m.direction, TrendDirection::NoSignificantChange);
         assert_eq!(m.reason, TrendReason::NoSignificantTrend);
@@ -829,7 +828,12 @@ mod tests {
         // Rates 500, 480, 455, 430, 410 ± 10: X² = 203.2131716147195, β̂ = −23,
         // leave-one-out gradients all negative.
         let m = recent_trend(
-            &others(&years, &[500.0, 480.0, 455.0, 430.0, 410.0], &[490.0, 470.0, 445.0, 420.0, 400.0], &[510.0, 490.0, 465.0, 440.0, 420.0]),
+            &others(
+                &years,
+                &[500.0, 480.0, 455.0, 430.0, 410.0],
+                &[490.0, 470.0, 445.0, 420.0, 400.0],
+                &[510.0, 490.0, 465.0, 440.0, 420.0],
+            ),
             TrendValueType::Other,
             LB,
         );
@@ -837,7 +841,12 @@ mod tests {
         assert!(close(m.gradient.unwrap(), -23.0, 1e-12));
         assert_eq!(m.label(), "Decreasing and getting better");
         let hb = recent_trend(
-            &others(&years, &[500.0, 480.0, 455.0, 430.0, 410.0], &[490.0, 470.0, 445.0, 420.0, 400.0], &[510.0, 490.0, 465.0, 440.0, 420.0]),
+            &others(
+                &years,
+                &[500.0, 480.0, 455.0, 430.0, 410.0],
+                &[490.0, 470.0, 445.0, 420.0, 400.0],
+                &[510.0, 490.0, 465.0, 440.0, 420.0],
+            ),
             TrendValueType::Other,
             HB,
         );
@@ -845,7 +854,12 @@ mod tests {
         // Life expectancy-like 50, 50.5, 49.5, 50.2, 49.9 ± 2: X² = 0.024009117629341558,
         // β̂ = −0.05, p = 0.8768617144111669.
         let m = recent_trend(
-            &others(&years, &[50.0, 50.5, 49.5, 50.2, 49.9], &[48.0, 48.5, 47.5, 48.2, 47.9], &[52.0, 52.5, 51.5, 52.2, 51.9]),
+            &others(
+                &years,
+                &[50.0, 50.5, 49.5, 50.2, 49.9],
+                &[48.0, 48.5, 47.5, 48.2, 47.9],
+                &[52.0, 52.5, 51.5, 52.2, 51.9],
+            ),
             TrendValueType::Other,
             HB,
         );
@@ -856,7 +870,12 @@ mod tests {
         // 20, 20.1, 19.9, 20, 40 ± 0.5 (last ± 1): X² = 323.1171393490595, β̂ = 1.8027272727272752,
         // without the last point −0.02: outlier.
         let m = recent_trend(
-            &others(&years, &[20.0, 20.1, 19.9, 20.0, 40.0], &[19.5, 19.6, 19.4, 19.5, 39.0], &[20.5, 20.6, 20.4, 20.5, 41.0]),
+            &others(
+                &years,
+                &[20.0, 20.1, 19.9, 20.0, 40.0],
+                &[19.5, 19.6, 19.4, 19.5, 39.0],
+                &[20.5, 20.6, 20.4, 20.5, 41.0],
+            ),
             TrendValueType::Other,
             HB,
         );
@@ -917,7 +936,12 @@ mod tests {
             assert_eq!(reason(&pts, TrendValueType::Proportion), why);
         }
         // A proportion series given only values and limits has no counts.
-        let good_other = others(&years, &[500.0, 480.0, 455.0, 430.0, 410.0], &[490.0, 470.0, 445.0, 420.0, 400.0], &[510.0, 490.0, 465.0, 440.0, 420.0]);
+        let good_other = others(
+            &years,
+            &[500.0, 480.0, 455.0, 430.0, 410.0],
+            &[490.0, 470.0, 445.0, 420.0, 400.0],
+            &[510.0, 490.0, 465.0, 440.0, 420.0],
+        );
         assert_eq!(reason(&good_other, TrendValueType::Proportion), TrendReason::MissingValues);
         assert_eq!(reason(&good_props, TrendValueType::Other), TrendReason::MissingValues);
         for (l, u, why) in [
@@ -960,7 +984,10 @@ mod tests {
             assert_eq!(m.label(), s);
             assert_eq!(m.to_string(), s);
         }
-        assert_eq!(TrendReason::ValueTypeNotTested.to_string(), "The recent trend cannot be calculated for this value type");
+        assert_eq!(
+            TrendReason::ValueTypeNotTested.to_string(),
+            "The recent trend cannot be calculated for this value type"
+        );
     }
 
     #[test]
@@ -970,7 +997,9 @@ mod tests {
         assert_eq!(chi_squared_for_trend(&[1.0, 1.0], &[1.0, 1.0], &[2.0, 2.0]), None);
         assert_eq!(chi_squared_for_trend(&[1.0, 2.0], &[0.0, 0.0], &[2.0, 2.0]), None);
         assert_eq!(logit_gradient(&[1.0, 2.0], &[0.0, 1.0], &[2.0, 2.0]), None);
-        assert!(weighted_regression_trend(&[1.0, 2.0], &[1.0, 2.0], &[0.0, 1.0], &[2.0], ConfidenceLevel::C95).is_none());
+        assert!(
+            weighted_regression_trend(&[1.0, 2.0], &[1.0, 2.0], &[0.0, 1.0], &[2.0], ConfidenceLevel::C95).is_none()
+        );
         // The chi-squared is unchanged by shifting t (calendar years or 1..5).
         let c = [120.0, 135.0, 150.0, 170.0, 190.0];
         let d = [1000.0; 5];
@@ -998,9 +1027,16 @@ mod tests {
 
     fn any_point() -> impl Strategy<Value = TrendPoint> {
         let num = || proptest::option::of(proptest::num::f64::ANY);
-        (-3i32..12, num(), num(), num(), num(), num()).prop_map(|(year, value, lower, upper, numerator, denominator)| {
-            TrendPoint { year: 2015 + year, value, lower, upper, numerator, denominator }
-        })
+        (-3i32..12, num(), num(), num(), num(), num()).prop_map(
+            |(year, value, lower, upper, numerator, denominator)| TrendPoint {
+                year: 2015 + year,
+                value,
+                lower,
+                upper,
+                numerator,
+                denominator,
+            },
+        )
     }
 
     proptest! {

@@ -213,8 +213,20 @@ impl Schemas {
                 c("synthetic", &Kind::Bool),
                 c("synthetic_columns", &coded(&[&synthetic_columns(world)])),
             ],
-            population: vec![c("lsoa_code", &code), c("year", &Kind::Int32), c("sex", &sex), c("age_band", &band), c("start_age", &Kind::Int32), c("population", &Kind::Int64)],
-            births: vec![c("lsoa_code", &code), c("year", &Kind::Int32), c("sex", &sex), c("live_births", &Kind::Int64)],
+            population: vec![
+                c("lsoa_code", &code),
+                c("year", &Kind::Int32),
+                c("sex", &sex),
+                c("age_band", &band),
+                c("start_age", &Kind::Int32),
+                c("population", &Kind::Int64),
+            ],
+            births: vec![
+                c("lsoa_code", &code),
+                c("year", &Kind::Int32),
+                c("sex", &sex),
+                c("live_births", &Kind::Int64),
+            ],
             deaths: vec![
                 c("lsoa_code", &code),
                 c("year", &Kind::Int32),
@@ -224,7 +236,13 @@ impl Schemas {
                 c("cause", &cause),
                 c("deaths", &Kind::Int64),
             ],
-            death_events: vec![c("lsoa_code", &code), c("year", &Kind::Int32), c("sex", &sex), c("age", &Kind::Int32), c("cause", &cause)],
+            death_events: vec![
+                c("lsoa_code", &code),
+                c("year", &Kind::Int32),
+                c("sex", &sex),
+                c("age", &Kind::Int32),
+                c("cause", &cause),
+            ],
             outcomes: vec![
                 c("indicator", &indicator),
                 c("lsoa_code", &code),
@@ -257,7 +275,18 @@ fn areas_block(world: &World, schema: &[ColumnSpec], range: std::ops::Range<usiz
         let la = &world.authorities[area.authority];
         let icb = &world.icbs[area.icb];
         let region = &world.regions[area.region];
-        let texts = [&area.code, &area.name, &msoa.code, &msoa.name, &la.code, &la.name, &icb.code, &icb.name, &region.code, &region.name];
+        let texts = [
+            &area.code,
+            &area.name,
+            &msoa.code,
+            &msoa.name,
+            &la.code,
+            &la.name,
+            &icb.code,
+            &icb.name,
+            &region.code,
+            &region.name,
+        ];
         for (values, text) in block.columns.iter_mut().zip(texts) {
             if let Values::Text(v) = values {
                 v.push(text.clone());
@@ -337,7 +366,10 @@ fn file_size(path: &Path) -> u64 {
 pub fn generate(config: &Config, progress: &dyn Progress) -> Result<Summary> {
     let started = Instant::now();
     if config.years == 0 || config.years > 50 {
-        return Err(SynthError::Setting { field: "--years", message: format!("{} years asked for; expected 1 to 50", config.years) });
+        return Err(SynthError::Setting {
+            field: "--years",
+            message: format!("{} years asked for; expected 1 to 50", config.years),
+        });
     }
     if config.events == Some(0) {
         return Err(SynthError::Setting { field: "--events", message: "expected a positive number of events".into() });
@@ -412,12 +444,28 @@ pub fn generate(config: &Config, progress: &dyn Progress) -> Result<Summary> {
 
     progress.stage("population", n as u64);
     let path = path_of("population");
-    let (rows, _) = write_table(&path, config.format, &schemas.population, n, progress, &|i, b| people::population_block(&people, i, b), &none)?;
+    let (rows, _) = write_table(
+        &path,
+        config.format,
+        &schemas.population,
+        n,
+        progress,
+        &|i, b| people::population_block(&people, i, b),
+        &none,
+    )?;
     files.push(WrittenFile { table: "population", bytes: file_size(&path), path, rows });
 
     progress.stage("births", n as u64);
     let path = path_of("births");
-    let (rows, _) = write_table(&path, config.format, &schemas.births, n, progress, &|i, b| people::births_block(&people, i, b), &none)?;
+    let (rows, _) = write_table(
+        &path,
+        config.format,
+        &schemas.births,
+        n,
+        progress,
+        &|i, b| people::births_block(&people, i, b),
+        &none,
+    )?;
     files.push(WrittenFile { table: "births", bytes: file_size(&path), path, rows });
 
     let deaths;
@@ -438,8 +486,15 @@ pub fn generate(config: &Config, progress: &dyn Progress) -> Result<Summary> {
     } else {
         progress.stage("deaths", n as u64);
         let path = path_of("deaths");
-        let (rows, total) =
-            write_table(&path, config.format, &schemas.deaths, n, progress, &|i, b| people::deaths_block(&people, &mortality, seed, i, b), &sum_last)?;
+        let (rows, total) = write_table(
+            &path,
+            config.format,
+            &schemas.deaths,
+            n,
+            progress,
+            &|i, b| people::deaths_block(&people, &mortality, seed, i, b),
+            &sum_last,
+        )?;
         deaths = total;
         files.push(WrittenFile { table: "deaths", bytes: file_size(&path), path, rows });
     }
@@ -471,7 +526,12 @@ pub fn generate(config: &Config, progress: &dyn Progress) -> Result<Summary> {
     };
     let manifest_path = config.out_dir.join("manifest.json");
     write_manifest(&manifest_path, config, &world, &summary)?;
-    summary.files.push(WrittenFile { table: "manifest", bytes: file_size(&manifest_path), path: manifest_path, rows: 0 });
+    summary.files.push(WrittenFile {
+        table: "manifest",
+        bytes: file_size(&manifest_path),
+        path: manifest_path,
+        rows: 0,
+    });
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }
@@ -606,7 +666,10 @@ mod tests {
             differs |= x != std::fs::read(c.path().join(name)).unwrap();
         }
         assert!(differs);
-        assert_eq!(sa.files.iter().map(|f| f.table).collect::<Vec<_>>(), ["areas", "population", "births", "deaths", "outcomes", "manifest"]);
+        assert_eq!(
+            sa.files.iter().map(|f| f.table).collect::<Vec<_>>(),
+            ["areas", "population", "births", "deaths", "outcomes", "manifest"]
+        );
     }
 
     #[test]

@@ -239,7 +239,8 @@ struct At {
 }
 
 /// Relations between levels read from the rows: (child slot, parent slot).
-const PAIRS: [(usize, usize); 7] = [(LSOA, MSOA), (LSOA, LTLA), (LSOA, ICB), (LSOA, REGION), (MSOA, LTLA), (LTLA, REGION), (LTLA, ICB)];
+const PAIRS: [(usize, usize); 7] =
+    [(LSOA, MSOA), (LSOA, LTLA), (LSOA, ICB), (LSOA, REGION), (MSOA, LTLA), (LTLA, REGION), (LTLA, ICB)];
 const LSOA_MSOA: usize = 0;
 const LSOA_LTLA: usize = 1;
 const LSOA_ICB: usize = 2;
@@ -303,7 +304,11 @@ impl Facts {
 
     /// "a.csv (columns x, y), b.csv (columns …)" for a missing-column message.
     fn given(&self) -> String {
-        self.files.iter().map(|f| format!("{} (columns {})", f.path.display(), f.headers.join(", "))).collect::<Vec<_>>().join("; ")
+        self.files
+            .iter()
+            .map(|f| format!("{} (columns {})", f.path.display(), f.headers.join(", ")))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 }
 
@@ -319,7 +324,8 @@ fn file_name(path: &Path) -> String {
 
 /// Opens a CSV file with a header row.
 fn open_csv(path: &Path) -> Result<(csv::Reader<std::fs::File>, Vec<String>)> {
-    let file = std::fs::File::open(path).map_err(|e| SynthError::input(Place::file(path), format!("cannot open: {e}")))?;
+    let file =
+        std::fs::File::open(path).map_err(|e| SynthError::input(Place::file(path), format!("cannot open: {e}")))?;
     let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(file);
     let headers: Vec<String> = reader
         .headers()
@@ -334,7 +340,12 @@ fn open_csv(path: &Path) -> Result<(csv::Reader<std::fs::File>, Vec<String>)> {
 }
 
 /// Reads the next record; `Ok(None)` at the end. `row` is the number of data rows read before.
-fn next_record(reader: &mut csv::Reader<std::fs::File>, record: &mut csv::StringRecord, path: &Path, row: u64) -> Result<Option<At>> {
+fn next_record(
+    reader: &mut csv::Reader<std::fs::File>,
+    record: &mut csv::StringRecord,
+    path: &Path,
+    row: u64,
+) -> Result<Option<At>> {
     match reader.read_record(record) {
         Ok(false) => Ok(None),
         Ok(true) => {
@@ -343,7 +354,10 @@ fn next_record(reader: &mut csv::Reader<std::fs::File>, record: &mut csv::String
         }
         Err(e) => {
             let line = e.position().map(|p| p.line());
-            Err(SynthError::input(Place { file: path.to_path_buf(), row: Some(row + 1), line, column: None }, format!("not a readable CSV row: {e}")))
+            Err(SynthError::input(
+                Place { file: path.to_path_buf(), row: Some(row + 1), line, column: None },
+                format!("not a readable CSV row: {e}"),
+            ))
         }
     }
 }
@@ -385,7 +399,11 @@ fn read_lookup(path: &Path, facts: &mut Facts) -> Result<RealInput> {
             let what = if column.part == Part::Code { "codes" } else { "names" };
             return Err(SynthError::input(
                 Place::file(path).column(h.clone()),
-                format!("two columns hold {} {what}: \"{}\" and \"{h}\"; expected one (remove or rename the other)", column.level.label(), headers[first]),
+                format!(
+                    "two columns hold {} {what}: \"{}\" and \"{h}\"; expected one (remove or rename the other)",
+                    column.level.label(),
+                    headers[first]
+                ),
             ));
         }
         *target = Some(i);
@@ -419,11 +437,17 @@ fn read_lookup(path: &Path, facts: &mut Facts) -> Result<RealInput> {
         let key_code = cell(info.code[key]).unwrap_or("");
         let english_key = if key == LSOA { key_code.starts_with("E01") } else { key_code.starts_with('E') };
         if key_code.is_empty() {
-            return Err(SynthError::input(info.place(Some(at), info.code[key]), format!("no {} code: expected a code such as E01011000", USED[key].label())));
+            return Err(SynthError::input(
+                info.place(Some(at), info.code[key]),
+                format!("no {} code: expected a code such as E01011000", USED[key].label()),
+            ));
         }
         if !english_key {
             if key == LSOA && key_code.starts_with('E') {
-                return Err(SynthError::input(info.place(Some(at), info.code[key]), format!("\"{key_code}\" is not an LSOA code: expected E01 and six digits")));
+                return Err(SynthError::input(
+                    info.place(Some(at), info.code[key]),
+                    format!("\"{key_code}\" is not an LSOA code: expected E01 and six digits"),
+                ));
             }
             continue;
         }
@@ -432,7 +456,8 @@ fn read_lookup(path: &Path, facts: &mut Facts) -> Result<RealInput> {
         for slot in 0..5 {
             let Some(code) = cell(info.code[slot]) else { continue };
             if !gss_shaped(code) || (slot == LSOA && !code.starts_with("E01")) {
-                let expected = if slot == LSOA { "E01 and six digits" } else { "a GSS code: a letter and eight digits" };
+                let expected =
+                    if slot == LSOA { "E01 and six digits" } else { "a GSS code: a letter and eight digits" };
                 return Err(SynthError::input(
                     info.place(Some(at), info.code[slot]),
                     format!("\"{code}\" is not a {} code: expected {expected}", USED[slot].label()),
@@ -460,7 +485,11 @@ fn read_lookup(path: &Path, facts: &mut Facts) -> Result<RealInput> {
                     facts.relations[p].insert(c.to_string(), (pa.to_string(), at));
                 }
                 Some((first, first_at)) if first != pa => {
-                    let hint = if p == LTLA_ICB { "; give an LSOA to ICB lookup instead, which places each small area" } else { "" };
+                    let hint = if p == LTLA_ICB {
+                        "; give an LSOA to ICB lookup instead, which places each small area"
+                    } else {
+                        ""
+                    };
                     return Err(SynthError::input(
                         info.place(Some(at), info.code[parent]),
                         format!(
@@ -477,7 +506,14 @@ fn read_lookup(path: &Path, facts: &mut Facts) -> Result<RealInput> {
             }
         }
     }
-    Ok(RealInput { role: "lookup", file: file_name(path), description: describe(&recognised), columns: used_columns, rows, english_rows: english })
+    Ok(RealInput {
+        role: "lookup",
+        file: file_name(path),
+        description: describe(&recognised),
+        columns: used_columns,
+        rows,
+        english_rows: english,
+    })
 }
 
 /// One small area resolved from the lookups.
@@ -504,7 +540,8 @@ pub fn msoa_stem(lsoa_name: &str) -> Option<&str> {
     let name = lsoa_name.trim();
     let b = name.as_bytes();
     let n = b.len();
-    let shaped = n >= 6 && b[n - 1].is_ascii_uppercase() && b[n - 4..n - 1].iter().all(u8::is_ascii_digit) && b[n - 5] == b' ';
+    let shaped =
+        n >= 6 && b[n - 1].is_ascii_uppercase() && b[n - 4..n - 1].iter().all(u8::is_ascii_digit) && b[n - 5] == b' ';
     shaped.then(|| &name[..n - 1])
 }
 
@@ -528,7 +565,11 @@ fn resolve(facts: &Facts) -> Result<Vec<Resolved>> {
     if facts.lsoas.is_empty() {
         return Err(SynthError::input(
             Place::file(facts.files.first().map_or_else(PathBuf::new, |f| f.path.clone())),
-            format!("no English LSOA (code E01…) in the lookups: expected a column {} holding them; given {}", Level::Lsoa.columns(Part::Code), facts.given()),
+            format!(
+                "no English LSOA (code E01…) in the lookups: expected a column {} holding them; given {}",
+                Level::Lsoa.columns(Part::Code),
+                facts.given()
+            ),
         ));
     }
     let missing = |a: usize, b: usize, what: &str| {
@@ -567,7 +608,10 @@ fn resolve(facts: &Facts) -> Result<Vec<Resolved>> {
         let Some((ltla, la_at)) = facts.relations[LSOA_LTLA].get(code.as_str()) else {
             return Err(SynthError::input(
                 facts.place(seen, None),
-                format!("LSOA {code} ({name}) has no local authority: no lookup row with a {} column gives one", Level::Ltla.columns(Part::Code)),
+                format!(
+                    "LSOA {code} ({name}) has no local authority: no lookup row with a {} column gives one",
+                    Level::Ltla.columns(Part::Code)
+                ),
             ));
         };
         let lsoa_region = facts.relations[LSOA_REGION].get(code.as_str());
@@ -575,7 +619,10 @@ fn resolve(facts: &Facts) -> Result<Vec<Resolved>> {
             (Some(&(r, first)), Some((own, at))) if r != own => {
                 return Err(SynthError::input(
                     facts.place(*at, facts.files.get(at.file).and_then(|f| f.code[REGION])),
-                    format!("LSOA {code} is in region {own} here, but its local authority {ltla} is in region {r} at {}", facts.seen(first)),
+                    format!(
+                        "LSOA {code} is in region {own} here, but its local authority {ltla} is in region {r} at {}",
+                        facts.seen(first)
+                    ),
                 ))
             }
             (Some(&(r, _)), _) => r,
@@ -600,7 +647,10 @@ fn resolve(facts: &Facts) -> Result<Vec<Resolved>> {
             (None, None) => {
                 return Err(SynthError::input(
                     facts.place(seen, None),
-                    format!("LSOA {code} ({name}) has no ICB: no lookup row with a {} column gives one", Level::Icb.columns(Part::Code)),
+                    format!(
+                        "LSOA {code} ({name}) has no ICB: no lookup row with a {} column gives one",
+                        Level::Icb.columns(Part::Code)
+                    ),
                 ))
             }
         };
@@ -629,7 +679,14 @@ fn resolve(facts: &Facts) -> Result<Vec<Resolved>> {
                 MsoaKey::Derived(ltla.clone(), stem.to_string())
             }
         };
-        out.push(Resolved { code: code.clone(), name: name.to_string(), msoa, ltla: ltla.clone(), icb, region: region.to_string() });
+        out.push(Resolved {
+            code: code.clone(),
+            name: name.to_string(),
+            msoa,
+            ltla: ltla.clone(),
+            icb,
+            region: region.to_string(),
+        });
     }
     Ok(out)
 }
@@ -698,14 +755,23 @@ pub fn build(lookups: &[PathBuf], imd: Option<&Path>, scale: Scale, seed: u64) -
     let mut icbs = Vec::with_capacity(icb_index.len());
     for (code, &i) in &icb_index {
         let seen = resolved.iter().find(|r| &r.icb == code).map_or(first_seen(""), |r| first_seen(&r.code));
-        icbs.push(Icb { code: code.clone(), name: name_of(&facts, ICB, code, seen)?.to_string(), region: majority(&icb_regions[i]) });
+        icbs.push(Icb {
+            code: code.clone(),
+            name: name_of(&facts, ICB, code, seen)?.to_string(),
+            region: majority(&icb_regions[i]),
+        });
     }
     let mut authorities = Vec::with_capacity(la_index.len());
     for (code, &l) in &la_index {
         let first = resolved.iter().find(|r| &r.ltla == code);
         let seen = first.map_or(first_seen(""), |r| first_seen(&r.code));
         let region = first.map_or(0, |r| region_index[&r.region]);
-        authorities.push(Authority { code: code.clone(), name: name_of(&facts, LTLA, code, seen)?.to_string(), icb: majority(&la_icbs[l]), region });
+        authorities.push(Authority {
+            code: code.clone(),
+            name: name_of(&facts, LTLA, code, seen)?.to_string(),
+            icb: majority(&la_icbs[l]),
+            region,
+        });
     }
 
     // A derived MSOA whose LSOAs lie in two authorities (a 2021 MSOA cut by a later boundary
@@ -740,7 +806,9 @@ pub fn build(lookups: &[PathBuf], imd: Option<&Path>, scale: Scale, seed: u64) -
                 let name = match &r.msoa {
                     MsoaKey::Real(m) => name_of(&facts, MSOA, m, first_seen(&r.code))?.to_string(),
                     MsoaKey::Derived(_, stem) => match stem_authorities.get(stem.as_str()) {
-                        Some(las) if las.len() > 1 && majority(las) != l => format!("{stem} (part in {})", authorities[l].name),
+                        Some(las) if las.len() > 1 && majority(las) != l => {
+                            format!("{stem} (part in {})", authorities[l].name)
+                        }
                         _ => stem.clone(),
                     },
                 };
@@ -803,18 +871,32 @@ pub fn build(lookups: &[PathBuf], imd: Option<&Path>, scale: Scale, seed: u64) -
 /// The lower-case alphanumeric words of a header: "Index of Multiple Deprivation (IMD) Score"
 /// → index, of, multiple, deprivation, imd, score.
 fn words(header: &str) -> Vec<String> {
-    header.to_ascii_lowercase().split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_string).collect()
+    header
+        .to_ascii_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// The one column whose words include all of `wanted`; an error if none or several.
 fn imd_column(path: &Path, headers: &[String], wanted: &[&str], expected: &str) -> Result<usize> {
-    let found: Vec<usize> = (0..headers.len()).filter(|&i| {
-        let w = words(&headers[i]);
-        wanted.iter().all(|x| w.iter().any(|y| y == x))
-    }).collect();
+    let found: Vec<usize> = (0..headers.len())
+        .filter(|&i| {
+            let w = words(&headers[i]);
+            wanted.iter().all(|x| w.iter().any(|y| y == x))
+        })
+        .collect();
     match found.as_slice() {
         [one] => Ok(*one),
-        [] => Err(SynthError::input(Place::file(path), format!("no {expected} column: expected a column named like {}; found {}", wanted.join("_"), headers.join(", ")))),
+        [] => Err(SynthError::input(
+            Place::file(path),
+            format!(
+                "no {expected} column: expected a column named like {}; found {}",
+                wanted.join("_"),
+                headers.join(", ")
+            ),
+        )),
         [a, b, ..] => Err(SynthError::input(
             Place::file(path).column(headers[*b].clone()),
             format!("two columns could be the {expected}: \"{}\" and \"{}\"; expected one", headers[*a], headers[*b]),
@@ -843,13 +925,19 @@ fn read_imd(path: &Path, world: &mut World) -> Result<RealInput> {
     let decile_column = imd_column(path, &headers, &["imd", "decile"], "IMD decile")?;
     let year = recognise(&headers[code_column]).and_then(|c| c.year);
 
-    let index: HashMap<String, usize> = world.small_areas.iter().enumerate().map(|(i, a)| (a.code.clone(), i)).collect();
+    let index: HashMap<String, usize> =
+        world.small_areas.iter().enumerate().map(|(i, a)| (a.code.clone(), i)).collect();
     let mut seen: Vec<Option<u64>> = vec![None; world.small_areas.len()];
     let (mut rows, mut english, mut max_rank) = (0u64, 0u64, 0u64);
     let mut record = csv::StringRecord::new();
     while let Some(at) = next_record(&mut reader, &mut record, path, rows)? {
         rows += 1;
-        let place = |column: usize| Place { file: path.to_path_buf(), row: Some(at.row), line: Some(at.line), column: headers.get(column).cloned() };
+        let place = |column: usize| Place {
+            file: path.to_path_buf(),
+            row: Some(at.row),
+            line: Some(at.line),
+            column: headers.get(column).cloned(),
+        };
         let cell = |column: usize| record.get(column).unwrap_or("").trim();
         let code = cell(code_column);
         if code.is_empty() {
@@ -860,18 +948,33 @@ fn read_imd(path: &Path, world: &mut World) -> Result<RealInput> {
         }
         english += 1;
         let score: f64 = cell(score_column).parse().ok().filter(|x: &f64| x.is_finite()).ok_or_else(|| {
-            SynthError::input(place(score_column), format!("\"{}\" is not an IMD score: expected a number", cell(score_column)))
+            SynthError::input(
+                place(score_column),
+                format!("\"{}\" is not an IMD score: expected a number", cell(score_column)),
+            )
         })?;
         let rank: u32 = cell(rank_column).parse().ok().filter(|&r| r >= 1).ok_or_else(|| {
-            SynthError::input(place(rank_column), format!("\"{}\" is not an IMD rank: expected a whole number from 1 (most deprived)", cell(rank_column)))
+            SynthError::input(
+                place(rank_column),
+                format!("\"{}\" is not an IMD rank: expected a whole number from 1 (most deprived)", cell(rank_column)),
+            )
         })?;
         let decile: u8 = cell(decile_column).parse().ok().filter(|d| (1..=10).contains(d)).ok_or_else(|| {
-            SynthError::input(place(decile_column), format!("\"{}\" is not an IMD decile: expected a whole number from 1 (most deprived) to 10", cell(decile_column)))
+            SynthError::input(
+                place(decile_column),
+                format!(
+                    "\"{}\" is not an IMD decile: expected a whole number from 1 (most deprived) to 10",
+                    cell(decile_column)
+                ),
+            )
         })?;
         max_rank = max_rank.max(rank as u64);
         let Some(&i) = index.get(code) else { continue };
         if let Some(first) = seen[i] {
-            return Err(SynthError::input(place(code_column), format!("LSOA {code} appears twice: expected one row per LSOA (the first is row {first})")));
+            return Err(SynthError::input(
+                place(code_column),
+                format!("LSOA {code} appears twice: expected one row per LSOA (the first is row {first})"),
+            ));
         }
         seen[i] = Some(at.row);
         let area = &mut world.small_areas[i];
@@ -918,7 +1021,8 @@ mod tests {
     /// Three small lookups as ONS shapes them: LSOA → ward → authority (with a Welsh row), LSOA
     /// → sub-ICB → ICB, authority → region.
     fn files(dir: &Path) -> Vec<PathBuf> {
-        let wards = "\u{feff}\"lsoa21_name\",\"lsoa21_code\",\"ward24_name\",\"ward24_code\",\"ltla24_name\",\"ltla24_code\"\n\
+        let wards =
+            "\u{feff}\"lsoa21_name\",\"lsoa21_code\",\"ward24_name\",\"ward24_code\",\"ltla24_name\",\"ltla24_code\"\n\
             \"Barnsley 001A\",\"E01007317\",\"Dodworth\",\"E05000001\",\"Barnsley\",\"E08000016\"\n\
             \"Barnsley 001B\",\"E01007318\",\"Dodworth\",\"E05000001\",\"Barnsley\",\"E08000016\"\n\
             \"Barnsley 002A\",\"E01007319\",\"Darton\",\"E05000002\",\"Barnsley\",\"E08000016\"\n\
@@ -961,7 +1065,17 @@ mod tests {
         assert_eq!(c("msoa21_name"), Some((Level::Msoa, Part::Name, Some(2021))));
         assert_eq!(c("WD24CD"), Some((Level::Ward, Part::Code, Some(2024))));
         assert_eq!(c("sicbl24_code"), Some((Level::SubIcb, Part::Code, Some(2024))));
-        for h in ["icb24_code_nhs", "ICB24CDH", "LSOA21NMW", "sicbl24_code_nhs", "lsoa", "name", "IMD_score", "lsoa202122_code", "FID"] {
+        for h in [
+            "icb24_code_nhs",
+            "ICB24CDH",
+            "LSOA21NMW",
+            "sicbl24_code_nhs",
+            "lsoa",
+            "name",
+            "IMD_score",
+            "lsoa202122_code",
+            "FID",
+        ] {
             assert_eq!(recognise(h), None, "{h}");
         }
     }
@@ -979,11 +1093,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let w = build(&files(dir.path()), None, Scale::Full, 1).unwrap();
         assert!(!w.synthetic && w.derived_msoa_codes && w.synthetic_deprivation);
-        assert_eq!(w.small_areas.iter().map(|a| a.code.as_str()).collect::<Vec<_>>(), ["E01007317", "E01007318", "E01007319", "E01012392", "E01013350"]);
-        assert_eq!(w.regions.iter().map(|r| (r.code.as_str(), r.name.as_str())).collect::<Vec<_>>(), [("E12000002", "North West"), ("E12000003", "Yorkshire and The Humber")]);
+        assert_eq!(
+            w.small_areas.iter().map(|a| a.code.as_str()).collect::<Vec<_>>(),
+            ["E01007317", "E01007318", "E01007319", "E01012392", "E01013350"]
+        );
+        assert_eq!(
+            w.regions.iter().map(|r| (r.code.as_str(), r.name.as_str())).collect::<Vec<_>>(),
+            [("E12000002", "North West"), ("E12000003", "Yorkshire and The Humber")]
+        );
         let a = &w.small_areas[0];
         assert_eq!(a.name, "Barnsley 001A");
-        assert_eq!((w.authorities[a.authority].code.as_str(), w.authorities[a.authority].name.as_str()), ("E08000016", "Barnsley"));
+        assert_eq!(
+            (w.authorities[a.authority].code.as_str(), w.authorities[a.authority].name.as_str()),
+            ("E08000016", "Barnsley")
+        );
         assert_eq!(w.icbs[a.icb].name, "NHS South Yorkshire Integrated Care Board");
         assert_eq!(w.regions[a.region].name, "Yorkshire and The Humber");
         // MSOAs from the name stems, in one authority, with reserved codes.
@@ -1003,9 +1126,15 @@ mod tests {
         assert_eq!(ranks, [1, 2, 3, 4, 5]);
         assert_eq!(w.synthetic_columns(), ["msoa_code", "imd_score", "imd_rank", "imd_decile"]);
         assert_eq!(w.inputs.len(), 3);
-        assert_eq!(w.inputs[0].description, "ONS LSOA (2021) to ward (2024) to local authority (2024) lookup, with names");
+        assert_eq!(
+            w.inputs[0].description,
+            "ONS LSOA (2021) to ward (2024) to local authority (2024) lookup, with names"
+        );
         assert_eq!((w.inputs[0].rows, w.inputs[0].english_rows), (6, 5));
-        assert_eq!(w.inputs[1].description, "ONS LSOA (2021) to sub-ICB location (2024) to ICB (2024) lookup, with names");
+        assert_eq!(
+            w.inputs[1].description,
+            "ONS LSOA (2021) to sub-ICB location (2024) to ICB (2024) lookup, with names"
+        );
         assert_eq!(w.inputs[2].description, "ONS local authority (2024) to region (2024) lookup, with names");
     }
 
@@ -1018,10 +1147,18 @@ mod tests {
         assert_eq!(a.regions[0].name, "Yorkshire and The Humber");
         assert_eq!(a.small_areas.len(), 4);
         let b = build(&f, None, Scale::Small, 3).unwrap();
-        assert!(a.small_areas.iter().zip(&b.small_areas).all(|(x, y)| x.code == y.code && x.score == y.score && x.rank == y.rank));
+        assert!(a
+            .small_areas
+            .iter()
+            .zip(&b.small_areas)
+            .all(|(x, y)| x.code == y.code && x.score == y.score && x.rank == y.rank));
         // Another order of the files gives the same world.
         let c = build(&[f[2].clone(), f[0].clone(), f[1].clone()], None, Scale::Small, 3).unwrap();
-        assert!(a.small_areas.iter().zip(&c.small_areas).all(|(x, y)| x.code == y.code && x.score == y.score && x.msoa == y.msoa));
+        assert!(a
+            .small_areas
+            .iter()
+            .zip(&c.small_areas)
+            .all(|(x, y)| x.code == y.code && x.score == y.score && x.msoa == y.msoa));
         // Without Yorkshire, the region with the lowest code.
         let regions = write(dir.path(), "r2.csv", "ltla24_code,region24_code,region24_name\nE08000016,E12000009,South West\nE06000014,E12000009,South West\nE06000006,E12000002,North West\n");
         let d = build(&[f[0].clone(), f[1].clone(), regions], None, Scale::Small, 3).unwrap();
@@ -1079,17 +1216,36 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = files(dir.path());
         // An LSOA in two authorities.
-        let twice = write(dir.path(), "twice.csv", "lsoa21_code,ltla24_code\nE01007318,E08000016\nE01007317,E08000019\n");
+        let twice =
+            write(dir.path(), "twice.csv", "lsoa21_code,ltla24_code\nE01007318,E08000016\nE01007317,E08000019\n");
         let e = error(build(&[f[0].clone(), twice, f[1].clone(), f[2].clone()], None, Scale::Full, 1));
-        assert!(e.contains("twice.csv, row 2 (line 3), column \"ltla24_code\"") && e.contains("LSOA E01007317 is in local authority E08000019 here but in E08000016 at"), "{e}");
+        assert!(
+            e.contains("twice.csv, row 2 (line 3), column \"ltla24_code\"")
+                && e.contains("LSOA E01007317 is in local authority E08000019 here but in E08000016 at"),
+            "{e}"
+        );
         assert!(e.contains("wards.csv, row 1 (line 2)"), "{e}");
         // An authority with no region.
-        let regions = write(dir.path(), "r.csv", "LAD24CD,RGN24CD,RGN24NM\nE08000016,E12000003,Yorkshire and The Humber\nE06000006,E12000002,North West\n");
+        let regions = write(
+            dir.path(),
+            "r.csv",
+            "LAD24CD,RGN24CD,RGN24NM\nE08000016,E12000003,Yorkshire and The Humber\nE06000006,E12000002,North West\n",
+        );
         let e = error(build(&[f[0].clone(), f[1].clone(), regions], None, Scale::Full, 1));
-        assert!(e.contains("wards.csv, row 4 (line 5), column \"ltla24_code\": local authority E06000014 (York) has no region"), "{e}");
+        assert!(
+            e.contains(
+                "wards.csv, row 4 (line 5), column \"ltla24_code\": local authority E06000014 (York) has no region"
+            ),
+            "{e}"
+        );
         // A missing column: no ICB anywhere.
         let e = error(build(&[f[0].clone(), f[2].clone()], None, Scale::Full, 1));
-        assert!(e.contains("no lookup gives the ICB of each LSOA") && e.contains("icb24_code or ICB24CD") && e.contains("wards.csv (columns lsoa21_name"), "{e}");
+        assert!(
+            e.contains("no lookup gives the ICB of each LSOA")
+                && e.contains("icb24_code or ICB24CD")
+                && e.contains("wards.csv (columns lsoa21_name"),
+            "{e}"
+        );
         // A file with no code column at all.
         let none = write(dir.path(), "none.csv", "a,b\n1,2\n");
         let e = error(build(&[none], None, Scale::Full, 1));
@@ -1101,7 +1257,10 @@ mod tests {
         // A bad code.
         let bad = write(dir.path(), "bad.csv", "lsoa21_code,lsoa21_name,ltla24_code\nE01000001,A 001A,E0900001\n");
         let e = error(build(&[bad], None, Scale::Full, 1));
-        assert!(e.contains("bad.csv, row 1 (line 2), column \"ltla24_code\": \"E0900001\" is not a local authority code"), "{e}");
+        assert!(
+            e.contains("bad.csv, row 1 (line 2), column \"ltla24_code\": \"E0900001\" is not a local authority code"),
+            "{e}"
+        );
         // A name missing.
         let nameless = write(dir.path(), "nameless.csv", "lsoa21_code,lsoa21_name,ltla24_code,icb24_code,icb24_name,region24_code,region24_name\nE01000001,A 001A,E09000001,E54000027,NHS North West London ICB,E12000007,London\n");
         let e = error(build(&[nameless], None, Scale::Full, 1));
@@ -1127,11 +1286,15 @@ mod tests {
         let rows = "E01007317,60.5,120,1\nE01007318,2.1,33000,10\nE01007319,30.25,8000,3\nE01013350,10,22000,7\n";
         let short = write(dir.path(), "short.csv", &format!("{header}{rows}"));
         let e = error(build(&f, Some(&short), Scale::Full, 1));
-        assert!(e.contains("1 LSOA(s) of the lookups have no row in the IMD file, the first E01012392 (Halton 001A)"), "{e}");
+        assert!(
+            e.contains("1 LSOA(s) of the lookups have no row in the IMD file, the first E01012392 (Halton 001A)"),
+            "{e}"
+        );
         let bad = write(dir.path(), "bad.csv", &format!("{header}{rows}E01012392,40,5000,11\n"));
         let e = error(build(&f, Some(&bad), Scale::Full, 1));
         assert!(e.contains("bad.csv, row 5 (line 6), column \"IMD_decile\": \"11\" is not an IMD decile"), "{e}");
-        let twice = write(dir.path(), "twice.csv", &format!("{header}{rows}E01012392,40,5000,2\nE01007317,60.5,120,1\n"));
+        let twice =
+            write(dir.path(), "twice.csv", &format!("{header}{rows}E01012392,40,5000,2\nE01007317,60.5,120,1\n"));
         let e = error(build(&f, Some(&twice), Scale::Full, 1));
         assert!(e.contains("twice.csv, row 6 (line 7), column \"lsoa21_code\": LSOA E01007317 appears twice"), "{e}");
         let no_rank = write(dir.path(), "norank.csv", "lsoa21_code,IMD_score,IMD_decile\nE01007317,60.5,1\n");
@@ -1163,7 +1326,10 @@ mod tests {
         let w = build(&[wards, icbs, regions], Some(&imd), Scale::Full, 1).unwrap();
         // 6,856 MSOAs of 2021, one of which (West Northamptonshire 048) has an LSOA in Cherwell
         // in the 2024 authority lookup, so it is two MSOAs here.
-        assert_eq!((w.small_areas.len(), w.msoas.len(), w.authorities.len(), w.icbs.len(), w.regions.len()), (33_755, 6_857, 296, 42, 9));
+        assert_eq!(
+            (w.small_areas.len(), w.msoas.len(), w.authorities.len(), w.icbs.len(), w.regions.len()),
+            (33_755, 6_857, 296, 42, 9)
+        );
         assert!(w.msoas.iter().any(|m| m.name == "West Northamptonshire 048 (part in Cherwell)"));
         assert_eq!(w.ranked_out_of, 33_755);
         let mut counts = [0usize; 10];

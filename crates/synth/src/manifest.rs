@@ -102,7 +102,10 @@ mod tests {
 
     #[test]
     fn renders_valid_json() {
-        let j = Json::Object(vec![("a", Json::Str("x\"y\n".into())), ("b", Json::Array(vec![Json::Int(1), Json::Num(2.5, 2), Json::Bool(true)]))]);
+        let j = Json::Object(vec![
+            ("a", Json::Str("x\"y\n".into())),
+            ("b", Json::Array(vec![Json::Int(1), Json::Num(2.5, 2), Json::Bool(true)])),
+        ]);
         assert_eq!(j.render(), "{\n  \"a\": \"x\\\"y\\n\",\n  \"b\": [\n    1,\n    2.50,\n    true\n  ]\n}\n");
     }
 }

@@ -34,8 +34,8 @@ pub const BANDS: usize = 20;
 pub const START_AGES: [u32; BANDS] = [0, 1, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90];
 /// Label of each band: "0", "1-4", "5-9", …, "85-89", "90+".
 pub const BAND_LABELS: [&str; BANDS] = [
-    "0", "1-4", "5-9", "10-14", "15-19", "20-24", "25-29", "30-34", "35-39", "40-44", "45-49", "50-54", "55-59", "60-64",
-    "65-69", "70-74", "75-79", "80-84", "85-89", "90+",
+    "0", "1-4", "5-9", "10-14", "15-19", "20-24", "25-29", "30-34", "35-39", "40-44", "45-49", "50-54", "55-59",
+    "60-64", "65-69", "70-74", "75-79", "80-84", "85-89", "90+",
 ];
 /// The two sexes, in the indicator portal's words; index 0 is male.
 pub const SEXES: [&str; 2] = ["Male", "Female"];
@@ -100,8 +100,24 @@ struct AgeCurve {
 
 /// Males, then females: shapes close to the England life tables 2017-2019 (ONS).
 const AGE_CURVES: [AgeCurve; 2] = [
-    AgeCurve { infant: 0.0041, makeham: 0.00007, hump: 0.00050, hump_centre: 22.0, hump_width: 7.0, gompertz: 2.4e-5, slope: 0.0975 },
-    AgeCurve { infant: 0.0034, makeham: 0.00005, hump: 0.00013, hump_centre: 22.0, hump_width: 7.0, gompertz: 1.2e-5, slope: 0.1015 },
+    AgeCurve {
+        infant: 0.0041,
+        makeham: 0.00007,
+        hump: 0.00050,
+        hump_centre: 22.0,
+        hump_width: 7.0,
+        gompertz: 2.4e-5,
+        slope: 0.0975,
+    },
+    AgeCurve {
+        infant: 0.0034,
+        makeham: 0.00005,
+        hump: 0.00013,
+        hump_centre: 22.0,
+        hump_width: 7.0,
+        gompertz: 1.2e-5,
+        slope: 0.1015,
+    },
 ];
 
 /// The base death rate μₛ(b) per person-year, before level, deprivation and area effects.
@@ -130,7 +146,13 @@ pub fn cause_shares(sex: usize, band: usize, x: f64) -> (f64, f64) {
         75..=84 => (0.25, 0.28),
         _ => (0.28, 0.14),
     };
-    let (cvd, cancer) = if sex == 0 && age < 75 { (cvd * 1.15, cancer * 0.95) } else if age < 75 { (cvd * 0.85, cancer * 1.08) } else { (cvd, cancer) };
+    let (cvd, cancer) = if sex == 0 && age < 75 {
+        (cvd * 1.15, cancer * 0.95)
+    } else if age < 75 {
+        (cvd * 0.85, cancer * 1.08)
+    } else {
+        (cvd, cancer)
+    };
     let cvd = cvd * (0.35 * x).exp();
     let cancer = cancer * (-0.25 * x).exp();
     let total = cvd + cancer;
@@ -145,11 +167,15 @@ pub fn cause_shares(sex: usize, band: usize, x: f64) -> (f64, f64) {
 const AGE_SHARES: [f64; BANDS] =
     [1.1, 4.6, 6.0, 6.0, 5.6, 6.0, 6.6, 6.9, 6.7, 6.3, 6.4, 6.9, 6.7, 5.8, 5.0, 5.2, 3.8, 2.6, 1.6, 0.9];
 /// Share of each band that is male.
-const MALE_SHARES: [f64; BANDS] =
-    [0.512, 0.512, 0.512, 0.512, 0.515, 0.505, 0.495, 0.49, 0.49, 0.495, 0.495, 0.495, 0.49, 0.49, 0.485, 0.475, 0.465, 0.44, 0.40, 0.32];
+const MALE_SHARES: [f64; BANDS] = [
+    0.512, 0.512, 0.512, 0.512, 0.515, 0.505, 0.495, 0.49, 0.49, 0.495, 0.495, 0.495, 0.49, 0.49, 0.485, 0.475, 0.465,
+    0.44, 0.40, 0.32,
+];
 /// Tilt of the age structure with deprivation, log scale per unit of x: deprived areas younger.
-const AGE_TILT: [f64; BANDS] =
-    [0.30, 0.30, 0.22, 0.2, 0.15, 0.25, 0.3, 0.2, 0.1, 0.05, 0.0, -0.05, -0.12, -0.2, -0.3, -0.35, -0.4, -0.45, -0.45, -0.45];
+const AGE_TILT: [f64; BANDS] = [
+    0.30, 0.30, 0.22, 0.2, 0.15, 0.25, 0.3, 0.2, 0.1, 0.05, 0.0, -0.05, -0.12, -0.2, -0.3, -0.35, -0.4, -0.45, -0.45,
+    -0.45,
+];
 
 /// Expected share of an area's population in sex s and band b at deprivation x, before the
 /// area's own noise (shares over all sexes and bands sum to 1).
@@ -253,12 +279,19 @@ pub struct ExposureBin {
 }
 
 /// Expected life expectancy at birth of `sex` over the bins selected by `keep`.
-fn expected_le(bins: &[ExposureBin], sex: usize, level: f64, gradient: f64, keep: impl Fn(&ExposureBin) -> bool) -> Option<f64> {
+fn expected_le(
+    bins: &[ExposureBin],
+    sex: usize,
+    level: f64,
+    gradient: f64,
+    keep: impl Fn(&ExposureBin) -> bool,
+) -> Option<f64> {
     let mut deaths = [0.0; BANDS];
     let mut population = [0.0; BANDS];
     for bin in bins.iter().filter(|b| keep(b)) {
         for b in 0..BANDS {
-            deaths[b] += level * base_rate(sex, b) * (gradient * GRADIENT_SHAPE[b] * bin.x).exp() * bin.weighted[sex][b];
+            deaths[b] +=
+                level * base_rate(sex, b) * (gradient * GRADIENT_SHAPE[b] * bin.x).exp() * bin.weighted[sex][b];
             population[b] += bin.population[sex][b];
         }
     }
@@ -281,7 +314,10 @@ pub struct Calibration {
 /// Bisection for the root of an increasing function on [lo, hi].
 fn bisect(mut lo: f64, mut hi: f64, f: impl Fn(f64) -> Option<f64>, what: &str) -> Result<f64> {
     let fail = |message: String| SynthError::Calibration { what: what.to_string(), message };
-    let (flo, fhi) = (f(lo).ok_or_else(|| fail("no life table at the lower end".into()))?, f(hi).ok_or_else(|| fail("no life table at the upper end".into()))?);
+    let (flo, fhi) = (
+        f(lo).ok_or_else(|| fail("no life table at the lower end".into()))?,
+        f(hi).ok_or_else(|| fail("no life table at the upper end".into()))?,
+    );
     if flo > 0.0 || fhi < 0.0 {
         return Err(fail(format!("target outside the range searched ({flo:.3} .. {fhi:.3})")));
     }
@@ -315,11 +351,15 @@ pub fn calibrate(bins: &[ExposureBin]) -> Result<Calibration> {
                 let d1 = expected_le(bins, sex, level, k, |b| b.decile == 1)?;
                 Some(d10 - d1 - targets[sex])
             };
-            mortality.gradient[sex] = bisect(0.0, 6.0, gap, &format!("the {} deprivation gap", SEXES[sex].to_lowercase()))?;
+            mortality.gradient[sex] =
+                bisect(0.0, 6.0, gap, &format!("the {} deprivation gap", SEXES[sex].to_lowercase()))?;
             let k = mortality.gradient[sex];
             // Life expectancy falls as the level rises: the target minus it rises.
-            let national = |log_level: f64| -> Option<f64> { Some(TARGET_LEVEL[sex] - expected_le(bins, sex, log_level.exp(), k, |_| true)?) };
-            mortality.level[sex] = bisect(-3.0, 3.0, national, &format!("the {} life expectancy", SEXES[sex].to_lowercase()))?.exp();
+            let national = |log_level: f64| -> Option<f64> {
+                Some(TARGET_LEVEL[sex] - expected_le(bins, sex, log_level.exp(), k, |_| true)?)
+            };
+            mortality.level[sex] =
+                bisect(-3.0, 3.0, national, &format!("the {} life expectancy", SEXES[sex].to_lowercase()))?.exp();
         }
     }
     let mut c = Calibration { mortality, national: [0.0; 2], most_deprived: [0.0; 2], least_deprived: [0.0; 2] };
@@ -461,7 +501,13 @@ mod tests {
         let deaths: [f64; BANDS] = std::array::from_fn(|b| (base_rate(0, b) * pop[b] * 3.0).round() + 1.0);
         let ours = life_expectancy_at_birth(&deaths, &pop).unwrap();
         let start: Vec<f64> = START_AGES.iter().map(|&a| a as f64).collect();
-        let rows = stats::life_expectancy::life_expectancy(&start, &deaths, &pop, &[stats::ConfidenceLevel::new(0.95).unwrap()]).unwrap();
+        let rows = stats::life_expectancy::life_expectancy(
+            &start,
+            &deaths,
+            &pop,
+            &[stats::ConfidenceLevel::new(0.95).unwrap()],
+        )
+        .unwrap();
         let theirs = rows[0].value.unwrap();
         assert!((ours - theirs).abs() < 1e-9, "{ours} vs {theirs}");
     }

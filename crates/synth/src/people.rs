@@ -141,7 +141,13 @@ impl People {
                 (counts, effects, x)
             })
             .collect();
-        let mut people = People { years, counts: Vec::with_capacity(n * years.count * 2 * BANDS), effects: Vec::with_capacity(n * years.count), x: Vec::with_capacity(n), births: vec![] };
+        let mut people = People {
+            years,
+            counts: Vec::with_capacity(n * years.count * 2 * BANDS),
+            effects: Vec::with_capacity(n * years.count),
+            x: Vec::with_capacity(n),
+            births: vec![],
+        };
         for (c, e, x) in per_area {
             people.counts.extend(c);
             people.effects.extend(e);
@@ -156,7 +162,12 @@ impl People {
         let n = world.small_areas.len();
         let bins = 1000.min(n.max(1));
         let mut out: Vec<ExposureBin> = (0..bins)
-            .map(|b| ExposureBin { x: 0.0, decile: (b * 10 / bins) as u8 + 1, population: [[0.0; BANDS]; 2], weighted: [[0.0; BANDS]; 2] })
+            .map(|b| ExposureBin {
+                x: 0.0,
+                decile: (b * 10 / bins) as u8 + 1,
+                population: [[0.0; BANDS]; 2],
+                weighted: [[0.0; BANDS]; 2],
+            })
             .collect();
         let mut members = vec![0usize; bins];
         for (i, area) in world.small_areas.iter().enumerate() {
@@ -267,7 +278,9 @@ pub fn population_block(people: &People, area: usize, block: &mut Block) {
 
 /// Rows of the births table for one area: (area, year, sex, live births).
 pub fn births_block(people: &People, area: usize, block: &mut Block) {
-    let [Values::Coded(code), Values::Int32(year), Values::Coded(sex), Values::Int64(births)] = block.columns.as_mut_slice() else {
+    let [Values::Coded(code), Values::Int32(year), Values::Coded(sex), Values::Int64(births)] =
+        block.columns.as_mut_slice()
+    else {
         return;
     };
     for t in 0..people.years.count {
@@ -296,7 +309,13 @@ fn age_in_band(band: usize, u: f64) -> i32 {
 /// band, and for each death its cause and age in years. `each` receives (year index, sex, band,
 /// cause, age) for every death, in a fixed order; the draws are the same whatever `each` does,
 /// so the microdata aggregate to exactly the aggregate table of the same seed and scale.
-pub fn draw_deaths(people: &People, mortality: &Mortality, seed: u64, area: usize, mut each: impl FnMut(usize, usize, usize, usize, i32)) {
+pub fn draw_deaths(
+    people: &People,
+    mortality: &Mortality,
+    seed: u64,
+    area: usize,
+    mut each: impl FnMut(usize, usize, usize, usize, i32),
+) {
     let mut rng = stream_rng(seed, Stream::Deaths, area as u64);
     let x = people.x[area];
     for t in 0..people.years.count {
@@ -311,7 +330,13 @@ pub fn draw_deaths(people: &People, mortality: &Mortality, seed: u64, area: usiz
                 let (cvd, cancer) = cause_shares(s, b, x);
                 for _ in 0..deaths {
                     let u = uniform(&mut rng);
-                    let cause = if u < cvd { 0 } else if u < cvd + cancer { 1 } else { 2 };
+                    let cause = if u < cvd {
+                        0
+                    } else if u < cvd + cancer {
+                        1
+                    } else {
+                        2
+                    };
                     let age = age_in_band(b, uniform(&mut rng));
                     each(t, s, b, cause, age);
                 }
@@ -348,7 +373,9 @@ pub fn deaths_block(people: &People, mortality: &Mortality, seed: u64, area: usi
 
 /// Rows of the death-events table (microdata) for one area: (area, year, sex, age, cause).
 pub fn death_events_block(people: &People, mortality: &Mortality, seed: u64, area: usize, block: &mut Block) {
-    let [Values::Coded(code), Values::Int32(year), Values::Coded(sex), Values::Int32(age), Values::Coded(cause)] = block.columns.as_mut_slice() else {
+    let [Values::Coded(code), Values::Int32(year), Values::Coded(sex), Values::Int32(age), Values::Coded(cause)] =
+        block.columns.as_mut_slice()
+    else {
         return;
     };
     let first = people.years.first;
@@ -364,7 +391,14 @@ pub fn death_events_block(people: &People, mortality: &Mortality, seed: u64, are
 /// Rows of the outcomes table for one area (stream [`Stream::Outcomes`]): (indicator, area,
 /// year, sex, numerator, denominator) for each outcome of [`OUTCOMES`], by sex where the
 /// outcome is, else for persons.
-pub fn outcomes_block(world: &World, people: &People, authorities: &[AuthorityEffects], seed: u64, area: usize, block: &mut Block) {
+pub fn outcomes_block(
+    world: &World,
+    people: &People,
+    authorities: &[AuthorityEffects],
+    seed: u64,
+    area: usize,
+    block: &mut Block,
+) {
     let [Values::Coded(indicator), Values::Coded(code), Values::Int32(year), Values::Coded(sex), Values::Int64(numerator), Values::Int64(denominator)] =
         block.columns.as_mut_slice()
     else {
@@ -389,7 +423,9 @@ pub fn outcomes_block(world: &World, people: &People, authorities: &[AuthorityEf
                         let working_age = (0.8 * both(4) as f64).round() as u64 + (5..=13).map(both).sum::<u64>();
                         binomial(&mut rng, working_age, 0.78 * (-0.12 * x).exp())
                     }
-                    "children_in_low_income_families" => (0..=3).map(both).sum::<u64>() + (0.2 * both(4) as f64).round() as u64,
+                    "children_in_low_income_families" => {
+                        (0..=3).map(both).sum::<u64>() + (0.2 * both(4) as f64).round() as u64
+                    }
                     "fuel_poverty" => ((0..BANDS).map(both).sum::<u64>() as f64 / 2.36).round() as u64,
                     _ => {
                         let births = people.births(area, t, 0) as u64 + people.births(area, t, 1) as u64;
@@ -397,7 +433,12 @@ pub fn outcomes_block(world: &World, people: &People, authorities: &[AuthorityEf
                     }
                 };
                 let level = spec.level[s.min(1)];
-                let z = logit(level) + spec.gradient * x + la.outcome[k] + (spec.trend + la.outcome_trend[k]) * c + la.outcome_noise[t][k] + own;
+                let z = logit(level)
+                    + spec.gradient * x
+                    + la.outcome[k]
+                    + (spec.trend + la.outcome_trend[k]) * c
+                    + la.outcome_noise[t][k]
+                    + own;
                 let num = binomial(&mut rng, den, logistic(z));
                 indicator.push(k as u32);
                 code.push(area as u32);

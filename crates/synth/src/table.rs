@@ -227,7 +227,14 @@ impl TableWriter {
                 Sink::Parquet(Box::new(w))
             }
         };
-        Ok(TableWriter { destination: destination.to_path_buf(), temporary, schema, arrow_schema, sink: Some(sink), rows: 0 })
+        Ok(TableWriter {
+            destination: destination.to_path_buf(),
+            temporary,
+            schema,
+            arrow_schema,
+            sink: Some(sink),
+            rows: 0,
+        })
     }
 
     /// The rows written so far.
@@ -242,7 +249,10 @@ impl TableWriter {
     pub fn write(&mut self, block: &Block) -> Result<()> {
         let n = block.rows();
         if block.columns.len() != self.schema.len() || block.columns.iter().any(|c| c.len() != n) {
-            return Err(SynthError::Parquet { path: self.destination.clone(), message: "internal: a block does not match the table's columns".into() });
+            return Err(SynthError::Parquet {
+                path: self.destination.clone(),
+                message: "internal: a block does not match the table's columns".into(),
+            });
         }
         if n == 0 {
             return Ok(());
@@ -253,7 +263,8 @@ impl TableWriter {
                 let arrays = to_arrow(&self.schema, block);
                 let batch = RecordBatch::try_new(self.arrow_schema.clone(), arrays)
                     .map_err(|e| SynthError::Parquet { path: self.destination.clone(), message: e.to_string() })?;
-                w.write(&batch).map_err(|e| SynthError::Parquet { path: self.destination.clone(), message: e.to_string() })?;
+                w.write(&batch)
+                    .map_err(|e| SynthError::Parquet { path: self.destination.clone(), message: e.to_string() })?;
             }
             None => {}
         }
@@ -371,7 +382,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.csv");
         let mut w = TableWriter::create(&path, Format::Csv, schema()).unwrap();
-        let block = Block { columns: vec![Values::Coded(vec![1, 0]), Values::Int64(vec![5, 7]), Values::Float64(vec![1.23456, 2.0])] };
+        let block = Block {
+            columns: vec![Values::Coded(vec![1, 0]), Values::Int64(vec![5, 7]), Values::Float64(vec![1.23456, 2.0])],
+        };
         w.write(&block).unwrap();
         assert!(!path.exists(), "not renamed before finish");
         assert_eq!(w.finish().unwrap(), 2);
@@ -385,7 +398,8 @@ mod tests {
         let path = dir.path().join("t.parquet");
         {
             let mut w = TableWriter::create(&path, Format::Parquet, schema()).unwrap();
-            let block = Block { columns: vec![Values::Coded(vec![0]), Values::Int64(vec![1]), Values::Float64(vec![0.5])] };
+            let block =
+                Block { columns: vec![Values::Coded(vec![0]), Values::Int64(vec![1]), Values::Float64(vec![0.5])] };
             w.write(&block).unwrap();
         }
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);

@@ -65,15 +65,71 @@ struct RegionShape {
 
 /// Sources: ONS LSOA 2021 and LAD 2024 lookups; NHS England's 42 ICBs (2024) by region.
 const REGIONS: [RegionShape; 9] = [
-    RegionShape { name: "North East", small_areas: 1657, icbs: 1, authorities: 12, deprivation: 0.24, metropolitan: 0.4 },
-    RegionShape { name: "North West", small_areas: 4638, icbs: 3, authorities: 39, deprivation: 0.20, metropolitan: 0.3 },
-    RegionShape { name: "Yorkshire and The Humber", small_areas: 3359, icbs: 3, authorities: 15, deprivation: 0.16, metropolitan: 0.6 },
-    RegionShape { name: "East Midlands", small_areas: 2899, icbs: 5, authorities: 35, deprivation: 0.0, metropolitan: 0.0 },
-    RegionShape { name: "West Midlands", small_areas: 3610, icbs: 6, authorities: 30, deprivation: 0.12, metropolitan: 0.25 },
-    RegionShape { name: "East of England", small_areas: 3612, icbs: 6, authorities: 45, deprivation: -0.16, metropolitan: 0.0 },
+    RegionShape {
+        name: "North East",
+        small_areas: 1657,
+        icbs: 1,
+        authorities: 12,
+        deprivation: 0.24,
+        metropolitan: 0.4,
+    },
+    RegionShape {
+        name: "North West",
+        small_areas: 4638,
+        icbs: 3,
+        authorities: 39,
+        deprivation: 0.20,
+        metropolitan: 0.3,
+    },
+    RegionShape {
+        name: "Yorkshire and The Humber",
+        small_areas: 3359,
+        icbs: 3,
+        authorities: 15,
+        deprivation: 0.16,
+        metropolitan: 0.6,
+    },
+    RegionShape {
+        name: "East Midlands",
+        small_areas: 2899,
+        icbs: 5,
+        authorities: 35,
+        deprivation: 0.0,
+        metropolitan: 0.0,
+    },
+    RegionShape {
+        name: "West Midlands",
+        small_areas: 3610,
+        icbs: 6,
+        authorities: 30,
+        deprivation: 0.12,
+        metropolitan: 0.25,
+    },
+    RegionShape {
+        name: "East of England",
+        small_areas: 3612,
+        icbs: 6,
+        authorities: 45,
+        deprivation: -0.16,
+        metropolitan: 0.0,
+    },
     RegionShape { name: "London", small_areas: 4994, icbs: 5, authorities: 33, deprivation: 0.06, metropolitan: 0.0 },
-    RegionShape { name: "South East", small_areas: 5624, icbs: 6, authorities: 64, deprivation: -0.26, metropolitan: 0.0 },
-    RegionShape { name: "South West", small_areas: 3362, icbs: 7, authorities: 26, deprivation: -0.12, metropolitan: 0.0 },
+    RegionShape {
+        name: "South East",
+        small_areas: 5624,
+        icbs: 6,
+        authorities: 64,
+        deprivation: -0.26,
+        metropolitan: 0.0,
+    },
+    RegionShape {
+        name: "South West",
+        small_areas: 3362,
+        icbs: 7,
+        authorities: 26,
+        deprivation: -0.12,
+        metropolitan: 0.0,
+    },
 ];
 
 /// The region the small world is made of (Yorkshire and The Humber).
@@ -208,7 +264,17 @@ impl World {
         let mut columns = Vec::new();
         if self.synthetic {
             // Region names and England are real even in the synthetic world.
-            columns.extend(["lsoa_code", "lsoa_name", "msoa_code", "msoa_name", "ltla_code", "ltla_name", "icb_code", "icb_name", "region_code"]);
+            columns.extend([
+                "lsoa_code",
+                "lsoa_name",
+                "msoa_code",
+                "msoa_name",
+                "ltla_code",
+                "ltla_name",
+                "icb_code",
+                "icb_name",
+                "region_code",
+            ]);
         } else if self.derived_msoa_codes {
             columns.push("msoa_code");
         }
@@ -220,19 +286,20 @@ impl World {
 }
 
 const NAME_STARTS: [&str; 56] = [
-    "Ash", "Brack", "Cal", "Dun", "Elm", "Fern", "Glen", "Hal", "Iver", "Kel", "Lang", "Mar", "Nor", "Oak", "Pen", "Quen",
-    "Red", "Stan", "Thorn", "Ul", "Ven", "Whit", "Yar", "Brid", "Chel", "Dar", "Hart", "Kings", "Lid", "Mel", "Ned", "Ox",
-    "Pol", "Rook", "Sel", "Tad", "Wen", "Alder", "Bar", "Cob", "Deer", "Fox", "Gold", "Holm", "Lark", "Moss", "Ros",
-    "Sand", "Wold", "Bram", "Cress", "Ers", "Fal", "Hey", "Lox", "Tarn",
+    "Ash", "Brack", "Cal", "Dun", "Elm", "Fern", "Glen", "Hal", "Iver", "Kel", "Lang", "Mar", "Nor", "Oak", "Pen",
+    "Quen", "Red", "Stan", "Thorn", "Ul", "Ven", "Whit", "Yar", "Brid", "Chel", "Dar", "Hart", "Kings", "Lid", "Mel",
+    "Ned", "Ox", "Pol", "Rook", "Sel", "Tad", "Wen", "Alder", "Bar", "Cob", "Deer", "Fox", "Gold", "Holm", "Lark",
+    "Moss", "Ros", "Sand", "Wold", "Bram", "Cress", "Ers", "Fal", "Hey", "Lox", "Tarn",
 ];
 const NAME_ENDS: [&str; 22] = [
-    "ford", "ton", "bury", "ham", "by", "wick", "field", "ley", "worth", "borough", "mouth", "stead", "bridge", "caster",
-    "dale", "minster", "thorpe", "well", "combe", "hurst", "wood", "den",
+    "ford", "ton", "bury", "ham", "by", "wick", "field", "ley", "worth", "borough", "mouth", "stead", "bridge",
+    "caster", "dale", "minster", "thorpe", "well", "combe", "hurst", "wood", "den",
 ];
 
 /// Invented place names, unique, in a seeded order.
 fn place_names(rng: &mut SynthRng, count: usize) -> Vec<String> {
-    let mut all: Vec<String> = NAME_STARTS.iter().flat_map(|s| NAME_ENDS.iter().map(move |e| format!("{s}{e}"))).collect();
+    let mut all: Vec<String> =
+        NAME_STARTS.iter().flat_map(|s| NAME_ENDS.iter().map(move |e| format!("{s}{e}"))).collect();
     // Fisher-Yates with the world stream.
     for i in (1..all.len()).rev() {
         let j = (uniform(rng) * (i + 1) as f64) as usize;
@@ -317,7 +384,8 @@ pub fn build(scale: Scale, seed: u64) -> World {
             world.authorities.push(Authority { code, name, icb, region: region_index });
         }
         for i in 0..shape.icbs {
-            let members: Vec<&Authority> = world.authorities[first_authority..].iter().filter(|a| a.icb == first_icb + i).collect();
+            let members: Vec<&Authority> =
+                world.authorities[first_authority..].iter().filter(|a| a.icb == first_icb + i).collect();
             let name = match members.as_slice() {
                 [] => format!("NHS {} Integrated Care Board {}", shape.name, i + 1),
                 [one] => format!("NHS {} Integrated Care Board", one.name),
@@ -337,7 +405,11 @@ pub fn build(scale: Scale, seed: u64) -> World {
                 let msoa_index = world.msoas.len();
                 let auth = &world.authorities[authority];
                 let msoa_name = format!("{} {:03}", auth.name, m + 1);
-                world.msoas.push(Msoa { code: format!("E02{}", 900_001 + msoa_index), name: msoa_name.clone(), authority });
+                world.msoas.push(Msoa {
+                    code: format!("E02{}", 900_001 + msoa_index),
+                    name: msoa_name.clone(),
+                    authority,
+                });
                 // Neighbouring MSOAs (consecutive numbers) are alike: AR(1) with correlation 0.6.
                 let msoa_effect = 0.6 * previous + 0.8 * 0.32 * normal(&mut rng);
                 previous = msoa_effect;
@@ -433,7 +505,10 @@ mod tests {
     use super::*;
 
     fn gss(code: &str, entity: &str) -> bool {
-        code.len() == 9 && code.starts_with(entity) && code[3..].starts_with('9') && code[3..].chars().all(|c| c.is_ascii_digit())
+        code.len() == 9
+            && code.starts_with(entity)
+            && code[3..].starts_with('9')
+            && code[3..].chars().all(|c| c.is_ascii_digit())
     }
 
     #[test]
@@ -465,7 +540,15 @@ mod tests {
                 assert!(gss(&w.regions[a.region].code, "E12"));
                 assert!(a.name.starts_with(&m.name));
             }
-            for code in w.small_areas.iter().map(|a| &a.code).chain(w.msoas.iter().map(|m| &m.code)).chain(w.authorities.iter().map(|a| &a.code)).chain(w.icbs.iter().map(|i| &i.code)).chain(w.regions.iter().map(|r| &r.code)) {
+            for code in w
+                .small_areas
+                .iter()
+                .map(|a| &a.code)
+                .chain(w.msoas.iter().map(|m| &m.code))
+                .chain(w.authorities.iter().map(|a| &a.code))
+                .chain(w.icbs.iter().map(|i| &i.code))
+                .chain(w.regions.iter().map(|r| &r.code))
+            {
                 assert!(seen.insert(code.clone()), "duplicate {code}");
             }
             // Every ICB and authority has small areas.

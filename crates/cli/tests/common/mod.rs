@@ -8,7 +8,8 @@ use std::process::{Command, Output};
 
 /// A reference file, or `None` (and a note) when `../shared` is absent.
 pub fn reference(name: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/PHEindicatormethods-2.1.0").join(name);
+    let p =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/PHEindicatormethods-2.1.0").join(name);
     if p.exists() {
         Some(p)
     } else {
@@ -42,7 +43,8 @@ pub fn fairer_err(args: &[&str]) -> String {
 /// A CSV text as rows of column name → cell.
 pub fn table(text: &str) -> Vec<HashMap<String, String>> {
     let mut r = csv::Reader::from_reader(text.as_bytes());
-    let headers: Vec<String> = r.headers().expect("header").iter().map(|h| h.trim_start_matches('\u{feff}').to_string()).collect();
+    let headers: Vec<String> =
+        r.headers().expect("header").iter().map(|h| h.trim_start_matches('\u{feff}').to_string()).collect();
     r.records()
         .map(|rec| {
             let rec = rec.expect("record");

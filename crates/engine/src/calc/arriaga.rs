@@ -25,7 +25,10 @@
 //! and every band is an error naming the group. A group whose life table cannot be closed (no
 //! deaths at 90+, a probability of dying of 1 before 90) gets a warning and no rows.
 
-use stats::arriaga::{arriaga_decomposition, arriaga_decomposition_by_cause, CauseDeaths, MortalityByAge, AGE_BANDS, AGE_BAND_LABELS, AGE_BAND_STARTS};
+use stats::arriaga::{
+    arriaga_decomposition, arriaga_decomposition_by_cause, CauseDeaths, MortalityByAge, AGE_BANDS, AGE_BAND_LABELS,
+    AGE_BAND_STARTS,
+};
 use stats::dsr::band_start_age;
 use stats::StatsError;
 
@@ -90,13 +93,19 @@ struct Row {
 /// A missing column, a non-number, an invalid row (see the module documentation) with its
 /// file, row and column; a group without exactly two populations, without `--base`, or
 /// missing a band, with its group.
-pub fn run(o: &ArriagaOptions, table: InputTable, writer: &mut TableWriter, progress: &dyn Progress) -> Result<RunSummary> {
+pub fn run(
+    o: &ArriagaOptions,
+    table: InputTable,
+    writer: &mut TableWriter,
+    progress: &dyn Progress,
+) -> Result<RunSummary> {
     let mut texts: Vec<(&str, &str)> = vec![(&o.group, "--group"), (&o.start_age, "--start-age")];
     if let Some(c) = &o.cause {
         texts.push((c, "--cause"));
     }
     let cols = request(table, &[(&o.deaths, "--deaths"), (&o.population, "--population")], &o.common.group_by, &texts)?;
-    let (group_slot, age_slot, cause_slot) = (o.common.group_by.len(), o.common.group_by.len() + 1, o.common.group_by.len() + 2);
+    let (group_slot, age_slot, cause_slot) =
+        (o.common.group_by.len(), o.common.group_by.len() + 1, o.common.group_by.len() + 2);
     let mut reader = cols.reader;
     let mut groups: Groups<Pair> = Groups::new(&o.common.group_by);
     let mut summary = RunSummary::default();
@@ -186,8 +195,10 @@ pub fn run(o: &ArriagaOptions, table: InputTable, writer: &mut TableWriter, prog
     })?;
     let sorted = groups.into_sorted();
     let mut keys: Vec<&[String]> = Vec::new();
-    let (mut bases, mut comparators, mut ages, mut labels, mut causes) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut directs, mut indirects, mut contributions, mut percents) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut bases, mut comparators, mut ages, mut labels, mut causes) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut directs, mut indirects, mut contributions, mut percents) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut e0_base, mut e0_comparator, mut gaps) = (Vec::new(), Vec::new(), Vec::new());
     let total = sorted.len() as u64;
     for (done, (key, pair)) in sorted.iter().enumerate() {
@@ -199,9 +210,14 @@ pub fn run(o: &ArriagaOptions, table: InputTable, writer: &mut TableWriter, prog
         };
         let (base, comparator) = base_and_comparator(o, pair).map_err(group_error)?;
         for p in [base, comparator] {
-            let missing: Vec<&str> = (0..AGE_BANDS).filter(|&b| p.population[b].is_none()).map(|b| AGE_BAND_LABELS[b]).collect();
+            let missing: Vec<&str> =
+                (0..AGE_BANDS).filter(|&b| p.population[b].is_none()).map(|b| AGE_BAND_LABELS[b]).collect();
             if !missing.is_empty() {
-                return Err(group_error(format!("population {} has no row for age band(s) {}; the 20 bands 0, 1-4, 5-9, …, 85-89, 90+ are needed", p.label, missing.join(", "))));
+                return Err(group_error(format!(
+                    "population {} has no row for age band(s) {}; the 20 bands 0, 1-4, 5-9, …, 85-89, 90+ are needed",
+                    p.label,
+                    missing.join(", ")
+                )));
             }
         }
         let result = decompose(o, pair, base, comparator);
@@ -209,7 +225,10 @@ pub fn run(o: &ArriagaOptions, table: InputTable, writer: &mut TableWriter, prog
         let (e1, e2, gap, rows) = match result {
             Ok(r) => r,
             Err(e) => {
-                let why = e.to_string().replace("group 1", &format!("{} (base)", base.label)).replace("group 2", &format!("{} (comparator)", comparator.label));
+                let why = e
+                    .to_string()
+                    .replace("group 1", &format!("{} (base)", base.label))
+                    .replace("group 2", &format!("{} (comparator)", comparator.label));
                 summary.warnings.push(format!("{label}: no decomposition: {why}"));
                 continue;
             }
@@ -251,7 +270,10 @@ pub fn run(o: &ArriagaOptions, table: InputTable, writer: &mut TableWriter, prog
 }
 
 /// The base population (group 1) and the comparator (group 2) of a group.
-fn base_and_comparator<'a>(o: &ArriagaOptions, pair: &'a Pair) -> std::result::Result<(&'a Population, &'a Population), String> {
+fn base_and_comparator<'a>(
+    o: &ArriagaOptions,
+    pair: &'a Pair,
+) -> std::result::Result<(&'a Population, &'a Population), String> {
     let [a, b] = pair.populations.as_slice() else {
         let found = pair.populations.first().map(|p| format!("only {}", p.label)).unwrap_or_else(|| "none".into());
         return Err(format!("the --group column must name two populations in each group, found {found}"));
@@ -259,7 +281,10 @@ fn base_and_comparator<'a>(o: &ArriagaOptions, pair: &'a Pair) -> std::result::R
     match &o.base {
         Some(base) if &a.label == base => Ok((a, b)),
         Some(base) if &b.label == base => Ok((b, a)),
-        Some(base) => Err(format!("the base population {base} (--base) is not in this group, which has {} and {}", a.label, b.label)),
+        Some(base) => Err(format!(
+            "the base population {base} (--base) is not in this group, which has {} and {}",
+            a.label, b.label
+        )),
         None => {
             if natural_key_order(std::slice::from_ref(&a.label), std::slice::from_ref(&b.label)).is_le() {
                 Ok((a, b))
@@ -271,9 +296,16 @@ fn base_and_comparator<'a>(o: &ArriagaOptions, pair: &'a Pair) -> std::result::R
 }
 
 /// The decomposition of one group: e0 of base and comparator, the gap, and the rows.
-fn decompose(o: &ArriagaOptions, pair: &Pair, base: &Population, comparator: &Population) -> std::result::Result<(f64, f64, f64, Vec<Row>), StatsError> {
+fn decompose(
+    o: &ArriagaOptions,
+    pair: &Pair,
+    base: &Population,
+    comparator: &Population,
+) -> std::result::Result<(f64, f64, f64, Vec<Row>), StatsError> {
     let pops = |p: &Population| -> Vec<f64> { p.population.iter().map(|x| x.unwrap_or(0.0)).collect() };
-    let deaths = |p: &Population, c: usize| -> Vec<f64> { p.deaths.get(c).map(|d| d.iter().map(|x| x.unwrap_or(0.0)).collect()).unwrap_or_else(|| vec![0.0; AGE_BANDS]) };
+    let deaths = |p: &Population, c: usize| -> Vec<f64> {
+        p.deaths.get(c).map(|d| d.iter().map(|x| x.unwrap_or(0.0)).collect()).unwrap_or_else(|| vec![0.0; AGE_BANDS])
+    };
     if o.cause.is_none() {
         let d = arriaga_decomposition(
             &MortalityByAge { deaths: deaths(base, 0), population: pops(base) },
@@ -283,11 +315,23 @@ fn decompose(o: &ArriagaOptions, pair: &Pair, base: &Population, comparator: &Po
             .by_age
             .iter()
             .enumerate()
-            .map(|(band, c)| Row { band, cause: None, direct: Some(c.direct), indirect: Some(c.indirect_and_interaction), contribution: c.total })
+            .map(|(band, c)| Row {
+                band,
+                cause: None,
+                direct: Some(c.direct),
+                indirect: Some(c.indirect_and_interaction),
+                contribution: c.total,
+            })
             .collect();
         return Ok((d.e0_group1, d.e0_group2, d.gap, rows));
     }
-    let by_cause = |p: &Population| -> Vec<CauseDeaths> { pair.causes.iter().enumerate().map(|(c, name)| CauseDeaths { cause: name.clone(), deaths: deaths(p, c) }).collect() };
+    let by_cause = |p: &Population| -> Vec<CauseDeaths> {
+        pair.causes
+            .iter()
+            .enumerate()
+            .map(|(c, name)| CauseDeaths { cause: name.clone(), deaths: deaths(p, c) })
+            .collect()
+    };
     let d = arriaga_decomposition_by_cause(&pops(base), &by_cause(base), &pops(comparator), &by_cause(comparator))?;
     let mut rows = Vec::with_capacity(AGE_BANDS * d.causes.len());
     for (band, per_cause) in d.by_age_and_cause.iter().enumerate() {

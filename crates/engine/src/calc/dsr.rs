@@ -75,7 +75,11 @@ pub fn run(o: &DsrOptions, table: InputTable, writer: &mut TableWriter, progress
     reader.for_each_chunk_read_ahead(|chunk| {
         for row in 0..chunk.len {
             let row_no = chunk.first_row + row as u64;
-            let at = |column: &str| Location { file: file.as_str().to_string(), row: Some(row_no), column: Some(column.to_string()) };
+            let at = |column: &str| Location {
+                file: file.as_str().to_string(),
+                row: Some(row_no),
+                column: Some(column.to_string()),
+            };
             let band_label = band_slot.and_then(|s| chunk.text(s, row)).unwrap_or_default();
             let stdpop = match o.stdpop {
                 Some(_) => chunk.numbers[2][row].ok_or_else(|| EngineError::BadValue {
@@ -153,7 +157,10 @@ pub fn run(o: &DsrOptions, table: InputTable, writer: &mut TableWriter, progress
         let e = match g {
             Group::Independent { acc, bands_seen } => {
                 if o.stdpop.is_none() && bands_seen.count_ones() != 19 {
-                    let missing: Vec<String> = (0..19u32).filter(|b| bands_seen & (1 << b) == 0).map(|b| if b == 18 { "90+".to_string() } else { format!("{}-{}", b * 5, b * 5 + 4) }).collect();
+                    let missing: Vec<String> = (0..19u32)
+                        .filter(|b| bands_seen & (1 << b) == 0)
+                        .map(|b| if b == 18 { "90+".to_string() } else { format!("{}-{}", b * 5, b * 5 + 4) })
+                        .collect();
                     return Err(group_error(stats::StatsError::Shape(format!(
                         "expected the 19 ESP 2013 age bands (0-4 … 90+), found {}; missing {}",
                         bands_seen.count_ones(),
@@ -163,7 +170,8 @@ pub fn run(o: &DsrOptions, table: InputTable, writer: &mut TableWriter, progress
                 acc.estimate(o.multiplier, &o.common.confidence)
             }
             Group::NonIndependent { rows, .. } => {
-                stats::dsr::directly_standardised_rate_non_independent(rows, o.multiplier, &o.common.confidence).map_err(group_error)?
+                stats::dsr::directly_standardised_rate_non_independent(rows, o.multiplier, &o.common.confidence)
+                    .map_err(group_error)?
             }
         };
         if e.estimate.value.is_none() {

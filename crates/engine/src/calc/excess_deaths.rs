@@ -31,7 +31,9 @@
 
 use std::collections::BTreeMap;
 
-use stats::arriaga::{excess_deaths, potential_years_per_death, years_of_life_lost, Valuation, AGE_BANDS, AGE_BAND_STARTS};
+use stats::arriaga::{
+    excess_deaths, potential_years_per_death, years_of_life_lost, Valuation, AGE_BANDS, AGE_BAND_STARTS,
+};
 use stats::dsr::band_start_age;
 
 use super::groups::{key_columns, key_label, request, Groups};
@@ -78,7 +80,9 @@ impl Default for ExcessDeathsOptions {
 }
 
 /// The mid-age of each life-table band, for years of life lost.
-pub const BAND_MID_AGES: [f64; AGE_BANDS] = [0.5, 3.0, 7.5, 12.5, 17.5, 22.5, 27.5, 32.5, 37.5, 42.5, 47.5, 52.5, 57.5, 62.5, 67.5, 72.5, 77.5, 82.5, 87.5, 92.5];
+pub const BAND_MID_AGES: [f64; AGE_BANDS] = [
+    0.5, 3.0, 7.5, 12.5, 17.5, 22.5, 27.5, 32.5, 37.5, 42.5, 47.5, 52.5, 57.5, 62.5, 67.5, 72.5, 77.5, 82.5, 87.5, 92.5,
+];
 
 /// Deaths and population by band (one band without `--start-age`) of one quantile.
 pub(crate) struct Quantile {
@@ -124,9 +128,19 @@ pub(crate) fn quantile_key(q: f64) -> i64 {
 /// # Errors
 /// A missing column, a non-number, or an invalid row (see the module documentation), with its
 /// file, row and column; a negative or non-finite value per life-year or death.
-pub fn run(o: &ExcessDeathsOptions, table: InputTable, writer: &mut TableWriter, progress: &dyn Progress) -> Result<RunSummary> {
+pub fn run(
+    o: &ExcessDeathsOptions,
+    table: InputTable,
+    writer: &mut TableWriter,
+    progress: &dyn Progress,
+) -> Result<RunSummary> {
     let texts: Vec<(&str, &str)> = o.start_age.as_deref().map(|s| (s, "--start-age")).into_iter().collect();
-    let cols = request(table, &[(&o.quantile, "--quantile"), (&o.deaths, "--deaths"), (&o.population, "--population")], &o.common.group_by, &texts)?;
+    let cols = request(
+        table,
+        &[(&o.quantile, "--quantile"), (&o.deaths, "--deaths"), (&o.population, "--population")],
+        &o.common.group_by,
+        &texts,
+    )?;
     let age_slot = o.common.group_by.len();
     let bands = if o.start_age.is_some() { AGE_BANDS } else { 1 };
     let mut reader = cols.reader;
@@ -135,39 +149,58 @@ pub fn run(o: &ExcessDeathsOptions, table: InputTable, writer: &mut TableWriter,
     let file = reader.name().to_string();
     reader.for_each_chunk_read_ahead(|chunk| {
         for row in 0..chunk.len {
-            let at = |column: &str| Location { file: file.as_str().to_string(), row: Some(chunk.first_row + row as u64), column: Some(column.to_string()) };
+            let at = |column: &str| Location {
+                file: file.as_str().to_string(),
+                row: Some(chunk.first_row + row as u64),
+                column: Some(column.to_string()),
+            };
             let shown = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
             let q = chunk.numbers[0][row].filter(|q| q.is_finite()).ok_or_else(|| EngineError::BadValue {
                 at: at(&o.quantile),
                 expected: "a deprivation quantile number (1 the most deprived)".into(),
                 found: shown(chunk.numbers[0][row]),
             })?;
-            let deaths = chunk.numbers[1][row].filter(|d| d.is_finite() && *d >= 0.0).ok_or_else(|| EngineError::BadValue {
-                at: at(&o.deaths),
-                expected: "a number of deaths ≥ 0".into(),
-                found: shown(chunk.numbers[1][row]),
-            })?;
-            let pop = chunk.numbers[2][row].filter(|p| p.is_finite() && *p >= 0.0).ok_or_else(|| EngineError::BadValue {
-                at: at(&o.population),
-                expected: "a population ≥ 0".into(),
-                found: shown(chunk.numbers[2][row]),
-            })?;
+            let deaths =
+                chunk.numbers[1][row].filter(|d| d.is_finite() && *d >= 0.0).ok_or_else(|| EngineError::BadValue {
+                    at: at(&o.deaths),
+                    expected: "a number of deaths ≥ 0".into(),
+                    found: shown(chunk.numbers[1][row]),
+                })?;
+            let pop =
+                chunk.numbers[2][row].filter(|p| p.is_finite() && *p >= 0.0).ok_or_else(|| EngineError::BadValue {
+                    at: at(&o.population),
+                    expected: "a population ≥ 0".into(),
+                    found: shown(chunk.numbers[2][row]),
+                })?;
             let band = match &o.start_age {
                 None => 0,
                 Some(column) => {
                     let label = chunk.text(age_slot, row).unwrap_or_default().to_string();
-                    band_start_age(&label).and_then(|a| AGE_BAND_STARTS.iter().position(|&s| s == a)).ok_or_else(|| EngineError::BadValue {
-                        at: at(column),
-                        expected: "a life-table band: start age 0, 1, 5, 10, …, 90 (or a label such as 1-4, 90+)".into(),
-                        found: label,
-                    })?
+                    band_start_age(&label).and_then(|a| AGE_BAND_STARTS.iter().position(|&s| s == a)).ok_or_else(
+                        || EngineError::BadValue {
+                            at: at(column),
+                            expected: "a life-table band: start age 0, 1, 5, 10, …, 90 (or a label such as 1-4, 90+)"
+                                .into(),
+                            found: label,
+                        },
+                    )?
                 }
             };
             let quantiles = groups.entry(&chunk, &cols.key_slots, row, BTreeMap::new);
-            let (_, entry) = quantiles.entry(quantile_key(q)).or_insert_with(|| (q, Quantile { deaths: vec![None; bands], population: vec![None; bands] }));
+            let (_, entry) = quantiles
+                .entry(quantile_key(q))
+                .or_insert_with(|| (q, Quantile { deaths: vec![None; bands], population: vec![None; bands] }));
             if entry.deaths[band].is_some() {
-                let what = if o.start_age.is_some() { format!("each age band once for quantile {q}") } else { format!("quantile {q} once (give --start-age for rows by age band)") };
-                return Err(EngineError::BadValue { at: at(o.start_age.as_deref().unwrap_or(&o.quantile)), expected: what, found: q.to_string() });
+                let what = if o.start_age.is_some() {
+                    format!("each age band once for quantile {q}")
+                } else {
+                    format!("quantile {q} once (give --start-age for rows by age band)")
+                };
+                return Err(EngineError::BadValue {
+                    at: at(o.start_age.as_deref().unwrap_or(&o.quantile)),
+                    expected: what,
+                    found: q.to_string(),
+                });
             }
             entry.deaths[band] = Some(deaths);
             entry.population[band] = Some(pop);
@@ -176,8 +209,11 @@ pub fn run(o: &ExcessDeathsOptions, table: InputTable, writer: &mut TableWriter,
         progress.rows_read(summary.rows_read);
         Ok(())
     })?;
-    let years_per_death = potential_years_per_death(&BAND_MID_AGES, o.upper_age).map_err(|e| EngineError::Usage(format!("--upper-age: {e}")))?;
-    for (name, v) in [("--value-per-life-year", o.valuation.value_per_life_year), ("--value-per-death", o.valuation.value_per_death)] {
+    let years_per_death = potential_years_per_death(&BAND_MID_AGES, o.upper_age)
+        .map_err(|e| EngineError::Usage(format!("--upper-age: {e}")))?;
+    for (name, v) in
+        [("--value-per-life-year", o.valuation.value_per_life_year), ("--value-per-death", o.valuation.value_per_death)]
+    {
         if v.is_some_and(|v| !v.is_finite() || v < 0.0) {
             return Err(EngineError::Usage(format!("{name}: expected a number ≥ 0")));
         }
@@ -196,7 +232,10 @@ pub fn run(o: &ExcessDeathsOptions, table: InputTable, writer: &mut TableWriter,
             None => list.len().checked_sub(1),
         };
         let Some(reference) = reference else {
-            summary.warnings.push(format!("{label}: no excess deaths: the reference quantile {} has no rows", o.reference.map(|r| r.to_string()).unwrap_or_default()));
+            summary.warnings.push(format!(
+                "{label}: no excess deaths: the reference quantile {} has no rows",
+                o.reference.map(|r| r.to_string()).unwrap_or_default()
+            ));
             continue;
         };
         match group_lines(&list, reference, bands, o.start_age.is_some().then_some(years_per_death.as_slice())) {
@@ -225,7 +264,10 @@ pub fn run(o: &ExcessDeathsOptions, table: InputTable, writer: &mut TableWriter,
     out.push("population", OutputColumn::Number(lines.iter().map(|l| Some(l.population)).collect()));
     out.push("expected", OutputColumn::Number(lines.iter().map(|l| Some(l.expected)).collect()));
     out.push("excess", OutputColumn::Number(lines.iter().map(|l| Some(l.excess)).collect()));
-    out.push("excess_percent", OutputColumn::Number(lines.iter().map(|l| (l.observed > 0.0).then(|| 100.0 * l.excess / l.observed)).collect()));
+    out.push(
+        "excess_percent",
+        OutputColumn::Number(lines.iter().map(|l| (l.observed > 0.0).then(|| 100.0 * l.excess / l.observed)).collect()),
+    );
     if o.start_age.is_some() {
         out.push("years_of_life_lost", OutputColumn::Number(lines.iter().map(|l| l.yll).collect()));
     }
@@ -254,7 +296,12 @@ pub(crate) fn quantile_text(q: f64) -> String {
 ///
 /// `years_per_death` (by band) asks for years of life lost. An error says why a group has no
 /// result (its reference quantile without population in a band where others have some).
-pub(crate) fn group_lines(list: &[&(f64, Quantile)], reference: usize, bands: usize, years_per_death: Option<&[f64]>) -> std::result::Result<Vec<Line>, String> {
+pub(crate) fn group_lines(
+    list: &[&(f64, Quantile)],
+    reference: usize,
+    bands: usize,
+    years_per_death: Option<&[f64]>,
+) -> std::result::Result<Vec<Line>, String> {
     let mut lines: Vec<Line> = list.iter().map(|_| Line::default()).collect();
     let mut excess_by_band = vec![vec![0.0; bands]; list.len()];
     for band in 0..bands {
@@ -265,7 +312,10 @@ pub(crate) fn group_lines(list: &[&(f64, Quantile)], reference: usize, bands: us
         }
         if population[reference] <= 0.0 {
             let which = if bands > 1 { format!(" in age band {}", AGE_BAND_STARTS[band]) } else { String::new() };
-            return Err(format!("the reference quantile {} has no population{which}", quantile_text(list[reference].0)));
+            return Err(format!(
+                "the reference quantile {} has no population{which}",
+                quantile_text(list[reference].0)
+            ));
         }
         let e = excess_deaths(&observed, &population, reference).map_err(|e| e.to_string())?;
         for (i, line) in lines.iter_mut().enumerate() {
@@ -296,7 +346,9 @@ mod tests {
         let input = dir.path().join("in.csv");
         std::fs::write(&input, csv).unwrap();
         let output = dir.path().join("out.csv");
-        let summary = run_calc(&CalcMethod::ExcessDeaths(o), input.to_str().unwrap(), output.to_str().unwrap(), &NoProgress).unwrap();
+        let summary =
+            run_calc(&CalcMethod::ExcessDeaths(o), input.to_str().unwrap(), output.to_str().unwrap(), &NoProgress)
+                .unwrap();
         let text = std::fs::read_to_string(&output).unwrap();
         (summary, text.lines().map(|l| l.split(',').map(str::to_string).collect()).collect())
     }
@@ -326,7 +378,20 @@ mod tests {
         o.valuation.value_per_death = Some(1_000.0);
         let (summary, rows) = run_on("area,q,d,p\nA,1,30,1000\nA,2,20,1000\nA,3,10,2000\n", o);
         assert_eq!(summary.rows_read, 3);
-        assert_eq!(rows[0], ["area", "quantile", "observed", "population", "expected", "excess", "excess_percent", "value_of_deaths", "reference"]);
+        assert_eq!(
+            rows[0],
+            [
+                "area",
+                "quantile",
+                "observed",
+                "population",
+                "expected",
+                "excess",
+                "excess_percent",
+                "value_of_deaths",
+                "reference"
+            ]
+        );
         assert_eq!(number(&rows, "1", "expected"), 5.0);
         assert_eq!(number(&rows, "2", "excess"), 15.0);
         assert_eq!(number(&rows, "3", "excess"), 0.0);
@@ -362,7 +427,14 @@ mod tests {
         let input = dir.path().join("in.csv");
         std::fs::write(&input, "area,q,d,p\nA,1,30,1000\nA,2,-1,1000\n").unwrap();
         let out = dir.path().join("out.csv");
-        let e = run_calc(&CalcMethod::ExcessDeaths(options(None)), input.to_str().unwrap(), out.to_str().unwrap(), &NoProgress).unwrap_err().to_string();
+        let e = run_calc(
+            &CalcMethod::ExcessDeaths(options(None)),
+            input.to_str().unwrap(),
+            out.to_str().unwrap(),
+            &NoProgress,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("in.csv") && e.contains("row 2") && e.contains("\"d\"") && e.contains("deaths ≥ 0"), "{e}");
         assert!(!out.exists());
         let mut o = options(None);

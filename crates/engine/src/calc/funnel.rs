@@ -27,7 +27,9 @@
 //! rates a row with events and no rate above zero, a row without events and no denominator
 //! above zero, and any given denominator not above zero.
 
-use stats::funnel::{funnel_limits, funnel_points, funnel_significance, FunnelLimit, FunnelPoint, FunnelRecord, FunnelStatistic};
+use stats::funnel::{
+    funnel_limits, funnel_points, funnel_significance, FunnelLimit, FunnelPoint, FunnelRecord, FunnelStatistic,
+};
 use stats::StatsError;
 
 use super::groups::{key_label, Groups};
@@ -95,7 +97,12 @@ struct Group {
 /// non-number; a row the funnel cannot use (see the module documentation), with its file, row
 /// and column; a group the reference cannot draw a funnel for (a rate funnel without events,
 /// an axis beyond the Poisson search's reach), with its group.
-pub fn run(o: &FunnelOptions, table: InputTable, writer: &mut TableWriter, progress: &dyn Progress) -> Result<RunSummary> {
+pub fn run(
+    o: &FunnelOptions,
+    table: InputTable,
+    writer: &mut TableWriter,
+    progress: &dyn Progress,
+) -> Result<RunSummary> {
     check_options(o)?;
     let count = table.column(&o.count, "--count")?;
     let denominator = o.denominator.as_deref().map(|d| table.column(d, "--denominator")).transpose()?;
@@ -125,7 +132,8 @@ pub fn run(o: &FunnelOptions, table: InputTable, writer: &mut TableWriter, progr
     };
     let mut reader = table.chunks(ColumnRequest { numbers, texts })?;
     let mut groups: Groups<Group> = Groups::new(&o.common.group_by);
-    let mut all_text: Vec<Vec<Option<String>>> = if o.output == FunnelOutput::Limits { Vec::new() } else { vec![Vec::new(); names.len()] };
+    let mut all_text: Vec<Vec<Option<String>>> =
+        if o.output == FunnelOutput::Limits { Vec::new() } else { vec![Vec::new(); names.len()] };
     let mut summary = RunSummary::default();
     let mut n_rows = 0usize;
     let place = reader.place();
@@ -133,7 +141,14 @@ pub fn run(o: &FunnelOptions, table: InputTable, writer: &mut TableWriter, progr
         for row in 0..chunk.len {
             let at = |column: usize| place.at(Some(chunk.first_row + row as u64), Some(column));
             let value = |slot: usize| chunk.numbers[slot][row];
-            let record = check_row(o, &wanted, value(0), wanted.denominator.and_then(|(_, s)| value(s)), wanted.rate.and_then(|(_, s)| value(s)), at)?;
+            let record = check_row(
+                o,
+                &wanted,
+                value(0),
+                wanted.denominator.and_then(|(_, s)| value(s)),
+                wanted.rate.and_then(|(_, s)| value(s)),
+                at,
+            )?;
             let group = groups.entry(&chunk, &key_slots, row, Group::default);
             group.records.push(record);
             group.rows.push(n_rows + row);
@@ -158,12 +173,15 @@ pub fn run(o: &FunnelOptions, table: InputTable, writer: &mut TableWriter, progr
     if o.output == FunnelOutput::Limits {
         if sorted.is_empty() {
             // The reference's own refusal of an empty table.
-            let source = funnel_limits(&[], o.statistic, o.multiplier, 1.0).err().unwrap_or_else(|| StatsError::Invalid("no rows".into()));
+            let source = funnel_limits(&[], o.statistic, o.multiplier, 1.0)
+                .err()
+                .unwrap_or_else(|| StatsError::Invalid("no rows".into()));
             return Err(group_error(&[], source));
         }
         let mut out = LimitsTable::new(o);
         for (done, (key, group)) in sorted.iter().enumerate() {
-            let limits = funnel_limits(&group.records, o.statistic, o.multiplier, o.years_of_data.unwrap_or(1.0)).map_err(|e| group_error(key, e))?;
+            let limits = funnel_limits(&group.records, o.statistic, o.multiplier, o.years_of_data.unwrap_or(1.0))
+                .map_err(|e| group_error(key, e))?;
             out.push(key, &limits);
             progress.groups_done(done as u64 + 1, total);
         }
@@ -179,7 +197,8 @@ pub fn run(o: &FunnelOptions, table: InputTable, writer: &mut TableWriter, progr
             significance[r] = Some(level.label().to_string());
         }
         if let (FunnelOutput::SignificanceAndPoints, FunnelStatistic::Rate { rate_type }) = (o.output, o.statistic) {
-            let got = funnel_points(&group.records, rate_type, o.years_of_data.unwrap_or(f64::NAN), o.multiplier).map_err(|e| group_error(key, e))?;
+            let got = funnel_points(&group.records, rate_type, o.years_of_data.unwrap_or(f64::NAN), o.multiplier)
+                .map_err(|e| group_error(key, e))?;
             for (&r, point) in group.rows.iter().zip(got) {
                 points[r] = Some(point);
             }
@@ -188,7 +207,8 @@ pub fn run(o: &FunnelOptions, table: InputTable, writer: &mut TableWriter, progr
     }
     let chart_name = o.rate.as_deref().map(|r| format!("{r}_chart")).unwrap_or_default();
     let with_points = o.output == FunnelOutput::SignificanceAndPoints;
-    let appended: Vec<&str> = if with_points { vec!["significance", &chart_name, "denominator_derived"] } else { vec!["significance"] };
+    let appended: Vec<&str> =
+        if with_points { vec!["significance", &chart_name, "denominator_derived"] } else { vec!["significance"] };
     let mut out = OutputTable::default();
     for (name, column) in names.into_iter().zip(all_text) {
         if !appended.contains(&name.as_str()) {
@@ -198,7 +218,10 @@ pub fn run(o: &FunnelOptions, table: InputTable, writer: &mut TableWriter, progr
     out.push("significance", OutputColumn::Text(significance));
     if with_points {
         out.push(chart_name, OutputColumn::Number(points.iter().map(|p| p.and_then(|p| p.rate_chart)).collect()));
-        out.push("denominator_derived", OutputColumn::Number(points.iter().map(|p| p.and_then(|p| p.denominator_derived)).collect()));
+        out.push(
+            "denominator_derived",
+            OutputColumn::Number(points.iter().map(|p| p.and_then(|p| p.denominator_derived)).collect()),
+        );
     }
     writer.write(&out)?;
     Ok(summary)
@@ -210,8 +233,15 @@ fn check_options(o: &FunnelOptions) -> Result<()> {
     match o.statistic {
         FunnelStatistic::Proportion | FunnelStatistic::Ratio { .. } => {
             if o.denominator.is_none() {
-                let what = if o.statistic == FunnelStatistic::Proportion { "the population (the denominator)" } else { "the expected events" };
-                return usage(&format!("funnel --statistic {}: give {what} with --denominator COLUMN", statistic_name(o.statistic)));
+                let what = if o.statistic == FunnelStatistic::Proportion {
+                    "the population (the denominator)"
+                } else {
+                    "the expected events"
+                };
+                return usage(&format!(
+                    "funnel --statistic {}: give {what} with --denominator COLUMN",
+                    statistic_name(o.statistic)
+                ));
             }
             if o.rate.is_some() {
                 return usage("--rate is for --statistic rate only");
@@ -251,27 +281,49 @@ fn statistic_name(statistic: FunnelStatistic) -> &'static str {
 }
 
 /// Checks one row and makes its record; errors name the row and the column.
-fn check_row(o: &FunnelOptions, wanted: &Wanted, count: Option<f64>, denominator: Option<f64>, rate: Option<f64>, at: impl Fn(usize) -> Location) -> Result<FunnelRecord> {
+fn check_row(
+    o: &FunnelOptions,
+    wanted: &Wanted,
+    count: Option<f64>,
+    denominator: Option<f64>,
+    rate: Option<f64>,
+    at: impl Fn(usize) -> Location,
+) -> Result<FunnelRecord> {
     let method = |column: usize, source: StatsError| EngineError::Method { at: at(column), group: None, source };
-    let missing = |column: usize, expected: &str| EngineError::BadValue { at: at(column), expected: expected.to_string(), found: String::new() };
-    let count = count.ok_or_else(|| missing(wanted.count, "a count (funnel counts cannot be missing, even where they are zero)"))?;
+    let missing = |column: usize, expected: &str| EngineError::BadValue {
+        at: at(column),
+        expected: expected.to_string(),
+        found: String::new(),
+    };
+    let count = count
+        .ok_or_else(|| missing(wanted.count, "a count (funnel counts cannot be missing, even where they are zero)"))?;
     stats::error::non_negative("count", count).map_err(|e| method(wanted.count, e))?;
     if let (Some(n), Some((column, _))) = (denominator, wanted.denominator) {
-        let field = if matches!(o.statistic, FunnelStatistic::Ratio { .. }) { "expected events" } else { "denominator" };
+        let field =
+            if matches!(o.statistic, FunnelStatistic::Ratio { .. }) { "expected events" } else { "denominator" };
         stats::error::positive(field, n).map_err(|e| method(column, e))?;
     }
     match o.statistic {
         FunnelStatistic::Proportion => {
             let column = wanted.denominator.map_or(wanted.count, |(c, _)| c);
-            let n = denominator.ok_or_else(|| missing(column, "a denominator (a proportion funnel needs the numerator and the denominator of every row)"))?;
+            let n = denominator.ok_or_else(|| {
+                missing(
+                    column,
+                    "a denominator (a proportion funnel needs the numerator and the denominator of every row)",
+                )
+            })?;
             if count > n {
-                return Err(method(wanted.count, StatsError::NumeratorAboveDenominator { numerator: count, denominator: n }));
+                return Err(method(
+                    wanted.count,
+                    StatsError::NumeratorAboveDenominator { numerator: count, denominator: n },
+                ));
             }
             Ok(FunnelRecord::proportion(count, n))
         }
         FunnelStatistic::Ratio { .. } => {
             let column = wanted.denominator.map_or(wanted.count, |(c, _)| c);
-            let expected = denominator.ok_or_else(|| missing(column, "expected events (a ratio funnel needs them for every row)"))?;
+            let expected = denominator
+                .ok_or_else(|| missing(column, "expected events (a ratio funnel needs them for every row)"))?;
             Ok(FunnelRecord::ratio(count, expected))
         }
         FunnelStatistic::Rate { .. } => {
@@ -282,7 +334,12 @@ fn check_row(o: &FunnelOptions, wanted: &Wanted, count: Option<f64>, denominator
             if count > 0.0 {
                 match rate {
                     None => return Err(missing(rate_column, "a rate (rows with events need their rate)")),
-                    Some(r) if r <= 0.0 => return Err(method(rate_column, StatsError::NotPositive { field: "rate (where there are events)", value: r })),
+                    Some(r) if r <= 0.0 => {
+                        return Err(method(
+                            rate_column,
+                            StatsError::NotPositive { field: "rate (where there are events)", value: r },
+                        ))
+                    }
                     Some(_) => {}
                 }
             } else if denominator.is_none() {
@@ -351,7 +408,9 @@ impl LimitsTable {
             FunnelStatistic::Ratio { .. } => Some("exp_events"),
             FunnelStatistic::Rate { .. } => Some("population_1_year"),
         };
-        for ((denominators, values), side) in self.sides.into_iter().zip(["lower_2s", "upper_2s", "lower_3s", "upper_3s"]) {
+        for ((denominators, values), side) in
+            self.sides.into_iter().zip(["lower_2s", "upper_2s", "lower_3s", "upper_3s"])
+        {
             if let Some(suffix) = denominator_suffix {
                 out.push(format!("{side}_{suffix}"), OutputColumn::Number(denominators));
             }

@@ -29,7 +29,14 @@ pub struct Groups<A> {
 impl<A> Groups<A> {
     /// No groups yet, keyed by the columns `names`.
     pub fn new(names: &[String]) -> Self {
-        Groups { names: names.to_vec(), index: HashMap::new(), keys: Vec::new(), accumulators: Vec::new(), buffer: String::new(), last: None }
+        Groups {
+            names: names.to_vec(),
+            index: HashMap::new(),
+            keys: Vec::new(),
+            accumulators: Vec::new(),
+            buffer: String::new(),
+            last: None,
+        }
     }
 
     /// The accumulator of the group of row `row` of `chunk`, whose key columns are the chunk's
@@ -79,7 +86,8 @@ impl<A> Groups<A> {
             .into_iter()
             .zip(self.accumulators)
             .map(|(k, a)| {
-                let values: Vec<String> = if self.names.is_empty() { Vec::new() } else { k.split(SEPARATOR).map(str::to_string).collect() };
+                let values: Vec<String> =
+                    if self.names.is_empty() { Vec::new() } else { k.split(SEPARATOR).map(str::to_string).collect() };
                 (key_numbers(&values), values, a)
             })
             .collect();
@@ -100,7 +108,12 @@ fn key_numbers(key: &[String]) -> Vec<Option<f64>> {
 }
 
 /// [`natural_key_order`] with each key's values already read as numbers ([`key_numbers`]).
-fn natural_key_order_read(a: &[String], a_numbers: &[Option<f64>], b: &[String], b_numbers: &[Option<f64>]) -> Ordering {
+fn natural_key_order_read(
+    a: &[String],
+    a_numbers: &[Option<f64>],
+    b: &[String],
+    b_numbers: &[Option<f64>],
+) -> Ordering {
     for ((x, y), numbers) in a.iter().zip(b).zip(a_numbers.iter().zip(b_numbers)) {
         let o = match numbers {
             (Some(p), Some(q)) => p.partial_cmp(q).unwrap_or(Ordering::Equal),
@@ -196,7 +209,12 @@ pub struct Columns {
 ///
 /// # Errors
 /// A column not in the file.
-pub fn request(table: InputTable, numbers: &[(&str, &str)], group_by: &[String], extra_texts: &[(&str, &str)]) -> Result<Columns> {
+pub fn request(
+    table: InputTable,
+    numbers: &[(&str, &str)],
+    group_by: &[String],
+    extra_texts: &[(&str, &str)],
+) -> Result<Columns> {
     let mut req = ColumnRequest::default();
     for (name, role) in numbers {
         req.numbers.push(table.column(name, role)?);

@@ -61,7 +61,12 @@ pub fn run(o: &IsrOptions, table: InputTable, writer: &mut TableWriter, progress
     stats::error::positive(scale.0, scale.1).map_err(|e| EngineError::Usage(e.to_string()))?;
     let cols = request(
         table,
-        &[(&o.count, "--count"), (&o.denominator, "--denominator"), (&o.ref_count, "--ref-count"), (&o.ref_denominator, "--ref-denominator")],
+        &[
+            (&o.count, "--count"),
+            (&o.denominator, "--denominator"),
+            (&o.ref_count, "--ref-count"),
+            (&o.ref_denominator, "--ref-denominator"),
+        ],
         &o.common.group_by,
         &[],
     )?;
@@ -71,7 +76,11 @@ pub fn run(o: &IsrOptions, table: InputTable, writer: &mut TableWriter, progress
     let file = reader.name().to_string();
     reader.for_each_chunk_read_ahead(|chunk| {
         for row in 0..chunk.len {
-            let at = |column: &str| Location { file: file.as_str().to_string(), row: Some(chunk.first_row + row as u64), column: Some(column.to_string()) };
+            let at = |column: &str| Location {
+                file: file.as_str().to_string(),
+                row: Some(chunk.first_row + row as u64),
+                column: Some(column.to_string()),
+            };
             let n_ref = chunk.numbers[3][row].ok_or_else(|| EngineError::BadValue {
                 at: at(&o.ref_denominator),
                 expected: "a reference population (it cannot be missing)".into(),

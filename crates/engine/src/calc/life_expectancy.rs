@@ -42,7 +42,12 @@ pub const METHOD: &str = "Chiang, using Silcocks et al for confidence limits";
 /// # Errors
 /// A missing column, a non-number, a missing death count or population, or a start age that
 /// is not one of the 20 bands, with its file, row and column.
-pub fn run(o: &LifeExpectancyOptions, table: InputTable, writer: &mut TableWriter, progress: &dyn Progress) -> Result<RunSummary> {
+pub fn run(
+    o: &LifeExpectancyOptions,
+    table: InputTable,
+    writer: &mut TableWriter,
+    progress: &dyn Progress,
+) -> Result<RunSummary> {
     let cols = request(
         table,
         &[(&o.deaths, "--deaths"), (&o.population, "--population")],
@@ -56,7 +61,11 @@ pub fn run(o: &LifeExpectancyOptions, table: InputTable, writer: &mut TableWrite
     let file = reader.name().to_string();
     reader.for_each_chunk_read_ahead(|chunk| {
         for row in 0..chunk.len {
-            let at = |column: &str| Location { file: file.as_str().to_string(), row: Some(chunk.first_row + row as u64), column: Some(column.to_string()) };
+            let at = |column: &str| Location {
+                file: file.as_str().to_string(),
+                row: Some(chunk.first_row + row as u64),
+                column: Some(column.to_string()),
+            };
             let label = chunk.text(age_slot, row).unwrap_or_default();
             let age = band_start_age(&label)
                 .map(f64::from)
@@ -66,8 +75,16 @@ pub fn run(o: &LifeExpectancyOptions, table: InputTable, writer: &mut TableWrite
                     expected: "a life-table band: start age 0, 1, 5, 10, …, 90 (or a label such as 1-4, 90+)".into(),
                     found: label.to_string(),
                 })?;
-            let deaths = chunk.numbers[0][row].ok_or_else(|| EngineError::BadValue { at: at(&o.deaths), expected: "a number of deaths".into(), found: String::new() })?;
-            let pop = chunk.numbers[1][row].ok_or_else(|| EngineError::BadValue { at: at(&o.population), expected: "a population".into(), found: String::new() })?;
+            let deaths = chunk.numbers[0][row].ok_or_else(|| EngineError::BadValue {
+                at: at(&o.deaths),
+                expected: "a number of deaths".into(),
+                found: String::new(),
+            })?;
+            let pop = chunk.numbers[1][row].ok_or_else(|| EngineError::BadValue {
+                at: at(&o.population),
+                expected: "a population".into(),
+                found: String::new(),
+            })?;
             let g = groups.entry(&chunk, &cols.key_slots, row, Bands::default);
             g.ages.push(age);
             g.deaths.push(deaths);
@@ -84,7 +101,13 @@ pub fn run(o: &LifeExpectancyOptions, table: InputTable, writer: &mut TableWrite
     // "life expectancy at 0", …: each wording held once.
     let mut statistics: Vec<(f64, u32)> = Vec::new();
     for (key, bands) in &sorted {
-        let rows = stats::life_expectancy::life_expectancy(&bands.ages, &bands.deaths, &bands.population, &o.common.confidence).map_err(|source| EngineError::Method {
+        let rows = stats::life_expectancy::life_expectancy(
+            &bands.ages,
+            &bands.deaths,
+            &bands.population,
+            &o.common.confidence,
+        )
+        .map_err(|source| EngineError::Method {
             at: Location { file: reader.name().to_string(), row: None, column: None },
             group: Some(key_label(&o.common.group_by, key)),
             source,

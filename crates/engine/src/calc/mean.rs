@@ -30,7 +30,12 @@ struct Group {
 ///
 /// # Errors
 /// A missing column or a cell that is not a number, with its file, row and column.
-pub fn run(o: &MeanOptions, table: InputTable, writer: &mut TableWriter, progress: &dyn Progress) -> Result<RunSummary> {
+pub fn run(
+    o: &MeanOptions,
+    table: InputTable,
+    writer: &mut TableWriter,
+    progress: &dyn Progress,
+) -> Result<RunSummary> {
     let cols = request(table, &[(&o.value, "--value")], &o.common.group_by, &[])?;
     let mut reader = cols.reader;
     let mut groups: Groups<Group> = Groups::new(&o.common.group_by);

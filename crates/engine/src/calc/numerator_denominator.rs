@@ -129,7 +129,8 @@ fn grouped(
     estimate: &dyn Fn(f64, f64, &[ConfidenceLevel]) -> Result<Estimate, StatsError>,
     wording: &Wording<'_>,
 ) -> Result<RunSummary> {
-    let cols = request(table, &[(&columns.count, "--count"), (&columns.denominator, "--denominator")], &common.group_by, &[])?;
+    let cols =
+        request(table, &[(&columns.count, "--count"), (&columns.denominator, "--denominator")], &common.group_by, &[])?;
     let mut reader = cols.reader;
     let mut groups: Groups<Sums> = Groups::new(&common.group_by);
     let mut summary = RunSummary::default();

@@ -23,8 +23,21 @@ pub struct ProportionOptions {
 /// # Errors
 /// Missing columns, non-numbers, and counts the method refuses (negative, above the
 /// denominator, a denominator ≤ 0), each with its file, row and column.
-pub fn run(o: &ProportionOptions, table: InputTable, writer: &mut TableWriter, progress: &dyn Progress) -> Result<RunSummary> {
+pub fn run(
+    o: &ProportionOptions,
+    table: InputTable,
+    writer: &mut TableWriter,
+    progress: &dyn Progress,
+) -> Result<RunSummary> {
     let multiplier = o.multiplier;
     let statistic = stats::proportion::proportion_statistic(multiplier);
-    numerator_denominator::run(&o.columns, &o.common, table, writer, progress, &|x, n, c| stats::proportion::proportion(x, n, multiplier, c), &numerator_denominator::Wording { statistic: &statistic, method_for_missing: &|_| Some("Wilson") })
+    numerator_denominator::run(
+        &o.columns,
+        &o.common,
+        table,
+        writer,
+        progress,
+        &|x, n, c| stats::proportion::proportion(x, n, multiplier, c),
+        &numerator_denominator::Wording { statistic: &statistic, method_for_missing: &|_| Some("Wilson") },
+    )
 }

@@ -30,7 +30,12 @@ pub struct QuantileOptions {
 ///
 /// # Errors
 /// A missing column, a non-number, or `--nquantiles` 0.
-pub fn run(o: &QuantileOptions, table: InputTable, writer: &mut TableWriter, progress: &dyn Progress) -> Result<RunSummary> {
+pub fn run(
+    o: &QuantileOptions,
+    table: InputTable,
+    writer: &mut TableWriter,
+    progress: &dyn Progress,
+) -> Result<RunSummary> {
     if o.nquantiles == 0 {
         return Err(EngineError::Usage("--nquantiles must be at least 1".into()));
     }
@@ -85,7 +90,8 @@ pub fn run(o: &QuantileOptions, table: InputTable, writer: &mut TableWriter, pro
     out.push("quantile", OutputColumn::Integer(quantile));
     out.push("nquantiles", OutputColumn::Integer(vec![Some(i64::from(o.nquantiles)); n]));
     out.push("groupvars", OutputColumn::Text(vec![Some(o.group_by.join(", ")); n]));
-    let inverted = if o.invert { "lowest quantile represents highest values" } else { "lowest quantile represents lowest values" };
+    let inverted =
+        if o.invert { "lowest quantile represents highest values" } else { "lowest quantile represents lowest values" };
     out.push("qinverted", OutputColumn::Text(vec![Some(inverted.to_string()); n]));
     writer.write(&out)?;
     Ok(summary)

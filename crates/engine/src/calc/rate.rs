@@ -22,8 +22,24 @@ pub struct RateOptions {
 /// # Errors
 /// Missing columns, non-numbers, a negative count or a denominator ≤ 0, each with its file,
 /// row and column.
-pub fn run(o: &RateOptions, table: InputTable, writer: &mut TableWriter, progress: &dyn Progress) -> Result<RunSummary> {
+pub fn run(
+    o: &RateOptions,
+    table: InputTable,
+    writer: &mut TableWriter,
+    progress: &dyn Progress,
+) -> Result<RunSummary> {
     let multiplier = o.multiplier;
     let statistic = format!("rate per {}", stats::format_multiplier(multiplier));
-    numerator_denominator::run(&o.columns, &o.common, table, writer, progress, &|x, n, c| stats::rate::crude_rate(x, n, multiplier, c), &numerator_denominator::Wording { statistic: &statistic, method_for_missing: &|x| x.map(stats::rate::count_method) })
+    numerator_denominator::run(
+        &o.columns,
+        &o.common,
+        table,
+        writer,
+        progress,
+        &|x, n, c| stats::rate::crude_rate(x, n, multiplier, c),
+        &numerator_denominator::Wording {
+            statistic: &statistic,
+            method_for_missing: &|x| x.map(stats::rate::count_method),
+        },
+    )
 }

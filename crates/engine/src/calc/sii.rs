@@ -70,8 +70,14 @@ fn group_seed(seed: u64, index: usize) -> u64 {
 /// # Errors
 /// A missing column, a non-number or missing value, or a group the method refuses (fewer than 5
 /// or more than 100 quantiles, populations ≤ 0, …), naming the group.
-pub fn run(o: &SiiCalcOptions, table: InputTable, writer: &mut TableWriter, progress: &dyn Progress) -> Result<RunSummary> {
-    let mut numbers: Vec<(&str, &str)> = vec![(&o.quantile, "--quantile"), (&o.population, "--population"), (&o.value, "--value")];
+pub fn run(
+    o: &SiiCalcOptions,
+    table: InputTable,
+    writer: &mut TableWriter,
+    progress: &dyn Progress,
+) -> Result<RunSummary> {
+    let mut numbers: Vec<(&str, &str)> =
+        vec![(&o.quantile, "--quantile"), (&o.population, "--population"), (&o.value, "--value")];
     match &o.se {
         SeSource::Column(c) => numbers.push((c, "--se")),
         SeSource::Limits { lower, upper } => {
@@ -90,7 +96,11 @@ pub fn run(o: &SiiCalcOptions, table: InputTable, writer: &mut TableWriter, prog
             let mut v = [0.0; 5];
             for (slot, name) in names.iter().enumerate() {
                 v[slot] = chunk.numbers[slot][row].ok_or_else(|| EngineError::BadValue {
-                    at: Location { file: file.as_str().to_string(), row: Some(chunk.first_row + row as u64), column: Some(name.clone()) },
+                    at: Location {
+                        file: file.as_str().to_string(),
+                        row: Some(chunk.first_row + row as u64),
+                        column: Some(name.clone()),
+                    },
                     expected: "a number (the SII needs every quantile's value)".into(),
                     found: String::new(),
                 })?;
@@ -157,7 +167,10 @@ pub fn run(o: &SiiCalcOptions, table: InputTable, writer: &mut TableWriter, prog
     }
     // The reference always names SII limits with the level: sii_lower95_0cl, …
     let names_of = |prefix: &str| -> Vec<(String, String)> {
-        levels.iter().map(|l| (format!("{prefix}lower{}cl", l.column_infix()), format!("{prefix}upper{}cl", l.column_infix()))).collect()
+        levels
+            .iter()
+            .map(|l| (format!("{prefix}lower{}cl", l.column_infix()), format!("{prefix}upper{}cl", l.column_infix())))
+            .collect()
     };
     out.push("sii", OutputColumn::Number(sii));
     for ((lower, upper), (ln, un)) in sii_limits.into_iter().zip(names_of("sii_")) {

@@ -40,7 +40,10 @@
 
 use rayon::prelude::*;
 use stats::confidence::confidence_label;
-use stats::inequality::{summary_measures_of, DimensionInput, DimensionKind, MeasureCode, PopulationUnit, Subgroup, SummaryMeasure, SummaryOptions, PERCENTILE_MIN_SUBGROUPS};
+use stats::inequality::{
+    summary_measures_of, DimensionInput, DimensionKind, MeasureCode, PopulationUnit, Subgroup, SummaryMeasure,
+    SummaryOptions, PERCENTILE_MIN_SUBGROUPS,
+};
 
 use super::groups::{key_label, request, Groups};
 use super::{limit_column_names, CommonOptions, Progress, RunSummary};
@@ -247,23 +250,42 @@ fn resolve(o: &SummaryMeasuresOptions, headers: &[String]) -> Result<Resolved> {
             "summary-measures needs {what}: give {option}, or use a HEAT Plus template file (with --heat-template) whose column \"{column}\" has it"
         ))
     };
-    let subgroup = pick(&o.subgroup, template::SUBGROUP, true).ok_or_else(|| needs("the subgroup names", "--subgroup COLUMN", template::SUBGROUP))?;
-    let estimate = pick(&o.estimate, template::ESTIMATE, true).ok_or_else(|| needs("the estimates", "--estimate COLUMN", template::ESTIMATE))?;
+    let subgroup = pick(&o.subgroup, template::SUBGROUP, true)
+        .ok_or_else(|| needs("the subgroup names", "--subgroup COLUMN", template::SUBGROUP))?;
+    let estimate = pick(&o.estimate, template::ESTIMATE, true)
+        .ok_or_else(|| needs("the estimates", "--estimate COLUMN", template::ESTIMATE))?;
     let kind = match &o.kind {
         Some(k) => k.clone(),
         None if heat => Setting::Column(template::ORDERED.to_string()),
-        None => return Err(needs("the kind of dimension", "--dimension-kind binary|ordered|non-ordered or --dimension-kind-column COLUMN", template::ORDERED)),
+        None => {
+            return Err(needs(
+                "the kind of dimension",
+                "--dimension-kind binary|ordered|non-ordered or --dimension-kind-column COLUMN",
+                template::ORDERED,
+            ))
+        }
     };
     let favourable = match &o.favourable {
         Some(f) => f.clone(),
         None if heat => Setting::Column(template::FAVOURABLE.to_string()),
-        None => return Err(needs("whether a higher value is better", "--favourable or --adverse, or --favourable-column COLUMN", template::FAVOURABLE)),
+        None => {
+            return Err(needs(
+                "whether a higher value is better",
+                "--favourable or --adverse, or --favourable-column COLUMN",
+                template::FAVOURABLE,
+            ))
+        }
     };
-    let scale = match &o.scale {
-        Some(s) => s.clone(),
-        None if heat => Setting::Column(template::SCALE.to_string()),
-        None => return Err(needs("the indicator scale", "--scale N (100 for percentages, 1000 for rates per 1,000, 1 for proportions) or --scale-column COLUMN", template::SCALE)),
-    };
+    let scale =
+        match &o.scale {
+            Some(s) => s.clone(),
+            None if heat => Setting::Column(template::SCALE.to_string()),
+            None => return Err(needs(
+                "the indicator scale",
+                "--scale N (100 for percentages, 1000 for rates per 1,000, 1 for proportions) or --scale-column COLUMN",
+                template::SCALE,
+            )),
+        };
     let group_by = if o.common.group_by.is_empty() && heat {
         template::STRATA
             .iter()
@@ -293,7 +315,9 @@ fn resolve(o: &SummaryMeasuresOptions, headers: &[String]) -> Result<Resolved> {
         return Err(EngineError::Usage("--lower-cl and --upper-cl go together: give both columns or neither".into()));
     }
     if resolved.kind == Setting::Value(DimensionKind::Ordered) && resolved.order.is_none() {
-        return Err(EngineError::Usage("an ordered dimension needs each subgroup's order: give --order COLUMN (1 the most disadvantaged)".into()));
+        return Err(EngineError::Usage(
+            "an ordered dimension needs each subgroup's order: give --order COLUMN (1 the most disadvantaged)".into(),
+        ));
     }
     if resolved.se.is_none() && resolved.lower_cl.is_none() {
         return Err(EngineError::Usage(
@@ -333,7 +357,12 @@ struct Dimension {
 }
 
 /// Sets `slot` to `value`, or checks that it already holds the same value.
-fn same<T: PartialEq + std::fmt::Debug>(slot: &mut Option<T>, value: T, at: impl FnOnce() -> Location, what: &str) -> Result<()> {
+fn same<T: PartialEq + std::fmt::Debug>(
+    slot: &mut Option<T>,
+    value: T,
+    at: impl FnOnce() -> Location,
+    what: &str,
+) -> Result<()> {
     match slot {
         Some(old) if *old != value => Err(EngineError::BadValue {
             at: at(),
@@ -383,7 +412,12 @@ pub fn applies(measure: MeasureCode, kind: DimensionKind, n: usize) -> bool {
 /// than 0 or 1, a subgroup twice in a group, per-dimension values that differ within a group),
 /// each with its file, row and column; a dimension the method refuses (two reference
 /// subgroups, an ordered dimension without every subgroup's order), with its group.
-pub fn run(o: &SummaryMeasuresOptions, table: InputTable, writer: &mut TableWriter, progress: &dyn Progress) -> Result<RunSummary> {
+pub fn run(
+    o: &SummaryMeasuresOptions,
+    table: InputTable,
+    writer: &mut TableWriter,
+    progress: &dyn Progress,
+) -> Result<RunSummary> {
     if o.draws < 2 {
         return Err(EngineError::Usage(format!("--draws must be at least 2 (HEAT uses 100), got {}", o.draws)));
     }
@@ -400,7 +434,11 @@ pub fn run(o: &SummaryMeasuresOptions, table: InputTable, writer: &mut TableWrit
         Setting::Value(_) => None,
     };
     let mut numbers: Vec<(&str, &str)> = vec![(r.estimate.as_str(), "--estimate")];
-    fn push<'a>(numbers: &mut Vec<(&'a str, &'static str)>, column: Option<&'a str>, role: &'static str) -> Option<usize> {
+    fn push<'a>(
+        numbers: &mut Vec<(&'a str, &'static str)>,
+        column: Option<&'a str>,
+        role: &'static str,
+    ) -> Option<usize> {
         column.map(|c| {
             numbers.push((c, role));
             numbers.len() - 1
@@ -465,7 +503,10 @@ pub fn run(o: &SummaryMeasuresOptions, table: InputTable, writer: &mut TableWrit
                     if let Some(first) = measures.first() {
                         if measures.iter().all(|m| m.value.is_none()) {
                             let why = first.unavailable.as_deref().unwrap_or_default();
-                            warnings.push(format!("{}: no summary measure is available ({why})", key_label(&r.group_by, key)));
+                            warnings.push(format!(
+                                "{}: no summary measure is available ({why})",
+                                key_label(&r.group_by, key)
+                            ));
                         }
                     }
                     columns.push_group(u32::try_from(i).ok(), measures);
@@ -532,7 +573,8 @@ impl MeasureColumns {
             }
             if level == 0 {
                 self.group.push(group);
-                self.measure.push(MeasureCode::ALL.iter().position(|&c| c == m.measure).and_then(|i| u32::try_from(i).ok()));
+                self.measure
+                    .push(MeasureCode::ALL.iter().position(|&c| c == m.measure).and_then(|i| u32::try_from(i).ok()));
                 self.value.push(m.value);
                 self.se.push(m.se);
                 self.unavailable.push(m.unavailable);
@@ -543,14 +585,21 @@ impl MeasureColumns {
     /// The output block of these rows, the groups' keys being `keys` in the order of the
     /// rows' group indices. Repeated texts (group keys, measure names, methods, reasons) are
     /// dictionary columns: each distinct text held once.
-    fn into_table<'a>(self, o: &SummaryMeasuresOptions, group_by: &[String], keys: impl Iterator<Item = &'a Vec<String>>) -> OutputTable {
+    fn into_table<'a>(
+        self,
+        o: &SummaryMeasuresOptions,
+        group_by: &[String],
+        keys: impl Iterator<Item = &'a Vec<String>>,
+    ) -> OutputTable {
         let keys: Vec<&Vec<String>> = keys.collect();
         let mut out = OutputTable::default();
         for (j, name) in group_by.iter().enumerate() {
             let values = keys.iter().map(|key| key.get(j).cloned().unwrap_or_default()).collect();
             out.push(name.clone(), OutputColumn::Labels(LabelColumn::from_parts(values, self.group.clone())));
         }
-        let measure_labels = |label: fn(MeasureCode) -> String| LabelColumn::from_parts(MeasureCode::ALL.iter().map(|&m| label(m)).collect(), self.measure.clone());
+        let measure_labels = |label: fn(MeasureCode) -> String| {
+            LabelColumn::from_parts(MeasureCode::ALL.iter().map(|&m| label(m)).collect(), self.measure.clone())
+        };
         out.push("measure", OutputColumn::Labels(measure_labels(|m| m.code().to_ascii_uppercase())));
         out.push("measure_name", OutputColumn::Labels(measure_labels(|m| m.name().to_string())));
         // The interval's method is the measure's own.
@@ -563,7 +612,10 @@ impl MeasureColumns {
             out.push(upper, OutputColumn::Number(limits.next().unwrap_or_default()));
         }
         let label = confidence_label(&o.common.confidence);
-        out.push("confidence", OutputColumn::Labels(LabelColumn::from_parts(vec![label], vec![Some(0); self.measure.len()])));
+        out.push(
+            "confidence",
+            OutputColumn::Labels(LabelColumn::from_parts(vec![label], vec![Some(0); self.measure.len()])),
+        );
         out.push("method", OutputColumn::Labels(method));
         out.push("unavailable", dictionary(self.unavailable.iter().map(Option::as_deref)));
         out
@@ -591,25 +643,45 @@ fn dictionary<'a>(texts: impl Iterator<Item = Option<&'a str>>) -> OutputColumn 
 }
 
 /// Reads one input row into its dimension.
-fn read_row(r: &Resolved, s: &Slots, chunk: &Chunk, row: usize, row_no: u64, file: &str, dim: &mut Dimension) -> Result<()> {
+fn read_row(
+    r: &Resolved,
+    s: &Slots,
+    chunk: &Chunk,
+    row: usize,
+    row_no: u64,
+    file: &str,
+    dim: &mut Dimension,
+) -> Result<()> {
     let at = |column: &str| Location { file: file.to_string(), row: Some(row_no), column: Some(column.to_string()) };
     let column_of = |c: &Option<String>| c.clone().unwrap_or_default();
     let number = |slot: Option<usize>| slot.and_then(|i| chunk.numbers[i][row]);
     let finite = |value: Option<f64>, column: &Option<String>, expected: &str| -> Result<Option<f64>> {
         match value {
-            Some(v) if !v.is_finite() => Err(EngineError::BadValue { at: at(&column_of(column)), expected: expected.to_string(), found: v.to_string() }),
+            Some(v) if !v.is_finite() => Err(EngineError::BadValue {
+                at: at(&column_of(column)),
+                expected: expected.to_string(),
+                found: v.to_string(),
+            }),
             v => Ok(v),
         }
     };
     let non_negative = |value: Option<f64>, column: &Option<String>, expected: &str| -> Result<Option<f64>> {
         match finite(value, column, expected)? {
-            Some(v) if v < 0.0 => Err(EngineError::BadValue { at: at(&column_of(column)), expected: expected.to_string(), found: v.to_string() }),
+            Some(v) if v < 0.0 => Err(EngineError::BadValue {
+                at: at(&column_of(column)),
+                expected: expected.to_string(),
+                found: v.to_string(),
+            }),
             v => Ok(v),
         }
     };
     let name = chunk.text(s.subgroup, row).unwrap_or_default().to_string();
     if name.trim().is_empty() {
-        return Err(EngineError::BadValue { at: at(&r.subgroup), expected: "a subgroup name".into(), found: String::new() });
+        return Err(EngineError::BadValue {
+            at: at(&r.subgroup),
+            expected: "a subgroup name".into(),
+            found: String::new(),
+        });
     }
     if dim.subgroups.iter().any(|g| g.name == name) {
         return Err(EngineError::BadValue {
@@ -619,7 +691,13 @@ fn read_row(r: &Resolved, s: &Slots, chunk: &Chunk, row: usize, row_no: u64, fil
         });
     }
     let estimate = match chunk.numbers[s.estimate][row] {
-        Some(v) if !v.is_finite() => return Err(EngineError::BadValue { at: at(&r.estimate), expected: "a finite estimate".into(), found: v.to_string() }),
+        Some(v) if !v.is_finite() => {
+            return Err(EngineError::BadValue {
+                at: at(&r.estimate),
+                expected: "a finite estimate".into(),
+                found: v.to_string(),
+            })
+        }
         v => v,
     };
     let se = non_negative(number(s.se), &r.se, "a standard error ≥ 0")?;
@@ -638,7 +716,11 @@ fn read_row(r: &Resolved, s: &Slots, chunk: &Chunk, row: usize, row_no: u64, fil
     let order = finite(number(s.order), &r.order, "a finite subgroup order")?;
     let reference = match number(s.reference) {
         None => false,
-        Some(v) => flag(v).ok_or_else(|| EngineError::BadValue { at: at(&column_of(&r.reference)), expected: "1 (the reference subgroup) or 0".into(), found: v.to_string() })?,
+        Some(v) => flag(v).ok_or_else(|| EngineError::BadValue {
+            at: at(&column_of(&r.reference)),
+            expected: "1 (the reference subgroup) or 0".into(),
+            found: v.to_string(),
+        })?,
     };
     if let Some(avg) = finite(number(s.setting_average), &r.setting_average, "a finite setting average")? {
         same(&mut dim.setting_average, avg, || at(&column_of(&r.setting_average)), "setting average")?;
@@ -690,7 +772,10 @@ fn read_row(r: &Resolved, s: &Slots, chunk: &Chunk, row: usize, row_no: u64, fil
 
 /// The measures of one dimension at every confidence level in turn: the measures written, at
 /// the first level, then the same measures at the next, ….
-fn compute(o: &SummaryMeasuresOptions, dim: &mut Dimension) -> std::result::Result<Vec<SummaryMeasure>, stats::StatsError> {
+fn compute(
+    o: &SummaryMeasuresOptions,
+    dim: &mut Dimension,
+) -> std::result::Result<Vec<SummaryMeasure>, stats::StatsError> {
     let kind = dim.kind.unwrap_or(DimensionKind::NonOrdered);
     let input = DimensionInput {
         subgroups: std::mem::take(&mut dim.subgroups),
@@ -738,8 +823,26 @@ mod tests {
     }
 
     const TEMPLATE: [&str; 20] = [
-        "setting", "date", "source", "indicator_abbr", "indicator_name", "dimension", "subgroup", "estimate", "se", "ci_lb", "ci_ub", "population", "flag",
-        "setting_average", "iso3", "favourable_indicator", "indicator_scale", "ordered_dimension", "subgroup_order", "reference_subgroup",
+        "setting",
+        "date",
+        "source",
+        "indicator_abbr",
+        "indicator_name",
+        "dimension",
+        "subgroup",
+        "estimate",
+        "se",
+        "ci_lb",
+        "ci_ub",
+        "population",
+        "flag",
+        "setting_average",
+        "iso3",
+        "favourable_indicator",
+        "indicator_scale",
+        "ordered_dimension",
+        "subgroup_order",
+        "reference_subgroup",
     ];
 
     #[test]
@@ -760,7 +863,11 @@ mod tests {
     fn year_stands_for_date_and_options_win() {
         let mut names = TEMPLATE.to_vec();
         names[1] = "year";
-        let o = SummaryMeasuresOptions { se: Some("my_se".into()), scale: Some(Setting::Value(100.0)), ..Default::default() };
+        let o = SummaryMeasuresOptions {
+            se: Some("my_se".into()),
+            scale: Some(Setting::Value(100.0)),
+            ..Default::default()
+        };
         let r = resolve(&o, &headers(&names)).unwrap();
         assert_eq!(r.group_by[1], "year");
         assert_eq!(r.se.as_deref(), Some("my_se"));

@@ -294,7 +294,18 @@ impl DeprivationBreakdown {
 
     /// The portal-style label of quantile `q` (1 most deprived).
     pub fn category(self, q: usize) -> String {
-        const DECILES: [&str; 10] = ["Most", "Second most", "Third most", "Fourth most", "Fifth most", "Fifth least", "Fourth least", "Third least", "Second least", "Least"];
+        const DECILES: [&str; 10] = [
+            "Most",
+            "Second most",
+            "Third most",
+            "Fourth most",
+            "Fifth most",
+            "Fifth least",
+            "Fourth least",
+            "Third least",
+            "Second least",
+            "Least",
+        ];
         const QUINTILES: [&str; 5] = ["Most", "Second most", "Middle", "Second least", "Least"];
         let within = if self.within_area { ", within area" } else { "" };
         if self.quantiles == 10 {
@@ -777,7 +788,12 @@ impl Catalogue {
     pub fn parse(text: &str, file: &str) -> Result<Catalogue> {
         let raw: CatalogueFile = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| line_of(text, s.start));
-            EngineError::Catalogue { file: file.to_string(), line, field: None, message: e.message().trim().to_string() }
+            EngineError::Catalogue {
+                file: file.to_string(),
+                line,
+                field: None,
+                message: e.message().trim().to_string(),
+            }
         })?;
         let err = |span: Option<Range<usize>>, field: &str, message: String| EngineError::Catalogue {
             file: file.to_string(),
@@ -786,16 +802,25 @@ impl Catalogue {
             message,
         };
 
-        let frameworks: Vec<Framework> = raw.framework.into_iter().map(|f| Framework { id: f.id, name: f.name, domains: f.domain }).collect();
+        let frameworks: Vec<Framework> =
+            raw.framework.into_iter().map(|f| Framework { id: f.id, name: f.name, domains: f.domain }).collect();
 
         let g = raw.geography;
         if g.level.is_empty() {
-            return Err(err(None, "geography.level", "at least one level above the small areas is needed (the benchmark, England)".into()));
+            return Err(err(
+                None,
+                "geography.level",
+                "at least one level above the small areas is needed (the benchmark, England)".into(),
+            ));
         }
         let benchmark_level = match &g.benchmark {
             None => g.level.len() - 1,
             Some(b) => g.level.iter().position(|l| &l.area_type == b.get_ref()).ok_or_else(|| {
-                err(Some(b.span()), "geography.benchmark", format!("expected one of the level types ({}), found \"{}\"", level_types(&g.level), b.get_ref()))
+                err(
+                    Some(b.span()),
+                    "geography.benchmark",
+                    format!("expected one of the level types ({}), found \"{}\"", level_types(&g.level), b.get_ref()),
+                )
             })?,
         };
         let geography = GeographySpec {
@@ -812,21 +837,32 @@ impl Catalogue {
         for (name, t) in raw.tables {
             let layout = t.layout.unwrap_or_default();
             if layout == TableLayout::Portal {
-                let given: Vec<&str> = [("area", t.area.is_some()), ("year", t.year.is_some()), ("sex", t.sex.is_some()), ("start_age", t.start_age.is_some()), ("age", t.age.is_some())]
-                    .iter()
-                    .filter(|x| x.1)
-                    .map(|x| x.0)
-                    .collect();
+                let given: Vec<&str> = [
+                    ("area", t.area.is_some()),
+                    ("year", t.year.is_some()),
+                    ("sex", t.sex.is_some()),
+                    ("start_age", t.start_age.is_some()),
+                    ("age", t.age.is_some()),
+                ]
+                .iter()
+                .filter(|x| x.1)
+                .map(|x| x.0)
+                .collect();
                 if !given.is_empty() {
                     return Err(err(
                         None,
                         &format!("tables.{name}"),
-                        format!("a table with layout = \"portal\" has its columns found by name: {} do not apply", given.join(", ")),
+                        format!(
+                            "a table with layout = \"portal\" has its columns found by name: {} do not apply",
+                            given.join(", ")
+                        ),
                     ));
                 }
             }
             let age = match (t.start_age, t.age) {
-                (Some(_), Some(_)) => return Err(err(None, &format!("tables.{name}"), "give start_age or age, not both".into())),
+                (Some(_), Some(_)) => {
+                    return Err(err(None, &format!("tables.{name}"), "give start_age or age, not both".into()))
+                }
                 (Some(s), None) => AgeColumn::StartAge(s),
                 (None, Some(a)) => AgeColumn::Age(a),
                 (None, None) => AgeColumn::None,
@@ -840,7 +876,12 @@ impl Catalogue {
                 .map(|p| PlaceSpec {
                     code: p.code,
                     name: p.name,
-                    areas: p.areas.into_iter().map(|a| (line_of(text, a.span().start), a)).map(|(line, a)| (a.into_inner(), line)).collect(),
+                    areas: p
+                        .areas
+                        .into_iter()
+                        .map(|a| (line_of(text, a.span().start), a))
+                        .map(|(line, a)| (a.into_inner(), line))
+                        .collect(),
                 })
                 .collect()
         };
@@ -852,12 +893,26 @@ impl Catalogue {
             Some(p) => match p.get_ref().as_str() {
                 "all" => true,
                 "latest" => false,
-                other => return Err(err(Some(p.span()), "settings.sii_periods", format!("expected \"latest\" or \"all\", found \"{other}\""))),
+                other => {
+                    return Err(err(
+                        Some(p.span()),
+                        "settings.sii_periods",
+                        format!("expected \"latest\" or \"all\", found \"{other}\""),
+                    ))
+                }
             },
         };
-        let settings = Settings { sii_repetitions: raw.settings.sii_repetitions.unwrap_or(10_000), sii_all_periods, seed: raw.settings.seed.unwrap_or(1) };
+        let settings = Settings {
+            sii_repetitions: raw.settings.sii_repetitions.unwrap_or(10_000),
+            sii_all_periods,
+            seed: raw.settings.seed.unwrap_or(1),
+        };
         if !(1_000..=1_000_000).contains(&settings.sii_repetitions) {
-            return Err(err(None, "settings.sii_repetitions", format!("expected 1,000 to 1,000,000, found {}", settings.sii_repetitions)));
+            return Err(err(
+                None,
+                "settings.sii_repetitions",
+                format!("expected 1,000 to 1,000,000, found {}", settings.sii_repetitions),
+            ));
         }
 
         let mut seen = HashSet::new();
@@ -866,23 +921,43 @@ impl Catalogue {
             let id = ind.id.get_ref().clone();
             let field = |f: &str| format!("indicator \"{id}\".{f}");
             if id.is_empty() || !seen.insert(id.clone()) {
-                return Err(err(Some(ind.id.span()), "indicator.id", format!("expected a unique, non-empty id, found \"{id}\"")));
+                return Err(err(
+                    Some(ind.id.span()),
+                    "indicator.id",
+                    format!("expected a unique, non-empty id, found \"{id}\""),
+                ));
             }
             if let Some(fw) = &ind.framework {
                 let Some(framework) = frameworks.iter().find(|f| &f.id == fw.get_ref()) else {
                     let known: Vec<&str> = frameworks.iter().map(|f| f.id.as_str()).collect();
-                    return Err(err(Some(fw.span()), &field("framework"), format!("expected one of the frameworks ({}), found \"{}\"", known.join(", "), fw.get_ref())));
+                    return Err(err(
+                        Some(fw.span()),
+                        &field("framework"),
+                        format!("expected one of the frameworks ({}), found \"{}\"", known.join(", "), fw.get_ref()),
+                    ));
                 };
                 if let Some(d) = &ind.domain {
                     if !framework.domains.iter().any(|x| &x.id == d.get_ref()) {
                         let known: Vec<&str> = framework.domains.iter().map(|x| x.id.as_str()).collect();
-                        return Err(err(Some(d.span()), &field("domain"), format!("expected a domain of {} ({}), found \"{}\"", framework.id, known.join(", "), d.get_ref())));
+                        return Err(err(
+                            Some(d.span()),
+                            &field("domain"),
+                            format!(
+                                "expected a domain of {} ({}), found \"{}\"",
+                                framework.id,
+                                known.join(", "),
+                                d.get_ref()
+                            ),
+                        ));
                     }
                 }
             } else if let Some(d) = &ind.domain {
                 return Err(err(Some(d.span()), &field("domain"), "a domain needs a framework".into()));
             }
-            let polarity: Polarity = ind.polarity.get_ref().parse().map_err(|e: stats::StatsError| err(Some(ind.polarity.span()), &field("polarity"), e.to_string()))?;
+            let polarity: Polarity =
+                ind.polarity.get_ref().parse().map_err(|e: stats::StatsError| {
+                    err(Some(ind.polarity.span()), &field("polarity"), e.to_string())
+                })?;
             let measure = *ind.measure.get_ref();
             let published = measure == Measure::Published;
             let value_type = match (&ind.value_type, published) {
@@ -916,11 +991,23 @@ impl Catalogue {
                     ));
                 }
             } else if let Some(p) = &ind.published {
-                return Err(err(Some(p.span()), &field("published"), format!("published is for measure = \"published\", not {}", measure.as_str())));
+                return Err(err(
+                    Some(p.span()),
+                    &field("published"),
+                    format!("published is for measure = \"published\", not {}", measure.as_str()),
+                ));
             }
-            let multiplier = ind.multiplier.unwrap_or(if published { value_type.default_multiplier() } else { measure.default_multiplier() });
+            let multiplier = ind.multiplier.unwrap_or(if published {
+                value_type.default_multiplier()
+            } else {
+                measure.default_multiplier()
+            });
             if !(multiplier.is_finite() && multiplier > 0.0) {
-                return Err(err(Some(ind.id.span()), &field("multiplier"), format!("expected a number above 0, found {multiplier}")));
+                return Err(err(
+                    Some(ind.id.span()),
+                    &field("multiplier"),
+                    format!("expected a number above 0, found {multiplier}"),
+                ));
             }
             let mut sexes = Vec::new();
             let persons = [Spanned::new(0..0, "Persons".to_string())];
@@ -931,7 +1018,11 @@ impl Catalogue {
             };
             for s in listed {
                 let i = SEXES.iter().position(|x| x == s.get_ref()).ok_or_else(|| {
-                    err(Some(s.span()), &field("sexes"), format!("expected Male, Female or Persons, found \"{}\"", s.get_ref()))
+                    err(
+                        Some(s.span()),
+                        &field("sexes"),
+                        format!("expected Male, Female or Persons, found \"{}\"", s.get_ref()),
+                    )
                 })?;
                 if !sexes.contains(&i) {
                     sexes.push(i);
@@ -939,7 +1030,11 @@ impl Catalogue {
             }
             let band_of = |age: u32, span: Range<usize>, what: &str| {
                 BAND_START_AGES.iter().position(|&a| a == age).ok_or_else(|| {
-                    err(Some(span), &field(what), format!("expected the start age of a life-table band (0, 1, 5, 10, …, 90), found {age}"))
+                    err(
+                        Some(span),
+                        &field(what),
+                        format!("expected the start age of a life-table band (0, 1, 5, 10, …, 90), found {age}"),
+                    )
                 })
             };
             let (bands, age_label) = match &ind.ages {
@@ -984,13 +1079,28 @@ impl Catalogue {
                     for l in list {
                         if l.get_ref() == PLACE_TYPE {
                             if published {
-                                return Err(err(Some(l.span()), &field("levels"), format!("published values are read for the geography's levels ({}), not for places", level_types(&geography.levels))));
+                                return Err(err(
+                                    Some(l.span()),
+                                    &field("levels"),
+                                    format!(
+                                        "published values are read for the geography's levels ({}), not for places",
+                                        level_types(&geography.levels)
+                                    ),
+                                ));
                             }
                             with_places = true;
                             continue;
                         }
                         let i = geography.levels.iter().position(|x| &x.area_type == l.get_ref()).ok_or_else(|| {
-                            err(Some(l.span()), &field("levels"), format!("expected one of the level types ({}, {PLACE_TYPE}), found \"{}\"", level_types(&geography.levels), l.get_ref()))
+                            err(
+                                Some(l.span()),
+                                &field("levels"),
+                                format!(
+                                    "expected one of the level types ({}, {PLACE_TYPE}), found \"{}\"",
+                                    level_types(&geography.levels),
+                                    l.get_ref()
+                                ),
+                            )
                         })?;
                         out.push(i);
                     }
@@ -1004,13 +1114,26 @@ impl Catalogue {
             for b in &ind.breakdowns {
                 let kind = DeprivationBreakdown::of(*b.get_ref());
                 if deprivation.is_some_and(|d| d != kind) {
-                    return Err(err(Some(b.span()), &field("breakdowns"), "expected one deprivation breakdown per indicator".into()));
+                    return Err(err(
+                        Some(b.span()),
+                        &field("breakdowns"),
+                        "expected one deprivation breakdown per indicator".into(),
+                    ));
                 }
                 if kind.within_area && geography.deprivation_score.is_none() {
-                    return Err(err(Some(b.span()), &field("breakdowns"), "quantiles within each area need the scores: set geography.deprivation_score".into()));
+                    return Err(err(
+                        Some(b.span()),
+                        &field("breakdowns"),
+                        "quantiles within each area need the scores: set geography.deprivation_score".into(),
+                    ));
                 }
                 if geography.deprivation_score.is_none() && geography.deprivation_decile.is_none() {
-                    return Err(err(Some(b.span()), &field("breakdowns"), "a deprivation breakdown needs geography.deprivation_decile or geography.deprivation_score".into()));
+                    return Err(err(
+                        Some(b.span()),
+                        &field("breakdowns"),
+                        "a deprivation breakdown needs geography.deprivation_decile or geography.deprivation_score"
+                            .into(),
+                    ));
                 }
                 deprivation = Some(kind);
             }
@@ -1022,7 +1145,11 @@ impl Catalogue {
                         Benchmark::Parent
                     } else if name.eq_ignore_ascii_case(PEER_BENCHMARK) || name.eq_ignore_ascii_case("peer_group") {
                         if peer_groups.is_empty() {
-                            return Err(err(Some(b.span()), &field("benchmark"), "a peer-group benchmark needs at least one [[peer_group]]".into()));
+                            return Err(err(
+                                Some(b.span()),
+                                &field("benchmark"),
+                                "a peer-group benchmark needs at least one [[peer_group]]".into(),
+                            ));
                         }
                         Benchmark::PeerGroup
                     } else {
@@ -1058,7 +1185,15 @@ impl Catalogue {
                     };
                     let spec = source(s.get_ref(), &tables, &err, &field(role))?;
                     if measure.needs_age_bands() && tables.get(&spec.table).is_some_and(|t| t.age == AgeColumn::None) {
-                        return Err(err(Some(s.span()), &field(role), format!("{} needs counts by age band, but table \"{}\" has no start_age or age column", measure.as_str(), spec.table)));
+                        return Err(err(
+                            Some(s.span()),
+                            &field(role),
+                            format!(
+                                "{} needs counts by age band, but table \"{}\" has no start_age or age column",
+                                measure.as_str(),
+                                spec.table
+                            ),
+                        ));
                     }
                     Ok(spec)
                 };
@@ -1091,7 +1226,16 @@ impl Catalogue {
         if indicators.is_empty() {
             return Err(err(None, "indicator", "the catalogue has no [[indicator]]".into()));
         }
-        Ok(Catalogue { header: raw.catalogue, frameworks, geography, tables, places, peer_groups, settings, indicators })
+        Ok(Catalogue {
+            header: raw.catalogue,
+            frameworks,
+            geography,
+            tables,
+            places,
+            peer_groups,
+            settings,
+            indicators,
+        })
     }
 
     /// The framework and domain names of an indicator, for the results.
@@ -1109,12 +1253,7 @@ fn level_types(levels: &[LevelSpec]) -> String {
 /// the message.
 type ErrorAt<'a> = dyn Fn(Option<Range<usize>>, &str, String) -> EngineError + 'a;
 
-fn source(
-    s: &SourceFile,
-    tables: &BTreeMap<String, TableSpec>,
-    err: &ErrorAt,
-    field: &str,
-) -> Result<SourceSpec> {
+fn source(s: &SourceFile, tables: &BTreeMap<String, TableSpec>, err: &ErrorAt, field: &str) -> Result<SourceSpec> {
     let table = known_table(&s.table, tables, err, field)?;
     if table.layout == TableLayout::Portal {
         return Err(err(
@@ -1137,7 +1276,10 @@ fn published_source(
         return Err(err(
             Some(p.table.span()),
             &format!("{field}.table"),
-            format!("expected a table with layout = \"portal\" (published values), but table \"{}\" holds counts", table.name),
+            format!(
+                "expected a table with layout = \"portal\" (published values), but table \"{}\" holds counts",
+                table.name
+            ),
         ));
     }
     let skip_unknown_areas = match &p.unknown_areas {
@@ -1145,7 +1287,13 @@ fn published_source(
         Some(u) => match u.get_ref().as_str() {
             "error" => false,
             "skip" => true,
-            other => return Err(err(Some(u.span()), &format!("{field}.unknown_areas"), format!("expected \"error\" or \"skip\", found \"{other}\""))),
+            other => {
+                return Err(err(
+                    Some(u.span()),
+                    &format!("{field}.unknown_areas"),
+                    format!("expected \"error\" or \"skip\", found \"{other}\""),
+                ))
+            }
         },
     };
     Ok(PublishedSpec { table: table.name.clone(), filters: filters(&p.filter), skip_unknown_areas })
@@ -1159,7 +1307,11 @@ fn known_table<'a>(
 ) -> Result<&'a TableSpec> {
     tables.get(name.get_ref()).ok_or_else(|| {
         let known: Vec<&str> = tables.keys().map(String::as_str).collect();
-        err(Some(name.span()), &format!("{field}.table"), format!("expected one of the tables ({}), found \"{}\"", known.join(", "), name.get_ref()))
+        err(
+            Some(name.span()),
+            &format!("{field}.table"),
+            format!("expected one of the tables ({}), found \"{}\"", known.join(", "), name.get_ref()),
+        )
     })
 }
 
@@ -1207,7 +1359,10 @@ mod tests {
         Catalogue::parse(&with_indicator(ok), "c.toml").unwrap();
         let cases = [
             (ok.replace("proportion", "median"), "unknown variant `median`"),
-            (ok.replace("table = \"outcomes\", value = \"numerator\"", "table = \"nope\", value = \"numerator\""), "expected one of the tables"),
+            (
+                ok.replace("table = \"outcomes\", value = \"numerator\"", "table = \"nope\", value = \"numerator\""),
+                "expected one of the tables",
+            ),
             (ok.replace("higher is better", "up"), "polarity must be"),
             (format!("{ok}sexes = [\"Both\"]\n"), "expected Male, Female or Persons"),
             (format!("{ok}ages = {{ from = 3 }}\n"), "expected the start age of a life-table band"),

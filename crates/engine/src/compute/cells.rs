@@ -64,7 +64,14 @@ impl LevelCounts {
 
     /// The counts by band of one cell, summed over `years` and, for Persons (sex 2), over every
     /// sex; `None` when a year is missing.
-    pub fn cell(&self, area: usize, breakdown: usize, sex: usize, years: std::ops::RangeInclusive<i32>, out: &mut [f64]) -> Option<()> {
+    pub fn cell(
+        &self,
+        area: usize,
+        breakdown: usize,
+        sex: usize,
+        years: std::ops::RangeInclusive<i32>,
+        out: &mut [f64],
+    ) -> Option<()> {
         out.iter_mut().for_each(|x| *x = 0.0);
         let sexes = if sex == 2 { 0..3 } else { sex..sex + 1 };
         for year in years {
@@ -173,7 +180,9 @@ pub fn cell_statistic(indicator: &Indicator, numerator: &[f64], denominator: &[f
                         value: row.value,
                         limits95: row.limits.first().map(|l| (l.lower, l.upper)).unwrap_or_default(),
                         limits998: row.limits.get(1).map(|l| (l.lower, l.upper)).unwrap_or_default(),
-                        note: row.note.map(|n| n.reference_warning().map(str::to_string).unwrap_or_else(|| format!("{n:?}"))),
+                        note: row
+                            .note
+                            .map(|n| n.reference_warning().map(str::to_string).unwrap_or_else(|| format!("{n:?}"))),
                         ..out
                     },
                 },
@@ -212,7 +221,13 @@ mod tests {
         counts.add(2020, 0, 0, 0, 1.0);
         counts.add(2020, 1, 1, 0, 2.0);
         counts.add(2020, 2, 2, 0, 4.0);
-        let level = Level { area_type: "LA".into(), codes: vec!["L".into()], names: vec!["L".into()], parents: vec![None], members: vec![vec![0, 1, 2]] };
+        let level = Level {
+            area_type: "LA".into(),
+            codes: vec!["L".into()],
+            names: vec!["L".into()],
+            parents: vec![None],
+            members: vec![vec![0, 1, 2]],
+        };
         let lc = LevelCounts::aggregate(&counts, &level, &[vec![1, 1, 0]]);
         let mut out = [0.0];
         lc.cell(0, 0, 2, 2020..=2020, &mut out).unwrap();

@@ -64,7 +64,13 @@ impl Geography {
     /// A missing column; a small area twice; a decile that is not 1 to 10; an area with two
     /// parents; a code on two levels (a cycle); a place naming an unknown area. Each names the
     /// file, row and column (or the catalogue's line).
-    pub fn read(path: &str, spec: &GeographySpec, places: &[PlaceSpec], peer_groups: &[PlaceSpec], catalogue_file: &str) -> Result<Geography> {
+    pub fn read(
+        path: &str,
+        spec: &GeographySpec,
+        places: &[PlaceSpec],
+        peer_groups: &[PlaceSpec],
+        catalogue_file: &str,
+    ) -> Result<Geography> {
         let table = InputTable::open(path)?;
         let mut texts = vec![table.column(&spec.small_area.code, "the small-area codes (geography.small_area.code)")?];
         for level in &spec.levels {
@@ -84,9 +90,13 @@ impl Geography {
         let headers = table.headers().to_vec();
         // Number slots: the decile column (if any) first, then the score column (if any).
         let score_slot = usize::from(decile_col.is_some());
-        let mut reader = table.chunks(ColumnRequest { numbers: decile_col.into_iter().chain(score_col).collect(), texts: texts.clone() })?;
+        let mut reader = table.chunks(ColumnRequest {
+            numbers: decile_col.into_iter().chain(score_col).collect(),
+            texts: texts.clone(),
+        })?;
         let file = reader.name().to_string();
-        let at = |row: u64, col: usize| Location { file: file.clone(), row: Some(row), column: headers.get(col).cloned() };
+        let at =
+            |row: u64, col: usize| Location { file: file.clone(), row: Some(row), column: headers.get(col).cloned() };
 
         let mut codes = Vec::new();
         let mut index: HashMap<String, u32> = HashMap::new();
@@ -95,7 +105,13 @@ impl Geography {
         let mut levels: Vec<Level> = spec
             .levels
             .iter()
-            .map(|l| Level { area_type: l.area_type.clone(), codes: Vec::new(), names: Vec::new(), parents: Vec::new(), members: Vec::new() })
+            .map(|l| Level {
+                area_type: l.area_type.clone(),
+                codes: Vec::new(),
+                names: Vec::new(),
+                parents: Vec::new(),
+                members: Vec::new(),
+            })
             .collect();
         // Per level, each area's parent in the level above and the row that said so.
         let mut parent_of: Vec<Vec<Option<(u32, u64)>>> = vec![Vec::new(); spec.levels.len()];
@@ -107,11 +123,19 @@ impl Geography {
                 let text = |slot: usize| chunk.text(slot, r).map(str::trim).unwrap_or("");
                 let code = text(0);
                 if code.is_empty() {
-                    return Err(EngineError::BadValue { at: at(row, texts[0]), expected: "a small-area code".into(), found: String::new() });
+                    return Err(EngineError::BadValue {
+                        at: at(row, texts[0]),
+                        expected: "a small-area code".into(),
+                        found: String::new(),
+                    });
                 }
                 let small = codes.len() as u32;
                 if index.insert(code.to_string(), small).is_some() {
-                    return Err(EngineError::BadValue { at: at(row, texts[0]), expected: "each small area on one row only".into(), found: code.to_string() });
+                    return Err(EngineError::BadValue {
+                        at: at(row, texts[0]),
+                        expected: "each small area on one row only".into(),
+                        found: code.to_string(),
+                    });
                 }
                 codes.push(code.to_string());
                 if score_col.is_some() {
@@ -122,7 +146,11 @@ impl Geography {
                         None => 0,
                         Some(d) if d.fract() == 0.0 && (1.0..=10.0).contains(&d) => d as u8,
                         Some(d) => {
-                            return Err(EngineError::BadValue { at: at(row, col), expected: "a deprivation decile, 1 (most deprived) to 10".into(), found: d.to_string() })
+                            return Err(EngineError::BadValue {
+                                at: at(row, col),
+                                expected: "a deprivation decile, 1 (most deprived) to 10".into(),
+                                found: d.to_string(),
+                            })
                         }
                     },
                     _ => 0,
@@ -134,18 +162,26 @@ impl Geography {
                     let (code_slot, name_slot) = (1 + 2 * l, 2 + 2 * l);
                     let area_code = text(code_slot);
                     if area_code.is_empty() {
-                        return Err(EngineError::BadValue { at: at(row, texts[code_slot]), expected: format!("a {} code", levels[l].area_type), found: String::new() });
+                        return Err(EngineError::BadValue {
+                            at: at(row, texts[code_slot]),
+                            expected: format!("a {} code", levels[l].area_type),
+                            found: String::new(),
+                        });
                     }
-                    let cycle = |first: String| EngineError::BadValue {
+                    let cycle = |first: String| {
+                        EngineError::BadValue {
                         at: at(row, texts[code_slot]),
                         expected: format!("a code on one level only: \"{area_code}\" is a {} here and {first}, which makes the lookup a cycle", levels[l].area_type),
                         found: area_code.to_string(),
+                    }
                     };
                     if index.contains_key(area_code) {
                         return Err(cycle("a small area too".to_string()));
                     }
                     match level_of_code.get(area_code) {
-                        Some(&(other, first)) if other != l => return Err(cycle(format!("a {} on row {first}", levels[other].area_type))),
+                        Some(&(other, first)) if other != l => {
+                            return Err(cycle(format!("a {} on row {first}", levels[other].area_type)))
+                        }
                         Some(_) => {}
                         None => {
                             level_of_code.insert(area_code.to_string(), (l, row));
@@ -189,14 +225,16 @@ impl Geography {
         }
         if from_score {
             // National deciles of the scores: decile 1 holds the highest (most deprived) scores.
-            let assigned = stats::quantile::assign_quantiles(&scores, 10, true).map_err(|e| EngineError::Usage(e.to_string()))?;
+            let assigned =
+                stats::quantile::assign_quantiles(&scores, 10, true).map_err(|e| EngineError::Usage(e.to_string()))?;
 
             deciles = assigned.into_iter().map(|d| d.map_or(0, |d| d as u8)).collect();
         }
         // Each level's parents: in the next nested level above. A nested level's parents were
         // checked as the rows were read; a level that does not nest takes the parent level's
         // area holding all its small areas, if one does.
-        let parent_level: Vec<Option<usize>> = (0..levels.len()).map(|l| (l + 1..levels.len()).find(|&u| spec.levels[u].nested)).collect();
+        let parent_level: Vec<Option<usize>> =
+            (0..levels.len()).map(|l| (l + 1..levels.len()).find(|&u| spec.levels[u].nested)).collect();
         for l in 0..levels.len() {
             let Some(up) = parent_level[l] else {
                 levels[l].parents = vec![None; levels[l].codes.len()];
@@ -207,19 +245,42 @@ impl Geography {
             } else {
                 holding_areas(&levels[l], &levels[up], codes.len())
             };
-            let named = parents.iter().map(|p| p.map(|a| (levels[up].codes[a as usize].clone(), levels[up].names[a as usize].clone()))).collect();
+            let named = parents
+                .iter()
+                .map(|p| p.map(|a| (levels[up].codes[a as usize].clone(), levels[up].names[a as usize].clone())))
+                .collect();
             levels[l].parents = named;
         }
-        let places = if places.is_empty() { None } else { Some(resolve_places(places, PLACE_TYPE, &index, &levels, catalogue_file)?) };
-        let peer_groups = if peer_groups.is_empty() { None } else { Some(resolve_places(peer_groups, PEER_GROUP_TYPE, &index, &levels, catalogue_file)?) };
+        let places = if places.is_empty() {
+            None
+        } else {
+            Some(resolve_places(places, PLACE_TYPE, &index, &levels, catalogue_file)?)
+        };
+        let peer_groups = if peer_groups.is_empty() {
+            None
+        } else {
+            Some(resolve_places(peer_groups, PEER_GROUP_TYPE, &index, &levels, catalogue_file)?)
+        };
         let quintiles = if from_score {
-            let assigned = stats::quantile::assign_quantiles(&scores, 5, true).map_err(|e| EngineError::Usage(e.to_string()))?;
+            let assigned =
+                stats::quantile::assign_quantiles(&scores, 5, true).map_err(|e| EngineError::Usage(e.to_string()))?;
             assigned.into_iter().map(|q| q.map_or(0, |q| q as u8)).collect()
         } else {
             deciles.iter().map(|&d| d.div_ceil(2)).collect()
         };
         let scores = score_col.map(|_| scores);
-        Ok(Geography { codes, index, deciles, quintiles, scores, levels, places, peer_groups, parent_level, benchmark_level: spec.benchmark_level })
+        Ok(Geography {
+            codes,
+            index,
+            deciles,
+            quintiles,
+            scores,
+            levels,
+            places,
+            peer_groups,
+            parent_level,
+            benchmark_level: spec.benchmark_level,
+        })
     }
 }
 
@@ -248,7 +309,11 @@ impl Geography {
     pub fn quantiles(&self, breakdown: DeprivationBreakdown, level: &Level) -> Vec<Vec<u8>> {
         if !breakdown.within_area {
             let national = if breakdown.quantiles == 10 { &self.deciles } else { &self.quintiles };
-            return level.members.iter().map(|m| m.iter().map(|&s| national.get(s as usize).copied().unwrap_or(0)).collect()).collect();
+            return level
+                .members
+                .iter()
+                .map(|m| m.iter().map(|&s| national.get(s as usize).copied().unwrap_or(0)).collect())
+                .collect();
         }
         let Some(scores) = &self.scores else {
             return level.members.iter().map(|m| vec![0; m.len()]).collect();
@@ -275,7 +340,11 @@ impl Geography {
 /// A missing column; an empty code; a new code that is not a small area of the geography; an old
 /// code mapped to two different areas (a split: a best-fit lookup gives one row per old code).
 /// Each names the file, row and column.
-pub fn add_code_changes(index: &mut rustc_hash::FxHashMap<String, u32>, path: &str, changes: &CodeChanges) -> Result<usize> {
+pub fn add_code_changes(
+    index: &mut rustc_hash::FxHashMap<String, u32>,
+    path: &str,
+    changes: &CodeChanges,
+) -> Result<usize> {
     let table = InputTable::open(path)?;
     let from = table.column(&changes.from, "the old codes (geography.code_changes.from)")?;
     let to = table.column(&changes.to, "the geography's codes (geography.code_changes.to)")?;
@@ -290,10 +359,18 @@ pub fn add_code_changes(index: &mut rustc_hash::FxHashMap<String, u32>, path: &s
             let old = chunk.text(0, r).map(str::trim).unwrap_or("");
             let new = chunk.text(1, r).map(str::trim).unwrap_or("");
             if old.is_empty() {
-                return Err(EngineError::BadValue { at: at(row, from), expected: "an old small-area code".into(), found: String::new() });
+                return Err(EngineError::BadValue {
+                    at: at(row, from),
+                    expected: "an old small-area code".into(),
+                    found: String::new(),
+                });
             }
             let Some(&area) = index.get(new) else {
-                return Err(EngineError::BadValue { at: at(row, to), expected: "a small-area code of the geography".into(), found: new.to_string() });
+                return Err(EngineError::BadValue {
+                    at: at(row, to),
+                    expected: "a small-area code of the geography".into(),
+                    found: new.to_string(),
+                });
             };
             match mapped.get(old) {
                 Some(&(other, first)) if other != area => {
@@ -330,9 +407,21 @@ pub fn add_code_changes(index: &mut rustc_hash::FxHashMap<String, u32>, path: &s
     Ok(added)
 }
 
-fn resolve_places(places: &[PlaceSpec], area_type: &str, index: &HashMap<String, u32>, levels: &[Level], catalogue_file: &str) -> Result<Level> {
+fn resolve_places(
+    places: &[PlaceSpec],
+    area_type: &str,
+    index: &HashMap<String, u32>,
+    levels: &[Level],
+    catalogue_file: &str,
+) -> Result<Level> {
     let what = if area_type == PLACE_TYPE { "place" } else { "peer_group" };
-    let mut out = Level { area_type: area_type.to_string(), codes: Vec::new(), names: Vec::new(), parents: Vec::new(), members: Vec::new() };
+    let mut out = Level {
+        area_type: area_type.to_string(),
+        codes: Vec::new(),
+        names: Vec::new(),
+        parents: Vec::new(),
+        members: Vec::new(),
+    };
     for place in places {
         let mut members = Vec::new();
         for (code, line) in &place.areas {
@@ -370,10 +459,20 @@ mod tests {
     use std::io::Write as _;
 
     fn spec() -> GeographySpec {
-        let level = |t: &str, c: &str| LevelSpec { area_type: t.into(), code: format!("{c}_code"), name: format!("{c}_name"), nested: true };
+        let level = |t: &str, c: &str| LevelSpec {
+            area_type: t.into(),
+            code: format!("{c}_code"),
+            name: format!("{c}_name"),
+            nested: true,
+        };
         GeographySpec {
             table: "areas".into(),
-            small_area: LevelSpec { area_type: "LSOA".into(), code: "lsoa_code".into(), name: "lsoa_name".into(), nested: true },
+            small_area: LevelSpec {
+                area_type: "LSOA".into(),
+                code: "lsoa_code".into(),
+                name: "lsoa_name".into(),
+                nested: true,
+            },
             levels: vec![level("Local authority", "la"), level("England", "eng")],
             deprivation_decile: Some("decile".into()),
             deprivation_score: None,
@@ -386,7 +485,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("areas.csv");
         std::fs::File::create(&path).unwrap().write_all(csv.as_bytes()).unwrap();
-        let places = [PlaceSpec { code: "P1".into(), name: "Two towns".into(), areas: vec![("A".into(), 3), ("L2".into(), 4)] }];
+        let places =
+            [PlaceSpec { code: "P1".into(), name: "Two towns".into(), areas: vec![("A".into(), 3), ("L2".into(), 4)] }];
         Geography::read(path.to_str().unwrap(), &spec(), &places, &[], "c.toml")
     }
 
@@ -394,7 +494,8 @@ mod tests {
 
     #[test]
     fn reads_levels_parents_members_and_places() {
-        let g = read(&format!("{HEAD}A,a,L1,One,E,England,1\nB,b,L1,One,E,England,10\nC,c,L2,Two,E,England,5\n")).unwrap();
+        let g =
+            read(&format!("{HEAD}A,a,L1,One,E,England,1\nB,b,L1,One,E,England,10\nC,c,L2,Two,E,England,5\n")).unwrap();
         assert_eq!(g.deciles, vec![1, 10, 5]);
         assert_eq!(g.levels[0].codes, vec!["L1", "L2"]);
         assert_eq!(g.levels[0].members, vec![vec![0, 1], vec![2]]);
@@ -426,7 +527,10 @@ mod tests {
     #[test]
     fn two_parents_cycles_and_bad_rows_are_errors() {
         let e = read(&format!("{HEAD}A,a,L1,One,E,England,1\nB,b,L1,One,F,Elsewhere,2\n")).unwrap_err().to_string();
-        assert!(e.contains("row 2") && e.contains("column \"eng_code\"") && e.contains("an area in two parents"), "{e}");
+        assert!(
+            e.contains("row 2") && e.contains("column \"eng_code\"") && e.contains("an area in two parents"),
+            "{e}"
+        );
         let e = read(&format!("{HEAD}A,a,L1,One,L1,England,1\n")).unwrap_err().to_string();
         assert!(e.contains("cycle") && e.contains("column \"eng_code\""), "{e}");
         let e = read(&format!("{HEAD}A,a,A,One,E,England,1\n")).unwrap_err().to_string();

@@ -46,7 +46,9 @@ use stats::comparison::{compare_with_benchmark, quintiles};
 use stats::sii::{slope_index_of_inequality, SiiOptions, SiiStandardError, SiiValueType};
 use stats::trend::{recent_trend, TrendPoint, TrendValueType};
 
-use catalogue::{Benchmark, Catalogue, DeprivationBreakdown, Indicator, IndicatorSource, PublishedSpec, SourceSpec, ValueType, SEXES};
+use catalogue::{
+    Benchmark, Catalogue, DeprivationBreakdown, Indicator, IndicatorSource, PublishedSpec, SourceSpec, ValueType, SEXES,
+};
 use cells::{cell_statistic, CellValue, LevelCounts, BREAKDOWNS, LEVELS};
 use geography::{Geography, Level};
 use results::{ResultRow, ResultWriter};
@@ -108,7 +110,8 @@ pub struct ComputeSummary {
 /// found, an output that cannot be written. Nothing is left at the output path on error.
 pub fn compute(options: &ComputeOptions, progress: &dyn Progress) -> Result<ComputeSummary> {
     let cat = &options.catalogue;
-    let indicators: Vec<&Indicator> = cat.indicators.iter().filter(|i| options.indicators.is_empty() || options.indicators.contains(&i.id)).collect();
+    let indicators: Vec<&Indicator> =
+        cat.indicators.iter().filter(|i| options.indicators.is_empty() || options.indicators.contains(&i.id)).collect();
     if indicators.is_empty() {
         return Err(EngineError::Usage(format!(
             "no indicator of the catalogue is called {}; the ids are: {}",
@@ -122,7 +125,8 @@ pub fn compute(options: &ComputeOptions, progress: &dyn Progress) -> Result<Comp
     // 1. Read.
     let started = Instant::now();
     let geo_path = table_or_file(&options.data_dir, &cat.geography.table)?;
-    let geography = Geography::read(&geo_path.display().to_string(), &cat.geography, &cat.places, &cat.peer_groups, "catalogue")?;
+    let geography =
+        Geography::read(&geo_path.display().to_string(), &cat.geography, &cat.places, &cat.peer_groups, "catalogue")?;
     let mut area_index: FxHashMap<String, u32> = geography.index.iter().map(|(k, &v)| (k.clone(), v)).collect();
     if let Some(changes) = &cat.geography.code_changes {
         let path = table_or_file(&options.data_dir, &changes.table)?;
@@ -166,7 +170,9 @@ pub fn compute(options: &ComputeOptions, progress: &dyn Progress) -> Result<Comp
     let sources: Vec<ValuesFrom> = indicators
         .iter()
         .map(|i| match &i.source {
-            IndicatorSource::Counts { numerator, denominator } => ValuesFrom::Counts(id_of(numerator), id_of(denominator)),
+            IndicatorSource::Counts { numerator, denominator } => {
+                ValuesFrom::Counts(id_of(numerator), id_of(denominator))
+            }
             IndicatorSource::Published(p) => ValuesFrom::Published(published_id(p)),
         })
         .collect();
@@ -179,7 +185,8 @@ pub fn compute(options: &ComputeOptions, progress: &dyn Progress) -> Result<Comp
     for (table, _) in &published {
         published_paths.push(table_paths(&options.data_dir, table, cat.tables[table].path.as_deref())?);
     }
-    let total_bytes: u64 = paths.iter().chain(&published_paths).flatten().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+    let total_bytes: u64 =
+        paths.iter().chain(&published_paths).flatten().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
     progress.stage("reading", total_bytes.max(1));
     let rows = AtomicU64::new(0);
     let mut counts: Vec<Vec<Counts>> = Vec::new();
@@ -219,16 +226,19 @@ pub fn compute(options: &ComputeOptions, progress: &dyn Progress) -> Result<Comp
     let mut cache: HashMap<((usize, usize), usize, DeprivationBreakdown), LevelCounts> = HashMap::new();
     let mut quantile_cache: HashMap<(usize, DeprivationBreakdown), Vec<Vec<u8>>> = HashMap::new();
     // Geography levels, then places, then peer groups.
-    let level_list: Vec<&Level> = geography.levels.iter().chain(geography.places.iter()).chain(geography.peer_groups.iter()).collect();
+    let level_list: Vec<&Level> =
+        geography.levels.iter().chain(geography.places.iter()).chain(geography.peer_groups.iter()).collect();
     let places_index = geography.places.as_ref().map(|_| geography.levels.len());
-    let peers_index = geography.peer_groups.as_ref().map(|_| geography.levels.len() + usize::from(geography.places.is_some()));
+    let peers_index =
+        geography.peer_groups.as_ref().map(|_| geography.levels.len() + usize::from(geography.places.is_some()));
     let peer_group_of = peer_group_membership(cat, &geography);
     for (done, (indicator, &source)) in indicators.iter().zip(&sources).enumerate() {
         let started = Instant::now();
         let (num_id, den_id) = match source {
             ValuesFrom::Counts(num_id, den_id) => (num_id, den_id),
             ValuesFrom::Published((t, c)) => {
-                let rows_out = portal::summarise_published(cat, &geography, indicator, &published_rows[t][c], &mut summary.notes)?;
+                let rows_out =
+                    portal::summarise_published(cat, &geography, indicator, &published_rows[t][c], &mut summary.notes)?;
                 summary.statistics += started.elapsed();
                 let started = Instant::now();
                 writer.write(&rows_out)?;
@@ -256,25 +266,35 @@ pub fn compute(options: &ComputeOptions, progress: &dyn Progress) -> Result<Comp
         let breakdown = indicator.deprivation;
         let aggregation = breakdown.unwrap_or(DeprivationBreakdown { quantiles: 10, within_area: false });
         for &l in &wanted {
-            let quantiles = quantile_cache.entry((l, aggregation)).or_insert_with(|| geography.quantiles(aggregation, level_list[l]));
+            let quantiles = quantile_cache
+                .entry((l, aggregation))
+                .or_insert_with(|| geography.quantiles(aggregation, level_list[l]));
             for id in [num_id, den_id] {
-                cache.entry((id, l, aggregation)).or_insert_with(|| LevelCounts::aggregate(&counts[id.0][id.1], level_list[l], quantiles));
+                cache
+                    .entry((id, l, aggregation))
+                    .or_insert_with(|| LevelCounts::aggregate(&counts[id.0][id.1], level_list[l], quantiles));
             }
         }
         summary.aggregating += started.elapsed();
         let started = Instant::now();
-        let has_deciles = breakdown.is_some() && wanted.iter().any(|&l| quantile_cache[&(l, aggregation)].iter().flatten().any(|&d| d > 0));
+        let has_deciles = breakdown.is_some()
+            && wanted.iter().any(|&l| quantile_cache[&(l, aggregation)].iter().flatten().any(|&d| d > 0));
         let counts_of = |id: (usize, usize), l: usize| &cache[&(id, l, aggregation)];
         let den_years: Vec<i32> = counts_of(den_id, geography.benchmark_level).years.keys().copied().collect();
         let periods = periods(indicator, &den_years);
-        let values: HashMap<usize, LevelValues> =
-            wanted.iter().map(|&l| (l, compute_level(indicator, counts_of(num_id, l), counts_of(den_id, l), has_deciles, &periods))).collect();
+        let values: HashMap<usize, LevelValues> = wanted
+            .iter()
+            .map(|&l| (l, compute_level(indicator, counts_of(num_id, l), counts_of(den_id, l), has_deciles, &periods)))
+            .collect();
         let mut rows_out = Vec::new();
         for &l in &wanted {
             let level = level_list[l];
             let benchmark_of = benchmarks(indicator, l, &level_list, &geography, peers_index, &peer_group_of);
             // Quintiles among peers: an area in a peer group is ranked among its group's members.
-            let rank_group: Vec<Option<usize>> = benchmark_of.iter().map(|b| b.filter(|&(bl, _)| Some(bl) == peers_index && l != bl).map(|(_, g)| g)).collect();
+            let rank_group: Vec<Option<usize>> = benchmark_of
+                .iter()
+                .map(|b| b.filter(|&(bl, _)| Some(bl) == peers_index && l != bl).map(|(_, g)| g))
+                .collect();
             let context = LevelContext {
                 catalogue: cat,
                 indicator,
@@ -337,7 +357,13 @@ fn periods(indicator: &Indicator, years: &[i32]) -> Vec<Period> {
 /// `None` where the cell has no denominator.
 type LevelValues = Vec<Option<CellValue>>;
 
-fn compute_level(indicator: &Indicator, num: &LevelCounts, den: &LevelCounts, has_deciles: bool, periods: &[Period]) -> LevelValues {
+fn compute_level(
+    indicator: &Indicator,
+    num: &LevelCounts,
+    den: &LevelCounts,
+    has_deciles: bool,
+    periods: &[Period],
+) -> LevelValues {
     let breakdowns = if has_deciles { BREAKDOWNS } else { 1 };
     let sexes = indicator.sexes.len();
     let per_area = BREAKDOWNS * sexes * periods.len();
@@ -356,7 +382,8 @@ fn compute_level(indicator: &Indicator, num: &LevelCounts, den: &LevelCounts, ha
                         if num.cell(area, b, sex, p.years.0..=p.years.1, &mut x).is_none() {
                             x.iter_mut().for_each(|v| *v = 0.0);
                         }
-                        let total: f64 = if n.len() > 1 { n[indicator.bands.clone()].iter().sum() } else { n.iter().sum() };
+                        let total: f64 =
+                            if n.len() > 1 { n[indicator.bands.clone()].iter().sum() } else { n.iter().sum() };
                         if total <= 0.0 {
                             continue;
                         }
@@ -440,7 +467,8 @@ fn summarise_level(c: &LevelContext<'_>, values: &LevelValues) -> Vec<ResultRow>
             }
             for si in 0..sexes {
                 for pi in 0..np {
-                    let vals: Vec<Option<f64>> = members.iter().map(|&a| values[at(a, 0, si, pi)].as_ref().and_then(|v| v.value)).collect();
+                    let vals: Vec<Option<f64>> =
+                        members.iter().map(|&a| values[at(a, 0, si, pi)].as_ref().and_then(|v| v.value)).collect();
                     for (&a, q) in members.iter().zip(quintiles(&vals, ind.polarity)) {
                         if group.is_none() && c.rank_group[a].is_some() {
                             continue;
@@ -466,7 +494,10 @@ fn summarise_level(c: &LevelContext<'_>, values: &LevelValues) -> Vec<ResultRow>
                             match c.benchmark_of[area] {
                                 Some((bl, ba)) => (
                                     c.level_list[bl].names[ba].clone(),
-                                    c.values.get(&bl).and_then(|v| v[bench_at(ba, si, pi)].as_ref()).and_then(|x| x.value),
+                                    c.values
+                                        .get(&bl)
+                                        .and_then(|v| v[bench_at(ba, si, pi)].as_ref())
+                                        .and_then(|x| x.value),
                                 ),
                                 None => (String::new(), None),
                             }
@@ -479,18 +510,43 @@ fn summarise_level(c: &LevelContext<'_>, values: &LevelValues) -> Vec<ResultRow>
                                     let x = values[at(area, b, si, p)].as_ref()?;
                                     let year = c.periods[p].years.1;
                                     Some(match ind.value_type {
-                                        ValueType::Proportion => TrendPoint { year, value: None, lower: None, upper: None, numerator: x.count, denominator: x.denominator },
-                                        _ => TrendPoint { year, value: x.value, lower: x.limits95.0, upper: x.limits95.1, numerator: None, denominator: None },
+                                        ValueType::Proportion => TrendPoint {
+                                            year,
+                                            value: None,
+                                            lower: None,
+                                            upper: None,
+                                            numerator: x.count,
+                                            denominator: x.denominator,
+                                        },
+                                        _ => TrendPoint {
+                                            year,
+                                            value: x.value,
+                                            lower: x.limits95.0,
+                                            upper: x.limits95.1,
+                                            numerator: None,
+                                            denominator: None,
+                                        },
                                     })
                                 })
                                 .collect();
-                            let kind = if ind.value_type == ValueType::Proportion { TrendValueType::Proportion } else { TrendValueType::Other };
+                            let kind = if ind.value_type == ValueType::Proportion {
+                                TrendValueType::Proportion
+                            } else {
+                                TrendValueType::Other
+                            };
                             let m = recent_trend(&points, kind, ind.polarity);
                             (m.label().to_string(), m.reason.as_str().to_string())
                         } else {
-                            ("Cannot be calculated".to_string(), "Periods overlap (pooled years are not independent points)".to_string())
+                            (
+                                "Cannot be calculated".to_string(),
+                                "Periods overlap (pooled years are not independent points)".to_string(),
+                            )
                         };
-                        let inequality = if b == 0 && has_deciles { Some(inequality_summary(c, values, area, si, pi)) } else { None };
+                        let inequality = if b == 0 && has_deciles {
+                            Some(inequality_summary(c, values, area, si, pi))
+                        } else {
+                            None
+                        };
                         rows.push(ResultRow {
                             indicator: ind.id.clone(),
                             indicator_name: ind.name.clone(),
@@ -505,10 +561,26 @@ fn summarise_level(c: &LevelContext<'_>, values: &LevelValues) -> Vec<ResultRow>
                             sex: SEXES[ind.sexes[si]],
                             age: ind.age_label.clone(),
                             category: (b > 0).then(|| c.breakdown.category(b)),
-                            category_type: (b > 0).then(|| c.category_type.map_or_else(|| c.breakdown.category_type().to_string(), str::to_string)),
+                            category_type: (b > 0).then(|| {
+                                c.category_type.map_or_else(|| c.breakdown.category_type().to_string(), str::to_string)
+                            }),
                             period: c.periods[pi].clone(),
-                            compared_95: compare_with_benchmark(v.value, v.limits95.0, v.limits95.1, bench_value, ind.polarity).label(),
-                            compared_998: compare_with_benchmark(v.value, v.limits998.0, v.limits998.1, bench_value, ind.polarity).label(),
+                            compared_95: compare_with_benchmark(
+                                v.value,
+                                v.limits95.0,
+                                v.limits95.1,
+                                bench_value,
+                                ind.polarity,
+                            )
+                            .label(),
+                            compared_998: compare_with_benchmark(
+                                v.value,
+                                v.limits998.0,
+                                v.limits998.1,
+                                bench_value,
+                                ind.polarity,
+                            )
+                            .label(),
                             benchmark: bench_name,
                             benchmark_value: bench_value,
                             quintile: quintile_of.get(&at(area, b, si, pi)).copied(),
@@ -563,30 +635,57 @@ fn peer_group_membership(cat: &Catalogue, geography: &Geography) -> HashMap<Stri
 /// The benchmark of each area of `level_list[l]` for `indicator`: (index in `level_list`,
 /// area). Areas of levels above a benchmark level have none; a parent or peer-group benchmark
 /// that an area lacks falls back to the geography's benchmark level.
-fn benchmarks(indicator: &Indicator, l: usize, level_list: &[&Level], geography: &Geography, peers_index: Option<usize>, peer_group_of: &HashMap<String, usize>) -> Vec<Option<(usize, usize)>> {
+fn benchmarks(
+    indicator: &Indicator,
+    l: usize,
+    level_list: &[&Level],
+    geography: &Geography,
+    peers_index: Option<usize>,
+    peer_group_of: &HashMap<String, usize>,
+) -> Vec<Option<(usize, usize)>> {
     let level = level_list[l];
     let by_level = |t: usize| -> Vec<Option<(usize, usize)>> {
         if l < geography.levels.len() && l > t {
             return vec![None; level.members.len()];
         }
-        geography::holding_areas(level, level_list[t], geography.codes.len()).into_iter().map(|b| b.map(|a| (t, a as usize))).collect()
+        geography::holding_areas(level, level_list[t], geography.codes.len())
+            .into_iter()
+            .map(|b| b.map(|a| (t, a as usize)))
+            .collect()
     };
     let fallback = || by_level(geography.benchmark_level);
     match indicator.benchmark {
         Benchmark::Level(t) => by_level(t),
         Benchmark::Parent => {
             let Some(up) = geography.parent_level.get(l).copied().flatten() else { return fallback() };
-            let index: HashMap<&str, usize> = level_list[up].codes.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
-            level.parents.iter().zip(fallback()).map(|(p, f)| p.as_ref().and_then(|(code, _)| index.get(code.as_str()).map(|&a| (up, a))).or(f)).collect()
+            let index: HashMap<&str, usize> =
+                level_list[up].codes.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
+            level
+                .parents
+                .iter()
+                .zip(fallback())
+                .map(|(p, f)| p.as_ref().and_then(|(code, _)| index.get(code.as_str()).map(|&a| (up, a))).or(f))
+                .collect()
         }
         Benchmark::PeerGroup => match peers_index {
-            Some(peers) if l != peers => level.codes.iter().zip(fallback()).map(|(code, f)| peer_group_of.get(code).map(|&g| (peers, g)).or(f)).collect(),
+            Some(peers) if l != peers => level
+                .codes
+                .iter()
+                .zip(fallback())
+                .map(|(code, f)| peer_group_of.get(code).map(|&g| (peers, g)).or(f))
+                .collect(),
             _ => fallback(),
         },
     }
 }
 
-fn inequality_summary(c: &LevelContext<'_>, values: &LevelValues, area: usize, si: usize, pi: usize) -> InequalitySummary {
+fn inequality_summary(
+    c: &LevelContext<'_>,
+    values: &LevelValues,
+    area: usize,
+    si: usize,
+    pi: usize,
+) -> InequalitySummary {
     let ind = c.indicator;
     let sexes = ind.sexes.len();
     let np = c.periods.len();
@@ -595,7 +694,8 @@ fn inequality_summary(c: &LevelContext<'_>, values: &LevelValues, area: usize, s
     let mut out = InequalitySummary::default();
     // The most and least deprived deciles present: an area need not have small areas in every
     // national decile.
-    let with_value: Vec<(usize, f64)> = (1..=10).filter_map(|d| decile(d).and_then(|v| v.value).map(|x| (d, x))).collect();
+    let with_value: Vec<(usize, f64)> =
+        (1..=10).filter_map(|d| decile(d).and_then(|v| v.value).map(|x| (d, x))).collect();
     if let (Some(&(dm, m)), Some(&(dl, l))) = (with_value.first(), with_value.last()) {
         if dm != dl {
             out.gap = Some(m - l);
@@ -634,10 +734,21 @@ fn inequality_summary(c: &LevelContext<'_>, values: &LevelValues, area: usize, s
             seed: c.settings.1,
             ..SiiOptions::default()
         };
-        match slope_index_of_inequality(&q, &pop, &val, SiiStandardError::FromLimits { lower: &lo, upper: &hi }, &options) {
+        match slope_index_of_inequality(
+            &q,
+            &pop,
+            &val,
+            SiiStandardError::FromLimits { lower: &lo, upper: &hi },
+            &options,
+        ) {
             Ok(r) => {
                 let lims = |l: &[stats::Limits]| {
-                    [l.first().and_then(|x| x.lower), l.first().and_then(|x| x.upper), l.get(1).and_then(|x| x.lower), l.get(1).and_then(|x| x.upper)]
+                    [
+                        l.first().and_then(|x| x.lower),
+                        l.first().and_then(|x| x.upper),
+                        l.get(1).and_then(|x| x.lower),
+                        l.get(1).and_then(|x| x.upper),
+                    ]
                 };
                 out.sii = Some((r.sii, lims(&r.sii_limits)));
                 out.rii = r.rii.map(|x| (x, lims(&r.rii_limits)));
@@ -645,7 +756,8 @@ fn inequality_summary(c: &LevelContext<'_>, values: &LevelValues, area: usize, s
             Err(e) => out.note = Some(format!("no SII: {e}")),
         }
     } else {
-        out.note = Some(format!("no SII: {} deprivation quantiles with a value, limits and denominator (5 needed)", q.len()));
+        out.note =
+            Some(format!("no SII: {} deprivation quantiles with a value, limits and denominator (5 needed)", q.len()));
     }
     let Some((num, den)) = c.counts else {
         out.excess = reference.and_then(|r| published_excess(ind.value_type, &decile, r));
@@ -698,7 +810,11 @@ fn inequality_summary(c: &LevelContext<'_>, values: &LevelValues, area: usize, s
 /// The excess events of published decile values, at the rate of `reference` (the least
 /// deprived decile with a denominator): only for proportions and crude rates, whose Count and
 /// Denominator give the value, and only when every decile with a value has both.
-fn published_excess<'v>(value_type: ValueType, decile: &dyn Fn(usize) -> Option<&'v CellValue>, reference: usize) -> Option<f64> {
+fn published_excess<'v>(
+    value_type: ValueType,
+    decile: &dyn Fn(usize) -> Option<&'v CellValue>,
+    reference: usize,
+) -> Option<f64> {
     if !matches!(value_type, ValueType::Proportion | ValueType::Rate) {
         return None;
     }

@@ -105,7 +105,11 @@ const ROLES: [(Role, &str, &[&str]); 17] = [
 
 /// A column name as it is matched: lower case, without spaces, underscores or a byte-order mark.
 pub fn normalise(name: &str) -> String {
-    name.trim_start_matches('\u{feff}').chars().filter(|c| !c.is_whitespace() && *c != '_').flat_map(char::to_lowercase).collect()
+    name.trim_start_matches('\u{feff}')
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '_')
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// A cell as it is compared: trimmed, without surrounding double quotes (the FingertipsNext
@@ -258,14 +262,22 @@ impl Plan {
         let missing = |column: &str, role: &str| EngineError::MissingColumn {
             file: file.to_string(),
             column: column.to_string(),
-            role: format!("{role}, in the indicator portal's layout; names are matched ignoring case, spaces and underscores"),
+            role: format!(
+                "{role}, in the indicator portal's layout; names are matched ignoring case, spaces and underscores"
+            ),
             available: headers.join(", "),
         };
         if plan.slot(Role::AreaCode).is_none() {
-            return Err(missing("Area Code", "the area codes (\"Area Code\" as the portal download has it, or \"AreaCode\" as the API extract)"));
+            return Err(missing(
+                "Area Code",
+                "the area codes (\"Area Code\" as the portal download has it, or \"AreaCode\" as the API extract)",
+            ));
         }
         if plan.slot(Role::TimePeriod).is_none() && plan.slot(Role::Year).is_none() {
-            return Err(missing("Time period", "the periods (\"Time period\" as the portal download has it, or \"Year\" as the API extract)"));
+            return Err(missing(
+                "Time period",
+                "the periods (\"Time period\" as the portal download has it, or \"Year\" as the API extract)",
+            ));
         }
         if plan.slot(Role::Value).is_none() {
             return Err(missing("Value", "the published values"));
@@ -307,10 +319,11 @@ impl Chunks {
                 let Some(batch) = batches.next() else { return Ok(None) };
                 let mut texts = Vec::new();
                 for &c in columns.iter() {
-                    let array = batch.column(c).as_any().downcast_ref::<StringArray>().ok_or_else(|| EngineError::Format {
-                        at: Location { file: file.to_string(), row: None, column: None },
-                        message: "a worksheet column that is not text".into(),
-                    })?;
+                    let array =
+                        batch.column(c).as_any().downcast_ref::<StringArray>().ok_or_else(|| EngineError::Format {
+                            at: Location { file: file.to_string(), row: None, column: None },
+                            message: "a worksheet column that is not text".into(),
+                        })?;
                     texts.push((0..array.len()).map(|i| (!array.is_null(i)).then(|| array.value(i))).collect());
                 }
                 let first = *next_row;
@@ -328,7 +341,13 @@ impl Chunks {
 /// A missing required or filter column (naming the file and the column expected); a cell that
 /// is not what its column holds, an area not in the geography, a decile label not understood:
 /// each naming the file, row and column.
-pub fn read_portal(path: &Path, sources: &[PublishedSpec], areas: &AreaMap, rows: &AtomicU64, out: &mut [PublishedRows]) -> Result<()> {
+pub fn read_portal(
+    path: &Path,
+    sources: &[PublishedSpec],
+    areas: &AreaMap,
+    rows: &AtomicU64,
+    out: &mut [PublishedRows],
+) -> Result<()> {
     let file = path.display().to_string();
     let is_xlsx = path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
     let (mut chunks, plan) = if is_xlsx {
@@ -352,9 +371,12 @@ pub fn read_portal(path: &Path, sources: &[PublishedSpec], areas: &AreaMap, rows
         })
         .collect();
     // Per source: period label → index, age → index, category type → index.
-    let mut period_of: Vec<HashMap<String, usize>> = out.iter().map(|o| o.periods.iter().enumerate().map(|(i, p)| (p.label.clone(), i)).collect()).collect();
-    let mut age_of: Vec<HashMap<String, usize>> = out.iter().map(|o| o.ages.iter().enumerate().map(|(i, a)| (a.clone(), i)).collect()).collect();
-    let mut type_of: Vec<HashMap<String, usize>> = out.iter().map(|o| o.category_types.iter().enumerate().map(|(i, a)| (a.clone(), i)).collect()).collect();
+    let mut period_of: Vec<HashMap<String, usize>> =
+        out.iter().map(|o| o.periods.iter().enumerate().map(|(i, p)| (p.label.clone(), i)).collect()).collect();
+    let mut age_of: Vec<HashMap<String, usize>> =
+        out.iter().map(|o| o.ages.iter().enumerate().map(|(i, a)| (a.clone(), i)).collect()).collect();
+    let mut type_of: Vec<HashMap<String, usize>> =
+        out.iter().map(|o| o.category_types.iter().enumerate().map(|(i, a)| (a.clone(), i)).collect()).collect();
     let slot = |role: Role| plan.slot(role);
     let area_slot = slot(Role::AreaCode).unwrap_or(0);
     let period_slot = slot(Role::TimePeriod).or(slot(Role::Year)).unwrap_or(0);
@@ -376,16 +398,27 @@ pub fn read_portal(path: &Path, sources: &[PublishedSpec], areas: &AreaMap, rows
             }
             let code = text(area_slot);
             if code.is_empty() {
-                return Err(EngineError::BadValue { at: at(area_slot), expected: "an area code".into(), found: String::new() });
+                return Err(EngineError::BadValue {
+                    at: at(area_slot),
+                    expected: "an area code".into(),
+                    found: String::new(),
+                });
             }
-            let period = parse_period(text(period_slot), slot(Role::Sortable).map(text)).ok_or_else(|| EngineError::BadValue {
-                at: at(period_slot),
-                expected: "a period such as 2024, 2024/25 or 2022 - 24 (or a Time period Sortable giving its year)".into(),
-                found: text(period_slot).to_string(),
+            let period = parse_period(text(period_slot), slot(Role::Sortable).map(text)).ok_or_else(|| {
+                EngineError::BadValue {
+                    at: at(period_slot),
+                    expected: "a period such as 2024, 2024/25 or 2022 - 24 (or a Time period Sortable giving its year)"
+                        .into(),
+                    found: text(period_slot).to_string(),
+                }
             })?;
             let sex = match sex_slot {
                 None => 2,
-                Some(s) => parse_sex(text(s)).ok_or_else(|| EngineError::BadValue { at: at(s), expected: "a sex: Male, Female or Persons (or 1, 2, 4)".into(), found: text(s).to_string() })?,
+                Some(s) => parse_sex(text(s)).ok_or_else(|| EngineError::BadValue {
+                    at: at(s),
+                    expected: "a sex: Male, Female or Persons (or 1, 2, 4)".into(),
+                    found: text(s).to_string(),
+                })?,
             };
             let category = match (slot(Role::CategoryType), slot(Role::Category)) {
                 (None, None) => Category::Whole,
@@ -400,7 +433,11 @@ pub fn read_portal(path: &Path, sources: &[PublishedSpec], areas: &AreaMap, rows
             };
             let number = |role: Role| -> Result<Option<f64>> {
                 let Some(s) = slot(role) else { return Ok(None) };
-                parse_number(text(s)).map_err(|()| EngineError::BadValue { at: at(s), expected: "a number".into(), found: text(s).to_string() })
+                parse_number(text(s)).map_err(|()| EngineError::BadValue {
+                    at: at(s),
+                    expected: "a number".into(),
+                    found: text(s).to_string(),
+                })
             };
             let value = CellValue {
                 value: number(Role::Value)?,
@@ -439,7 +476,10 @@ pub fn read_portal(path: &Path, sources: &[PublishedSpec], areas: &AreaMap, rows
                         continue;
                     }
                     let small = if areas.small.contains_key(code) {
-                        format!(" (\"{code}\" is a small area, {}: published values are placed on the levels above it)", areas.small_type)
+                        format!(
+                            " (\"{code}\" is a small area, {}: published values are placed on the levels above it)",
+                            areas.small_type
+                        )
                     } else {
                         String::new()
                     };
@@ -465,7 +505,18 @@ pub fn read_portal(path: &Path, sources: &[PublishedSpec], areas: &AreaMap, rows
                     }
                     index
                 });
-                o.rows.push(PublishedRow { file: file_index[i], row, level, area, sex, period: period_index, decile, age: age_index, category_type, value: value.clone() });
+                o.rows.push(PublishedRow {
+                    file: file_index[i],
+                    row,
+                    level,
+                    area,
+                    sex,
+                    period: period_index,
+                    decile,
+                    age: age_index,
+                    category_type,
+                    value: value.clone(),
+                });
             }
         }
     }
@@ -558,7 +609,11 @@ fn category(category_type: &str, category: &str) -> std::result::Result<Category
     if is_decile_type(category) {
         return parse_decile(category_type).map(|d| Category::Decile(d, category.to_string())).ok_or(true);
     }
-    Ok(Category::Other(if category.is_empty() { category_type.to_string() } else { format!("{category_type}: {category}") }))
+    Ok(Category::Other(if category.is_empty() {
+        category_type.to_string()
+    } else {
+        format!("{category_type}: {category}")
+    }))
 }
 
 /// The decile (1 most deprived … 10 least) of a label such as "Most deprived decile (IMD2019)",
@@ -640,7 +695,11 @@ pub fn published_values(rows: &PublishedRows, indicator: &Indicator, geography: 
             keep_sex && keep_level
         })
         .collect();
-    let location = |r: &PublishedRow, column: &str| Location { file: rows.files.get(r.file).cloned().unwrap_or_default(), row: Some(r.row), column: Some(column.to_string()) };
+    let location = |r: &PublishedRow, column: &str| Location {
+        file: rows.files.get(r.file).cloned().unwrap_or_default(),
+        row: Some(r.row),
+        column: Some(column.to_string()),
+    };
     // One age.
     let mut age: Option<&PublishedRow> = None;
     for r in &kept {
@@ -678,7 +737,13 @@ pub fn published_values(rows: &PublishedRows, indicator: &Indicator, geography: 
         .levels
         .iter()
         .enumerate()
-        .map(|(l, level)| if indicator.levels.contains(&l) { vec![None; level.members.len() * BREAKDOWNS * ns * np] } else { Vec::new() })
+        .map(|(l, level)| {
+            if indicator.levels.contains(&l) {
+                vec![None; level.members.len() * BREAKDOWNS * ns * np]
+            } else {
+                Vec::new()
+            }
+        })
         .collect();
     let mut first_row: HashMap<(usize, usize), &PublishedRow> = HashMap::new();
     let statistic = format!("{} (published)", indicator.value_type.as_str());
@@ -722,7 +787,11 @@ pub fn published_values(rows: &PublishedRows, indicator: &Indicator, geography: 
         ));
     }
     if rows.skipped_areas.rows > 0 {
-        notes.push(format!("indicator \"{id}\": {} rows of areas not in the geography skipped ({})", rows.skipped_areas.rows, rows.skipped_areas.describe()));
+        notes.push(format!(
+            "indicator \"{id}\": {} rows of areas not in the geography skipped ({})",
+            rows.skipped_areas.rows,
+            rows.skipped_areas.describe()
+        ));
     }
     if other_sex > 0 {
         notes.push(format!("indicator \"{id}\": {other_sex} rows of sexes the indicator does not list skipped"));
@@ -733,7 +802,14 @@ pub fn published_values(rows: &PublishedRows, indicator: &Indicator, geography: 
     if kept.is_empty() {
         notes.push(format!("indicator \"{id}\": no published rows pass the source's filters (nothing written)"));
     }
-    Ok(PublishedValues { periods, sexes, age: age.and_then(|r| r.age).and_then(|a| rows.ages.get(a)).cloned(), category_type, levels, notes })
+    Ok(PublishedValues {
+        periods,
+        sexes,
+        age: age.and_then(|r| r.age).and_then(|a| rows.ages.get(a)).cloned(),
+        category_type,
+        levels,
+        notes,
+    })
 }
 
 /// The result rows of a published indicator: its values placed on the geography
@@ -743,7 +819,13 @@ pub fn published_values(rows: &PublishedRows, indicator: &Indicator, geography: 
 ///
 /// # Errors
 /// As [`published_values`].
-pub(super) fn summarise_published(catalogue: &Catalogue, geography: &Geography, indicator: &Indicator, rows: &PublishedRows, notes: &mut Vec<String>) -> Result<Vec<ResultRow>> {
+pub(super) fn summarise_published(
+    catalogue: &Catalogue,
+    geography: &Geography,
+    indicator: &Indicator,
+    rows: &PublishedRows,
+    notes: &mut Vec<String>,
+) -> Result<Vec<ResultRow>> {
     let values = published_values(rows, indicator, geography)?;
     notes.extend(values.notes.iter().cloned());
     if values.periods.is_empty() || values.sexes.is_empty() {
@@ -759,7 +841,8 @@ pub(super) fn summarise_published(catalogue: &Catalogue, geography: &Geography, 
     // values cannot be pooled from published ones), so a peer-group benchmark falls back to the
     // geography's.
     let level_list: Vec<&Level> = geography.levels.iter().collect();
-    let level_values: HashMap<usize, LevelValues> = values.levels.into_iter().enumerate().filter(|(_, v)| !v.is_empty()).collect();
+    let level_values: HashMap<usize, LevelValues> =
+        values.levels.into_iter().enumerate().filter(|(_, v)| !v.is_empty()).collect();
     let no_peers = HashMap::new();
     let mut out = Vec::new();
     for &l in &indicator.levels {
@@ -837,10 +920,25 @@ mod tests {
         assert_eq!(parse_sex("female"), Some(1));
         assert_eq!(parse_sex("Both"), None);
         assert!(matches!(category("", ""), Ok(Category::Whole)));
-        assert!(matches!(category("District & UA deprivation deciles in England (IMD2019, 4/23 geography)", "Fifth less deprived decile (IMD2019)"), Ok(Category::Decile(6, _))));
+        assert!(matches!(
+            category(
+                "District & UA deprivation deciles in England (IMD2019, 4/23 geography)",
+                "Fifth less deprived decile (IMD2019)"
+            ),
+            Ok(Category::Decile(6, _))
+        ));
         // The API extract's order.
-        assert!(matches!(category("Second most deprived decile (IMD2019)", "District & UA deprivation deciles in England (IMD2019, 4/23 geography)"), Ok(Category::Decile(2, _))));
-        assert!(matches!(category("LSOA11 deprivation deciles within area (IMD  trend)", "Most deprived decile"), Ok(Category::Other(_))));
+        assert!(matches!(
+            category(
+                "Second most deprived decile (IMD2019)",
+                "District & UA deprivation deciles in England (IMD2019, 4/23 geography)"
+            ),
+            Ok(Category::Decile(2, _))
+        ));
+        assert!(matches!(
+            category("LSOA11 deprivation deciles within area (IMD  trend)", "Most deprived decile"),
+            Ok(Category::Other(_))
+        ));
         assert!(matches!(category("Ethnic groups", "White"), Ok(Category::Other(_))));
         assert!(matches!(category("County & UA deprivation deciles in England", "Decile 3"), Err(false)));
         assert_eq!(normalise("Lower CI 95.0 limit"), "lowerci95.0limit");

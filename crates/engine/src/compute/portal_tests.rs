@@ -81,9 +81,25 @@ struct Row {
 ///   deprived one, down to 12%, each of 1,000 (count 300, 280, …, 120), limits ±1 and ±1.5.
 fn rows() -> Vec<Row> {
     let mut rows = Vec::new();
-    let plain = |area, year, value: f64, w95: f64, w998: f64, counts| Row { area, category: None, year, value, l95: Some((value - w95, value + w95)), l998: Some((value - w998, value + w998)), counts };
+    let plain = |area, year, value: f64, w95: f64, w998: f64, counts| Row {
+        area,
+        category: None,
+        year,
+        value,
+        l95: Some((value - w95, value + w95)),
+        l998: Some((value - w998, value + w998)),
+        counts,
+    };
     for (t, year) in (2016..=2020).enumerate() {
-        rows.push(Row { area: "E", category: None, year, value: 20.0, l95: Some((19.8, 20.2)), l998: Some((19.7, 20.3)), counts: (20_000.0, 100_000.0) });
+        rows.push(Row {
+            area: "E",
+            category: None,
+            year,
+            value: 20.0,
+            l95: Some((19.8, 20.2)),
+            l998: Some((19.7, 20.3)),
+            counts: (20_000.0, 100_000.0),
+        });
         let x = 100.0 + 50.0 * t as f64;
         rows.push(plain("L1", year, x / 10.0, 2.0, 3.0, (x, 1000.0)));
         if year < 2020 {
@@ -93,10 +109,26 @@ fn rows() -> Vec<Row> {
     rows.push(plain("L2", 2020, 21.0, 2.0, 3.0, (210.0, 1000.0)));
     rows.push(plain("L3", 2020, 23.5, 3.0, 4.0, (235.0, 1000.0)));
     rows.push(plain("L4", 2020, 15.0, 2.0, 3.0, (150.0, 1000.0)));
-    rows.push(Row { area: "L5", category: None, year: 2020, value: 18.0, l95: None, l998: None, counts: (180.0, 1000.0) });
+    rows.push(Row {
+        area: "L5",
+        category: None,
+        year: 2020,
+        value: 18.0,
+        l95: None,
+        l998: None,
+        counts: (180.0, 1000.0),
+    });
     for (d, label) in DECILES.iter().enumerate() {
         let value = 30.0 - 2.0 * d as f64;
-        rows.push(Row { area: "E", category: Some((DECILE_TYPE, label)), year: 2020, value, l95: Some((value - 1.0, value + 1.0)), l998: Some((value - 1.5, value + 1.5)), counts: (value * 10.0, 1000.0) });
+        rows.push(Row {
+            area: "E",
+            category: Some((DECILE_TYPE, label)),
+            year: 2020,
+            value,
+            l95: Some((value - 1.0, value + 1.0)),
+            l998: Some((value - 1.5, value + 1.5)),
+            counts: (value * 10.0, 1000.0),
+        });
     }
     rows
 }
@@ -166,7 +198,12 @@ fn results(path: &Path) -> Vec<HashMap<String, String>> {
     reader.records().map(|r| headers.iter().cloned().zip(r.unwrap().iter().map(str::to_string)).collect()).collect()
 }
 
-fn find<'a>(rows: &'a [HashMap<String, String>], area: &str, period: &str, category: &str) -> &'a HashMap<String, String> {
+fn find<'a>(
+    rows: &'a [HashMap<String, String>],
+    area: &str,
+    period: &str,
+    category: &str,
+) -> &'a HashMap<String, String> {
     rows.iter()
         .find(|r| r["Area Code"] == area && r["Time period"] == period && r["Category"] == category)
         .unwrap_or_else(|| panic!("no row {area} {period} {category:?}"))
@@ -189,7 +226,10 @@ fn setup(portal: &str) -> tempfile::TempDir {
 fn check_common(rows: &[HashMap<String, String>]) {
     // Values and limits pass through; the benchmark is England's value of the year.
     let l1 = find(rows, "L1", "2020", "");
-    assert_eq!((number(l1, "Value"), number(l1, "Lower CI 95.0 limit"), number(l1, "Upper CI 95.0 limit")), (Some(30.0), Some(28.0), Some(32.0)));
+    assert_eq!(
+        (number(l1, "Value"), number(l1, "Lower CI 95.0 limit"), number(l1, "Upper CI 95.0 limit")),
+        (Some(30.0), Some(28.0), Some(32.0))
+    );
     assert_eq!((number(l1, "Count"), number(l1, "Denominator")), (Some(300.0), Some(1000.0)));
     assert_eq!((l1["Benchmark"].as_str(), number(l1, "Benchmark value")), ("England", Some(20.0)));
     assert_eq!((l1["Age"].as_str(), l1["Sex"].as_str(), l1["Measure"].as_str()), ("<16 yrs", "Persons", "published"));
@@ -204,7 +244,10 @@ fn check_common(rows: &[HashMap<String, String>]) {
     // 60% and 80% interpolate to 17.4, 19.8, 22 and 24.8, so each value is in its own fifth;
     // with higher worse, the lowest is the best.
     let quintile = |area: &str| find(rows, area, "2020", "")["Quintile among areas of the same type"].clone();
-    assert_eq!([quintile("L4"), quintile("L5"), quintile("L2"), quintile("L3"), quintile("L1")], ["Best", "Better", "Middle", "Worse", "Worst"]);
+    assert_eq!(
+        [quintile("L4"), quintile("L5"), quintile("L2"), quintile("L3"), quintile("L1")],
+        ["Best", "Better", "Middle", "Worse", "Worst"]
+    );
     assert_eq!(find(rows, "E", "2020", "")["Quintile among areas of the same type"], "");
     // Trends from the counts: L1 doubles and more in five years; L2 stays at 20 - 21%.
     assert_eq!(l1["Recent Trend"], "Increasing and getting worse");
@@ -226,7 +269,9 @@ fn check_common(rows: &[HashMap<String, String>]) {
     // 31 - 20x: the SII is -20 points.
     let sii = number(e, "SII").unwrap();
     assert!(close(sii, -20.0), "SII {sii}");
-    assert!(number(e, "SII lower CI 95.0 limit").unwrap() < -20.0 && number(e, "SII upper CI 95.0 limit").unwrap() > -20.0);
+    assert!(
+        number(e, "SII lower CI 95.0 limit").unwrap() < -20.0 && number(e, "SII upper CI 95.0 limit").unwrap() > -20.0
+    );
     // Earlier years have no deciles: no gap.
     assert_eq!(find(rows, "E", "2019", "")["Gap (most minus least deprived decile)"], "");
 }
@@ -244,11 +289,22 @@ fn published_values_get_the_hand_worked_comparisons_quintiles_trends_and_inequal
     assert_eq!((number(l1, "Lower CI 99.8 limit"), number(l1, "Upper CI 99.8 limit")), (Some(27.0), Some(33.0)));
     assert_eq!(l1["Compared to benchmark (99.8%)"], "Worse");
     let l3 = find(&out, "L3", "2020", "");
-    assert_eq!((l3["Compared to benchmark (95%)"].as_str(), l3["Compared to benchmark (99.8%)"].as_str()), ("Worse", "Similar"));
+    assert_eq!(
+        (l3["Compared to benchmark (95%)"].as_str(), l3["Compared to benchmark (99.8%)"].as_str()),
+        ("Worse", "Similar")
+    );
     // The ethnic-group row is skipped, and said so; the other indicator's rows are not read.
     assert!(out.iter().all(|r| r["Indicator ID"] == "93701"));
     assert_eq!(out.len(), rows().len(), "one result row per published row kept");
-    assert!(summary.notes.iter().any(|n| n.contains("1 rows of categories other than national deprivation deciles skipped") && n.contains("Ethnic groups: White")), "{:?}", summary.notes);
+    assert!(
+        summary
+            .notes
+            .iter()
+            .any(|n| n.contains("1 rows of categories other than national deprivation deciles skipped")
+                && n.contains("Ethnic groups: White")),
+        "{:?}",
+        summary.notes
+    );
 }
 
 #[test]
@@ -259,7 +315,10 @@ fn the_api_extract_layout_gives_the_same_results() {
     check_common(&out);
     // No 99.8% limits in this layout: not compared at 99.8%.
     let l1 = find(&out, "L1", "2020", "");
-    assert_eq!((number(l1, "Lower CI 99.8 limit"), l1["Compared to benchmark (99.8%)"].as_str()), (None, "Not compared"));
+    assert_eq!(
+        (number(l1, "Lower CI 99.8 limit"), l1["Compared to benchmark (99.8%)"].as_str()),
+        (None, "Not compared")
+    );
 }
 
 #[test]
@@ -284,7 +343,10 @@ fn an_excel_workbook_of_the_download_reads_as_its_csv() {
     workbook.save(dir.path().join("portal.xlsx")).unwrap();
     let catalogue = format!("{HEADER}{INDICATOR}").replace("path = \"portal.csv\"", "path = \"portal.xlsx\"");
     run(dir.path(), &catalogue, "from_xlsx.csv").unwrap();
-    let (a, b) = (std::fs::read_to_string(dir.path().join("from_csv.csv")).unwrap(), std::fs::read_to_string(dir.path().join("from_xlsx.csv")).unwrap());
+    let (a, b) = (
+        std::fs::read_to_string(dir.path().join("from_csv.csv")).unwrap(),
+        std::fs::read_to_string(dir.path().join("from_xlsx.csv")).unwrap(),
+    );
     assert!(a.lines().count() > 20);
     assert_eq!(a, b);
 }
@@ -313,7 +375,10 @@ fn our_own_results_read_back_as_published_values_give_the_same_rows() {
     run(dir.path(), &computed, "computed.csv").unwrap();
     let back = format!(
         "{}{}",
-        GEOGRAPHY.replace("[tables.outcomes]", "[tables.back]\npath = \"computed.csv\"\nlayout = \"portal\"\n\n[tables.outcomes]"),
+        GEOGRAPHY.replace(
+            "[tables.outcomes]",
+            "[tables.back]\npath = \"computed.csv\"\nlayout = \"portal\"\n\n[tables.outcomes]"
+        ),
         r#"
 [[indicator]]
 id = "p"
@@ -329,7 +394,9 @@ published = { table = "back", where = { indicator_id = ["p"] } }
     run(dir.path(), &back, "back.csv").unwrap();
     let (first, second) = (results(&dir.path().join("computed.csv")), results(&dir.path().join("back.csv")));
     assert_eq!(first.len(), second.len());
-    let key = |r: &HashMap<String, String>| (r["Area Code"].clone(), r["Time period"].clone(), r["Category"].clone(), r["Sex"].clone());
+    let key = |r: &HashMap<String, String>| {
+        (r["Area Code"].clone(), r["Time period"].clone(), r["Category"].clone(), r["Sex"].clone())
+    };
     let by_key: HashMap<_, _> = second.iter().map(|r| (key(r), r)).collect();
     for a in &first {
         let b = by_key[&key(a)];
@@ -356,16 +423,42 @@ fn bad_portal_tables_are_errors_naming_file_row_and_column() {
     assert!(e.contains("portal.csv") && e.contains("no column \"Value\""), "{e}");
     // A filter on a column that is not there.
     let dir = setup(&good);
-    let e = run(dir.path(), &catalogue.replace("IndicatorId = [93701]", "Profile = [\"x\"]"), "out.csv").unwrap_err().to_string();
+    let e = run(dir.path(), &catalogue.replace("IndicatorId = [93701]", "Profile = [\"x\"]"), "out.csv")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("portal.csv") && e.contains("no column \"Profile\"") && e.contains("where.Profile"), "{e}");
     // Bad cells of rows kept, each with file, row and column.
     let line = |n: usize| good.lines().nth(n).unwrap().to_string();
     let cases = [
-        (line(17), line(17).replace(",15,13,17,", ",fifteen,13,17,"), "row 17", "column \"Value\"", "expected a number, found \"fifteen\""),
-        (line(3), line(3).replace(",L2,", ",L9,"), "row 3", "column \"Area Code\"", "the code of an area of the geography's levels (Local authority, England)"),
+        (
+            line(17),
+            line(17).replace(",15,13,17,", ",fifteen,13,17,"),
+            "row 17",
+            "column \"Value\"",
+            "expected a number, found \"fifteen\"",
+        ),
+        (
+            line(3),
+            line(3).replace(",L2,", ",L9,"),
+            "row 3",
+            "column \"Area Code\"",
+            "the code of an area of the geography's levels (Local authority, England)",
+        ),
         (line(1), line(1).replace(",Persons,", ",Both,"), "row 1", "column \"Sex\"", "a sex"),
-        (line(1), line(1).replace(",2016,", ",Spring,").replace("20160000", ""), "row 1", "column \"Time period\"", "a period such as 2024"),
-        (line(21), line(21).replace("Third more deprived", "Third-ish deprived"), "row 21", "column \"Category\"", "a deprivation decile's label"),
+        (
+            line(1),
+            line(1).replace(",2016,", ",Spring,").replace("20160000", ""),
+            "row 1",
+            "column \"Time period\"",
+            "a period such as 2024",
+        ),
+        (
+            line(21),
+            line(21).replace("Third more deprived", "Third-ish deprived"),
+            "row 21",
+            "column \"Category\"",
+            "a deprivation decile's label",
+        ),
         (line(1), line(1).replace(",20000,", ",-,"), "row 1", "column \"Count\"", "a number"),
     ];
     for (from, to, row, column, expected) in cases {
@@ -380,10 +473,15 @@ fn bad_portal_tables_are_errors_naming_file_row_and_column() {
     let e = run(dir.path(), &catalogue, "out.csv").unwrap_err().to_string();
     assert!(e.contains("\"A2\" is a small area"), "{e}");
     // Unknown areas may be skipped instead, and are counted.
-    let skip = catalogue.replace("where = { IndicatorId = [93701] }", "where = { IndicatorId = [93701] }, unknown_areas = \"skip\"");
+    let skip = catalogue
+        .replace("where = { IndicatorId = [93701] }", "where = { IndicatorId = [93701] }, unknown_areas = \"skip\"");
     let dir = setup(&good.replace(",L2,Name", ",L9,Name"));
     let summary = run(dir.path(), &skip, "out.csv").unwrap();
-    assert!(summary.notes.iter().any(|n| n.contains("5 rows of areas not in the geography skipped (\"L9\")")), "{:?}", summary.notes);
+    assert!(
+        summary.notes.iter().any(|n| n.contains("5 rows of areas not in the geography skipped (\"L9\")")),
+        "{:?}",
+        summary.notes
+    );
     // Two rows for the same cell name both rows.
     let dir = setup(&format!("{good}{}\n", line(2).replace(",10,8,12,", ",11,9,13,")));
     let e = run(dir.path(), &catalogue, "out.csv").unwrap_err().to_string();
@@ -391,26 +489,48 @@ fn bad_portal_tables_are_errors_naming_file_row_and_column() {
     // Two ages.
     let dir = setup(&good.replace(&line(4), &line(4).replace("<16 yrs", "All ages")));
     let e = run(dir.path(), &catalogue, "out.csv").unwrap_err().to_string();
-    assert!(e.contains("row 4") && e.contains("column \"Age\"") && e.contains("one age for indicator \"93701\""), "{e}");
+    assert!(
+        e.contains("row 4") && e.contains("column \"Age\"") && e.contains("one age for indicator \"93701\""),
+        "{e}"
+    );
 }
 
 #[test]
 fn published_indicators_are_checked_in_the_catalogue() {
-    let parse = |extra: &str| Catalogue::parse(&format!("{HEADER}{extra}"), "c.toml").map(|_| ()).map_err(|e| e.to_string());
+    let parse =
+        |extra: &str| Catalogue::parse(&format!("{HEADER}{extra}"), "c.toml").map(|_| ()).map_err(|e| e.to_string());
     parse(INDICATOR).unwrap();
     let cases = [
-        (INDICATOR.replace("published = { table = \"portal\", where = { IndicatorId = [93701] } }\n", ""), "line 20, indicator \"93701\".published: measure = \"published\" needs published"),
+        (
+            INDICATOR.replace("published = { table = \"portal\", where = { IndicatorId = [93701] } }\n", ""),
+            "line 20, indicator \"93701\".published: measure = \"published\" needs published",
+        ),
         (INDICATOR.replace("value_type = \"proportion\"\n", ""), "indicator \"93701\".value_type"),
-        (INDICATOR.replace("value_type = \"proportion\"", "value_type = \"percentage\""), "unknown variant `percentage`"),
+        (
+            INDICATOR.replace("value_type = \"proportion\"", "value_type = \"percentage\""),
+            "unknown variant `percentage`",
+        ),
         (INDICATOR.replace("table = \"portal\"", "table = \"portals\""), "expected one of the tables (portal)"),
         (INDICATOR.replace("measure = \"published\"", "measure = \"mean\""), "unknown variant `mean`"),
-        (format!("{INDICATOR}numerator = {{ table = \"portal\" }}\n"), "numerator does not apply to measure = \"published\""),
+        (
+            format!("{INDICATOR}numerator = {{ table = \"portal\" }}\n"),
+            "numerator does not apply to measure = \"published\"",
+        ),
         (format!("{INDICATOR}period = \"financial\"\n"), "period does not apply"),
         (format!("{INDICATOR}levels = [\"Place\"]\n"), "not for places"),
-        (INDICATOR.replace("IndicatorId = [93701] }", "IndicatorId = [93701] }, unknown_areas = \"ignore\""), "expected \"error\" or \"skip\""),
-        (INDICATOR.replace("measure = \"published\"\nvalue_type = \"proportion\"", "measure = \"proportion\""), "published is for measure = \"published\""),
         (
-            INDICATOR.replace("measure = \"published\"\nvalue_type = \"proportion\"", "measure = \"proportion\"").replace("published = ", "numerator = ").replace("} }\n", "} }\ndenominator = { table = \"portal\" }\n"),
+            INDICATOR.replace("IndicatorId = [93701] }", "IndicatorId = [93701] }, unknown_areas = \"ignore\""),
+            "expected \"error\" or \"skip\"",
+        ),
+        (
+            INDICATOR.replace("measure = \"published\"\nvalue_type = \"proportion\"", "measure = \"proportion\""),
+            "published is for measure = \"published\"",
+        ),
+        (
+            INDICATOR
+                .replace("measure = \"published\"\nvalue_type = \"proportion\"", "measure = \"proportion\"")
+                .replace("published = ", "numerator = ")
+                .replace("} }\n", "} }\ndenominator = { table = \"portal\" }\n"),
             "table \"portal\" has layout = \"portal\"",
         ),
     ];
@@ -418,17 +538,24 @@ fn published_indicators_are_checked_in_the_catalogue() {
         let e = parse(&text).unwrap_err();
         assert!(e.starts_with("c.toml, line ") && e.contains(wanted), "{wanted}: {e}");
     }
-    let e = Catalogue::parse(&HEADER.replace("layout = \"portal\"", "layout = \"portal\"\narea = \"code\""), "c.toml").map(|_| ()).unwrap_err().to_string();
+    let e = Catalogue::parse(&HEADER.replace("layout = \"portal\"", "layout = \"portal\"\narea = \"code\""), "c.toml")
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("tables.portal") && e.contains("area do not apply"), "{e}");
     // A computed measure needs its numerator.
-    let e = parse("\n[[indicator]]\nid = \"x\"\nname = \"X\"\nmeasure = \"proportion\"\npolarity = \"lower is better\"\n").unwrap_err();
+    let e =
+        parse("\n[[indicator]]\nid = \"x\"\nname = \"X\"\nmeasure = \"proportion\"\npolarity = \"lower is better\"\n")
+            .unwrap_err();
     assert!(e.contains("indicator \"x\".numerator: a proportion needs a numerator"), "{e}");
 }
 
 /// `../shared/data`, or `None` (and a note) when it is absent.
 fn shared_data() -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    if p.join("indicators/fingertips_extract_2025-02.csv").is_file() && p.join("geography/lookup_ltla24_region24.csv").is_file() {
+    if p.join("indicators/fingertips_extract_2025-02.csv").is_file()
+        && p.join("geography/lookup_ltla24_region24.csv").is_file()
+    {
         Some(p)
     } else {
         eprintln!("skipping: {} not found (../shared is not present)", p.display());
@@ -457,7 +584,8 @@ fn real(data: &Path, indicators: &str) -> (tempfile::TempDir, Result<ComputeSumm
         let r = r.unwrap();
         // ltla24_name, ltla24_code, region24_name, region24_code
         let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-        writeln!(areas, "{}_unit,{},{},{},{},{},E92000001,England", &r[1], q(&r[0]), &r[1], q(&r[0]), &r[3], q(&r[2])).unwrap();
+        writeln!(areas, "{}_unit,{},{},{},{},{},E92000001,England", &r[1], q(&r[0]), &r[1], q(&r[0]), &r[3], q(&r[2]))
+            .unwrap();
     }
     write(dir.path(), "areas.csv", &areas);
     let extract = data.join("indicators/fingertips_extract_2025-02.csv");
@@ -466,7 +594,12 @@ fn real(data: &Path, indicators: &str) -> (tempfile::TempDir, Result<ComputeSumm
         extract.display()
     );
     let catalogue = Catalogue::parse(&catalogue, "real.toml").unwrap();
-    let options = ComputeOptions { catalogue, data_dir: dir.path().to_path_buf(), output: dir.path().join("out.csv").display().to_string(), indicators: Vec::new() };
+    let options = ComputeOptions {
+        catalogue,
+        data_dir: dir.path().to_path_buf(),
+        output: dir.path().join("out.csv").display().to_string(),
+        indicators: Vec::new(),
+    };
     let summary = compute(&options, &NoProgress);
     (dir, summary)
 }
@@ -501,25 +634,61 @@ published = { table = "fingertips", where = { IndicatorId = [93474], Age = ["All
     let la = |code: &str| ["E06", "E07", "E08"].iter().any(|p| code.starts_with(p));
     // Counties and ICBs are not in this geography: skipped and counted.
     let others = published.iter().filter(|r| !la(&r["AreaCode"]) && r["AreaCode"] != "E92000001").count();
-    assert!(others > 0 && summary.notes.iter().any(|n| n.contains(&format!("indicator \"93701\": {others} rows of areas not in the geography skipped"))), "{:?}", summary.notes);
+    assert!(
+        others > 0
+            && summary
+                .notes
+                .iter()
+                .any(|n| n
+                    .contains(&format!("indicator \"93701\": {others} rows of areas not in the geography skipped"))),
+        "{:?}",
+        summary.notes
+    );
     let find_out = |id: &str, area: &str, year: &str, category: &str| {
-        out.iter().find(|r| r["Indicator ID"] == id && r["Area Code"] == area && r["Time period"] == year && r["Category"] == category).unwrap_or_else(|| panic!("no result {id} {area} {year} {category}"))
+        out.iter()
+            .find(|r| {
+                r["Indicator ID"] == id
+                    && r["Area Code"] == area
+                    && r["Time period"] == year
+                    && r["Category"] == category
+            })
+            .unwrap_or_else(|| panic!("no result {id} {area} {year} {category}"))
     };
     let mut checked = 0;
     for p in published.iter().filter(|r| la(&r["AreaCode"]) && r["CategoryType"].is_empty()) {
         let r = find_out("93701", &p["AreaCode"], &p["Year"], "");
         // Each value, limit, count and denominator exactly as published.
-        for (ours, theirs) in [("Value", "Value"), ("Lower CI 95.0 limit", "LowerCI"), ("Upper CI 95.0 limit", "UpperCI"), ("Count", "Count"), ("Denominator", "Denominator")] {
+        for (ours, theirs) in [
+            ("Value", "Value"),
+            ("Lower CI 95.0 limit", "LowerCI"),
+            ("Upper CI 95.0 limit", "UpperCI"),
+            ("Count", "Count"),
+            ("Denominator", "Denominator"),
+        ] {
             assert_eq!(number(r, ours), number(p, theirs), "{ours} of {} {}", p["AreaCode"], p["Year"]);
         }
         assert_eq!(r["Lower CI 99.8 limit"], "");
         assert_eq!((r["Area Type"].as_str(), r["Age"].as_str()), ("Local authority", "<16 yrs"));
         // England is the benchmark, with its published value of the same year.
-        let england = published.iter().find(|e| e["AreaCode"] == "E92000001" && e["Year"] == p["Year"] && e["CategoryType"].is_empty()).unwrap();
+        let england = published
+            .iter()
+            .find(|e| e["AreaCode"] == "E92000001" && e["Year"] == p["Year"] && e["CategoryType"].is_empty())
+            .unwrap();
         assert_eq!((r["Benchmark"].as_str(), number(r, "Benchmark value")), ("England", number(england, "Value")));
         // The comparison, by hand: England outside the 95% interval, and higher is worse.
-        let (value, lower, upper, bench) = (number(p, "Value").unwrap(), number(p, "LowerCI").unwrap(), number(p, "UpperCI").unwrap(), number(england, "Value").unwrap());
-        let expected = if bench < lower { "Worse" } else if bench > upper { "Better" } else { "Similar" };
+        let (value, lower, upper, bench) = (
+            number(p, "Value").unwrap(),
+            number(p, "LowerCI").unwrap(),
+            number(p, "UpperCI").unwrap(),
+            number(england, "Value").unwrap(),
+        );
+        let expected = if bench < lower {
+            "Worse"
+        } else if bench > upper {
+            "Better"
+        } else {
+            "Similar"
+        };
         assert_eq!(r["Compared to benchmark (95%)"], expected, "{} {} {value}", p["AreaCode"], p["Year"]);
         // A proportion: Count / Denominator gives the value to the published rounding.
         let (x, n) = (number(p, "Count").unwrap(), number(p, "Denominator").unwrap());
@@ -530,7 +699,10 @@ published = { table = "fingertips", where = { IndicatorId = [93474], Age = ["All
     // England's deciles: the gap is the most minus the least deprived decile's published value.
     for year in ["2018", "2019", "2020", "2021", "2022"] {
         let decile = |label: &str| {
-            let p = published.iter().find(|r| r["AreaCode"] == "E92000001" && r["Year"] == year && r["CategoryType"] == label).unwrap();
+            let p = published
+                .iter()
+                .find(|r| r["AreaCode"] == "E92000001" && r["Year"] == year && r["CategoryType"] == label)
+                .unwrap();
             number(p, "Value").unwrap()
         };
         let gap = decile("Most deprived decile (IMD2019)") - decile("Least deprived decile (IMD2019)");
@@ -542,13 +714,21 @@ published = { table = "fingertips", where = { IndicatorId = [93474], Age = ["All
     // 93474: Count / Denominator give the published value and Wilson 95% limits to the
     // published rounding, for every local authority's row.
     let mut wilson = 0;
-    for p in extract.iter().filter(|r| r["IndicatorId"] == "93474" && r["Age"] == "All ages" && la(&r["AreaCode"]) && r["CategoryType"].is_empty()) {
+    for p in extract.iter().filter(|r| {
+        r["IndicatorId"] == "93474" && r["Age"] == "All ages" && la(&r["AreaCode"]) && r["CategoryType"].is_empty()
+    }) {
         let r = find_out("93474", &p["AreaCode"], &p["Year"], "");
         let (x, n) = (number(r, "Count").unwrap(), number(r, "Denominator").unwrap());
         let w = stats::proportion::proportion(x, n, 100.0, &LEVELS).unwrap();
         assert_eq!(round(w.value.unwrap(), decimals(&p["Value"])), number(r, "Value").unwrap());
-        assert_eq!(round(w.limits[0].lower.unwrap(), decimals(&p["LowerCI"])), number(r, "Lower CI 95.0 limit").unwrap());
-        assert_eq!(round(w.limits[0].upper.unwrap(), decimals(&p["UpperCI"])), number(r, "Upper CI 95.0 limit").unwrap());
+        assert_eq!(
+            round(w.limits[0].lower.unwrap(), decimals(&p["LowerCI"])),
+            number(r, "Lower CI 95.0 limit").unwrap()
+        );
+        assert_eq!(
+            round(w.limits[0].upper.unwrap(), decimals(&p["UpperCI"])),
+            number(r, "Upper CI 95.0 limit").unwrap()
+        );
         wilson += 1;
     }
     assert!(wilson >= 35 * 6, "{wilson} rows");
@@ -572,5 +752,10 @@ published = { table = "fingertips", where = { IndicatorId = [93474], Age = ["All
 "#,
     );
     let e = summary.unwrap_err().to_string();
-    assert!(e.contains("fingertips_extract_2025-02.csv, row ") && e.contains("has the same (E92000001, Persons, 2018, ") && e.contains("narrow the published source's where"), "{e}");
+    assert!(
+        e.contains("fingertips_extract_2025-02.csv, row ")
+            && e.contains("has the same (E92000001, Persons, 2018, ")
+            && e.contains("narrow the published source's where"),
+        "{e}"
+    );
 }

@@ -105,7 +105,11 @@ pub static COLUMNS: [Column; 46] = [
     text("area_type", "Area Type", |r| Some(r.area_type.clone())),
     text("sex", "Sex", |r| Some(r.sex.to_string())),
     text("age", "Age", |r| Some(r.age.clone())),
-    text("category_type", "Category Type", |r| r.category.as_ref().map(|_| r.category_type.clone().unwrap_or_else(|| "LSOA deprivation deciles (national)".to_string()))),
+    text("category_type", "Category Type", |r| {
+        r.category
+            .as_ref()
+            .map(|_| r.category_type.clone().unwrap_or_else(|| "LSOA deprivation deciles (national)".to_string()))
+    }),
     text("category", "Category", |r| r.category.clone()),
     text("time_period", "Time period", |r| Some(r.period.label.clone())),
     number("value", "Value", |r| r.value.value),
@@ -216,7 +220,9 @@ impl ResultWriter {
                 for (c, col) in COLUMNS.iter().enumerate() {
                     let result = match &col.kind {
                         Kind::Text(f) => f(r).map(|s| sheet.write_string(*next, c as u16, s).map(|_| ())),
-                        Kind::Number(f) => f(r).filter(|x| x.is_finite()).map(|x| sheet.write_number(*next, c as u16, x).map(|_| ())),
+                        Kind::Number(f) => {
+                            f(r).filter(|x| x.is_finite()).map(|x| sheet.write_number(*next, c as u16, x).map(|_| ()))
+                        }
                     };
                     if let Some(Err(e)) = result {
                         return Err(xlsx_error(path, e));
@@ -248,7 +254,8 @@ impl ResultWriter {
     /// The file cannot be completed or renamed.
     pub fn finish(self) -> Result<u64> {
         if let Some((mut workbook, path, _)) = self.workbook {
-            let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| "results.xlsx".into());
+            let file =
+                path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| "results.xlsx".into());
             let temporary = path.with_file_name(format!(".{file}.tmp-{}", std::process::id()));
             workbook.save(&temporary).map_err(|e| xlsx_error(&path, e))?;
             std::fs::rename(&temporary, &path).map_err(|e| {
@@ -263,5 +270,8 @@ impl ResultWriter {
 }
 
 fn xlsx_error(path: &Path, e: rust_xlsxwriter::XlsxError) -> EngineError {
-    EngineError::Format { at: crate::error::Location { file: path.display().to_string(), row: None, column: None }, message: e.to_string() }
+    EngineError::Format {
+        at: crate::error::Location { file: path.display().to_string(), row: None, column: None },
+        message: e.to_string(),
+    }
 }

@@ -90,7 +90,11 @@ pub fn table_paths(data_dir: &Path, name: &str, path: Option<&str>) -> Result<Ve
             }
             return Ok(files);
         }
-        return if full.is_file() { Ok(vec![full]) } else { Err(EngineError::Usage(format!("{}: no such file (table \"{name}\")", full.display()))) };
+        return if full.is_file() {
+            Ok(vec![full])
+        } else {
+            Err(EngineError::Usage(format!("{}: no such file (table \"{name}\")", full.display())))
+        };
     }
     for ext in ["parquet", "csv", "xlsx"] {
         let full = data_dir.join(format!("{name}.{ext}"));
@@ -161,7 +165,8 @@ pub fn read_table(
     if is_parquet {
         let open = || -> Result<ParquetRecordBatchReaderBuilder<File>> {
             let f = File::open(path).map_err(|e| EngineError::io(path, e))?;
-            ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| format_error(&file, None, format!("not a readable Parquet file: {e}")))
+            ParquetRecordBatchReaderBuilder::try_new(f)
+                .map_err(|e| format_error(&file, None, format!("not a readable Parquet file: {e}")))
         };
         let builder = open()?;
         let schema = builder.schema().clone();
@@ -236,9 +241,14 @@ pub fn read_table(
     } else {
         let f = File::open(path).map_err(|e| EngineError::io(path, e))?;
         let mut header_reader = csv::Reader::from_reader(std::io::BufReader::new(f));
-        let headers: Vec<String> =
-            header_reader.headers().map_err(|e| format_error(&file, None, e.to_string()))?.iter().map(|h| h.trim_start_matches('\u{feff}').trim().to_string()).collect();
-        let schema = Arc::new(Schema::new(headers.iter().map(|h| Field::new(h, DataType::Utf8, true)).collect::<Vec<_>>()));
+        let headers: Vec<String> = header_reader
+            .headers()
+            .map_err(|e| format_error(&file, None, e.to_string()))?
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
+            .collect();
+        let schema =
+            Arc::new(Schema::new(headers.iter().map(|h| Field::new(h, DataType::Utf8, true)).collect::<Vec<_>>()));
         let mut positions = Vec::new();
         for name in &plan.names {
             positions.push(headers.iter().position(|h| h == name).ok_or_else(|| missing_column(&file, name, &schema))?);
@@ -267,11 +277,21 @@ pub fn read_table(
 pub(super) fn read_xlsx(path: &Path) -> Result<(Arc<Schema>, Vec<RecordBatch>)> {
     use calamine::{Data, Reader};
     let file = path.display().to_string();
-    let mut workbook = calamine::open_workbook_auto(path).map_err(|e| format_error(&file, None, format!("not a readable Excel workbook: {e}")))?;
-    let sheet = workbook.sheet_names().first().cloned().ok_or_else(|| format_error(&file, None, "the workbook has no worksheet".into()))?;
+    let mut workbook = calamine::open_workbook_auto(path)
+        .map_err(|e| format_error(&file, None, format!("not a readable Excel workbook: {e}")))?;
+    let sheet = workbook
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| format_error(&file, None, "the workbook has no worksheet".into()))?;
     let range = workbook.worksheet_range(&sheet).map_err(|e| format_error(&file, None, e.to_string()))?;
     let mut rows = range.rows();
-    let header: Vec<String> = rows.next().ok_or_else(|| format_error(&file, None, format!("worksheet \"{sheet}\" is empty: expected a header row")))?.iter().map(|c| c.to_string().trim().to_string()).collect();
+    let header: Vec<String> = rows
+        .next()
+        .ok_or_else(|| format_error(&file, None, format!("worksheet \"{sheet}\" is empty: expected a header row")))?
+        .iter()
+        .map(|c| c.to_string().trim().to_string())
+        .collect();
     let schema = Arc::new(Schema::new(header.iter().map(|h| Field::new(h, DataType::Utf8, true)).collect::<Vec<_>>()));
     let text = |c: &Data| -> Option<String> {
         match c {
@@ -284,9 +304,13 @@ pub(super) fn read_xlsx(path: &Path) -> Result<(Arc<Schema>, Vec<RecordBatch>)> 
     let all: Vec<&[Data]> = rows.collect();
     for block in all.chunks(BATCH_ROWS) {
         let columns: Vec<ArrayRef> = (0..header.len())
-            .map(|c| Arc::new(StringArray::from(block.iter().map(|r| r.get(c).and_then(text)).collect::<Vec<_>>())) as ArrayRef)
+            .map(|c| {
+                Arc::new(StringArray::from(block.iter().map(|r| r.get(c).and_then(text)).collect::<Vec<_>>()))
+                    as ArrayRef
+            })
             .collect();
-        batches.push(RecordBatch::try_new(schema.clone(), columns).map_err(|e| format_error(&file, None, e.to_string()))?);
+        batches
+            .push(RecordBatch::try_new(schema.clone(), columns).map_err(|e| format_error(&file, None, e.to_string()))?);
     }
     Ok((schema, batches))
 }
@@ -307,15 +331,23 @@ fn missing_column(file: &str, name: &str, schema: &Schema) -> EngineError {
 /// A column as text (strings, dictionaries and numbers alike).
 fn as_text(array: &ArrayRef) -> std::result::Result<StringArray, arrow::error::ArrowError> {
     let cast = arrow::compute::cast(array, &DataType::Utf8)?;
-    Ok(cast.as_any().downcast_ref::<StringArray>().cloned().unwrap_or_else(|| StringArray::from(Vec::<Option<String>>::new())))
+    Ok(cast
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .cloned()
+        .unwrap_or_else(|| StringArray::from(Vec::<Option<String>>::new())))
 }
 
 /// Integers of a column: integer columns directly, text parsed (a year may be "2023/24", by
 /// its first year).
 fn integers(array: &ArrayRef, what: &'static str, at: &dyn Fn(usize) -> Location) -> Result<Vec<Option<i64>>> {
     if array.data_type().is_integer() {
-        let cast = arrow::compute::cast(array, &DataType::Int64).map_err(|e| EngineError::Format { at: at(0), message: e.to_string() })?;
-        let ints = cast.as_any().downcast_ref::<Int64Array>().ok_or_else(|| EngineError::Format { at: at(0), message: "not integers".into() })?;
+        let cast = arrow::compute::cast(array, &DataType::Int64)
+            .map_err(|e| EngineError::Format { at: at(0), message: e.to_string() })?;
+        let ints = cast
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .ok_or_else(|| EngineError::Format { at: at(0), message: "not integers".into() })?;
         return Ok(ints.iter().collect());
     }
     let texts = as_text(array).map_err(|e| EngineError::Format { at: at(0), message: e.to_string() })?;
@@ -326,7 +358,11 @@ fn integers(array: &ArrayRef, what: &'static str, at: &dyn Fn(usize) -> Location
             None | Some("") => Ok(None),
             Some(t) => parse_integer(t, what == "a year").map(Some).ok_or_else(|| EngineError::BadValue {
                 at: at(i),
-                expected: if what == "a year" { "a year such as 2024, or a financial year such as 2024/25".into() } else { what.to_string() },
+                expected: if what == "a year" {
+                    "a year such as 2024, or a financial year such as 2024/25".into()
+                } else {
+                    what.to_string()
+                },
                 found: t.to_string(),
             }),
         })
@@ -352,19 +388,33 @@ fn parse_integer(t: &str, year: bool) -> Option<i64> {
 }
 
 fn values(array: &ArrayRef, at: &dyn Fn(usize) -> Location) -> Result<Vec<Option<f64>>> {
-    if matches!(array.data_type(), DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(_, _)) {
+    if matches!(
+        array.data_type(),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(_, _)
+    ) {
         let texts = as_text(array).map_err(|e| EngineError::Format { at: at(0), message: e.to_string() })?;
         return texts
             .iter()
             .enumerate()
             .map(|(i, t)| match crate::input::parse_number(t.unwrap_or("")) {
                 Ok(v) => Ok(v),
-                Err(()) => Err(EngineError::BadValue { at: at(i), expected: "a number".into(), found: t.unwrap_or("").to_string() }),
+                Err(()) => Err(EngineError::BadValue {
+                    at: at(i),
+                    expected: "a number".into(),
+                    found: t.unwrap_or("").to_string(),
+                }),
             })
             .collect();
     }
-    let cast = arrow::compute::cast(array, &DataType::Float64).map_err(|_| EngineError::BadValue { at: at(0), expected: "a numeric column".into(), found: array.data_type().to_string() })?;
-    let floats = cast.as_any().downcast_ref::<Float64Array>().ok_or_else(|| EngineError::Format { at: at(0), message: "not numbers".into() })?;
+    let cast = arrow::compute::cast(array, &DataType::Float64).map_err(|_| EngineError::BadValue {
+        at: at(0),
+        expected: "a numeric column".into(),
+        found: array.data_type().to_string(),
+    })?;
+    let floats = cast
+        .as_any()
+        .downcast_ref::<Float64Array>()
+        .ok_or_else(|| EngineError::Format { at: at(0), message: "not numbers".into() })?;
     Ok(floats.iter().map(|v| v.filter(|x| !x.is_nan())).collect())
 }
 
@@ -387,9 +437,16 @@ fn add_batch(
     area_index: &FxHashMap<String, u32>,
     counts: &mut [Counts],
 ) -> Result<()> {
-    let at = |col: usize| move |i: usize| Location { file: file.to_string(), row: Some(first_row + i as u64), column: Some(plan.names[col].clone()) };
+    let at = |col: usize| {
+        move |i: usize| Location {
+            file: file.to_string(),
+            row: Some(first_row + i as u64),
+            column: Some(plan.names[col].clone()),
+        }
+    };
     // Areas, with the previous row's code remembered (rows of one area usually come together).
-    let codes = as_text(&columns[plan.area]).map_err(|e| EngineError::Format { at: at(plan.area)(0), message: e.to_string() })?;
+    let codes = as_text(&columns[plan.area])
+        .map_err(|e| EngineError::Format { at: at(plan.area)(0), message: e.to_string() })?;
     let mut areas = Vec::with_capacity(len);
     let mut last: Option<(&str, u32)> = None;
     for i in 0..len {
@@ -412,7 +469,8 @@ fn add_batch(
     let sexes: Vec<u8> = match plan.sex {
         None => vec![2; len],
         Some(col) => {
-            let texts = as_text(&columns[col]).map_err(|e| EngineError::Format { at: at(col)(0), message: e.to_string() })?;
+            let texts =
+                as_text(&columns[col]).map_err(|e| EngineError::Format { at: at(col)(0), message: e.to_string() })?;
             let mut out = Vec::with_capacity(len);
             for i in 0..len {
                 let s = if texts.is_null(i) { "" } else { texts.value(i).trim() };
@@ -420,7 +478,13 @@ fn add_batch(
                     "Male" | "male" | "M" | "1" => 0,
                     "Female" | "female" | "F" | "2" => 1,
                     "Persons" | "persons" | "All" | "4" => 2,
-                    _ => return Err(EngineError::BadValue { at: at(col)(i), expected: "a sex: Male, Female or Persons".into(), found: s.to_string() }),
+                    _ => {
+                        return Err(EngineError::BadValue {
+                            at: at(col)(i),
+                            expected: "a sex: Male, Female or Persons".into(),
+                            found: s.to_string(),
+                        })
+                    }
                 });
             }
             out
@@ -435,7 +499,11 @@ fn add_batch(
                 .map(|(i, a)| {
                     a.and_then(|a| band_of(a, start_age)).ok_or_else(|| EngineError::BadValue {
                         at: at(col)(i),
-                        expected: if start_age { "a life-table start age: 0, 1, 5, 10, …, 90".into() } else { "an age in whole years, 0 or more".into() },
+                        expected: if start_age {
+                            "a life-table start age: 0, 1, 5, 10, …, 90".into()
+                        } else {
+                            "an age in whole years, 0 or more".into()
+                        },
                         found: a.map(|a| a.to_string()).unwrap_or_default(),
                     })
                 })
@@ -444,14 +512,19 @@ fn add_batch(
     };
     for i in 0..len {
         if years[i].is_none() {
-            return Err(EngineError::BadValue { at: at(plan.year)(i), expected: "a year such as 2024".into(), found: String::new() });
+            return Err(EngineError::BadValue {
+                at: at(plan.year)(i),
+                expected: "a year such as 2024".into(),
+                found: String::new(),
+            });
         }
     }
     let mut keep = vec![true; len];
     for ((value_col, filters), counts) in plan.consumers.iter().zip(counts.iter_mut()) {
         keep.iter_mut().for_each(|k| *k = true);
         for (col, accepted) in filters {
-            let texts = as_text(&columns[*col]).map_err(|e| EngineError::Format { at: at(*col)(0), message: e.to_string() })?;
+            let texts =
+                as_text(&columns[*col]).map_err(|e| EngineError::Format { at: at(*col)(0), message: e.to_string() })?;
             let mut last: Option<(&str, bool)> = None;
             for (i, k) in keep.iter_mut().enumerate() {
                 let t = if texts.is_null(i) { "" } else { texts.value(i).trim() };
@@ -481,7 +554,11 @@ fn add_batch(
                     Some(x) if x >= 0.0 && x.is_finite() => x,
                     Some(x) => {
                         let col = value_col.unwrap_or(0);
-                        return Err(EngineError::BadValue { at: at(col)(i), expected: "a count of 0 or more".into(), found: x.to_string() });
+                        return Err(EngineError::BadValue {
+                            at: at(col)(i),
+                            expected: "a count of 0 or more".into(),
+                            found: x.to_string(),
+                        });
                     }
                 },
             };

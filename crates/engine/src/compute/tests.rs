@@ -79,7 +79,12 @@ pub(super) fn read_results(path: &Path, texts: &[&str], numbers: &[&str]) -> Vec
 
 pub(super) fn run(dir: &Path, catalogue: &str, output: &str) -> Result<ComputeSummary> {
     let catalogue = Catalogue::parse(catalogue, "test.toml")?;
-    let options = ComputeOptions { catalogue, data_dir: dir.to_path_buf(), output: dir.join(output).display().to_string(), indicators: Vec::new() };
+    let options = ComputeOptions {
+        catalogue,
+        data_dir: dir.to_path_buf(),
+        output: dir.join(output).display().to_string(),
+        indicators: Vec::new(),
+    };
     compute(&options, &NoProgress)
 }
 
@@ -112,16 +117,41 @@ fn values_limits_comparisons_and_trends_have_the_set_answers() {
     assert_eq!(summary.rows_read, 25);
     let rows = read_results(
         &dir.path().join("out.parquet"),
-        &["area_code", "time_period", "category", "compared_to_benchmark_95", "compared_to_benchmark_99_8", "recent_trend", "domain", "parent_code"],
-        &["value", "lower_95", "upper_95", "lower_99_8", "upper_99_8", "count", "denominator", "benchmark_value", "gap_most_minus_least_deprived", "excess_count"],
+        &[
+            "area_code",
+            "time_period",
+            "category",
+            "compared_to_benchmark_95",
+            "compared_to_benchmark_99_8",
+            "recent_trend",
+            "domain",
+            "parent_code",
+        ],
+        &[
+            "value",
+            "lower_95",
+            "upper_95",
+            "lower_99_8",
+            "upper_99_8",
+            "count",
+            "denominator",
+            "benchmark_value",
+            "gap_most_minus_least_deprived",
+            "excess_count",
+        ],
     );
-    let find = |area: &str, period: &str, category: &str| rows.iter().find(|r| r.0[0] == area && r.0[1] == period && r.0[2] == category).unwrap();
+    let find = |area: &str, period: &str, category: &str| {
+        rows.iter().find(|r| r.0[0] == area && r.0[1] == period && r.0[2] == category).unwrap()
+    };
     // L1 in 2020: (310 + 210) / 2000 = 26%; England (520 + 200) / 4000 = 18%.
     let l1 = find("L1", "2020", "");
     assert!(close(l1.1[0].unwrap(), 26.0));
     assert_eq!((l1.1[5], l1.1[6]), (Some(520.0), Some(2000.0)));
     let wilson = stats::proportion::proportion(520.0, 2000.0, 100.0, &LEVELS).unwrap();
-    for (i, limit) in [wilson.limits[0].lower, wilson.limits[0].upper, wilson.limits[1].lower, wilson.limits[1].upper].into_iter().enumerate() {
+    for (i, limit) in [wilson.limits[0].lower, wilson.limits[0].upper, wilson.limits[1].lower, wilson.limits[1].upper]
+        .into_iter()
+        .enumerate()
+    {
         assert!(close(l1.1[1 + i].unwrap(), limit.unwrap()));
     }
     assert!(close(l1.1[7].unwrap(), 18.0));
@@ -160,7 +190,19 @@ fn sii_gap_and_excess_across_ten_deciles_are_the_hand_computed_ones() {
     write(dir.path(), "areas.csv", &areas);
     write(dir.path(), "outcomes.csv", &outcomes);
     run(dir.path(), &format!("{GEOGRAPHY}{PROPORTION}"), "out.parquet").unwrap();
-    let rows = read_results(&dir.path().join("out.parquet"), &["area_code", "category", "inequality_note"], &["sii", "sii_lower_95", "sii_upper_95", "rii", "gap_most_minus_least_deprived", "ratio_most_to_least_deprived", "excess_count"]);
+    let rows = read_results(
+        &dir.path().join("out.parquet"),
+        &["area_code", "category", "inequality_note"],
+        &[
+            "sii",
+            "sii_lower_95",
+            "sii_upper_95",
+            "rii",
+            "gap_most_minus_least_deprived",
+            "ratio_most_to_least_deprived",
+            "excess_count",
+        ],
+    );
     let town = rows.iter().find(|r| r.0[0] == "L1" && r.0[1].is_empty()).unwrap();
     // Equal populations, value = 10 + (d - 1) with the midpoint rank (d - 0.5)/10: slope 10.
     assert!(town.1[0].is_some_and(|v| close(v, 10.0)), "{:?}", town);
@@ -174,7 +216,11 @@ fn sii_gap_and_excess_across_ten_deciles_are_the_hand_computed_ones() {
 #[test]
 fn microdata_life_expectancy_and_dsr_equal_the_methods_on_the_summed_counts() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "areas.csv", "lsoa,lsoa_name,la,la_name,eng,eng_name,decile\nA,a,L1,One,E,England,3\nB,b,L1,One,E,England,4\n");
+    write(
+        dir.path(),
+        "areas.csv",
+        "lsoa,lsoa_name,la,la_name,eng,eng_name,decile\nA,a,L1,One,E,England,3\nB,b,L1,One,E,England,4\n",
+    );
     // One row per death: in band b, b + 1 deaths a year in each area (ages b's start age + 1),
     // plus 40 at 95 (the 90+ band).
     let ages = super::catalogue::BAND_START_AGES;
@@ -191,7 +237,11 @@ fn microdata_life_expectancy_and_dsr_equal_the_methods_on_the_summed_counts() {
             }
         }
     }
-    write(dir.path(), "areas.csv", "lsoa,lsoa_name,la,la_name,eng,eng_name,decile\nA,a,L1,One,E,England,3\nB,b,L1,One,E,England,4\n");
+    write(
+        dir.path(),
+        "areas.csv",
+        "lsoa,lsoa_name,la,la_name,eng,eng_name,decile\nA,a,L1,One,E,England,3\nB,b,L1,One,E,England,4\n",
+    );
     write(dir.path(), "events.csv", &events);
     write(dir.path(), "population.csv", &pop);
     let catalogue = format!(
@@ -223,7 +273,11 @@ denominator = { table = "population", value = "population" }
     let headers = reader.headers().unwrap().clone();
     let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
-    let row = |id: &str, area: &str, period: &str| rows.iter().find(|r| &r[col("Indicator ID")] == id && &r[col("Area Code")] == area && &r[col("Time period")] == period).unwrap();
+    let row = |id: &str, area: &str, period: &str| {
+        rows.iter()
+            .find(|r| &r[col("Indicator ID")] == id && &r[col("Area Code")] == area && &r[col("Time period")] == period)
+            .unwrap()
+    };
     // Life expectancy for L1, 2020 - 22: both areas, three years.
     let deaths: Vec<f64> = (0..20).map(|b| 6.0 * if b == 19 { 40.0 } else { (b + 1) as f64 }).collect();
     let population: Vec<f64> = (0..20).map(|b| 6.0 * (2000.0 + 10.0 * b as f64)).collect();
@@ -238,7 +292,12 @@ denominator = { table = "population", value = "population" }
     let mut acc = stats::dsr::DsrAccumulator::default();
     acc.add(Some(2.0 * 3.0), 2.0 * (2000.0 + 2010.0), 5000.0).unwrap();
     for b in 2..16 {
-        acc.add(Some(2.0 * (b + 1) as f64), 2.0 * (2000.0 + 10.0 * b as f64), stats::dsr::esp2013_weight(ages[b]).unwrap()).unwrap();
+        acc.add(
+            Some(2.0 * (b + 1) as f64),
+            2.0 * (2000.0 + 10.0 * b as f64),
+            stats::dsr::esp2013_weight(ages[b]).unwrap(),
+        )
+        .unwrap();
     }
     let dsr = acc.estimate(100_000.0, &LEVELS).estimate;
     let r = row("u75", "L1", "2021");
@@ -264,7 +323,11 @@ fn bad_data_is_an_error_naming_file_row_and_column_and_leaves_no_output() {
         write(dir.path(), "outcomes.csv", &format!("lsoa,year,sex,what,x,n\n{body}"));
         let e = run(dir.path(), &catalogue, "out.parquet").unwrap_err().to_string();
         assert!(e.contains("outcomes.csv") && e.contains(row) && e.contains(column) && e.contains(expected), "{e}");
-        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).filter(|n| n.contains("out")).collect();
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.contains("out"))
+            .collect();
         assert_eq!(left, vec!["outcomes.csv".to_string()], "no partial output");
     }
     // A missing column.
@@ -311,7 +374,10 @@ fn tables_may_be_globs_of_files_or_excel_workbooks() {
     let globbed = GEOGRAPHY.replace("[tables.outcomes]\n", "[tables.outcomes]\npath = \"split/part_*.csv\"\n");
     let split = run(dir.path(), &format!("{globbed}{PROPORTION}"), "split.csv").unwrap();
     assert_eq!(split.rows_read, whole.rows_read);
-    assert_eq!(std::fs::read_to_string(dir.path().join("split.csv")).unwrap(), std::fs::read_to_string(dir.path().join("whole.csv")).unwrap());
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("split.csv")).unwrap(),
+        std::fs::read_to_string(dir.path().join("whole.csv")).unwrap()
+    );
     // And as an Excel workbook (numbers as numbers, codes as text).
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet();
@@ -329,7 +395,10 @@ fn tables_may_be_globs_of_files_or_excel_workbooks() {
     workbook.save(dir.path().join("outcomes.xlsx")).unwrap();
     let excel = run(dir.path(), &format!("{GEOGRAPHY}{PROPORTION}"), "excel.csv").unwrap();
     assert_eq!(excel.rows_read, whole.rows_read);
-    assert_eq!(std::fs::read_to_string(dir.path().join("excel.csv")).unwrap(), std::fs::read_to_string(dir.path().join("whole.csv")).unwrap());
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("excel.csv")).unwrap(),
+        std::fs::read_to_string(dir.path().join("whole.csv")).unwrap()
+    );
     let nothing = GEOGRAPHY.replace("[tables.outcomes]\n", "[tables.outcomes]\npath = \"none_*.csv\"\n");
     let e = run(dir.path(), &format!("{nothing}{PROPORTION}"), "x.csv").unwrap_err().to_string();
     assert!(e.contains("no file matches"), "{e}");
@@ -348,9 +417,15 @@ fn a_regional_benchmark_is_each_areas_own_region() {
         "  { type = \"England\", code = \"eng\", name = \"eng_name\" },\n]",
         "  { type = \"Region\", code = \"reg\", name = \"reg_name\" },\n  { type = \"England\", code = \"eng\", name = \"eng_name\" },\n]\nbenchmark = \"Region\"",
     );
-    let geography = geography.replace("deprivation_decile = \"decile\"\n", "deprivation_decile = \"decile\"\nbenchmark = \"Region\"\n").replace("]\nbenchmark = \"Region\"", "]");
+    let geography = geography
+        .replace("deprivation_decile = \"decile\"\n", "deprivation_decile = \"decile\"\nbenchmark = \"Region\"\n")
+        .replace("]\nbenchmark = \"Region\"", "]");
     run(dir.path(), &format!("{geography}{PROPORTION}"), "out.parquet").unwrap();
-    let rows = read_results(&dir.path().join("out.parquet"), &["area_code", "time_period", "category", "benchmark", "compared_to_benchmark_95"], &["benchmark_value"]);
+    let rows = read_results(
+        &dir.path().join("out.parquet"),
+        &["area_code", "time_period", "category", "benchmark", "compared_to_benchmark_95"],
+        &["benchmark_value"],
+    );
     let find = |area: &str| rows.iter().find(|r| r.0[0] == area && r.0[1] == "2020" && r.0[2].is_empty()).unwrap();
     assert_eq!(find("L1").0[3], "North");
     assert!(close(find("L1").1[0].unwrap(), 26.0));
@@ -376,7 +451,11 @@ fn regions_with_a_straddling_authority(dir: &Path) {
             };
             let region = if k <= 3 { "R1" } else { "R2" };
             let score = (11 - j) as f64 + 0.1 * k as f64;
-            writeln!(areas, "S{k}_{j},s,L{k},Authority {k},{icb},ICB {icb},{region},Region {region},E,England,{score},5").unwrap();
+            writeln!(
+                areas,
+                "S{k}_{j},s,L{k},Authority {k},{icb},ICB {icb},{region},Region {region},E,England,{score},5"
+            )
+            .unwrap();
             writeln!(outcomes, "S{k}_{j},2020,Persons,p,{},1000", 100 + 10 * (10 - j) + 5 * k).unwrap();
         }
     }
@@ -418,7 +497,16 @@ denominator = {{ table = "outcomes", value = "n", where = {{ what = ["p"] }} }}
     )
 }
 
-const RESULT_TEXTS: [&str; 8] = ["area_code", "area_type", "category_type", "category", "parent_code", "benchmark", "quintile", "compared_to_benchmark_95"];
+const RESULT_TEXTS: [&str; 8] = [
+    "area_code",
+    "area_type",
+    "category_type",
+    "category",
+    "parent_code",
+    "benchmark",
+    "quintile",
+    "compared_to_benchmark_95",
+];
 
 #[test]
 fn a_level_that_does_not_nest_is_declared_and_parents_skip_it() {
@@ -426,7 +514,14 @@ fn a_level_that_does_not_nest_is_declared_and_parents_skip_it() {
     regions_with_a_straddling_authority(dir.path());
     // Checked as nested, the straddling authority is an error naming both ICBs.
     let e = run(dir.path(), &five_level_catalogue(true, "", ""), "out.parquet").unwrap_err().to_string();
-    assert!(e.contains("areas.csv") && e.contains("an area in two parents") && e.contains("\"L2\"") && e.contains("I1") && e.contains("I2"), "{e}");
+    assert!(
+        e.contains("areas.csv")
+            && e.contains("an area in two parents")
+            && e.contains("\"L2\"")
+            && e.contains("I1")
+            && e.contains("I2"),
+        "{e}"
+    );
     assert!(!dir.path().join("out.parquet").exists());
     // Declared not nested: authorities' parent is their region; ICBs are aggregated from
     // their small areas and their parent is the region holding them.
@@ -459,7 +554,8 @@ fn deprivation_quantiles_national_or_within_each_area() {
     let (v, _) = value("deprivation_decile_within_area", "L3", "Least deprived decile (IMD, within area)").unwrap();
     assert!(close(v, 11.5));
     // Quintiles within L3: j = 1, 2 pooled: (205 + 195) / 2,000; the middle quintile j = 5, 6.
-    let (v, kind) = value("deprivation_quintile_within_area", "L3", "Most deprived quintile (IMD, within area)").unwrap();
+    let (v, kind) =
+        value("deprivation_quintile_within_area", "L3", "Most deprived quintile (IMD, within area)").unwrap();
     assert!(close(v, 20.0));
     assert_eq!(kind, "LSOA deprivation quintiles within area");
     let (v, _) = value("deprivation_quintile_within_area", "L3", "Middle quintile (IMD, within area)").unwrap();
@@ -470,7 +566,8 @@ fn deprivation_quantiles_national_or_within_each_area() {
     assert_eq!(kind, "LSOA deprivation quintiles (national)");
     assert!(value("deprivation_quintile", "L3", "Most deprived quintile (IMD)").is_none());
     // Within-area quantiles need the scores.
-    let no_scores = five_level_catalogue(false, "", "breakdowns = [\"deprivation_decile_within_area\"]").replace("deprivation_score = \"score\"\n", "");
+    let no_scores = five_level_catalogue(false, "", "breakdowns = [\"deprivation_decile_within_area\"]")
+        .replace("deprivation_score = \"score\"\n", "");
     let e = Catalogue::parse(&no_scores, "test.toml").unwrap_err().to_string();
     assert!(e.contains("test.toml") && e.contains("breakdowns") && e.contains("deprivation_score"), "{e}");
 }
@@ -483,7 +580,9 @@ fn benchmarks_by_parent_or_named_peer_group() {
     let la = |k: f64| (1_450.0 + 50.0 * k) / 100.0;
     run(dir.path(), &five_level_catalogue(false, "", "benchmark = \"parent\""), "parent.parquet").unwrap();
     let rows = read_results(&dir.path().join("parent.parquet"), &RESULT_TEXTS, &["value", "benchmark_value"]);
-    let find = |rows: &[(Vec<String>, Vec<Option<f64>>)], area: &str| rows.iter().find(|r| r.0[0] == area && r.0[3].is_empty()).cloned().unwrap();
+    let find = |rows: &[(Vec<String>, Vec<Option<f64>>)], area: &str| {
+        rows.iter().find(|r| r.0[0] == area && r.0[3].is_empty()).cloned().unwrap()
+    };
     // L2's parent is R1 (ICBs do not nest): (1,500 + 1,550 + 1,600) / 30,000 = 15.5%.
     let l2 = find(&rows, "L2");
     assert_eq!(l2.0[5], "Region R1");
@@ -530,7 +629,19 @@ fn data_with_codes_of_another_vintage_are_counted_through_a_code_change_lookup()
             // Split A's rows in two old areas: x and n halve (whole numbers here).
             let f: Vec<&str> = rest.split(',').collect();
             let (x, n): (i64, i64) = (f[3].parse().unwrap(), f[4].parse().unwrap());
-            format!("A11,{},{},{},{},{}\nA11b,{},{},{},{},{}", f[0], f[1], f[2], x / 2, n / 2, f[0], f[1], f[2], x - x / 2, n - n / 2)
+            format!(
+                "A11,{},{},{},{},{}\nA11b,{},{},{},{},{}",
+                f[0],
+                f[1],
+                f[2],
+                x / 2,
+                n / 2,
+                f[0],
+                f[1],
+                f[2],
+                x - x / 2,
+                n - n / 2
+            )
         } else if let Some(rest) = line.strip_prefix("B,") {
             format!("B11,{rest}")
         } else {
@@ -545,7 +656,8 @@ fn data_with_codes_of_another_vintage_are_counted_through_a_code_change_lookup()
         "deprivation_decile = \"decile\"\ncode_changes = { table = \"lsoa11_lsoa21\", from = \"LSOA11CD\", to = \"LSOA21CD\" }\n",
     );
     run(dir.path(), &catalogue, "out.parquet").unwrap();
-    let rows = read_results(&dir.path().join("out.parquet"), &["area_code", "time_period", "category"], &["value", "count"]);
+    let rows =
+        read_results(&dir.path().join("out.parquet"), &["area_code", "time_period", "category"], &["value", "count"]);
     // The same answers as with the current codes: L1 in 2020 is (310 + 210) / 2,000.
     let l1 = rows.iter().find(|r| r.0[0] == "L1" && r.0[1] == "2020" && r.0[2].is_empty()).unwrap();
     assert_eq!(l1.1[1], Some(520.0));
@@ -556,6 +668,9 @@ fn data_with_codes_of_another_vintage_are_counted_through_a_code_change_lookup()
     assert!(e.contains("lsoa11_lsoa21.csv") && e.contains("LSOA21CD") && e.contains("a split"), "{e}");
     write(dir.path(), "lsoa11_lsoa21.csv", "LSOA11CD,LSOA21CD\nA11,Z\n");
     let e = run(dir.path(), &catalogue, "bad.parquet").unwrap_err().to_string();
-    assert!(e.contains("lsoa11_lsoa21.csv") && e.contains("\"Z\"") && e.contains("a small-area code of the geography"), "{e}");
+    assert!(
+        e.contains("lsoa11_lsoa21.csv") && e.contains("\"Z\"") && e.contains("a small-area code of the geography"),
+        "{e}"
+    );
     assert!(!dir.path().join("bad.parquet").exists());
 }

@@ -105,7 +105,8 @@ pub const fn multiplier(default: f64) -> OptionalArg {
 /// The SQL signature, e.g. `dsr(count, population, stdpop [, multiplier [, confidence]])`.
 pub fn signature_text(function: &str, required: &[Arg], optional: &[OptionalArg]) -> String {
     let given: Vec<&str> = required.iter().filter(|a| !a.optional).map(|a| a.name).collect();
-    let optional_names: Vec<&str> = required.iter().filter(|a| a.optional).map(|a| a.name).chain(optional.iter().map(|o| o.name)).collect();
+    let optional_names: Vec<&str> =
+        required.iter().filter(|a| a.optional).map(|a| a.name).chain(optional.iter().map(|o| o.name)).collect();
     let mut s = format!("{function}({}", given.join(", "));
     for (i, name) in optional_names.iter().enumerate() {
         if i == 0 && given.is_empty() {
@@ -154,7 +155,10 @@ pub fn coerce(function: &str, required: &[Arg], optional: &[OptionalArg], types:
                 } else {
                     ""
                 };
-                return plan_err!("{function}: argument {} ({name}) must be a number, got {t}{hint}; {signature}", i + 1);
+                return plan_err!(
+                    "{function}: argument {} ({name}) must be a number, got {t}{hint}; {signature}",
+                    i + 1
+                );
             }
             ArgKind::AgeBand if is_text(t) || is_number(t) => out.push(DataType::Utf8),
             ArgKind::AgeBand => {
@@ -247,15 +251,20 @@ mod tests {
 
     #[test]
     fn signature_reads_like_sql() {
-        assert_eq!(signature_text("proportion", &REQ, &[multiplier(1.0), CONFIDENCE]), "proportion(x, n [, multiplier [, confidence]])");
+        assert_eq!(
+            signature_text("proportion", &REQ, &[multiplier(1.0), CONFIDENCE]),
+            "proportion(x, n [, multiplier [, confidence]])"
+        );
         assert_eq!(signature_text("f", &REQ, &[]), "f(x, n)");
     }
 
     #[test]
     fn coerce_casts_numbers_and_refuses_text() {
-        let got = coerce("proportion", &REQ, &[CONFIDENCE], &[DataType::Int64, DataType::Float32, DataType::Float64]).unwrap();
+        let got = coerce("proportion", &REQ, &[CONFIDENCE], &[DataType::Int64, DataType::Float32, DataType::Float64])
+            .unwrap();
         assert_eq!(got, vec![DataType::Float64; 3]);
-        let err = coerce("proportion", &REQ, &[CONFIDENCE], &[DataType::Int64, DataType::Utf8]).unwrap_err().to_string();
+        let err =
+            coerce("proportion", &REQ, &[CONFIDENCE], &[DataType::Int64, DataType::Utf8]).unwrap_err().to_string();
         assert!(err.contains("proportion: argument 2 (n) must be a number, got Utf8"), "{err}");
         let err = coerce("proportion", &REQ, &[], &[DataType::Int64]).unwrap_err().to_string();
         assert!(err.contains("expected 2 arguments, proportion(x, n); got 1"), "{err}");
@@ -271,7 +280,9 @@ mod tests {
         assert_eq!(min_arguments(&req), 2);
         let got = coerce("f", &req, &[CONFIDENCE], &[DataType::Utf8, DataType::Int64]).unwrap();
         assert_eq!(got, vec![DataType::Utf8, DataType::Float64]);
-        let got = coerce("f", &req, &[CONFIDENCE], &[DataType::Utf8View, DataType::Int64, DataType::Null, DataType::Float64]).unwrap();
+        let got =
+            coerce("f", &req, &[CONFIDENCE], &[DataType::Utf8View, DataType::Int64, DataType::Null, DataType::Float64])
+                .unwrap();
         assert_eq!(got, vec![DataType::Utf8, DataType::Float64, DataType::Float64, DataType::Float64]);
         let err = coerce("f", &req, &[CONFIDENCE], &[DataType::Int64, DataType::Int64]).unwrap_err().to_string();
         assert!(err.contains("f: argument 1 (measure) must be the abbreviation of a measure as text"), "{err}");

@@ -202,11 +202,13 @@ pub static ESP2013: ScalarSpec = ScalarSpec {
     required: &[age_band("age_band")],
     optional: &[],
     summary: "ESP 2013 weight of a five-year age band",
-    row: RowFunction::AgeBand(|label| match band_start_age(label).and_then(esp2013_weight) {
+    row: RowFunction::AgeBand(|label| {
+        match band_start_age(label).and_then(esp2013_weight) {
         Some(w) => Ok(Some(w)),
         None => Err(format!(
             "esp2013: \"{label}\" is not an ESP 2013 age band; expected a start age 0, 5, …, 90 or a label such as 0-4, 85-89 or 90+"
         )),
+    }
     }),
 };
 
@@ -270,7 +272,10 @@ impl ScalarUDFImpl for FairerScalar {
 
 fn float_column<'a>(function: &str, array: &'a ArrayRef) -> Result<&'a Float64Array> {
     array.as_any().downcast_ref::<Float64Array>().ok_or_else(|| {
-        DataFusionError::Internal(format!("{function}: expected a Float64 argument after coercion, got {}", array.data_type()))
+        DataFusionError::Internal(format!(
+            "{function}: expected a Float64 argument after coercion, got {}",
+            array.data_type()
+        ))
     })
 }
 
@@ -289,7 +294,8 @@ fn evaluate(spec: &ScalarSpec, arrays: &[ArrayRef], rows: usize) -> Result<Float
         RowFunction::Numbers(f) => {
             let columns = arrays.iter().map(|a| float_column(spec.name, a)).collect::<Result<Vec<_>>>()?;
             let given = columns.len();
-            let mut values: Vec<f64> = spec.required.iter().map(|_| 0.0).chain(spec.optional.iter().map(|o| o.default)).collect();
+            let mut values: Vec<f64> =
+                spec.required.iter().map(|_| 0.0).chain(spec.optional.iter().map(|o| o.default)).collect();
             'row: for i in 0..rows {
                 for (j, c) in columns.iter().enumerate() {
                     if c.is_null(i) {
@@ -330,7 +336,8 @@ mod tests {
     fn wilson_and_byars_match_the_reference() {
         let w = run(&WILSON_LOWER, vec![floats(&[Some(65.0)]), floats(&[Some(100.0)])]).unwrap();
         assert!((w.value(0) - 0.55254443296887967).abs() < 1e-15);
-        let w = run(&WILSON_UPPER, vec![floats(&[Some(1045.0)]), floats(&[Some(5000.0)]), floats(&[Some(99.8)])]).unwrap();
+        let w =
+            run(&WILSON_UPPER, vec![floats(&[Some(1045.0)]), floats(&[Some(5000.0)]), floats(&[Some(99.8)])]).unwrap();
         assert!((w.value(0) - 0.22731562902525818).abs() < 1e-15);
         let b = run(&BYARS_LOWER, vec![floats(&[Some(65.0), Some(1.0), None])]).unwrap();
         assert!((b.value(0) / 50.163187710459454 - 1.0).abs() < 1e-14);
@@ -358,13 +365,16 @@ mod tests {
         assert!(e.contains("wilson_lower: x (5) must be less than or equal to n (3)"), "{e}");
         let e = run(&BYARS_UPPER, vec![floats(&[Some(-1.0)])]).unwrap_err().to_string();
         assert!(e.contains("byars_upper: x must be a count ≥ 0, got -1"), "{e}");
-        let e = run(&WILSON_UPPER, vec![floats(&[Some(1.0)]), floats(&[Some(3.0)]), floats(&[Some(0.5)])]).unwrap_err().to_string();
+        let e = run(&WILSON_UPPER, vec![floats(&[Some(1.0)]), floats(&[Some(3.0)]), floats(&[Some(0.5)])])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("wilson_upper: confidence must be a confidence level"), "{e}");
     }
 
     #[test]
     fn esp2013_reads_labels_and_start_ages() {
-        let bands: ArrayRef = Arc::new(StringArray::from(vec![Some("0-4"), Some("90+"), Some("45"), Some("85.0"), None]));
+        let bands: ArrayRef =
+            Arc::new(StringArray::from(vec![Some("0-4"), Some("90+"), Some("45"), Some("85.0"), None]));
         let w = run(&ESP2013, vec![bands]).unwrap();
         assert_eq!((w.value(0), w.value(1), w.value(2), w.value(3)), (5000.0, 1000.0, 7000.0, 1500.0));
         assert!(w.is_null(4));

@@ -34,7 +34,8 @@ use datafusion::error::DataFusionError;
 use datafusion::prelude::{CsvReadOptions, DataFrame, ParquetReadOptions, SessionConfig, SessionContext};
 use datafusion::sql::parser::Statement;
 use datafusion::sql::sqlparser::ast::{
-    visit_expressions_mut, AccessExpr, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, ObjectName, Value,
+    visit_expressions_mut, AccessExpr, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
+    FunctionArguments, Ident, ObjectName, Value,
 };
 use futures::StreamExt;
 use thiserror::Error;
@@ -277,7 +278,9 @@ impl Session {
             return Err(SqlError::Usage(format!("{path}: the table name is empty; use --table NAME={path}")));
         }
         if let Some((_, other)) = self.tables.iter().find(|(n, _)| n == name) {
-            return Err(SqlError::Usage(format!("table \"{name}\" is given twice ({other} and {path}); name one with --table NAME=PATH")));
+            return Err(SqlError::Usage(format!(
+                "table \"{name}\" is given twice ({other} and {path}); name one with --table NAME=PATH"
+            )));
         }
         let (format, ext) = InputFormat::of(path)?;
         let is_glob = path.contains(['*', '?', '[']);
@@ -427,7 +430,8 @@ mod tests {
     fn query_to_writes_parquet_that_reads_back() {
         let (d, mut s) = session_with("Area,x,n\nA,1,10\nA,2,10\nB,5,20\n");
         let out = d.path().join("out.parquet");
-        let rows = s.query_to("SELECT Area, proportion(x, n) AS p FROM t GROUP BY Area", out.to_str().unwrap()).unwrap();
+        let rows =
+            s.query_to("SELECT Area, proportion(x, n) AS p FROM t GROUP BY Area", out.to_str().unwrap()).unwrap();
         assert_eq!(rows, 2);
         s.register("r", out.to_str().unwrap()).unwrap();
         let b = s.query("SELECT p.value FROM r ORDER BY Area").unwrap();

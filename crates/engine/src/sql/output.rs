@@ -41,7 +41,9 @@ impl OutputFormat {
         match Path::new(output).extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
             Some("csv") => Ok(OutputFormat::Csv),
             Some("parquet") => Ok(OutputFormat::Parquet),
-            _ => Err(SqlError::Usage(format!("{output}: the output must end in .csv or .parquet, or be - for CSV on standard output"))),
+            _ => Err(SqlError::Usage(format!(
+                "{output}: the output must end in .csv or .parquet, or be - for CSV on standard output"
+            ))),
         }
     }
 }
@@ -80,13 +82,22 @@ impl BatchWriter {
             let tmp = temporary_name(&dest);
             (Some(dest), Some(tmp))
         };
-        let open = |tmp: &Path| File::create(tmp).map_err(|e| SqlError::Io { path: output.to_string(), message: e.to_string() });
+        let open = |tmp: &Path| {
+            File::create(tmp).map_err(|e| SqlError::Io { path: output.to_string(), message: e.to_string() })
+        };
         let sink = match (format, &temporary) {
-            (OutputFormat::Csv, None) => Sink::Csv(Some(WriterBuilder::new().with_header(true).build(Box::new(BufWriter::new(std::io::stdout())) as Box<dyn Write>))),
-            (OutputFormat::Csv, Some(tmp)) => Sink::Csv(Some(WriterBuilder::new().with_header(true).build(Box::new(BufWriter::new(open(tmp)?)) as Box<dyn Write>))),
+            (OutputFormat::Csv, None) => Sink::Csv(Some(
+                WriterBuilder::new()
+                    .with_header(true)
+                    .build(Box::new(BufWriter::new(std::io::stdout())) as Box<dyn Write>),
+            )),
+            (OutputFormat::Csv, Some(tmp)) => Sink::Csv(Some(
+                WriterBuilder::new().with_header(true).build(Box::new(BufWriter::new(open(tmp)?)) as Box<dyn Write>),
+            )),
             (OutputFormat::Parquet, Some(tmp)) => {
                 let file = open(tmp)?;
-                let writer = ArrowWriter::try_new(file, schema.clone(), None).map_err(|e| SqlError::Io { path: output.to_string(), message: e.to_string() });
+                let writer = ArrowWriter::try_new(file, schema.clone(), None)
+                    .map_err(|e| SqlError::Io { path: output.to_string(), message: e.to_string() });
                 match writer {
                     Ok(w) => Sink::Parquet(Some(w)),
                     Err(e) => {
@@ -95,7 +106,11 @@ impl BatchWriter {
                     }
                 }
             }
-            (OutputFormat::Parquet, None) => return Err(SqlError::Usage("Parquet cannot be written to standard output; give a .parquet file".into())),
+            (OutputFormat::Parquet, None) => {
+                return Err(SqlError::Usage(
+                    "Parquet cannot be written to standard output; give a .parquet file".into(),
+                ))
+            }
         };
         Ok(BatchWriter { sink, schema, destination, temporary, rows: 0, wrote_any: false })
     }
@@ -237,13 +252,19 @@ mod tests {
     use datafusion::arrow::datatypes::Fields;
 
     fn sample() -> RecordBatch {
-        let fields = Fields::from(vec![Field::new("value", DataType::Float64, true), Field::new("method", DataType::Utf8, true)]);
+        let fields = Fields::from(vec![
+            Field::new("value", DataType::Float64, true),
+            Field::new("method", DataType::Utf8, true),
+        ]);
         let s = StructArray::new(
             fields.clone(),
             vec![Arc::new(Float64Array::from(vec![1.5, 2.5])), Arc::new(StringArray::from(vec!["Dobson", "Dobson"]))],
             Some(NullBuffer::from(vec![true, false])),
         );
-        let schema = Schema::new(vec![Field::new("area", DataType::Utf8, false), Field::new("d", DataType::Struct(fields), true)]);
+        let schema = Schema::new(vec![
+            Field::new("area", DataType::Utf8, false),
+            Field::new("d", DataType::Struct(fields), true),
+        ]);
         RecordBatch::try_new(Arc::new(schema), vec![Arc::new(StringArray::from(vec!["A", "B"])), Arc::new(s)]).unwrap()
     }
 

@@ -19,8 +19,7 @@
 
 use super::simulation::{Draws, Shared};
 use super::{
-    summary_measure, Computed, DimensionInput, Estimate, MeasureCode, Prepared, SummaryMeasure,
-    SummaryOptions,
+    summary_measure, Computed, DimensionInput, Estimate, MeasureCode, Prepared, SummaryMeasure, SummaryOptions,
 };
 use crate::StatsError;
 
@@ -32,10 +31,7 @@ use crate::StatsError;
 ///
 /// # Errors
 /// As [`super::summary_measures`].
-pub fn between_group_variance(
-    input: &DimensionInput,
-    options: &SummaryOptions,
-) -> Result<SummaryMeasure, StatsError> {
+pub fn between_group_variance(input: &DimensionInput, options: &SummaryOptions) -> Result<SummaryMeasure, StatsError> {
     summary_measure(input, options, MeasureCode::Bgv)
 }
 
@@ -72,10 +68,7 @@ pub fn coefficient_of_variation(
 ///
 /// # Errors
 /// As [`super::summary_measures`].
-pub fn mean_log_deviation(
-    input: &DimensionInput,
-    options: &SummaryOptions,
-) -> Result<SummaryMeasure, StatsError> {
+pub fn mean_log_deviation(input: &DimensionInput, options: &SummaryOptions) -> Result<SummaryMeasure, StatsError> {
     summary_measure(input, options, MeasureCode::Mld)
 }
 
@@ -88,10 +81,7 @@ pub fn mean_log_deviation(
 ///
 /// # Errors
 /// As [`super::summary_measures`].
-pub fn theil_index(
-    input: &DimensionInput,
-    options: &SummaryOptions,
-) -> Result<SummaryMeasure, StatsError> {
+pub fn theil_index(input: &DimensionInput, options: &SummaryOptions) -> Result<SummaryMeasure, StatsError> {
     summary_measure(input, options, MeasureCode::Ti)
 }
 
@@ -251,20 +241,14 @@ pub(crate) fn compute_cov(pr: &Prepared, sims: Option<&Draws>) -> Computed {
 }
 
 fn nonzero(y: &[f64]) -> Vec<f64> {
-    y.iter()
-        .map(|&v| if v == 0.0 { 0.000001 } else { v })
-        .collect()
+    y.iter().map(|&v| if v == 0.0 { 0.000001 } else { v }).collect()
 }
 
 pub(crate) fn compute_mld(pr: &Prepared) -> Computed {
     let p = pr.popsh()?;
     let mu = pr.est_natl()?;
     let y = nonzero(&pr.est);
-    let value = 1000.0
-        * p.iter()
-            .zip(&y)
-            .map(|(p, y)| p * -(y / mu).ln())
-            .sum::<f64>();
+    let value = 1000.0 * p.iter().zip(&y).map(|(p, y)| p * -(y / mu).ln()).sum::<f64>();
     let se = pr.ses().map(|se| {
         let sw: f64 = p.iter().sum();
         let m = weighted_sum(p, &y) / sw;
@@ -284,22 +268,12 @@ pub(crate) fn compute_ti(pr: &Prepared) -> Computed {
     let p = pr.popsh()?;
     let mu = pr.est_natl()?;
     let y = nonzero(&pr.est);
-    let value = 1000.0
-        * p.iter()
-            .zip(&y)
-            .map(|(p, y)| p * (y / mu) * (y / mu).ln())
-            .sum::<f64>();
+    let value = 1000.0 * p.iter().zip(&y).map(|(p, y)| p * (y / mu) * (y / mu).ln()).sum::<f64>();
     let se = pr.ses().map(|se| {
         let m = weighted_sum(p, &y);
-        let s_u: f64 = p
-            .iter()
-            .zip(&y)
-            .map(|(p, y)| p * (y / m) * (1.0 + (y / m).ln()))
-            .sum();
+        let s_u: f64 = p.iter().zip(&y).map(|(p, y)| p * (y / m) * (1.0 + (y / m).ln())).sum();
         (0..y.len())
-            .map(|j| {
-                (1.0 + (y[j] / m).ln() - s_u).powi(2) * (p[j] * p[j] * se[j] * se[j] / (m * m))
-            })
+            .map(|j| (1.0 + (y[j] / m).ln() - s_u).powi(2) * (p[j] * p[j] * se[j] * se[j] / (m * m)))
             .sum::<f64>()
             .sqrt()
     });
@@ -315,9 +289,7 @@ pub(crate) fn compute_idisu(pr: &Prepared, sims: Option<&Draws>) -> Computed {
     let n = pr.est.len() as f64;
     let mu1 = mu / s;
     let value = pr.est.iter().map(|y| (y / s - mu1).abs()).sum::<f64>() / n / mu1 * 100.0;
-    Ok(pr.simulated(value, sims, |x| {
-        x.iter().map(|y| (y - mu).abs()).sum::<f64>() / n / mu * 100.0
-    }))
+    Ok(pr.simulated(value, sims, |x| x.iter().map(|y| (y - mu).abs()).sum::<f64>() / n / mu * 100.0))
 }
 
 pub(crate) fn compute_idisw(pr: &Prepared, sims: Option<&Draws>) -> Computed {
@@ -329,12 +301,7 @@ pub(crate) fn compute_idisw(pr: &Prepared, sims: Option<&Draws>) -> Computed {
     let s = pr.scale;
     let y1: Vec<f64> = pr.est.iter().map(|y| y / s).collect();
     let m1 = weighted_sum(p, &y1);
-    let value = 100.0
-        * p.iter()
-            .zip(&y1)
-            .map(|(p, y)| p * (y - m1).abs())
-            .sum::<f64>()
-        / (mu / s);
+    let value = 100.0 * p.iter().zip(&y1).map(|(p, y)| p * (y - m1).abs()).sum::<f64>() / (mu / s);
     let per_draw = sims.map(|d| {
         let m = weighted_mean_draws(d, p);
         let deviation = weighted_mean_deviation_draws(d, p);
@@ -350,11 +317,7 @@ fn md_unweighted(r: f64, y: &[f64], s: f64) -> f64 {
 }
 
 fn md_weighted(r: f64, y: &[f64], p: &[f64], s: f64) -> f64 {
-    p.iter()
-        .zip(y)
-        .map(|(p, v)| p * (r / s - v / s).abs())
-        .sum::<f64>()
-        * s
+    p.iter().zip(y).map(|(p, v)| p * (r / s - v / s).abs()).sum::<f64>() * s
 }
 
 fn sim_mdbu(x: &[f64], favourable: bool) -> f64 {
@@ -380,9 +343,7 @@ fn weighted_mean_draws<'a>(d: &'a Draws, p: &[f64]) -> &'a [f64] {
 /// MDMW on each draw, Σ p_j |ỹ_j − m̃| (shared with IDISW).
 fn weighted_mean_deviation_draws<'a>(d: &'a Draws, p: &[f64]) -> &'a [f64] {
     let m = weighted_mean_draws(d, p);
-    d.shared(Shared::WeightedMeanDeviation, |i, x| {
-        p.iter().zip(x).map(|(p, y)| p * (y - m[i]).abs()).sum()
-    })
+    d.shared(Shared::WeightedMeanDeviation, |i, x| p.iter().zip(x).map(|(p, y)| p * (y - m[i]).abs()).sum())
 }
 
 /// MDBU on each draw (shared with MDRU).
@@ -427,19 +388,12 @@ pub(crate) fn compute_mdmw(pr: &Prepared, sims: Option<&Draws>) -> Computed {
     let s = pr.scale;
     let y1: Vec<f64> = pr.est.iter().map(|y| y / s).collect();
     let m1 = weighted_sum(p, &y1);
-    let value = p
-        .iter()
-        .zip(&y1)
-        .map(|(p, y)| p * (y - m1).abs())
-        .sum::<f64>()
-        * s;
+    let value = p.iter().zip(&y1).map(|(p, y)| p * (y - m1).abs()).sum::<f64>() * s;
     Ok(pr.simulation_interval(value, sims.map(|d| weighted_mean_deviation_draws(d, p).to_vec())))
 }
 
 fn reference_estimate(pr: &Prepared) -> Result<f64, String> {
-    pr.ref_index
-        .map(|r| pr.est[r])
-        .ok_or_else(|| "needs exactly one reference subgroup with an estimate".into())
+    pr.ref_index.map(|r| pr.est[r]).ok_or_else(|| "needs exactly one reference subgroup with an estimate".into())
 }
 
 pub(crate) fn compute_mdru(pr: &Prepared, sims: Option<&Draws>) -> Computed {
@@ -479,11 +433,7 @@ mod tests {
         // BGV = 0.1·132.25 + 0.3·12.25 + 0.2·272.25 + 0.4·72.25 = 100.25
         close(get(&all, MeasureCode::Bgv).value, 100.25, 1e-12);
         close(get(&all, MeasureCode::Bgsd).value, 100.25f64.sqrt(), 1e-12);
-        close(
-            get(&all, MeasureCode::Cov).value,
-            100.0 * 100.25f64.sqrt() / 41.5,
-            1e-12,
-        );
+        close(get(&all, MeasureCode::Cov).value, 100.0 * 100.25f64.sqrt() / 41.5, 1e-12);
         // IDISU = 100·(11.5 + 3.5 + 16.5 + 8.5)/4/41.5 = 100·10/41.5
         close(get(&all, MeasureCode::Idisu).value, 1000.0 / 41.5, 1e-12);
         // MDMW = Σ p|y − μ| = 1.15 + 1.05 + 3.3 + 3.4 = 8.9; IDISW = 100·8.9/41.5
@@ -506,10 +456,7 @@ mod tests {
                 .sum::<f64>();
         close(get(&all, MeasureCode::Ti).value, ti, 1e-12);
         // No reference subgroup: MDRU, MDRW unavailable.
-        assert!(get(&all, MeasureCode::Mdru)
-            .unavailable
-            .unwrap()
-            .contains("reference"));
+        assert!(get(&all, MeasureCode::Mdru).unavailable.unwrap().contains("reference"));
     }
 
     #[test]
@@ -527,10 +474,7 @@ mod tests {
         close(get(&all, MeasureCode::Mdru).value, 10.0, 1e-12);
         close(get(&all, MeasureCode::Mdrw).value, 7.5, 1e-12);
         // HEAT's MDRU interval is MDBU's.
-        assert_eq!(
-            get(&all, MeasureCode::Mdru).lower,
-            get(&all, MeasureCode::Mdbu).lower
-        );
+        assert_eq!(get(&all, MeasureCode::Mdru).lower, get(&all, MeasureCode::Mdbu).lower);
     }
 
     #[test]
@@ -538,18 +482,9 @@ mod tests {
         let mut input = regions();
         input.subgroups[2].se = None;
         let all = summary_measures(&input, &SummaryOptions::default()).unwrap();
-        for m in [
-            MeasureCode::Bgv,
-            MeasureCode::Bgsd,
-            MeasureCode::Mld,
-            MeasureCode::Ti,
-            MeasureCode::Mdbu,
-        ] {
+        for m in [MeasureCode::Bgv, MeasureCode::Bgsd, MeasureCode::Mld, MeasureCode::Ti, MeasureCode::Mdbu] {
             let got = get(&all, m);
-            assert!(
-                got.value.is_some() && got.lower.is_none() && got.upper.is_none(),
-                "{m:?}"
-            );
+            assert!(got.value.is_some() && got.lower.is_none() && got.upper.is_none(), "{m:?}");
         }
     }
 
@@ -558,10 +493,7 @@ mod tests {
         let mut input = regions();
         input.subgroups[0].population = None;
         let all = summary_measures(&input, &SummaryOptions::default()).unwrap();
-        assert!(get(&all, MeasureCode::Bgv)
-            .unavailable
-            .unwrap()
-            .contains("population"));
+        assert!(get(&all, MeasureCode::Bgv).unavailable.unwrap().contains("population"));
         // MDBU needs no population.
         assert!(get(&all, MeasureCode::Mdbu).value.is_some());
         // IDISU needs a population or a setting average.

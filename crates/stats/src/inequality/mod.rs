@@ -186,12 +186,7 @@ pub struct DimensionInput {
 
 impl DimensionInput {
     /// A dimension with populations as counts and no setting average.
-    pub fn new(
-        subgroups: Vec<Subgroup>,
-        kind: DimensionKind,
-        favourable: bool,
-        scale: f64,
-    ) -> Self {
+    pub fn new(subgroups: Vec<Subgroup>, kind: DimensionKind, favourable: bool, scale: f64) -> Self {
         DimensionInput {
             subgroups,
             kind,
@@ -216,11 +211,7 @@ pub struct SummaryOptions {
 
 impl Default for SummaryOptions {
     fn default() -> Self {
-        SummaryOptions {
-            confidence: ConfidenceLevel::C95,
-            simulation_draws: 100,
-            seed: 123_456,
-        }
+        SummaryOptions { confidence: ConfidenceLevel::C95, simulation_draws: 100, seed: 123_456 }
     }
 }
 
@@ -386,11 +377,7 @@ impl MeasureCode {
     /// (model-based SE) or "simulation".
     pub fn interval_method(self) -> &'static str {
         match self {
-            MeasureCode::D
-            | MeasureCode::R
-            | MeasureCode::Bgv
-            | MeasureCode::Par
-            | MeasureCode::Paf => "analytic",
+            MeasureCode::D | MeasureCode::R | MeasureCode::Bgv | MeasureCode::Par | MeasureCode::Paf => "analytic",
             MeasureCode::Mld | MeasureCode::Ti | MeasureCode::Sii | MeasureCode::Rii => "delta",
             MeasureCode::Aci | MeasureCode::Rci => "regression",
             _ => "simulation",
@@ -460,11 +447,7 @@ pub struct SummaryMeasure {
 }
 
 impl SummaryMeasure {
-    fn not_available(
-        measure: MeasureCode,
-        confidence: ConfidenceLevel,
-        reason: impl Into<String>,
-    ) -> Self {
+    fn not_available(measure: MeasureCode, confidence: ConfidenceLevel, reason: impl Into<String>) -> Self {
         SummaryMeasure {
             measure,
             code: measure.code(),
@@ -482,26 +465,15 @@ impl SummaryMeasure {
     /// A computed result, checked: a non-finite or out-of-range value becomes unavailable
     /// (HEAT's `HEAT_measures_outlier2NA`), non-finite limits become `None`.
     fn from_estimate(measure: MeasureCode, confidence: ConfidenceLevel, est: Estimate) -> Self {
-        let (min, max) = if measure == MeasureCode::Rii {
-            (0.0, 700.0)
-        } else {
-            (-99_999.0, 99_999.0)
-        };
+        let (min, max) = if measure == MeasureCode::Rii { (0.0, 700.0) } else { (-99_999.0, 99_999.0) };
         if !est.value.is_finite() {
-            return Self::not_available(
-                measure,
-                confidence,
-                "the value cannot be computed from these estimates",
-            );
+            return Self::not_available(measure, confidence, "the value cannot be computed from these estimates");
         }
         if est.value < min || est.value > max {
             return Self::not_available(
                 measure,
                 confidence,
-                format!(
-                    "the value {} is outside HEAT's plausible range {min} to {max}",
-                    est.value
-                ),
+                format!("the value {} is outside HEAT's plausible range {min} to {max}", est.value),
             );
         }
         let finite = |x: Option<f64>| x.filter(|v| v.is_finite());
@@ -537,27 +509,14 @@ impl Estimate {
     /// value ± z·se (HEAT's `conf.int.norm`), no limits without an SE.
     pub(crate) fn normal(value: f64, se: Option<f64>, z: f64) -> Self {
         match se {
-            Some(s) if s.is_finite() => Estimate {
-                value,
-                se: Some(s),
-                lower: Some(value - z * s),
-                upper: Some(value + z * s),
-            },
-            _ => Estimate {
-                value,
-                se: None,
-                lower: None,
-                upper: None,
-            },
+            Some(s) if s.is_finite() => {
+                Estimate { value, se: Some(s), lower: Some(value - z * s), upper: Some(value + z * s) }
+            }
+            _ => Estimate { value, se: None, lower: None, upper: None },
         }
     }
     pub(crate) fn bare(value: f64) -> Self {
-        Estimate {
-            value,
-            se: None,
-            lower: None,
-            upper: None,
-        }
+        Estimate { value, se: None, lower: None, upper: None }
     }
 }
 
@@ -616,9 +575,7 @@ fn finite_or_err(name: &str, field: &str, value: f64) -> Result<f64, StatsError>
     if value.is_finite() {
         Ok(value)
     } else {
-        Err(StatsError::Invalid(format!(
-            "subgroup '{name}': {field} must be a finite number, got {value}"
-        )))
+        Err(StatsError::Invalid(format!("subgroup '{name}': {field} must be a finite number, got {value}")))
     }
 }
 
@@ -634,10 +591,7 @@ fn non_negative_or_err(name: &str, field: &str, value: f64) -> Result<f64, Stats
 }
 
 /// Checks the input and prepares it as HEAT does.
-pub(crate) fn prepare(
-    input: &DimensionInput,
-    options: &SummaryOptions,
-) -> Result<Prepared, StatsError> {
+pub(crate) fn prepare(input: &DimensionInput, options: &SummaryOptions) -> Result<Prepared, StatsError> {
     let scale = input.scale;
     if !scale.is_finite() || scale <= 0.0 {
         return Err(StatsError::Invalid(format!(
@@ -646,9 +600,7 @@ pub(crate) fn prepare(
     }
     if let Some(avg) = input.setting_average {
         if !avg.is_finite() {
-            return Err(StatsError::Invalid(format!(
-                "setting average must be a finite number, got {avg}"
-            )));
+            return Err(StatsError::Invalid(format!("setting average must be a finite number, got {avg}")));
         }
     }
     let n_all = input.subgroups.len();
@@ -697,20 +649,13 @@ pub(crate) fn prepare(
     let ordered = input.kind == DimensionKind::Ordered;
     let with_order = input.subgroups.iter().filter(|g| g.order.is_some()).count();
     if ordered && with_order != n_all {
-        let missing = input
-            .subgroups
-            .iter()
-            .find(|g| g.order.is_none())
-            .map(|g| g.name.clone())
-            .unwrap_or_default();
+        let missing = input.subgroups.iter().find(|g| g.order.is_none()).map(|g| g.name.clone()).unwrap_or_default();
         return Err(StatsError::Invalid(format!(
             "subgroup '{missing}': an ordered dimension needs the subgroup order of every subgroup"
         )));
     }
     if with_order != 0 && with_order != n_all {
-        return Err(StatsError::Invalid(
-            "subgroup order is given for some subgroups but not for others".into(),
-        ));
+        return Err(StatsError::Invalid("subgroup order is given for some subgroups but not for others".into()));
     }
     let n_ref = input.subgroups.iter().filter(|g| g.reference).count();
     if n_ref > 1 {
@@ -720,11 +665,7 @@ pub(crate) fn prepare(
     }
     let counts = input.population_unit == PopulationUnit::Count;
     if !counts {
-        let pops: Vec<f64> = input
-            .subgroups
-            .iter()
-            .filter_map(|g| g.population)
-            .collect();
+        let pops: Vec<f64> = input.subgroups.iter().filter_map(|g| g.population).collect();
         if pops.len() == n_all && n_all > 0 {
             let total: f64 = pops.iter().sum();
             if (total - 1.0).abs() > 0.01 {
@@ -733,9 +674,7 @@ pub(crate) fn prepare(
                 )));
             }
         } else if pops.iter().any(|&p| p > 1.0) {
-            return Err(StatsError::Invalid(
-                "a population share cannot be above one".into(),
-            ));
+            return Err(StatsError::Invalid("a population share cannot be above one".into()));
         }
     }
 
@@ -750,8 +689,7 @@ pub(crate) fn prepare(
     }
 
     // --- rule facts on all subgroups ---
-    let estimates_all: Vec<Option<f64>> =
-        idx.iter().map(|&i| input.subgroups[i].estimate).collect();
+    let estimates_all: Vec<Option<f64>> = idx.iter().map(|&i| input.subgroups[i].estimate).collect();
     let pops_all: Vec<Option<f64>> = idx.iter().map(|&i| input.subgroups[i].population).collect();
     let n_est = estimates_all.iter().filter(|e| e.is_some()).count();
     let all_zero = estimates_all.iter().flatten().all(|&e| e == 0.0);
@@ -759,10 +697,7 @@ pub(crate) fn prepare(
     let pop_sum_all: f64 = pops_all.iter().flatten().sum();
     let missing_population = pops_all.iter().any(|p| p.is_none()) || pop_sum_all == 0.0;
     let under85 = n_all == 0 || (1.0 - (n_all - n_est) as f64 / n_all as f64) < 0.85;
-    let missing_pop_among_estimates = estimates_all
-        .iter()
-        .zip(&pops_all)
-        .any(|(e, p)| e.is_some() && p.is_none());
+    let missing_pop_among_estimates = estimates_all.iter().zip(&pops_all).any(|(e, p)| e.is_some() && p.is_none());
     let setting_average_missing = input.setting_average.is_none();
     // test_missing_natl_avg: the weighted mean of the available estimates and the setting
     // average are each zero or missing.
@@ -788,10 +723,7 @@ pub(crate) fn prepare(
     let two = n_all == 2;
     let d_r_fail = if two && any_missing_estimate {
         Some("a subgroup estimate is missing")
-    } else if ordered
-        && n_all > 2
-        && (estimates_all[0].is_none() || estimates_all[n_all - 1].is_none())
-    {
+    } else if ordered && n_all > 2 && (estimates_all[0].is_none() || estimates_all[n_all - 1].is_none()) {
         Some("the estimate of the first or last subgroup in order is missing")
     } else {
         None
@@ -800,10 +732,7 @@ pub(crate) fn prepare(
     // non-zero population is missing; then the supplied average is not used.
     let pops_complete_all = pops_all.iter().all(|p| p.is_some()) && pop_sum_all > 0.0;
     let natl_for_par = if pops_complete_all {
-        let na = estimates_all
-            .iter()
-            .zip(&pops_all)
-            .any(|(e, p)| e.is_none() && p.unwrap_or(0.0) != 0.0);
+        let na = estimates_all.iter().zip(&pops_all).any(|(e, p)| e.is_none() && p.unwrap_or(0.0) != 0.0);
         if na {
             None
         } else {
@@ -821,54 +750,29 @@ pub(crate) fn prepare(
     };
 
     // --- prepared rows: subgroups with an estimate ---
-    let rows: Vec<usize> = idx
-        .iter()
-        .copied()
-        .filter(|&i| input.subgroups[i].estimate.is_some())
-        .collect();
-    let est: Vec<f64> = rows
-        .iter()
-        .map(|&i| input.subgroups[i].estimate.unwrap_or(0.0))
-        .collect();
+    let rows: Vec<usize> = idx.iter().copied().filter(|&i| input.subgroups[i].estimate.is_some()).collect();
+    let est: Vec<f64> = rows.iter().map(|&i| input.subgroups[i].estimate.unwrap_or(0.0)).collect();
     let se: Vec<Option<f64>> = rows.iter().map(|&i| se_all[i]).collect();
-    let pop: Vec<Option<f64>> = rows
-        .iter()
-        .map(|&i| input.subgroups[i].population)
-        .collect();
-    let order: Vec<f64> = rows
-        .iter()
-        .enumerate()
-        .map(|(k, &i)| input.subgroups[i].order.unwrap_or(k as f64 + 1.0))
-        .collect();
+    let pop: Vec<Option<f64>> = rows.iter().map(|&i| input.subgroups[i].population).collect();
+    let order: Vec<f64> =
+        rows.iter().enumerate().map(|(k, &i)| input.subgroups[i].order.unwrap_or(k as f64 + 1.0)).collect();
     let reference: Vec<bool> = rows.iter().map(|&i| input.subgroups[i].reference).collect();
     let se_useful = se.iter().all(|s| s.is_some());
     let pop_sum: f64 = pop.iter().flatten().sum();
     let popsh = if pop.iter().all(|p| p.is_some()) && pop_sum > 0.0 {
-        Some(
-            pop.iter()
-                .map(|p| p.unwrap_or(0.0) / pop_sum)
-                .collect::<Vec<f64>>(),
-        )
+        Some(pop.iter().map(|p| p.unwrap_or(0.0) / pop_sum).collect::<Vec<f64>>())
     } else {
         None
     };
     let est_natl = match &popsh {
         Some(p) => {
             let sw: f64 = p.iter().sum();
-            Some(
-                est.iter()
-                    .zip(p)
-                    .filter(|(_, &w)| w != 0.0)
-                    .map(|(e, w)| e * w)
-                    .sum::<f64>()
-                    / sw,
-            )
+            Some(est.iter().zip(p).filter(|(_, &w)| w != 0.0).map(|(e, w)| e * w).sum::<f64>() / sw)
         }
         None => input.setting_average,
     };
     let ref_index = reference.iter().position(|&r| r);
-    let (min_index, max_index) =
-        min_max_indices(&est, &order, ordered, input.favourable, ref_index);
+    let (min_index, max_index) = min_max_indices(&est, &order, ordered, input.favourable, ref_index);
 
     Ok(Prepared {
         favourable: input.favourable,
@@ -989,9 +893,7 @@ impl Prepared {
                     return Err("a subgroup estimate is missing".into());
                 }
                 if r.missing_population {
-                    return Err(
-                        "a subgroup population is missing or populations sum to zero".into(),
-                    );
+                    return Err("a subgroup population is missing or populations sum to zero".into());
                 }
             }
             Bgv | Bgsd | Cov | Mld | Ti | Idisw | Mdbw | Mdmw | Mdrw => {
@@ -1007,9 +909,7 @@ impl Prepared {
                     return Err(under85.into());
                 }
                 if r.missing_pop_among_estimates && r.setting_average_missing {
-                    return Err(
-                        "a subgroup population is missing and no setting average is given".into(),
-                    );
+                    return Err("a subgroup population is missing and no setting average is given".into());
                 }
             }
             Mdbu | Mdru | Par | Paf => {
@@ -1033,14 +933,11 @@ impl Prepared {
     }
 
     fn popsh(&self) -> Result<&[f64], String> {
-        self.popsh
-            .as_deref()
-            .ok_or_else(|| "a subgroup population is missing".to_string())
+        self.popsh.as_deref().ok_or_else(|| "a subgroup population is missing".to_string())
     }
 
     fn est_natl(&self) -> Result<f64, String> {
-        self.est_natl
-            .ok_or_else(|| "the setting average is missing".to_string())
+        self.est_natl.ok_or_else(|| "the setting average is missing".to_string())
     }
 
     /// SEs of every prepared subgroup, when all are present.
@@ -1076,17 +973,9 @@ impl Prepared {
         };
         let [lower, upper] = simulation::quantiles_type7_in_place(
             &mut values,
-            [
-                self.confidence.lower_probability(),
-                self.confidence.upper_probability(),
-            ],
+            [self.confidence.lower_probability(), self.confidence.upper_probability()],
         );
-        Estimate {
-            value,
-            se: None,
-            lower,
-            upper,
-        }
+        Estimate { value, se: None, lower, upper }
     }
 
     fn compute(&self, m: MeasureCode, sims: &mut Simulations) -> SummaryMeasure {
@@ -1162,10 +1051,7 @@ pub(crate) struct Simulations {
 /// lower limit above upper; a scale that is not positive; a binary dimension of more than two
 /// subgroups; an ordered dimension without every order; orders for only some subgroups; more
 /// than one reference subgroup; population shares not summing to one.
-pub fn summary_measures(
-    input: &DimensionInput,
-    options: &SummaryOptions,
-) -> Result<Vec<SummaryMeasure>, StatsError> {
+pub fn summary_measures(input: &DimensionInput, options: &SummaryOptions) -> Result<Vec<SummaryMeasure>, StatsError> {
     summary_measures_of(input, options, &MeasureCode::ALL)
 }
 
@@ -1183,10 +1069,7 @@ pub fn summary_measures_of(
 ) -> Result<Vec<SummaryMeasure>, StatsError> {
     let prepared = prepare(input, options)?;
     let mut sims = Simulations::default();
-    Ok(measures
-        .iter()
-        .map(|&m| prepared.compute(m, &mut sims))
-        .collect())
+    Ok(measures.iter().map(|&m| prepared.compute(m, &mut sims)).collect())
 }
 
 /// One summary measure of one dimension (see [`summary_measures`]).

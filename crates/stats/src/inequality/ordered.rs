@@ -5,8 +5,7 @@
 //! subgroup's estimate and population (`test_missing_estimates`, `test_missing_population`).
 
 use super::{
-    summary_measure, Computed, DimensionInput, Estimate, MeasureCode, Prepared, SummaryMeasure,
-    SummaryOptions,
+    summary_measure, Computed, DimensionInput, Estimate, MeasureCode, Prepared, SummaryMeasure, SummaryOptions,
 };
 use crate::StatsError;
 
@@ -86,10 +85,7 @@ pub fn relative_index_of_inequality(
 
 /// Populations of every prepared row (the rules guarantee them for ordered measures).
 fn populations(p: &Prepared) -> Result<Vec<f64>, String> {
-    p.pop
-        .iter()
-        .map(|x| x.ok_or_else(|| "a subgroup population is missing".to_string()))
-        .collect()
+    p.pop.iter().map(|x| x.ok_or_else(|| "a subgroup population is missing".to_string())).collect()
 }
 
 /// Solves the 2×2 symmetric system; `None` when singular.
@@ -99,10 +95,7 @@ fn inverse2(a: [[f64; 2]; 2]) -> Option<[[f64; 2]; 2]> {
     if !det.is_finite() || det.abs() <= 1e-14 * scale * scale || scale == 0.0 {
         return None;
     }
-    Some([
-        [a[1][1] / det, -a[0][1] / det],
-        [-a[1][0] / det, a[0][0] / det],
-    ])
+    Some([[a[1][1] / det, -a[0][1] / det], [-a[1][0] / det, a[0][0] / det]])
 }
 
 /// HEAT's concentration-index regression; `relative` divides by μ.
@@ -137,11 +130,7 @@ fn concentration_index(p: &Prepared, relative: bool) -> Computed {
         }
         start = end + 1;
     }
-    let sigma2: f64 = pop
-        .iter()
-        .zip(&rank)
-        .map(|(w, r)| (w / sumw) * (r - 0.5).powi(2))
-        .sum();
+    let sigma2: f64 = pop.iter().zip(&rank).map(|(w, r)| (w / sumw) * (r - 0.5).powi(2)).sum();
     let mu = pop.iter().zip(&p.est).map(|(w, y)| w * y).sum::<f64>() / sumw;
     if relative && mu == 0.0 {
         return Err("the population-weighted mean is zero".into());
@@ -163,14 +152,8 @@ fn concentration_index(p: &Prepared, relative: bool) -> Computed {
         rows.push((x, y));
     }
     let inv = inverse2(xtx).ok_or("the concentration-index regression cannot be fitted")?;
-    let beta = [
-        inv[0][0] * xty[0] + inv[0][1] * xty[1],
-        inv[1][0] * xty[0] + inv[1][1] * xty[1],
-    ];
-    let rss: f64 = rows
-        .iter()
-        .map(|(x, y)| (y - beta[0] * x[0] - beta[1] * x[1]).powi(2))
-        .sum();
+    let beta = [inv[0][0] * xty[0] + inv[0][1] * xty[1], inv[1][0] * xty[0] + inv[1][1] * xty[1]];
+    let rss: f64 = rows.iter().map(|(x, y)| (y - beta[0] * x[0] - beta[1] * x[1]).powi(2)).sum();
     let s2 = rss / (n as f64 - 2.0);
     let se = (s2 * inv[0][0]).sqrt();
     Ok(Estimate::normal(beta[0], Some(se), p.z))
@@ -218,11 +201,7 @@ fn y_log_y(y: f64, mu: f64) -> f64 {
 }
 
 fn deviance(y: &[f64], mu: &[f64], wt: &[f64]) -> f64 {
-    y.iter()
-        .zip(mu)
-        .zip(wt)
-        .map(|((&y, &m), &w)| 2.0 * w * (y_log_y(y, m) + y_log_y(1.0 - y, 1.0 - m)))
-        .sum()
+    y.iter().zip(mu).zip(wt).map(|((&y, &m), &w)| 2.0 * w * (y_log_y(y, m) + y_log_y(1.0 - y, 1.0 - m))).sum()
 }
 
 /// The fitted logistic model: coefficients and their HC1 covariance.
@@ -251,7 +230,9 @@ fn logistic_fit(p: &Prepared) -> Result<LogitFit, String> {
     for (y, &w) in p.est.iter().zip(&pop) {
         let count = (y / p.scale * w).round_ties_even();
         if count < 0.0 || count > w || !count.is_finite() {
-            return Err("an estimate is outside 0 to the indicator scale, so it is not a proportion of the population".into());
+            return Err(
+                "an estimate is outside 0 to the indicator scale, so it is not a proportion of the population".into()
+            );
         }
         k.push(count);
     }
@@ -264,11 +245,7 @@ fn logistic_fit(p: &Prepared) -> Result<LogitFit, String> {
         cum += share;
     }
     // binomial()$initialize: y = k/n, weights = prior weights (n) × trials (n).
-    let y: Vec<f64> = k
-        .iter()
-        .zip(&pop)
-        .map(|(&k, &w)| if w == 0.0 { 0.0 } else { k / w })
-        .collect();
+    let y: Vec<f64> = k.iter().zip(&pop).map(|(&k, &w)| if w == 0.0 { 0.0 } else { k / w }).collect();
     let wt: Vec<f64> = pop.iter().map(|w| w * w).collect();
     let mut eta: Vec<f64> = y
         .iter()
@@ -305,10 +282,7 @@ fn logistic_fit(p: &Prepared) -> Result<LogitFit, String> {
             }
         }
         inv = inverse2(xtx).ok_or("the logistic model cannot be fitted")?;
-        beta = [
-            inv[0][0] * xtz[0] + inv[0][1] * xtz[1],
-            inv[1][0] * xtz[0] + inv[1][1] * xtz[1],
-        ];
+        beta = [inv[0][0] * xtz[0] + inv[0][1] * xtz[1], inv[1][0] * xtz[0] + inv[1][1] * xtz[1]];
         for j in 0..n {
             eta[j] = beta[0] + beta[1] * rank[j];
             mu[j] = linkinv(eta[j]);
@@ -333,11 +307,7 @@ fn logistic_fit(p: &Prepared) -> Result<LogitFit, String> {
     let mut meat = [[0.0; 2]; 2];
     for j in 0..n {
         let me = mu_eta(eta[j]);
-        let wres = if me == 0.0 {
-            0.0
-        } else {
-            (y[j] - mu[j]) / me * work_w[j]
-        };
+        let wres = if me == 0.0 { 0.0 } else { (y[j] - mu[j]) / me * work_w[j] };
         let omega = wres * wres * nf / (nf - 2.0);
         let x = [1.0, rank[j]];
         for a in 0..2 {
@@ -388,12 +358,7 @@ pub(crate) fn compute_rii(p: &Prepared) -> Computed {
     let g = [mu0 - mu1, 1.0 - mu1];
     let se = delta_se(g, fit.vcov);
     let ln = rii.ln();
-    Ok(Estimate {
-        value: rii,
-        se: Some(se),
-        lower: Some((ln - p.z * se).exp()),
-        upper: Some((ln + p.z * se).exp()),
-    })
+    Ok(Estimate { value: rii, se: Some(se), lower: Some((ln - p.z * se).exp()), upper: Some((ln + p.z * se).exp()) })
 }
 
 #[cfg(test)]
@@ -419,9 +384,7 @@ mod tests {
         let w = [1000.0, 1200.0, 900.0, 1100.0, 800.0];
         let r = [0.1, 0.32, 0.53, 0.73, 0.92];
         let y = [50.0, 60.0, 65.0, 72.0, 80.0];
-        let closed: f64 = (0..5)
-            .map(|j| w[j] / 5000.0 * (2.0 * r[j] - 1.0) * y[j])
-            .sum();
+        let closed: f64 = (0..5).map(|j| w[j] / 5000.0 * (2.0 * r[j] - 1.0) * y[j]).sum();
         close(aci.value, closed, 1e-10);
         close(aci.value, HEAT_ACI.0, 1e-9);
         close(aci.lower, HEAT_ACI.1, 1e-9);
@@ -477,16 +440,10 @@ mod tests {
     #[test]
     fn ordered_measures_unavailable_for_non_ordered_or_two_subgroups() {
         let r = relative_concentration_index(&regions(), &SummaryOptions::default()).unwrap();
-        assert_eq!(
-            r.unavailable.as_deref(),
-            Some("applies only to ordered dimensions")
-        );
+        assert_eq!(r.unavailable.as_deref(), Some("applies only to ordered dimensions"));
         let mut two = quintiles(true);
         two.subgroups.truncate(2);
         let s = slope_index_of_inequality(&two, &SummaryOptions::default()).unwrap();
-        assert_eq!(
-            s.unavailable.as_deref(),
-            Some("needs more than two subgroups")
-        );
+        assert_eq!(s.unavailable.as_deref(), Some("needs more than two subgroups"));
     }
 }

@@ -24,10 +24,7 @@ use crate::StatsError;
 ///
 /// # Errors
 /// As [`super::summary_measures`].
-pub fn difference(
-    input: &DimensionInput,
-    options: &SummaryOptions,
-) -> Result<SummaryMeasure, StatsError> {
+pub fn difference(input: &DimensionInput, options: &SummaryOptions) -> Result<SummaryMeasure, StatsError> {
     summary_measure(input, options, MeasureCode::D)
 }
 
@@ -39,10 +36,7 @@ pub fn difference(
 ///
 /// # Errors
 /// As [`super::summary_measures`].
-pub fn ratio(
-    input: &DimensionInput,
-    options: &SummaryOptions,
-) -> Result<SummaryMeasure, StatsError> {
+pub fn ratio(input: &DimensionInput, options: &SummaryOptions) -> Result<SummaryMeasure, StatsError> {
     summary_measure(input, options, MeasureCode::R)
 }
 
@@ -111,9 +105,7 @@ pub(crate) fn compute_r(p: &Prepared) -> Computed {
     let (max, min) = (p.est[hi], p.est[lo]);
     let r = max / min;
     if !r.is_finite() {
-        return Err(format!(
-            "the ratio is undefined: the denominator subgroup's estimate is {min}"
-        ));
+        return Err(format!("the ratio is undefined: the denominator subgroup's estimate is {min}"));
     }
     let se = match (p.se[hi], p.se[lo]) {
         (Some(a), Some(b)) => Some(((1.0 / (min * min)) * (a * a + r * r * (b * b))).sqrt()),
@@ -126,12 +118,7 @@ pub(crate) fn compute_r(p: &Prepared) -> Computed {
         }
         _ => (None, None),
     };
-    Ok(Estimate {
-        value: r,
-        se,
-        lower,
-        upper,
-    })
+    Ok(Estimate { value: r, se, lower, upper })
 }
 
 /// The reference estimate and its row for PAR and PAF.
@@ -181,8 +168,7 @@ fn par_parts(p: &Prepared) -> Result<(f64, f64, f64, Option<f64>), String> {
         let a = (mu / p.scale) * n - c;
         let b = n - a - ref_pop;
         let total = a + b + c + d;
-        let var =
-            (c * total * (a * d * (total - c) + b * c * c)) / ((a + c).powi(3) * (c + d).powi(3));
+        let var = (c * total * (a * d * (total - c) + b * c * c)) / ((a + c).powi(3) * (c + d).powi(3));
         Some(var.sqrt()).filter(|s| s.is_finite())
     } else {
         None
@@ -238,16 +224,8 @@ mod tests {
         close(r.value, 1.6, 1e-12);
         let se: f64 = ((1.0f64 / 2500.0) * (4.0 + 2.56 * 9.0)).sqrt();
         close(r.se, se, 1e-12);
-        close(
-            r.lower,
-            (1.6f64.ln() - 1.959963984540054 * se / 1.6).exp(),
-            1e-12,
-        );
-        close(
-            r.upper,
-            (1.6f64.ln() + 1.959963984540054 * se / 1.6).exp(),
-            1e-12,
-        );
+        close(r.lower, (1.6f64.ln() - 1.959963984540054 * se / 1.6).exp(), 1e-12);
+        close(r.upper, (1.6f64.ln() + 1.959963984540054 * se / 1.6).exp(), 1e-12);
     }
 
     #[test]
@@ -268,31 +246,16 @@ mod tests {
         close(d.value, 25.0, 1e-12);
         // Reference subgroup B (45), favourable: D = 45 − 25 = 20.
         input.subgroups[1].reference = true;
-        close(
-            difference(&input, &SummaryOptions::default())
-                .unwrap()
-                .value,
-            20.0,
-            1e-12,
-        );
+        close(difference(&input, &SummaryOptions::default()).unwrap().value, 20.0, 1e-12);
         // Adverse with reference B: D = 50 − 45 = 5.
         input.favourable = false;
-        close(
-            difference(&input, &SummaryOptions::default())
-                .unwrap()
-                .value,
-            5.0,
-            1e-12,
-        );
+        close(difference(&input, &SummaryOptions::default()).unwrap().value, 5.0, 1e-12);
     }
 
     #[test]
     fn r_with_zero_denominator_is_unavailable() {
         let input = DimensionInput::new(
-            vec![
-                Subgroup::new("Female", 0.0).with_se(1.0),
-                Subgroup::new("Male", 3.0).with_se(1.0),
-            ],
+            vec![Subgroup::new("Female", 0.0).with_se(1.0), Subgroup::new("Male", 3.0).with_se(1.0)],
             DimensionKind::Binary,
             true,
             100.0,
@@ -301,13 +264,7 @@ mod tests {
         assert!(r.value.is_none());
         assert!(r.unavailable.unwrap().contains("undefined"));
         // D still works: 3 − 0.
-        close(
-            difference(&input, &SummaryOptions::default())
-                .unwrap()
-                .value,
-            3.0,
-            1e-12,
-        );
+        close(difference(&input, &SummaryOptions::default()).unwrap().value, 3.0, 1e-12);
     }
 
     #[test]
@@ -321,18 +278,13 @@ mod tests {
         let par = population_attributable_risk(&input, &SummaryOptions::default()).unwrap();
         close(par.value, 15.26, 1e-12);
         let (a, b, c, d, n) = (2597.0f64, 1603.0f64, 640.0f64, 160.0f64, 5000.0f64);
-        let s =
-            (c * n * (a * d * (n - c) + b * c * c) / ((a + c).powi(3) * (c + d).powi(3))).sqrt();
+        let s = (c * n * (a * d * (n - c) + b * c * c) / ((a + c).powi(3) * (c + d).powi(3))).sqrt();
         close(par.se, 64.74 * s, 1e-9);
         close(par.lower, 15.26 - 1.959963984540054 * 64.74 * s, 1e-9);
         let paf = population_attributable_fraction(&input, &SummaryOptions::default()).unwrap();
         close(paf.value, 15.26 / 64.74 * 100.0, 1e-12);
         close(paf.se, s, 1e-9);
-        close(
-            paf.upper,
-            15.26 / 64.74 * 100.0 + 1.959963984540054 * s,
-            1e-9,
-        );
+        close(paf.upper, 15.26 / 64.74 * 100.0 + 1.959963984540054 * s, 1e-9);
         // Checked against HEAT calc_par / calc_paf in R (see module doc).
         close(par.upper, HEAT_PAR_UPPER, 1e-9);
         close(paf.lower, HEAT_PAF_LOWER, 1e-9);

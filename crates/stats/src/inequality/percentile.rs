@@ -46,10 +46,7 @@
 //! when a simulated P20 (P10) of zero makes a simulated ratio infinite at a limit.
 
 use super::simulation::{quantile_type7_sorted, quantiles_type7_in_place, Draws};
-use super::{
-    summary_measure, Computed, DimensionInput, MeasureCode, Prepared, SummaryMeasure,
-    SummaryOptions,
-};
+use super::{summary_measure, Computed, DimensionInput, MeasureCode, Prepared, SummaryMeasure, SummaryOptions};
 use crate::StatsError;
 
 /// The fewest subgroups with an estimate for which the percentile measures (D8020, R8020,
@@ -78,10 +75,7 @@ pub fn percentile_difference_80_20(
 ///
 /// # Errors
 /// As [`super::summary_measures`].
-pub fn percentile_ratio_80_20(
-    input: &DimensionInput,
-    options: &SummaryOptions,
-) -> Result<SummaryMeasure, StatsError> {
+pub fn percentile_ratio_80_20(input: &DimensionInput, options: &SummaryOptions) -> Result<SummaryMeasure, StatsError> {
     summary_measure(input, options, MeasureCode::R8020)
 }
 
@@ -106,10 +100,7 @@ pub fn percentile_difference_90_10(
 ///
 /// # Errors
 /// As [`super::summary_measures`].
-pub fn percentile_ratio_90_10(
-    input: &DimensionInput,
-    options: &SummaryOptions,
-) -> Result<SummaryMeasure, StatsError> {
+pub fn percentile_ratio_90_10(input: &DimensionInput, options: &SummaryOptions) -> Result<SummaryMeasure, StatsError> {
     summary_measure(input, options, MeasureCode::R9010)
 }
 
@@ -151,29 +142,20 @@ fn combine(p_lo: f64, p_hi: f64, ratio: bool) -> f64 {
 
 /// The measure `m` and its interval from `sorted_draws`, HEAT's simulated draws with each
 /// draw's values sorted ([`Draws::sorted`], shared by the four percentile measures).
-pub(crate) fn compute_percentile(
-    pr: &Prepared,
-    m: MeasureCode,
-    sorted_draws: Option<&Draws>,
-) -> Computed {
+pub(crate) fn compute_percentile(pr: &Prepared, m: MeasureCode, sorted_draws: Option<&Draws>) -> Computed {
     let Some((lo, hi, ratio)) = percentiles_of(m) else {
         return Err("not a percentile measure".into());
     };
     let mut values = pr.est.clone();
-    let (p_lo, p_hi) = percentile_pair(&mut values, lo, hi)
-        .ok_or_else(|| "no subgroup has an estimate".to_string())?;
+    let (p_lo, p_hi) = percentile_pair(&mut values, lo, hi).ok_or_else(|| "no subgroup has an estimate".to_string())?;
     if ratio && p_lo <= 0.0 {
         let which = if lo < 0.15 { "P10" } else { "P20" };
-        return Err(format!(
-            "the ratio needs a positive {which}; {which} of the subgroup estimates is {p_lo}"
-        ));
+        return Err(format!("the ratio needs a positive {which}; {which} of the subgroup estimates is {p_lo}"));
     }
     let value = combine(p_lo, p_hi, ratio);
-    Ok(pr.simulated(value, sorted_draws, |draw| {
-        match sorted_percentile_pair(draw, lo, hi) {
-            Some((a, b)) => combine(a, b, ratio),
-            None => f64::NAN,
-        }
+    Ok(pr.simulated(value, sorted_draws, |draw| match sorted_percentile_pair(draw, lo, hi) {
+        Some((a, b)) => combine(a, b, ratio),
+        None => f64::NAN,
     }))
 }
 
@@ -254,11 +236,7 @@ mod tests {
         for m in [MeasureCode::D8020, MeasureCode::R8020, MeasureCode::D9010, MeasureCode::R9010] {
             let got = get(&all, m);
             assert!(got.value.is_none());
-            assert_eq!(
-                got.unavailable.as_deref(),
-                Some("needs at least 5 subgroups with an estimate, has 4"),
-                "{m:?}"
-            );
+            assert_eq!(got.unavailable.as_deref(), Some("needs at least 5 subgroups with an estimate, has 4"), "{m:?}");
         }
         // Five subgroups, one without an estimate: four estimates, still unavailable (and
         // 80% < 85% of subgroups with an estimate).
@@ -312,11 +290,7 @@ mod tests {
             .iter()
             .zip(se)
             .enumerate()
-            .map(|(i, (&e, s))| {
-                Subgroup::new(format!("R{i}"), e)
-                    .with_se(s)
-                    .with_population(1000.0 + 100.0 * i as f64)
-            })
+            .map(|(i, (&e, s))| Subgroup::new(format!("R{i}"), e).with_se(s).with_population(1000.0 + 100.0 * i as f64))
             .collect();
         DimensionInput::new(subgroups, DimensionKind::NonOrdered, true, 100.0)
     }
@@ -375,10 +349,7 @@ mod tests {
             let (a, b) = (h.floor() as usize - 1, h.ceil() as usize - 1);
             s[a] + (h - h.floor()) * (s[b] - s[a])
         };
-        let d9010: Vec<f64> = sims
-            .iter()
-            .map(|d| sorted_quantile(d, 0.9) - sorted_quantile(d, 0.1))
-            .collect();
+        let d9010: Vec<f64> = sims.iter().map(|d| sorted_quantile(d, 0.9) - sorted_quantile(d, 0.1)).collect();
         let all = summary_measures(&input, &SummaryOptions::default()).unwrap();
         let got = get(&all, MeasureCode::D9010);
         close(got.lower, sorted_quantile(&d9010, 0.025), 1e-12);

@@ -244,13 +244,7 @@ impl NormalStream {
 /// there are no subgroups. The values are R's `rnorm(1, mean, sd)` from the stream of
 /// `set.seed(seed)`: `mean` itself without a draw when `sd` is zero, else `mean + sd·z` with z
 /// the stream's next standard normal.
-pub(crate) fn simulate(
-    estimates: &[f64],
-    ses: &[f64],
-    scale: f64,
-    draws: usize,
-    seed: u32,
-) -> Option<Draws> {
+pub(crate) fn simulate(estimates: &[f64], ses: &[f64], scale: f64, draws: usize, seed: u32) -> Option<Draws> {
     if estimates.len() != ses.len() || estimates.is_empty() {
         return None;
     }
@@ -310,10 +304,7 @@ pub(crate) fn quantiles_type7<const N: usize>(values: &[f64], ps: [f64; N]) -> [
 /// statistics within a few places of either end: when every position asked for is that close
 /// to an end, they are all found in one pass ([`near_end_order_statistics`]); otherwise each by
 /// selection.
-pub(crate) fn quantiles_type7_in_place<const N: usize>(
-    x: &mut Vec<f64>,
-    ps: [f64; N],
-) -> [Option<f64>; N] {
+pub(crate) fn quantiles_type7_in_place<const N: usize>(x: &mut Vec<f64>, ps: [f64; N]) -> [Option<f64>; N] {
     x.retain(|v| !v.is_nan());
     let n = x.len();
     let positions = ps.map(|p| type7_position(n, p));
@@ -432,11 +423,7 @@ fn quantile_by_selection(x: &mut [f64], p: f64) -> Option<f64> {
     let (_, qs, right) = x.select_nth_unstable_by(lo_i, f64::total_cmp);
     let qs = *qs;
     // x₍⌊h⌋₊₁₎: the smallest value after the selected position (only needed when h > 0).
-    let next = if h > 0.0 {
-        right.iter().copied().min_by(f64::total_cmp)
-    } else {
-        None
-    };
+    let next = if h > 0.0 { right.iter().copied().min_by(f64::total_cmp) } else { None };
     Some(type7_interpolate(qs, next, h))
 }
 
@@ -464,11 +451,7 @@ mod tests {
     #[test]
     fn rnorm_matches_r_after_set_seed_123456() {
         let mut rng = RMersenneTwister::new(123_456);
-        let expected = [
-            0.83373317075513842,
-            -0.27604777321486657,
-            -0.35500183803340557,
-        ];
+        let expected = [0.83373317075513842, -0.27604777321486657, -0.35500183803340557];
         for e in expected {
             let got = rng.rnorm(0.0, 1.0);
             assert!((got - e).abs() < 1e-15, "{got} vs {e}");
@@ -481,23 +464,14 @@ mod tests {
         //   if (r >= 0 & r <= 100) break }; r })  -- HEAT's do_simulation loop, scale 100.
         let sims = simulate(&[2.0], &[3.0], 100.0, 5, 123_456).unwrap();
         assert_eq!(sims.iter().len(), 5);
-        let expected = [
-            4.50119951226541559,
-            1.17185668035540025,
-            0.93499448589978318,
-            2.26246227141260992,
-            8.75676719162967210,
-        ];
+        let expected =
+            [4.50119951226541559, 1.17185668035540025, 0.93499448589978318, 2.26246227141260992, 8.75676719162967210];
         for (got, e) in sims.iter().map(|d| d[0]).zip(expected) {
             assert!((got - e).abs() < 1e-14, "{got} vs {e}");
         }
         // R: set.seed(123456); runif(3)
         let mut rng = RMersenneTwister::new(123_456);
-        for e in [
-            0.79778432077728212,
-            0.75356509489938617,
-            0.39125568419694901,
-        ] {
+        for e in [0.79778432077728212, 0.75356509489938617, 0.39125568419694901] {
             assert!((rng.unif_rand() - e).abs() < 1e-16);
         }
     }
@@ -552,7 +526,13 @@ mod tests {
         let mut rng = RMersenneTwister::new(7);
         for n in 1..130 {
             let v: Vec<f64> = (0..n)
-                .map(|i| if i % 11 == 5 { -0.0 } else { (rng.unif_rand() * 8.0).floor() - 3.0 + if i % 3 == 0 { 0.5 } else { 0.0 } })
+                .map(|i| {
+                    if i % 11 == 5 {
+                        -0.0
+                    } else {
+                        (rng.unif_rand() * 8.0).floor() - 3.0 + if i % 3 == 0 { 0.5 } else { 0.0 }
+                    }
+                })
                 .collect();
             let mut sorted = v.clone();
             sorted.sort_by(f64::total_cmp);

@@ -21,10 +21,7 @@ use super::*;
 pub(crate) fn close(got: Option<f64>, expected: f64, tol: f64) {
     let g = got.unwrap_or_else(|| panic!("expected {expected}, got None"));
     let scale = expected.abs().max(1.0);
-    assert!(
-        (g - expected).abs() <= tol * scale,
-        "got {g}, expected {expected}"
-    );
+    assert!((g - expected).abs() <= tol * scale, "got {g}, expected {expected}");
 }
 
 /// Five quintiles (coverage, %), given out of order: order 3, 1, 5, 2, 4.
@@ -32,10 +29,7 @@ pub(crate) fn close(got: Option<f64>, expected: f64, tol: f64) {
 /// 1100, 800.
 pub(crate) fn quintiles(favourable: bool) -> DimensionInput {
     let g = |name: &str, est: f64, se: f64, pop: f64, order: f64| {
-        Subgroup::new(name, est)
-            .with_se(se)
-            .with_population(pop)
-            .with_order(order)
+        Subgroup::new(name, est).with_se(se).with_population(pop).with_order(order)
     };
     DimensionInput::new(
         vec![
@@ -54,16 +48,9 @@ pub(crate) fn quintiles(favourable: bool) -> DimensionInput {
 /// Four regions (coverage, %, favourable): A 30 (SE 2, pop 100), B 45 (3, 300), C 25 (2.5,
 /// 200), D 50 (4, 400).
 pub(crate) fn regions() -> DimensionInput {
-    let g = |name: &str, est: f64, se: f64, pop: f64| {
-        Subgroup::new(name, est).with_se(se).with_population(pop)
-    };
+    let g = |name: &str, est: f64, se: f64, pop: f64| Subgroup::new(name, est).with_se(se).with_population(pop);
     DimensionInput::new(
-        vec![
-            g("A", 30.0, 2.0, 100.0),
-            g("B", 45.0, 3.0, 300.0),
-            g("C", 25.0, 2.5, 200.0),
-            g("D", 50.0, 4.0, 400.0),
-        ],
+        vec![g("A", 30.0, 2.0, 100.0), g("B", 45.0, 3.0, 300.0), g("C", 25.0, 2.5, 200.0), g("D", 50.0, 4.0, 400.0)],
         DimensionKind::NonOrdered,
         true,
         100.0,
@@ -74,21 +61,13 @@ pub(crate) fn regions() -> DimensionInput {
 pub(crate) const HEAT_PAR_UPPER: f64 = 17.966087569591924;
 pub(crate) const HEAT_PAF_LOWER: f64 = 23.529408594847215;
 // (value, lower, upper) from HEAT calc_aci / calc_rci on quintiles(true).
-pub(crate) const HEAT_ACI: (f64, f64, f64) =
-    (5.5563999999999982, 4.9200732901832831, 6.1927267098167134);
-pub(crate) const HEAT_RCI: (f64, f64, f64) = (
-    0.085826382452888497,
-    0.075997424933322344,
-    0.09565533997245465,
-);
+pub(crate) const HEAT_ACI: (f64, f64, f64) = (5.5563999999999982, 4.9200732901832831, 6.1927267098167134);
+pub(crate) const HEAT_RCI: (f64, f64, f64) = (0.085826382452888497, 0.075997424933322344, 0.09565533997245465);
 // With Q3's order set to 2 (tied with Q2).
-pub(crate) const HEAT_ACI_TIES: (f64, f64, f64) =
-    (5.340400000000006, 4.2686550046556633, 6.4121449953443488);
+pub(crate) const HEAT_ACI_TIES: (f64, f64, f64) = (5.340400000000006, 4.2686550046556633, 6.4121449953443488);
 // HEAT's SII / RII model on quintiles(true) (glm + HC1 + delta method in R).
-pub(crate) const HEAT_SII: (f64, f64, f64) =
-    (33.851177258893919, 29.924104997213817, 37.778249520574022);
-pub(crate) const HEAT_RII: (f64, f64, f64) =
-    (1.7273761684657261, 1.614881656202815, 1.8477071777503613);
+pub(crate) const HEAT_SII: (f64, f64, f64) = (33.851177258893919, 29.924104997213817, 37.778249520574022);
+pub(crate) const HEAT_RII: (f64, f64, f64) = (1.7273761684657261, 1.614881656202815, 1.8477071777503613);
 
 /// HEAT's (value, lower, upper) for `regions()` with B as reference subgroup.
 pub(crate) fn heat_regions_expected() -> Vec<(MeasureCode, f64, f64, f64)> {
@@ -97,65 +76,20 @@ pub(crate) fn heat_regions_expected() -> Vec<(MeasureCode, f64, f64, f64)> {
         (D, 20.0, 12.346095962478666, 27.653904037521336),
         (R, 1.8, 1.4222331968452411, 2.2781074209116197),
         (Par, 3.5, -1.1945323925677709, 8.1945323925677709),
-        (
-            Paf,
-            8.4337349397590362,
-            8.3206136772875237,
-            8.5468562022305488,
-        ),
+        (Paf, 8.4337349397590362, 8.3206136772875237, 8.5468562022305488),
         (Bgv, 100.25, 34.537747591944665, 165.96225240805535),
-        (
-            Bgsd,
-            10.012492197250394,
-            8.1041305369779302,
-            13.788214896544218,
-        ),
-        (
-            Cov,
-            24.126487222290105,
-            19.528025390308265,
-            33.224614208540281,
-        ),
-        (
-            Mld,
-            34.990574994442525,
-            34.969791338161706,
-            35.011358650723345,
-        ),
-        (
-            Ti,
-            31.616813481171722,
-            31.599091966101486,
-            31.634534996241957,
-        ),
-        (
-            Idisu,
-            24.096385542168676,
-            19.591302484424176,
-            31.729416681013006,
-        ),
-        (
-            Idisw,
-            21.445783132530121,
-            17.433645976056383,
-            27.391109653449199,
-        ),
+        (Bgsd, 10.012492197250394, 8.1041305369779302, 13.788214896544218),
+        (Cov, 24.126487222290105, 19.528025390308265, 33.224614208540281),
+        (Mld, 34.990574994442525, 34.969791338161706, 35.011358650723345),
+        (Ti, 31.616813481171722, 31.599091966101486, 31.634534996241957),
+        (Idisu, 24.096385542168676, 19.591302484424176, 31.729416681013006),
+        (Idisw, 21.445783132530121, 17.433645976056383, 27.391109653449199),
         (Mdbu, 12.5, 8.4491042571370336, 17.838576128413976),
         (Mdbw, 8.5, 5.4934503478545471, 13.001600402504586),
         (Mdmu, 10.0, 7.6357523613298763, 13.167707922620398),
-        (
-            Mdmw,
-            8.9000000000000004,
-            6.867672037565594,
-            11.815318456365228,
-        ),
+        (Mdmw, 8.9000000000000004, 6.867672037565594, 11.815318456365228),
         (Mdru, 10.0, 8.4491042571370336, 17.838576128413976),
-        (
-            Mdrw,
-            7.5000000000000009,
-            5.4934503478545471,
-            13.001600402504586,
-        ),
+        (Mdrw, 7.5000000000000009, 5.4934503478545471, 13.001600402504586),
     ]
 }
 
@@ -178,24 +112,9 @@ fn quintiles_all_measures_match_heat() {
     use MeasureCode::*;
     let expected = [
         (D, 30.0, 22.933249355678129, 37.066750644321871),
-        (
-            R,
-            1.6000000000000001,
-            1.4086136168913841,
-            1.8173897861711485,
-        ),
-        (
-            Par,
-            15.260000000000005,
-            12.553912430408086,
-            17.966087569591924,
-        ),
-        (
-            Paf,
-            23.571207908557316,
-            23.529408594847215,
-            23.613007222267417,
-        ),
+        (R, 1.6000000000000001, 1.4086136168913841, 1.8173897861711485),
+        (Par, 15.260000000000005, 12.553912430408086, 17.966087569591924),
+        (Paf, 23.571207908557316, 23.529408594847215, 23.613007222267417),
         (Aci, HEAT_ACI.0, HEAT_ACI.1, HEAT_ACI.2),
         (Rci, HEAT_RCI.0, HEAT_RCI.1, HEAT_RCI.2),
     ];
@@ -225,9 +144,7 @@ fn quintiles_all_measures_match_heat() {
 #[test]
 fn five_regions_adverse_per_1000_match_heat() {
     // HEAT on five regions, adverse, scale 1000 (simulation truncated at 0 only).
-    let g = |name: &str, est: f64, se: f64, pop: f64| {
-        Subgroup::new(name, est).with_se(se).with_population(pop)
-    };
+    let g = |name: &str, est: f64, se: f64, pop: f64| Subgroup::new(name, est).with_se(se).with_population(pop);
     let input = DimensionInput::new(
         vec![
             g("A", 30.0, 2.0, 100.0),
@@ -245,84 +162,19 @@ fn five_regions_adverse_per_1000_match_heat() {
     let expected = [
         (D, 38.0, 29.627030187701155, 46.372969812298848),
         (R, 4.166666666666667, 3.1150387372277089, 5.5733210966621822),
-        (
-            Par,
-            -28.095238095238095,
-            -58.054139972431578,
-            1.8636637819553883,
-        ),
-        (
-            Paf,
-            -70.071258907363415,
-            -70.818452422115271,
-            -69.324065392611558,
-        ),
-        (
-            Bgv,
-            134.94331065759638,
-            65.179954629004555,
-            204.70666668618821,
-        ),
-        (
-            Bgsd,
-            11.616510261588735,
-            9.748899110040524,
-            14.951748315247645,
-        ),
-        (
-            Cov,
-            28.972294001587105,
-            24.314356450219833,
-            37.290583684109329,
-        ),
-        (
-            Mld,
-            57.973591060227491,
-            57.950946428831443,
-            57.996235691623539,
-        ),
-        (
-            Ti,
-            47.918646275930193,
-            47.899950636647652,
-            47.937341915212734,
-        ),
-        (
-            Idisu,
-            33.966745843230406,
-            29.187305327892751,
-            40.326822847210224,
-        ),
-        (
-            Idisw,
-            25.811559778305625,
-            21.481500500936303,
-            31.401045922073664,
-        ),
-        (
-            Mdbu,
-            20.400000000000002,
-            17.741874733596276,
-            23.917014941752875,
-        ),
-        (
-            Mdbw,
-            28.095238095238098,
-            24.013812915615553,
-            32.948830796674002,
-        ),
-        (
-            Mdmu,
-            13.619047619047619,
-            10.871601256025285,
-            16.570363215348632,
-        ),
-        (
-            Mdmw,
-            10.34920634920635,
-            8.0977135700075422,
-            13.191042125678811,
-        ),
+        (Par, -28.095238095238095, -58.054139972431578, 1.8636637819553883),
+        (Paf, -70.071258907363415, -70.818452422115271, -69.324065392611558),
+        (Bgv, 134.94331065759638, 65.179954629004555, 204.70666668618821),
+        (Bgsd, 11.616510261588735, 9.748899110040524, 14.951748315247645),
+        (Cov, 28.972294001587105, 24.314356450219833, 37.290583684109329),
+        (Mld, 57.973591060227491, 57.950946428831443, 57.996235691623539),
+        (Ti, 47.918646275930193, 47.899950636647652, 47.937341915212734),
+        (Idisu, 33.966745843230406, 29.187305327892751, 40.326822847210224),
+        (Idisw, 25.811559778305625, 21.481500500936303, 31.401045922073664),
+        (Mdbu, 20.400000000000002, 17.741874733596276, 23.917014941752875),
+        (Mdbw, 28.095238095238098, 24.013812915615553, 32.948830796674002),
+        (Mdmu, 13.619047619047619, 10.871601256025285, 16.570363215348632),
+        (Mdmw, 10.34920634920635, 8.0977135700075422, 13.191042125678811),
     ];
     for (m, v, l, u) in expected {
         let got = get(&all, m);
@@ -351,9 +203,7 @@ fn rule_fewer_than_two_subgroups() {
     let mut input = regions();
     input.subgroups.truncate(1);
     let all = summary_measures(&input, &opts()).unwrap();
-    assert!(all
-        .iter()
-        .all(|m| m.unavailable.as_deref() == Some("fewer than two subgroups")));
+    assert!(all.iter().all(|m| m.unavailable.as_deref() == Some("fewer than two subgroups")));
     input.subgroups.clear();
     let all = summary_measures(&input, &opts()).unwrap();
     assert!(all.iter().all(|m| m.value.is_none()));
@@ -366,21 +216,15 @@ fn rule_all_estimates_zero() {
         g.estimate = Some(0.0);
     }
     let all = summary_measures(&input, &opts()).unwrap();
-    assert!(all
-        .iter()
-        .all(|m| m.unavailable.as_deref() == Some("all subgroup estimates are zero or missing")));
+    assert!(all.iter().all(|m| m.unavailable.as_deref() == Some("all subgroup estimates are zero or missing")));
 }
 
 #[test]
 fn rule_two_subgroups_only_simple_measures() {
     let input = DimensionInput::new(
         vec![
-            Subgroup::new("Female", 80.0)
-                .with_se(1.0)
-                .with_population(500.0),
-            Subgroup::new("Male", 70.0)
-                .with_se(1.5)
-                .with_population(400.0),
+            Subgroup::new("Female", 80.0).with_se(1.0).with_population(500.0),
+            Subgroup::new("Male", 70.0).with_se(1.5).with_population(400.0),
         ],
         DimensionKind::Binary,
         true,
@@ -400,43 +244,26 @@ fn rule_two_subgroups_only_simple_measures() {
                     "{m:?}"
                 )
             }
-            _ => assert_eq!(
-                got.unavailable.as_deref(),
-                Some("needs more than two subgroups"),
-                "{m:?}"
-            ),
+            _ => assert_eq!(got.unavailable.as_deref(), Some("needs more than two subgroups"), "{m:?}"),
         }
     }
     // D = 80 − 70; PAR = 80 − μ with μ = (80·500 + 70·400)/900.
     close(get(&all, MeasureCode::D).value, 10.0, 1e-12);
-    close(
-        get(&all, MeasureCode::Par).value,
-        80.0 - 68000.0 / 900.0,
-        1e-12,
-    );
+    close(get(&all, MeasureCode::Par).value, 80.0 - 68000.0 / 900.0, 1e-12);
 }
 
 #[test]
 fn rule_missing_estimate_two_subgroups_fails_d_r() {
     let mut input = DimensionInput::new(
-        vec![
-            Subgroup::new("Female", 80.0).with_se(1.0),
-            Subgroup::new("Male", 70.0).with_se(1.5),
-        ],
+        vec![Subgroup::new("Female", 80.0).with_se(1.0), Subgroup::new("Male", 70.0).with_se(1.5)],
         DimensionKind::Binary,
         true,
         100.0,
     );
     input.subgroups[1].estimate = None;
     let all = summary_measures(&input, &opts()).unwrap();
-    assert_eq!(
-        reason(&all, MeasureCode::D),
-        "a subgroup estimate is missing"
-    );
-    assert_eq!(
-        reason(&all, MeasureCode::R),
-        "a subgroup estimate is missing"
-    );
+    assert_eq!(reason(&all, MeasureCode::D), "a subgroup estimate is missing");
+    assert_eq!(reason(&all, MeasureCode::R), "a subgroup estimate is missing");
     // Under 85% of estimates: PAR unavailable too.
     assert!(reason(&all, MeasureCode::Par).contains("85%"));
 }
@@ -447,14 +274,8 @@ fn rule_ordered_end_subgroup_missing_fails_d_r_and_missing_estimate_fails_aci() 
     input.subgroups[2].estimate = None; // Q5, the last in order
     let all = summary_measures(&input, &opts()).unwrap();
     assert!(reason(&all, MeasureCode::D).contains("first or last"));
-    assert_eq!(
-        reason(&all, MeasureCode::Aci),
-        "a subgroup estimate is missing"
-    );
-    assert_eq!(
-        reason(&all, MeasureCode::Sii),
-        "a subgroup estimate is missing"
-    );
+    assert_eq!(reason(&all, MeasureCode::Aci), "a subgroup estimate is missing");
+    assert_eq!(reason(&all, MeasureCode::Sii), "a subgroup estimate is missing");
     // A middle subgroup missing: D is computed on the ends.
     let mut input = quintiles(true);
     input.subgroups[0].estimate = None; // Q3
@@ -479,10 +300,7 @@ fn rule_under_85_percent_and_missing_population() {
     let all = summary_measures(&input, &opts()).unwrap();
     assert!(get(&all, MeasureCode::Bgv).value.is_some());
     // MDBU on the nine: best = 47, mean |47 − y| over the nine estimates.
-    let ys: Vec<f64> = (0..10)
-        .filter(|&i| i != 4)
-        .map(|i| 20.0 + 3.0 * f64::from(i))
-        .collect();
+    let ys: Vec<f64> = (0..10).filter(|&i| i != 4).map(|i| 20.0 + 3.0 * f64::from(i)).collect();
     let mdbu = ys.iter().map(|y| 47.0 - y).sum::<f64>() / 9.0;
     close(get(&all, MeasureCode::Mdbu).value, mdbu, 1e-12);
     // HEAT's weighted mean over all subgroups is NA with a missing estimate: PAR unavailable.
@@ -491,19 +309,13 @@ fn rule_under_85_percent_and_missing_population() {
     subgroups[5].estimate = None;
     let input = DimensionInput::new(subgroups.clone(), DimensionKind::NonOrdered, true, 100.0);
     let all = summary_measures(&input, &opts()).unwrap();
-    assert_eq!(
-        reason(&all, MeasureCode::Bgv),
-        "fewer than 85% of subgroups have an estimate"
-    );
+    assert_eq!(reason(&all, MeasureCode::Bgv), "fewer than 85% of subgroups have an estimate");
     // A missing population among the estimates.
     subgroups[5].estimate = Some(1.0);
     subgroups[6].population = None;
     let input = DimensionInput::new(subgroups, DimensionKind::NonOrdered, true, 100.0);
     let all = summary_measures(&input, &opts()).unwrap();
-    assert_eq!(
-        reason(&all, MeasureCode::Ti),
-        "a subgroup with an estimate has no population"
-    );
+    assert_eq!(reason(&all, MeasureCode::Ti), "a subgroup with an estimate has no population");
     assert!(get(&all, MeasureCode::Mdbu).value.is_some());
 }
 
@@ -512,16 +324,8 @@ fn rule_missing_population_fails_ordered_measures() {
     let mut input = quintiles(true);
     input.subgroups[3].population = None;
     let all = summary_measures(&input, &opts()).unwrap();
-    for m in [
-        MeasureCode::Aci,
-        MeasureCode::Rci,
-        MeasureCode::Sii,
-        MeasureCode::Rii,
-    ] {
-        assert_eq!(
-            reason(&all, m),
-            "a subgroup population is missing or populations sum to zero"
-        );
+    for m in [MeasureCode::Aci, MeasureCode::Rci, MeasureCode::Sii, MeasureCode::Rii] {
+        assert_eq!(reason(&all, m), "a subgroup population is missing or populations sum to zero");
     }
     let mut input = quintiles(true);
     for g in &mut input.subgroups {
@@ -541,18 +345,8 @@ fn rule_zero_setting_average() {
     }
     input.setting_average = Some(0.0);
     let all = summary_measures(&input, &opts()).unwrap();
-    for m in [
-        MeasureCode::Cov,
-        MeasureCode::Mld,
-        MeasureCode::Idisu,
-        MeasureCode::Idisw,
-        MeasureCode::Paf,
-    ] {
-        assert_eq!(
-            reason(&all, m),
-            "the setting average is zero or missing",
-            "{m:?}"
-        );
+    for m in [MeasureCode::Cov, MeasureCode::Mld, MeasureCode::Idisu, MeasureCode::Idisw, MeasureCode::Paf] {
+        assert_eq!(reason(&all, m), "the setting average is zero or missing", "{m:?}");
     }
     // MDBU has no such rule.
     assert!(get(&all, MeasureCode::Mdbu).value.is_some());
@@ -561,30 +355,17 @@ fn rule_zero_setting_average() {
 #[test]
 fn rule_reference_subgroup_needed_for_mdr() {
     let all = summary_measures(&regions(), &opts()).unwrap();
-    assert_eq!(
-        reason(&all, MeasureCode::Mdrw),
-        "needs exactly one reference subgroup with an estimate"
-    );
+    assert_eq!(reason(&all, MeasureCode::Mdrw), "needs exactly one reference subgroup with an estimate");
     // Seven subgroups, the reference's estimate missing (6 of 7 = 86% ≥ 85%).
     let mut input = regions();
     for (i, e) in [35.0, 40.0, 28.0].into_iter().enumerate() {
-        input.subgroups.push(
-            Subgroup::new(format!("X{i}"), e)
-                .with_se(1.0)
-                .with_population(100.0),
-        );
+        input.subgroups.push(Subgroup::new(format!("X{i}"), e).with_se(1.0).with_population(100.0));
     }
     input.subgroups[1].reference = true;
     input.subgroups[1].estimate = None;
     let all = summary_measures(&input, &opts()).unwrap();
-    assert_eq!(
-        reason(&all, MeasureCode::Mdru),
-        "needs exactly one reference subgroup with an estimate"
-    );
-    assert_eq!(
-        reason(&all, MeasureCode::Mdrw),
-        "needs exactly one reference subgroup with an estimate"
-    );
+    assert_eq!(reason(&all, MeasureCode::Mdru), "needs exactly one reference subgroup with an estimate");
+    assert_eq!(reason(&all, MeasureCode::Mdrw), "needs exactly one reference subgroup with an estimate");
     // PAR and PAF: HEAT's test_par_paf_fail (the missing estimate also makes HEAT's weighted
     // mean NA, which is checked first).
     assert!(get(&all, MeasureCode::Par).value.is_none());
@@ -594,21 +375,13 @@ fn rule_reference_subgroup_needed_for_mdr() {
     }
     input.setting_average = Some(40.0);
     let all = summary_measures(&input, &opts()).unwrap();
-    assert_eq!(
-        reason(&all, MeasureCode::Par),
-        "the reference subgroup's estimate is missing"
-    );
+    assert_eq!(reason(&all, MeasureCode::Par), "the reference subgroup's estimate is missing");
 }
 
 #[test]
 fn rule_wrong_dimension_kind() {
     let all = summary_measures(&regions(), &opts()).unwrap();
-    for m in [
-        MeasureCode::Aci,
-        MeasureCode::Rci,
-        MeasureCode::Sii,
-        MeasureCode::Rii,
-    ] {
+    for m in [MeasureCode::Aci, MeasureCode::Rci, MeasureCode::Sii, MeasureCode::Rii] {
         assert_eq!(reason(&all, m), "applies only to ordered dimensions");
     }
 }
@@ -631,10 +404,7 @@ fn se_from_95_percent_limits() {
 
 #[test]
 fn other_confidence_level_widens_interval() {
-    let o = SummaryOptions {
-        confidence: ConfidenceLevel::C998,
-        ..SummaryOptions::default()
-    };
+    let o = SummaryOptions { confidence: ConfidenceLevel::C998, ..SummaryOptions::default() };
     let d = difference(&quintiles(true), &o).unwrap();
     let z = ConfidenceLevel::C998.z();
     close(d.lower, 30.0 - z * 13f64.sqrt(), 1e-12);
@@ -745,10 +515,7 @@ fn errors_for_wrong_input() {
     // Error messages name the subgroup.
     let mut i = base;
     i.subgroups[0].se = Some(-1.0);
-    assert!(summary_measures(&i, &opts())
-        .unwrap_err()
-        .to_string()
-        .contains("subgroup 'A'"));
+    assert!(summary_measures(&i, &opts()).unwrap_err().to_string().contains("subgroup 'A'"));
 }
 
 #[test]
@@ -788,23 +555,18 @@ mod no_panic {
             proptest::option::of(any_f64()),
             proptest::option::of(0.0..10.0f64),
             any::<bool>(),
-            (
-                proptest::option::of(any_f64()),
-                proptest::option::of(any_f64()),
-            ),
+            (proptest::option::of(any_f64()), proptest::option::of(any_f64())),
         )
-            .prop_map(
-                |(estimate, se, population, order, reference, (lower_95, upper_95))| Subgroup {
-                    name: "g".into(),
-                    estimate,
-                    se,
-                    lower_95,
-                    upper_95,
-                    population,
-                    order: order.map(f64::floor),
-                    reference,
-                },
-            )
+            .prop_map(|(estimate, se, population, order, reference, (lower_95, upper_95))| Subgroup {
+                name: "g".into(),
+                estimate,
+                se,
+                lower_95,
+                upper_95,
+                population,
+                order: order.map(f64::floor),
+                reference,
+            })
     }
 
     fn sane_subgroup() -> impl Strategy<Value = Subgroup> {
@@ -829,11 +591,7 @@ mod no_panic {
     }
 
     fn kind() -> impl Strategy<Value = DimensionKind> {
-        prop_oneof![
-            Just(DimensionKind::Binary),
-            Just(DimensionKind::Ordered),
-            Just(DimensionKind::NonOrdered)
-        ]
+        prop_oneof![Just(DimensionKind::Binary), Just(DimensionKind::Ordered), Just(DimensionKind::NonOrdered)]
     }
 
     proptest! {

@@ -43,7 +43,10 @@ pub static DSR: AggregateSpec = AggregateSpec {
     body: Body::Rows(|rows, options| {
         let (multiplier, level) = (options[0], args::confidence(options[1]));
         let n = rows[1].iter().map(|&v| required("dsr", "population", v)).collect::<Result<Vec<f64>, String>>()?;
-        let w = rows[2].iter().map(|&v| required("dsr", "stdpop (the standard population)", v)).collect::<Result<Vec<f64>, String>>()?;
+        let w = rows[2]
+            .iter()
+            .map(|&v| required("dsr", "stdpop (the standard population)", v))
+            .collect::<Result<Vec<f64>, String>>()?;
         let e = directly_standardised_rate(&rows[0], &n, &w, multiplier, &[level]).map_err(|e| format!("dsr: {e}"))?;
         let mut out: Vec<Out> = value_and_limits(&e.estimate).into();
         out.extend([Out::Number(Some(e.total_count)), Out::Number(Some(e.total_pop))]);
@@ -73,16 +76,29 @@ mod tests {
         assert_eq!(number(&r, "total_count"), Some(e.total_count));
         assert_eq!(text(&r, "method").as_deref(), Some("Dobson"));
 
-        let r = run_split(&DSR, vec![col(&[Some(3.0), None]), col(&[Some(10.0), Some(10.0)]), col(&[Some(1.0), Some(1.0)])], vec![100_000.0, 0.95]).unwrap();
+        let r = run_split(
+            &DSR,
+            vec![col(&[Some(3.0), None]), col(&[Some(10.0), Some(10.0)]), col(&[Some(1.0), Some(1.0)])],
+            vec![100_000.0, 0.95],
+        )
+        .unwrap();
         assert_eq!(number(&r, "value"), None);
         assert_eq!(text(&r, "statistic").as_deref(), Some("dsr NA for total count < 10"));
     }
 
     #[test]
     fn a_null_population_is_an_error() {
-        let e = run_split(&DSR, vec![col(&[Some(3.0), Some(4.0)]), col(&[Some(10.0), None]), col(&[Some(1.0), Some(1.0)])], vec![100_000.0, 0.95]).unwrap_err().to_string();
+        let e = run_split(
+            &DSR,
+            vec![col(&[Some(3.0), Some(4.0)]), col(&[Some(10.0), None]), col(&[Some(1.0), Some(1.0)])],
+            vec![100_000.0, 0.95],
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("dsr: population cannot be null"), "{e}");
-        let e = run_split(&DSR, vec![col(&[Some(3.0)]), col(&[Some(0.0)]), col(&[Some(1.0)])], vec![100_000.0, 0.95]).unwrap_err().to_string();
+        let e = run_split(&DSR, vec![col(&[Some(3.0)]), col(&[Some(0.0)]), col(&[Some(1.0)])], vec![100_000.0, 0.95])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("dsr: population must be greater than zero"), "{e}");
     }
 }

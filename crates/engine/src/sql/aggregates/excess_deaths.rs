@@ -30,7 +30,10 @@ pub static EXCESS_DEATHS: AggregateSpec = AggregateSpec {
     name: "excess_deaths",
     aliases: &[],
     required: &[number("quantile"), age_band("start_age"), number("deaths"), number("population")],
-    optional: &[OptionalArg { name: "reference", default: 0.0, check: Check::Finite }, OptionalArg { name: "upper_age", default: 75.0, check: Check::Finite }],
+    optional: &[
+        OptionalArg { name: "reference", default: 0.0, check: Check::Finite },
+        OptionalArg { name: "upper_age", default: 75.0, check: Check::Finite },
+    ],
     fields: &[
         ("observed", FieldType::Number),
         ("population", FieldType::Number),
@@ -52,7 +55,10 @@ pub static EXCESS_DEATHS: AggregateSpec = AggregateSpec {
             if deaths < 0.0 || pop < 0.0 {
                 return Err(format!("{f}: deaths and population must be ≥ 0, got {deaths} and {pop}"));
             }
-            let band = AGE_BAND_STARTS.iter().position(|&s| f64::from(s) == start).ok_or_else(|| format!("{f}: start_age must be one of 0, 1, 5, …, 90, got {start}"))?;
+            let band = AGE_BAND_STARTS
+                .iter()
+                .position(|&s| f64::from(s) == start)
+                .ok_or_else(|| format!("{f}: start_age must be one of 0, 1, 5, …, 90, got {start}"))?;
             let (_, entry) = quantiles
                 .entry(quantile_key(q))
                 .or_insert_with(|| (q, Quantile { deaths: vec![None; AGE_BANDS], population: vec![None; AGE_BANDS] }));
@@ -63,8 +69,10 @@ pub static EXCESS_DEATHS: AggregateSpec = AggregateSpec {
             entry.population[band] = Some(pop);
         }
         let list: Vec<&(f64, Quantile)> = quantiles.values().collect();
-        let reference = if options[0] == 0.0 { list.len().checked_sub(1) } else { list.iter().position(|(q, _)| *q == options[0]) };
-        let reference = reference.ok_or_else(|| format!("{f}: the reference quantile {} has no rows in this group", options[0]))?;
+        let reference =
+            if options[0] == 0.0 { list.len().checked_sub(1) } else { list.iter().position(|(q, _)| *q == options[0]) };
+        let reference =
+            reference.ok_or_else(|| format!("{f}: the reference quantile {} has no rows in this group", options[0]))?;
         let years = potential_years_per_death(&BAND_MID_AGES, options[1]).map_err(|e| format!("{f}: {e}"))?;
         let lines = group_lines(&list, reference, AGE_BANDS, Some(&years)).map_err(|e| format!("{f}: {e}"))?;
         let all = Line::total(&lines);
@@ -113,9 +121,21 @@ mod tests {
     fn a_missing_reference_and_a_repeated_band_are_errors() {
         let q = col(&[Some(1.0), Some(2.0)]);
         let z = labels(&["0", "0"]);
-        let e = run_split(&EXCESS_DEATHS, vec![q.clone(), z.clone(), col(&[Some(3.0), Some(1.0)]), col(&[Some(10.0), Some(10.0)])], vec![7.0, 75.0]).unwrap_err().to_string();
+        let e = run_split(
+            &EXCESS_DEATHS,
+            vec![q.clone(), z.clone(), col(&[Some(3.0), Some(1.0)]), col(&[Some(10.0), Some(10.0)])],
+            vec![7.0, 75.0],
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("excess_deaths: the reference quantile 7"), "{e}");
-        let e = run_split(&EXCESS_DEATHS, vec![col(&[Some(1.0), Some(1.0)]), z, col(&[Some(3.0), Some(1.0)]), col(&[Some(10.0), Some(10.0)])], vec![0.0, 75.0]).unwrap_err().to_string();
+        let e = run_split(
+            &EXCESS_DEATHS,
+            vec![col(&[Some(1.0), Some(1.0)]), z, col(&[Some(3.0), Some(1.0)]), col(&[Some(10.0), Some(10.0)])],
+            vec![0.0, 75.0],
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("given twice"), "{e}");
     }
 }

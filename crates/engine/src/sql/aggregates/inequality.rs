@@ -4,7 +4,9 @@
 
 use std::cmp::Ordering;
 
-use stats::inequality::{summary_measure, DimensionInput, DimensionKind, MeasureCode, PopulationUnit, Subgroup, SummaryOptions};
+use stats::inequality::{
+    summary_measure, DimensionInput, DimensionKind, MeasureCode, PopulationUnit, Subgroup, SummaryOptions,
+};
 
 use super::{AggregateSpec, Body, FieldType, Out};
 use crate::sql::args::{self, measure, number, optional_number, CONFIDENCE};
@@ -144,11 +146,16 @@ fn cmp_option(a: Option<f64>, b: Option<f64>) -> Ordering {
 
 fn evaluate(columns: &[Vec<Option<f64>>], options: &[f64]) -> Result<Vec<Out>, String> {
     let column = |i: usize| -> Result<&[Option<f64>], String> {
-        columns.get(i).map(Vec::as_slice).ok_or_else(|| format!("{NAME}: internal error: argument column {} missing", i + 1))
+        columns
+            .get(i)
+            .map(Vec::as_slice)
+            .ok_or_else(|| format!("{NAME}: internal error: argument column {} missing", i + 1))
     };
     let level = args::confidence(options.first().copied().unwrap_or(0.95));
     let code = same_value(column(MEASURE)?, "measure", true)?;
-    let measure = code.and_then(|c| MeasureCode::ALL.get(c as usize).copied()).ok_or_else(|| format!("{NAME}: measure cannot be null"))?;
+    let measure = code
+        .and_then(|c| MeasureCode::ALL.get(c as usize).copied())
+        .ok_or_else(|| format!("{NAME}: measure cannot be null"))?;
     let ordered = match same_value(column(ORDERED)?, "ordered", true)? {
         Some(v) => flag(v, "ordered", "1 an ordered dimension, 0 a non-ordered one")?,
         None => return Err(format!("{NAME}: ordered cannot be null")),
@@ -167,7 +174,8 @@ fn evaluate(columns: &[Vec<Option<f64>>], options: &[f64]) -> Result<Vec<Out>, S
         }
     };
     let setting_average = same_value(column(SETTING_AVERAGE)?, "setting_average", false)?;
-    let (estimate, se, population, order, reference) = (column(ESTIMATE)?, column(SE)?, column(POPULATION)?, column(ORDER)?, column(REFERENCE)?);
+    let (estimate, se, population, order, reference) =
+        (column(ESTIMATE)?, column(SE)?, column(POPULATION)?, column(ORDER)?, column(REFERENCE)?);
     let n = estimate.len();
     let at = |c: &[Option<f64>], i: usize| c.get(i).copied().flatten();
     let mut rows: Vec<usize> = (0..n).collect();
@@ -319,7 +327,12 @@ mod tests {
         let mut c = quintile_columns("d", 1.0);
         c[2] = col(&[Some(2.0), Some(-3.0), Some(2.0), Some(2.5), Some(2.2)]);
         let e = run_split(&INEQUALITY, c, vec![0.95]).unwrap_err().to_string();
-        assert!(e.contains("inequality: subgroup 'subgroup_order 1': standard error must be greater than or equal to zero, got -3"), "{e}");
+        assert!(
+            e.contains(
+                "inequality: subgroup 'subgroup_order 1': standard error must be greater than or equal to zero, got -3"
+            ),
+            "{e}"
+        );
         let mut c = quintile_columns("d", 1.0);
         c[7] = col(&[Some(0.0); 5]);
         let e = run_split(&INEQUALITY, c, vec![0.95]).unwrap_err().to_string();
@@ -335,7 +348,10 @@ mod tests {
         let mut c = quintile_columns("d", 1.0);
         c[0] = codes("gini", 5);
         let e = run_split(&INEQUALITY, c, vec![0.95]).unwrap_err().to_string();
-        assert!(e.contains("inequality: measure \"gini\" is not a summary measure; expected one of d, r, d8020"), "{e}");
+        assert!(
+            e.contains("inequality: measure \"gini\" is not a summary measure; expected one of d, r, d8020"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -11,7 +11,8 @@ use stats::ConfidenceLevel;
 use super::{required, value_and_limits, wording, AggregateSpec, Body, FieldType, Out};
 use crate::sql::args::{self, number, Check, OptionalArg, CONFIDENCE};
 
-const ARGS: &[crate::sql::args::Arg] = &[number("count"), number("population"), number("ref_count"), number("ref_population")];
+const ARGS: &[crate::sql::args::Arg] =
+    &[number("count"), number("population"), number("ref_count"), number("ref_population")];
 
 fn result(e: &IsrEstimate, level: ConfidenceLevel, with_ref_rate: bool) -> Vec<Out> {
     let mut out: Vec<Out> = value_and_limits(&e.estimate).into();
@@ -57,7 +58,8 @@ pub static ISRATIO: AggregateSpec = AggregateSpec {
     body: Body::Rows(|rows, options| {
         let level = args::confidence(options[1]);
         let n_ref = reference_populations("isratio", rows)?;
-        let e = indirectly_standardised_ratio(&rows[0], &rows[1], &rows[2], &n_ref, options[0], &[level]).map_err(|e| format!("isratio: {e}"))?;
+        let e = indirectly_standardised_ratio(&rows[0], &rows[1], &rows[2], &n_ref, options[0], &[level])
+            .map_err(|e| format!("isratio: {e}"))?;
         Ok(result(&e, level, false))
     }),
 };
@@ -90,7 +92,8 @@ pub static ISRATE: AggregateSpec = AggregateSpec {
     body: Body::Rows(|rows, options| {
         let level = args::confidence(options[1]);
         let n_ref = reference_populations("israte", rows)?;
-        let e = indirectly_standardised_rate(&rows[0], &rows[1], &rows[2], &n_ref, options[0], &[level]).map_err(|e| format!("israte: {e}"))?;
+        let e = indirectly_standardised_rate(&rows[0], &rows[1], &rows[2], &n_ref, options[0], &[level])
+            .map_err(|e| format!("israte: {e}"))?;
         Ok(result(&e, level, true))
     }),
 };
@@ -122,7 +125,13 @@ mod tests {
 
     #[test]
     fn a_null_reference_population_is_an_error() {
-        let e = run_split(&ISRATIO, vec![col(&[Some(1.0)]), col(&[Some(1.0)]), col(&[Some(1.0)]), col(&[None])], vec![1.0, 0.95]).unwrap_err().to_string();
+        let e = run_split(
+            &ISRATIO,
+            vec![col(&[Some(1.0)]), col(&[Some(1.0)]), col(&[Some(1.0)]), col(&[None])],
+            vec![1.0, 0.95],
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("isratio: ref_population cannot be null"), "{e}");
     }
 }

@@ -85,17 +85,28 @@ mod tests {
 
     // The reference's worked example (life_expectancy_worked_example.csv).
     const POPS: [f64; 20] = [
-        7060.0, 35059.0, 46974.0, 48489.0, 43219.0, 38561.0, 46009.0, 57208.0, 61435.0, 55601.0, 50209.0, 56416.0, 46411.0, 39820.0,
-        37978.0, 37039.0, 33288.0, 23306.0, 11936.0, 11936.0,
+        7060.0, 35059.0, 46974.0, 48489.0, 43219.0, 38561.0, 46009.0, 57208.0, 61435.0, 55601.0, 50209.0, 56416.0,
+        46411.0, 39820.0, 37978.0, 37039.0, 33288.0, 23306.0, 11936.0, 11936.0,
     ];
     const DEATHS: [f64; 20] = [
-        17.0, 9.0, 4.0, 8.0, 20.0, 15.0, 24.0, 33.0, 50.0, 71.0, 100.0, 163.0, 263.0, 304.0, 536.0, 872.0, 1390.0, 1605.0, 1936.0, 1937.0,
+        17.0, 9.0, 4.0, 8.0, 20.0, 15.0, 24.0, 33.0, 50.0, 71.0, 100.0, 163.0, 263.0, 304.0, 536.0, 872.0, 1390.0,
+        1605.0, 1936.0, 1937.0,
     ];
 
     fn bands() -> ArrayRef {
         let labels: Vec<String> = LIFE_TABLE_START_AGES
             .iter()
-            .map(|&a| if a == 0.0 { "0".into() } else if a == 90.0 { "90+".into() } else if a == 1.0 { "1-4".into() } else { format!("{a}-{}", a + 4.0) })
+            .map(|&a| {
+                if a == 0.0 {
+                    "0".into()
+                } else if a == 90.0 {
+                    "90+".into()
+                } else if a == 1.0 {
+                    "1-4".into()
+                } else {
+                    format!("{a}-{}", a + 4.0)
+                }
+            })
             .collect();
         Arc::new(StringArray::from(labels))
     }
@@ -106,14 +117,16 @@ mod tests {
 
     #[test]
     fn at_birth_and_at_65_match_the_stats_method() {
-        let r = run_split(&LIFE_EXPECTANCY, vec![bands(), col(&some(&DEATHS)), col(&some(&POPS))], vec![0.0, 0.95]).unwrap();
+        let r = run_split(&LIFE_EXPECTANCY, vec![bands(), col(&some(&DEATHS)), col(&some(&POPS))], vec![0.0, 0.95])
+            .unwrap();
         assert!((number(&r, "value").unwrap() - 80.16960813).abs() < 1e-8);
         let rows = life_expectancy(&LIFE_TABLE_START_AGES, &DEATHS, &POPS, &[stats::ConfidenceLevel::C95]).unwrap();
         assert_eq!(number(&r, "value"), rows[0].value);
         assert_eq!(number(&r, "lowercl"), rows[0].limits[0].lower);
         assert_eq!(text(&r, "statistic").as_deref(), Some("life expectancy at 0"));
         assert_eq!(text(&r, "note"), None);
-        let r = run_split(&LIFE_EXPECTANCY, vec![bands(), col(&some(&DEATHS)), col(&some(&POPS))], vec![65.0, 0.95]).unwrap();
+        let r = run_split(&LIFE_EXPECTANCY, vec![bands(), col(&some(&DEATHS)), col(&some(&POPS))], vec![65.0, 0.95])
+            .unwrap();
         assert_eq!(number(&r, "value"), rows[14].value);
         assert_eq!(number(&r, "pops_used"), Some(rows[14].population_used));
     }
@@ -124,10 +137,13 @@ mod tests {
         small.iter_mut().for_each(|p| *p = 200.0);
         let mut deaths = DEATHS;
         deaths.iter_mut().for_each(|d| *d = 2.0);
-        let r = run_split(&LIFE_EXPECTANCY, vec![bands(), col(&some(&deaths)), col(&some(&small))], vec![0.0, 0.95]).unwrap();
+        let r = run_split(&LIFE_EXPECTANCY, vec![bands(), col(&some(&deaths)), col(&some(&small))], vec![0.0, 0.95])
+            .unwrap();
         assert_eq!(number(&r, "value"), None);
         assert!(text(&r, "note").unwrap().contains("total population of less than 5,000"));
-        let e = run_split(&LIFE_EXPECTANCY, vec![bands(), col(&some(&DEATHS)), col(&some(&POPS))], vec![3.0, 0.95]).unwrap_err().to_string();
+        let e = run_split(&LIFE_EXPECTANCY, vec![bands(), col(&some(&DEATHS)), col(&some(&POPS))], vec![3.0, 0.95])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("life_expectancy: age must be one of the start ages"), "{e}");
     }
 }

@@ -33,7 +33,9 @@ use std::hash::{Hash, Hasher};
 use std::mem::size_of;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, Float64Array, ListArray, StringArray, StructArray, UInt64Array};
+use datafusion::arrow::array::{
+    Array, ArrayRef, BooleanArray, Float64Array, ListArray, StringArray, StructArray, UInt64Array,
+};
 use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields};
 use datafusion::common::{exec_err, DataFusionError, Result, ScalarValue};
@@ -105,7 +107,9 @@ impl AggregateSpec {
     pub fn result_fields(&self) -> Fields {
         self.fields
             .iter()
-            .map(|(name, t)| Field::new(*name, if *t == FieldType::Number { DataType::Float64 } else { DataType::Utf8 }, true))
+            .map(|(name, t)| {
+                Field::new(*name, if *t == FieldType::Number { DataType::Float64 } else { DataType::Utf8 }, true)
+            })
             .collect()
     }
 }
@@ -197,7 +201,10 @@ impl AggregateUDFImpl for FairerAggregate {
                     fields.push(state(format!("null_{}", a.name), DataType::Boolean));
                 }
                 Body::Rows(_) => {
-                    fields.push(state(format!("rows_{}", a.name), DataType::List(Arc::new(Field::new_list_field(DataType::Float64, true)))));
+                    fields.push(state(
+                        format!("rows_{}", a.name),
+                        DataType::List(Arc::new(Field::new_list_field(DataType::Float64, true))),
+                    ));
                 }
             }
         }
@@ -239,18 +246,30 @@ impl FairerAccumulator {
         match arg.kind {
             ArgKind::Number => {
                 let Some(a) = array.as_any().downcast_ref::<Float64Array>() else {
-                    return exec_err!("{}: argument {} ({}) is not a number after coercion", self.spec.name, i + 1, arg.name);
+                    return exec_err!(
+                        "{}: argument {} ({}) is not a number after coercion",
+                        self.spec.name,
+                        i + 1,
+                        arg.name
+                    );
                 };
                 Ok(a.iter().collect())
             }
             ArgKind::Measure => {
                 let Some(a) = array.as_any().downcast_ref::<StringArray>() else {
-                    return exec_err!("{}: argument {} ({}) is not text after coercion", self.spec.name, i + 1, arg.name);
+                    return exec_err!(
+                        "{}: argument {} ({}) is not text after coercion",
+                        self.spec.name,
+                        i + 1,
+                        arg.name
+                    );
                 };
                 a.iter()
                     .map(|code| match code {
                         None => Ok(None),
-                        Some(c) => match MeasureCode::from_code(c).and_then(|m| MeasureCode::ALL.iter().position(|x| *x == m)) {
+                        Some(c) => match MeasureCode::from_code(c)
+                            .and_then(|m| MeasureCode::ALL.iter().position(|x| *x == m))
+                        {
                             Some(k) => Ok(Some(k as f64)),
                             None => exec_err!(
                                 "{}: {} \"{c}\" is not a summary measure; expected one of {}",
@@ -264,7 +283,12 @@ impl FairerAccumulator {
             }
             ArgKind::AgeBand => {
                 let Some(a) = array.as_any().downcast_ref::<StringArray>() else {
-                    return exec_err!("{}: argument {} ({}) is not text after coercion", self.spec.name, i + 1, arg.name);
+                    return exec_err!(
+                        "{}: argument {} ({}) is not text after coercion",
+                        self.spec.name,
+                        i + 1,
+                        arg.name
+                    );
                 };
                 a.iter()
                     .map(|label| match label {
@@ -433,7 +457,11 @@ pub(crate) mod tests {
 
     /// Runs `spec` over the rows of `columns` split across two accumulators merged through
     /// their state, as DataFusion does across partitions, and returns the result fields.
-    pub(crate) fn run_split(spec: &'static AggregateSpec, columns: Vec<ArrayRef>, options: Vec<f64>) -> Result<Vec<(String, ScalarValue)>> {
+    pub(crate) fn run_split(
+        spec: &'static AggregateSpec,
+        columns: Vec<ArrayRef>,
+        options: Vec<f64>,
+    ) -> Result<Vec<(String, ScalarValue)>> {
         let n = columns.first().map_or(0, |c| c.len());
         let half = n / 2;
         let mut a = FairerAccumulator::new(spec, options.clone());

@@ -5,9 +5,9 @@
 //! over the group first (Σx / Σn); a group with a null x or n has no value (R's `sum` gives NA),
 //! so filter nulls out with `WHERE` to ignore them.
 
+use stats::format_multiplier;
 use stats::proportion::{proportion, proportion_statistic};
 use stats::rate::{count_method, crude_rate};
-use stats::format_multiplier;
 
 use super::{value_and_limits, wording, AggregateSpec, Body, FieldType, Out};
 use crate::sql::args::{self, number, CONFIDENCE};
@@ -48,7 +48,8 @@ pub static PROPORTION: AggregateSpec = AggregateSpec {
             (Some(x), Some(n)) => (x, n),
             (x, n) => return Ok(missing(x, n, level, &statistic, Some("Wilson"))),
         };
-        let e = proportion(x, n, multiplier, &[level]).map_err(|e| format!("proportion: {e} (x = {x}, n = {n} summed over the group)"))?;
+        let e = proportion(x, n, multiplier, &[level])
+            .map_err(|e| format!("proportion: {e} (x = {x}, n = {n} summed over the group)"))?;
         Ok(result(&e, x, n, level))
     }),
 };
@@ -78,7 +79,8 @@ pub static CRUDE_RATE: AggregateSpec = AggregateSpec {
             (Some(x), Some(n)) => (x, n),
             (x, n) => return Ok(missing(x, n, level, &statistic, x.map(count_method))),
         };
-        let e = crude_rate(x, n, multiplier, &[level]).map_err(|e| format!("crude_rate: {e} (x = {x}, n = {n} summed over the group)"))?;
+        let e = crude_rate(x, n, multiplier, &[level])
+            .map_err(|e| format!("crude_rate: {e} (x = {x}, n = {n} summed over the group)"))?;
         Ok(result(&e, x, n, level))
     }),
 };
@@ -90,7 +92,13 @@ fn result(e: &stats::Estimate, x: f64, n: f64, level: stats::ConfidenceLevel) ->
     out
 }
 
-fn missing(x: Option<f64>, n: Option<f64>, level: stats::ConfidenceLevel, statistic: &str, method: Option<&str>) -> Vec<Out> {
+fn missing(
+    x: Option<f64>,
+    n: Option<f64>,
+    level: stats::ConfidenceLevel,
+    statistic: &str,
+    method: Option<&str>,
+) -> Vec<Out> {
     let mut out = vec![Out::Number(None), Out::Number(None), Out::Number(None), Out::Number(x), Out::Number(n)];
     out.extend(wording(level, statistic, method));
     out
@@ -104,7 +112,12 @@ mod tests {
     #[test]
     fn proportion_sums_then_matches_the_reference() {
         // testdata_Prop: Area4 65/100 → 0.65 (0.55254443296887967, 0.73635751756902468), split.
-        let r = run_split(&PROPORTION, vec![col(&[Some(60.0), Some(5.0)]), col(&[Some(90.0), Some(10.0)])], vec![1.0, 0.95]).unwrap();
+        let r = run_split(
+            &PROPORTION,
+            vec![col(&[Some(60.0), Some(5.0)]), col(&[Some(90.0), Some(10.0)])],
+            vec![1.0, 0.95],
+        )
+        .unwrap();
         assert!((num(&r, "value").unwrap() - 0.65).abs() < 1e-15);
         assert!((num(&r, "lowercl").unwrap() - 0.55254443296887967).abs() < 1e-15);
         assert!((num(&r, "uppercl").unwrap() - 0.73635751756902468).abs() < 1e-15);
@@ -116,7 +129,9 @@ mod tests {
 
     #[test]
     fn a_null_gives_no_value() {
-        let r = run_split(&PROPORTION, vec![col(&[Some(1.0), None]), col(&[Some(10.0), Some(10.0)])], vec![100.0, 0.95]).unwrap();
+        let r =
+            run_split(&PROPORTION, vec![col(&[Some(1.0), None]), col(&[Some(10.0), Some(10.0)])], vec![100.0, 0.95])
+                .unwrap();
         assert_eq!(num(&r, "value"), None);
         assert_eq!(num(&r, "numerator"), None);
         assert_eq!(num(&r, "denominator"), Some(20.0));
@@ -125,14 +140,21 @@ mod tests {
 
     #[test]
     fn x_above_n_is_an_error() {
-        let e = run_split(&PROPORTION, vec![col(&[Some(11.0)]), col(&[Some(10.0)])], vec![1.0, 0.95]).unwrap_err().to_string();
+        let e = run_split(&PROPORTION, vec![col(&[Some(11.0)]), col(&[Some(10.0)])], vec![1.0, 0.95])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("proportion: numerator (11) must be less than or equal to denominator (10)"), "{e}");
     }
 
     #[test]
     fn crude_rate_matches_the_reference() {
         // testdata_Rate: Area7 222/3215 per 100 at 99.8%: 6.9051321928460334 (5.5607376952598537, 8.4610466817334107).
-        let r = run_split(&CRUDE_RATE, vec![col(&[Some(200.0), Some(22.0)]), col(&[Some(3000.0), Some(215.0)])], vec![100.0, 0.998]).unwrap();
+        let r = run_split(
+            &CRUDE_RATE,
+            vec![col(&[Some(200.0), Some(22.0)]), col(&[Some(3000.0), Some(215.0)])],
+            vec![100.0, 0.998],
+        )
+        .unwrap();
         let close = |a: f64, b: f64| assert!((a / b - 1.0).abs() < 1e-12, "{a} vs {b}");
         close(num(&r, "value").unwrap(), 6.9051321928460334);
         close(num(&r, "lowercl").unwrap(), 5.5607376952598537);

@@ -1,7 +1,10 @@
 //! `sii`: the slope and relative index of inequality across a group's quantiles (usually
 //! deprivation deciles), limits by simulation ([`stats::sii`]).
 
-use stats::sii::{slope_index_of_inequality, SiiOptions, SiiStandardError, SiiValueType, DEFAULT_REPETITIONS, MAX_REPETITIONS, MIN_REPETITIONS};
+use stats::sii::{
+    slope_index_of_inequality, SiiOptions, SiiStandardError, SiiValueType, DEFAULT_REPETITIONS, MAX_REPETITIONS,
+    MIN_REPETITIONS,
+};
 
 use super::{required, AggregateSpec, Body, FieldType, Out};
 use crate::sql::args::{self, number, Check, OptionalArg, CONFIDENCE};
@@ -38,7 +41,11 @@ pub static SII: AggregateSpec = AggregateSpec {
     optional: &[
         OptionalArg { name: "value_type", default: 0.0, check: Check::Whole(0, 2) },
         CONFIDENCE,
-        OptionalArg { name: "reps", default: DEFAULT_REPETITIONS as f64, check: Check::Whole(MIN_REPETITIONS as i64, MAX_REPETITIONS as i64) },
+        OptionalArg {
+            name: "reps",
+            default: DEFAULT_REPETITIONS as f64,
+            check: Check::Whole(MIN_REPETITIONS as i64, MAX_REPETITIONS as i64),
+        },
     ],
     fields: &[
         ("value", FieldType::Number),
@@ -62,9 +69,17 @@ pub static SII: AggregateSpec = AggregateSpec {
         }
         let value_type = SiiValueType::from_code(options[0] as i64).map_err(|e| format!("sii: {e}"))?;
         let level = args::confidence(options[1]);
-        let o = SiiOptions { value_type, confidence: vec![level], reps: options[2] as usize, rii: true, seed: SEED, ..SiiOptions::default() };
+        let o = SiiOptions {
+            value_type,
+            confidence: vec![level],
+            reps: options[2] as usize,
+            rii: true,
+            seed: SEED,
+            ..SiiOptions::default()
+        };
         let se = SiiStandardError::FromLimits { lower: &columns[3], upper: &columns[4] };
-        let r = slope_index_of_inequality(&columns[0], &columns[1], &columns[2], se, &o).map_err(|e| format!("sii: {e}"))?;
+        let r = slope_index_of_inequality(&columns[0], &columns[1], &columns[2], se, &o)
+            .map_err(|e| format!("sii: {e}"))?;
         let s = r.sii_limits.first();
         let ri = r.rii_limits.first();
         let warning = (!r.warnings.is_empty()).then(|| r.warnings.join("; "));
@@ -108,7 +123,9 @@ mod tests {
     #[test]
     fn too_few_quantiles_is_an_error() {
         let c = col(&[Some(1.0), Some(2.0)]);
-        let e = run_split(&SII, vec![c.clone(), c.clone(), c.clone(), c.clone(), c], vec![0.0, 0.95, 1000.0]).unwrap_err().to_string();
+        let e = run_split(&SII, vec![c.clone(), c.clone(), c.clone(), c.clone(), c], vec![0.0, 0.95, 1000.0])
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("Execution error: sii: "), "{e}");
     }
 }
