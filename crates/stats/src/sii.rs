@@ -928,11 +928,6 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const REFERENCE_CSV: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/reference/PHEindicatormethods-2.1.0/testdata_SII__testdata_SII.csv"
-    );
-
     fn conf(c: f64) -> ConfidenceLevel {
         ConfidenceLevel::new(c).unwrap()
     }
@@ -976,13 +971,10 @@ mod tests {
     }
 
     /// Reads the reference CSV, or None (with a note) when it is absent.
-    fn reference_rows() -> Option<Vec<Row>> {
-        let Ok(text) = std::fs::read_to_string(REFERENCE_CSV) else {
-            eprintln!("skipped: reference file {REFERENCE_CSV} is absent");
-            return None;
-        };
+    fn reference_rows() -> Vec<Row> {
+        let text = crate::testdata::reference_text("testdata_SII__testdata_SII.csv");
         let mut lines = text.lines();
-        let header = split_csv(lines.next()?);
+        let header = split_csv(lines.next().expect("a header"));
         let col = |name: &str| header.iter().position(|h| h == name).unwrap();
         let num = |f: &[String], name: &str| -> Option<f64> {
             let s = &f[col(name)];
@@ -993,29 +985,26 @@ mod tests {
             }
         };
         let nan = f64::NAN;
-        Some(
-            lines
-                .map(split_csv)
-                .map(|f| Row {
-                    record: f[col("RecordNo")].parse().unwrap(),
-                    area: f[col("Area")].clone(),
-                    quantile: num(&f, "Quantile").unwrap_or(nan),
-                    population: num(&f, "Population").unwrap_or(nan),
-                    count: num(&f, "Count").unwrap_or(nan),
-                    value: num(&f, "Value").unwrap_or(nan),
-                    lower: num(&f, "LowerCL").unwrap_or(nan),
-                    upper: num(&f, "UpperCL").unwrap_or(nan),
-                    se: num(&f, "StandardError").unwrap_or(nan),
-                    sii: num(&f, "sii"),
-                    rii: num(&f, "rii"),
-                    limits: [1, 2].map(|k| {
-                        ["sii_lowercl", "sii_uppercl", "rii_lowercl", "rii_uppercl"]
-                            .map(|c| num(&f, &format!("{c}_{k}")))
-                    }),
-                    intercept: num(&f, "Intercept"),
-                })
-                .collect(),
-        )
+        lines
+            .map(split_csv)
+            .map(|f| Row {
+                record: f[col("RecordNo")].parse().unwrap(),
+                area: f[col("Area")].clone(),
+                quantile: num(&f, "Quantile").unwrap_or(nan),
+                population: num(&f, "Population").unwrap_or(nan),
+                count: num(&f, "Count").unwrap_or(nan),
+                value: num(&f, "Value").unwrap_or(nan),
+                lower: num(&f, "LowerCL").unwrap_or(nan),
+                upper: num(&f, "UpperCL").unwrap_or(nan),
+                se: num(&f, "StandardError").unwrap_or(nan),
+                sii: num(&f, "sii"),
+                rii: num(&f, "rii"),
+                limits: [1, 2].map(|k| {
+                    ["sii_lowercl", "sii_uppercl", "rii_lowercl", "rii_uppercl"].map(|c| num(&f, &format!("{c}_{k}")))
+                }),
+                intercept: num(&f, "Intercept"),
+            })
+            .collect()
     }
 
     #[derive(Clone, Copy)]
@@ -1121,7 +1110,7 @@ mod tests {
     /// error of a 2.5% point at 100,000 repetitions is about 0.2% of the 95% interval's width).
     #[test]
     fn reference_scenarios() {
-        let Some(rows) = reference_rows() else { return };
+        let rows = reference_rows();
         let mut worst_width = 0.0f64;
         let mut worst_at = String::new();
         let seed: u64 = std::env::var("SII_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20_240_501);
@@ -1187,7 +1176,7 @@ mod tests {
 
     #[test]
     fn same_seed_same_limits_and_other_seeds_agree_within_monte_carlo_error() {
-        let Some(rows) = reference_rows() else { return };
+        let rows = reference_rows();
         for scenario in [&SCENARIOS[0], &SCENARIOS[10], &SCENARIOS[17], &SCENARIOS[12]] {
             let group = &areas(&rows, scenario.rows)[0];
             let a = run_area(group, scenario, 10_000, 7).unwrap();
@@ -1338,7 +1327,7 @@ mod tests {
 
     #[test]
     fn many_quantiles_warn() {
-        let Some(rows) = reference_rows() else { return };
+        let rows = reference_rows();
         // Records 211-225: 15 quantiles (the reference's warning test).
         let group = &rows[210..225];
         let q: Vec<f64> = group.iter().map(|r| r.quantile).collect();
@@ -1354,7 +1343,7 @@ mod tests {
     /// The error cases of the reference's testSII.R, on the same records.
     #[test]
     fn reference_error_cases() {
-        let Some(rows) = reference_rows() else { return };
+        let rows = reference_rows();
         let call = |range: (usize, usize), value_type: i64, se: Se, transform: bool, reps: usize| {
             let scenario = Scenario {
                 name: "error",
@@ -1481,7 +1470,7 @@ mod tests {
             let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
             text.split_whitespace().next()?.parse().ok()
         }
-        let Some(rows) = reference_rows() else { return };
+        let rows = reference_rows();
         for scenario in [&SCENARIOS[0], &SCENARIOS[1], &SCENARIOS[6], &SCENARIOS[10], &SCENARIOS[17], &SCENARIOS[12]] {
             let group = &areas(&rows, scenario.rows)[0];
             let _ = run_area(group, scenario, DEFAULT_REPETITIONS, 1).unwrap();
