@@ -24,6 +24,7 @@
 
 pub mod error;
 pub mod generate;
+pub mod geography;
 pub mod lookup;
 pub mod manifest;
 pub mod model;

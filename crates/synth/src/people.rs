@@ -14,12 +14,12 @@
 
 use rayon::prelude::*;
 
+use crate::geography::World;
 use crate::model::{
     self, cause_shares, deprivation_x, logistic, logit, population_shares, ExposureBin, Mortality, BANDS, OUTCOMES,
 };
 use crate::rng::{binomial, normal, poisson, stream_rng, uniform, Stream};
 use crate::table::{Block, Values};
-use crate::world::World;
 
 /// The years generated: `count` calendar years ending with `last`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
