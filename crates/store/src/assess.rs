@@ -25,7 +25,9 @@ pub const RULE: &str =
 line from baseline to target) at that period, or the trajectory lies within the value's 95% confidence interval; off \
 track when the value is worse and the trajectory lies outside the interval; not assessable when there is no data for \
 the breakdown or for a period after the baseline, the value is suppressed, the polarity is unknown, or a worse value \
-has no 95% interval (a gap between deciles has none). For a gap or an SII, better means nearer zero.";
+has no 95% interval (a gap between deciles has none). For a gap or an SII, better means nearer zero. A target to match \
+the benchmark aims at the benchmark's value in the latest period; one to narrow a gap by a share aims at the baseline \
+times one minus the share.";
 
 /// Which way is better for a target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -88,6 +90,10 @@ pub enum NotAssessable {
     NoPolarity,
     /// The value is worse than the trajectory and has no 95% interval to judge by.
     NoInterval,
+    /// No baseline value: none given, and none in the data for the baseline period.
+    NoBaseline,
+    /// A "match the benchmark" target whose latest row has no benchmark value.
+    NoBenchmark,
 }
 
 impl NotAssessable {
@@ -100,6 +106,8 @@ impl NotAssessable {
             NotAssessable::Suppressed(None) => "the latest value is missing".into(),
             NotAssessable::NoPolarity => "the indicator's polarity does not say which way is better".into(),
             NotAssessable::NoInterval => "the value is worse than the trajectory and has no 95% interval".into(),
+            NotAssessable::NoBaseline => "no baseline value, given or in the data for the baseline period".into(),
+            NotAssessable::NoBenchmark => "the latest row has no benchmark value to match".into(),
         }
     }
 }

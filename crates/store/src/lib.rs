@@ -17,6 +17,7 @@ mod monitor;
 mod release;
 mod time;
 mod values;
+mod view;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -27,6 +28,7 @@ pub use monitor::*;
 pub use release::{ImportOutcome, Release, ReleaseImport, ReleaseInfo, SQLITE_ROWS_PER_INSERT, VALUE_COLUMNS};
 pub use time::{is_date, utc_now, utc_today};
 pub use values::{Area, Indicator, Revision, ValueQuery, ValueRow};
+pub use view::{LatestValue, PlaceView, TargetView};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
