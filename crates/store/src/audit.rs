@@ -1,7 +1,7 @@
 //! Who changed what: the [`Actor`] every change names, and the audit rows written with it.
 
 use serde::Serialize;
-use sqlx::{Any, Row, Transaction};
+use sqlx::Row;
 
 use crate::error::{Context, Result};
 use crate::{utc_now, Store};
@@ -49,7 +49,7 @@ pub struct AuditEntry {
 /// Writes an audit row in `tx` (the transaction of the change itself, so that both or neither
 /// are kept).
 pub(crate) async fn record<B: Serialize, A: Serialize>(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut sqlx::AnyConnection,
     actor: &Actor,
     entity: &str,
     entity_id: &str,
@@ -69,7 +69,7 @@ pub(crate) async fn record<B: Serialize, A: Serialize>(
     .bind(action)
     .bind(before)
     .bind(after)
-    .execute(&mut **tx)
+    .execute(tx)
     .await
     .context(|| format!("recording the change to the {entity} {entity_id} in the audit trail"))?;
     Ok(())

@@ -378,6 +378,251 @@ async fn delete_row<T: Serialize>(
     commit(tx, &what).await
 }
 
+/// The body of [`Store::create_organisation`], in the caller's transaction.
+pub(crate) async fn create_organisation_in(
+    tx: &mut AnyConnection,
+    actor: &Actor,
+    fields: &OrganisationFields,
+) -> Result<Organisation> {
+    let what = format!("the organisation \"{}\"", fields.name);
+    types::required(&what, "name", &fields.name)?;
+    types::required(&what, "sector", &fields.sector)?;
+    let id: i64 = sqlx::query_scalar("INSERT INTO organisation (name, sector) VALUES ($1, $2) RETURNING id")
+        .bind(&fields.name)
+        .bind(&fields.sector)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| write_error(e, &what))?;
+    let after = Organisation { id, fields: fields.clone() };
+    record::<(), _>(tx, actor, "organisation", &id.to_string(), "create", None, Some(&after)).await?;
+    Ok(after)
+}
+
+/// The body of [`Store::create_place`], in the caller's transaction.
+pub(crate) async fn create_place_in(tx: &mut AnyConnection, actor: &Actor, fields: &PlaceFields) -> Result<Place> {
+    fields.check()?;
+    let what = format!("the place \"{}\"", fields.slug);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO place (slug, name, kind, area_code, benchmark_code, stage, commissioned_on, report_published_on, \
+         implementing_from, evaluated_on, synthetic, description) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         RETURNING id",
+    )
+    .bind(&fields.slug)
+    .bind(&fields.name)
+    .bind(&fields.kind)
+    .bind(&fields.area_code)
+    .bind(&fields.benchmark_code)
+    .bind(&fields.stage)
+    .bind(&fields.commissioned_on)
+    .bind(&fields.report_published_on)
+    .bind(&fields.implementing_from)
+    .bind(&fields.evaluated_on)
+    .bind(i64::from(fields.synthetic))
+    .bind(&fields.description)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| write_error(e, &what))?;
+    save_covers(tx, id, &fields.covers).await?;
+    let after = found(load_place(tx, id).await?, || what.clone())?;
+    record::<(), _>(tx, actor, "place", &id.to_string(), "create", None, Some(&after)).await?;
+    Ok(after)
+}
+
+/// The body of [`Store::set_partner`], in the caller's transaction.
+pub(crate) async fn set_partner_in(
+    tx: &mut AnyConnection,
+    actor: &Actor,
+    place: i64,
+    organisation: &str,
+    role: &str,
+) -> Result<Partner> {
+    let what = format!("the partner \"{organisation}\" of the place {place}");
+    types::required(&what, "role", role)?;
+    found(load_place(tx, place).await?, || format!("the place {place}"))?;
+    let org = organisation_id(tx, organisation).await?;
+    let before = partner(tx, place, org).await?;
+    sqlx::query(
+        "INSERT INTO partner (place_id, organisation_id, role) VALUES ($1, $2, $3) \
+         ON CONFLICT (place_id, organisation_id) DO UPDATE SET role = excluded.role",
+    )
+    .bind(place)
+    .bind(org)
+    .bind(role)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| write_error(e, &what))?;
+    let after = found(partner(tx, place, org).await?, || what.clone())?;
+    let action = if before.is_some() { "update" } else { "create" };
+    record(tx, actor, "partner", &format!("{place}/{org}"), action, before.as_ref(), Some(&after)).await?;
+    Ok(after)
+}
+
+/// The body of [`Store::create_strategy`], in the caller's transaction.
+pub(crate) async fn create_strategy_in(
+    tx: &mut AnyConnection,
+    actor: &Actor,
+    place: i64,
+    fields: &StrategyFields,
+) -> Result<Strategy> {
+    fields.check()?;
+    let what = format!("the strategy \"{}\"", fields.title);
+    found(load_place(tx, place).await?, || format!("the place {place}"))?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO strategy (place_id, title, starts_on, ends_on, themes, documents) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(place)
+    .bind(&fields.title)
+    .bind(&fields.starts_on)
+    .bind(&fields.ends_on)
+    .bind(json(&fields.themes)?)
+    .bind(json(&fields.documents)?)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| write_error(e, &what))?;
+    let after = Strategy { id, place_id: place, fields: fields.clone() };
+    record::<(), _>(tx, actor, "strategy", &id.to_string(), "create", None, Some(&after)).await?;
+    Ok(after)
+}
+
+/// The body of [`Store::create_recommendation`], in the caller's transaction.
+pub(crate) async fn create_recommendation_in(
+    tx: &mut AnyConnection,
+    actor: &Actor,
+    place: i64,
+    fields: &RecommendationFields,
+    first: &StatusChange,
+) -> Result<Recommendation> {
+    fields.check()?;
+    first.check()?;
+    let what = format!("the recommendation \"{}\"", fields.code);
+    found(load_place(tx, place).await?, || format!("the place {place}"))?;
+    let owner = match &fields.owner {
+        Some(name) => Some(organisation_id(tx, name).await?),
+        None => None,
+    };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO recommendation (place_id, code, text, theme, horizon, owner_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(place)
+    .bind(&fields.code)
+    .bind(&fields.text)
+    .bind(&fields.theme)
+    .bind(&fields.horizon)
+    .bind(owner)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| write_error(e, &what))?;
+    save_recommendation_links(tx, id, &fields.indicators).await?;
+    add_status(tx, id, first).await?;
+    let after = found(load_recommendation(tx, id).await?, || what.clone())?;
+    record::<(), _>(tx, actor, "recommendation", &id.to_string(), "create", None, Some(&after)).await?;
+    Ok(after)
+}
+
+/// The body of [`Store::set_recommendation_status`], in the caller's transaction.
+pub(crate) async fn set_recommendation_status_in(
+    tx: &mut AnyConnection,
+    actor: &Actor,
+    id: i64,
+    change: &StatusChange,
+) -> Result<Recommendation> {
+    change.check()?;
+    let what = format!("the status of the recommendation {id}");
+    let before = found(load_recommendation(tx, id).await?, || format!("the recommendation {id}"))?;
+    add_status(tx, id, change).await?;
+    let after = found(load_recommendation(tx, id).await?, || what.clone())?;
+    record(tx, actor, "recommendation", &id.to_string(), "status", Some(&before), Some(&after)).await?;
+    Ok(after)
+}
+
+/// The body of [`Store::create_target`], in the caller's transaction.
+pub(crate) async fn create_target_in(
+    tx: &mut AnyConnection,
+    actor: &Actor,
+    place: i64,
+    fields: &TargetFields,
+) -> Result<Target> {
+    fields.check()?;
+    let what = format!("the target \"{}\"", fields.code);
+    found(load_place(tx, place).await?, || format!("the place {place}"))?;
+    let (kind, number) = fields.goal.parts();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO target (place_id, code, indicator_code, measure_on, sex, baseline_period, baseline_value, goal_kind, \
+         goal_number, target_period, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(place)
+    .bind(&fields.code)
+    .bind(&fields.indicator)
+    .bind(fields.measure_on.label())
+    .bind(&fields.sex)
+    .bind(&fields.baseline_period)
+    .bind(fields.baseline_value)
+    .bind(kind)
+    .bind(number)
+    .bind(&fields.target_period)
+    .bind(&fields.note)
+    .persistent(false)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| write_error(e, &what))?;
+    let after = Target { id, place_id: place, fields: fields.clone() };
+    record::<(), _>(tx, actor, "target", &id.to_string(), "create", None, Some(&after)).await?;
+    Ok(after)
+}
+
+/// The body of [`Store::create_progress`], in the caller's transaction.
+pub(crate) async fn create_progress_in(
+    tx: &mut AnyConnection,
+    actor: &Actor,
+    place: i64,
+    fields: &ProgressFields,
+) -> Result<ProgressUpdate> {
+    fields.check()?;
+    let what = format!("the progress update of {}", fields.written_on);
+    found(load_place(tx, place).await?, || format!("the place {place}"))?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO progress_update (place_id, written_on, status, author, note) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(place)
+    .bind(&fields.written_on)
+    .bind(&fields.status)
+    .bind(&fields.author)
+    .bind(&fields.note)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| write_error(e, &what))?;
+    save_progress_links(tx, id, place, &fields.recommendations).await?;
+    let after = found(load_progress(tx, id).await?, || what.clone())?;
+    record::<(), _>(tx, actor, "progress", &id.to_string(), "create", None, Some(&after)).await?;
+    Ok(after)
+}
+
+/// The body of [`Store::create_evaluation`], in the caller's transaction.
+pub(crate) async fn create_evaluation_in(
+    tx: &mut AnyConnection,
+    actor: &Actor,
+    place: i64,
+    fields: &EvaluationFields,
+) -> Result<Evaluation> {
+    fields.check()?;
+    let what = format!("the evaluation \"{}\"", fields.question);
+    found(load_place(tx, place).await?, || format!("the place {place}"))?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO evaluation (place_id, question, method, findings, evaluated_on) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(place)
+    .bind(&fields.question)
+    .bind(&fields.method)
+    .bind(&fields.findings)
+    .bind(&fields.evaluated_on)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| write_error(e, &what))?;
+    let after = Evaluation { id, place_id: place, fields: fields.clone() };
+    record::<(), _>(tx, actor, "evaluation", &id.to_string(), "create", None, Some(&after)).await?;
+    Ok(after)
+}
+
 impl Store {
     /// A connection for a read.
     async fn read_connection(&self) -> Result<sqlx::pool::PoolConnection<Any>> {
@@ -391,19 +636,9 @@ impl Store {
     /// # Errors
     /// An empty name or sector, a name taken, or a failed statement.
     pub async fn create_organisation(&self, actor: &Actor, fields: &OrganisationFields) -> Result<Organisation> {
-        let what = format!("the organisation \"{}\"", fields.name);
-        types::required(&what, "name", &fields.name)?;
-        types::required(&what, "sector", &fields.sector)?;
         let mut tx = self.begin_write().await?;
-        let id: i64 = sqlx::query_scalar("INSERT INTO organisation (name, sector) VALUES ($1, $2) RETURNING id")
-            .bind(&fields.name)
-            .bind(&fields.sector)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(|e| write_error(e, &what))?;
-        let after = Organisation { id, fields: fields.clone() };
-        record::<(), _>(&mut tx, actor, "organisation", &id.to_string(), "create", None, Some(&after)).await?;
-        commit(tx, &what).await?;
+        let after = create_organisation_in(&mut tx, actor, fields).await?;
+        commit(tx, &format!("the organisation \"{}\"", fields.name)).await?;
         Ok(after)
     }
 
@@ -479,33 +714,9 @@ impl Store {
     /// # Errors
     /// Fields that fail [`PlaceFields::check`], a slug taken, or a failed statement.
     pub async fn create_place(&self, actor: &Actor, fields: &PlaceFields) -> Result<Place> {
-        fields.check()?;
-        let what = format!("the place \"{}\"", fields.slug);
         let mut tx = self.begin_write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO place (slug, name, kind, area_code, benchmark_code, stage, commissioned_on, report_published_on, \
-             implementing_from, evaluated_on, synthetic, description) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-             RETURNING id",
-        )
-        .bind(&fields.slug)
-        .bind(&fields.name)
-        .bind(&fields.kind)
-        .bind(&fields.area_code)
-        .bind(&fields.benchmark_code)
-        .bind(&fields.stage)
-        .bind(&fields.commissioned_on)
-        .bind(&fields.report_published_on)
-        .bind(&fields.implementing_from)
-        .bind(&fields.evaluated_on)
-        .bind(i64::from(fields.synthetic))
-        .bind(&fields.description)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| write_error(e, &what))?;
-        save_covers(&mut tx, id, &fields.covers).await?;
-        let after = found(load_place(&mut tx, id).await?, || what.clone())?;
-        record::<(), _>(&mut tx, actor, "place", &id.to_string(), "create", None, Some(&after)).await?;
-        commit(tx, &what).await?;
+        let after = create_place_in(&mut tx, actor, fields).await?;
+        commit(tx, &format!("the place \"{}\"", fields.slug)).await?;
         Ok(after)
     }
 
@@ -596,26 +807,9 @@ impl Store {
     /// # Errors
     /// An unknown place or organisation, an empty role, or a failed statement.
     pub async fn set_partner(&self, actor: &Actor, place: i64, organisation: &str, role: &str) -> Result<Partner> {
-        let what = format!("the partner \"{organisation}\" of the place {place}");
-        types::required(&what, "role", role)?;
         let mut tx = self.begin_write().await?;
-        found(load_place(&mut tx, place).await?, || format!("the place {place}"))?;
-        let org = organisation_id(&mut tx, organisation).await?;
-        let before = partner(&mut tx, place, org).await?;
-        sqlx::query(
-            "INSERT INTO partner (place_id, organisation_id, role) VALUES ($1, $2, $3) \
-             ON CONFLICT (place_id, organisation_id) DO UPDATE SET role = excluded.role",
-        )
-        .bind(place)
-        .bind(org)
-        .bind(role)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| write_error(e, &what))?;
-        let after = found(partner(&mut tx, place, org).await?, || what.clone())?;
-        let action = if before.is_some() { "update" } else { "create" };
-        record(&mut tx, actor, "partner", &format!("{place}/{org}"), action, before.as_ref(), Some(&after)).await?;
-        commit(tx, &what).await?;
+        let after = set_partner_in(&mut tx, actor, place, organisation, role).await?;
+        commit(tx, &format!("the partner \"{organisation}\" of the place {place}")).await?;
         Ok(after)
     }
 
@@ -662,25 +856,9 @@ impl Store {
     /// # Errors
     /// An unknown place, fields that fail [`StrategyFields::check`], or a failed statement.
     pub async fn create_strategy(&self, actor: &Actor, place: i64, fields: &StrategyFields) -> Result<Strategy> {
-        fields.check()?;
-        let what = format!("the strategy \"{}\"", fields.title);
         let mut tx = self.begin_write().await?;
-        found(load_place(&mut tx, place).await?, || format!("the place {place}"))?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO strategy (place_id, title, starts_on, ends_on, themes, documents) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(place)
-        .bind(&fields.title)
-        .bind(&fields.starts_on)
-        .bind(&fields.ends_on)
-        .bind(json(&fields.themes)?)
-        .bind(json(&fields.documents)?)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| write_error(e, &what))?;
-        let after = Strategy { id, place_id: place, fields: fields.clone() };
-        record::<(), _>(&mut tx, actor, "strategy", &id.to_string(), "create", None, Some(&after)).await?;
-        commit(tx, &what).await?;
+        let after = create_strategy_in(&mut tx, actor, place, fields).await?;
+        commit(tx, &format!("the strategy \"{}\"", fields.title)).await?;
         Ok(after)
     }
 
@@ -750,32 +928,9 @@ impl Store {
         fields: &RecommendationFields,
         first: &StatusChange,
     ) -> Result<Recommendation> {
-        fields.check()?;
-        first.check()?;
-        let what = format!("the recommendation \"{}\"", fields.code);
         let mut tx = self.begin_write().await?;
-        found(load_place(&mut tx, place).await?, || format!("the place {place}"))?;
-        let owner = match &fields.owner {
-            Some(name) => Some(organisation_id(&mut tx, name).await?),
-            None => None,
-        };
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO recommendation (place_id, code, text, theme, horizon, owner_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(place)
-        .bind(&fields.code)
-        .bind(&fields.text)
-        .bind(&fields.theme)
-        .bind(&fields.horizon)
-        .bind(owner)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| write_error(e, &what))?;
-        save_recommendation_links(&mut tx, id, &fields.indicators).await?;
-        add_status(&mut tx, id, first).await?;
-        let after = found(load_recommendation(&mut tx, id).await?, || what.clone())?;
-        record::<(), _>(&mut tx, actor, "recommendation", &id.to_string(), "create", None, Some(&after)).await?;
-        commit(tx, &what).await?;
+        let after = create_recommendation_in(&mut tx, actor, place, fields, first).await?;
+        commit(tx, &format!("the recommendation \"{}\"", fields.code)).await?;
         Ok(after)
     }
 
@@ -864,14 +1019,9 @@ impl Store {
         id: i64,
         change: &StatusChange,
     ) -> Result<Recommendation> {
-        change.check()?;
-        let what = format!("the status of the recommendation {id}");
         let mut tx = self.begin_write().await?;
-        let before = found(load_recommendation(&mut tx, id).await?, || format!("the recommendation {id}"))?;
-        add_status(&mut tx, id, change).await?;
-        let after = found(load_recommendation(&mut tx, id).await?, || what.clone())?;
-        record(&mut tx, actor, "recommendation", &id.to_string(), "status", Some(&before), Some(&after)).await?;
-        commit(tx, &what).await?;
+        let after = set_recommendation_status_in(&mut tx, actor, id, change).await?;
+        commit(tx, &format!("the status of the recommendation {id}")).await?;
         Ok(after)
     }
 
@@ -893,33 +1043,9 @@ impl Store {
     /// An unknown place, fields that fail [`TargetFields::check`], a code taken in the place,
     /// or a failed statement.
     pub async fn create_target(&self, actor: &Actor, place: i64, fields: &TargetFields) -> Result<Target> {
-        fields.check()?;
-        let what = format!("the target \"{}\"", fields.code);
         let mut tx = self.begin_write().await?;
-        found(load_place(&mut tx, place).await?, || format!("the place {place}"))?;
-        let (kind, number) = fields.goal.parts();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO target (place_id, code, indicator_code, measure_on, sex, baseline_period, baseline_value, goal_kind, \
-             goal_number, target_period, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-        )
-        .bind(place)
-        .bind(&fields.code)
-        .bind(&fields.indicator)
-        .bind(fields.measure_on.label())
-        .bind(&fields.sex)
-        .bind(&fields.baseline_period)
-        .bind(fields.baseline_value)
-        .bind(kind)
-        .bind(number)
-        .bind(&fields.target_period)
-        .bind(&fields.note)
-        .persistent(false)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| write_error(e, &what))?;
-        let after = Target { id, place_id: place, fields: fields.clone() };
-        record::<(), _>(&mut tx, actor, "target", &id.to_string(), "create", None, Some(&after)).await?;
-        commit(tx, &what).await?;
+        let after = create_target_in(&mut tx, actor, place, fields).await?;
+        commit(tx, &format!("the target \"{}\"", fields.code)).await?;
         Ok(after)
     }
 
@@ -990,25 +1116,9 @@ impl Store {
     /// An unknown place or recommendation code, fields that fail [`ProgressFields::check`], or
     /// a failed statement.
     pub async fn create_progress(&self, actor: &Actor, place: i64, fields: &ProgressFields) -> Result<ProgressUpdate> {
-        fields.check()?;
-        let what = format!("the progress update of {}", fields.written_on);
         let mut tx = self.begin_write().await?;
-        found(load_place(&mut tx, place).await?, || format!("the place {place}"))?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO progress_update (place_id, written_on, status, author, note) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(place)
-        .bind(&fields.written_on)
-        .bind(&fields.status)
-        .bind(&fields.author)
-        .bind(&fields.note)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| write_error(e, &what))?;
-        save_progress_links(&mut tx, id, place, &fields.recommendations).await?;
-        let after = found(load_progress(&mut tx, id).await?, || what.clone())?;
-        record::<(), _>(&mut tx, actor, "progress", &id.to_string(), "create", None, Some(&after)).await?;
-        commit(tx, &what).await?;
+        let after = create_progress_in(&mut tx, actor, place, fields).await?;
+        commit(tx, &format!("the progress update of {}", fields.written_on)).await?;
         Ok(after)
     }
 
@@ -1074,24 +1184,9 @@ impl Store {
     /// # Errors
     /// An unknown place, fields that fail [`EvaluationFields::check`], or a failed statement.
     pub async fn create_evaluation(&self, actor: &Actor, place: i64, fields: &EvaluationFields) -> Result<Evaluation> {
-        fields.check()?;
-        let what = format!("the evaluation \"{}\"", fields.question);
         let mut tx = self.begin_write().await?;
-        found(load_place(&mut tx, place).await?, || format!("the place {place}"))?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO evaluation (place_id, question, method, findings, evaluated_on) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(place)
-        .bind(&fields.question)
-        .bind(&fields.method)
-        .bind(&fields.findings)
-        .bind(&fields.evaluated_on)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| write_error(e, &what))?;
-        let after = Evaluation { id, place_id: place, fields: fields.clone() };
-        record::<(), _>(&mut tx, actor, "evaluation", &id.to_string(), "create", None, Some(&after)).await?;
-        commit(tx, &what).await?;
+        let after = create_evaluation_in(&mut tx, actor, place, fields).await?;
+        commit(tx, &format!("the evaluation \"{}\"", fields.question)).await?;
         Ok(after)
     }
 
