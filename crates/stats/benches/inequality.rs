@@ -16,6 +16,9 @@
 //! the figure the acceptance is about. Each is timed single-threaded and split over 2 threads
 //! (`std::thread::scope`), as the engine parallelises across dimensions.
 
+// `criterion_group!` defines an undocumented public function.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 use std::time::Duration;
 

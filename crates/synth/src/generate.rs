@@ -13,10 +13,15 @@
 //! | `areas` | small area | codes and names of the area and its MSOA, authority (ltla), ICB, region and country; IMD-like score, rank and decile; `synthetic` (whether any value of the row is invented) and `synthetic_columns` (which) |
 //! | `population` | area × year × sex × band | `lsoa_code, year, sex, age_band, start_age, population` |
 //! | `births` | area × year × sex | `lsoa_code, year, sex, live_births` |
-//! | `deaths` (aggregate mode) | area × year × sex × band × cause with deaths | `lsoa_code, year, sex, age_band, start_age, cause, deaths` |
-//! | `death_events` (microdata mode) | death | `lsoa_code, year, sex, age, cause` |
+//! | `deaths` | area × year × sex × band × cause with deaths | `lsoa_code, year, sex, age_band, start_age, cause, deaths` |
+//! | `death_events` (microdata mode only) | death | `lsoa_code, year, sex, age, cause` |
 //! | `outcomes` | indicator × area × year × sex | `indicator, lsoa_code, year, sex, numerator, denominator` |
 //! | `manifest.json` | | seed, scale, years, files and row counts, calibration, statement, real inputs |
+//!
+//! The deaths of microdata mode are those of the aggregate table, one row each: `death_events`
+//! counted by year, sex, band and cause is `deaths`, row for row. Both are written, so a
+//! catalogue naming `deaths` (the starter catalogue) computes on either mode's files, and one
+//! naming `death_events` counts the microdata.
 //!
 //! With [`Config::lookups`] the areas are real ([`crate::lookup`]); with [`Config::imd`] their
 //! deprivation too. Everything else is drawn the same way over them.
@@ -86,7 +91,8 @@ pub struct Config {
     pub years: usize,
     /// The last calendar year.
     pub last_year: i32,
-    /// Write one row per death (`death_events`) instead of aggregate death counts.
+    /// Also write one row per death (`death_events`), which adds up to the aggregate death
+    /// counts (`deaths`) of the same settings.
     pub microdata: bool,
     /// Target number of death events: populations are scaled so that the expected number of
     /// deaths is this (rates stay those of the model, so statistics stay valid).
@@ -407,12 +413,11 @@ pub fn generate(config: &Config, progress: &dyn Progress) -> Result<Summary> {
         Some(Values::Int64(v)) => v.iter().map(|&x| x as u64).sum(),
         _ => 0,
     };
-    let deaths = if config.microdata {
+    let deaths = out.table("deaths", "deaths", &schemas.deaths, &deaths_block, &sum_deaths)?;
+    if config.microdata {
         let events = |i: usize, b: &mut Block| people::death_events_block(&people, &mortality, seed, i, b);
-        out.table("death_events", "death events", &schemas.death_events, &events, &|b| b.rows() as u64)?
-    } else {
-        out.table("deaths", "deaths", &schemas.deaths, &deaths_block, &sum_deaths)?
-    };
+        out.table("death_events", "death events", &schemas.death_events, &events, &|_| 0)?;
+    }
     let outcomes = |i: usize, b: &mut Block| people::outcomes_block(&world, &people, &authorities, seed, i, b);
     out.table("outcomes", "outcomes", &schemas.outcomes, &outcomes, &|_| 0)?;
 
@@ -660,7 +665,30 @@ mod tests {
         c.microdata = true;
         let micro = generate(&c, &Silent).unwrap();
         assert_eq!(agg.deaths, micro.deaths);
-        assert!(b.path().join("death_events.csv").exists());
+        // The aggregate table is written in both modes, the same.
+        let read = |p: std::path::PathBuf| std::fs::read_to_string(p).unwrap();
+        let deaths = read(a.path().join("deaths.csv"));
+        assert_eq!(deaths, read(b.path().join("deaths.csv")));
+        // The events, counted by area, year, sex, band and cause, are the aggregate table.
+        let mut counted = std::collections::BTreeMap::<[String; 5], u64>::new();
+        let events = read(b.path().join("death_events.csv"));
+        let mut lines = events.lines();
+        assert_eq!(lines.next(), Some("lsoa_code,year,sex,age,cause"));
+        for line in lines {
+            let f: Vec<&str> = line.split(',').collect();
+            let age: u32 = f[3].parse().unwrap();
+            let start = model::START_AGES.iter().rev().find(|&&s| s <= age).unwrap();
+            *counted.entry([f[0], f[1], f[2], &start.to_string(), f[4]].map(str::to_string)).or_default() += 1;
+        }
+        let mut lines = deaths.lines();
+        assert_eq!(lines.next(), Some("lsoa_code,year,sex,age_band,start_age,cause,deaths"));
+        let mut expected = std::collections::BTreeMap::<[String; 5], u64>::new();
+        for line in lines {
+            let f: Vec<&str> = line.split(',').collect();
+            expected.insert([f[0], f[1], f[2], f[4], f[5]].map(str::to_string), f[6].parse().unwrap());
+        }
+        assert_eq!(counted, expected);
+        assert_eq!(counted.values().sum::<u64>(), micro.deaths);
         let manifest = std::fs::read_to_string(b.path().join("manifest.json")).unwrap();
         assert!(manifest.contains("\"synthetic\": true") && manifest.contains("SYNTHETIC"));
     }

@@ -824,7 +824,7 @@ fn msoas_of(
             None => {
                 msoa_la.insert(&r.msoa, (l, &r.code));
                 let name = match &r.msoa {
-                    MsoaKey::Real(m) => name_of(&facts, MSOA, m, first_seen(&r.code))?.to_string(),
+                    MsoaKey::Real(m) => name_of(facts, MSOA, m, first_seen(&r.code))?.to_string(),
                     MsoaKey::Derived(_, stem) => match stem_authorities.get(stem.as_str()) {
                         Some(las) if las.len() > 1 && majority(las) != l => {
                             format!("{stem} (part in {})", authorities[l].name)
