@@ -266,14 +266,13 @@ fn common_options(c: &Common) -> Result<CommonOptions, String> {
 struct Bar(Option<ProgressBar>);
 
 impl Progress for Bar {
-    fn rows_read(&self, rows: u64) {
-        if let Some(bar) = &self.0 {
-            bar.set_position(rows);
-        }
-    }
-    fn groups_done(&self, done: u64, total: u64) {
+    fn stage(&self, _name: &str, total: u64) {
         if let Some(bar) = &self.0 {
             bar.set_length(total);
+        }
+    }
+    fn position(&self, done: u64) {
+        if let Some(bar) = &self.0 {
             bar.set_position(done);
         }
     }
@@ -294,7 +293,7 @@ fn progress_bar(c: &Common) -> Bar {
 }
 
 /// Parses `calc` arguments, runs the method and reports what it did on standard error.
-pub fn run(args: CalcArgs) -> Result<(), String> {
+pub fn run(args: CalcArgs) -> Result<(), crate::Failure> {
     let (common, method) = match args.method {
         MethodCommand::Proportion { common, count, denominator, multiplier } => {
             let m = CalcMethod::Proportion(calc::proportion::ProportionOptions {
@@ -408,7 +407,7 @@ pub fn run(args: CalcArgs) -> Result<(), String> {
         }
     };
     let bar = progress_bar(&common);
-    let summary = calc::run(&method, &common.input, &common.output, &bar).map_err(|e| e.to_string())?;
+    let summary = calc::run(&method, &common.input, &common.output, &bar)?;
     if let Some(b) = &bar.0 {
         b.finish_and_clear();
     }

@@ -175,7 +175,7 @@ fn thousands(n: u64) -> String {
 }
 
 /// Runs `fairer generate`.
-pub fn run(args: GenerateArgs) -> Result<(), String> {
+pub fn run(args: GenerateArgs) -> Result<(), crate::Failure> {
     let mut config = synth::Config::new(&args.out);
     config.scale = match args.scale {
         ScaleArg::Small => synth::Scale::Small,
@@ -194,7 +194,7 @@ pub fn run(args: GenerateArgs) -> Result<(), String> {
     config.imd = args.imd;
 
     let progress = bar(!args.no_progress);
-    let summary = synth::generate(&config, &progress).map_err(|e| e.to_string())?;
+    let summary = synth::generate(&config, &progress)?;
     progress.finish();
 
     let c = &summary.calibration;

@@ -190,7 +190,7 @@ pub fn run(
             }
         }
         summary.rows_read += chunk.len as u64;
-        progress.rows_read(summary.rows_read);
+        progress.position(summary.rows_read);
         Ok(())
     })?;
     let sorted = groups.into_sorted();
@@ -201,6 +201,7 @@ pub fn run(
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut e0_base, mut e0_comparator, mut gaps) = (Vec::new(), Vec::new(), Vec::new());
     let total = sorted.len() as u64;
+    progress.stage("groups", total);
     for (done, (key, pair)) in sorted.iter().enumerate() {
         let label = key_label(&o.common.group_by, key);
         let group_error = |message: String| EngineError::Method {
@@ -221,7 +222,7 @@ pub fn run(
             }
         }
         let result = decompose(o, pair, base, comparator);
-        progress.groups_done(done as u64 + 1, total);
+        progress.position(done as u64 + 1);
         let (e1, e2, gap, rows) = match result {
             Ok(r) => r,
             Err(e) => {

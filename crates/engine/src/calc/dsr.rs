@@ -140,7 +140,7 @@ pub fn run(o: &DsrOptions, table: InputTable, writer: &mut TableWriter, progress
             }
         }
         summary.rows_read += chunk.len as u64;
-        progress.rows_read(summary.rows_read);
+        progress.position(summary.rows_read);
         Ok(())
     })?;
     let sorted = groups.into_sorted();

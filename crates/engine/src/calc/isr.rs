@@ -93,7 +93,7 @@ pub fn run(o: &IsrOptions, table: InputTable, writer: &mut TableWriter, progress
             g.rows += 1;
         }
         summary.rows_read += chunk.len as u64;
-        progress.rows_read(summary.rows_read);
+        progress.position(summary.rows_read);
         Ok(())
     })?;
     let sorted = groups.into_sorted();

@@ -98,7 +98,7 @@ fn row_wise(
         writer.write(&out)?;
         wrote_any = true;
         summary.rows_read += chunk.len as u64;
-        progress.rows_read(summary.rows_read);
+        progress.position(summary.rows_read);
         Ok(())
     })?;
     if !wrote_any {
@@ -147,7 +147,7 @@ fn grouped(
             }
         }
         summary.rows_read += chunk.len as u64;
-        progress.rows_read(summary.rows_read);
+        progress.position(summary.rows_read);
         Ok(())
     })?;
     let sorted = groups.into_sorted();

@@ -61,7 +61,7 @@ pub fn run(
             dst.extend(src.iter().map(|c| c.map(str::to_string)));
         }
         summary.rows_read += chunk.len as u64;
-        progress.rows_read(summary.rows_read);
+        progress.position(summary.rows_read);
         Ok(())
     })?;
     let mut quantile: Vec<Option<i64>> = vec![None; values.len()];

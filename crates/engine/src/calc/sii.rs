@@ -113,13 +113,14 @@ pub fn run(
             g.upper.push(v[4]);
         }
         summary.rows_read += chunk.len as u64;
-        progress.rows_read(summary.rows_read);
+        progress.position(summary.rows_read);
         Ok(())
     })?;
     let sorted = groups.into_sorted();
     let mut options = o.sii.clone();
     options.confidence = o.common.confidence.clone();
     let total = sorted.len() as u64;
+    progress.stage("groups", total);
     let done = std::sync::atomic::AtomicU64::new(0);
     let results: Vec<_> = sorted
         .par_iter()
@@ -133,7 +134,7 @@ pub fn run(
             };
             let r = slope_index_of_inequality(&rows.quantile, &rows.population, &rows.value, se, &group_options);
             let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            progress.groups_done(d, total);
+            progress.position(d);
             r
         })
         .collect();
