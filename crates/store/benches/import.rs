@@ -20,6 +20,9 @@ const BREAKDOWNS: [(&str, Option<&str>); 5] =
     [("Persons", None), ("Male", None), ("Female", None), ("Persons", Some("1")), ("Persons", Some("10"))];
 const BATCH: usize = 8192;
 
+/// A row's indicator, area, period and breakdown, by number.
+type Key = (usize, usize, usize, usize);
+
 /// The synthetic results, `rows` of them, in batches: indicator-major, as compute writes.
 fn batches(rows: usize) -> Vec<RecordBatch> {
     let areas = rows.div_ceil(INDICATORS * PERIODS * BREAKDOWNS.len());
@@ -38,13 +41,13 @@ fn batches(rows: usize) -> Vec<RecordBatch> {
     }
     keys.chunks(BATCH)
         .map(|chunk| {
-            let text = |f: &dyn Fn(&(usize, usize, usize, usize)) -> Option<String>| -> ArrayRef {
+            let text = |f: &dyn Fn(&Key) -> Option<String>| -> ArrayRef {
                 Arc::new(StringArray::from(chunk.iter().map(f).collect::<Vec<_>>()))
             };
-            let number = |f: &dyn Fn(&(usize, usize, usize, usize)) -> Option<f64>| -> ArrayRef {
+            let number = |f: &dyn Fn(&Key) -> Option<f64>| -> ArrayRef {
                 Arc::new(Float64Array::from(chunk.iter().map(f).collect::<Vec<_>>()))
             };
-            let value = |k: &(usize, usize, usize, usize)| 50.0 + (k.0 * 7 + k.1 * 13 + k.2 * 3 + k.3) as f64 % 40.0;
+            let value = |k: &Key| 50.0 + (k.0 * 7 + k.1 * 13 + k.2 * 3 + k.3) as f64 % 40.0;
             RecordBatch::try_from_iter([
                 ("indicator_id", text(&|k| Some(format!("ind_{:02}", k.0)))),
                 ("indicator_name", text(&|k| Some(format!("Indicator {}", k.0)))),
