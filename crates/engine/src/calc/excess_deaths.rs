@@ -37,7 +37,7 @@ use stats::arriaga::{
 use stats::dsr::band_start_age;
 
 use super::groups::{key_columns, key_label, request, Groups};
-use super::{CommonOptions, Progress, RunSummary};
+use super::table::{CommonOptions, Progress, RunSummary};
 use crate::error::{EngineError, Location, Result};
 use crate::input::InputTable;
 use crate::output::OutputColumn;

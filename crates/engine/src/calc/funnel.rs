@@ -33,7 +33,7 @@ use stats::funnel::{
 use stats::StatsError;
 
 use super::groups::{key_label, Groups};
-use super::{CommonOptions, Progress, RunSummary};
+use super::table::{CommonOptions, Progress, RunSummary};
 use crate::error::{EngineError, Location, Result};
 use crate::input::{ColumnRequest, InputTable};
 use crate::output::{OutputColumn, OutputTable, TableWriter};

@@ -7,7 +7,7 @@
 use stats::quantile::{assign_quantiles, too_few_values, TOO_FEW_VALUES_WARNING};
 
 use super::groups::{key_label, Groups};
-use super::{Progress, RunSummary};
+use super::table::{Progress, RunSummary};
 use crate::error::{EngineError, Result};
 use crate::input::{ColumnRequest, InputTable};
 use crate::output::{OutputColumn, OutputTable, TableWriter};

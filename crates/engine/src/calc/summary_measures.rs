@@ -46,7 +46,7 @@ use stats::inequality::{
 };
 
 use super::groups::{key_label, request, Groups};
-use super::{limit_column_names, CommonOptions, Progress, RunSummary};
+use super::table::{limit_column_names, CommonOptions, Progress, RunSummary};
 use crate::error::{EngineError, Location, Result};
 use crate::input::{Chunk, InputTable};
 use crate::output::{LabelColumn, OutputColumn, OutputTable, TableWriter};
