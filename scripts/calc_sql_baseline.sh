@@ -18,6 +18,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 fairer=${3:-${CARGO_TARGET_DIR:-$here/target}/debug/fairer}
 ref=$here/../shared/reference/PHEindicatormethods-2.1.0
 in=$dir/inputs
+[ -x "$fairer" ] || { echo "no fairer at $fairer (build it, or give its path)" >&2; exit 2; }
 
 case $mode in
 record)
@@ -49,6 +50,8 @@ run() {
     shift
     "$fairer" "$@" >"$out/$name.csv" 2>"$out/$name.err"
     echo "exit $?" >>"$out/$name.err"
+    # Messages name the output directory, which differs between the runs.
+    sed -i "s#$out#OUT#g" "$out/$name.err"
 }
 
 # --- calc, every method -------------------------------------------------------------------
