@@ -5,11 +5,11 @@
 //! `engine::compute`.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use engine::compute::catalogue::Catalogue;
-use engine::compute::{compute, ComputeOptions, ComputeSummary, Progress};
+use engine::compute::{compute, ComputeOptions, ComputeSummary, DataDirectory, Progress, ResultFile};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Compute every indicator of a catalogue, for every area of every level of the geography,
@@ -56,7 +56,7 @@ pub struct ComputeArgs {
     /// The directory holding the catalogue's tables (NAME.parquet or NAME.csv).
     #[arg(long, value_name = "DIR")]
     data: PathBuf,
-    /// The results file: .parquet, .csv or .xlsx.
+    /// The results file: .parquet, .csv or .xlsx, or - for CSV on standard output.
     #[arg(long, short, value_name = "FILE")]
     output: String,
     /// Compute only this indicator (by id); repeat for more.
@@ -112,10 +112,10 @@ impl Progress for Bar {
 }
 
 /// Reads the catalogue named, or the starter one.
-pub fn load_catalogue(path: Option<&PathBuf>) -> Result<Catalogue, String> {
+pub fn load_catalogue(path: Option<&PathBuf>) -> Result<Catalogue, engine::EngineError> {
     match path {
-        Some(p) => Catalogue::read(&p.display().to_string()).map_err(|e| e.to_string()),
-        None => Catalogue::starter().map_err(|e| e.to_string()),
+        Some(p) => Catalogue::read(&p.display().to_string()),
+        None => Catalogue::starter(),
     }
 }
 
@@ -139,18 +139,21 @@ pub fn describe(summary: &ComputeSummary, output: &str) -> String {
 }
 
 /// Runs `fairer compute`.
-pub fn run(args: ComputeArgs) -> Result<(), String> {
+pub fn run(args: ComputeArgs) -> Result<(), crate::Failure> {
     let catalogue = load_catalogue(args.catalogue.as_ref())?;
-    let options = ComputeOptions {
-        catalogue,
-        data_dir: args.data.clone(),
-        output: args.output.clone(),
-        indicators: args.indicator.clone(),
+    let mut sink = if args.output == "-" {
+        ResultFile::csv_stream("<stdout>", Box::new(std::io::BufWriter::new(std::io::stdout())))
+    } else {
+        ResultFile::create_by_extension(Path::new(&args.output)).map_err(|e| match e {
+            engine::EngineError::Usage(message) => crate::Failure::Usage(format!("--output {message}")),
+            other => other.into(),
+        })?
     };
+    let options = ComputeOptions { indicators: args.indicator.clone(), pool: None };
     let bar = Bar::new(!args.no_progress && !args.quiet);
-    let result = compute(&options, &bar);
+    let result = compute(&catalogue, &DataDirectory::new(&args.data), &mut sink, &options, &bar);
     bar.finish();
-    let summary = result.map_err(|e| e.to_string())?;
+    let summary = result?;
     if !args.quiet {
         for note in &summary.notes {
             eprintln!("note: {note}");

@@ -2,13 +2,15 @@
 //! directory (once), computes the starter catalogue of core Marmot indicators on it, and prints
 //! a readable summary for one place.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
-use engine::compute::{compute, ComputeOptions};
-use engine::input::{ColumnRequest, InputTable};
+use engine::arrow::array::{Array, Float64Array, RecordBatch, StringArray};
+use engine::compute::{compute, ComputeOptions, DataDirectory, MemorySink, ResultFile, ResultSink};
+use engine::EngineError;
 
 use crate::compute::{describe, load_catalogue, Bar};
+use crate::Failure;
 
 /// Run the main job on synthetic data: generate a small synthetic England (one region, ten
 /// years; only if DIR has none yet), compute the starter catalogue of core Marmot indicators
@@ -67,10 +69,10 @@ struct Row {
     statistic: String,
 }
 
-/// Reads the whole-area rows (no decile category) of a Parquet results file.
-fn read_results(path: &str) -> Result<Vec<Row>, String> {
-    let table = InputTable::open(path).map_err(|e| e.to_string())?;
-    let texts = [
+/// The whole-area rows (no decile category) of results in memory, each column found by its
+/// name in [`engine::compute::results::schema`].
+fn read_results(batches: &[RecordBatch]) -> Result<Vec<Row>, Failure> {
+    const TEXTS: [&str; 12] = [
         "indicator_id",
         "indicator_name",
         "area_code",
@@ -84,7 +86,7 @@ fn read_results(path: &str) -> Result<Vec<Row>, String> {
         "category",
         "statistic",
     ];
-    let numbers = [
+    const NUMBERS: [&str; 10] = [
         "time_period_sortable",
         "value",
         "lower_95",
@@ -96,18 +98,29 @@ fn read_results(path: &str) -> Result<Vec<Row>, String> {
         "sii_upper_95",
         "excess_count",
     ];
-    let col = |t: &InputTable, n: &str| t.column(n, "the demo summary").map_err(|e| e.to_string());
-    let request = ColumnRequest {
-        texts: texts.iter().map(|n| col(&table, n)).collect::<Result<_, _>>()?,
-        numbers: numbers.iter().map(|n| col(&table, n)).collect::<Result<_, _>>()?,
-    };
-    let mut reader = table.chunks(request).map_err(|e| e.to_string())?;
+    let missing = |name: &str| Failure::Engine(EngineError::Internal(format!("the results have no column {name}")));
     let mut rows = Vec::new();
-    while let Some(chunk) = reader.next_chunk().map_err(|e| e.to_string())? {
-        for r in 0..chunk.len {
-            let t = |i: usize| chunk.text(i, r).unwrap_or_default().to_string();
-            let n = |i: usize| chunk.numbers[i][r];
-            if chunk.text(10, r).is_some_and(|c| !c.is_empty()) {
+    for batch in batches {
+        let texts: Vec<&StringArray> = TEXTS
+            .iter()
+            .map(|n| {
+                batch.column_by_name(n).and_then(|c| c.as_any().downcast_ref::<StringArray>()).ok_or_else(|| missing(n))
+            })
+            .collect::<Result<_, _>>()?;
+        let numbers: Vec<&Float64Array> = NUMBERS
+            .iter()
+            .map(|n| {
+                batch
+                    .column_by_name(n)
+                    .and_then(|c| c.as_any().downcast_ref::<Float64Array>())
+                    .ok_or_else(|| missing(n))
+            })
+            .collect::<Result<_, _>>()?;
+        for r in 0..batch.num_rows() {
+            let cell = |i: usize| (texts[i].is_valid(r)).then(|| texts[i].value(r));
+            let t = |i: usize| cell(i).unwrap_or_default().to_string();
+            let n = |i: usize| numbers[i].is_valid(r).then(|| numbers[i].value(r));
+            if cell(10).is_some_and(|c| !c.is_empty()) {
                 continue;
             }
             rows.push(Row {
@@ -118,7 +131,7 @@ fn read_results(path: &str) -> Result<Vec<Row>, String> {
                 area_type: t(4),
                 sex: t(5),
                 period: t(6),
-                note: chunk.text(7, r).filter(|s| !s.is_empty()).map(str::to_string),
+                note: cell(7).filter(|s| !s.is_empty()).map(str::to_string),
                 compared: t(8),
                 trend: t(9),
                 statistic: t(11),
@@ -136,6 +149,24 @@ fn read_results(path: &str) -> Result<Vec<Row>, String> {
         }
     }
     Ok(rows)
+}
+
+/// A sink that writes the results to a file and keeps them in memory for the summary.
+struct FileAndMemory {
+    file: ResultFile,
+    memory: MemorySink,
+}
+
+impl ResultSink for FileAndMemory {
+    fn write(&mut self, batch: RecordBatch) -> engine::error::Result<()> {
+        self.file.write(batch.clone())?;
+        self.memory.write(batch)
+    }
+
+    fn finish(&mut self) -> engine::error::Result<()> {
+        self.file.finish()?;
+        self.memory.finish()
+    }
 }
 
 /// The place's (code, name, type): by code, by whole name, or by a unique part of a name.
@@ -246,13 +277,13 @@ fn summary(rows: &[Row], place: &(String, String, String)) -> Vec<String> {
 }
 
 /// Runs `fairer demo`.
-pub fn run(args: DemoArgs) -> Result<(), String> {
+pub fn run(args: DemoArgs) -> Result<(), crate::Failure> {
     let data = args.data.clone();
     if !data.join("manifest.json").is_file() {
         eprintln!("Generating a small SYNTHETIC England in {} (once; later runs reuse it)…", data.display());
         let config = synth::Config::new(&data);
         let bar = crate::generate::bar(!args.no_progress);
-        synth::generate(&config, &bar).map_err(|e| e.to_string())?;
+        synth::generate(&config, &bar)?;
         bar.finish();
     }
     let catalogue = load_catalogue(args.catalogue.as_ref())?;
@@ -262,23 +293,15 @@ pub fn run(args: DemoArgs) -> Result<(), String> {
         catalogue.header.name,
         catalogue.indicators.len()
     );
-    let options = ComputeOptions { catalogue, data_dir: data.clone(), output: output.clone(), indicators: Vec::new() };
+    let mut sink =
+        FileAndMemory { file: ResultFile::create_by_extension(Path::new(&output))?, memory: MemorySink::new() };
     let bar = Bar::new(!args.no_progress);
-    let result = compute(&options, &bar);
+    let result = compute(&catalogue, &DataDirectory::new(&data), &mut sink, &ComputeOptions::default(), &bar);
     bar.finish();
-    let computed = result.map_err(|e| e.to_string())?;
+    let computed = result?;
 
-    // The summary reads the results back (from Parquet; for another format, from a Parquet
-    // copy written beside it).
-    let parquet = if output.to_ascii_lowercase().ends_with(".parquet") {
-        output.clone()
-    } else {
-        let copy = data.join("results.parquet").display().to_string();
-        let options = ComputeOptions { output: copy.clone(), ..options };
-        compute(&options, &engine::compute::NoProgress).map_err(|e| e.to_string())?;
-        copy
-    };
-    let rows = read_results(&parquet)?;
+    // The summary reads the results kept in memory.
+    let rows = read_results(&sink.memory.batches)?;
     let place = find_place(&rows, args.place.as_deref())?;
     println!();
     println!("{} — {} ({}) — SYNTHETIC data, for demonstration only", place.1, place.2, place.0);
@@ -290,7 +313,9 @@ pub fn run(args: DemoArgs) -> Result<(), String> {
     println!();
     println!("{}", describe(&computed, &output));
     println!("Full results (every area, period, sex and decile): {output}");
-    println!("Explore them with SQL, e.g.: fairer sql \"SELECT area_name, value FROM results WHERE indicator_id = 'le_birth' AND sex = 'Male' AND category IS NULL ORDER BY value\" --table results={parquet}");
+    if output.to_ascii_lowercase().ends_with(".parquet") {
+        println!("Explore them with SQL, e.g.: fairer sql \"SELECT area_name, value FROM results WHERE indicator_id = 'le_birth' AND sex = 'Male' AND category IS NULL ORDER BY value\" --table results={output}");
+    }
     Ok(())
 }
 

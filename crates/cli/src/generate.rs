@@ -72,7 +72,7 @@ columns. Real areas of Yorkshire and The Humber with their real IMD 2025:
 /// deprivation are read from real ONS lookups and the IMD (see [`AFTER_HELP`] and
 /// `synth::lookup`); people and events stay synthetic.
 ///
-/// Files in DIR: areas, population, births, deaths (or death_events with --microdata) and
+/// Files in DIR: areas, population, births, deaths (and death_events with --microdata) and
 /// outcomes (.parquet or .csv), and manifest.json (seed, scale, files, row counts, calibration,
 /// real inputs).
 #[derive(Args, Debug)]
@@ -94,8 +94,8 @@ pub struct GenerateArgs {
     /// The last calendar year.
     #[arg(long, default_value_t = 2024)]
     last_year: i32,
-    /// Write one row per death (death_events: lsoa_code, year, sex, age, cause) instead of
-    /// aggregate death counts.
+    /// Also write one row per death (death_events: lsoa_code, year, sex, age, cause), which
+    /// adds up to the aggregate death counts (deaths) exactly.
     #[arg(long)]
     microdata: bool,
     /// With --microdata: the number of death rows wanted. Populations are scaled so that the
@@ -175,7 +175,7 @@ fn thousands(n: u64) -> String {
 }
 
 /// Runs `fairer generate`.
-pub fn run(args: GenerateArgs) -> Result<(), String> {
+pub fn run(args: GenerateArgs) -> Result<(), crate::Failure> {
     let mut config = synth::Config::new(&args.out);
     config.scale = match args.scale {
         ScaleArg::Small => synth::Scale::Small,
@@ -194,7 +194,7 @@ pub fn run(args: GenerateArgs) -> Result<(), String> {
     config.imd = args.imd;
 
     let progress = bar(!args.no_progress);
-    let summary = synth::generate(&config, &progress).map_err(|e| e.to_string())?;
+    let summary = synth::generate(&config, &progress)?;
     progress.finish();
 
     let c = &summary.calibration;

@@ -11,6 +11,8 @@ mod sql;
 
 use std::process::ExitCode;
 
+use engine::ErrorKind;
+
 /// mimalloc rather than the system allocator: the engine's parallel work allocates on many
 /// threads, and glibc's malloc spent a third of the CPU time of `calc summary-measures` on its
 /// arena locks (BENCHMARKS.md, "Every summary measure").
@@ -53,6 +55,78 @@ enum Command {
     Demo(demo::DemoArgs),
 }
 
+/// Why a command failed, kept typed until [`main`] prints it and picks the exit code.
+#[derive(Debug)]
+pub enum Failure {
+    /// The engine's error (reading, computing, writing), with its kind.
+    Engine(engine::EngineError),
+    /// A SQL session's error.
+    Sql(engine::sql::SqlError),
+    /// The synthetic England generator's error.
+    Generate(synth::SynthError),
+    /// A mistake in the command line found by the command itself, worded with its flags.
+    Usage(String),
+}
+
+impl Failure {
+    /// The kind of failure, which gives the exit code.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Failure::Engine(e) => e.kind(),
+            Failure::Sql(e) => e.kind(),
+            Failure::Generate(e) => match e {
+                synth::SynthError::Setting { .. } => ErrorKind::Usage,
+                synth::SynthError::Input { .. } => ErrorKind::BadInput,
+                _ => ErrorKind::Internal,
+            },
+            Failure::Usage(_) => ErrorKind::Usage,
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Engine(e) => write!(f, "{e}"),
+            Failure::Sql(e) => write!(f, "{e}"),
+            Failure::Generate(e) => write!(f, "{e}"),
+            Failure::Usage(message) => write!(f, "{message}"),
+        }
+    }
+}
+
+impl From<engine::EngineError> for Failure {
+    fn from(e: engine::EngineError) -> Self {
+        Failure::Engine(e)
+    }
+}
+
+impl From<engine::sql::SqlError> for Failure {
+    fn from(e: engine::sql::SqlError) -> Self {
+        Failure::Sql(e)
+    }
+}
+
+impl From<synth::SynthError> for Failure {
+    fn from(e: synth::SynthError) -> Self {
+        Failure::Generate(e)
+    }
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure::Usage(message)
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(message: &str) -> Self {
+        Failure::Usage(message.to_string())
+    }
+}
+
+/// Runs the command; on failure prints `error: …` and exits with the failure's kind's code
+/// (65 bad input, 64 bad usage, 70 internal, 130 cancelled; see [`ErrorKind::exit_code`]).
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -64,9 +138,9 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
+        Err(failure) => {
+            eprintln!("error: {failure}");
+            ExitCode::from(failure.kind().exit_code())
         }
     }
 }

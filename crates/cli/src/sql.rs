@@ -2,7 +2,7 @@
 //! functions. Parses the arguments and hands over to [`engine::sql::Session`].
 
 use clap::Args;
-use engine::sql::{Session, SqlError, AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS};
+use engine::sql::{QueryOutput, Session, SqlError, AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS};
 
 /// The arguments of `fairer sql`: the query, the tables and the output. The help text (table
 /// naming, struct fields, every function with its signature, examples) is [`help_text`].
@@ -100,27 +100,56 @@ Examples:
     s
 }
 
+/// A table naming mistake, with the flag that names a table.
+fn with_table_flag(e: SqlError) -> crate::Failure {
+    match e {
+        SqlError::Usage(message) => crate::Failure::Usage(format!("{message} (name a table with --table NAME=PATH)")),
+        other => other.into(),
+    }
+}
+
 /// Registers the tables, runs the query and writes its result.
 ///
 /// # Errors
 /// A malformed --table, a file that cannot be registered, or the query's error, worded for
 /// the analyst.
-pub fn run(args: SqlArgs) -> Result<(), String> {
-    let mut session = Session::new().map_err(|e| e.to_string())?;
+pub fn run(args: SqlArgs) -> Result<(), crate::Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| {
+        crate::Failure::Engine(engine::EngineError::Internal(format!("cannot start the query runtime: {e}")))
+    })?;
+    runtime.block_on(run_on_runtime(args))
+}
+
+/// Runs `fairer sql` on the runtime [`run`] made.
+async fn run_on_runtime(args: SqlArgs) -> Result<(), crate::Failure> {
+    let mut session = Session::new();
     for t in &args.tables {
         let Some((name, path)) = t.split_once('=') else {
-            return Err(format!("--table {t}: expected NAME=PATH, e.g. --table deaths=data/deaths.csv"));
+            return Err(format!("--table {t}: expected NAME=PATH, e.g. --table deaths=data/deaths.csv").into());
         };
-        session.register(name.trim(), path.trim()).map_err(|e| e.to_string())?;
+        session.register(name.trim(), path.trim()).await.map_err(with_table_flag)?;
     }
     for f in &args.files {
-        session.register_file(f).map_err(|e| e.to_string())?;
+        session.register_file(f).await.map_err(with_table_flag)?;
     }
-    let rows = match session.query_to(&args.query, &args.output) {
+    let output = if args.output == "-" {
+        QueryOutput::CsvStream { name: "<stdout>".into(), out: Box::new(std::io::BufWriter::new(std::io::stdout())) }
+    } else {
+        QueryOutput::File(args.output.clone().into())
+    };
+    if let Err(e) = output.format() {
+        return Err(match e {
+            SqlError::Usage(message) => {
+                crate::Failure::Usage(format!("{message}, or be - for CSV on standard output (--output)"))
+            }
+            other => other.into(),
+        });
+    }
+    let rows = match session.query_to(&args.query, output).await {
         Ok(rows) => rows,
         // The reader of standard output stopped reading (e.g. `| head`): not an error.
         Err(SqlError::Closed) => return Ok(()),
-        Err(e) => return Err(e.to_string()),
+        Err(e) => return Err(e.into()),
     };
     if args.output != "-" {
         eprintln!("{rows} rows written to {}", args.output);

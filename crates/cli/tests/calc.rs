@@ -1,5 +1,5 @@
 //! `fairer calc` end to end against the reference's published values (PHEindicatormethods
-//! 2.1.0 test workbooks, exported to ../shared/reference), and its handling of bad input.
+//! 2.1.0 test workbooks, committed in testdata/PHEindicatormethods-2.1.0), and its handling of bad input.
 
 mod common;
 
@@ -21,7 +21,7 @@ fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
 
 #[test]
 fn proportion_row_wise_matches_reference_including_missing_values() {
-    let Some(f) = reference("testdata_Proportion__testdata_Prop.csv") else { return };
+    let f = reference("testdata_Proportion__testdata_Prop.csv");
     let all = read_table(&f);
     for multiplier in ["1", "100"] {
         let rows: Vec<_> = all.iter().filter(|r| r["multiplier"] == multiplier).collect();
@@ -60,11 +60,8 @@ fn proportion_row_wise_matches_reference_including_missing_values() {
 /// Area: numerators and denominators summed, missing values giving no value.
 #[test]
 fn proportion_grouped_sums_within_groups() {
-    let (Some(f), Some(g)) =
-        (reference("testdata_Proportion__testdata_Prop.csv"), reference("testdata_Proportion__testdata_Prop_g.csv"))
-    else {
-        return;
-    };
+    let (f, g) =
+        (reference("testdata_Proportion__testdata_Prop.csv"), reference("testdata_Proportion__testdata_Prop_g.csv"));
     let got = table(&fairer_ok(&[
         "calc",
         "proportion",
@@ -91,11 +88,7 @@ fn proportion_grouped_sums_within_groups() {
 
 #[test]
 fn rate_grouped_matches_reference() {
-    let (Some(f), Some(g)) =
-        (reference("testdata_Rate__testdata_Rate.csv"), reference("testdata_Rate__testdata_Rate_g.csv"))
-    else {
-        return;
-    };
+    let (f, g) = (reference("testdata_Rate__testdata_Rate.csv"), reference("testdata_Rate__testdata_Rate_g.csv"));
     let got = table(&fairer_ok(&[
         "calc",
         "rate",
@@ -121,7 +114,7 @@ fn rate_grouped_matches_reference() {
 
 #[test]
 fn rate_row_wise_matches_reference_for_both_multipliers() {
-    let Some(f) = reference("testdata_Rate__testdata_Rate.csv") else { return };
+    let f = reference("testdata_Rate__testdata_Rate.csv");
     let all = read_table(&f);
     for multiplier in ["100", "100000"] {
         let rows: Vec<_> = all.iter().filter(|r| r["multiplier"] == multiplier).collect();
@@ -158,11 +151,7 @@ fn rate_row_wise_matches_reference_for_both_multipliers() {
 
 #[test]
 fn mean_matches_reference() {
-    let (Some(f), Some(r)) =
-        (reference("testdata_Mean__testdata_Mean.csv"), reference("testdata_Mean__testdata_Mean_results.csv"))
-    else {
-        return;
-    };
+    let (f, r) = (reference("testdata_Mean__testdata_Mean.csv"), reference("testdata_Mean__testdata_Mean_results.csv"));
     let expected = read_table(&r);
     let grouped = table(&fairer_ok(&[
         "calc",
@@ -189,11 +178,8 @@ fn mean_matches_reference() {
 
 #[test]
 fn dsr_with_built_in_esp2013_matches_reference() {
-    let (Some(f), Some(r)) =
-        (reference("testdata_DSR_ISR__testdata_multiarea.csv"), reference("testdata_DSR_ISR__testresults_DSR.csv"))
-    else {
-        return;
-    };
+    let (f, r) =
+        (reference("testdata_DSR_ISR__testdata_multiarea.csv"), reference("testdata_DSR_ISR__testresults_DSR.csv"));
     let expected = read_table(&r);
     for (multiplier, rows) in [("10000", 0..3), ("100000", 4..7)] {
         let got = table(&fairer_ok(&[
@@ -230,11 +216,7 @@ fn dsr_with_built_in_esp2013_matches_reference() {
 /// outside the value's scale), a slip in the reference's workbook.
 #[test]
 fn dsr_with_a_standard_population_column() {
-    let (Some(f), Some(r)) =
-        (reference("testdata_DSR_ISR__testdata_1976.csv"), reference("testdata_DSR_ISR__testresults_DSR.csv"))
-    else {
-        return;
-    };
+    let (f, r) = (reference("testdata_DSR_ISR__testdata_1976.csv"), reference("testdata_DSR_ISR__testresults_DSR.csv"));
     let e = &read_table(&r)[7];
     let got =
         table(&fairer_ok(&["calc", "dsr", s(&f), "--count", "count", "--denominator", "pop", "--stdpop", "esp1976"]));
@@ -246,11 +228,8 @@ fn dsr_with_a_standard_population_column() {
 
 #[test]
 fn dsr_non_independent_events_match_reference() {
-    let (Some(f), Some(r)) =
-        (reference("testdata_DSR_ISR__testdata_nonindepe.csv"), reference("testdata_DSR_ISR__testresults_DSR.csv"))
-    else {
-        return;
-    };
+    let (f, r) =
+        (reference("testdata_DSR_ISR__testdata_nonindepe.csv"), reference("testdata_DSR_ISR__testresults_DSR.csv"));
     // Long form: one row per area × band × frequency, as the reference pivots f1..f4.
     let mut csv = String::from("area,ageband,freq,persons,pop\n");
     for row in read_table(&f) {
@@ -292,11 +271,8 @@ fn dsr_non_independent_events_match_reference() {
 
 #[test]
 fn isr_ratio_and_rate_match_reference() {
-    let (Some(f), Some(r)) =
-        (reference("testdata_DSR_ISR__testdata_multiarea_isr.csv"), reference("testdata_DSR_ISR__testresults_ISR.csv"))
-    else {
-        return;
-    };
+    let (f, r) =
+        (reference("testdata_DSR_ISR__testdata_multiarea_isr.csv"), reference("testdata_DSR_ISR__testresults_ISR.csv"));
     let expected = read_table(&r);
     let base = [
         "--count",
@@ -349,7 +325,7 @@ fn isr_ratio_and_rate_match_reference() {
 /// 1e-5 years (the reference's own test checks 4 decimals).
 #[test]
 fn life_expectancy_matches_worked_example() {
-    let Some(f) = reference("life_expectancy_worked_example.csv") else { return };
+    let f = reference("life_expectancy_worked_example.csv");
     let expected = read_table(&f);
     let got = table(&fairer_ok(&[
         "calc",
@@ -375,7 +351,7 @@ fn life_expectancy_matches_worked_example() {
 
 #[test]
 fn quantiles_match_reference_within_regions() {
-    let Some(f) = reference("testdata_Quantiles__testdata_Quantiles.csv") else { return };
+    let f = reference("testdata_Quantiles__testdata_Quantiles.csv");
     let rows: Vec<_> = read_table(&f)
         .into_iter()
         .filter(|r| r["GroupSet"] == "IndSexReg" && r["IndSexRef"] == "90366Female")
@@ -408,7 +384,7 @@ fn quantiles_match_reference_within_regions() {
 
 #[test]
 fn sii_and_rii_match_reference_scenario_1() {
-    let Some(f) = reference("testdata_SII__testdata_SII.csv") else { return };
+    let f = reference("testdata_SII__testdata_SII.csv");
     let all = read_table(&f);
     let rows: Vec<_> = all.iter().filter(|r| r["RecordNo"].parse::<u32>().map_or(false, |n| n <= 20)).collect();
     let mut csv = String::from("Area,Quantile,Population,Value,LowerCL,UpperCL\n");
@@ -465,7 +441,7 @@ fn sii_and_rii_match_reference_scenario_1() {
 
 #[test]
 fn standard_input_and_output_and_parquet_round_trip() {
-    let Some(f) = reference("testdata_DSR_ISR__testdata_multiarea.csv") else { return };
+    let f = reference("testdata_DSR_ISR__testdata_multiarea.csv");
     let dir = tempfile::tempdir().unwrap();
     let pq = dir.path().join("out.parquet");
     fairer_ok(&["calc", "rate", s(&f), "--count", "count", "--denominator", "pop", "--output", s(&pq)]);

@@ -1,6 +1,6 @@
 //! `fairer calc funnel` end to end against the reference's published funnel values
 //! (PHEindicatormethods 2.1.0, tests/testthat/testFunnels.R and its `testdata_funnel_*`
-//! workbooks, exported to ../shared/reference), compared at the precision they are printed
+//! workbooks, committed in testdata/PHEindicatormethods-2.1.0), compared at the precision they are printed
 //! with; and its handling of bad input.
 
 mod common;
@@ -25,12 +25,11 @@ fn table(text: &str) -> Table {
         .collect()
 }
 
-/// The reference file `name` as a table with its path, or `None` (a note is printed) when
-/// ../shared is absent.
-fn reference_table(name: &str) -> Option<(String, Table)> {
-    let path = reference(name)?;
+/// The reference file `name` as a table with its path.
+fn reference_table(name: &str) -> (String, Table) {
+    let path = reference(name);
     let text = std::fs::read_to_string(&path).expect("read reference");
-    Some((path.to_string_lossy().into_owned(), table(&text)))
+    (path.to_string_lossy().into_owned(), table(&text))
 }
 
 fn number(text: &str, what: &str) -> f64 {
@@ -91,7 +90,7 @@ fn write_rows(dir: &tempfile::TempDir, name: &str, columns: &[&str], rows: &[Vec
 /// every input column comes back, the `significance` column replaced by Fairer's.
 #[test]
 fn proportion_significance_matches_reference() {
-    let Some((path, expected)) = reference_table("testdata_funnel_prop_inputs.csv") else { return };
+    let (path, expected) = reference_table("testdata_funnel_prop_inputs.csv");
     let out = fairer_ok(&[
         "calc",
         "funnel",
@@ -124,7 +123,7 @@ const PROPORTION_COLUMNS: [(&str, &str); 5] = [
 ];
 
 fn check_proportion_limits(got: &Table, expected_file: &str, tolerance: fn(f64) -> f64) {
-    let Some((_, expected)) = reference_table(expected_file) else { return };
+    let (_, expected) = reference_table(expected_file);
     assert_eq!(got.len(), expected.len(), "{expected_file}: rows");
     for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
         assert_eq!(
@@ -145,7 +144,7 @@ fn check_proportion_limits(got: &Table, expected_file: &str, tolerance: fn(f64) 
 /// multiplier 100 (the default) → testdata_funnel_prop_outputs.csv, printed to 6 decimals.
 #[test]
 fn proportion_limits_match_reference() {
-    let Some(path) = reference("testdata_funnel_prop_inputs.csv") else { return };
+    let path = reference("testdata_funnel_prop_inputs.csv");
     let path = path.to_string_lossy().into_owned();
     let out = fairer_ok(&[
         "calc",
@@ -170,7 +169,7 @@ fn proportion_limits_match_reference() {
 /// that the axis starts at a rounded minimum (10,000) → 10 significant digits.
 #[test]
 fn proportion_limits_with_axis_variation_match_reference() {
-    let Some((_, input)) = reference_table("testdata_funnel_prop_inputs.csv") else { return };
+    let (_, input) = reference_table("testdata_funnel_prop_inputs.csv");
     let rows: Vec<Vec<String>> = input
         .iter()
         .filter(|r| number(&r["denominator"], "denominator") < 31000.0)
@@ -201,7 +200,7 @@ fn proportion_limits_with_axis_variation_match_reference() {
 /// in input order for significance, groups in order (100 limit rows each) for the limits.
 #[test]
 fn groups_are_separate_funnels() {
-    let Some((_, input)) = reference_table("testdata_funnel_prop_inputs.csv") else { return };
+    let (_, input) = reference_table("testdata_funnel_prop_inputs.csv");
     let dir = tempfile::tempdir().unwrap();
     // Group A: all areas; group B: the areas with a denominator below 31,000. Interleaved,
     // B written first so that the output order of the limits is not the input order.
@@ -257,7 +256,7 @@ fn groups_are_separate_funnels() {
             assert_eq!(g[c], e[c], "group B {c}");
         }
     }
-    let Some((_, all)) = reference_table("testdata_funnel_prop_outputs.csv") else { return };
+    let (_, all) = reference_table("testdata_funnel_prop_outputs.csv");
     for (g, e) in limits[..100].iter().zip(&all) {
         assert_printed(&g["lower_2s_limit"], &e["Lower2s0025limit"], six_decimals, "group A lower_2s_limit");
     }
@@ -269,7 +268,7 @@ fn groups_are_separate_funnels() {
 /// (significance does not depend on the ratio type, which may be left out).
 #[test]
 fn ratio_significance_matches_reference() {
-    let Some((path, expected)) = reference_table("testdata_funnel_ratio_inputs.csv") else { return };
+    let (path, expected) = reference_table("testdata_funnel_ratio_inputs.csv");
     for extra in [&["--ratio-type", "count"][..], &["--ratio-type", "isr"], &[]] {
         let mut args =
             vec!["calc", "funnel", &path, "--statistic", "ratio", "--count", "obs", "--denominator", "expected"];
@@ -286,8 +285,8 @@ fn ratio_significance_matches_reference() {
 /// both (`*_count`, `*_isr`, and the shared `*_exp_events`), 10 significant digits.
 #[test]
 fn ratio_limits_match_reference() {
-    let Some(input) = reference("testdata_funnel_ratio_inputs.csv") else { return };
-    let Some((_, expected)) = reference_table("testdata_funnel_ratio_outputs.csv") else { return };
+    let input = reference("testdata_funnel_ratio_inputs.csv");
+    let (_, expected) = reference_table("testdata_funnel_ratio_outputs.csv");
     let input = input.to_string_lossy().into_owned();
     for ratio_type in ["count", "isr"] {
         let out = fairer_ok(&[
@@ -337,9 +336,9 @@ fn ratio_limits_match_reference() {
 // --- rates -----------------------------------------------------------------------------------
 
 /// testdata_funnel_rate_input_funnels.csv as (ev, rate, pop) cells.
-fn rate_funnel_input() -> Option<Vec<(String, String, String)>> {
-    let (_, rows) = reference_table("testdata_funnel_rate_input_funnels.csv")?;
-    Some(rows.iter().map(|r| (r["ev"].clone(), r["rate"].clone(), r["pop"].clone())).collect())
+fn rate_funnel_input() -> Vec<(String, String, String)> {
+    let (_, rows) = reference_table("testdata_funnel_rate_input_funnels.csv");
+    rows.iter().map(|r| (r["ev"].clone(), r["rate"].clone(), r["pop"].clone())).collect()
 }
 
 /// The largest count of the rate funnel inputs (the reference's tests alter that record).
@@ -351,7 +350,7 @@ fn max_events(input: &[(String, String, String)]) -> f64 {
 /// `lower_2s_population_1_year`, `lower_2s_limit`, …, `baseline`, `statistic`, `method`):
 /// the same column names, 10 significant digits.
 fn check_rate_limits(out: &str, file: &str) {
-    let Some(path) = reference(file) else { return };
+    let path = reference(file);
     let text = std::fs::read_to_string(&path).expect("read");
     assert_eq!(out.lines().next().map(str::trim), text.lines().next().map(str::trim), "{file}: header");
     let (got, expected) = (table(out), table(&text));
@@ -373,7 +372,7 @@ fn check_rate_limits(out: &str, file: &str) {
 /// denominators → testdata_funnel_rate_outputs.csv.
 #[test]
 fn dsr_rate_limits_match_reference() {
-    let Some(path) = reference("testdata_funnel_rate_input_funnels.csv") else { return };
+    let path = reference("testdata_funnel_rate_input_funnels.csv");
     let path = path.to_string_lossy().into_owned();
     let out = fairer_ok(&[
         "calc",
@@ -398,7 +397,7 @@ fn dsr_rate_limits_match_reference() {
 /// → testdata_funnel_rate_outputs_2.csv.
 #[test]
 fn crude_rate_limits_with_few_events_match_reference() {
-    let Some(input) = rate_funnel_input() else { return };
+    let input = rate_funnel_input();
     let max = max_events(&input);
     let rows: Vec<Vec<String>> = input
         .iter()
@@ -432,7 +431,7 @@ fn crude_rate_limits_with_few_events_match_reference() {
 /// pop > max(pop)/2 are kept → testdata_funnel_rate_outputs_3.csv.
 #[test]
 fn crude_rate_limits_with_zero_events_match_reference() {
-    let Some(input) = rate_funnel_input() else { return };
+    let input = rate_funnel_input();
     let max = max_events(&input);
     let with_pop: Vec<(f64, f64, f64)> = input
         .iter()
@@ -480,7 +479,7 @@ fn crude_rate_limits_with_zero_events_match_reference() {
 /// `dsr_per_100_with_0` column, which testFunnels.R does not test.
 #[test]
 fn rate_significance_matches_reference() {
-    let Some((path, rows)) = reference_table("testdata_funnel_rate_dsr_inputs.csv") else { return };
+    let (path, rows) = reference_table("testdata_funnel_rate_dsr_inputs.csv");
     let cases = [
         ("rate_dsr", "dsr", "100000", true, "dsr_per_100000_with_0"),
         ("rate_dsr", "dsr", "100000", false, "dsr_per_100000_without_0"),
@@ -531,7 +530,7 @@ fn rate_significance_matches_reference() {
 
 /// Compares `--points` output with columns of testdata_funnel_rate_input_funnels.csv.
 fn check_points(out: &str, chart_column: &str, denominator_column: &str) {
-    let Some((_, expected)) = reference_table("testdata_funnel_rate_input_funnels.csv") else { return };
+    let (_, expected) = reference_table("testdata_funnel_rate_input_funnels.csv");
     let got = table(out);
     assert_eq!(got.len(), expected.len());
     for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
@@ -547,7 +546,7 @@ fn check_points(out: &str, chart_column: &str, denominator_column: &str) {
 /// 5 years).
 #[test]
 fn rate_points_match_reference() {
-    let Some(input) = rate_funnel_input() else { return };
+    let input = rate_funnel_input();
     let max = max_events(&input);
     let dir = tempfile::tempdir().unwrap();
     let replaced = |by: &str| -> Vec<Vec<String>> {

@@ -165,6 +165,47 @@ fn microdata_csv_has_one_row_per_death_and_help_teaches() {
     }
 }
 
+/// Runs `fairer compute` with the catalogue `catalogue` (the starter one when `None`) on
+/// `data` and returns the results as CSV text.
+fn compute(data: &Path, catalogue: Option<&Path>, out: &Path) -> String {
+    let mut args = vec!["compute", "--data", text(data), "--output", text(out), "--no-progress"];
+    if let Some(c) = catalogue {
+        args.extend(["--catalogue", text(c)]);
+    }
+    fairer(&args);
+    std::fs::read_to_string(out).unwrap_or_else(|e| panic!("{}: {e}", out.display()))
+}
+
+/// `generate --microdata` writes the aggregate death counts too, so the starter catalogue
+/// computes on its files as they are, with the values it gives on the aggregate files of the
+/// same seed; and the microdata themselves, counted by a catalogue whose deaths numerators name
+/// `death_events`, give those values as well.
+#[test]
+fn the_starter_catalogue_computes_on_either_form_with_the_same_values() {
+    let (aggregate, microdata, out) =
+        (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let small = ["--scale", "small", "--format", "csv", "--years", "3", "--seed", "5", "--no-progress"];
+    fairer(&[&["generate", "--out", text(aggregate.path())][..], &small].concat());
+    fairer(&[&["generate", "--out", text(microdata.path()), "--microdata"][..], &small].concat());
+    assert!(microdata.path().join("death_events.csv").is_file());
+
+    let from_aggregate = compute(aggregate.path(), None, &out.path().join("aggregate.csv"));
+    let from_microdata = compute(microdata.path(), None, &out.path().join("microdata.csv"));
+    assert!(from_aggregate.lines().count() > 1000, "{} result rows", from_aggregate.lines().count());
+    assert!(from_aggregate == from_microdata, "the starter catalogue differs between the two forms");
+
+    let starter = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalogues/marmot.toml"))
+        .expect("the starter catalogue");
+    let from_events = "table = \"deaths\", value = \"deaths\"";
+    assert!(starter.contains(from_events));
+    let catalogue = out.path().join("events.toml");
+    // Deaths counted from the events; infant deaths are those at age 0.
+    let events = starter.replace(from_events, "table = \"death_events\"").replace("start_age = [0]", "age = [0]");
+    std::fs::write(&catalogue, events).unwrap();
+    let counted = compute(microdata.path(), Some(&catalogue), &out.path().join("events.csv"));
+    assert!(counted == from_aggregate, "the death events do not add up to the aggregate deaths");
+}
+
 #[test]
 fn bad_arguments_are_refused_with_a_message() {
     let out = Command::new(env!("CARGO_BIN_EXE_fairer"))

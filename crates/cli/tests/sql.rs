@@ -1,6 +1,6 @@
 //! `fairer sql` end to end: Fairer's SQL functions give the same numbers as the `fairer calc`
 //! commands (1e-12 relative) on the reference's test files (PHEindicatormethods 2.1.0, in
-//! ../shared/reference; each test is skipped with a note when they are absent), and bad
+//! testdata/PHEindicatormethods-2.1.0), and bad
 //! queries fail with a clear message and no panic.
 
 mod common;
@@ -36,7 +36,7 @@ fn assert_same(sql: &Row, calc: &Row, prefix: &str, numbers: &[&str], texts: &[&
 
 #[test]
 fn dsr_with_esp2013_equals_calc_dsr() {
-    let Some(f) = reference("testdata_DSR_ISR__testdata_multiarea.csv") else { return };
+    let f = reference("testdata_DSR_ISR__testdata_multiarea.csv");
     for (args, confidence) in [("", "0.95"), (", 100000, 0.998", "0.998")] {
         let q = format!("SELECT area, dsr(count, pop, esp2013(ageband){args}) AS d FROM t GROUP BY area ORDER BY area");
         let sql = table(&fairer_ok(&["sql", &q, "--table", &format!("t={}", s(&f))]));
@@ -85,7 +85,7 @@ fn dsr_with_esp2013_equals_calc_dsr() {
 
 #[test]
 fn proportion_and_wilson_equal_calc_proportion() {
-    let Some(f) = reference("testdata_Proportion__testdata_Prop.csv") else { return };
+    let f = reference("testdata_Proportion__testdata_Prop.csv");
     // Grouped: Numerator and Denominator summed per Area; a missing value gives no value.
     for multiplier in ["1", "100"] {
         let q = format!("SELECT Area, wilson(Numerator, Denominator, {multiplier}) AS p FROM prop GROUP BY Area");
@@ -150,7 +150,7 @@ fn proportion_and_wilson_equal_calc_proportion() {
 
 #[test]
 fn crude_rate_equals_calc_rate() {
-    let Some(f) = reference("testdata_Rate__testdata_Rate.csv") else { return };
+    let f = reference("testdata_Rate__testdata_Rate.csv");
     let sql = table(&fairer_ok(&[
         "sql",
         "SELECT Area, crude_rate(Numerator, Denominator) AS r FROM rate GROUP BY Area",
@@ -179,7 +179,7 @@ fn crude_rate_equals_calc_rate() {
 
 #[test]
 fn byars_exact_and_wilson_scalars_match_the_reference() {
-    let Some(f) = reference("testdata_Byars_Wilson__testdata_B_W.csv") else { return };
+    let f = reference("testdata_Byars_Wilson__testdata_B_W.csv");
     // The confidence column reads "95%": per-row confidence levels from a column.
     let q = "SELECT method, lowercl, uppercl, \
              CASE method WHEN 'Byars' THEN byars_lower(x, c) ELSE wilson_lower(x, n, c) END AS lo, \
@@ -194,7 +194,7 @@ fn byars_exact_and_wilson_scalars_match_the_reference() {
         assert_close(&r["hi"], &r["uppercl"], 1e-9, "upper");
     }
     // Exact Poisson limits are calc rate's limits below 10 events (per 100 over n = 100).
-    let Some(rf) = reference("testdata_Rate__testdata_Rate.csv") else { return };
+    let rf = reference("testdata_Rate__testdata_Rate.csv");
     let q = "SELECT Area, exact_poisson_lower(Numerator) AS lo, exact_poisson_upper(Numerator) AS hi, byars_lower(Numerator) AS blo FROM rate WHERE Numerator < 10 AND Denominator = 100 AND multiplier = 100";
     let sql = table(&fairer_ok(&["sql", q, "--table", &format!("rate={}", s(&rf))]));
     let calc = table(&fairer_ok(&[
@@ -218,7 +218,7 @@ fn byars_exact_and_wilson_scalars_match_the_reference() {
 
 #[test]
 fn life_expectancy_equals_calc_life_expectancy() {
-    let Some(f) = reference("life_expectancy_worked_example.csv") else { return };
+    let f = reference("life_expectancy_worked_example.csv");
     let q = "SELECT life_expectancy(startage, deaths, pops) AS e0, life_expectancy(startage, deaths, pops, 65) AS e65 FROM le";
     let sql = table(&fairer_ok(&["sql", q, "--table", &format!("le={}", s(&f))]));
     assert_eq!(sql.len(), 1);
@@ -258,7 +258,7 @@ fn life_expectancy_equals_calc_life_expectancy() {
 
 #[test]
 fn isratio_and_israte_equal_calc() {
-    let Some(f) = reference("testdata_DSR_ISR__testdata_multiarea_isr.csv") else { return };
+    let f = reference("testdata_DSR_ISR__testdata_multiarea_isr.csv");
     let cols = [
         "--count",
         "count",
@@ -296,7 +296,7 @@ fn isratio_and_israte_equal_calc() {
 
 #[test]
 fn sii_value_equals_calc_and_limits_agree_within_monte_carlo_error() {
-    let Some(f) = reference("testdata_SII__testdata_SII.csv") else { return };
+    let f = reference("testdata_SII__testdata_SII.csv");
     let dir = tempfile::tempdir().unwrap();
     for (description, value_type) in [
         ("default (e.g. life expectancy) - default parameters", "0"),
@@ -348,7 +348,7 @@ fn sii_value_equals_calc_and_limits_agree_within_monte_carlo_error() {
 
 #[test]
 fn output_to_files_and_positional_tables() {
-    let Some(f) = reference("testdata_DSR_ISR__testdata_multiarea.csv") else { return };
+    let f = reference("testdata_DSR_ISR__testdata_multiarea.csv");
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("out.csv");
     let pq = dir.path().join("out.parquet");

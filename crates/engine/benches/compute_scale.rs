@@ -24,7 +24,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use engine::compute::catalogue::{Catalogue, STARTER_CATALOGUE};
-use engine::compute::{compute, ComputeOptions, NoProgress};
+use engine::compute::{compute, ComputeOptions, DataDirectory, NoProgress, ResultFile};
 
 mod common;
 
@@ -55,10 +55,10 @@ fn main() {
         .replace("table = \"deaths\", value = \"deaths\"", "table = \"death_events\"")
         .replace("start_age = [0]", "age = [0]");
     let catalogue = Catalogue::parse(&text, "marmot.toml (microdata)").expect("catalogue");
-    let output = data.join("results.parquet").display().to_string();
-    let options = ComputeOptions { catalogue, data_dir: data.clone(), output, indicators: Vec::new() };
+    let mut sink = ResultFile::create_by_extension(&data.join("results.parquet")).expect("results file");
     let started = Instant::now();
-    let summary = compute(&options, &NoProgress).expect("compute");
+    let summary = compute(&catalogue, &DataDirectory::new(&data), &mut sink, &ComputeOptions::default(), &NoProgress)
+        .expect("compute");
     let wall = started.elapsed().as_secs_f64();
     let peak = status_kib("VmHWM:").unwrap_or(0);
     let total = (summary.reading + summary.aggregating + summary.statistics + summary.writing).as_secs_f64();
@@ -89,14 +89,17 @@ fn main() {
 fn datafusion_aggregation(data: &std::path::Path) {
     // DataFusion alone, the aggregation step: every death counted by local authority, decile,
     // year, sex, life-table band and cause, from the same files.
-    let mut session = engine::sql::Session::new().expect("session");
-    session.register("death_events", &data.join("death_events.parquet").display().to_string()).expect("register");
-    session.register("areas", &data.join("areas.parquet").display().to_string()).expect("register");
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let mut session = engine::sql::Session::new();
+    let events = data.join("death_events.parquet").display().to_string();
+    runtime.block_on(session.register("death_events", &events)).expect("register");
+    let areas = data.join("areas.parquet").display().to_string();
+    runtime.block_on(session.register("areas", &areas)).expect("register");
     let sql = "SELECT a.ltla_code, a.imd_decile, e.year, e.sex, \
         CASE WHEN e.age = 0 THEN 0 WHEN e.age < 5 THEN 1 WHEN e.age >= 90 THEN 90 ELSE e.age - e.age % 5 END AS start_age, e.cause, count(*) AS deaths \
         FROM death_events e JOIN areas a ON e.lsoa_code = a.lsoa_code GROUP BY 1, 2, 3, 4, 5, 6";
     let started = Instant::now();
-    let batches = session.query(sql).expect("DataFusion aggregation");
+    let batches = runtime.block_on(session.query(sql)).expect("DataFusion aggregation");
     let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
     println!(
         "DataFusion alone, aggregation step (deaths by local authority × decile × year × sex × band × cause): {:.1} s, {rows} groups; peak memory now {:.2} GiB",

@@ -47,7 +47,7 @@ pub enum EngineError {
         file: String,
         /// The column asked for.
         column: String,
-        /// What the column is for, e.g. "--count".
+        /// What the column is for, e.g. "the count column".
         role: String,
         /// The columns the file has, comma-separated.
         available: String,
@@ -83,6 +83,14 @@ pub enum EngineError {
     /// Options that do not fit together or are not allowed.
     #[error("{0}")]
     Usage(String),
+    /// The work was cancelled through its [`crate::progress::Progress`] handle; nothing was
+    /// left at the output.
+    #[error("cancelled")]
+    Cancelled,
+    /// A failure that is the engine's fault, not the input's or the caller's (an inconsistent
+    /// internal state); the message says what was found.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// A mistake in an indicator catalogue: the file, the line and field where known, and what
     /// was expected.
     #[error("{file}{}{}: {message}", line.map(|l| format!(", line {l}")).unwrap_or_default(), field.as_ref().map(|f| format!(", {f}")).unwrap_or_default())]
@@ -103,7 +111,106 @@ impl EngineError {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         EngineError::Io { path: path.into(), source }
     }
+
+    /// What kind of failure this is, for a caller to act on (an exit code, an HTTP status).
+    ///
+    /// Reading and writing failures are bad input when the operating system says the file is
+    /// missing, not allowed or not what it should be, and internal otherwise (a full disk, a
+    /// broken device).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            EngineError::Io { source, .. } => match source.kind() {
+                std::io::ErrorKind::NotFound
+                | std::io::ErrorKind::PermissionDenied
+                | std::io::ErrorKind::InvalidData
+                | std::io::ErrorKind::InvalidInput
+                | std::io::ErrorKind::UnexpectedEof
+                | std::io::ErrorKind::AlreadyExists
+                | std::io::ErrorKind::IsADirectory
+                | std::io::ErrorKind::NotADirectory => ErrorKind::BadInput,
+                _ => ErrorKind::Internal,
+            },
+            EngineError::MissingColumn { .. }
+            | EngineError::BadValue { .. }
+            | EngineError::Format { .. }
+            | EngineError::Method { .. }
+            | EngineError::Catalogue { .. } => ErrorKind::BadInput,
+            EngineError::Usage(_) => ErrorKind::Usage,
+            EngineError::Cancelled => ErrorKind::Cancelled,
+            EngineError::Internal(_) => ErrorKind::Internal,
+        }
+    }
+}
+
+/// The kinds of failure a caller can tell apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The input is wrong: a file, row, column or field that is not what it should be; the
+    /// error names it and says what was expected.
+    BadInput,
+    /// The request is wrong: options that do not fit together, a name that does not exist.
+    Usage,
+    /// The engine failed on good input (a bug, a full disk).
+    Internal,
+    /// The work was cancelled by its caller.
+    Cancelled,
+}
+
+impl ErrorKind {
+    /// The process exit code of a command failing this way, as in BSD's `sysexits.h`:
+    /// `EX_DATAERR` 65 for bad input, `EX_USAGE` 64 for bad usage, `EX_SOFTWARE` 70 for an
+    /// internal failure, and 130 (128 + SIGINT, as a shell reports Ctrl-C) when cancelled.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            ErrorKind::BadInput => 65,
+            ErrorKind::Usage => 64,
+            ErrorKind::Internal => 70,
+            ErrorKind::Cancelled => 130,
+        }
+    }
+
+    /// The HTTP status of a request failing this way: 400 Bad Request for bad input and bad
+    /// usage, 500 Internal Server Error, and 499 (nginx's "client closed request") when
+    /// cancelled.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorKind::BadInput | ErrorKind::Usage => 400,
+            ErrorKind::Internal => 500,
+            ErrorKind::Cancelled => 499,
+        }
+    }
 }
 
 /// The engine's result type.
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each kind of error maps to its exit code and HTTP status.
+    #[test]
+    fn kinds_map_to_exit_codes_and_statuses() {
+        let bad = EngineError::BadValue {
+            at: Location { file: "f.csv".into(), row: Some(3), column: Some("count".into()) },
+            expected: "a number".into(),
+            found: "x".into(),
+        };
+        let cases = [
+            (bad, ErrorKind::BadInput, 65, 400),
+            (EngineError::Usage("no such indicator".into()), ErrorKind::Usage, 64, 400),
+            (EngineError::Internal("inconsistent block".into()), ErrorKind::Internal, 70, 500),
+            (EngineError::Cancelled, ErrorKind::Cancelled, 130, 499),
+            (
+                EngineError::io("missing.csv", std::io::Error::from(std::io::ErrorKind::NotFound)),
+                ErrorKind::BadInput,
+                65,
+                400,
+            ),
+        ];
+        for (error, kind, code, status) in cases {
+            assert_eq!(error.kind(), kind, "{error}");
+            assert_eq!((kind.exit_code(), kind.http_status()), (code, status));
+        }
+    }
+}

@@ -1,4 +1,5 @@
-//! Reading input tables: CSV (a file, or standard input as `-`) and Parquet, by extension.
+//! Reading input tables: CSV (a file, or a stream such as standard input), Parquet and Excel
+//! files by extension ([`TableFormat`]), and Arrow record batches already in memory.
 //!
 //! A table is read in chunks of [`CHUNK_ROWS`] rows holding only the columns a method asked
 //! for, numbers parsed and checked on the way, so that row-wise methods stream over inputs
@@ -21,31 +22,67 @@ use crate::error::{EngineError, Location, Result};
 /// Rows per chunk: large enough to amortise per-chunk work, small enough to stream.
 pub const CHUNK_ROWS: usize = 65_536;
 
-/// The formats the engine reads and writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The formats of table files the engine reads and writes: the one list of formats and of the
+/// extensions that name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TableFormat {
-    /// Comma-separated values with a header row.
+    /// Comma-separated values with a header row (`.csv`).
     Csv,
-    /// Apache Parquet.
+    /// Tab-separated values with a header row (`.tsv`).
+    Tsv,
+    /// Apache Parquet (`.parquet`, `.pq`).
     Parquet,
+    /// An Excel workbook (`.xlsx`): its first worksheet, under the header of its first row.
+    Xlsx,
 }
 
 impl TableFormat {
-    /// The format a path's extension says: `.parquet` / `.pq` is Parquet, anything else
-    /// (including `-`, standard input or output) is CSV.
-    pub fn from_path(path: &str) -> TableFormat {
-        let lower = path.to_ascii_lowercase();
-        if lower.ends_with(".parquet") || lower.ends_with(".pq") {
-            TableFormat::Parquet
-        } else {
-            TableFormat::Csv
+    /// The format named by a path's (or glob's) extension, ignoring case; `None` for any other.
+    pub fn from_extension(path: &str) -> Option<TableFormat> {
+        let ext = std::path::Path::new(path).extension().and_then(|e| e.to_str())?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(TableFormat::Csv),
+            "tsv" => Some(TableFormat::Tsv),
+            "parquet" | "pq" => Some(TableFormat::Parquet),
+            "xlsx" => Some(TableFormat::Xlsx),
+            _ => None,
         }
+    }
+
+    /// The format of an input or output of `calc`: by [`TableFormat::from_extension`], and CSV
+    /// for any other name (`-`, `data.txt`).
+    pub fn from_path(path: &str) -> TableFormat {
+        TableFormat::from_extension(path).unwrap_or(TableFormat::Csv)
+    }
+
+    /// The format's name as a user gives it (`"csv"`, `"tsv"`, `"parquet"`, `"xlsx"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            TableFormat::Csv => "csv",
+            TableFormat::Tsv => "tsv",
+            TableFormat::Parquet => "parquet",
+            TableFormat::Xlsx => "xlsx",
+        }
+    }
+
+    /// The format a user names (`"csv"`, `"tsv"`, `"parquet"`, `"xlsx"`, any case).
+    ///
+    /// # Errors
+    /// Any other name, listing the names.
+    pub fn from_name(name: &str) -> Result<TableFormat> {
+        [TableFormat::Csv, TableFormat::Tsv, TableFormat::Parquet, TableFormat::Xlsx]
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                EngineError::Usage(format!("\"{name}\" is not a table format; expected csv, tsv, parquet or xlsx"))
+            })
     }
 }
 
 enum Source {
     Csv(Box<CsvReader>),
     Parquet(Box<ParquetRecordBatchReaderBuilder<File>>),
+    Batches(Vec<RecordBatch>),
 }
 
 /// An opened input table whose header is known and whose rows are still unread.
@@ -230,42 +267,75 @@ fn parse_number_bytes(cell: &[u8]) -> std::result::Result<Option<f64>, ()> {
 }
 
 impl InputTable {
-    /// Opens `path` (or standard input for `-`) and reads its header.
+    /// Opens `path` (standard input for `-`) and reads its header: Parquet and Excel by their
+    /// extension, CSV otherwise ([`TableFormat::from_path`]).
     ///
     /// # Errors
-    /// The file cannot be opened, or its header (CSV) or metadata (Parquet) cannot be read.
+    /// The file cannot be opened, or its header (CSV, Excel) or metadata (Parquet) cannot be
+    /// read; a `.tsv` file (tab-separated values are read by SQL only).
     pub fn open(path: &str) -> Result<InputTable> {
-        match TableFormat::from_path(path) {
+        if path == "-" {
+            return InputTable::from_csv_reader("<stdin>", Box::new(std::io::stdin()));
+        }
+        InputTable::open_file(std::path::Path::new(path), TableFormat::from_path(path))
+    }
+
+    /// Opens the file `path` as `format` and reads its header.
+    ///
+    /// # Errors
+    /// As [`InputTable::open`].
+    pub fn open_file(path: &std::path::Path, format: TableFormat) -> Result<InputTable> {
+        let name = path.display().to_string();
+        match format {
             TableFormat::Csv => {
-                let (name, reader): (String, Box<dyn Read + Send>) = if path == "-" {
-                    ("<stdin>".to_string(), Box::new(std::io::stdin()))
-                } else {
-                    let file = File::open(path).map_err(|e| EngineError::io(path, e))?;
-                    (path.to_string(), Box::new(file))
-                };
-                let mut csv = CsvReader::new(reader);
-                let mut headers = Vec::new();
-                if csv.read().map_err(|e| read_error(&name, e))? {
-                    if !csv.is_utf8() {
-                        return Err(not_utf8(&name, csv.index()));
-                    }
-                    for i in 0..csv.len() {
-                        let h = String::from_utf8_lossy(csv.field(i).unwrap_or_default());
-                        headers.push(h.trim_start_matches('\u{feff}').trim().to_string());
-                    }
-                }
-                Ok(InputTable { name, headers, source: Source::Csv(Box::new(csv)) })
+                let file = File::open(path).map_err(|e| EngineError::io(path, e))?;
+                InputTable::from_csv_reader(&name, Box::new(file))
             }
+            TableFormat::Tsv => Err(EngineError::Usage(format!(
+                "{name}: tab-separated values are read by SQL only; give a .csv, .parquet or .xlsx file"
+            ))),
             TableFormat::Parquet => {
                 let file = File::open(path).map_err(|e| EngineError::io(path, e))?;
                 let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| EngineError::Format {
-                    at: Location { file: path.to_string(), row: None, column: None },
+                    at: Location { file: name.clone(), row: None, column: None },
                     message: format!("not a readable Parquet file: {e}"),
                 })?;
                 let headers = builder.schema().fields().iter().map(|f| f.name().clone()).collect();
-                Ok(InputTable { name: path.to_string(), headers, source: Source::Parquet(Box::new(builder)) })
+                Ok(InputTable { name, headers, source: Source::Parquet(Box::new(builder)) })
+            }
+            TableFormat::Xlsx => {
+                let (schema, batches) = read_xlsx(path)?;
+                Ok(InputTable::from_batches(&name, &schema, batches))
             }
         }
+    }
+
+    /// A CSV table read from `reader` (a file, standard input, a socket), named `name` in
+    /// errors; reads its header.
+    ///
+    /// # Errors
+    /// The header cannot be read or is not UTF-8 text.
+    pub fn from_csv_reader(name: &str, reader: Box<dyn Read + Send>) -> Result<InputTable> {
+        let mut csv = CsvReader::new(reader);
+        let mut headers = Vec::new();
+        if csv.read().map_err(|e| read_error(name, e))? {
+            if !csv.is_utf8() {
+                return Err(not_utf8(name, csv.index()));
+            }
+            for i in 0..csv.len() {
+                let h = String::from_utf8_lossy(csv.field(i).unwrap_or_default());
+                headers.push(h.trim_start_matches('\u{feff}').trim().to_string());
+            }
+        }
+        Ok(InputTable { name: name.to_string(), headers, source: Source::Csv(Box::new(csv)) })
+    }
+
+    /// A table of record batches already in memory, of `schema`, named `name` in errors. Text
+    /// columns holding numbers are parsed as a CSV's would be; numeric columns are read as
+    /// numbers (a NaN is missing).
+    pub fn from_batches(name: &str, schema: &arrow::datatypes::Schema, batches: Vec<RecordBatch>) -> InputTable {
+        let headers = schema.fields().iter().map(|f| f.name().clone()).collect();
+        InputTable { name: name.to_string(), headers, source: Source::Batches(batches) }
     }
 
     /// The file name as errors show it.
@@ -311,6 +381,9 @@ impl InputTable {
                 })?;
                 Inner::Parquet { reader, projected: wanted }
             }
+            Source::Batches(batches) => {
+                Inner::Batches { batches: batches.into_iter(), all: (0..self.headers.len()).collect() }
+            }
         };
         Ok(ChunkReader { place: FilePlace { name: self.name, headers: self.headers }, request, inner, next_row: 1 })
     }
@@ -344,7 +417,15 @@ impl TextBytes {
 
 enum Inner {
     Csv(Box<CsvReader>),
-    Parquet { reader: ParquetRecordBatchReader, projected: Vec<usize> },
+    Parquet {
+        reader: ParquetRecordBatchReader,
+        projected: Vec<usize>,
+    },
+    /// Batches in memory, every column present (`all` is each column's own index).
+    Batches {
+        batches: std::vec::IntoIter<RecordBatch>,
+        all: Vec<usize>,
+    },
 }
 
 /// A file's name and column names, for errors ([`ChunkReader::place`]).
@@ -501,14 +582,27 @@ impl ChunkReader {
                 }
                 chunk.texts = texts.into_iter().map(TextBytes::finish).collect();
             }
-            Inner::Parquet { reader, projected } => {
-                let Some(batch) = reader.next() else {
-                    return Ok(None);
+            Inner::Parquet { .. } | Inner::Batches { .. } => {
+                let (batch, projected) = match &mut self.inner {
+                    Inner::Parquet { reader, projected } => {
+                        let Some(batch) = reader.next() else {
+                            return Ok(None);
+                        };
+                        let batch = batch.map_err(|e| EngineError::Format {
+                            at: Location { file: self.place.name.clone(), row: Some(first_row), column: None },
+                            message: e.to_string(),
+                        })?;
+                        (batch, &*projected)
+                    }
+                    Inner::Batches { batches, all } => {
+                        // Skip empty batches: an empty chunk ends the table.
+                        let Some(batch) = batches.by_ref().find(|b| b.num_rows() > 0) else {
+                            return Ok(None);
+                        };
+                        (batch, &*all)
+                    }
+                    Inner::Csv(_) => return Ok(None),
                 };
-                let batch = batch.map_err(|e| EngineError::Format {
-                    at: Location { file: self.place.name.clone(), row: Some(first_row), column: None },
-                    message: e.to_string(),
-                })?;
                 chunk.len = batch.num_rows();
                 for (slot, &col) in self.request.numbers.iter().enumerate() {
                     chunk.numbers[slot] =
@@ -593,6 +687,53 @@ fn parquet_texts(
         .downcast_ref::<StringArray>()
         .ok_or_else(|| EngineError::Format { at, message: "not text".into() })?;
     Ok((0..texts.len()).map(|i| (!texts.is_null(i)).then(|| texts.value(i))).collect())
+}
+
+/// The first worksheet of the Excel workbook at `path` as text columns (numbers written as
+/// Excel shows them: whole numbers without a decimal point), under the header of its first
+/// row, in batches of [`CHUNK_ROWS`] rows.
+///
+/// # Errors
+/// A file that is not a readable workbook, a workbook without a worksheet, an empty worksheet.
+pub fn read_xlsx(path: &std::path::Path) -> Result<(std::sync::Arc<arrow::datatypes::Schema>, Vec<RecordBatch>)> {
+    use arrow::array::ArrayRef;
+    use arrow::datatypes::{Field, Schema};
+    use calamine::{Data, Reader};
+    use std::sync::Arc;
+    let file = path.display().to_string();
+    let error =
+        |message: String| EngineError::Format { at: Location { file: file.clone(), row: None, column: None }, message };
+    let mut workbook =
+        calamine::open_workbook_auto(path).map_err(|e| error(format!("not a readable Excel workbook: {e}")))?;
+    let sheet = workbook.sheet_names().first().cloned().ok_or_else(|| error("the workbook has no worksheet".into()))?;
+    let range = workbook.worksheet_range(&sheet).map_err(|e| error(e.to_string()))?;
+    let mut rows = range.rows();
+    let header: Vec<String> = rows
+        .next()
+        .ok_or_else(|| error(format!("worksheet \"{sheet}\" is empty: expected a header row")))?
+        .iter()
+        .map(|c| c.to_string().trim().to_string())
+        .collect();
+    let schema = Arc::new(Schema::new(header.iter().map(|h| Field::new(h, DataType::Utf8, true)).collect::<Vec<_>>()));
+    let text = |c: &Data| -> Option<String> {
+        match c {
+            Data::Empty => None,
+            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Some(format!("{}", *f as i64)),
+            other => Some(other.to_string()),
+        }
+    };
+    let mut batches = Vec::new();
+    let all: Vec<&[Data]> = rows.collect();
+    for block in all.chunks(CHUNK_ROWS) {
+        let columns: Vec<ArrayRef> = (0..header.len())
+            .map(|c| {
+                Arc::new(StringArray::from(block.iter().map(|r| r.get(c).and_then(text)).collect::<Vec<_>>()))
+                    as ArrayRef
+            })
+            .collect();
+        batches.push(RecordBatch::try_new(schema.clone(), columns).map_err(|e| error(e.to_string()))?);
+    }
+    Ok((schema, batches))
 }
 
 #[cfg(test)]

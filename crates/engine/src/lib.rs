@@ -13,6 +13,9 @@
 //!   aggregation up the levels and by deprivation decile, the methods, comparisons, trends and
 //!   inequality summaries, one long results table.
 //!
+//! - [`progress`] is how long work reports its stages and is cancelled, and [`error`] what
+//!   went wrong, by kind ([`ErrorKind`]: bad input, bad usage, internal, cancelled).
+//!
 //! The engine holds no HTTP and no database code; the `fairer` binary only parses arguments
 //! and calls in here.
 
@@ -22,7 +25,11 @@ mod csv_reader;
 pub mod error;
 pub mod input;
 pub mod output;
+pub mod progress;
 #[cfg(feature = "sql")]
 pub mod sql;
 
-pub use error::EngineError;
+/// The Arrow crate the engine's record batches are made with, for callers that read them.
+pub use arrow;
+pub use error::{EngineError, ErrorKind};
+pub use progress::{CancelFlag, Cancellable, NoProgress, Progress};

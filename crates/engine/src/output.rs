@@ -1,8 +1,8 @@
-//! Writing result tables as CSV (a file, or standard output as `-`) or Parquet.
+//! Writing result tables as CSV (a file or a stream) or Parquet.
 //!
-//! A file is written under a temporary name beside its destination, synced to disk and only
-//! then renamed over it, so a crash or an error part-way leaves the previous file (or none),
-//! never a half-written one. Numbers are written at full precision (the shortest text that reads back
+//! Every file is written through [`AtomicFile`]: under a unique temporary name beside its
+//! destination, synced to disk and only then renamed over it, so a crash or an error part-way
+//! leaves the previous file (or none), never a half-written one. Numbers are written at full precision (the shortest text that reads back
 //! as the same `f64`); a missing value is an empty CSV cell or a Parquet null.
 
 use std::fs::File;
@@ -10,7 +10,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Float64Array, Int64Array, StringArray};
+use arrow::array::{Array, ArrayRef, Float64Array, Int64Array, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
@@ -35,6 +35,10 @@ pub enum OutputColumn {
     Number(Vec<Option<f64>>),
     /// Whole numbers (counts, quantiles).
     Integer(Vec<Option<i64>>),
+    /// An Arrow text array (a column of a record batch).
+    Strings(StringArray),
+    /// An Arrow floating-point array (a column of a record batch).
+    Floats(Float64Array),
 }
 
 /// Text column holding each value once and, per row, which value it has, so that a label
@@ -103,13 +107,17 @@ impl OutputColumn {
             OutputColumn::Cells(v) => v.len(),
             OutputColumn::Number(v) => v.len(),
             OutputColumn::Integer(v) => v.len(),
+            OutputColumn::Strings(v) => v.len(),
+            OutputColumn::Floats(v) => v.len(),
         }
     }
 
     fn data_type(&self) -> DataType {
         match self {
-            OutputColumn::Text(_) | OutputColumn::Labels(_) | OutputColumn::Cells(_) => DataType::Utf8,
-            OutputColumn::Number(_) => DataType::Float64,
+            OutputColumn::Text(_) | OutputColumn::Labels(_) | OutputColumn::Cells(_) | OutputColumn::Strings(_) => {
+                DataType::Utf8
+            }
+            OutputColumn::Number(_) | OutputColumn::Floats(_) => DataType::Float64,
             OutputColumn::Integer(_) => DataType::Int64,
         }
     }
@@ -121,6 +129,8 @@ impl OutputColumn {
             OutputColumn::Cells(v) => Arc::new(v.iter().collect::<StringArray>()),
             OutputColumn::Number(v) => Arc::new(Float64Array::from(v.clone())),
             OutputColumn::Integer(v) => Arc::new(Int64Array::from(v.clone())),
+            OutputColumn::Strings(v) => Arc::new(v.clone()),
+            OutputColumn::Floats(v) => Arc::new(v.clone()),
         }
     }
 
@@ -130,6 +140,7 @@ impl OutputColumn {
             OutputColumn::Text(v) => v.get(row).and_then(|s| s.as_deref()),
             OutputColumn::Labels(v) => v.get(row),
             OutputColumn::Cells(v) => v.get(row),
+            OutputColumn::Strings(v) => (row < v.len() && v.is_valid(row)).then(|| v.value(row)),
             _ => None,
         }
     }
@@ -162,6 +173,16 @@ impl OutputColumn {
             OutputColumn::Integer(v) => {
                 if let Some(Some(x)) = v.get(row) {
                     out.extend_from_slice(itoa::Buffer::new().format(*x).as_bytes());
+                }
+            }
+            OutputColumn::Strings(v) => {
+                if row < v.len() && v.is_valid(row) {
+                    write_csv_text(v.value(row).as_bytes(), out);
+                }
+            }
+            OutputColumn::Floats(v) => {
+                if row < v.len() && v.is_valid(row) {
+                    write_f64(v.value(row), out);
                 }
             }
         }
@@ -324,6 +345,32 @@ impl OutputTable {
         self.columns.first().map_or(0, OutputColumn::len)
     }
 
+    /// The columns of `batch` under the names of `names` (a schema of the same columns, such
+    /// as the batch's own): text and floating-point columns as they are, any other type as
+    /// text (Arrow's cast).
+    ///
+    /// # Errors
+    /// A column Arrow cannot cast to text.
+    pub fn from_batch(batch: &RecordBatch, names: &Schema) -> Result<OutputTable> {
+        let mut table = OutputTable::default();
+        for (column, field) in batch.columns().iter().zip(names.fields()) {
+            let column = if let Some(v) = column.as_any().downcast_ref::<StringArray>() {
+                OutputColumn::Strings(v.clone())
+            } else if let Some(v) = column.as_any().downcast_ref::<Float64Array>() {
+                OutputColumn::Floats(v.clone())
+            } else {
+                let text = arrow::compute::cast(column, &DataType::Utf8)
+                    .map_err(|e| EngineError::Internal(format!("column \"{}\" as text: {e}", field.name())))?;
+                match text.as_any().downcast_ref::<StringArray>() {
+                    Some(v) => OutputColumn::Strings(v.clone()),
+                    None => return Err(EngineError::Internal(format!("column \"{}\" as text", field.name()))),
+                }
+            };
+            table.push(field.name().clone(), column);
+        }
+        Ok(table)
+    }
+
     /// A column by name, for tests and summaries.
     pub fn column(&self, name: &str) -> Option<&OutputColumn> {
         self.names.iter().position(|n| n == name).map(|i| &self.columns[i])
@@ -378,78 +425,177 @@ fn format_csv_rows_reserving(table: &OutputTable, rows: std::ops::Range<usize>, 
     format_csv_rows(table, sample.end..rows.end, text);
 }
 
+/// A file written under a unique temporary name beside its destination (`.NAME.PID.N.tmp`,
+/// N counting the files this process has opened), and renamed over the destination by
+/// [`AtomicFile::commit`] once flushed and synced to disk; dropped without a commit, the
+/// temporary file is removed. Two writers in one process (two requests of a server) aiming at
+/// the same directory, or the same destination, never share a temporary file; the last to
+/// commit gives the destination its contents, whole.
+pub struct AtomicFile {
+    destination: PathBuf,
+    temporary: PathBuf,
+    out: Option<BufWriter<File>>,
+}
+
+/// The files opened by [`AtomicFile::create`] in this process, for unique temporary names.
+static TEMPORARY_FILES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+impl AtomicFile {
+    /// Starts writing `destination`: creates its temporary file, which must not exist yet.
+    ///
+    /// # Errors
+    /// The temporary file cannot be created (the directory does not exist or is not
+    /// writable), named after the destination.
+    pub fn create(destination: impl Into<PathBuf>) -> Result<AtomicFile> {
+        let destination = destination.into();
+        let file = destination.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
+        loop {
+            let n = TEMPORARY_FILES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let temporary = destination.with_file_name(format!(".{file}.{}.{n}.tmp", std::process::id()));
+            match File::options().write(true).create_new(true).open(&temporary) {
+                Ok(f) => {
+                    let out = Some(BufWriter::with_capacity(1 << 20, f));
+                    return Ok(AtomicFile { destination, temporary, out });
+                }
+                // Left by a process of the same id that crashed: take the next number.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(EngineError::io(&destination, e)),
+            }
+        }
+    }
+
+    /// The destination.
+    pub fn destination(&self) -> &Path {
+        &self.destination
+    }
+
+    /// Flushes and syncs the file, then renames it over the destination.
+    ///
+    /// # Errors
+    /// The flush, sync or rename fails; the temporary file is then removed.
+    pub fn commit(mut self) -> Result<()> {
+        let destination = self.destination.clone();
+        let io = |e: std::io::Error| EngineError::io(&destination, e);
+        if let Some(out) = self.out.take() {
+            let file = out.into_inner().map_err(|e| io(e.into_error()))?;
+            file.sync_all().map_err(io)?;
+        }
+        std::fs::rename(&self.temporary, &destination).map_err(io)?;
+        self.temporary = PathBuf::new();
+        Ok(())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match &mut self.out {
+            Some(out) => out.write(buf),
+            None => Err(std::io::Error::other("the file is already committed")),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        match &mut self.out {
+            Some(out) => out.write_all(buf),
+            None => Err(std::io::Error::other("the file is already committed")),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match &mut self.out {
+            Some(out) => out.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if !self.temporary.as_os_str().is_empty() {
+            self.out = None;
+            let _ = std::fs::remove_file(&self.temporary);
+        }
+    }
+}
+
+/// Where CSV text goes: a file written atomically, or a stream the caller gives (standard
+/// output, a socket, a buffer).
+enum CsvOut {
+    File(AtomicFile),
+    Stream(Box<dyn Write + Send>),
+}
+
+impl CsvOut {
+    fn out(&mut self) -> &mut dyn Write {
+        match self {
+            CsvOut::File(f) => f,
+            CsvOut::Stream(s) => s,
+        }
+    }
+}
+
 enum Sink {
     /// CSV text, written as the `csv` crate writes it: `,` between fields, `\n` after each
     /// row, quotes only where needed.
-    Csv(Box<dyn Write>),
-    Parquet(Option<ArrowWriter<BufWriter<File>>>),
+    Csv(CsvOut),
+    /// Parquet: the file is made when the first block gives the schema.
+    Parquet(Option<AtomicFile>, Option<ArrowWriter<AtomicFile>>),
 }
 
-/// Writes one or more [`OutputTable`] blocks with the same columns to a file or standard
-/// output; [`TableWriter::finish`] makes the file appear.
+/// Writes one or more [`OutputTable`] blocks with the same columns as CSV or Parquet to a file
+/// ([`AtomicFile`]: nothing appears at the destination until [`TableWriter::finish`]) or as
+/// CSV to a stream.
 pub struct TableWriter {
-    destination: Option<PathBuf>,
-    temporary: Option<PathBuf>,
+    name: String,
     sink: Sink,
-    /// The CSV file being written (a second handle to it), synced to disk before the rename.
-    csv_file: Option<File>,
     header_written: bool,
     rows: u64,
 }
 
-fn temporary_name(path: &Path) -> PathBuf {
-    let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
-    path.with_file_name(format!(".{file}.tmp-{}", std::process::id()))
-}
-
 impl TableWriter {
-    /// A writer to `path` (`-` for standard output as CSV); the format follows the extension.
+    /// A writer to the file `path` in `format` (CSV or Parquet).
+    ///
+    /// # Errors
+    /// A format other than CSV and Parquet; the temporary file cannot be created (for
+    /// example, the directory does not exist).
+    pub fn create_file(path: &Path, format: TableFormat) -> Result<TableWriter> {
+        let sink = match format {
+            TableFormat::Csv => Sink::Csv(CsvOut::File(AtomicFile::create(path)?)),
+            TableFormat::Parquet => Sink::Parquet(Some(AtomicFile::create(path)?), None),
+            other => {
+                return Err(EngineError::Usage(format!(
+                    "{}: tables are written as CSV or Parquet, not {}",
+                    path.display(),
+                    other.name()
+                )))
+            }
+        };
+        Ok(TableWriter { name: path.display().to_string(), sink, header_written: false, rows: 0 })
+    }
+
+    /// A writer of CSV to `out` (standard output, a socket, a buffer), named `name` in errors.
+    pub fn csv_stream(name: &str, out: Box<dyn Write + Send>) -> TableWriter {
+        TableWriter { name: name.to_string(), sink: Sink::Csv(CsvOut::Stream(out)), header_written: false, rows: 0 }
+    }
+
+    /// A writer to `path`, `-` for CSV on standard output; the format follows the extension
+    /// ([`TableFormat::from_path`]: anything but Parquet is CSV).
     ///
     /// # Errors
     /// The temporary file cannot be created (for example, the directory does not exist).
     pub fn create(path: &str) -> Result<TableWriter> {
         if path == "-" {
-            let out: Box<dyn Write> = Box::new(BufWriter::new(std::io::stdout()));
-            return Ok(TableWriter {
-                destination: None,
-                temporary: None,
-                sink: Sink::Csv(out),
-                csv_file: None,
-                header_written: false,
-                rows: 0,
-            });
+            return Ok(TableWriter::csv_stream("<stdout>", Box::new(BufWriter::new(std::io::stdout()))));
         }
-        let destination = PathBuf::from(path);
-        let temporary = temporary_name(&destination);
-        let mut csv_file = None;
-        let sink = match TableFormat::from_path(path) {
-            TableFormat::Csv => {
-                let file = File::create(&temporary).map_err(|e| EngineError::io(&destination, e))?;
-                csv_file = Some(file.try_clone().map_err(|e| EngineError::io(&destination, e))?);
-                let out: Box<dyn Write> = Box::new(BufWriter::with_capacity(1 << 20, file));
-                Sink::Csv(out)
-            }
-            TableFormat::Parquet => Sink::Parquet(None),
+        let format = match TableFormat::from_path(path) {
+            TableFormat::Parquet => TableFormat::Parquet,
+            _ => TableFormat::Csv,
         };
-        Ok(TableWriter {
-            destination: Some(destination),
-            temporary: Some(temporary),
-            sink,
-            csv_file,
-            header_written: false,
-            rows: 0,
-        })
+        TableWriter::create_file(Path::new(path), format)
     }
 
     fn error(&self, message: String) -> EngineError {
-        EngineError::Format {
-            at: Location {
-                file: self.destination.as_ref().map_or("<stdout>".into(), |p| p.display().to_string()),
-                row: None,
-                column: None,
-            },
-            message,
-        }
+        EngineError::Format { at: Location { file: self.name.clone(), row: None, column: None }, message }
     }
 
     /// Appends a block of rows.
@@ -460,6 +606,7 @@ impl TableWriter {
         let n = table.num_rows();
         match &mut self.sink {
             Sink::Csv(out) => {
+                let out = out.out();
                 let mut text: Vec<u8> = Vec::with_capacity(1 << 16);
                 if !self.header_written {
                     csv_header(table, &mut text);
@@ -498,7 +645,7 @@ impl TableWriter {
                     return Err(self.error(e.to_string()));
                 }
             }
-            Sink::Parquet(writer) => {
+            Sink::Parquet(file, writer) => {
                 let schema = Arc::new(Schema::new(
                     table
                         .names
@@ -509,19 +656,19 @@ impl TableWriter {
                 ));
                 let batch =
                     RecordBatch::try_new(schema.clone(), table.columns.iter().map(OutputColumn::to_arrow).collect())
-                        .map_err(|e| EngineError::Usage(format!("internal: inconsistent output block: {e}")))?;
+                        .map_err(|e| EngineError::Internal(format!("inconsistent output block: {e}")))?;
+                let (file, writer) = (&mut *file, &mut *writer);
                 if writer.is_none() {
-                    let (Some(tmp), Some(dest)) = (&self.temporary, &self.destination) else {
-                        return Err(EngineError::Usage("Parquet cannot be written to standard output".into()));
+                    let Some(file) = file.take() else {
+                        return Err(EngineError::Internal(format!("{}: the writer is closed", self.name)));
                     };
-                    let file = File::create(tmp).map_err(|e| EngineError::io(dest, e))?;
                     let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
-                    *writer = Some(ArrowWriter::try_new(BufWriter::new(file), schema, Some(props)).map_err(|e| {
-                        EngineError::Format {
-                            at: Location { file: dest.display().to_string(), row: None, column: None },
+                    let name = self.name.clone();
+                    *writer =
+                        Some(ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| EngineError::Format {
+                            at: Location { file: name, row: None, column: None },
                             message: e.to_string(),
-                        }
-                    })?);
+                        })?);
                 }
                 if let Some(w) = writer.as_mut() {
                     if let Err(e) = w.write(&batch) {
@@ -562,6 +709,7 @@ impl TableWriter {
             })
             .collect();
         if let Sink::Csv(out) = &mut self.sink {
+            let out = out.out();
             if let Some(e) = std::iter::once(&header).chain(&texts).find_map(|t| out.write_all(t).err()) {
                 return Err(self.error(e.to_string()));
             }
@@ -575,57 +723,29 @@ impl TableWriter {
         self.rows
     }
 
-    /// Flushes, syncs and renames the temporary file to its destination.
+    /// Completes the output: a file is flushed, synced and renamed to its destination; a
+    /// stream is flushed.
     ///
     /// # Errors
-    /// The flush, sync or rename fails; the temporary file is then removed.
-    pub fn finish(mut self) -> Result<()> {
-        let result = self.complete();
-        if result.is_err() {
-            if let Some(tmp) = &self.temporary {
-                let _ = std::fs::remove_file(tmp);
+    /// The flush, sync or rename fails (the temporary file is then removed); a Parquet file
+    /// with no block written (it would have no columns).
+    pub fn finish(self) -> Result<()> {
+        let name = self.name;
+        let io = |e: std::io::Error| EngineError::io(&name, e);
+        match self.sink {
+            Sink::Csv(CsvOut::File(file)) => file.commit(),
+            Sink::Csv(CsvOut::Stream(mut out)) => out.flush().map_err(io),
+            Sink::Parquet(_, Some(writer)) => {
+                let file = writer.into_inner().map_err(|e| EngineError::Format {
+                    at: Location { file: name.clone(), row: None, column: None },
+                    message: e.to_string(),
+                })?;
+                file.commit()
             }
-        }
-        self.temporary = None;
-        result
-    }
-
-    fn complete(&mut self) -> Result<()> {
-        let dest = self.destination.clone();
-        let io = |e: std::io::Error| EngineError::io(dest.clone().unwrap_or_else(|| PathBuf::from("<stdout>")), e);
-        match &mut self.sink {
-            Sink::Csv(out) => {
-                out.flush().map_err(io)?;
-                // On disk before it takes the destination's name.
-                if let Some(file) = &self.csv_file {
-                    file.sync_all().map_err(io)?;
-                }
-            }
-            Sink::Parquet(writer) => match writer.take() {
-                Some(w) => {
-                    let inner = w.into_inner().map_err(|e| self.error(e.to_string()))?;
-                    let file = inner.into_inner().map_err(|e| io(e.into_error()))?;
-                    file.sync_all().map_err(io)?;
-                }
-                None => return Err(self.error("no rows to write".into())),
-            },
-        }
-        if let (Some(tmp), Some(dest)) = (&self.temporary, &self.destination) {
-            if let Sink::Csv(_) = self.sink {
-                // Drop the CSV writer's file handles before renaming (flushed and synced above).
-                self.sink = Sink::Parquet(None);
-                self.csv_file = None;
-            }
-            std::fs::rename(tmp, dest).map_err(io)?;
-        }
-        Ok(())
-    }
-}
-
-impl Drop for TableWriter {
-    fn drop(&mut self) {
-        if let Some(tmp) = &self.temporary {
-            let _ = std::fs::remove_file(tmp);
+            Sink::Parquet(_, None) => Err(EngineError::Format {
+                at: Location { file: name.clone(), row: None, column: None },
+                message: "no rows to write".into(),
+            }),
         }
     }
 }
@@ -633,6 +753,44 @@ impl Drop for TableWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Writers in one process aiming at the same directory at once, several at the same
+    /// destination, each get a temporary file of their own: every file is whole (one writer's
+    /// contents), and no temporary file is left; one dropped unfinished leaves nothing.
+    #[test]
+    fn writers_at_once_in_one_directory_do_not_share_a_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let contents = |w: usize| format!("writer {w}\n").repeat(20_000);
+        std::thread::scope(|scope| {
+            for w in 0..8 {
+                let dir = dir.path();
+                let contents = &contents;
+                scope.spawn(move || {
+                    // Writers 0-3 share one destination; 4-7 have one each.
+                    let name = if w < 4 { "shared.csv".to_string() } else { format!("own{w}.csv") };
+                    let mut file = AtomicFile::create(dir.join(name)).unwrap();
+                    for line in contents(w).as_bytes().chunks(1000) {
+                        file.write_all(line).unwrap();
+                        std::thread::yield_now();
+                    }
+                    file.commit().unwrap();
+                });
+            }
+        });
+        let shared = std::fs::read_to_string(dir.path().join("shared.csv")).unwrap();
+        assert!((0..4).any(|w| shared == contents(w)), "the shared file is one writer's, whole");
+        for w in 4..8 {
+            assert_eq!(std::fs::read_to_string(dir.path().join(format!("own{w}.csv"))).unwrap(), contents(w));
+        }
+        let dropped = AtomicFile::create(dir.path().join("dropped.csv")).unwrap();
+        drop(dropped);
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["own4.csv", "own5.csv", "own6.csv", "own7.csv", "shared.csv"]);
+    }
 
     /// The CSV text is byte for byte what the `csv` crate writes for the same cells.
     #[test]

@@ -9,6 +9,9 @@
 //! The end-to-end figures (from a CSV file to an output file) are in
 //! `crates/engine/benches/calc_end_to_end.rs`; see BENCHMARKS.md.
 
+// `criterion_group!` defines an undocumented public function.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};

@@ -13,19 +13,46 @@ pub enum StatsError {
     Confidence(f64),
     /// A value that must not be negative was negative.
     #[error("{field} must be greater than or equal to zero, got {value}")]
-    Negative { field: &'static str, value: f64 },
+    Negative {
+        /// What the value is.
+        field: &'static str,
+        /// The value given.
+        value: f64,
+    },
     /// A value that must be strictly positive was not.
     #[error("{field} must be greater than zero, got {value}")]
-    NotPositive { field: &'static str, value: f64 },
+    NotPositive {
+        /// What the value is.
+        field: &'static str,
+        /// The value given.
+        value: f64,
+    },
     /// A numerator above its denominator.
     #[error("numerator ({numerator}) must be less than or equal to denominator ({denominator})")]
-    NumeratorAboveDenominator { numerator: f64, denominator: f64 },
+    NumeratorAboveDenominator {
+        /// The numerator given.
+        numerator: f64,
+        /// The denominator given.
+        denominator: f64,
+    },
     /// A value that is not a finite number (NaN or infinite) where one is required.
     #[error("{field} must be a finite number, got {value}")]
-    NotFinite { field: &'static str, value: f64 },
+    NotFinite {
+        /// What the value is.
+        field: &'static str,
+        /// The value given.
+        value: f64,
+    },
     /// An argument outside its allowed range.
     #[error("{field} must be {expected}, got {value}")]
-    OutOfRange { field: &'static str, expected: &'static str, value: f64 },
+    OutOfRange {
+        /// What the value is.
+        field: &'static str,
+        /// The range allowed, in words.
+        expected: &'static str,
+        /// The value given.
+        value: f64,
+    },
     /// A group whose shape is wrong (for example the wrong number of age bands).
     #[error("{0}")]
     Shape(String),

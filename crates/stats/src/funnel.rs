@@ -1128,20 +1128,10 @@ fn format_with_big_mark(x: f64) -> String {
 mod tests {
     use super::*;
 
-    const REFERENCE_DIR: &str =
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/reference/PHEindicatormethods-2.1.0/");
-
-    /// A reference CSV as a header and rows of fields; `None` (test skipped) if absent.
+    /// A reference CSV as a header and rows of fields.
     /// Handles the BOM, quoted fields, and quoted line breaks.
-    fn read_reference(file: &str) -> Option<(Vec<String>, Vec<Vec<String>>)> {
-        let path = format!("{REFERENCE_DIR}{file}");
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(_) => {
-                eprintln!("skipping: {path} not found");
-                return None;
-            }
-        };
+    fn read_reference(file: &str) -> (Vec<String>, Vec<Vec<String>>) {
+        let text = crate::testdata::reference_text(file);
         let text = text.trim_start_matches('\u{feff}');
         let mut records = Vec::new();
         let mut record = Vec::new();
@@ -1169,8 +1159,8 @@ mod tests {
             records.push(record);
         }
         let mut records = records.into_iter();
-        let header = records.next()?.into_iter().map(|h| h.trim().to_string()).collect();
-        Some((header, records.filter(|r| r.iter().any(|f| !f.is_empty())).collect()))
+        let header = records.next().expect("a header").into_iter().map(|h| h.trim().to_string()).collect();
+        (header, records.filter(|r| r.iter().any(|f| !f.is_empty())).collect())
     }
 
     fn column(header: &[String], name: &str) -> usize {
@@ -1203,20 +1193,16 @@ mod tests {
     }
 
     /// The records of `testdata_funnel_rate_input_funnels.csv` (ev, rate, pop).
-    fn rate_funnel_input() -> Option<Vec<(f64, f64, f64)>> {
-        let (header, rows) = read_reference("testdata_funnel_rate_input_funnels.csv")?;
+    fn rate_funnel_input() -> Vec<(f64, f64, f64)> {
+        let (header, rows) = read_reference("testdata_funnel_rate_input_funnels.csv");
         let (ev, rate, pop) = (column(&header, "ev"), column(&header, "rate"), column(&header, "pop"));
-        Some(
-            rows.iter()
-                .map(|r| (number(&r[ev]).unwrap(), number(&r[rate]).unwrap(), number(&r[pop]).unwrap()))
-                .collect(),
-        )
+        rows.iter().map(|r| (number(&r[ev]).unwrap(), number(&r[rate]).unwrap(), number(&r[pop]).unwrap())).collect()
     }
 
     /// Compares limits with a reference CSV laid out as the rate outputs (`Events`,
     /// `lower_2s_population_1_year`, `lower_2s_limit`, …, `baseline`, `statistic`, `method`).
     fn check_rate_outputs(limits: &FunnelLimits, file: &str) {
-        let Some((header, rows)) = read_reference(file) else { return };
+        let (header, rows) = read_reference(file);
         assert_eq!(limits.rows.len(), rows.len(), "{file}: number of rows");
         let col = |name: &str| column(&header, name);
         for (i, (row, expected)) in limits.rows.iter().zip(&rows).enumerate() {
@@ -1243,15 +1229,13 @@ mod tests {
     // --- calculate_funnel_limits -------------------------------------------------------------
 
     /// The proportion test records (`testdata_funnel_prop_inputs.csv`), optionally filtered.
-    fn proportion_inputs(keep: impl Fn(f64) -> bool) -> Option<Vec<(FunnelRecord, String)>> {
-        let (header, rows) = read_reference("testdata_funnel_prop_inputs.csv")?;
+    fn proportion_inputs(keep: impl Fn(f64) -> bool) -> Vec<(FunnelRecord, String)> {
+        let (header, rows) = read_reference("testdata_funnel_prop_inputs.csv");
         let (x, n, s) = (column(&header, "numerator"), column(&header, "denominator"), column(&header, "significance"));
-        Some(
-            rows.iter()
-                .map(|r| (FunnelRecord::proportion(number(&r[x]).unwrap(), number(&r[n]).unwrap()), r[s].clone()))
-                .filter(|(record, _)| keep(record.denominator.unwrap()))
-                .collect(),
-        )
+        rows.iter()
+            .map(|r| (FunnelRecord::proportion(number(&r[x]).unwrap(), number(&r[n]).unwrap()), r[s].clone()))
+            .filter(|(record, _)| keep(record.denominator.unwrap()))
+            .collect()
     }
 
     /// testFunnels.R "confidence limits calculate correctly for proportions": all 303 records,
@@ -1259,12 +1243,10 @@ mod tests {
     /// are compared to ±0.5e-6 (axis points exactly).
     #[test]
     fn proportion_limits_match_reference() {
-        let Some(inputs) = proportion_inputs(|_| true) else { return };
+        let inputs = proportion_inputs(|_| true);
         let records: Vec<_> = inputs.iter().map(|(r, _)| *r).collect();
         let limits = funnel_limits(&records, FunnelStatistic::Proportion, 100.0, 1.0).unwrap();
-        let Some((header, rows)) = read_reference("testdata_funnel_prop_outputs.csv") else {
-            return;
-        };
+        let (header, rows) = read_reference("testdata_funnel_prop_outputs.csv");
         assert_eq!(header[0], "Population");
         assert_eq!(limits.rows.len(), rows.len());
         let tolerance = 0.5e-6 * (1.0 + 1e-6) + 1e-12;
@@ -1288,12 +1270,10 @@ mod tests {
     /// starts at a rounded minimum (10000). The CSV is printed to 10 significant digits.
     #[test]
     fn proportion_limits_with_axis_variation_match_reference() {
-        let Some(inputs) = proportion_inputs(|n| n < 31000.0) else { return };
+        let inputs = proportion_inputs(|n| n < 31000.0);
         let records: Vec<_> = inputs.iter().map(|(r, _)| *r).collect();
         let limits = funnel_limits(&records, FunnelStatistic::Proportion, 100.0, 1.0).unwrap();
-        let Some((_, rows)) = read_reference("testdata_funnel_prop_outputs_with_axis_variation.csv") else {
-            return;
-        };
+        let (_, rows) = read_reference("testdata_funnel_prop_outputs_with_axis_variation.csv");
         assert_eq!(limits.rows.len(), rows.len());
         assert_eq!(limits.rows[0].axis, 10000.0);
         for (i, (row, expected)) in limits.rows.iter().zip(&rows).enumerate() {
@@ -1310,14 +1290,12 @@ mod tests {
         assert_eq!(limits.method(), "Wilson");
     }
 
-    fn ratio_inputs() -> Option<Vec<(FunnelRecord, String)>> {
-        let (header, rows) = read_reference("testdata_funnel_ratio_inputs.csv")?;
+    fn ratio_inputs() -> Vec<(FunnelRecord, String)> {
+        let (header, rows) = read_reference("testdata_funnel_ratio_inputs.csv");
         let (o, e, s) = (column(&header, "obs"), column(&header, "expected"), column(&header, "significance"));
-        Some(
-            rows.iter()
-                .map(|r| (FunnelRecord::ratio(number(&r[o]).unwrap(), number(&r[e]).unwrap()), r[s].clone()))
-                .collect(),
-        )
+        rows.iter()
+            .map(|r| (FunnelRecord::ratio(number(&r[o]).unwrap(), number(&r[e]).unwrap()), r[s].clone()))
+            .collect()
     }
 
     /// testFunnels.R "ratios (count)" and "ratios (isr)": the 300 ratio records, multiplier
@@ -1325,11 +1303,9 @@ mod tests {
     /// 10 significant digits.
     #[test]
     fn ratio_limits_match_reference() {
-        let Some(inputs) = ratio_inputs() else { return };
+        let inputs = ratio_inputs();
         let records: Vec<_> = inputs.iter().map(|(r, _)| *r).collect();
-        let Some((header, rows)) = read_reference("testdata_funnel_ratio_outputs.csv") else {
-            return;
-        };
+        let (header, rows) = read_reference("testdata_funnel_ratio_outputs.csv");
         for ratio_type in [RatioType::Count, RatioType::Isr] {
             let statistic = FunnelStatistic::Ratio { ratio_type };
             let limits = funnel_limits(&records, statistic, 100.0, 1.0).unwrap();
@@ -1373,7 +1349,7 @@ mod tests {
     /// (10 significant digits).
     #[test]
     fn dsr_rate_limits_match_reference() {
-        let Some(input) = rate_funnel_input() else { return };
+        let input = rate_funnel_input();
         let records: Vec<_> = input.iter().map(|&(ev, rate, _)| FunnelRecord::rate(ev, rate)).collect();
         let statistic = FunnelStatistic::Rate { rate_type: RateType::Dsr };
         let limits = funnel_limits(&records, statistic, 1e5, 3.0).unwrap();
@@ -1385,7 +1361,7 @@ mod tests {
     /// count set to 5, crude → `testdata_funnel_rate_outputs_2.csv`.
     #[test]
     fn crude_rate_limits_with_few_events_match_reference() {
-        let Some(input) = rate_funnel_input() else { return };
+        let input = rate_funnel_input();
         let max_ev = input.iter().map(|r| r.0).fold(f64::MIN, f64::max);
         let records: Vec<_> =
             input.iter().map(|&(ev, rate, _)| FunnelRecord::rate(if ev == max_ev { 5.0 } else { ev }, rate)).collect();
@@ -1399,7 +1375,7 @@ mod tests {
     /// pop > max(pop)/2 are kept → `testdata_funnel_rate_outputs_3.csv`.
     #[test]
     fn crude_rate_limits_with_zero_events_match_reference() {
-        let Some(input) = rate_funnel_input() else { return };
+        let input = rate_funnel_input();
         let max_ev = input.iter().map(|r| r.0).fold(f64::MIN, f64::max);
         let with_pop: Vec<(f64, f64, f64)> = input
             .iter()
@@ -1428,7 +1404,7 @@ mod tests {
     /// testFunnels.R "Significance for proportions": all 303 records.
     #[test]
     fn proportion_significance_matches_reference() {
-        let Some(inputs) = proportion_inputs(|_| true) else { return };
+        let inputs = proportion_inputs(|_| true);
         let records: Vec<_> = inputs.iter().map(|(r, _)| *r).collect();
         let got = funnel_significance(&records, FunnelStatistic::Proportion, 100.0).unwrap();
         for (i, (g, (_, expected))) in got.iter().zip(&inputs).enumerate() {
@@ -1439,7 +1415,7 @@ mod tests {
     /// testFunnels.R "Significance for ratios": all 300 records.
     #[test]
     fn ratio_significance_matches_reference() {
-        let Some(inputs) = ratio_inputs() else { return };
+        let inputs = ratio_inputs();
         let records: Vec<_> = inputs.iter().map(|(r, _)| *r).collect();
         for ratio_type in [RatioType::Count, RatioType::Isr] {
             let got = funnel_significance(&records, FunnelStatistic::Ratio { ratio_type }, 100.0).unwrap();
@@ -1454,9 +1430,7 @@ mod tests {
     /// 0 events).
     #[test]
     fn rate_significance_matches_reference() {
-        let Some((header, rows)) = read_reference("testdata_funnel_rate_dsr_inputs.csv") else {
-            return;
-        };
+        let (header, rows) = read_reference("testdata_funnel_rate_dsr_inputs.csv");
         let col = |name: &str| column(&header, name);
         let cases = [
             ("rate_dsr", RateType::Dsr, 1e5, true, "dsr_per_100000_with_0"),
@@ -1507,9 +1481,7 @@ mod tests {
     // --- calculate_funnel_points -------------------------------------------------------------
 
     fn check_points(got: &[FunnelPoint], rate_column: &str, denominator_column: &str) {
-        let Some((header, rows)) = read_reference("testdata_funnel_rate_input_funnels.csv") else {
-            return;
-        };
+        let (header, rows) = read_reference("testdata_funnel_rate_input_funnels.csv");
         assert_eq!(got.len(), rows.len());
         for (i, (point, row)) in got.iter().zip(&rows).enumerate() {
             let context = format!("{denominator_column} row {}", i + 1);
@@ -1525,7 +1497,7 @@ mod tests {
     /// largest count set to 5, dsr, 3 years, per 100,000.
     #[test]
     fn dsr_points_match_reference() {
-        let Some(input) = rate_funnel_input() else { return };
+        let input = rate_funnel_input();
         let max_ev = input.iter().map(|r| r.0).fold(f64::MIN, f64::max);
         let records: Vec<_> =
             input.iter().map(|&(ev, rate, _)| FunnelRecord::rate(if ev == max_ev { 5.0 } else { ev }, rate)).collect();
@@ -1536,7 +1508,7 @@ mod tests {
     /// testFunnels.R "calculate_funnel_points works for crude …": crude, 3 years.
     #[test]
     fn crude_points_match_reference() {
-        let Some(input) = rate_funnel_input() else { return };
+        let input = rate_funnel_input();
         let records: Vec<_> = input.iter().map(|&(ev, rate, _)| FunnelRecord::rate(ev, rate)).collect();
         let got = funnel_points(&records, RateType::Crude, 3.0, 1e5).unwrap();
         check_points(&got, "rate_chart_crude", "denominator_derived_crude");
@@ -1546,7 +1518,7 @@ mod tests {
     /// to 0 (rate kept), pop as denominator, crude, 5 years.
     #[test]
     fn crude_points_with_zero_events_match_reference() {
-        let Some(input) = rate_funnel_input() else { return };
+        let input = rate_funnel_input();
         let max_ev = input.iter().map(|r| r.0).fold(f64::MIN, f64::max);
         let records: Vec<_> = input
             .iter()

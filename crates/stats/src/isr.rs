@@ -200,29 +200,22 @@ mod tests {
         207.,
     ];
 
-    fn reference() -> Option<(Vec<f64>, Vec<f64>)> {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/reference/PHEindicatormethods-2.1.0/testdata_DSR_ISR__refdata.csv"
-        );
-        let text = std::fs::read_to_string(path).ok()?;
+    fn reference() -> (Vec<f64>, Vec<f64>) {
+        let text = crate::testdata::reference_text("testdata_DSR_ISR__refdata.csv");
         let mut xr = Vec::new();
         let mut nr = Vec::new();
         for line in text.lines().skip(1) {
             let c: Vec<&str> = line.split(',').map(|c| c.trim_matches('"')).collect();
-            xr.push(c[1].parse().ok()?);
-            nr.push(c[2].parse().ok()?);
+            xr.push(c[1].parse().expect("a reference count"));
+            nr.push(c[2].parse().expect("a reference population"));
         }
-        Some((xr, nr))
+        (xr, nr)
     }
 
     /// testdata_DSR_ISR__testresults_ISR.csv, testdata_big: rate per 100,000 and ratio x 1.
     #[test]
     fn matches_reference_testdata_big() {
-        let Some((xr, nr)) = reference() else {
-            eprintln!("skipping: ../shared/reference not present");
-            return;
-        };
+        let (xr, nr) = reference();
         let x: Vec<Option<f64>> = COUNT.iter().map(|&c| Some(c)).collect();
         let n: Vec<Option<f64>> = POP.iter().map(|&c| Some(c)).collect();
         let xr: Vec<Option<f64>> = xr.into_iter().map(Some).collect();
@@ -248,15 +241,8 @@ mod tests {
     /// counts are testdata_tiny's rows of the multiarea sheet: 9 events, all in 90+.
     #[test]
     fn exact_limits_below_10_observed() {
-        let Some((xr, nr)) = reference() else {
-            eprintln!("skipping: ../shared/reference not present");
-            return;
-        };
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/reference/PHEindicatormethods-2.1.0/testdata_DSR_ISR__testdata_multiarea_isr.csv"
-        );
-        let text = std::fs::read_to_string(path).unwrap();
+        let (xr, nr) = reference();
+        let text = crate::testdata::reference_text("testdata_DSR_ISR__testdata_multiarea_isr.csv");
         let mut x = Vec::new();
         let mut n = Vec::new();
         for line in text.lines().skip(1) {

@@ -31,6 +31,9 @@ pub mod rate;
 pub mod sii;
 pub mod trend;
 
+#[cfg(test)]
+mod testdata;
+
 pub mod arriaga;
 pub mod inequality;
 

@@ -138,14 +138,7 @@ mod tests {
     /// testdata_Mean__testdata_Mean_results.csv (its expected row).
     #[test]
     fn matches_reference_area1() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/reference/PHEindicatormethods-2.1.0/testdata_Mean__testdata_Mean.csv"
-        );
-        let Ok(text) = std::fs::read_to_string(path) else {
-            eprintln!("skipping: {path} not found (../shared is not present)");
-            return;
-        };
+        let text = crate::testdata::reference_text("testdata_Mean__testdata_Mean.csv");
         let mut area1 = Vec::new();
         let mut area2 = Vec::new();
         for line in text.lines().skip(1) {

@@ -15,6 +15,13 @@
 //! References: G. Marsaglia and W. W. Tsang (2000), "The Ziggurat Method for Generating
 //! Random Variables", Journal of Statistical Software 5(8); D. Blackman and S. Vigna (2021),
 //! "Scrambled linear pseudorandom number generators", ACM TOMS 47(4).
+//!
+//! Unsafe code: the AVX2 path uses the `std::arch` intrinsics, which are unsafe functions, in a
+//! function compiled with `#[target_feature(enable = "avx2")]`, called only after
+//! `is_x86_feature_detected!("avx2")`; each unsafe block says why its memory accesses are in
+//! bounds.
+
+#![allow(unsafe_code)]
 
 use std::sync::OnceLock;
 

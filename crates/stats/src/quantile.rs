@@ -224,14 +224,7 @@ mod tests {
     /// - df4: GroupSet "None", one group, invert = TRUE, 4 quantiles.
     #[test]
     fn reference_quantiles_workbook() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/reference/PHEindicatormethods-2.1.0/testdata_Quantiles__testdata_Quantiles.csv"
-        );
-        let Ok(text) = std::fs::read_to_string(path) else {
-            eprintln!("skipped: reference file {path} is absent");
-            return;
-        };
+        let text = crate::testdata::reference_text("testdata_Quantiles__testdata_Quantiles.csv");
         let mut lines = text.lines();
         let header = split_csv(lines.next().unwrap());
         let col = |name: &str| header.iter().position(|h| h == name).unwrap();

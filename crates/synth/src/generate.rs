@@ -13,10 +13,15 @@
 //! | `areas` | small area | codes and names of the area and its MSOA, authority (ltla), ICB, region and country; IMD-like score, rank and decile; `synthetic` (whether any value of the row is invented) and `synthetic_columns` (which) |
 //! | `population` | area × year × sex × band | `lsoa_code, year, sex, age_band, start_age, population` |
 //! | `births` | area × year × sex | `lsoa_code, year, sex, live_births` |
-//! | `deaths` (aggregate mode) | area × year × sex × band × cause with deaths | `lsoa_code, year, sex, age_band, start_age, cause, deaths` |
-//! | `death_events` (microdata mode) | death | `lsoa_code, year, sex, age, cause` |
+//! | `deaths` | area × year × sex × band × cause with deaths | `lsoa_code, year, sex, age_band, start_age, cause, deaths` |
+//! | `death_events` (microdata mode only) | death | `lsoa_code, year, sex, age, cause` |
 //! | `outcomes` | indicator × area × year × sex | `indicator, lsoa_code, year, sex, numerator, denominator` |
 //! | `manifest.json` | | seed, scale, years, files and row counts, calibration, statement, real inputs |
+//!
+//! The deaths of microdata mode are those of the aggregate table, one row each: `death_events`
+//! counted by year, sex, band and cause is `deaths`, row for row. Both are written, so a
+//! catalogue naming `deaths` (the starter catalogue) computes on either mode's files, and one
+//! naming `death_events` counts the microdata.
 //!
 //! With [`Config::lookups`] the areas are real ([`crate::lookup`]); with [`Config::imd`] their
 //! deprivation too. Everything else is drawn the same way over them.
@@ -29,12 +34,13 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::error::{Result, SynthError};
+use crate::geography::{RealInput, World, ENGLAND_CODE, ENGLAND_NAME};
 use crate::lookup;
 use crate::manifest::Json;
 use crate::model::{self, Calibration, Mortality, BANDS, CAUSES, OUTCOMES, PERSONS, SEXES};
 use crate::people::{self, People, Years};
 use crate::table::{Block, ColumnSpec, Format, Kind, TableWriter, Values};
-use crate::world::{self, Scale, World, ENGLAND_CODE, ENGLAND_NAME};
+use crate::world::{self, Scale};
 
 /// Small areas generated together and written as one block.
 const WINDOW: usize = 256;
@@ -85,7 +91,8 @@ pub struct Config {
     pub years: usize,
     /// The last calendar year.
     pub last_year: i32,
-    /// Write one row per death (`death_events`) instead of aggregate death counts.
+    /// Also write one row per death (`death_events`), which adds up to the aggregate death
+    /// counts (`deaths`) of the same settings.
     pub microdata: bool,
     /// Target number of death events: populations are scaled so that the expected number of
     /// deaths is this (rates stay those of the model, so statistics stay valid).
@@ -163,7 +170,7 @@ pub struct Summary {
     pub calibration: Calibration,
     /// The real files the areas (and their deprivation) were read from; none for a synthetic
     /// world.
-    pub real_inputs: Vec<lookup::RealInput>,
+    pub real_inputs: Vec<RealInput>,
     /// The columns of the areas table whose values are invented.
     pub synthetic_columns: Vec<&'static str>,
     /// Wall-clock seconds.
@@ -365,21 +372,7 @@ fn file_size(path: &Path) -> u64 {
 /// be written (no partial file is left behind; files finished earlier stay).
 pub fn generate(config: &Config, progress: &dyn Progress) -> Result<Summary> {
     let started = Instant::now();
-    if config.years == 0 || config.years > 50 {
-        return Err(SynthError::Setting {
-            field: "--years",
-            message: format!("{} years asked for; expected 1 to 50", config.years),
-        });
-    }
-    if config.events == Some(0) {
-        return Err(SynthError::Setting { field: "--events", message: "expected a positive number of events".into() });
-    }
-    if config.imd.is_some() && config.lookups.is_empty() {
-        return Err(SynthError::Setting {
-            field: "--imd",
-            message: "real deprivation needs real areas: give the lookups too (--lookup FILE, for example an LSOA to local authority lookup)".into(),
-        });
-    }
+    check_settings(config)?;
     std::fs::create_dir_all(&config.out_dir).map_err(|e| SynthError::io(&config.out_dir, e))?;
     let years = Years { first: config.last_year - config.years as i32 + 1, count: config.years };
 
@@ -409,113 +402,34 @@ pub fn generate(config: &Config, progress: &dyn Progress) -> Result<Summary> {
     progress.advance(1);
 
     let schemas = Schemas::new(&world);
-    let ext = config.format.extension();
-    let mut files = Vec::new();
     let seed = config.seed;
-    let path_of = |table: &str| config.out_dir.join(format!("{table}.{ext}"));
-    let none = |_: &Block| 0u64;
-    let sum_last = |b: &Block| match b.columns.last() {
+    let mut out = Output { config, areas: n, progress, files: Vec::new() };
+    out.areas_table(&world, &schemas.areas)?;
+    let population = |i: usize, b: &mut Block| people::population_block(&people, i, b);
+    out.table("population", "population", &schemas.population, &population, &|_| 0)?;
+    out.table("births", "births", &schemas.births, &|i, b| people::births_block(&people, i, b), &|_| 0)?;
+    let deaths_block = |i: usize, b: &mut Block| people::deaths_block(&people, &mortality, seed, i, b);
+    let sum_deaths = |b: &Block| match b.columns.last() {
         Some(Values::Int64(v)) => v.iter().map(|&x| x as u64).sum(),
         _ => 0,
     };
-
-    // Areas.
-    progress.stage("areas", n as u64);
-    {
-        let path = path_of("areas");
-        let mut w = TableWriter::create(&path, config.format, schemas.areas.clone())?;
-        for start in (0..n).step_by(WINDOW * 8) {
-            let end = (start + WINDOW * 8).min(n);
-            w.write(&areas_block(&world, &schemas.areas, start..end))?;
-            progress.advance((end - start) as u64);
-        }
-        let rows = w.finish()?;
-        files.push(WrittenFile { table: "areas", bytes: file_size(&path), path, rows });
-    }
-
-    let mut population_last_year = 0u64;
-    for i in 0..n {
-        for s in 0..2 {
-            for b in 0..BANDS {
-                population_last_year += people.population(i, years.count - 1, s, b) as u64;
-            }
-        }
-    }
-
-    progress.stage("population", n as u64);
-    let path = path_of("population");
-    let (rows, _) = write_table(
-        &path,
-        config.format,
-        &schemas.population,
-        n,
-        progress,
-        &|i, b| people::population_block(&people, i, b),
-        &none,
-    )?;
-    files.push(WrittenFile { table: "population", bytes: file_size(&path), path, rows });
-
-    progress.stage("births", n as u64);
-    let path = path_of("births");
-    let (rows, _) = write_table(
-        &path,
-        config.format,
-        &schemas.births,
-        n,
-        progress,
-        &|i, b| people::births_block(&people, i, b),
-        &none,
-    )?;
-    files.push(WrittenFile { table: "births", bytes: file_size(&path), path, rows });
-
-    let deaths;
+    let deaths = out.table("deaths", "deaths", &schemas.deaths, &deaths_block, &sum_deaths)?;
     if config.microdata {
-        progress.stage("death events", n as u64);
-        let path = path_of("death_events");
-        let (rows, _) = write_table(
-            &path,
-            config.format,
-            &schemas.death_events,
-            n,
-            progress,
-            &|i, b| people::death_events_block(&people, &mortality, seed, i, b),
-            &none,
-        )?;
-        deaths = rows;
-        files.push(WrittenFile { table: "death_events", bytes: file_size(&path), path, rows });
-    } else {
-        progress.stage("deaths", n as u64);
-        let path = path_of("deaths");
-        let (rows, total) = write_table(
-            &path,
-            config.format,
-            &schemas.deaths,
-            n,
-            progress,
-            &|i, b| people::deaths_block(&people, &mortality, seed, i, b),
-            &sum_last,
-        )?;
-        deaths = total;
-        files.push(WrittenFile { table: "deaths", bytes: file_size(&path), path, rows });
+        let events = |i: usize, b: &mut Block| people::death_events_block(&people, &mortality, seed, i, b);
+        out.table("death_events", "death events", &schemas.death_events, &events, &|_| 0)?;
     }
+    let outcomes = |i: usize, b: &mut Block| people::outcomes_block(&world, &people, &authorities, seed, i, b);
+    out.table("outcomes", "outcomes", &schemas.outcomes, &outcomes, &|_| 0)?;
 
-    progress.stage("outcomes", n as u64);
-    let path = path_of("outcomes");
-    let (rows, _) = write_table(
-        &path,
-        config.format,
-        &schemas.outcomes,
-        n,
-        progress,
-        &|i, b| people::outcomes_block(&world, &people, &authorities, seed, i, b),
-        &none,
-    )?;
-    files.push(WrittenFile { table: "outcomes", bytes: file_size(&path), path, rows });
-
+    let last = years.count - 1;
+    let population_last_year = (0..n)
+        .flat_map(|i| (0..2).flat_map(move |s| (0..BANDS).map(move |b| (i, s, b))))
+        .map(|(i, s, b)| people.population(i, last, s, b) as u64)
+        .sum();
     let mut summary = Summary {
-        files,
+        files: out.files,
         areas: [n, world.msoas.len(), world.authorities.len(), world.icbs.len(), world.regions.len()],
-        years: (years.first, years.year(years.count - 1)),
+        years: (years.first, years.year(last)),
         population_last_year,
         deaths,
         population_scale,
@@ -534,6 +448,74 @@ pub fn generate(config: &Config, progress: &dyn Progress) -> Result<Summary> {
     });
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// The settings' checks: 1 to 50 years, a positive number of events, real deprivation only
+/// over real areas.
+fn check_settings(config: &Config) -> Result<()> {
+    if config.years == 0 || config.years > 50 {
+        return Err(SynthError::Setting {
+            field: "--years",
+            message: format!("{} years asked for; expected 1 to 50", config.years),
+        });
+    }
+    if config.events == Some(0) {
+        return Err(SynthError::Setting { field: "--events", message: "expected a positive number of events".into() });
+    }
+    if config.imd.is_some() && config.lookups.is_empty() {
+        return Err(SynthError::Setting {
+            field: "--imd",
+            message: "real deprivation needs real areas: give the lookups too (--lookup FILE, for example an LSOA to local authority lookup)".into(),
+        });
+    }
+    Ok(())
+}
+
+/// The tables being written into the output directory, and the files written so far.
+struct Output<'a> {
+    config: &'a Config,
+    /// The number of small areas.
+    areas: usize,
+    progress: &'a dyn Progress,
+    files: Vec<WrittenFile>,
+}
+
+impl Output<'_> {
+    fn path(&self, table: &str) -> PathBuf {
+        self.config.out_dir.join(format!("{table}.{}", self.config.format.extension()))
+    }
+
+    /// Writes `table` (progress stage `stage`) as [`write_table`] does, and returns the sum of
+    /// `count` over its blocks.
+    fn table(
+        &mut self,
+        table: &'static str,
+        stage: &str,
+        schema: &[ColumnSpec],
+        produce: &(dyn Fn(usize, &mut Block) + Sync),
+        count: &dyn Fn(&Block) -> u64,
+    ) -> Result<u64> {
+        self.progress.stage(stage, self.areas as u64);
+        let path = self.path(table);
+        let (rows, tally) = write_table(&path, self.config.format, schema, self.areas, self.progress, produce, count)?;
+        self.files.push(WrittenFile { table, bytes: file_size(&path), path, rows });
+        Ok(tally)
+    }
+
+    /// Writes the areas table, a few windows of small areas at a time.
+    fn areas_table(&mut self, world: &World, schema: &[ColumnSpec]) -> Result<()> {
+        self.progress.stage("areas", self.areas as u64);
+        let path = self.path("areas");
+        let mut w = TableWriter::create(&path, self.config.format, schema.to_vec())?;
+        for start in (0..self.areas).step_by(WINDOW * 8) {
+            let end = (start + WINDOW * 8).min(self.areas);
+            w.write(&areas_block(world, schema, start..end))?;
+            self.progress.advance((end - start) as u64);
+        }
+        let rows = w.finish()?;
+        self.files.push(WrittenFile { table: "areas", bytes: file_size(&path), path, rows });
+        Ok(())
+    }
 }
 
 /// Writes the manifest atomically.
@@ -683,7 +665,30 @@ mod tests {
         c.microdata = true;
         let micro = generate(&c, &Silent).unwrap();
         assert_eq!(agg.deaths, micro.deaths);
-        assert!(b.path().join("death_events.csv").exists());
+        // The aggregate table is written in both modes, the same.
+        let read = |p: std::path::PathBuf| std::fs::read_to_string(p).unwrap();
+        let deaths = read(a.path().join("deaths.csv"));
+        assert_eq!(deaths, read(b.path().join("deaths.csv")));
+        // The events, counted by area, year, sex, band and cause, are the aggregate table.
+        let mut counted = std::collections::BTreeMap::<[String; 5], u64>::new();
+        let events = read(b.path().join("death_events.csv"));
+        let mut lines = events.lines();
+        assert_eq!(lines.next(), Some("lsoa_code,year,sex,age,cause"));
+        for line in lines {
+            let f: Vec<&str> = line.split(',').collect();
+            let age: u32 = f[3].parse().unwrap();
+            let start = model::START_AGES.iter().rev().find(|&&s| s <= age).unwrap();
+            *counted.entry([f[0], f[1], f[2], &start.to_string(), f[4]].map(str::to_string)).or_default() += 1;
+        }
+        let mut lines = deaths.lines();
+        assert_eq!(lines.next(), Some("lsoa_code,year,sex,age_band,start_age,cause,deaths"));
+        let mut expected = std::collections::BTreeMap::<[String; 5], u64>::new();
+        for line in lines {
+            let f: Vec<&str> = line.split(',').collect();
+            expected.insert([f[0], f[1], f[2], f[4], f[5]].map(str::to_string), f[6].parse().unwrap());
+        }
+        assert_eq!(counted, expected);
+        assert_eq!(counted.values().sum::<u64>(), micro.deaths);
         let manifest = std::fs::read_to_string(b.path().join("manifest.json")).unwrap();
         assert!(manifest.contains("\"synthetic\": true") && manifest.contains("SYNTHETIC"));
     }

@@ -7,8 +7,9 @@
 //! wider-determinant outcomes of the starter catalogue by area, year, sex and life-table band,
 //! with a deprivation gradient calibrated to the published English one (a life-expectancy gap
 //! between the most and least deprived deciles of about 9.5 years for males and 7.5 for
-//! females). It writes aggregate tables (counts and denominators) or microdata (one row per
-//! death), as Parquet or CSV, with a manifest; the same seed gives byte-identical files.
+//! females). It writes aggregate tables (counts and denominators) and, if asked, microdata too
+//! (one row per death), as Parquet or CSV, with a manifest; the same seed gives byte-identical
+//! files.
 //!
 //! Everything here is invented except the shape of the country (numbers of areas per region)
 //! and the national levels and gradients, whose sources are cited where they are set
@@ -24,6 +25,7 @@
 
 pub mod error;
 pub mod generate;
+pub mod geography;
 pub mod lookup;
 pub mod manifest;
 pub mod model;

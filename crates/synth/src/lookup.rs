@@ -34,7 +34,7 @@
 //!
 //! The real hierarchy is not a tree everywhere: 13 local authorities of 2024 are split between
 //! ICBs and 5 ICBs span two regions. Each small area keeps its own real ICB; an authority's
-//! [`crate::world::Authority::icb`] and an ICB's [`crate::world::Icb::region`] are the ones
+//! [`crate::geography::Authority::icb`] and an ICB's [`crate::geography::Icb::region`] are the ones
 //! holding most of their small areas.
 //!
 //! # MSOAs
@@ -64,7 +64,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Place, Result, SynthError};
-use crate::world::{self, Authority, Icb, Msoa, Region, Scale, SmallArea, World};
+use crate::geography::{Authority, Icb, Msoa, RealInput, Region, SmallArea, World};
+use crate::world::{self, Scale};
 
 /// A level of geography a lookup column can hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -209,25 +210,6 @@ pub fn recognise(header: &str) -> Option<Column> {
         return Some(Column { level, part, year });
     }
     None
-}
-
-/// A real file a world was built from, as the manifest records it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RealInput {
-    /// `lookup` or `deprivation`.
-    pub role: &'static str,
-    /// The file's name (without its directory, so the manifest does not depend on where the
-    /// files are).
-    pub file: String,
-    /// What it is, from its columns: "ONS LSOA (2021) to ward (2024) to local authority (2024)
-    /// lookup", or "English Indices of Deprivation (MHCLG): …".
-    pub description: String,
-    /// The columns used, as the file spells them.
-    pub columns: Vec<String>,
-    /// Data rows read.
-    pub rows: u64,
-    /// Rows of English areas kept (rows keyed by a Welsh or Scottish code are skipped).
-    pub english_rows: u64,
 }
 
 /// Where a relation or name was first seen: file index, data row, line.
@@ -722,17 +704,7 @@ pub fn build(lookups: &[PathBuf], imd: Option<&Path>, scale: Scale, seed: u64) -
     let mut resolved = resolve(&facts)?;
 
     if scale == Scale::Small {
-        let mut regions: Vec<&str> = resolved.iter().map(|r| r.region.as_str()).collect();
-        regions.sort_unstable();
-        regions.dedup();
-        let wanted = world::small_region_name();
-        let keep = regions
-            .iter()
-            .find(|code| facts.names[REGION].get(**code).is_some_and(|n| n.trim().eq_ignore_ascii_case(wanted)))
-            .or(regions.first())
-            .map(|c| c.to_string())
-            .unwrap_or_default();
-        resolved.retain(|r| r.region == keep);
+        keep_the_small_region(&facts, &mut resolved);
     }
 
     // Number the areas of each level in code order.
@@ -774,63 +746,7 @@ pub fn build(lookups: &[PathBuf], imd: Option<&Path>, scale: Scale, seed: u64) -
         });
     }
 
-    // A derived MSOA whose LSOAs lie in two authorities (a 2021 MSOA cut by a later boundary
-    // change: "West Northamptonshire 048" has one LSOA in Cherwell in the 2024 lookup) becomes
-    // one MSOA per authority; the parts outside the authority holding most of its LSOAs are
-    // named "… (part in <authority>)".
-    let mut stem_authorities: BTreeMap<&str, BTreeMap<usize, usize>> = BTreeMap::new();
-    for r in &resolved {
-        if let MsoaKey::Derived(_, stem) = &r.msoa {
-            *stem_authorities.entry(stem.as_str()).or_default().entry(la_index[&r.ltla]).or_default() += 1;
-        }
-    }
-    // MSOAs: ordered by authority, then name, then key; derived codes numbered in that order.
-    let mut msoa_keys: Vec<(usize, String, MsoaKey)> = Vec::new();
-    let mut msoa_la: HashMap<&MsoaKey, (usize, &str)> = HashMap::new();
-    for r in &resolved {
-        let l = la_index[&r.ltla];
-        match msoa_la.get(&r.msoa) {
-            Some(&(other, lsoa)) if other != l => {
-                let MsoaKey::Real(m) = &r.msoa else { continue };
-                return Err(SynthError::input(
-                    facts.place(first_seen(&r.code), None),
-                    format!(
-                        "MSOA {m} holds LSOAs of two local authorities: {lsoa} in {} and {} in {}; an MSOA must be in one local authority",
-                        authorities[other].code, r.code, r.ltla
-                    ),
-                ));
-            }
-            Some(_) => {}
-            None => {
-                msoa_la.insert(&r.msoa, (l, &r.code));
-                let name = match &r.msoa {
-                    MsoaKey::Real(m) => name_of(&facts, MSOA, m, first_seen(&r.code))?.to_string(),
-                    MsoaKey::Derived(_, stem) => match stem_authorities.get(stem.as_str()) {
-                        Some(las) if las.len() > 1 && majority(las) != l => {
-                            format!("{stem} (part in {})", authorities[l].name)
-                        }
-                        _ => stem.clone(),
-                    },
-                };
-                msoa_keys.push((l, name, r.msoa.clone()));
-            }
-        }
-    }
-    msoa_keys.sort();
-    let mut msoa_index: HashMap<&MsoaKey, usize> = HashMap::with_capacity(msoa_keys.len());
-    let mut msoas = Vec::with_capacity(msoa_keys.len());
-    let mut derived = 0usize;
-    for (i, (l, name, key)) in msoa_keys.iter().enumerate() {
-        let code = match key {
-            MsoaKey::Real(code) => code.clone(),
-            MsoaKey::Derived(..) => {
-                derived += 1;
-                format!("E02{}", 900_000 + derived)
-            }
-        };
-        msoas.push(Msoa { code, name: name.clone(), authority: *l });
-        msoa_index.insert(key, i);
-    }
+    let (msoas, msoa_index, derived_msoa_codes) = msoas_of(&facts, &resolved, &la_index, &authorities)?;
 
     let small_areas: Vec<SmallArea> = resolved
         .iter()
@@ -853,7 +769,7 @@ pub fn build(lookups: &[PathBuf], imd: Option<&Path>, scale: Scale, seed: u64) -
         msoas,
         small_areas,
         synthetic: false,
-        derived_msoa_codes: derived > 0,
+        derived_msoa_codes,
         synthetic_deprivation: true,
         ranked_out_of: resolved.len(),
         inputs,
@@ -866,6 +782,92 @@ pub fn build(lookups: &[PathBuf], imd: Option<&Path>, scale: Scale, seed: u64) -
         None => world::draw_scores(&mut world, seed),
     }
     Ok(world)
+}
+
+/// The MSOAs of the resolved small areas, ordered by authority, then name, then key (derived
+/// codes, E02 9xxxxx, numbered in that order), each key's position among them, and whether any
+/// code is derived.
+fn msoas_of(
+    facts: &Facts,
+    resolved: &[Resolved],
+    la_index: &BTreeMap<String, usize>,
+    authorities: &[Authority],
+) -> Result<(Vec<Msoa>, HashMap<MsoaKey, usize>, bool)> {
+    let first_seen = |code: &str| facts.lsoas.get(code).copied().unwrap_or(At { file: 0, row: 0, line: 0 });
+    // A derived MSOA whose LSOAs lie in two authorities (a 2021 MSOA cut by a later boundary
+    // change: "West Northamptonshire 048" has one LSOA in Cherwell in the 2024 lookup) becomes
+    // one MSOA per authority; the parts outside the authority holding most of its LSOAs are
+    // named "… (part in <authority>)".
+    let mut stem_authorities: BTreeMap<&str, BTreeMap<usize, usize>> = BTreeMap::new();
+    for r in resolved {
+        if let MsoaKey::Derived(_, stem) = &r.msoa {
+            *stem_authorities.entry(stem.as_str()).or_default().entry(la_index[&r.ltla]).or_default() += 1;
+        }
+    }
+    // MSOAs: ordered by authority, then name, then key; derived codes numbered in that order.
+    let mut msoa_keys: Vec<(usize, String, MsoaKey)> = Vec::new();
+    let mut msoa_la: HashMap<&MsoaKey, (usize, &str)> = HashMap::new();
+    for r in resolved {
+        let l = la_index[&r.ltla];
+        match msoa_la.get(&r.msoa) {
+            Some(&(other, lsoa)) if other != l => {
+                let MsoaKey::Real(m) = &r.msoa else { continue };
+                return Err(SynthError::input(
+                    facts.place(first_seen(&r.code), None),
+                    format!(
+                        "MSOA {m} holds LSOAs of two local authorities: {lsoa} in {} and {} in {}; an MSOA must be in one local authority",
+                        authorities[other].code, r.code, r.ltla
+                    ),
+                ));
+            }
+            Some(_) => {}
+            None => {
+                msoa_la.insert(&r.msoa, (l, &r.code));
+                let name = match &r.msoa {
+                    MsoaKey::Real(m) => name_of(facts, MSOA, m, first_seen(&r.code))?.to_string(),
+                    MsoaKey::Derived(_, stem) => match stem_authorities.get(stem.as_str()) {
+                        Some(las) if las.len() > 1 && majority(las) != l => {
+                            format!("{stem} (part in {})", authorities[l].name)
+                        }
+                        _ => stem.clone(),
+                    },
+                };
+                msoa_keys.push((l, name, r.msoa.clone()));
+            }
+        }
+    }
+    msoa_keys.sort();
+    let mut msoa_index: HashMap<MsoaKey, usize> = HashMap::with_capacity(msoa_keys.len());
+    let mut msoas = Vec::with_capacity(msoa_keys.len());
+    let mut derived = 0usize;
+    for (i, (l, name, key)) in msoa_keys.iter().enumerate() {
+        let code = match key {
+            MsoaKey::Real(code) => code.clone(),
+            MsoaKey::Derived(..) => {
+                derived += 1;
+                format!("E02{}", 900_000 + derived)
+            }
+        };
+        msoas.push(Msoa { code, name: name.clone(), authority: *l });
+        msoa_index.insert(key.clone(), i);
+    }
+    Ok((msoas, msoa_index, derived > 0))
+}
+
+/// Keeps the small areas of one region: the small world's (by name) if the lookups have it,
+/// else the first by code.
+fn keep_the_small_region(facts: &Facts, resolved: &mut Vec<Resolved>) {
+    let mut regions: Vec<&str> = resolved.iter().map(|r| r.region.as_str()).collect();
+    regions.sort_unstable();
+    regions.dedup();
+    let wanted = world::small_region_name();
+    let keep = regions
+        .iter()
+        .find(|code| facts.names[REGION].get(**code).is_some_and(|n| n.trim().eq_ignore_ascii_case(wanted)))
+        .or(regions.first())
+        .map(|c| c.to_string())
+        .unwrap_or_default();
+    resolved.retain(|r| r.region == keep);
 }
 
 /// The lower-case alphanumeric words of a header: "Index of Multiple Deprivation (IMD) Score"

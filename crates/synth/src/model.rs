@@ -243,12 +243,12 @@ pub fn life_expectancy_at_birth(deaths: &[f64; BANDS], population: &[f64; BANDS]
     let mut l = 100_000.0;
     let mut total = 0.0;
     for b in 0..BANDS {
-        if !(population[b] > 0.0) {
+        if population[b].is_nan() || population[b] <= 0.0 {
             return None;
         }
         let m = deaths[b] / population[b];
         if b == BANDS - 1 {
-            if !(m > 0.0) {
+            if m.is_nan() || m <= 0.0 {
                 return None;
             }
             total += l / m;
@@ -486,10 +486,7 @@ mod tests {
     fn base_curve_gives_a_plausible_life_expectancy() {
         for (sex, range) in [(0, 75.0..84.0), (1, 79.0..87.0)] {
             let pop = [1000.0; BANDS];
-            let mut deaths = [0.0; BANDS];
-            for b in 0..BANDS {
-                deaths[b] = base_rate(sex, b) * 1000.0;
-            }
+            let deaths: [f64; BANDS] = std::array::from_fn(|b| base_rate(sex, b) * 1000.0);
             let le = life_expectancy_at_birth(&deaths, &pop).unwrap();
             assert!(range.contains(&le), "sex {sex}: {le}");
         }

@@ -14,12 +14,12 @@
 
 use rayon::prelude::*;
 
+use crate::geography::World;
 use crate::model::{
     self, cause_shares, deprivation_x, logistic, logit, population_shares, ExposureBin, Mortality, BANDS, OUTCOMES,
 };
 use crate::rng::{binomial, normal, poisson, stream_rng, uniform, Stream};
 use crate::table::{Block, Values};
-use crate::world::World;
 
 /// The years generated: `count` calendar years ending with `last`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -263,11 +263,11 @@ pub fn population_block(people: &People, area: usize, block: &mut Block) {
         return;
     };
     for t in 0..people.years.count {
-        for s in 0..2 {
+        for (s, &sex_code) in SEX_CODES[..2].iter().enumerate() {
             for b in 0..BANDS {
                 code.push(area as u32);
                 year.push(people.years.year(t));
-                sex.push(SEX_CODES[s]);
+                sex.push(sex_code);
                 band.push(b as u32);
                 start.push(model::START_AGES[b] as i32);
                 pop.push(people.population(area, t, s, b) as i64);
@@ -284,10 +284,10 @@ pub fn births_block(people: &People, area: usize, block: &mut Block) {
         return;
     };
     for t in 0..people.years.count {
-        for s in 0..2 {
+        for (s, &sex_code) in SEX_CODES[..2].iter().enumerate() {
             code.push(area as u32);
             year.push(people.years.year(t));
-            sex.push(SEX_CODES[s]);
+            sex.push(sex_code);
             births.push(people.births(area, t, s) as i64);
         }
     }

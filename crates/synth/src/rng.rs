@@ -64,7 +64,7 @@ pub fn uniform(rng: &mut SynthRng) -> f64 {
 /// is exact and fast for the small means of small-area counts; above it by the rejection
 /// method of `rand_distr`.
 pub fn poisson(rng: &mut SynthRng, lambda: f64) -> u64 {
-    if !(lambda > 0.0) || !lambda.is_finite() {
+    if lambda.is_nan() || lambda <= 0.0 || !lambda.is_finite() {
         return 0;
     }
     if lambda < 30.0 {
@@ -90,7 +90,7 @@ pub fn poisson(rng: &mut SynthRng, lambda: f64) -> u64 {
 
 /// A binomial count of `n` trials with probability `p` (clamped to [0, 1]).
 pub fn binomial(rng: &mut SynthRng, n: u64, p: f64) -> u64 {
-    if n == 0 || !(p > 0.0) {
+    if n == 0 || p.is_nan() || p <= 0.0 {
         return 0;
     }
     if p >= 1.0 {

@@ -166,7 +166,7 @@ fn round_to(x: f64, decimals: usize) -> f64 {
 }
 
 enum Sink {
-    Csv(csv::Writer<BufWriter<File>>),
+    Csv(Box<csv::Writer<BufWriter<File>>>),
     Parquet(Box<ArrowWriter<BufWriter<File>>>),
 }
 
@@ -215,7 +215,7 @@ impl TableWriter {
                 let mut w = csv::Writer::from_writer(buffered);
                 w.write_record(schema.iter().map(|c| c.name))
                     .map_err(|source| SynthError::Csv { path: destination.to_path_buf(), source })?;
-                Sink::Csv(w)
+                Sink::Csv(Box::new(w))
             }
             Format::Parquet => {
                 let props = WriterProperties::builder()

@@ -42,14 +42,13 @@ pub fn common_options(c: &Common) -> Result<CommonOptions, String> {
 pub struct Bar(pub Option<ProgressBar>);
 
 impl Progress for Bar {
-    fn rows_read(&self, rows: u64) {
-        if let Some(bar) = &self.0 {
-            bar.set_position(rows);
-        }
-    }
-    fn groups_done(&self, done: u64, total: u64) {
+    fn stage(&self, _name: &str, total: u64) {
         if let Some(bar) = &self.0 {
             bar.set_length(total);
+        }
+    }
+    fn position(&self, done: u64) {
+        if let Some(bar) = &self.0 {
             bar.set_position(done);
         }
     }

@@ -243,10 +243,10 @@ struct IsrColumns {
 }
 
 /// Parses `calc` arguments, runs the method and reports what it did on standard error.
-pub fn run(args: CalcArgs) -> Result<(), String> {
+pub fn run(args: CalcArgs) -> Result<(), crate::Failure> {
     let (common, method) = method(args.method)?;
     let bar = progress_bar(&common);
-    let summary = calc::run(&method, &common.input, &common.output, &bar).map_err(|e| e.to_string())?;
+    let summary = calc::run(&method, &common.input, &common.output, &bar)?;
     if let Some(b) = &bar.0 {
         b.finish_and_clear();
     }

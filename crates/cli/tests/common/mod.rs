@@ -6,16 +6,13 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// A reference file, or `None` (and a note) when `../shared` is absent.
-pub fn reference(name: &str) -> Option<PathBuf> {
-    let p =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/PHEindicatormethods-2.1.0").join(name);
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("skipping: {} not found (../shared is not present)", p.display());
-        None
-    }
+/// The path of the reference's test table `name`, committed under
+/// `testdata/PHEindicatormethods-2.1.0/` (see the README there); panics when it is missing, so
+/// that a test on the reference's values fails rather than skips.
+pub fn reference(name: &str) -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/PHEindicatormethods-2.1.0").join(name);
+    assert!(p.is_file(), "the reference table {} is missing", p.display());
+    p
 }
 
 /// Runs `fairer` with `args`.

@@ -46,9 +46,12 @@ impl Rng {
 
 /// CPU time used so far by the whole process: every thread's, those that have ended (the
 /// threads that read input ahead) included; `getrusage(RUSAGE_SELF)`, user plus system time.
+/// Unsafe code: the C call, which the standard library does not wrap.
+#[allow(unsafe_code)]
 pub fn cpu_time() -> Duration {
-    // SAFETY: `getrusage` only writes the `rusage` it is given, which is plain data.
+    // SAFETY: `rusage` is plain data, for which all zero bytes are a valid value.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `getrusage` only writes the `rusage` it is given.
     if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
         return Duration::ZERO;
     }

@@ -33,10 +33,11 @@ use stats::dsr::band_start_age;
 use stats::StatsError;
 
 use super::groups::{key_columns, key_label, natural_key_order, request, Groups};
-use super::table::{CommonOptions, Progress, RunSummary};
+use super::table::{CommonOptions, RunSummary};
 use crate::error::{EngineError, Location, Result};
 use crate::input::InputTable;
 use crate::output::{OutputColumn, TableWriter};
+use crate::progress::Progress;
 
 /// Options of `calc arriaga`.
 #[derive(Clone, Debug, Default)]
@@ -92,8 +93,8 @@ struct Row {
 /// # Errors
 /// A missing column, a non-number, an invalid row (see the module documentation) with its
 /// file, row and column; a group without exactly two populations, without `--base`, or
-/// One row of a group: the population it belongs to, its cause, its band and its counts.
-struct Row {
+/// One input row of a group: the population it belongs to, its cause, its band and its counts.
+struct InputRow {
     who: String,
     cause: Option<String>,
     band: usize,
@@ -105,8 +106,8 @@ struct Row {
 impl Pair {
     /// Adds a row: its population is one of the pair's two, each band (and cause) once per
     /// population, one population per band across causes.
-    fn add(&mut self, o: &ArriagaOptions, row: Row, at: &dyn Fn(&str) -> Location) -> Result<()> {
-        let Row { who, cause, band, label, deaths, population: pop } = row;
+    fn add(&mut self, o: &ArriagaOptions, row: InputRow, at: &dyn Fn(&str) -> Location) -> Result<()> {
+        let InputRow { who, cause, band, label, deaths, population: pop } = row;
         let pair = self;
         let p = match pair.populations.iter().position(|p| p.label == who) {
             Some(i) => i,
@@ -223,10 +224,10 @@ pub fn run(
             }
             let cause = o.cause.as_ref().map(|_| text(cause_slot));
             let pair = groups.entry(&chunk, &cols.key_slots, row, Pair::default);
-            pair.add(o, Row { who, cause, band, label, deaths, population: pop }, &at)?;
+            pair.add(o, InputRow { who, cause, band, label, deaths, population: pop }, &at)?;
         }
         summary.rows_read += chunk.len as u64;
-        progress.rows_read(summary.rows_read);
+        progress.position(summary.rows_read);
         Ok(())
     })?;
     let sorted = groups.into_sorted();
@@ -237,6 +238,7 @@ pub fn run(
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut e0_base, mut e0_comparator, mut gaps) = (Vec::new(), Vec::new(), Vec::new());
     let total = sorted.len() as u64;
+    progress.stage("groups", total);
     for (done, (key, pair)) in sorted.iter().enumerate() {
         let label = key_label(&o.common.group_by, key);
         let group_error = |message: String| EngineError::Method {
@@ -257,7 +259,7 @@ pub fn run(
             }
         }
         let result = decompose(o, pair, base, comparator);
-        progress.groups_done(done as u64 + 1, total);
+        progress.position(done as u64 + 1);
         let (e1, e2, gap, rows) = match result {
             Ok(r) => r,
             Err(e) => {

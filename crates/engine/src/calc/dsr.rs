@@ -8,10 +8,11 @@
 
 use super::accumulator::{Accumulator, Dsr, DsrInput, DsrRow, DsrStandard};
 use super::groups::{key_columns, key_label, request, Groups};
-use super::table::{refused, CommonOptions, EstimateColumns, Progress, RunSummary};
+use super::table::{refused, CommonOptions, EstimateColumns, RunSummary};
 use crate::error::{EngineError, Location, Result};
 use crate::input::InputTable;
 use crate::output::{OutputColumn, TableWriter};
+use crate::progress::Progress;
 
 /// Options of `calc dsr`.
 #[derive(Clone, Debug)]
@@ -95,7 +96,7 @@ pub fn run(o: &DsrOptions, table: InputTable, writer: &mut TableWriter, progress
             })?;
         }
         summary.rows_read += chunk.len as u64;
-        progress.rows_read(summary.rows_read);
+        progress.position(summary.rows_read);
         Ok(())
     })?;
     let sorted = groups.into_sorted();

@@ -37,11 +37,12 @@ use stats::arriaga::{
 use stats::dsr::band_start_age;
 
 use super::groups::{key_columns, key_label, request, Groups};
-use super::table::{CommonOptions, Progress, RunSummary};
+use super::table::{CommonOptions, RunSummary};
 use crate::error::{EngineError, Location, Result};
 use crate::input::InputTable;
 use crate::output::OutputColumn;
 use crate::output::TableWriter;
+use crate::progress::Progress;
 
 /// Options of `calc excess-deaths`.
 #[derive(Clone, Debug)]
@@ -206,7 +207,7 @@ pub fn run(
             entry.population[band] = Some(pop);
         }
         summary.rows_read += chunk.len as u64;
-        progress.rows_read(summary.rows_read);
+        progress.position(summary.rows_read);
         Ok(())
     })?;
     let years_per_death = potential_years_per_death(&BAND_MID_AGES, o.upper_age)
@@ -220,11 +221,12 @@ pub fn run(
     }
     let sorted = groups.into_sorted();
     let total = sorted.len() as u64;
+    progress.stage("groups", total);
     let mut keys: Vec<&[String]> = Vec::new();
     let (mut quantile_col, mut reference_col) = (Vec::new(), Vec::new());
     let mut lines: Vec<Line> = Vec::new();
     for (done, (key, quantiles)) in sorted.iter().enumerate() {
-        progress.groups_done(done as u64 + 1, total);
+        progress.position(done as u64 + 1);
         let label = key_label(&o.common.group_by, key);
         let list: Vec<&(f64, Quantile)> = quantiles.values().collect();
         let reference = match o.reference {

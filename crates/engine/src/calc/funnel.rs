@@ -33,10 +33,11 @@ use stats::funnel::{
 use stats::StatsError;
 
 use super::groups::{key_label, Groups};
-use super::table::{CommonOptions, Progress, RunSummary};
+use super::table::{CommonOptions, RunSummary};
 use crate::error::{EngineError, Location, Result};
 use crate::input::{ColumnRequest, InputTable};
 use crate::output::{OutputColumn, OutputTable, TableWriter};
+use crate::progress::Progress;
 
 /// What `calc funnel` writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -160,7 +161,7 @@ pub fn run(
             }
         }
         summary.rows_read += chunk.len as u64;
-        progress.rows_read(summary.rows_read);
+        progress.position(summary.rows_read);
         Ok(())
     })?;
     let sorted = groups.into_sorted();
@@ -170,6 +171,7 @@ pub fn run(
         source,
     };
     let total = sorted.len() as u64;
+    progress.stage("groups", total);
     if o.output == FunnelOutput::Limits {
         if sorted.is_empty() {
             // The reference's own refusal of an empty table.
@@ -183,7 +185,7 @@ pub fn run(
             let limits = funnel_limits(&group.records, o.statistic, o.multiplier, o.years_of_data.unwrap_or(1.0))
                 .map_err(|e| group_error(key, e))?;
             out.push(key, &limits);
-            progress.groups_done(done as u64 + 1, total);
+            progress.position(done as u64 + 1);
         }
         writer.write(&out.finish(o))?;
         return Ok(summary);
@@ -203,7 +205,7 @@ pub fn run(
                 points[r] = Some(point);
             }
         }
-        progress.groups_done(done as u64 + 1, total);
+        progress.position(done as u64 + 1);
     }
     let chart_name = o.rate.as_deref().map(|r| format!("{r}_chart")).unwrap_or_default();
     let with_points = o.output == FunnelOutput::SignificanceAndPoints;

@@ -4,10 +4,11 @@
 
 use super::accumulator::{Accumulator, Mean};
 use super::groups::{key_columns, key_label, request, Groups};
-use super::table::{refused, CommonOptions, EstimateColumns, Progress, RunSummary};
+use super::table::{refused, CommonOptions, EstimateColumns, RunSummary};
 use crate::error::Result;
 use crate::input::InputTable;
 use crate::output::{OutputColumn, TableWriter};
+use crate::progress::Progress;
 
 /// Options of `calc mean`.
 #[derive(Clone, Debug)]
@@ -41,7 +42,7 @@ pub fn run(
                 .map_err(|refusal| refused(refusal, place.at(Some(chunk.first_row + row as u64), None), None))?;
         }
         summary.rows_read += chunk.len as u64;
-        progress.rows_read(summary.rows_read);
+        progress.position(summary.rows_read);
         Ok(())
     })?;
     let sorted = groups.into_sorted();

@@ -24,7 +24,8 @@ pub mod sii;
 pub mod summary_measures;
 pub mod table;
 
-pub use table::{limit_column_names, CommonOptions, EstimateColumns, NoProgress, Progress, RunSummary};
+pub use crate::progress::{NoProgress, Progress};
+pub use table::{limit_column_names, CommonOptions, EstimateColumns, RunSummary};
 
 use crate::error::Result;
 use crate::input::InputTable;

@@ -10,10 +10,11 @@ use super::accumulator::{
     Accumulator, NumeratorDenominator as Sums, NumeratorDenominatorKind, NumeratorDenominatorResult,
 };
 use super::groups::{key_columns, key_label, request, Groups};
-use super::table::{refused, CommonOptions, EstimateColumns, Progress, RunSummary};
+use super::table::{refused, CommonOptions, EstimateColumns, RunSummary};
 use crate::error::Result;
 use crate::input::{ColumnRequest, InputTable};
 use crate::output::{OutputColumn, OutputTable, TableWriter};
+use crate::progress::Progress;
 
 /// Column names of a numerator-over-denominator method.
 #[derive(Clone, Debug)]
@@ -105,7 +106,7 @@ fn row_wise(
         writer.write(&out)?;
         wrote_any = true;
         summary.rows_read += chunk.len as u64;
-        progress.rows_read(summary.rows_read);
+        progress.position(summary.rows_read);
         Ok(())
     })?;
     if !wrote_any {
@@ -139,7 +140,7 @@ fn grouped(
             let _ = sums.update((chunk.numbers[0][row], chunk.numbers[1][row]));
         }
         summary.rows_read += chunk.len as u64;
-        progress.rows_read(summary.rows_read);
+        progress.position(summary.rows_read);
         Ok(())
     })?;
     let sorted = groups.into_sorted();

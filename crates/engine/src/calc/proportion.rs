@@ -2,10 +2,11 @@
 
 use super::accumulator::NumeratorDenominatorKind;
 use super::numerator_denominator::{self, NumeratorDenominator};
-use super::table::{CommonOptions, Progress, RunSummary};
+use super::table::{CommonOptions, RunSummary};
 use crate::error::Result;
 use crate::input::InputTable;
 use crate::output::TableWriter;
+use crate::progress::Progress;
 
 /// Options of `calc proportion`.
 #[derive(Clone, Debug)]

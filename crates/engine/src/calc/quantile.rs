@@ -7,10 +7,11 @@
 use stats::quantile::{assign_quantiles, too_few_values, TOO_FEW_VALUES_WARNING};
 
 use super::groups::{key_label, Groups};
-use super::table::{Progress, RunSummary};
+use super::table::RunSummary;
 use crate::error::{EngineError, Result};
 use crate::input::{ColumnRequest, InputTable};
 use crate::output::{OutputColumn, OutputTable, TableWriter};
+use crate::progress::Progress;
 
 /// Options of `calc quantile`.
 #[derive(Clone, Debug)]
@@ -61,7 +62,7 @@ pub fn run(
             dst.extend(src.iter().map(|c| c.map(str::to_string)));
         }
         summary.rows_read += chunk.len as u64;
-        progress.rows_read(summary.rows_read);
+        progress.position(summary.rows_read);
         Ok(())
     })?;
     let mut quantile: Vec<Option<i64>> = vec![None; values.len()];

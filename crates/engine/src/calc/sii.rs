@@ -10,10 +10,11 @@ use stats::sii::{SiiOptions, SiiValueType};
 
 use super::accumulator::{Accumulator, Sii, SiiInput, SiiRow};
 use super::groups::{key_columns, key_label, request, Groups};
-use super::table::{refused, CommonOptions, Progress, RunSummary};
+use super::table::{refused, CommonOptions, RunSummary};
 use crate::error::{Location, Result};
 use crate::input::InputTable;
 use crate::output::{OutputColumn, TableWriter};
+use crate::progress::Progress;
 
 /// Where each quantile's standard error comes from.
 #[derive(Clone, Debug)]
@@ -125,11 +126,12 @@ pub fn run(
             })?;
         }
         summary.rows_read += chunk.len as u64;
-        progress.rows_read(summary.rows_read);
+        progress.position(summary.rows_read);
         Ok(())
     })?;
     let sorted = groups.into_sorted();
     let total = sorted.len() as u64;
+    progress.stage("groups", total);
     let done = std::sync::atomic::AtomicU64::new(0);
     let results: Vec<_> = sorted
         .par_iter()
@@ -137,7 +139,7 @@ pub fn run(
         .map(|(i, (_, group))| {
             let r = group.evaluate_seeded(group_seed(options.seed, i));
             let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            progress.groups_done(d, total);
+            progress.position(d);
             r
         })
         .collect();

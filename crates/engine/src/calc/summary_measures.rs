@@ -46,10 +46,11 @@ use stats::inequality::{
 };
 
 use super::groups::{key_label, request, Groups};
-use super::table::{limit_column_names, CommonOptions, Progress, RunSummary};
+use super::table::{limit_column_names, CommonOptions, RunSummary};
 use crate::error::{EngineError, Location, Result};
 use crate::input::{Chunk, InputTable};
 use crate::output::{LabelColumn, OutputColumn, OutputTable, TableWriter};
+use crate::progress::Progress;
 
 /// The column names of HEAT Plus's upload template (HEAT Plus user manual, "Preparing
 /// database for upload"; HEAT-Measures `utils.R` and `HEAT_strata_variables`).
@@ -474,11 +475,12 @@ pub fn run(
             read_row(&r, &slots, &chunk, row, row_no, &file, dim)?;
         }
         summary.rows_read += chunk.len as u64;
-        progress.rows_read(summary.rows_read);
+        progress.position(summary.rows_read);
         Ok(())
     })?;
     let mut sorted = groups.into_sorted();
     let total = sorted.len() as u64;
+    progress.stage("groups", total);
     let done = std::sync::atomic::AtomicU64::new(0);
     let levels = o.common.confidence.len();
     // Groups are computed in parallel, a run of them per task, each task laying its rows out
@@ -512,7 +514,7 @@ pub fn run(
                     columns.push_group(u32::try_from(i).ok(), measures);
                     let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                     if n.is_multiple_of(1024) || n == total {
-                        progress.groups_done(n, total);
+                        progress.position(n);
                     }
                 }
                 Ok((columns.into_table(o, &r.group_by, chunk.iter().map(|(key, _)| key)), warnings))

@@ -142,15 +142,3 @@ pub fn refused(refusal: Refusal, at: Location, group: Option<String>) -> EngineE
         Refusal::Row { source, .. } | Refusal::Group(source) => EngineError::Method { at, group, source },
     }
 }
-
-/// Progress reporting from a long run: rows read so far.
-pub trait Progress: Sync {
-    /// Called after each chunk with the total rows read so far.
-    fn rows_read(&self, _rows: u64) {}
-    /// Called as groups are computed: done of total.
-    fn groups_done(&self, _done: u64, _total: u64) {}
-}
-
-/// Progress that reports nothing.
-pub struct NoProgress;
-impl Progress for NoProgress {}

@@ -804,73 +804,8 @@ impl Catalogue {
 
         let frameworks: Vec<Framework> =
             raw.framework.into_iter().map(|f| Framework { id: f.id, name: f.name, domains: f.domain }).collect();
-
-        let g = raw.geography;
-        if g.level.is_empty() {
-            return Err(err(
-                None,
-                "geography.level",
-                "at least one level above the small areas is needed (the benchmark, England)".into(),
-            ));
-        }
-        let benchmark_level = match &g.benchmark {
-            None => g.level.len() - 1,
-            Some(b) => g.level.iter().position(|l| &l.area_type == b.get_ref()).ok_or_else(|| {
-                err(
-                    Some(b.span()),
-                    "geography.benchmark",
-                    format!("expected one of the level types ({}), found \"{}\"", level_types(&g.level), b.get_ref()),
-                )
-            })?,
-        };
-        let geography = GeographySpec {
-            table: g.table,
-            small_area: g.small_area,
-            levels: g.level,
-            deprivation_decile: g.deprivation_decile,
-            deprivation_score: g.deprivation_score,
-            benchmark_level,
-            code_changes: g.code_changes,
-        };
-
-        let mut tables = BTreeMap::new();
-        for (name, t) in raw.tables {
-            let layout = t.layout.unwrap_or_default();
-            if layout == TableLayout::Portal {
-                let given: Vec<&str> = [
-                    ("area", t.area.is_some()),
-                    ("year", t.year.is_some()),
-                    ("sex", t.sex.is_some()),
-                    ("start_age", t.start_age.is_some()),
-                    ("age", t.age.is_some()),
-                ]
-                .iter()
-                .filter(|x| x.1)
-                .map(|x| x.0)
-                .collect();
-                if !given.is_empty() {
-                    return Err(err(
-                        None,
-                        &format!("tables.{name}"),
-                        format!(
-                            "a table with layout = \"portal\" has its columns found by name: {} do not apply",
-                            given.join(", ")
-                        ),
-                    ));
-                }
-            }
-            let age = match (t.start_age, t.age) {
-                (Some(_), Some(_)) => {
-                    return Err(err(None, &format!("tables.{name}"), "give start_age or age, not both".into()))
-                }
-                (Some(s), None) => AgeColumn::StartAge(s),
-                (None, Some(a)) => AgeColumn::Age(a),
-                (None, None) => AgeColumn::None,
-            };
-            let (area, year) = (t.area.unwrap_or_else(default_area), t.year.unwrap_or_else(default_year));
-            tables.insert(name.clone(), TableSpec { name, path: t.path, layout, area, year, sex: t.sex, age });
-        }
-
+        let geography = geography_spec(raw.geography, &err)?;
+        let tables = table_specs(raw.tables, &err)?;
         let place_specs = |list: Vec<PlaceFile>| -> Vec<PlaceSpec> {
             list.into_iter()
                 .map(|p| PlaceSpec {
@@ -887,39 +822,20 @@ impl Catalogue {
         };
         let places = place_specs(raw.place);
         let peer_groups = place_specs(raw.peer_group);
+        let settings = settings(&raw.settings, &err)?;
 
-        let sii_all_periods = match &raw.settings.sii_periods {
-            None => false,
-            Some(p) => match p.get_ref().as_str() {
-                "all" => true,
-                "latest" => false,
-                other => {
-                    return Err(err(
-                        Some(p.span()),
-                        "settings.sii_periods",
-                        format!("expected \"latest\" or \"all\", found \"{other}\""),
-                    ))
-                }
-            },
+        let context = IndicatorContext {
+            frameworks: &frameworks,
+            geography: &geography,
+            tables: &tables,
+            has_places: !places.is_empty(),
+            has_peer_groups: !peer_groups.is_empty(),
+            err: &err,
         };
-        let settings = Settings {
-            sii_repetitions: raw.settings.sii_repetitions.unwrap_or(10_000),
-            sii_all_periods,
-            seed: raw.settings.seed.unwrap_or(1),
-        };
-        if !(1_000..=1_000_000).contains(&settings.sii_repetitions) {
-            return Err(err(
-                None,
-                "settings.sii_repetitions",
-                format!("expected 1,000 to 1,000,000, found {}", settings.sii_repetitions),
-            ));
-        }
-
         let mut seen = HashSet::new();
         let mut indicators = Vec::new();
         for ind in raw.indicator {
             let id = ind.id.get_ref().clone();
-            let field = |f: &str| format!("indicator \"{id}\".{f}");
             if id.is_empty() || !seen.insert(id.clone()) {
                 return Err(err(
                     Some(ind.id.span()),
@@ -927,301 +843,7 @@ impl Catalogue {
                     format!("expected a unique, non-empty id, found \"{id}\""),
                 ));
             }
-            if let Some(fw) = &ind.framework {
-                let Some(framework) = frameworks.iter().find(|f| &f.id == fw.get_ref()) else {
-                    let known: Vec<&str> = frameworks.iter().map(|f| f.id.as_str()).collect();
-                    return Err(err(
-                        Some(fw.span()),
-                        &field("framework"),
-                        format!("expected one of the frameworks ({}), found \"{}\"", known.join(", "), fw.get_ref()),
-                    ));
-                };
-                if let Some(d) = &ind.domain {
-                    if !framework.domains.iter().any(|x| &x.id == d.get_ref()) {
-                        let known: Vec<&str> = framework.domains.iter().map(|x| x.id.as_str()).collect();
-                        return Err(err(
-                            Some(d.span()),
-                            &field("domain"),
-                            format!(
-                                "expected a domain of {} ({}), found \"{}\"",
-                                framework.id,
-                                known.join(", "),
-                                d.get_ref()
-                            ),
-                        ));
-                    }
-                }
-            } else if let Some(d) = &ind.domain {
-                return Err(err(Some(d.span()), &field("domain"), "a domain needs a framework".into()));
-            }
-            let polarity: Polarity =
-                ind.polarity.get_ref().parse().map_err(|e: stats::StatsError| {
-                    err(Some(ind.polarity.span()), &field("polarity"), e.to_string())
-                })?;
-            let measure = *ind.measure.get_ref();
-            let published = measure == Measure::Published;
-            let value_type = match (&ind.value_type, published) {
-                (Some(v), true) => *v.get_ref(),
-                (None, true) => {
-                    return Err(err(
-                        Some(ind.measure.span()),
-                        &field("value_type"),
-                        "a published indicator needs value_type = \"proportion\", \"rate\", \"dsr\" or \"other\" (what its values are)".into(),
-                    ))
-                }
-                (Some(v), false) => {
-                    return Err(err(Some(v.span()), &field("value_type"), format!("value_type is for measure = \"published\"; a {} is computed as one", measure.as_str())))
-                }
-                (None, false) => ValueType::of(measure),
-            };
-            if published {
-                // What the table gives cannot also be declared.
-                let not_for_published = [
-                    ("numerator", ind.numerator.as_ref().map(Spanned::span)),
-                    ("denominator", ind.denominator.as_ref().map(Spanned::span)),
-                    ("period", ind.period.as_ref().map(Spanned::span)),
-                    ("ages", ind.ages.as_ref().map(Spanned::span)),
-                    ("at_age", ind.at_age.as_ref().map(Spanned::span)),
-                ];
-                if let Some((name, span)) = not_for_published.into_iter().find_map(|(n, s)| s.map(|s| (n, s))) {
-                    return Err(err(
-                        Some(span),
-                        &field(name),
-                        format!("{name} does not apply to measure = \"published\": the values, periods, sexes and ages are the table's"),
-                    ));
-                }
-            } else if let Some(p) = &ind.published {
-                return Err(err(
-                    Some(p.span()),
-                    &field("published"),
-                    format!("published is for measure = \"published\", not {}", measure.as_str()),
-                ));
-            }
-            let multiplier = ind.multiplier.unwrap_or(if published {
-                value_type.default_multiplier()
-            } else {
-                measure.default_multiplier()
-            });
-            if !(multiplier.is_finite() && multiplier > 0.0) {
-                return Err(err(
-                    Some(ind.id.span()),
-                    &field("multiplier"),
-                    format!("expected a number above 0, found {multiplier}"),
-                ));
-            }
-            let mut sexes = Vec::new();
-            let persons = [Spanned::new(0..0, "Persons".to_string())];
-            let listed: &[Spanned<String>] = match &ind.sexes {
-                Some(list) => list,
-                None if published => &[],
-                None => &persons,
-            };
-            for s in listed {
-                let i = SEXES.iter().position(|x| x == s.get_ref()).ok_or_else(|| {
-                    err(
-                        Some(s.span()),
-                        &field("sexes"),
-                        format!("expected Male, Female or Persons, found \"{}\"", s.get_ref()),
-                    )
-                })?;
-                if !sexes.contains(&i) {
-                    sexes.push(i);
-                }
-            }
-            let band_of = |age: u32, span: Range<usize>, what: &str| {
-                BAND_START_AGES.iter().position(|&a| a == age).ok_or_else(|| {
-                    err(
-                        Some(span),
-                        &field(what),
-                        format!("expected the start age of a life-table band (0, 1, 5, 10, …, 90), found {age}"),
-                    )
-                })
-            };
-            let (bands, age_label) = match &ind.ages {
-                None => (0..BAND_START_AGES.len(), "All ages".to_string()),
-                Some(a) => {
-                    let from = band_of(a.get_ref().from, a.span(), "ages.from")?;
-                    let to = match a.get_ref().to {
-                        None => BAND_START_AGES.len(),
-                        Some(to) => band_of(to + 1, a.span(), "ages.to (plus one)")?,
-                    };
-                    if to <= from {
-                        return Err(err(Some(a.span()), &field("ages"), "expected from below to".into()));
-                    }
-                    let label = match (a.get_ref().from, a.get_ref().to) {
-                        (0, None) => "All ages".to_string(),
-                        (0, Some(to)) => format!("<{} yrs", to + 1),
-                        (f, None) => format!("{f}+ yrs"),
-                        (f, Some(t)) => format!("{f}-{t} yrs"),
-                    };
-                    (from..to, label)
-                }
-            };
-            let at_band = match &ind.at_age {
-                None => bands.start,
-                Some(a) => {
-                    if measure != Measure::LifeExpectancy {
-                        return Err(err(Some(a.span()), &field("at_age"), "at_age is for life expectancy".into()));
-                    }
-                    band_of(*a.get_ref(), a.span(), "at_age")?
-                }
-            };
-            let age_label = match (&ind.at_age, measure) {
-                (Some(a), Measure::LifeExpectancy) => format!("{} yrs", a.get_ref()),
-                (None, Measure::LifeExpectancy) => "All ages".to_string(),
-                _ => age_label,
-            };
-            let (mut levels, with_places) = match &ind.levels {
-                None => ((0..geography.levels.len()).collect(), !places.is_empty()),
-                Some(list) => {
-                    let mut out = Vec::new();
-                    let mut with_places = false;
-                    for l in list {
-                        if l.get_ref() == PLACE_TYPE {
-                            if published {
-                                return Err(err(
-                                    Some(l.span()),
-                                    &field("levels"),
-                                    format!(
-                                        "published values are read for the geography's levels ({}), not for places",
-                                        level_types(&geography.levels)
-                                    ),
-                                ));
-                            }
-                            with_places = true;
-                            continue;
-                        }
-                        let i = geography.levels.iter().position(|x| &x.area_type == l.get_ref()).ok_or_else(|| {
-                            err(
-                                Some(l.span()),
-                                &field("levels"),
-                                format!(
-                                    "expected one of the level types ({}, {PLACE_TYPE}), found \"{}\"",
-                                    level_types(&geography.levels),
-                                    l.get_ref()
-                                ),
-                            )
-                        })?;
-                        out.push(i);
-                    }
-                    if !out.contains(&geography.benchmark_level) {
-                        out.push(geography.benchmark_level);
-                    }
-                    (out, with_places)
-                }
-            };
-            let mut deprivation = None;
-            for b in &ind.breakdowns {
-                let kind = DeprivationBreakdown::of(*b.get_ref());
-                if deprivation.is_some_and(|d| d != kind) {
-                    return Err(err(
-                        Some(b.span()),
-                        &field("breakdowns"),
-                        "expected one deprivation breakdown per indicator".into(),
-                    ));
-                }
-                if kind.within_area && geography.deprivation_score.is_none() {
-                    return Err(err(
-                        Some(b.span()),
-                        &field("breakdowns"),
-                        "quantiles within each area need the scores: set geography.deprivation_score".into(),
-                    ));
-                }
-                if geography.deprivation_score.is_none() && geography.deprivation_decile.is_none() {
-                    return Err(err(
-                        Some(b.span()),
-                        &field("breakdowns"),
-                        "a deprivation breakdown needs geography.deprivation_decile or geography.deprivation_score"
-                            .into(),
-                    ));
-                }
-                deprivation = Some(kind);
-            }
-            let benchmark = match &ind.benchmark {
-                None => Benchmark::Level(geography.benchmark_level),
-                Some(b) => {
-                    let name = b.get_ref();
-                    if name.eq_ignore_ascii_case(PARENT_BENCHMARK) {
-                        Benchmark::Parent
-                    } else if name.eq_ignore_ascii_case(PEER_BENCHMARK) || name.eq_ignore_ascii_case("peer_group") {
-                        if peer_groups.is_empty() {
-                            return Err(err(
-                                Some(b.span()),
-                                &field("benchmark"),
-                                "a peer-group benchmark needs at least one [[peer_group]]".into(),
-                            ));
-                        }
-                        Benchmark::PeerGroup
-                    } else {
-                        let i = geography.levels.iter().position(|l| &l.area_type == name).ok_or_else(|| {
-                            err(Some(b.span()), &field("benchmark"), format!("expected one of the level types ({}), \"{PARENT_BENCHMARK}\" or \"{PEER_BENCHMARK}\", found \"{name}\"", level_types(&geography.levels)))
-                        })?;
-                        Benchmark::Level(i)
-                    }
-                }
-            };
-            if let Benchmark::Level(i) = benchmark {
-                if !levels.contains(&i) {
-                    levels.push(i);
-                }
-            }
-            let source = if published {
-                let Some(p) = &ind.published else {
-                    return Err(err(
-                        Some(ind.measure.span()),
-                        &field("published"),
-                        "measure = \"published\" needs published = { table = \"…\", where = { … } }: the portal-layout table its values are read from".into(),
-                    ));
-                };
-                IndicatorSource::Published(published_source(p.get_ref(), &tables, &err, &field("published"))?)
-            } else {
-                let side = |s: &Option<Spanned<SourceFile>>, role: &str| -> Result<SourceSpec> {
-                    let Some(s) = s else {
-                        return Err(err(
-                            Some(ind.id.span()),
-                            &field(role),
-                            format!("a {} needs a {role} = {{ table = \"…\", value = \"…\" }}", measure.as_str()),
-                        ));
-                    };
-                    let spec = source(s.get_ref(), &tables, &err, &field(role))?;
-                    if measure.needs_age_bands() && tables.get(&spec.table).is_some_and(|t| t.age == AgeColumn::None) {
-                        return Err(err(
-                            Some(s.span()),
-                            &field(role),
-                            format!(
-                                "{} needs counts by age band, but table \"{}\" has no start_age or age column",
-                                measure.as_str(),
-                                spec.table
-                            ),
-                        ));
-                    }
-                    Ok(spec)
-                };
-                let numerator = side(&ind.numerator, "numerator")?;
-                let denominator = side(&ind.denominator, "denominator")?;
-                IndicatorSource::Counts { numerator, denominator }
-            };
-            indicators.push(Indicator {
-                id,
-                name: ind.name,
-                description: ind.description,
-                framework: ind.framework.map(|f| f.into_inner()),
-                domain: ind.domain.map(|d| d.into_inner()),
-                measure,
-                value_type,
-                polarity,
-                multiplier,
-                period: ind.period.map_or(PeriodKind::Calendar, Spanned::into_inner),
-                sexes,
-                bands,
-                age_label,
-                at_band,
-                deprivation,
-                benchmark,
-                levels,
-                with_places: with_places && !published,
-                source,
-            });
+            indicators.push(context.indicator(ind)?);
         }
         if indicators.is_empty() {
             return Err(err(None, "indicator", "the catalogue has no [[indicator]]".into()));
@@ -1243,6 +865,489 @@ impl Catalogue {
         let f = self.frameworks.iter().find(|f| Some(&f.id) == indicator.framework.as_ref())?;
         f.domains.iter().find(|d| Some(&d.id) == indicator.domain.as_ref()).map(|d| d.name.as_str())
     }
+}
+
+/// The geography of a catalogue, checked: at least one level, and the benchmark one of them.
+fn geography_spec(g: GeographyFile, err: &ErrorAt) -> Result<GeographySpec> {
+    if g.level.is_empty() {
+        return Err(err(
+            None,
+            "geography.level",
+            "at least one level above the small areas is needed (the benchmark, England)".into(),
+        ));
+    }
+    let benchmark_level = match &g.benchmark {
+        None => g.level.len() - 1,
+        Some(b) => g.level.iter().position(|l| &l.area_type == b.get_ref()).ok_or_else(|| {
+            err(
+                Some(b.span()),
+                "geography.benchmark",
+                format!("expected one of the level types ({}), found \"{}\"", level_types(&g.level), b.get_ref()),
+            )
+        })?,
+    };
+    Ok(GeographySpec {
+        table: g.table,
+        small_area: g.small_area,
+        levels: g.level,
+        deprivation_decile: g.deprivation_decile,
+        deprivation_score: g.deprivation_score,
+        benchmark_level,
+        code_changes: g.code_changes,
+    })
+}
+
+/// The tables of a catalogue, checked: a portal-layout table names no columns, and a table has
+/// a start age or an age column, not both.
+fn table_specs(raw: BTreeMap<String, TableFile>, err: &ErrorAt) -> Result<BTreeMap<String, TableSpec>> {
+    let mut tables = BTreeMap::new();
+    for (name, t) in raw {
+        let layout = t.layout.unwrap_or_default();
+        if layout == TableLayout::Portal {
+            let given: Vec<&str> = [
+                ("area", t.area.is_some()),
+                ("year", t.year.is_some()),
+                ("sex", t.sex.is_some()),
+                ("start_age", t.start_age.is_some()),
+                ("age", t.age.is_some()),
+            ]
+            .iter()
+            .filter(|x| x.1)
+            .map(|x| x.0)
+            .collect();
+            if !given.is_empty() {
+                return Err(err(
+                    None,
+                    &format!("tables.{name}"),
+                    format!(
+                        "a table with layout = \"portal\" has its columns found by name: {} do not apply",
+                        given.join(", ")
+                    ),
+                ));
+            }
+        }
+        let age = match (t.start_age, t.age) {
+            (Some(_), Some(_)) => {
+                return Err(err(None, &format!("tables.{name}"), "give start_age or age, not both".into()))
+            }
+            (Some(s), None) => AgeColumn::StartAge(s),
+            (None, Some(a)) => AgeColumn::Age(a),
+            (None, None) => AgeColumn::None,
+        };
+        let (area, year) = (t.area.unwrap_or_else(default_area), t.year.unwrap_or_else(default_year));
+        tables.insert(name.clone(), TableSpec { name, path: t.path, layout, area, year, sex: t.sex, age });
+    }
+    Ok(tables)
+}
+
+/// The settings of a catalogue, checked.
+fn settings(raw: &SettingsFile, err: &ErrorAt) -> Result<Settings> {
+    let sii_all_periods = match &raw.sii_periods {
+        None => false,
+        Some(p) => match p.get_ref().as_str() {
+            "all" => true,
+            "latest" => false,
+            other => {
+                return Err(err(
+                    Some(p.span()),
+                    "settings.sii_periods",
+                    format!("expected \"latest\" or \"all\", found \"{other}\""),
+                ))
+            }
+        },
+    };
+    let settings = Settings {
+        sii_repetitions: raw.sii_repetitions.unwrap_or(10_000),
+        sii_all_periods,
+        seed: raw.seed.unwrap_or(1),
+    };
+    if !(1_000..=1_000_000).contains(&settings.sii_repetitions) {
+        return Err(err(
+            None,
+            "settings.sii_repetitions",
+            format!("expected 1,000 to 1,000,000, found {}", settings.sii_repetitions),
+        ));
+    }
+    Ok(settings)
+}
+
+/// What an indicator is checked against: the catalogue's frameworks, geography, tables,
+/// places and peer groups.
+struct IndicatorContext<'a> {
+    frameworks: &'a [Framework],
+    geography: &'a GeographySpec,
+    tables: &'a BTreeMap<String, TableSpec>,
+    has_places: bool,
+    has_peer_groups: bool,
+    err: &'a ErrorAt<'a>,
+}
+
+/// An indicator's ages: the bands its measure covers, the portal's age label, and the band of
+/// life expectancy's age.
+struct Ages {
+    bands: Range<usize>,
+    label: String,
+    at_band: usize,
+}
+
+impl IndicatorContext<'_> {
+    /// An indicator of the catalogue, checked (its id is checked by the caller).
+    fn indicator(&self, ind: IndicatorFile) -> Result<Indicator> {
+        let err = self.err;
+        let id = ind.id.get_ref().clone();
+        let field = |f: &str| format!("indicator \"{id}\".{f}");
+        self.check_framework(&ind, &field)?;
+        let polarity: Polarity = ind
+            .polarity
+            .get_ref()
+            .parse()
+            .map_err(|e: stats::StatsError| err(Some(ind.polarity.span()), &field("polarity"), e.to_string()))?;
+        let measure = *ind.measure.get_ref();
+        let published = measure == Measure::Published;
+        let value_type = match (&ind.value_type, published) {
+            (Some(v), true) => *v.get_ref(),
+            (None, true) => {
+                return Err(err(
+                    Some(ind.measure.span()),
+                    &field("value_type"),
+                    "a published indicator needs value_type = \"proportion\", \"rate\", \"dsr\" or \"other\" (what its values are)".into(),
+                ))
+            }
+            (Some(v), false) => {
+                return Err(err(Some(v.span()), &field("value_type"), format!("value_type is for measure = \"published\"; a {} is computed as one", measure.as_str())))
+            }
+            (None, false) => ValueType::of(measure),
+        };
+        if published {
+            // What the table gives cannot also be declared.
+            let not_for_published = [
+                ("numerator", ind.numerator.as_ref().map(Spanned::span)),
+                ("denominator", ind.denominator.as_ref().map(Spanned::span)),
+                ("period", ind.period.as_ref().map(Spanned::span)),
+                ("ages", ind.ages.as_ref().map(Spanned::span)),
+                ("at_age", ind.at_age.as_ref().map(Spanned::span)),
+            ];
+            if let Some((name, span)) = not_for_published.into_iter().find_map(|(n, s)| s.map(|s| (n, s))) {
+                return Err(err(
+                    Some(span),
+                    &field(name),
+                    format!("{name} does not apply to measure = \"published\": the values, periods, sexes and ages are the table's"),
+                ));
+            }
+        } else if let Some(p) = &ind.published {
+            return Err(err(
+                Some(p.span()),
+                &field("published"),
+                format!("published is for measure = \"published\", not {}", measure.as_str()),
+            ));
+        }
+        let multiplier = ind.multiplier.unwrap_or(if published {
+            value_type.default_multiplier()
+        } else {
+            measure.default_multiplier()
+        });
+        if !(multiplier.is_finite() && multiplier > 0.0) {
+            return Err(err(
+                Some(ind.id.span()),
+                &field("multiplier"),
+                format!("expected a number above 0, found {multiplier}"),
+            ));
+        }
+        let mut sexes = Vec::new();
+        let persons = [Spanned::new(0..0, "Persons".to_string())];
+        let listed: &[Spanned<String>] = match &ind.sexes {
+            Some(list) => list,
+            None if published => &[],
+            None => &persons,
+        };
+        for s in listed {
+            let i = SEXES.iter().position(|x| x == s.get_ref()).ok_or_else(|| {
+                err(
+                    Some(s.span()),
+                    &field("sexes"),
+                    format!("expected Male, Female or Persons, found \"{}\"", s.get_ref()),
+                )
+            })?;
+            if !sexes.contains(&i) {
+                sexes.push(i);
+            }
+        }
+        let Ages { bands, label: age_label, at_band } = ages(&ind, measure, err, &field)?;
+        let (mut levels, with_places) = self.levels(&ind, published, &field)?;
+        let deprivation = self.deprivation(&ind, &field)?;
+        let benchmark = self.benchmark(&ind, &field)?;
+        if let Benchmark::Level(i) = benchmark {
+            if !levels.contains(&i) {
+                levels.push(i);
+            }
+        }
+        let source = self.source(&ind, measure, published, &field)?;
+        Ok(Indicator {
+            id,
+            name: ind.name,
+            description: ind.description,
+            framework: ind.framework.map(|f| f.into_inner()),
+            domain: ind.domain.map(|d| d.into_inner()),
+            measure,
+            value_type,
+            polarity,
+            multiplier,
+            period: ind.period.map_or(PeriodKind::Calendar, Spanned::into_inner),
+            sexes,
+            bands,
+            age_label,
+            at_band,
+            deprivation,
+            benchmark,
+            levels,
+            with_places: with_places && !published,
+            source,
+        })
+    }
+
+    /// The indicator's framework exists, and its domain is one of the framework's.
+    fn check_framework(&self, ind: &IndicatorFile, field: &dyn Fn(&str) -> String) -> Result<()> {
+        let err = self.err;
+        let frameworks = self.frameworks;
+        if let Some(fw) = &ind.framework {
+            let Some(framework) = frameworks.iter().find(|f| &f.id == fw.get_ref()) else {
+                let known: Vec<&str> = frameworks.iter().map(|f| f.id.as_str()).collect();
+                return Err(err(
+                    Some(fw.span()),
+                    &field("framework"),
+                    format!("expected one of the frameworks ({}), found \"{}\"", known.join(", "), fw.get_ref()),
+                ));
+            };
+            if let Some(d) = &ind.domain {
+                if !framework.domains.iter().any(|x| &x.id == d.get_ref()) {
+                    let known: Vec<&str> = framework.domains.iter().map(|x| x.id.as_str()).collect();
+                    return Err(err(
+                        Some(d.span()),
+                        &field("domain"),
+                        format!(
+                            "expected a domain of {} ({}), found \"{}\"",
+                            framework.id,
+                            known.join(", "),
+                            d.get_ref()
+                        ),
+                    ));
+                }
+            }
+        } else if let Some(d) = &ind.domain {
+            return Err(err(Some(d.span()), &field("domain"), "a domain needs a framework".into()));
+        }
+        Ok(())
+    }
+
+    /// The levels the indicator is computed for (its benchmark level always among them), and
+    /// whether for places too.
+    fn levels(
+        &self,
+        ind: &IndicatorFile,
+        published: bool,
+        field: &dyn Fn(&str) -> String,
+    ) -> Result<(Vec<usize>, bool)> {
+        let err = self.err;
+        let geography = self.geography;
+        Ok(match &ind.levels {
+            None => ((0..geography.levels.len()).collect(), self.has_places),
+            Some(list) => {
+                let mut out = Vec::new();
+                let mut with_places = false;
+                for l in list {
+                    if l.get_ref() == PLACE_TYPE {
+                        if published {
+                            return Err(err(
+                                Some(l.span()),
+                                &field("levels"),
+                                format!(
+                                    "published values are read for the geography's levels ({}), not for places",
+                                    level_types(&geography.levels)
+                                ),
+                            ));
+                        }
+                        with_places = true;
+                        continue;
+                    }
+                    let i = geography.levels.iter().position(|x| &x.area_type == l.get_ref()).ok_or_else(|| {
+                        err(
+                            Some(l.span()),
+                            &field("levels"),
+                            format!(
+                                "expected one of the level types ({}, {PLACE_TYPE}), found \"{}\"",
+                                level_types(&geography.levels),
+                                l.get_ref()
+                            ),
+                        )
+                    })?;
+                    out.push(i);
+                }
+                if !out.contains(&geography.benchmark_level) {
+                    out.push(geography.benchmark_level);
+                }
+                (out, with_places)
+            }
+        })
+    }
+
+    /// The indicator's deprivation breakdown, if any (one per indicator).
+    fn deprivation(&self, ind: &IndicatorFile, field: &dyn Fn(&str) -> String) -> Result<Option<DeprivationBreakdown>> {
+        let err = self.err;
+        let geography = self.geography;
+        let mut deprivation = None;
+        for b in &ind.breakdowns {
+            let kind = DeprivationBreakdown::of(*b.get_ref());
+            if deprivation.is_some_and(|d| d != kind) {
+                return Err(err(
+                    Some(b.span()),
+                    &field("breakdowns"),
+                    "expected one deprivation breakdown per indicator".into(),
+                ));
+            }
+            if kind.within_area && geography.deprivation_score.is_none() {
+                return Err(err(
+                    Some(b.span()),
+                    &field("breakdowns"),
+                    "quantiles within each area need the scores: set geography.deprivation_score".into(),
+                ));
+            }
+            if geography.deprivation_score.is_none() && geography.deprivation_decile.is_none() {
+                return Err(err(
+                    Some(b.span()),
+                    &field("breakdowns"),
+                    "a deprivation breakdown needs geography.deprivation_decile or geography.deprivation_score".into(),
+                ));
+            }
+            deprivation = Some(kind);
+        }
+        Ok(deprivation)
+    }
+
+    /// The indicator's benchmark: a level, each area's parent, or its peer group.
+    fn benchmark(&self, ind: &IndicatorFile, field: &dyn Fn(&str) -> String) -> Result<Benchmark> {
+        let err = self.err;
+        let geography = self.geography;
+        Ok(match &ind.benchmark {
+            None => Benchmark::Level(geography.benchmark_level),
+            Some(b) => {
+                let name = b.get_ref();
+                if name.eq_ignore_ascii_case(PARENT_BENCHMARK) {
+                    Benchmark::Parent
+                } else if name.eq_ignore_ascii_case(PEER_BENCHMARK) || name.eq_ignore_ascii_case("peer_group") {
+                    if !self.has_peer_groups {
+                        return Err(err(
+                            Some(b.span()),
+                            &field("benchmark"),
+                            "a peer-group benchmark needs at least one [[peer_group]]".into(),
+                        ));
+                    }
+                    Benchmark::PeerGroup
+                } else {
+                    let i = geography.levels.iter().position(|l| &l.area_type == name).ok_or_else(|| {
+                        err(Some(b.span()), &field("benchmark"), format!("expected one of the level types ({}), \"{PARENT_BENCHMARK}\" or \"{PEER_BENCHMARK}\", found \"{name}\"", level_types(&geography.levels)))
+                    })?;
+                    Benchmark::Level(i)
+                }
+            }
+        })
+    }
+
+    /// Where the indicator's values come from: its numerator and denominator, or its published
+    /// source.
+    fn source(
+        &self,
+        ind: &IndicatorFile,
+        measure: Measure,
+        published: bool,
+        field: &dyn Fn(&str) -> String,
+    ) -> Result<IndicatorSource> {
+        let err = self.err;
+        let tables = self.tables;
+        Ok(if published {
+            let Some(p) = &ind.published else {
+                return Err(err(
+                    Some(ind.measure.span()),
+                    &field("published"),
+                    "measure = \"published\" needs published = { table = \"…\", where = { … } }: the portal-layout table its values are read from".into(),
+                ));
+            };
+            IndicatorSource::Published(published_source(p.get_ref(), &tables, &err, &field("published"))?)
+        } else {
+            let side = |s: &Option<Spanned<SourceFile>>, role: &str| -> Result<SourceSpec> {
+                let Some(s) = s else {
+                    return Err(err(
+                        Some(ind.id.span()),
+                        &field(role),
+                        format!("a {} needs a {role} = {{ table = \"…\", value = \"…\" }}", measure.as_str()),
+                    ));
+                };
+                let spec = source(s.get_ref(), &tables, &err, &field(role))?;
+                if measure.needs_age_bands() && tables.get(&spec.table).is_some_and(|t| t.age == AgeColumn::None) {
+                    return Err(err(
+                        Some(s.span()),
+                        &field(role),
+                        format!(
+                            "{} needs counts by age band, but table \"{}\" has no start_age or age column",
+                            measure.as_str(),
+                            spec.table
+                        ),
+                    ));
+                }
+                Ok(spec)
+            };
+            let numerator = side(&ind.numerator, "numerator")?;
+            let denominator = side(&ind.denominator, "denominator")?;
+            IndicatorSource::Counts { numerator, denominator }
+        })
+    }
+}
+
+/// The ages of an indicator: its bands (`ages`), their label, and life expectancy's age.
+fn ages(ind: &IndicatorFile, measure: Measure, err: &ErrorAt, field: &dyn Fn(&str) -> String) -> Result<Ages> {
+    let band_of = |age: u32, span: Range<usize>, what: &str| {
+        BAND_START_AGES.iter().position(|&a| a == age).ok_or_else(|| {
+            err(
+                Some(span),
+                &field(what),
+                format!("expected the start age of a life-table band (0, 1, 5, 10, …, 90), found {age}"),
+            )
+        })
+    };
+    let (bands, age_label) = match &ind.ages {
+        None => (0..BAND_START_AGES.len(), "All ages".to_string()),
+        Some(a) => {
+            let from = band_of(a.get_ref().from, a.span(), "ages.from")?;
+            let to = match a.get_ref().to {
+                None => BAND_START_AGES.len(),
+                Some(to) => band_of(to + 1, a.span(), "ages.to (plus one)")?,
+            };
+            if to <= from {
+                return Err(err(Some(a.span()), &field("ages"), "expected from below to".into()));
+            }
+            let label = match (a.get_ref().from, a.get_ref().to) {
+                (0, None) => "All ages".to_string(),
+                (0, Some(to)) => format!("<{} yrs", to + 1),
+                (f, None) => format!("{f}+ yrs"),
+                (f, Some(t)) => format!("{f}-{t} yrs"),
+            };
+            (from..to, label)
+        }
+    };
+    let at_band = match &ind.at_age {
+        None => bands.start,
+        Some(a) => {
+            if measure != Measure::LifeExpectancy {
+                return Err(err(Some(a.span()), &field("at_age"), "at_age is for life expectancy".into()));
+            }
+            band_of(*a.get_ref(), a.span(), "at_age")?
+        }
+    };
+    let age_label = match (&ind.at_age, measure) {
+        (Some(a), Measure::LifeExpectancy) => format!("{} yrs", a.get_ref()),
+        (None, Measure::LifeExpectancy) => "All ages".to_string(),
+        _ => age_label,
+    };
+    Ok(Ages { bands, label: age_label, at_band })
 }
 
 fn level_types(levels: &[LevelSpec]) -> String {

@@ -57,7 +57,7 @@ pub struct Geography {
 }
 
 impl Geography {
-    /// Reads the geography table at `path` as `spec` describes it, and resolves the places
+    /// Reads the geography `table` as `spec` describes it, and resolves the places
     /// (whose member codes may be of any level) of `catalogue_file`.
     ///
     /// # Errors
@@ -65,13 +65,12 @@ impl Geography {
     /// parents; a code on two levels (a cycle); a place naming an unknown area. Each names the
     /// file, row and column (or the catalogue's line).
     pub fn read(
-        path: &str,
+        table: InputTable,
         spec: &GeographySpec,
         places: &[PlaceSpec],
         peer_groups: &[PlaceSpec],
         catalogue_file: &str,
     ) -> Result<Geography> {
-        let table = InputTable::open(path)?;
         let mut texts = vec![table.column(&spec.small_area.code, "the small-area codes (geography.small_area.code)")?];
         for level in &spec.levels {
             texts.push(table.column(&level.code, &format!("the {} codes", level.area_type))?);
@@ -332,7 +331,7 @@ impl Geography {
     }
 }
 
-/// Adds the old codes of a code-change lookup (`changes`, read from `path`) to `index` (small-area
+/// Adds the old codes of a code-change lookup (`changes`, read from `table`) to `index` (small-area
 /// code → index), each pointing at the small area its row maps it to; returns the number of
 /// old codes added.
 ///
@@ -342,10 +341,9 @@ impl Geography {
 /// Each names the file, row and column.
 pub fn add_code_changes(
     index: &mut rustc_hash::FxHashMap<String, u32>,
-    path: &str,
+    table: InputTable,
     changes: &CodeChanges,
 ) -> Result<usize> {
-    let table = InputTable::open(path)?;
     let from = table.column(&changes.from, "the old codes (geography.code_changes.from)")?;
     let to = table.column(&changes.to, "the geography's codes (geography.code_changes.to)")?;
     let headers = table.headers().to_vec();
@@ -487,7 +485,7 @@ mod tests {
         std::fs::File::create(&path).unwrap().write_all(csv.as_bytes()).unwrap();
         let places =
             [PlaceSpec { code: "P1".into(), name: "Two towns".into(), areas: vec![("A".into(), 3), ("L2".into(), 4)] }];
-        Geography::read(path.to_str().unwrap(), &spec(), &places, &[], "c.toml")
+        Geography::read(InputTable::open(path.to_str().unwrap())?, &spec(), &places, &[], "c.toml")
     }
 
     const HEAD: &str = "lsoa_code,lsoa_name,la_code,la_name,eng_code,eng_name,decile\n";
@@ -516,7 +514,7 @@ mod tests {
         let mut spec = spec();
         spec.deprivation_decile = None;
         spec.deprivation_score = Some("score".into());
-        let g = Geography::read(path.to_str().unwrap(), &spec, &[], &[], "c.toml").unwrap();
+        let g = Geography::read(InputTable::open(path.to_str().unwrap()).unwrap(), &spec, &[], &[], "c.toml").unwrap();
         // Twenty areas, two to a decile; the highest scores are the most deprived.
         assert_eq!(g.deciles[19], 1);
         assert_eq!(g.deciles[18], 1);

@@ -43,18 +43,17 @@
 //! the same area, sex, period and category are an error naming both, and so are two ages.
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-use arrow::array::{Array, StringArray};
 
 use super::catalogue::{Catalogue, DeprivationBreakdown, Indicator, PublishedSpec, SEXES};
 use super::cells::{CellValue, BREAKDOWNS};
 use super::geography::{Geography, Level};
+use super::levels::{benchmarks, decile_label, summarise_level, LevelContext, LevelValues};
+use super::period::Period;
 use super::results::ResultRow;
-use super::{benchmarks, summarise_level, LevelContext, LevelValues, Period};
+use super::source::TablePart;
 use crate::error::{EngineError, Location, Result};
-use crate::input::{parse_number, ColumnRequest, InputTable, TextColumn};
+use crate::input::{parse_number, Chunk, ColumnRequest};
 
 /// England's area code: the portal's usual benchmark row.
 pub const ENGLAND: &str = "E92000001";
@@ -304,36 +303,6 @@ impl Plan {
     }
 }
 
-/// Text chunks of a CSV, Parquet or Excel table.
-enum Chunks {
-    Table(crate::input::ChunkReader),
-    Sheet { batches: std::vec::IntoIter<arrow::array::RecordBatch>, columns: Vec<usize>, next_row: u64 },
-}
-
-impl Chunks {
-    /// The next chunk: its first row, its length and the requested columns as text.
-    fn next(&mut self, file: &str) -> Result<Option<(u64, usize, Vec<TextColumn>)>> {
-        match self {
-            Chunks::Table(reader) => Ok(reader.next_chunk()?.map(|c| (c.first_row, c.len, c.texts))),
-            Chunks::Sheet { batches, columns, next_row } => {
-                let Some(batch) = batches.next() else { return Ok(None) };
-                let mut texts = Vec::new();
-                for &c in columns.iter() {
-                    let array =
-                        batch.column(c).as_any().downcast_ref::<StringArray>().ok_or_else(|| EngineError::Format {
-                            at: Location { file: file.to_string(), row: None, column: None },
-                            message: "a worksheet column that is not text".into(),
-                        })?;
-                    texts.push((0..array.len()).map(|i| (!array.is_null(i)).then(|| array.value(i))).collect());
-                }
-                let first = *next_row;
-                *next_row += batch.num_rows() as u64;
-                Ok(Some((first, batch.num_rows(), texts)))
-            }
-        }
-    }
-}
-
 /// Reads one file of a portal-layout table for every published source on it, adding the rows
 /// each keeps to `out` (one per source, in order); `rows` counts the rows read.
 ///
@@ -342,27 +311,17 @@ impl Chunks {
 /// is not what its column holds, an area not in the geography, a decile label not understood:
 /// each naming the file, row and column.
 pub fn read_portal(
-    path: &Path,
+    part: &TablePart,
     sources: &[PublishedSpec],
     areas: &AreaMap,
     rows: &AtomicU64,
     out: &mut [PublishedRows],
 ) -> Result<()> {
-    let file = path.display().to_string();
-    let is_xlsx = path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
-    let (mut chunks, plan) = if is_xlsx {
-        let (schema, batches) = super::source::read_xlsx(path)?;
-        let headers: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-        let plan = Plan::new(&file, &headers, sources)?;
-        let chunks = Chunks::Sheet { batches: batches.into_iter(), columns: plan.columns.clone(), next_row: 1 };
-        (chunks, plan)
-    } else {
-        let table = InputTable::open(&file)?;
-        let headers = table.headers().to_vec();
-        let plan = Plan::new(&file, &headers, sources)?;
-        let chunks = Chunks::Table(table.chunks(ColumnRequest { numbers: Vec::new(), texts: plan.columns.clone() })?);
-        (chunks, plan)
-    };
+    let file = part.name();
+    let table = part.open()?;
+    let headers = table.headers().to_vec();
+    let plan = Plan::new(&file, &headers, sources)?;
+    let mut chunks = table.chunks(ColumnRequest { numbers: Vec::new(), texts: plan.columns.clone() })?;
     let file_index: Vec<usize> = out
         .iter_mut()
         .map(|o| {
@@ -382,7 +341,7 @@ pub fn read_portal(
     let period_slot = slot(Role::TimePeriod).or(slot(Role::Year)).unwrap_or(0);
     let sex_slot = slot(Role::Sex).or(slot(Role::SexId));
     let mut wanted = vec![false; sources.len()];
-    while let Some((first_row, len, texts)) = chunks.next(&file)? {
+    while let Some(Chunk { first_row, len, texts, .. }) = chunks.next_chunk()? {
         rows.fetch_add(len as u64, Ordering::Relaxed);
         for r in 0..len {
             let row = first_row + r as u64;
@@ -762,7 +721,7 @@ pub fn published_values(rows: &PublishedRows, indicator: &Indicator, geography: 
                     level.codes[r.area],
                     SEXES[r.sex],
                     rows.periods[r.period].label,
-                    if r.decile > 0 { format!(", {}", super::decile_label(r.decile)) } else { String::new() }
+                    if r.decile > 0 { format!(", {}", decile_label(r.decile)) } else { String::new() }
                 ),
                 found: level.codes[r.area].clone(),
             });
@@ -895,7 +854,7 @@ mod tests {
             assert_eq!(parse_decile(label), Some(d), "{label}");
         }
         for d in 1..=10 {
-            assert_eq!(parse_decile(&super::super::decile_label(d)), Some(d));
+            assert_eq!(parse_decile(&crate::compute::decile_label(d)), Some(d));
         }
         for bad in ["Most deprived quintile", "Sixth more deprived decile", "", "decile", "Second deprived decile"] {
             assert_eq!(parse_decile(bad), None, "{bad}");

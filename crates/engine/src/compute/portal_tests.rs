@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use crate::compute::catalogue::Catalogue;
 use crate::compute::cells::LEVELS;
-use crate::compute::tests::{close, run, write, GEOGRAPHY, PROPORTION};
-use crate::compute::{compute, ComputeOptions, ComputeSummary, NoProgress};
+use crate::compute::tests::{close, compute_to_file, run, write, GEOGRAPHY, PROPORTION};
+use crate::compute::ComputeSummary;
 use crate::error::Result;
 
 /// Five local authorities of one small area each, in England.
@@ -594,13 +594,7 @@ fn real(data: &Path, indicators: &str) -> (tempfile::TempDir, Result<ComputeSumm
         extract.display()
     );
     let catalogue = Catalogue::parse(&catalogue, "real.toml").unwrap();
-    let options = ComputeOptions {
-        catalogue,
-        data_dir: dir.path().to_path_buf(),
-        output: dir.path().join("out.csv").display().to_string(),
-        indicators: Vec::new(),
-    };
-    let summary = compute(&options, &NoProgress);
+    let summary = compute_to_file(&catalogue, dir.path(), &dir.path().join("out.csv"));
     (dir, summary)
 }
 

@@ -1,17 +1,24 @@
 //! The results of `fairer compute`: one long table, one row per indicator × area × period ×
-//! sex × breakdown, written atomically as Parquet, CSV or Excel.
+//! sex × breakdown, as Arrow record batches of [`schema`] sent to a [`ResultSink`]: kept in
+//! memory ([`MemorySink`]) or written atomically as Parquet, CSV or Excel ([`ResultFile`]).
 //!
 //! The columns are listed once, in [`COLUMNS`], each with its Parquet name (snake case, easy in
 //! SQL) and its name in the indicator portal's data download ("Area Code", "Lower CI 95.0
 //! limit", …) used for CSV and Excel, so a file opens where portal downloads open. Columns the
 //! portal does not have (framework, benchmark, quintile, SII, excess, …) follow its own.
 
-use std::path::{Path, PathBuf};
+use std::io::Write as _;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use arrow::array::{Array, ArrayRef, Float64Array, RecordBatch, StringArray};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
 use super::cells::CellValue;
-use super::{InequalitySummary, Period};
+use super::period::Period;
 use crate::error::{EngineError, Result};
-use crate::output::{OutputColumn, OutputTable, TableWriter};
+use crate::input::TableFormat;
+use crate::output::{AtomicFile, OutputTable, TableWriter};
 
 /// One result row.
 #[derive(Clone, Debug)]
@@ -66,6 +73,25 @@ pub struct ResultRow {
     pub trend_reason: String,
     /// Inequality summaries across deciles (whole-area rows with deciles).
     pub inequality: Option<InequalitySummary>,
+}
+
+/// The inequality summaries of one area, sex and period across its deciles.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InequalitySummary {
+    /// SII and its 95% and 99.8% limits.
+    pub sii: Option<(f64, [Option<f64>; 4])>,
+    /// RII and its 95% and 99.8% limits.
+    pub rii: Option<(f64, [Option<f64>; 4])>,
+    /// The value of the most deprived decile present in the area minus that of the least
+    /// deprived present (an area need not have small areas in every national decile).
+    pub gap: Option<f64>,
+    /// The same two deciles' ratio, most over least deprived.
+    pub ratio: Option<f64>,
+    /// Observed events minus those expected had every decile the rates of the least deprived
+    /// decile present (by age band where the measure is by age).
+    pub excess: Option<f64>,
+    /// Why a summary is missing.
+    pub note: Option<String>,
 }
 
 enum Kind {
@@ -148,130 +174,224 @@ pub static COLUMNS: [Column; 46] = [
     text("inequality_note", "Inequality note", |r| ineq(r, |i| i.note.clone())),
 ];
 
-/// The output formats of results.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ResultFormat {
-    /// Parquet, snake-case column names.
-    Parquet,
-    /// CSV in the portal's layout.
-    Csv,
-    /// An Excel workbook, one sheet, portal layout.
-    Xlsx,
+/// The Arrow schema of the long results table: the columns of [`COLUMNS`] by their Parquet
+/// names, text as `Utf8` and numbers as `Float64`, every column nullable. Results travel as
+/// record batches of this schema ([`ResultSink`]).
+pub fn schema() -> SchemaRef {
+    static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
+    SCHEMA.get_or_init(|| schema_named(|c| c.name)).clone()
 }
 
-impl ResultFormat {
-    /// The format of `path` by its extension.
+/// The schema of [`schema`] with the portal's names (CSV and Excel).
+fn portal_schema() -> SchemaRef {
+    static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
+    SCHEMA.get_or_init(|| schema_named(|c| c.portal_name)).clone()
+}
+
+fn schema_named(name: fn(&Column) -> &'static str) -> SchemaRef {
+    Arc::new(Schema::new(
+        COLUMNS
+            .iter()
+            .map(|c| {
+                let data_type = match c.kind {
+                    Kind::Text(_) => DataType::Utf8,
+                    Kind::Number(_) => DataType::Float64,
+                };
+                Field::new(name(c), data_type, true)
+            })
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// Result rows as one record batch of [`schema`].
+///
+/// # Errors
+/// [`EngineError::Internal`] if the columns do not make a batch (they always do).
+pub fn to_batch(rows: &[ResultRow]) -> Result<RecordBatch> {
+    let columns: Vec<ArrayRef> = COLUMNS
+        .iter()
+        .map(|c| match &c.kind {
+            Kind::Text(f) => Arc::new(rows.iter().map(f).collect::<StringArray>()) as ArrayRef,
+            Kind::Number(f) => Arc::new(rows.iter().map(f).collect::<Float64Array>()) as ArrayRef,
+        })
+        .collect();
+    RecordBatch::try_new(schema(), columns).map_err(|e| EngineError::Internal(format!("a results batch: {e}")))
+}
+
+/// Where [`super::compute`] sends its results: record batches of [`schema`], one or more per
+/// indicator, then [`ResultSink::finish`] once every indicator is done. A sink whose
+/// `finish` is never called (an error, a cancelled run) leaves nothing behind.
+pub trait ResultSink: Send {
+    /// Takes a batch of result rows (of [`schema`]).
     ///
     /// # Errors
-    /// An extension other than .parquet, .csv or .xlsx.
-    pub fn of(path: &str) -> Result<ResultFormat> {
-        let lower = path.to_ascii_lowercase();
-        if lower.ends_with(".parquet") {
-            Ok(ResultFormat::Parquet)
-        } else if lower.ends_with(".csv") || path == "-" {
-            Ok(ResultFormat::Csv)
-        } else if lower.ends_with(".xlsx") {
-            Ok(ResultFormat::Xlsx)
-        } else {
-            Err(EngineError::Usage(format!("{path}: expected an output ending in .parquet, .csv or .xlsx")))
-        }
+    /// The sink cannot take it (a write fails).
+    fn write(&mut self, batch: RecordBatch) -> Result<()>;
+
+    /// Every batch has been written: completes the output (a file is renamed into place).
+    ///
+    /// # Errors
+    /// The output cannot be completed.
+    fn finish(&mut self) -> Result<()>;
+}
+
+/// Results kept in memory as record batches of [`schema`].
+#[derive(Clone, Debug, Default)]
+pub struct MemorySink {
+    /// The batches received, in order.
+    pub batches: Vec<RecordBatch>,
+    /// Whether [`ResultSink::finish`] was called.
+    pub finished: bool,
+}
+
+impl MemorySink {
+    /// No batches yet.
+    pub fn new() -> MemorySink {
+        MemorySink::default()
+    }
+
+    /// The rows received.
+    pub fn rows(&self) -> usize {
+        self.batches.iter().map(RecordBatch::num_rows).sum()
     }
 }
 
-/// Writes result rows, block by block, to a temporary file renamed over the output when
-/// [`ResultWriter::finish`] succeeds.
-pub struct ResultWriter {
-    format: ResultFormat,
-    table: Option<TableWriter>,
-    workbook: Option<(rust_xlsxwriter::Workbook, PathBuf, u32)>,
-    rows: u64,
-}
-
-impl ResultWriter {
-    /// A writer to `path`.
-    ///
-    /// # Errors
-    /// An unknown extension, or a file that cannot be created.
-    pub fn create(path: &str) -> Result<ResultWriter> {
-        let format = ResultFormat::of(path)?;
-        match format {
-            ResultFormat::Xlsx => {
-                let mut workbook = rust_xlsxwriter::Workbook::new();
-                let sheet = workbook.add_worksheet();
-                sheet.set_name("Results").map_err(|e| xlsx_error(Path::new(path), e))?;
-                for (c, col) in COLUMNS.iter().enumerate() {
-                    sheet.write_string(0, c as u16, col.portal_name).map_err(|e| xlsx_error(Path::new(path), e))?;
-                }
-                Ok(ResultWriter { format, table: None, workbook: Some((workbook, PathBuf::from(path), 1)), rows: 0 })
-            }
-            _ => Ok(ResultWriter { format, table: Some(TableWriter::create(path)?), workbook: None, rows: 0 }),
-        }
-    }
-
-    /// Appends rows.
-    ///
-    /// # Errors
-    /// A write fails.
-    pub fn write(&mut self, rows: &[ResultRow]) -> Result<()> {
-        self.rows += rows.len() as u64;
-        if let Some((workbook, path, next)) = &mut self.workbook {
-            let sheet = workbook.worksheet_from_index(0).map_err(|e| xlsx_error(path, e))?;
-            for r in rows {
-                for (c, col) in COLUMNS.iter().enumerate() {
-                    let result = match &col.kind {
-                        Kind::Text(f) => f(r).map(|s| sheet.write_string(*next, c as u16, s).map(|_| ())),
-                        Kind::Number(f) => {
-                            f(r).filter(|x| x.is_finite()).map(|x| sheet.write_number(*next, c as u16, x).map(|_| ()))
-                        }
-                    };
-                    if let Some(Err(e)) = result {
-                        return Err(xlsx_error(path, e));
-                    }
-                }
-                *next += 1;
-            }
-            return Ok(());
-        }
-        let Some(writer) = &mut self.table else { return Ok(()) };
-        let mut table = OutputTable::default();
-        for col in COLUMNS.iter() {
-            let name = if self.format == ResultFormat::Parquet { col.name } else { col.portal_name };
-            let column = match &col.kind {
-                Kind::Text(f) => OutputColumn::Text(rows.iter().map(f).collect()),
-                Kind::Number(f) => OutputColumn::Number(rows.iter().map(f).collect()),
-            };
-            table.push(name, column);
-        }
-        if table.num_rows() > 0 {
-            writer.write(&table)?;
-        }
+impl ResultSink for MemorySink {
+    fn write(&mut self, batch: RecordBatch) -> Result<()> {
+        self.batches.push(batch);
         Ok(())
     }
 
-    /// Finishes the file and renames it into place; returns the rows written.
-    ///
-    /// # Errors
-    /// The file cannot be completed or renamed.
-    pub fn finish(self) -> Result<u64> {
-        if let Some((mut workbook, path, _)) = self.workbook {
-            let file =
-                path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| "results.xlsx".into());
-            let temporary = path.with_file_name(format!(".{file}.tmp-{}", std::process::id()));
-            workbook.save(&temporary).map_err(|e| xlsx_error(&path, e))?;
-            std::fs::rename(&temporary, &path).map_err(|e| {
-                let _ = std::fs::remove_file(&temporary);
-                EngineError::io(&path, e)
-            })?;
-        } else if let Some(writer) = self.table {
-            writer.finish()?;
-        }
-        Ok(self.rows)
+    fn finish(&mut self) -> Result<()> {
+        self.finished = true;
+        Ok(())
     }
 }
 
-fn xlsx_error(path: &Path, e: rust_xlsxwriter::XlsxError) -> EngineError {
+/// The results written as a file (Parquet with [`schema`]'s names; CSV or Excel in the
+/// indicator portal's layout) or as CSV to a stream. A file is written under a temporary
+/// name and renamed into place by [`ResultSink::finish`]; dropped before, it leaves nothing.
+pub struct ResultFile {
+    name: String,
+    output: ResultOutput,
+}
+
+enum ResultOutput {
+    /// CSV or Parquet: the table writer, and whether columns take the portal's names.
+    Table { writer: Option<TableWriter>, portal_names: bool },
+    /// Excel: the workbook in memory, its file, and the next row.
+    Workbook { workbook: Box<rust_xlsxwriter::Workbook>, file: Option<AtomicFile>, next: u32 },
+}
+
+impl ResultFile {
+    /// Results written to `path` in `format`: Parquet, CSV or Excel.
+    ///
+    /// # Errors
+    /// Another format; the temporary file cannot be created.
+    pub fn create(path: &Path, format: TableFormat) -> Result<ResultFile> {
+        let name = path.display().to_string();
+        let output = match format {
+            TableFormat::Parquet | TableFormat::Csv => ResultOutput::Table {
+                writer: Some(TableWriter::create_file(path, format)?),
+                portal_names: format == TableFormat::Csv,
+            },
+            TableFormat::Xlsx => {
+                let mut workbook = Box::new(rust_xlsxwriter::Workbook::new());
+                let sheet = workbook.add_worksheet();
+                sheet.set_name("Results").map_err(|e| xlsx_error(&name, e))?;
+                for (c, col) in COLUMNS.iter().enumerate() {
+                    sheet.write_string(0, c as u16, col.portal_name).map_err(|e| xlsx_error(&name, e))?;
+                }
+                ResultOutput::Workbook { workbook, file: Some(AtomicFile::create(path)?), next: 1 }
+            }
+            TableFormat::Tsv => {
+                return Err(EngineError::Usage(format!("{name}: expected results ending in .parquet, .csv or .xlsx")))
+            }
+        };
+        Ok(ResultFile { name, output })
+    }
+
+    /// Results written to `path` in the format its extension names (`.parquet`, `.csv`,
+    /// `.xlsx`).
+    ///
+    /// # Errors
+    /// Another extension; the temporary file cannot be created.
+    pub fn create_by_extension(path: &Path) -> Result<ResultFile> {
+        let name = path.display().to_string();
+        match TableFormat::from_extension(&name) {
+            Some(format @ (TableFormat::Parquet | TableFormat::Csv | TableFormat::Xlsx)) => {
+                ResultFile::create(path, format)
+            }
+            _ => Err(EngineError::Usage(format!("{name}: expected results ending in .parquet, .csv or .xlsx"))),
+        }
+    }
+
+    /// Results written as CSV in the portal's layout to `out` (standard output, a socket),
+    /// named `name` in errors.
+    pub fn csv_stream(name: &str, out: Box<dyn std::io::Write + Send>) -> ResultFile {
+        ResultFile {
+            name: name.to_string(),
+            output: ResultOutput::Table { writer: Some(TableWriter::csv_stream(name, out)), portal_names: true },
+        }
+    }
+}
+
+impl ResultSink for ResultFile {
+    fn write(&mut self, batch: RecordBatch) -> Result<()> {
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        match &mut self.output {
+            ResultOutput::Table { writer, portal_names } => {
+                let Some(writer) = writer.as_mut() else {
+                    return Err(EngineError::Internal(format!("{}: the results are already finished", self.name)));
+                };
+                let names = if *portal_names { portal_schema() } else { schema() };
+                writer.write(&OutputTable::from_batch(&batch, &names)?)
+            }
+            ResultOutput::Workbook { workbook, next, .. } => {
+                let name = &self.name;
+                let sheet = workbook.worksheet_from_index(0).map_err(|e| xlsx_error(name, e))?;
+                for (c, column) in batch.columns().iter().enumerate() {
+                    if let Some(texts) = column.as_any().downcast_ref::<StringArray>() {
+                        for (r, text) in texts.iter().enumerate() {
+                            if let Some(t) = text {
+                                sheet.write_string(*next + r as u32, c as u16, t).map_err(|e| xlsx_error(name, e))?;
+                            }
+                        }
+                    } else if let Some(numbers) = column.as_any().downcast_ref::<Float64Array>() {
+                        for (r, x) in numbers.iter().enumerate() {
+                            if let Some(x) = x.filter(|x| x.is_finite()) {
+                                sheet.write_number(*next + r as u32, c as u16, x).map_err(|e| xlsx_error(name, e))?;
+                            }
+                        }
+                    }
+                }
+                *next += batch.num_rows() as u32;
+                Ok(())
+            }
+        }
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        match &mut self.output {
+            ResultOutput::Table { writer, .. } => match writer.take() {
+                Some(w) => w.finish(),
+                None => Ok(()),
+            },
+            ResultOutput::Workbook { workbook, file, .. } => {
+                let Some(mut file) = file.take() else { return Ok(()) };
+                let bytes = workbook.save_to_buffer().map_err(|e| xlsx_error(&self.name, e))?;
+                file.write_all(&bytes).map_err(|e| EngineError::io(&self.name, e))?;
+                file.commit()
+            }
+        }
+    }
+}
+
+fn xlsx_error(name: &str, e: rust_xlsxwriter::XlsxError) -> EngineError {
     EngineError::Format {
-        at: crate::error::Location { file: path.display().to_string(), row: None, column: None },
+        at: crate::error::Location { file: name.to_string(), row: None, column: None },
         message: e.to_string(),
     }
 }

@@ -1,4 +1,6 @@
-//! Reading the data tables of a computation into counts by small area, year, sex and age band.
+//! Where a computation's tables come from ([`TableSource`]: a data directory, or record
+//! batches in memory), and reading its data tables into counts by small area, year, sex and
+//! age band.
 //!
 //! Each table is read once, whatever number of indicators use it: every distinct numerator or
 //! denominator on it (a column to sum, or rows to count, and filters) is a *consumer* with its
@@ -10,14 +12,14 @@
 //! a sex that is not Male, Female or Persons, an age band that is not a life-table start age, a
 //! count that is negative or not a number: each an error naming the file, row and column.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
-use arrow::datatypes::{DataType, Field, Schema};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
 use rayon::prelude::*;
@@ -25,6 +27,7 @@ use rustc_hash::FxHashMap;
 
 use super::catalogue::{AgeColumn, SourceSpec, TableSpec, BAND_START_AGES};
 use crate::error::{EngineError, Location, Result};
+use crate::input::{read_xlsx, InputTable, TableFormat};
 
 /// Rows per record batch.
 const BATCH_ROWS: usize = 65_536;
@@ -108,6 +111,122 @@ pub fn table_paths(data_dir: &Path, name: &str, path: Option<&str>) -> Result<Ve
     )))
 }
 
+/// One part of a table: a file, or record batches in memory. A table is one or more parts of
+/// the same columns (the files of a glob), read in order.
+#[derive(Clone, Debug)]
+pub enum TablePart {
+    /// A CSV, Parquet or Excel file, by its extension.
+    File(PathBuf),
+    /// Record batches in memory, named `name` in errors.
+    Batches {
+        /// The name errors give the table.
+        name: String,
+        /// The batches' schema.
+        schema: SchemaRef,
+        /// The rows.
+        batches: Vec<RecordBatch>,
+    },
+}
+
+impl TablePart {
+    /// The name errors give the part: the file's path, or the table's name.
+    pub fn name(&self) -> String {
+        match self {
+            TablePart::File(path) => path.display().to_string(),
+            TablePart::Batches { name, .. } => name.clone(),
+        }
+    }
+
+    /// Its size in bytes (of the file, or of the batches in memory), for progress.
+    pub fn bytes(&self) -> u64 {
+        match self {
+            TablePart::File(path) => std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+            TablePart::Batches { batches, .. } => batches.iter().map(|b| b.get_array_memory_size() as u64).sum(),
+        }
+    }
+
+    /// Opens the part to read it chunk by chunk.
+    ///
+    /// # Errors
+    /// As [`InputTable::open_file`].
+    pub fn open(&self) -> Result<InputTable> {
+        match self {
+            TablePart::File(path) => InputTable::open_file(path, TableFormat::from_path(&path.display().to_string())),
+            TablePart::Batches { name, schema, batches } => Ok(InputTable::from_batches(name, schema, batches.clone())),
+        }
+    }
+}
+
+/// Where a computation finds the tables its catalogue names.
+pub trait TableSource: Sync {
+    /// The parts of the table `name`; `path` is the file (or glob) the catalogue gives for
+    /// it, if any.
+    ///
+    /// # Errors
+    /// No such table, naming where it was looked for.
+    fn parts(&self, name: &str, path: Option<&str>) -> Result<Vec<TablePart>>;
+}
+
+/// The tables of a data directory ([`table_paths`]); a table without a file there and without
+/// a catalogue path is also looked for at its name as a path (a geography file named whole).
+#[derive(Clone, Debug)]
+pub struct DataDirectory {
+    /// The directory.
+    pub dir: PathBuf,
+}
+
+impl DataDirectory {
+    /// The tables of `dir`.
+    pub fn new(dir: impl Into<PathBuf>) -> DataDirectory {
+        DataDirectory { dir: dir.into() }
+    }
+}
+
+impl TableSource for DataDirectory {
+    fn parts(&self, name: &str, path: Option<&str>) -> Result<Vec<TablePart>> {
+        match table_paths(&self.dir, name, path) {
+            Ok(files) => Ok(files.into_iter().map(TablePart::File).collect()),
+            Err(e) => {
+                let whole = PathBuf::from(name);
+                if path.is_none() && whole.is_file() {
+                    Ok(vec![TablePart::File(whole)])
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+}
+
+/// Tables held in memory as record batches, by name (a server's uploads, a test's tables).
+#[derive(Clone, Debug, Default)]
+pub struct MemoryTables {
+    tables: HashMap<String, (SchemaRef, Vec<RecordBatch>)>,
+}
+
+impl MemoryTables {
+    /// No tables.
+    pub fn new() -> MemoryTables {
+        MemoryTables::default()
+    }
+
+    /// Adds (or replaces) the table `name`.
+    pub fn insert(&mut self, name: &str, schema: SchemaRef, batches: Vec<RecordBatch>) {
+        self.tables.insert(name.to_string(), (schema, batches));
+    }
+}
+
+impl TableSource for MemoryTables {
+    fn parts(&self, name: &str, _path: Option<&str>) -> Result<Vec<TablePart>> {
+        let (schema, batches) = self.tables.get(name).ok_or_else(|| {
+            let mut names: Vec<&str> = self.tables.keys().map(String::as_str).collect();
+            names.sort_unstable();
+            EngineError::Usage(format!("no table \"{name}\" in memory; the tables are: {}", names.join(", ")))
+        })?;
+        Ok(vec![TablePart::Batches { name: name.to_string(), schema: schema.clone(), batches: batches.clone() }])
+    }
+}
+
 /// The columns a table read needs, by role, as positions in the batches read.
 struct Plan {
     names: Vec<String>,
@@ -145,13 +264,13 @@ impl Plan {
     }
 }
 
-/// Reads `table` from `path` once and returns one [`Counts`] per consumer, in order; `rows`
+/// Reads `table` from `part` once and returns one [`Counts`] per consumer, in order; `rows`
 /// is advanced as rows are read (for a progress bar).
 ///
 /// # Errors
 /// As the module documentation says, each naming the file, row and column.
 pub fn read_table(
-    path: &Path,
+    part: &TablePart,
     table: &TableSpec,
     consumers: &[SourceSpec],
     area_index: &FxHashMap<String, u32>,
@@ -159,10 +278,16 @@ pub fn read_table(
 ) -> Result<Vec<Counts>> {
     let plan = Plan::new(table, consumers);
     let bands = if table.age == AgeColumn::None { 1 } else { BAND_START_AGES.len() };
-    let file = path.display().to_string();
-    let is_parquet = path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+    let file = part.name();
     let empty = || vec![Counts::new(area_index.len(), bands); consumers.len()];
-    if is_parquet {
+    let path = match part {
+        TablePart::File(path) => path.as_path(),
+        TablePart::Batches { schema, batches, .. } => {
+            return read_batches(&plan, schema, batches.iter().cloned(), &file, area_index, rows, empty());
+        }
+    };
+    let format = TableFormat::from_path(&file);
+    if format == TableFormat::Parquet {
         let open = || -> Result<ParquetRecordBatchReaderBuilder<File>> {
             let f = File::open(path).map_err(|e| EngineError::io(path, e))?;
             ParquetRecordBatchReaderBuilder::try_new(f)
@@ -223,21 +348,9 @@ pub fn read_table(
             }
         }
         Ok(total)
-    } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("xlsx")) {
+    } else if format == TableFormat::Xlsx {
         let (schema, batches) = read_xlsx(path)?;
-        let mut positions = Vec::new();
-        for name in &plan.names {
-            positions.push(schema.index_of(name).map_err(|_| missing_column(&file, name, &schema))?);
-        }
-        let mut counts = empty();
-        let mut first_row = 1u64;
-        for batch in batches {
-            let columns: Vec<ArrayRef> = positions.iter().map(|&i| batch.column(i).clone()).collect();
-            add_batch(&plan, &columns, batch.num_rows(), first_row, &file, area_index, &mut counts)?;
-            first_row += batch.num_rows() as u64;
-            rows.fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
-        }
-        Ok(counts)
+        read_batches(&plan, &schema, batches.into_iter(), &file, area_index, rows, empty())
     } else {
         let f = File::open(path).map_err(|e| EngineError::io(path, e))?;
         let mut header_reader = csv::Reader::from_reader(std::io::BufReader::new(f));
@@ -272,47 +385,29 @@ pub fn read_table(
     }
 }
 
-/// The first worksheet of an Excel workbook as text columns (numbers written as Excel shows
-/// them: whole numbers without a decimal point), under the header of its first row.
-pub(super) fn read_xlsx(path: &Path) -> Result<(Arc<Schema>, Vec<RecordBatch>)> {
-    use calamine::{Data, Reader};
-    let file = path.display().to_string();
-    let mut workbook = calamine::open_workbook_auto(path)
-        .map_err(|e| format_error(&file, None, format!("not a readable Excel workbook: {e}")))?;
-    let sheet = workbook
-        .sheet_names()
-        .first()
-        .cloned()
-        .ok_or_else(|| format_error(&file, None, "the workbook has no worksheet".into()))?;
-    let range = workbook.worksheet_range(&sheet).map_err(|e| format_error(&file, None, e.to_string()))?;
-    let mut rows = range.rows();
-    let header: Vec<String> = rows
-        .next()
-        .ok_or_else(|| format_error(&file, None, format!("worksheet \"{sheet}\" is empty: expected a header row")))?
-        .iter()
-        .map(|c| c.to_string().trim().to_string())
-        .collect();
-    let schema = Arc::new(Schema::new(header.iter().map(|h| Field::new(h, DataType::Utf8, true)).collect::<Vec<_>>()));
-    let text = |c: &Data| -> Option<String> {
-        match c {
-            Data::Empty => None,
-            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Some(format!("{}", *f as i64)),
-            other => Some(other.to_string()),
-        }
-    };
-    let mut batches = Vec::new();
-    let all: Vec<&[Data]> = rows.collect();
-    for block in all.chunks(BATCH_ROWS) {
-        let columns: Vec<ArrayRef> = (0..header.len())
-            .map(|c| {
-                Arc::new(StringArray::from(block.iter().map(|r| r.get(c).and_then(text)).collect::<Vec<_>>()))
-                    as ArrayRef
-            })
-            .collect();
-        batches
-            .push(RecordBatch::try_new(schema.clone(), columns).map_err(|e| format_error(&file, None, e.to_string()))?);
+/// Adds every batch of a table already in memory (an Excel sheet read whole, batches given by
+/// the caller) into `counts`.
+fn read_batches(
+    plan: &Plan,
+    schema: &Schema,
+    batches: impl Iterator<Item = RecordBatch>,
+    file: &str,
+    area_index: &FxHashMap<String, u32>,
+    rows: &AtomicU64,
+    mut counts: Vec<Counts>,
+) -> Result<Vec<Counts>> {
+    let mut positions = Vec::new();
+    for name in &plan.names {
+        positions.push(schema.index_of(name).map_err(|_| missing_column(file, name, schema))?);
     }
-    Ok((schema, batches))
+    let mut first_row = 1u64;
+    for batch in batches {
+        let columns: Vec<ArrayRef> = positions.iter().map(|&i| batch.column(i).clone()).collect();
+        add_batch(plan, &columns, batch.num_rows(), first_row, file, area_index, &mut counts)?;
+        first_row += batch.num_rows() as u64;
+        rows.fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
+    }
+    Ok(counts)
 }
 
 fn format_error(file: &str, row: Option<u64>, message: String) -> EngineError {

@@ -1,9 +1,11 @@
 //! End-to-end tests of [`compute`] on small worlds whose true values are set by hand.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
 use super::catalogue::Catalogue;
+use super::cells::LEVELS;
 use super::*;
 use crate::input::{ColumnRequest, InputTable};
 
@@ -77,15 +79,15 @@ pub(super) fn read_results(path: &Path, texts: &[&str], numbers: &[&str]) -> Vec
     out
 }
 
+/// Computes `catalogue` on the tables of `dir` into the file `output`.
+pub(super) fn compute_to_file(catalogue: &Catalogue, dir: &Path, output: &Path) -> Result<ComputeSummary> {
+    let mut sink = ResultFile::create_by_extension(output)?;
+    compute(catalogue, &DataDirectory::new(dir), &mut sink, &ComputeOptions::default(), &NoProgress)
+}
+
 pub(super) fn run(dir: &Path, catalogue: &str, output: &str) -> Result<ComputeSummary> {
     let catalogue = Catalogue::parse(catalogue, "test.toml")?;
-    let options = ComputeOptions {
-        catalogue,
-        data_dir: dir.to_path_buf(),
-        output: dir.join(output).display().to_string(),
-        indicators: Vec::new(),
-    };
-    compute(&options, &NoProgress)
+    compute_to_file(&catalogue, dir, &dir.join(output))
 }
 
 pub(super) fn close(a: f64, b: f64) -> bool {
@@ -673,4 +675,169 @@ fn data_with_codes_of_another_vintage_are_counted_through_a_code_change_lookup()
         "{e}"
     );
     assert!(!dir.path().join("bad.parquet").exists());
+}
+
+/// A small synthetic England of five years, written as CSV into `dir`.
+pub(crate) fn small_england(dir: &Path) {
+    let mut config = synth::Config::new(dir);
+    config.years = 5;
+    config.format = synth::Format::Csv;
+    synth::generate(&config, &synth::Silent).unwrap();
+}
+
+/// The text and number cells of results, by column name, row by row.
+fn by_name(batches: &[arrow::array::RecordBatch]) -> Vec<HashMap<String, Option<String>>> {
+    use arrow::array::{Array, Float64Array, StringArray};
+    let mut rows = Vec::new();
+    for batch in batches {
+        let schema = batch.schema();
+        for r in 0..batch.num_rows() {
+            let mut row = HashMap::new();
+            for (field, column) in schema.fields().iter().zip(batch.columns()) {
+                let cell = if let Some(t) = column.as_any().downcast_ref::<StringArray>() {
+                    t.is_valid(r).then(|| t.value(r).to_string())
+                } else {
+                    let x = column.as_any().downcast_ref::<Float64Array>().unwrap();
+                    x.is_valid(r).then(|| format!("{:?}", x.value(r)))
+                };
+                row.insert(field.name().clone(), cell);
+            }
+            rows.push(row);
+        }
+    }
+    rows
+}
+
+/// The starter catalogue computed into memory gives, column by column (by name), the rows the
+/// same computation writes to Parquet; the rows hold what their columns say.
+#[test]
+fn the_starter_catalogue_computes_into_memory_as_into_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    small_england(dir.path());
+    let catalogue = Catalogue::starter().unwrap();
+    let source = DataDirectory::new(dir.path());
+    let mut memory = MemorySink::new();
+    let summary = compute(&catalogue, &source, &mut memory, &ComputeOptions::default(), &NoProgress).unwrap();
+    assert!(memory.finished);
+    assert_eq!(memory.rows() as u64, summary.rows_written);
+    assert!(memory.batches.iter().all(|b| b.schema() == results::schema()));
+    let rows = by_name(&memory.batches);
+
+    // The same computation to a file: the same rows, cell for cell.
+    let path = dir.path().join("results.parquet");
+    compute_to_file(&catalogue, dir.path(), &path).unwrap();
+    let file = std::fs::File::open(&path).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap();
+    let batches = reader.collect::<std::result::Result<Vec<_>, _>>().unwrap();
+    assert_eq!(batches[0].num_columns(), results::COLUMNS.len());
+    assert!(rows == by_name(&batches), "memory and Parquet results differ");
+
+    // Every indicator has a whole-England row for its latest period, with its value inside
+    // its limits, compared with itself as "Not compared" or similar.
+    let text = |row: &HashMap<String, Option<String>>, column: &str| row[column].clone().unwrap_or_default();
+    let number =
+        |row: &HashMap<String, Option<String>>, column: &str| row[column].as_ref().map(|x| x.parse::<f64>().unwrap());
+    for indicator in &catalogue.indicators {
+        let england: Vec<_> = rows
+            .iter()
+            .filter(|r| {
+                text(r, "indicator_id") == indicator.id && text(r, "area_type") == "England" && r["category"].is_none()
+            })
+            .collect();
+        assert!(!england.is_empty(), "no England row for {}", indicator.id);
+        for r in england {
+            assert_eq!(text(r, "indicator_name"), indicator.name);
+            if let (Some(v), Some(l), Some(u)) = (number(r, "value"), number(r, "lower_95"), number(r, "upper_95")) {
+                assert!(l <= v && v <= u, "{}: {l} ≤ {v} ≤ {u}", indicator.id);
+            }
+        }
+    }
+    // Decile rows name their category, and whole-area rows with deciles have a gap.
+    assert!(rows.iter().any(|r| r["category"].is_some() && text(r, "category_type").contains("deprivation")));
+    assert!(rows.iter().any(|r| r["gap_most_minus_least_deprived"].is_some()));
+}
+
+/// Progress that cancels once `after` indicators are done.
+struct CancelAfter {
+    after: u64,
+    flag: crate::progress::CancelFlag,
+    computing: std::sync::atomic::AtomicBool,
+}
+
+impl Progress for CancelAfter {
+    fn stage(&self, name: &str, _total: u64) {
+        self.computing.store(name == "computing", std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn position(&self, done: u64) {
+        if self.computing.load(std::sync::atomic::Ordering::Relaxed) && done >= self.after {
+            self.flag.cancel();
+        }
+    }
+
+    fn is_cancelled(&self) -> bool {
+        self.flag.is_cancelled()
+    }
+}
+
+/// A computation cancelled part way (after its first indicator) stops with
+/// [`EngineError::Cancelled`] and leaves no file, not even a temporary one; one cancelled
+/// before it starts reads nothing.
+#[test]
+fn a_cancelled_computation_leaves_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    small_england(dir.path());
+    let out = tempfile::tempdir().unwrap();
+    let catalogue = Catalogue::starter().unwrap();
+    assert!(catalogue.indicators.len() > 2);
+    for format in ["parquet", "csv", "xlsx"] {
+        let progress = CancelAfter {
+            after: 1,
+            flag: crate::progress::CancelFlag::new(),
+            computing: std::sync::atomic::AtomicBool::new(false),
+        };
+        let path = out.path().join(format!("results.{format}"));
+        let mut sink = ResultFile::create_by_extension(&path).unwrap();
+        let source = DataDirectory::new(dir.path());
+        let e = compute(&catalogue, &source, &mut sink, &ComputeOptions::default(), &progress).unwrap_err();
+        assert!(matches!(e, EngineError::Cancelled), "{e}");
+        assert_eq!(e.kind(), crate::ErrorKind::Cancelled);
+        drop(sink);
+        assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0, "{format}: nothing left behind");
+    }
+    let flag = crate::progress::CancelFlag::new();
+    flag.cancel();
+    let mut memory = MemorySink::new();
+    let e = compute(&catalogue, &DataDirectory::new(dir.path()), &mut memory, &ComputeOptions::default(), &flag)
+        .unwrap_err();
+    assert!(matches!(e, EngineError::Cancelled) && memory.batches.is_empty() && !memory.finished);
+}
+
+/// Tables in memory compute as the same tables in files.
+#[test]
+fn tables_in_memory_compute_as_files() {
+    let dir = tempfile::tempdir().unwrap();
+    two_authorities(dir.path());
+    let catalogue = Catalogue::parse(&format!("{GEOGRAPHY}{PROPORTION}"), "test.toml").unwrap();
+    let mut from_files = MemorySink::new();
+    compute(&catalogue, &DataDirectory::new(dir.path()), &mut from_files, &ComputeOptions::default(), &NoProgress)
+        .unwrap();
+    let mut tables = MemoryTables::new();
+    for name in ["areas", "outcomes"] {
+        let path = dir.path().join(format!("{name}.csv"));
+        let file = std::fs::File::open(&path).unwrap();
+        let (schema, _) = arrow_csv::reader::Format::default()
+            .with_header(true)
+            .infer_schema(std::fs::File::open(&path).unwrap(), None)
+            .unwrap();
+        let schema = std::sync::Arc::new(schema);
+        let reader = arrow_csv::ReaderBuilder::new(schema.clone()).with_header(true).build(file).unwrap();
+        tables.insert(name, schema, reader.collect::<std::result::Result<Vec<_>, _>>().unwrap());
+    }
+    let mut from_memory = MemorySink::new();
+    let pool = std::sync::Arc::new(rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap());
+    let options = ComputeOptions { indicators: Vec::new(), pool: Some(pool) };
+    compute(&catalogue, &tables, &mut from_memory, &options, &NoProgress).unwrap();
+    assert!(by_name(&from_files.batches) == by_name(&from_memory.batches));
+    assert!(from_memory.rows() > 0);
 }

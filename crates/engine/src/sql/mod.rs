@@ -19,7 +19,7 @@
 //! the same. Identifiers are case-sensitive (`Numerator` is the column `Numerator`), as in the
 //! files; function names are not. Results are written as they are produced
 //! ([`Session::query_to`], through [`output::BatchWriter`]) to CSV or Parquet, atomically for
-//! files.
+//! files. The session is async and runs on the caller's tokio runtime.
 
 pub mod aggregates;
 pub mod args;
@@ -41,6 +41,9 @@ use futures::StreamExt;
 use thiserror::Error;
 
 use aggregates::{AggregateSpec, FairerAggregate};
+pub use output::QueryOutput;
+
+use crate::input::TableFormat;
 use functions::{FairerScalar, ScalarSpec};
 
 /// Fairer's scalar SQL functions, in the order `--help` lists them.
@@ -106,6 +109,21 @@ pub enum SqlError {
         /// What went wrong.
         message: String,
     },
+}
+
+impl SqlError {
+    /// What kind of failure this is: a bad option is bad usage; a file that cannot be read, a
+    /// query that cannot be planned or run, or an output that cannot be written is bad input
+    /// (the query or the files named); a closed standard output is not the engine's fault
+    /// either, and is reported as bad input to a caller that counts it as a failure.
+    pub fn kind(&self) -> crate::ErrorKind {
+        match self {
+            SqlError::Usage(_) => crate::ErrorKind::Usage,
+            SqlError::Input { .. } | SqlError::Query(_) | SqlError::Closed | SqlError::Io { .. } => {
+                crate::ErrorKind::BadInput
+            }
+        }
+    }
 }
 
 impl From<DataFusionError> for SqlError {
@@ -186,37 +204,6 @@ fn get_field(expr: Expr, name: String) -> Expr {
     })
 }
 
-/// The format of an input, by the extension of its path (or glob).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InputFormat {
-    /// `.csv` (comma) or `.tsv` (tab), with a header row.
-    Csv {
-        /// The field delimiter.
-        delimiter: u8,
-    },
-    /// `.parquet`.
-    Parquet,
-}
-
-impl InputFormat {
-    /// The format of `path` by its extension, and the extension.
-    ///
-    /// # Errors
-    /// Any extension other than csv, tsv or parquet.
-    pub fn of(path: &str) -> Result<(InputFormat, String), SqlError> {
-        let ext = Path::new(path).extension().and_then(|e| e.to_str()).unwrap_or("").to_string();
-        match ext.to_ascii_lowercase().as_str() {
-            "csv" => Ok((InputFormat::Csv { delimiter: b',' }, ext)),
-            "tsv" => Ok((InputFormat::Csv { delimiter: b'\t' }, ext)),
-            "parquet" => Ok((InputFormat::Parquet, ext)),
-            _ => Err(SqlError::Input {
-                path: path.to_string(),
-                message: "expected a .csv, .tsv or .parquet file (or a glob such as data/*.parquet)".into(),
-            }),
-        }
-    }
-}
-
 /// The table name a file gets by default: its stem (`data/deaths_2023.csv` → `deaths_2023`).
 ///
 /// # Errors
@@ -227,32 +214,32 @@ pub fn default_table_name(path: &str) -> Result<String, SqlError> {
         .and_then(|s| s.to_str())
         .filter(|s| !s.is_empty() && !s.contains('*'))
         .map(str::to_string)
-        .ok_or_else(|| SqlError::Usage(format!("{path}: cannot name a table after this path; use --table NAME={path}")))
+        .ok_or_else(|| SqlError::Usage(format!("{path}: cannot name a table after this path; give the table a name")))
 }
 
-/// A DataFusion session with Fairer's functions and the registered files.
+/// A DataFusion session with Fairer's functions and the registered files. Its methods are
+/// async and run on the caller's tokio runtime (a multi-threaded one lets DataFusion run a
+/// query's partitions in parallel); the session holds no runtime of its own.
 pub struct Session {
-    runtime: tokio::runtime::Runtime,
     ctx: SessionContext,
     tables: Vec<(String, String)>,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session::new()
+    }
 }
 
 impl Session {
     /// A session with Fairer's functions and no tables. Identifiers are case-sensitive, and
     /// the `information_schema` is on (`SHOW TABLES`, `SHOW COLUMNS FROM t`).
-    ///
-    /// # Errors
-    /// The async runtime cannot start.
-    pub fn new() -> Result<Session, SqlError> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| SqlError::Usage(format!("cannot start the query runtime: {e}")))?;
+    pub fn new() -> Session {
         let mut config = SessionConfig::new().with_information_schema(true);
         config.options_mut().sql_parser.enable_ident_normalization = false;
         let ctx = SessionContext::new_with_config(config);
         register_functions(&ctx);
-        Ok(Session { runtime, ctx, tables: Vec::new() })
+        Session { ctx, tables: Vec::new() }
     }
 
     /// The DataFusion context, for uses beyond [`Session::query`].
@@ -273,16 +260,24 @@ impl Session {
     /// # Errors
     /// A name used twice or empty, an unknown extension, a file that does not exist, or one
     /// DataFusion cannot read (e.g. no header).
-    pub fn register(&mut self, name: &str, path: &str) -> Result<(), SqlError> {
+    pub async fn register(&mut self, name: &str, path: &str) -> Result<(), SqlError> {
         if name.is_empty() {
-            return Err(SqlError::Usage(format!("{path}: the table name is empty; use --table NAME={path}")));
+            return Err(SqlError::Usage(format!("{path}: the table name is empty")));
         }
         if let Some((_, other)) = self.tables.iter().find(|(n, _)| n == name) {
             return Err(SqlError::Usage(format!(
-                "table \"{name}\" is given twice ({other} and {path}); name one with --table NAME=PATH"
+                "table \"{name}\" is given twice ({other} and {path}); give one another name"
             )));
         }
-        let (format, ext) = InputFormat::of(path)?;
+        let not_a_table = || SqlError::Input {
+            path: path.to_string(),
+            message: "expected a .csv, .tsv or .parquet file (or a glob such as data/*.parquet)".into(),
+        };
+        let format = match TableFormat::from_extension(path) {
+            Some(TableFormat::Xlsx) | None => return Err(not_a_table()),
+            Some(format) => format,
+        };
+        let ext = Path::new(path).extension().and_then(|e| e.to_str()).unwrap_or("").to_string();
         let is_glob = path.contains(['*', '?', '[']);
         if !is_glob && !Path::new(path).is_file() {
             return Err(SqlError::Input { path: path.to_string(), message: "no such file".into() });
@@ -291,18 +286,20 @@ impl Session {
         let dotted = format!(".{ext}");
         let table = TableReference::bare(name);
         match format {
-            InputFormat::Csv { delimiter } => {
+            TableFormat::Csv | TableFormat::Tsv => {
+                let delimiter = if format == TableFormat::Tsv { b'\t' } else { b',' };
                 let options = CsvReadOptions::new()
                     .has_header(true)
                     .delimiter(delimiter)
                     .file_extension(&dotted)
                     .schema_infer_max_records(10_000);
-                self.runtime.block_on(self.ctx.register_csv(table, path, options)).map_err(input_error)?;
+                self.ctx.register_csv(table, path, options).await.map_err(input_error)?;
             }
-            InputFormat::Parquet => {
+            TableFormat::Parquet => {
                 let options = ParquetReadOptions { file_extension: &dotted, ..ParquetReadOptions::default() };
-                self.runtime.block_on(self.ctx.register_parquet(table, path, options)).map_err(input_error)?;
+                self.ctx.register_parquet(table, path, options).await.map_err(input_error)?;
             }
+            TableFormat::Xlsx => return Err(not_a_table()),
         }
         self.tables.push((name.to_string(), path.to_string()));
         Ok(())
@@ -313,9 +310,9 @@ impl Session {
     ///
     /// # Errors
     /// As [`Session::register`].
-    pub fn register_file(&mut self, path: &str) -> Result<String, SqlError> {
+    pub async fn register_file(&mut self, path: &str) -> Result<String, SqlError> {
         let name = default_table_name(path)?;
-        self.register(&name, path)?;
+        self.register(&name, path).await?;
         Ok(name)
     }
 
@@ -331,36 +328,31 @@ impl Session {
         self.ctx.execute_logical_plan(plan).await
     }
 
-    /// Runs `sql` and collects its result (for tests and small results; use
-    /// [`Session::query_to`] to stream).
+    /// Runs `sql` and collects its result (for small results; use [`Session::query_to`] to
+    /// stream).
     ///
     /// # Errors
     /// Any planning or execution error, with DataFusion's message (which names the table,
     /// column or function) or the Fairer function's.
-    pub fn query(&self, sql: &str) -> Result<Vec<RecordBatch>, SqlError> {
-        self.runtime.block_on(async {
-            let df = self.dataframe(sql).await?;
-            Ok(df.collect().await?)
-        })
+    pub async fn query(&self, sql: &str) -> Result<Vec<RecordBatch>, SqlError> {
+        let df = self.dataframe(sql).await?;
+        Ok(df.collect().await?)
     }
 
-    /// Runs `sql` and writes its result to `output` (`-` for CSV on standard output, `.csv`,
-    /// `.parquet`) batch by batch as it is produced; returns the rows written. A file is
-    /// written under a temporary name and renamed when complete.
+    /// Runs `sql` and writes its result to `output` batch by batch as it is produced; returns
+    /// the rows written. A file is written under a temporary name and renamed when complete.
     ///
     /// # Errors
     /// As [`Session::query`], and any output error; no output file is left on error.
-    pub fn query_to(&self, sql: &str, output: &str) -> Result<u64, SqlError> {
-        output::OutputFormat::of(output)?;
-        self.runtime.block_on(async {
-            let df = self.dataframe(sql).await?;
-            let mut stream = df.execute_stream().await?;
-            let mut writer = output::BatchWriter::create(output, stream.schema())?;
-            while let Some(batch) = stream.next().await {
-                writer.write(&batch?)?;
-            }
-            writer.finish()
-        })
+    pub async fn query_to(&self, sql: &str, output: QueryOutput) -> Result<u64, SqlError> {
+        output.format()?;
+        let df = self.dataframe(sql).await?;
+        let mut stream = df.execute_stream().await?;
+        let mut writer = output::BatchWriter::create(output, stream.schema())?;
+        while let Some(batch) = stream.next().await {
+            writer.write(&batch?)?;
+        }
+        writer.finish()
     }
 }
 
@@ -370,12 +362,39 @@ mod tests {
     use datafusion::arrow::array::{Array, Float64Array, StringArray};
     use std::io::Write as _;
 
+    /// The session's async methods, run to completion on a runtime of the test's own.
+    trait Blocking {
+        fn register_now(&mut self, name: &str, path: &str) -> Result<(), SqlError>;
+        fn register_file_now(&mut self, path: &str) -> Result<String, SqlError>;
+        fn query_now(&self, sql: &str) -> Result<Vec<RecordBatch>, SqlError>;
+        fn query_to_now(&self, sql: &str, output: &str) -> Result<u64, SqlError>;
+    }
+
+    fn block<T>(f: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
+    }
+
+    impl Blocking for Session {
+        fn register_now(&mut self, name: &str, path: &str) -> Result<(), SqlError> {
+            block(self.register(name, path))
+        }
+        fn register_file_now(&mut self, path: &str) -> Result<String, SqlError> {
+            block(self.register_file(path))
+        }
+        fn query_now(&self, sql: &str) -> Result<Vec<RecordBatch>, SqlError> {
+            block(self.query(sql))
+        }
+        fn query_to_now(&self, sql: &str, output: &str) -> Result<u64, SqlError> {
+            block(self.query_to(sql, QueryOutput::File(output.into())))
+        }
+    }
+
     fn session_with(csv: &str) -> (tempfile::TempDir, Session) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.csv");
         std::fs::File::create(&path).unwrap().write_all(csv.as_bytes()).unwrap();
-        let mut s = Session::new().unwrap();
-        assert_eq!(s.register_file(path.to_str().unwrap()).unwrap(), "t");
+        let mut s = Session::new();
+        assert_eq!(s.register_file_now(path.to_str().unwrap()).unwrap(), "t");
         (dir, s)
     }
 
@@ -392,9 +411,9 @@ mod tests {
     #[test]
     fn scalar_and_aggregate_functions_run_in_sql() {
         let (_d, s) = session_with("Area,x,n\nA,1,10\nA,2,10\nB,5,\n");
-        let b = s.query("SELECT wilson_lower(x, 100), byars_upper(0), esp2013('90+') FROM t ORDER BY x").unwrap();
+        let b = s.query_now("SELECT wilson_lower(x, 100), byars_upper(0), esp2013('90+') FROM t ORDER BY x").unwrap();
         assert_eq!(floats(&b, 2), vec![Some(1000.0); 3]);
-        let b = s.query("SELECT Area, proportion(x, n, 100).value AS v, proportion(x, n).numerator FROM t GROUP BY Area ORDER BY Area").unwrap();
+        let b = s.query_now("SELECT Area, proportion(x, n, 100).value AS v, proportion(x, n).numerator FROM t GROUP BY Area ORDER BY Area").unwrap();
         assert_eq!(floats(&b, 1), vec![Some(15.0), None]);
         assert_eq!(floats(&b, 2), vec![Some(3.0), Some(5.0)]);
         let areas = b[0].column(0).as_any().downcast_ref::<StringArray>().map(|a| a.value(0).to_string());
@@ -404,15 +423,15 @@ mod tests {
     #[test]
     fn errors_name_what_was_wrong() {
         let (_d, s) = session_with("Area,x,n\nA,1,10\n");
-        let e = s.query("SELECT * FROM nope").unwrap_err().to_string();
+        let e = s.query_now("SELECT * FROM nope").unwrap_err().to_string();
         assert!(e.contains("nope"), "{e}");
-        let e = s.query("SELECT proportion(Area, n) FROM t").unwrap_err().to_string();
+        let e = s.query_now("SELECT proportion(Area, n) FROM t").unwrap_err().to_string();
         assert!(e.contains("proportion: argument 1 (x) must be a number"), "{e}");
-        let e = s.query("SELECT proportion(x, n, n) FROM t").unwrap_err().to_string();
+        let e = s.query_now("SELECT proportion(x, n, n) FROM t").unwrap_err().to_string();
         assert!(e.contains("proportion: multiplier must be a constant"), "{e}");
-        let e = s.query("SELECT dsr(x, n, 1, 100000, 0.5) FROM t").unwrap_err().to_string();
+        let e = s.query_now("SELECT dsr(x, n, 1, 100000, 0.5) FROM t").unwrap_err().to_string();
         assert!(e.contains("dsr: confidence must be a confidence level"), "{e}");
-        let e = s.query("SELECT wilson_upper(n, x) FROM t").unwrap_err().to_string();
+        let e = s.query_now("SELECT wilson_upper(n, x) FROM t").unwrap_err().to_string();
         assert!(e.contains("wilson_upper: x (10) must be less than or equal to n (1)"), "{e}");
     }
 
@@ -420,9 +439,9 @@ mod tests {
     fn registration_checks_names_and_files() {
         let (d, mut s) = session_with("a\n1\n");
         let path = d.path().join("t.csv");
-        assert!(s.register("t", path.to_str().unwrap()).unwrap_err().to_string().contains("given twice"));
-        assert!(s.register("u", "/no/such/file.csv").unwrap_err().to_string().contains("no such file"));
-        assert!(s.register("u", "x.xlsx").unwrap_err().to_string().contains("expected a .csv, .tsv or .parquet"));
+        assert!(s.register_now("t", path.to_str().unwrap()).unwrap_err().to_string().contains("given twice"));
+        assert!(s.register_now("u", "/no/such/file.csv").unwrap_err().to_string().contains("no such file"));
+        assert!(s.register_now("u", "x.xlsx").unwrap_err().to_string().contains("expected a .csv, .tsv or .parquet"));
         assert_eq!(default_table_name("dir/deaths-2023.parquet").unwrap(), "deaths-2023");
     }
 
@@ -431,13 +450,59 @@ mod tests {
         let (d, mut s) = session_with("Area,x,n\nA,1,10\nA,2,10\nB,5,20\n");
         let out = d.path().join("out.parquet");
         let rows =
-            s.query_to("SELECT Area, proportion(x, n) AS p FROM t GROUP BY Area", out.to_str().unwrap()).unwrap();
+            s.query_to_now("SELECT Area, proportion(x, n) AS p FROM t GROUP BY Area", out.to_str().unwrap()).unwrap();
         assert_eq!(rows, 2);
-        s.register("r", out.to_str().unwrap()).unwrap();
-        let b = s.query("SELECT p.value FROM r ORDER BY Area").unwrap();
+        s.register_now("r", out.to_str().unwrap()).unwrap();
+        let b = s.query_now("SELECT p.value FROM r ORDER BY Area").unwrap();
         assert_eq!(floats(&b, 0), vec![Some(0.15), Some(0.25)]);
         let bad = d.path().join("bad.csv");
-        assert!(s.query_to("SELECT wilson_lower(n, x) FROM t", bad.to_str().unwrap()).is_err());
+        assert!(s.query_to_now("SELECT wilson_lower(n, x) FROM t", bad.to_str().unwrap()).is_err());
         assert!(!bad.exists());
+    }
+
+    /// From inside a multi-threaded tokio runtime, as a web handler would: a SQL query with a
+    /// Fairer aggregate awaited on the runtime, and a computation of the starter catalogue on a
+    /// blocking thread, both finish, without a runtime of their own (which would panic inside
+    /// another) or blocking the runtime's workers.
+    #[test]
+    fn a_query_and_a_computation_run_inside_a_tokio_runtime() {
+        use crate::compute::catalogue::Catalogue;
+        use crate::compute::{compute, ComputeOptions, DataDirectory, MemorySink, NoProgress};
+        let dir = tempfile::tempdir().unwrap();
+        crate::compute::tests::small_england(dir.path());
+        let data = dir.path().to_path_buf();
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        runtime.block_on(async move {
+            let mut session = Session::new();
+            session.register("deaths", &data.join("deaths.csv").display().to_string()).await.unwrap();
+            session.register("population", &data.join("population.csv").display().to_string()).await.unwrap();
+            // ESP 2013 has one band 0-4: start ages 0 and 1 are summed into it.
+            let sql = "SELECT d.sex, dsr(d.deaths, p.population, esp2013(d.age_band)).value AS dsr \
+                FROM (SELECT sex, CASE WHEN start_age < 5 THEN 0 ELSE start_age END AS age_band, sum(deaths) AS deaths \
+                FROM deaths GROUP BY 1, 2) d \
+                JOIN (SELECT sex, CASE WHEN start_age < 5 THEN 0 ELSE start_age END AS age_band, sum(population) AS population \
+                FROM population GROUP BY 1, 2) p \
+                ON d.sex = p.sex AND d.age_band = p.age_band GROUP BY d.sex ORDER BY d.sex";
+            let batches = session.query(sql).await.unwrap();
+            let rates = floats(&batches, 1);
+            assert!(!rates.is_empty() && rates.iter().all(|r| r.is_some_and(|r| r > 0.0)), "{rates:?}");
+            let computed = tokio::task::spawn_blocking(move || {
+                let catalogue = Catalogue::starter()?;
+                let mut sink = MemorySink::new();
+                let summary = compute(
+                    &catalogue,
+                    &DataDirectory::new(&data),
+                    &mut sink,
+                    &ComputeOptions::default(),
+                    &NoProgress,
+                )?;
+                Ok::<_, crate::EngineError>((summary, sink))
+            })
+            .await
+            .unwrap()
+            .unwrap();
+            assert!(computed.1.finished && computed.1.rows() as u64 == computed.0.rows_written);
+            assert!(computed.0.rows_written > 0);
+        });
     }
 }

@@ -1,14 +1,13 @@
-//! Writing a query's record batches as they arrive: CSV to standard output or a file, or
-//! Parquet to a file. Files are written under a temporary name beside the destination and
+//! Writing a query's record batches as they arrive: CSV to a stream or a file, or Parquet to
+//! a file. Files are written under a temporary name beside the destination and
 //! renamed over it only when complete, so a failed query leaves no partial output.
 //!
 //! CSV cannot hold a STRUCT, so in CSV each struct column (such as the result of `dsr(…)`) is
 //! written as one column per field, named `{column}_{field}` (`d_value`, `d_lowercl`, …).
 //! Parquet keeps structs as they are.
 
-use std::fs::File;
-use std::io::{BufWriter, ErrorKind, Write};
-use std::path::{Path, PathBuf};
+use std::io::{ErrorKind, Write};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{make_array, Array, ArrayRef, RecordBatch, StructArray};
@@ -19,105 +18,117 @@ use datafusion::arrow::error::ArrowError;
 use datafusion::parquet::arrow::ArrowWriter;
 
 use super::SqlError;
+use crate::error::EngineError;
+use crate::input::TableFormat;
+use crate::output::AtomicFile;
 
-/// The formats a query result can be written in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OutputFormat {
-    /// CSV with a header row; structs flattened.
-    Csv,
-    /// Parquet.
-    Parquet,
+/// Where a query's result goes: a file (CSV or Parquet by its extension, written atomically)
+/// or CSV to a stream the caller gives (standard output, a socket, a buffer).
+pub enum QueryOutput {
+    /// A `.csv` or `.parquet` file.
+    File(PathBuf),
+    /// CSV to a stream, named `name` in errors.
+    CsvStream {
+        /// The name errors give the stream (`<stdout>`).
+        name: String,
+        /// The stream.
+        out: Box<dyn Write + Send>,
+    },
 }
 
-impl OutputFormat {
-    /// The format of `output`: `-` and `.csv` are CSV, `.parquet` is Parquet.
+impl QueryOutput {
+    /// The format of the output: CSV for a stream; for a file, by its extension.
     ///
     /// # Errors
-    /// Any other extension.
-    pub fn of(output: &str) -> Result<OutputFormat, SqlError> {
-        if output == "-" {
-            return Ok(OutputFormat::Csv);
+    /// A file whose extension is neither `.csv` nor `.parquet`.
+    pub fn format(&self) -> Result<TableFormat, SqlError> {
+        match self {
+            QueryOutput::CsvStream { .. } => Ok(TableFormat::Csv),
+            QueryOutput::File(path) => {
+                let name = path.display().to_string();
+                match TableFormat::from_extension(&name) {
+                    Some(f @ (TableFormat::Csv | TableFormat::Parquet)) => Ok(f),
+                    _ => Err(SqlError::Usage(format!("{name}: the output must end in .csv or .parquet"))),
+                }
+            }
         }
-        match Path::new(output).extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-            Some("csv") => Ok(OutputFormat::Csv),
-            Some("parquet") => Ok(OutputFormat::Parquet),
-            _ => Err(SqlError::Usage(format!(
-                "{output}: the output must end in .csv or .parquet, or be - for CSV on standard output"
-            ))),
+    }
+}
+
+/// CSV text's destination: a file written atomically, or a stream.
+enum CsvTarget {
+    File(AtomicFile),
+    Stream(Box<dyn Write + Send>),
+}
+
+impl Write for CsvTarget {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            CsvTarget::File(f) => f.write(buf),
+            CsvTarget::Stream(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            CsvTarget::File(f) => f.flush(),
+            CsvTarget::Stream(s) => s.flush(),
         }
     }
 }
 
 enum Sink {
-    Csv(Option<CsvWriter<Box<dyn Write>>>),
-    Parquet(Option<ArrowWriter<File>>),
+    Csv(Option<CsvWriter<CsvTarget>>),
+    Parquet(Option<ArrowWriter<AtomicFile>>),
 }
 
-/// Writes record batches to CSV or Parquet, atomically for files.
+/// Writes record batches to CSV or Parquet, atomically for files ([`AtomicFile`]).
 pub struct BatchWriter {
     sink: Sink,
     schema: SchemaRef,
-    destination: Option<PathBuf>,
-    temporary: Option<PathBuf>,
+    name: String,
     rows: u64,
     wrote_any: bool,
 }
 
-fn temporary_name(path: &Path) -> PathBuf {
-    let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-    path.with_file_name(format!(".{file}.tmp-{}", std::process::id()))
+/// An [`AtomicFile`] error as a [`SqlError`] on `name`.
+fn file_error(name: &str, e: EngineError) -> SqlError {
+    let message = match e {
+        EngineError::Io { source, .. } => source.to_string(),
+        other => other.to_string(),
+    };
+    SqlError::Io { path: name.to_string(), message }
 }
 
 impl BatchWriter {
-    /// Opens `output` (`-` for standard output) for batches of `schema` (the query's schema).
+    /// Opens `output` for batches of `schema` (the query's schema).
     ///
     /// # Errors
     /// An unknown extension, or the temporary file cannot be created.
-    pub fn create(output: &str, schema: SchemaRef) -> Result<BatchWriter, SqlError> {
-        let format = OutputFormat::of(output)?;
-        let (destination, temporary) = if output == "-" {
-            (None, None)
-        } else {
-            let dest = PathBuf::from(output);
-            let tmp = temporary_name(&dest);
-            (Some(dest), Some(tmp))
-        };
-        let open = |tmp: &Path| {
-            File::create(tmp).map_err(|e| SqlError::Io { path: output.to_string(), message: e.to_string() })
-        };
-        let sink = match (format, &temporary) {
-            (OutputFormat::Csv, None) => Sink::Csv(Some(
-                WriterBuilder::new()
-                    .with_header(true)
-                    .build(Box::new(BufWriter::new(std::io::stdout())) as Box<dyn Write>),
-            )),
-            (OutputFormat::Csv, Some(tmp)) => Sink::Csv(Some(
-                WriterBuilder::new().with_header(true).build(Box::new(BufWriter::new(open(tmp)?)) as Box<dyn Write>),
-            )),
-            (OutputFormat::Parquet, Some(tmp)) => {
-                let file = open(tmp)?;
-                let writer = ArrowWriter::try_new(file, schema.clone(), None)
-                    .map_err(|e| SqlError::Io { path: output.to_string(), message: e.to_string() });
-                match writer {
-                    Ok(w) => Sink::Parquet(Some(w)),
-                    Err(e) => {
-                        let _ = std::fs::remove_file(tmp);
-                        return Err(e);
-                    }
-                }
+    pub fn create(output: QueryOutput, schema: SchemaRef) -> Result<BatchWriter, SqlError> {
+        let format = output.format()?;
+        let (name, sink) = match output {
+            QueryOutput::CsvStream { name, out } => {
+                (name, Sink::Csv(Some(WriterBuilder::new().with_header(true).build(CsvTarget::Stream(out)))))
             }
-            (OutputFormat::Parquet, None) => {
-                return Err(SqlError::Usage(
-                    "Parquet cannot be written to standard output; give a .parquet file".into(),
-                ))
+            QueryOutput::File(path) => {
+                let name = path.display().to_string();
+                let file = AtomicFile::create(&path).map_err(|e| file_error(&name, e))?;
+                let sink = if format == TableFormat::Parquet {
+                    let writer = ArrowWriter::try_new(file, schema.clone(), None)
+                        .map_err(|e| SqlError::Io { path: name.clone(), message: e.to_string() })?;
+                    Sink::Parquet(Some(writer))
+                } else {
+                    Sink::Csv(Some(WriterBuilder::new().with_header(true).build(CsvTarget::File(file))))
+                };
+                (name, sink)
             }
         };
-        Ok(BatchWriter { sink, schema, destination, temporary, rows: 0, wrote_any: false })
+        Ok(BatchWriter { sink, schema, name, rows: 0, wrote_any: false })
     }
 
     fn error(&self, e: impl std::fmt::Display) -> SqlError {
-        let path = self.destination.as_ref().map_or_else(|| "<stdout>".to_string(), |p| p.display().to_string());
-        SqlError::Io { path, message: e.to_string() }
+        SqlError::Io { path: self.name.clone(), message: e.to_string() }
     }
 
     /// Writes one batch.
@@ -156,52 +167,22 @@ impl BatchWriter {
             let empty = RecordBatch::new_empty(self.schema.clone());
             self.write(&empty)?;
         }
-        let result = self.close();
-        if result.is_err() {
-            self.discard();
-        }
-        result.map(|()| self.rows)
-    }
-
-    fn close(&mut self) -> Result<(), SqlError> {
-        match &mut self.sink {
-            Sink::Csv(w) => {
-                if let Some(w) = w.take() {
-                    let mut inner = w.into_inner();
-                    match inner.flush() {
-                        Err(e) if e.kind() == ErrorKind::BrokenPipe => return Err(SqlError::Closed),
-                        other => other.map_err(|e| self.error(e))?,
-                    }
-                    drop(inner);
-                }
+        let name = self.name.clone();
+        match std::mem::replace(&mut self.sink, Sink::Csv(None)) {
+            Sink::Csv(Some(w)) => match w.into_inner() {
+                CsvTarget::File(file) => file.commit().map_err(|e| file_error(&name, e))?,
+                CsvTarget::Stream(mut out) => match out.flush() {
+                    Err(e) if e.kind() == ErrorKind::BrokenPipe => return Err(SqlError::Closed),
+                    other => other.map_err(|e| self.error(e))?,
+                },
+            },
+            Sink::Parquet(Some(w)) => {
+                let file = w.into_inner().map_err(|e| self.error(e))?;
+                file.commit().map_err(|e| file_error(&name, e))?;
             }
-            Sink::Parquet(w) => {
-                if let Some(w) = w.take() {
-                    let file = w.into_inner().map_err(|e| self.error(e))?;
-                    file.sync_all().map_err(|e| self.error(e))?;
-                }
-            }
+            _ => return Err(self.error("the writer is closed")),
         }
-        if let (Some(tmp), Some(dest)) = (&self.temporary, &self.destination) {
-            std::fs::rename(tmp, dest).map_err(|e| self.error(e))?;
-            self.temporary = None;
-        }
-        Ok(())
-    }
-
-    /// Removes the temporary file (after a failure).
-    fn discard(&mut self) {
-        if let Some(tmp) = self.temporary.take() {
-            let _ = std::fs::remove_file(tmp);
-        }
-    }
-}
-
-impl Drop for BatchWriter {
-    fn drop(&mut self) {
-        // A writer dropped before `finish` (an error mid-query) leaves no file behind.
-        self.sink = Sink::Csv(None);
-        self.discard();
+        Ok(self.rows)
     }
 }
 
@@ -282,9 +263,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         for name in ["out.csv", "out.parquet"] {
             let path = dir.path().join(name);
-            let p = path.to_str().unwrap();
             let batch = sample();
-            let mut w = BatchWriter::create(p, batch.schema()).unwrap();
+            let mut w = BatchWriter::create(QueryOutput::File(path.clone()), batch.schema()).unwrap();
             w.write(&batch).unwrap();
             assert!(!path.exists());
             assert_eq!(w.finish().unwrap(), 2);
@@ -293,9 +273,9 @@ mod tests {
         let text = std::fs::read_to_string(dir.path().join("out.csv")).unwrap();
         assert_eq!(text, "area,d_value,d_method\nA,1.5,Dobson\nB,,\n");
         let path = dir.path().join("dropped.csv");
-        let w = BatchWriter::create(path.to_str().unwrap(), sample().schema()).unwrap();
+        let w = BatchWriter::create(QueryOutput::File(path), sample().schema()).unwrap();
         drop(w);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2, "no temporary file left");
-        assert!(OutputFormat::of("x.xlsx").is_err());
+        assert!(QueryOutput::File("x.xlsx".into()).format().is_err());
     }
 }

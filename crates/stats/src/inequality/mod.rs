@@ -592,6 +592,75 @@ fn non_negative_or_err(name: &str, field: &str, value: f64) -> Result<f64, Stats
 
 /// Checks the input and prepares it as HEAT does.
 pub(crate) fn prepare(input: &DimensionInput, options: &SummaryOptions) -> Result<Prepared, StatsError> {
+    check_setting(input)?;
+    let se_all = subgroup_standard_errors(input)?;
+    check_orders_reference_and_shares(input)?;
+    let n_all = input.subgroups.len();
+    let ordered = input.kind == DimensionKind::Ordered;
+    let counts = input.population_unit == PopulationUnit::Count;
+
+    // Stable sort by subgroup order (HEAT arranges by subgroup_order).
+    let mut idx: Vec<usize> = (0..n_all).collect();
+    if input.subgroups.iter().all(|g| g.order.is_some()) {
+        idx.sort_by(|&a, &b| {
+            let oa = input.subgroups[a].order.unwrap_or(0.0);
+            let ob = input.subgroups[b].order.unwrap_or(0.0);
+            oa.total_cmp(&ob)
+        });
+    }
+    let rules = Rules::new(input, &idx);
+
+    // The prepared rows: subgroups with an estimate.
+    let rows: Vec<usize> = idx.iter().copied().filter(|&i| input.subgroups[i].estimate.is_some()).collect();
+    let est: Vec<f64> = rows.iter().map(|&i| input.subgroups[i].estimate.unwrap_or(0.0)).collect();
+    let se: Vec<Option<f64>> = rows.iter().map(|&i| se_all[i]).collect();
+    let pop: Vec<Option<f64>> = rows.iter().map(|&i| input.subgroups[i].population).collect();
+    let order: Vec<f64> =
+        rows.iter().enumerate().map(|(k, &i)| input.subgroups[i].order.unwrap_or(k as f64 + 1.0)).collect();
+    let reference: Vec<bool> = rows.iter().map(|&i| input.subgroups[i].reference).collect();
+    let se_useful = se.iter().all(|s| s.is_some());
+    let pop_sum: f64 = pop.iter().flatten().sum();
+    let popsh = if pop.iter().all(|p| p.is_some()) && pop_sum > 0.0 {
+        Some(pop.iter().map(|p| p.unwrap_or(0.0) / pop_sum).collect::<Vec<f64>>())
+    } else {
+        None
+    };
+    let est_natl = match &popsh {
+        Some(p) => {
+            let sw: f64 = p.iter().sum();
+            Some(est.iter().zip(p).filter(|(_, &w)| w != 0.0).map(|(e, w)| e * w).sum::<f64>() / sw)
+        }
+        None => input.setting_average,
+    };
+    let ref_index = reference.iter().position(|&r| r);
+    let (min_index, max_index) = min_max_indices(&est, &order, ordered, input.favourable, ref_index);
+
+    Ok(Prepared {
+        favourable: input.favourable,
+        ordered,
+        scale: input.scale,
+        z: options.confidence.z(),
+        confidence: options.confidence,
+        draws: options.simulation_draws,
+        seed: options.seed,
+        counts,
+        est,
+        se,
+        pop,
+        order,
+        se_useful,
+        popsh,
+        est_natl,
+        ref_index,
+        min_index,
+        max_index,
+        rules,
+    })
+}
+
+/// The setting's checks: a positive scale, a finite setting average, at most two subgroups
+/// in a binary dimension.
+fn check_setting(input: &DimensionInput) -> Result<(), StatsError> {
     let scale = input.scale;
     if !scale.is_finite() || scale <= 0.0 {
         return Err(StatsError::Invalid(format!(
@@ -609,8 +678,14 @@ pub(crate) fn prepare(input: &DimensionInput, options: &SummaryOptions) -> Resul
             "a binary dimension has two subgroups, got {n_all}; use a non-ordered dimension"
         )));
     }
+    Ok(())
+}
+
+/// Checks each subgroup's numbers and returns its standard error: given, or from its 95%
+/// limits as (upper − lower)/(2·z₀.₉₇₅); none without either.
+fn subgroup_standard_errors(input: &DimensionInput) -> Result<Vec<Option<f64>>, StatsError> {
     let z95 = crate::ConfidenceLevel::C95.z();
-    let mut se_all = Vec::with_capacity(n_all);
+    let mut se_all = Vec::with_capacity(input.subgroups.len());
     for g in &input.subgroups {
         let name = g.name.as_str();
         if let Some(e) = g.estimate {
@@ -646,6 +721,13 @@ pub(crate) fn prepare(input: &DimensionInput, options: &SummaryOptions) -> Resul
         };
         se_all.push(se);
     }
+    Ok(se_all)
+}
+
+/// Subgroup orders given for all subgroups or none (all for an ordered dimension), at most one
+/// reference subgroup, and population shares (when not counts) that sum to one.
+fn check_orders_reference_and_shares(input: &DimensionInput) -> Result<(), StatsError> {
+    let n_all = input.subgroups.len();
     let ordered = input.kind == DimensionKind::Ordered;
     let with_order = input.subgroups.iter().filter(|g| g.order.is_some()).count();
     if ordered && with_order != n_all {
@@ -678,122 +760,75 @@ pub(crate) fn prepare(input: &DimensionInput, options: &SummaryOptions) -> Resul
         }
     }
 
-    // Stable sort by subgroup order (HEAT arranges by subgroup_order).
-    let mut idx: Vec<usize> = (0..n_all).collect();
-    if with_order == n_all {
-        idx.sort_by(|&a, &b| {
-            let oa = input.subgroups[a].order.unwrap_or(0.0);
-            let ob = input.subgroups[b].order.unwrap_or(0.0);
-            oa.total_cmp(&ob)
-        });
-    }
+    Ok(())
+}
 
-    // --- rule facts on all subgroups ---
-    let estimates_all: Vec<Option<f64>> = idx.iter().map(|&i| input.subgroups[i].estimate).collect();
-    let pops_all: Vec<Option<f64>> = idx.iter().map(|&i| input.subgroups[i].population).collect();
-    let n_est = estimates_all.iter().filter(|e| e.is_some()).count();
-    let all_zero = estimates_all.iter().flatten().all(|&e| e == 0.0);
-    let any_missing_estimate = n_est != n_all;
-    let pop_sum_all: f64 = pops_all.iter().flatten().sum();
-    let missing_population = pops_all.iter().any(|p| p.is_none()) || pop_sum_all == 0.0;
-    let under85 = n_all == 0 || (1.0 - (n_all - n_est) as f64 / n_all as f64) < 0.85;
-    let missing_pop_among_estimates = estimates_all.iter().zip(&pops_all).any(|(e, p)| e.is_some() && p.is_none());
-    let setting_average_missing = input.setting_average.is_none();
-    // test_missing_natl_avg: the weighted mean of the available estimates and the setting
-    // average are each zero or missing.
-    let wm1 = if pop_sum_all > 0.0 {
-        Some(
-            estimates_all
-                .iter()
-                .zip(&pops_all)
-                .filter_map(|(e, p)| match (e, p) {
-                    (Some(e), Some(p)) => Some(e * p / pop_sum_all),
-                    _ => None,
-                })
-                .sum::<f64>(),
-        )
-    } else {
-        None
-    };
-    let zero_or_missing = |x: Option<f64>| x.is_none_or(|v| v == 0.0);
-    let natl_zero_or_missing = zero_or_missing(wm1) && zero_or_missing(input.setting_average);
-    let ref_pos = idx.iter().position(|&i| input.subgroups[i].reference);
-    let has_reference = ref_pos.is_some();
-    let reference_estimate_missing = ref_pos.is_some_and(|r| estimates_all[r].is_none());
-    let two = n_all == 2;
-    let d_r_fail = if two && any_missing_estimate {
-        Some("a subgroup estimate is missing")
-    } else if ordered && n_all > 2 && (estimates_all[0].is_none() || estimates_all[n_all - 1].is_none()) {
-        Some("the estimate of the first or last subgroup in order is missing")
-    } else {
-        None
-    };
-    // test_par_paf_fail: HEAT's weighted mean over all subgroups is NA when an estimate with a
-    // non-zero population is missing; then the supplied average is not used.
-    let pops_complete_all = pops_all.iter().all(|p| p.is_some()) && pop_sum_all > 0.0;
-    let natl_for_par = if pops_complete_all {
-        let na = estimates_all.iter().zip(&pops_all).any(|(e, p)| e.is_none() && p.unwrap_or(0.0) != 0.0);
-        if na {
-            None
+impl Rules {
+    /// The facts HEAT's availability rules test, on all subgroups (`idx`: their positions in
+    /// subgroup order).
+    fn new(input: &DimensionInput, idx: &[usize]) -> Rules {
+        let n_all = idx.len();
+        let ordered = input.kind == DimensionKind::Ordered;
+        let estimates_all: Vec<Option<f64>> = idx.iter().map(|&i| input.subgroups[i].estimate).collect();
+        let pops_all: Vec<Option<f64>> = idx.iter().map(|&i| input.subgroups[i].population).collect();
+        let n_est = estimates_all.iter().filter(|e| e.is_some()).count();
+        let all_zero = estimates_all.iter().flatten().all(|&e| e == 0.0);
+        let any_missing_estimate = n_est != n_all;
+        let pop_sum_all: f64 = pops_all.iter().flatten().sum();
+        let missing_population = pops_all.iter().any(|p| p.is_none()) || pop_sum_all == 0.0;
+        let under85 = n_all == 0 || (1.0 - (n_all - n_est) as f64 / n_all as f64) < 0.85;
+        let missing_pop_among_estimates = estimates_all.iter().zip(&pops_all).any(|(e, p)| e.is_some() && p.is_none());
+        let setting_average_missing = input.setting_average.is_none();
+        // test_missing_natl_avg: the weighted mean of the available estimates and the setting
+        // average are each zero or missing.
+        let wm1 = if pop_sum_all > 0.0 {
+            Some(
+                estimates_all
+                    .iter()
+                    .zip(&pops_all)
+                    .filter_map(|(e, p)| match (e, p) {
+                        (Some(e), Some(p)) => Some(e * p / pop_sum_all),
+                        _ => None,
+                    })
+                    .sum::<f64>(),
+            )
         } else {
-            Some(())
-        }
-    } else {
-        input.setting_average.map(|_| ())
-    };
-    let par_paf_fail = if natl_for_par.is_none() {
-        Some("the setting average cannot be computed (a subgroup estimate or population is missing and no setting average is given)")
-    } else if reference_estimate_missing {
-        Some("the reference subgroup's estimate is missing")
-    } else {
-        None
-    };
-
-    // --- prepared rows: subgroups with an estimate ---
-    let rows: Vec<usize> = idx.iter().copied().filter(|&i| input.subgroups[i].estimate.is_some()).collect();
-    let est: Vec<f64> = rows.iter().map(|&i| input.subgroups[i].estimate.unwrap_or(0.0)).collect();
-    let se: Vec<Option<f64>> = rows.iter().map(|&i| se_all[i]).collect();
-    let pop: Vec<Option<f64>> = rows.iter().map(|&i| input.subgroups[i].population).collect();
-    let order: Vec<f64> =
-        rows.iter().enumerate().map(|(k, &i)| input.subgroups[i].order.unwrap_or(k as f64 + 1.0)).collect();
-    let reference: Vec<bool> = rows.iter().map(|&i| input.subgroups[i].reference).collect();
-    let se_useful = se.iter().all(|s| s.is_some());
-    let pop_sum: f64 = pop.iter().flatten().sum();
-    let popsh = if pop.iter().all(|p| p.is_some()) && pop_sum > 0.0 {
-        Some(pop.iter().map(|p| p.unwrap_or(0.0) / pop_sum).collect::<Vec<f64>>())
-    } else {
-        None
-    };
-    let est_natl = match &popsh {
-        Some(p) => {
-            let sw: f64 = p.iter().sum();
-            Some(est.iter().zip(p).filter(|(_, &w)| w != 0.0).map(|(e, w)| e * w).sum::<f64>() / sw)
-        }
-        None => input.setting_average,
-    };
-    let ref_index = reference.iter().position(|&r| r);
-    let (min_index, max_index) = min_max_indices(&est, &order, ordered, input.favourable, ref_index);
-
-    Ok(Prepared {
-        favourable: input.favourable,
-        ordered,
-        scale,
-        z: options.confidence.z(),
-        confidence: options.confidence,
-        draws: options.simulation_draws,
-        seed: options.seed,
-        counts,
-        est,
-        se,
-        pop,
-        order,
-        se_useful,
-        popsh,
-        est_natl,
-        ref_index,
-        min_index,
-        max_index,
-        rules: Rules {
+            None
+        };
+        let zero_or_missing = |x: Option<f64>| x.is_none_or(|v| v == 0.0);
+        let natl_zero_or_missing = zero_or_missing(wm1) && zero_or_missing(input.setting_average);
+        let ref_pos = idx.iter().position(|&i| input.subgroups[i].reference);
+        let has_reference = ref_pos.is_some();
+        let reference_estimate_missing = ref_pos.is_some_and(|r| estimates_all[r].is_none());
+        let two = n_all == 2;
+        let d_r_fail = if two && any_missing_estimate {
+            Some("a subgroup estimate is missing")
+        } else if ordered && n_all > 2 && (estimates_all[0].is_none() || estimates_all[n_all - 1].is_none()) {
+            Some("the estimate of the first or last subgroup in order is missing")
+        } else {
+            None
+        };
+        // test_par_paf_fail: HEAT's weighted mean over all subgroups is NA when an estimate with a
+        // non-zero population is missing; then the supplied average is not used.
+        let pops_complete_all = pops_all.iter().all(|p| p.is_some()) && pop_sum_all > 0.0;
+        let natl_for_par = if pops_complete_all {
+            let na = estimates_all.iter().zip(&pops_all).any(|(e, p)| e.is_none() && p.unwrap_or(0.0) != 0.0);
+            if na {
+                None
+            } else {
+                Some(())
+            }
+        } else {
+            input.setting_average.map(|_| ())
+        };
+        let par_paf_fail = if natl_for_par.is_none() {
+            Some("the setting average cannot be computed (a subgroup estimate or population is missing and no setting average is given)")
+        } else if reference_estimate_missing {
+            Some("the reference subgroup's estimate is missing")
+        } else {
+            None
+        };
+        Rules {
             n_all,
             two,
             all_zero,
@@ -807,8 +842,8 @@ pub(crate) fn prepare(input: &DimensionInput, options: &SummaryOptions) -> Resul
             par_paf_fail,
             has_reference,
             reference_estimate_missing,
-        },
-    })
+        }
+    }
 }
 
 /// HEAT's `get_est_se_min_max` as `HEAT_create_input_list` calls it: with a reference subgroup,

@@ -43,7 +43,8 @@ pub fn relative_concentration_index(
     summary_measure(input, options, MeasureCode::Rci)
 }
 
-/// Slope index of inequality by HEAT's logistic model (`calc_sii`).
+/// Slope index of inequality by HEAT's logistic model (`calc_sii`); PHEindicatormethods' SII,
+/// a weighted least-squares line with simulated limits, is [`crate::sii::slope_index_of_inequality`].
 ///
 /// Populations are rounded up (n_j = ⌈w_j⌉), the estimates turned into counts
 /// k_j = round(y_j/scale·n_j) (half to even, as R), and the logit model
@@ -61,7 +62,7 @@ pub fn relative_concentration_index(
 ///
 /// # Errors
 /// As [`super::summary_measures`].
-pub fn slope_index_of_inequality(
+pub fn logistic_slope_index_of_inequality(
     input: &DimensionInput,
     options: &SummaryOptions,
 ) -> Result<SummaryMeasure, StatsError> {
@@ -69,14 +70,14 @@ pub fn slope_index_of_inequality(
 }
 
 /// Relative index of inequality by HEAT's logistic model (`calc_rii`): with the model of
-/// [`slope_index_of_inequality`], RII = expit(β₀ + β₁)/expit(β₀), the ratio of the predicted
+/// [`logistic_slope_index_of_inequality`], RII = expit(β₀ + β₁)/expit(β₀), the ratio of the predicted
 /// values at the advantaged and disadvantaged ends; the SE of ln RII is by the delta method with
 /// the HC1 covariance and the interval is exp(ln RII ± z·SE) (`se` is the SE of ln RII). HEAT
 /// sets RII outside 0 to 700 to missing; so does this.
 ///
 /// # Errors
 /// As [`super::summary_measures`].
-pub fn relative_index_of_inequality(
+pub fn logistic_relative_index_of_inequality(
     input: &DimensionInput,
     options: &SummaryOptions,
 ) -> Result<SummaryMeasure, StatsError> {
@@ -407,11 +408,11 @@ mod tests {
     #[test]
     fn sii_rii_logistic_match_heat_model() {
         let input = quintiles(true);
-        let sii = slope_index_of_inequality(&input, &SummaryOptions::default()).unwrap();
+        let sii = logistic_slope_index_of_inequality(&input, &SummaryOptions::default()).unwrap();
         close(sii.value, HEAT_SII.0, 1e-12);
         close(sii.lower, HEAT_SII.1, 1e-9);
         close(sii.upper, HEAT_SII.2, 1e-9);
-        let rii = relative_index_of_inequality(&input, &SummaryOptions::default()).unwrap();
+        let rii = logistic_relative_index_of_inequality(&input, &SummaryOptions::default()).unwrap();
         close(rii.value, HEAT_RII.0, 1e-12);
         close(rii.lower, HEAT_RII.1, 1e-9);
         close(rii.upper, HEAT_RII.2, 1e-9);
@@ -422,7 +423,7 @@ mod tests {
         // Life expectancy (scale 1): estimates far above 1 are not proportions.
         let mut input = quintiles(true);
         input.scale = 1.0;
-        let sii = slope_index_of_inequality(&input, &SummaryOptions::default()).unwrap();
+        let sii = logistic_slope_index_of_inequality(&input, &SummaryOptions::default()).unwrap();
         assert!(sii.value.is_none());
         assert!(sii.unavailable.unwrap().contains("not a proportion"));
         let mut input = quintiles(true);
@@ -430,7 +431,7 @@ mod tests {
         for g in &mut input.subgroups {
             g.population = g.population.map(|p| p / 5000.0);
         }
-        let rii = relative_index_of_inequality(&input, &SummaryOptions::default()).unwrap();
+        let rii = logistic_relative_index_of_inequality(&input, &SummaryOptions::default()).unwrap();
         assert!(rii.unavailable.unwrap().contains("counts"));
         // ACI is scale-free in the populations: shares give the same value.
         let aci = absolute_concentration_index(&input, &SummaryOptions::default()).unwrap();
@@ -443,7 +444,7 @@ mod tests {
         assert_eq!(r.unavailable.as_deref(), Some("applies only to ordered dimensions"));
         let mut two = quintiles(true);
         two.subgroups.truncate(2);
-        let s = slope_index_of_inequality(&two, &SummaryOptions::default()).unwrap();
+        let s = logistic_slope_index_of_inequality(&two, &SummaryOptions::default()).unwrap();
         assert_eq!(s.unavailable.as_deref(), Some("needs more than two subgroups"));
     }
 }

@@ -1,0 +1,788 @@
+//! Data releases: the results of `compute` imported whole, in one transaction.
+//!
+//! [`Store::begin_import`] opens the import, [`ReleaseImport::push`] adds result batches (Arrow
+//! record batches whose columns are found by their results-table names, see
+//! [`VALUE_COLUMNS`]) and [`ReleaseImport::finish`] commits them as the newest release, unless a
+//! release with the same content is already stored (then nothing changes). An import dropped
+//! before `finish`, or one that fails, leaves the database as it was: the previous release
+//! whole and still the newest, and readers see it until the new one commits.
+//!
+//! Speed: on SQLite the rows go in multi-row `INSERT`s of [`SQLITE_ROWS_PER_INSERT`] rows
+//! (prepared once, text bound without copying); on PostgreSQL through `COPY … FROM STDIN` in
+//! text format, a few megabytes at a time.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+
+use arrow_array::RecordBatch;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions, Connection, Executor, PgConnection, Row, SqliteConnection};
+
+use crate::columns::{self, Number, Text};
+use crate::error::{Context, Result, StoreError};
+use crate::{utc_now, Actor, Location, Store};
+
+/// The value table's columns after its key, in order, each a number (`true`) or text, named as
+/// in the results table.
+pub const VALUE_COLUMNS: [(&str, bool); 29] = [
+    ("value", true),
+    ("lower_95", true),
+    ("upper_95", true),
+    ("lower_99_8", true),
+    ("upper_99_8", true),
+    ("count", true),
+    ("denominator", true),
+    ("value_note", false),
+    ("recent_trend", false),
+    ("compared_to_benchmark_95", false),
+    ("compared_to_benchmark_99_8", false),
+    ("statistic", false),
+    ("method", false),
+    ("benchmark", false),
+    ("benchmark_value", true),
+    ("quintile", false),
+    ("trend_reason", false),
+    ("sii", true),
+    ("sii_lower_95", true),
+    ("sii_upper_95", true),
+    ("sii_lower_99_8", true),
+    ("sii_upper_99_8", true),
+    ("rii", true),
+    ("rii_lower_95", true),
+    ("rii_upper_95", true),
+    ("gap_most_minus_least_deprived", true),
+    ("ratio_most_to_least_deprived", true),
+    ("excess_count", true),
+    ("inequality_note", false),
+];
+
+/// The value table's key and period columns, before [`VALUE_COLUMNS`].
+const VALUE_KEY: [&str; 6] =
+    ["release_id", "area_id", "indicator_id", "breakdown_id", "time_period", "time_period_sortable"];
+
+/// Rows in one multi-row `INSERT` on SQLite: 35 columns × 500 rows = 17,500 parameters, under
+/// SQLite's limit of 32,766.
+pub const SQLITE_ROWS_PER_INSERT: usize = 500;
+
+/// Bytes of `COPY` text sent to PostgreSQL at a time.
+const COPY_CHUNK: usize = 8 << 20;
+
+/// What describes a release besides its rows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReleaseInfo {
+    /// Its name, unique ("2026-12 core indicators").
+    pub name: String,
+    /// The date it was released, `YYYY-MM-DD`.
+    pub released_on: String,
+    /// The catalogue the results were computed from ("core").
+    pub catalogue_id: Option<String>,
+    /// That catalogue's version.
+    pub catalogue_version: Option<String>,
+    /// The inputs (files with sizes and hashes, options), as JSON.
+    pub manifest: serde_json::Value,
+    /// Indicator definitions by indicator id, stored with the indicators (the results table
+    /// itself has none).
+    pub definitions: BTreeMap<String, String>,
+}
+
+/// A stored release.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Release {
+    /// Its id; a higher id is a newer release.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// The date it was released, `YYYY-MM-DD`.
+    pub released_on: String,
+    /// When it was imported, RFC 3339 UTC.
+    pub imported_at: String,
+    /// The catalogue.
+    pub catalogue_id: Option<String>,
+    /// The catalogue's version.
+    pub catalogue_version: Option<String>,
+    /// SHA-256 of its rows, hex.
+    pub content_hash: String,
+    /// The inputs, as JSON.
+    pub manifest: serde_json::Value,
+    /// Its number of rows.
+    pub row_count: i64,
+    /// Who imported it ([`Actor::label`]).
+    pub imported_by: String,
+}
+
+/// What an import did.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ImportOutcome {
+    /// A new release, now the newest.
+    Imported(Release),
+    /// The same content was already stored as this release; nothing changed.
+    Unchanged(Release),
+}
+
+impl ImportOutcome {
+    /// The release imported or found.
+    pub fn release(&self) -> &Release {
+        match self {
+            ImportOutcome::Imported(r) | ImportOutcome::Unchanged(r) => r,
+        }
+    }
+}
+
+/// The import's own connection, on the backend's own driver (for `COPY` and for binding text
+/// without copying), in a transaction begun by hand: dropping the connection closes it, which
+/// rolls the transaction back at once, as a crash would.
+enum ImportTx {
+    Sqlite(SqliteConnection),
+    Postgres(PgConnection),
+}
+
+/// Runs `$body` with `$c` bound to the import's transaction, whichever the backend.
+macro_rules! on_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            ImportTx::Sqlite($c) => $body,
+            ImportTx::Postgres($c) => $body,
+        }
+    };
+}
+
+/// A breakdown's key: sex, age, category type, category (empty for none).
+type BreakdownKey = (String, String, String, String);
+
+/// An import under way: push batches, then finish. Dropping it rolls everything back.
+pub struct ReleaseImport {
+    store: Store,
+    info: ReleaseInfo,
+    actor: Actor,
+    tx: ImportTx,
+    release_id: i64,
+    hasher: Sha256,
+    rows: u64,
+    areas: HashMap<String, i64>,
+    indicators: HashMap<String, i64>,
+    breakdowns: HashMap<BreakdownKey, i64>,
+    copy: String,
+    insert_sql: String,
+}
+
+impl Store {
+    /// Starts importing a release described by `info`, made by `actor`. The import holds its
+    /// own connection and transaction (on SQLite, the write lock) until finished or dropped.
+    ///
+    /// # Errors
+    /// An empty name, a `released_on` that is not a date, or a database that cannot be reached.
+    pub async fn begin_import(&self, info: ReleaseInfo, actor: &Actor) -> Result<ReleaseImport> {
+        if info.name.trim().is_empty() {
+            return Err(StoreError::BadInput("the release's name is empty".into()));
+        }
+        if !crate::time::is_date(&info.released_on) {
+            return Err(StoreError::BadInput(format!(
+                "the release's date \"{}\": expected a date YYYY-MM-DD",
+                info.released_on
+            )));
+        }
+        let opening = || "opening a connection for the import".to_string();
+        let mut tx = match self.location() {
+            Location::Sqlite(path) => {
+                let options = SqliteConnectOptions::new()
+                    .filename(path)
+                    .foreign_keys(true)
+                    .busy_timeout(std::time::Duration::from_secs(10))
+                    .synchronous(SqliteSynchronous::Normal)
+                    .pragma("cache_size", "-262144");
+                let mut conn = options.connect().await.context(opening)?;
+                conn.execute("BEGIN IMMEDIATE").await.context(opening)?;
+                ImportTx::Sqlite(conn)
+            }
+            Location::Postgres(url) => {
+                let mut conn = PgConnection::connect(url).await.context(opening)?;
+                conn.execute("BEGIN").await.context(opening)?;
+                ImportTx::Postgres(conn)
+            }
+        };
+        let next_id = match &tx {
+            ImportTx::Sqlite(..) => "SELECT COALESCE(MAX(id), 0) + 1 FROM release",
+            ImportTx::Postgres(..) => "SELECT nextval(pg_get_serial_sequence('release', 'id'))",
+        };
+        let release_id: i64 = on_tx!(&mut tx, c => sqlx::query_scalar(next_id).fetch_one(&mut *c).await)
+            .context(|| "numbering the new release".into())?;
+        let insert_sql = insert_sql(SQLITE_ROWS_PER_INSERT);
+        Ok(ReleaseImport {
+            store: self.clone(),
+            info,
+            actor: actor.clone(),
+            tx,
+            release_id,
+            hasher: Sha256::new(),
+            rows: 0,
+            areas: HashMap::new(),
+            indicators: HashMap::new(),
+            breakdowns: HashMap::new(),
+            copy: String::new(),
+            insert_sql,
+        })
+    }
+
+    /// Imports `batches` as one release (see [`Store::begin_import`]).
+    ///
+    /// # Errors
+    /// As [`ReleaseImport::push`] and [`ReleaseImport::finish`]; nothing is kept.
+    pub async fn import_release(
+        &self,
+        info: ReleaseInfo,
+        actor: &Actor,
+        batches: &[RecordBatch],
+    ) -> Result<ImportOutcome> {
+        let mut import = self.begin_import(info, actor).await?;
+        for batch in batches {
+            import.push(batch).await?;
+        }
+        import.finish().await
+    }
+}
+
+/// The columns of one batch, resolved once.
+struct BatchColumns<'a> {
+    indicator: Text<'a>,
+    indicator_name: Text<'a>,
+    framework: Text<'a>,
+    domain: Text<'a>,
+    measure: Text<'a>,
+    polarity: Text<'a>,
+    area: Text<'a>,
+    area_name: Text<'a>,
+    area_type: Text<'a>,
+    parent_code: Text<'a>,
+    parent_name: Text<'a>,
+    sex: Text<'a>,
+    age: Text<'a>,
+    category_type: Text<'a>,
+    category: Text<'a>,
+    period: Text<'a>,
+    sortable: Number<'a>,
+    data: Vec<Column<'a>>,
+}
+
+/// A value column of a batch.
+enum Column<'a> {
+    Text(Text<'a>),
+    Number(Number<'a>),
+}
+
+impl<'a> BatchColumns<'a> {
+    fn of(batch: &'a RecordBatch) -> Result<BatchColumns<'a>> {
+        let data = VALUE_COLUMNS
+            .iter()
+            .map(|(name, is_number)| {
+                Ok(if *is_number {
+                    Column::Number(columns::number(batch, name)?)
+                } else {
+                    Column::Text(columns::text(batch, name)?)
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(BatchColumns {
+            indicator: columns::required_text(batch, "indicator_id")?,
+            indicator_name: columns::text(batch, "indicator_name")?,
+            framework: columns::text(batch, "framework")?,
+            domain: columns::text(batch, "domain")?,
+            measure: columns::text(batch, "measure")?,
+            polarity: columns::text(batch, "polarity")?,
+            area: columns::required_text(batch, "area_code")?,
+            area_name: columns::text(batch, "area_name")?,
+            area_type: columns::text(batch, "area_type")?,
+            parent_code: columns::text(batch, "parent_code")?,
+            parent_name: columns::text(batch, "parent_name")?,
+            sex: columns::required_text(batch, "sex")?,
+            age: columns::required_text(batch, "age")?,
+            category_type: columns::text(batch, "category_type")?,
+            category: columns::text(batch, "category")?,
+            period: columns::required_text(batch, "time_period")?,
+            sortable: columns::number(batch, "time_period_sortable")?,
+            data,
+        })
+    }
+}
+
+/// The key of one row, checked.
+struct RowKey<'a> {
+    indicator: &'a str,
+    area: &'a str,
+    sex: &'a str,
+    age: &'a str,
+    category_type: &'a str,
+    category: &'a str,
+    period: &'a str,
+    sortable: Option<i64>,
+}
+
+impl ReleaseImport {
+    /// Rows pushed so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Adds a batch of result rows.
+    ///
+    /// # Errors
+    /// A batch without a key column (`indicator_id`, `area_code`, `sex`, `age`,
+    /// `time_period`), a column of the wrong type, a row with an empty key, a category without
+    /// its category type, a `time_period_sortable` that is not a whole number, two rows with the
+    /// same indicator, area, breakdown and period, or a failed statement. The import is then
+    /// unusable: drop it, and nothing is kept.
+    pub async fn push(&mut self, batch: &RecordBatch) -> Result<()> {
+        let cols = BatchColumns::of(batch)?;
+        let first_row = self.rows + 1;
+        let mut ids = Vec::with_capacity(batch.num_rows());
+        let mut keys = Vec::with_capacity(batch.num_rows());
+        for row in 0..batch.num_rows() {
+            let key = self.row_key(&cols, row, first_row + row as u64)?;
+            ids.push(self.resolve(&cols, row, &key).await?);
+            self.hash_row(&cols, row, &key);
+            keys.push(key);
+        }
+        match self.tx {
+            ImportTx::Sqlite(..) => self.insert_sqlite(&cols, &keys, &ids, first_row).await?,
+            ImportTx::Postgres(..) => {
+                for (row, key) in keys.iter().enumerate() {
+                    encode_copy_row(&mut self.copy, self.release_id, ids[row], key, &cols, row);
+                }
+                if self.copy.len() >= COPY_CHUNK {
+                    self.flush_copy().await?;
+                }
+            }
+        }
+        self.rows += batch.num_rows() as u64;
+        Ok(())
+    }
+
+    /// Reads and checks the key of `row` (`number` counts from the release's first row).
+    fn row_key<'a>(&self, cols: &BatchColumns<'a>, row: usize, number: u64) -> Result<RowKey<'a>> {
+        let required = |column: &Text<'a>, name: &str| {
+            column.get(row).filter(|v| !v.is_empty()).ok_or_else(|| {
+                StoreError::BadInput(format!("the results' row {number}: the column \"{name}\" is empty"))
+            })
+        };
+        let category = cols.category.get(row).unwrap_or("");
+        let category_type = cols.category_type.get(row).unwrap_or("");
+        if !category.is_empty() && category_type.is_empty() {
+            return Err(StoreError::BadInput(format!(
+                "the results' row {number}: the category \"{category}\" has no category_type"
+            )));
+        }
+        let sortable = match cols.sortable.get(row) {
+            None => None,
+            Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => Some(v as i64),
+            Some(v) => {
+                return Err(StoreError::BadInput(format!(
+                    "the results' row {number}: the column \"time_period_sortable\" is {v}: expected a whole number"
+                )))
+            }
+        };
+        Ok(RowKey {
+            indicator: required(&cols.indicator, "indicator_id")?,
+            area: required(&cols.area, "area_code")?,
+            sex: required(&cols.sex, "sex")?,
+            age: required(&cols.age, "age")?,
+            category_type,
+            category,
+            period: required(&cols.period, "time_period")?,
+            sortable,
+        })
+    }
+
+    /// The ids of the row's area, indicator and breakdown, stored when first seen (the latest
+    /// release's names win).
+    async fn resolve(&mut self, cols: &BatchColumns<'_>, row: usize, key: &RowKey<'_>) -> Result<[i64; 3]> {
+        let area = match self.areas.get(key.area) {
+            Some(id) => *id,
+            None => {
+                let sql =
+                    "INSERT INTO area (code, name, area_type, parent_code, parent_name) VALUES ($1, $2, $3, $4, $5) \
+                           ON CONFLICT (code) DO UPDATE SET name = excluded.name, area_type = excluded.area_type, \
+                           parent_code = excluded.parent_code, parent_name = excluded.parent_name RETURNING id";
+                let name = cols.area_name.get(row).unwrap_or(key.area);
+                let area_type = cols.area_type.get(row).unwrap_or("");
+                let (parent, parent_name) = (cols.parent_code.get(row), cols.parent_name.get(row));
+                let id: i64 = on_tx!(&mut self.tx, c => sqlx::query_scalar(sql)
+                    .bind(key.area).bind(name).bind(area_type).bind(parent).bind(parent_name)
+                    .fetch_one(&mut *c).await)
+                .context(|| format!("storing the area {}", key.area))?;
+                self.areas.insert(key.area.to_string(), id);
+                id
+            }
+        };
+        let indicator = match self.indicators.get(key.indicator) {
+            Some(id) => *id,
+            None => {
+                let sql = "INSERT INTO indicator (code, name, framework, domain, measure, polarity, definition) \
+                           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (code) DO UPDATE SET name = excluded.name, \
+                           framework = excluded.framework, domain = excluded.domain, measure = excluded.measure, \
+                           polarity = excluded.polarity, definition = COALESCE(excluded.definition, indicator.definition) \
+                           RETURNING id";
+                let name = cols.indicator_name.get(row).unwrap_or(key.indicator);
+                let definition = self.info.definitions.get(key.indicator).map(String::as_str);
+                let id: i64 = on_tx!(&mut self.tx, c => sqlx::query_scalar(sql)
+                    .bind(key.indicator).bind(name).bind(cols.framework.get(row)).bind(cols.domain.get(row))
+                    .bind(cols.measure.get(row)).bind(cols.polarity.get(row)).bind(definition)
+                    .fetch_one(&mut *c).await)
+                .context(|| format!("storing the indicator {}", key.indicator))?;
+                self.indicators.insert(key.indicator.to_string(), id);
+                id
+            }
+        };
+        let breakdown_key =
+            (key.sex.to_string(), key.age.to_string(), key.category_type.to_string(), key.category.to_string());
+        let breakdown = match self.breakdowns.get(&breakdown_key) {
+            Some(id) => *id,
+            None => {
+                let sql = "INSERT INTO breakdown (sex, age, category_type, category) VALUES ($1, $2, $3, $4) \
+                           ON CONFLICT (sex, age, category_type, category) DO UPDATE SET sex = excluded.sex RETURNING id";
+                let id: i64 = on_tx!(&mut self.tx, c => sqlx::query_scalar(sql)
+                    .bind(key.sex).bind(key.age).bind(key.category_type).bind(key.category)
+                    .fetch_one(&mut *c).await)
+                .context(|| {
+                    format!("storing the breakdown {} {} {} {}", key.sex, key.age, key.category_type, key.category)
+                })?;
+                self.breakdowns.insert(breakdown_key, id);
+                id
+            }
+        };
+        Ok([area, indicator, breakdown])
+    }
+
+    /// Adds the row to the content hash: every stored field in a fixed order, each tagged
+    /// (null, text with its length, number by its bits), so that no two contents hash alike
+    /// by accident of layout.
+    fn hash_row(&mut self, cols: &BatchColumns<'_>, row: usize, key: &RowKey<'_>) {
+        let h = &mut self.hasher;
+        let text = |h: &mut Sha256, v: Option<&str>| match v {
+            None => h.update([0u8]),
+            Some(s) => {
+                h.update([1u8]);
+                h.update((s.len() as u64).to_le_bytes());
+                h.update(s.as_bytes());
+            }
+        };
+        let number = |h: &mut Sha256, v: Option<f64>| match v {
+            None => h.update([0u8]),
+            Some(x) => {
+                h.update([2u8]);
+                h.update(x.to_bits().to_le_bytes());
+            }
+        };
+        for v in [key.indicator, key.area, key.sex, key.age, key.category_type, key.category, key.period] {
+            text(h, Some(v));
+        }
+        number(h, key.sortable.map(|v| v as f64));
+        for column in [
+            &cols.indicator_name,
+            &cols.framework,
+            &cols.domain,
+            &cols.measure,
+            &cols.polarity,
+            &cols.area_name,
+            &cols.area_type,
+            &cols.parent_code,
+            &cols.parent_name,
+        ] {
+            text(h, column.get(row));
+        }
+        for column in &cols.data {
+            match column {
+                Column::Text(c) => text(h, c.get(row)),
+                Column::Number(c) => number(h, c.get(row)),
+            }
+        }
+    }
+
+    /// Inserts the batch's rows on SQLite, [`SQLITE_ROWS_PER_INSERT`] at a time.
+    async fn insert_sqlite(
+        &mut self,
+        cols: &BatchColumns<'_>,
+        keys: &[RowKey<'_>],
+        ids: &[[i64; 3]],
+        first: u64,
+    ) -> Result<()> {
+        let ImportTx::Sqlite(tx) = &mut self.tx else { return Ok(()) };
+        for start in (0..keys.len()).step_by(SQLITE_ROWS_PER_INSERT) {
+            let end = (start + SQLITE_ROWS_PER_INSERT).min(keys.len());
+            let sql = if end - start == SQLITE_ROWS_PER_INSERT {
+                std::borrow::Cow::Borrowed(self.insert_sql.as_str())
+            } else {
+                std::borrow::Cow::Owned(insert_sql(end - start))
+            };
+            let mut query = sqlx::query(&sql);
+            for row in start..end {
+                let key = &keys[row];
+                let [area, indicator, breakdown] = ids[row];
+                query = query
+                    .bind(self.release_id)
+                    .bind(area)
+                    .bind(indicator)
+                    .bind(breakdown)
+                    .bind(key.period)
+                    .bind(key.sortable);
+                for column in &cols.data {
+                    query = match column {
+                        Column::Text(c) => query.bind(c.get(row)),
+                        Column::Number(c) => query.bind(c.get(row)),
+                    };
+                }
+            }
+            query.execute(&mut *tx).await.map_err(|e| duplicate_or(e, first + start as u64, first + end as u64 - 1))?;
+        }
+        Ok(())
+    }
+
+    /// Sends the `COPY` text gathered so far to PostgreSQL.
+    async fn flush_copy(&mut self) -> Result<()> {
+        let ImportTx::Postgres(tx) = &mut self.tx else { return Ok(()) };
+        if self.copy.is_empty() {
+            return Ok(());
+        }
+        let statement = format!("COPY value ({}) FROM STDIN", value_columns().join(", "));
+        let rows = self.rows;
+        let context = || format!("copying the release's rows up to row {rows}");
+        let mut copy = tx.copy_in_raw(&statement).await.context(context)?;
+        if let Err(e) = copy.send(self.copy.as_bytes()).await {
+            let _ = copy.abort("the import failed").await;
+            return Err(e).context(context);
+        }
+        copy.finish().await.map_err(|e| duplicate_or(e, 0, rows))?;
+        self.copy.clear();
+        Ok(())
+    }
+
+    /// Commits the release, unless one with the same content is stored already (then rolls
+    /// back and returns it).
+    ///
+    /// # Errors
+    /// No rows, a release of the same name with other content, or a failed statement; nothing
+    /// is kept.
+    pub async fn finish(mut self) -> Result<ImportOutcome> {
+        if self.rows == 0 {
+            return Err(StoreError::BadInput(format!("the release \"{}\" has no rows", self.info.name)));
+        }
+        self.flush_copy().await?;
+        let hash = self.hasher.clone().finalize().iter().fold(String::new(), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        });
+        if let Some(existing) = self.store.release_by("content_hash", &hash).await? {
+            self.close(false).await?;
+            return Ok(ImportOutcome::Unchanged(existing));
+        }
+        if self.store.release_by("name", &self.info.name).await?.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "a release named \"{}\" is already stored, with other content: give the new one another name",
+                self.info.name
+            )));
+        }
+        let release = Release {
+            id: self.release_id,
+            name: self.info.name.clone(),
+            released_on: self.info.released_on.clone(),
+            imported_at: utc_now(),
+            catalogue_id: self.info.catalogue_id.clone(),
+            catalogue_version: self.info.catalogue_version.clone(),
+            content_hash: hash,
+            manifest: self.info.manifest.clone(),
+            row_count: self.rows as i64,
+            imported_by: self.actor.label(),
+        };
+        let manifest = release.manifest.to_string();
+        let after = serde_json::to_string(&release).map_err(|e| StoreError::BadInput(format!("the release: {e}")))?;
+        let context = || format!("storing the release \"{}\"", release.name);
+        on_tx!(&mut self.tx, c => sqlx::query(
+            "INSERT INTO release (id, name, released_on, imported_at, catalogue_id, catalogue_version, content_hash, \
+             manifest, row_count, imported_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+            .bind(release.id).bind(&release.name).bind(&release.released_on).bind(&release.imported_at)
+            .bind(&release.catalogue_id).bind(&release.catalogue_version).bind(&release.content_hash)
+            .bind(&manifest).bind(release.row_count).bind(&release.imported_by)
+            .execute(&mut *c).await.map(|_| ()))
+        .context(context)?;
+        on_tx!(&mut self.tx, c => sqlx::query(
+            "INSERT INTO audit (at, actor, entity, entity_id, action, before, after) VALUES ($1, $2, 'release', $3, 'import', NULL, $4)")
+            .bind(&release.imported_at).bind(&release.imported_by).bind(&release.name).bind(&after)
+            .execute(&mut *c).await.map(|_| ()))
+        .context(context)?;
+        self.close(true).await?;
+        Ok(ImportOutcome::Imported(release))
+    }
+
+    /// Commits (`commit`) or rolls back the transaction, and closes the connection.
+    async fn close(self, commit: bool) -> Result<()> {
+        let statement = if commit { "COMMIT" } else { "ROLLBACK" };
+        let context = || format!("ending the import of the release \"{}\"", self.info.name);
+        match self.tx {
+            ImportTx::Sqlite(mut conn) => {
+                conn.execute(statement).await.context(context)?;
+                conn.close().await.context(context)
+            }
+            ImportTx::Postgres(mut conn) => {
+                conn.execute(statement).await.context(context)?;
+                conn.close().await.context(context)
+            }
+        }
+    }
+}
+
+/// Every column of the value table, in order.
+fn value_columns() -> Vec<&'static str> {
+    VALUE_KEY.iter().copied().chain(VALUE_COLUMNS.iter().map(|c| c.0)).collect()
+}
+
+/// A multi-row `INSERT` into the value table for `rows` rows (SQLite only), with anonymous `?`
+/// parameters: SQLite looks a named parameter (`$1`) up in a list, which for thousands of them
+/// took most of an import's time.
+fn insert_sql(rows: usize) -> String {
+    let columns = value_columns();
+    let row = format!("({})", vec!["?"; columns.len()].join(", "));
+    format!("INSERT INTO value ({}) VALUES {}", columns.join(", "), vec![row; rows].join(", "))
+}
+
+/// A unique-key violation as "two rows with the same key" among rows `first..=last`, or the
+/// driver's error.
+fn duplicate_or(error: sqlx::Error, first: u64, last: u64) -> StoreError {
+    let unique = matches!(&error, sqlx::Error::Database(e) if e.is_unique_violation());
+    if unique {
+        StoreError::BadInput(format!(
+            "the results' rows {first} to {last}: two rows for the same indicator, area, sex, age, category and \
+             time period ({error})"
+        ))
+    } else {
+        StoreError::Database { context: format!("storing the results' rows {first} to {last}"), source: error }
+    }
+}
+
+/// Appends a row in PostgreSQL's `COPY` text format: fields separated by tabs, `\N` for null,
+/// backslash, tab, newline and carriage return escaped.
+fn encode_copy_row(
+    out: &mut String,
+    release: i64,
+    ids: [i64; 3],
+    key: &RowKey<'_>,
+    cols: &BatchColumns<'_>,
+    row: usize,
+) {
+    let _ = write!(out, "{release}\t{}\t{}\t{}\t", ids[0], ids[1], ids[2]);
+    copy_text(out, Some(key.period));
+    out.push('\t');
+    match key.sortable {
+        Some(v) => {
+            let _ = write!(out, "{v}");
+        }
+        None => out.push_str("\\N"),
+    }
+    for column in &cols.data {
+        out.push('\t');
+        match column {
+            Column::Text(c) => copy_text(out, c.get(row)),
+            Column::Number(c) => match c.get(row) {
+                Some(v) => {
+                    let _ = write!(out, "{v}");
+                }
+                None => out.push_str("\\N"),
+            },
+        }
+    }
+    out.push('\n');
+}
+
+/// Appends a text field in `COPY` text format.
+fn copy_text(out: &mut String, value: Option<&str>) {
+    let Some(value) = value else {
+        out.push_str("\\N");
+        return;
+    };
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Reads a release row.
+fn release_of(row: &sqlx::any::AnyRow) -> Result<Release, sqlx::Error> {
+    let manifest: String = row.try_get("manifest")?;
+    Ok(Release {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        released_on: row.try_get("released_on")?,
+        imported_at: row.try_get("imported_at")?,
+        catalogue_id: row.try_get("catalogue_id")?,
+        catalogue_version: row.try_get("catalogue_version")?,
+        content_hash: row.try_get("content_hash")?,
+        manifest: serde_json::from_str(&manifest).unwrap_or(serde_json::Value::String(manifest)),
+        row_count: row.try_get("row_count")?,
+        imported_by: row.try_get("imported_by")?,
+    })
+}
+
+/// The columns of a release row.
+const RELEASE_COLUMNS: &str = "id, name, released_on, imported_at, catalogue_id, catalogue_version, content_hash, \
+                               manifest, row_count, imported_by";
+
+impl Store {
+    /// Every release, newest first.
+    ///
+    /// # Errors
+    /// A failed query.
+    pub async fn releases(&self) -> Result<Vec<Release>> {
+        let rows = sqlx::query(&format!("SELECT {RELEASE_COLUMNS} FROM release ORDER BY id DESC"))
+            .fetch_all(self.pool())
+            .await
+            .context(|| "reading the releases".into())?;
+        rows.iter().map(release_of).collect::<Result<_, _>>().context(|| "reading the releases".into())
+    }
+
+    /// The newest release: the one shown. `None` before the first import.
+    ///
+    /// # Errors
+    /// A failed query.
+    pub async fn latest_release(&self) -> Result<Option<Release>> {
+        let row = sqlx::query(&format!("SELECT {RELEASE_COLUMNS} FROM release ORDER BY id DESC LIMIT 1"))
+            .fetch_optional(self.pool())
+            .await
+            .context(|| "reading the newest release".into())?;
+        row.as_ref().map(release_of).transpose().context(|| "reading the newest release".into())
+    }
+
+    /// The release named `name`.
+    ///
+    /// # Errors
+    /// A failed query.
+    pub async fn release(&self, name: &str) -> Result<Option<Release>> {
+        self.release_by("name", name).await
+    }
+
+    /// The release whose `column` (name or content_hash) is `value`.
+    async fn release_by(&self, column: &str, value: &str) -> Result<Option<Release>> {
+        let row = sqlx::query(&format!("SELECT {RELEASE_COLUMNS} FROM release WHERE {column} = $1"))
+            .bind(value)
+            .fetch_optional(self.pool())
+            .await
+            .context(|| format!("reading the release of {column} {value}"))?;
+        row.as_ref().map(release_of).transpose().context(|| format!("reading the release of {column} {value}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_text_escapes() {
+        let mut out = String::new();
+        copy_text(&mut out, Some("a\\b\tc\nd\re"));
+        copy_text(&mut out, None);
+        assert_eq!(out, "a\\\\b\\tc\\nd\\re\\N");
+    }
+}

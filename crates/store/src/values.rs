@@ -1,0 +1,424 @@
+//! Reading what releases hold: areas, indicators, values, and what changed between releases.
+
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::error::{Context, Result};
+use crate::Store;
+
+/// An area of the geography.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Area {
+    /// Its GSS code (E06000001, W06000015, …).
+    pub code: String,
+    /// Its name.
+    pub name: String,
+    /// Its type ("Upper tier local authority", …).
+    pub area_type: String,
+    /// Its parent's code.
+    pub parent_code: Option<String>,
+    /// Its parent's name.
+    pub parent_name: Option<String>,
+}
+
+/// An indicator of the catalogue.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Indicator {
+    /// Its id in the catalogue.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its framework.
+    pub framework: Option<String>,
+    /// Its domain within the framework.
+    pub domain: Option<String>,
+    /// Its measure ("dsr", "proportion", …).
+    pub measure: Option<String>,
+    /// Its polarity ("higher is better", "lower is better", …).
+    pub polarity: Option<String>,
+    /// Its definition, when the release gave one.
+    pub definition: Option<String>,
+}
+
+/// One value of a release, its fields named as in the results table.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ValueRow {
+    /// The indicator's id.
+    pub indicator_id: String,
+    /// The indicator's name.
+    pub indicator_name: String,
+    /// The area's code.
+    pub area_code: String,
+    /// The area's name.
+    pub area_name: String,
+    /// The area's type.
+    pub area_type: String,
+    /// Male, Female or Persons.
+    pub sex: String,
+    /// The age label.
+    pub age: String,
+    /// The category type of a breakdown row (deprivation deciles), `None` for the whole area.
+    pub category_type: Option<String>,
+    /// The category (decile), `None` for the whole area.
+    pub category: Option<String>,
+    /// The period's label.
+    pub time_period: String,
+    /// The period's last year, for sorting.
+    pub time_period_sortable: Option<i64>,
+    /// The value.
+    pub value: Option<f64>,
+    /// Lower 95% limit.
+    pub lower_95: Option<f64>,
+    /// Upper 95% limit.
+    pub upper_95: Option<f64>,
+    /// Lower 99.8% limit.
+    pub lower_99_8: Option<f64>,
+    /// Upper 99.8% limit.
+    pub upper_99_8: Option<f64>,
+    /// The count (numerator).
+    pub count: Option<f64>,
+    /// The denominator.
+    pub denominator: Option<f64>,
+    /// Why a value is missing or flagged ("suppressed", …).
+    pub value_note: Option<String>,
+    /// The recent trend.
+    pub recent_trend: Option<String>,
+    /// Comparison with the benchmark at 95%.
+    pub compared_to_benchmark_95: Option<String>,
+    /// Comparison with the benchmark at 99.8%.
+    pub compared_to_benchmark_99_8: Option<String>,
+    /// The statistic.
+    pub statistic: Option<String>,
+    /// The method.
+    pub method: Option<String>,
+    /// The benchmark's name.
+    pub benchmark: Option<String>,
+    /// The benchmark's value.
+    pub benchmark_value: Option<f64>,
+    /// The quintile among areas of the same type.
+    pub quintile: Option<String>,
+    /// Why the trend is what it is.
+    pub trend_reason: Option<String>,
+    /// Slope index of inequality.
+    pub sii: Option<f64>,
+    /// Its lower 95% limit.
+    pub sii_lower_95: Option<f64>,
+    /// Its upper 95% limit.
+    pub sii_upper_95: Option<f64>,
+    /// Its lower 99.8% limit.
+    pub sii_lower_99_8: Option<f64>,
+    /// Its upper 99.8% limit.
+    pub sii_upper_99_8: Option<f64>,
+    /// Relative index of inequality.
+    pub rii: Option<f64>,
+    /// Its lower 95% limit.
+    pub rii_lower_95: Option<f64>,
+    /// Its upper 95% limit.
+    pub rii_upper_95: Option<f64>,
+    /// Most minus least deprived decile.
+    pub gap_most_minus_least_deprived: Option<f64>,
+    /// Most over least deprived decile.
+    pub ratio_most_to_least_deprived: Option<f64>,
+    /// Excess count at the least deprived decile's rates.
+    pub excess_count: Option<f64>,
+    /// A note on the inequality summaries.
+    pub inequality_note: Option<String>,
+}
+
+/// The joins and columns a [`ValueRow`] is read from.
+const VALUE_SELECT: &str = "SELECT i.code AS indicator_id, i.name AS indicator_name, a.code AS area_code, \
+    a.name AS area_name, a.area_type, b.sex, b.age, b.category_type, b.category, v.time_period, v.time_period_sortable, \
+    v.value, v.lower_95, v.upper_95, v.lower_99_8, v.upper_99_8, v.count, v.denominator, v.value_note, v.recent_trend, \
+    v.compared_to_benchmark_95, v.compared_to_benchmark_99_8, v.statistic, v.method, v.benchmark, v.benchmark_value, \
+    v.quintile, v.trend_reason, v.sii, v.sii_lower_95, v.sii_upper_95, v.sii_lower_99_8, v.sii_upper_99_8, v.rii, \
+    v.rii_lower_95, v.rii_upper_95, v.gap_most_minus_least_deprived, v.ratio_most_to_least_deprived, v.excess_count, \
+    v.inequality_note FROM value v JOIN indicator i ON i.id = v.indicator_id JOIN area a ON a.id = v.area_id \
+    JOIN breakdown b ON b.id = v.breakdown_id";
+
+/// Text that stands for "none" in the breakdown table.
+fn none_if_empty(text: String) -> Option<String> {
+    (!text.is_empty()).then_some(text)
+}
+
+fn value_of(r: &AnyRow) -> Result<ValueRow, sqlx::Error> {
+    Ok(ValueRow {
+        indicator_id: r.try_get("indicator_id")?,
+        indicator_name: r.try_get("indicator_name")?,
+        area_code: r.try_get("area_code")?,
+        area_name: r.try_get("area_name")?,
+        area_type: r.try_get("area_type")?,
+        sex: r.try_get("sex")?,
+        age: r.try_get("age")?,
+        category_type: none_if_empty(r.try_get("category_type")?),
+        category: none_if_empty(r.try_get("category")?),
+        time_period: r.try_get("time_period")?,
+        time_period_sortable: r.try_get("time_period_sortable")?,
+        value: r.try_get("value")?,
+        lower_95: r.try_get("lower_95")?,
+        upper_95: r.try_get("upper_95")?,
+        lower_99_8: r.try_get("lower_99_8")?,
+        upper_99_8: r.try_get("upper_99_8")?,
+        count: r.try_get("count")?,
+        denominator: r.try_get("denominator")?,
+        value_note: r.try_get("value_note")?,
+        recent_trend: r.try_get("recent_trend")?,
+        compared_to_benchmark_95: r.try_get("compared_to_benchmark_95")?,
+        compared_to_benchmark_99_8: r.try_get("compared_to_benchmark_99_8")?,
+        statistic: r.try_get("statistic")?,
+        method: r.try_get("method")?,
+        benchmark: r.try_get("benchmark")?,
+        benchmark_value: r.try_get("benchmark_value")?,
+        quintile: r.try_get("quintile")?,
+        trend_reason: r.try_get("trend_reason")?,
+        sii: r.try_get("sii")?,
+        sii_lower_95: r.try_get("sii_lower_95")?,
+        sii_upper_95: r.try_get("sii_upper_95")?,
+        sii_lower_99_8: r.try_get("sii_lower_99_8")?,
+        sii_upper_99_8: r.try_get("sii_upper_99_8")?,
+        rii: r.try_get("rii")?,
+        rii_lower_95: r.try_get("rii_lower_95")?,
+        rii_upper_95: r.try_get("rii_upper_95")?,
+        gap_most_minus_least_deprived: r.try_get("gap_most_minus_least_deprived")?,
+        ratio_most_to_least_deprived: r.try_get("ratio_most_to_least_deprived")?,
+        excess_count: r.try_get("excess_count")?,
+        inequality_note: r.try_get("inequality_note")?,
+    })
+}
+
+/// Which values to read; every filter left `None` matches all.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ValueQuery {
+    /// The release by id; the newest when `None`.
+    pub release: Option<i64>,
+    /// The indicator's id.
+    pub indicator: Option<String>,
+    /// The area's code.
+    pub area: Option<String>,
+    /// The period's label.
+    pub time_period: Option<String>,
+    /// Male, Female or Persons.
+    pub sex: Option<String>,
+    /// Only whole-area rows (`Some(true)`), only breakdown rows (`Some(false)`), or both.
+    pub whole_area: Option<bool>,
+    /// At most this many rows (all when `None`).
+    pub limit: Option<i64>,
+    /// Rows to skip first.
+    pub offset: i64,
+}
+
+/// A value that differs between two releases.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Revision {
+    /// The indicator's id.
+    pub indicator_id: String,
+    /// The area's code.
+    pub area_code: String,
+    /// Sex.
+    pub sex: String,
+    /// Age.
+    pub age: String,
+    /// Category type, `None` for the whole area.
+    pub category_type: Option<String>,
+    /// Category, `None` for the whole area.
+    pub category: Option<String>,
+    /// The period.
+    pub time_period: String,
+    /// The value in the earlier release (`None`: no row, or no value).
+    pub before: Option<f64>,
+    /// The value in the later release (`None`: no row, or no value).
+    pub after: Option<f64>,
+    /// "added", "removed" or "revised".
+    pub change: &'static str,
+}
+
+impl Store {
+    /// The area with GSS code `code`.
+    ///
+    /// # Errors
+    /// A failed query.
+    pub async fn area(&self, code: &str) -> Result<Option<Area>> {
+        let row = sqlx::query("SELECT code, name, area_type, parent_code, parent_name FROM area WHERE code = $1")
+            .bind(code)
+            .fetch_optional(self.pool())
+            .await
+            .context(|| format!("reading the area {code}"))?;
+        row.map(|r| area_of(&r)).transpose().context(|| format!("reading the area {code}"))
+    }
+
+    /// Every area, or those of `area_type`, by code.
+    ///
+    /// # Errors
+    /// A failed query.
+    pub async fn areas(&self, area_type: Option<&str>) -> Result<Vec<Area>> {
+        let rows = sqlx::query(
+            "SELECT code, name, area_type, parent_code, parent_name FROM area WHERE ($1 IS NULL OR area_type = $1) \
+             ORDER BY code",
+        )
+        .bind(area_type)
+        .fetch_all(self.pool())
+        .await
+        .context(|| "reading the areas".into())?;
+        rows.iter().map(area_of).collect::<Result<_, _>>().context(|| "reading the areas".into())
+    }
+
+    /// The indicator with id `id`.
+    ///
+    /// # Errors
+    /// A failed query.
+    pub async fn indicator(&self, id: &str) -> Result<Option<Indicator>> {
+        let row = sqlx::query(
+            "SELECT code, name, framework, domain, measure, polarity, definition FROM indicator WHERE code = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await
+        .context(|| format!("reading the indicator {id}"))?;
+        row.map(|r| indicator_of(&r)).transpose().context(|| format!("reading the indicator {id}"))
+    }
+
+    /// Every indicator, by id.
+    ///
+    /// # Errors
+    /// A failed query.
+    pub async fn indicators(&self) -> Result<Vec<Indicator>> {
+        let rows = sqlx::query(
+            "SELECT code, name, framework, domain, measure, polarity, definition FROM indicator ORDER BY code",
+        )
+        .fetch_all(self.pool())
+        .await
+        .context(|| "reading the indicators".into())?;
+        rows.iter().map(indicator_of).collect::<Result<_, _>>().context(|| "reading the indicators".into())
+    }
+
+    /// An area's latest value of every indicator in the newest release: for each indicator,
+    /// sex and age, the whole-area row of the latest period. Ordered by indicator, sex, age.
+    /// Empty before the first import or for an unknown area.
+    ///
+    /// # Errors
+    /// A failed query.
+    pub async fn area_latest_values(&self, area_code: &str) -> Result<Vec<ValueRow>> {
+        let sql = format!(
+            "{VALUE_SELECT} WHERE v.release_id = (SELECT MAX(id) FROM release) \
+             AND v.area_id = (SELECT id FROM area WHERE code = $1) AND b.category_type = '' \
+             AND v.time_period_sortable = (SELECT MAX(w.time_period_sortable) FROM value w \
+               WHERE w.release_id = v.release_id AND w.area_id = v.area_id AND w.indicator_id = v.indicator_id \
+               AND w.breakdown_id = v.breakdown_id) \
+             ORDER BY i.code, b.sex, b.age, v.time_period"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(area_code)
+            .fetch_all(self.pool())
+            .await
+            .context(|| format!("reading the latest values of {area_code}"))?;
+        rows.iter()
+            .map(value_of)
+            .collect::<Result<_, _>>()
+            .context(|| format!("reading the latest values of {area_code}"))
+    }
+
+    /// The values `query` selects, ordered by indicator, area, sex, age, category type,
+    /// category and period.
+    ///
+    /// # Errors
+    /// A failed query.
+    pub async fn values(&self, query: &ValueQuery) -> Result<Vec<ValueRow>> {
+        let sql = format!(
+            "{VALUE_SELECT} WHERE v.release_id = COALESCE($1, (SELECT MAX(id) FROM release)) \
+             AND ($2 IS NULL OR i.code = $2) AND ($3 IS NULL OR a.code = $3) AND ($4 IS NULL OR v.time_period = $4) \
+             AND ($5 IS NULL OR b.sex = $5) AND ($6 IS NULL OR (b.category_type = '') = ($6 = 1)) \
+             ORDER BY i.code, a.code, b.sex, b.age, b.category_type, b.category, v.time_period_sortable, v.time_period \
+             LIMIT $7 OFFSET $8"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(query.release)
+            .bind(query.indicator.as_deref())
+            .bind(query.area.as_deref())
+            .bind(query.time_period.as_deref())
+            .bind(query.sex.as_deref())
+            .bind(query.whole_area.map(i64::from))
+            .bind(query.limit.unwrap_or(i64::MAX))
+            .bind(query.offset)
+            .fetch_all(self.pool())
+            .await
+            .context(|| "reading values".into())?;
+        rows.iter().map(value_of).collect::<Result<_, _>>().context(|| "reading values".into())
+    }
+
+    /// What changed from release `before` to release `after` (ids): rows added, removed, or
+    /// whose value or limits differ, ordered by indicator, area, breakdown and period.
+    ///
+    /// # Errors
+    /// A failed query.
+    pub async fn revisions(&self, before: i64, after: i64) -> Result<Vec<Revision>> {
+        let changed = "o.value IS DISTINCT FROM n.value OR o.lower_95 IS DISTINCT FROM n.lower_95 \
+                       OR o.upper_95 IS DISTINCT FROM n.upper_95";
+        let sql = format!(
+            "SELECT i.code AS indicator_id, a.code AS area_code, b.sex, b.age, b.category_type, b.category, \
+             k.time_period, k.before, k.after, k.change FROM ( \
+               SELECT n.area_id, n.indicator_id, n.breakdown_id, n.time_period, o.value AS before, n.value AS after, \
+                 CASE WHEN o.release_id IS NULL THEN 'added' ELSE 'revised' END AS change \
+               FROM value n LEFT JOIN value o ON o.release_id = $1 AND o.area_id = n.area_id \
+                 AND o.indicator_id = n.indicator_id AND o.breakdown_id = n.breakdown_id AND o.time_period = n.time_period \
+               WHERE n.release_id = $2 AND (o.release_id IS NULL OR {changed}) \
+               UNION ALL \
+               SELECT o.area_id, o.indicator_id, o.breakdown_id, o.time_period, o.value, NULL, 'removed' \
+               FROM value o WHERE o.release_id = $1 AND NOT EXISTS (SELECT 1 FROM value n WHERE n.release_id = $2 \
+                 AND n.area_id = o.area_id AND n.indicator_id = o.indicator_id AND n.breakdown_id = o.breakdown_id \
+                 AND n.time_period = o.time_period) \
+             ) k JOIN indicator i ON i.id = k.indicator_id JOIN area a ON a.id = k.area_id \
+             JOIN breakdown b ON b.id = k.breakdown_id \
+             ORDER BY i.code, a.code, b.sex, b.age, b.category_type, b.category, k.time_period"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(before)
+            .bind(after)
+            .fetch_all(self.pool())
+            .await
+            .context(|| format!("comparing the releases {before} and {after}"))?;
+        rows.iter()
+            .map(|r| {
+                let change: String = r.try_get("change")?;
+                Ok(Revision {
+                    indicator_id: r.try_get("indicator_id")?,
+                    area_code: r.try_get("area_code")?,
+                    sex: r.try_get("sex")?,
+                    age: r.try_get("age")?,
+                    category_type: none_if_empty(r.try_get("category_type")?),
+                    category: none_if_empty(r.try_get("category")?),
+                    time_period: r.try_get("time_period")?,
+                    before: r.try_get("before")?,
+                    after: r.try_get("after")?,
+                    change: match change.as_str() {
+                        "added" => "added",
+                        "removed" => "removed",
+                        _ => "revised",
+                    },
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .context(|| format!("comparing the releases {before} and {after}"))
+    }
+}
+
+fn area_of(r: &AnyRow) -> Result<Area, sqlx::Error> {
+    Ok(Area {
+        code: r.try_get("code")?,
+        name: r.try_get("name")?,
+        area_type: r.try_get("area_type")?,
+        parent_code: r.try_get("parent_code")?,
+        parent_name: r.try_get("parent_name")?,
+    })
+}
+
+fn indicator_of(r: &AnyRow) -> Result<Indicator, sqlx::Error> {
+    Ok(Indicator {
+        id: r.try_get("code")?,
+        name: r.try_get("name")?,
+        framework: r.try_get("framework")?,
+        domain: r.try_get("domain")?,
+        measure: r.try_get("measure")?,
+        polarity: r.try_get("polarity")?,
+        definition: r.try_get("definition")?,
+    })
+}
