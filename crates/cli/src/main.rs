@@ -5,8 +5,11 @@
 
 mod calc;
 mod compute;
+mod db;
 mod demo;
 mod generate;
+mod import;
+mod place;
 mod sql;
 
 use std::process::ExitCode;
@@ -53,6 +56,13 @@ enum Command {
     /// The main job on synthetic data: generate a small synthetic England (once), compute the
     /// starter catalogue, and print a summary for one place.
     Demo(demo::DemoArgs),
+    /// The database (SQLite by default, PostgreSQL by URL): bring its schema up to date.
+    Db(db::DbArgs),
+    /// Import a results table into the database as a data release.
+    Import(import::ImportArgs),
+    /// Places and their monitoring: import, export, list, show (with each target's
+    /// assessment), update a recommendation's status or add a progress note.
+    Place(place::PlaceArgs),
 }
 
 /// Why a command failed, kept typed until [`main`] prints it and picks the exit code.
@@ -135,6 +145,9 @@ fn main() -> ExitCode {
         Command::Sql(args) => sql::run(args),
         Command::Compute(args) => compute::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Db(args) => db::run(args).map_err(Failure::from),
+        Command::Import(args) => import::run(args).map_err(Failure::from),
+        Command::Place(args) => place::run(args).map_err(Failure::from),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -178,6 +178,17 @@ impl Store {
         migrate::run(&self.pool, self.backend()).await
     }
 
+    /// The versions of the migrations applied to the database, in order.
+    ///
+    /// # Errors
+    /// A failed query.
+    pub async fn applied_migrations(&self) -> Result<Vec<i64>> {
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+            .fetch_all(&self.pool)
+            .await
+            .context(|| "reading the applied migrations".into())
+    }
+
     /// The backend this store talks to.
     pub fn backend(&self) -> Backend {
         match self.location {

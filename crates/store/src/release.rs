@@ -609,6 +609,13 @@ impl ReleaseImport {
             .bind(&release.imported_at).bind(&release.imported_by).bind(&release.name).bind(&after)
             .execute(&mut *c).await.map(|_| ()))
         .context(context)?;
+        // Fresh statistics, so that the planners read one area's rows by the key (SQLite
+        // samples at most a thousand rows of each index).
+        let analyze = match &self.tx {
+            ImportTx::Sqlite(_) => "PRAGMA analysis_limit = 1000; ANALYZE",
+            ImportTx::Postgres(_) => "ANALYZE value; ANALYZE area; ANALYZE indicator; ANALYZE breakdown",
+        };
+        on_tx!(&mut self.tx, c => c.execute(analyze).await.map(|_| ())).context(context)?;
         self.close(true).await?;
         Ok(ImportOutcome::Imported(release))
     }

@@ -323,25 +323,58 @@ impl Store {
     /// # Errors
     /// A failed query.
     pub async fn values(&self, query: &ValueQuery) -> Result<Vec<ValueRow>> {
-        let sql = format!(
-            "{VALUE_SELECT} WHERE v.release_id = COALESCE($1, (SELECT MAX(id) FROM release)) \
-             AND ($2 IS NULL OR i.code = $2) AND ($3 IS NULL OR a.code = $3) AND ($4 IS NULL OR v.time_period = $4) \
-             AND ($5 IS NULL OR b.sex = $5) AND ($6 IS NULL OR (b.category_type = '') = ($6 = 1)) \
-             ORDER BY i.code, a.code, b.sex, b.age, b.category_type, b.category, v.time_period_sortable, v.time_period \
-             LIMIT $7 OFFSET $8"
+        // Only the filters given go into the statement, areas and indicators by their ids, so
+        // that both backends read one range of the value table's key.
+        enum Arg<'a> {
+            Text(&'a str),
+            Int(i64),
+        }
+        let mut args: Vec<Arg<'_>> = Vec::new();
+        let mut sql = format!("{VALUE_SELECT} WHERE v.release_id = ");
+        let next = |args: &mut Vec<Arg<'_>>| format!("${}", args.len());
+        match query.release {
+            Some(id) => {
+                args.push(Arg::Int(id));
+                sql.push_str(&next(&mut args));
+            }
+            None => sql.push_str("(SELECT MAX(id) FROM release)"),
+        }
+        if let Some(area) = &query.area {
+            args.push(Arg::Text(area));
+            sql.push_str(&format!(" AND v.area_id = (SELECT id FROM area WHERE code = {})", next(&mut args)));
+        }
+        if let Some(indicator) = &query.indicator {
+            args.push(Arg::Text(indicator));
+            sql.push_str(&format!(" AND v.indicator_id = (SELECT id FROM indicator WHERE code = {})", next(&mut args)));
+        }
+        if let Some(period) = &query.time_period {
+            args.push(Arg::Text(period));
+            sql.push_str(&format!(" AND v.time_period = {}", next(&mut args)));
+        }
+        if let Some(sex) = &query.sex {
+            args.push(Arg::Text(sex));
+            sql.push_str(&format!(" AND b.sex = {}", next(&mut args)));
+        }
+        match query.whole_area {
+            Some(true) => sql.push_str(" AND b.category_type = ''"),
+            Some(false) => sql.push_str(" AND b.category_type <> ''"),
+            None => {}
+        }
+        sql.push_str(
+            " ORDER BY i.code, a.code, b.sex, b.age, b.category_type, b.category, v.time_period_sortable, v.time_period",
         );
-        let rows = sqlx::query(&sql)
-            .bind(query.release)
-            .bind(query.indicator.as_deref())
-            .bind(query.area.as_deref())
-            .bind(query.time_period.as_deref())
-            .bind(query.sex.as_deref())
-            .bind(query.whole_area.map(i64::from))
-            .bind(query.limit.unwrap_or(i64::MAX))
-            .bind(query.offset)
-            .fetch_all(self.pool())
-            .await
-            .context(|| "reading values".into())?;
+        args.push(Arg::Int(query.limit.unwrap_or(i64::MAX)));
+        sql.push_str(&format!(" LIMIT {}", next(&mut args)));
+        args.push(Arg::Int(query.offset));
+        sql.push_str(&format!(" OFFSET {}", next(&mut args)));
+        let mut statement = sqlx::query(&sql);
+        for arg in &args {
+            statement = match arg {
+                Arg::Text(t) => statement.bind(*t),
+                Arg::Int(i) => statement.bind(*i),
+            };
+        }
+        let rows = statement.fetch_all(self.pool()).await.context(|| "reading values".into())?;
         rows.iter().map(value_of).collect::<Result<_, _>>().context(|| "reading values".into())
     }
 

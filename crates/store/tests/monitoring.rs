@@ -59,7 +59,7 @@ async fn organisations_and_places(store: &Store) {
     changed.covers.pop();
     let updated = store.update_place(&Actor::User(7), place.id, &changed).await.unwrap();
     assert_eq!(updated.fields, changed);
-    assert_eq!(store.places().await.unwrap(), [updated.clone()]);
+    assert_eq!(store.places().await.unwrap(), std::slice::from_ref(&updated));
     let bad = PlaceFields { stage: "finished".into(), ..place_fields("other") };
     let error = store.create_place(&Actor::Cli, &bad).await.unwrap_err();
     assert!(error.to_string().contains("the field stage is \"finished\""), "{error}");
@@ -103,7 +103,7 @@ async fn strategies(store: &Store) {
         documents: vec![Document { title: "Report".into(), url: "https://example.org/report.pdf".into() }],
     };
     let strategy = store.create_strategy(&Actor::Cli, place.id, &fields).await.unwrap();
-    assert_eq!(store.strategies(place.id).await.unwrap(), [strategy.clone()]);
+    assert_eq!(store.strategies(place.id).await.unwrap(), std::slice::from_ref(&strategy));
     let longer = StrategyFields { ends_on: "2030-03-31".into(), ..fields.clone() };
     let updated = store.update_strategy(&Actor::Cli, strategy.id, &longer).await.unwrap();
     assert_eq!(store.strategies(place.id).await.unwrap(), [updated]);

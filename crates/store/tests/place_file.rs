@@ -9,6 +9,9 @@ use store::{Actor, PlaceFile, ReleaseInfo, Status, Store, StoreError};
 const EXAMPLE: &str = include_str!("../../../examples/place-fairshire.toml");
 const NAME: &str = "examples/place-fairshire.toml";
 
+/// Indicator, area, sex, period.
+type Key<'a> = (&'a str, &'a str, &'a str, &'a str);
+
 /// A release holding the example's areas and indicators.
 async fn release(store: &Store) {
     let indicators =
@@ -21,7 +24,7 @@ async fn release(store: &Store) {
             }
         }
     }
-    let text = |f: &dyn Fn(&(&str, &str, &str, &str)) -> String| -> ArrayRef {
+    let text = |f: &dyn Fn(&Key<'_>) -> String| -> ArrayRef {
         Arc::new(StringArray::from(rows.iter().map(f).collect::<Vec<_>>()))
     };
     let batch = RecordBatch::try_from_iter([
