@@ -4,10 +4,6 @@
 //! and `stats` crates.
 
 mod calc;
-mod calc_arriaga;
-mod calc_excess_deaths;
-mod calc_funnel;
-mod calc_summary_measures;
 mod compute;
 mod db;
 mod demo;

@@ -531,6 +531,79 @@ fn bad_input_is_a_clear_error_naming_file_row_and_column() {
     assert!(err.contains("/nonexistent/in.csv"), "{err}");
 }
 
+/// `calc dsr --age-band` and SQL `dsr(count, pop, age_band)` check a group's bands with the
+/// one DSR accumulator: the same bad input is refused by both, in the same words.
+#[test]
+fn calc_and_sql_refuse_bad_dsr_bands_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let bands = |skip: Option<u32>, twice: Option<u32>| {
+        let mut csv = String::from("area,ageband,count,pop\n");
+        for b in (0..19).filter(|&b| Some(b) != skip).chain(twice) {
+            let label = if b == 18 { "90+".to_string() } else { format!("{}-{}", b * 5, b * 5 + 4) };
+            writeln!(csv, "A,{label},10,1000").unwrap();
+        }
+        csv
+    };
+    let cases = [
+        (
+            "missing.csv",
+            bands(Some(8), None),
+            "expected the 19 ESP 2013 age bands (0-4 … 90+), found 18; missing 40-44",
+        ),
+        ("twice.csv", bands(None, Some(3)), "expected each age band once per group, found \"15-19\""),
+    ];
+    for (name, csv, words) in cases {
+        let input = write(&dir, name, &csv);
+        let calc = fairer_err(&[
+            "calc",
+            "dsr",
+            &input,
+            "--count",
+            "count",
+            "--denominator",
+            "pop",
+            "--age-band",
+            "ageband",
+            "--group-by",
+            "area",
+        ]);
+        let sql = fairer_err(&[
+            "sql",
+            "SELECT area, dsr(count, pop, ageband) AS d FROM t GROUP BY area",
+            "--table",
+            &format!("t={input}"),
+        ]);
+        assert!(calc.contains(words), "calc: {calc}");
+        assert!(
+            sql.contains(&format!("dsr: {words}")) || sql.contains(&format!("dsr: age band: {words}")),
+            "sql: {sql}"
+        );
+    }
+    // With all 19 bands, SQL by band gives the number `calc dsr --age-band` gives.
+    let input = write(&dir, "good.csv", &bands(None, None));
+    let calc = table(&fairer_ok(&[
+        "calc",
+        "dsr",
+        &input,
+        "--count",
+        "count",
+        "--denominator",
+        "pop",
+        "--age-band",
+        "ageband",
+        "--group-by",
+        "area",
+    ]));
+    let sql = table(&fairer_ok(&[
+        "sql",
+        "SELECT area, dsr(count, pop, ageband).value AS value FROM t GROUP BY area",
+        "--table",
+        &format!("t={input}"),
+    ]));
+    let value = |t: &[std::collections::HashMap<String, String>]| t[0]["value"].parse::<f64>().expect("a number");
+    assert_eq!(value(&calc), value(&sql));
+}
+
 #[test]
 fn a_failed_run_leaves_no_output_file() {
     let dir = tempfile::tempdir().unwrap();

@@ -340,6 +340,19 @@ impl OutputTable {
         self.columns.push(column);
     }
 
+    /// The table as an Arrow record batch: numbers as Float64, whole numbers as Int64, text and
+    /// labels as Utf8, every column nullable.
+    ///
+    /// # Errors
+    /// Columns of different lengths (an internal mistake).
+    pub fn to_record_batch(&self) -> Result<RecordBatch> {
+        let schema = Arc::new(Schema::new(
+            self.names.iter().zip(&self.columns).map(|(n, c)| Field::new(n, c.data_type(), true)).collect::<Vec<_>>(),
+        ));
+        RecordBatch::try_new(schema, self.columns.iter().map(OutputColumn::to_arrow).collect())
+            .map_err(|e| EngineError::Internal(format!("inconsistent output block: {e}")))
+    }
+
     /// Number of rows (that of the first column).
     pub fn num_rows(&self) -> usize {
         self.columns.first().map_or(0, OutputColumn::len)
@@ -540,6 +553,8 @@ enum Sink {
     Csv(CsvOut),
     /// Parquet: the file is made when the first block gives the schema.
     Parquet(Option<AtomicFile>, Option<ArrowWriter<AtomicFile>>),
+    /// Arrow record batches kept in memory, one per block.
+    Batches(Vec<RecordBatch>),
 }
 
 /// Writes one or more [`OutputTable`] blocks with the same columns as CSV or Parquet to a file
@@ -576,6 +591,21 @@ impl TableWriter {
     /// A writer of CSV to `out` (standard output, a socket, a buffer), named `name` in errors.
     pub fn csv_stream(name: &str, out: Box<dyn Write + Send>) -> TableWriter {
         TableWriter { name: name.to_string(), sink: Sink::Csv(CsvOut::Stream(out)), header_written: false, rows: 0 }
+    }
+
+    /// A writer that keeps each block as an Arrow record batch in memory, named `name` in
+    /// errors; [`TableWriter::into_batches`] gives them back.
+    pub fn memory(name: &str) -> TableWriter {
+        TableWriter { name: name.to_string(), sink: Sink::Batches(Vec::new()), header_written: false, rows: 0 }
+    }
+
+    /// The record batches of a [`TableWriter::memory`] writer, one per block written (none
+    /// for a writer to a file or a stream, which is dropped unfinished).
+    pub fn into_batches(self) -> Vec<RecordBatch> {
+        match self.sink {
+            Sink::Batches(batches) => batches,
+            _ => Vec::new(),
+        }
     }
 
     /// A writer to `path`, `-` for CSV on standard output; the format follows the extension
@@ -645,18 +675,10 @@ impl TableWriter {
                     return Err(self.error(e.to_string()));
                 }
             }
+            Sink::Batches(batches) => batches.push(table.to_record_batch()?),
             Sink::Parquet(file, writer) => {
-                let schema = Arc::new(Schema::new(
-                    table
-                        .names
-                        .iter()
-                        .zip(&table.columns)
-                        .map(|(n, c)| Field::new(n, c.data_type(), true))
-                        .collect::<Vec<_>>(),
-                ));
-                let batch =
-                    RecordBatch::try_new(schema.clone(), table.columns.iter().map(OutputColumn::to_arrow).collect())
-                        .map_err(|e| EngineError::Internal(format!("inconsistent output block: {e}")))?;
+                let batch = table.to_record_batch()?;
+                let schema = batch.schema();
                 let (file, writer) = (&mut *file, &mut *writer);
                 if writer.is_none() {
                     let Some(file) = file.take() else {
@@ -746,6 +768,7 @@ impl TableWriter {
                 at: Location { file: name.clone(), row: None, column: None },
                 message: "no rows to write".into(),
             }),
+            Sink::Batches(_) => Ok(()),
         }
     }
 }

@@ -109,6 +109,16 @@ impl DsrAccumulator {
         Ok(())
     }
 
+    /// Adds the bands summed in `other` (another part of the same group), as if they had been
+    /// added here.
+    pub fn merge(&mut self, other: &DsrAccumulator) {
+        self.total_count += other.total_count;
+        self.total_pop += other.total_pop;
+        self.weighted_rate += other.weighted_rate;
+        self.stdpop += other.stdpop;
+        self.variance_sum += other.variance_sum;
+    }
+
     /// var(DSR) = Σxᵢ(wᵢ/nᵢ)² / (Σwᵢ)², before the multiplier.
     pub fn variance(&self) -> f64 {
         self.variance_sum / (self.stdpop * self.stdpop)

@@ -50,6 +50,15 @@ impl IsrAccumulator {
         Ok(())
     }
 
+    /// Adds the bands summed in `other` (another part of the same group), as if they had been
+    /// added here.
+    pub fn merge(&mut self, other: &IsrAccumulator) {
+        self.observed += other.observed;
+        self.expected += other.expected;
+        self.ref_count += other.ref_count;
+        self.ref_pop += other.ref_pop;
+    }
+
     /// O, the observed events.
     pub fn observed(&self) -> f64 {
         self.observed

@@ -40,11 +40,13 @@ pub mod inequality;
 pub use confidence::ConfidenceLevel;
 pub use error::StatsError;
 
-/// A statistic for one group: its value, its limits at each requested confidence level, and
-/// the reference's `statistic` and `method` wording.
+/// A value with its confidence limits at any set of levels, and the reference's `statistic`
+/// and `method` wording: the one type in which a value and its limits travel together, from
+/// the methods to `calc`, `compute`, the SQL functions and the results table.
 ///
 /// `value` is `None` where the method gives no value (for example a DSR on fewer than 10
-/// events); `note` then says why.
+/// events); `statistic` then says why. Limits are looked up by level with
+/// [`Estimate::limits_at`], [`Estimate::lower`] and [`Estimate::upper`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct Estimate {
     /// The statistic's value (already multiplied by the multiplier).
@@ -57,7 +59,7 @@ pub struct Estimate {
     pub method: &'static str,
 }
 
-/// A point estimate with its confidence limits at one confidence level.
+/// The confidence limits of an [`Estimate`] at one confidence level.
 ///
 /// Limits are `None` where the method gives none (for example a suppressed DSR).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -68,6 +70,41 @@ pub struct Limits {
     pub lower: Option<f64>,
     /// Upper confidence limit.
     pub upper: Option<f64>,
+}
+
+impl Estimate {
+    /// A value with its limits at each level and the method's wording.
+    pub fn new(value: Option<f64>, limits: Vec<Limits>, statistic: impl Into<String>, method: &'static str) -> Self {
+        Estimate { value, limits, statistic: statistic.into(), method }
+    }
+
+    /// No value and no limits at `levels`: a statistic that could not be computed,
+    /// `statistic` saying why.
+    pub fn unavailable(levels: &[ConfidenceLevel], statistic: impl Into<String>, method: &'static str) -> Self {
+        Estimate::new(None, limits_for(levels, |_| (None, None)), statistic, method)
+    }
+
+    /// The limits at `level`, if the estimate has that level.
+    pub fn limits_at(&self, level: ConfidenceLevel) -> Option<&Limits> {
+        self.limits.iter().find(|l| l.confidence == level)
+    }
+
+    /// The lower limit at `level`; `None` without that level or without a limit.
+    pub fn lower(&self, level: ConfidenceLevel) -> Option<f64> {
+        self.limits_at(level).and_then(|l| l.lower)
+    }
+
+    /// The upper limit at `level`; `None` without that level or without a limit.
+    pub fn upper(&self, level: ConfidenceLevel) -> Option<f64> {
+        self.limits_at(level).and_then(|l| l.upper)
+    }
+}
+
+impl Default for Estimate {
+    /// No value, no limits, no wording.
+    fn default() -> Self {
+        Estimate::new(None, Vec::new(), String::new(), "")
+    }
 }
 
 /// Formats a multiplier as R's `format(x, scientific = FALSE)` does for the reference's

@@ -37,6 +37,26 @@ impl MeanAccumulator {
         Ok(())
     }
 
+    /// Adds the values summarised in `other` (another part of the same group), combining the
+    /// sums of squared deviations as Chan, Golub and LeVeque (1979) do:
+    /// M2 = M2ₐ + M2_b + δ²·nₐn_b/n, δ = x̄_b − x̄ₐ.
+    pub fn merge(&mut self, other: &MeanAccumulator) {
+        if other.count == 0 {
+            return;
+        }
+        if self.count == 0 {
+            *self = *other;
+            return;
+        }
+        let (na, nb) = (self.count as f64, other.count as f64);
+        let n = na + nb;
+        let delta = other.mean - self.mean;
+        self.m2 += other.m2 + delta * delta * na * nb / n;
+        self.mean += delta * nb / n;
+        self.count += other.count;
+        self.sum += other.sum;
+    }
+
     /// Number of values added.
     pub fn count(&self) -> u64 {
         self.count

@@ -33,10 +33,11 @@ use stats::dsr::band_start_age;
 use stats::StatsError;
 
 use super::groups::{key_columns, key_label, natural_key_order, request, Groups};
-use super::{CommonOptions, Progress, RunSummary};
+use super::table::{CommonOptions, RunSummary};
 use crate::error::{EngineError, Location, Result};
 use crate::input::InputTable;
 use crate::output::{OutputColumn, TableWriter};
+use crate::progress::Progress;
 
 /// Options of `calc arriaga`.
 #[derive(Clone, Debug, Default)]
@@ -92,6 +93,79 @@ struct Row {
 /// # Errors
 /// A missing column, a non-number, an invalid row (see the module documentation) with its
 /// file, row and column; a group without exactly two populations, without `--base`, or
+/// One input row of a group: the population it belongs to, its cause, its band and its counts.
+struct InputRow {
+    who: String,
+    cause: Option<String>,
+    band: usize,
+    label: String,
+    deaths: f64,
+    population: f64,
+}
+
+impl Pair {
+    /// Adds a row: its population is one of the pair's two, each band (and cause) once per
+    /// population, one population per band across causes.
+    fn add(&mut self, o: &ArriagaOptions, row: InputRow, at: &dyn Fn(&str) -> Location) -> Result<()> {
+        let InputRow { who, cause, band, label, deaths, population: pop } = row;
+        let pair = self;
+        let p = match pair.populations.iter().position(|p| p.label == who) {
+            Some(i) => i,
+            None if pair.populations.len() < 2 => {
+                pair.populations.push(Population::new(who.clone()));
+                pair.populations.len() - 1
+            }
+            None => {
+                return Err(EngineError::BadValue {
+                    at: at(&o.group),
+                    expected: format!(
+                        "one of the two populations of this group, {} or {} (is a column that tells the groups apart missing from --group-by?)",
+                        pair.populations[0].label, pair.populations[1].label
+                    ),
+                    found: who,
+                })
+            }
+        };
+        let c = match &cause {
+            None => 0,
+            Some(name) => match pair.causes.iter().position(|x| x == name) {
+                Some(i) => i,
+                None => {
+                    pair.causes.push(name.clone());
+                    pair.causes.len() - 1
+                }
+            },
+        };
+        let population = &mut pair.populations[p];
+        while population.deaths.len() <= c {
+            population.deaths.push([None; AGE_BANDS]);
+        }
+        if population.deaths[c][band].is_some() {
+            let what = cause.as_ref().map(|n| format!(" and cause {n}")).unwrap_or_default();
+            return Err(EngineError::BadValue {
+                at: at(&o.start_age),
+                expected: format!("each age band{what} once for population {who}"),
+                found: label,
+            });
+        }
+        population.deaths[c][band] = Some(deaths);
+        match population.population[band] {
+            Some(q) if q != pop => {
+                return Err(EngineError::BadValue {
+                    at: at(&o.population),
+                    expected: format!(
+                        "the same population on every cause's row of age band {} for {who} (earlier: {q})",
+                        AGE_BAND_LABELS[band]
+                    ),
+                    found: pop.to_string(),
+                })
+            }
+            _ => population.population[band] = Some(pop),
+        }
+        Ok(())
+    }
+}
+
 /// missing a band, with its group.
 pub fn run(
     o: &ArriagaOptions,
@@ -112,82 +186,45 @@ pub fn run(
     let file = reader.name().to_string();
     reader.for_each_chunk_read_ahead(|chunk| {
         for row in 0..chunk.len {
-            let at = |column: &str| Location { file: file.as_str().to_string(), row: Some(chunk.first_row + row as u64), column: Some(column.to_string()) };
+            let at = |column: &str| Location {
+                file: file.as_str().to_string(),
+                row: Some(chunk.first_row + row as u64),
+                column: Some(column.to_string()),
+            };
             let text = |slot: usize| chunk.text(slot, row).unwrap_or_default().to_string();
             let label = text(age_slot);
-            let band = band_start_age(&label)
-                .and_then(|a| AGE_BAND_STARTS.iter().position(|&s| s == a))
-                .ok_or_else(|| EngineError::BadValue {
-                    at: at(&o.start_age),
-                    expected: "a life-table band: start age 0, 1, 5, 10, …, 90 (or a label such as 1-4, 90+)".into(),
-                    found: label.clone(),
+            let band =
+                band_start_age(&label).and_then(|a| AGE_BAND_STARTS.iter().position(|&s| s == a)).ok_or_else(|| {
+                    EngineError::BadValue {
+                        at: at(&o.start_age),
+                        expected: "a life-table band: start age 0, 1, 5, 10, …, 90 (or a label such as 1-4, 90+)"
+                            .into(),
+                        found: label.clone(),
+                    }
                 })?;
-            let deaths = chunk.numbers[0][row].filter(|d| d.is_finite() && *d >= 0.0).ok_or_else(|| EngineError::BadValue {
-                at: at(&o.deaths),
-                expected: "a number of deaths ≥ 0".into(),
-                found: chunk.numbers[0][row].map(|d| d.to_string()).unwrap_or_default(),
-            })?;
-            let pop = chunk.numbers[1][row].filter(|p| p.is_finite() && *p > 0.0).ok_or_else(|| EngineError::BadValue {
-                at: at(&o.population),
-                expected: "a population > 0".into(),
-                found: chunk.numbers[1][row].map(|p| p.to_string()).unwrap_or_default(),
-            })?;
+            let deaths =
+                chunk.numbers[0][row].filter(|d| d.is_finite() && *d >= 0.0).ok_or_else(|| EngineError::BadValue {
+                    at: at(&o.deaths),
+                    expected: "a number of deaths ≥ 0".into(),
+                    found: chunk.numbers[0][row].map(|d| d.to_string()).unwrap_or_default(),
+                })?;
+            let pop =
+                chunk.numbers[1][row].filter(|p| p.is_finite() && *p > 0.0).ok_or_else(|| EngineError::BadValue {
+                    at: at(&o.population),
+                    expected: "a population > 0".into(),
+                    found: chunk.numbers[1][row].map(|p| p.to_string()).unwrap_or_default(),
+                })?;
             let who = text(group_slot);
             if who.trim().is_empty() {
-                return Err(EngineError::BadValue { at: at(&o.group), expected: "the population the row belongs to".into(), found: who });
+                return Err(EngineError::BadValue {
+                    at: at(&o.group),
+                    expected: "the population the row belongs to".into(),
+                    found: who,
+                });
             }
             let cause = o.cause.as_ref().map(|_| text(cause_slot));
             let pair = groups.entry(&chunk, &cols.key_slots, row, Pair::default);
-            let p = match pair.populations.iter().position(|p| p.label == who) {
-                Some(i) => i,
-                None if pair.populations.len() < 2 => {
-                    pair.populations.push(Population::new(who.clone()));
-                    pair.populations.len() - 1
-                }
-                None => {
-                    return Err(EngineError::BadValue {
-                        at: at(&o.group),
-                        expected: format!(
-                            "one of the two populations of this group, {} or {} (is a column that tells the groups apart missing from --group-by?)",
-                            pair.populations[0].label, pair.populations[1].label
-                        ),
-                        found: who,
-                    })
-                }
-            };
-            let c = match &cause {
-                None => 0,
-                Some(name) => match pair.causes.iter().position(|x| x == name) {
-                    Some(i) => i,
-                    None => {
-                        pair.causes.push(name.clone());
-                        pair.causes.len() - 1
-                    }
-                },
-            };
-            let population = &mut pair.populations[p];
-            while population.deaths.len() <= c {
-                population.deaths.push([None; AGE_BANDS]);
-            }
-            if population.deaths[c][band].is_some() {
-                let what = cause.as_ref().map(|n| format!(" and cause {n}")).unwrap_or_default();
-                return Err(EngineError::BadValue {
-                    at: at(&o.start_age),
-                    expected: format!("each age band{what} once for population {who}"),
-                    found: label,
-                });
-            }
-            population.deaths[c][band] = Some(deaths);
-            match population.population[band] {
-                Some(q) if q != pop => {
-                    return Err(EngineError::BadValue {
-                        at: at(&o.population),
-                        expected: format!("the same population on every cause's row of age band {} for {who} (earlier: {q})", AGE_BAND_LABELS[band]),
-                        found: pop.to_string(),
-                    })
-                }
-                _ => population.population[band] = Some(pop),
-            }
+            pair.add(o, InputRow { who, cause, band, label, deaths, population: pop }, &at)?;
         }
         summary.rows_read += chunk.len as u64;
         progress.position(summary.rows_read);

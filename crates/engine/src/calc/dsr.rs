@@ -6,15 +6,13 @@
 //! bands exactly once. With `--event-frequency` the events are non-independent: each row
 //! counts the people with that many events in an age band (`--age-band` is then required).
 
-use std::collections::HashMap;
-
-use stats::dsr::{band_start_age, esp2013_weight, DsrAccumulator, FrequencyCount};
-
+use super::accumulator::{Accumulator, Dsr, DsrInput, DsrRow, DsrStandard};
 use super::groups::{key_columns, key_label, request, Groups};
-use super::{CommonOptions, EstimateColumns, Progress, RunSummary};
+use super::table::{refused, CommonOptions, EstimateColumns, RunSummary};
 use crate::error::{EngineError, Location, Result};
 use crate::input::InputTable;
 use crate::output::{OutputColumn, TableWriter};
+use crate::progress::Progress;
 
 /// Options of `calc dsr`.
 #[derive(Clone, Debug)]
@@ -35,11 +33,6 @@ pub struct DsrOptions {
     pub common: CommonOptions,
 }
 
-enum Group {
-    Independent { acc: DsrAccumulator, bands_seen: u32 },
-    NonIndependent { rows: Vec<FrequencyCount>, bands: HashMap<String, u32> },
-}
-
 /// Computes the DSR of each group, with the reference's `total_count` and `total_pop`.
 ///
 /// # Errors
@@ -54,7 +47,9 @@ pub fn run(o: &DsrOptions, table: InputTable, writer: &mut TableWriter, progress
     if o.event_frequency.is_some() && o.age_band.is_none() {
         return Err(EngineError::Usage("--event-frequency needs --age-band to identify each age band".into()));
     }
-    stats::error::positive("--multiplier", o.multiplier).map_err(|e| EngineError::Usage(e.to_string()))?;
+    let standard = if o.stdpop.is_some() { DsrStandard::Given } else { DsrStandard::Esp2013 };
+    let input = DsrInput::new(standard, o.event_frequency.is_some(), o.multiplier, &o.common.confidence)
+        .map_err(|e| EngineError::Usage(format!("--{e}")))?;
     let mut numbers: Vec<(&str, &str)> = vec![(&o.count, "--count"), (&o.denominator, "--denominator")];
     if let Some(s) = &o.stdpop {
         numbers.push((s, "--stdpop"));
@@ -65,79 +60,40 @@ pub fn run(o: &DsrOptions, table: InputTable, writer: &mut TableWriter, progress
     let band: Vec<(&str, &str)> = o.age_band.iter().map(|b| (b.as_str(), "--age-band")).collect();
     let cols = request(table, &numbers, &o.common.group_by, &band)?;
     let band_slot = o.age_band.as_ref().map(|_| o.common.group_by.len());
-    let band_col = o.age_band.clone();
+    let stdpop_slot = o.stdpop.as_ref().map(|_| 2);
+    let frequency_slot = o.event_frequency.as_ref().map(|_| 2 + usize::from(o.stdpop.is_some()));
+    // The column of each input the accumulator names.
+    let column_of = |input: &str| -> String {
+        match input {
+            "population" => o.denominator.clone(),
+            "standard population" => o.stdpop.clone().unwrap_or_default(),
+            "age band" => o.age_band.clone().unwrap_or_default(),
+            "event frequency" => o.event_frequency.clone().unwrap_or_default(),
+            _ => o.count.clone(),
+        }
+    };
     let mut reader = cols.reader;
-    let mut groups: Groups<Group> = Groups::new(&o.common.group_by);
+    let mut groups: Groups<Dsr> = Groups::new(&o.common.group_by);
     let mut summary = RunSummary::default();
-    let non_independent = o.event_frequency.is_some();
-    let freq_slot = 2 + usize::from(o.stdpop.is_some());
     let file = reader.name().to_string();
     reader.for_each_chunk_read_ahead(|chunk| {
         for row in 0..chunk.len {
-            let row_no = chunk.first_row + row as u64;
-            let at = |column: &str| Location {
-                file: file.as_str().to_string(),
-                row: Some(row_no),
-                column: Some(column.to_string()),
+            let number = |slot: Option<usize>| slot.and_then(|s| chunk.numbers[s][row]);
+            let dsr_row = DsrRow {
+                count: chunk.numbers[0][row],
+                population: chunk.numbers[1][row],
+                stdpop: number(stdpop_slot),
+                band: band_slot.and_then(|s| chunk.text(s, row)),
+                frequency: number(frequency_slot),
             };
-            let band_label = band_slot.and_then(|s| chunk.text(s, row)).unwrap_or_default();
-            let stdpop = match o.stdpop {
-                Some(_) => chunk.numbers[2][row].ok_or_else(|| EngineError::BadValue {
-                    at: at(o.stdpop.as_deref().unwrap_or("stdpop")),
-                    expected: "a standard population (stdpop cannot have missing values)".into(),
-                    found: String::new(),
-                })?,
-                None => band_start_age(&band_label).and_then(esp2013_weight).ok_or_else(|| EngineError::BadValue {
-                    at: at(band_col.as_deref().unwrap_or("age band")),
-                    expected: "an ESP 2013 age band: a start age 0, 5, …, 90 or a label such as 0-4 or 90+".into(),
-                    found: band_label.to_string(),
-                })?,
-            };
-            let n = chunk.numbers[1][row].ok_or_else(|| EngineError::BadValue {
-                at: at(&o.denominator),
-                expected: "a population (populations cannot be missing)".into(),
-                found: String::new(),
+            groups.entry(&chunk, &cols.key_slots, row, || Dsr::new(&input)).update(dsr_row).map_err(|refusal| {
+                let at = Location {
+                    file: file.clone(),
+                    row: Some(chunk.first_row + row as u64),
+                    column: refusal.input().map(column_of),
+                };
+                refused(refusal, at, None)
             })?;
-            let x = chunk.numbers[0][row];
-            let method_error = |source| EngineError::Method { at: at(&o.count), group: None, source };
-            let g = groups.entry(&chunk, &cols.key_slots, row, || {
-                if non_independent {
-                    Group::NonIndependent { rows: Vec::new(), bands: HashMap::new() }
-                } else {
-                    Group::Independent { acc: DsrAccumulator::default(), bands_seen: 0 }
-                }
-            });
-            match g {
-                Group::Independent { acc, bands_seen } => {
-                    acc.add(x, n, stdpop).map_err(method_error)?;
-                    if o.stdpop.is_none() {
-                        if let Some(age) = band_start_age(&band_label) {
-                            let bit = 1u32 << (age / 5);
-                            if *bands_seen & bit != 0 {
-                                return Err(EngineError::BadValue {
-                                    at: at(band_col.as_deref().unwrap_or("age band")),
-                                    expected: "each age band once per group".into(),
-                                    found: band_label.to_string(),
-                                });
-                            }
-                            *bands_seen |= bit;
-                        }
-                    }
-                }
-                Group::NonIndependent { rows, bands } => {
-                    let frequency = chunk.numbers[freq_slot][row].ok_or_else(|| EngineError::BadValue {
-                        at: at(o.event_frequency.as_deref().unwrap_or("event frequency")),
-                        expected: "an event frequency (1, 2, 3, …)".into(),
-                        found: String::new(),
-                    })?;
-                    let next = bands.len() as u32;
-                    let band = match bands.get(band_label) {
-                        Some(&b) => b,
-                        None => *bands.entry(band_label.to_string()).or_insert(next),
-                    };
-                    rows.push(FrequencyCount { band, frequency, persons: x, n, stdpop });
-                }
-            }
         }
         summary.rows_read += chunk.len as u64;
         progress.position(summary.rows_read);
@@ -149,31 +105,10 @@ pub fn run(o: &DsrOptions, table: InputTable, writer: &mut TableWriter, progress
     let (mut counts, mut pops) = (Vec::new(), Vec::new());
     let mut est = EstimateColumns::new(&o.common.confidence);
     for (key, g) in &sorted {
-        let group_error = |source| EngineError::Method {
-            at: Location { file: reader.name().to_string(), row: None, column: None },
-            group: Some(key_label(&o.common.group_by, key)),
-            source,
-        };
-        let e = match g {
-            Group::Independent { acc, bands_seen } => {
-                if o.stdpop.is_none() && bands_seen.count_ones() != 19 {
-                    let missing: Vec<String> = (0..19u32)
-                        .filter(|b| bands_seen & (1 << b) == 0)
-                        .map(|b| if b == 18 { "90+".to_string() } else { format!("{}-{}", b * 5, b * 5 + 4) })
-                        .collect();
-                    return Err(group_error(stats::StatsError::Shape(format!(
-                        "expected the 19 ESP 2013 age bands (0-4 … 90+), found {}; missing {}",
-                        bands_seen.count_ones(),
-                        missing.join(", ")
-                    ))));
-                }
-                acc.estimate(o.multiplier, &o.common.confidence)
-            }
-            Group::NonIndependent { rows, .. } => {
-                stats::dsr::directly_standardised_rate_non_independent(rows, o.multiplier, &o.common.confidence)
-                    .map_err(group_error)?
-            }
-        };
+        let e = g.evaluate().map_err(|refusal| {
+            let at = Location { file: reader.name().to_string(), row: None, column: None };
+            refused(refusal, at, Some(key_label(&o.common.group_by, key)))
+        })?;
         if e.estimate.value.is_none() {
             summary.warnings.push(format!("{}: {}", key_label(&o.common.group_by, key), e.estimate.statistic));
         }

@@ -37,11 +37,12 @@ use stats::arriaga::{
 use stats::dsr::band_start_age;
 
 use super::groups::{key_columns, key_label, request, Groups};
-use super::{CommonOptions, Progress, RunSummary};
+use super::table::{CommonOptions, RunSummary};
 use crate::error::{EngineError, Location, Result};
 use crate::input::InputTable;
 use crate::output::OutputColumn;
 use crate::output::TableWriter;
+use crate::progress::Progress;
 
 /// Options of `calc excess-deaths`.
 #[derive(Clone, Debug)]

@@ -33,10 +33,11 @@ use stats::funnel::{
 use stats::StatsError;
 
 use super::groups::{key_label, Groups};
-use super::{CommonOptions, Progress, RunSummary};
+use super::table::{CommonOptions, RunSummary};
 use crate::error::{EngineError, Location, Result};
 use crate::input::{ColumnRequest, InputTable};
 use crate::output::{OutputColumn, OutputTable, TableWriter};
+use crate::progress::Progress;
 
 /// What `calc funnel` writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -2,28 +2,15 @@
 //! ([`stats::isr`]). The reference counts and populations are columns beside each age band's
 //! count and population; every group must have the same number of rows (age bands).
 
-use stats::isr::IsrAccumulator;
+pub use super::accumulator::IsrKind;
 
+use super::accumulator::{Accumulator, Isr, IsrRow};
 use super::groups::{key_columns, key_label, request, Groups};
-use super::{CommonOptions, EstimateColumns, Progress, RunSummary};
+use super::table::{refused, CommonOptions, EstimateColumns, RunSummary};
 use crate::error::{EngineError, Location, Result};
 use crate::input::InputTable;
 use crate::output::{OutputColumn, TableWriter};
-
-/// Whether the result is a ratio or a rate.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum IsrKind {
-    /// O/E × refvalue (1 by default, 100 for an SMR as a percentage).
-    Ratio {
-        /// The ratio's scale.
-        refvalue: f64,
-    },
-    /// O/E × reference rate × multiplier (100,000 by default).
-    Rate {
-        /// Rate per this many.
-        multiplier: f64,
-    },
-}
+use crate::progress::Progress;
 
 /// Options of `calc isratio` / `calc israte`.
 #[derive(Clone, Debug)]
@@ -42,11 +29,6 @@ pub struct IsrOptions {
     pub common: CommonOptions,
 }
 
-struct Group {
-    acc: IsrAccumulator,
-    rows: u64,
-}
-
 /// Computes each group's ISR with the reference's `observed`, `expected` (and for rates
 /// `ref_rate`) columns.
 ///
@@ -54,11 +36,7 @@ struct Group {
 /// A missing column, a non-number, a negative count or population, a reference population
 /// ≤ 0 or missing, or groups with different numbers of rows.
 pub fn run(o: &IsrOptions, table: InputTable, writer: &mut TableWriter, progress: &dyn Progress) -> Result<RunSummary> {
-    let scale = match o.kind {
-        IsrKind::Ratio { refvalue } => ("--refvalue", refvalue),
-        IsrKind::Rate { multiplier } => ("--multiplier", multiplier),
-    };
-    stats::error::positive(scale.0, scale.1).map_err(|e| EngineError::Usage(e.to_string()))?;
+    let kind = o.kind.checked().map_err(|e| EngineError::Usage(format!("--{e}")))?;
     let cols = request(
         table,
         &[
@@ -71,42 +49,50 @@ pub fn run(o: &IsrOptions, table: InputTable, writer: &mut TableWriter, progress
         &[],
     )?;
     let mut reader = cols.reader;
-    let mut groups: Groups<Group> = Groups::new(&o.common.group_by);
+    let mut groups: Groups<Isr> = Groups::new(&o.common.group_by);
     let mut summary = RunSummary::default();
     let file = reader.name().to_string();
+    let column_of = |input: &str| -> String {
+        match input {
+            "population" => o.denominator.clone(),
+            "reference count" => o.ref_count.clone(),
+            "reference population" => o.ref_denominator.clone(),
+            _ => o.count.clone(),
+        }
+    };
     reader.for_each_chunk_read_ahead(|chunk| {
         for row in 0..chunk.len {
-            let at = |column: &str| Location {
-                file: file.as_str().to_string(),
-                row: Some(chunk.first_row + row as u64),
-                column: Some(column.to_string()),
+            let isr_row = IsrRow {
+                count: chunk.numbers[0][row],
+                population: chunk.numbers[1][row],
+                ref_count: chunk.numbers[2][row],
+                ref_population: chunk.numbers[3][row],
             };
-            let n_ref = chunk.numbers[3][row].ok_or_else(|| EngineError::BadValue {
-                at: at(&o.ref_denominator),
-                expected: "a reference population (it cannot be missing)".into(),
-                found: String::new(),
+            let group = groups.entry(&chunk, &cols.key_slots, row, || Isr::new(kind, &o.common.confidence));
+            group.update(isr_row).map_err(|refusal| {
+                let at = Location {
+                    file: file.clone(),
+                    row: Some(chunk.first_row + row as u64),
+                    column: refusal.input().map(column_of),
+                };
+                refused(refusal, at, None)
             })?;
-            let g = groups.entry(&chunk, &cols.key_slots, row, || Group { acc: IsrAccumulator::default(), rows: 0 });
-            g.acc
-                .add(chunk.numbers[0][row], chunk.numbers[1][row], chunk.numbers[2][row], n_ref)
-                .map_err(|source| EngineError::Method { at: at(&o.count), group: None, source })?;
-            g.rows += 1;
         }
         summary.rows_read += chunk.len as u64;
         progress.position(summary.rows_read);
         Ok(())
     })?;
     let sorted = groups.into_sorted();
-    if let (Some(first), Some(other)) = (sorted.first(), sorted.iter().find(|(_, g)| g.rows != sorted[0].1.rows)) {
+    if let (Some(first), Some(other)) = (sorted.first(), sorted.iter().find(|(_, g)| g.rows() != sorted[0].1.rows())) {
         return Err(EngineError::Method {
             at: Location { file: reader.name().to_string(), row: None, column: None },
             group: Some(key_label(&o.common.group_by, &other.0)),
             source: stats::StatsError::Shape(format!(
                 "data must contain the same number of rows for each group: {} has {}, {} has {}",
                 key_label(&o.common.group_by, &first.0),
-                first.1.rows,
+                first.1.rows(),
                 key_label(&o.common.group_by, &other.0),
-                other.1.rows
+                other.1.rows()
             )),
         });
     }
@@ -114,11 +100,11 @@ pub fn run(o: &IsrOptions, table: InputTable, writer: &mut TableWriter, progress
     let mut out = key_columns(&o.common.group_by, &keys);
     let (mut observed, mut expected, mut ref_rate) = (Vec::new(), Vec::new(), Vec::new());
     let mut est = EstimateColumns::new(&o.common.confidence);
-    for (_, g) in &sorted {
-        let e = match o.kind {
-            IsrKind::Ratio { refvalue } => g.acc.ratio(refvalue, &o.common.confidence),
-            IsrKind::Rate { multiplier } => g.acc.rate(multiplier, &o.common.confidence),
-        };
+    for (key, g) in &sorted {
+        let e = g.evaluate().map_err(|refusal| {
+            let at = Location { file: reader.name().to_string(), row: None, column: None };
+            refused(refusal, at, Some(key_label(&o.common.group_by, key)))
+        })?;
         observed.push(Some(e.observed));
         expected.push(Some(e.expected));
         ref_rate.push(e.ref_rate);

@@ -6,13 +6,13 @@
 //! population, a total population of 5,000 or less, no deaths at 90+) get rows with no value
 //! and a warning, and the run carries on.
 
-use stats::dsr::band_start_age;
-
+use super::accumulator::{Accumulator, LifeExpectancy, LifeExpectancyRow};
 use super::groups::{key_columns, key_label, request, Groups};
-use super::{CommonOptions, EstimateColumns, Progress, RunSummary};
-use crate::error::{EngineError, Location, Result};
+use super::table::{refused, CommonOptions, EstimateColumns, RunSummary};
+use crate::error::{Location, Result};
 use crate::input::InputTable;
 use crate::output::{OutputColumn, TableWriter};
+use crate::progress::Progress;
 
 /// Options of `calc life-expectancy`.
 #[derive(Clone, Debug)]
@@ -25,13 +25,6 @@ pub struct LifeExpectancyOptions {
     pub start_age: String,
     /// Confidence and grouping.
     pub common: CommonOptions,
-}
-
-#[derive(Default)]
-struct Bands {
-    ages: Vec<f64>,
-    deaths: Vec<f64>,
-    population: Vec<f64>,
 }
 
 /// The reference's `method` wording.
@@ -56,39 +49,37 @@ pub fn run(
     )?;
     let age_slot = o.common.group_by.len();
     let mut reader = cols.reader;
-    let mut groups: Groups<Bands> = Groups::new(&o.common.group_by);
+    let mut groups: Groups<LifeExpectancy> = Groups::new(&o.common.group_by);
     let mut summary = RunSummary::default();
     let file = reader.name().to_string();
+    let column_of = |input: &str| -> String {
+        match input {
+            "deaths" => o.deaths.clone(),
+            "population" => o.population.clone(),
+            _ => o.start_age.clone(),
+        }
+    };
     reader.for_each_chunk_read_ahead(|chunk| {
         for row in 0..chunk.len {
-            let at = |column: &str| Location {
-                file: file.as_str().to_string(),
-                row: Some(chunk.first_row + row as u64),
-                column: Some(column.to_string()),
-            };
-            let label = chunk.text(age_slot, row).unwrap_or_default();
-            let age = band_start_age(&label)
-                .map(f64::from)
-                .filter(|a| stats::life_expectancy::LIFE_TABLE_START_AGES.contains(a))
-                .ok_or_else(|| EngineError::BadValue {
-                    at: at(&o.start_age),
-                    expected: "a life-table band: start age 0, 1, 5, 10, …, 90 (or a label such as 1-4, 90+)".into(),
-                    found: label.to_string(),
+            LifeExpectancy::start_age(chunk.text(age_slot, row))
+                .and_then(|start_age| {
+                    let band = LifeExpectancyRow {
+                        start_age: Some(start_age),
+                        deaths: chunk.numbers[0][row],
+                        population: chunk.numbers[1][row],
+                    };
+                    groups
+                        .entry(&chunk, &cols.key_slots, row, || LifeExpectancy::new(&o.common.confidence))
+                        .update(band)
+                })
+                .map_err(|refusal| {
+                    let at = Location {
+                        file: file.clone(),
+                        row: Some(chunk.first_row + row as u64),
+                        column: refusal.input().map(column_of),
+                    };
+                    refused(refusal, at, None)
                 })?;
-            let deaths = chunk.numbers[0][row].ok_or_else(|| EngineError::BadValue {
-                at: at(&o.deaths),
-                expected: "a number of deaths".into(),
-                found: String::new(),
-            })?;
-            let pop = chunk.numbers[1][row].ok_or_else(|| EngineError::BadValue {
-                at: at(&o.population),
-                expected: "a population".into(),
-                found: String::new(),
-            })?;
-            let g = groups.entry(&chunk, &cols.key_slots, row, Bands::default);
-            g.ages.push(age);
-            g.deaths.push(deaths);
-            g.population.push(pop);
         }
         summary.rows_read += chunk.len as u64;
         progress.position(summary.rows_read);
@@ -101,16 +92,9 @@ pub fn run(
     // "life expectancy at 0", …: each wording held once.
     let mut statistics: Vec<(f64, u32)> = Vec::new();
     for (key, bands) in &sorted {
-        let rows = stats::life_expectancy::life_expectancy(
-            &bands.ages,
-            &bands.deaths,
-            &bands.population,
-            &o.common.confidence,
-        )
-        .map_err(|source| EngineError::Method {
-            at: Location { file: reader.name().to_string(), row: None, column: None },
-            group: Some(key_label(&o.common.group_by, key)),
-            source,
+        let rows = bands.evaluate().map_err(|refusal| {
+            let at = Location { file: reader.name().to_string(), row: None, column: None };
+            refused(refusal, at, Some(key_label(&o.common.group_by, key)))
         })?;
         let mut warned = false;
         for r in rows {

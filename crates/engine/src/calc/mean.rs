@@ -2,13 +2,13 @@
 //! (the whole table is one group without `--group-by`). Values stream: memory holds the groups,
 //! not the rows.
 
-use stats::mean::MeanAccumulator;
-
+use super::accumulator::{Accumulator, Mean};
 use super::groups::{key_columns, key_label, request, Groups};
-use super::{CommonOptions, EstimateColumns, Progress, RunSummary};
-use crate::error::{EngineError, Result};
+use super::table::{refused, CommonOptions, EstimateColumns, RunSummary};
+use crate::error::Result;
 use crate::input::InputTable;
 use crate::output::{OutputColumn, TableWriter};
+use crate::progress::Progress;
 
 /// Options of `calc mean`.
 #[derive(Clone, Debug)]
@@ -17,12 +17,6 @@ pub struct MeanOptions {
     pub value: String,
     /// Confidence and grouping.
     pub common: CommonOptions,
-}
-
-#[derive(Default)]
-struct Group {
-    acc: MeanAccumulator,
-    missing: bool,
 }
 
 /// Computes the mean of each group, with the reference's `value_sum`, `value_count` and
@@ -38,20 +32,14 @@ pub fn run(
 ) -> Result<RunSummary> {
     let cols = request(table, &[(&o.value, "--value")], &o.common.group_by, &[])?;
     let mut reader = cols.reader;
-    let mut groups: Groups<Group> = Groups::new(&o.common.group_by);
+    let mut groups: Groups<Mean> = Groups::new(&o.common.group_by);
     let mut summary = RunSummary::default();
     let place = reader.place();
     reader.for_each_chunk_read_ahead(|chunk| {
         for row in 0..chunk.len {
-            let g = groups.entry(&chunk, &cols.key_slots, row, Group::default);
-            match chunk.numbers[0][row] {
-                Some(v) => g.acc.add(v).map_err(|source| EngineError::Method {
-                    at: place.at(Some(chunk.first_row + row as u64), None),
-                    group: None,
-                    source,
-                })?,
-                None => g.missing = true,
-            }
+            let g = groups.entry(&chunk, &cols.key_slots, row, || Mean::new(&o.common.confidence));
+            g.update(chunk.numbers[0][row])
+                .map_err(|refusal| refused(refusal, place.at(Some(chunk.first_row + row as u64), None), None))?;
         }
         summary.rows_read += chunk.len as u64;
         progress.position(summary.rows_read);
@@ -63,10 +51,12 @@ pub fn run(
     let (mut sums, mut counts, mut sds) = (Vec::new(), Vec::new(), Vec::new());
     let mut est = EstimateColumns::new(&o.common.confidence);
     for (key, g) in &sorted {
-        let m = g.acc.estimate(&o.common.confidence);
-        if g.missing {
+        let label = || key_label(&o.common.group_by, key);
+        let r = g.evaluate().map_err(|refusal| refused(refusal, reader.at(None, None), Some(label())))?;
+        let m = r.estimate;
+        if r.missing {
             sums.push(None);
-            counts.push(Some(g.acc.count() as i64));
+            counts.push(Some(m.value_count as i64));
             sds.push(None);
             est.push_missing("mean", Some("Student's t-distribution"));
             summary.warnings.push(format!("{}: a missing value, so no mean", key_label(&o.common.group_by, key)));

@@ -7,6 +7,7 @@
 //! limits (`lowercl`, `uppercl` for one confidence level; `lower95_0cl`, `upper95_0cl`,
 //! `lower99_8cl`, `upper99_8cl` for two), `confidence`, `statistic` and `method`.
 
+pub mod accumulator;
 pub mod arriaga;
 pub mod dsr;
 pub mod excess_deaths;
@@ -21,28 +22,17 @@ pub mod quantile;
 pub mod rate;
 pub mod sii;
 pub mod summary_measures;
+pub mod table;
 
-use stats::confidence::confidence_label;
-use stats::{ConfidenceLevel, Estimate};
+pub use crate::progress::{NoProgress, Progress};
+pub use table::{limit_column_names, CommonOptions, EstimateColumns, RunSummary};
+
+use arrow::datatypes::Schema;
+use arrow::record_batch::RecordBatch;
 
 use crate::error::Result;
 use crate::input::InputTable;
-use crate::output::{LabelColumn, OutputColumn, OutputTable, TableWriter};
-
-/// Options every method shares.
-#[derive(Clone, Debug)]
-pub struct CommonOptions {
-    /// Confidence levels: one, or 0.95 and 0.998 (see [`stats::confidence::confidence_levels`]).
-    pub confidence: Vec<ConfidenceLevel>,
-    /// Columns whose distinct values form the groups, in output order.
-    pub group_by: Vec<String>,
-}
-
-impl Default for CommonOptions {
-    fn default() -> Self {
-        CommonOptions { confidence: vec![ConfidenceLevel::C95], group_by: Vec::new() }
-    }
-}
+use crate::output::TableWriter;
 
 /// A method and its options, as the command line names them.
 #[derive(Clone, Debug)]
@@ -74,141 +64,134 @@ pub enum CalcMethod {
     ExcessDeaths(excess_deaths::ExcessDeathsOptions),
 }
 
-/// What a run did, for the command line to report.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct RunSummary {
-    /// Input rows read.
-    pub rows_read: u64,
-    /// Output rows written.
-    pub rows_written: u64,
-    /// Warnings worth showing (e.g. groups with no value and why), at most a few.
-    pub warnings: Vec<String>,
+/// Applies `method` to a table in memory: Arrow record batches of `schema` in, record batches
+/// out (one per block the method writes; none when it writes no row), with what it did.
+///
+/// The columns are found by name as in a file; text columns holding numbers are read as a
+/// CSV's would be. Errors name the table `"<memory>"`, with the row and column.
+///
+/// # Errors
+/// A column missing or holding something else than expected, or a method's refusal.
+pub fn apply(
+    method: &CalcMethod,
+    schema: &Schema,
+    batches: Vec<RecordBatch>,
+    progress: &dyn Progress,
+) -> Result<(Vec<RecordBatch>, RunSummary)> {
+    let table = InputTable::from_batches("<memory>", schema, batches);
+    let mut writer = TableWriter::memory("<memory>");
+    let mut summary = apply_to(method, table, &mut writer, progress)?;
+    summary.rows_written = writer.rows();
+    Ok((writer.into_batches(), summary))
 }
 
-pub use crate::progress::{NoProgress, Progress};
-
-/// Reads `input`, computes `method`, and writes `output` (atomically for files).
+/// Reads `input`, computes `method`, and writes `output` (atomically for files): [`apply_to`]
+/// from a file to a file.
 ///
 /// # Errors
 /// Any input, method or output error, each naming where it was.
 pub fn run(method: &CalcMethod, input: &str, output: &str, progress: &dyn Progress) -> Result<RunSummary> {
     let table = InputTable::open(input)?;
     let mut writer = TableWriter::create(output)?;
-    let mut summary = match method {
-        CalcMethod::Proportion(o) => proportion::run(o, table, &mut writer, progress)?,
-        CalcMethod::Rate(o) => rate::run(o, table, &mut writer, progress)?,
-        CalcMethod::Mean(o) => mean::run(o, table, &mut writer, progress)?,
-        CalcMethod::Dsr(o) => dsr::run(o, table, &mut writer, progress)?,
-        CalcMethod::Isr(o) => isr::run(o, table, &mut writer, progress)?,
-        CalcMethod::LifeExpectancy(o) => life_expectancy::run(o, table, &mut writer, progress)?,
-        CalcMethod::Sii(o) => sii::run(o, table, &mut writer, progress)?,
-        CalcMethod::Quantile(o) => quantile::run(o, table, &mut writer, progress)?,
-        CalcMethod::Funnel(o) => funnel::run(o, table, &mut writer, progress)?,
-        CalcMethod::SummaryMeasures(o) => summary_measures::run(o, table, &mut writer, progress)?,
-        CalcMethod::Arriaga(o) => arriaga::run(o, table, &mut writer, progress)?,
-        CalcMethod::ExcessDeaths(o) => excess_deaths::run(o, table, &mut writer, progress)?,
-    };
+    let mut summary = apply_to(method, table, &mut writer, progress)?;
     summary.rows_written = writer.rows();
     writer.finish()?;
     Ok(summary)
 }
 
-/// The limit column names for a set of levels: `lowercl`/`uppercl` for one level,
-/// `lower95_0cl`/`upper95_0cl`, … for two (prefixed, e.g. `sii_`, when `prefix` is given).
-pub fn limit_column_names(levels: &[ConfidenceLevel], prefix: &str) -> Vec<(String, String)> {
-    if levels.len() == 1 {
-        vec![(format!("{prefix}lowercl"), format!("{prefix}uppercl"))]
-    } else {
-        levels
-            .iter()
-            .map(|l| (format!("{prefix}lower{}cl", l.column_infix()), format!("{prefix}upper{}cl", l.column_infix())))
-            .collect()
+/// The streaming form of [`apply`] and [`run`]: `method` over `table`, chunk by chunk, into
+/// `writer` (a file, a stream or memory), which the caller finishes.
+///
+/// # Errors
+/// As [`apply`].
+pub fn apply_to(
+    method: &CalcMethod,
+    table: InputTable,
+    writer: &mut TableWriter,
+    progress: &dyn Progress,
+) -> Result<RunSummary> {
+    match method {
+        CalcMethod::Proportion(o) => proportion::run(o, table, writer, progress),
+        CalcMethod::Rate(o) => rate::run(o, table, writer, progress),
+        CalcMethod::Mean(o) => mean::run(o, table, writer, progress),
+        CalcMethod::Dsr(o) => dsr::run(o, table, writer, progress),
+        CalcMethod::Isr(o) => isr::run(o, table, writer, progress),
+        CalcMethod::LifeExpectancy(o) => life_expectancy::run(o, table, writer, progress),
+        CalcMethod::Sii(o) => sii::run(o, table, writer, progress),
+        CalcMethod::Quantile(o) => quantile::run(o, table, writer, progress),
+        CalcMethod::Funnel(o) => funnel::run(o, table, writer, progress),
+        CalcMethod::SummaryMeasures(o) => summary_measures::run(o, table, writer, progress),
+        CalcMethod::Arriaga(o) => arriaga::run(o, table, writer, progress),
+        CalcMethod::ExcessDeaths(o) => excess_deaths::run(o, table, writer, progress),
     }
 }
 
-/// Collects [`Estimate`]s into the `value`, limit, `confidence`, `statistic` and `method`
-/// columns.
-#[derive(Debug)]
-pub struct EstimateColumns {
-    levels: Vec<ConfidenceLevel>,
-    value: Vec<Option<f64>>,
-    lower: Vec<Vec<Option<f64>>>,
-    upper: Vec<Vec<Option<f64>>>,
-    confidence: LabelColumn,
-    confidence_label: u32,
-    statistic: LabelColumn,
-    method: LabelColumn,
-}
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
 
-impl EstimateColumns {
-    /// Empty columns for `levels`.
-    pub fn new(levels: &[ConfidenceLevel]) -> Self {
-        let mut confidence = LabelColumn::new();
-        let confidence_label = confidence.add_label(&confidence_label(levels));
-        EstimateColumns {
-            levels: levels.to_vec(),
-            value: Vec::new(),
-            lower: vec![Vec::new(); levels.len()],
-            upper: vec![Vec::new(); levels.len()],
-            confidence,
-            confidence_label,
-            statistic: LabelColumn::new(),
-            method: LabelColumn::new(),
+    use arrow::array::{Array, Float64Array, StringArray};
+    use arrow::datatypes::{DataType, Field};
+
+    use super::*;
+    use crate::output::OutputTable;
+
+    /// Batches in, batches out: the DSR of the example file's first area, read from memory,
+    /// is the one `run` writes for it.
+    #[test]
+    fn apply_gives_the_numbers_run_gives() {
+        let labels = [
+            "0-4", "5-9", "10-14", "15-19", "20-24", "25-29", "30-34", "35-39", "40-44", "45-49", "50-54", "55-59",
+            "60-64", "65-69", "70-74", "75-79", "80-84", "85-89", "90+",
+        ];
+        let deaths: Vec<f64> = (0..19).map(|b| f64::from(b * 3 + 1)).collect();
+        let pops: Vec<f64> = (0..19).map(|b| f64::from(1000 + 50 * b)).collect();
+        let schema = Schema::new(vec![
+            Field::new("area", DataType::Utf8, false),
+            Field::new("band", DataType::Utf8, false),
+            Field::new("deaths", DataType::Float64, false),
+            Field::new("pop", DataType::Float64, false),
+        ]);
+        let batch = RecordBatch::try_new(
+            Arc::new(schema.clone()),
+            vec![
+                Arc::new(StringArray::from(vec!["A"; 19])),
+                Arc::new(StringArray::from(labels.to_vec())),
+                Arc::new(Float64Array::from(deaths.clone())),
+                Arc::new(Float64Array::from(pops.clone())),
+            ],
+        )
+        .unwrap();
+        let method = CalcMethod::Dsr(dsr::DsrOptions {
+            count: "deaths".into(),
+            denominator: "pop".into(),
+            stdpop: None,
+            age_band: Some("band".into()),
+            event_frequency: None,
+            multiplier: 100_000.0,
+            common: CommonOptions { group_by: vec!["area".into()], ..CommonOptions::default() },
+        });
+        let (out, summary) = apply(&method, &schema, vec![batch], &crate::progress::NoProgress).unwrap();
+        assert_eq!((summary.rows_read, summary.rows_written), (19, 1));
+        let table = OutputTable::from_batch(&out[0], &out[0].schema()).unwrap();
+        let value = out[0].column(out[0].schema().index_of("value").unwrap());
+        let value = value.as_any().downcast_ref::<Float64Array>().unwrap().value(0);
+
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in.csv");
+        let mut csv = String::from("area,band,deaths,pop\n");
+        for b in 0..19 {
+            csv.push_str(&format!("A,{},{},{}\n", labels[b], deaths[b], pops[b]));
         }
-    }
-
-    /// Adds one row from an estimate.
-    pub fn push(&mut self, e: &Estimate) {
-        self.push_values(e.value, &e.limits);
-        self.statistic.push(Some(&e.statistic));
-        self.method.push(Some(e.method));
-    }
-
-    /// Registers a `statistic` wording for [`EstimateColumns::push_labelled`], for methods
-    /// whose rows cycle through a few wordings.
-    pub fn statistic_label(&mut self, statistic: &str) -> u32 {
-        self.statistic.add_label(statistic)
-    }
-
-    /// Adds one row from its value and limits, with a statistic registered by
-    /// [`EstimateColumns::statistic_label`].
-    pub fn push_labelled(&mut self, value: Option<f64>, limits: &[stats::Limits], statistic: u32, method: &str) {
-        self.push_values(value, limits);
-        self.statistic.push_index(Some(statistic));
-        self.method.push(Some(method));
-    }
-
-    fn push_values(&mut self, value: Option<f64>, limits: &[stats::Limits]) {
-        self.value.push(value);
-        for (i, l) in limits.iter().enumerate().take(self.levels.len()) {
-            self.lower[i].push(l.lower);
-            self.upper[i].push(l.upper);
-        }
-        self.confidence.push_index(Some(self.confidence_label));
-    }
-
-    /// Adds a row with no value (missing input): only the statistic is said.
-    pub fn push_missing(&mut self, statistic: &str, method: Option<&str>) {
-        self.value.push(None);
-        for i in 0..self.levels.len() {
-            self.lower[i].push(None);
-            self.upper[i].push(None);
-        }
-        self.confidence.push_index(Some(self.confidence_label));
-        self.statistic.push(Some(statistic));
-        self.method.push(method);
-    }
-
-    /// Appends the columns to `table`.
-    pub fn append_to(self, table: &mut OutputTable) {
-        table.push("value", OutputColumn::Number(self.value));
-        let names = limit_column_names(&self.levels, "");
-        for ((lower, upper), (ln, un)) in self.lower.into_iter().zip(self.upper).zip(names) {
-            table.push(ln, OutputColumn::Number(lower));
-            table.push(un, OutputColumn::Number(upper));
-        }
-        table.push("confidence", OutputColumn::Labels(self.confidence));
-        table.push("statistic", OutputColumn::Labels(self.statistic));
-        table.push("method", OutputColumn::Labels(self.method));
+        std::fs::write(&input, csv).unwrap();
+        let output = dir.path().join("out.csv");
+        run(&method, input.to_str().unwrap(), output.to_str().unwrap(), &crate::progress::NoProgress).unwrap();
+        let written = std::fs::read_to_string(&output).unwrap();
+        let header: Vec<&str> = written.lines().next().unwrap().split(',').collect();
+        assert_eq!(header, table.names.iter().map(String::as_str).collect::<Vec<_>>());
+        let row: Vec<&str> = written.lines().nth(1).unwrap().split(',').collect();
+        let at = header.iter().position(|&h| h == "value").unwrap();
+        assert_eq!(row[at].parse::<f64>().unwrap(), value);
+        assert!(!out[0].column(0).is_null(0));
     }
 }

@@ -6,13 +6,15 @@
 //! inputs larger than memory work. With `--group-by`, numerators and denominators are summed
 //! within each group first (a group with a missing value has no value, as R's `sum` gives NA).
 
-use stats::{ConfidenceLevel, Estimate, StatsError};
-
-use super::groups::{key_columns, request, Groups};
-use super::{CommonOptions, EstimateColumns, Progress, RunSummary};
-use crate::error::{EngineError, Result};
+use super::accumulator::{
+    Accumulator, NumeratorDenominator as Sums, NumeratorDenominatorKind, NumeratorDenominatorResult,
+};
+use super::groups::{key_columns, key_label, request, Groups};
+use super::table::{refused, CommonOptions, EstimateColumns, RunSummary};
+use crate::error::Result;
 use crate::input::{ColumnRequest, InputTable};
 use crate::output::{OutputColumn, OutputTable, TableWriter};
+use crate::progress::Progress;
 
 /// Column names of a numerator-over-denominator method.
 #[derive(Clone, Debug)]
@@ -23,43 +25,55 @@ pub struct NumeratorDenominator {
     pub denominator: String,
 }
 
-/// How a method words its values and the rows it cannot compute.
-pub(crate) struct Wording<'a> {
-    /// The `statistic` column.
-    pub statistic: &'a str,
-    /// The `method` column for a row with a missing value, from its count if it has one (the
-    /// reference says "Byars" for a rate whose count is 10 or more even when its denominator is
-    /// missing, and "Wilson" for every proportion).
-    pub method_for_missing: &'a dyn Fn(Option<f64>) -> Option<&'static str>,
+/// A proportion or a crude rate per `multiplier`, as a table.
+pub(crate) struct Method<'a> {
+    /// Which statistic.
+    pub kind: NumeratorDenominatorKind,
+    /// Its multiplier.
+    pub multiplier: f64,
+    /// Its columns.
+    pub columns: &'a NumeratorDenominator,
+    /// Confidence and grouping.
+    pub common: &'a CommonOptions,
 }
 
-/// Runs a numerator/denominator method: `estimate(x, n, levels)` gives each value; `wording`
-/// words rows whose input is missing.
+impl Method<'_> {
+    fn group(&self) -> Sums<'_> {
+        Sums::new(self.kind, self.multiplier, &self.common.confidence)
+    }
+}
+
+/// Runs a numerator/denominator method through its accumulator ([`Sums`]): one group per row
+/// without grouping, one per key with it.
 pub(crate) fn run(
-    columns: &NumeratorDenominator,
-    common: &CommonOptions,
+    method: &Method<'_>,
     table: InputTable,
     writer: &mut TableWriter,
     progress: &dyn Progress,
-    estimate: &dyn Fn(f64, f64, &[ConfidenceLevel]) -> Result<Estimate, StatsError>,
-    wording: &Wording<'_>,
 ) -> Result<RunSummary> {
-    if common.group_by.is_empty() {
-        row_wise(columns, common, table, writer, progress, estimate, wording)
+    if method.common.group_by.is_empty() {
+        row_wise(method, table, writer, progress)
     } else {
-        grouped(columns, common, table, writer, progress, estimate, wording)
+        grouped(method, table, writer, progress)
+    }
+}
+
+/// Adds a group's result to the estimate columns.
+fn push(est: &mut EstimateColumns, statistic: &str, r: &NumeratorDenominatorResult) {
+    match &r.estimate {
+        Some(e) => est.push(e),
+        None => est.push_missing(statistic, r.method_if_missing),
     }
 }
 
 fn row_wise(
-    columns: &NumeratorDenominator,
-    common: &CommonOptions,
+    method: &Method<'_>,
     table: InputTable,
     writer: &mut TableWriter,
     progress: &dyn Progress,
-    estimate: &dyn Fn(f64, f64, &[ConfidenceLevel]) -> Result<Estimate, StatsError>,
-    wording: &Wording<'_>,
 ) -> Result<RunSummary> {
+    let (columns, common) = (method.columns, method.common);
+    let statistic = Sums::statistic(method.kind, method.multiplier);
     let x_col = table.column(&columns.count, "--count")?;
     let n_col = table.column(&columns.denominator, "--denominator")?;
     let names: Vec<String> = table.headers().to_vec();
@@ -67,7 +81,7 @@ fn row_wise(
     let mut reader = table.chunks(request)?;
     // Input columns named like an output column are replaced, as R's mutate replaces them.
     let mut produced: Vec<String> = ["value", "confidence", "statistic", "method"].map(String::from).to_vec();
-    for (l, u) in super::limit_column_names(&common.confidence, "") {
+    for (l, u) in super::table::limit_column_names(&common.confidence, "") {
         produced.push(l);
         produced.push(u);
     }
@@ -82,17 +96,11 @@ fn row_wise(
         }
         let mut est = EstimateColumns::new(&common.confidence);
         for row in 0..chunk.len {
-            match (chunk.numbers[0][row], chunk.numbers[1][row]) {
-                (Some(x), Some(n)) => {
-                    let e = estimate(x, n, &common.confidence).map_err(|source| EngineError::Method {
-                        at: place.at(Some(chunk.first_row + row as u64), Some(x_col)),
-                        group: None,
-                        source,
-                    })?;
-                    est.push(&e);
-                }
-                (x, _) => est.push_missing(wording.statistic, (wording.method_for_missing)(x)),
-            }
+            let mut one = method.group();
+            one.update((chunk.numbers[0][row], chunk.numbers[1][row]))
+                .and_then(|()| one.evaluate())
+                .map(|r| push(&mut est, &statistic, &r))
+                .map_err(|refusal| refused(refusal, place.at(Some(chunk.first_row + row as u64), Some(x_col)), None))?;
         }
         est.append_to(&mut out);
         writer.write(&out)?;
@@ -112,23 +120,14 @@ fn row_wise(
     Ok(summary)
 }
 
-#[derive(Default)]
-struct Sums {
-    x: f64,
-    n: f64,
-    x_missing: bool,
-    n_missing: bool,
-}
-
 fn grouped(
-    columns: &NumeratorDenominator,
-    common: &CommonOptions,
+    method: &Method<'_>,
     table: InputTable,
     writer: &mut TableWriter,
     progress: &dyn Progress,
-    estimate: &dyn Fn(f64, f64, &[ConfidenceLevel]) -> Result<Estimate, StatsError>,
-    wording: &Wording<'_>,
 ) -> Result<RunSummary> {
+    let (columns, common) = (method.columns, method.common);
+    let statistic = Sums::statistic(method.kind, method.multiplier);
     let cols =
         request(table, &[(&columns.count, "--count"), (&columns.denominator, "--denominator")], &common.group_by, &[])?;
     let mut reader = cols.reader;
@@ -136,15 +135,9 @@ fn grouped(
     let mut summary = RunSummary::default();
     reader.for_each_chunk_read_ahead(|chunk| {
         for row in 0..chunk.len {
-            let sums = groups.entry(&chunk, &cols.key_slots, row, Sums::default);
-            match chunk.numbers[0][row] {
-                Some(x) => sums.x += x,
-                None => sums.x_missing = true,
-            }
-            match chunk.numbers[1][row] {
-                Some(n) => sums.n += n,
-                None => sums.n_missing = true,
-            }
+            let sums = groups.entry(&chunk, &cols.key_slots, row, || method.group());
+            // Summing refuses nothing: the sums are checked when evaluated.
+            let _ = sums.update((chunk.numbers[0][row], chunk.numbers[1][row]));
         }
         summary.rows_read += chunk.len as u64;
         progress.position(summary.rows_read);
@@ -157,21 +150,12 @@ fn grouped(
     let mut ns = Vec::with_capacity(sorted.len());
     let mut est = EstimateColumns::new(&common.confidence);
     for (key, sums) in &sorted {
-        let x = (!sums.x_missing).then_some(sums.x);
-        if sums.x_missing || sums.n_missing {
-            xs.push(x);
-            ns.push((!sums.n_missing).then_some(sums.n));
-            est.push_missing(wording.statistic, (wording.method_for_missing)(x));
-            continue;
-        }
-        xs.push(Some(sums.x));
-        ns.push(Some(sums.n));
-        let e = estimate(sums.x, sums.n, &common.confidence).map_err(|source| EngineError::Method {
-            at: reader.at(None, None),
-            group: Some(super::groups::key_label(&common.group_by, key)),
-            source,
-        })?;
-        est.push(&e);
+        let r = sums
+            .evaluate()
+            .map_err(|refusal| refused(refusal, reader.at(None, None), Some(key_label(&common.group_by, key))))?;
+        xs.push(r.numerator);
+        ns.push(r.denominator);
+        push(&mut est, &statistic, &r);
     }
     out.push(columns.count.clone(), OutputColumn::Number(xs));
     out.push(columns.denominator.clone(), OutputColumn::Number(ns));

@@ -1,10 +1,12 @@
 //! `fairer calc proportion`: proportions with Wilson score limits ([`stats::proportion`]).
 
+use super::accumulator::NumeratorDenominatorKind;
 use super::numerator_denominator::{self, NumeratorDenominator};
-use super::{CommonOptions, Progress, RunSummary};
+use super::table::{CommonOptions, RunSummary};
 use crate::error::Result;
 use crate::input::InputTable;
 use crate::output::TableWriter;
+use crate::progress::Progress;
 
 /// Options of `calc proportion`.
 #[derive(Clone, Debug)]
@@ -29,15 +31,11 @@ pub fn run(
     writer: &mut TableWriter,
     progress: &dyn Progress,
 ) -> Result<RunSummary> {
-    let multiplier = o.multiplier;
-    let statistic = stats::proportion::proportion_statistic(multiplier);
-    numerator_denominator::run(
-        &o.columns,
-        &o.common,
-        table,
-        writer,
-        progress,
-        &|x, n, c| stats::proportion::proportion(x, n, multiplier, c),
-        &numerator_denominator::Wording { statistic: &statistic, method_for_missing: &|_| Some("Wilson") },
-    )
+    let method = numerator_denominator::Method {
+        kind: NumeratorDenominatorKind::Proportion,
+        multiplier: o.multiplier,
+        columns: &o.columns,
+        common: &o.common,
+    };
+    numerator_denominator::run(&method, table, writer, progress)
 }

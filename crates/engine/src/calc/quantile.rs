@@ -7,10 +7,11 @@
 use stats::quantile::{assign_quantiles, too_few_values, TOO_FEW_VALUES_WARNING};
 
 use super::groups::{key_label, Groups};
-use super::{Progress, RunSummary};
+use super::table::RunSummary;
 use crate::error::{EngineError, Result};
 use crate::input::{ColumnRequest, InputTable};
 use crate::output::{OutputColumn, OutputTable, TableWriter};
+use crate::progress::Progress;
 
 /// Options of `calc quantile`.
 #[derive(Clone, Debug)]

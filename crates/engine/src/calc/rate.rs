@@ -1,10 +1,12 @@
 //! `fairer calc rate`: crude rates with exact / Byar's limits ([`stats::rate`]).
 
+use super::accumulator::NumeratorDenominatorKind;
 use super::numerator_denominator::{self, NumeratorDenominator};
-use super::{CommonOptions, Progress, RunSummary};
+use super::table::{CommonOptions, RunSummary};
 use crate::error::Result;
 use crate::input::InputTable;
 use crate::output::TableWriter;
+use crate::progress::Progress;
 
 /// Options of `calc rate`.
 #[derive(Clone, Debug)]
@@ -28,18 +30,11 @@ pub fn run(
     writer: &mut TableWriter,
     progress: &dyn Progress,
 ) -> Result<RunSummary> {
-    let multiplier = o.multiplier;
-    let statistic = format!("rate per {}", stats::format_multiplier(multiplier));
-    numerator_denominator::run(
-        &o.columns,
-        &o.common,
-        table,
-        writer,
-        progress,
-        &|x, n, c| stats::rate::crude_rate(x, n, multiplier, c),
-        &numerator_denominator::Wording {
-            statistic: &statistic,
-            method_for_missing: &|x| x.map(stats::rate::count_method),
-        },
-    )
+    let method = numerator_denominator::Method {
+        kind: NumeratorDenominatorKind::CrudeRate,
+        multiplier: o.multiplier,
+        columns: &o.columns,
+        common: &o.common,
+    };
+    numerator_denominator::run(&method, table, writer, progress)
 }

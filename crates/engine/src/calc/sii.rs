@@ -6,13 +6,15 @@
 //! the number of threads.
 
 use rayon::prelude::*;
-use stats::sii::{slope_index_of_inequality, SiiOptions, SiiStandardError, SiiValueType};
+use stats::sii::{SiiOptions, SiiValueType};
 
+use super::accumulator::{Accumulator, Sii, SiiInput, SiiRow};
 use super::groups::{key_columns, key_label, request, Groups};
-use super::{CommonOptions, Progress, RunSummary};
-use crate::error::{EngineError, Location, Result};
+use super::table::{refused, CommonOptions, RunSummary};
+use crate::error::{Location, Result};
 use crate::input::InputTable;
 use crate::output::{OutputColumn, TableWriter};
+use crate::progress::Progress;
 
 /// Where each quantile's standard error comes from.
 #[derive(Clone, Debug)]
@@ -46,15 +48,6 @@ pub struct SiiCalcOptions {
     pub common: CommonOptions,
 }
 
-#[derive(Default)]
-struct Rows {
-    quantile: Vec<f64>,
-    population: Vec<f64>,
-    value: Vec<f64>,
-    se: Vec<f64>,
-    upper: Vec<f64>,
-}
-
 /// Mixes the run's seed with a group's position (SplitMix64), so each group has its own
 /// repeatable stream.
 fn group_seed(seed: u64, index: usize) -> u64 {
@@ -85,54 +78,66 @@ pub fn run(
             numbers.push((upper, "--upper-cl"));
         }
     }
-    let names: Vec<String> = numbers.iter().map(|(n, _)| n.to_string()).collect();
     let cols = request(table, &numbers, &o.common.group_by, &[])?;
+    let input = match o.se {
+        SeSource::Column(_) => SiiInput::StandardError,
+        SeSource::Limits { .. } => SiiInput::Limits,
+    };
+    let mut options = o.sii.clone();
+    options.confidence = o.common.confidence.clone();
+    let column_of = |input: &str| -> String {
+        match (input, &o.se) {
+            ("quantile", _) => o.quantile.clone(),
+            ("population", _) => o.population.clone(),
+            ("value", _) => o.value.clone(),
+            (_, SeSource::Column(se)) => se.clone(),
+            ("lower limit", SeSource::Limits { lower, .. }) => lower.clone(),
+            (_, SeSource::Limits { upper, .. }) => upper.clone(),
+        }
+    };
     let mut reader = cols.reader;
-    let mut groups: Groups<Rows> = Groups::new(&o.common.group_by);
+    let mut groups: Groups<Sii> = Groups::new(&o.common.group_by);
     let mut summary = RunSummary::default();
     let file = reader.name().to_string();
     reader.for_each_chunk_read_ahead(|chunk| {
         for row in 0..chunk.len {
-            let mut v = [0.0; 5];
-            for (slot, name) in names.iter().enumerate() {
-                v[slot] = chunk.numbers[slot][row].ok_or_else(|| EngineError::BadValue {
-                    at: Location {
-                        file: file.as_str().to_string(),
-                        row: Some(chunk.first_row + row as u64),
-                        column: Some(name.clone()),
-                    },
-                    expected: "a number (the SII needs every quantile's value)".into(),
-                    found: String::new(),
-                })?;
-            }
-            let g = groups.entry(&chunk, &cols.key_slots, row, Rows::default);
-            g.quantile.push(v[0]);
-            g.population.push(v[1]);
-            g.value.push(v[2]);
-            g.se.push(v[3]);
-            g.upper.push(v[4]);
+            let n = |slot: usize| chunk.numbers.get(slot).and_then(|c| c[row]);
+            let quantile_row = match input {
+                SiiInput::StandardError => {
+                    SiiRow { quantile: n(0), population: n(1), value: n(2), se: n(3), ..SiiRow::default() }
+                }
+                SiiInput::Limits => SiiRow {
+                    quantile: n(0),
+                    population: n(1),
+                    value: n(2),
+                    lower: n(3),
+                    upper: n(4),
+                    ..SiiRow::default()
+                },
+            };
+            let group = groups.entry(&chunk, &cols.key_slots, row, || Sii::new(input, &options));
+            group.update(quantile_row).map_err(|refusal| {
+                let at = Location {
+                    file: file.clone(),
+                    row: Some(chunk.first_row + row as u64),
+                    column: refusal.input().map(column_of),
+                };
+                refused(refusal, at, None)
+            })?;
         }
         summary.rows_read += chunk.len as u64;
         progress.position(summary.rows_read);
         Ok(())
     })?;
     let sorted = groups.into_sorted();
-    let mut options = o.sii.clone();
-    options.confidence = o.common.confidence.clone();
     let total = sorted.len() as u64;
     progress.stage("groups", total);
     let done = std::sync::atomic::AtomicU64::new(0);
     let results: Vec<_> = sorted
         .par_iter()
         .enumerate()
-        .map(|(i, (_, rows))| {
-            let mut group_options = options.clone();
-            group_options.seed = group_seed(options.seed, i);
-            let se = match o.se {
-                SeSource::Column(_) => SiiStandardError::Given(&rows.se),
-                SeSource::Limits { .. } => SiiStandardError::FromLimits { lower: &rows.se, upper: &rows.upper },
-            };
-            let r = slope_index_of_inequality(&rows.quantile, &rows.population, &rows.value, se, &group_options);
+        .map(|(i, (_, group))| {
+            let r = group.evaluate_seeded(group_seed(options.seed, i));
             let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             progress.position(d);
             r
@@ -146,10 +151,9 @@ pub fn run(
     let mut rii = Vec::new();
     let mut rii_limits = vec![(Vec::new(), Vec::new()); levels.len()];
     for ((key, _), r) in sorted.iter().zip(results) {
-        let r = r.map_err(|source| EngineError::Method {
-            at: Location { file: reader.name().to_string(), row: None, column: None },
-            group: Some(key_label(&o.common.group_by, key)),
-            source,
+        let r = r.map_err(|refusal| {
+            let at = Location { file: reader.name().to_string(), row: None, column: None };
+            refused(refusal, at, Some(key_label(&o.common.group_by, key)))
         })?;
         for w in &r.warnings {
             summary.warnings.push(format!("{}: {w}", key_label(&o.common.group_by, key)));

@@ -46,10 +46,11 @@ use stats::inequality::{
 };
 
 use super::groups::{key_label, request, Groups};
-use super::{limit_column_names, CommonOptions, Progress, RunSummary};
+use super::table::{limit_column_names, CommonOptions, RunSummary};
 use crate::error::{EngineError, Location, Result};
 use crate::input::{Chunk, InputTable};
 use crate::output::{LabelColumn, OutputColumn, OutputTable, TableWriter};
+use crate::progress::Progress;
 
 /// The column names of HEAT Plus's upload template (HEAT Plus user manual, "Preparing
 /// database for upload"; HEAT-Measures `utils.R` and `HEAT_strata_variables`).

@@ -7,8 +7,13 @@
 //! with its 95% and 99.8% limits from a cell's counts by band.
 
 use stats::confidence::ConfidenceLevel;
-use stats::dsr::{esp2013_weight, DsrAccumulator};
-use stats::life_expectancy::{life_expectancy, LIFE_TABLE_START_AGES};
+use stats::dsr::esp2013_weight;
+use stats::life_expectancy::LIFE_TABLE_START_AGES;
+
+use crate::calc::accumulator::{
+    Accumulator, Dsr, DsrInput, DsrRow, DsrStandard, LifeExpectancy, LifeExpectancyRow, NumeratorDenominator,
+    NumeratorDenominatorKind, Refusal,
+};
 
 use super::catalogue::{Indicator, Measure, BAND_START_AGES};
 use super::geography::Level;
@@ -132,35 +137,15 @@ pub fn cell_statistic(indicator: &Indicator, numerator: &[f64], denominator: &[f
         }
     };
     let (x, n) = (sum(numerator), sum(denominator));
-    let mut out = CellValue { count: Some(x), denominator: Some(n), ..CellValue::default() };
+    let out = CellValue { count: Some(x), denominator: Some(n), ..CellValue::default() };
     let estimate = match indicator.measure {
-        Measure::Proportion => stats::proportion::proportion(x, n, indicator.multiplier, &LEVELS),
-        Measure::CrudeRate => stats::rate::crude_rate(x, n, indicator.multiplier, &LEVELS),
+        Measure::Proportion => numerator_denominator(NumeratorDenominatorKind::Proportion, indicator.multiplier, x, n),
+        Measure::CrudeRate => numerator_denominator(NumeratorDenominatorKind::CrudeRate, indicator.multiplier, x, n),
         Measure::Dsr => {
             if !by_band {
                 return CellValue { note: Some("a DSR needs counts by age band".into()), ..out };
             }
-            let mut esp = [(0.0, 0.0); 19];
-            for b in bands.clone() {
-                let e = esp_band(b);
-                esp[e].0 += numerator[b];
-                esp[e].1 += denominator[b];
-            }
-            let mut acc = DsrAccumulator::default();
-            let mut result = Ok(());
-            for (e, &(x, n)) in esp.iter().enumerate() {
-                let first_band = if e == 0 { 0 } else { e * 5 };
-                let in_range = bands.clone().any(|b| esp_band(b) == e);
-                if !in_range || (n == 0.0 && x == 0.0) {
-                    continue;
-                }
-                let weight = esp2013_weight(first_band as u32).unwrap_or(0.0);
-                if let Err(e) = acc.add(Some(x), n, weight) {
-                    result = Err(e);
-                    break;
-                }
-            }
-            result.map(|()| acc.estimate(indicator.multiplier, &LEVELS).estimate)
+            dsr(indicator, numerator, denominator)
         }
         Measure::Published => {
             return CellValue { note: Some("published values are read, not computed from counts".into()), ..out };
@@ -169,24 +154,7 @@ pub fn cell_statistic(indicator: &Indicator, numerator: &[f64], denominator: &[f
             if !by_band {
                 return CellValue { note: Some("life expectancy needs counts by age band".into()), ..out };
             }
-            let ages: Vec<f64> = LIFE_TABLE_START_AGES.to_vec();
-            out.method = "Chiang II";
-            out.statistic = "life expectancy (years)".into();
-            return match life_expectancy(&ages, numerator, denominator, &LEVELS) {
-                Err(e) => CellValue { note: Some(e.to_string()), ..out },
-                Ok(rows) => match rows.into_iter().nth(indicator.at_band) {
-                    None => CellValue { note: Some("no life-table row at this age".into()), ..out },
-                    Some(row) => CellValue {
-                        value: row.value,
-                        limits95: row.limits.first().map(|l| (l.lower, l.upper)).unwrap_or_default(),
-                        limits998: row.limits.get(1).map(|l| (l.lower, l.upper)).unwrap_or_default(),
-                        note: row
-                            .note
-                            .map(|n| n.reference_warning().map(str::to_string).unwrap_or_else(|| format!("{n:?}"))),
-                        ..out
-                    },
-                },
-            };
+            return life_expectancy_at(indicator.at_band, numerator, denominator, out);
         }
     };
     match estimate {
@@ -203,6 +171,70 @@ pub fn cell_statistic(indicator: &Indicator, numerator: &[f64], denominator: &[f
                 ..out
             }
         }
+    }
+}
+
+/// A proportion or crude rate of a cell's totals, through its accumulator.
+fn numerator_denominator(
+    kind: NumeratorDenominatorKind,
+    multiplier: f64,
+    x: f64,
+    n: f64,
+) -> Result<stats::Estimate, Refusal> {
+    let mut cell = NumeratorDenominator::new(kind, multiplier, &LEVELS);
+    cell.update((Some(x), Some(n)))?;
+    // Both totals are present, so there is an estimate.
+    cell.evaluate()?.estimate.ok_or_else(|| Refusal::Group(stats::StatsError::Invalid("no totals".into())))
+}
+
+/// The DSR of a cell: its life-table bands in the indicator's range pooled into ESP 2013 bands
+/// (0 and 1-4 are both 0-4), bands with no people and no events left out, through the DSR
+/// accumulator with the ESP weights given.
+fn dsr(indicator: &Indicator, numerator: &[f64], denominator: &[f64]) -> Result<stats::Estimate, Refusal> {
+    let bands = indicator.bands.clone();
+    let mut esp = [(0.0, 0.0); 19];
+    for b in bands.clone() {
+        let e = esp_band(b);
+        esp[e].0 += numerator[b];
+        esp[e].1 += denominator[b];
+    }
+    let input = DsrInput::new(DsrStandard::Given, false, indicator.multiplier, &LEVELS).map_err(Refusal::Group)?;
+    let mut cell = Dsr::new(&input);
+    for (e, &(x, n)) in esp.iter().enumerate() {
+        let first_band = if e == 0 { 0 } else { e * 5 };
+        let in_range = bands.clone().any(|b| esp_band(b) == e);
+        if !in_range || (n == 0.0 && x == 0.0) {
+            continue;
+        }
+        let weight = esp2013_weight(first_band as u32).unwrap_or(0.0);
+        cell.update(DsrRow { count: Some(x), population: Some(n), stdpop: Some(weight), ..DsrRow::default() })?;
+    }
+    Ok(cell.evaluate()?.estimate)
+}
+
+/// Life expectancy at the band `at_band` of a cell's 20 life-table bands.
+fn life_expectancy_at(at_band: usize, numerator: &[f64], denominator: &[f64], out: CellValue) -> CellValue {
+    let out = CellValue { method: "Chiang II", statistic: "life expectancy (years)".into(), ..out };
+    let mut cell = LifeExpectancy::new(&LEVELS);
+    let rows = LIFE_TABLE_START_AGES
+        .iter()
+        .zip(numerator.iter().zip(denominator))
+        .try_for_each(|(&age, (&deaths, &population))| {
+            cell.update(LifeExpectancyRow { start_age: Some(age), deaths: Some(deaths), population: Some(population) })
+        })
+        .and_then(|()| cell.evaluate());
+    match rows {
+        Err(e) => CellValue { note: Some(e.to_string()), ..out },
+        Ok(rows) => match rows.into_iter().nth(at_band) {
+            None => CellValue { note: Some("no life-table row at this age".into()), ..out },
+            Some(row) => CellValue {
+                value: row.value,
+                limits95: row.limits.first().map(|l| (l.lower, l.upper)).unwrap_or_default(),
+                limits998: row.limits.get(1).map(|l| (l.lower, l.upper)).unwrap_or_default(),
+                note: row.note.map(|n| n.reference_warning().map(str::to_string).unwrap_or_else(|| format!("{n:?}"))),
+                ..out
+            },
+        },
     }
 }
 
@@ -250,7 +282,7 @@ mod tests {
         let deaths: Vec<f64> = (0..20).map(|b| b as f64 * 3.0).collect();
         let pops = vec![1000.0; 20];
         let d = cell_statistic(&u75, &deaths, &pops);
-        let mut acc = DsrAccumulator::default();
+        let mut acc = stats::dsr::DsrAccumulator::default();
         acc.add(Some(3.0), 2000.0, 5000.0).unwrap();
         for b in 2..16 {
             acc.add(Some(b as f64 * 3.0), 1000.0, esp2013_weight(BAND_START_AGES[b]).unwrap()).unwrap();

@@ -25,6 +25,9 @@ pub enum ArgKind {
     Number,
     /// An age band: a label such as `0-4`, `90+`, or a start age as a number (read as text).
     AgeBand,
+    /// A number, or an age band label read as text: a standard population, or the band whose
+    /// ESP 2013 weight is the standard population (`dsr`'s third argument).
+    NumberOrAgeBand,
     /// A summary measure of inequality by its abbreviation, as text in any case: `'d'`,
     /// `'sii'`, `'D8020'`, … ([`stats::inequality::MeasureCode::from_code`]); an aggregate
     /// receives it as the measure's position in [`stats::inequality::MeasureCode::ALL`].
@@ -51,6 +54,11 @@ pub const fn number(name: &'static str) -> Arg {
 /// A required age band argument (label or start age).
 pub const fn age_band(name: &'static str) -> Arg {
     Arg { name, kind: ArgKind::AgeBand, optional: false }
+}
+
+/// A required argument that is a number or an age band label.
+pub const fn number_or_age_band(name: &'static str) -> Arg {
+    Arg { name, kind: ArgKind::NumberOrAgeBand, optional: false }
 }
 
 /// A required summary measure argument (an abbreviation such as `'sii'`).
@@ -164,6 +172,14 @@ pub fn coerce(function: &str, required: &[Arg], optional: &[OptionalArg], types:
             ArgKind::AgeBand => {
                 return plan_err!(
                     "{function}: argument {} ({name}) must be an age band label such as '0-4' or '90+', or a start age, got {t}; {signature}",
+                    i + 1
+                );
+            }
+            ArgKind::NumberOrAgeBand if is_text(t) => out.push(DataType::Utf8),
+            ArgKind::NumberOrAgeBand if is_number(t) => out.push(DataType::Float64),
+            ArgKind::NumberOrAgeBand => {
+                return plan_err!(
+                    "{function}: argument {} ({name}) must be a number or an age band label such as '0-4' or '90+', got {t}; {signature}",
                     i + 1
                 );
             }

@@ -1,16 +1,20 @@
 //! `dsr`: the directly standardised rate of a group's age bands with Dobson limits
 //! ([`stats::dsr`]).
 
-use stats::dsr::directly_standardised_rate;
+use crate::calc::accumulator::{esp2013_band_label, Accumulator, Dsr, DsrInput, DsrRow, DsrStandard};
 
-use super::{required, value_and_limits, wording, AggregateSpec, Body, FieldType, Out};
-use crate::sql::args::{self, number, CONFIDENCE};
+use super::{refused, value_and_limits, wording, AggregateSpec, Body, FieldType, GroupRows, Out};
+use crate::sql::args::{self, number, number_or_age_band, CONFIDENCE};
 
-/// `dsr(count, population, stdpop [, multiplier [, confidence]])` → STRUCT {value, lowercl,
-/// uppercl, total_count, total_pop, confidence, statistic, method}: the directly standardised
-/// rate of the group's rows (one row per age band), with Dobson limits.
+/// `dsr(count, population, stdpop_or_age_band [, multiplier [, confidence]])` → STRUCT {value,
+/// lowercl, uppercl, total_count, total_pop, confidence, statistic, method}: the directly
+/// standardised rate of the group's rows (one row per age band), with Dobson limits.
 ///
-/// Use `esp2013(age_band)` as `stdpop` for the European Standard Population 2013.
+/// The third argument is either a standard population (a number: `stdpop`, or
+/// `esp2013(age_band)` for the European Standard Population 2013), as `fairer calc dsr
+/// --stdpop`; or an age band label (`'0-4'`, …, `'90+'`), which joins ESP 2013 on the band and
+/// checks, as `fairer calc dsr --age-band` does, that each group has each of the 19 bands
+/// exactly once.
 ///
 /// Formula, for bands i with events xᵢ, population nᵢ and standard population wᵢ:
 /// DSR = Σ(xᵢwᵢ/nᵢ)/Σwᵢ × multiplier; var = Σxᵢ(wᵢ/nᵢ)²/(Σwᵢ)²; O = Σxᵢ;
@@ -21,13 +25,14 @@ use crate::sql::args::{self, number, CONFIDENCE};
 ///
 /// Edge cases: a null count is taken as 0 (as the reference); with a total count below 10
 /// there is no value nor limits and `statistic` reads "dsr NA for total count < 10"; a null
-/// population or stdpop, a negative count, a population ≤ 0 or all weights 0 are errors.
-/// Unlike `fairer calc dsr --age-band`, the 19 bands are not checked: give each band once per
-/// group. Non-independent events (`--event-frequency`) are not available in SQL.
+/// population or standard population, a negative count, a population ≤ 0, a total standard
+/// population of 0, or (by band) a band that is not an ESP 2013 band, given twice or missing,
+/// are errors worded as `fairer calc dsr` words them ([`Dsr`]). Non-independent events
+/// (`--event-frequency`) are not available in SQL.
 pub static DSR: AggregateSpec = AggregateSpec {
     name: "dsr",
     aliases: &[],
-    required: &[number("count"), number("population"), number("stdpop")],
+    required: &[number("count"), number("population"), number_or_age_band("stdpop_or_age_band")],
     optional: &[args::multiplier(100_000.0), CONFIDENCE],
     fields: &[
         ("value", FieldType::Number),
@@ -40,26 +45,51 @@ pub static DSR: AggregateSpec = AggregateSpec {
         ("method", FieldType::Text),
     ],
     summary: "directly standardised rate with Dobson limits",
-    body: Body::Rows(|rows, options| {
-        let (multiplier, level) = (options[0], args::confidence(options[1]));
-        let n = rows[1].iter().map(|&v| required("dsr", "population", v)).collect::<Result<Vec<f64>, String>>()?;
-        let w = rows[2]
-            .iter()
-            .map(|&v| required("dsr", "stdpop (the standard population)", v))
-            .collect::<Result<Vec<f64>, String>>()?;
-        let e = directly_standardised_rate(&rows[0], &n, &w, multiplier, &[level]).map_err(|e| format!("dsr: {e}"))?;
-        let mut out: Vec<Out> = value_and_limits(&e.estimate).into();
-        out.extend([Out::Number(Some(e.total_count)), Out::Number(Some(e.total_pop))]);
-        out.extend(wording(level, &e.estimate.statistic, Some(e.estimate.method)));
-        Ok(out)
-    }),
+    body: Body::Rows(evaluate),
 };
+
+/// The label of a band given by its start age: the ESP 2013 label of a 5-year band (so that a
+/// band given twice reads as `calc` reads it), the start age otherwise.
+fn band_label(start_age: f64) -> String {
+    if start_age >= 0.0 && start_age <= 90.0 && start_age % 5.0 == 0.0 {
+        esp2013_band_label((start_age / 5.0) as u32)
+    } else {
+        format!("{start_age}")
+    }
+}
+
+fn evaluate(group: &GroupRows<'_>) -> Result<Vec<Out>, String> {
+    let (multiplier, level) = (group.options[0], args::confidence(group.options[1]));
+    let by_band = group.text.get(2).copied().unwrap_or(false);
+    let standard = if by_band { DsrStandard::Esp2013 } else { DsrStandard::Given };
+    let input = DsrInput::new(standard, false, multiplier, &[level]).map_err(|e| format!("dsr: {e}"))?;
+    let [count, population, third] = group.columns else {
+        return Err("dsr: expected 3 argument columns".into());
+    };
+    let mut dsr = Dsr::new(&input);
+    for i in 0..count.len() {
+        let label = if by_band { third[i].map(band_label) } else { None };
+        let row = DsrRow {
+            count: count[i],
+            population: population[i],
+            stdpop: if by_band { None } else { third[i] },
+            band: label.as_deref(),
+            frequency: None,
+        };
+        dsr.update(row).map_err(|r| refused("dsr", &r))?;
+    }
+    let e = dsr.evaluate().map_err(|r| refused("dsr", &r))?;
+    let mut out: Vec<Out> = value_and_limits(&e.estimate).into();
+    out.extend([Out::Number(Some(e.total_count)), Out::Number(Some(e.total_pop))]);
+    out.extend(wording(level, &e.estimate.statistic, Some(e.estimate.method)));
+    Ok(out)
+}
 
 #[cfg(test)]
 mod tests {
     use super::super::tests::{col, number, run_split, text};
     use super::*;
-    use stats::dsr::ESP2013;
+    use stats::dsr::{directly_standardised_rate, ESP2013};
 
     #[test]
     fn equals_the_stats_method_and_suppresses_small_counts() {
@@ -95,7 +125,10 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(e.contains("dsr: population cannot be null"), "{e}");
+        assert!(
+            e.contains("dsr: population: expected a population (populations cannot be missing), found \"\""),
+            "{e}"
+        );
         let e = run_split(&DSR, vec![col(&[Some(3.0)]), col(&[Some(0.0)]), col(&[Some(1.0)])], vec![100_000.0, 0.95])
             .unwrap_err()
             .to_string();

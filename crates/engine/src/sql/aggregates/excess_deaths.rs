@@ -44,7 +44,8 @@ pub static EXCESS_DEATHS: AggregateSpec = AggregateSpec {
         ("reference", FieldType::Text),
     ],
     summary: "deaths attributable to the deprivation gradient, and their years of life lost",
-    body: Body::Rows(|rows, options| {
+    body: Body::Rows(|group| {
+        let (rows, options) = (group.columns, group.options);
         let f = "excess_deaths";
         let mut quantiles: BTreeMap<i64, (f64, Quantile)> = BTreeMap::new();
         for i in 0..rows[0].len() {

@@ -88,7 +88,7 @@ pub static INEQUALITY: AggregateSpec = AggregateSpec {
         ("unavailable", FieldType::Text),
     ],
     summary: "a HEAT summary measure of inequality (d, r, par, paf, aci, rci, sii, rii, bgv, …, d8020) over a dimension's subgroups",
-    body: Body::Rows(evaluate),
+    body: Body::Rows(|group| evaluate(group.columns, group.options)),
 };
 
 const NAME: &str = "inequality";

@@ -5,10 +5,12 @@
 //! reference table on the age band first, e.g.
 //! `SELECT t.area, isratio(t.count, t.pop, r.refcount, r.refpop).value FROM t JOIN ref r ON t.ageband = r.ageband GROUP BY t.area`.
 
-use stats::isr::{indirectly_standardised_rate, indirectly_standardised_ratio, IsrEstimate};
+use stats::isr::IsrEstimate;
 use stats::ConfidenceLevel;
 
-use super::{required, value_and_limits, wording, AggregateSpec, Body, FieldType, Out};
+use crate::calc::accumulator::{Accumulator, Isr, IsrKind, IsrRow};
+
+use super::{refused, value_and_limits, wording, AggregateSpec, Body, FieldType, GroupRows, Out};
 use crate::sql::args::{self, number, Check, OptionalArg, CONFIDENCE};
 
 const ARGS: &[crate::sql::args::Arg] =
@@ -24,8 +26,23 @@ fn result(e: &IsrEstimate, level: ConfidenceLevel, with_ref_rate: bool) -> Vec<O
     out
 }
 
-fn reference_populations(function: &str, rows: &[Vec<Option<f64>>]) -> Result<Vec<f64>, String> {
-    rows[3].iter().map(|&v| required(function, "ref_population", v)).collect()
+/// The group's age bands through the accumulator `calc isratio|israte` uses.
+fn evaluate(function: &str, kind: IsrKind, group: &GroupRows<'_>) -> Result<IsrEstimate, String> {
+    let levels = [args::confidence(group.options[1])];
+    let [count, population, ref_count, ref_population] = group.columns else {
+        return Err(format!("{function}: expected 4 argument columns"));
+    };
+    let mut isr = Isr::new(kind.checked().map_err(|e| format!("{function}: {e}"))?, &levels);
+    for i in 0..count.len() {
+        let row = IsrRow {
+            count: count[i],
+            population: population[i],
+            ref_count: ref_count[i],
+            ref_population: ref_population[i],
+        };
+        isr.update(row).map_err(|r| refused(function, &r))?;
+    }
+    isr.evaluate().map_err(|r| refused(function, &r))
 }
 
 /// `isratio(count, population, ref_count, ref_population [, refvalue [, confidence]])` →
@@ -55,12 +72,9 @@ pub static ISRATIO: AggregateSpec = AggregateSpec {
         ("method", FieldType::Text),
     ],
     summary: "indirectly standardised ratio O/E with exact / Byar's limits",
-    body: Body::Rows(|rows, options| {
-        let level = args::confidence(options[1]);
-        let n_ref = reference_populations("isratio", rows)?;
-        let e = indirectly_standardised_ratio(&rows[0], &rows[1], &rows[2], &n_ref, options[0], &[level])
-            .map_err(|e| format!("isratio: {e}"))?;
-        Ok(result(&e, level, false))
+    body: Body::Rows(|group| {
+        let e = evaluate("isratio", IsrKind::Ratio { refvalue: group.options[0] }, group)?;
+        Ok(result(&e, args::confidence(group.options[1]), false))
     }),
 };
 
@@ -89,12 +103,9 @@ pub static ISRATE: AggregateSpec = AggregateSpec {
         ("method", FieldType::Text),
     ],
     summary: "indirectly standardised rate with exact / Byar's limits",
-    body: Body::Rows(|rows, options| {
-        let level = args::confidence(options[1]);
-        let n_ref = reference_populations("israte", rows)?;
-        let e = indirectly_standardised_rate(&rows[0], &rows[1], &rows[2], &n_ref, options[0], &[level])
-            .map_err(|e| format!("israte: {e}"))?;
-        Ok(result(&e, level, true))
+    body: Body::Rows(|group| {
+        let e = evaluate("israte", IsrKind::Rate { multiplier: group.options[0] }, group)?;
+        Ok(result(&e, args::confidence(group.options[1]), true))
     }),
 };
 
@@ -102,6 +113,7 @@ pub static ISRATE: AggregateSpec = AggregateSpec {
 mod tests {
     use super::super::tests::{col, number, run_split, text};
     use super::*;
+    use stats::isr::{indirectly_standardised_rate, indirectly_standardised_ratio};
 
     #[test]
     fn ratio_and_rate_equal_the_stats_methods() {
@@ -132,6 +144,9 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(e.contains("isratio: ref_population cannot be null"), "{e}");
+        assert!(
+            e.contains("isratio: reference population: expected a reference population (it cannot be missing)"),
+            "{e}"
+        );
     }
 }

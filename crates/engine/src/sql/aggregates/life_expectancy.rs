@@ -1,9 +1,10 @@
 //! `life_expectancy`: life expectancy from a group's abridged life table (Chiang II, Silcocks
 //! et al. limits) at birth or another start age ([`stats::life_expectancy`]).
 
-use stats::life_expectancy::{life_expectancy, LIFE_TABLE_START_AGES};
+use stats::life_expectancy::LIFE_TABLE_START_AGES;
 
-use super::{required, wording, AggregateSpec, Body, FieldType, Out};
+use super::{refused, wording, AggregateSpec, Body, FieldType, Out};
+use crate::calc::accumulator::{Accumulator, LifeExpectancy, LifeExpectancyRow};
 use crate::calc::life_expectancy::METHOD;
 use crate::sql::args::{self, age_band, number, Check, OptionalArg, CONFIDENCE};
 
@@ -44,16 +45,21 @@ pub static LIFE_EXPECTANCY: AggregateSpec = AggregateSpec {
         ("note", FieldType::Text),
     ],
     summary: "life expectancy (abridged life table, Chiang II / Silcocks limits)",
-    body: Body::Rows(|rows, options| {
-        let (age, level) = (options[0], args::confidence(options[1]));
+    body: Body::Rows(|group| {
+        let (age, level) = (group.options[0], args::confidence(group.options[1]));
         if !LIFE_TABLE_START_AGES.contains(&age) {
             return Err(format!("life_expectancy: age must be one of the start ages 0, 1, 5, 10, …, 90, got {age}"));
         }
-        let f = "life_expectancy";
-        let ages = rows[0].iter().map(|&v| required(f, "start_age", v)).collect::<Result<Vec<f64>, String>>()?;
-        let deaths = rows[1].iter().map(|&v| required(f, "deaths", v)).collect::<Result<Vec<f64>, String>>()?;
-        let pops = rows[2].iter().map(|&v| required(f, "population", v)).collect::<Result<Vec<f64>, String>>()?;
-        let table = life_expectancy(&ages, &deaths, &pops, &[level]).map_err(|e| format!("life_expectancy: {e}"))?;
+        let levels = [level];
+        let [ages, deaths, population] = group.columns else {
+            return Err("life_expectancy: expected 3 argument columns".into());
+        };
+        let mut bands = LifeExpectancy::new(&levels);
+        for i in 0..ages.len() {
+            let row = LifeExpectancyRow { start_age: ages[i], deaths: deaths[i], population: population[i] };
+            bands.update(row).map_err(|r| refused("life_expectancy", &r))?;
+        }
+        let table = bands.evaluate().map_err(|r| refused("life_expectancy", &r))?;
         let statistic = format!("life expectancy at {age}");
         let mut out = match table.iter().find(|r| r.start_age == age) {
             Some(r) => {
@@ -81,6 +87,7 @@ mod tests {
     use super::super::tests::{col, number, run_split, text};
     use super::*;
     use datafusion::arrow::array::{ArrayRef, StringArray};
+    use stats::life_expectancy::life_expectancy;
     use std::sync::Arc;
 
     // The reference's worked example (life_expectancy_worked_example.csv).

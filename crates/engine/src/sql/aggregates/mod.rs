@@ -47,6 +47,7 @@ use stats::inequality::MeasureCode;
 use stats::{ConfidenceLevel, Estimate};
 
 use super::args::{self, Arg, ArgKind, OptionalArg};
+use crate::calc::accumulator::Refusal;
 
 /// The type of a result field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,9 +74,20 @@ pub enum Body {
     /// From the sums of the required arguments over the group, each `None` when any row had a
     /// null there (as R's `sum` gives NA).
     Sums(fn(&[Option<f64>], &[f64]) -> Result<Vec<Out>, String>),
-    /// From the group's rows: one column per required argument (age bands as their start
-    /// ages), nulls kept.
-    Rows(fn(&[Vec<Option<f64>>], &[f64]) -> Result<Vec<Out>, String>),
+    /// From the group's rows ([`GroupRows`]).
+    Rows(fn(&GroupRows<'_>) -> Result<Vec<Out>, String>),
+}
+
+/// A group's rows as a [`Body::Rows`] aggregate receives them.
+#[derive(Clone, Copy, Debug)]
+pub struct GroupRows<'a> {
+    /// One column per required argument, in order, nulls kept; age bands as their start ages.
+    pub columns: &'a [Vec<Option<f64>>],
+    /// The constant options, defaults filled in, already checked.
+    pub options: &'a [f64],
+    /// Per required argument, whether it was given as text (an age band label for an argument
+    /// that is a number or an age band).
+    pub text: &'a [bool],
 }
 
 /// The definition of an aggregate SQL function.
@@ -130,6 +142,15 @@ pub(crate) fn wording(level: ConfidenceLevel, statistic: &str, method: Option<&s
 /// A required value of a group's row: an error naming the function and argument when null.
 pub(crate) fn required(function: &str, argument: &str, v: Option<f64>) -> Result<f64, String> {
     v.ok_or_else(|| format!("{function}: {argument} cannot be null"))
+}
+
+/// An accumulator's refusal as the error of SQL function `function`: the words `calc` shows
+/// for the same input, after the function's name and the input concerned.
+pub(crate) fn refused(function: &str, refusal: &Refusal) -> String {
+    match refusal {
+        Refusal::Value { input, .. } => format!("{function}: {input}: {refusal}"),
+        Refusal::Row { .. } | Refusal::Group(_) => format!("{function}: {refusal}"),
+    }
 }
 
 // --- the DataFusion side -----------------------------------------------------------------------
@@ -188,7 +209,15 @@ impl AggregateUDFImpl for FairerAggregate {
 
     fn accumulator(&self, acc_args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
         let options = args::constant_options(self.spec.name, self.spec.required, self.spec.optional, acc_args.exprs)?;
-        Ok(Box::new(FairerAccumulator::new(self.spec, options)))
+        let text = (0..self.spec.required.len())
+            .map(|i| {
+                acc_args
+                    .expr_fields
+                    .get(i)
+                    .is_some_and(|f| matches!(f.data_type(), DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View))
+            })
+            .collect();
+        Ok(Box::new(FairerAccumulator::new(self.spec, options, text)))
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
@@ -226,18 +255,20 @@ enum GroupData {
 pub struct FairerAccumulator {
     spec: &'static AggregateSpec,
     options: Vec<f64>,
+    /// Per required argument, whether it is given as text.
+    text: Vec<bool>,
     rows: u64,
     data: GroupData,
 }
 
 impl FairerAccumulator {
-    fn new(spec: &'static AggregateSpec, options: Vec<f64>) -> Self {
+    fn new(spec: &'static AggregateSpec, options: Vec<f64>, text: Vec<bool>) -> Self {
         let k = spec.required.len();
         let data = match spec.body {
             Body::Sums(_) => GroupData::Sums { sums: vec![0.0; k], nulls: vec![false; k] },
             Body::Rows(_) => GroupData::Rows(vec![Vec::new(); k]),
         };
-        FairerAccumulator { spec, options, rows: 0, data }
+        FairerAccumulator { spec, options, text, rows: 0, data }
     }
 
     /// The values of required argument `i` of a batch, age bands read as start ages.
@@ -281,7 +312,13 @@ impl FairerAccumulator {
                     })
                     .collect()
             }
-            ArgKind::AgeBand => {
+            ArgKind::NumberOrAgeBand if array.data_type() == &DataType::Float64 => {
+                let Some(a) = array.as_any().downcast_ref::<Float64Array>() else {
+                    return exec_err!("{}: argument {} ({}) is not a number", self.spec.name, i + 1, arg.name);
+                };
+                Ok(a.iter().collect())
+            }
+            ArgKind::AgeBand | ArgKind::NumberOrAgeBand => {
                 let Some(a) = array.as_any().downcast_ref::<StringArray>() else {
                     return exec_err!(
                         "{}: argument {} ({}) is not text after coercion",
@@ -372,7 +409,9 @@ impl Accumulator for FairerAccumulator {
                 let given: Vec<Option<f64>> = sums.iter().zip(nulls).map(|(s, null)| (!null).then_some(*s)).collect();
                 f(&given, &self.options)
             }
-            (GroupData::Rows(rows), Body::Rows(f)) => f(rows, &self.options),
+            (GroupData::Rows(rows), Body::Rows(f)) => {
+                f(&GroupRows { columns: rows, options: &self.options, text: &self.text })
+            }
             _ => return exec_err!("{}: internal mismatch of accumulator and method", self.spec.name),
         }
         .map_err(DataFusionError::Execution)?;
@@ -464,8 +503,9 @@ pub(crate) mod tests {
     ) -> Result<Vec<(String, ScalarValue)>> {
         let n = columns.first().map_or(0, |c| c.len());
         let half = n / 2;
-        let mut a = FairerAccumulator::new(spec, options.clone());
-        let mut b = FairerAccumulator::new(spec, options);
+        let text: Vec<bool> = columns.iter().map(|c| c.data_type() == &DataType::Utf8).collect();
+        let mut a = FairerAccumulator::new(spec, options.clone(), text.clone());
+        let mut b = FairerAccumulator::new(spec, options, text);
         a.update_batch(&columns.iter().map(|c| c.slice(0, half)).collect::<Vec<_>>())?;
         b.update_batch(&columns.iter().map(|c| c.slice(half, n - half)).collect::<Vec<_>>())?;
         let state: Vec<ArrayRef> = b.state()?.iter().map(|s| s.to_array()).collect::<Result<_>>()?;
@@ -502,7 +542,7 @@ pub(crate) mod tests {
 
     #[test]
     fn empty_group_is_a_null_struct() {
-        let mut a = FairerAccumulator::new(&proportion::PROPORTION, vec![1.0, 0.95]);
+        let mut a = FairerAccumulator::new(&proportion::PROPORTION, vec![1.0, 0.95], vec![false; 2]);
         let v = a.evaluate().unwrap();
         assert!(v.is_null());
     }
@@ -512,9 +552,9 @@ pub(crate) mod tests {
         let x = col(&[Some(1.0), None, Some(3.0), Some(4.0)]);
         let n = col(&[Some(10.0), Some(10.0), Some(10.0), Some(10.0)]);
         let w = col(&[Some(1.0), Some(1.0), Some(1.0), Some(1.0)]);
-        let mut a = FairerAccumulator::new(&dsr::DSR, vec![100_000.0, 0.95]);
+        let mut a = FairerAccumulator::new(&dsr::DSR, vec![100_000.0, 0.95], vec![false; 3]);
         a.update_batch(&[x.slice(0, 2), n.slice(0, 2), w.slice(0, 2)]).unwrap();
-        let mut b = FairerAccumulator::new(&dsr::DSR, vec![100_000.0, 0.95]);
+        let mut b = FairerAccumulator::new(&dsr::DSR, vec![100_000.0, 0.95], vec![false; 3]);
         b.update_batch(&[x.slice(2, 2), n.slice(2, 2), w.slice(2, 2)]).unwrap();
         let state: Vec<ArrayRef> = b.state().unwrap().iter().map(|s| s.to_array().unwrap()).collect();
         a.merge_batch(&state).unwrap();

@@ -5,11 +5,9 @@
 //! over the group first (Σx / Σn); a group with a null x or n has no value (R's `sum` gives NA),
 //! so filter nulls out with `WHERE` to ignore them.
 
-use stats::format_multiplier;
-use stats::proportion::{proportion, proportion_statistic};
-use stats::rate::{count_method, crude_rate};
+use crate::calc::accumulator::{Accumulator, NumeratorDenominator, NumeratorDenominatorKind};
 
-use super::{value_and_limits, wording, AggregateSpec, Body, FieldType, Out};
+use super::{refused, value_and_limits, wording, AggregateSpec, Body, FieldType, Out};
 use crate::sql::args::{self, number, CONFIDENCE};
 
 const FIELDS: &[(&str, FieldType)] = &[
@@ -41,17 +39,7 @@ pub static PROPORTION: AggregateSpec = AggregateSpec {
     optional: &[args::multiplier(1.0), CONFIDENCE],
     fields: FIELDS,
     summary: "proportion Σx/Σn with Wilson score limits",
-    body: Body::Sums(|sums, options| {
-        let (multiplier, level) = (options[0], args::confidence(options[1]));
-        let statistic = proportion_statistic(multiplier);
-        let (x, n) = match (sums[0], sums[1]) {
-            (Some(x), Some(n)) => (x, n),
-            (x, n) => return Ok(missing(x, n, level, &statistic, Some("Wilson"))),
-        };
-        let e = proportion(x, n, multiplier, &[level])
-            .map_err(|e| format!("proportion: {e} (x = {x}, n = {n} summed over the group)"))?;
-        Ok(result(&e, x, n, level))
-    }),
+    body: Body::Sums(|sums, options| evaluate("proportion", NumeratorDenominatorKind::Proportion, sums, options)),
 };
 
 /// `crude_rate(x, n [, multiplier [, confidence]])` → STRUCT {value, lowercl, uppercl,
@@ -72,36 +60,36 @@ pub static CRUDE_RATE: AggregateSpec = AggregateSpec {
     optional: &[args::multiplier(100_000.0), CONFIDENCE],
     fields: FIELDS,
     summary: "crude rate Σx/Σn with exact / Byar's Poisson limits",
-    body: Body::Sums(|sums, options| {
-        let (multiplier, level) = (options[0], args::confidence(options[1]));
-        let statistic = format!("rate per {}", format_multiplier(multiplier));
-        let (x, n) = match (sums[0], sums[1]) {
-            (Some(x), Some(n)) => (x, n),
-            (x, n) => return Ok(missing(x, n, level, &statistic, x.map(count_method))),
-        };
-        let e = crude_rate(x, n, multiplier, &[level])
-            .map_err(|e| format!("crude_rate: {e} (x = {x}, n = {n} summed over the group)"))?;
-        Ok(result(&e, x, n, level))
-    }),
+    body: Body::Sums(|sums, options| evaluate("crude_rate", NumeratorDenominatorKind::CrudeRate, sums, options)),
 };
 
-fn result(e: &stats::Estimate, x: f64, n: f64, level: stats::ConfidenceLevel) -> Vec<Out> {
-    let mut out: Vec<Out> = value_and_limits(e).into();
-    out.extend([Out::Number(Some(x)), Out::Number(Some(n))]);
-    out.extend(wording(level, &e.statistic, Some(e.method)));
-    out
-}
-
-fn missing(
-    x: Option<f64>,
-    n: Option<f64>,
-    level: stats::ConfidenceLevel,
-    statistic: &str,
-    method: Option<&str>,
-) -> Vec<Out> {
-    let mut out = vec![Out::Number(None), Out::Number(None), Out::Number(None), Out::Number(x), Out::Number(n)];
-    out.extend(wording(level, statistic, method));
-    out
+/// The group's sums Σx and Σn (each `None` when a row had a null) through the accumulator
+/// `calc proportion|rate` uses.
+fn evaluate(
+    function: &str,
+    kind: NumeratorDenominatorKind,
+    sums: &[Option<f64>],
+    options: &[f64],
+) -> Result<Vec<Out>, String> {
+    let (multiplier, level) = (options[0], args::confidence(options[1]));
+    let levels = [level];
+    let mut group = NumeratorDenominator::new(kind, multiplier, &levels);
+    let (x, n) = (sums[0], sums[1]);
+    let r = group.update((x, n)).and_then(|()| group.evaluate()).map_err(|r| {
+        let (x, n) = (x.unwrap_or_default(), n.unwrap_or_default());
+        format!("{} (x = {x}, n = {n} summed over the group)", refused(function, &r))
+    })?;
+    let mut out: Vec<Out> = match &r.estimate {
+        Some(e) => value_and_limits(e).into(),
+        None => vec![Out::Number(None); 3],
+    };
+    out.extend([Out::Number(r.numerator), Out::Number(r.denominator)]);
+    let statistic = NumeratorDenominator::statistic(kind, multiplier);
+    match &r.estimate {
+        Some(e) => out.extend(wording(level, &e.statistic, Some(e.method))),
+        None => out.extend(wording(level, &statistic, r.method_if_missing)),
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -1,12 +1,10 @@
 //! `sii`: the slope and relative index of inequality across a group's quantiles (usually
 //! deprivation deciles), limits by simulation ([`stats::sii`]).
 
-use stats::sii::{
-    slope_index_of_inequality, SiiOptions, SiiStandardError, SiiValueType, DEFAULT_REPETITIONS, MAX_REPETITIONS,
-    MIN_REPETITIONS,
-};
+use stats::sii::{SiiOptions, SiiValueType, DEFAULT_REPETITIONS, MAX_REPETITIONS, MIN_REPETITIONS};
 
-use super::{required, AggregateSpec, Body, FieldType, Out};
+use super::{refused, AggregateSpec, Body, FieldType, Out};
+use crate::calc::accumulator::{Accumulator, Sii, SiiInput, SiiRow};
 use crate::sql::args::{self, number, Check, OptionalArg, CONFIDENCE};
 
 /// The seed of every group's simulation, so that a query gives the same limits every time.
@@ -61,12 +59,8 @@ pub static SII: AggregateSpec = AggregateSpec {
         ("warning", FieldType::Text),
     ],
     summary: "slope and relative index of inequality, limits by simulation",
-    body: Body::Rows(|rows, options| {
-        let names = ["quantile", "population", "value", "lower", "upper"];
-        let mut columns = Vec::with_capacity(5);
-        for (c, name) in rows.iter().zip(names) {
-            columns.push(c.iter().map(|&v| required("sii", name, v)).collect::<Result<Vec<f64>, String>>()?);
-        }
+    body: Body::Rows(|group| {
+        let options = group.options;
         let value_type = SiiValueType::from_code(options[0] as i64).map_err(|e| format!("sii: {e}"))?;
         let level = args::confidence(options[1]);
         let o = SiiOptions {
@@ -77,9 +71,22 @@ pub static SII: AggregateSpec = AggregateSpec {
             seed: SEED,
             ..SiiOptions::default()
         };
-        let se = SiiStandardError::FromLimits { lower: &columns[3], upper: &columns[4] };
-        let r = slope_index_of_inequality(&columns[0], &columns[1], &columns[2], se, &o)
-            .map_err(|e| format!("sii: {e}"))?;
+        let [quantile, population, value, lower, upper] = group.columns else {
+            return Err("sii: expected 5 argument columns".into());
+        };
+        let mut quantiles = Sii::new(SiiInput::Limits, &o);
+        for i in 0..quantile.len() {
+            let row = SiiRow {
+                quantile: quantile[i],
+                population: population[i],
+                value: value[i],
+                lower: lower[i],
+                upper: upper[i],
+                se: None,
+            };
+            quantiles.update(row).map_err(|r| refused("sii", &r))?;
+        }
+        let r = quantiles.evaluate().map_err(|r| refused("sii", &r))?;
         let s = r.sii_limits.first();
         let ri = r.rii_limits.first();
         let warning = (!r.warnings.is_empty()).then(|| r.warnings.join("; "));

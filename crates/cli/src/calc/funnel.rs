@@ -64,7 +64,7 @@ Examples:
 #[command(after_long_help = STATISTICS_HELP)]
 pub struct FunnelArgs {
     #[command(flatten)]
-    pub common: crate::calc::Common,
+    pub common: super::common::Common,
     /// The statistic the funnel is for: proportion (Wilson limits), ratio or rate (Poisson
     /// limits).
     #[arg(long, value_enum)]

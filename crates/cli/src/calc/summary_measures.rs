@@ -25,7 +25,7 @@ use stats::inequality::{MeasureCode, PopulationUnit};
 #[derive(clap::Args, Debug)]
 pub struct SummaryMeasuresArgs {
     #[command(flatten)]
-    pub common: crate::calc::Common,
+    pub common: super::common::Common,
     /// Read the input as a HEAT Plus upload template (default: when it has the template's
     /// subgroup, estimate, favourable_indicator, indicator_scale and ordered_dimension columns).
     #[arg(long, conflicts_with = "no_heat_template")]

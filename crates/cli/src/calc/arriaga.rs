@@ -15,7 +15,7 @@ use engine::calc::CalcMethod;
 #[derive(clap::Args, Debug)]
 pub struct ArriagaArgs {
     #[command(flatten)]
-    pub common: crate::calc::Common,
+    pub common: super::common::Common,
     /// Column naming the population each row belongs to (two values in each group).
     #[arg(long)]
     group: String,

@@ -19,7 +19,7 @@ fairer calc excess-deaths deaths_by_decile.csv --quantile imd_decile --deaths de
 --start-age start_age --group-by area,sex --value-per-life-year 70000 --value-per-death 2000000 --output excess.csv")]
 pub struct ExcessDeathsArgs {
     #[command(flatten)]
-    pub common: crate::calc::Common,
+    pub common: super::common::Common,
     /// Deprivation quantile column: numbers, 1 the most deprived (IMD deciles as published).
     #[arg(long)]
     quantile: String,

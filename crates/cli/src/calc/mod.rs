@@ -1,12 +1,16 @@
 //! `fairer calc`: one subcommand per method, parsed into the engine's [`CalcMethod`] and run.
 
-use std::io::IsTerminal;
-use std::time::Duration;
+mod arriaga;
+mod common;
+mod excess_deaths;
+mod funnel;
+mod summary_measures;
 
 use clap::{Args, Subcommand};
 use engine::calc::numerator_denominator::NumeratorDenominator;
-use engine::calc::{self, CalcMethod, CommonOptions, Progress};
-use indicatif::{ProgressBar, ProgressStyle};
+use engine::calc::{self, CalcMethod};
+
+use common::{common_options, progress_bar, Common};
 
 /// Compute a statistic with confidence intervals, one row per group (or per input row for the
 /// row-wise methods), as PHEindicatormethods 2.1.0 does.
@@ -20,30 +24,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 pub struct CalcArgs {
     #[command(subcommand)]
     method: MethodCommand,
-}
-
-/// Options every method takes.
-#[derive(Args, Debug, Clone)]
-pub struct Common {
-    /// Input table: CSV, Parquet (.parquet), or - for CSV on standard input.
-    pub input: String,
-    /// Where to write the results: .csv, .parquet, or - for CSV on standard output.
-    /// Files are written to a temporary name and renamed when complete.
-    #[arg(short, long, default_value = "-")]
-    pub output: String,
-    /// Confidence level(s): 0.95 (default), 0.998, or both as 0.95,0.998. Given as
-    /// proportions or percentages (95, 99.8).
-    #[arg(long, value_delimiter = ',', default_value = "0.95")]
-    pub confidence: Vec<f64>,
-    /// Columns whose values form the groups (comma-separated), e.g. area,year.
-    #[arg(long, value_delimiter = ',')]
-    pub group_by: Vec<String>,
-    /// Show a progress bar (default: when standard error is a terminal).
-    #[arg(long, overrides_with = "no_progress")]
-    pub progress: bool,
-    /// Never show a progress bar.
-    #[arg(long)]
-    pub no_progress: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -171,46 +151,7 @@ enum MethodCommand {
     /// standard errors are derived from the limits and how simulated values are back-transformed.
     /// 5 to 100 quantiles per group. Limits agree with the reference within Monte Carlo error;
     /// --seed makes them repeatable.
-    Sii {
-        #[command(flatten)]
-        common: Common,
-        /// Quantile column (e.g. deprivation decile 1-10).
-        #[arg(long)]
-        quantile: String,
-        /// Population column.
-        #[arg(long)]
-        population: String,
-        /// Value column (the indicator in each quantile).
-        #[arg(long)]
-        value: String,
-        /// Standard error column (or give --lower-cl and --upper-cl).
-        #[arg(long, conflicts_with_all = ["lower_cl", "upper_cl"], required_unless_present_all = ["lower_cl", "upper_cl"])]
-        se: Option<String>,
-        /// Lower 95% confidence limit column, from which the standard error is derived.
-        #[arg(long, requires = "upper_cl")]
-        lower_cl: Option<String>,
-        /// Upper 95% confidence limit column.
-        #[arg(long, requires = "lower_cl")]
-        upper_cl: Option<String>,
-        /// 0 / normal, 1 / rate, 2 / proportion.
-        #[arg(long, default_value = "0")]
-        value_type: String,
-        /// Compute on the log (rates) or logit (proportions) scale and back-transform.
-        #[arg(long)]
-        transform: bool,
-        /// Multiply the SII by this (e.g. 100 for percentages; negative to flip the direction).
-        #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
-        multiplier: f64,
-        /// Also the relative index of inequality.
-        #[arg(long)]
-        rii: bool,
-        /// Simulation repetitions for the limits.
-        #[arg(long, default_value_t = 100_000)]
-        reps: usize,
-        /// Random seed, for repeatable limits.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-    },
+    Sii(SiiArgs),
     /// Population quantiles (deciles by default) of small areas by a value, within groups, as
     /// the reference's phe_quantile: ties share the lowest rank; quantile 1 holds the highest
     /// values unless --no-invert. Every input row comes back with its quantile.
@@ -230,15 +171,58 @@ enum MethodCommand {
     /// Funnel plot control limits (95% and 99.8%) and each row's significance, for proportions,
     /// ratios and rates, as the reference's calculate_funnel_limits, assign_funnel_significance and
     /// calculate_funnel_points.
-    Funnel(crate::calc_funnel::FunnelArgs),
+    Funnel(funnel::FunnelArgs),
     /// Summary measures of health inequality as WHO's HEAT computes them (D, R, ACI, RCI, SII,
     /// RII, BGV, BGSD, COV, MD*, IDIS*, TI, MLD, PAR, PAF), one row per measure.
-    SummaryMeasures(crate::calc_summary_measures::SummaryMeasuresArgs),
+    SummaryMeasures(summary_measures::SummaryMeasuresArgs),
     /// Life expectancy gap decomposition by age band (and cause), Arriaga's method.
-    Arriaga(crate::calc_arriaga::ArriagaArgs),
+    Arriaga(arriaga::ArriagaArgs),
     /// Excess deaths attributable to the deprivation gradient, their years of life lost, and a
     /// monetised estimate at values you state.
-    ExcessDeaths(crate::calc_excess_deaths::ExcessDeathsArgs),
+    ExcessDeaths(excess_deaths::ExcessDeathsArgs),
+}
+
+/// Arguments of `calc sii`.
+#[derive(Args, Debug)]
+struct SiiArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Quantile column (e.g. deprivation decile 1-10).
+    #[arg(long)]
+    quantile: String,
+    /// Population column.
+    #[arg(long)]
+    population: String,
+    /// Value column (the indicator in each quantile).
+    #[arg(long)]
+    value: String,
+    /// Standard error column (or give --lower-cl and --upper-cl).
+    #[arg(long, conflicts_with_all = ["lower_cl", "upper_cl"], required_unless_present_all = ["lower_cl", "upper_cl"])]
+    se: Option<String>,
+    /// Lower 95% confidence limit column, from which the standard error is derived.
+    #[arg(long, requires = "upper_cl")]
+    lower_cl: Option<String>,
+    /// Upper 95% confidence limit column.
+    #[arg(long, requires = "lower_cl")]
+    upper_cl: Option<String>,
+    /// 0 / normal, 1 / rate, 2 / proportion.
+    #[arg(long, default_value = "0")]
+    value_type: String,
+    /// Compute on the log (rates) or logit (proportions) scale and back-transform.
+    #[arg(long)]
+    transform: bool,
+    /// Multiply the SII by this (e.g. 100 for percentages; negative to flip the direction).
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    multiplier: f64,
+    /// Also the relative index of inequality.
+    #[arg(long)]
+    rii: bool,
+    /// Simulation repetitions for the limits.
+    #[arg(long, default_value_t = 100_000)]
+    reps: usize,
+    /// Random seed, for repeatable limits.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
 }
 
 /// Columns of the indirectly standardised methods.
@@ -258,43 +242,29 @@ struct IsrColumns {
     ref_denominator: String,
 }
 
-fn common_options(c: &Common) -> Result<CommonOptions, String> {
-    let confidence = stats::confidence::confidence_levels(&c.confidence).map_err(|e| format!("--confidence: {e}"))?;
-    Ok(CommonOptions { confidence, group_by: c.group_by.clone() })
-}
-
-struct Bar(Option<ProgressBar>);
-
-impl Progress for Bar {
-    fn stage(&self, _name: &str, total: u64) {
-        if let Some(bar) = &self.0 {
-            bar.set_length(total);
-        }
-    }
-    fn position(&self, done: u64) {
-        if let Some(bar) = &self.0 {
-            bar.set_position(done);
-        }
-    }
-}
-
-fn progress_bar(c: &Common) -> Bar {
-    let show = !c.no_progress && (c.progress || std::io::stderr().is_terminal());
-    if !show {
-        return Bar(None);
-    }
-    let bar = ProgressBar::new_spinner();
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {elapsed_precise} {human_pos} rows read ({per_sec}) {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
-    bar.enable_steady_tick(Duration::from_millis(120));
-    Bar(Some(bar))
-}
-
 /// Parses `calc` arguments, runs the method and reports what it did on standard error.
 pub fn run(args: CalcArgs) -> Result<(), crate::Failure> {
-    let (common, method) = match args.method {
+    let (common, method) = method(args.method)?;
+    let bar = progress_bar(&common);
+    let summary = calc::run(&method, &common.input, &common.output, &bar)?;
+    if let Some(b) = &bar.0 {
+        b.finish_and_clear();
+    }
+    for w in summary.warnings.iter().take(10) {
+        eprintln!("warning: {w}");
+    }
+    if summary.warnings.len() > 10 {
+        eprintln!("warning: … and {} more", summary.warnings.len() - 10);
+    }
+    if common.output != "-" {
+        eprintln!("{} rows read, {} rows written to {}", summary.rows_read, summary.rows_written, common.output);
+    }
+    Ok(())
+}
+
+/// The engine method a subcommand asks for, with the subcommand's common arguments.
+fn method(command: MethodCommand) -> Result<(Common, CalcMethod), String> {
+    Ok(match command {
         MethodCommand::Proportion { common, count, denominator, multiplier } => {
             let m = CalcMethod::Proportion(calc::proportion::ProportionOptions {
                 columns: NumeratorDenominator { count, denominator },
@@ -344,41 +314,9 @@ pub fn run(args: CalcArgs) -> Result<(), crate::Failure> {
             });
             (common, m)
         }
-        MethodCommand::Sii {
-            common,
-            quantile,
-            population,
-            value,
-            se,
-            lower_cl,
-            upper_cl,
-            value_type,
-            transform,
-            multiplier,
-            rii,
-            reps,
-            seed,
-        } => {
-            let se = match (se, lower_cl, upper_cl) {
-                (Some(se), _, _) => calc::sii::SeSource::Column(se),
-                (None, Some(lower), Some(upper)) => calc::sii::SeSource::Limits { lower, upper },
-                _ => return Err("sii needs --se, or --lower-cl and --upper-cl".into()),
-            };
-            let value_type = calc::sii::parse_value_type(&value_type).map_err(|e| format!("--value-type: {e}"))?;
-            let options = common_options(&common)?;
-            let sii = stats::sii::SiiOptions {
-                value_type,
-                transform,
-                multiplier,
-                confidence: options.confidence.clone(),
-                reps,
-                rii,
-                seed,
-                expected_quantiles: None,
-            };
-            let m =
-                CalcMethod::Sii(calc::sii::SiiCalcOptions { quantile, population, value, se, sii, common: options });
-            (common, m)
+        MethodCommand::Sii(a) => {
+            let m = sii_method(&a)?;
+            (a.common, m)
         }
         MethodCommand::Quantile { common, value, nquantiles, no_invert } => {
             let m = CalcMethod::Quantile(calc::quantile::QuantileOptions {
@@ -390,37 +328,22 @@ pub fn run(args: CalcArgs) -> Result<(), crate::Failure> {
             (common, m)
         }
         MethodCommand::Funnel(a) => {
-            let m = crate::calc_funnel::method(&a, common_options(&a.common)?)?;
+            let m = funnel::method(&a, common_options(&a.common)?)?;
             (a.common, m)
         }
         MethodCommand::SummaryMeasures(a) => {
-            let m = crate::calc_summary_measures::method(&a, common_options(&a.common)?)?;
+            let m = summary_measures::method(&a, common_options(&a.common)?)?;
             (a.common, m)
         }
         MethodCommand::Arriaga(a) => {
-            let m = crate::calc_arriaga::method(&a, common_options(&a.common)?)?;
+            let m = arriaga::method(&a, common_options(&a.common)?)?;
             (a.common, m)
         }
         MethodCommand::ExcessDeaths(a) => {
-            let m = crate::calc_excess_deaths::method(&a, common_options(&a.common)?)?;
+            let m = excess_deaths::method(&a, common_options(&a.common)?)?;
             (a.common, m)
         }
-    };
-    let bar = progress_bar(&common);
-    let summary = calc::run(&method, &common.input, &common.output, &bar)?;
-    if let Some(b) = &bar.0 {
-        b.finish_and_clear();
-    }
-    for w in summary.warnings.iter().take(10) {
-        eprintln!("warning: {w}");
-    }
-    if summary.warnings.len() > 10 {
-        eprintln!("warning: … and {} more", summary.warnings.len() - 10);
-    }
-    if common.output != "-" {
-        eprintln!("{} rows read, {} rows written to {}", summary.rows_read, summary.rows_written, common.output);
-    }
-    Ok(())
+    })
 }
 
 fn isr_method(common: &Common, isr: IsrColumns, kind: calc::isr::IsrKind) -> Result<CalcMethod, String> {
@@ -431,5 +354,33 @@ fn isr_method(common: &Common, isr: IsrColumns, kind: calc::isr::IsrKind) -> Res
         ref_denominator: isr.ref_denominator,
         kind,
         common: common_options(common)?,
+    }))
+}
+
+fn sii_method(a: &SiiArgs) -> Result<CalcMethod, String> {
+    let se = match (&a.se, &a.lower_cl, &a.upper_cl) {
+        (Some(se), _, _) => calc::sii::SeSource::Column(se.clone()),
+        (None, Some(lower), Some(upper)) => calc::sii::SeSource::Limits { lower: lower.clone(), upper: upper.clone() },
+        _ => return Err("sii needs --se, or --lower-cl and --upper-cl".into()),
+    };
+    let value_type = calc::sii::parse_value_type(&a.value_type).map_err(|e| format!("--value-type: {e}"))?;
+    let options = common_options(&a.common)?;
+    let sii = stats::sii::SiiOptions {
+        value_type,
+        transform: a.transform,
+        multiplier: a.multiplier,
+        confidence: options.confidence.clone(),
+        reps: a.reps,
+        rii: a.rii,
+        seed: a.seed,
+        expected_quantiles: None,
+    };
+    Ok(CalcMethod::Sii(calc::sii::SiiCalcOptions {
+        quantile: a.quantile.clone(),
+        population: a.population.clone(),
+        value: a.value.clone(),
+        se,
+        sii,
+        common: options,
     }))
 }
