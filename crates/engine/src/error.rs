@@ -77,8 +77,9 @@ pub enum EngineError {
         at: Location,
         /// The group's key, e.g. "area = E06000001".
         group: Option<String>,
-        /// The method's reason.
-        source: stats::StatsError,
+        /// The method's reason (boxed: it would make every engine result larger than the
+        /// rest of the error put together).
+        source: Box<stats::StatsError>,
     },
     /// Options that do not fit together or are not allowed.
     #[error("{0}")]

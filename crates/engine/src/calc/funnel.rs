@@ -168,7 +168,7 @@ pub fn run(
     let group_error = |key: &[String], source: StatsError| EngineError::Method {
         at: Location { file: reader.name().to_string(), row: None, column: None },
         group: (!o.common.group_by.is_empty()).then(|| key_label(&o.common.group_by, key)),
-        source,
+        source: Box::new(source),
     };
     let total = sorted.len() as u64;
     progress.stage("groups", total);
@@ -291,7 +291,7 @@ fn check_row(
     rate: Option<f64>,
     at: impl Fn(usize) -> Location,
 ) -> Result<FunnelRecord> {
-    let method = |column: usize, source: StatsError| EngineError::Method { at: at(column), group: None, source };
+    let method = |column: usize, source: StatsError| EngineError::Method { at: at(column), group: None, source: Box::new(source) };
     let missing = |column: usize, expected: &str| EngineError::BadValue {
         at: at(column),
         expected: expected.to_string(),
