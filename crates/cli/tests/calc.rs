@@ -386,7 +386,7 @@ fn quantiles_match_reference_within_regions() {
 fn sii_and_rii_match_reference_scenario_1() {
     let f = reference("testdata_SII__testdata_SII.csv");
     let all = read_table(&f);
-    let rows: Vec<_> = all.iter().filter(|r| r["RecordNo"].parse::<u32>().map_or(false, |n| n <= 20)).collect();
+    let rows: Vec<_> = all.iter().filter(|r| r["RecordNo"].parse::<u32>().is_ok_and(|n| n <= 20)).collect();
     let mut csv = String::from("Area,Quantile,Population,Value,LowerCL,UpperCL\n");
     for r in &rows {
         writeln!(

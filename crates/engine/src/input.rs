@@ -209,7 +209,7 @@ fn is_missing(cell: &str) -> bool {
 
 /// Parses a number as an analyst writes it: surrounding spaces allowed; missing markers give
 /// `None`.
-pub fn parse_number(cell: &str) -> std::result::Result<Option<f64>, ()> {
+pub(crate) fn parse_number(cell: &str) -> std::result::Result<Option<f64>, ()> {
     if let Some(x) = parse_plain_decimal(cell.as_bytes()) {
         return Ok(Some(x));
     }

@@ -291,7 +291,11 @@ fn check_row(
     rate: Option<f64>,
     at: impl Fn(usize) -> Location,
 ) -> Result<FunnelRecord> {
-    let method = |column: usize, source: StatsError| EngineError::Method { at: at(column), group: None, source: Box::new(source) };
+    let method = |column: usize, source: StatsError| EngineError::Method {
+        at: at(column),
+        group: None,
+        source: Box::new(source),
+    };
     let missing = |column: usize, expected: &str| EngineError::BadValue {
         at: at(column),
         expected: expected.to_string(),
@@ -358,12 +362,15 @@ fn check_row(
     }
 }
 
+/// A column of optional numbers.
+type Column = Vec<Option<f64>>;
+
 /// The limits output, built group by group.
 struct LimitsTable {
     keys: Vec<Vec<Option<String>>>,
     axis: Vec<Option<f64>>,
     /// For each of lower 2s, upper 2s, lower 3s, upper 3s: the denominators and the limits.
-    sides: [(Vec<Option<f64>>, Vec<Option<f64>>); 4],
+    sides: [(Column, Column); 4],
     baseline: Vec<Option<f64>>,
     statistic: Vec<Option<String>>,
     method: Vec<Option<String>>,

@@ -227,6 +227,9 @@ impl TableSource for MemoryTables {
     }
 }
 
+/// A filter of a table read: a column's position and the values it accepts.
+type Filter = (usize, Vec<String>);
+
 /// The columns a table read needs, by role, as positions in the batches read.
 struct Plan {
     names: Vec<String>,
@@ -235,7 +238,7 @@ struct Plan {
     sex: Option<usize>,
     age: Option<(usize, bool)>,
     /// Per consumer: the value column (none counts rows) and filters (column, accepted values).
-    consumers: Vec<(Option<usize>, Vec<(usize, Vec<String>)>)>,
+    consumers: Vec<(Option<usize>, Vec<Filter>)>,
 }
 
 impl Plan {
@@ -605,14 +608,12 @@ fn add_batch(
                 .collect::<Result<_>>()?
         }
     };
-    for i in 0..len {
-        if years[i].is_none() {
-            return Err(EngineError::BadValue {
-                at: at(plan.year)(i),
-                expected: "a year such as 2024".into(),
-                found: String::new(),
-            });
-        }
+    if let Some(i) = years.iter().position(Option::is_none) {
+        return Err(EngineError::BadValue {
+            at: at(plan.year)(i),
+            expected: "a year such as 2024".into(),
+            found: String::new(),
+        });
     }
     let mut keep = vec![true; len];
     for ((value_col, filters), counts) in plan.consumers.iter().zip(counts.iter_mut()) {
