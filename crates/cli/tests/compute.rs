@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{assert_close, fairer_err, fairer_ok, table};
+use common::{assert_close, fairer, fairer_err, fairer_ok, table};
 
 fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
@@ -168,8 +168,11 @@ fn compute_gives_what_the_calc_commands_give_on_the_summed_counts() {
 #[test]
 fn compute_errors_are_clear() {
     let dir = tempfile::tempdir().unwrap();
-    let err = fairer_err(&["compute", "--data", s(dir.path()), "--output", s(&dir.path().join("r.parquet"))]);
-    assert!(err.contains("areas"), "{err}");
+    // A table whose file is missing is bad input (65, naming the file), not bad usage (64).
+    let out = fairer(&["compute", "--data", s(dir.path()), "--output", s(&dir.path().join("r.parquet"))]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(65), "{err}");
+    assert!(err.contains(&format!("{}: no areas.parquet, areas.csv or areas.xlsx", dir.path().display())), "{err}");
     let cat = dir.path().join("c.toml");
     std::fs::write(&cat, "[catalogue]\nname = \"x\"\n[geography]\ntable = \"areas\"\nsmall_area = { type = \"LSOA\", code = \"a\", name = \"b\" }\nlevel = [{ type = \"England\", code = \"c\", name = \"d\" }]\n[tables.t]\n[[indicator]]\nid = \"x\"\nname = \"X\"\nmeasure = \"mean\"\npolarity = \"higher is better\"\nnumerator = { table = \"t\" }\ndenominator = { table = \"t\" }\n").unwrap();
     let err = fairer_err(&["compute", "--catalogue", s(&cat), "--data", s(dir.path()), "--output", "r.parquet"]);
