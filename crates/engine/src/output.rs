@@ -609,15 +609,13 @@ impl TableWriter {
         }
     }
 
-    /// A writer to `path`, `-` for CSV on standard output; the format follows the extension
-    /// ([`TableFormat::from_path`]: anything but Parquet is CSV).
+    /// A writer to the file `path`; the format follows the extension
+    /// ([`TableFormat::from_path`]: anything but Parquet is CSV). (Standard output is the
+    /// caller's to name: write it with [`TableWriter::csv_stream`].)
     ///
     /// # Errors
     /// The temporary file cannot be created (for example, the directory does not exist).
     pub fn create(path: &str) -> Result<TableWriter> {
-        if path == "-" {
-            return Ok(TableWriter::csv_stream("<stdout>", Box::new(BufWriter::new(std::io::stdout()))));
-        }
         let format = match TableFormat::from_path(path) {
             TableFormat::Parquet => TableFormat::Parquet,
             _ => TableFormat::Csv,

@@ -9,6 +9,8 @@ mod summary_measures;
 use clap::{Args, Subcommand};
 use engine::calc::numerator_denominator::NumeratorDenominator;
 use engine::calc::{self, CalcMethod};
+use engine::input::InputTable;
+use engine::output::TableWriter;
 
 use common::{common_options, progress_bar, Common};
 
@@ -246,7 +248,7 @@ struct IsrColumns {
 pub fn run(args: CalcArgs) -> Result<(), crate::Failure> {
     let (common, method) = method(args.method)?;
     let bar = progress_bar(&common);
-    let summary = calc::run(&method, &common.input, &common.output, &bar)?;
+    let summary = run_method(&method, &common.input, &common.output, &bar)?;
     if let Some(b) = &bar.0 {
         b.finish_and_clear();
     }
@@ -260,6 +262,30 @@ pub fn run(args: CalcArgs) -> Result<(), crate::Failure> {
         eprintln!("{} rows read, {} rows written to {}", summary.rows_read, summary.rows_written, common.output);
     }
     Ok(())
+}
+
+/// Reads `input`, computes `method` and writes `output`, where `-` is standard input or output
+/// (CSV); files are read and written by the engine (the output atomically).
+fn run_method(
+    method: &CalcMethod,
+    input: &str,
+    output: &str,
+    progress: &dyn engine::Progress,
+) -> Result<calc::RunSummary, engine::EngineError> {
+    let table = if input == "-" {
+        InputTable::from_csv_reader("<stdin>", Box::new(std::io::stdin()))?
+    } else {
+        InputTable::open(input)?
+    };
+    let mut writer = if output == "-" {
+        TableWriter::csv_stream("<stdout>", Box::new(std::io::BufWriter::new(std::io::stdout())))
+    } else {
+        TableWriter::create(output)?
+    };
+    let mut summary = calc::apply_to(method, table, &mut writer, progress)?;
+    summary.rows_written = writer.rows();
+    writer.finish()?;
+    Ok(summary)
 }
 
 /// The engine method a subcommand asks for, with the subcommand's common arguments.
