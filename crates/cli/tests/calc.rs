@@ -635,3 +635,45 @@ fn help_teaches_each_method() {
     let dsr = fairer_ok(&["calc", "dsr", "--help"]);
     assert!(dsr.contains("European Standard Population 2013") && dsr.contains("Dobson"));
 }
+
+/// The engine names an option by what it is; `calc` adds its flag, and exits 64 (bad usage).
+#[test]
+fn usage_errors_name_the_option_and_its_flag() {
+    let input = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/deaths_by_age_band.csv");
+    let dsr = ["calc", "dsr", input, "--count", "deaths", "--denominator", "population"];
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (dsr.to_vec(), "give the standard population column (--stdpop), or the age band column (--age-band) to use"),
+        (
+            [&dsr[..], &["--event-frequency", "deaths", "--stdpop", "population"]].concat(),
+            "the event frequency column (--event-frequency) needs the age band column (--age-band)",
+        ),
+        (
+            [&dsr[..], &["--age-band", "age_band", "--multiplier", "0"]].concat(),
+            "the multiplier (--multiplier) must be greater than zero, got 0",
+        ),
+        (
+            vec![
+                "calc",
+                "isratio",
+                input,
+                "--count",
+                "deaths",
+                "--denominator",
+                "population",
+                "--ref-count",
+                "deaths",
+                "--ref-denominator",
+                "population",
+                "--refvalue",
+                "0",
+            ],
+            "the reference value (--refvalue) must be greater than zero, got 0",
+        ),
+    ];
+    for (args, needle) in cases {
+        let out = common::fairer(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(64), "{args:?}: {err}");
+    }
+}

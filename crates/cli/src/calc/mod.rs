@@ -248,7 +248,7 @@ struct IsrColumns {
 pub fn run(args: CalcArgs) -> Result<(), crate::Failure> {
     let (common, method) = method(args.method)?;
     let bar = progress_bar(&common);
-    let summary = run_method(&method, &common.input, &common.output, &bar)?;
+    let summary = run_method(&method, &common.input, &common.output, &bar).map_err(with_flags)?;
     if let Some(b) = &bar.0 {
         b.finish_and_clear();
     }
@@ -262,6 +262,34 @@ pub fn run(args: CalcArgs) -> Result<(), crate::Failure> {
         eprintln!("{} rows read, {} rows written to {}", summary.rows_read, summary.rows_written, common.output);
     }
     Ok(())
+}
+
+/// The options the engine's usage errors name, and the flags that give them: the engine words
+/// its errors without command-line flags ("the multiplier"), and `calc` adds them.
+const FLAGS: &[(&str, &str)] = &[
+    ("the multiplier", "--multiplier"),
+    ("the reference value", "--refvalue"),
+    ("the years of data", "--years-of-data"),
+    ("the standard population column", "--stdpop"),
+    ("the event frequency column", "--event-frequency"),
+    ("the age band column", "--age-band"),
+];
+
+/// The engine's error as the command line reports it: a usage error with the flag after each
+/// option it names (`the multiplier (--multiplier) must be …`).
+fn with_flags(e: engine::EngineError) -> crate::Failure {
+    match e {
+        engine::EngineError::Usage(message) => {
+            let mut message = message;
+            for (thing, flag) in FLAGS {
+                if let Some(at) = message.find(thing) {
+                    message.insert_str(at + thing.len(), &format!(" ({flag})"));
+                }
+            }
+            crate::Failure::Usage(message)
+        }
+        other => other.into(),
+    }
 }
 
 /// Reads `input`, computes `method` and writes `output`, where `-` is standard input or output

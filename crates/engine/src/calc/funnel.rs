@@ -263,12 +263,12 @@ fn check_options(o: &FunnelOptions) -> Result<()> {
                 return usage("funnel --statistic rate: --limits and --points need --years-of-data N, the number of years the data cover");
             }
             if let Some(y) = o.years_of_data {
-                stats::error::positive("--years-of-data", y).map_err(|e| EngineError::Usage(e.to_string()))?;
+                stats::error::positive("the years of data", y).map_err(|e| EngineError::Usage(e.to_string()))?;
             }
         }
     }
     if !matches!(o.statistic, FunnelStatistic::Ratio { .. }) {
-        stats::error::positive("--multiplier", o.multiplier).map_err(|e| EngineError::Usage(e.to_string()))?;
+        stats::error::positive("the multiplier", o.multiplier).map_err(|e| EngineError::Usage(e.to_string()))?;
     }
     Ok(())
 }

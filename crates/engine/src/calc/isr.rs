@@ -36,7 +36,10 @@ pub struct IsrOptions {
 /// A missing column, a non-number, a negative count or population, a reference population
 /// ≤ 0 or missing, or groups with different numbers of rows.
 pub fn run(o: &IsrOptions, table: InputTable, writer: &mut TableWriter, progress: &dyn Progress) -> Result<RunSummary> {
-    let kind = o.kind.checked().map_err(|e| EngineError::Usage(format!("--{e}")))?;
+    let kind = o.kind.checked().map_err(|e| match o.kind {
+        IsrKind::Ratio { .. } => EngineError::option("the reference value", e),
+        IsrKind::Rate { .. } => EngineError::option("the multiplier", e),
+    })?;
     let cols = request(
         table,
         &[
