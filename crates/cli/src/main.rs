@@ -9,6 +9,7 @@ mod db;
 mod demo;
 mod generate;
 mod import;
+mod interrupt;
 mod place;
 mod sql;
 

@@ -677,3 +677,35 @@ fn usage_errors_name_the_option_and_its_flag() {
         assert_eq!(out.status.code(), Some(64), "{args:?}: {err}");
     }
 }
+
+/// Ctrl-C (SIGINT) during a calc (here waiting on standard input) ends it at once: exit 130,
+/// and neither the output nor its temporary file is left.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_ends_a_calc_and_leaves_no_output() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("out.csv");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fairer"))
+        .args(["calc", "mean", "-", "--value", "v", "--output", output.to_str().unwrap()])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"v\n1\n2\n").unwrap();
+    stdin.flush().unwrap();
+    let temporary =
+        || std::fs::read_dir(dir.path()).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".tmp"));
+    let started = std::time::Instant::now();
+    while !temporary() {
+        assert!(started.elapsed().as_secs() < 60, "calc never began its output");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let kill = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let status = child.wait().unwrap();
+    drop(stdin);
+    assert_eq!(status.code(), Some(130));
+    assert!(!output.exists());
+    assert!(!temporary());
+}

@@ -8,7 +8,7 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use arrow::array::{Array, ArrayRef, Float64Array, Int64Array, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
@@ -453,6 +453,32 @@ pub struct AtomicFile {
 /// The files opened by [`AtomicFile::create`] in this process, for unique temporary names.
 static TEMPORARY_FILES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
+/// The temporary files of this process's [`AtomicFile`]s not yet committed or dropped, for
+/// [`remove_temporary_files`].
+static LIVE_TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn live_temporaries() -> MutexGuard<'static, Vec<PathBuf>> {
+    LIVE_TEMPORARIES.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn forget_temporary(live: &mut Vec<PathBuf>, temporary: &Path) {
+    if let Some(i) = live.iter().position(|t| t == temporary) {
+        live.swap_remove(i);
+    }
+}
+
+/// Removes the temporary file of every [`AtomicFile`] of this process not yet committed, and
+/// keeps any from being committed or removed after: for a process about to exit on a signal
+/// (Ctrl-C), so that it leaves nothing behind. Call it only just before exiting: a commit or
+/// drop of an [`AtomicFile`] after it waits forever.
+pub fn remove_temporary_files() {
+    let live = live_temporaries();
+    for temporary in live.iter() {
+        let _ = std::fs::remove_file(temporary);
+    }
+    std::mem::forget(live);
+}
+
 impl AtomicFile {
     /// Starts writing `destination`: creates its temporary file, which must not exist yet.
     ///
@@ -468,6 +494,7 @@ impl AtomicFile {
             match File::options().write(true).create_new(true).open(&temporary) {
                 Ok(f) => {
                     let out = Some(BufWriter::with_capacity(1 << 20, f));
+                    live_temporaries().push(temporary.clone());
                     return Ok(AtomicFile { destination, temporary, out });
                 }
                 // Left by a process of the same id that crashed: take the next number.
@@ -493,7 +520,9 @@ impl AtomicFile {
             let file = out.into_inner().map_err(|e| io(e.into_error()))?;
             file.sync_all().map_err(io)?;
         }
+        let mut live = live_temporaries();
         std::fs::rename(&self.temporary, &destination).map_err(io)?;
+        forget_temporary(&mut live, &self.temporary);
         self.temporary = PathBuf::new();
         Ok(())
     }
@@ -526,7 +555,9 @@ impl Drop for AtomicFile {
     fn drop(&mut self) {
         if !self.temporary.as_os_str().is_empty() {
             self.out = None;
+            let mut live = live_temporaries();
             let _ = std::fs::remove_file(&self.temporary);
+            forget_temporary(&mut live, &self.temporary);
         }
     }
 }

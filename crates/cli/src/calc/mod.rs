@@ -247,6 +247,9 @@ struct IsrColumns {
 /// Parses `calc` arguments, runs the method and reports what it did on standard error.
 pub fn run(args: CalcArgs) -> Result<(), crate::Failure> {
     let (common, method) = method(args.method)?;
+    // The methods do not check for cancellation (they stream a file in seconds): Ctrl-C removes
+    // the output's temporary file and exits 130.
+    crate::interrupt::cancel_on_interrupt(crate::interrupt::OnInterrupt::Exit);
     let bar = progress_bar(&common);
     let summary = run_method(&method, &common.input, &common.output, &bar).map_err(with_flags)?;
     if let Some(b) = &bar.0 {
@@ -300,15 +303,16 @@ fn run_method(
     output: &str,
     progress: &dyn engine::Progress,
 ) -> Result<calc::RunSummary, engine::EngineError> {
-    let table = if input == "-" {
-        InputTable::from_csv_reader("<stdin>", Box::new(std::io::stdin()))?
-    } else {
-        InputTable::open(input)?
-    };
+    // The output first: a directory that cannot take it is found before a long input is read.
     let mut writer = if output == "-" {
         TableWriter::csv_stream("<stdout>", Box::new(std::io::BufWriter::new(std::io::stdout())))
     } else {
         TableWriter::create(output)?
+    };
+    let table = if input == "-" {
+        InputTable::from_csv_reader("<stdin>", Box::new(std::io::stdin()))?
+    } else {
+        InputTable::open(input)?
     };
     let mut summary = calc::apply_to(method, table, &mut writer, progress)?;
     summary.rows_written = writer.rows();
