@@ -264,7 +264,7 @@ pub fn write_f64(x: f64, out: &mut Vec<u8>) {
     let p = point + exponent;
     // Two shortest candidates D·10ˢ and (D + 1)·10ˢ both within x's rounding interval (about
     // one unit in the last place) need D ≥ 2⁵¹, so 16 digits at least.
-    if n >= 16 && (digits[n - 1] - b'0') % 2 == 0 {
+    if n >= 16 && (digits[n - 1] - b'0').is_multiple_of(2) {
         let d = digits[..n].iter().fold(0u64, |acc, &b| acc * 10 + u64::from(b - b'0'));
         if is_tie_below(x, d, p - n as i32) {
             // D is even, so its last digit is at most 8 and adding 1 does not carry.

@@ -513,9 +513,7 @@ pub fn run(
                     }
                     columns.push_group(u32::try_from(i).ok(), measures);
                     let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                    // `is_multiple_of` is newer than the workspace's rust-version (1.85).
-                    #[allow(clippy::manual_is_multiple_of)]
-                    if n % 1024 == 0 || n == total {
+                    if n.is_multiple_of(1024) || n == total {
                         progress.position(n);
                     }
                 }
