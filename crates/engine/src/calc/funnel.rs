@@ -468,7 +468,7 @@ mod tests {
         o.output = FunnelOutput::Limits;
         assert!(check_options(&o).unwrap_err().to_string().contains("--years-of-data"));
         o.years_of_data = Some(0.0);
-        assert!(check_options(&o).unwrap_err().to_string().contains("years-of-data"));
+        assert!(check_options(&o).unwrap_err().to_string().contains("the years of data must be greater than zero"));
         o.years_of_data = Some(3.0);
         o.multiplier = -1.0;
         assert!(check_options(&o).unwrap_err().to_string().contains("multiplier"));
