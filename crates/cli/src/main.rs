@@ -10,6 +10,7 @@ mod demo;
 mod generate;
 mod import;
 mod place;
+mod serve;
 mod sql;
 
 use std::process::ExitCode;
@@ -63,6 +64,9 @@ enum Command {
     /// Places and their monitoring: import, export, list, show (with each target's
     /// assessment), update a recommendation's status or add a progress note.
     Place(place::PlaceArgs),
+    /// Serve the web pages and the JSON API over the database (`fairer serve`, then open the
+    /// address it prints).
+    Serve(serve::ServeArgs),
 }
 
 /// Why a command failed, kept typed until [`main`] prints it and picks the exit code.
@@ -148,6 +152,7 @@ fn main() -> ExitCode {
         Command::Db(args) => db::run(args).map_err(Failure::from),
         Command::Import(args) => import::run(args).map_err(Failure::from),
         Command::Place(args) => place::run(args).map_err(Failure::from),
+        Command::Serve(args) => serve::run(args).map_err(Failure::from),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
