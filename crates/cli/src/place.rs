@@ -7,6 +7,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use store::{Actor, PlaceFile, PlaceView, ProgressFields, Status, StatusChange, Store};
 
 use crate::db::{with_store, DatabaseArg};
+use crate::Failure;
 
 /// The arguments of `fairer place`.
 #[derive(Args, Debug)]
@@ -102,22 +103,19 @@ struct UpdateArgs {
 }
 
 /// Runs `fairer place`.
-pub fn run(args: PlaceArgs) -> Result<(), String> {
+pub fn run(args: PlaceArgs) -> Result<(), Failure> {
     match args.command {
         PlaceCommand::Import { file, replace } => {
-            let text = std::fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?;
-            let parsed = PlaceFile::parse(&file, &text).map_err(|e| e.to_string())?;
+            let text = std::fs::read_to_string(&file).map_err(|e| engine::EngineError::io(&file, e))?;
+            let parsed = PlaceFile::parse(&file, &text)?;
             with_store(&args.database, async |store| {
-                let slug = store
-                    .import_place_file(&file, &text, &parsed, &Actor::Cli, replace)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let slug = store.import_place_file(&file, &text, &parsed, &Actor::Cli, replace).await?;
                 println!("Imported the place \"{slug}\" from {file}: see it with fairer place show {slug}");
                 Ok(())
             })
         }
         PlaceCommand::Export { name, output } => with_store(&args.database, async |store| {
-            let text = store.export_place(&name).await.and_then(|f| f.to_toml()).map_err(|e| e.to_string())?;
+            let text = store.export_place(&name).await.and_then(|f| f.to_toml())?;
             match output {
                 Some(path) => write_atomically(&path, &text),
                 None => {
@@ -127,7 +125,7 @@ pub fn run(args: PlaceArgs) -> Result<(), String> {
             }
         }),
         PlaceCommand::List { format } => with_store(&args.database, async |store| {
-            let places = store.places().await.map_err(|e| e.to_string())?;
+            let places = store.places().await?;
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&places).map_err(|e| e.to_string())?),
                 Format::Text if places.is_empty() => {
@@ -146,8 +144,7 @@ pub fn run(args: PlaceArgs) -> Result<(), String> {
         PlaceCommand::Show { name, format } => with_store(&args.database, async |store| {
             let view = store
                 .place_view(&name)
-                .await
-                .map_err(|e| e.to_string())?
+                .await?
                 .ok_or_else(|| format!("no place \"{name}\": fairer place list shows the places"))?;
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&view).map_err(|e| e.to_string())?),
@@ -160,23 +157,22 @@ pub fn run(args: PlaceArgs) -> Result<(), String> {
 }
 
 /// Records a status change or a progress note.
-async fn run_update(store: &Store, args: UpdateArgs) -> Result<(), String> {
+async fn run_update(store: &Store, args: UpdateArgs) -> Result<(), Failure> {
     let place = store
         .place(&args.name)
-        .await
-        .map_err(|e| e.to_string())?
+        .await?
         .ok_or_else(|| format!("no place \"{}\": fairer place list shows the places", args.name))?;
     let on = args.on.clone().unwrap_or_else(store::utc_today);
     let actor = Actor::Cli;
     if let Some(code) = &args.recommendation {
-        let rec =
-            store.recommendation(place.id, code).await.map_err(|e| e.to_string())?.ok_or_else(|| {
-                format!("--recommendation: the place \"{}\" has no recommendation \"{code}\"", args.name)
-            })?;
-        let status = Status::parse(&args.status).map_err(|e| format!("--status: {e}"))?;
+        let rec = store
+            .recommendation(place.id, code)
+            .await?
+            .ok_or_else(|| format!("--recommendation: the place \"{}\" has no recommendation \"{code}\"", args.name))?;
+        let status = Status::parse(&args.status).map_err(|e| e.prefixed("--status"))?;
         let change =
             StatusChange { status, changed_on: on, note: args.note.clone(), evidence_url: args.evidence.clone() };
-        let after = store.set_recommendation_status(&actor, rec.id, &change).await.map_err(|e| e.to_string())?;
+        let after = store.set_recommendation_status(&actor, rec.id, &change).await?;
         println!("{} {}: now {} (since {})", args.name, code, after.status.label(), change.changed_on);
         return Ok(());
     }
@@ -191,13 +187,13 @@ async fn run_update(store: &Store, args: UpdateArgs) -> Result<(), String> {
         note: note.clone(),
         recommendations: args.about.clone(),
     };
-    store.create_progress(&actor, place.id, &fields).await.map_err(|e| e.to_string())?;
+    store.create_progress(&actor, place.id, &fields).await?;
     println!("{}: progress note of {} added ({})", args.name, fields.written_on, fields.status);
     Ok(())
 }
 
 /// Writes `text` to a temporary file beside `path`, syncs it, and renames it over `path`.
-fn write_atomically(path: &str, text: &str) -> Result<(), String> {
+fn write_atomically(path: &str, text: &str) -> Result<(), Failure> {
     let target = std::path::Path::new(path);
     let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
     let temporary = dir.join(format!(
@@ -213,7 +209,7 @@ fn write_atomically(path: &str, text: &str) -> Result<(), String> {
     })();
     result.map_err(|e| {
         let _ = std::fs::remove_file(&temporary);
-        format!("{path}: {e}")
+        Failure::Engine(engine::EngineError::io(path, e))
     })
 }
 

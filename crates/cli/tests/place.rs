@@ -89,7 +89,8 @@ fn store_commands(database: &str, dir: &Path) {
         .replace("indicator = \"u75_all_causes\"", "indicator = \"u75_everything\"");
     std::fs::write(&bad, &text).unwrap();
     let out = run(database, &["place", "import", bad.to_str().unwrap(), "--replace"]);
-    assert!(!out.status.success());
+    // A store error exits with its kind's code: 65 for bad input.
+    assert_eq!(out.status.code(), Some(65));
     let line = text[..text.find("u75_everything").unwrap()].matches('\n').count() + 1;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -153,7 +154,12 @@ fn store_commands(database: &str, dir: &Path) {
     assert_eq!(json["recommendations"][1]["status"], "in progress");
     assert_eq!(json["recommendations"][1]["history"][2]["note"], "Two employers signed");
     assert_eq!(json["progress"][0]["note"], "Board met");
+    let out = run(database, &["place", "show", "nowhere"]);
+    assert_eq!(out.status.code(), Some(64), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(database, &["place", "import", EXAMPLE]);
+    assert_eq!(out.status.code(), Some(64), "a place already stored: {}", String::from_utf8_lossy(&out.stderr));
     let out = run(database, &["place", "update", "fairshire", "--recommendation", "R2", "--status", "finished"]);
+    assert_eq!(out.status.code(), Some(65));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("--status: the status \"finished\": expected one of proposed")
     );

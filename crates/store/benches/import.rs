@@ -81,6 +81,28 @@ fn batches(rows: usize) -> Vec<RecordBatch> {
         .collect()
 }
 
+/// This process's CPU time (user + system), from `/proc/self/stat` (zero elsewhere): on a
+/// loaded machine it says what the work cost when the wall time is stretched by others. The
+/// PostgreSQL server's own CPU time is not in it.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    // utime and stime are fields 14 and 15 of the whole line: 11 and 12 after the name.
+    Duration::from_secs_f64((ticks(11) + ticks(12)) as f64 / 100.0)
+}
+
+/// The load average over the last minute, from `/proc/loadavg`.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The median of `runs` timings of `f`.
 async fn median<F: AsyncFnMut()>(runs: usize, mut f: F) -> Duration {
     let mut times = Vec::with_capacity(runs);
@@ -95,14 +117,20 @@ async fn median<F: AsyncFnMut()>(runs: usize, mut f: F) -> Duration {
 
 async fn measure(name: &str, store: &Store, batches: &[RecordBatch], rows: usize) {
     let info = ReleaseInfo { name: "bench".into(), released_on: "2026-12-01".into(), ..ReleaseInfo::default() };
+    println!("{name}: load average before the import: {}", load_average());
     let start = Instant::now();
+    let cpu = cpu_time();
     let outcome = store.import_release(info, &Actor::Cli, batches).await.expect("the import");
     let took = start.elapsed();
+    let cpu = cpu_time().saturating_sub(cpu);
     assert_eq!(outcome.release().row_count as usize, rows);
     println!(
-        "{name}: imported {rows} rows in {:.2} s ({:.0} rows/s; target under 30 s)",
+        "{name}: imported {rows} rows in {:.2} s wall, {:.2} s CPU of this process ({:.0} rows/s; target under 30 s); \
+         load average after: {}",
         took.as_secs_f64(),
-        rows as f64 / took.as_secs_f64()
+        cpu.as_secs_f64(),
+        rows as f64 / took.as_secs_f64(),
+        load_average()
     );
     let area = "E06900007";
     let latest = store.area_latest_values(area).await.expect("latest values");
