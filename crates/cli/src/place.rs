@@ -4,7 +4,7 @@
 use std::io::Write as _;
 
 use clap::{Args, Subcommand, ValueEnum};
-use store::{Actor, PlaceFile, PlaceView, ProgressFields, Status, StatusChange, Store};
+use store::{Actor, Goal, PlaceFile, PlaceView, ProgressFields, Status, StatusChange, Store};
 
 use crate::db::{with_store, DatabaseArg};
 use crate::Failure;
@@ -56,8 +56,15 @@ enum PlaceCommand {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
-    /// Record a change of a recommendation's status (--recommendation CODE --status STATUS)
-    /// or a progress note (--progress NOTE --status STATUS --author WHO).
+    /// Record a change of a recommendation's status (--recommendation CODE --status STATUS
+    /// [--note, --evidence]), add a progress note (--progress NOTE --status STATUS --author
+    /// WHO [--about CODES]), or change a target (--target CODE with --goal, --target-period,
+    /// --baseline-period, --baseline-value, --note). Every change is kept in the audit trail.
+    ///
+    /// Anything else (a recommendation's text or owner, partners, the strategy, a progress
+    /// note's wording): export the place, edit the file, and import it with --replace; the
+    /// replacement is checked as a new file is, and audited (the old place's deletion and
+    /// each new record's creation).
     Update(UpdateArgs),
 }
 
@@ -76,19 +83,35 @@ struct UpdateArgs {
     /// The place's slug.
     name: String,
     /// The recommendation whose status changes (by code).
-    #[arg(long, value_name = "CODE", conflicts_with = "progress")]
+    #[arg(long, value_name = "CODE", conflicts_with_all = ["progress", "target"])]
     recommendation: Option<String>,
     /// A progress note to add.
-    #[arg(long, value_name = "NOTE")]
+    #[arg(long, value_name = "NOTE", conflicts_with = "target")]
     progress: Option<String>,
+    /// The target to change (by code): give the fields that change.
+    #[arg(long, value_name = "CODE")]
+    target: Option<String>,
     /// The new status: of a recommendation (proposed, agreed, "in progress", implemented,
     /// dropped) or of a progress note (on track, at risk, off track, complete).
     #[arg(long)]
-    status: String,
+    status: Option<String>,
+    /// The target's new goal: value=N, change=N (from the baseline), match_benchmark, or
+    /// narrower_gap=SHARE (a gap or SII narrowed by that share of its baseline).
+    #[arg(long, value_name = "GOAL", requires = "target")]
+    goal: Option<String>,
+    /// The target's new target period, as in the results ("2029", "2027 - 29").
+    #[arg(long, value_name = "PERIOD", requires = "target")]
+    target_period: Option<String>,
+    /// The target's new baseline period.
+    #[arg(long, value_name = "PERIOD", requires = "target")]
+    baseline_period: Option<String>,
+    /// The target's baseline value ("data" to take it from the data again).
+    #[arg(long, value_name = "VALUE", requires = "target")]
+    baseline_value: Option<String>,
     /// When, YYYY-MM-DD. Default: today (UTC).
     #[arg(long, value_name = "DATE")]
     on: Option<String>,
-    /// A note on the status change.
+    /// A note on the status change, or the target's new note.
     #[arg(long)]
     note: Option<String>,
     /// A link to the evidence of the status change.
@@ -164,12 +187,16 @@ async fn run_update(store: &Store, args: UpdateArgs) -> Result<(), Failure> {
         .ok_or_else(|| format!("no place \"{}\": fairer place list shows the places", args.name))?;
     let on = args.on.clone().unwrap_or_else(store::utc_today);
     let actor = Actor::Cli;
+    if let Some(code) = &args.target {
+        return update_target(store, &place, code, &args).await;
+    }
+    let status = args.status.clone().ok_or("--status: say the new status")?;
     if let Some(code) = &args.recommendation {
         let rec = store
             .recommendation(place.id, code)
             .await?
             .ok_or_else(|| format!("--recommendation: the place \"{}\" has no recommendation \"{code}\"", args.name))?;
-        let status = Status::parse(&args.status).map_err(|e| e.prefixed("--status"))?;
+        let status = Status::parse(&status).map_err(|e| e.prefixed("--status"))?;
         let change =
             StatusChange { status, changed_on: on, note: args.note.clone(), evidence_url: args.evidence.clone() };
         let after = store.set_recommendation_status(&actor, rec.id, &change).await?;
@@ -177,19 +204,75 @@ async fn run_update(store: &Store, args: UpdateArgs) -> Result<(), Failure> {
         return Ok(());
     }
     let Some(note) = &args.progress else {
-        return Err("say what to update: --recommendation CODE --status STATUS, or --progress NOTE --status STATUS --author WHO".into());
+        return Err("say what to update: --recommendation CODE --status STATUS, --progress NOTE --status STATUS --author WHO, or --target CODE with the fields that change".into());
     };
     let author = args.author.clone().ok_or("--progress needs --author: who wrote the note")?;
-    let fields = ProgressFields {
-        written_on: on,
-        status: args.status.clone(),
-        author,
-        note: note.clone(),
-        recommendations: args.about.clone(),
-    };
+    let fields =
+        ProgressFields { written_on: on, status, author, note: note.clone(), recommendations: args.about.clone() };
     store.create_progress(&actor, place.id, &fields).await?;
     println!("{}: progress note of {} added ({})", args.name, fields.written_on, fields.status);
     Ok(())
+}
+
+/// Changes the fields of the target `code` of `place` that the arguments give.
+async fn update_target(store: &Store, place: &store::Place, code: &str, args: &UpdateArgs) -> Result<(), Failure> {
+    let slug = &place.fields.slug;
+    let target = store
+        .targets(place.id)
+        .await?
+        .into_iter()
+        .find(|t| t.fields.code == code)
+        .ok_or_else(|| format!("--target: the place \"{slug}\" has no target \"{code}\""))?;
+    let mut fields = target.fields.clone();
+    if let Some(goal) = &args.goal {
+        fields.goal = parse_goal(goal)?;
+    }
+    if let Some(period) = &args.target_period {
+        fields.target_period = period.clone();
+    }
+    if let Some(period) = &args.baseline_period {
+        fields.baseline_period = period.clone();
+    }
+    if let Some(value) = &args.baseline_value {
+        fields.baseline_value = match value.trim() {
+            "data" => None,
+            v => Some(v.parse::<f64>().map_err(|_| {
+                store::StoreError::BadInput(format!("--baseline-value: \"{v}\": expected a number, or data"))
+            })?),
+        };
+    }
+    if let Some(note) = &args.note {
+        fields.note = Some(note.clone()).filter(|n| !n.is_empty());
+    }
+    if fields == target.fields {
+        return Err(
+            "--target: say what changes (--goal, --target-period, --baseline-period, --baseline-value, --note)".into(),
+        );
+    }
+    store.update_target(&Actor::Cli, target.id, &fields).await?;
+    println!("{slug} {code}: target changed; see it with fairer place show {slug}");
+    Ok(())
+}
+
+/// A goal as written on the command line: value=N, change=N, match_benchmark, narrower_gap=S.
+fn parse_goal(text: &str) -> Result<Goal, Failure> {
+    let bad = || {
+        Failure::Store(store::StoreError::BadInput(format!(
+            "--goal: \"{text}\": expected value=N, change=N, match_benchmark or narrower_gap=SHARE"
+        )))
+    };
+    let text = text.trim();
+    if text == "match_benchmark" {
+        return Ok(Goal::MatchBenchmark);
+    }
+    let (kind, number) = text.split_once('=').ok_or_else(bad)?;
+    let number: f64 = number.trim().parse().map_err(|_| bad())?;
+    match kind.trim() {
+        "value" => Ok(Goal::Value(number)),
+        "change" => Ok(Goal::Change(number)),
+        "narrower_gap" => Ok(Goal::NarrowerGap(number)),
+        _ => Err(bad()),
+    }
 }
 
 /// Writes `text` to a temporary file beside `path`, syncs it, and renames it over `path`.

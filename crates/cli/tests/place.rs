@@ -164,12 +164,39 @@ fn store_commands(database: &str, dir: &Path) {
         String::from_utf8_lossy(&out.stderr).contains("--status: the status \"finished\": expected one of proposed")
     );
 
+    // A target's fields change in place, audited with the before and after.
+    fairer(database, &["place", "update", "fairshire", "--target", "T1", "--goal", "value=82.5", "--note", "Revised"]);
+    let json: serde_json::Value =
+        serde_json::from_str(&fairer(database, &["place", "show", "fairshire", "--format", "json"])).unwrap();
+    assert_eq!(json["targets"][0]["target_value"], 82.5);
+    assert_eq!(json["targets"][0]["target"]["note"], "Revised");
+    let audit = audit_of(database, "target");
+    assert_eq!(audit.action, "update");
+    assert_eq!(audit.before.as_ref().unwrap()["goal"], "match_benchmark");
+    assert_eq!(audit.after.as_ref().unwrap()["goal"]["value"], 82.5);
+    let out = run(database, &["place", "update", "fairshire", "--target", "T1", "--goal", "higher"]);
+    assert_eq!(out.status.code(), Some(65));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--goal: \"higher\": expected value=N"));
+    let out = run(database, &["place", "update", "fairshire", "--target", "T9", "--goal", "value=1"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no target \"T9\""));
+
     let exported = dir.join("fairshire.toml");
     fairer(database, &["place", "export", "fairshire", "--output", exported.to_str().unwrap()]);
     let text = std::fs::read_to_string(&exported).unwrap();
     assert!(text.contains("status = \"in progress\"") && text.contains("note = \"Two employers signed\""), "{text}");
     let list = fairer(database, &["place", "list"]);
     assert!(list.contains("fairshire") && list.contains("(synthetic)"), "{list}");
+}
+
+/// The newest audit entry about `entity`.
+fn audit_of(database: &str, entity: &str) -> store::AuditEntry {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let store = store::Store::open(database).await.unwrap();
+        let mut entries = store.audit_log(Some(entity), None, 1).await.unwrap();
+        store.close().await;
+        entries.pop().expect("an audit entry")
+    })
 }
 
 #[test]
