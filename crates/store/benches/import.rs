@@ -3,7 +3,8 @@
 //! whole monitoring view, each under 5 ms.
 //!
 //! `cargo bench -p fairer-store --bench import` (on an idle machine: the coordinator runs it).
-//! Rows: `FAIRER_BENCH_ROWS` (default 5,000,000). PostgreSQL: the URL in
+//! Rows: `FAIRER_BENCH_ROWS` (default 5,000,000). Backends: `FAIRER_BENCH_BACKENDS` (`sqlite`,
+//! `postgres`; both by default). PostgreSQL: the URL in
 //! `FAIRER_BENCH_POSTGRES_URL`, else a throwaway server from Debian's binaries, as the tests
 //! start (note that it runs with fsync off).
 
@@ -190,15 +191,21 @@ fn main() {
     let start = Instant::now();
     let batches = batches(rows);
     println!("generated {rows} synthetic result rows in {:.1} s", start.elapsed().as_secs_f64());
+    // FAIRER_BENCH_BACKENDS: "sqlite", "postgres", or both (the default).
+    let backends = std::env::var("FAIRER_BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());
     runtime.block_on(async {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let sqlite = Store::open(&dir.path().join("bench.db").display().to_string()).await.expect("SQLite");
-        measure("SQLite", &sqlite, &batches, rows).await;
-        let url = match std::env::var("FAIRER_BENCH_POSTGRES_URL") {
-            Ok(url) => url,
-            Err(_) => store::testing::postgres_database().await,
-        };
-        let postgres = Store::open(&url).await.expect("PostgreSQL");
-        measure("PostgreSQL", &postgres, &batches, rows).await;
+        if backends.contains("sqlite") {
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            let sqlite = Store::open(&dir.path().join("bench.db").display().to_string()).await.expect("SQLite");
+            measure("SQLite", &sqlite, &batches, rows).await;
+        }
+        if backends.contains("postgres") {
+            let url = match std::env::var("FAIRER_BENCH_POSTGRES_URL") {
+                Ok(url) => url,
+                Err(_) => store::testing::postgres_database().await,
+            };
+            let postgres = Store::open(&url).await.expect("PostgreSQL");
+            measure("PostgreSQL", &postgres, &batches, rows).await;
+        }
     });
 }
