@@ -92,6 +92,7 @@ fn import_results(database: &DatabaseArg, results: &ResultsArgs, progress: &dyn 
     with_store(database, async |store| {
         let name = info.name.clone();
         let mut import = store.begin_import(info, &Actor::Cli).await.map_err(in_file)?;
+        import.expect_rows(total).await.map_err(in_file)?;
         // The transaction has begun: until it commits, readers see the previous release.
         eprintln!(
             "Importing {file} ({total} rows) into {} as the release \"{name}\", in one transaction…",

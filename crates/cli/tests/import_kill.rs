@@ -118,6 +118,12 @@ fn newest(database: &str) -> (String, i64, i64) {
         let store = store::Store::open(database).await.unwrap();
         let release = store.latest_release().await.unwrap().expect("a release");
         let rows = store::testing::count_rows(&store, "value").await;
+        // The index the import drops while it loads (on SQLite) is there.
+        let index = match store.backend() {
+            store::Backend::Sqlite => "sqlite_master WHERE type = 'index' AND name = 'value_by_indicator'",
+            store::Backend::Postgres => "pg_indexes WHERE indexname = 'value_by_indicator'",
+        };
+        assert_eq!(store::testing::count_rows(&store, index).await, 1);
         store.close().await;
         (release.name, release.row_count, rows)
     })
