@@ -73,7 +73,7 @@ fn import_results(database: &DatabaseArg, results: &ResultsArgs, progress: &dyn 
     let opened = File::open(file).map_err(|e| EngineError::io(file, e))?;
     let bytes = opened.metadata().map(|m| m.len()).unwrap_or(0);
     let not_parquet = |e: parquet::errors::ParquetError| {
-        Failure::Store(StoreError::BadInput(format!("{file}: not a Parquet file fairer can read: {e}")))
+        Failure::from(StoreError::BadInput(format!("{file}: not a Parquet file fairer can read: {e}")))
     };
     let builder = ParquetRecordBatchReaderBuilder::try_new(opened).map_err(not_parquet)?;
     let total = u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
@@ -88,7 +88,7 @@ fn import_results(database: &DatabaseArg, results: &ResultsArgs, progress: &dyn 
         manifest: serde_json::json!({ "inputs": [{ "file": file, "bytes": bytes }], "imported_at": now }),
         definitions: Default::default(),
     };
-    let in_file = |e: StoreError| Failure::Store(e.prefixed(file));
+    let in_file = |e: StoreError| Failure::from(e.prefixed(file));
     with_store(database, async |store| {
         let name = info.name.clone();
         let mut import = store.begin_import(info, &Actor::Cli).await.map_err(in_file)?;
@@ -101,7 +101,7 @@ fn import_results(database: &DatabaseArg, results: &ResultsArgs, progress: &dyn 
         progress.stage("importing", total);
         for batch in reader {
             check_cancelled(progress)?;
-            let batch = batch.map_err(|e| Failure::Store(StoreError::BadInput(format!("{file}: {e}"))))?;
+            let batch = batch.map_err(|e| Failure::from(StoreError::BadInput(format!("{file}: {e}"))))?;
             import.push(&batch).await.map_err(in_file)?;
             progress.position(import.rows());
         }

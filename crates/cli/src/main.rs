@@ -76,8 +76,8 @@ pub enum Failure {
     Generate(synth::SynthError),
     /// A mistake in the command line found by the command itself, worded with its flags.
     Usage(String),
-    /// The store's error (the database, a place file, a release).
-    Store(store::StoreError),
+    /// The store's error (the database, a place file, a release); boxed, as it is large.
+    Store(Box<store::StoreError>),
 }
 
 impl Failure {
@@ -133,7 +133,7 @@ impl From<synth::SynthError> for Failure {
 
 impl From<store::StoreError> for Failure {
     fn from(e: store::StoreError) -> Self {
-        Failure::Store(e)
+        Failure::Store(Box::new(e))
     }
 }
 

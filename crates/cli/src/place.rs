@@ -18,6 +18,8 @@ pub struct PlaceArgs {
     database: DatabaseArg,
 }
 
+// The update's many options make its variant large; the enum is made once per run.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 enum PlaceCommand {
     /// Import a place file (TOML; see examples/place-fairshire.toml): the place, its
@@ -257,7 +259,7 @@ async fn update_target(store: &Store, place: &store::Place, code: &str, args: &U
 /// A goal as written on the command line: value=N, change=N, match_benchmark, narrower_gap=S.
 fn parse_goal(text: &str) -> Result<Goal, Failure> {
     let bad = || {
-        Failure::Store(store::StoreError::BadInput(format!(
+        Failure::from(store::StoreError::BadInput(format!(
             "--goal: \"{text}\": expected value=N, change=N, match_benchmark or narrower_gap=SHARE"
         )))
     };

@@ -34,11 +34,14 @@ fn fairer(database: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
+/// A row of the results file: indicator, area, sex, period, its last year.
+type Row = (String, String, &'static str, &'static str, f64);
+
 /// A results file of the example place's indicators for `areas` areas (the first is the
 /// example's E06900001, then England, then made-up ones), two periods, three sexes: `value`
 /// everywhere.
 fn write_results(path: &Path, areas: usize, value: f64) {
-    let mut rows: Vec<(String, String, &str, &str, f64)> = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
     for indicator in INDICATORS {
         for a in 0..areas {
             let area = match a {
@@ -55,10 +58,10 @@ fn write_results(path: &Path, areas: usize, value: f64) {
     }
     let mut writer = None;
     for chunk in rows.chunks(65536) {
-        let text = |f: &dyn Fn(&(String, String, &str, &str, f64)) -> String| -> ArrayRef {
+        let text = |f: &dyn Fn(&Row) -> String| -> ArrayRef {
             Arc::new(StringArray::from(chunk.iter().map(f).collect::<Vec<_>>()))
         };
-        let number = |f: &dyn Fn(&(String, String, &str, &str, f64)) -> f64| -> ArrayRef {
+        let number = |f: &dyn Fn(&Row) -> f64| -> ArrayRef {
             Arc::new(Float64Array::from(chunk.iter().map(f).collect::<Vec<_>>()))
         };
         let batch = RecordBatch::try_from_iter([
