@@ -4,6 +4,7 @@ use clap::Args;
 use store::Store;
 
 use crate::db::DatabaseArg;
+use crate::Failure;
 
 /// The arguments of `fairer serve`.
 #[derive(Args, Debug)]
@@ -19,21 +20,22 @@ pub struct ServeArgs {
 /// Opens the database (migrating it), listens on `--bind` and serves until the process is
 /// stopped. Each request reads the store in its own transaction, so stopping the server at
 /// any moment loses nothing.
-pub fn run(args: ServeArgs) -> Result<(), String> {
+pub fn run(args: ServeArgs) -> Result<(), Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the server's runtime: {e}"))?;
+        .map_err(|e| Failure::Usage(format!("cannot start the server's runtime: {e}")))?;
     runtime.block_on(async {
         let target = args.database.target();
-        let store = Store::open(&target).await.map_err(|e| e.to_string())?;
+        let store = Store::open(&target).await?;
         let listener = tokio::net::TcpListener::bind(&args.bind)
             .await
-            .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
-        let address = listener.local_addr().map_err(|e| format!("cannot read the address listened on: {e}"))?;
+            .map_err(|e| Failure::Usage(format!("cannot listen on {}: {e}", args.bind)))?;
+        let address =
+            listener.local_addr().map_err(|e| Failure::Usage(format!("cannot read the address listened on: {e}")))?;
         println!("Fairer is serving {} on http://{address}/ (Ctrl-C stops it)", store.location().display());
         web::serve(listener, web::AppState::new(store), std::future::pending())
             .await
-            .map_err(|e| format!("the server stopped: {e}"))
+            .map_err(|e| Failure::Usage(format!("the server stopped: {e}")))
     })
 }
