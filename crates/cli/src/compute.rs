@@ -141,6 +141,9 @@ pub fn describe(summary: &ComputeSummary, output: &str) -> String {
 /// Runs `fairer compute`.
 pub fn run(args: ComputeArgs) -> Result<(), crate::Failure> {
     let catalogue = load_catalogue(args.catalogue.as_ref())?;
+    // Ctrl-C stops the computation at its next check, leaving no results file (exit 130);
+    // installed before the results file is begun.
+    let interrupt = crate::interrupt::cancel_on_interrupt(crate::interrupt::OnInterrupt::Cancel);
     let mut sink = if args.output == "-" {
         ResultFile::csv_stream("<stdout>", Box::new(std::io::BufWriter::new(std::io::stdout())))
     } else {
@@ -150,9 +153,9 @@ pub fn run(args: ComputeArgs) -> Result<(), crate::Failure> {
         })?
     };
     let options = ComputeOptions { indicators: args.indicator.clone(), pool: None };
-    let bar = Bar::new(!args.no_progress && !args.quiet);
+    let bar = engine::Cancellable::new(Bar::new(!args.no_progress && !args.quiet), interrupt);
     let result = compute(&catalogue, &DataDirectory::new(&args.data), &mut sink, &options, &bar);
-    bar.finish();
+    bar.inner().finish();
     let summary = result?;
     if !args.quiet {
         for note in &summary.notes {

@@ -315,9 +315,10 @@ pub fn run(args: DemoArgs) -> Result<(), crate::Failure> {
     );
     let mut sink =
         FileAndMemory { file: ResultFile::create_by_extension(Path::new(&output))?, memory: MemorySink::new() };
-    let bar = Bar::new(!args.no_progress);
+    let interrupt = crate::interrupt::cancel_on_interrupt(crate::interrupt::OnInterrupt::Cancel);
+    let bar = engine::Cancellable::new(Bar::new(!args.no_progress), interrupt);
     let result = compute(&catalogue, &DataDirectory::new(&data), &mut sink, &ComputeOptions::default(), &bar);
-    bar.finish();
+    bar.inner().finish();
     let computed = result?;
 
     // The summary reads the results kept in memory.

@@ -9,6 +9,7 @@ mod db;
 mod demo;
 mod generate;
 mod import;
+mod interrupt;
 mod place;
 mod serve;
 mod sql;
@@ -42,6 +43,8 @@ struct Cli {
     command: Command,
 }
 
+// The command line is parsed once per process, so the size of its largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Compute a statistic with confidence intervals from a CSV or Parquet file.

@@ -386,7 +386,7 @@ fn quantiles_match_reference_within_regions() {
 fn sii_and_rii_match_reference_scenario_1() {
     let f = reference("testdata_SII__testdata_SII.csv");
     let all = read_table(&f);
-    let rows: Vec<_> = all.iter().filter(|r| r["RecordNo"].parse::<u32>().map_or(false, |n| n <= 20)).collect();
+    let rows: Vec<_> = all.iter().filter(|r| r["RecordNo"].parse::<u32>().is_ok_and(|n| n <= 20)).collect();
     let mut csv = String::from("Area,Quantile,Population,Value,LowerCL,UpperCL\n");
     for r in &rows {
         writeln!(
@@ -634,4 +634,78 @@ fn help_teaches_each_method() {
     }
     let dsr = fairer_ok(&["calc", "dsr", "--help"]);
     assert!(dsr.contains("European Standard Population 2013") && dsr.contains("Dobson"));
+}
+
+/// The engine names an option by what it is; `calc` adds its flag, and exits 64 (bad usage).
+#[test]
+fn usage_errors_name_the_option_and_its_flag() {
+    let input = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/deaths_by_age_band.csv");
+    let dsr = ["calc", "dsr", input, "--count", "deaths", "--denominator", "population"];
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (dsr.to_vec(), "give the standard population column (--stdpop), or the age band column (--age-band) to use"),
+        (
+            [&dsr[..], &["--event-frequency", "deaths", "--stdpop", "population"]].concat(),
+            "the event frequency column (--event-frequency) needs the age band column (--age-band)",
+        ),
+        (
+            [&dsr[..], &["--age-band", "age_band", "--multiplier", "0"]].concat(),
+            "the multiplier (--multiplier) must be greater than zero, got 0",
+        ),
+        (
+            vec![
+                "calc",
+                "isratio",
+                input,
+                "--count",
+                "deaths",
+                "--denominator",
+                "population",
+                "--ref-count",
+                "deaths",
+                "--ref-denominator",
+                "population",
+                "--refvalue",
+                "0",
+            ],
+            "the reference value (--refvalue) must be greater than zero, got 0",
+        ),
+    ];
+    for (args, needle) in cases {
+        let out = common::fairer(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(64), "{args:?}: {err}");
+    }
+}
+
+/// Ctrl-C (SIGINT) during a calc (here waiting on standard input) ends it at once: exit 130,
+/// and neither the output nor its temporary file is left.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_ends_a_calc_and_leaves_no_output() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("out.csv");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fairer"))
+        .args(["calc", "mean", "-", "--value", "v", "--output", output.to_str().unwrap()])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"v\n1\n2\n").unwrap();
+    stdin.flush().unwrap();
+    let temporary =
+        || std::fs::read_dir(dir.path()).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".tmp"));
+    let started = std::time::Instant::now();
+    while !temporary() {
+        assert!(started.elapsed().as_secs() < 60, "calc never began its output");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let kill = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let status = child.wait().unwrap();
+    drop(stdin);
+    assert_eq!(status.code(), Some(130));
+    assert!(!output.exists());
+    assert!(!temporary());
 }

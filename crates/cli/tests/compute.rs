@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{assert_close, fairer_err, fairer_ok, table};
+use common::{assert_close, fairer, fairer_err, fairer_ok, table};
 
 fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
@@ -168,8 +168,11 @@ fn compute_gives_what_the_calc_commands_give_on_the_summed_counts() {
 #[test]
 fn compute_errors_are_clear() {
     let dir = tempfile::tempdir().unwrap();
-    let err = fairer_err(&["compute", "--data", s(dir.path()), "--output", s(&dir.path().join("r.parquet"))]);
-    assert!(err.contains("areas"), "{err}");
+    // A table whose file is missing is bad input (65, naming the file), not bad usage (64).
+    let out = fairer(&["compute", "--data", s(dir.path()), "--output", s(&dir.path().join("r.parquet"))]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(65), "{err}");
+    assert!(err.contains(&format!("{}: no areas.parquet, areas.csv or areas.xlsx", dir.path().display())), "{err}");
     let cat = dir.path().join("c.toml");
     std::fs::write(&cat, "[catalogue]\nname = \"x\"\n[geography]\ntable = \"areas\"\nsmall_area = { type = \"LSOA\", code = \"a\", name = \"b\" }\nlevel = [{ type = \"England\", code = \"c\", name = \"d\" }]\n[tables.t]\n[[indicator]]\nid = \"x\"\nname = \"X\"\nmeasure = \"mean\"\npolarity = \"higher is better\"\nnumerator = { table = \"t\" }\ndenominator = { table = \"t\" }\n").unwrap();
     let err = fairer_err(&["compute", "--catalogue", s(&cat), "--data", s(dir.path()), "--output", "r.parquet"]);
@@ -349,4 +352,44 @@ published = { table = "fingertips", where = { IndicatorId = [93701] } }
     assert!(err.contains("fingertips_extract.csv: no column \"Value\""), "{err}");
     let help = fairer_ok(&["compute", "--help"]);
     assert!(help.contains("published") && help.contains("layout = \"portal\""), "{help}");
+}
+
+/// The temporary files beside `dir`'s results (`.NAME.PID.N.tmp`).
+fn temporaries(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.') && n.ends_with(".tmp"))
+        .collect()
+}
+
+/// Ctrl-C (SIGINT) during a compute stops it cleanly: exit 130, no results file, no temporary
+/// file left.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_a_compute_and_leaves_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    world(dir.path());
+    let results = dir.path().join("r.parquet");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fairer"))
+        .args(["compute", "--data", s(dir.path()), "--output", s(&results), "--no-progress"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The handler is installed before the results file is begun: once its temporary file is
+    // there, Ctrl-C is handled.
+    let started = std::time::Instant::now();
+    while temporaries(dir.path()).is_empty() {
+        assert!(started.elapsed().as_secs() < 60, "compute never began its results file");
+        assert!(child.try_wait().unwrap().is_none(), "compute ended before it could be interrupted");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let kill = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("cancelled"), "{err}");
+    assert!(!results.exists());
+    assert!(temporaries(dir.path()).is_empty(), "{:?}", temporaries(dir.path()));
 }

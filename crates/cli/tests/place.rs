@@ -29,7 +29,9 @@ fn fairer(database: &str, args: &[&str]) -> String {
 /// A results file holding the example place's area, England, and the indicators it names:
 /// life expectancy rising from 80.0 (2019) to 81.0 (2023) within (80.6, 81.4); England 83.0.
 fn write_results(path: &Path) {
-    let mut rows = Vec::new();
+    /// indicator, area, sex, period, year, value.
+    type Row<'a> = (&'a str, &'a str, &'a str, &'a str, f64, f64);
+    let mut rows: Vec<Row> = Vec::new();
     for indicator in ["le_birth", "u75_all_causes", "school_readiness", "child_poverty", "unemployment", "fuel_poverty"]
     {
         for area in ["E06900001", "E92000001"] {
@@ -40,12 +42,11 @@ fn write_results(path: &Path) {
             }
         }
     }
-    let text = |f: &dyn Fn(&(&str, &str, &str, &str, f64, f64)) -> String| -> ArrayRef {
+    let text = |f: &dyn Fn(&Row) -> String| -> ArrayRef {
         Arc::new(StringArray::from(rows.iter().map(f).collect::<Vec<_>>()))
     };
-    let number = |f: &dyn Fn(&(&str, &str, &str, &str, f64, f64)) -> f64| -> ArrayRef {
-        Arc::new(Float64Array::from(rows.iter().map(f).collect::<Vec<_>>()))
-    };
+    let number =
+        |f: &dyn Fn(&Row) -> f64| -> ArrayRef { Arc::new(Float64Array::from(rows.iter().map(f).collect::<Vec<_>>())) };
     let batch = RecordBatch::try_from_iter([
         ("indicator_id", text(&|r| r.0.to_string())),
         ("indicator_name", text(&|r| format!("Indicator {}", r.0))),

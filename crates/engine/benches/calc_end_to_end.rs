@@ -151,7 +151,7 @@ fn write_life_expectancy(path: &Path, areas: usize) -> u64 {
 /// expectancy-like values with standard errors; `rate = true`: rates per 100,000 with
 /// asymmetric 95% limits as a rate has them (log scale).
 fn write_sii(path: &Path, areas: usize, rate: bool) -> u64 {
-    let mut rng = Rng::new(if rate { 0x511_1 } else { 0x511_0 });
+    let mut rng = Rng::new(if rate { 0x5111 } else { 0x5110 });
     let mut w = create(path);
     writeln!(w, "area,quantile,pop,value,se,lower,upper").unwrap();
     for a in 0..areas {

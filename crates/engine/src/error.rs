@@ -77,8 +77,9 @@ pub enum EngineError {
         at: Location,
         /// The group's key, e.g. "area = E06000001".
         group: Option<String>,
-        /// The method's reason.
-        source: stats::StatsError,
+        /// The method's reason (boxed: it would make every engine result larger than the
+        /// rest of the error put together).
+        source: Box<stats::StatsError>,
     },
     /// Options that do not fit together or are not allowed.
     #[error("{0}")]
@@ -107,6 +108,21 @@ pub enum EngineError {
 }
 
 impl EngineError {
+    /// A usage error for an option a method refused: the method's reason, worded with `name`
+    /// (`"the multiplier"`) for the option whatever the method called it, so that a caller
+    /// can add its own name for it (a command-line flag, a query parameter).
+    pub fn option(name: &'static str, reason: stats::StatsError) -> Self {
+        use stats::StatsError as S;
+        let reason = match reason {
+            S::Negative { value, .. } => S::Negative { field: name, value },
+            S::NotPositive { value, .. } => S::NotPositive { field: name, value },
+            S::NotFinite { value, .. } => S::NotFinite { field: name, value },
+            S::OutOfRange { expected, value, .. } => S::OutOfRange { field: name, expected, value },
+            other => other,
+        };
+        EngineError::Usage(reason.to_string())
+    }
+
     /// An I/O error on `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         EngineError::Io { path: path.into(), source }
@@ -199,6 +215,15 @@ mod tests {
         let cases = [
             (bad, ErrorKind::BadInput, 65, 400),
             (EngineError::Usage("no such indicator".into()), ErrorKind::Usage, 64, 400),
+            (
+                EngineError::option(
+                    "the multiplier",
+                    stats::StatsError::NotPositive { field: "multiplier", value: 0.0 },
+                ),
+                ErrorKind::Usage,
+                64,
+                400,
+            ),
             (EngineError::Internal("inconsistent block".into()), ErrorKind::Internal, 70, 500),
             (EngineError::Cancelled, ErrorKind::Cancelled, 130, 499),
             (
@@ -208,6 +233,7 @@ mod tests {
                 400,
             ),
         ];
+        assert_eq!(cases[2].0.to_string(), "the multiplier must be greater than zero, got 0");
         for (error, kind, code, status) in cases {
             assert_eq!(error.kind(), kind, "{error}");
             assert_eq!((kind.exit_code(), kind.http_status()), (code, status));

@@ -209,7 +209,7 @@ fn is_missing(cell: &str) -> bool {
 
 /// Parses a number as an analyst writes it: surrounding spaces allowed; missing markers give
 /// `None`.
-pub fn parse_number(cell: &str) -> std::result::Result<Option<f64>, ()> {
+pub(crate) fn parse_number(cell: &str) -> std::result::Result<Option<f64>, ()> {
     if let Some(x) = parse_plain_decimal(cell.as_bytes()) {
         return Ok(Some(x));
     }
@@ -267,16 +267,14 @@ fn parse_number_bytes(cell: &[u8]) -> std::result::Result<Option<f64>, ()> {
 }
 
 impl InputTable {
-    /// Opens `path` (standard input for `-`) and reads its header: Parquet and Excel by their
-    /// extension, CSV otherwise ([`TableFormat::from_path`]).
+    /// Opens the file `path` and reads its header: Parquet and Excel by their extension, CSV
+    /// otherwise ([`TableFormat::from_path`]). (Standard input is the caller's to name: read
+    /// it with [`InputTable::from_csv_reader`].)
     ///
     /// # Errors
     /// The file cannot be opened, or its header (CSV, Excel) or metadata (Parquet) cannot be
     /// read; a `.tsv` file (tab-separated values are read by SQL only).
     pub fn open(path: &str) -> Result<InputTable> {
-        if path == "-" {
-            return InputTable::from_csv_reader("<stdin>", Box::new(std::io::stdin()));
-        }
         InputTable::open_file(std::path::Path::new(path), TableFormat::from_path(path))
     }
 

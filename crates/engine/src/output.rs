@@ -8,7 +8,7 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use arrow::array::{Array, ArrayRef, Float64Array, Int64Array, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
@@ -264,7 +264,7 @@ pub fn write_f64(x: f64, out: &mut Vec<u8>) {
     let p = point + exponent;
     // Two shortest candidates D·10ˢ and (D + 1)·10ˢ both within x's rounding interval (about
     // one unit in the last place) need D ≥ 2⁵¹, so 16 digits at least.
-    if n >= 16 && (digits[n - 1] - b'0') % 2 == 0 {
+    if n >= 16 && (digits[n - 1] - b'0').is_multiple_of(2) {
         let d = digits[..n].iter().fold(0u64, |acc, &b| acc * 10 + u64::from(b - b'0'));
         if is_tie_below(x, d, p - n as i32) {
             // D is even, so its last digit is at most 8 and adding 1 does not carry.
@@ -453,6 +453,32 @@ pub struct AtomicFile {
 /// The files opened by [`AtomicFile::create`] in this process, for unique temporary names.
 static TEMPORARY_FILES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
+/// The temporary files of this process's [`AtomicFile`]s not yet committed or dropped, for
+/// [`remove_temporary_files`].
+static LIVE_TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn live_temporaries() -> MutexGuard<'static, Vec<PathBuf>> {
+    LIVE_TEMPORARIES.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn forget_temporary(live: &mut Vec<PathBuf>, temporary: &Path) {
+    if let Some(i) = live.iter().position(|t| t == temporary) {
+        live.swap_remove(i);
+    }
+}
+
+/// Removes the temporary file of every [`AtomicFile`] of this process not yet committed, and
+/// keeps any from being committed or removed after: for a process about to exit on a signal
+/// (Ctrl-C), so that it leaves nothing behind. Call it only just before exiting: a commit or
+/// drop of an [`AtomicFile`] after it waits forever.
+pub fn remove_temporary_files() {
+    let live = live_temporaries();
+    for temporary in live.iter() {
+        let _ = std::fs::remove_file(temporary);
+    }
+    std::mem::forget(live);
+}
+
 impl AtomicFile {
     /// Starts writing `destination`: creates its temporary file, which must not exist yet.
     ///
@@ -468,6 +494,7 @@ impl AtomicFile {
             match File::options().write(true).create_new(true).open(&temporary) {
                 Ok(f) => {
                     let out = Some(BufWriter::with_capacity(1 << 20, f));
+                    live_temporaries().push(temporary.clone());
                     return Ok(AtomicFile { destination, temporary, out });
                 }
                 // Left by a process of the same id that crashed: take the next number.
@@ -493,7 +520,9 @@ impl AtomicFile {
             let file = out.into_inner().map_err(|e| io(e.into_error()))?;
             file.sync_all().map_err(io)?;
         }
+        let mut live = live_temporaries();
         std::fs::rename(&self.temporary, &destination).map_err(io)?;
+        forget_temporary(&mut live, &self.temporary);
         self.temporary = PathBuf::new();
         Ok(())
     }
@@ -526,7 +555,9 @@ impl Drop for AtomicFile {
     fn drop(&mut self) {
         if !self.temporary.as_os_str().is_empty() {
             self.out = None;
+            let mut live = live_temporaries();
             let _ = std::fs::remove_file(&self.temporary);
+            forget_temporary(&mut live, &self.temporary);
         }
     }
 }
@@ -551,8 +582,9 @@ enum Sink {
     /// CSV text, written as the `csv` crate writes it: `,` between fields, `\n` after each
     /// row, quotes only where needed.
     Csv(CsvOut),
-    /// Parquet: the file is made when the first block gives the schema.
-    Parquet(Option<AtomicFile>, Option<ArrowWriter<AtomicFile>>),
+    /// Parquet: the file is made when the first block gives the schema. (The writer is boxed:
+    /// it is several hundred bytes, the other sinks a few words.)
+    Parquet(Option<AtomicFile>, Option<Box<ArrowWriter<AtomicFile>>>),
     /// Arrow record batches kept in memory, one per block.
     Batches(Vec<RecordBatch>),
 }
@@ -608,15 +640,13 @@ impl TableWriter {
         }
     }
 
-    /// A writer to `path`, `-` for CSV on standard output; the format follows the extension
-    /// ([`TableFormat::from_path`]: anything but Parquet is CSV).
+    /// A writer to the file `path`; the format follows the extension
+    /// ([`TableFormat::from_path`]: anything but Parquet is CSV). (Standard output is the
+    /// caller's to name: write it with [`TableWriter::csv_stream`].)
     ///
     /// # Errors
     /// The temporary file cannot be created (for example, the directory does not exist).
     pub fn create(path: &str) -> Result<TableWriter> {
-        if path == "-" {
-            return Ok(TableWriter::csv_stream("<stdout>", Box::new(BufWriter::new(std::io::stdout()))));
-        }
         let format = match TableFormat::from_path(path) {
             TableFormat::Parquet => TableFormat::Parquet,
             _ => TableFormat::Csv,
@@ -686,11 +716,12 @@ impl TableWriter {
                     };
                     let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
                     let name = self.name.clone();
-                    *writer =
-                        Some(ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| EngineError::Format {
+                    *writer = Some(Box::new(ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| {
+                        EngineError::Format {
                             at: Location { file: name, row: None, column: None },
                             message: e.to_string(),
-                        })?);
+                        }
+                    })?));
                 }
                 if let Some(w) = writer.as_mut() {
                     if let Err(e) = w.write(&batch) {
@@ -965,7 +996,7 @@ mod tests {
             100_000.0 * 7.0 / 3.0,
             // Ties between two shortest candidates (the standard library rounds them up).
             1_658_206_780_088_562.25,
-            -26_829_767_983_277.3125,
+            -26_829_767_983_277.312_5,
             0.5,
             2.5,
             0.125,

@@ -60,7 +60,7 @@ pub fn band_start_age(label: &str) -> Option<u32> {
 
 /// The ESP 2013 weight of the band starting at `start_age` (0, 5, …, 90); `None` for any other.
 pub fn esp2013_weight(start_age: u32) -> Option<f64> {
-    if start_age % 5 != 0 || start_age > 90 {
+    if !start_age.is_multiple_of(5) || start_age > 90 {
         return None;
     }
     ESP2013.get((start_age / 5) as usize).copied()

@@ -9,6 +9,8 @@ mod summary_measures;
 use clap::{Args, Subcommand};
 use engine::calc::numerator_denominator::NumeratorDenominator;
 use engine::calc::{self, CalcMethod};
+use engine::input::InputTable;
+use engine::output::TableWriter;
 
 use common::{common_options, progress_bar, Common};
 
@@ -245,8 +247,11 @@ struct IsrColumns {
 /// Parses `calc` arguments, runs the method and reports what it did on standard error.
 pub fn run(args: CalcArgs) -> Result<(), crate::Failure> {
     let (common, method) = method(args.method)?;
+    // The methods do not check for cancellation (they stream a file in seconds): Ctrl-C removes
+    // the output's temporary file and exits 130.
+    crate::interrupt::cancel_on_interrupt(crate::interrupt::OnInterrupt::Exit);
     let bar = progress_bar(&common);
-    let summary = calc::run(&method, &common.input, &common.output, &bar)?;
+    let summary = run_method(&method, &common.input, &common.output, &bar).map_err(with_flags)?;
     if let Some(b) = &bar.0 {
         b.finish_and_clear();
     }
@@ -260,6 +265,59 @@ pub fn run(args: CalcArgs) -> Result<(), crate::Failure> {
         eprintln!("{} rows read, {} rows written to {}", summary.rows_read, summary.rows_written, common.output);
     }
     Ok(())
+}
+
+/// The options the engine's usage errors name, and the flags that give them: the engine words
+/// its errors without command-line flags ("the multiplier"), and `calc` adds them.
+const FLAGS: &[(&str, &str)] = &[
+    ("the multiplier", "--multiplier"),
+    ("the reference value", "--refvalue"),
+    ("the years of data", "--years-of-data"),
+    ("the standard population column", "--stdpop"),
+    ("the event frequency column", "--event-frequency"),
+    ("the age band column", "--age-band"),
+];
+
+/// The engine's error as the command line reports it: a usage error with the flag after each
+/// option it names (`the multiplier (--multiplier) must be …`).
+fn with_flags(e: engine::EngineError) -> crate::Failure {
+    match e {
+        engine::EngineError::Usage(message) => {
+            let mut message = message;
+            for (thing, flag) in FLAGS {
+                if let Some(at) = message.find(thing) {
+                    message.insert_str(at + thing.len(), &format!(" ({flag})"));
+                }
+            }
+            crate::Failure::Usage(message)
+        }
+        other => other.into(),
+    }
+}
+
+/// Reads `input`, computes `method` and writes `output`, where `-` is standard input or output
+/// (CSV); files are read and written by the engine (the output atomically).
+fn run_method(
+    method: &CalcMethod,
+    input: &str,
+    output: &str,
+    progress: &dyn engine::Progress,
+) -> Result<calc::RunSummary, engine::EngineError> {
+    // The output first: a directory that cannot take it is found before a long input is read.
+    let mut writer = if output == "-" {
+        TableWriter::csv_stream("<stdout>", Box::new(std::io::BufWriter::new(std::io::stdout())))
+    } else {
+        TableWriter::create(output)?
+    };
+    let table = if input == "-" {
+        InputTable::from_csv_reader("<stdin>", Box::new(std::io::stdin()))?
+    } else {
+        InputTable::open(input)?
+    };
+    let mut summary = calc::apply_to(method, table, &mut writer, progress)?;
+    summary.rows_written = writer.rows();
+    writer.finish()?;
+    Ok(summary)
 }
 
 /// The engine method a subcommand asks for, with the subcommand's common arguments.

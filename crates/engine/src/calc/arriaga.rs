@@ -244,7 +244,7 @@ pub fn run(
         let group_error = |message: String| EngineError::Method {
             at: Location { file: reader.name().to_string(), row: None, column: None },
             group: Some(label.clone()),
-            source: StatsError::Shape(message),
+            source: Box::new(StatsError::Shape(message)),
         };
         let (base, comparator) = base_and_comparator(o, pair).map_err(group_error)?;
         for p in [base, comparator] {

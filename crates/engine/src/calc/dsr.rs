@@ -41,15 +41,17 @@ pub struct DsrOptions {
 pub fn run(o: &DsrOptions, table: InputTable, writer: &mut TableWriter, progress: &dyn Progress) -> Result<RunSummary> {
     if o.stdpop.is_none() && o.age_band.is_none() {
         return Err(EngineError::Usage(
-            "dsr needs a standard population: give --stdpop COLUMN, or --age-band COLUMN to use the European Standard Population 2013".into(),
+            "dsr needs a standard population: give the standard population column, or the age band column to use the European Standard Population 2013".into(),
         ));
     }
     if o.event_frequency.is_some() && o.age_band.is_none() {
-        return Err(EngineError::Usage("--event-frequency needs --age-band to identify each age band".into()));
+        return Err(EngineError::Usage(
+            "the event frequency column needs the age band column to identify each age band".into(),
+        ));
     }
     let standard = if o.stdpop.is_some() { DsrStandard::Given } else { DsrStandard::Esp2013 };
     let input = DsrInput::new(standard, o.event_frequency.is_some(), o.multiplier, &o.common.confidence)
-        .map_err(|e| EngineError::Usage(format!("--{e}")))?;
+        .map_err(|e| EngineError::option("the multiplier", e))?;
     let mut numbers: Vec<(&str, &str)> = vec![(&o.count, "--count"), (&o.denominator, "--denominator")];
     if let Some(s) = &o.stdpop {
         numbers.push((s, "--stdpop"));

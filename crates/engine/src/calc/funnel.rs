@@ -168,7 +168,7 @@ pub fn run(
     let group_error = |key: &[String], source: StatsError| EngineError::Method {
         at: Location { file: reader.name().to_string(), row: None, column: None },
         group: (!o.common.group_by.is_empty()).then(|| key_label(&o.common.group_by, key)),
-        source,
+        source: Box::new(source),
     };
     let total = sorted.len() as u64;
     progress.stage("groups", total);
@@ -263,12 +263,12 @@ fn check_options(o: &FunnelOptions) -> Result<()> {
                 return usage("funnel --statistic rate: --limits and --points need --years-of-data N, the number of years the data cover");
             }
             if let Some(y) = o.years_of_data {
-                stats::error::positive("--years-of-data", y).map_err(|e| EngineError::Usage(e.to_string()))?;
+                stats::error::positive("the years of data", y).map_err(|e| EngineError::Usage(e.to_string()))?;
             }
         }
     }
     if !matches!(o.statistic, FunnelStatistic::Ratio { .. }) {
-        stats::error::positive("--multiplier", o.multiplier).map_err(|e| EngineError::Usage(e.to_string()))?;
+        stats::error::positive("the multiplier", o.multiplier).map_err(|e| EngineError::Usage(e.to_string()))?;
     }
     Ok(())
 }
@@ -291,7 +291,11 @@ fn check_row(
     rate: Option<f64>,
     at: impl Fn(usize) -> Location,
 ) -> Result<FunnelRecord> {
-    let method = |column: usize, source: StatsError| EngineError::Method { at: at(column), group: None, source };
+    let method = |column: usize, source: StatsError| EngineError::Method {
+        at: at(column),
+        group: None,
+        source: Box::new(source),
+    };
     let missing = |column: usize, expected: &str| EngineError::BadValue {
         at: at(column),
         expected: expected.to_string(),
@@ -358,12 +362,15 @@ fn check_row(
     }
 }
 
+/// A column of optional numbers.
+type Column = Vec<Option<f64>>;
+
 /// The limits output, built group by group.
 struct LimitsTable {
     keys: Vec<Vec<Option<String>>>,
     axis: Vec<Option<f64>>,
     /// For each of lower 2s, upper 2s, lower 3s, upper 3s: the denominators and the limits.
-    sides: [(Vec<Option<f64>>, Vec<Option<f64>>); 4],
+    sides: [(Column, Column); 4],
     baseline: Vec<Option<f64>>,
     statistic: Vec<Option<String>>,
     method: Vec<Option<String>>,
@@ -461,7 +468,7 @@ mod tests {
         o.output = FunnelOutput::Limits;
         assert!(check_options(&o).unwrap_err().to_string().contains("--years-of-data"));
         o.years_of_data = Some(0.0);
-        assert!(check_options(&o).unwrap_err().to_string().contains("years-of-data"));
+        assert!(check_options(&o).unwrap_err().to_string().contains("the years of data must be greater than zero"));
         o.years_of_data = Some(3.0);
         o.multiplier = -1.0;
         assert!(check_options(&o).unwrap_err().to_string().contains("multiplier"));

@@ -156,23 +156,6 @@ fn trim_zeros(digits: &[u8]) -> &[u8] {
     &digits[first..]
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn key(s: &str) -> Vec<String> {
-        vec![s.to_string()]
-    }
-
-    #[test]
-    fn natural_order() {
-        let mut v = vec![key("Area10"), key("Area09"), key("Area2"), key("Area1"), key("10"), key("9"), key("B")];
-        v.sort_by(|a, b| natural_key_order(a, b));
-        let got: Vec<&str> = v.iter().map(|k| k[0].as_str()).collect();
-        assert_eq!(got, ["9", "10", "Area1", "Area2", "Area09", "Area10", "B"]);
-    }
-}
-
 /// "area = E06000001, year = 2020": a group's key as errors and warnings show it.
 pub fn key_label(names: &[String], key: &[String]) -> String {
     if names.is_empty() {
@@ -227,4 +210,21 @@ pub fn request(
     }
     let key_slots = (0..group_by.len()).collect();
     Ok(Columns { reader: table.chunks(req)?, key_slots })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(s: &str) -> Vec<String> {
+        vec![s.to_string()]
+    }
+
+    #[test]
+    fn natural_order() {
+        let mut v = [key("Area10"), key("Area09"), key("Area2"), key("Area1"), key("10"), key("9"), key("B")];
+        v.sort_by(|a, b| natural_key_order(a, b));
+        let got: Vec<&str> = v.iter().map(|k| k[0].as_str()).collect();
+        assert_eq!(got, ["9", "10", "Area1", "Area2", "Area09", "Area10", "B"]);
+    }
 }

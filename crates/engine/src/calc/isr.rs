@@ -36,7 +36,10 @@ pub struct IsrOptions {
 /// A missing column, a non-number, a negative count or population, a reference population
 /// ≤ 0 or missing, or groups with different numbers of rows.
 pub fn run(o: &IsrOptions, table: InputTable, writer: &mut TableWriter, progress: &dyn Progress) -> Result<RunSummary> {
-    let kind = o.kind.checked().map_err(|e| EngineError::Usage(format!("--{e}")))?;
+    let kind = o.kind.checked().map_err(|e| match o.kind {
+        IsrKind::Ratio { .. } => EngineError::option("the reference value", e),
+        IsrKind::Rate { .. } => EngineError::option("the multiplier", e),
+    })?;
     let cols = request(
         table,
         &[
@@ -87,13 +90,13 @@ pub fn run(o: &IsrOptions, table: InputTable, writer: &mut TableWriter, progress
         return Err(EngineError::Method {
             at: Location { file: reader.name().to_string(), row: None, column: None },
             group: Some(key_label(&o.common.group_by, &other.0)),
-            source: stats::StatsError::Shape(format!(
+            source: Box::new(stats::StatsError::Shape(format!(
                 "data must contain the same number of rows for each group: {} has {}, {} has {}",
                 key_label(&o.common.group_by, &first.0),
                 first.1.rows(),
                 key_label(&o.common.group_by, &other.0),
                 other.1.rows()
-            )),
+            ))),
         });
     }
     let keys: Vec<&[String]> = sorted.iter().map(|(k, _)| k.as_slice()).collect();

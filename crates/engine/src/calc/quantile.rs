@@ -74,7 +74,7 @@ pub fn run(
         let q = assign_quantiles(&group_values, o.nquantiles, o.invert).map_err(|source| EngineError::Method {
             at: reader.at(None, Some(value_col)),
             group: Some(key_label(&o.group_by, &key)),
-            source,
+            source: Box::new(source),
         })?;
         for (&r, q) in rows.iter().zip(q) {
             quantile[r] = q.map(i64::from);

@@ -164,10 +164,10 @@ pub fn run(
             sii_limits[i].1.push(l.upper);
         }
         rii.push(r.rii);
-        for i in 0..levels.len() {
+        for (i, (lower, upper)) in rii_limits.iter_mut().enumerate().take(levels.len()) {
             let l = r.rii_limits.get(i);
-            rii_limits[i].0.push(l.and_then(|l| l.lower));
-            rii_limits[i].1.push(l.and_then(|l| l.upper));
+            lower.push(l.and_then(|l| l.lower));
+            upper.push(l.and_then(|l| l.upper));
         }
     }
     // The reference always names SII limits with the level: sii_lower95_0cl, …

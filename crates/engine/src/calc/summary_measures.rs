@@ -500,7 +500,7 @@ pub fn run(
                     let measures = compute(o, dim).map_err(|source| EngineError::Method {
                         at: Location { file: file.clone(), row: None, column: None },
                         group: Some(key_label(&r.group_by, key)),
-                        source,
+                        source: Box::new(source),
                     })?;
                     if let Some(first) = measures.first() {
                         if measures.iter().all(|m| m.value.is_none()) {

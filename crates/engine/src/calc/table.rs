@@ -139,6 +139,8 @@ impl EstimateColumns {
 pub fn refused(refusal: Refusal, at: Location, group: Option<String>) -> EngineError {
     match refusal {
         Refusal::Value { expected, found, .. } => EngineError::BadValue { at, expected, found },
-        Refusal::Row { source, .. } | Refusal::Group(source) => EngineError::Method { at, group, source },
+        Refusal::Row { source, .. } | Refusal::Group(source) => {
+            EngineError::Method { at, group, source: Box::new(source) }
+        }
     }
 }

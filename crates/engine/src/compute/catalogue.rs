@@ -1271,7 +1271,7 @@ impl IndicatorContext<'_> {
                     "measure = \"published\" needs published = { table = \"…\", where = { … } }: the portal-layout table its values are read from".into(),
                 ));
             };
-            IndicatorSource::Published(published_source(p.get_ref(), &tables, &err, &field("published"))?)
+            IndicatorSource::Published(published_source(p.get_ref(), tables, &err, &field("published"))?)
         } else {
             let side = |s: &Option<Spanned<SourceFile>>, role: &str| -> Result<SourceSpec> {
                 let Some(s) = s else {
@@ -1281,7 +1281,7 @@ impl IndicatorContext<'_> {
                         format!("a {} needs a {role} = {{ table = \"…\", value = \"…\" }}", measure.as_str()),
                     ));
                 };
-                let spec = source(s.get_ref(), &tables, &err, &field(role))?;
+                let spec = source(s.get_ref(), tables, &err, &field(role))?;
                 if measure.needs_age_bands() && tables.get(&spec.table).is_some_and(|t| t.age == AgeColumn::None) {
                     return Err(err(
                         Some(s.span()),

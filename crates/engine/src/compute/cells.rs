@@ -284,8 +284,8 @@ mod tests {
         let d = cell_statistic(&u75, &deaths, &pops);
         let mut acc = stats::dsr::DsrAccumulator::default();
         acc.add(Some(3.0), 2000.0, 5000.0).unwrap();
-        for b in 2..16 {
-            acc.add(Some(b as f64 * 3.0), 1000.0, esp2013_weight(BAND_START_AGES[b]).unwrap()).unwrap();
+        for (b, &start) in BAND_START_AGES.iter().enumerate().take(16).skip(2) {
+            acc.add(Some(b as f64 * 3.0), 1000.0, esp2013_weight(start).unwrap()).unwrap();
         }
         assert_eq!(d.value, acc.estimate(100_000.0, &LEVELS).estimate.value);
         assert_eq!(d.count, Some((0..16).map(|b| b as f64 * 3.0).sum::<f64>()));

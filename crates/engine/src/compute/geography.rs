@@ -100,22 +100,7 @@ impl Geography {
         let mut codes = Vec::new();
         let mut index: HashMap<String, u32> = HashMap::new();
         let mut deciles = Vec::new();
-        let mut level_index: Vec<HashMap<String, u32>> = vec![HashMap::new(); spec.levels.len()];
-        let mut levels: Vec<Level> = spec
-            .levels
-            .iter()
-            .map(|l| Level {
-                area_type: l.area_type.clone(),
-                codes: Vec::new(),
-                names: Vec::new(),
-                parents: Vec::new(),
-                members: Vec::new(),
-            })
-            .collect();
-        // Per level, each area's parent in the level above and the row that said so.
-        let mut parent_of: Vec<Vec<Option<(u32, u64)>>> = vec![Vec::new(); spec.levels.len()];
-        // The level and first row of each code, to find a code used on two levels.
-        let mut level_of_code: HashMap<String, (usize, u64)> = HashMap::new();
+        let mut rows = LevelRows::new(spec);
         while let Some(chunk) = reader.next_chunk()? {
             for r in 0..chunk.len {
                 let row = chunk.first_row + r as u64;
@@ -155,71 +140,7 @@ impl Geography {
                     _ => 0,
                 };
                 deciles.push(decile);
-                // The nested level and area last seen on this row (the child of the next).
-                let mut below: Option<(usize, u32)> = None;
-                for l in 0..levels.len() {
-                    let (code_slot, name_slot) = (1 + 2 * l, 2 + 2 * l);
-                    let area_code = text(code_slot);
-                    if area_code.is_empty() {
-                        return Err(EngineError::BadValue {
-                            at: at(row, texts[code_slot]),
-                            expected: format!("a {} code", levels[l].area_type),
-                            found: String::new(),
-                        });
-                    }
-                    let cycle = |first: String| {
-                        EngineError::BadValue {
-                        at: at(row, texts[code_slot]),
-                        expected: format!("a code on one level only: \"{area_code}\" is a {} here and {first}, which makes the lookup a cycle", levels[l].area_type),
-                        found: area_code.to_string(),
-                    }
-                    };
-                    if index.contains_key(area_code) {
-                        return Err(cycle("a small area too".to_string()));
-                    }
-                    match level_of_code.get(area_code) {
-                        Some(&(other, first)) if other != l => {
-                            return Err(cycle(format!("a {} on row {first}", levels[other].area_type)))
-                        }
-                        Some(_) => {}
-                        None => {
-                            level_of_code.insert(area_code.to_string(), (l, row));
-                        }
-                    }
-                    let level = &mut levels[l];
-                    let area = *level_index[l].entry(area_code.to_string()).or_insert_with(|| {
-                        level.codes.push(area_code.to_string());
-                        level.names.push(text(name_slot).to_string());
-                        level.members.push(Vec::new());
-                        parent_of[l].push(None);
-                        (level.codes.len() - 1) as u32
-                    });
-                    level.members[area as usize].push(small);
-                    if !spec.levels[l].nested {
-                        continue;
-                    }
-                    if let Some((below_level, child)) = below {
-                        let slot = &mut parent_of[below_level][child as usize];
-                        match *slot {
-                            None => *slot = Some((area, row)),
-                            Some((p, first)) if p != area => {
-                                return Err(EngineError::BadValue {
-                                    at: at(row, texts[code_slot]),
-                                    expected: format!(
-                                        "one {} for {} \"{}\" (an area in two parents): row {first} puts it in \"{}\"",
-                                        levels[l].area_type,
-                                        levels[below_level].area_type,
-                                        levels[below_level].codes[child as usize],
-                                        levels[l].codes[p as usize]
-                                    ),
-                                    found: area_code.to_string(),
-                                })
-                            }
-                            Some(_) => {}
-                        }
-                    }
-                    below = Some((l, area));
-                }
+                rows.add(spec, small, row, &index, &text, &|slot| at(row, texts[slot]))?;
             }
         }
         if from_score {
@@ -232,24 +153,7 @@ impl Geography {
         // Each level's parents: in the next nested level above. A nested level's parents were
         // checked as the rows were read; a level that does not nest takes the parent level's
         // area holding all its small areas, if one does.
-        let parent_level: Vec<Option<usize>> =
-            (0..levels.len()).map(|l| (l + 1..levels.len()).find(|&u| spec.levels[u].nested)).collect();
-        for l in 0..levels.len() {
-            let Some(up) = parent_level[l] else {
-                levels[l].parents = vec![None; levels[l].codes.len()];
-                continue;
-            };
-            let parents: Vec<Option<u32>> = if spec.levels[l].nested {
-                parent_of[l].iter().map(|p| p.map(|(a, _)| a)).collect()
-            } else {
-                holding_areas(&levels[l], &levels[up], codes.len())
-            };
-            let named = parents
-                .iter()
-                .map(|p| p.map(|a| (levels[up].codes[a as usize].clone(), levels[up].names[a as usize].clone())))
-                .collect();
-            levels[l].parents = named;
-        }
+        let (levels, parent_level) = rows.finish(spec, codes.len());
         let places = if places.is_empty() {
             None
         } else {
@@ -280,6 +184,146 @@ impl Geography {
             parent_level,
             benchmark_level: spec.benchmark_level,
         })
+    }
+}
+
+/// The levels as the geography's rows build them: each level's areas and their small areas,
+/// each area's parent in the next nested level above, and the level of each code (a code on
+/// two levels makes the lookup a cycle).
+struct LevelRows {
+    levels: Vec<Level>,
+    level_index: Vec<HashMap<String, u32>>,
+    /// Per level, each area's parent in the level above and the row that said so.
+    parent_of: Vec<Vec<Option<(u32, u64)>>>,
+    /// The level and first row of each code, to find a code used on two levels.
+    level_of_code: HashMap<String, (usize, u64)>,
+}
+
+impl LevelRows {
+    fn new(spec: &GeographySpec) -> LevelRows {
+        let levels = spec
+            .levels
+            .iter()
+            .map(|l| Level {
+                area_type: l.area_type.clone(),
+                codes: Vec::new(),
+                names: Vec::new(),
+                parents: Vec::new(),
+                members: Vec::new(),
+            })
+            .collect();
+        LevelRows {
+            levels,
+            level_index: vec![HashMap::new(); spec.levels.len()],
+            parent_of: vec![Vec::new(); spec.levels.len()],
+            level_of_code: HashMap::new(),
+        }
+    }
+
+    /// Adds the areas of data row `row`, of small area `small`: `text(slot)` is the cell of
+    /// a text slot (1 + 2 × level for a level's code, one more for its name), `at(slot)`
+    /// where it is; `small_areas` indexes the small-area codes.
+    fn add<'t>(
+        &mut self,
+        spec: &GeographySpec,
+        small: u32,
+        row: u64,
+        small_areas: &HashMap<String, u32>,
+        text: &dyn Fn(usize) -> &'t str,
+        at: &dyn Fn(usize) -> Location,
+    ) -> Result<()> {
+        // The nested level and area last seen on this row (the child of the next).
+        let mut below: Option<(usize, u32)> = None;
+        for l in 0..self.levels.len() {
+            let (code_slot, name_slot) = (1 + 2 * l, 2 + 2 * l);
+            let area_code = text(code_slot);
+            if area_code.is_empty() {
+                return Err(EngineError::BadValue {
+                    at: at(code_slot),
+                    expected: format!("a {} code", self.levels[l].area_type),
+                    found: String::new(),
+                });
+            }
+            let cycle = |first: String| {
+                EngineError::BadValue {
+                at: at(code_slot),
+                expected: format!("a code on one level only: \"{area_code}\" is a {} here and {first}, which makes the lookup a cycle", self.levels[l].area_type),
+                found: area_code.to_string(),
+            }
+            };
+            if small_areas.contains_key(area_code) {
+                return Err(cycle("a small area too".to_string()));
+            }
+            match self.level_of_code.get(area_code) {
+                Some(&(other, first)) if other != l => {
+                    return Err(cycle(format!("a {} on row {first}", self.levels[other].area_type)))
+                }
+                Some(_) => {}
+                None => {
+                    self.level_of_code.insert(area_code.to_string(), (l, row));
+                }
+            }
+            let level = &mut self.levels[l];
+            let area = *self.level_index[l].entry(area_code.to_string()).or_insert_with(|| {
+                level.codes.push(area_code.to_string());
+                level.names.push(text(name_slot).to_string());
+                level.members.push(Vec::new());
+                self.parent_of[l].push(None);
+                (level.codes.len() - 1) as u32
+            });
+            level.members[area as usize].push(small);
+            if !spec.levels[l].nested {
+                continue;
+            }
+            if let Some((below_level, child)) = below {
+                let slot = &mut self.parent_of[below_level][child as usize];
+                match *slot {
+                    None => *slot = Some((area, row)),
+                    Some((p, first)) if p != area => {
+                        return Err(EngineError::BadValue {
+                            at: at(code_slot),
+                            expected: format!(
+                                "one {} for {} \"{}\" (an area in two parents): row {first} puts it in \"{}\"",
+                                self.levels[l].area_type,
+                                self.levels[below_level].area_type,
+                                self.levels[below_level].codes[child as usize],
+                                self.levels[l].codes[p as usize]
+                            ),
+                            found: area_code.to_string(),
+                        })
+                    }
+                    Some(_) => {}
+                }
+            }
+            below = Some((l, area));
+        }
+        Ok(())
+    }
+
+    /// The levels with their parents (in the next nested level above: a nested level's
+    /// parents were checked as the rows were read; a level that does not nest takes the parent
+    /// level's area holding all its small areas, if one does), and each level's parent level.
+    fn finish(self, spec: &GeographySpec, small_areas: usize) -> (Vec<Level>, Vec<Option<usize>>) {
+        let LevelRows { mut levels, parent_of, .. } = self;
+        let parent_level: Vec<Option<usize>> =
+            (0..levels.len()).map(|l| (l + 1..levels.len()).find(|&u| spec.levels[u].nested)).collect();
+        for l in 0..levels.len() {
+            let Some(up) = parent_level[l] else {
+                levels[l].parents = vec![None; levels[l].codes.len()];
+                continue;
+            };
+            let parents: Vec<Option<u32>> = if spec.levels[l].nested {
+                parent_of[l].iter().map(|p| p.map(|(a, _)| a)).collect()
+            } else {
+                holding_areas(&levels[l], &levels[up], small_areas)
+            };
+            let named = parents
+                .iter()
+                .map(|p| p.map(|a| (levels[up].codes[a as usize].clone(), levels[up].names[a as usize].clone())))
+                .collect();
+            levels[l].parents = named;
+        }
+        (levels, parent_level)
     }
 }
 

@@ -128,7 +128,8 @@ pub(super) fn summarise_level(c: &LevelContext<'_>, values: &LevelValues) -> Vec
             }
         }
     }
-    let has_deciles = values.iter().enumerate().any(|(i, v)| v.is_some() && (i / (sexes * np)) % BREAKDOWNS > 0);
+    let has_deciles =
+        values.iter().enumerate().any(|(i, v)| v.is_some() && !(i / (sexes * np)).is_multiple_of(BREAKDOWNS));
     (0..c.level.members.len())
         .into_par_iter()
         .flat_map_iter(|area| {

@@ -18,6 +18,6 @@ pub fn periods(indicator: &Indicator, years: &[i32]) -> Vec<Period> {
     years
         .iter()
         .filter(|&&y| (y - span + 1..=y).all(|x| years.contains(&x)))
-        .map(|&y| Period { label: indicator.period.label(if span == 1 { y } else { y }), years: (y - span + 1, y) })
+        .map(|&y| Period { label: indicator.period.label(y), years: (y - span + 1, y) })
         .collect()
 }

@@ -76,7 +76,8 @@ impl Counts {
 /// `NAME.parquet`, `NAME.csv`, then `NAME.xlsx` in the data directory.
 ///
 /// # Errors
-/// No such file, a glob matching nothing, or a bad glob pattern.
+/// No such file or a glob matching nothing (bad input: an [`EngineError::Io`] of kind not
+/// found, naming the file or pattern), or a bad glob pattern.
 pub fn table_paths(data_dir: &Path, name: &str, path: Option<&str>) -> Result<Vec<PathBuf>> {
     if let Some(p) = path {
         let full = data_dir.join(p);
@@ -89,14 +90,14 @@ pub fn table_paths(data_dir: &Path, name: &str, path: Option<&str>) -> Result<Ve
                 .collect();
             files.sort();
             if files.is_empty() {
-                return Err(EngineError::Usage(format!("{pattern}: no file matches (table \"{name}\")")));
+                return Err(not_found(&pattern, format!("no file matches (table \"{name}\")")));
             }
             return Ok(files);
         }
         return if full.is_file() {
             Ok(vec![full])
         } else {
-            Err(EngineError::Usage(format!("{}: no such file (table \"{name}\")", full.display())))
+            Err(not_found(&full, format!("no such file (table \"{name}\")")))
         };
     }
     for ext in ["parquet", "csv", "xlsx"] {
@@ -105,10 +106,17 @@ pub fn table_paths(data_dir: &Path, name: &str, path: Option<&str>) -> Result<Ve
             return Ok(vec![full]);
         }
     }
-    Err(EngineError::Usage(format!(
-        "{}: no {name}.parquet, {name}.csv or {name}.xlsx (table \"{name}\"; give its file with `path` under [tables.{name}] in the catalogue)",
-        data_dir.display()
-    )))
+    Err(not_found(
+        data_dir,
+        format!(
+            "no {name}.parquet, {name}.csv or {name}.xlsx (table \"{name}\"; give its file with `path` under [tables.{name}] in the catalogue)"
+        ),
+    ))
+}
+
+/// A table's file that is not there: bad input (exit 65), worded `PATH: MESSAGE`.
+fn not_found(path: impl Into<PathBuf>, message: String) -> EngineError {
+    EngineError::io(path, std::io::Error::new(std::io::ErrorKind::NotFound, message))
 }
 
 /// One part of a table: a file, or record batches in memory. A table is one or more parts of
@@ -227,6 +235,9 @@ impl TableSource for MemoryTables {
     }
 }
 
+/// A filter of a table read: a column's position and the values it accepts.
+type Filter = (usize, Vec<String>);
+
 /// The columns a table read needs, by role, as positions in the batches read.
 struct Plan {
     names: Vec<String>,
@@ -235,7 +246,7 @@ struct Plan {
     sex: Option<usize>,
     age: Option<(usize, bool)>,
     /// Per consumer: the value column (none counts rows) and filters (column, accepted values).
-    consumers: Vec<(Option<usize>, Vec<(usize, Vec<String>)>)>,
+    consumers: Vec<(Option<usize>, Vec<Filter>)>,
 }
 
 impl Plan {
@@ -605,14 +616,12 @@ fn add_batch(
                 .collect::<Result<_>>()?
         }
     };
-    for i in 0..len {
-        if years[i].is_none() {
-            return Err(EngineError::BadValue {
-                at: at(plan.year)(i),
-                expected: "a year such as 2024".into(),
-                found: String::new(),
-            });
-        }
+    if let Some(i) = years.iter().position(Option::is_none) {
+        return Err(EngineError::BadValue {
+            at: at(plan.year)(i),
+            expected: "a year such as 2024".into(),
+            found: String::new(),
+        });
     }
     let mut keep = vec![true; len];
     for ((value_col, filters), counts) in plan.consumers.iter().zip(counts.iter_mut()) {

@@ -293,13 +293,9 @@ denominator = { table = "population", value = "population" }
     // The DSR for 2021, persons (all rows are female): under 75 is bands 0 … 70-74.
     let mut acc = stats::dsr::DsrAccumulator::default();
     acc.add(Some(2.0 * 3.0), 2.0 * (2000.0 + 2010.0), 5000.0).unwrap();
-    for b in 2..16 {
-        acc.add(
-            Some(2.0 * (b + 1) as f64),
-            2.0 * (2000.0 + 10.0 * b as f64),
-            stats::dsr::esp2013_weight(ages[b]).unwrap(),
-        )
-        .unwrap();
+    for (b, &age) in ages.iter().enumerate().take(16).skip(2) {
+        acc.add(Some(2.0 * (b + 1) as f64), 2.0 * (2000.0 + 10.0 * b as f64), stats::dsr::esp2013_weight(age).unwrap())
+            .unwrap();
     }
     let dsr = acc.estimate(100_000.0, &LEVELS).estimate;
     let r = row("u75", "L1", "2021");

@@ -51,7 +51,7 @@ pub static DSR: AggregateSpec = AggregateSpec {
 /// The label of a band given by its start age: the ESP 2013 label of a 5-year band (so that a
 /// band given twice reads as `calc` reads it), the start age otherwise.
 fn band_label(start_age: f64) -> String {
-    if start_age >= 0.0 && start_age <= 90.0 && start_age % 5.0 == 0.0 {
+    if (0.0..=90.0).contains(&start_age) && start_age % 5.0 == 0.0 {
         esp2013_band_label((start_age / 5.0) as u32)
     } else {
         format!("{start_age}")

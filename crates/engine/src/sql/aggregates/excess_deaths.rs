@@ -48,11 +48,11 @@ pub static EXCESS_DEATHS: AggregateSpec = AggregateSpec {
         let (rows, options) = (group.columns, group.options);
         let f = "excess_deaths";
         let mut quantiles: BTreeMap<i64, (f64, Quantile)> = BTreeMap::new();
-        for i in 0..rows[0].len() {
-            let q = required(f, "quantile", rows[0][i])?;
-            let start = required(f, "start_age", rows[1][i])?;
-            let deaths = required(f, "deaths", rows[2][i])?;
-            let pop = required(f, "population", rows[3][i])?;
+        for (((&q, &start), &deaths), &pop) in rows[0].iter().zip(&rows[1]).zip(&rows[2]).zip(&rows[3]) {
+            let q = required(f, "quantile", q)?;
+            let start = required(f, "start_age", start)?;
+            let deaths = required(f, "deaths", deaths)?;
+            let pop = required(f, "population", pop)?;
             if deaths < 0.0 || pop < 0.0 {
                 return Err(format!("{f}: deaths and population must be ≥ 0, got {deaths} and {pop}"));
             }

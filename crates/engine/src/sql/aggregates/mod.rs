@@ -67,13 +67,17 @@ pub enum Out {
     Text(Option<String>),
 }
 
+/// A [`Body::Sums`] aggregate: the sums of the required arguments and the options give the
+/// result fields, or an error message.
+pub type SumsBody = fn(&[Option<f64>], &[f64]) -> Result<Vec<Out>, String>;
+
 /// How a group becomes a result: the group's data and the constant options (defaults filled
 /// in, already checked), giving one [`Out`] per result field, or an error message.
 #[derive(Clone, Copy, Debug)]
 pub enum Body {
     /// From the sums of the required arguments over the group, each `None` when any row had a
     /// null there (as R's `sum` gives NA).
-    Sums(fn(&[Option<f64>], &[f64]) -> Result<Vec<Out>, String>),
+    Sums(SumsBody),
     /// From the group's rows ([`GroupRows`]).
     Rows(fn(&GroupRows<'_>) -> Result<Vec<Out>, String>),
 }
