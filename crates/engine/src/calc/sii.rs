@@ -158,14 +158,14 @@ pub fn run(
         for w in &r.warnings {
             summary.warnings.push(format!("{}: {w}", key_label(&o.common.group_by, key)));
         }
-        sii.push(Some(r.sii));
-        for (i, l) in r.sii_limits.iter().enumerate().take(levels.len()) {
+        sii.push(r.sii.value);
+        for (i, l) in r.sii.limits.iter().enumerate().take(levels.len()) {
             sii_limits[i].0.push(l.lower);
             sii_limits[i].1.push(l.upper);
         }
-        rii.push(r.rii);
+        rii.push(r.rii_value());
         for i in 0..levels.len() {
-            let l = r.rii_limits.get(i);
+            let l = r.rii_limits().get(i);
             rii_limits[i].0.push(l.and_then(|l| l.lower));
             rii_limits[i].1.push(l.and_then(|l| l.upper));
         }
