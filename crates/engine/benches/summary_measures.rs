@@ -231,7 +231,7 @@ fn main() {
     let dims = inputs(&data, &KINDS);
     let so = SummaryOptions::default();
     let compute = |d: &DimensionInput| {
-        summary_measures(d, &so).map(|ms| ms.iter().filter(|m| m.value.is_some()).count() as u64).unwrap_or(0)
+        summary_measures(d, &so).map(|ms| ms.iter().filter(|m| m.value().is_some()).count() as u64).unwrap_or(0)
     };
     time(&format!("all 25 measures, compute only (24,000 dimensions in memory), {threads} threads"), || {
         dims.par_iter().map(compute).sum()

@@ -76,7 +76,7 @@ fn dimensions(kind: DimensionKind) -> Vec<DimensionInput> {
 /// away.
 fn run_all(dims: &[DimensionInput], options: &SummaryOptions) -> usize {
     dims.iter()
-        .map(|d| summary_measures(d, options).map(|ms| ms.iter().filter(|m| m.value.is_some()).count()).unwrap_or(0))
+        .map(|d| summary_measures(d, options).map(|ms| ms.iter().filter(|m| m.value().is_some()).count()).unwrap_or(0))
         .sum()
 }
 

@@ -163,9 +163,9 @@ fn dobson(
             )
         }),
         statistic: if suppressed {
-            "dsr NA for total count < 10".to_string()
+            "dsr NA for total count < 10".into()
         } else {
-            format!("dsr per {}", format_multiplier(multiplier))
+            format!("dsr per {}", format_multiplier(multiplier)).into()
         },
         method,
     };

@@ -112,7 +112,7 @@ impl IsrAccumulator {
                     let (l, u) = count_limits(o, c);
                     (l.map(|l| l / e * scale), u.map(|u| u / e * scale))
                 }),
-                statistic,
+                statistic: statistic.into(),
                 method: count_method(o),
             },
         }

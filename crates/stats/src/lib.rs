@@ -37,6 +37,8 @@ mod testdata;
 pub mod arriaga;
 pub mod inequality;
 
+use std::borrow::Cow;
+
 pub use confidence::ConfidenceLevel;
 pub use error::StatsError;
 
@@ -53,8 +55,9 @@ pub struct Estimate {
     pub value: Option<f64>,
     /// One entry per requested confidence level, in the order requested.
     pub limits: Vec<Limits>,
-    /// The reference's `statistic` column, e.g. "rate per 100000", "dsr NA for total count < 10".
-    pub statistic: String,
+    /// The reference's `statistic` column, e.g. "rate per 100000", "dsr NA for total count < 10"
+    /// (fixed wording is borrowed, not allocated).
+    pub statistic: Cow<'static, str>,
     /// The reference's `method` column, e.g. "Wilson", "Byars", "Exact", "Dobson".
     pub method: &'static str,
 }
@@ -74,13 +77,22 @@ pub struct Limits {
 
 impl Estimate {
     /// A value with its limits at each level and the method's wording.
-    pub fn new(value: Option<f64>, limits: Vec<Limits>, statistic: impl Into<String>, method: &'static str) -> Self {
+    pub fn new(
+        value: Option<f64>,
+        limits: Vec<Limits>,
+        statistic: impl Into<Cow<'static, str>>,
+        method: &'static str,
+    ) -> Self {
         Estimate { value, limits, statistic: statistic.into(), method }
     }
 
     /// No value and no limits at `levels`: a statistic that could not be computed,
     /// `statistic` saying why.
-    pub fn unavailable(levels: &[ConfidenceLevel], statistic: impl Into<String>, method: &'static str) -> Self {
+    pub fn unavailable(
+        levels: &[ConfidenceLevel],
+        statistic: impl Into<Cow<'static, str>>,
+        method: &'static str,
+    ) -> Self {
         Estimate::new(None, limits_for(levels, |_| (None, None)), statistic, method)
     }
 
@@ -103,7 +115,7 @@ impl Estimate {
 impl Default for Estimate {
     /// No value, no limits, no wording.
     fn default() -> Self {
-        Estimate::new(None, Vec::new(), String::new(), "")
+        Estimate::new(None, Vec::new(), "", "")
     }
 }
 

@@ -94,7 +94,7 @@
 //!   National Statistics Methodological Series No 33. HMSO, 2003 (the 5,000 minimum).
 //! * PHEindicatormethods 2.1.0, `phe_life_expectancy` (R/LifeExpectancy.R).
 
-use crate::{ConfidenceLevel, Limits, StatsError};
+use crate::{ConfidenceLevel, Estimate, Limits, StatsError};
 
 /// Number of bands in the abridged life table.
 pub const LIFE_TABLE_BANDS: usize = 20;
@@ -215,21 +215,25 @@ impl LifeTableNote {
     }
 }
 
+/// The `statistic` of a life expectancy's [`Estimate`].
+pub const LIFE_EXPECTANCY_STATISTIC: &str = "life expectancy (years)";
+/// The `method` of a life expectancy's [`Estimate`].
+pub const LIFE_EXPECTANCY_METHOD: &str = "Chiang II";
+
 /// One row of the result: life expectancy at one band's start age, as the reference's output
 /// row (`value`, `lowercl`/`uppercl` per level, `pops_used`, `dths_used`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct LifeTableRow {
     /// The band's start age x (0, 1, 5, …, 90).
     pub start_age: f64,
-    /// eₓ, the life expectancy at age x in years; `None` with a [`LifeTableRow::note`] saying
-    /// why.
-    pub value: Option<f64>,
+    /// eₓ, the life expectancy at age x in years (`None` with a [`LifeTableRow::note`] saying
+    /// why), with its limits eₓ ∓ z·SE(eₓ), one entry per confidence level asked for, in the
+    /// order asked; a limit is `None` where the group is unusable or the limit is not a finite
+    /// number. Limits are kept when the value is removed for a wide interval. `statistic`
+    /// [`LIFE_EXPECTANCY_STATISTIC`], `method` [`LIFE_EXPECTANCY_METHOD`].
+    pub estimate: Estimate,
     /// SE(eₓ) = √(Σ_{y ≥ x} W_y) / lₓ; `None` where the table gives none.
     pub standard_error: Option<f64>,
-    /// eₓ ∓ z·SE(eₓ), one entry per confidence level asked for, in the order asked; a limit is
-    /// `None` where the group is unusable or the limit is not a finite number. Limits are kept
-    /// when the value is removed for a wide interval.
-    pub limits: Vec<Limits>,
     /// Population (person-years) at ages x and over: the reference's `pops_used`.
     pub population_used: f64,
     /// Deaths at ages x and over: the reference's `dths_used`.
@@ -466,7 +470,7 @@ fn band_of(start_age: f64) -> Result<usize, StatsError> {
 ///     263.0, 304.0, 536.0, 872.0, 1390.0, 1605.0, 1936.0, 1937.0];
 /// let rows = life_expectancy(&LIFE_TABLE_START_AGES, &deaths, &population,
 ///     &[ConfidenceLevel::C95]).unwrap();
-/// let at_birth = rows[0].value.unwrap();
+/// let at_birth = rows[0].estimate.value.unwrap();
 /// assert!((at_birth - 80.16960813).abs() < 1e-8);
 /// ```
 pub fn life_expectancy(
@@ -536,9 +540,8 @@ pub fn life_expectancy(
                 if age == LIFE_TABLE_START_AGES[band] {
                     out.push(LifeTableRow {
                         start_age: age,
-                        value: None,
+                        estimate: Estimate::new(None, no_limits(), LIFE_EXPECTANCY_STATISTIC, LIFE_EXPECTANCY_METHOD),
                         standard_error: None,
-                        limits: no_limits(),
                         population_used: population_used[band],
                         deaths_used: deaths_used[band],
                         note: Some(note),
@@ -578,9 +581,8 @@ pub fn life_expectancy(
         };
         out.push(LifeTableRow {
             start_age: LIFE_TABLE_START_AGES[band],
-            value,
+            estimate: Estimate::new(value, limits, LIFE_EXPECTANCY_STATISTIC, LIFE_EXPECTANCY_METHOD),
             standard_error: finite(se),
-            limits,
             population_used: population_used[band],
             deaths_used: deaths_used[band],
             note,
@@ -725,16 +727,16 @@ mod tests {
         for (row, &(value, lower, upper)) in rows.iter().zip(expected) {
             let age = row.start_age;
             if let Some(v) = value {
-                let got = row.value.unwrap();
+                let got = row.estimate.value.unwrap();
                 let e = rel_err(got, v);
                 assert!(e < value_rel, "age {age}: value {got} vs {v} (rel {e:e})");
                 worst.value_rel = worst.value_rel.max(e);
             } else {
-                assert_eq!(row.value, None, "age {age}");
+                assert_eq!(row.estimate.value, None, "age {age}");
             }
-            let e = row.value.unwrap_or_else(|| {
+            let e = row.estimate.value.unwrap_or_else(|| {
                 // A removed value is the midpoint of its limits.
-                (row.limits[0].lower.unwrap() + row.limits[0].upper.unwrap()) / 2.0
+                (row.estimate.limits[0].lower.unwrap() + row.estimate.limits[0].upper.unwrap()) / 2.0
             });
             let se = row.standard_error.unwrap();
             for (got, want) in [(e - z_published * se, lower), (e + z_published * se, upper)] {
@@ -742,7 +744,7 @@ mod tests {
                 assert!(d < limit_abs, "age {age}: limit at published z {got} vs {want}");
                 worst.limits_at_published_z_abs = worst.limits_at_published_z_abs.max(d);
             }
-            let ours = [row.limits[0].lower.unwrap(), row.limits[0].upper.unwrap()];
+            let ours = [row.estimate.limits[0].lower.unwrap(), row.estimate.limits[0].upper.unwrap()];
             for (got, want) in ours.into_iter().zip([lower, upper]) {
                 let d = (got - want).abs();
                 assert!(d < 1e-5, "age {age}: limit {got} vs {want}");
@@ -774,10 +776,10 @@ mod tests {
         for (i, row) in rows.iter().enumerate() {
             assert_eq!(row.population_used, DF1_POPS_USED[i]);
             assert_eq!(row.deaths_used, DF1_DTHS_USED[i]);
-            assert_eq!(row.limits[0].confidence, C95);
+            assert_eq!(row.estimate.limits[0].confidence, C95);
         }
         // At 90+, e = 1/M = P/D.
-        assert!(rel_err(rows[19].value.unwrap(), 11936.0 / 1937.0) < 1e-15);
+        assert!(rel_err(rows[19].estimate.value.unwrap(), 11936.0 / 1937.0) < 1e-15);
     }
 
     #[test]
@@ -848,27 +850,27 @@ mod tests {
         let both = df1(&[C95, C998]);
         check_answer1(&both);
         for (s, b) in single.iter().zip(&both) {
-            assert_eq!(s.limits[0], b.limits[1]);
-            assert_eq!(b.limits[1].confidence, C998);
-            let (l95, u95) = (b.limits[0].lower.unwrap(), b.limits[0].upper.unwrap());
-            let (l998, u998) = (b.limits[1].lower.unwrap(), b.limits[1].upper.unwrap());
+            assert_eq!(s.estimate.limits[0], b.estimate.limits[1]);
+            assert_eq!(b.estimate.limits[1].confidence, C998);
+            let (l95, u95) = (b.estimate.limits[0].lower.unwrap(), b.estimate.limits[0].upper.unwrap());
+            let (l998, u998) = (b.estimate.limits[1].lower.unwrap(), b.estimate.limits[1].upper.unwrap());
             assert!(l998 < l95 && u95 < u998);
             // e ∓ z·SE with z = qnorm(0.999) = 3.090232306167813 (R).
             let se = b.standard_error.unwrap();
-            let v = b.value.unwrap();
+            let v = b.estimate.value.unwrap();
             assert!(rel_err(u998, v + 3.090232306167813 * se) < 1e-14);
         }
         // confidence = 90:99 gives ten pairs of limits.
         let levels: Vec<_> = (90..=99).map(|c| ConfidenceLevel::new(c as f64).unwrap()).collect();
         let rows = df1(&levels);
-        assert!(rows.iter().all(|r| r.limits.len() == 10));
+        assert!(rows.iter().all(|r| r.estimate.limits.len() == 10));
     }
 
     fn all_suppressed(rows: &[LifeTableRow], note: LifeTableNote) {
         for r in rows {
-            assert_eq!(r.value, None);
+            assert_eq!(r.estimate.value, None);
             assert_eq!(r.standard_error, None);
-            assert!(r.limits.iter().all(|l| l.lower.is_none() && l.upper.is_none()));
+            assert!(r.estimate.limits.iter().all(|l| l.lower.is_none() && l.upper.is_none()));
             assert_eq!(r.note, Some(note));
         }
     }
@@ -1055,11 +1057,11 @@ mod tests {
         // Area 2.
         let rows = life_expectancy(&LIFE_TABLE_START_AGES, &deaths, &pops, &[C95, C998]).unwrap();
         for row in &rows {
-            match row.value {
+            match row.estimate.value {
                 Some(_) => assert_eq!(row.note, None),
                 None => assert_eq!(row.note, Some(LifeTableNote::WideInterval)),
             }
-            assert!(row.limits[1].lower.is_some() && row.limits[1].upper.is_some());
+            assert!(row.estimate.limits[1].lower.is_some() && row.estimate.limits[1].upper.is_some());
         }
         let expected: Vec<_> = (0..20).map(|i| (value[i], lower[i], upper[i])).collect();
         // Published to 8 decimals, limits made with z = 1.959964: values to 1e-8 absolute
@@ -1089,7 +1091,7 @@ mod tests {
         let mut total_rows = 0;
 
         let rows = life_expectancy(ages, &DF1_DEATHS, &good_pops, &[C95]).unwrap();
-        assert!(rows.iter().all(|r| r.value.is_some() && r.note.is_none()));
+        assert!(rows.iter().all(|r| r.estimate.value.is_some() && r.note.is_none()));
         total_rows += rows.len();
 
         let mut d = DF1_DEATHS;
@@ -1167,13 +1169,13 @@ mod tests {
         assert_eq!(table.probability_of_dying[2], 1.0);
         assert_eq!(table.survivors[3], 0.0);
         // In the band itself e = n·a = 2.5, with SE 0.
-        assert_eq!(rows[2].value, Some(2.5));
+        assert_eq!(rows[2].estimate.value, Some(2.5));
         assert_eq!(rows[2].standard_error, Some(0.0));
         assert_eq!(rows[2].note, None);
         for row in &rows[3..] {
-            assert_eq!(row.value, Some(0.0));
+            assert_eq!(row.estimate.value, Some(0.0));
             assert_eq!(row.standard_error, None);
-            assert_eq!(row.limits[0].lower, None);
+            assert_eq!(row.estimate.limits[0].lower, None);
             assert_eq!(row.note, Some(LifeTableNote::NoSurvivors));
         }
     }
@@ -1234,7 +1236,7 @@ mod tests {
     #[test]
     fn no_levels_gives_values_without_limits() {
         let rows = df1(&[]);
-        assert!(rows.iter().all(|r| r.limits.is_empty() && r.value.is_some()));
+        assert!(rows.iter().all(|r| r.estimate.limits.is_empty() && r.estimate.value.is_some()));
     }
 
     #[test]
@@ -1278,12 +1280,12 @@ mod tests {
             let rows = life_expectancy(&LIFE_TABLE_START_AGES, &d, &p, &[C95, C998]).unwrap();
             prop_assert_eq!(rows.len(), 20);
             for row in &rows {
-                let (Some(l95), Some(u95)) = (row.limits[0].lower, row.limits[0].upper) else {
+                let (Some(l95), Some(u95)) = (row.estimate.limits[0].lower, row.estimate.limits[0].upper) else {
                     continue;
                 };
-                let (l998, u998) = (row.limits[1].lower.unwrap(), row.limits[1].upper.unwrap());
+                let (l998, u998) = (row.estimate.limits[1].lower.unwrap(), row.estimate.limits[1].upper.unwrap());
                 prop_assert!(l998 <= l95 && u95 <= u998);
-                if let Some(v) = row.value {
+                if let Some(v) = row.estimate.value {
                     prop_assert!(v >= 0.0);
                     prop_assert!(l95 <= v && v <= u95);
                     prop_assert!((u95 - l95) / 2.0 <= MAXIMUM_HALF_WIDTH_95 + 1e-9);
@@ -1328,7 +1330,7 @@ mod tests {
             if let Ok(out) = life_expectancy(&ages, d, &p, &[C95, C998]) {
                 prop_assert_eq!(out.len(), ages.len());
                 for row in out {
-                    if let Some(v) = row.value {
+                    if let Some(v) = row.estimate.value {
                         prop_assert!(v.is_finite());
                     }
                 }
@@ -1343,8 +1345,8 @@ mod tests {
             if let Ok(rows) = life_expectancy(&LIFE_TABLE_START_AGES, &d, &p, &[C95, C998]) {
                 prop_assert_eq!(rows.len(), 20);
                 for row in rows {
-                    if let Some(v) = row.value { prop_assert!(v.is_finite() && v >= 0.0); }
-                    for l in &row.limits {
+                    if let Some(v) = row.estimate.value { prop_assert!(v.is_finite() && v >= 0.0); }
+                    for l in &row.estimate.limits {
                         if let (Some(lo), Some(hi)) = (l.lower, l.upper) { prop_assert!(lo <= hi); }
                     }
                 }

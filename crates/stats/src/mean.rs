@@ -89,7 +89,7 @@ impl MeanAccumulator {
             value_sum: self.sum,
             value_count: self.count,
             stdev: sd,
-            estimate: Estimate { value, limits, statistic: "mean".to_string(), method: "Student's t-distribution" },
+            estimate: Estimate { value, limits, statistic: "mean".into(), method: "Student's t-distribution" },
         }
     }
 }

@@ -77,7 +77,7 @@ pub fn proportion(x: f64, n: f64, multiplier: f64, confidence: &[ConfidenceLevel
         limits: limits_for(confidence, |c| {
             (Some(wilson_lower(x, n, c) * multiplier), Some(wilson_upper(x, n, c) * multiplier))
         }),
-        statistic: proportion_statistic(multiplier),
+        statistic: proportion_statistic(multiplier).into(),
         method: "Wilson",
     })
 }

@@ -59,7 +59,7 @@ pub fn crude_rate(x: f64, n: f64, multiplier: f64, confidence: &[ConfidenceLevel
             let (l, u) = count_limits(x, c);
             (l.map(|l| l / n * multiplier), u.map(|u| u / n * multiplier))
         }),
-        statistic: format!("rate per {}", format_multiplier(multiplier)),
+        statistic: format!("rate per {}", format_multiplier(multiplier)).into(),
         method: count_method(x),
     })
 }

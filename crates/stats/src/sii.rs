@@ -85,7 +85,7 @@
 use crate::distributions::normal_quantile;
 use crate::error::{non_negative, positive};
 use crate::normal_draws::NormalDraws;
-use crate::{ConfidenceLevel, Limits, StatsError};
+use crate::{ConfidenceLevel, Estimate, Limits, StatsError};
 
 mod kernel;
 use kernel::accumulate;
@@ -222,17 +222,22 @@ impl SiiOptions {
     }
 }
 
+/// The `statistic` of an SII's [`Estimate`].
+pub const SII_STATISTIC: &str = "slope index of inequality";
+/// The `statistic` of an RII's [`Estimate`].
+pub const RII_STATISTIC: &str = "relative index of inequality";
+/// The `method` of an SII's or RII's [`Estimate`]: limits by simulation.
+pub const SII_METHOD: &str = "simulation";
+
 /// SII, optionally RII, their limits and the intercept for one area.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SiiResult {
-    /// Slope index of inequality, multiplied by the multiplier.
-    pub sii: f64,
-    /// SII limits, one per requested confidence level, in the order requested.
-    pub sii_limits: Vec<Limits>,
-    /// Relative index of inequality, when requested (inverted for a negative multiplier).
-    pub rii: Option<f64>,
-    /// RII limits, one per confidence level, when the RII was requested (else empty).
-    pub rii_limits: Vec<Limits>,
+    /// Slope index of inequality, multiplied by the multiplier (always a value), with its
+    /// limits at each requested confidence level, in the order requested.
+    pub sii: Estimate,
+    /// Relative index of inequality with its limits, when requested (inverted for a negative
+    /// multiplier).
+    pub rii: Option<Estimate>,
     /// Fitted value at relative rank 0 (the reference's `intercept`): the regression
     /// intercept as fitted (not multiplied); with `transform` back-transformed and multiplied
     /// by |multiplier|.
@@ -858,15 +863,13 @@ fn sii_on_the_value_scale(
         simulation.run(options.reps, options.seed, multiplier, options.rii, multiplier < 0.0)?;
     let sii_stats = order_statistics(&mut slopes, &flat);
     let sii_limits = limits_from(&options.confidence, &sii_stats);
-    let (rii, rii_limits) = if options.rii {
+    let rii = options.rii.then(|| {
         let r = (fit.alpha + fit.beta) / fit.alpha;
         let r = if multiplier < 0.0 { 1.0 / r } else { r };
         let stats = order_statistics(&mut riis, &flat);
-        (Some(r), limits_from(&options.confidence, &stats))
-    } else {
-        (None, Vec::new())
-    };
-    Ok(SiiResult { sii: multiplier * fit.beta, sii_limits, rii, rii_limits, intercept: fit.alpha, warnings })
+        (r, limits_from(&options.confidence, &stats))
+    });
+    Ok(SiiResult::from_parts(multiplier * fit.beta, sii_limits, rii, fit.alpha, warnings))
 }
 
 /// With `transform`: the slope fitted and simulated on the log / logit scale, SII and RII
@@ -916,14 +919,40 @@ fn sii_back_transformed(
             rii_limits.push(Limits { confidence, lower: Some(rii_lower), upper: Some(rii_upper) });
         }
     }
-    Ok(SiiResult {
-        sii,
-        sii_limits,
-        rii: options.rii.then_some(rii_point),
-        rii_limits,
-        intercept: g0 * multiplier.abs(),
-        warnings,
-    })
+    let rii = options.rii.then_some((rii_point, rii_limits));
+    Ok(SiiResult::from_parts(sii, sii_limits, rii, g0 * multiplier.abs(), warnings))
+}
+
+impl SiiResult {
+    fn from_parts(
+        sii: f64,
+        sii_limits: Vec<Limits>,
+        rii: Option<(f64, Vec<Limits>)>,
+        intercept: f64,
+        warnings: Vec<&'static str>,
+    ) -> Self {
+        SiiResult {
+            sii: Estimate::new(Some(sii), sii_limits, SII_STATISTIC, SII_METHOD),
+            rii: rii.map(|(r, limits)| Estimate::new(Some(r), limits, RII_STATISTIC, SII_METHOD)),
+            intercept,
+            warnings,
+        }
+    }
+
+    /// The SII's value.
+    pub fn sii_value(&self) -> f64 {
+        self.sii.value.unwrap_or(f64::NAN)
+    }
+
+    /// The RII's value, when requested.
+    pub fn rii_value(&self) -> Option<f64> {
+        self.rii.as_ref().and_then(|r| r.value)
+    }
+
+    /// The RII's limits, one per confidence level (empty without the RII).
+    pub fn rii_limits(&self) -> &[Limits] {
+        self.rii.as_ref().map_or(&[], |r| r.limits.as_slice())
+    }
 }
 
 fn limits_from(confidence: &[ConfidenceLevel], stats: &[f64]) -> Vec<Limits> {
@@ -1136,15 +1165,15 @@ mod tests {
                     .unwrap_or_else(|e| panic!("{}: {e}", scenario.name));
                 let ctx = format!("{} (record {record})", scenario.name);
                 let sii = want.sii.unwrap();
-                assert!(rel_close(got.sii, sii, 1e-9), "{ctx}: sii {} vs {sii}", got.sii);
+                assert!(rel_close(got.sii_value(), sii, 1e-9), "{ctx}: sii {} vs {sii}", got.sii_value());
                 compared += 1;
                 if scenario.rii {
                     let rii = want.rii.unwrap();
-                    let g = got.rii.unwrap();
+                    let g = got.rii_value().unwrap();
                     assert!(rel_close(g, rii, 1e-9), "{ctx}: rii {g} vs {rii}");
                     compared += 1;
                 } else {
-                    assert!(got.rii.is_none() && got.rii_limits.is_empty(), "{ctx}");
+                    assert!(got.rii.is_none() && got.rii_limits().is_empty(), "{ctx}");
                 }
                 if let Some(intercept) = want.intercept {
                     assert!(
@@ -1156,9 +1185,9 @@ mod tests {
                 }
                 for (k, _) in scenario.confidence.iter().enumerate() {
                     let [sl, su, rl, ru] = want.limits[k];
-                    let mut pairs = vec![(sl, su, got.sii_limits[k])];
+                    let mut pairs = vec![(sl, su, got.sii.limits[k])];
                     if scenario.rii {
-                        pairs.push((rl, ru, got.rii_limits[k]));
+                        pairs.push((rl, ru, got.rii_limits()[k]));
                     }
                     for (lo, up, limits) in pairs {
                         let (Some(lo), Some(up)) = (lo, up) else {
@@ -1194,8 +1223,8 @@ mod tests {
             let b = run_area(group, scenario, 10_000, 7).unwrap();
             assert_eq!(a, b, "{}", scenario.name);
             let c = run_area(group, scenario, 10_000, 8).unwrap();
-            assert_ne!(a.sii_limits, c.sii_limits, "{}", scenario.name);
-            let lim = (a.sii_limits[0], c.sii_limits[0]);
+            assert_ne!(a.sii.limits, c.sii.limits, "{}", scenario.name);
+            let lim = (a.sii.limits[0], c.sii.limits[0]);
             let width = lim.0.upper.unwrap() - lim.0.lower.unwrap();
             assert!((lim.0.lower.unwrap() - lim.1.lower.unwrap()).abs() < 0.05 * width.abs());
         }
@@ -1214,18 +1243,18 @@ mod tests {
         let se = [0.0; 5];
         let options = SiiOptions { rii: true, reps: 1000, ..SiiOptions::default() };
         let r = slope_index_of_inequality(&q, &p, &y, SiiStandardError::Given(&se), &options).unwrap();
-        assert!(rel_close(r.sii, 5.0, 1e-12), "{}", r.sii);
+        assert!(rel_close(r.sii_value(), 5.0, 1e-12), "{}", r.sii_value());
         assert!(rel_close(r.intercept, 10.0, 1e-12));
-        assert!(rel_close(r.rii.unwrap(), 1.5, 1e-12));
-        for l in r.sii_limits.iter().chain(&r.rii_limits) {
+        assert!(rel_close(r.rii_value().unwrap(), 1.5, 1e-12));
+        for l in r.sii.limits.iter().chain(r.rii_limits()) {
             assert!((l.lower.unwrap() - l.upper.unwrap()).abs() < 1e-12);
         }
         // Order of rows does not matter; the multiplier scales and flips.
         let (q2, p2, y2) = ([5.0, 3.0, 1.0, 4.0, 2.0], [p[4], p[2], p[0], p[3], p[1]], [y[4], y[2], y[0], y[3], y[1]]);
         let options = SiiOptions { rii: true, reps: 1000, multiplier: -2.0, ..SiiOptions::default() };
         let r = slope_index_of_inequality(&q2, &p2, &y2, SiiStandardError::Given(&se), &options).unwrap();
-        assert!(rel_close(r.sii, -10.0, 1e-12));
-        assert!(rel_close(r.rii.unwrap(), 1.0 / 1.5, 1e-12));
+        assert!(rel_close(r.sii_value(), -10.0, 1e-12));
+        assert!(rel_close(r.rii_value().unwrap(), 1.0 / 1.5, 1e-12));
         assert!(rel_close(r.intercept, 10.0, 1e-12));
     }
 
@@ -1507,19 +1536,19 @@ mod tests {
                 ..SiiOptions::default()
             };
             let r = slope_index_of_inequality(&q, p, v, SiiStandardError::Given(s), &options).unwrap();
-            for l in r.sii_limits.iter() {
+            for l in r.sii.limits.iter() {
                 prop_assert!(l.lower.unwrap() <= l.upper.unwrap());
             }
             // 99.8% limits contain the 95% limits.
-            prop_assert!(r.sii_limits[1].lower.unwrap() <= r.sii_limits[0].lower.unwrap());
-            prop_assert!(r.sii_limits[1].upper.unwrap() >= r.sii_limits[0].upper.unwrap());
+            prop_assert!(r.sii.limits[1].lower.unwrap() <= r.sii.limits[0].lower.unwrap());
+            prop_assert!(r.sii.limits[1].upper.unwrap() >= r.sii.limits[0].upper.unwrap());
             // SII scales with the multiplier; populations scale freely.
             let unit = SiiOptions { multiplier: 1.0, ..options.clone() };
             let r1 = slope_index_of_inequality(&q, p, v, SiiStandardError::Given(s), &unit).unwrap();
-            prop_assert!((r.sii - multiplier * r1.sii).abs() <= 1e-9 * (1.0 + r.sii.abs()));
+            prop_assert!((r.sii_value() - multiplier * r1.sii_value()).abs() <= 1e-9 * (1.0 + r.sii_value().abs()));
             let scaled: Vec<f64> = p.iter().map(|x| x * 7.0).collect();
             let r2 = slope_index_of_inequality(&q, &scaled, v, SiiStandardError::Given(s), &unit).unwrap();
-            prop_assert!((r2.sii - r1.sii).abs() <= 1e-9 * (1.0 + r1.sii.abs()));
+            prop_assert!((r2.sii_value() - r1.sii_value()).abs() <= 1e-9 * (1.0 + r1.sii_value().abs()));
         }
 
         #[test]
@@ -1542,10 +1571,10 @@ mod tests {
                 ..SiiOptions::default()
             };
             let r = slope_index_of_inequality(&q, &pops, &vals, SiiStandardError::FromLimits { lower: &lower, upper: &upper }, &options).unwrap();
-            prop_assert!(r.sii.is_finite() && r.rii.unwrap().is_finite() && r.intercept >= 0.0);
-            let l = r.sii_limits[0];
+            prop_assert!(r.sii_value().is_finite() && r.rii_value().unwrap().is_finite() && r.intercept >= 0.0);
+            let l = r.sii.limits[0];
             prop_assert!(l.lower.unwrap() <= l.upper.unwrap() + 1e-12);
-            let l = r.rii_limits[0];
+            let l = r.rii_limits()[0];
             prop_assert!(l.lower.unwrap() <= l.upper.unwrap() + 1e-12);
         }
 

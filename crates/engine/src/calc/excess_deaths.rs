@@ -29,15 +29,14 @@
 //! column; a group without its reference quantile, or whose reference has no population in a
 //! band where others have some, gets a warning and no rows.
 
-use std::collections::BTreeMap;
-
 use stats::arriaga::{
     excess_deaths, potential_years_per_death, years_of_life_lost, Valuation, AGE_BANDS, AGE_BAND_STARTS,
 };
 use stats::dsr::band_start_age;
 
+use super::accumulator::{Accumulator, ExcessDeaths, ExcessDeathsRow};
 use super::groups::{key_columns, key_label, request, Groups};
-use super::table::{CommonOptions, RunSummary};
+use super::table::{refused, CommonOptions, RunSummary};
 use crate::error::{EngineError, Location, Result};
 use crate::input::InputTable;
 use crate::output::OutputColumn;
@@ -86,6 +85,7 @@ pub const BAND_MID_AGES: [f64; AGE_BANDS] = [
 ];
 
 /// Deaths and population by band (one band without `--start-age`) of one quantile.
+#[derive(Clone, Debug)]
 pub(crate) struct Quantile {
     /// Deaths by band (`None` where the band has no row).
     pub deaths: Vec<Option<f64>>,
@@ -94,11 +94,15 @@ pub(crate) struct Quantile {
 }
 
 /// One quantile's (or a group's) totals.
-#[derive(Default)]
-pub(crate) struct Line {
+#[derive(Debug, Default)]
+pub struct Line {
+    /// Observed deaths.
     pub observed: f64,
+    /// Population.
     pub population: f64,
+    /// Deaths expected at the reference quantile's rates.
     pub expected: f64,
+    /// Observed minus expected.
     pub excess: f64,
     /// Years of life lost of the excess deaths (by band only).
     pub yll: Option<f64>,
@@ -106,7 +110,7 @@ pub(crate) struct Line {
 
 impl Line {
     /// The sum of a group's quantile lines (years of life lost where every line has them).
-    pub(crate) fn total(lines: &[Line]) -> Line {
+    pub fn total(lines: &[Line]) -> Line {
         let mut all = Line { yll: Some(0.0), ..Line::default() };
         for l in lines {
             all.observed += l.observed;
@@ -143,9 +147,11 @@ pub fn run(
         &texts,
     )?;
     let age_slot = o.common.group_by.len();
-    let bands = if o.start_age.is_some() { AGE_BANDS } else { 1 };
+    let years_per_death = potential_years_per_death(&BAND_MID_AGES, o.upper_age)
+        .map_err(|e| EngineError::Usage(format!("--upper-age: {e}")))?;
+    let years = o.start_age.is_some().then_some(years_per_death.as_slice());
     let mut reader = cols.reader;
-    let mut groups: Groups<BTreeMap<i64, (f64, Quantile)>> = Groups::new(&o.common.group_by);
+    let mut groups: Groups<ExcessDeaths> = Groups::new(&o.common.group_by);
     let mut summary = RunSummary::default();
     let file = reader.name().to_string();
     reader.for_each_chunk_read_ahead(|chunk| {
@@ -155,63 +161,41 @@ pub fn run(
                 row: Some(chunk.first_row + row as u64),
                 column: Some(column.to_string()),
             };
-            let shown = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
-            let q = chunk.numbers[0][row].filter(|q| q.is_finite()).ok_or_else(|| EngineError::BadValue {
-                at: at(&o.quantile),
-                expected: "a deprivation quantile number (1 the most deprived)".into(),
-                found: shown(chunk.numbers[0][row]),
-            })?;
-            let deaths =
-                chunk.numbers[1][row].filter(|d| d.is_finite() && *d >= 0.0).ok_or_else(|| EngineError::BadValue {
-                    at: at(&o.deaths),
-                    expected: "a number of deaths ≥ 0".into(),
-                    found: shown(chunk.numbers[1][row]),
-                })?;
-            let pop =
-                chunk.numbers[2][row].filter(|p| p.is_finite() && *p >= 0.0).ok_or_else(|| EngineError::BadValue {
-                    at: at(&o.population),
-                    expected: "a population ≥ 0".into(),
-                    found: shown(chunk.numbers[2][row]),
-                })?;
             let band = match &o.start_age {
-                None => 0,
+                None => None,
                 Some(column) => {
                     let label = chunk.text(age_slot, row).unwrap_or_default().to_string();
-                    band_start_age(&label).and_then(|a| AGE_BAND_STARTS.iter().position(|&s| s == a)).ok_or_else(
-                        || EngineError::BadValue {
-                            at: at(column),
-                            expected: "a life-table band: start age 0, 1, 5, 10, …, 90 (or a label such as 1-4, 90+)"
-                                .into(),
-                            found: label,
-                        },
-                    )?
+                    let band = band_start_age(&label).and_then(|a| AGE_BAND_STARTS.iter().position(|&s| s == a));
+                    Some(band.ok_or_else(|| EngineError::BadValue {
+                        at: at(column),
+                        expected:
+                            "a life-table band: start age 0, 1, 5, 10, …, 90 (or a label such as 1-4, 90+)".into(),
+                        found: label,
+                    })?)
                 }
             };
-            let quantiles = groups.entry(&chunk, &cols.key_slots, row, BTreeMap::new);
-            let (_, entry) = quantiles
-                .entry(quantile_key(q))
-                .or_insert_with(|| (q, Quantile { deaths: vec![None; bands], population: vec![None; bands] }));
-            if entry.deaths[band].is_some() {
-                let what = if o.start_age.is_some() {
-                    format!("each age band once for quantile {q}")
-                } else {
-                    format!("quantile {q} once (give --start-age for rows by age band)")
+            let line = ExcessDeathsRow {
+                quantile: chunk.numbers[0][row],
+                band,
+                deaths: chunk.numbers[1][row],
+                population: chunk.numbers[2][row],
+            };
+            let group = groups
+                .entry(&chunk, &cols.key_slots, row, || ExcessDeaths::new(o.start_age.is_some(), o.reference, years));
+            group.update(line).map_err(|refusal| {
+                let column = match refusal.input() {
+                    Some("deaths") => &o.deaths,
+                    Some("population") => &o.population,
+                    Some("start age") => o.start_age.as_ref().unwrap_or(&o.quantile),
+                    _ => &o.quantile,
                 };
-                return Err(EngineError::BadValue {
-                    at: at(o.start_age.as_deref().unwrap_or(&o.quantile)),
-                    expected: what,
-                    found: q.to_string(),
-                });
-            }
-            entry.deaths[band] = Some(deaths);
-            entry.population[band] = Some(pop);
+                refused(refusal, at(column), None)
+            })?;
         }
         summary.rows_read += chunk.len as u64;
         progress.position(summary.rows_read);
         Ok(())
     })?;
-    let years_per_death = potential_years_per_death(&BAND_MID_AGES, o.upper_age)
-        .map_err(|e| EngineError::Usage(format!("--upper-age: {e}")))?;
     for (name, v) in
         [("--value-per-life-year", o.valuation.value_per_life_year), ("--value-per-death", o.valuation.value_per_death)]
     {
@@ -225,36 +209,26 @@ pub fn run(
     let mut keys: Vec<&[String]> = Vec::new();
     let (mut quantile_col, mut reference_col) = (Vec::new(), Vec::new());
     let mut lines: Vec<Line> = Vec::new();
-    for (done, (key, quantiles)) in sorted.iter().enumerate() {
+    for (done, (key, group)) in sorted.iter().enumerate() {
         progress.position(done as u64 + 1);
-        let label = key_label(&o.common.group_by, key);
-        let list: Vec<&(f64, Quantile)> = quantiles.values().collect();
-        let reference = match o.reference {
-            Some(r) => list.iter().position(|(q, _)| *q == r),
-            None => list.len().checked_sub(1),
-        };
-        let Some(reference) = reference else {
-            summary.warnings.push(format!(
-                "{label}: no excess deaths: the reference quantile {} has no rows",
-                o.reference.map(|r| r.to_string()).unwrap_or_default()
-            ));
-            continue;
-        };
-        match group_lines(&list, reference, bands, o.start_age.is_some().then_some(years_per_death.as_slice())) {
-            Ok(group) => {
-                let all = Line::total(&group);
-                for ((q, _), line) in list.iter().zip(group) {
+        match group.evaluate() {
+            Ok(result) => {
+                let reference = quantile_text(result.reference);
+                for (q, line) in result
+                    .quantiles
+                    .into_iter()
+                    .map(|(q, l)| (quantile_text(q), l))
+                    .chain([("All".to_string(), result.all)])
+                {
                     keys.push(key);
-                    quantile_col.push(Some(quantile_text(*q)));
-                    reference_col.push(Some(quantile_text(list[reference].0)));
+                    quantile_col.push(Some(q));
+                    reference_col.push(Some(reference.clone()));
                     lines.push(line);
                 }
-                keys.push(key);
-                quantile_col.push(Some("All".to_string()));
-                reference_col.push(Some(quantile_text(list[reference].0)));
-                lines.push(all);
             }
-            Err(why) => summary.warnings.push(format!("{label}: no excess deaths: {why}")),
+            Err(why) => {
+                summary.warnings.push(format!("{}: no excess deaths: {why}", key_label(&o.common.group_by, key)))
+            }
         }
     }
     let value = |yll: Option<f64>, excess: f64| -> (Option<f64>, Option<f64>) {

@@ -116,7 +116,7 @@ pub fn run(
                     label
                 }
             };
-            est.push_labelled(r.value, &r.limits, statistic, METHOD);
+            est.push_labelled(r.estimate.value, &r.estimate.limits, statistic, METHOD);
         }
     }
     let mut out = key_columns(&o.common.group_by, &keys);

@@ -158,14 +158,15 @@ pub fn run(
         for w in &r.warnings {
             summary.warnings.push(format!("{}: {w}", key_label(&o.common.group_by, key)));
         }
-        sii.push(Some(r.sii));
-        for (i, l) in r.sii_limits.iter().enumerate().take(levels.len()) {
+        sii.push(r.sii.value);
+        for (i, l) in r.sii.limits.iter().enumerate().take(levels.len()) {
             sii_limits[i].0.push(l.lower);
             sii_limits[i].1.push(l.upper);
         }
-        rii.push(r.rii);
+        rii.push(r.rii_value());
+        let limits = r.rii_limits();
         for (i, (lower, upper)) in rii_limits.iter_mut().enumerate().take(levels.len()) {
-            let l = r.rii_limits.get(i);
+            let l = limits.get(i);
             lower.push(l.and_then(|l| l.lower));
             upper.push(l.and_then(|l| l.upper));
         }

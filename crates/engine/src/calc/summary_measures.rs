@@ -503,7 +503,7 @@ pub fn run(
                         source: Box::new(source),
                     })?;
                     if let Some(first) = measures.first() {
-                        if measures.iter().all(|m| m.value.is_none()) {
+                        if measures.iter().all(|m| m.value().is_none()) {
                             let why = first.unavailable.as_deref().unwrap_or_default();
                             warnings.push(format!(
                                 "{}: no summary measure is available ({why})",
@@ -570,14 +570,14 @@ impl MeasureColumns {
         for (i, m) in measures.into_iter().enumerate() {
             let level = i / per_level.max(1);
             if let Some([lower, upper]) = self.limits.get_mut(2 * level..2 * level + 2) {
-                lower.push(m.lower);
-                upper.push(m.upper);
+                lower.push(m.lower());
+                upper.push(m.upper());
             }
             if level == 0 {
                 self.group.push(group);
                 self.measure
                     .push(MeasureCode::ALL.iter().position(|&c| c == m.measure).and_then(|i| u32::try_from(i).ok()));
-                self.value.push(m.value);
+                self.value.push(m.value());
                 self.se.push(m.se);
                 self.unavailable.push(m.unavailable);
             }

@@ -8,7 +8,8 @@
 
 use stats::confidence::ConfidenceLevel;
 use stats::dsr::esp2013_weight;
-use stats::life_expectancy::LIFE_TABLE_START_AGES;
+use stats::life_expectancy::{LIFE_EXPECTANCY_METHOD, LIFE_EXPECTANCY_STATISTIC, LIFE_TABLE_START_AGES};
+use stats::Estimate;
 
 use crate::calc::accumulator::{
     Accumulator, Dsr, DsrInput, DsrRow, DsrStandard, LifeExpectancy, LifeExpectancyRow, NumeratorDenominator,
@@ -90,15 +91,14 @@ impl LevelCounts {
     }
 }
 
-/// One computed value: the statistic, its limits at 95% and 99.8%, its totals and any note.
+/// One computed value: the statistic with its limits at 95% and 99.8%, its totals and any note.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CellValue {
-    /// The value; `None` when it cannot be computed or is suppressed (see `note`).
-    pub value: Option<f64>,
-    /// 95% limits.
-    pub limits95: (Option<f64>, Option<f64>),
-    /// 99.8% limits.
-    pub limits998: (Option<f64>, Option<f64>),
+    /// The value (`None` when it cannot be computed or is suppressed: see `note`), its limits
+    /// at [`LEVELS`] (none where it has none), the reference's statistic wording ("dsr per
+    /// 100000", "percentage", …) and the method ("Wilson", "Dobson", "Byars", "Exact",
+    /// "Chiang II", "Published").
+    pub estimate: Estimate,
     /// The numerator total (deaths for life expectancy); `None` where a published value came
     /// without one.
     pub count: Option<f64>,
@@ -107,10 +107,18 @@ pub struct CellValue {
     pub denominator: Option<f64>,
     /// Why there is no value, or what to know about it.
     pub note: Option<String>,
-    /// The reference's statistic wording ("dsr per 100000", "percentage", …).
-    pub statistic: String,
-    /// The method ("Wilson", "Dobson", "Byars", "Exact", "Chiang II").
-    pub method: &'static str,
+}
+
+impl CellValue {
+    /// The value.
+    pub fn value(&self) -> Option<f64> {
+        self.estimate.value
+    }
+
+    /// The limits at `level` as (lower, upper); `(None, None)` without them.
+    pub fn limits(&self, level: ConfidenceLevel) -> (Option<f64>, Option<f64>) {
+        self.estimate.limits_at(level).map_or((None, None), |l| (l.lower, l.upper))
+    }
 }
 
 /// The ESP 2013 band (0 … 18) of a life-table band: 0 and 1-4 are both 0-4.
@@ -159,17 +167,9 @@ pub fn cell_statistic(indicator: &Indicator, numerator: &[f64], denominator: &[f
     };
     match estimate {
         Err(e) => CellValue { note: Some(e.to_string()), ..out },
-        Ok(est) => {
-            let note = (est.value.is_none()).then(|| est.statistic.clone());
-            CellValue {
-                value: est.value,
-                limits95: est.limits.first().map(|l| (l.lower, l.upper)).unwrap_or_default(),
-                limits998: est.limits.get(1).map(|l| (l.lower, l.upper)).unwrap_or_default(),
-                note,
-                statistic: est.statistic,
-                method: est.method,
-                ..out
-            }
+        Ok(estimate) => {
+            let note = (estimate.value.is_none()).then(|| estimate.statistic.to_string());
+            CellValue { estimate, note, ..out }
         }
     }
 }
@@ -214,7 +214,10 @@ fn dsr(indicator: &Indicator, numerator: &[f64], denominator: &[f64]) -> Result<
 
 /// Life expectancy at the band `at_band` of a cell's 20 life-table bands.
 fn life_expectancy_at(at_band: usize, numerator: &[f64], denominator: &[f64], out: CellValue) -> CellValue {
-    let out = CellValue { method: "Chiang II", statistic: "life expectancy (years)".into(), ..out };
+    let out = CellValue {
+        estimate: Estimate::new(None, Vec::new(), LIFE_EXPECTANCY_STATISTIC, LIFE_EXPECTANCY_METHOD),
+        ..out
+    };
     let mut cell = LifeExpectancy::new(&LEVELS);
     let rows = LIFE_TABLE_START_AGES
         .iter()
@@ -228,9 +231,7 @@ fn life_expectancy_at(at_band: usize, numerator: &[f64], denominator: &[f64], ou
         Ok(rows) => match rows.into_iter().nth(at_band) {
             None => CellValue { note: Some("no life-table row at this age".into()), ..out },
             Some(row) => CellValue {
-                value: row.value,
-                limits95: row.limits.first().map(|l| (l.lower, l.upper)).unwrap_or_default(),
-                limits998: row.limits.get(1).map(|l| (l.lower, l.upper)).unwrap_or_default(),
+                estimate: row.estimate,
                 note: row.note.map(|n| n.reference_warning().map(str::to_string).unwrap_or_else(|| format!("{n:?}"))),
                 ..out
             },
@@ -275,8 +276,8 @@ mod tests {
     fn proportions_and_dsrs_are_the_stats_methods() {
         let p = cell_statistic(&indicator("school_readiness"), &[65.0], &[100.0]);
         let expected = stats::proportion::proportion(65.0, 100.0, 100.0, &LEVELS).unwrap();
-        assert_eq!(p.value, expected.value);
-        assert_eq!(p.limits998, (expected.limits[1].lower, expected.limits[1].upper));
+        assert_eq!(p.value(), expected.value);
+        assert_eq!(p.limits(ConfidenceLevel::C998), (expected.limits[1].lower, expected.limits[1].upper));
         // Under-75 DSR: bands 0 and 1-4 pool into ESP 0-4; 75+ is left out.
         let u75 = indicator("u75_all_causes");
         let deaths: Vec<f64> = (0..20).map(|b| b as f64 * 3.0).collect();
@@ -287,7 +288,7 @@ mod tests {
         for (b, &start) in BAND_START_AGES.iter().enumerate().take(16).skip(2) {
             acc.add(Some(b as f64 * 3.0), 1000.0, esp2013_weight(start).unwrap()).unwrap();
         }
-        assert_eq!(d.value, acc.estimate(100_000.0, &LEVELS).estimate.value);
+        assert_eq!(d.value(), acc.estimate(100_000.0, &LEVELS).estimate.value);
         assert_eq!(d.count, Some((0..16).map(|b| b as f64 * 3.0).sum::<f64>()));
     }
 }

@@ -5,9 +5,10 @@
 use std::collections::HashMap;
 
 use rayon::prelude::*;
-use stats::comparison::{compare_with_benchmark, quintiles};
+use stats::comparison::{compare_with_benchmark, quintiles, Polarity};
 use stats::sii::{slope_index_of_inequality, SiiOptions, SiiStandardError, SiiValueType};
 use stats::trend::{recent_trend, TrendPoint, TrendValueType};
+use stats::ConfidenceLevel;
 
 use super::catalogue::{Benchmark, Catalogue, DeprivationBreakdown, Indicator, ValueType, SEXES};
 use super::cells::{cell_statistic, CellValue, LevelCounts, BREAKDOWNS, LEVELS};
@@ -87,49 +88,128 @@ pub(super) struct LevelContext<'a> {
     pub(super) category_type: Option<&'a str>,
 }
 
+/// The index of a cell of a level's values: area, breakdown, sex and period.
+#[derive(Clone, Copy)]
+struct CellAt {
+    area: usize,
+    b: usize,
+    si: usize,
+    pi: usize,
+}
+
+impl LevelContext<'_> {
+    /// The position of a cell in the level's values.
+    fn at(&self, cell: CellAt) -> usize {
+        ((cell.area * BREAKDOWNS + cell.b) * self.indicator.sexes.len() + cell.si) * self.periods.len() + cell.pi
+    }
+
+    /// Quintiles among the areas of this level, per sex and period (not for the benchmark),
+    /// by position of the whole-area cell; an area ranked among its peer group takes its rank
+    /// there.
+    fn quintiles(&self, values: &LevelValues) -> HashMap<usize, &'static str> {
+        let mut quintile_of: HashMap<usize, &'static str> = HashMap::new();
+        if self.is_benchmark {
+            return quintile_of;
+        }
+        let mut groups: Vec<(Option<usize>, Vec<usize>)> = vec![(None, (0..self.level.members.len()).collect())];
+        for (a, g) in self.rank_group.iter().enumerate() {
+            if let Some(g) = *g {
+                match groups.iter_mut().find(|(x, _)| *x == Some(g)) {
+                    Some((_, members)) => members.push(a),
+                    None => groups.push((Some(g), vec![a])),
+                }
+            }
+        }
+        for (group, members) in &groups {
+            if members.len() < 5 {
+                continue;
+            }
+            for si in 0..self.indicator.sexes.len() {
+                for pi in 0..self.periods.len() {
+                    let at = |area: usize| self.at(CellAt { area, b: 0, si, pi });
+                    let vals: Vec<Option<f64>> =
+                        members.iter().map(|&a| values[at(a)].as_ref().and_then(CellValue::value)).collect();
+                    for (&a, q) in members.iter().zip(quintiles(&vals, self.indicator.polarity)) {
+                        if group.is_none() && self.rank_group[a].is_some() {
+                            continue;
+                        }
+                        if let Some(q) = q {
+                            quintile_of.insert(at(a), q.label());
+                        }
+                    }
+                }
+            }
+        }
+        quintile_of
+    }
+
+    /// The benchmark's name and value of a cell: the area's benchmark for a whole area, the
+    /// area itself for a breakdown.
+    fn benchmark(&self, values: &LevelValues, cell: CellAt) -> (String, Option<f64>) {
+        if cell.b > 0 {
+            let whole = values[self.at(CellAt { b: 0, ..cell })].as_ref().and_then(CellValue::value);
+            return (self.level.names[cell.area].clone(), whole);
+        }
+        match self.benchmark_of[cell.area] {
+            Some((bl, ba)) => (
+                self.level_list[bl].names[ba].clone(),
+                self.values
+                    .get(&bl)
+                    .and_then(|v| v[self.at(CellAt { area: ba, b: 0, ..cell })].as_ref())
+                    .and_then(CellValue::value),
+            ),
+            None => (String::new(), None),
+        }
+    }
+
+    /// The recent trend of a cell up to its period, and why: its label and reason.
+    fn trend(&self, values: &LevelValues, cell: CellAt) -> (String, String) {
+        let ind = self.indicator;
+        if !self.independent_periods {
+            return (
+                "Cannot be calculated".to_string(),
+                "Periods overlap (pooled years are not independent points)".to_string(),
+            );
+        }
+        let points: Vec<TrendPoint> = (0..=cell.pi)
+            .filter_map(|p| {
+                let x = values[self.at(CellAt { pi: p, ..cell })].as_ref()?;
+                let year = self.periods[p].years.1;
+                Some(match ind.value_type {
+                    ValueType::Proportion => TrendPoint {
+                        year,
+                        value: None,
+                        lower: None,
+                        upper: None,
+                        numerator: x.count,
+                        denominator: x.denominator,
+                    },
+                    _ => TrendPoint {
+                        year,
+                        value: x.value(),
+                        lower: x.estimate.lower(ConfidenceLevel::C95),
+                        upper: x.estimate.upper(ConfidenceLevel::C95),
+                        numerator: None,
+                        denominator: None,
+                    },
+                })
+            })
+            .collect();
+        let kind =
+            if ind.value_type == ValueType::Proportion { TrendValueType::Proportion } else { TrendValueType::Other };
+        let m = recent_trend(&points, kind, ind.polarity);
+        (m.label().to_string(), m.reason.as_str().to_string())
+    }
+}
+
 /// The result rows of one level: each cell's value with its comparison, quintile, trend and,
 /// for whole areas with deciles, inequality summaries.
 pub(super) fn summarise_level(c: &LevelContext<'_>, values: &LevelValues) -> Vec<ResultRow> {
     let ind = c.indicator;
     let sexes = ind.sexes.len();
     let np = c.periods.len();
-    let at = |area: usize, b: usize, si: usize, pi: usize| ((area * BREAKDOWNS + b) * sexes + si) * np + pi;
-    let bench_at = |area: usize, si: usize, pi: usize| ((area * BREAKDOWNS) * sexes + si) * np + pi;
-    // Quintiles among the areas of this level, per sex and period (not for the benchmark); an
-    // area ranked among its peer group takes its rank there.
-    let mut quintile_of: HashMap<usize, &'static str> = HashMap::new();
-    let mut groups: Vec<(Option<usize>, Vec<usize>)> = vec![(None, (0..c.level.members.len()).collect())];
-    for (a, g) in c.rank_group.iter().enumerate() {
-        if let Some(g) = *g {
-            match groups.iter_mut().find(|(x, _)| *x == Some(g)) {
-                Some((_, members)) => members.push(a),
-                None => groups.push((Some(g), vec![a])),
-            }
-        }
-    }
-    if !c.is_benchmark {
-        for (group, members) in &groups {
-            if members.len() < 5 {
-                continue;
-            }
-            for si in 0..sexes {
-                for pi in 0..np {
-                    let vals: Vec<Option<f64>> =
-                        members.iter().map(|&a| values[at(a, 0, si, pi)].as_ref().and_then(|v| v.value)).collect();
-                    for (&a, q) in members.iter().zip(quintiles(&vals, ind.polarity)) {
-                        if group.is_none() && c.rank_group[a].is_some() {
-                            continue;
-                        }
-                        if let Some(q) = q {
-                            quintile_of.insert(at(a, 0, si, pi), q.label());
-                        }
-                    }
-                }
-            }
-        }
-    }
-    let has_deciles =
-        values.iter().enumerate().any(|(i, v)| v.is_some() && !(i / (sexes * np)).is_multiple_of(BREAKDOWNS));
+    let quintile_of = c.quintiles(values);
+    let has_deciles = values.iter().enumerate().any(|(i, v)| v.is_some() && !(i / (sexes * np)).is_multiple_of(BREAKDOWNS));
     (0..c.level.members.len())
         .into_par_iter()
         .flat_map_iter(|area| {
@@ -137,59 +217,10 @@ pub(super) fn summarise_level(c: &LevelContext<'_>, values: &LevelValues) -> Vec
             for b in 0..BREAKDOWNS {
                 for si in 0..sexes {
                     for pi in 0..np {
-                        let Some(v) = values[at(area, b, si, pi)].clone() else { continue };
-                        let (bench_name, bench_value) = if b == 0 {
-                            match c.benchmark_of[area] {
-                                Some((bl, ba)) => (
-                                    c.level_list[bl].names[ba].clone(),
-                                    c.values
-                                        .get(&bl)
-                                        .and_then(|v| v[bench_at(ba, si, pi)].as_ref())
-                                        .and_then(|x| x.value),
-                                ),
-                                None => (String::new(), None),
-                            }
-                        } else {
-                            (c.level.names[area].clone(), values[at(area, 0, si, pi)].as_ref().and_then(|x| x.value))
-                        };
-                        let trend = if c.independent_periods {
-                            let points: Vec<TrendPoint> = (0..=pi)
-                                .filter_map(|p| {
-                                    let x = values[at(area, b, si, p)].as_ref()?;
-                                    let year = c.periods[p].years.1;
-                                    Some(match ind.value_type {
-                                        ValueType::Proportion => TrendPoint {
-                                            year,
-                                            value: None,
-                                            lower: None,
-                                            upper: None,
-                                            numerator: x.count,
-                                            denominator: x.denominator,
-                                        },
-                                        _ => TrendPoint {
-                                            year,
-                                            value: x.value,
-                                            lower: x.limits95.0,
-                                            upper: x.limits95.1,
-                                            numerator: None,
-                                            denominator: None,
-                                        },
-                                    })
-                                })
-                                .collect();
-                            let kind = if ind.value_type == ValueType::Proportion {
-                                TrendValueType::Proportion
-                            } else {
-                                TrendValueType::Other
-                            };
-                            let m = recent_trend(&points, kind, ind.polarity);
-                            (m.label().to_string(), m.reason.as_str().to_string())
-                        } else {
-                            (
-                                "Cannot be calculated".to_string(),
-                                "Periods overlap (pooled years are not independent points)".to_string(),
-                            )
-                        };
+                        let cell = CellAt { area, b, si, pi };
+                        let Some(v) = values[c.at(cell)].clone() else { continue };
+                        let (bench_name, bench_value) = c.benchmark(values, cell);
+                        let trend = c.trend(values, cell);
                         let inequality = if b == 0 && has_deciles {
                             Some(inequality_summary(c, values, area, si, pi))
                         } else {
@@ -213,25 +244,11 @@ pub(super) fn summarise_level(c: &LevelContext<'_>, values: &LevelValues) -> Vec
                                 c.category_type.map_or_else(|| c.breakdown.category_type().to_string(), str::to_string)
                             }),
                             period: c.periods[pi].clone(),
-                            compared_95: compare_with_benchmark(
-                                v.value,
-                                v.limits95.0,
-                                v.limits95.1,
-                                bench_value,
-                                ind.polarity,
-                            )
-                            .label(),
-                            compared_998: compare_with_benchmark(
-                                v.value,
-                                v.limits998.0,
-                                v.limits998.1,
-                                bench_value,
-                                ind.polarity,
-                            )
-                            .label(),
+                            compared_95: compare(&v, ConfidenceLevel::C95, bench_value, ind.polarity),
+                            compared_998: compare(&v, ConfidenceLevel::C998, bench_value, ind.polarity),
                             benchmark: bench_name,
                             benchmark_value: bench_value,
-                            quintile: quintile_of.get(&at(area, b, si, pi)).copied(),
+                            quintile: quintile_of.get(&c.at(cell)).copied(),
                             trend: trend.0,
                             trend_reason: trend.1,
                             inequality,
@@ -243,6 +260,12 @@ pub(super) fn summarise_level(c: &LevelContext<'_>, values: &LevelValues) -> Vec
             rows
         })
         .collect()
+}
+
+/// The comparison of a cell's value with its benchmark's at `level`, as its label.
+fn compare(v: &CellValue, level: ConfidenceLevel, benchmark: Option<f64>, polarity: Polarity) -> &'static str {
+    let (lower, upper) = v.limits(level);
+    compare_with_benchmark(v.value(), lower, upper, benchmark, polarity).label()
 }
 
 /// The portal-style label of national decile `d` (1 most deprived).
@@ -327,7 +350,7 @@ fn inequality_summary(
     // The most and least deprived deciles present: an area need not have small areas in every
     // national decile.
     let with_value: Vec<(usize, f64)> =
-        (1..=10).filter_map(|d| decile(d).and_then(|v| v.value).map(|x| (d, x))).collect();
+        (1..=10).filter_map(|d| decile(d).and_then(CellValue::value).map(|x| (d, x))).collect();
     if let (Some(&(dm, m)), Some(&(dl, l))) = (with_value.first(), with_value.last()) {
         if dm != dl {
             out.gap = Some(m - l);
@@ -341,7 +364,7 @@ fn inequality_summary(
     let (mut q, mut pop, mut val, mut lo, mut hi) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for d in 1..=10 {
         if let Some(v) = decile(d) {
-            if let (Some(x), (Some(l), Some(u)), Some(n)) = (v.value, v.limits95, v.denominator) {
+            if let (Some(x), (Some(l), Some(u)), Some(n)) = (v.value(), v.limits(ConfidenceLevel::C95), v.denominator) {
                 q.push(d as f64);
                 pop.push(n);
                 val.push(x / scale);
@@ -374,16 +397,8 @@ fn inequality_summary(
             &options,
         ) {
             Ok(r) => {
-                let lims = |l: &[stats::Limits]| {
-                    [
-                        l.first().and_then(|x| x.lower),
-                        l.first().and_then(|x| x.upper),
-                        l.get(1).and_then(|x| x.lower),
-                        l.get(1).and_then(|x| x.upper),
-                    ]
-                };
-                out.sii = Some((r.sii, lims(&r.sii_limits)));
-                out.rii = r.rii.map(|x| (x, lims(&r.rii_limits)));
+                out.sii = Some(r.sii);
+                out.rii = r.rii;
             }
             Err(e) => out.note = Some(format!("no SII: {e}")),
         }

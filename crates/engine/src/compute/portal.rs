@@ -45,6 +45,8 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use stats::{ConfidenceLevel, Estimate, Limits};
+
 use super::catalogue::{Catalogue, DeprivationBreakdown, Indicator, PublishedSpec, SEXES};
 use super::cells::{CellValue, BREAKDOWNS};
 use super::geography::{Geography, Level};
@@ -53,7 +55,7 @@ use super::period::Period;
 use super::results::ResultRow;
 use super::source::TablePart;
 use crate::error::{EngineError, Location, Result};
-use crate::input::{parse_number, Chunk, ColumnRequest};
+use crate::input::{parse_number, Chunk, ColumnRequest, TextColumn};
 
 /// England's area code: the portal's usual benchmark row.
 pub const ENGLAND: &str = "E92000001";
@@ -303,6 +305,223 @@ impl Plan {
     }
 }
 
+/// One row of a portal file as read: its text cells, for the plan's slots.
+struct RowCells<'c> {
+    plan: &'c Plan,
+    file: &'c str,
+    /// The data row in the file.
+    row: u64,
+    texts: &'c [TextColumn],
+    /// The row within its chunk.
+    at_in_chunk: usize,
+}
+
+impl<'c> RowCells<'c> {
+    /// The text of slot `s`, cleaned; empty when missing.
+    fn text(&self, s: usize) -> &'c str {
+        self.texts.get(s).and_then(|c| c.get(self.at_in_chunk)).map_or("", clean)
+    }
+
+    /// Where slot `s` of this row is, for errors.
+    fn at(&self, s: usize) -> Location {
+        Location { file: self.file.to_string(), row: Some(self.row), column: self.plan.names.get(s).cloned() }
+    }
+
+    /// Which sources keep this row (their filters all hold), into `wanted`; whether any does.
+    fn wanted_by(&self, wanted: &mut [bool]) -> bool {
+        let mut any = false;
+        for (w, filters) in wanted.iter_mut().zip(&self.plan.filters) {
+            *w = filters.iter().all(|(s, accepted)| accepted.iter().any(|a| a == self.text(*s)));
+            any |= *w;
+        }
+        any
+    }
+
+    /// The number in the column of `role`; `None` when the file has no such column or the
+    /// cell is empty.
+    fn number(&self, role: Role) -> Result<Option<f64>> {
+        let Some(s) = self.plan.slot(role) else { return Ok(None) };
+        parse_number(self.text(s)).map_err(|()| EngineError::BadValue {
+            at: self.at(s),
+            expected: "a number".into(),
+            found: self.text(s).to_string(),
+        })
+    }
+
+    /// The published value with its limits at 95% and 99.8%, count, denominator and note.
+    fn value(&self) -> Result<CellValue> {
+        let limits = |confidence, lower, upper| -> Result<Limits> {
+            Ok(Limits { confidence, lower: self.number(lower)?, upper: self.number(upper)? })
+        };
+        Ok(CellValue {
+            estimate: Estimate::new(
+                self.number(Role::Value)?,
+                vec![
+                    limits(ConfidenceLevel::C95, Role::Lower95, Role::Upper95)?,
+                    limits(ConfidenceLevel::C998, Role::Lower998, Role::Upper998)?,
+                ],
+                "",
+                "Published",
+            ),
+            count: self.number(Role::Count)?,
+            denominator: self.number(Role::Denominator)?,
+            note: self.plan.slot(Role::ValueNote).map(|s| self.text(s)).filter(|t| !t.is_empty()).map(str::to_string),
+        })
+    }
+
+    /// The row's area code, period, sex, category, value and age, each checked.
+    fn parse(&self) -> Result<ParsedRow<'c>> {
+        let plan = self.plan;
+        let slot = |role: Role| plan.slot(role);
+        let area_slot = slot(Role::AreaCode).unwrap_or(0);
+        let period_slot = slot(Role::TimePeriod).or(slot(Role::Year)).unwrap_or(0);
+        let code = self.text(area_slot);
+        if code.is_empty() {
+            return Err(EngineError::BadValue {
+                at: self.at(area_slot),
+                expected: "an area code".into(),
+                found: String::new(),
+            });
+        }
+        let period =
+            parse_period(self.text(period_slot), slot(Role::Sortable).map(|s| self.text(s))).ok_or_else(|| {
+                EngineError::BadValue {
+                    at: self.at(period_slot),
+                    expected: "a period such as 2024, 2024/25 or 2022 - 24 (or a Time period Sortable giving its year)"
+                        .into(),
+                    found: self.text(period_slot).to_string(),
+                }
+            })?;
+        let sex = match slot(Role::Sex).or(slot(Role::SexId)) {
+            None => 2,
+            Some(s) => parse_sex(self.text(s)).ok_or_else(|| EngineError::BadValue {
+                at: self.at(s),
+                expected: "a sex: Male, Female or Persons (or 1, 2, 4)".into(),
+                found: self.text(s).to_string(),
+            })?,
+        };
+        let text_of = |s: Option<usize>| s.map_or("", |s| self.text(s));
+        let category = match (slot(Role::CategoryType), slot(Role::Category)) {
+            (None, None) => Category::Whole,
+            (t, c) => category(text_of(t), text_of(c)).map_err(|which| {
+                let s = if which { t } else { c }.unwrap_or(0);
+                EngineError::BadValue {
+                    at: self.at(s),
+                    expected: "a deprivation decile's label, such as \"Most deprived decile (IMD2019)\", \"Third more deprived decile\", \"Fifth less deprived decile\" or \"Least deprived decile\"".into(),
+                    found: self.text(s).to_string(),
+                }
+            })?,
+        };
+        let value = self.value()?;
+        let age = slot(Role::Age).map(|s| self.text(s)).filter(|t| !t.is_empty());
+        Ok(ParsedRow { area_slot, code, period, sex, category, value, age })
+    }
+}
+
+/// What one row of a portal file holds, checked.
+struct ParsedRow<'c> {
+    /// The slot of the area code, for errors.
+    area_slot: usize,
+    code: &'c str,
+    period: Period,
+    sex: usize,
+    category: Category,
+    value: CellValue,
+    age: Option<&'c str>,
+}
+
+/// Per source: the index of each period label, age and category type already seen.
+struct SeenLabels {
+    period_of: Vec<HashMap<String, usize>>,
+    age_of: Vec<HashMap<String, usize>>,
+    type_of: Vec<HashMap<String, usize>>,
+}
+
+impl SeenLabels {
+    fn new(out: &[PublishedRows]) -> Self {
+        let index = |labels: Vec<&String>| -> HashMap<String, usize> {
+            labels.into_iter().enumerate().map(|(i, l)| (l.clone(), i)).collect()
+        };
+        SeenLabels {
+            period_of: out.iter().map(|o| index(o.periods.iter().map(|p| &p.label).collect())).collect(),
+            age_of: out.iter().map(|o| index(o.ages.iter().collect())).collect(),
+            type_of: out.iter().map(|o| index(o.category_types.iter().collect())).collect(),
+        }
+    }
+
+    /// The index of `label` among `labels` (added at the end when new), by `seen`.
+    fn index_of(seen: &mut HashMap<String, usize>, labels: &mut Vec<String>, label: &str) -> usize {
+        let next = seen.len();
+        let index = *seen.entry(label.to_string()).or_insert(next);
+        if index == labels.len() {
+            labels.push(label.to_string());
+        }
+        index
+    }
+}
+
+/// Adds a parsed row to the rows of source `i` (`o`): its decile, area, period and age placed;
+/// `Ok(false)` when the source skips it (a category other than deciles, an area to skip).
+fn place_row(
+    row: &ParsedRow<'_>,
+    cells: &RowCells<'_>,
+    (i, source, o): (usize, &PublishedSpec, &mut PublishedRows),
+    areas: &AreaMap,
+    seen: &mut SeenLabels,
+    file_index: usize,
+) -> Result<bool> {
+    let code = row.code;
+    let (decile, category_type) = match &row.category {
+        Category::Whole => (0, None),
+        Category::Decile(d, t) => (*d, Some(SeenLabels::index_of(&mut seen.type_of[i], &mut o.category_types, t))),
+        Category::Other(label) => {
+            o.skipped_categories.add(label);
+            return Ok(false);
+        }
+    };
+    let Some(&(level, area)) = areas.codes.get(code) else {
+        if source.skip_unknown_areas || code == ENGLAND {
+            o.skipped_areas.add(code);
+            return Ok(false);
+        }
+        let small = if areas.small.contains_key(code) {
+            format!(
+                " (\"{code}\" is a small area, {}: published values are placed on the levels above it)",
+                areas.small_type
+            )
+        } else {
+            String::new()
+        };
+        return Err(EngineError::BadValue {
+            at: cells.at(row.area_slot),
+            expected: format!(
+                "the code of an area of the geography's levels ({}){small}; to skip rows of other areas, add unknown_areas = \"skip\" to the indicator's published source",
+                areas.level_types
+            ),
+            found: code.to_string(),
+        });
+    };
+    let next = seen.period_of[i].len();
+    let period_index = *seen.period_of[i].entry(row.period.label.clone()).or_insert(next);
+    if period_index == o.periods.len() {
+        o.periods.push(row.period.clone());
+    }
+    let age_index = row.age.map(|a| SeenLabels::index_of(&mut seen.age_of[i], &mut o.ages, a));
+    o.rows.push(PublishedRow {
+        file: file_index,
+        row: cells.row,
+        level,
+        area,
+        sex: row.sex,
+        period: period_index,
+        decile,
+        age: age_index,
+        category_type,
+        value: row.value.clone(),
+    });
+    Ok(true)
+}
+
 /// Reads one file of a portal-layout table for every published source on it, adding the rows
 /// each keeps to `out` (one per source, in order); `rows` counts the rows read.
 ///
@@ -329,153 +548,20 @@ pub fn read_portal(
             o.files.len() - 1
         })
         .collect();
-    // Per source: period label → index, age → index, category type → index.
-    let mut period_of: Vec<HashMap<String, usize>> =
-        out.iter().map(|o| o.periods.iter().enumerate().map(|(i, p)| (p.label.clone(), i)).collect()).collect();
-    let mut age_of: Vec<HashMap<String, usize>> =
-        out.iter().map(|o| o.ages.iter().enumerate().map(|(i, a)| (a.clone(), i)).collect()).collect();
-    let mut type_of: Vec<HashMap<String, usize>> =
-        out.iter().map(|o| o.category_types.iter().enumerate().map(|(i, a)| (a.clone(), i)).collect()).collect();
-    let slot = |role: Role| plan.slot(role);
-    let area_slot = slot(Role::AreaCode).unwrap_or(0);
-    let period_slot = slot(Role::TimePeriod).or(slot(Role::Year)).unwrap_or(0);
-    let sex_slot = slot(Role::Sex).or(slot(Role::SexId));
+    let mut seen = SeenLabels::new(out);
     let mut wanted = vec![false; sources.len()];
     while let Some(Chunk { first_row, len, texts, .. }) = chunks.next_chunk()? {
         rows.fetch_add(len as u64, Ordering::Relaxed);
         for r in 0..len {
-            let row = first_row + r as u64;
-            let at = |s: usize| Location { file: file.clone(), row: Some(row), column: plan.names.get(s).cloned() };
-            let text = |s: usize| texts.get(s).and_then(|c| c.get(r)).map_or("", clean);
-            let mut any = false;
-            for (w, filters) in wanted.iter_mut().zip(&plan.filters) {
-                *w = filters.iter().all(|(s, accepted)| accepted.iter().any(|a| a == text(*s)));
-                any |= *w;
-            }
-            if !any {
+            let cells = RowCells { plan: &plan, file: &file, row: first_row + r as u64, texts: &texts, at_in_chunk: r };
+            if !cells.wanted_by(&mut wanted) {
                 continue;
             }
-            let code = text(area_slot);
-            if code.is_empty() {
-                return Err(EngineError::BadValue {
-                    at: at(area_slot),
-                    expected: "an area code".into(),
-                    found: String::new(),
-                });
-            }
-            let period = parse_period(text(period_slot), slot(Role::Sortable).map(text)).ok_or_else(|| {
-                EngineError::BadValue {
-                    at: at(period_slot),
-                    expected: "a period such as 2024, 2024/25 or 2022 - 24 (or a Time period Sortable giving its year)"
-                        .into(),
-                    found: text(period_slot).to_string(),
-                }
-            })?;
-            let sex = match sex_slot {
-                None => 2,
-                Some(s) => parse_sex(text(s)).ok_or_else(|| EngineError::BadValue {
-                    at: at(s),
-                    expected: "a sex: Male, Female or Persons (or 1, 2, 4)".into(),
-                    found: text(s).to_string(),
-                })?,
-            };
-            let category = match (slot(Role::CategoryType), slot(Role::Category)) {
-                (None, None) => Category::Whole,
-                (t, c) => category(t.map_or("", text), c.map_or("", text)).map_err(|which| {
-                    let s = if which { t } else { c }.unwrap_or(0);
-                    EngineError::BadValue {
-                        at: at(s),
-                        expected: "a deprivation decile's label, such as \"Most deprived decile (IMD2019)\", \"Third more deprived decile\", \"Fifth less deprived decile\" or \"Least deprived decile\"".into(),
-                        found: text(s).to_string(),
-                    }
-                })?,
-            };
-            let number = |role: Role| -> Result<Option<f64>> {
-                let Some(s) = slot(role) else { return Ok(None) };
-                parse_number(text(s)).map_err(|()| EngineError::BadValue {
-                    at: at(s),
-                    expected: "a number".into(),
-                    found: text(s).to_string(),
-                })
-            };
-            let value = CellValue {
-                value: number(Role::Value)?,
-                limits95: (number(Role::Lower95)?, number(Role::Upper95)?),
-                limits998: (number(Role::Lower998)?, number(Role::Upper998)?),
-                count: number(Role::Count)?,
-                denominator: number(Role::Denominator)?,
-                note: slot(Role::ValueNote).map(text).filter(|t| !t.is_empty()).map(str::to_string),
-                statistic: String::new(),
-                method: "Published",
-            };
-            let age = slot(Role::Age).map(text).filter(|t| !t.is_empty());
+            let parsed = cells.parse()?;
             for (i, source) in sources.iter().enumerate() {
-                if !wanted[i] {
-                    continue;
+                if wanted[i] {
+                    place_row(&parsed, &cells, (i, source, &mut out[i]), areas, &mut seen, file_index[i])?;
                 }
-                let o = &mut out[i];
-                let (decile, category_type) = match &category {
-                    Category::Whole => (0, None),
-                    Category::Decile(d, t) => {
-                        let next = type_of[i].len();
-                        let index = *type_of[i].entry(t.clone()).or_insert(next);
-                        if index == o.category_types.len() {
-                            o.category_types.push(t.clone());
-                        }
-                        (*d, Some(index))
-                    }
-                    Category::Other(label) => {
-                        o.skipped_categories.add(label);
-                        continue;
-                    }
-                };
-                let Some(&(level, area)) = areas.codes.get(code) else {
-                    if source.skip_unknown_areas || code == ENGLAND {
-                        o.skipped_areas.add(code);
-                        continue;
-                    }
-                    let small = if areas.small.contains_key(code) {
-                        format!(
-                            " (\"{code}\" is a small area, {}: published values are placed on the levels above it)",
-                            areas.small_type
-                        )
-                    } else {
-                        String::new()
-                    };
-                    return Err(EngineError::BadValue {
-                        at: at(area_slot),
-                        expected: format!(
-                            "the code of an area of the geography's levels ({}){small}; to skip rows of other areas, add unknown_areas = \"skip\" to the indicator's published source",
-                            areas.level_types
-                        ),
-                        found: code.to_string(),
-                    });
-                };
-                let next = period_of[i].len();
-                let period_index = *period_of[i].entry(period.label.clone()).or_insert(next);
-                if period_index == o.periods.len() {
-                    o.periods.push(period.clone());
-                }
-                let age_index = age.map(|a| {
-                    let next = age_of[i].len();
-                    let index = *age_of[i].entry(a.to_string()).or_insert(next);
-                    if index == o.ages.len() {
-                        o.ages.push(a.to_string());
-                    }
-                    index
-                });
-                o.rows.push(PublishedRow {
-                    file: file_index[i],
-                    row,
-                    level,
-                    area,
-                    sex,
-                    period: period_index,
-                    decile,
-                    age: age_index,
-                    category_type,
-                    value: value.clone(),
-                });
             }
         }
     }
@@ -730,7 +816,9 @@ pub fn published_values(rows: &PublishedRows, indicator: &Indicator, geography: 
         if let Some(t) = r.category_type {
             types_used.insert(t);
         }
-        *slot = Some(CellValue { statistic: statistic.clone(), ..r.value.clone() });
+        let mut value = r.value.clone();
+        value.estimate.statistic = statistic.clone().into();
+        *slot = Some(value);
     }
     let types: Vec<&str> = types_used.iter().filter_map(|&t| rows.category_types.get(t).map(String::as_str)).collect();
     let category_type = match types.as_slice() {

@@ -14,7 +14,12 @@ use std::sync::{Arc, OnceLock};
 use arrow::array::{Array, ArrayRef, Float64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
+use stats::{ConfidenceLevel, Estimate};
+
 use super::cells::CellValue;
+
+const C95: ConfidenceLevel = ConfidenceLevel::C95;
+const C998: ConfidenceLevel = ConfidenceLevel::C998;
 use super::period::Period;
 use crate::error::{EngineError, Result};
 use crate::input::TableFormat;
@@ -79,9 +84,9 @@ pub struct ResultRow {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InequalitySummary {
     /// SII and its 95% and 99.8% limits.
-    pub sii: Option<(f64, [Option<f64>; 4])>,
+    pub sii: Option<Estimate>,
     /// RII and its 95% and 99.8% limits.
-    pub rii: Option<(f64, [Option<f64>; 4])>,
+    pub rii: Option<Estimate>,
     /// The value of the most deprived decile present in the area minus that of the least
     /// deprived present (an area need not have small areas in every national decile).
     pub gap: Option<f64>,
@@ -120,6 +125,16 @@ fn ineq<T>(r: &ResultRow, f: impl Fn(&InequalitySummary) -> Option<T>) -> Option
     r.inequality.as_ref().and_then(f)
 }
 
+/// The value of an inequality summary's estimate.
+fn summary_value(e: Option<&Estimate>) -> Option<f64> {
+    e.and_then(|e| e.value)
+}
+
+/// A limit of an inequality summary's estimate at `level`: lower or upper.
+fn summary_limit(e: Option<&Estimate>, level: ConfidenceLevel, upper: bool) -> Option<f64> {
+    e.and_then(|e| if upper { e.upper(level) } else { e.lower(level) })
+}
+
 /// Every result column, in order.
 pub static COLUMNS: [Column; 46] = [
     text("indicator_id", "Indicator ID", |r| Some(r.indicator.clone())),
@@ -138,11 +153,11 @@ pub static COLUMNS: [Column; 46] = [
     }),
     text("category", "Category", |r| r.category.clone()),
     text("time_period", "Time period", |r| Some(r.period.label.clone())),
-    number("value", "Value", |r| r.value.value),
-    number("lower_95", "Lower CI 95.0 limit", |r| r.value.limits95.0),
-    number("upper_95", "Upper CI 95.0 limit", |r| r.value.limits95.1),
-    number("lower_99_8", "Lower CI 99.8 limit", |r| r.value.limits998.0),
-    number("upper_99_8", "Upper CI 99.8 limit", |r| r.value.limits998.1),
+    number("value", "Value", |r| r.value.estimate.value),
+    number("lower_95", "Lower CI 95.0 limit", |r| r.value.estimate.lower(C95)),
+    number("upper_95", "Upper CI 95.0 limit", |r| r.value.estimate.upper(C95)),
+    number("lower_99_8", "Lower CI 99.8 limit", |r| r.value.estimate.lower(C998)),
+    number("upper_99_8", "Upper CI 99.8 limit", |r| r.value.estimate.upper(C998)),
     number("count", "Count", |r| r.value.count),
     number("denominator", "Denominator", |r| r.value.denominator),
     text("value_note", "Value note", |r| r.value.note.clone()),
@@ -154,20 +169,20 @@ pub static COLUMNS: [Column; 46] = [
     text("domain", "Domain", |r| r.domain.clone()),
     text("measure", "Measure", |r| Some(r.measure.to_string())),
     text("polarity", "Polarity", |r| Some(r.polarity.to_string())),
-    text("statistic", "Statistic", |r| Some(r.value.statistic.clone())),
-    text("method", "Method", |r| Some(r.value.method.to_string())),
+    text("statistic", "Statistic", |r| Some(r.value.estimate.statistic.to_string())),
+    text("method", "Method", |r| Some(r.value.estimate.method.to_string())),
     text("benchmark", "Benchmark", |r| Some(r.benchmark.clone())),
     number("benchmark_value", "Benchmark value", |r| r.benchmark_value),
     text("quintile", "Quintile among areas of the same type", |r| r.quintile.map(str::to_string)),
     text("trend_reason", "Trend reason", |r| Some(r.trend_reason.clone())),
-    number("sii", "SII", |r| ineq(r, |i| i.sii.map(|s| s.0))),
-    number("sii_lower_95", "SII lower CI 95.0 limit", |r| ineq(r, |i| i.sii.and_then(|s| s.1[0]))),
-    number("sii_upper_95", "SII upper CI 95.0 limit", |r| ineq(r, |i| i.sii.and_then(|s| s.1[1]))),
-    number("sii_lower_99_8", "SII lower CI 99.8 limit", |r| ineq(r, |i| i.sii.and_then(|s| s.1[2]))),
-    number("sii_upper_99_8", "SII upper CI 99.8 limit", |r| ineq(r, |i| i.sii.and_then(|s| s.1[3]))),
-    number("rii", "RII", |r| ineq(r, |i| i.rii.map(|s| s.0))),
-    number("rii_lower_95", "RII lower CI 95.0 limit", |r| ineq(r, |i| i.rii.and_then(|s| s.1[0]))),
-    number("rii_upper_95", "RII upper CI 95.0 limit", |r| ineq(r, |i| i.rii.and_then(|s| s.1[1]))),
+    number("sii", "SII", |r| ineq(r, |i| summary_value(i.sii.as_ref()))),
+    number("sii_lower_95", "SII lower CI 95.0 limit", |r| ineq(r, |i| summary_limit(i.sii.as_ref(), C95, false))),
+    number("sii_upper_95", "SII upper CI 95.0 limit", |r| ineq(r, |i| summary_limit(i.sii.as_ref(), C95, true))),
+    number("sii_lower_99_8", "SII lower CI 99.8 limit", |r| ineq(r, |i| summary_limit(i.sii.as_ref(), C998, false))),
+    number("sii_upper_99_8", "SII upper CI 99.8 limit", |r| ineq(r, |i| summary_limit(i.sii.as_ref(), C998, true))),
+    number("rii", "RII", |r| ineq(r, |i| summary_value(i.rii.as_ref()))),
+    number("rii_lower_95", "RII lower CI 95.0 limit", |r| ineq(r, |i| summary_limit(i.rii.as_ref(), C95, false))),
+    number("rii_upper_95", "RII upper CI 95.0 limit", |r| ineq(r, |i| summary_limit(i.rii.as_ref(), C95, true))),
     number("gap_most_minus_least_deprived", "Gap (most minus least deprived decile)", |r| ineq(r, |i| i.gap)),
     number("ratio_most_to_least_deprived", "Ratio (most to least deprived decile)", |r| ineq(r, |i| i.ratio)),
     number("excess_count", "Excess count (at least deprived decile's rates)", |r| ineq(r, |i| i.excess)),

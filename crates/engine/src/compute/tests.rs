@@ -287,9 +287,9 @@ denominator = { table = "population", value = "population" }
     let le = stats::life_expectancy::life_expectancy(&start, &deaths, &population, &LEVELS).unwrap();
     let r = row("le", "L1", "2020 - 22");
     let value: f64 = r[col("Value")].parse().unwrap();
-    assert!(close(value, le[0].value.unwrap()));
+    assert!(close(value, le[0].estimate.value.unwrap()));
     let lower: f64 = r[col("Lower CI 99.8 limit")].parse().unwrap();
-    assert!(close(lower, le[0].limits[1].lower.unwrap()));
+    assert!(close(lower, le[0].estimate.limits[1].lower.unwrap()));
     // The DSR for 2021, persons (all rows are female): under 75 is bands 0 … 70-74.
     let mut acc = stats::dsr::DsrAccumulator::default();
     acc.add(Some(2.0 * 3.0), 2.0 * (2000.0 + 2010.0), 5000.0).unwrap();

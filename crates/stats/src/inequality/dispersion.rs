@@ -19,7 +19,7 @@
 
 use super::simulation::{Draws, Shared};
 use super::{
-    summary_measure, Computed, DimensionInput, Estimate, MeasureCode, Prepared, SummaryMeasure, SummaryOptions,
+    summary_measure, Computed, DimensionInput, MeasureCode, Prepared, RawMeasure, SummaryMeasure, SummaryOptions,
 };
 use crate::StatsError;
 
@@ -219,7 +219,7 @@ pub(crate) fn compute_bgv(pr: &Prepared) -> Computed {
         }
         (4.0 * a + 2.0 * (s2 * s2 - s4 + q)).sqrt()
     });
-    Ok(Estimate::normal(value, se, pr.z))
+    Ok(RawMeasure::normal(value, se, pr.z))
 }
 
 pub(crate) fn compute_bgsd(pr: &Prepared, sims: Option<&Draws>) -> Computed {
@@ -261,7 +261,7 @@ pub(crate) fn compute_mld(pr: &Prepared) -> Computed {
             .sum::<f64>()
             .sqrt()
     });
-    Ok(Estimate::normal(value, se, pr.z))
+    Ok(RawMeasure::normal(value, se, pr.z))
 }
 
 pub(crate) fn compute_ti(pr: &Prepared) -> Computed {
@@ -277,7 +277,7 @@ pub(crate) fn compute_ti(pr: &Prepared) -> Computed {
             .sum::<f64>()
             .sqrt()
     });
-    Ok(Estimate::normal(value, se, pr.z))
+    Ok(RawMeasure::normal(value, se, pr.z))
 }
 
 pub(crate) fn compute_idisu(pr: &Prepared, sims: Option<&Draws>) -> Computed {
@@ -431,30 +431,30 @@ mod tests {
         let all = summary_measures(&regions(), &SummaryOptions::default()).unwrap();
         // μ = 41.5; deviations −11.5, 3.5, −16.5, 8.5; p = 0.1, 0.3, 0.2, 0.4.
         // BGV = 0.1·132.25 + 0.3·12.25 + 0.2·272.25 + 0.4·72.25 = 100.25
-        close(get(&all, MeasureCode::Bgv).value, 100.25, 1e-12);
-        close(get(&all, MeasureCode::Bgsd).value, 100.25f64.sqrt(), 1e-12);
-        close(get(&all, MeasureCode::Cov).value, 100.0 * 100.25f64.sqrt() / 41.5, 1e-12);
+        close(get(&all, MeasureCode::Bgv).value(), 100.25, 1e-12);
+        close(get(&all, MeasureCode::Bgsd).value(), 100.25f64.sqrt(), 1e-12);
+        close(get(&all, MeasureCode::Cov).value(), 100.0 * 100.25f64.sqrt() / 41.5, 1e-12);
         // IDISU = 100·(11.5 + 3.5 + 16.5 + 8.5)/4/41.5 = 100·10/41.5
-        close(get(&all, MeasureCode::Idisu).value, 1000.0 / 41.5, 1e-12);
+        close(get(&all, MeasureCode::Idisu).value(), 1000.0 / 41.5, 1e-12);
         // MDMW = Σ p|y − μ| = 1.15 + 1.05 + 3.3 + 3.4 = 8.9; IDISW = 100·8.9/41.5
-        close(get(&all, MeasureCode::Mdmw).value, 8.9, 1e-12);
-        close(get(&all, MeasureCode::Idisw).value, 890.0 / 41.5, 1e-12);
-        close(get(&all, MeasureCode::Mdmu).value, 10.0, 1e-12);
+        close(get(&all, MeasureCode::Mdmw).value(), 8.9, 1e-12);
+        close(get(&all, MeasureCode::Idisw).value(), 890.0 / 41.5, 1e-12);
+        close(get(&all, MeasureCode::Mdmu).value(), 10.0, 1e-12);
         // Best (favourable) = 50: MDBU = (20 + 5 + 25 + 0)/4 = 12.5; MDBW = 2 + 1.5 + 5 = 8.5
-        close(get(&all, MeasureCode::Mdbu).value, 12.5, 1e-12);
-        close(get(&all, MeasureCode::Mdbw).value, 8.5, 1e-12);
+        close(get(&all, MeasureCode::Mdbu).value(), 12.5, 1e-12);
+        close(get(&all, MeasureCode::Mdbw).value(), 8.5, 1e-12);
         let mld: f64 = 1000.0
             * [(0.1, 30.0), (0.3, 45.0), (0.2, 25.0), (0.4, 50.0)]
                 .iter()
                 .map(|(p, y): &(f64, f64)| p * -(y / 41.5).ln())
                 .sum::<f64>();
-        close(get(&all, MeasureCode::Mld).value, mld, 1e-12);
+        close(get(&all, MeasureCode::Mld).value(), mld, 1e-12);
         let ti: f64 = 1000.0
             * [(0.1, 30.0), (0.3, 45.0), (0.2, 25.0), (0.4, 50.0)]
                 .iter()
                 .map(|(p, y): &(f64, f64)| p * (y / 41.5) * (y / 41.5).ln())
                 .sum::<f64>();
-        close(get(&all, MeasureCode::Ti).value, ti, 1e-12);
+        close(get(&all, MeasureCode::Ti).value(), ti, 1e-12);
         // No reference subgroup: MDRU, MDRW unavailable.
         assert!(get(&all, MeasureCode::Mdru).unavailable.unwrap().contains("reference"));
     }
@@ -466,15 +466,15 @@ mod tests {
         let all = summary_measures(&input, &SummaryOptions::default()).unwrap();
         for (m, value, lower, upper) in heat_regions_expected() {
             let got = get(&all, m);
-            close(got.value, value, 1e-9);
-            close(got.lower, lower, 1e-9);
-            close(got.upper, upper, 1e-9);
+            close(got.value(), value, 1e-9);
+            close(got.lower(), lower, 1e-9);
+            close(got.upper(), upper, 1e-9);
         }
         // MDRU with reference B (45): (15 + 0 + 20 + 5)/4 = 10; MDRW = 1.5 + 0 + 4 + 2 = 7.5.
-        close(get(&all, MeasureCode::Mdru).value, 10.0, 1e-12);
-        close(get(&all, MeasureCode::Mdrw).value, 7.5, 1e-12);
+        close(get(&all, MeasureCode::Mdru).value(), 10.0, 1e-12);
+        close(get(&all, MeasureCode::Mdrw).value(), 7.5, 1e-12);
         // HEAT's MDRU interval is MDBU's.
-        assert_eq!(get(&all, MeasureCode::Mdru).lower, get(&all, MeasureCode::Mdbu).lower);
+        assert_eq!(get(&all, MeasureCode::Mdru).lower(), get(&all, MeasureCode::Mdbu).lower());
     }
 
     #[test]
@@ -484,7 +484,7 @@ mod tests {
         let all = summary_measures(&input, &SummaryOptions::default()).unwrap();
         for m in [MeasureCode::Bgv, MeasureCode::Bgsd, MeasureCode::Mld, MeasureCode::Ti, MeasureCode::Mdbu] {
             let got = get(&all, m);
-            assert!(got.value.is_some() && got.lower.is_none() && got.upper.is_none(), "{m:?}");
+            assert!(got.value().is_some() && got.lower().is_none() && got.upper().is_none(), "{m:?}");
         }
     }
 
@@ -495,12 +495,12 @@ mod tests {
         let all = summary_measures(&input, &SummaryOptions::default()).unwrap();
         assert!(get(&all, MeasureCode::Bgv).unavailable.unwrap().contains("population"));
         // MDBU needs no population.
-        assert!(get(&all, MeasureCode::Mdbu).value.is_some());
+        assert!(get(&all, MeasureCode::Mdbu).value().is_some());
         // IDISU needs a population or a setting average.
         assert!(get(&all, MeasureCode::Idisu).unavailable.is_some());
         input.setting_average = Some(40.0);
         let all = summary_measures(&input, &SummaryOptions::default()).unwrap();
         // IDISU = 100·(10 + 5 + 15 + 10)/4/40 with μ = 40.
-        close(get(&all, MeasureCode::Idisu).value, 25.0, 1e-12);
+        close(get(&all, MeasureCode::Idisu).value(), 25.0, 1e-12);
     }
 }

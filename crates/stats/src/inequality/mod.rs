@@ -71,7 +71,7 @@ mod pairwise;
 pub mod percentile;
 pub mod simulation;
 
-use crate::{ConfidenceLevel, StatsError};
+use crate::{ConfidenceLevel, Limits, StatsError};
 
 pub use dispersion::*;
 pub use ordered::*;
@@ -429,42 +429,45 @@ pub struct SummaryMeasure {
     pub code: &'static str,
     /// HEAT's name of the measure.
     pub name: &'static str,
-    /// The value (HEAT's `inequal`); `None` when unavailable.
-    pub value: Option<f64>,
+    /// The value (HEAT's `inequal`; `None` when unavailable) with its limits at the one
+    /// confidence level asked for; `statistic` is the measure's name and `method` how the
+    /// interval is computed: "analytic", "delta", "regression" or "simulation".
+    pub estimate: crate::Estimate,
     /// The standard error behind the interval where there is one (see each measure for its
     /// scale: RII's is of ln RII, R's is of R).
     pub se: Option<f64>,
-    /// Lower confidence limit.
-    pub lower: Option<f64>,
-    /// Upper confidence limit.
-    pub upper: Option<f64>,
-    /// Confidence level of the limits.
-    pub confidence: ConfidenceLevel,
-    /// How the interval is computed: "analytic", "delta", "regression" or "simulation".
-    pub method: &'static str,
     /// Why the measure is unavailable, when it is.
     pub unavailable: Option<String>,
 }
 
 impl SummaryMeasure {
+    fn with(
+        measure: MeasureCode,
+        confidence: ConfidenceLevel,
+        (value, lower, upper): (Option<f64>, Option<f64>, Option<f64>),
+    ) -> crate::Estimate {
+        crate::Estimate::new(
+            value,
+            vec![Limits { confidence, lower, upper }],
+            measure.name(),
+            measure.interval_method(),
+        )
+    }
+
     fn not_available(measure: MeasureCode, confidence: ConfidenceLevel, reason: impl Into<String>) -> Self {
         SummaryMeasure {
             measure,
             code: measure.code(),
             name: measure.name(),
-            value: None,
+            estimate: Self::with(measure, confidence, (None, None, None)),
             se: None,
-            lower: None,
-            upper: None,
-            confidence,
-            method: measure.interval_method(),
             unavailable: Some(reason.into()),
         }
     }
 
     /// A computed result, checked: a non-finite or out-of-range value becomes unavailable
     /// (HEAT's `HEAT_measures_outlier2NA`), non-finite limits become `None`.
-    fn from_estimate(measure: MeasureCode, confidence: ConfidenceLevel, est: Estimate) -> Self {
+    fn from_raw(measure: MeasureCode, confidence: ConfidenceLevel, est: RawMeasure) -> Self {
         let (min, max) = if measure == MeasureCode::Rii { (0.0, 700.0) } else { (-99_999.0, 99_999.0) };
         if !est.value.is_finite() {
             return Self::not_available(measure, confidence, "the value cannot be computed from these estimates");
@@ -485,43 +488,64 @@ impl SummaryMeasure {
             measure,
             code: measure.code(),
             name: measure.name(),
-            value: Some(est.value),
+            estimate: Self::with(measure, confidence, (Some(est.value), lower, upper)),
             se: finite(est.se),
-            lower,
-            upper,
-            confidence,
-            method: measure.interval_method(),
             unavailable: None,
         }
+    }
+
+    /// The value; `None` when unavailable.
+    pub fn value(&self) -> Option<f64> {
+        self.estimate.value
+    }
+
+    /// The confidence level of the limits.
+    pub fn confidence(&self) -> ConfidenceLevel {
+        self.estimate.limits.first().map_or_else(ConfidenceLevel::default, |l| l.confidence)
+    }
+
+    /// The lower confidence limit.
+    pub fn lower(&self) -> Option<f64> {
+        self.estimate.limits.first().and_then(|l| l.lower)
+    }
+
+    /// The upper confidence limit.
+    pub fn upper(&self) -> Option<f64> {
+        self.estimate.limits.first().and_then(|l| l.upper)
+    }
+
+    /// How the interval is computed: "analytic", "delta", "regression" or "simulation".
+    pub fn method(&self) -> &'static str {
+        self.estimate.method
     }
 }
 
 /// A computed value with its SE and limits (any may be missing), before checking.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct Estimate {
+pub(crate) struct RawMeasure {
     pub value: f64,
     pub se: Option<f64>,
     pub lower: Option<f64>,
     pub upper: Option<f64>,
 }
 
-impl Estimate {
+impl RawMeasure {
     /// value ± z·se (HEAT's `conf.int.norm`), no limits without an SE.
     pub(crate) fn normal(value: f64, se: Option<f64>, z: f64) -> Self {
         match se {
             Some(s) if s.is_finite() => {
-                Estimate { value, se: Some(s), lower: Some(value - z * s), upper: Some(value + z * s) }
+                RawMeasure { value, se: Some(s), lower: Some(value - z * s), upper: Some(value + z * s) }
             }
-            _ => Estimate { value, se: None, lower: None, upper: None },
+            _ => RawMeasure { value, se: None, lower: None, upper: None },
         }
     }
     pub(crate) fn bare(value: f64) -> Self {
-        Estimate { value, se: None, lower: None, upper: None }
+        RawMeasure { value, se: None, lower: None, upper: None }
     }
 }
 
 /// The result of a measure's computation: an estimate, or why none.
-pub(crate) type Computed = Result<Estimate, String>;
+pub(crate) type Computed = Result<RawMeasure, String>;
 
 /// A dimension as HEAT prepares it for the measures (`HEAT_create_input_list`), with the facts
 /// the availability rules (`validation-tests.R`) need.
@@ -996,21 +1020,21 @@ impl Prepared {
         value: f64,
         sims: Option<&simulation::Draws>,
         stat: impl FnMut(&[f64]) -> f64,
-    ) -> Estimate {
+    ) -> RawMeasure {
         self.simulation_interval(value, sims.map(|s| s.iter().map(stat).collect()))
     }
 
     /// The interval of a simulated measure from its values on the draws (`None` without
     /// draws): their (1 − c)/2 and (1 + c)/2 quantiles.
-    pub(crate) fn simulation_interval(&self, value: f64, per_draw: Option<Vec<f64>>) -> Estimate {
+    pub(crate) fn simulation_interval(&self, value: f64, per_draw: Option<Vec<f64>>) -> RawMeasure {
         let Some(mut values) = per_draw else {
-            return Estimate::bare(value);
+            return RawMeasure::bare(value);
         };
         let [lower, upper] = simulation::quantiles_type7_in_place(
             &mut values,
             [self.confidence.lower_probability(), self.confidence.upper_probability()],
         );
-        Estimate { value, se: None, lower, upper }
+        RawMeasure { value, se: None, lower, upper }
     }
 
     fn compute(&self, m: MeasureCode, sims: &mut Simulations) -> SummaryMeasure {
@@ -1056,7 +1080,7 @@ impl Prepared {
             Mdrw => dispersion::compute_mdrw(self, sim),
         };
         match computed {
-            Ok(est) => SummaryMeasure::from_estimate(m, self.confidence, est),
+            Ok(est) => SummaryMeasure::from_raw(m, self.confidence, est),
             Err(why) => SummaryMeasure::not_available(m, self.confidence, why),
         }
     }

@@ -5,7 +5,7 @@
 //! subgroup's estimate and population (`test_missing_estimates`, `test_missing_population`).
 
 use super::{
-    summary_measure, Computed, DimensionInput, Estimate, MeasureCode, Prepared, SummaryMeasure, SummaryOptions,
+    summary_measure, Computed, DimensionInput, MeasureCode, Prepared, RawMeasure, SummaryMeasure, SummaryOptions,
 };
 use crate::StatsError;
 
@@ -157,7 +157,7 @@ fn concentration_index(p: &Prepared, relative: bool) -> Computed {
     let rss: f64 = rows.iter().map(|(x, y)| (y - beta[0] * x[0] - beta[1] * x[1]).powi(2)).sum();
     let s2 = rss / (n as f64 - 2.0);
     let se = (s2 * inv[0][0]).sqrt();
-    Ok(Estimate::normal(beta[0], Some(se), p.z))
+    Ok(RawMeasure::normal(beta[0], Some(se), p.z))
 }
 
 pub(crate) fn compute_aci(p: &Prepared) -> Computed {
@@ -348,7 +348,7 @@ pub(crate) fn compute_sii(p: &Prepared) -> Computed {
     let sii = mu1 - mu0;
     let g = [mu1 * (1.0 - mu1) - mu0 * (1.0 - mu0), mu1 * (1.0 - mu1)];
     let se = delta_se(g, fit.vcov);
-    Ok(Estimate::normal(sii * p.scale, Some(se * p.scale), p.z))
+    Ok(RawMeasure::normal(sii * p.scale, Some(se * p.scale), p.z))
 }
 
 pub(crate) fn compute_rii(p: &Prepared) -> Computed {
@@ -359,7 +359,7 @@ pub(crate) fn compute_rii(p: &Prepared) -> Computed {
     let g = [mu0 - mu1, 1.0 - mu1];
     let se = delta_se(g, fit.vcov);
     let ln = rii.ln();
-    Ok(Estimate { value: rii, se: Some(se), lower: Some((ln - p.z * se).exp()), upper: Some((ln + p.z * se).exp()) })
+    Ok(RawMeasure { value: rii, se: Some(se), lower: Some((ln - p.z * se).exp()), upper: Some((ln + p.z * se).exp()) })
 }
 
 #[cfg(test)]
@@ -386,14 +386,14 @@ mod tests {
         let r = [0.1, 0.32, 0.53, 0.73, 0.92];
         let y = [50.0, 60.0, 65.0, 72.0, 80.0];
         let closed: f64 = (0..5).map(|j| w[j] / 5000.0 * (2.0 * r[j] - 1.0) * y[j]).sum();
-        close(aci.value, closed, 1e-10);
-        close(aci.value, HEAT_ACI.0, 1e-9);
-        close(aci.lower, HEAT_ACI.1, 1e-9);
-        close(aci.upper, HEAT_ACI.2, 1e-9);
+        close(aci.value(), closed, 1e-10);
+        close(aci.value(), HEAT_ACI.0, 1e-9);
+        close(aci.lower(), HEAT_ACI.1, 1e-9);
+        close(aci.upper(), HEAT_ACI.2, 1e-9);
         let rci = relative_concentration_index(&input, &SummaryOptions::default()).unwrap();
-        close(rci.value, closed / 64.74, 1e-10);
-        close(rci.lower, HEAT_RCI.1, 1e-9);
-        close(rci.upper, HEAT_RCI.2, 1e-9);
+        close(rci.value(), closed / 64.74, 1e-10);
+        close(rci.lower(), HEAT_RCI.1, 1e-9);
+        close(rci.upper(), HEAT_RCI.2, 1e-9);
     }
 
     #[test]
@@ -401,21 +401,21 @@ mod tests {
         let mut input = quintiles(true);
         input.subgroups[0].order = Some(2.0); // Q3 takes order 2: orders 1, 2, 2, 4, 5
         let aci = absolute_concentration_index(&input, &SummaryOptions::default()).unwrap();
-        close(aci.value, HEAT_ACI_TIES.0, 1e-9);
-        close(aci.lower, HEAT_ACI_TIES.1, 1e-9);
+        close(aci.value(), HEAT_ACI_TIES.0, 1e-9);
+        close(aci.lower(), HEAT_ACI_TIES.1, 1e-9);
     }
 
     #[test]
     fn sii_rii_logistic_match_heat_model() {
         let input = quintiles(true);
         let sii = logistic_slope_index_of_inequality(&input, &SummaryOptions::default()).unwrap();
-        close(sii.value, HEAT_SII.0, 1e-12);
-        close(sii.lower, HEAT_SII.1, 1e-9);
-        close(sii.upper, HEAT_SII.2, 1e-9);
+        close(sii.value(), HEAT_SII.0, 1e-12);
+        close(sii.lower(), HEAT_SII.1, 1e-9);
+        close(sii.upper(), HEAT_SII.2, 1e-9);
         let rii = logistic_relative_index_of_inequality(&input, &SummaryOptions::default()).unwrap();
-        close(rii.value, HEAT_RII.0, 1e-12);
-        close(rii.lower, HEAT_RII.1, 1e-9);
-        close(rii.upper, HEAT_RII.2, 1e-9);
+        close(rii.value(), HEAT_RII.0, 1e-12);
+        close(rii.lower(), HEAT_RII.1, 1e-9);
+        close(rii.upper(), HEAT_RII.2, 1e-9);
     }
 
     #[test]
@@ -424,7 +424,7 @@ mod tests {
         let mut input = quintiles(true);
         input.scale = 1.0;
         let sii = logistic_slope_index_of_inequality(&input, &SummaryOptions::default()).unwrap();
-        assert!(sii.value.is_none());
+        assert!(sii.value().is_none());
         assert!(sii.unavailable.unwrap().contains("not a proportion"));
         let mut input = quintiles(true);
         input.population_unit = PopulationUnit::Share;
@@ -435,7 +435,7 @@ mod tests {
         assert!(rii.unavailable.unwrap().contains("counts"));
         // ACI is scale-free in the populations: shares give the same value.
         let aci = absolute_concentration_index(&input, &SummaryOptions::default()).unwrap();
-        close(aci.value, HEAT_ACI.0, 1e-9);
+        close(aci.value(), HEAT_ACI.0, 1e-9);
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! - non-ordered dimension, no reference: the highest against the lowest estimate.
 
 use super::{summary_measure, DimensionInput, SummaryOptions};
-use super::{Computed, Estimate, MeasureCode, Prepared, SummaryMeasure};
+use super::{Computed, MeasureCode, Prepared, RawMeasure, SummaryMeasure};
 use crate::StatsError;
 
 /// Difference D = y_max − y_min between HEAT's pair of subgroups (see the module doc), with
@@ -94,7 +94,7 @@ pub(crate) fn compute_d(p: &Prepared) -> Computed {
         (Some(a), Some(b)) => Some((a * a + b * b).sqrt()),
         _ => None,
     };
-    Ok(Estimate::normal(value, se, p.z))
+    Ok(RawMeasure::normal(value, se, p.z))
 }
 
 pub(crate) fn compute_r(p: &Prepared) -> Computed {
@@ -118,7 +118,7 @@ pub(crate) fn compute_r(p: &Prepared) -> Computed {
         }
         _ => (None, None),
     };
-    Ok(Estimate { value: r, se, lower, upper })
+    Ok(RawMeasure { value: r, se, lower, upper })
 }
 
 /// The reference estimate and its row for PAR and PAF.
@@ -180,7 +180,7 @@ pub(crate) fn compute_par(p: &Prepared) -> Computed {
     let (par, mu, _paf, walter) = par_parts(p)?;
     // HEAT: |μ·((PAF + z·s) − (PAF − z·s))| / (2z) = |μ|·s.
     let se = walter.map(|s| (mu * s).abs());
-    Ok(Estimate::normal(par, se, p.z))
+    Ok(RawMeasure::normal(par, se, p.z))
 }
 
 pub(crate) fn compute_paf(p: &Prepared) -> Computed {
@@ -195,7 +195,7 @@ pub(crate) fn compute_paf(p: &Prepared) -> Computed {
     if !p.favourable && paf > 0.0 {
         paf = 0.0;
     }
-    Ok(Estimate::normal(paf, walter, p.z))
+    Ok(RawMeasure::normal(paf, walter, p.z))
 }
 
 #[cfg(test)]
@@ -215,17 +215,17 @@ mod tests {
         // SE = √(2² + 3²) = 3.605551275463989, CI = 30 ± 1.959963984540054·SE.
         let input = quintiles(true);
         let d = difference(&input, &SummaryOptions::default()).unwrap();
-        close(d.value, 30.0, 1e-12);
+        close(d.value(), 30.0, 1e-12);
         close(d.se, 13.0f64.sqrt(), 1e-12);
-        close(d.lower, 30.0 - 1.959963984540054 * 13.0f64.sqrt(), 1e-12);
-        close(d.upper, 30.0 + 1.959963984540054 * 13.0f64.sqrt(), 1e-12);
+        close(d.lower(), 30.0 - 1.959963984540054 * 13.0f64.sqrt(), 1e-12);
+        close(d.upper(), 30.0 + 1.959963984540054 * 13.0f64.sqrt(), 1e-12);
         // R = 80/50 = 1.6; SE = √((1/50²)(2² + 1.6²·3²)).
         let r = ratio(&input, &SummaryOptions::default()).unwrap();
-        close(r.value, 1.6, 1e-12);
+        close(r.value(), 1.6, 1e-12);
         let se: f64 = ((1.0f64 / 2500.0) * (4.0 + 2.56 * 9.0)).sqrt();
         close(r.se, se, 1e-12);
-        close(r.lower, (1.6f64.ln() - 1.959963984540054 * se / 1.6).exp(), 1e-12);
-        close(r.upper, (1.6f64.ln() + 1.959963984540054 * se / 1.6).exp(), 1e-12);
+        close(r.lower(), (1.6f64.ln() - 1.959963984540054 * se / 1.6).exp(), 1e-12);
+        close(r.upper(), (1.6f64.ln() + 1.959963984540054 * se / 1.6).exp(), 1e-12);
     }
 
     #[test]
@@ -233,9 +233,9 @@ mod tests {
         // Adverse: D = q1 − q5 = 50 − 80 = −30, R = 50/80.
         let input = quintiles(false);
         let d = difference(&input, &SummaryOptions::default()).unwrap();
-        close(d.value, -30.0, 1e-12);
+        close(d.value(), -30.0, 1e-12);
         let r = ratio(&input, &SummaryOptions::default()).unwrap();
-        close(r.value, 50.0 / 80.0, 1e-12);
+        close(r.value(), 50.0 / 80.0, 1e-12);
     }
 
     #[test]
@@ -243,13 +243,13 @@ mod tests {
         let mut input = regions();
         // Estimates 30, 45, 25, 50: D = 50 − 25 = 25.
         let d = difference(&input, &SummaryOptions::default()).unwrap();
-        close(d.value, 25.0, 1e-12);
+        close(d.value(), 25.0, 1e-12);
         // Reference subgroup B (45), favourable: D = 45 − 25 = 20.
         input.subgroups[1].reference = true;
-        close(difference(&input, &SummaryOptions::default()).unwrap().value, 20.0, 1e-12);
+        close(difference(&input, &SummaryOptions::default()).unwrap().value(), 20.0, 1e-12);
         // Adverse with reference B: D = 50 − 45 = 5.
         input.favourable = false;
-        close(difference(&input, &SummaryOptions::default()).unwrap().value, 5.0, 1e-12);
+        close(difference(&input, &SummaryOptions::default()).unwrap().value(), 5.0, 1e-12);
     }
 
     #[test]
@@ -261,10 +261,10 @@ mod tests {
             100.0,
         );
         let r = ratio(&input, &SummaryOptions::default()).unwrap();
-        assert!(r.value.is_none());
+        assert!(r.value().is_none());
         assert!(r.unavailable.unwrap().contains("undefined"));
         // D still works: 3 − 0.
-        close(difference(&input, &SummaryOptions::default()).unwrap().value, 3.0, 1e-12);
+        close(difference(&input, &SummaryOptions::default()).unwrap().value(), 3.0, 1e-12);
     }
 
     #[test]
@@ -276,18 +276,18 @@ mod tests {
         // Var = c·N·(a·d·(N − c) + b·c²)/((a + c)³(c + d)³).
         let input = quintiles(true);
         let par = population_attributable_risk(&input, &SummaryOptions::default()).unwrap();
-        close(par.value, 15.26, 1e-12);
+        close(par.value(), 15.26, 1e-12);
         let (a, b, c, d, n) = (2597.0f64, 1603.0f64, 640.0f64, 160.0f64, 5000.0f64);
         let s = (c * n * (a * d * (n - c) + b * c * c) / ((a + c).powi(3) * (c + d).powi(3))).sqrt();
         close(par.se, 64.74 * s, 1e-9);
-        close(par.lower, 15.26 - 1.959963984540054 * 64.74 * s, 1e-9);
+        close(par.lower(), 15.26 - 1.959963984540054 * 64.74 * s, 1e-9);
         let paf = population_attributable_fraction(&input, &SummaryOptions::default()).unwrap();
-        close(paf.value, 15.26 / 64.74 * 100.0, 1e-12);
+        close(paf.value(), 15.26 / 64.74 * 100.0, 1e-12);
         close(paf.se, s, 1e-9);
-        close(paf.upper, 15.26 / 64.74 * 100.0 + 1.959963984540054 * s, 1e-9);
+        close(paf.upper(), 15.26 / 64.74 * 100.0 + 1.959963984540054 * s, 1e-9);
         // Checked against HEAT calc_par / calc_paf in R (see module doc).
-        close(par.upper, HEAT_PAR_UPPER, 1e-9);
-        close(paf.lower, HEAT_PAF_LOWER, 1e-9);
+        close(par.upper(), HEAT_PAR_UPPER, 1e-9);
+        close(paf.lower(), HEAT_PAF_LOWER, 1e-9);
     }
 
     #[test]
@@ -296,9 +296,9 @@ mod tests {
         let mut input = regions();
         input.subgroups[0].reference = true;
         let par = population_attributable_risk(&input, &SummaryOptions::default()).unwrap();
-        close(par.value, 0.0, 0.0);
+        close(par.value(), 0.0, 0.0);
         let paf = population_attributable_fraction(&input, &SummaryOptions::default()).unwrap();
-        close(paf.value, 0.0, 0.0);
+        close(paf.value(), 0.0, 0.0);
     }
 
     #[test]
@@ -307,9 +307,9 @@ mod tests {
         input.favourable = false;
         // μ = (30·100 + 45·300 + 25·200 + 50·400)/1000 = 41.5; PAR = 25 − 41.5 = −16.5.
         let par = population_attributable_risk(&input, &SummaryOptions::default()).unwrap();
-        close(par.value, -16.5, 1e-12);
+        close(par.value(), -16.5, 1e-12);
         let paf = population_attributable_fraction(&input, &SummaryOptions::default()).unwrap();
-        close(paf.value, -16.5 / 41.5 * 100.0, 1e-12);
+        close(paf.value(), -16.5 / 41.5 * 100.0, 1e-12);
     }
 
     #[test]
@@ -320,8 +320,8 @@ mod tests {
         }
         input.setting_average = Some(40.0);
         let par = population_attributable_risk(&input, &SummaryOptions::default()).unwrap();
-        close(par.value, 10.0, 1e-12); // 50 − 40
-        assert!(par.lower.is_none() && par.se.is_none());
+        close(par.value(), 10.0, 1e-12); // 50 − 40
+        assert!(par.lower().is_none() && par.se.is_none());
         input.setting_average = None;
         let par = population_attributable_risk(&input, &SummaryOptions::default()).unwrap();
         assert!(par.unavailable.unwrap().contains("setting average"));

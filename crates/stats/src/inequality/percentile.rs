@@ -195,14 +195,14 @@ mod tests {
         // gives 18 42 14 46.
         let input = dimension(&[30.0, 50.0, 10.0, 40.0, 20.0], None);
         let all = summary_measures(&input, &SummaryOptions::default()).unwrap();
-        close(get(&all, MeasureCode::D8020).value, 24.0, 1e-12);
-        close(get(&all, MeasureCode::R8020).value, 42.0 / 18.0, 1e-12);
-        close(get(&all, MeasureCode::D9010).value, 32.0, 1e-12);
-        close(get(&all, MeasureCode::R9010).value, 46.0 / 14.0, 1e-12);
+        close(get(&all, MeasureCode::D8020).value(), 24.0, 1e-12);
+        close(get(&all, MeasureCode::R8020).value(), 42.0 / 18.0, 1e-12);
+        close(get(&all, MeasureCode::D9010).value(), 32.0, 1e-12);
+        close(get(&all, MeasureCode::R9010).value(), 46.0 / 14.0, 1e-12);
         // No SEs: value without interval.
         let d = get(&all, MeasureCode::D8020);
-        assert!(d.lower.is_none() && d.upper.is_none() && d.se.is_none());
-        assert_eq!(d.method, "simulation");
+        assert!(d.lower().is_none() && d.upper().is_none() && d.se.is_none());
+        assert_eq!(d.method(), "simulation");
         assert_eq!(d.code, "d8020");
     }
 
@@ -215,17 +215,17 @@ mod tests {
         // P90: h = 9.1 → 21 + 0.1·(34 − 21) = 22.3
         let input = dimension(&[8.0, 3.0, 34.0, 2.0, 8.0, 21.0, 5.0, 13.0, 3.0, 8.0], None);
         let all = summary_measures(&input, &SummaryOptions::default()).unwrap();
-        close(get(&all, MeasureCode::D8020).value, 11.6, 1e-12);
-        close(get(&all, MeasureCode::R8020).value, 14.6 / 3.0, 1e-12);
-        close(get(&all, MeasureCode::D9010).value, 22.3 - 2.9, 1e-12);
-        close(get(&all, MeasureCode::R9010).value, 22.3 / 2.9, 1e-12);
+        close(get(&all, MeasureCode::D8020).value(), 11.6, 1e-12);
+        close(get(&all, MeasureCode::R8020).value(), 14.6 / 3.0, 1e-12);
+        close(get(&all, MeasureCode::D9010).value(), 22.3 - 2.9, 1e-12);
+        close(get(&all, MeasureCode::R9010).value(), 22.3 / 2.9, 1e-12);
         // The reference subgroup and the direction of the indicator change nothing.
         let mut other = input.clone();
         other.favourable = false;
         other.subgroups[3].reference = true;
         let again = summary_measures(&other, &SummaryOptions::default()).unwrap();
         for m in [MeasureCode::D8020, MeasureCode::R9010] {
-            assert_eq!(get(&again, m).value, get(&all, m).value);
+            assert_eq!(get(&again, m).value(), get(&all, m).value());
         }
     }
 
@@ -235,7 +235,7 @@ mod tests {
         let all = summary_measures(&input, &SummaryOptions::default()).unwrap();
         for m in [MeasureCode::D8020, MeasureCode::R8020, MeasureCode::D9010, MeasureCode::R9010] {
             let got = get(&all, m);
-            assert!(got.value.is_none());
+            assert!(got.value().is_none());
             assert_eq!(got.unavailable.as_deref(), Some("needs at least 5 subgroups with an estimate, has 4"), "{m:?}");
         }
         // Five subgroups, one without an estimate: four estimates, still unavailable (and
@@ -243,13 +243,13 @@ mod tests {
         let mut input = dimension(&[10.0, 20.0, 30.0, 40.0, 50.0], Some(1.0));
         input.subgroups[4].estimate = None;
         let all = summary_measures(&input, &SummaryOptions::default()).unwrap();
-        assert!(get(&all, MeasureCode::D8020).value.is_none());
+        assert!(get(&all, MeasureCode::D8020).value().is_none());
         // Seven with one missing: six estimates (86%), available: sorted 10..60,
         // P20: h = 2 → 20; P80: h = 5 → 50.
         let mut input = dimension(&[10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0], Some(1.0));
         input.subgroups[6].estimate = None;
         let all = summary_measures(&input, &SummaryOptions::default()).unwrap();
-        close(get(&all, MeasureCode::D8020).value, 30.0, 1e-12);
+        close(get(&all, MeasureCode::D8020).value(), 30.0, 1e-12);
     }
 
     #[test]
@@ -277,8 +277,8 @@ mod tests {
             Some("the ratio needs a positive P20; P20 of the subgroup estimates is 0")
         );
         assert!(get(&all, MeasureCode::R9010).unavailable.unwrap().contains("positive P10"));
-        close(get(&all, MeasureCode::D8020).value, 9.0, 1e-12);
-        close(get(&all, MeasureCode::D9010).value, 10.5, 1e-12);
+        close(get(&all, MeasureCode::D8020).value(), 9.0, 1e-12);
+        close(get(&all, MeasureCode::D9010).value(), 10.5, 1e-12);
     }
 
     /// Seven regions (%, favourable, scale 100): estimates 12, 35, 18, 27, 41, 22, 30 with SEs
@@ -301,10 +301,10 @@ mod tests {
         // P20: h = 2.2 → 18 + 0.2·4 = 18.8;  P80: h = 5.8 → 30 + 0.8·5 = 34
         // P10: h = 1.6 → 12 + 0.6·6 = 15.6;  P90: h = 6.4 → 35 + 0.4·6 = 37.4
         let all = summary_measures(&seven_regions(), &SummaryOptions::default()).unwrap();
-        close(get(&all, MeasureCode::D8020).value, 15.2, 1e-12);
-        close(get(&all, MeasureCode::R8020).value, 34.0 / 18.8, 1e-12);
-        close(get(&all, MeasureCode::D9010).value, 21.8, 1e-12);
-        close(get(&all, MeasureCode::R9010).value, 37.4 / 15.6, 1e-12);
+        close(get(&all, MeasureCode::D8020).value(), 15.2, 1e-12);
+        close(get(&all, MeasureCode::R8020).value(), 34.0 / 18.8, 1e-12);
+        close(get(&all, MeasureCode::D9010).value(), 21.8, 1e-12);
+        close(get(&all, MeasureCode::R9010).value(), 37.4 / 15.6, 1e-12);
     }
 
     #[test]
@@ -321,9 +321,9 @@ mod tests {
         let all = summary_measures(&seven_regions(), &SummaryOptions::default()).unwrap();
         for (m, lower, upper) in R_LIMITS {
             let got = get(&all, m);
-            close(got.lower, lower, 1e-12);
-            close(got.upper, upper, 1e-12);
-            assert!(got.lower < got.value && got.value < got.upper, "{m:?}");
+            close(got.lower(), lower, 1e-12);
+            close(got.upper(), upper, 1e-12);
+            assert!(got.lower() < got.value() && got.value() < got.upper(), "{m:?}");
         }
     }
 
@@ -352,7 +352,7 @@ mod tests {
         let d9010: Vec<f64> = sims.iter().map(|d| sorted_quantile(d, 0.9) - sorted_quantile(d, 0.1)).collect();
         let all = summary_measures(&input, &SummaryOptions::default()).unwrap();
         let got = get(&all, MeasureCode::D9010);
-        close(got.lower, sorted_quantile(&d9010, 0.025), 1e-12);
-        close(got.upper, sorted_quantile(&d9010, 0.975), 1e-12);
+        close(got.lower(), sorted_quantile(&d9010, 0.025), 1e-12);
+        close(got.upper(), sorted_quantile(&d9010, 0.975), 1e-12);
     }
 }

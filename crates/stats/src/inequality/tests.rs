@@ -120,9 +120,9 @@ fn quintiles_all_measures_match_heat() {
     ];
     for (m, v, l, u) in expected {
         let got = get(&all, m);
-        close(got.value, v, 1e-9);
-        close(got.lower, l, 1e-9);
-        close(got.upper, u, 1e-9);
+        close(got.value(), v, 1e-9);
+        close(got.lower(), l, 1e-9);
+        close(got.upper(), u, 1e-9);
     }
     // Non-ordered measures do not apply to an ordered dimension.
     assert_eq!(reason(&all, Bgv), "applies only to non-ordered dimensions");
@@ -135,9 +135,9 @@ fn quintiles_all_measures_match_heat() {
     ];
     for (m, v, l, u) in expected {
         let got = get(&adverse, m);
-        close(got.value, v, 1e-9);
-        close(got.lower, l, 1e-9);
-        close(got.upper, u, 1e-9);
+        close(got.value(), v, 1e-9);
+        close(got.lower(), l, 1e-9);
+        close(got.upper(), u, 1e-9);
     }
 }
 
@@ -178,9 +178,9 @@ fn five_regions_adverse_per_1000_match_heat() {
     ];
     for (m, v, l, u) in expected {
         let got = get(&all, m);
-        close(got.value, v, 1e-9);
-        close(got.lower, l, 1e-9);
-        close(got.upper, u, 1e-9);
+        close(got.value(), v, 1e-9);
+        close(got.lower(), l, 1e-9);
+        close(got.upper(), u, 1e-9);
     }
 }
 
@@ -192,7 +192,7 @@ fn returns_every_measure_once_with_codes_and_names() {
         assert_eq!(got.measure, *m);
         assert_eq!(got.code, m.code());
         assert_eq!(MeasureCode::from_code(&got.code.to_uppercase()), Some(*m));
-        assert!(got.value.is_some() != got.unavailable.is_some());
+        assert!(got.value().is_some() != got.unavailable.is_some());
     }
 }
 
@@ -206,7 +206,7 @@ fn rule_fewer_than_two_subgroups() {
     assert!(all.iter().all(|m| m.unavailable.as_deref() == Some("fewer than two subgroups")));
     input.subgroups.clear();
     let all = summary_measures(&input, &opts()).unwrap();
-    assert!(all.iter().all(|m| m.value.is_none()));
+    assert!(all.iter().all(|m| m.value().is_none()));
 }
 
 #[test]
@@ -235,7 +235,7 @@ fn rule_two_subgroups_only_simple_measures() {
         let got = get(&all, m);
         match m {
             MeasureCode::D | MeasureCode::R | MeasureCode::Par | MeasureCode::Paf => {
-                assert!(got.value.is_some(), "{m:?}")
+                assert!(got.value().is_some(), "{m:?}")
             }
             MeasureCode::D8020 | MeasureCode::R8020 | MeasureCode::D9010 | MeasureCode::R9010 => {
                 assert_eq!(
@@ -248,8 +248,8 @@ fn rule_two_subgroups_only_simple_measures() {
         }
     }
     // D = 80 − 70; PAR = 80 − μ with μ = (80·500 + 70·400)/900.
-    close(get(&all, MeasureCode::D).value, 10.0, 1e-12);
-    close(get(&all, MeasureCode::Par).value, 80.0 - 68000.0 / 900.0, 1e-12);
+    close(get(&all, MeasureCode::D).value(), 10.0, 1e-12);
+    close(get(&all, MeasureCode::Par).value(), 80.0 - 68000.0 / 900.0, 1e-12);
 }
 
 #[test]
@@ -280,7 +280,7 @@ fn rule_ordered_end_subgroup_missing_fails_d_r_and_missing_estimate_fails_aci() 
     let mut input = quintiles(true);
     input.subgroups[0].estimate = None; // Q3
     let all = summary_measures(&input, &opts()).unwrap();
-    close(get(&all, MeasureCode::D).value, 30.0, 1e-12);
+    close(get(&all, MeasureCode::D).value(), 30.0, 1e-12);
     // 4 of 5 = 80% < 85%: PAR unavailable.
     assert!(reason(&all, MeasureCode::Par).contains("85%"));
 }
@@ -298,11 +298,11 @@ fn rule_under_85_percent_and_missing_population() {
     subgroups[4].estimate = None;
     let input = DimensionInput::new(subgroups.clone(), DimensionKind::NonOrdered, true, 100.0);
     let all = summary_measures(&input, &opts()).unwrap();
-    assert!(get(&all, MeasureCode::Bgv).value.is_some());
+    assert!(get(&all, MeasureCode::Bgv).value().is_some());
     // MDBU on the nine: best = 47, mean |47 − y| over the nine estimates.
     let ys: Vec<f64> = (0..10).filter(|&i| i != 4).map(|i| 20.0 + 3.0 * f64::from(i)).collect();
     let mdbu = ys.iter().map(|y| 47.0 - y).sum::<f64>() / 9.0;
-    close(get(&all, MeasureCode::Mdbu).value, mdbu, 1e-12);
+    close(get(&all, MeasureCode::Mdbu).value(), mdbu, 1e-12);
     // HEAT's weighted mean over all subgroups is NA with a missing estimate: PAR unavailable.
     assert!(reason(&all, MeasureCode::Par).contains("setting average"));
     // Two missing: 80% < 85%.
@@ -316,7 +316,7 @@ fn rule_under_85_percent_and_missing_population() {
     let input = DimensionInput::new(subgroups, DimensionKind::NonOrdered, true, 100.0);
     let all = summary_measures(&input, &opts()).unwrap();
     assert_eq!(reason(&all, MeasureCode::Ti), "a subgroup with an estimate has no population");
-    assert!(get(&all, MeasureCode::Mdbu).value.is_some());
+    assert!(get(&all, MeasureCode::Mdbu).value().is_some());
 }
 
 #[test]
@@ -349,7 +349,7 @@ fn rule_zero_setting_average() {
         assert_eq!(reason(&all, m), "the setting average is zero or missing", "{m:?}");
     }
     // MDBU has no such rule.
-    assert!(get(&all, MeasureCode::Mdbu).value.is_some());
+    assert!(get(&all, MeasureCode::Mdbu).value().is_some());
 }
 
 #[test]
@@ -368,7 +368,7 @@ fn rule_reference_subgroup_needed_for_mdr() {
     assert_eq!(reason(&all, MeasureCode::Mdrw), "needs exactly one reference subgroup with an estimate");
     // PAR and PAF: HEAT's test_par_paf_fail (the missing estimate also makes HEAT's weighted
     // mean NA, which is checked first).
-    assert!(get(&all, MeasureCode::Par).value.is_none());
+    assert!(get(&all, MeasureCode::Par).value().is_none());
     // With populations missing and a setting average, the reference rule itself shows.
     for g in &mut input.subgroups {
         g.population = None;
@@ -407,7 +407,7 @@ fn other_confidence_level_widens_interval() {
     let o = SummaryOptions { confidence: ConfidenceLevel::C998, ..SummaryOptions::default() };
     let d = difference(&quintiles(true), &o).unwrap();
     let z = ConfidenceLevel::C998.z();
-    close(d.lower, 30.0 - z * 13f64.sqrt(), 1e-12);
+    close(d.lower(), 30.0 - z * 13f64.sqrt(), 1e-12);
 }
 
 // ---- input errors ----
@@ -526,10 +526,10 @@ fn shares_summing_to_one_are_accepted() {
         g.population = g.population.map(|p| p / 1000.0);
     }
     let all = summary_measures(&input, &opts()).unwrap();
-    close(get(&all, MeasureCode::Bgv).value, 100.25, 1e-12);
+    close(get(&all, MeasureCode::Bgv).value(), 100.25, 1e-12);
     // PAR needs counts for its interval.
     let par = get(&all, MeasureCode::Par);
-    assert!(par.value.is_some() && par.lower.is_none());
+    assert!(par.value().is_some() && par.lower().is_none());
 }
 
 mod no_panic {
@@ -620,9 +620,9 @@ mod no_panic {
             let input = DimensionInput { subgroups, kind, favourable, scale: 100.0, setting_average: Some(40.0), population_unit: PopulationUnit::Count };
             let all = summary_measures(&input, &SummaryOptions { simulation_draws: 10, ..SummaryOptions::default() }).unwrap();
             for m in all {
-                if let Some(v) = m.value { prop_assert!(v.is_finite()); }
-                if let (Some(l), Some(u)) = (m.lower, m.upper) { prop_assert!(l.is_finite() && u.is_finite()); }
-                prop_assert!(m.value.is_some() || m.unavailable.is_some());
+                if let Some(v) = m.value() { prop_assert!(v.is_finite()); }
+                if let (Some(l), Some(u)) = (m.lower(), m.upper()) { prop_assert!(l.is_finite() && u.is_finite()); }
+                prop_assert!(m.value().is_some() || m.unavailable.is_some());
             }
         }
     }

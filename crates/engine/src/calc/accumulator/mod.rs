@@ -20,9 +20,11 @@
 //! | mean | [`Mean`] | `calc mean` |
 //! | life expectancy | [`LifeExpectancy`] | `calc life-expectancy`, SQL `life_expectancy`, compute |
 //! | slope and relative index of inequality | [`Sii`] | `calc sii`, SQL `sii` |
+//! | excess deaths | [`ExcessDeaths`] | `calc excess-deaths`, SQL `excess_deaths` |
 
 mod contract;
 mod dsr;
+mod excess_deaths;
 mod isr;
 mod life_expectancy;
 mod mean;
@@ -31,6 +33,7 @@ mod sii;
 
 pub use contract::{Accumulator, Refusal};
 pub use dsr::{esp2013_band_label, Dsr, DsrInput, DsrRow, DsrStandard};
+pub use excess_deaths::{ExcessDeaths, ExcessDeathsResult, ExcessDeathsRow};
 pub use isr::{Isr, IsrKind, IsrRow};
 pub use life_expectancy::{LifeExpectancy, LifeExpectancyRow};
 pub use mean::{Mean, MeanResult};

@@ -1,12 +1,11 @@
 //! `excess_deaths`: deaths attributable to the deprivation gradient in a group, and their years
 //! of life lost ([`stats::arriaga::excess_deaths`], as `fairer calc excess-deaths` computes it).
 
-use std::collections::BTreeMap;
+use stats::arriaga::{potential_years_per_death, AGE_BAND_STARTS};
 
-use stats::arriaga::{potential_years_per_death, AGE_BANDS, AGE_BAND_STARTS};
-
-use super::{required, AggregateSpec, Body, FieldType, Out};
-use crate::calc::excess_deaths::{group_lines, quantile_key, quantile_text, Line, Quantile, BAND_MID_AGES};
+use super::{refused, required, AggregateSpec, Body, FieldType, Out};
+use crate::calc::accumulator::{Accumulator, ExcessDeaths, ExcessDeathsRow};
+use crate::calc::excess_deaths::{quantile_text, BAND_MID_AGES};
 use crate::sql::args::{age_band, number, Check, OptionalArg};
 
 /// `excess_deaths(quantile, start_age, deaths, population [, reference [, upper_age]])` →
@@ -24,8 +23,9 @@ use crate::sql::args::{age_band, number, Check, OptionalArg};
 /// Reference: OHID Segment Tool and excess deaths technical notes; Gardner & Sanborn (1990).
 ///
 /// Edge cases: a null argument, negative deaths or population, or a quantile and band given
-/// twice is an error; so is a reference quantile with no rows, or with no population in a band
-/// where other quantiles have some.
+/// twice is an error worded as `fairer calc excess-deaths` words it ([`ExcessDeaths`]); so is a
+/// reference quantile with no rows, or with no population in a band where other quantiles have
+/// some.
 pub static EXCESS_DEATHS: AggregateSpec = AggregateSpec {
     name: "excess_deaths",
     aliases: &[],
@@ -47,36 +47,24 @@ pub static EXCESS_DEATHS: AggregateSpec = AggregateSpec {
     body: Body::Rows(|group| {
         let (rows, options) = (group.columns, group.options);
         let f = "excess_deaths";
-        let mut quantiles: BTreeMap<i64, (f64, Quantile)> = BTreeMap::new();
+        let years = potential_years_per_death(&BAND_MID_AGES, options[1]).map_err(|e| format!("{f}: {e}"))?;
+        let reference = (options[0] != 0.0).then_some(options[0]);
+        let mut quantiles = ExcessDeaths::new(true, reference, Some(&years));
         for (((&q, &start), &deaths), &pop) in rows[0].iter().zip(&rows[1]).zip(&rows[2]).zip(&rows[3]) {
             let q = required(f, "quantile", q)?;
             let start = required(f, "start_age", start)?;
             let deaths = required(f, "deaths", deaths)?;
             let pop = required(f, "population", pop)?;
-            if deaths < 0.0 || pop < 0.0 {
-                return Err(format!("{f}: deaths and population must be ≥ 0, got {deaths} and {pop}"));
-            }
             let band = AGE_BAND_STARTS
                 .iter()
                 .position(|&s| f64::from(s) == start)
                 .ok_or_else(|| format!("{f}: start_age must be one of 0, 1, 5, …, 90, got {start}"))?;
-            let (_, entry) = quantiles
-                .entry(quantile_key(q))
-                .or_insert_with(|| (q, Quantile { deaths: vec![None; AGE_BANDS], population: vec![None; AGE_BANDS] }));
-            if entry.deaths[band].is_some() {
-                return Err(format!("{f}: quantile {} and start_age {start} are given twice", quantile_text(q)));
-            }
-            entry.deaths[band] = Some(deaths);
-            entry.population[band] = Some(pop);
+            let row =
+                ExcessDeathsRow { quantile: Some(q), band: Some(band), deaths: Some(deaths), population: Some(pop) };
+            quantiles.update(row).map_err(|r| refused(f, &r))?;
         }
-        let list: Vec<&(f64, Quantile)> = quantiles.values().collect();
-        let reference =
-            if options[0] == 0.0 { list.len().checked_sub(1) } else { list.iter().position(|(q, _)| *q == options[0]) };
-        let reference =
-            reference.ok_or_else(|| format!("{f}: the reference quantile {} has no rows in this group", options[0]))?;
-        let years = potential_years_per_death(&BAND_MID_AGES, options[1]).map_err(|e| format!("{f}: {e}"))?;
-        let lines = group_lines(&list, reference, AGE_BANDS, Some(&years)).map_err(|e| format!("{f}: {e}"))?;
-        let all = Line::total(&lines);
+        let result = quantiles.evaluate().map_err(|r| refused(f, &r))?;
+        let all = result.all;
         Ok(vec![
             Out::Number(Some(all.observed)),
             Out::Number(Some(all.population)),
@@ -84,7 +72,7 @@ pub static EXCESS_DEATHS: AggregateSpec = AggregateSpec {
             Out::Number(Some(all.excess)),
             Out::Number((all.observed > 0.0).then(|| 100.0 * all.excess / all.observed)),
             Out::Number(all.yll),
-            Out::Text(Some(quantile_text(list[reference].0))),
+            Out::Text(Some(quantile_text(result.reference))),
         ])
     }),
 };
@@ -137,6 +125,6 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(e.contains("given twice"), "{e}");
+        assert!(e.contains("excess_deaths: start age: expected each age band once for quantile 1"), "{e}");
     }
 }

@@ -218,13 +218,13 @@ fn evaluate(columns: &[Vec<Option<f64>>], options: &[f64]) -> Result<Vec<Out>, S
     let options = SummaryOptions { confidence: level, ..SummaryOptions::default() };
     let m = summary_measure(&input, &options, measure).map_err(|e| format!("{NAME}: {e}"))?;
     Ok(vec![
-        Out::Number(m.value),
+        Out::Number(m.value()),
         Out::Number(m.se),
-        Out::Number(m.lower),
-        Out::Number(m.upper),
+        Out::Number(m.lower()),
+        Out::Number(m.upper()),
         Out::Text(Some(level.label())),
         Out::Text(Some(m.name.to_string())),
-        Out::Text(Some(m.method.to_string())),
+        Out::Text(Some(m.method().to_string())),
         Out::Text(m.unavailable),
     ])
 }

@@ -63,9 +63,9 @@ pub static LIFE_EXPECTANCY: AggregateSpec = AggregateSpec {
         let statistic = format!("life expectancy at {age}");
         let mut out = match table.iter().find(|r| r.start_age == age) {
             Some(r) => {
-                let l = r.limits.first();
+                let l = r.estimate.limits.first();
                 vec![
-                    Out::Number(r.value),
+                    Out::Number(r.estimate.value),
                     Out::Number(l.and_then(|l| l.lower)),
                     Out::Number(l.and_then(|l| l.upper)),
                     Out::Number(r.standard_error),
@@ -128,13 +128,13 @@ mod tests {
             .unwrap();
         assert!((number(&r, "value").unwrap() - 80.16960813).abs() < 1e-8);
         let rows = life_expectancy(&LIFE_TABLE_START_AGES, &DEATHS, &POPS, &[stats::ConfidenceLevel::C95]).unwrap();
-        assert_eq!(number(&r, "value"), rows[0].value);
-        assert_eq!(number(&r, "lowercl"), rows[0].limits[0].lower);
+        assert_eq!(number(&r, "value"), rows[0].estimate.value);
+        assert_eq!(number(&r, "lowercl"), rows[0].estimate.limits[0].lower);
         assert_eq!(text(&r, "statistic").as_deref(), Some("life expectancy at 0"));
         assert_eq!(text(&r, "note"), None);
         let r = run_split(&LIFE_EXPECTANCY, vec![bands(), col(&some(&DEATHS)), col(&some(&POPS))], vec![65.0, 0.95])
             .unwrap();
-        assert_eq!(number(&r, "value"), rows[14].value);
+        assert_eq!(number(&r, "value"), rows[14].estimate.value);
         assert_eq!(number(&r, "pops_used"), Some(rows[14].population_used));
     }
 

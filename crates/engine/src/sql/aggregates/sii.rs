@@ -87,14 +87,14 @@ pub static SII: AggregateSpec = AggregateSpec {
             quantiles.update(row).map_err(|r| refused("sii", &r))?;
         }
         let r = quantiles.evaluate().map_err(|r| refused("sii", &r))?;
-        let s = r.sii_limits.first();
-        let ri = r.rii_limits.first();
+        let s = r.sii.limits.first();
+        let ri = r.rii_limits().first();
         let warning = (!r.warnings.is_empty()).then(|| r.warnings.join("; "));
         Ok(vec![
-            Out::Number(Some(r.sii)),
+            Out::Number(r.sii.value),
             Out::Number(s.and_then(|l| l.lower)),
             Out::Number(s.and_then(|l| l.upper)),
-            Out::Number(r.rii),
+            Out::Number(r.rii_value()),
             Out::Number(ri.and_then(|l| l.lower)),
             Out::Number(ri.and_then(|l| l.upper)),
             Out::Number(Some(r.intercept)),
