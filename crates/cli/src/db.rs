@@ -4,6 +4,8 @@
 use clap::{Args, Subcommand};
 use store::Store;
 
+use crate::Failure;
+
 /// Where the store is when neither `--database` nor `FAIRER_DATABASE_URL` says: an SQLite file
 /// in the demo's data directory.
 pub const DEFAULT_DATABASE: &str = "fairer-demo/fairer.db";
@@ -27,14 +29,19 @@ impl DatabaseArg {
     }
 }
 
-/// Runs `work` on a single-threaded runtime with the store open (and migrated).
-pub fn with_store<T>(database: &DatabaseArg, work: impl AsyncFnOnce(Store) -> Result<T, String>) -> Result<T, String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the runtime of the database's queries: {e}"))?;
+/// Runs `work` on a single-threaded runtime with the store open (and migrated). The store's
+/// errors keep their kind (and so the exit code, [`store::StoreError::exit_code`]).
+pub fn with_store<T>(
+    database: &DatabaseArg,
+    work: impl AsyncFnOnce(Store) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| {
+        Failure::Engine(engine::EngineError::Internal(format!(
+            "cannot start the runtime of the database's queries: {e}"
+        )))
+    })?;
     runtime.block_on(async {
-        let store = Store::open(&database.target()).await.map_err(|e| e.to_string())?;
+        let store = Store::open(&database.target()).await?;
         let result = work(store.clone()).await;
         store.close().await;
         result
@@ -58,14 +65,14 @@ enum DbCommand {
 }
 
 /// Runs `fairer db`.
-pub fn run(args: DbArgs) -> Result<(), String> {
+pub fn run(args: DbArgs) -> Result<(), Failure> {
     match args.command {
         DbCommand::Migrate => {
             let target = args.database.target();
-            let location = store::Location::parse(&target).map_err(|e| e.to_string())?;
+            let location = store::Location::parse(&target)?;
             // Opening the store applies the migrations it lacks.
             with_store(&args.database, async |store| {
-                let versions = store.applied_migrations().await.map_err(|e| e.to_string())?;
+                let versions = store.applied_migrations().await?;
                 println!("{}: schema up to date (migrations {})", location.display(), join(&versions));
                 Ok(())
             })

@@ -1,6 +1,7 @@
 //! `fairer demo`: the main job out of the box. Generates a small synthetic England into a data
 //! directory (once), computes the starter catalogue of core Marmot indicators on it, and prints
-//! a readable summary for one place.
+//! a readable summary for one place; then stores the results in the database (a data release)
+//! with three synthetic Marmot places (`examples/demo-places/`) and prints their monitoring.
 
 use std::path::{Path, PathBuf};
 
@@ -9,8 +10,21 @@ use engine::arrow::array::{Array, Float64Array, RecordBatch, StringArray};
 use engine::compute::{compute, ComputeOptions, DataDirectory, MemorySink, ResultFile, ResultSink};
 use engine::EngineError;
 
+use store::{Actor, ImportOutcome, PlaceFile, ReleaseInfo, StoreError};
+
 use crate::compute::{describe, load_catalogue, Bar};
+use crate::db::{with_store, DatabaseArg};
 use crate::Failure;
+
+/// The synthetic places the demo stores: place files of `examples/demo-places/`, built in.
+const DEMO_PLACES: [(&str, &str); 3] = [
+    ("examples/demo-places/halham.toml", include_str!("../../../examples/demo-places/halham.toml")),
+    (
+        "examples/demo-places/redham-rookbury-ics.toml",
+        include_str!("../../../examples/demo-places/redham-rookbury-ics.toml"),
+    ),
+    ("examples/demo-places/melcombe.toml", include_str!("../../../examples/demo-places/melcombe.toml")),
+];
 
 /// Run the main job on synthetic data: generate a small synthetic England (one region, ten
 /// years; only if DIR has none yet), compute the starter catalogue of core Marmot indicators
@@ -23,7 +37,8 @@ use crate::Failure;
 #[command(after_help = "Examples:\n  \
 fairer demo\n  \
 fairer demo --place \"Sheffield\"          # a place by (part of) its name or its code\n  \
-fairer demo --data /tmp/world --output /tmp/world/results.csv")]
+fairer demo --data /tmp/world --output /tmp/world/results.csv\n  \
+fairer place show halham --database fairer-demo/fairer.db   # a synthetic place the demo stored")]
 pub struct DemoArgs {
     /// The place to summarise: an area name (or a unique part of one) or code, of any level.
     /// Default: the local authority with the lowest male life expectancy.
@@ -41,6 +56,11 @@ pub struct DemoArgs {
     /// Show no progress bars.
     #[arg(long)]
     no_progress: bool,
+    /// The database the results and the synthetic places are stored in: an SQLite file path
+    /// or a postgres:// URL. Default: the FAIRER_DATABASE_URL environment variable, else
+    /// DIR/fairer.db. Running the demo again changes nothing there.
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
 }
 
 /// One whole-area result row, as the summary needs it.
@@ -316,7 +336,117 @@ pub fn run(args: DemoArgs) -> Result<(), crate::Failure> {
     if output.to_ascii_lowercase().ends_with(".parquet") {
         println!("Explore them with SQL, e.g.: fairer sql \"SELECT area_name, value FROM results WHERE indicator_id = 'le_birth' AND sex = 'Male' AND category IS NULL ORDER BY value\" --table results={output}");
     }
+    let database =
+        args.database.clone().or_else(|| std::env::var("FAIRER_DATABASE_URL").ok().filter(|v| !v.trim().is_empty()));
+    let database =
+        DatabaseArg { database: Some(database.unwrap_or_else(|| data.join("fairer.db").display().to_string())) };
+    println!();
+    for line in store_demo(&database, &sink.memory.batches, &catalogue.header.name)? {
+        println!("{line}");
+    }
     Ok(())
+}
+
+/// Stores the results as a release (nothing changes when the same results are stored already)
+/// and the demo's synthetic places (each only once), and describes their monitoring.
+fn store_demo(database: &DatabaseArg, batches: &[RecordBatch], catalogue: &str) -> Result<Vec<String>, Failure> {
+    let target = database.target();
+    let shown = store::Location::parse(&target)?.display();
+    let show_option =
+        if target.contains("://") { " --database URL".to_string() } else { format!(" --database {shown}") };
+    with_store(database, async |store| {
+        let mut out = vec![format!("Monitoring of places (SYNTHETIC), in the database {shown}:")];
+        let now = store::utc_now();
+        let info = ReleaseInfo {
+            name: format!("demo {}", &now[..19]),
+            released_on: now[..10].to_string(),
+            catalogue_id: Some(catalogue.to_string()),
+            catalogue_version: None,
+            manifest: serde_json::json!({ "synthetic": true, "made_by": "fairer demo", "imported_at": now }),
+            definitions: Default::default(),
+        };
+        match store.import_release(info, &Actor::Cli, batches).await? {
+            ImportOutcome::Imported(r) => out
+                .push(format!("  the results stored as the release \"{}\" ({} rows): the newest", r.name, r.row_count)),
+            ImportOutcome::Unchanged(r) => {
+                out.push(format!("  the results are stored already, as the release \"{}\": nothing changed", r.name))
+            }
+        }
+        let mut slugs = Vec::new();
+        for (file, text) in DEMO_PLACES {
+            let parsed = PlaceFile::parse(file, text)?;
+            let slug = parsed.place.slug.get_ref().clone();
+            if store.place(&slug).await?.is_none() {
+                match store.import_place_file(file, text, &parsed, &Actor::Cli, false).await {
+                    Ok(_) => {}
+                    // Another synthetic world (--data) may lack the place's areas.
+                    Err(StoreError::BadInput(e)) => {
+                        out.push(format!("  {file} not stored: {}", e.lines().nth(1).unwrap_or(&e).trim()));
+                        continue;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            slugs.push(slug);
+        }
+        for (i, slug) in slugs.iter().enumerate() {
+            let Some(view) = store.place_view(slug).await? else { continue };
+            out.extend(place_summary(&view, i == 0));
+        }
+        if let Some(first) = slugs.first() {
+            out.push(format!(
+                "Each place's strategy, recommendations and targets: fairer place show {first}{show_option} (fairer place list for the others)"
+            ));
+        }
+        Ok(out)
+    })
+}
+
+/// A place's monitoring in a few lines: its targets' assessments and its recommendations'
+/// statuses, counted; with `each_target`, a line per target.
+fn place_summary(view: &store::PlaceView, each_target: bool) -> Vec<String> {
+    let f = &view.place.fields;
+    // How many of each label, in the order given.
+    let count = |order: &[&str], labels: Vec<&str>| {
+        let counted = order.iter().map(|o| (o, labels.iter().filter(|l| *l == o).count()));
+        counted.filter(|(_, n)| *n > 0).map(|(l, n)| format!("{n} {l}")).collect::<Vec<_>>().join(", ")
+    };
+    let targets = count(
+        &["on track", "off track", "not assessable"],
+        view.targets.iter().map(|t| t.assessment.label()).collect(),
+    );
+    let statuses: Vec<&str> = store::Status::ALL.iter().map(|s| s.label()).collect();
+    let recommendations = count(&statuses, view.recommendations.iter().map(|r| r.status.label()).collect());
+    let mut out = vec![format!(
+        "  {} ({}, {}): {} target{}: {targets}; {} recommendation{}: {recommendations}",
+        f.name,
+        f.kind,
+        f.stage,
+        view.targets.len(),
+        if view.targets.len() == 1 { "" } else { "s" },
+        view.recommendations.len(),
+        if view.recommendations.len() == 1 { "" } else { "s" },
+    )];
+    if each_target {
+        for t in &view.targets {
+            let tf = &t.target.fields;
+            let name = t.indicator_name.as_deref().unwrap_or(&tf.indicator);
+            let latest = t
+                .latest
+                .as_ref()
+                .and_then(|l| l.value.map(|v| format!(" (latest {} in {})", fmt(Some(v)), l.period)))
+                .unwrap_or_default();
+            out.push(format!(
+                "    {} {name}, {} ({}) by {}: {}{latest}",
+                tf.code,
+                tf.measure_on.label(),
+                tf.sex,
+                tf.target_period,
+                t.assessment_text
+            ));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

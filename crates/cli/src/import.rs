@@ -4,10 +4,14 @@
 use std::fs::File;
 
 use clap::{Args, Subcommand};
+use engine::progress::{check_cancelled, Progress};
+use engine::EngineError;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use store::{Actor, ImportOutcome, ReleaseInfo};
+use store::{Actor, ImportOutcome, ReleaseInfo, StoreError};
 
+use crate::compute::Bar;
 use crate::db::{with_store, DatabaseArg};
+use crate::Failure;
 
 /// The arguments of `fairer import`.
 #[derive(Args, Debug)]
@@ -43,22 +47,37 @@ struct ResultsArgs {
     /// That catalogue's version.
     #[arg(long, value_name = "VERSION")]
     catalogue_version: Option<String>,
+    /// Show no progress bar.
+    #[arg(long)]
+    no_progress: bool,
 }
 
 /// Runs `fairer import`.
-pub fn run(args: ImportArgs) -> Result<(), String> {
+pub fn run(args: ImportArgs) -> Result<(), Failure> {
     let ImportCommand::Results(results) = args.command;
+    let bar = Bar::new(!results.no_progress);
+    let outcome = import_results(&args.database, &results, &bar);
+    bar.finish();
+    outcome
+}
+
+/// Imports the results file, reporting the rows stored through `progress` (stage
+/// "importing", counted in rows) and stopping, with nothing kept, when it is cancelled.
+fn import_results(database: &DatabaseArg, results: &ResultsArgs, progress: &dyn Progress) -> Result<(), Failure> {
     let file = &results.file;
     if !file.to_ascii_lowercase().ends_with(".parquet") {
-        return Err(format!(
+        return Err(Failure::Usage(format!(
             "{file}: expected a results file ending in .parquet (as fairer compute --output results.parquet writes)"
-        ));
+        )));
     }
-    let opened = File::open(file).map_err(|e| format!("{file}: {e}"))?;
+    let opened = File::open(file).map_err(|e| EngineError::io(file, e))?;
     let bytes = opened.metadata().map(|m| m.len()).unwrap_or(0);
-    let reader = ParquetRecordBatchReaderBuilder::try_new(opened)
-        .and_then(|b| b.with_batch_size(8192).build())
-        .map_err(|e| format!("{file}: not a Parquet file fairer can read: {e}"))?;
+    let not_parquet = |e: parquet::errors::ParquetError| {
+        Failure::from(StoreError::BadInput(format!("{file}: not a Parquet file fairer can read: {e}")))
+    };
+    let builder = ParquetRecordBatchReaderBuilder::try_new(opened).map_err(not_parquet)?;
+    let total = u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
+    let reader = builder.with_batch_size(8192).build().map_err(not_parquet)?;
     let now = store::utc_now();
     let stem = std::path::Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or("results");
     let info = ReleaseInfo {
@@ -69,13 +88,26 @@ pub fn run(args: ImportArgs) -> Result<(), String> {
         manifest: serde_json::json!({ "inputs": [{ "file": file, "bytes": bytes }], "imported_at": now }),
         definitions: Default::default(),
     };
-    with_store(&args.database, async |store| {
-        let mut import = store.begin_import(info, &Actor::Cli).await.map_err(|e| format!("{file}: {e}"))?;
+    let in_file = |e: StoreError| Failure::from(e.prefixed(file));
+    with_store(database, async |store| {
+        let name = info.name.clone();
+        let mut import = store.begin_import(info, &Actor::Cli).await.map_err(in_file)?;
+        import.expect_rows(total).await.map_err(in_file)?;
+        // The transaction has begun: until it commits, readers see the previous release.
+        eprintln!(
+            "Importing {file} ({total} rows) into {} as the release \"{name}\", in one transaction…",
+            store.location().display()
+        );
+        progress.stage("importing", total);
         for batch in reader {
-            let batch = batch.map_err(|e| format!("{file}: {e}"))?;
-            import.push(&batch).await.map_err(|e| format!("{file}: {e}"))?;
+            check_cancelled(progress)?;
+            let batch = batch.map_err(|e| Failure::from(StoreError::BadInput(format!("{file}: {e}"))))?;
+            import.push(&batch).await.map_err(in_file)?;
+            progress.position(import.rows());
         }
-        match import.finish().await.map_err(|e| format!("{file}: {e}"))? {
+        check_cancelled(progress)?;
+        progress.stage("committing", 1);
+        match import.finish().await.map_err(in_file)? {
             ImportOutcome::Imported(release) => println!(
                 "Imported {file} as the release \"{}\" ({} rows, dated {}): now the newest.",
                 release.name, release.row_count, release.released_on

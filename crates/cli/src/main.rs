@@ -10,6 +10,7 @@ mod demo;
 mod generate;
 mod import;
 mod place;
+mod serve;
 mod sql;
 
 use std::process::ExitCode;
@@ -63,6 +64,9 @@ enum Command {
     /// Places and their monitoring: import, export, list, show (with each target's
     /// assessment), update a recommendation's status or add a progress note.
     Place(place::PlaceArgs),
+    /// Serve the web pages and the JSON API over the database (`fairer serve`, then open the
+    /// address it prints).
+    Serve(serve::ServeArgs),
 }
 
 /// Why a command failed, kept typed until [`main`] prints it and picks the exit code.
@@ -76,6 +80,8 @@ pub enum Failure {
     Generate(synth::SynthError),
     /// A mistake in the command line found by the command itself, worded with its flags.
     Usage(String),
+    /// The store's error (the database, a place file, a release); boxed, as it is large.
+    Store(Box<store::StoreError>),
 }
 
 impl Failure {
@@ -90,6 +96,11 @@ impl Failure {
                 _ => ErrorKind::Internal,
             },
             Failure::Usage(_) => ErrorKind::Usage,
+            Failure::Store(e) => match e.exit_code() {
+                65 => ErrorKind::BadInput,
+                64 => ErrorKind::Usage,
+                _ => ErrorKind::Internal,
+            },
         }
     }
 }
@@ -101,6 +112,7 @@ impl std::fmt::Display for Failure {
             Failure::Sql(e) => write!(f, "{e}"),
             Failure::Generate(e) => write!(f, "{e}"),
             Failure::Usage(message) => write!(f, "{message}"),
+            Failure::Store(e) => write!(f, "{e}"),
         }
     }
 }
@@ -120,6 +132,12 @@ impl From<engine::sql::SqlError> for Failure {
 impl From<synth::SynthError> for Failure {
     fn from(e: synth::SynthError) -> Self {
         Failure::Generate(e)
+    }
+}
+
+impl From<store::StoreError> for Failure {
+    fn from(e: store::StoreError) -> Self {
+        Failure::Store(Box::new(e))
     }
 }
 
@@ -145,9 +163,10 @@ fn main() -> ExitCode {
         Command::Sql(args) => sql::run(args),
         Command::Compute(args) => compute::run(args),
         Command::Demo(args) => demo::run(args),
-        Command::Db(args) => db::run(args).map_err(Failure::from),
-        Command::Import(args) => import::run(args).map_err(Failure::from),
-        Command::Place(args) => place::run(args).map_err(Failure::from),
+        Command::Db(args) => db::run(args),
+        Command::Import(args) => import::run(args),
+        Command::Place(args) => place::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,9 +4,10 @@
 use std::io::Write as _;
 
 use clap::{Args, Subcommand, ValueEnum};
-use store::{Actor, PlaceFile, PlaceView, ProgressFields, Status, StatusChange, Store};
+use store::{Actor, Goal, PlaceFile, PlaceView, ProgressFields, Status, StatusChange, Store};
 
 use crate::db::{with_store, DatabaseArg};
+use crate::Failure;
 
 /// The arguments of `fairer place`.
 #[derive(Args, Debug)]
@@ -17,6 +18,8 @@ pub struct PlaceArgs {
     database: DatabaseArg,
 }
 
+// The update's many options make its variant large; the enum is made once per run.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 enum PlaceCommand {
     /// Import a place file (TOML; see examples/place-fairshire.toml): the place, its
@@ -55,8 +58,15 @@ enum PlaceCommand {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
-    /// Record a change of a recommendation's status (--recommendation CODE --status STATUS)
-    /// or a progress note (--progress NOTE --status STATUS --author WHO).
+    /// Record a change of a recommendation's status (--recommendation CODE --status STATUS
+    /// [--note, --evidence]), add a progress note (--progress NOTE --status STATUS --author
+    /// WHO [--about CODES]), or change a target (--target CODE with --goal, --target-period,
+    /// --baseline-period, --baseline-value, --note). Every change is kept in the audit trail.
+    ///
+    /// Anything else (a recommendation's text or owner, partners, the strategy, a progress
+    /// note's wording): export the place, edit the file, and import it with --replace; the
+    /// replacement is checked as a new file is, and audited (the old place's deletion and
+    /// each new record's creation).
     Update(UpdateArgs),
 }
 
@@ -75,19 +85,35 @@ struct UpdateArgs {
     /// The place's slug.
     name: String,
     /// The recommendation whose status changes (by code).
-    #[arg(long, value_name = "CODE", conflicts_with = "progress")]
+    #[arg(long, value_name = "CODE", conflicts_with_all = ["progress", "target"])]
     recommendation: Option<String>,
     /// A progress note to add.
-    #[arg(long, value_name = "NOTE")]
+    #[arg(long, value_name = "NOTE", conflicts_with = "target")]
     progress: Option<String>,
+    /// The target to change (by code): give the fields that change.
+    #[arg(long, value_name = "CODE")]
+    target: Option<String>,
     /// The new status: of a recommendation (proposed, agreed, "in progress", implemented,
     /// dropped) or of a progress note (on track, at risk, off track, complete).
     #[arg(long)]
-    status: String,
+    status: Option<String>,
+    /// The target's new goal: value=N, change=N (from the baseline), match_benchmark, or
+    /// narrower_gap=SHARE (a gap or SII narrowed by that share of its baseline).
+    #[arg(long, value_name = "GOAL", requires = "target")]
+    goal: Option<String>,
+    /// The target's new target period, as in the results ("2029", "2027 - 29").
+    #[arg(long, value_name = "PERIOD", requires = "target")]
+    target_period: Option<String>,
+    /// The target's new baseline period.
+    #[arg(long, value_name = "PERIOD", requires = "target")]
+    baseline_period: Option<String>,
+    /// The target's baseline value ("data" to take it from the data again).
+    #[arg(long, value_name = "VALUE", requires = "target")]
+    baseline_value: Option<String>,
     /// When, YYYY-MM-DD. Default: today (UTC).
     #[arg(long, value_name = "DATE")]
     on: Option<String>,
-    /// A note on the status change.
+    /// A note on the status change, or the target's new note.
     #[arg(long)]
     note: Option<String>,
     /// A link to the evidence of the status change.
@@ -102,22 +128,19 @@ struct UpdateArgs {
 }
 
 /// Runs `fairer place`.
-pub fn run(args: PlaceArgs) -> Result<(), String> {
+pub fn run(args: PlaceArgs) -> Result<(), Failure> {
     match args.command {
         PlaceCommand::Import { file, replace } => {
-            let text = std::fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?;
-            let parsed = PlaceFile::parse(&file, &text).map_err(|e| e.to_string())?;
+            let text = std::fs::read_to_string(&file).map_err(|e| engine::EngineError::io(&file, e))?;
+            let parsed = PlaceFile::parse(&file, &text)?;
             with_store(&args.database, async |store| {
-                let slug = store
-                    .import_place_file(&file, &text, &parsed, &Actor::Cli, replace)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let slug = store.import_place_file(&file, &text, &parsed, &Actor::Cli, replace).await?;
                 println!("Imported the place \"{slug}\" from {file}: see it with fairer place show {slug}");
                 Ok(())
             })
         }
         PlaceCommand::Export { name, output } => with_store(&args.database, async |store| {
-            let text = store.export_place(&name).await.and_then(|f| f.to_toml()).map_err(|e| e.to_string())?;
+            let text = store.export_place(&name).await.and_then(|f| f.to_toml())?;
             match output {
                 Some(path) => write_atomically(&path, &text),
                 None => {
@@ -127,7 +150,7 @@ pub fn run(args: PlaceArgs) -> Result<(), String> {
             }
         }),
         PlaceCommand::List { format } => with_store(&args.database, async |store| {
-            let places = store.places().await.map_err(|e| e.to_string())?;
+            let places = store.places().await?;
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&places).map_err(|e| e.to_string())?),
                 Format::Text if places.is_empty() => {
@@ -146,8 +169,7 @@ pub fn run(args: PlaceArgs) -> Result<(), String> {
         PlaceCommand::Show { name, format } => with_store(&args.database, async |store| {
             let view = store
                 .place_view(&name)
-                .await
-                .map_err(|e| e.to_string())?
+                .await?
                 .ok_or_else(|| format!("no place \"{name}\": fairer place list shows the places"))?;
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&view).map_err(|e| e.to_string())?),
@@ -160,44 +182,103 @@ pub fn run(args: PlaceArgs) -> Result<(), String> {
 }
 
 /// Records a status change or a progress note.
-async fn run_update(store: &Store, args: UpdateArgs) -> Result<(), String> {
+async fn run_update(store: &Store, args: UpdateArgs) -> Result<(), Failure> {
     let place = store
         .place(&args.name)
-        .await
-        .map_err(|e| e.to_string())?
+        .await?
         .ok_or_else(|| format!("no place \"{}\": fairer place list shows the places", args.name))?;
     let on = args.on.clone().unwrap_or_else(store::utc_today);
     let actor = Actor::Cli;
+    if let Some(code) = &args.target {
+        return update_target(store, &place, code, &args).await;
+    }
+    let status = args.status.clone().ok_or("--status: say the new status")?;
     if let Some(code) = &args.recommendation {
-        let rec =
-            store.recommendation(place.id, code).await.map_err(|e| e.to_string())?.ok_or_else(|| {
-                format!("--recommendation: the place \"{}\" has no recommendation \"{code}\"", args.name)
-            })?;
-        let status = Status::parse(&args.status).map_err(|e| format!("--status: {e}"))?;
+        let rec = store
+            .recommendation(place.id, code)
+            .await?
+            .ok_or_else(|| format!("--recommendation: the place \"{}\" has no recommendation \"{code}\"", args.name))?;
+        let status = Status::parse(&status).map_err(|e| e.prefixed("--status"))?;
         let change =
             StatusChange { status, changed_on: on, note: args.note.clone(), evidence_url: args.evidence.clone() };
-        let after = store.set_recommendation_status(&actor, rec.id, &change).await.map_err(|e| e.to_string())?;
+        let after = store.set_recommendation_status(&actor, rec.id, &change).await?;
         println!("{} {}: now {} (since {})", args.name, code, after.status.label(), change.changed_on);
         return Ok(());
     }
     let Some(note) = &args.progress else {
-        return Err("say what to update: --recommendation CODE --status STATUS, or --progress NOTE --status STATUS --author WHO".into());
+        return Err("say what to update: --recommendation CODE --status STATUS, --progress NOTE --status STATUS --author WHO, or --target CODE with the fields that change".into());
     };
     let author = args.author.clone().ok_or("--progress needs --author: who wrote the note")?;
-    let fields = ProgressFields {
-        written_on: on,
-        status: args.status.clone(),
-        author,
-        note: note.clone(),
-        recommendations: args.about.clone(),
-    };
-    store.create_progress(&actor, place.id, &fields).await.map_err(|e| e.to_string())?;
+    let fields =
+        ProgressFields { written_on: on, status, author, note: note.clone(), recommendations: args.about.clone() };
+    store.create_progress(&actor, place.id, &fields).await?;
     println!("{}: progress note of {} added ({})", args.name, fields.written_on, fields.status);
     Ok(())
 }
 
+/// Changes the fields of the target `code` of `place` that the arguments give.
+async fn update_target(store: &Store, place: &store::Place, code: &str, args: &UpdateArgs) -> Result<(), Failure> {
+    let slug = &place.fields.slug;
+    let target = store
+        .targets(place.id)
+        .await?
+        .into_iter()
+        .find(|t| t.fields.code == code)
+        .ok_or_else(|| format!("--target: the place \"{slug}\" has no target \"{code}\""))?;
+    let mut fields = target.fields.clone();
+    if let Some(goal) = &args.goal {
+        fields.goal = parse_goal(goal)?;
+    }
+    if let Some(period) = &args.target_period {
+        fields.target_period = period.clone();
+    }
+    if let Some(period) = &args.baseline_period {
+        fields.baseline_period = period.clone();
+    }
+    if let Some(value) = &args.baseline_value {
+        fields.baseline_value = match value.trim() {
+            "data" => None,
+            v => Some(v.parse::<f64>().map_err(|_| {
+                store::StoreError::BadInput(format!("--baseline-value: \"{v}\": expected a number, or data"))
+            })?),
+        };
+    }
+    if let Some(note) = &args.note {
+        fields.note = Some(note.clone()).filter(|n| !n.is_empty());
+    }
+    if fields == target.fields {
+        return Err(
+            "--target: say what changes (--goal, --target-period, --baseline-period, --baseline-value, --note)".into(),
+        );
+    }
+    store.update_target(&Actor::Cli, target.id, &fields).await?;
+    println!("{slug} {code}: target changed; see it with fairer place show {slug}");
+    Ok(())
+}
+
+/// A goal as written on the command line: value=N, change=N, match_benchmark, narrower_gap=S.
+fn parse_goal(text: &str) -> Result<Goal, Failure> {
+    let bad = || {
+        Failure::from(store::StoreError::BadInput(format!(
+            "--goal: \"{text}\": expected value=N, change=N, match_benchmark or narrower_gap=SHARE"
+        )))
+    };
+    let text = text.trim();
+    if text == "match_benchmark" {
+        return Ok(Goal::MatchBenchmark);
+    }
+    let (kind, number) = text.split_once('=').ok_or_else(bad)?;
+    let number: f64 = number.trim().parse().map_err(|_| bad())?;
+    match kind.trim() {
+        "value" => Ok(Goal::Value(number)),
+        "change" => Ok(Goal::Change(number)),
+        "narrower_gap" => Ok(Goal::NarrowerGap(number)),
+        _ => Err(bad()),
+    }
+}
+
 /// Writes `text` to a temporary file beside `path`, syncs it, and renames it over `path`.
-fn write_atomically(path: &str, text: &str) -> Result<(), String> {
+fn write_atomically(path: &str, text: &str) -> Result<(), Failure> {
     let target = std::path::Path::new(path);
     let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
     let temporary = dir.join(format!(
@@ -213,7 +294,7 @@ fn write_atomically(path: &str, text: &str) -> Result<(), String> {
     })();
     result.map_err(|e| {
         let _ = std::fs::remove_file(&temporary);
-        format!("{path}: {e}")
+        Failure::Engine(engine::EngineError::io(path, e))
     })
 }
 

@@ -89,7 +89,8 @@ fn store_commands(database: &str, dir: &Path) {
         .replace("indicator = \"u75_all_causes\"", "indicator = \"u75_everything\"");
     std::fs::write(&bad, &text).unwrap();
     let out = run(database, &["place", "import", bad.to_str().unwrap(), "--replace"]);
-    assert!(!out.status.success());
+    // A store error exits with its kind's code: 65 for bad input.
+    assert_eq!(out.status.code(), Some(65));
     let line = text[..text.find("u75_everything").unwrap()].matches('\n').count() + 1;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -153,10 +154,31 @@ fn store_commands(database: &str, dir: &Path) {
     assert_eq!(json["recommendations"][1]["status"], "in progress");
     assert_eq!(json["recommendations"][1]["history"][2]["note"], "Two employers signed");
     assert_eq!(json["progress"][0]["note"], "Board met");
+    let out = run(database, &["place", "show", "nowhere"]);
+    assert_eq!(out.status.code(), Some(64), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(database, &["place", "import", EXAMPLE]);
+    assert_eq!(out.status.code(), Some(64), "a place already stored: {}", String::from_utf8_lossy(&out.stderr));
     let out = run(database, &["place", "update", "fairshire", "--recommendation", "R2", "--status", "finished"]);
+    assert_eq!(out.status.code(), Some(65));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("--status: the status \"finished\": expected one of proposed")
     );
+
+    // A target's fields change in place, audited with the before and after.
+    fairer(database, &["place", "update", "fairshire", "--target", "T1", "--goal", "value=82.5", "--note", "Revised"]);
+    let json: serde_json::Value =
+        serde_json::from_str(&fairer(database, &["place", "show", "fairshire", "--format", "json"])).unwrap();
+    assert_eq!(json["targets"][0]["target_value"], 82.5);
+    assert_eq!(json["targets"][0]["target"]["note"], "Revised");
+    let audit = audit_of(database, "target");
+    assert_eq!(audit.action, "update");
+    assert_eq!(audit.before.as_ref().unwrap()["goal"], "match_benchmark");
+    assert_eq!(audit.after.as_ref().unwrap()["goal"]["value"], 82.5);
+    let out = run(database, &["place", "update", "fairshire", "--target", "T1", "--goal", "higher"]);
+    assert_eq!(out.status.code(), Some(65));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--goal: \"higher\": expected value=N"));
+    let out = run(database, &["place", "update", "fairshire", "--target", "T9", "--goal", "value=1"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no target \"T9\""));
 
     let exported = dir.join("fairshire.toml");
     fairer(database, &["place", "export", "fairshire", "--output", exported.to_str().unwrap()]);
@@ -164,6 +186,17 @@ fn store_commands(database: &str, dir: &Path) {
     assert!(text.contains("status = \"in progress\"") && text.contains("note = \"Two employers signed\""), "{text}");
     let list = fairer(database, &["place", "list"]);
     assert!(list.contains("fairshire") && list.contains("(synthetic)"), "{list}");
+}
+
+/// The newest audit entry about `entity`.
+fn audit_of(database: &str, entity: &str) -> store::AuditEntry {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let store = store::Store::open(database).await.unwrap();
+        let mut entries = store.audit_log(Some(entity), None, 1).await.unwrap();
+        store.close().await;
+        entries.pop().expect("an audit entry")
+    })
 }
 
 #[test]

@@ -43,6 +43,21 @@ impl StoreError {
             StoreError::Open { .. } | StoreError::Migrate(_) | StoreError::Database { .. } => 70,
         }
     }
+
+    /// The same error with `prefix` (a file name, what was being done) before its message,
+    /// of the same kind: `results.parquet: the results' row 7: …`. An error opening or
+    /// migrating the database is left as it is (the prefix would not be what failed).
+    pub fn prefixed(self, prefix: &str) -> StoreError {
+        match self {
+            StoreError::BadInput(m) => StoreError::BadInput(format!("{prefix}: {m}")),
+            StoreError::NotFound(m) => StoreError::NotFound(format!("{prefix}: {m}")),
+            StoreError::Conflict(m) => StoreError::Conflict(format!("{prefix}: {m}")),
+            StoreError::Database { context, source } => {
+                StoreError::Database { context: format!("{prefix}: {context}"), source }
+            }
+            e @ (StoreError::Open { .. } | StoreError::Migrate(_)) => e,
+        }
+    }
 }
 
 /// The store's result type.

@@ -47,11 +47,28 @@ pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<Vec<i64>> {
             )
         })
         .collect();
+    // Up to date already (the usual case): nothing to write, so no write lock to wait for
+    // (sqlx's migrator creates its table first, which on SQLite waits for a running import).
+    let applied_checksums = applied_checksums(pool).await;
+    if applied_checksums.len() == migrations.len()
+        && migrations.iter().zip(&applied_checksums).all(|(m, (v, c))| m.version == *v && m.checksum.as_ref() == c)
+    {
+        return Ok(Vec::new());
+    }
     let migrator = Migrator { migrations: Cow::Owned(migrations), ignore_missing: false, locking: true, no_tx: false };
     let applied_before = applied(pool).await;
     migrator.run(pool).await?;
     let applied_after = applied(pool).await;
     Ok(applied_after.into_iter().filter(|v| !applied_before.contains(v)).collect())
+}
+
+/// The versions and checksums of the migrations applied, in order (none when the migrations
+/// table does not exist yet).
+async fn applied_checksums(pool: &AnyPool) -> Vec<(i64, Vec<u8>)> {
+    sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success ORDER BY version")
+        .fetch_all(pool)
+        .await
+        .unwrap_or_default()
 }
 
 /// The versions already applied (none when the migrations table does not exist yet).

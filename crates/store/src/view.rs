@@ -77,9 +77,13 @@ impl Store {
     pub async fn place_view(&self, slug: &str) -> Result<Option<PlaceView>> {
         let Some(place) = self.place(slug).await? else { return Ok(None) };
         let release = self.latest_release().await?;
+        // The indicators once for all the targets (one query rather than one per target).
+        let indicators: std::collections::HashMap<String, crate::Indicator> =
+            self.indicators().await?.into_iter().map(|i| (i.id.clone(), i)).collect();
         let mut targets = Vec::new();
         for target in self.targets(place.id).await? {
-            targets.push(self.target_view(&place, target).await?);
+            let indicator = indicators.get(&target.fields.indicator).cloned();
+            targets.push(self.target_view_of(&place, target, indicator).await?);
         }
         Ok(Some(PlaceView {
             release,
@@ -99,8 +103,18 @@ impl Store {
     /// # Errors
     /// A failed query.
     pub async fn target_view(&self, place: &Place, target: Target) -> Result<TargetView> {
+        let indicator = self.indicator(&target.fields.indicator).await?;
+        self.target_view_of(place, target, indicator).await
+    }
+
+    /// A target's view, its indicator (as the newest release defines it) given.
+    async fn target_view_of(
+        &self,
+        place: &Place,
+        target: Target,
+        indicator: Option<crate::Indicator>,
+    ) -> Result<TargetView> {
         let t = &target.fields;
-        let indicator = self.indicator(&t.indicator).await?;
         let query = ValueQuery {
             indicator: Some(t.indicator.clone()),
             area: Some(place.fields.area_code.clone()),

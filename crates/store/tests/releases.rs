@@ -220,6 +220,7 @@ async fn failed_import_keeps_previous_release(store: &Store) {
     // An import stopped part way (dropped, as when the process dies) keeps nothing, and
     // readers see the previous release while it runs.
     let mut import = store.begin_import(info("third"), &Actor::Cli).await.unwrap();
+    import.expect_rows(600).await.unwrap();
     import.push(&batch(&rows[..600])).await.unwrap();
     assert_eq!(store.latest_release().await.unwrap().as_ref(), Some(first.release()));
     assert_eq!(store.area_latest_values("E06000001").await.unwrap().len(), 3);
@@ -231,10 +232,22 @@ async fn failed_import_keeps_previous_release(store: &Store) {
     let outcome = store.import_release(info("second"), &Actor::Cli, &[batch(&rows)]).await.unwrap();
     assert_eq!(outcome.release().row_count, 1200);
     assert_eq!(store.latest_release().await.unwrap().unwrap().name, "second");
+    assert!(has_index_by_indicator(store).await);
+}
+
+/// Whether the index of values by indicator is there (an import may drop it while it loads,
+/// and builds it again before committing).
+async fn has_index_by_indicator(store: &Store) -> bool {
+    let catalog = match store.backend() {
+        store::Backend::Sqlite => "sqlite_master WHERE type = 'index' AND name = 'value_by_indicator'",
+        store::Backend::Postgres => "pg_indexes WHERE indexname = 'value_by_indicator'",
+    };
+    store::testing::count_rows(store, catalog).await == 1
 }
 
 /// `release` is the newest, with all its rows and nothing else stored.
 async fn assert_whole(store: &Store, release: &store::Release) {
+    assert!(has_index_by_indicator(store).await);
     assert_eq!(store.latest_release().await.unwrap().as_ref(), Some(release));
     assert_eq!(store::testing::count_rows(store, "value").await, 7);
     assert_eq!(store::testing::count_rows(store, "area").await, 2);

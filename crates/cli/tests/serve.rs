@@ -1,0 +1,55 @@
+//! `fairer serve` as a user runs it: a real process listening on loopback, asked over TCP.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+
+/// Kills the server when the test ends, passing or failing.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// One HTTP/1.1 GET, the whole response as text.
+fn get(address: &str, path: &str) -> String {
+    let mut stream = TcpStream::connect(address).expect("connect to the server");
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[test]
+fn serve_prints_its_address_and_answers_pages_and_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("fairer.db");
+    let child = Command::new(env!("CARGO_BIN_EXE_fairer"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--database"])
+        .arg(&database)
+        .env_remove("FAIRER_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start fairer serve");
+    let mut server = Server(child);
+    let mut line = String::new();
+    BufReader::new(server.0.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let address = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+
+    let home = get(&address, "/");
+    assert!(home.starts_with("HTTP/1.1 200"), "{home}");
+    assert!(home.contains("No data has been imported yet"), "{home}");
+    let api = get(&address, "/api/v1/places");
+    assert!(api.starts_with("HTTP/1.1 200") && api.ends_with("[]"), "{api}");
+    let missing = get(&address, "/areas/nowhere/at/all");
+    assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
+}

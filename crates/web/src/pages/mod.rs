@@ -1,0 +1,20 @@
+//! The server-rendered pages.
+
+mod home;
+
+use askama::Template;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+use crate::{AppState, WebError};
+
+/// Every page's route.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/", get(home::page))
+}
+
+/// A rendered page, or the error that stopped it.
+pub(crate) fn render(page: &impl Template) -> Result<Response, WebError> {
+    Ok(Html(page.render()?).into_response())
+}
