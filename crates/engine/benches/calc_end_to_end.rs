@@ -19,6 +19,9 @@
 //! columns of the same file alone (open, parse every chunk, nothing computed), so the rest of
 //! the time is grouping, the method and writing.
 //!
+//! With `FAIRER_BENCH_DIR=DIR` the inputs (and outputs) are written to DIR and kept, to time
+//! the same workloads as whole `fairer calc` processes from outside.
+//!
 //! The streaming case runs a row-wise proportion over 10 million rows (a file of about
 //! 200 MB) and reports rows per second and the process's peak resident memory (`VmHWM` in
 //! `/proc/self/status`, reset through `/proc/self/clear_refs` before each measured run), once
@@ -297,13 +300,18 @@ fn main() {
     // No argument: all.
     let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let wanted = |tag: &str| filters.is_empty() || filters.iter().any(|f| tag.starts_with(f.as_str()));
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let temporary = tempfile::tempdir().expect("temporary directory");
+    let kept = std::env::var_os("FAIRER_BENCH_DIR").map(std::path::PathBuf::from);
+    if let Some(k) = &kept {
+        std::fs::create_dir_all(k).expect("FAIRER_BENCH_DIR");
+    }
+    let dir = kept.as_deref().unwrap_or(temporary.path());
+    let path = |name: &str| dir.join(name).to_string_lossy().into_owned();
     let threads = rayon::current_num_threads();
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
     println!("Fairer end-to-end benchmark (engine::calc::run, CSV file in -> CSV file out)");
     println!("threads available: {cores} (rayon uses {threads}); best of {} runs, median shown too", runs());
-    println!("inputs in {}", dir.path().display());
+    println!("inputs in {}", dir.display());
     println!();
 
     // --- streaming, first, while the process is small ---------------------------------------
