@@ -209,7 +209,8 @@ pub(super) fn summarise_level(c: &LevelContext<'_>, values: &LevelValues) -> Vec
     let sexes = ind.sexes.len();
     let np = c.periods.len();
     let quintile_of = c.quintiles(values);
-    let has_deciles = values.iter().enumerate().any(|(i, v)| v.is_some() && !(i / (sexes * np)).is_multiple_of(BREAKDOWNS));
+    let has_deciles =
+        values.iter().enumerate().any(|(i, v)| v.is_some() && !(i / (sexes * np)).is_multiple_of(BREAKDOWNS));
     (0..c.level.members.len())
         .into_par_iter()
         .flat_map_iter(|area| {
