@@ -505,7 +505,7 @@ mod tests {
             &[stats::ConfidenceLevel::new(0.95).unwrap()],
         )
         .unwrap();
-        let theirs = rows[0].value.unwrap();
+        let theirs = rows[0].estimate.value.unwrap();
         assert!((ours - theirs).abs() < 1e-9, "{ours} vs {theirs}");
     }
 
