@@ -8,7 +8,7 @@
 
 use super::accumulator::{Accumulator, Dsr, DsrInput, DsrRow, DsrStandard};
 use super::groups::{key_columns, key_label, request, Groups};
-use super::table::{refused, CommonOptions, EstimateColumns, RunSummary};
+use super::table::{refused, refused_in_row, CommonOptions, EstimateColumns, RunSummary};
 use crate::error::{EngineError, Location, Result};
 use crate::input::InputTable;
 use crate::output::{OutputColumn, TableWriter};
@@ -88,14 +88,10 @@ pub fn run(o: &DsrOptions, table: InputTable, writer: &mut TableWriter, progress
                 band: band_slot.and_then(|s| chunk.text(s, row)),
                 frequency: number(frequency_slot),
             };
-            groups.entry(&chunk, &cols.key_slots, row, || Dsr::new(&input)).update(dsr_row).map_err(|refusal| {
-                let at = Location {
-                    file: file.clone(),
-                    row: Some(chunk.first_row + row as u64),
-                    column: refusal.input().map(column_of),
-                };
-                refused(refusal, at, None)
-            })?;
+            groups
+                .entry(&chunk, &cols.key_slots, row, || Dsr::new(&input))
+                .update(dsr_row)
+                .map_err(|refusal| refused_in_row(refusal, &file, chunk.first_row + row as u64, column_of))?;
         }
         summary.rows_read += chunk.len as u64;
         progress.position(summary.rows_read);

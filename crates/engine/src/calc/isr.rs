@@ -6,7 +6,7 @@ pub use super::accumulator::IsrKind;
 
 use super::accumulator::{Accumulator, Isr, IsrRow};
 use super::groups::{key_columns, key_label, request, Groups};
-use super::table::{refused, CommonOptions, EstimateColumns, RunSummary};
+use super::table::{refused, refused_in_row, CommonOptions, EstimateColumns, RunSummary};
 use crate::error::{EngineError, Location, Result};
 use crate::input::InputTable;
 use crate::output::{OutputColumn, TableWriter};
@@ -72,14 +72,9 @@ pub fn run(o: &IsrOptions, table: InputTable, writer: &mut TableWriter, progress
                 ref_population: chunk.numbers[3][row],
             };
             let group = groups.entry(&chunk, &cols.key_slots, row, || Isr::new(kind, &o.common.confidence));
-            group.update(isr_row).map_err(|refusal| {
-                let at = Location {
-                    file: file.clone(),
-                    row: Some(chunk.first_row + row as u64),
-                    column: refusal.input().map(column_of),
-                };
-                refused(refusal, at, None)
-            })?;
+            group
+                .update(isr_row)
+                .map_err(|refusal| refused_in_row(refusal, &file, chunk.first_row + row as u64, column_of))?;
         }
         summary.rows_read += chunk.len as u64;
         progress.position(summary.rows_read);

@@ -8,7 +8,7 @@
 
 use super::accumulator::{Accumulator, LifeExpectancy, LifeExpectancyRow};
 use super::groups::{key_columns, key_label, request, Groups};
-use super::table::{refused, CommonOptions, EstimateColumns, RunSummary};
+use super::table::{refused, refused_in_row, CommonOptions, EstimateColumns, RunSummary};
 use crate::error::{Location, Result};
 use crate::input::InputTable;
 use crate::output::{OutputColumn, TableWriter};
@@ -72,14 +72,7 @@ pub fn run(
                         .entry(&chunk, &cols.key_slots, row, || LifeExpectancy::new(&o.common.confidence))
                         .update(band)
                 })
-                .map_err(|refusal| {
-                    let at = Location {
-                        file: file.clone(),
-                        row: Some(chunk.first_row + row as u64),
-                        column: refusal.input().map(column_of),
-                    };
-                    refused(refusal, at, None)
-                })?;
+                .map_err(|refusal| refused_in_row(refusal, &file, chunk.first_row + row as u64, column_of))?;
         }
         summary.rows_read += chunk.len as u64;
         progress.position(summary.rows_read);

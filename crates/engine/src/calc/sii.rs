@@ -10,7 +10,7 @@ use stats::sii::{SiiOptions, SiiValueType};
 
 use super::accumulator::{Accumulator, Sii, SiiInput, SiiRow};
 use super::groups::{key_columns, key_label, request, Groups};
-use super::table::{refused, CommonOptions, RunSummary};
+use super::table::{refused, refused_in_row, CommonOptions, RunSummary};
 use crate::error::{Location, Result};
 use crate::input::InputTable;
 use crate::output::{OutputColumn, TableWriter};
@@ -116,14 +116,9 @@ pub fn run(
                 },
             };
             let group = groups.entry(&chunk, &cols.key_slots, row, || Sii::new(input, &options));
-            group.update(quantile_row).map_err(|refusal| {
-                let at = Location {
-                    file: file.clone(),
-                    row: Some(chunk.first_row + row as u64),
-                    column: refusal.input().map(column_of),
-                };
-                refused(refusal, at, None)
-            })?;
+            group
+                .update(quantile_row)
+                .map_err(|refusal| refused_in_row(refusal, &file, chunk.first_row + row as u64, column_of))?;
         }
         summary.rows_read += chunk.len as u64;
         progress.position(summary.rows_read);

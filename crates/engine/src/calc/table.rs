@@ -134,6 +134,13 @@ impl EstimateColumns {
     }
 }
 
+/// An accumulator's refusal of data row `row` of `file` as an engine error, in the column
+/// `column_of` gives for the input the refusal names.
+pub fn refused_in_row(refusal: Refusal, file: &str, row: u64, column_of: impl Fn(&str) -> String) -> EngineError {
+    let at = Location { file: file.to_string(), row: Some(row), column: refusal.input().map(column_of) };
+    refused(refusal, at, None)
+}
+
 /// An accumulator's refusal as an engine error at `at` (the row and column of a row, or the
 /// file for a group) in `group`: the refusal's words with where they apply.
 pub fn refused(refusal: Refusal, at: Location, group: Option<String>) -> EngineError {

@@ -27,6 +27,18 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// A method's refusal of one row's values, naming the input its error names (the field of
+    /// a negative, non-positive or non-finite value), else the count.
+    pub fn of_row(source: StatsError) -> Refusal {
+        let input = match &source {
+            StatsError::Negative { field, .. }
+            | StatsError::NotPositive { field, .. }
+            | StatsError::NotFinite { field, .. } => field,
+            _ => "count",
+        };
+        Refusal::Row { input, source }
+    }
+
     /// The input a row-level refusal concerns; `None` for a group.
     pub fn input(&self) -> Option<&'static str> {
         match self {

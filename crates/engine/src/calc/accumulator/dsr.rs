@@ -142,17 +142,6 @@ fn once_per_group(band: u32) -> Refusal {
     }
 }
 
-/// A method's refusal of one row, naming the input its field names.
-fn row_refusal(source: StatsError) -> Refusal {
-    let input = match &source {
-        StatsError::Negative { field, .. }
-        | StatsError::NotPositive { field, .. }
-        | StatsError::NotFinite { field, .. } => field,
-        _ => "count",
-    };
-    Refusal::Row { input, source }
-}
-
 impl Accumulator for Dsr<'_> {
     type Row<'a> = DsrRow<'a>;
     type Output = DsrEstimate;
@@ -162,7 +151,7 @@ impl Accumulator for Dsr<'_> {
         let n = required(row.population, "population", "a population (populations cannot be missing)")?;
         match &mut self.state {
             State::Independent { sums, weights, bands } => {
-                sums.add(row.count, n, stdpop).map_err(row_refusal)?;
+                sums.add(row.count, n, stdpop).map_err(Refusal::of_row)?;
                 *weights += stdpop;
                 if let Some(band) = esp_band {
                     if *bands & (1 << band) != 0 {

@@ -80,15 +80,7 @@ impl Accumulator for Isr<'_> {
     fn update(&mut self, row: IsrRow) -> Result<(), Refusal> {
         let n_ref =
             required(row.ref_population, "reference population", "a reference population (it cannot be missing)")?;
-        self.sums.add(row.count, row.population, row.ref_count, n_ref).map_err(|source| {
-            let input = match &source {
-                StatsError::Negative { field, .. }
-                | StatsError::NotPositive { field, .. }
-                | StatsError::NotFinite { field, .. } => field,
-                _ => "count",
-            };
-            Refusal::Row { input, source }
-        })?;
+        self.sums.add(row.count, row.population, row.ref_count, n_ref).map_err(Refusal::of_row)?;
         self.rows += 1;
         Ok(())
     }
