@@ -441,7 +441,14 @@ fn missing_column_lists_the_columns_there_are() {
     let mut args = summary_args(path);
     args[10] = "sd";
     let run = fairer(&args);
-    assert_error(&run, &[path, "no column \"sd\" (needed for --se)", "area, quintile, order, value, se, pop"]);
+    assert_error(
+        &run,
+        &[
+            path,
+            "no column \"sd\" (needed for the standard error column (--se))",
+            "area, quintile, order, value, se, pop",
+        ],
+    );
 }
 
 #[test]
@@ -756,7 +763,7 @@ fn arriaga_bad_input_is_a_clear_error() {
         "--population",
         "pop",
     ]);
-    assert_error(&run, &["the base population Q1 (--base) is not in this group"]);
+    assert_error(&run, &["the base population (--base), Q1, is not in this group"]);
     // No deaths at 90+: the life table cannot be closed; a warning and no rows, not a failure.
     let open: String = good
         .lines()

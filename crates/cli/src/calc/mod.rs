@@ -267,32 +267,91 @@ pub fn run(args: CalcArgs) -> Result<(), crate::Failure> {
     Ok(())
 }
 
-/// The options the engine's usage errors name, and the flags that give them: the engine words
-/// its errors without command-line flags ("the multiplier"), and `calc` adds them.
+/// The options and columns the engine's errors name, and the flags that give them: the engine
+/// words its errors without command-line flags ("the multiplier", "the count column"), and
+/// `calc` adds them. Each name begins with its article, so that no name is found inside a
+/// longer one ("the population column" is not in "the standard population column").
 const FLAGS: &[(&str, &str)] = &[
     ("the multiplier", "--multiplier"),
     ("the reference value", "--refvalue"),
     ("the years of data", "--years-of-data"),
+    ("the count column", "--count"),
+    ("the denominator column", "--denominator"),
     ("the standard population column", "--stdpop"),
     ("the event frequency column", "--event-frequency"),
     ("the age band column", "--age-band"),
+    ("the quantile column", "--quantile"),
+    ("the population column", "--population"),
+    ("the value column", "--value"),
+    ("the standard error column", "--se"),
+    ("the lower limit column", "--lower-cl"),
+    ("the upper limit column", "--upper-cl"),
+    ("the deaths column", "--deaths"),
+    ("the start age column", "--start-age"),
+    ("the reference count column", "--ref-count"),
+    ("the reference denominator column", "--ref-denominator"),
+    ("the group column", "--group"),
+    ("the cause column", "--cause"),
+    ("the base population", "--base"),
+    ("the rate column", "--rate"),
+    ("the group-by columns", "--group-by"),
+    ("a group-by column", "--group-by"),
+    ("the number of quantiles", "--nquantiles"),
+    ("the upper age", "--upper-age"),
+    ("the value per life-year", "--value-per-life-year"),
+    ("the value per death", "--value-per-death"),
+    ("the funnel points", "--points"),
+    ("a funnel of rates", "--statistic rate"),
+    ("a funnel of proportions", "--statistic proportion"),
+    ("a funnel of ratios", "--statistic ratio"),
+    ("the subgroup column", "--subgroup"),
+    ("the estimate column", "--estimate"),
+    ("the kind of dimension", "--dimension-kind"),
+    ("the dimension kind column", "--dimension-kind-column"),
+    ("favourable or adverse", "--favourable or --adverse"),
+    ("the favourable column", "--favourable-column"),
+    ("the indicator scale", "--scale"),
+    ("the scale column", "--scale-column"),
+    ("the order column", "--order"),
+    ("the reference subgroup column", "--reference-subgroup"),
+    ("the setting average column", "--setting-average"),
+    ("the number of draws", "--draws"),
+    ("a HEAT Plus template file", "--heat-template"),
 ];
 
-/// The engine's error as the command line reports it: a usage error with the flag after each
-/// option it names (`the multiplier (--multiplier) must be …`).
-fn with_flags(e: engine::EngineError) -> crate::Failure {
-    match e {
-        engine::EngineError::Usage(message) => {
-            let mut message = message;
-            for (thing, flag) in FLAGS {
-                if let Some(at) = message.find(thing) {
-                    message.insert_str(at + thing.len(), &format!(" ({flag})"));
-                }
-            }
-            crate::Failure::Usage(message)
+/// `message` with the flag after the first mention of each option or column it names
+/// (`the multiplier (--multiplier) must be …`).
+fn name_flags(message: &str) -> String {
+    let mut message = message.to_string();
+    for (thing, flag) in FLAGS {
+        if let Some(at) = message.find(thing) {
+            message.insert_str(at + thing.len(), &format!(" ({flag})"));
         }
-        other => other.into(),
     }
+    message
+}
+
+/// The engine's error as the command line reports it: the same kind of error, with the flag
+/// after each option or column it names.
+fn with_flags(e: engine::EngineError) -> crate::Failure {
+    use engine::EngineError as E;
+    let e = match e {
+        E::Usage(message) => return crate::Failure::Usage(name_flags(&message)),
+        E::MissingColumn { file, column, role, available } => {
+            E::MissingColumn { file, column, role: name_flags(&role), available }
+        }
+        E::BadValue { at, expected, found } => E::BadValue { at, expected: name_flags(&expected), found },
+        E::Method { at, group, source } => {
+            let source = match *source {
+                stats::StatsError::Shape(m) => stats::StatsError::Shape(name_flags(&m)),
+                stats::StatsError::Invalid(m) => stats::StatsError::Invalid(name_flags(&m)),
+                other => other,
+            };
+            E::Method { at, group, source: Box::new(source) }
+        }
+        other => other,
+    };
+    e.into()
 }
 
 /// Reads `input`, computes `method` and writes `output`, where `-` is standard input or output

@@ -119,7 +119,7 @@ impl Pair {
                 return Err(EngineError::BadValue {
                     at: at(&o.group),
                     expected: format!(
-                        "one of the two populations of this group, {} or {} (is a column that tells the groups apart missing from --group-by?)",
+                        "one of the two populations of this group, {} or {} (is a column that tells the groups apart missing from the group-by columns?)",
                         pair.populations[0].label, pair.populations[1].label
                     ),
                     found: who,
@@ -173,11 +173,16 @@ pub fn run(
     writer: &mut TableWriter,
     progress: &dyn Progress,
 ) -> Result<RunSummary> {
-    let mut texts: Vec<(&str, &str)> = vec![(&o.group, "--group"), (&o.start_age, "--start-age")];
+    let mut texts: Vec<(&str, &str)> = vec![(&o.group, "the group column"), (&o.start_age, "the start age column")];
     if let Some(c) = &o.cause {
-        texts.push((c, "--cause"));
+        texts.push((c, "the cause column"));
     }
-    let cols = request(table, &[(&o.deaths, "--deaths"), (&o.population, "--population")], &o.common.group_by, &texts)?;
+    let cols = request(
+        table,
+        &[(&o.deaths, "the deaths column"), (&o.population, "the population column")],
+        &o.common.group_by,
+        &texts,
+    )?;
     let (group_slot, age_slot, cause_slot) =
         (o.common.group_by.len(), o.common.group_by.len() + 1, o.common.group_by.len() + 2);
     let mut reader = cols.reader;
@@ -314,15 +319,14 @@ fn base_and_comparator<'a>(
 ) -> std::result::Result<(&'a Population, &'a Population), String> {
     let [a, b] = pair.populations.as_slice() else {
         let found = pair.populations.first().map(|p| format!("only {}", p.label)).unwrap_or_else(|| "none".into());
-        return Err(format!("the --group column must name two populations in each group, found {found}"));
+        return Err(format!("the group column must name two populations in each group, found {found}"));
     };
     match &o.base {
         Some(base) if &a.label == base => Ok((a, b)),
         Some(base) if &b.label == base => Ok((b, a)),
-        Some(base) => Err(format!(
-            "the base population {base} (--base) is not in this group, which has {} and {}",
-            a.label, b.label
-        )),
+        Some(base) => {
+            Err(format!("the base population, {base}, is not in this group, which has {} and {}", a.label, b.label))
+        }
         None => {
             if natural_key_order(std::slice::from_ref(&a.label), std::slice::from_ref(&b.label)).is_le() {
                 Ok((a, b))

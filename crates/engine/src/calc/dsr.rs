@@ -52,14 +52,15 @@ pub fn run(o: &DsrOptions, table: InputTable, writer: &mut TableWriter, progress
     let standard = if o.stdpop.is_some() { DsrStandard::Given } else { DsrStandard::Esp2013 };
     let input = DsrInput::new(standard, o.event_frequency.is_some(), o.multiplier, &o.common.confidence)
         .map_err(|e| EngineError::option("the multiplier", e))?;
-    let mut numbers: Vec<(&str, &str)> = vec![(&o.count, "--count"), (&o.denominator, "--denominator")];
+    let mut numbers: Vec<(&str, &str)> =
+        vec![(&o.count, "the count column"), (&o.denominator, "the denominator column")];
     if let Some(s) = &o.stdpop {
-        numbers.push((s, "--stdpop"));
+        numbers.push((s, "the standard population column"));
     }
     if let Some(f) = &o.event_frequency {
-        numbers.push((f, "--event-frequency"));
+        numbers.push((f, "the event frequency column"));
     }
-    let band: Vec<(&str, &str)> = o.age_band.iter().map(|b| (b.as_str(), "--age-band")).collect();
+    let band: Vec<(&str, &str)> = o.age_band.iter().map(|b| (b.as_str(), "the age band column")).collect();
     let cols = request(table, &numbers, &o.common.group_by, &band)?;
     let band_slot = o.age_band.as_ref().map(|_| o.common.group_by.len());
     let stdpop_slot = o.stdpop.as_ref().map(|_| 2);

@@ -139,16 +139,20 @@ pub fn run(
     writer: &mut TableWriter,
     progress: &dyn Progress,
 ) -> Result<RunSummary> {
-    let texts: Vec<(&str, &str)> = o.start_age.as_deref().map(|s| (s, "--start-age")).into_iter().collect();
+    let texts: Vec<(&str, &str)> = o.start_age.as_deref().map(|s| (s, "the start age column")).into_iter().collect();
     let cols = request(
         table,
-        &[(&o.quantile, "--quantile"), (&o.deaths, "--deaths"), (&o.population, "--population")],
+        &[
+            (&o.quantile, "the quantile column"),
+            (&o.deaths, "the deaths column"),
+            (&o.population, "the population column"),
+        ],
         &o.common.group_by,
         &texts,
     )?;
     let age_slot = o.common.group_by.len();
     let years_per_death = potential_years_per_death(&BAND_MID_AGES, o.upper_age)
-        .map_err(|e| EngineError::Usage(format!("--upper-age: {e}")))?;
+        .map_err(|e| EngineError::Usage(format!("the upper age: {e}")))?;
     let years = o.start_age.is_some().then_some(years_per_death.as_slice());
     let mut reader = cols.reader;
     let mut groups: Groups<ExcessDeaths> = Groups::new(&o.common.group_by);
@@ -196,11 +200,12 @@ pub fn run(
         progress.position(summary.rows_read);
         Ok(())
     })?;
-    for (name, v) in
-        [("--value-per-life-year", o.valuation.value_per_life_year), ("--value-per-death", o.valuation.value_per_death)]
-    {
+    for (name, v) in [
+        ("the value per life-year", o.valuation.value_per_life_year),
+        ("the value per death", o.valuation.value_per_death),
+    ] {
         if v.is_some_and(|v| !v.is_finite() || v < 0.0) {
-            return Err(EngineError::Usage(format!("{name}: expected a number ≥ 0")));
+            return Err(EngineError::Usage(format!("{name} must be a number ≥ 0")));
         }
     }
     let sorted = groups.into_sorted();

@@ -105,12 +105,12 @@ pub fn run(
     progress: &dyn Progress,
 ) -> Result<RunSummary> {
     check_options(o)?;
-    let count = table.column(&o.count, "--count")?;
-    let denominator = o.denominator.as_deref().map(|d| table.column(d, "--denominator")).transpose()?;
-    let rate = o.rate.as_deref().map(|r| table.column(r, "--rate")).transpose()?;
+    let count = table.column(&o.count, "the count column")?;
+    let denominator = o.denominator.as_deref().map(|d| table.column(d, "the denominator column")).transpose()?;
+    let rate = o.rate.as_deref().map(|r| table.column(r, "the rate column")).transpose()?;
     let mut group_cols = Vec::new();
     for g in &o.common.group_by {
-        group_cols.push(table.column(g, "--group-by")?);
+        group_cols.push(table.column(g, "a group-by column")?);
     }
     let names: Vec<String> = table.headers().to_vec();
     let mut numbers = vec![count];
@@ -241,26 +241,26 @@ fn check_options(o: &FunnelOptions) -> Result<()> {
                     "the expected events"
                 };
                 return usage(&format!(
-                    "funnel --statistic {}: give {what} with --denominator COLUMN",
+                    "a funnel of {}s needs {what}: give the denominator column",
                     statistic_name(o.statistic)
                 ));
             }
             if o.rate.is_some() {
-                return usage("--rate is for --statistic rate only");
+                return usage("the rate column is for a funnel of rates only");
             }
             if o.years_of_data.is_some() {
-                return usage("--years-of-data is for --statistic rate only");
+                return usage("the years of data are for a funnel of rates only");
             }
             if o.output == FunnelOutput::SignificanceAndPoints {
-                return usage("--points is for --statistic rate only (calculate_funnel_points prepares rates for charting; plot a proportion or ratio as it is)");
+                return usage("the funnel points are for a funnel of rates only (calculate_funnel_points prepares rates for charting; plot a proportion or ratio as it is)");
             }
         }
         FunnelStatistic::Rate { .. } => {
             if o.rate.is_none() {
-                return usage("funnel --statistic rate: give the rate column with --rate COLUMN (and --denominator COLUMN for the population, needed where there are 0 events)");
+                return usage("a funnel of rates needs the rate column (and the denominator column for the population, needed where there are 0 events)");
             }
             if o.output != FunnelOutput::Significance && o.years_of_data.is_none() {
-                return usage("funnel --statistic rate: --limits and --points need --years-of-data N, the number of years the data cover");
+                return usage("a funnel of rates needs the years of data (the number of years the data cover) for its limits and points");
             }
             if let Some(y) = o.years_of_data {
                 stats::error::positive("the years of data", y).map_err(|e| EngineError::Usage(e.to_string()))?;
@@ -273,7 +273,7 @@ fn check_options(o: &FunnelOptions) -> Result<()> {
     Ok(())
 }
 
-/// The `--statistic` value of a statistic.
+/// The name of a statistic, as a funnel of it is called.
 fn statistic_name(statistic: FunnelStatistic) -> &'static str {
     match statistic {
         FunnelStatistic::Proportion => "proportion",
@@ -353,7 +353,7 @@ fn check_row(
                     Some((column, _)) => missing(column, "a denominator above zero (rows with 0 events need the population)"),
                     None => method(
                         wanted.count,
-                        StatsError::Invalid("for rates, where there are 0 events for a record, the denominator is needed: give the population column with --denominator COLUMN".into()),
+                        StatsError::Invalid("for rates, where there are 0 events for a record, the denominator is needed: give the population as the denominator column".into()),
                     ),
                 });
             }
@@ -457,16 +457,16 @@ mod tests {
         assert!(check_options(&options(FunnelStatistic::Proportion)).is_ok());
         let mut o = options(FunnelStatistic::Proportion);
         o.denominator = None;
-        assert!(check_options(&o).unwrap_err().to_string().contains("--denominator"));
+        assert!(check_options(&o).unwrap_err().to_string().contains("the denominator column"));
         let mut o = options(FunnelStatistic::Ratio { ratio_type: RatioType::Isr });
         o.output = FunnelOutput::SignificanceAndPoints;
-        assert!(check_options(&o).unwrap_err().to_string().contains("--points"));
+        assert!(check_options(&o).unwrap_err().to_string().contains("the funnel points"));
         let mut o = options(FunnelStatistic::Rate { rate_type: RateType::Dsr });
-        assert!(check_options(&o).unwrap_err().to_string().contains("--rate"));
+        assert!(check_options(&o).unwrap_err().to_string().contains("the rate column"));
         o.rate = Some("r".into());
         assert!(check_options(&o).is_ok());
         o.output = FunnelOutput::Limits;
-        assert!(check_options(&o).unwrap_err().to_string().contains("--years-of-data"));
+        assert!(check_options(&o).unwrap_err().to_string().contains("the years of data"));
         o.years_of_data = Some(0.0);
         assert!(check_options(&o).unwrap_err().to_string().contains("the years of data must be greater than zero"));
         o.years_of_data = Some(3.0);

@@ -203,7 +203,7 @@ pub fn request(
         req.numbers.push(table.column(name, role)?);
     }
     for g in group_by {
-        req.texts.push(table.column(g, "--group-by")?);
+        req.texts.push(table.column(g, "a group-by column")?);
     }
     for (name, role) in extra_texts {
         req.texts.push(table.column(name, role)?);

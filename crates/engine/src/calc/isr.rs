@@ -43,10 +43,10 @@ pub fn run(o: &IsrOptions, table: InputTable, writer: &mut TableWriter, progress
     let cols = request(
         table,
         &[
-            (&o.count, "--count"),
-            (&o.denominator, "--denominator"),
-            (&o.ref_count, "--ref-count"),
-            (&o.ref_denominator, "--ref-denominator"),
+            (&o.count, "the count column"),
+            (&o.denominator, "the denominator column"),
+            (&o.ref_count, "the reference count column"),
+            (&o.ref_denominator, "the reference denominator column"),
         ],
         &o.common.group_by,
         &[],

@@ -43,9 +43,9 @@ pub fn run(
 ) -> Result<RunSummary> {
     let cols = request(
         table,
-        &[(&o.deaths, "--deaths"), (&o.population, "--population")],
+        &[(&o.deaths, "the deaths column"), (&o.population, "the population column")],
         &o.common.group_by,
-        &[(&o.start_age, "--start-age")],
+        &[(&o.start_age, "the start age column")],
     )?;
     let age_slot = o.common.group_by.len();
     let mut reader = cols.reader;

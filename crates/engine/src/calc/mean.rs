@@ -30,7 +30,7 @@ pub fn run(
     writer: &mut TableWriter,
     progress: &dyn Progress,
 ) -> Result<RunSummary> {
-    let cols = request(table, &[(&o.value, "--value")], &o.common.group_by, &[])?;
+    let cols = request(table, &[(&o.value, "the value column")], &o.common.group_by, &[])?;
     let mut reader = cols.reader;
     let mut groups: Groups<Mean> = Groups::new(&o.common.group_by);
     let mut summary = RunSummary::default();

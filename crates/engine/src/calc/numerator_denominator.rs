@@ -74,8 +74,8 @@ fn row_wise(
 ) -> Result<RunSummary> {
     let (columns, common) = (method.columns, method.common);
     let statistic = Sums::statistic(method.kind, method.multiplier);
-    let x_col = table.column(&columns.count, "--count")?;
-    let n_col = table.column(&columns.denominator, "--denominator")?;
+    let x_col = table.column(&columns.count, "the count column")?;
+    let n_col = table.column(&columns.denominator, "the denominator column")?;
     let names: Vec<String> = table.headers().to_vec();
     let request = ColumnRequest { numbers: vec![x_col, n_col], texts: (0..names.len()).collect() };
     let mut reader = table.chunks(request)?;
@@ -128,8 +128,12 @@ fn grouped(
 ) -> Result<RunSummary> {
     let (columns, common) = (method.columns, method.common);
     let statistic = Sums::statistic(method.kind, method.multiplier);
-    let cols =
-        request(table, &[(&columns.count, "--count"), (&columns.denominator, "--denominator")], &common.group_by, &[])?;
+    let cols = request(
+        table,
+        &[(&columns.count, "the count column"), (&columns.denominator, "the denominator column")],
+        &common.group_by,
+        &[],
+    )?;
     let mut reader = cols.reader;
     let mut groups: Groups<Sums> = Groups::new(&common.group_by);
     let mut summary = RunSummary::default();

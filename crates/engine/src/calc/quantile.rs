@@ -38,12 +38,12 @@ pub fn run(
     progress: &dyn Progress,
 ) -> Result<RunSummary> {
     if o.nquantiles == 0 {
-        return Err(EngineError::Usage("--nquantiles must be at least 1".into()));
+        return Err(EngineError::Usage("the number of quantiles must be at least 1".into()));
     }
-    let value_col = table.column(&o.value, "--value")?;
+    let value_col = table.column(&o.value, "the value column")?;
     let mut group_cols = Vec::new();
     for g in &o.group_by {
-        group_cols.push(table.column(g, "--group-by")?);
+        group_cols.push(table.column(g, "a group-by column")?);
     }
     let names: Vec<String> = table.headers().to_vec();
     let request = ColumnRequest { numbers: vec![value_col], texts: (0..names.len()).collect() };

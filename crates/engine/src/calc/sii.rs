@@ -69,13 +69,16 @@ pub fn run(
     writer: &mut TableWriter,
     progress: &dyn Progress,
 ) -> Result<RunSummary> {
-    let mut numbers: Vec<(&str, &str)> =
-        vec![(&o.quantile, "--quantile"), (&o.population, "--population"), (&o.value, "--value")];
+    let mut numbers: Vec<(&str, &str)> = vec![
+        (&o.quantile, "the quantile column"),
+        (&o.population, "the population column"),
+        (&o.value, "the value column"),
+    ];
     match &o.se {
-        SeSource::Column(c) => numbers.push((c, "--se")),
+        SeSource::Column(c) => numbers.push((c, "the standard error column")),
         SeSource::Limits { lower, upper } => {
-            numbers.push((lower, "--lower-cl"));
-            numbers.push((upper, "--upper-cl"));
+            numbers.push((lower, "the lower limit column"));
+            numbers.push((upper, "the upper limit column"));
         }
     }
     let cols = request(table, &numbers, &o.common.group_by, &[])?;

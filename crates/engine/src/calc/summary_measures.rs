@@ -248,20 +248,20 @@ fn resolve(o: &SummaryMeasuresOptions, headers: &[String]) -> Result<Resolved> {
     };
     let needs = |what: &str, option: &str, column: &str| {
         EngineError::Usage(format!(
-            "summary-measures needs {what}: give {option}, or use a HEAT Plus template file (with --heat-template) whose column \"{column}\" has it"
+            "the summary measures need {what}: give {option}, or a HEAT Plus template file whose column \"{column}\" has it"
         ))
     };
     let subgroup = pick(&o.subgroup, template::SUBGROUP, true)
-        .ok_or_else(|| needs("the subgroup names", "--subgroup COLUMN", template::SUBGROUP))?;
+        .ok_or_else(|| needs("the subgroup names", "the subgroup column", template::SUBGROUP))?;
     let estimate = pick(&o.estimate, template::ESTIMATE, true)
-        .ok_or_else(|| needs("the estimates", "--estimate COLUMN", template::ESTIMATE))?;
+        .ok_or_else(|| needs("the estimates", "the estimate column", template::ESTIMATE))?;
     let kind = match &o.kind {
         Some(k) => k.clone(),
         None if heat => Setting::Column(template::ORDERED.to_string()),
         None => {
             return Err(needs(
                 "the kind of dimension",
-                "--dimension-kind binary|ordered|non-ordered or --dimension-kind-column COLUMN",
+                "the kind of dimension (binary, ordered or non-ordered) or the dimension kind column",
                 template::ORDERED,
             ))
         }
@@ -272,7 +272,7 @@ fn resolve(o: &SummaryMeasuresOptions, headers: &[String]) -> Result<Resolved> {
         None => {
             return Err(needs(
                 "whether a higher value is better",
-                "--favourable or --adverse, or --favourable-column COLUMN",
+                "whether the indicator is favourable or adverse, or the favourable column",
                 template::FAVOURABLE,
             ))
         }
@@ -283,7 +283,7 @@ fn resolve(o: &SummaryMeasuresOptions, headers: &[String]) -> Result<Resolved> {
             None if heat => Setting::Column(template::SCALE.to_string()),
             None => return Err(needs(
                 "the indicator scale",
-                "--scale N (100 for percentages, 1000 for rates per 1,000, 1 for proportions) or --scale-column COLUMN",
+                "the indicator scale (100 for percentages, 1000 for rates per 1,000, 1 for proportions) or the scale column",
                 template::SCALE,
             )),
         };
@@ -313,16 +313,18 @@ fn resolve(o: &SummaryMeasuresOptions, headers: &[String]) -> Result<Resolved> {
         group_by,
     };
     if resolved.lower_cl.is_some() != resolved.upper_cl.is_some() {
-        return Err(EngineError::Usage("--lower-cl and --upper-cl go together: give both columns or neither".into()));
+        return Err(EngineError::Usage(
+            "the lower limit column and the upper limit column go together: give both or neither".into(),
+        ));
     }
     if resolved.kind == Setting::Value(DimensionKind::Ordered) && resolved.order.is_none() {
         return Err(EngineError::Usage(
-            "an ordered dimension needs each subgroup's order: give --order COLUMN (1 the most disadvantaged)".into(),
+            "an ordered dimension needs each subgroup's order: give the order column (1 the most disadvantaged)".into(),
         ));
     }
     if resolved.se.is_none() && resolved.lower_cl.is_none() {
         return Err(EngineError::Usage(
-            "summary-measures needs standard errors for the intervals: give --se COLUMN, or --lower-cl COLUMN --upper-cl COLUMN (95% limits)".into(),
+            "the summary measures need standard errors for the intervals: give the standard error column, or the lower limit column and the upper limit column (95% limits)".into(),
         ));
     }
     Ok(resolved)
@@ -367,7 +369,7 @@ fn same<T: PartialEq + std::fmt::Debug>(
     match slot {
         Some(old) if *old != value => Err(EngineError::BadValue {
             at: at(),
-            expected: format!("the same {what} on every row of a group (earlier rows of this group have {old:?}; add the column that tells them apart to --group-by)"),
+            expected: format!("the same {what} on every row of a group (earlier rows of this group have {old:?}; add the column that tells them apart to the group-by columns)"),
             found: format!("{value:?}"),
         }),
         Some(_) => Ok(()),
@@ -420,10 +422,13 @@ pub fn run(
     progress: &dyn Progress,
 ) -> Result<RunSummary> {
     if o.draws < 2 {
-        return Err(EngineError::Usage(format!("--draws must be at least 2 (HEAT uses 100), got {}", o.draws)));
+        return Err(EngineError::Usage(format!(
+            "the number of draws must be at least 2 (HEAT uses 100), got {}",
+            o.draws
+        )));
     }
     if let Some(Setting::Value(s)) = &o.scale {
-        stats::error::positive("--scale", *s).map_err(|e| EngineError::Usage(e.to_string()))?;
+        stats::error::positive("the indicator scale", *s).map_err(|e| EngineError::Usage(e.to_string()))?;
     }
     let r = resolve(o, table.headers())?;
     let favourable_column = match &r.favourable {
@@ -434,7 +439,7 @@ pub fn run(
         Setting::Column(c) => Some(c.as_str()),
         Setting::Value(_) => None,
     };
-    let mut numbers: Vec<(&str, &str)> = vec![(r.estimate.as_str(), "--estimate")];
+    let mut numbers: Vec<(&str, &str)> = vec![(r.estimate.as_str(), "the estimate column")];
     fn push<'a>(
         numbers: &mut Vec<(&'a str, &'static str)>,
         column: Option<&'a str>,
@@ -446,21 +451,21 @@ pub fn run(
         })
     }
     let mut slots = Slots {
-        se: push(&mut numbers, r.se.as_deref(), "--se"),
-        lower: push(&mut numbers, r.lower_cl.as_deref(), "--lower-cl"),
-        upper: push(&mut numbers, r.upper_cl.as_deref(), "--upper-cl"),
-        population: push(&mut numbers, r.population.as_deref(), "--population"),
-        order: push(&mut numbers, r.order.as_deref(), "--order"),
-        reference: push(&mut numbers, r.reference.as_deref(), "--reference-subgroup"),
-        setting_average: push(&mut numbers, r.setting_average.as_deref(), "--setting-average"),
-        favourable: push(&mut numbers, favourable_column, "--favourable-column"),
-        scale: push(&mut numbers, scale_column, "--scale-column"),
+        se: push(&mut numbers, r.se.as_deref(), "the standard error column"),
+        lower: push(&mut numbers, r.lower_cl.as_deref(), "the lower limit column"),
+        upper: push(&mut numbers, r.upper_cl.as_deref(), "the upper limit column"),
+        population: push(&mut numbers, r.population.as_deref(), "the population column"),
+        order: push(&mut numbers, r.order.as_deref(), "the order column"),
+        reference: push(&mut numbers, r.reference.as_deref(), "the reference subgroup column"),
+        setting_average: push(&mut numbers, r.setting_average.as_deref(), "the setting average column"),
+        favourable: push(&mut numbers, favourable_column, "the favourable column"),
+        scale: push(&mut numbers, scale_column, "the scale column"),
         ..Slots::default()
     };
-    let mut texts: Vec<(&str, &str)> = vec![(&r.subgroup, "--subgroup")];
+    let mut texts: Vec<(&str, &str)> = vec![(&r.subgroup, "the subgroup column")];
     slots.subgroup = r.group_by.len();
     if let Setting::Column(c) = &r.kind {
-        texts.push((c, "--dimension-kind-column"));
+        texts.push((c, "the dimension kind column"));
         slots.kind = Some(r.group_by.len() + 1);
     }
     let cols = request(table, &numbers, &r.group_by, &texts)?;
@@ -688,7 +693,7 @@ fn read_row(
     if dim.subgroups.iter().any(|g| g.name == name) {
         return Err(EngineError::BadValue {
             at: at(&r.subgroup),
-            expected: "each subgroup once in a dimension (is a column that tells these rows apart, such as the indicator or dimension, missing from --group-by?)".into(),
+            expected: "each subgroup once in a dimension (is a column that tells these rows apart, such as the indicator or dimension, missing from the group-by columns?)".into(),
             found: name,
         });
     }
@@ -880,7 +885,7 @@ mod tests {
     fn without_the_template_options_are_required() {
         let h = headers(&["area", "decile", "value", "se"]);
         let e = resolve(&SummaryMeasuresOptions::default(), &h).unwrap_err().to_string();
-        assert!(e.contains("--subgroup"), "{e}");
+        assert!(e.contains("the subgroup column"), "{e}");
         let o = SummaryMeasuresOptions {
             subgroup: Some("decile".into()),
             estimate: Some("value".into()),
@@ -889,7 +894,7 @@ mod tests {
             favourable: Some(Setting::Value(false)),
             ..Default::default()
         };
-        assert!(resolve(&o, &h).unwrap_err().to_string().contains("--scale"));
+        assert!(resolve(&o, &h).unwrap_err().to_string().contains("the indicator scale"));
     }
 
     #[test]

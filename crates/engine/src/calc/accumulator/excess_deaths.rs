@@ -76,7 +76,7 @@ fn given_twice(by_band: bool, q: f64) -> Refusal {
     let (input, expected) = if by_band {
         ("start age", format!("each age band once for quantile {q}"))
     } else {
-        ("quantile", format!("quantile {q} once (give --start-age for rows by age band)"))
+        ("quantile", format!("quantile {q} once (name the start age column for rows by age band)"))
     };
     Refusal::Value { input, expected, found: q.to_string() }
 }
