@@ -80,10 +80,24 @@ impl Store {
         // The indicators once for all the targets (one query rather than one per target).
         let indicators: std::collections::HashMap<String, crate::Indicator> =
             self.indicators().await?.into_iter().map(|i| (i.id.clone(), i)).collect();
+        // The place's whole-area rows once for all the targets (one query rather than one per
+        // target), in the order of `values`, so each target's rows keep it.
+        let area_rows = self
+            .values(&ValueQuery {
+                area: Some(place.fields.area_code.clone()),
+                whole_area: Some(true),
+                ..ValueQuery::default()
+            })
+            .await?;
         let mut targets = Vec::new();
         for target in self.targets(place.id).await? {
             let indicator = indicators.get(&target.fields.indicator).cloned();
-            targets.push(self.target_view_of(&place, target, indicator).await?);
+            let rows: Vec<ValueRow> = area_rows
+                .iter()
+                .filter(|r| r.indicator_id == target.fields.indicator && r.sex == target.fields.sex)
+                .cloned()
+                .collect();
+            targets.push(target_view_of(target, indicator, &rows));
         }
         Ok(Some(PlaceView {
             release,
@@ -104,48 +118,44 @@ impl Store {
     /// A failed query.
     pub async fn target_view(&self, place: &Place, target: Target) -> Result<TargetView> {
         let indicator = self.indicator(&target.fields.indicator).await?;
-        self.target_view_of(place, target, indicator).await
-    }
-
-    /// A target's view, its indicator (as the newest release defines it) given.
-    async fn target_view_of(
-        &self,
-        place: &Place,
-        target: Target,
-        indicator: Option<crate::Indicator>,
-    ) -> Result<TargetView> {
-        let t = &target.fields;
         let query = ValueQuery {
-            indicator: Some(t.indicator.clone()),
+            indicator: Some(target.fields.indicator.clone()),
             area: Some(place.fields.area_code.clone()),
-            sex: Some(t.sex.clone()),
+            sex: Some(target.fields.sex.clone()),
             whole_area: Some(true),
             ..ValueQuery::default()
         };
         let rows = self.values(&query).await?;
-        let better = match t.measure_on {
-            MeasureOn::Value => indicator.as_ref().and_then(|i| i.polarity.as_deref()).and_then(Better::of_polarity),
-            MeasureOn::Gap | MeasureOn::Sii => Some(Better::NearerZero),
-        };
-        let computed = compute(t.measure_on, t.goal, &t.baseline_period, t.baseline_value, &t.target_period, &rows);
-        let assessment = match &computed.trajectory {
-            Some(trajectory) => assess(trajectory, better, &computed.observation),
-            None => Assessment::NotAssessable(computed.missing.clone().unwrap_or(NotAssessable::NoBaseline)),
-        };
-        let assessment_text = match &assessment {
-            Assessment::NotAssessable(why) => format!("not assessable: {}", why.reason()),
-            other => other.label().to_string(),
-        };
-        Ok(TargetView {
-            indicator_name: indicator.map(|i| i.name),
-            baseline: computed.baseline,
-            target_value: computed.target_value,
-            trajectory: computed.trajectory,
-            latest: computed.latest,
-            assessment,
-            assessment_text,
-            target,
-        })
+        Ok(target_view_of(target, indicator, &rows))
+    }
+}
+
+/// A target's view from its indicator (as the newest release defines it) and the place's
+/// whole-area rows of that indicator and the target's sex, in the order of `Store::values`.
+fn target_view_of(target: Target, indicator: Option<crate::Indicator>, rows: &[ValueRow]) -> TargetView {
+    let t = &target.fields;
+    let better = match t.measure_on {
+        MeasureOn::Value => indicator.as_ref().and_then(|i| i.polarity.as_deref()).and_then(Better::of_polarity),
+        MeasureOn::Gap | MeasureOn::Sii => Some(Better::NearerZero),
+    };
+    let computed = compute(t.measure_on, t.goal, &t.baseline_period, t.baseline_value, &t.target_period, rows);
+    let assessment = match &computed.trajectory {
+        Some(trajectory) => assess(trajectory, better, &computed.observation),
+        None => Assessment::NotAssessable(computed.missing.clone().unwrap_or(NotAssessable::NoBaseline)),
+    };
+    let assessment_text = match &assessment {
+        Assessment::NotAssessable(why) => format!("not assessable: {}", why.reason()),
+        other => other.label().to_string(),
+    };
+    TargetView {
+        indicator_name: indicator.map(|i| i.name),
+        baseline: computed.baseline,
+        target_value: computed.target_value,
+        trajectory: computed.trajectory,
+        latest: computed.latest,
+        assessment,
+        assessment_text,
+        target,
     }
 }
 

@@ -7,6 +7,8 @@ mod types;
 
 pub use types::*;
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
@@ -157,50 +159,109 @@ async fn load_strategy(conn: &mut AnyConnection, id: i64) -> Result<Option<Strat
     one(conn, sqlx::query(sql).bind(id), "a strategy").await?.as_ref().map(strategy_of).transpose()
 }
 
+/// Which rows a loader reads: one by its id, or every one of a place.
+#[derive(Clone, Copy)]
+enum Which {
+    /// The row with this id.
+    One(i64),
+    /// Every row of the place with this id.
+    OfPlace(i64),
+}
+
+impl Which {
+    /// The condition on the table aliased `alias`, with `$1` for the id.
+    fn condition(self, alias: &str) -> String {
+        match self {
+            Which::One(_) => format!("{alias}.id = $1"),
+            Which::OfPlace(_) => format!("{alias}.place_id = $1"),
+        }
+    }
+
+    /// The id `$1` stands for.
+    fn id(self) -> i64 {
+        match self {
+            Which::One(id) | Which::OfPlace(id) => id,
+        }
+    }
+}
+
+/// Recommendation `id` with its indicators and history.
 async fn load_recommendation(conn: &mut AnyConnection, id: i64) -> Result<Option<Recommendation>> {
-    let sql = "SELECT r.id, r.place_id, r.code, r.text, r.theme, r.horizon, o.name AS owner FROM recommendation r \
-               LEFT JOIN organisation o ON o.id = r.owner_id WHERE r.id = $1";
-    let Some(row) = one(conn, sqlx::query(sql).bind(id), "a recommendation").await? else { return Ok(None) };
-    let indicators = texts(
-        conn,
-        "SELECT indicator_code FROM recommendation_indicator WHERE recommendation_id = $1 ORDER BY indicator_code",
-        id,
-        "a recommendation's indicators",
-    )
-    .await?;
-    let history_rows = sqlx::query(
-        "SELECT status, changed_on, note, evidence_url FROM recommendation_status WHERE recommendation_id = $1 \
-         ORDER BY changed_on, id",
-    )
-    .bind(id)
+    Ok(load_recommendations(conn, Which::One(id)).await?.pop())
+}
+
+/// The recommendations `which` selects, by code, each with its indicators and its status
+/// history: three queries whatever their number (a place's page reads them all at once).
+async fn load_recommendations(conn: &mut AnyConnection, which: Which) -> Result<Vec<Recommendation>> {
+    let on = which.condition("r");
+    let rows = sqlx::query(&format!(
+        "SELECT r.id, r.place_id, r.code, r.text, r.theme, r.horizon, o.name AS owner FROM recommendation r \
+         LEFT JOIN organisation o ON o.id = r.owner_id WHERE {on} ORDER BY r.code"
+    ))
+    .bind(which.id())
     .fetch_all(&mut *conn)
     .await
-    .context(read("a recommendation's history"))?;
-    let mut history = Vec::with_capacity(history_rows.len());
+    .context(read("the recommendations"))?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let links = sqlx::query(&format!(
+        "SELECT i.recommendation_id, i.indicator_code FROM recommendation_indicator i \
+         JOIN recommendation r ON r.id = i.recommendation_id WHERE {on} ORDER BY i.indicator_code"
+    ))
+    .bind(which.id())
+    .fetch_all(&mut *conn)
+    .await
+    .context(read("the recommendations' indicators"))?;
+    let mut indicators: HashMap<i64, Vec<String>> = HashMap::new();
+    for l in &links {
+        let id: i64 = l.try_get("recommendation_id").context(read("a recommendation's indicators"))?;
+        indicators
+            .entry(id)
+            .or_default()
+            .push(l.try_get("indicator_code").context(read("a recommendation's indicators"))?);
+    }
+    let history_rows = sqlx::query(&format!(
+        "SELECT s.recommendation_id, s.status, s.changed_on, s.note, s.evidence_url FROM recommendation_status s \
+         JOIN recommendation r ON r.id = s.recommendation_id WHERE {on} ORDER BY s.changed_on, s.id"
+    ))
+    .bind(which.id())
+    .fetch_all(&mut *conn)
+    .await
+    .context(read("the recommendations' history"))?;
+    let mut histories: HashMap<i64, Vec<StatusChange>> = HashMap::new();
     for h in &history_rows {
+        let get = |c: &str| -> Result<Option<String>> { h.try_get(c).context(read("a recommendation's history")) };
+        let id: i64 = h.try_get("recommendation_id").context(read("a recommendation's history"))?;
         let status: String = h.try_get("status").context(read("a recommendation's history"))?;
-        history.push(StatusChange {
+        histories.entry(id).or_default().push(StatusChange {
             status: Status::parse(&status)?,
             changed_on: h.try_get("changed_on").context(read("a recommendation's history"))?,
-            note: h.try_get("note").context(read("a recommendation's history"))?,
-            evidence_url: h.try_get("evidence_url").context(read("a recommendation's history"))?,
+            note: get("note")?,
+            evidence_url: get("evidence_url")?,
         });
     }
-    let r = |c: &str| -> Result<Option<String>> { row.try_get(c).context(read("a recommendation")) };
-    Ok(Some(Recommendation {
-        id,
-        place_id: row.try_get("place_id").context(read("a recommendation"))?,
-        fields: RecommendationFields {
-            code: r("code")?.unwrap_or_default(),
-            text: r("text")?.unwrap_or_default(),
-            theme: r("theme")?,
-            horizon: r("horizon")?,
-            owner: r("owner")?,
-            indicators,
-        },
-        status: history.last().map_or(Status::Proposed, |h| h.status),
-        history,
-    }))
+    let mut all = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let r = |c: &str| -> Result<Option<String>> { row.try_get(c).context(read("a recommendation")) };
+        let id: i64 = row.try_get("id").context(read("a recommendation"))?;
+        let history = histories.remove(&id).unwrap_or_default();
+        all.push(Recommendation {
+            id,
+            place_id: row.try_get("place_id").context(read("a recommendation"))?,
+            fields: RecommendationFields {
+                code: r("code")?.unwrap_or_default(),
+                text: r("text")?.unwrap_or_default(),
+                theme: r("theme")?,
+                horizon: r("horizon")?,
+                owner: r("owner")?,
+                indicators: indicators.remove(&id).unwrap_or_default(),
+            },
+            status: history.last().map_or(Status::Proposed, |h| h.status),
+            history,
+        });
+    }
+    Ok(all)
 }
 
 async fn save_recommendation_links(conn: &mut AnyConnection, id: i64, indicators: &[String]) -> Result<()> {
@@ -282,31 +343,59 @@ async fn load_target(conn: &mut AnyConnection, id: i64) -> Result<Option<Target>
     one(conn, sqlx::query(&sql).bind(id), "a target").await?.as_ref().map(target_of).transpose()
 }
 
+/// Progress update `id` with the recommendations it is about.
 async fn load_progress(conn: &mut AnyConnection, id: i64) -> Result<Option<ProgressUpdate>> {
-    let sql = "SELECT id, place_id, written_on, status, author, note FROM progress_update WHERE id = $1";
-    let Some(row) = one(conn, sqlx::query(sql).bind(id), "a progress update").await? else { return Ok(None) };
-    let recommendations = texts(
-        conn,
-        "SELECT r.code FROM progress_recommendation p JOIN recommendation r ON r.id = p.recommendation_id \
-         WHERE p.progress_id = $1 ORDER BY r.code",
-        id,
-        "a progress update's recommendations",
-    )
-    .await?;
-    let inner = || -> Result<ProgressUpdate, sqlx::Error> {
-        Ok(ProgressUpdate {
-            id,
-            place_id: row.try_get("place_id")?,
-            fields: ProgressFields {
-                written_on: row.try_get("written_on")?,
-                status: row.try_get("status")?,
-                author: row.try_get("author")?,
-                note: row.try_get("note")?,
-                recommendations: recommendations.clone(),
-            },
-        })
-    };
-    inner().map(Some).context(read("a progress update"))
+    Ok(load_progress_updates(conn, Which::One(id)).await?.pop())
+}
+
+/// The progress updates `which` selects, newest first, each with the codes of the
+/// recommendations it is about: two queries whatever their number.
+async fn load_progress_updates(conn: &mut AnyConnection, which: Which) -> Result<Vec<ProgressUpdate>> {
+    let on = which.condition("u");
+    let rows = sqlx::query(&format!(
+        "SELECT u.id, u.place_id, u.written_on, u.status, u.author, u.note FROM progress_update u \
+         WHERE {on} ORDER BY u.written_on DESC, u.id DESC"
+    ))
+    .bind(which.id())
+    .fetch_all(&mut *conn)
+    .await
+    .context(read("the progress updates"))?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let links = sqlx::query(&format!(
+        "SELECT p.progress_id, r.code FROM progress_recommendation p \
+         JOIN recommendation r ON r.id = p.recommendation_id \
+         JOIN progress_update u ON u.id = p.progress_id WHERE {on} ORDER BY r.code"
+    ))
+    .bind(which.id())
+    .fetch_all(&mut *conn)
+    .await
+    .context(read("the progress updates' recommendations"))?;
+    let mut codes: HashMap<i64, Vec<String>> = HashMap::new();
+    for l in &links {
+        let id: i64 = l.try_get("progress_id").context(read("a progress update's recommendations"))?;
+        codes.entry(id).or_default().push(l.try_get("code").context(read("a progress update's recommendations"))?);
+    }
+    let mut all = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let update = || -> Result<ProgressUpdate, sqlx::Error> {
+            let id: i64 = row.try_get("id")?;
+            Ok(ProgressUpdate {
+                id,
+                place_id: row.try_get("place_id")?,
+                fields: ProgressFields {
+                    written_on: row.try_get("written_on")?,
+                    status: row.try_get("status")?,
+                    author: row.try_get("author")?,
+                    note: row.try_get("note")?,
+                    recommendations: codes.get(&id).cloned().unwrap_or_default(),
+                },
+            })
+        };
+        all.push(update().context(read("a progress update"))?);
+    }
+    Ok(all)
 }
 
 async fn save_progress_links(conn: &mut AnyConnection, id: i64, place: i64, codes: &[String]) -> Result<()> {
@@ -958,16 +1047,7 @@ impl Store {
     /// A failed query.
     pub async fn recommendations(&self, place: i64) -> Result<Vec<Recommendation>> {
         let mut conn = self.read_connection().await?;
-        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM recommendation WHERE place_id = $1 ORDER BY code")
-            .bind(place)
-            .fetch_all(&mut *conn)
-            .await
-            .context(read("the recommendations"))?;
-        let mut all = Vec::with_capacity(ids.len());
-        for id in ids {
-            all.extend(load_recommendation(&mut conn, id).await?);
-        }
-        Ok(all)
+        load_recommendations(&mut conn, Which::OfPlace(place)).await
     }
 
     /// Changes recommendation `id`'s fields (its status changes through
@@ -1128,17 +1208,7 @@ impl Store {
     /// A failed query.
     pub async fn progress_updates(&self, place: i64) -> Result<Vec<ProgressUpdate>> {
         let mut conn = self.read_connection().await?;
-        let ids: Vec<i64> =
-            sqlx::query_scalar("SELECT id FROM progress_update WHERE place_id = $1 ORDER BY written_on DESC, id DESC")
-                .bind(place)
-                .fetch_all(&mut *conn)
-                .await
-                .context(read("the progress updates"))?;
-        let mut all = Vec::with_capacity(ids.len());
-        for id in ids {
-            all.extend(load_progress(&mut conn, id).await?);
-        }
-        Ok(all)
+        load_progress_updates(&mut conn, Which::OfPlace(place)).await
     }
 
     /// Changes progress update `id`.
