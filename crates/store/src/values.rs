@@ -299,11 +299,14 @@ impl Store {
     /// A failed query.
     pub async fn area_latest_values(&self, area_code: &str) -> Result<Vec<ValueRow>> {
         let sql = format!(
-            "{VALUE_SELECT} WHERE v.release_id = (SELECT MAX(id) FROM release) \
-             AND v.area_id = (SELECT id FROM area WHERE code = $1) AND b.category_type = '' \
-             AND v.time_period_sortable = (SELECT MAX(w.time_period_sortable) FROM value w \
-               WHERE w.release_id = v.release_id AND w.area_id = v.area_id AND w.indicator_id = v.indicator_id \
-               AND w.breakdown_id = v.breakdown_id) \
+            "{VALUE_SELECT} JOIN (SELECT w.indicator_id, w.breakdown_id, MAX(w.time_period_sortable) AS latest \
+               FROM value w JOIN breakdown wb ON wb.id = w.breakdown_id \
+               WHERE w.release_id = (SELECT MAX(id) FROM release) AND w.area_id = (SELECT id FROM area WHERE code = $1) \
+               AND wb.category_type = '' GROUP BY w.indicator_id, w.breakdown_id) l \
+             ON l.indicator_id = v.indicator_id AND l.breakdown_id = v.breakdown_id \
+             AND l.latest = v.time_period_sortable \
+             WHERE v.release_id = (SELECT MAX(id) FROM release) \
+             AND v.area_id = (SELECT id FROM area WHERE code = $1) \
              ORDER BY i.code, b.sex, b.age, v.time_period"
         );
         let rows = sqlx::query(&sql)
