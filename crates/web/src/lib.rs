@@ -8,6 +8,7 @@
 
 pub mod api;
 mod assets;
+pub mod catalogue;
 pub mod download;
 mod error;
 pub mod format;
