@@ -39,7 +39,10 @@ pub const PAGES: &[Page] =
 
 /// Flows through pages beyond the per-page checks: a name and what it does with the browser
 /// and the site (it fails by panicking).
-pub const FLOWS: &[(&str, fn(&Browser, &Site))] = &[];
+pub const FLOWS: &[(&str, Flow)] = &[];
+
+/// A flow: what it does with the browser and the site.
+pub type Flow = fn(&Browser, &Site);
 
 /// The site under test: the app served on the loopback, over its store.
 pub struct Site {
