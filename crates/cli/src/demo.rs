@@ -342,15 +342,59 @@ pub fn run(args: DemoArgs) -> Result<(), crate::Failure> {
     let database =
         DatabaseArg { database: Some(database.unwrap_or_else(|| data.join("fairer.db").display().to_string())) };
     println!();
-    for line in store_demo(&database, &sink.memory.batches, &catalogue.header.name)? {
+    for line in store_demo(&database, &sink.memory.batches, &catalogue)? {
         println!("{line}");
     }
     Ok(())
 }
 
+/// What `fairer serve --demo` shows: the demo's database in `data` (or `database`) prepared
+/// when it holds no release yet, as `fairer demo` prepares it (a small synthetic England
+/// generated once, the starter catalogue computed, its results and the synthetic places
+/// stored), without the summary. Says on standard error what it does; returns the database.
+///
+/// # Errors
+/// As `fairer demo`: generating, computing or storing fails; or the computation is stopped.
+pub fn prepare(data: &Path, database: Option<String>, show_progress: bool) -> Result<DatabaseArg, Failure> {
+    let database = database.or_else(|| std::env::var("FAIRER_DATABASE_URL").ok().filter(|v| !v.trim().is_empty()));
+    let database =
+        DatabaseArg { database: Some(database.unwrap_or_else(|| data.join("fairer.db").display().to_string())) };
+    let has_release = with_store(&database, async |store| Ok(store.latest_release().await?.is_some()))?;
+    if has_release {
+        return Ok(database);
+    }
+    if !data.join("manifest.json").is_file() {
+        eprintln!("Generating a small SYNTHETIC England in {} (once; later runs reuse it)…", data.display());
+        let config = synth::Config::new(data);
+        let bar = crate::generate::bar(show_progress);
+        synth::generate(&config, &bar)?;
+        bar.finish();
+    }
+    let catalogue = load_catalogue(None)?;
+    eprintln!(
+        "Computing \"{}\" ({} indicators) for the demo's database…",
+        catalogue.header.name,
+        catalogue.indicators.len()
+    );
+    let mut sink = MemorySink::new();
+    let interrupt = crate::interrupt::cancel_on_interrupt(crate::interrupt::OnInterrupt::Cancel);
+    let bar = engine::Cancellable::new(Bar::new(show_progress), interrupt);
+    let result = compute(&catalogue, &DataDirectory::new(data), &mut sink, &ComputeOptions::default(), &bar);
+    bar.inner().finish();
+    result?;
+    for line in store_demo(&database, &sink.batches, &catalogue)? {
+        eprintln!("{line}");
+    }
+    Ok(database)
+}
+
 /// Stores the results as a release (nothing changes when the same results are stored already)
 /// and the demo's synthetic places (each only once), and describes their monitoring.
-fn store_demo(database: &DatabaseArg, batches: &[RecordBatch], catalogue: &str) -> Result<Vec<String>, Failure> {
+fn store_demo(
+    database: &DatabaseArg,
+    batches: &[RecordBatch],
+    catalogue: &engine::compute::catalogue::Catalogue,
+) -> Result<Vec<String>, Failure> {
     let target = database.target();
     let shown = store::Location::parse(&target)?.display();
     let show_option =
@@ -361,12 +405,19 @@ fn store_demo(database: &DatabaseArg, batches: &[RecordBatch], catalogue: &str) 
         let info = ReleaseInfo {
             name: format!("demo {}", &now[..19]),
             released_on: now[..10].to_string(),
-            catalogue_id: Some(catalogue.to_string()),
+            catalogue_id: Some(catalogue.header.name.clone()),
             catalogue_version: None,
             manifest: serde_json::json!({ "synthetic": true, "made_by": "fairer demo", "imported_at": now }),
             definitions: Default::default(),
         };
-        match store.import_release(info, &Actor::Cli, batches).await? {
+        // With what the catalogue says of each indicator (the web's indicator pages show it).
+        let mut import = store.begin_import(info, &Actor::Cli).await?;
+        import.describe_indicators(&web::catalogue::indicator_metadata(catalogue))?;
+        import.expect_rows(batches.iter().map(|b| b.num_rows() as u64).sum()).await?;
+        for batch in batches {
+            import.push(batch).await?;
+        }
+        match import.finish().await? {
             ImportOutcome::Imported(r) => out
                 .push(format!("  the results stored as the release \"{}\" ({} rows): the newest", r.name, r.row_count)),
             ImportOutcome::Unchanged(r) => {

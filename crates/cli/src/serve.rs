@@ -1,5 +1,7 @@
 //! `fairer serve`: the web pages and the JSON API over the database.
 
+use std::path::PathBuf;
+
 use clap::Args;
 use store::Store;
 
@@ -8,33 +10,59 @@ use crate::Failure;
 
 /// The arguments of `fairer serve`.
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  \
+fairer serve --demo                      # the synthetic England and the demo places, prepared once\n  \
+fairer serve --database fairer.db --bind 0.0.0.0:8080")]
 pub struct ServeArgs {
     /// The address and port to listen on (`0.0.0.0:8080` to be reached from other machines;
     /// port 0 picks a free one and prints it).
     #[arg(long, value_name = "ADDRESS:PORT", default_value = "127.0.0.1:8080")]
     bind: String,
+    /// Serve the demo: when the database holds no release yet, prepare it first as `fairer
+    /// demo` does (a small SYNTHETIC England generated in DIR once, the starter catalogue
+    /// computed, its results and three synthetic places stored). The database is then DIR's
+    /// fairer.db unless --database or FAIRER_DATABASE_URL says otherwise.
+    #[arg(long)]
+    demo: bool,
+    /// The demo's data directory (with --demo).
+    #[arg(long, value_name = "DIR", default_value = "fairer-demo", requires = "demo")]
+    data: PathBuf,
+    /// Show no progress bars while preparing the demo.
+    #[arg(long)]
+    no_progress: bool,
     #[command(flatten)]
     database: DatabaseArg,
 }
 
-/// Opens the database (migrating it), listens on `--bind` and serves until the process is
+/// Opens the database (migrating it; with `--demo`, preparing it when empty), listens on
+/// `--bind`, prints `Fairer is serving on http://ADDRESS/` and serves until the process is
 /// stopped. Each request reads the store in its own transaction, so stopping the server at
 /// any moment loses nothing.
 pub fn run(args: ServeArgs) -> Result<(), Failure> {
+    // The demo is prepared on a runtime of its own, before the server's.
+    let database = if args.demo {
+        crate::demo::prepare(&args.data, args.database.database.clone(), !args.no_progress)?
+    } else {
+        args.database
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::Usage(format!("cannot start the server's runtime: {e}")))?;
     runtime.block_on(async {
-        let target = args.database.target();
+        let target = database.target();
         let store = Store::open(&target).await?;
         let listener = tokio::net::TcpListener::bind(&args.bind)
             .await
             .map_err(|e| Failure::Usage(format!("cannot listen on {}: {e}", args.bind)))?;
         let address =
             listener.local_addr().map_err(|e| Failure::Usage(format!("cannot read the address listened on: {e}")))?;
-        println!("Fairer is serving {} on http://{address}/ (Ctrl-C stops it)", store.location().display());
-        web::serve(listener, web::AppState::new(store), std::future::pending())
+        println!(
+            "Fairer is serving on http://{address}/ (the database {}; Ctrl-C stops it)",
+            store.location().display()
+        );
+        let config = web::Config { database: target, bind: args.bind.clone(), ..web::Config::default() };
+        web::serve(listener, web::AppState::with_config(store, config), std::future::pending())
             .await
             .map_err(|e| Failure::Usage(format!("the server stopped: {e}")))
     })

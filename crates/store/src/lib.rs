@@ -29,7 +29,7 @@ pub use monitor::*;
 pub use place_file::PlaceFile;
 pub use release::{ImportOutcome, Release, ReleaseImport, ReleaseInfo, SQLITE_ROWS_PER_INSERT, VALUE_COLUMNS};
 pub use time::{is_date, utc_now, utc_today};
-pub use values::{Area, Indicator, Revision, ValueQuery, ValueRow};
+pub use values::{Area, Indicator, IndicatorMetadata, Revision, ValueQuery, ValueRow};
 pub use view::{LatestValue, PlaceView, TargetView};
 
 use std::path::{Path, PathBuf};

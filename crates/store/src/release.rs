@@ -166,6 +166,8 @@ pub struct ReleaseImport {
     insert_sql: String,
     /// Whether the import dropped the index by indicator, to build it again at the end.
     rebuild_index: bool,
+    /// What the catalogue says of each indicator, by indicator id, as JSON.
+    metadata: HashMap<String, String>,
 }
 
 impl Store {
@@ -230,6 +232,7 @@ impl Store {
             copy: String::new(),
             insert_sql,
             rebuild_index: false,
+            metadata: HashMap::new(),
         })
     }
 
@@ -328,6 +331,21 @@ struct RowKey<'a> {
 }
 
 impl ReleaseImport {
+    /// What the catalogue says of the indicators (by indicator id), stored with each indicator
+    /// when its first row is pushed; give it before the first [`ReleaseImport::push`].
+    /// Indicators not named keep what an earlier import stored.
+    ///
+    /// # Errors
+    /// Metadata that cannot be written as JSON (a number that is not finite).
+    pub fn describe_indicators(&mut self, metadata: &BTreeMap<String, crate::IndicatorMetadata>) -> Result<()> {
+        for (id, m) in metadata {
+            let json = serde_json::to_string(m)
+                .map_err(|e| StoreError::BadInput(format!("the metadata of the indicator {id}: {e}")))?;
+            self.metadata.insert(id.clone(), json);
+        }
+        Ok(())
+    }
+
     /// Rows pushed so far.
     pub fn rows(&self) -> u64 {
         self.rows
@@ -452,16 +470,18 @@ impl ReleaseImport {
         let indicator = match self.indicators.get(key.indicator) {
             Some(id) => *id,
             None => {
-                let sql = "INSERT INTO indicator (code, name, framework, domain, measure, polarity, definition) \
-                           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (code) DO UPDATE SET name = excluded.name, \
-                           framework = excluded.framework, domain = excluded.domain, measure = excluded.measure, \
-                           polarity = excluded.polarity, definition = COALESCE(excluded.definition, indicator.definition) \
-                           RETURNING id";
+                let sql = "INSERT INTO indicator (code, name, framework, domain, measure, polarity, definition, \
+                           metadata) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (code) DO UPDATE SET \
+                           name = excluded.name, framework = excluded.framework, domain = excluded.domain, \
+                           measure = excluded.measure, polarity = excluded.polarity, \
+                           definition = COALESCE(excluded.definition, indicator.definition), \
+                           metadata = COALESCE(excluded.metadata, indicator.metadata) RETURNING id";
                 let name = cols.indicator_name.get(row).unwrap_or(key.indicator);
                 let definition = self.info.definitions.get(key.indicator).map(String::as_str);
+                let metadata = self.metadata.get(key.indicator).map(String::as_str);
                 let id: i64 = on_tx!(&mut self.tx, c => sqlx::query_scalar(sql)
                     .bind(key.indicator).bind(name).bind(cols.framework.get(row)).bind(cols.domain.get(row))
-                    .bind(cols.measure.get(row)).bind(cols.polarity.get(row)).bind(definition)
+                    .bind(cols.measure.get(row)).bind(cols.polarity.get(row)).bind(definition).bind(metadata)
                     .fetch_one(&mut *c).await)
                 .context(|| format!("storing the indicator {}", key.indicator))?;
                 self.indicators.insert(key.indicator.to_string(), id);

@@ -1,6 +1,6 @@
 //! Reading what releases hold: areas, indicators, values, and what changed between releases.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -39,6 +39,33 @@ pub struct Indicator {
     pub polarity: Option<String>,
     /// Its definition, when the release gave one.
     pub definition: Option<String>,
+    /// What the catalogue said of it besides (names of its framework and domain, numerator,
+    /// denominator, source, method); every field `None` when the import was given none.
+    #[serde(flatten)]
+    pub metadata: IndicatorMetadata,
+}
+
+/// What an indicator's page says about it beyond its name and ids, in words, taken from the
+/// catalogue at import ([`crate::ReleaseImport::describe_indicators`]) and stored as JSON with
+/// the indicator. Every field is optional: a release imported without its catalogue has none.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct IndicatorMetadata {
+    /// The framework's name ("Marmot principles").
+    pub framework_name: Option<String>,
+    /// The domain's name ("Give every child the best start in life").
+    pub domain_name: Option<String>,
+    /// The numerator in words ("deaths: sum of deaths where cause is cardiovascular").
+    pub numerator: Option<String>,
+    /// The denominator in words.
+    pub denominator: Option<String>,
+    /// Where the data and the definition come from.
+    pub source: Option<String>,
+    /// How the values and their limits are computed, in words.
+    pub method: Option<String>,
+    /// Values are per this many (100 for a percentage, 100,000 for a rate).
+    pub multiplier: Option<f64>,
+    /// What the values are ("proportion", "rate", "dsr", "other").
+    pub value_type: Option<String>,
 }
 
 /// One value of a release, its fields named as in the results table.
@@ -199,6 +226,14 @@ pub struct ValueQuery {
     pub time_period: Option<String>,
     /// Male, Female or Persons.
     pub sex: Option<String>,
+    /// The age label ("All ages", "<75 yrs").
+    pub age: Option<String>,
+    /// The breakdown rows of this category type ("LSOA deprivation deciles (national)").
+    pub category_type: Option<String>,
+    /// The breakdown rows of this category (a decile's label).
+    pub category: Option<String>,
+    /// Only areas of this type ("Local authority", "Region", …).
+    pub area_type: Option<String>,
     /// Only whole-area rows (`Some(true)`), only breakdown rows (`Some(false)`), or both.
     pub whole_area: Option<bool>,
     /// At most this many rows (all when `None`).
@@ -268,7 +303,8 @@ impl Store {
     /// A failed query.
     pub async fn indicator(&self, id: &str) -> Result<Option<Indicator>> {
         let row = sqlx::query(
-            "SELECT code, name, framework, domain, measure, polarity, definition FROM indicator WHERE code = $1",
+            "SELECT code, name, framework, domain, measure, polarity, definition, metadata FROM indicator \
+             WHERE code = $1",
         )
         .bind(id)
         .fetch_optional(self.pool())
@@ -283,7 +319,8 @@ impl Store {
     /// A failed query.
     pub async fn indicators(&self) -> Result<Vec<Indicator>> {
         let rows = sqlx::query(
-            "SELECT code, name, framework, domain, measure, polarity, definition FROM indicator ORDER BY code",
+            "SELECT code, name, framework, domain, measure, polarity, definition, metadata FROM indicator \
+             ORDER BY code",
         )
         .fetch_all(self.pool())
         .await
@@ -357,6 +394,22 @@ impl Store {
         if let Some(sex) = &query.sex {
             args.push(Arg::Text(sex));
             sql.push_str(&format!(" AND b.sex = {}", next(&mut args)));
+        }
+        if let Some(age) = &query.age {
+            args.push(Arg::Text(age));
+            sql.push_str(&format!(" AND b.age = {}", next(&mut args)));
+        }
+        if let Some(category_type) = &query.category_type {
+            args.push(Arg::Text(category_type));
+            sql.push_str(&format!(" AND b.category_type = {}", next(&mut args)));
+        }
+        if let Some(category) = &query.category {
+            args.push(Arg::Text(category));
+            sql.push_str(&format!(" AND b.category = {}", next(&mut args)));
+        }
+        if let Some(area_type) = &query.area_type {
+            args.push(Arg::Text(area_type));
+            sql.push_str(&format!(" AND a.area_type = {}", next(&mut args)));
         }
         match query.whole_area {
             Some(true) => sql.push_str(" AND b.category_type = ''"),
@@ -456,5 +509,10 @@ fn indicator_of(r: &AnyRow) -> Result<Indicator, sqlx::Error> {
         measure: r.try_get("measure")?,
         polarity: r.try_get("polarity")?,
         definition: r.try_get("definition")?,
+        // Metadata that does not read (written by a newer build) is shown as none.
+        metadata: r
+            .try_get::<Option<String>, _>("metadata")?
+            .and_then(|m| serde_json::from_str(&m).ok())
+            .unwrap_or_default(),
     })
 }

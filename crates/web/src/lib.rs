@@ -6,14 +6,17 @@
 //! store, the pages are askama templates in `templates/`, and errors become responses in one
 //! place ([`WebError`]).
 
-mod api;
+pub mod api;
 mod assets;
+pub mod catalogue;
+pub mod download;
 mod error;
+pub mod format;
 mod pages;
 mod state;
 
-pub use error::WebError;
-pub use state::AppState;
+pub use error::{ApiError, WebError};
+pub use state::{AppState, Config};
 
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::Router;

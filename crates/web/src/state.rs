@@ -1,17 +1,68 @@
-//! What every handler shares.
+//! What every handler shares: the store and the server's settings.
+
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use store::Store;
 
-/// The application's shared state: the store (its pool is shared by every request).
+/// The server's settings (`fairer serve`'s options).
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The database: an SQLite file path or a `postgres://` URL (as [`store::Location::parse`]
+    /// reads it).
+    pub database: String,
+    /// The address and port listened on (`127.0.0.1:8080`; port 0 picks a free one).
+    pub bind: String,
+    /// GeoJSON boundary files the maps are drawn from (none: maps fall back to a tile grid).
+    pub boundaries: Vec<PathBuf>,
+    /// The Chromium the PDF reports are printed with (`None`: found on `PATH`).
+    pub chromium: Option<PathBuf>,
+    /// Whether cookies are marked `Secure` (served over TLS, directly or behind a proxy).
+    pub secure_cookies: bool,
+}
+
+impl Default for Config {
+    /// The demo's database in the data directory, on the loopback address, no boundaries,
+    /// Chromium from `PATH`, cookies without `Secure` (plain HTTP on the loopback).
+    fn default() -> Self {
+        Config {
+            database: "fairer-demo/fairer.db".to_string(),
+            bind: "127.0.0.1:8080".to_string(),
+            boundaries: Vec::new(),
+            chromium: None,
+            secure_cookies: false,
+        }
+    }
+}
+
+/// The application's shared state, cheap to clone (every handler gets a copy): the store (its
+/// pool is shared by every request) and the settings.
 #[derive(Clone)]
 pub struct AppState {
     /// The database the pages and the API read.
     pub store: Store,
+    /// The server's settings.
+    pub config: Arc<Config>,
 }
 
 impl AppState {
-    /// The state over an open store.
+    /// The state over an open store, with the default settings.
     pub fn new(store: Store) -> Self {
-        AppState { store }
+        AppState::with_config(store, Config::default())
+    }
+
+    /// The state over an open store, with `config`.
+    pub fn with_config(store: Store, config: Config) -> Self {
+        AppState { store, config: Arc::new(config) }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 }

@@ -41,7 +41,7 @@ async fn api_lists_places_and_assets_are_served() {
     let (status, headers, body) = get(app(AppState::new(db.store.clone())), "/api/v1/places").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers["content-type"], "application/json");
-    assert_eq!(body, "[]");
+    assert_eq!(body, r#"{"items":[]}"#);
     let (status, headers, css) = get(app(AppState::new(db.store.clone())), "/static/fairer.css").await;
     assert_eq!(status, StatusCode::OK);
     assert!(headers["content-type"].to_str().unwrap().starts_with("text/css"));

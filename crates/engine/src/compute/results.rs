@@ -310,15 +310,7 @@ impl ResultFile {
                 writer: Some(TableWriter::create_file(path, format)?),
                 portal_names: format == TableFormat::Csv,
             },
-            TableFormat::Xlsx => {
-                let mut workbook = Box::new(rust_xlsxwriter::Workbook::new());
-                let sheet = workbook.add_worksheet();
-                sheet.set_name("Results").map_err(|e| xlsx_error(&name, e))?;
-                for (c, col) in COLUMNS.iter().enumerate() {
-                    sheet.write_string(0, c as u16, col.portal_name).map_err(|e| xlsx_error(&name, e))?;
-                }
-                ResultOutput::Workbook { workbook, file: Some(AtomicFile::create(path)?), next: 1 }
-            }
+            TableFormat::Xlsx => workbook(&name, Some(AtomicFile::create(path)?))?,
             TableFormat::Tsv => {
                 return Err(EngineError::Usage(format!("{name}: expected results ending in .parquet, .csv or .xlsx")))
             }
@@ -404,9 +396,96 @@ impl ResultSink for ResultFile {
     }
 }
 
+/// An Excel workbook of one sheet "Results" with the portal's column names in its first row,
+/// to be saved to `file` (or to a buffer when `None`).
+fn workbook(name: &str, file: Option<AtomicFile>) -> Result<ResultOutput> {
+    let mut workbook = Box::new(rust_xlsxwriter::Workbook::new());
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("Results").map_err(|e| xlsx_error(name, e))?;
+    for (c, col) in COLUMNS.iter().enumerate() {
+        sheet.write_string(0, c as u16, col.portal_name).map_err(|e| xlsx_error(name, e))?;
+    }
+    Ok(ResultOutput::Workbook { workbook, file, next: 1 })
+}
+
 fn xlsx_error(name: &str, e: rust_xlsxwriter::XlsxError) -> EngineError {
     EngineError::Format {
         at: crate::error::Location { file: name.to_string(), row: None, column: None },
         message: e.to_string(),
+    }
+}
+
+/// A `Write` into a buffer that stays readable after the writer that owns a clone of it is
+/// dropped (what [`TableWriter::csv_stream`] needs to hand the text back).
+#[derive(Clone, Default)]
+struct SharedBuffer(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for SharedBuffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().map_err(|_| std::io::Error::other("the buffer's lock is poisoned"))?.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Results (record batches of [`schema`]) as the bytes of a file in `format`, laid out as
+/// [`ResultFile`] writes files: Parquet with [`schema`]'s names (Snappy, as `fairer compute`
+/// writes it), CSV and Excel with the portal's names ([`Column::portal_name`]). For downloads
+/// served from memory. No rows still give the header (CSV, Excel) or the schema (Parquet).
+///
+/// # Errors
+/// A batch that is not of [`schema`]; a format other than Parquet, CSV and Excel.
+pub fn encode(batches: &[RecordBatch], format: TableFormat) -> Result<Vec<u8>> {
+    let name = format!("results.{}", format.name());
+    for batch in batches {
+        if batch.schema().fields() != schema().fields() {
+            return Err(EngineError::Internal(format!("{name}: a batch whose columns are not the results table's")));
+        }
+    }
+    let format_error = |e: &dyn std::fmt::Display| EngineError::Format {
+        at: crate::error::Location { file: name.clone(), row: None, column: None },
+        message: e.to_string(),
+    };
+    match format {
+        TableFormat::Parquet => {
+            let props = parquet::file::properties::WriterProperties::builder()
+                .set_compression(parquet::basic::Compression::SNAPPY)
+                .build();
+            let mut writer = parquet::arrow::ArrowWriter::try_new(Vec::new(), schema(), Some(props))
+                .map_err(|e| format_error(&e))?;
+            for batch in batches {
+                writer.write(batch).map_err(|e| format_error(&e))?;
+            }
+            writer.into_inner().map_err(|e| format_error(&e))
+        }
+        TableFormat::Csv => {
+            let buffer = SharedBuffer::default();
+            let mut writer = TableWriter::csv_stream(&name, Box::new(buffer.clone()));
+            let names = portal_schema();
+            let empty = RecordBatch::new_empty(schema());
+            let nonempty: Vec<&RecordBatch> = batches.iter().filter(|b| b.num_rows() > 0).collect();
+            for batch in if nonempty.is_empty() { vec![&empty] } else { nonempty } {
+                writer.write(&OutputTable::from_batch(batch, &names)?)?;
+            }
+            writer.finish()?;
+            let bytes = std::mem::take(&mut *buffer.0.lock().map_err(|_| format_error(&"the buffer's lock"))?);
+            Ok(bytes)
+        }
+        TableFormat::Xlsx => {
+            let mut file = ResultFile { name: name.clone(), output: workbook(&name, None)? };
+            for batch in batches {
+                file.write(batch.clone())?;
+            }
+            let ResultOutput::Workbook { workbook, .. } = &mut file.output else {
+                return Err(EngineError::Internal(format!("{name}: not a workbook")));
+            };
+            workbook.save_to_buffer().map_err(|e| xlsx_error(&name, e))
+        }
+        TableFormat::Tsv => {
+            Err(EngineError::Usage(format!("{name}: results are encoded as Parquet, CSV or Excel, not TSV")))
+        }
     }
 }

@@ -1,0 +1,297 @@
+//! Issue 13, acceptance 1: the pages in a real headless Chromium. For every page of [`PAGES`],
+//! served in-process over a seeded SQLite store: no SEVERE entry in the browser's console (a
+//! script error, a failed load, a CSP violation); at a phone's 390×844 no sideways scrolling;
+//! the keyboard alone (Tab) reaches every link, button, field and summary; and axe-core finds no
+//! serious or critical accessibility violation.
+//!
+//! One chromedriver and one browser for the whole binary, pages checked one after another (the
+//! machines have two cores). Without Chromium or chromedriver the test says so and passes,
+//! except under `CI=true`, where it fails; axe-core comes from `npm ci` in this directory
+//! (`.ci/run` runs it).
+//!
+//! To check a new page, add a line to [`PAGES`]; a flow through several pages (signing in,
+//! a form) goes in [`FLOWS`].
+
+#[path = "../fixtures/mod.rs"]
+mod fixtures;
+mod webdriver;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+use webdriver::{find_program, Browser};
+
+/// A page to check: what it is, its path on the fixture's store (`tests/fixtures`), the
+/// status it answers with.
+pub struct Page {
+    /// What the page is, in failure messages.
+    pub name: &'static str,
+    /// Its path.
+    pub path: &'static str,
+    /// Its HTTP status (error pages are pages too).
+    pub status: u16,
+}
+
+/// Every page checked. The fixture has the areas E92000001, E12000001, E06000001 and
+/// E06000002, the indicators `le_birth` and `school_readiness` and the place `halham`.
+pub const PAGES: &[Page] =
+    &[Page { name: "home", path: "/", status: 200 }, Page { name: "not found", path: "/no/such/page", status: 404 }];
+
+/// Flows through pages beyond the per-page checks: a name and what it does with the browser
+/// and the site (it fails by panicking).
+pub const FLOWS: &[(&str, Flow)] = &[];
+
+/// A flow: what it does with the browser and the site.
+pub type Flow = fn(&Browser, &Site);
+
+/// The site under test: the app served on the loopback, over its store.
+pub struct Site {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The store the app serves.
+    pub store: store::Store,
+    /// The runtime serving the app (and running store calls for flows).
+    pub runtime: tokio::runtime::Runtime,
+    _db: store::testing::TestDatabase,
+}
+
+/// Serves the app over a seeded temporary SQLite store, on a port of the loopback.
+fn serve() -> Site {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let (db, base) = runtime.block_on(async {
+        let db = store::testing::sqlite().await;
+        fixtures::seed(&db.store).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let state = web::AppState::new(db.store.clone());
+        tokio::spawn(web::serve(listener, state, std::future::pending()));
+        (db, base)
+    });
+    Site { base, store: db.store.clone(), runtime, _db: db }
+}
+
+/// Chromium and chromedriver, or `None` (having said why) when they are not installed; under
+/// `CI=true` their absence fails the test.
+fn programs() -> Option<(PathBuf, PathBuf)> {
+    let chromium = ["chromium", "chromium-browser", "google-chrome"].into_iter().find_map(find_program);
+    let driver = find_program("chromedriver");
+    match (driver, chromium) {
+        (Some(d), Some(c)) => Some((d, c)),
+        _ => {
+            let message = "Chromium and chromedriver are needed for the browser tests: apt-get install chromium \
+                           chromium-driver (.ci/run installs them)";
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "{message}");
+            eprintln!("skipping the browser tests: {message}");
+            None
+        }
+    }
+}
+
+/// axe-core's script, from `npm ci` in this directory; `None` (having said so) when it is not
+/// installed, except under `CI=true`, where that fails.
+fn axe_source() -> Option<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/node_modules/axe-core/axe.min.js");
+    match std::fs::read_to_string(&path) {
+        Ok(source) => Some(source),
+        Err(e) => {
+            let message = format!(
+                "{}: {e}: run `npm ci --prefix crates/web/tests/browser` (.ci/run does) for the accessibility checks",
+                path.display()
+            );
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "{message}");
+            eprintln!("skipping axe-core: {message}");
+            None
+        }
+    }
+}
+
+/// The console's SEVERE entries since the last look.
+fn severe(browser: &Browser) -> Vec<String> {
+    let entries = browser.log().unwrap();
+    entries
+        .iter()
+        .filter(|e| e["level"] == "SEVERE")
+        .map(|e| e["message"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// At a phone's width (390×844, CSS pixels, as a phone reports them), what is wrong: the page
+/// scrolls sideways (the document's scroll width beyond its client width), or it is laid out
+/// wider than the phone (no `<meta name="viewport" content="width=device-width">`).
+fn phone_fault(browser: &Browser) -> Option<String> {
+    let metrics = json!({ "width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true });
+    browser.cdp("Emulation.setDeviceMetricsOverride", metrics).unwrap();
+    let widths = browser
+        .execute(
+            "const e = document.documentElement; return [e.scrollWidth, e.clientWidth, window.innerWidth];",
+            json!([]),
+        )
+        .unwrap();
+    browser.cdp("Emulation.clearDeviceMetricsOverride", json!({})).unwrap();
+    let (scroll, client) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
+    if client != 390 {
+        return Some(format!("laid out {client} px wide on a 390 px phone (no viewport meta?)"));
+    }
+    (scroll > client).then(|| format!("at 390×844 the page scrolls sideways ({scroll} px wide in {client})"))
+}
+
+/// The controls Tab should reach and does not: each `a[href], button, input, select,
+/// textarea, summary` that is shown and enabled, described by its tag and text.
+fn unreachable_by_tab(browser: &Browser) -> Vec<String> {
+    let count = browser
+        .execute(
+            r#"
+            const controls = [...document.querySelectorAll('a[href], button, input, select, textarea, summary')]
+              .filter(e => !e.disabled && e.type !== 'hidden' && e.getClientRects().length > 0);
+            controls.forEach((e, i) => e.setAttribute('data-fairer-tab', String(i)));
+            window.__fairerFocused = [];
+            document.addEventListener('focusin', ev => {
+              const i = ev.target.getAttribute && ev.target.getAttribute('data-fairer-tab');
+              if (i !== null) window.__fairerFocused.push(Number(i));
+            });
+            if (document.activeElement) document.activeElement.blur();
+            window.focus();
+            return controls.length;"#,
+            json!([]),
+        )
+        .unwrap()
+        .as_u64()
+        .unwrap() as usize;
+    if count == 0 {
+        return Vec::new();
+    }
+    browser.press_tab(count + 2).unwrap();
+    let missed = browser
+        .execute(
+            r#"
+            const seen = new Set(window.__fairerFocused);
+            return [...document.querySelectorAll('[data-fairer-tab]')]
+              .filter(e => !seen.has(Number(e.getAttribute('data-fairer-tab'))))
+              .map(e => e.tagName.toLowerCase() + ' "' + (e.textContent || e.value || e.name || '').trim().slice(0, 60) + '"');"#,
+            json!([]),
+        )
+        .unwrap();
+    missed.as_array().unwrap().iter().map(|m| m.as_str().unwrap().to_string()).collect()
+}
+
+/// axe-core's serious and critical violations on the page (axe injected by script: the
+/// pages allow no script of their own, but WebDriver's run all the same).
+fn axe_violations(browser: &Browser, axe: &str) -> Vec<String> {
+    browser.execute(&format!("{axe}\n;window.axe = axe; return typeof axe;"), json!([])).unwrap();
+    let result = browser
+        .execute_async(
+            r#"
+            const done = arguments[arguments.length - 1];
+            axe.run(document, { resultTypes: ['violations'] })
+              .then(r => done(r.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ')),
+              }))))
+              .catch(e => done([{ id: 'axe-error', impact: 'critical', help: String(e), nodes: [] }]));"#,
+            json!([]),
+        )
+        .unwrap();
+    result
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["impact"] == "serious" || v["impact"] == "critical")
+        .map(|v: &Value| format!("{} ({}): {} at {}", v["id"], v["impact"], v["help"], v["nodes"]))
+        .collect()
+}
+
+/// The HTTP status of `path` (the browser does not say).
+fn status_of(site: &Site, path: &str) -> u16 {
+    let address = site.base.trim_start_matches("http://").to_string();
+    let path = path.to_string();
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
+    })
+    .join()
+    .unwrap()
+}
+
+/// The checks themselves, on a page made to fail each of them: a missing image (a console
+/// error), a box wider than a phone, a button taken out of the Tab order, and a button without
+/// a name (axe-core's critical "button-name"). A check that passed this page would be
+/// checking nothing.
+fn the_checks_catch_faults(browser: &Browser, site: &Site, axe: Option<&str>) {
+    let html = format!(
+        "<!doctype html><html lang=en><meta name=viewport content='width=device-width'><title>faults</title><main><img src='{}/missing.png' alt='missing'>\
+         <div style='width:800px'>wide</div><button tabindex='-1'>skipped</button><button></button></main></html>",
+        site.base
+    );
+    let url = format!("data:text/html,{}", html.replace('#', "%23").replace(' ', "%20"));
+    browser.goto(&url).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let errors = severe(browser);
+    assert!(errors.iter().any(|e| e.contains("missing.png")), "{errors:?}");
+    let fault = phone_fault(browser);
+    assert!(fault.as_deref().is_some_and(|f| f.contains("scrolls sideways")), "the wide box is not seen: {fault:?}");
+    let missed = unreachable_by_tab(browser);
+    assert!(missed.iter().any(|m| m.contains("skipped")), "{missed:?}");
+    assert!(!missed.iter().any(|m| m.contains("wide")), "{missed:?}");
+    if let Some(axe) = axe {
+        let violations = axe_violations(browser, axe);
+        assert!(violations.iter().any(|v| v.contains("button-name")), "{violations:?}");
+    }
+}
+
+#[test]
+fn every_page_in_chromium() {
+    let Some((chromedriver, chromium)) = programs() else { return };
+    let axe = axe_source();
+    let site = serve();
+    let browser = Browser::start(&chromedriver, &chromium).unwrap_or_else(|e| panic!("the browser: {e}"));
+    the_checks_catch_faults(&browser, &site, axe.as_deref());
+    let mut failures = Vec::new();
+    for page in PAGES {
+        let url = format!("{}{}", site.base, page.path);
+        let status = status_of(&site, page.path);
+        if status != page.status {
+            failures.push(format!("{} ({}): HTTP {status}, expected {}", page.name, page.path, page.status));
+        }
+        browser.goto(&url).unwrap();
+        // A 404 page's own load is logged as a failed resource: expected, not an error.
+        let errors: Vec<String> = severe(&browser)
+            .into_iter()
+            .filter(|m| !(page.status >= 400 && m.contains(&url) && m.contains(&page.status.to_string())))
+            .collect();
+        if !errors.is_empty() {
+            failures.push(format!("{} ({}): console errors: {errors:?}", page.name, page.path));
+        }
+        if let Some(fault) = phone_fault(&browser) {
+            failures.push(format!("{} ({}): {fault}", page.name, page.path));
+        }
+        let missed = unreachable_by_tab(&browser);
+        if !missed.is_empty() {
+            failures.push(format!("{} ({}): Tab does not reach {missed:?}", page.name, page.path));
+        }
+        if let Some(axe) = &axe {
+            let violations = axe_violations(&browser, axe);
+            if !violations.is_empty() {
+                failures.push(format!("{} ({}): axe-core: {violations:#?}", page.name, page.path));
+            }
+        }
+        // Nothing the checks did may log an error either.
+        let late = severe(&browser);
+        if !late.is_empty() {
+            failures.push(format!("{} ({}): console errors during the checks: {late:?}", page.name, page.path));
+        }
+    }
+    for (name, flow) in FLOWS {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| flow(&browser, &site)));
+        if let Err(e) = outcome {
+            let message =
+                e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()));
+            failures.push(format!("the flow \"{name}\": {}", message.unwrap_or_default()));
+        }
+    }
+    drop(browser);
+    assert!(failures.is_empty(), "{} failure(s):\n{}", failures.len(), failures.join("\n"));
+}
