@@ -22,6 +22,7 @@ use crate::Backend;
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "data releases", include_str!("../migrations/0001_data_releases.sql")),
     (2, "monitoring", include_str!("../migrations/0002_monitoring.sql")),
+    (4, "accounts", include_str!("../migrations/0004_accounts.sql")),
 ];
 
 /// The SQL of a migration for `backend`.
