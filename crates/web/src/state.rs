@@ -7,11 +7,13 @@ use store::Store;
 pub struct AppState {
     /// The database the pages and the API read.
     pub store: Store,
+    /// Accounts: cookie settings, the sign-in throttle, the password hashing permits.
+    pub auth: crate::auth::Auth,
 }
 
 impl AppState {
     /// The state over an open store.
     pub fn new(store: Store) -> Self {
-        AppState { store }
+        AppState { store, auth: crate::auth::Auth::default() }
     }
 }
