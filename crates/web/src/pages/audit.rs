@@ -47,7 +47,7 @@ async fn rows(state: &AppState, entries: Vec<AuditEntry>) -> Result<Vec<Row>, We
         .accounts()
         .await?
         .into_iter()
-        .map(|a| (format!("user:{}", a.id), format!("{} <{}>", a.name, a.email)))
+        .map(|a| (format!("user:{}", a.id), format!("{} ({})", a.name, a.email)))
         .collect();
     let pretty = |v: &Option<serde_json::Value>| {
         v.as_ref().map(|v| serde_json::to_string_pretty(v).unwrap_or_default()).unwrap_or_else(|| "—".to_string())

@@ -128,6 +128,7 @@ async fn authorise(
 pub struct StatusForm {
     #[serde(rename = "_csrf")]
     csrf: Option<String>,
+    #[serde(default)]
     status: String,
     changed_on: Option<String>,
     note: Option<String>,
@@ -172,6 +173,7 @@ pub struct ProgressForm {
     #[serde(rename = "_csrf")]
     csrf: Option<String>,
     written_on: Option<String>,
+    #[serde(default)]
     status: String,
     #[serde(default)]
     note: String,
@@ -210,8 +212,10 @@ async fn add_progress(
 pub struct TargetForm {
     #[serde(rename = "_csrf")]
     csrf: Option<String>,
+    #[serde(default)]
     goal_kind: String,
     goal_number: Option<String>,
+    #[serde(default)]
     target_period: String,
     note: Option<String>,
 }

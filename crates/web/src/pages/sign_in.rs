@@ -141,7 +141,8 @@ async fn submit(
             return respond(&state, StatusCode::OK, &page, false);
         }
     };
-    auth.throttle().clear(&[format!("email:{email}")]);
+    // Only the keys this sign-in was counted on: the owner's success from a trusted device
+    // leaves an attacker's address and IP waiting.
     auth.throttle().clear(&keys);
     let token = session::new_token()?;
     let csrf_token = session::new_token()?;
