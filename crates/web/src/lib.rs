@@ -13,7 +13,9 @@ mod error;
 mod pages;
 mod state;
 
-pub use auth::password::{check_new as check_new_password, hash_blocking as hash_password};
+pub use auth::password::{
+    check_new as check_new_password, hash_blocking as hash_password, verify_blocking as verify_password,
+};
 pub use auth::Auth;
 pub use error::WebError;
 pub use state::AppState;
