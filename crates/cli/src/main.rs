@@ -3,6 +3,7 @@
 //! This binary only parses arguments, shows progress and prints; the work is in the `engine`
 //! and `stats` crates.
 
+mod account;
 mod calc;
 mod compute;
 mod db;
@@ -70,6 +71,8 @@ enum Command {
     /// Serve the web pages and the JSON API over the database (`fairer serve`, then open the
     /// address it prints).
     Serve(serve::ServeArgs),
+    /// The web's accounts: add one (the first administrator too) or list them.
+    Account(account::AccountArgs),
 }
 
 /// Why a command failed, kept typed until [`main`] prints it and picks the exit code.
@@ -170,6 +173,7 @@ fn main() -> ExitCode {
         Command::Import(args) => import::run(args),
         Command::Place(args) => place::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Account(args) => account::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

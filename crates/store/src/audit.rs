@@ -40,6 +40,9 @@ pub struct AuditEntry {
     pub entity_id: String,
     /// "create", "update", "delete" or "import".
     pub action: String,
+    /// The id of the place the change belongs to (`None` for releases, organisations and
+    /// accounts).
+    pub place_id: Option<i64>,
     /// The thing before, as JSON; `None` when created.
     pub before: Option<serde_json::Value>,
     /// The thing after, as JSON; `None` when deleted.
@@ -57,10 +60,18 @@ pub(crate) async fn record<B: Serialize, A: Serialize>(
     before: Option<&B>,
     after: Option<&A>,
 ) -> Result<()> {
+    let thing = match (after, before) {
+        _ if matches!(entity, "place" | "partner") => None,
+        (Some(after), _) => Some(to_value(after)?),
+        (None, Some(before)) => Some(to_value(before)?),
+        (None, None) => None,
+    };
+    let place_id = place_of(entity, entity_id, thing.as_ref());
     let before = before.map(to_json).transpose()?;
     let after = after.map(to_json).transpose()?;
     sqlx::query(
-        "INSERT INTO audit (at, actor, entity, entity_id, action, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO audit (at, actor, entity, entity_id, action, before, after, place_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(utc_now())
     .bind(actor.label())
@@ -69,6 +80,7 @@ pub(crate) async fn record<B: Serialize, A: Serialize>(
     .bind(action)
     .bind(before)
     .bind(after)
+    .bind(place_id)
     .execute(tx)
     .await
     .context(|| format!("recording the change to the {entity} {entity_id} in the audit trail"))?;
@@ -78,6 +90,22 @@ pub(crate) async fn record<B: Serialize, A: Serialize>(
 /// `value` as JSON text.
 fn to_json<T: Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| crate::StoreError::BadInput(format!("the audit record: {e}")))
+}
+
+/// `value` as JSON.
+fn to_value<T: Serialize>(value: &T) -> Result<serde_json::Value> {
+    serde_json::to_value(value).map_err(|e| crate::StoreError::BadInput(format!("the audit record: {e}")))
+}
+
+/// The place a change belongs to: a place's own id, the place of a partner (`PLACE/ORG`), or
+/// the `place_id` field of the thing changed (recommendations, targets, progress, …); `None`
+/// for things of no place.
+fn place_of(entity: &str, entity_id: &str, thing: Option<&serde_json::Value>) -> Option<i64> {
+    match entity {
+        "place" => entity_id.parse().ok(),
+        "partner" => entity_id.split('/').next().and_then(|p| p.parse().ok()),
+        _ => thing.and_then(|t| t.get("place_id")).and_then(serde_json::Value::as_i64),
+    }
 }
 
 impl Store {
@@ -92,31 +120,57 @@ impl Store {
         entity_id: Option<&str>,
         limit: i64,
     ) -> Result<Vec<AuditEntry>> {
-        let rows = sqlx::query(
-            "SELECT id, at, actor, entity, entity_id, action, before, after FROM audit \
-             WHERE ($1 IS NULL OR entity = $1) AND ($2 IS NULL OR entity_id = $2) ORDER BY id DESC LIMIT $3",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit \
+             WHERE ($1 IS NULL OR entity = $1) AND ($2 IS NULL OR entity_id = $2) ORDER BY id DESC LIMIT $3"
+        ))
         .bind(entity)
         .bind(entity_id)
         .bind(limit)
         .fetch_all(self.pool())
         .await
         .context(|| "reading the audit trail".into())?;
-        let parse = |text: Option<String>| text.and_then(|t| serde_json::from_str(&t).ok());
-        rows.iter()
-            .map(|row| {
-                Ok(AuditEntry {
-                    id: row.try_get("id")?,
-                    at: row.try_get("at")?,
-                    actor: row.try_get("actor")?,
-                    entity: row.try_get("entity")?,
-                    entity_id: row.try_get("entity_id")?,
-                    action: row.try_get("action")?,
-                    before: parse(row.try_get("before")?),
-                    after: parse(row.try_get("after")?),
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .context(|| "reading the audit trail".into())
+        entries(&rows)
     }
+
+    /// The audit trail of place `place_id` (the place itself, its partners, strategies,
+    /// recommendations, targets, progress updates and evaluations), newest first, at most
+    /// `limit` rows: one range of the index `audit_by_place`.
+    ///
+    /// # Errors
+    /// A failed query.
+    pub async fn audit_log_of_place(&self, place_id: i64, limit: i64) -> Result<Vec<AuditEntry>> {
+        let rows =
+            sqlx::query(&format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE place_id = $1 ORDER BY id DESC LIMIT $2"))
+                .bind(place_id)
+                .bind(limit)
+                .fetch_all(self.pool())
+                .await
+                .context(|| format!("reading the audit trail of the place {place_id}"))?;
+        entries(&rows)
+    }
+}
+
+/// The columns of an [`AuditEntry`].
+const AUDIT_COLUMNS: &str = "id, at, actor, entity, entity_id, action, before, after, place_id";
+
+/// Audit rows as entries.
+fn entries(rows: &[sqlx::any::AnyRow]) -> Result<Vec<AuditEntry>> {
+    let parse = |text: Option<String>| text.and_then(|t| serde_json::from_str(&t).ok());
+    rows.iter()
+        .map(|row| {
+            Ok(AuditEntry {
+                id: row.try_get("id")?,
+                at: row.try_get("at")?,
+                actor: row.try_get("actor")?,
+                entity: row.try_get("entity")?,
+                entity_id: row.try_get("entity_id")?,
+                action: row.try_get("action")?,
+                place_id: row.try_get("place_id")?,
+                before: parse(row.try_get("before")?),
+                after: parse(row.try_get("after")?),
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .context(|| "reading the audit trail".into())
 }

@@ -8,6 +8,7 @@
 //! and `fairer db migrate`. Queries are built at run time; the SQL is written once for both
 //! backends (`$1` placeholders, `ON CONFLICT`, `RETURNING`, `IS DISTINCT FROM`).
 
+mod accounts;
 pub mod assess;
 mod audit;
 mod columns;
@@ -23,6 +24,7 @@ mod view;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use accounts::{normalise_email, Account, RoleGrant, Session, ROLES};
 pub use audit::{Actor, AuditEntry};
 pub use error::{Result, StoreError};
 pub use monitor::*;

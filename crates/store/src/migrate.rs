@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "data releases", include_str!("../migrations/0001_data_releases.sql")),
     (2, "monitoring", include_str!("../migrations/0002_monitoring.sql")),
     (3, "indicator metadata", include_str!("../migrations/0003_indicator_metadata.sql")),
+    (4, "accounts", include_str!("../migrations/0004_accounts.sql")),
 ];
 
 /// The SQL of a migration for `backend`.

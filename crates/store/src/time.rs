@@ -4,7 +4,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The current time in UTC as `YYYY-MM-DDTHH:MM:SS.mmmZ` (RFC 3339), which sorts as text.
 pub fn utc_now() -> String {
-    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    utc_at(SystemTime::now())
+}
+
+/// `time` in UTC as `YYYY-MM-DDTHH:MM:SS.mmmZ` (RFC 3339), as [`utc_now`] writes it; a time
+/// before 1970 is written as 1970-01-01T00:00:00.000Z.
+pub fn utc_at(time: SystemTime) -> String {
+    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = since.as_secs();
     let (y, m, d) = civil_from_days((secs / 86_400) as i64);
     let rem = secs % 86_400;

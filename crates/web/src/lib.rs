@@ -10,11 +10,16 @@ pub mod api;
 mod assets;
 pub mod catalogue;
 pub mod download;
+mod auth;
 mod error;
 pub mod format;
 mod pages;
 mod state;
 
+pub use auth::password::{
+    check_new as check_new_password, hash_blocking as hash_password, verify_blocking as verify_password,
+};
+pub use auth::Auth;
 pub use error::{ApiError, WebError};
 pub use state::{AppState, Config};
 
@@ -36,6 +41,8 @@ pub fn app(state: AppState) -> Router {
         .merge(assets::routes())
         .fallback(error::not_found)
         .with_state(state)
+        // Cross-site POSTs (Sec-Fetch-Site, or Origin against Host) are refused with 403.
+        .layer(tower_http::csrf::CsrfLayer::new())
         .layer(header_layer(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_layer(header::REFERRER_POLICY, "same-origin"))
@@ -54,5 +61,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    // With the peer's address: the sign-in throttle counts failures per client IP.
+    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

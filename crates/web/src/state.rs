@@ -43,6 +43,8 @@ pub struct AppState {
     pub store: Store,
     /// The server's settings.
     pub config: Arc<Config>,
+    /// Accounts: cookie settings, the sign-in throttle, the password hashing permits.
+    pub auth: crate::auth::Auth,
 }
 
 impl AppState {
@@ -53,7 +55,8 @@ impl AppState {
 
     /// The state over an open store, with `config`.
     pub fn with_config(store: Store, config: Config) -> Self {
-        AppState { store, config: Arc::new(config) }
+        let auth = crate::auth::Auth::new(config.secure_cookies);
+        AppState { store, config: Arc::new(config), auth }
     }
 
     /// The store.

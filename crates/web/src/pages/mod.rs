@@ -1,6 +1,10 @@
 //! The server-rendered pages.
 
+mod admin;
+mod audit;
+mod edit;
 mod home;
+mod sign_in;
 
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
@@ -11,7 +15,12 @@ use crate::{AppState, WebError};
 
 /// Every page's route.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/", get(home::page))
+    Router::new()
+        .route("/", get(home::page))
+        .merge(sign_in::routes())
+        .merge(edit::routes())
+        .merge(audit::routes())
+        .merge(admin::routes())
 }
 
 /// A rendered page, or the error that stopped it.
