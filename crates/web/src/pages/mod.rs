@@ -1,6 +1,7 @@
 //! The server-rendered pages.
 
 mod home;
+pub mod place;
 
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
@@ -11,7 +12,7 @@ use crate::{AppState, WebError};
 
 /// Every page's route.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/", get(home::page))
+    Router::new().route("/", get(home::page)).route("/places/{slug}", get(place::page))
 }
 
 /// A rendered page, or the error that stopped it.
