@@ -10,9 +10,11 @@ mod api;
 mod assets;
 mod error;
 mod pages;
+pub mod pdf;
 mod state;
 
 pub use error::WebError;
+pub use pages::report;
 pub use state::AppState;
 
 use axum::http::{header, HeaderName, HeaderValue};

@@ -2,6 +2,7 @@
 
 mod home;
 pub mod place;
+pub mod report;
 
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
@@ -12,7 +13,11 @@ use crate::{AppState, WebError};
 
 /// Every page's route.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/", get(home::page)).route("/places/{slug}", get(place::page))
+    Router::new()
+        .route("/", get(home::page))
+        .route("/places/{slug}", get(place::page))
+        .route("/places/{slug}/report", get(report::page))
+        .route("/places/{slug}/report.pdf", get(report::pdf))
 }
 
 /// A rendered page, or the error that stopped it.
