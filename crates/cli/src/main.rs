@@ -11,6 +11,7 @@ mod generate;
 mod import;
 mod interrupt;
 mod place;
+mod report;
 mod serve;
 mod sql;
 
@@ -70,6 +71,9 @@ enum Command {
     /// Serve the web pages and the JSON API over the database (`fairer serve`, then open the
     /// address it prints).
     Serve(serve::ServeArgs),
+    /// Write a place's printable report (summary, indicators, gradients, targets,
+    /// recommendations) as HTML or, through headless Chromium, as PDF.
+    Report(report::ReportArgs),
 }
 
 /// Why a command failed, kept typed until [`main`] prints it and picks the exit code.
@@ -170,6 +174,7 @@ fn main() -> ExitCode {
         Command::Import(args) => import::run(args),
         Command::Place(args) => place::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Report(args) => report::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
