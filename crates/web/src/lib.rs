@@ -8,6 +8,7 @@
 
 mod api;
 mod assets;
+pub mod charts;
 mod error;
 mod pages;
 pub mod pdf;
