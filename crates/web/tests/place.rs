@@ -82,12 +82,22 @@ async fn place_page_shows_every_recommendation_and_target_of_the_demo_place() {
     let t5 = unescape(section(&page, "target-T5"));
     assert!(t5.contains("suppressed: fewer than 10 children"), "{t5}");
 
-    // Each target's data: one row a period (five for T1 to T4; three for T5).
+    // Each target's data: one row a period (five for T1 to T4; three for T5) and the target's
+    // row; its chart has a mark for each row, and a title and description.
     for (code, periods) in [("T1", 5), ("T2", 5), ("T3", 5), ("T4", 5), ("T5", 3)] {
+        let part = section(&page, &format!("target-{code}"));
         let table = section(&page, &format!("target-{code}-data"));
-        let rows = table.matches("<tr><th scope=\"row\">").count();
-        assert_eq!(rows, periods, "{code}: {table}");
+        assert_eq!(table.matches("<tr><th scope=\"row\">").count(), periods, "{code}: {table}");
+        assert_eq!(table.matches("<tr class=\"target-row\">").count(), 1, "{code}: {table}");
+        let body = &table[table.find("<tbody>").unwrap()..];
+        let figure = &part[part.find("<figure").expect("a chart")..part.find("</figure>").unwrap()];
+        assert_eq!(figure.matches("data-mark=").count(), body.matches("<tr").count(), "{code}: {figure}");
+        assert!(figure
+            .contains(&format!("role=\"img\" aria-labelledby=\"target-{code}-chart-title target-{code}-chart-desc\"")));
+        assert!(figure.contains("class=\"trajectory-line\""), "{code}: the trajectory is drawn");
     }
+    let t1_table = section(&page, "target-T1-data");
+    assert!(t1_table.contains("<th scope=\"row\">Target, 2026 - 28</th><td class=\"num\"></td><td class=\"num\"></td><td class=\"num\"></td><td class=\"num\" data-value=\"83\">83.0</td>"), "{t1_table}");
 
     // Progress, evaluation, partners, indicators and the economic case (excess deaths exist).
     assert!(text.contains("Hubs and breakfasts running; living wage agreed."));

@@ -17,6 +17,8 @@
 //! The helpers here ([`Scale`], [`Svg`], [`escape`], [`num`], [`mark_title`]) are what each
 //! chart module is written with.
 
+pub mod target;
+
 use std::borrow::Cow;
 use std::fmt::Write as _;
 

@@ -15,6 +15,7 @@ use store::{
     Evaluation, Goal, MeasureOn, Partner, PlaceView, ProgressUpdate, Store, Strategy, TargetView, ValueQuery, ValueRow,
 };
 
+use crate::charts::{self, Comparison, Mark, Opts};
 use crate::{AppState, WebError};
 
 /// A number for people: one decimal place (three below 1 in size), thousands separated by
@@ -102,6 +103,8 @@ pub struct SeriesRow {
     pub expected: Option<f64>,
     /// The row's value note.
     pub note: Option<String>,
+    /// Its comparison with the benchmark (the colour of its point).
+    pub class: Comparison,
 }
 
 impl SeriesRow {
@@ -164,8 +167,13 @@ pub struct TargetModel {
     pub note: Option<String>,
     /// Its values, by period (oldest first).
     pub series: Vec<SeriesRow>,
-    /// The chart of the series (inline SVG), absent when no period has a value.
+    /// The target's row of the data table (the target period and value), when the target
+    /// has a trajectory: the chart marks it.
+    pub target_row: Option<(String, String, String)>,
+    /// The chart of the series and the trajectory (inline SVG), absent when there is neither.
     pub chart: Option<String>,
+    /// How many marks the chart has: the rows of the data table.
+    pub chart_marks: usize,
 }
 
 /// One of the place's latest indicator values against its benchmark.
@@ -437,6 +445,10 @@ pub(crate) fn target_model(t: &TargetView, rows: &[ValueRow]) -> TargetModel {
                 upper,
                 expected: t.trajectory.map(|tr| tr.at(year)),
                 note: r.value_note.clone(),
+                class: match f.measure_on {
+                    MeasureOn::Value => Comparison::parse(r.compared_to_benchmark_95.as_deref()),
+                    MeasureOn::Gap | MeasureOn::Sii => Comparison::NotCompared,
+                },
             })
         })
         .collect();
@@ -483,6 +495,43 @@ pub(crate) fn target_model(t: &TargetView, rows: &[ValueRow]) -> TargetModel {
         Assessment::NotAssessable(_) => ("not-assessable", t.assessment_text.clone()),
     };
     let indicator_name = t.indicator_name.clone().unwrap_or_else(|| f.indicator.clone());
+    let target_row = t
+        .trajectory
+        .map(|tr| (format!("Target, {}", f.target_period), number(Some(tr.target)), data_value(Some(tr.target))));
+    let chart = (!series.is_empty() || t.trajectory.is_some()).then(|| {
+        let points: Vec<(i32, Mark)> = series
+            .iter()
+            .map(|s| {
+                (
+                    s.year,
+                    Mark { label: s.period.clone(), value: s.value, lower: s.lower, upper: s.upper, class: s.class },
+                )
+            })
+            .collect();
+        let id: String = format!("target-{}-chart", f.code)
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        let title = format!("{}: {} ({}), {}", f.code, indicator_name, f.sex, on);
+        let description = format!(
+            "{} by period{}, points with 95% interval whiskers{}. Latest: {}. Assessment: {}.",
+            on,
+            match (series.first(), series.last()) {
+                (Some(a), Some(b)) => format!(" from {} to {}", a.period, b.period),
+                _ => String::new(),
+            },
+            if t.trajectory.is_some() {
+                format!("; the dashed line is {trajectory}; the diamond marks the target")
+            } else {
+                String::new()
+            },
+            latest,
+            assessment_text
+        );
+        let label = format!("Target: {} in {}", number(t.target_value), f.target_period);
+        charts::target::target(&points, t.trajectory.as_ref(), &label, &Opts::new(id, title, description))
+    });
+    let chart_marks = chart.as_ref().map_or(0, |c| c.marks);
     TargetModel {
         code: f.code.clone(),
         indicator_id: f.indicator.clone(),
@@ -501,7 +550,9 @@ pub(crate) fn target_model(t: &TargetView, rows: &[ValueRow]) -> TargetModel {
         assessment_text,
         note: f.note.clone(),
         series,
-        chart: None,
+        target_row,
+        chart: chart.map(|c| c.svg),
+        chart_marks,
     }
 }
 

@@ -49,6 +49,7 @@ pub struct IndicatorGroup {
 }
 
 /// One decile's value.
+#[derive(Clone, Debug)]
 pub struct DecileRow {
     /// The decile's label ("Most deprived decile (IMD)").
     pub label: String,
@@ -58,8 +59,11 @@ pub struct DecileRow {
     pub value_data: String,
     /// Its 95% interval for people.
     pub interval: String,
-    /// The bar's width in per cent of the largest value (0 to 100).
-    pub width: f64,
+    /// Where the value sits on the gradient's common scale, in per cent (0 to 100); `None`
+    /// without a value.
+    pub at: Option<f64>,
+    /// Where its lower and upper 95% limits sit, in per cent, when it has both.
+    pub limits: Option<(f64, f64)>,
 }
 
 /// An indicator's gradient across deprivation deciles in its latest period.
@@ -70,6 +74,8 @@ pub struct Gradient {
     pub sex: String,
     /// The period.
     pub period: String,
+    /// The lowest and highest value of the common scale, for people.
+    pub range: (String, String),
     /// The deciles, most deprived first.
     pub deciles: Vec<DecileRow>,
     /// The slope index of inequality with its interval, in words, when the release has it.
@@ -139,12 +145,19 @@ fn gradients(deciles: &[ValueRow], whole: &[ValueRow]) -> Vec<Gradient> {
             continue;
         }
         latest_rows.sort_by_key(|(d, _)| *d);
-        let largest = latest_rows.iter().filter_map(|(_, r)| r.upper_95.or(r.value)).fold(0.0_f64, f64::max);
+        // One scale for the rows: from the lowest limit (or value) to the highest, padded by a
+        // twentieth on each side, so that the gradient shows (bars from zero would hide it).
+        let (lo, hi) =
+            crate::charts::extent(latest_rows.iter().flat_map(|(_, r)| [r.value, r.lower_95, r.upper_95]).flatten())
+                .unwrap_or((0.0, 1.0));
+        let pad = ((hi - lo) / 20.0).max(f64::EPSILON);
+        let scale = crate::charts::Scale::new((lo - pad, hi + pad), (0.0, 100.0));
         let period = latest_rows[0].1.time_period.clone();
         let summary = whole
             .iter()
             .find(|w| w.indicator_id == indicator && w.sex == sex && w.time_period_sortable == Some(latest));
         out.push(Gradient {
+            range: (number(Some(scale.d0)), number(Some(scale.d1))),
             name: latest_rows[0].1.indicator_name.clone(),
             sex,
             period,
@@ -155,10 +168,8 @@ fn gradients(deciles: &[ValueRow], whole: &[ValueRow]) -> Vec<Gradient> {
                     value: number(r.value),
                     value_data: data_value(r.value),
                     interval: interval(r.lower_95, r.upper_95),
-                    width: match r.value {
-                        Some(v) if largest > 0.0 && v > 0.0 => (v / largest * 100.0).min(100.0),
-                        _ => 0.0,
-                    },
+                    at: r.value.map(|v| scale.map_clamped(v)),
+                    limits: r.lower_95.zip(r.upper_95).map(|(l, u)| (scale.map_clamped(l), scale.map_clamped(u))),
                 })
                 .collect(),
             sii: summary.and_then(|s| {
