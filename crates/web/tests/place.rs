@@ -141,3 +141,63 @@ async fn an_unknown_place_is_a_404_naming_it() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(unescape(&page).contains("the place \"nowhere\" not found"), "{page}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_place_without_data_or_monitoring_says_so() {
+    let db = store::testing::sqlite().await;
+    let place = db
+        .store
+        .create_place(
+            &store::Actor::Cli,
+            &store::PlaceFields {
+                slug: "empty".into(),
+                name: "Emptyshire <b>(synthetic)</b>".into(),
+                kind: "county".into(),
+                area_code: "E10900001".into(),
+                covers: Vec::new(),
+                benchmark_code: "E92000001".into(),
+                stage: "commissioned".into(),
+                commissioned_on: None,
+                report_published_on: None,
+                implementing_from: None,
+                evaluated_on: None,
+                synthetic: true,
+                description: None,
+            },
+        )
+        .await
+        .unwrap();
+    let target = store::TargetFields {
+        code: "T1".into(),
+        indicator: "le_birth".into(),
+        measure_on: store::MeasureOn::Value,
+        sex: "Persons".into(),
+        baseline_period: "2019".into(),
+        baseline_value: None,
+        goal: store::Goal::Change(1.0),
+        target_period: "2028".into(),
+        note: None,
+    };
+    db.store.create_target(&store::Actor::Cli, place.id, &target).await.unwrap();
+    let state = AppState::new(db.store.clone());
+    let (status, page) = get(state.clone(), "/places/empty").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("<h1>Emptyshire &#60;b&#62;(synthetic)&#60;/b&#62; <span"), "escaped: {page}");
+    for said in [
+        "no release imported yet",
+        "No strategy is recorded.",
+        "No recommendation is recorded.",
+        "No value for this target in the newest release.",
+        "not assessable: no data for this breakdown in the latest release",
+        "No progress note is recorded.",
+        "No partner is recorded.",
+        "The newest release has no value for E10900001.",
+    ] {
+        assert!(page.contains(said), "the page should say {said:?}");
+    }
+    assert!(!page.contains("<figure"), "no chart without data or trajectory");
+    assert!(!page.contains("economic-case"), "no economic case without excess deaths");
+    let (status, report) = get(state, "/places/empty/report").await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert!(!report.contains("Gradients by deprivation"));
+}
