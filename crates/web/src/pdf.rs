@@ -223,4 +223,47 @@ mod tests {
         assert!(text.contains("the configured path /no/such/chromium is not an executable file"), "{text}");
         assert!(text.contains("apt-get install chromium"), "{text}");
     }
+
+    /// An executable shell script standing in for a Chromium that misbehaves (a real one
+    /// cannot be made to hang or fail on demand).
+    fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_chromium_that_hangs_is_killed_with_its_children() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("child.pid");
+        let hang = script(dir.path(), "hang", &format!("sleep 60 &\necho $! > {}\nwait", pid_file.display()));
+        let started = Instant::now();
+        let error = render_blocking("<p>x</p>", &hang, Duration::from_secs(1)).unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(10), "killed at the timeout");
+        assert!(error.to_string().contains("did not finish within 1 s"), "{error}");
+        // The child it started went with it.
+        let child = std::fs::read_to_string(&pid_file).unwrap().trim().to_string();
+        // Gone, or a zombie waiting for its new parent to reap it.
+        let alive = || {
+            std::fs::read_to_string(format!("/proc/{child}/stat"))
+                .is_ok_and(|stat| stat.rsplit(')').next().is_some_and(|rest| !rest.trim_start().starts_with('Z')))
+        };
+        let waited = Instant::now();
+        while alive() && waited.elapsed() < Duration::from_secs(2) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(!alive(), "the child {child} outlived the timeout");
+    }
+
+    #[test]
+    fn a_chromium_that_prints_no_pdf_is_an_error_with_what_it_said() {
+        let dir = tempfile::tempdir().unwrap();
+        let fail = script(dir.path(), "fail", "echo 'cannot open display' >&2\nexit 3");
+        let error = render_blocking("<p>x</p>", &fail, Duration::from_secs(10)).unwrap_err();
+        let text = error.to_string();
+        assert_eq!(error.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(text.contains("exited with exit status: 3 and no PDF: cannot open display"), "{text}");
+    }
 }
