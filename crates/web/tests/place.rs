@@ -37,7 +37,19 @@ fn unescape(text: &str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn place_page_shows_every_recommendation_and_target_of_the_demo_place() {
     let db = fixture::halham().await;
-    let (status, page) = get(AppState::new(db.store.clone()), "/places/halham").await;
+    demo_place_page(&db.store).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn place_page_is_the_same_on_postgresql() {
+    let db = store::testing::postgres().await;
+    fixture::seed(&db.store).await;
+    demo_place_page(&db.store).await;
+}
+
+/// The place page of Halham on `store` (seeded by the fixture), checked part by part.
+async fn demo_place_page(store: &store::Store) {
+    let (status, page) = get(AppState::new(store.clone()), "/places/halham").await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let text = unescape(&page);
     assert!(text.contains("<h1>Halham (synthetic) <span class=\"tag\">synthetic</span></h1>"), "{page}");
