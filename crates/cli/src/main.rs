@@ -12,6 +12,7 @@ mod generate;
 mod import;
 mod interrupt;
 mod place;
+mod report;
 mod serve;
 mod sql;
 
@@ -73,6 +74,9 @@ enum Command {
     Serve(serve::ServeArgs),
     /// The web's accounts: add one (the first administrator too) or list them.
     Account(account::AccountArgs),
+    /// Write a place's printable report (summary, indicators, gradients, targets,
+    /// recommendations) as HTML or, through headless Chromium, as PDF.
+    Report(report::ReportArgs),
 }
 
 /// Why a command failed, kept typed until [`main`] prints it and picks the exit code.
@@ -174,6 +178,7 @@ fn main() -> ExitCode {
         Command::Place(args) => place::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Account(args) => account::run(args),
+        Command::Report(args) => report::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

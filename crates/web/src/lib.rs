@@ -11,9 +11,11 @@ mod assets;
 pub mod catalogue;
 pub mod download;
 mod auth;
+pub mod charts;
 mod error;
 pub mod format;
 mod pages;
+pub mod pdf;
 mod state;
 
 pub use auth::password::{
@@ -21,6 +23,7 @@ pub use auth::password::{
 };
 pub use auth::Auth;
 pub use error::{ApiError, WebError};
+pub use pages::report;
 pub use state::{AppState, Config};
 
 use axum::http::{header, HeaderName, HeaderValue};

@@ -5,6 +5,8 @@ mod audit;
 mod edit;
 mod home;
 mod sign_in;
+pub mod place;
+pub mod report;
 
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
@@ -21,6 +23,9 @@ pub fn routes() -> Router<AppState> {
         .merge(edit::routes())
         .merge(audit::routes())
         .merge(admin::routes())
+        .route("/places/{slug}", get(place::page))
+        .route("/places/{slug}/report", get(report::page))
+        .route("/places/{slug}/report.pdf", get(report::pdf))
 }
 
 /// A rendered page, or the error that stopped it.
