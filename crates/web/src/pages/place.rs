@@ -16,6 +16,7 @@ use store::{
 };
 
 use crate::charts::{self, Comparison, Mark, Opts};
+use crate::auth::CurrentUser;
 use crate::{AppState, WebError};
 
 /// A number for people: one decimal place (three below 1 in size), thousands separated by
@@ -220,6 +221,8 @@ pub struct EconomicRow {
 
 /// Everything the place page and the report show.
 pub struct PlaceModel {
+    /// The place's id in the store (whose lead may edit it).
+    pub id: i64,
     /// The place's slug.
     pub slug: String,
     /// Its name.
@@ -375,6 +378,7 @@ fn model(
     .filter_map(|(label, date)| date.clone().map(|d| (label, d)))
     .collect();
     PlaceModel {
+        id: view.place.id,
         slug: p.slug.clone(),
         name: p.name.clone(),
         synthetic: p.synthetic,
@@ -567,9 +571,16 @@ struct PlacePage {
 }
 
 /// `GET /places/{slug}`.
-pub async fn page(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, WebError> {
+///
+/// A signed-in lead of the place (or an administrator) sees the link to its edit page.
+pub async fn page(
+    State(state): State<AppState>,
+    user: Option<CurrentUser>,
+    Path(slug): Path<String>,
+) -> Result<Response, WebError> {
     let place = PlaceModel::load(&state.store, &slug).await?;
-    super::render(&PlacePage { place, edit: None })
+    let edit = user.filter(|u| u.account.may_edit_place(place.id)).map(|_| format!("/places/{}/edit", place.slug));
+    super::render(&PlacePage { place, edit })
 }
 
 #[cfg(test)]
