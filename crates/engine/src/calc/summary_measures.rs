@@ -34,7 +34,8 @@
 //!
 //! Rows that are wrong (a negative SE or population, a lower limit above the upper, a subgroup
 //! twice in a group, a flag that is not 0 or 1, per-dimension values that differ within a
-//! group) are errors naming the file, row and column. Dimensions that are incomplete (one
+//! group) are errors naming the file, row and column: the checks of
+//! [`SummaryMeasures`], which SQL `inequality` makes too. Dimensions that are incomplete (one
 //! subgroup, missing populations) are not errors: their measures are unavailable, with the
 //! reason, and a warning names the group.
 
