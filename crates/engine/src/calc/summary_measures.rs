@@ -34,19 +34,21 @@
 //!
 //! Rows that are wrong (a negative SE or population, a lower limit above the upper, a subgroup
 //! twice in a group, a flag that is not 0 or 1, per-dimension values that differ within a
-//! group) are errors naming the file, row and column. Dimensions that are incomplete (one
+//! group) are errors naming the file, row and column: the checks of
+//! [`SummaryMeasures`], which SQL `inequality` makes too. Dimensions that are incomplete (one
 //! subgroup, missing populations) are not errors: their measures are unavailable, with the
 //! reason, and a warning names the group.
 
 use rayon::prelude::*;
 use stats::confidence::confidence_label;
 use stats::inequality::{
-    summary_measures_of, DimensionInput, DimensionKind, MeasureCode, PopulationUnit, Subgroup, SummaryMeasure,
-    SummaryOptions, PERCENTILE_MIN_SUBGROUPS,
+    summary_measures_of, DimensionKind, MeasureCode, PopulationUnit, SummaryMeasure, SummaryOptions,
+    PERCENTILE_MIN_SUBGROUPS,
 };
 
+use super::accumulator::{Accumulator, KindInput, Refusal, SubgroupOrder, SummaryMeasures, SummaryMeasuresRow};
 use super::groups::{key_label, request, Groups};
-use super::table::{limit_column_names, CommonOptions, RunSummary};
+use super::table::{limit_column_names, refused, refused_in_row, CommonOptions, RunSummary};
 use crate::error::{EngineError, Location, Result};
 use crate::input::{Chunk, InputTable};
 use crate::output::{LabelColumn, OutputColumn, OutputTable, TableWriter};
@@ -349,48 +351,6 @@ struct Slots {
     subgroups_hint: std::cell::Cell<usize>,
 }
 
-/// One dimension as read: its subgroups and per-dimension values.
-#[derive(Default)]
-struct Dimension {
-    subgroups: Vec<Subgroup>,
-    kind: Option<DimensionKind>,
-    favourable: Option<bool>,
-    scale: Option<f64>,
-    setting_average: Option<f64>,
-}
-
-/// Sets `slot` to `value`, or checks that it already holds the same value.
-fn same<T: PartialEq + std::fmt::Debug>(
-    slot: &mut Option<T>,
-    value: T,
-    at: impl FnOnce() -> Location,
-    what: &str,
-) -> Result<()> {
-    match slot {
-        Some(old) if *old != value => Err(EngineError::BadValue {
-            at: at(),
-            expected: format!("the same {what} on every row of a group (earlier rows of this group have {old:?}; add the column that tells them apart to the group-by columns)"),
-            found: format!("{value:?}"),
-        }),
-        Some(_) => Ok(()),
-        None => {
-            *slot = Some(value);
-            Ok(())
-        }
-    }
-}
-
-/// A 0/1 flag as HEAT's template writes it.
-fn flag(value: f64) -> Option<bool> {
-    if value == 1.0 {
-        Some(true)
-    } else if value == 0.0 {
-        Some(false)
-    } else {
-        None
-    }
-}
-
 /// Whether HEAT computes `measure` for a dimension of `n` subgroups of kind `kind`
 /// (`HEAT_summary_measures_types`): D, R, PAR and PAF for every dimension; ACI, RCI, SII and
 /// RII for ordered dimensions of more than two subgroups; the others for non-ordered ones of
@@ -470,13 +430,20 @@ pub fn run(
     }
     let cols = request(table, &numbers, &r.group_by, &texts)?;
     let mut reader = cols.reader;
-    let mut groups: Groups<Dimension> = Groups::new(&r.group_by);
+    let mut groups: Groups<SummaryMeasures> = Groups::new(&r.group_by);
+    let empty = SummaryMeasures::new(SubgroupOrder::AsAdded, o.population_unit).check_numbers();
     let mut summary = RunSummary::default();
     let file = reader.name().to_string();
     reader.for_each_chunk_read_ahead(|chunk| {
         for row in 0..chunk.len {
             let row_no = chunk.first_row + row as u64;
-            let dim = groups.entry(&chunk, &cols.key_slots, row, Dimension::default);
+            let dim = groups.entry(&chunk, &cols.key_slots, row, || {
+                // Most dimensions have as many subgroups as the one before (ten deciles, five
+                // quintiles): room for as many as the last row's dimension had.
+                let mut dim = empty.clone();
+                dim.reserve(slots.subgroups_hint.get().max(2));
+                dim
+            });
             read_row(&r, &slots, &chunk, row, row_no, &file, dim)?;
         }
         summary.rows_read += chunk.len as u64;
@@ -502,10 +469,9 @@ pub fn run(
                 let mut columns = MeasureColumns::new(levels);
                 let mut warnings = Vec::new();
                 for (i, (key, dim)) in chunk.iter_mut().enumerate() {
-                    let measures = compute(o, dim).map_err(|source| EngineError::Method {
-                        at: Location { file: file.clone(), row: None, column: None },
-                        group: Some(key_label(&r.group_by, key)),
-                        source: Box::new(source),
+                    let measures = compute(o, dim).map_err(|refusal| {
+                        let at = Location { file: file.clone(), row: None, column: None };
+                        refused(refusal, at, Some(key_label(&r.group_by, key)))
                     })?;
                     if let Some(first) = measures.first() {
                         if measures.iter().all(|m| m.value().is_none()) {
@@ -657,168 +623,92 @@ fn read_row(
     row: usize,
     row_no: u64,
     file: &str,
-    dim: &mut Dimension,
+    dim: &mut SummaryMeasures,
 ) -> Result<()> {
-    let at = |column: &str| Location { file: file.to_string(), row: Some(row_no), column: Some(column.to_string()) };
-    let column_of = |c: &Option<String>| c.clone().unwrap_or_default();
     let number = |slot: Option<usize>| slot.and_then(|i| chunk.numbers[i][row]);
-    let finite = |value: Option<f64>, column: &Option<String>, expected: &str| -> Result<Option<f64>> {
-        match value {
-            Some(v) if !v.is_finite() => Err(EngineError::BadValue {
-                at: at(&column_of(column)),
-                expected: expected.to_string(),
-                found: v.to_string(),
-            }),
-            v => Ok(v),
-        }
+    let setting = |setting: &Setting<f64>, slot: Option<usize>| match setting {
+        Setting::Value(v) => Some(*v),
+        Setting::Column(_) => number(slot),
     };
-    let non_negative = |value: Option<f64>, column: &Option<String>, expected: &str| -> Result<Option<f64>> {
-        match finite(value, column, expected)? {
-            Some(v) if v < 0.0 => Err(EngineError::BadValue {
-                at: at(&column_of(column)),
-                expected: expected.to_string(),
-                found: v.to_string(),
-            }),
-            v => Ok(v),
-        }
+    let favourable = match &r.favourable {
+        Setting::Value(f) => Some(if *f { 1.0 } else { 0.0 }),
+        Setting::Column(_) => number(s.favourable),
     };
-    let name = chunk.text(s.subgroup, row).unwrap_or_default().to_string();
-    if name.trim().is_empty() {
-        return Err(EngineError::BadValue {
-            at: at(&r.subgroup),
-            expected: "a subgroup name".into(),
-            found: String::new(),
-        });
-    }
-    if dim.subgroups.iter().any(|g| g.name == name) {
-        return Err(EngineError::BadValue {
-            at: at(&r.subgroup),
-            expected: "each subgroup once in a dimension (is a column that tells these rows apart, such as the indicator or dimension, missing from the group-by columns?)".into(),
-            found: name,
-        });
-    }
-    let estimate = match chunk.numbers[s.estimate][row] {
-        Some(v) if !v.is_finite() => {
-            return Err(EngineError::BadValue {
-                at: at(&r.estimate),
-                expected: "a finite estimate".into(),
-                found: v.to_string(),
-            })
-        }
-        v => v,
+    let kind = match &r.kind {
+        Setting::Value(k) => KindInput::Given(*k),
+        Setting::Column(_) => KindInput::Text(s.kind.and_then(|i| chunk.text(i, row)).unwrap_or_default()),
     };
-    let se = non_negative(number(s.se), &r.se, "a standard error ≥ 0")?;
-    let lower = finite(number(s.lower), &r.lower_cl, "a finite lower 95% limit")?;
-    let upper = finite(number(s.upper), &r.upper_cl, "a finite upper 95% limit")?;
-    if let (Some(l), Some(u)) = (lower, upper) {
-        if l > u {
-            return Err(EngineError::BadValue {
-                at: at(&column_of(&r.lower_cl)),
-                expected: format!("a lower 95% limit at or below the upper limit ({u})"),
-                found: l.to_string(),
-            });
-        }
-    }
-    let population = non_negative(number(s.population), &r.population, "a population ≥ 0")?;
-    let order = finite(number(s.order), &r.order, "a finite subgroup order")?;
-    let reference = match number(s.reference) {
-        None => false,
-        Some(v) => flag(v).ok_or_else(|| EngineError::BadValue {
-            at: at(&column_of(&r.reference)),
-            expected: "1 (the reference subgroup) or 0".into(),
-            found: v.to_string(),
-        })?,
+    let subgroup = SummaryMeasuresRow {
+        subgroup: Some(chunk.text(s.subgroup, row).unwrap_or_default()),
+        estimate: chunk.numbers[s.estimate][row],
+        se: number(s.se),
+        lower_95: number(s.lower),
+        upper_95: number(s.upper),
+        population: number(s.population),
+        order: number(s.order),
+        reference: number(s.reference),
+        setting_average: number(s.setting_average),
+        kind,
+        favourable,
+        scale: setting(&r.scale, s.scale),
+        measure: None,
     };
-    if let Some(avg) = finite(number(s.setting_average), &r.setting_average, "a finite setting average")? {
-        same(&mut dim.setting_average, avg, || at(&column_of(&r.setting_average)), "setting average")?;
-    }
-    match &r.favourable {
-        Setting::Value(f) => dim.favourable = Some(*f),
-        Setting::Column(c) => {
-            let v = number(s.favourable);
-            let f = v.and_then(flag).ok_or_else(|| EngineError::BadValue {
-                at: at(c),
-                expected: "1 (favourable: higher is better) or 0 (adverse)".into(),
-                found: v.map(|x| x.to_string()).unwrap_or_default(),
-            })?;
-            same(&mut dim.favourable, f, || at(c), "favourable flag")?;
-        }
-    }
-    match &r.scale {
-        Setting::Value(x) => dim.scale = Some(*x),
-        Setting::Column(c) => {
-            let v = number(s.scale).filter(|x| x.is_finite() && *x > 0.0).ok_or_else(|| EngineError::BadValue {
-                at: at(c),
-                expected: "an indicator scale > 0 (100 for percentages, 1000 for rates per 1,000)".into(),
-                found: number(s.scale).map(|x| x.to_string()).unwrap_or_default(),
-            })?;
-            same(&mut dim.scale, v, || at(c), "indicator scale")?;
-        }
-    }
-    match &r.kind {
-        Setting::Value(k) => dim.kind = Some(*k),
-        Setting::Column(c) => {
-            let text = s.kind.and_then(|i| chunk.text(i, row)).unwrap_or_default();
-            let k = parse_dimension_kind(text).ok_or_else(|| EngineError::BadValue {
-                at: at(c),
-                expected: "a kind of dimension: 1 or ordered, 0 or non-ordered, or binary".into(),
-                found: text.to_string(),
-            })?;
-            same(&mut dim.kind, k, || at(c), "kind of dimension")?;
-        }
-    }
-    if dim.subgroups.capacity() == 0 {
-        // Most dimensions have as many subgroups as the one before (ten deciles, five
-        // quintiles): room for as many as the last row's dimension had.
-        dim.subgroups.reserve(s.subgroups_hint.get().max(2));
-    }
-    dim.subgroups.push(Subgroup { name, estimate, se, lower_95: lower, upper_95: upper, population, order, reference });
-    s.subgroups_hint.set(dim.subgroups.len());
+    dim.update(subgroup).map_err(|refusal| {
+        refused_in_row(refusal, file, row_no, |input| {
+            let column = match input {
+                "subgroup" => Some(&r.subgroup),
+                "estimate" => Some(&r.estimate),
+                "standard error" => r.se.as_ref(),
+                "lower 95% limit" => r.lower_cl.as_ref(),
+                "upper 95% limit" => r.upper_cl.as_ref(),
+                "population" => r.population.as_ref(),
+                "subgroup order" => r.order.as_ref(),
+                "reference flag" => r.reference.as_ref(),
+                "setting average" => r.setting_average.as_ref(),
+                "favourable flag" => column_of(&r.favourable),
+                "indicator scale" => column_of(&r.scale),
+                _ => column_of(&r.kind),
+            };
+            column.cloned().unwrap_or_default()
+        })
+    })?;
+    s.subgroups_hint.set(dim.len());
     Ok(())
+}
+
+/// The column a per-dimension setting is read from.
+fn column_of<T>(setting: &Setting<T>) -> Option<&String> {
+    match setting {
+        Setting::Column(c) => Some(c),
+        Setting::Value(_) => None,
+    }
 }
 
 /// The measures of one dimension at every confidence level in turn: the measures written, at
 /// the first level, then the same measures at the next, ….
-fn compute(
-    o: &SummaryMeasuresOptions,
-    dim: &mut Dimension,
-) -> std::result::Result<Vec<SummaryMeasure>, stats::StatsError> {
-    let kind = dim.kind.unwrap_or(DimensionKind::NonOrdered);
-    let input = DimensionInput {
-        subgroups: std::mem::take(&mut dim.subgroups),
-        kind,
-        favourable: dim.favourable.unwrap_or(true),
-        scale: dim.scale.unwrap_or(1.0),
-        setting_average: dim.setting_average,
-        population_unit: o.population_unit,
-    };
-    // Only the measures written are computed, in HEAT's order.
-    let wanted: Vec<MeasureCode> = MeasureCode::ALL
-        .into_iter()
-        .filter(|&m| {
-            if o.measures.is_empty() {
-                o.all_measures || applies(m, kind, input.subgroups.len())
-            } else {
-                o.measures.contains(&m)
-            }
-        })
-        .collect();
-    let mut all = Vec::with_capacity(wanted.len() * o.common.confidence.len());
-    let mut result = Ok(());
-    for &level in &o.common.confidence {
-        let options = SummaryOptions { confidence: level, simulation_draws: o.draws, seed: o.seed };
-        match summary_measures_of(&input, &options, &wanted) {
-            Ok(measures) => all.extend(measures),
-            Err(e) => {
-                result = Err(e);
-                break;
-            }
+fn compute(o: &SummaryMeasuresOptions, dim: &mut SummaryMeasures) -> std::result::Result<Vec<SummaryMeasure>, Refusal> {
+    // The subgroups are lent, not copied: they stay the dimension's, to be freed by the thread
+    // that made them (a block freed by another thread waits on the allocator's lock).
+    dim.with_input(|input| -> std::result::Result<Vec<SummaryMeasure>, stats::StatsError> {
+        // Only the measures written are computed, in HEAT's order.
+        let wanted: Vec<MeasureCode> = MeasureCode::ALL
+            .into_iter()
+            .filter(|&m| {
+                if o.measures.is_empty() {
+                    o.all_measures || applies(m, input.kind, input.subgroups.len())
+                } else {
+                    o.measures.contains(&m)
+                }
+            })
+            .collect();
+        let mut all = Vec::with_capacity(wanted.len() * o.common.confidence.len());
+        for &level in &o.common.confidence {
+            let options = SummaryOptions { confidence: level, simulation_draws: o.draws, seed: o.seed };
+            all.extend(summary_measures_of(input, &options, &wanted)?);
         }
-    }
-    // The subgroups go back to the dimension, to be freed by the thread that made them (a
-    // block freed by another thread waits on the allocator's lock).
-    dim.subgroups = input.subgroups;
-    result.map(|()| all)
+        Ok(all)
+    })?
+    .map_err(Refusal::Group)
 }
 
 #[cfg(test)]

@@ -146,6 +146,13 @@ pub fn refused_in_row(refusal: Refusal, file: &str, row: u64, column_of: impl Fn
 pub fn refused(refusal: Refusal, at: Location, group: Option<String>) -> EngineError {
     match refusal {
         Refusal::Value { expected, found, .. } => EngineError::BadValue { at, expected, found },
+        Refusal::Differs { input, first, found } => EngineError::BadValue {
+            at,
+            expected: format!(
+                "the same {input} on every row of a group (earlier rows of this group have {first}; add the column that tells them apart to the group-by columns)"
+            ),
+            found,
+        },
         Refusal::Row { source, .. } | Refusal::Group(source) => {
             EngineError::Method { at, group, source: Box::new(source) }
         }

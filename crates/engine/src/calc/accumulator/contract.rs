@@ -15,6 +15,16 @@ pub enum Refusal {
         /// What was there (empty when the value is missing).
         found: String,
     },
+    /// A value every row of a group must share (a dimension's scale, …) differs from the
+    /// value earlier rows gave.
+    Differs {
+        /// The input concerned, by the statistic's name for it ("indicator scale").
+        input: &'static str,
+        /// The value of the earlier rows.
+        first: String,
+        /// The value of this row (or of the partial state merged in).
+        found: String,
+    },
     /// The method refused the values of one row (a negative count, …).
     Row {
         /// The input concerned, by the statistic's name for it.
@@ -42,18 +52,24 @@ impl Refusal {
     /// The input a row-level refusal concerns; `None` for a group.
     pub fn input(&self) -> Option<&'static str> {
         match self {
-            Refusal::Value { input, .. } | Refusal::Row { input, .. } => Some(input),
+            Refusal::Value { input, .. } | Refusal::Differs { input, .. } | Refusal::Row { input, .. } => Some(input),
             Refusal::Group(_) => None,
         }
     }
 }
 
 impl std::fmt::Display for Refusal {
-    /// `expected …, found "…"` for a value, the method's reason otherwise: the words `calc` and
-    /// SQL both show.
+    /// `expected …, found "…"` for a value (`expected the same …` for one that differs), the
+    /// method's reason otherwise: the words `calc` and SQL both show.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Refusal::Value { expected, found, .. } => write!(f, "expected {expected}, found \"{found}\""),
+            Refusal::Differs { input, first, found } => {
+                write!(
+                    f,
+                    "expected the same {input} on every row of a group (earlier rows have {first}), found \"{found}\""
+                )
+            }
             Refusal::Row { source, .. } | Refusal::Group(source) => write!(f, "{source}"),
         }
     }

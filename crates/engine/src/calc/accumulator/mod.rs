@@ -21,6 +21,7 @@
 //! | life expectancy | [`LifeExpectancy`] | `calc life-expectancy`, SQL `life_expectancy`, compute |
 //! | slope and relative index of inequality | [`Sii`] | `calc sii`, SQL `sii` |
 //! | excess deaths | [`ExcessDeaths`] | `calc excess-deaths`, SQL `excess_deaths` |
+//! | HEAT's summary measures of inequality | [`SummaryMeasures`] | `calc summary-measures`, SQL `inequality` |
 
 mod contract;
 mod dsr;
@@ -30,6 +31,7 @@ mod life_expectancy;
 mod mean;
 mod numerator_denominator;
 mod sii;
+mod summary_measures;
 
 pub use contract::{Accumulator, Refusal};
 pub use dsr::{esp2013_band_label, Dsr, DsrInput, DsrRow, DsrStandard};
@@ -39,3 +41,4 @@ pub use life_expectancy::{LifeExpectancy, LifeExpectancyRow};
 pub use mean::{Mean, MeanResult};
 pub use numerator_denominator::{NumeratorDenominator, NumeratorDenominatorKind, NumeratorDenominatorResult};
 pub use sii::{Sii, SiiInput, SiiRow};
+pub use summary_measures::{KindInput, SubgroupOrder, SummaryMeasures, SummaryMeasuresRow};

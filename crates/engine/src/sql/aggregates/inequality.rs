@@ -2,13 +2,10 @@
 //! percentile measures) over the subgroups of a dimension, one row per subgroup
 //! ([`stats::inequality`]), as `fairer calc summary-measures` computes them.
 
-use std::cmp::Ordering;
-
-use stats::inequality::{
-    summary_measure, DimensionInput, DimensionKind, MeasureCode, PopulationUnit, Subgroup, SummaryOptions,
-};
+use stats::inequality::{summary_measure, MeasureCode, PopulationUnit, SummaryOptions};
 
 use super::{AggregateSpec, Body, FieldType, Out};
+use crate::calc::accumulator::{Accumulator, KindInput, Refusal, SubgroupOrder, SummaryMeasures, SummaryMeasuresRow};
 use crate::sql::args::{self, measure, number, optional_number, CONFIDENCE};
 
 /// `inequality(measure, estimate, se, population, subgroup_order, ordered, favourable, scale
@@ -58,7 +55,8 @@ use crate::sql::args::{self, measure, number, optional_number, CONFIDENCE};
 /// estimate; values, and every other interval, agree whatever the order. Populations are
 /// counts (not shares). Errors: a null measure, `ordered`, `favourable` or `scale`; any of
 /// them (or `setting_average`) differing within the group; a flag other than 0 or 1; a scale
-/// ≤ 0; and the input errors of [`stats::inequality::summary_measures`] (a negative SE or
+/// ≤ 0 (the checks of [`SummaryMeasures`], which `fairer calc summary-measures` makes too, row
+/// by row); and the input errors of [`stats::inequality::summary_measures`] (a negative SE or
 /// population, a non-finite number, two reference subgroups, an ordered dimension with a
 /// subgroup without order, orders for only some subgroups).
 pub static INEQUALITY: AggregateSpec = AggregateSpec {
@@ -105,42 +103,32 @@ const SCALE: usize = 7;
 const REFERENCE: usize = 8;
 const SETTING_AVERAGE: usize = 9;
 
-/// The value of a per-dimension argument: the same on every non-null row; an error when
-/// `required` and null on a row, or when two rows differ.
-fn same_value(rows: &[Option<f64>], argument: &str, required: bool) -> Result<Option<f64>, String> {
-    let mut value: Option<f64> = None;
-    for v in rows {
-        match (v, value) {
-            (None, _) if required => return Err(format!("{NAME}: {argument} cannot be null")),
-            (None, _) => {}
-            (Some(v), None) => value = Some(*v),
-            (Some(v), Some(w)) if *v != w && !(v.is_nan() && w.is_nan()) => {
-                return Err(format!("{NAME}: {argument} must be the same on every row of a group, got {w} and {v}"));
-            }
-            (Some(_), Some(_)) => {}
+/// An argument's name for an input the accumulator names.
+fn argument(input: &'static str) -> &'static str {
+    match input {
+        "kind of dimension" => "ordered",
+        "favourable flag" => "favourable",
+        "indicator scale" => "scale",
+        "reference flag" => "reference",
+        "setting average" => "setting_average",
+        other => other,
+    }
+}
+
+/// The accumulator's refusal as this function's error, naming the argument: `… cannot be
+/// null`, `… must be …, got …`, `… must be the same on every row of a group, got … and …`.
+fn refused(refusal: Refusal) -> String {
+    match refusal {
+        Refusal::Value { input, found, .. } if found.is_empty() => {
+            format!("{NAME}: {} cannot be null", argument(input))
         }
-    }
-    Ok(value)
-}
-
-/// A 0/1 flag.
-fn flag(value: f64, argument: &str, meaning: &str) -> Result<bool, String> {
-    if value == 1.0 {
-        Ok(true)
-    } else if value == 0.0 {
-        Ok(false)
-    } else {
-        Err(format!("{NAME}: {argument} must be 1 or 0 ({meaning}), got {value}"))
-    }
-}
-
-/// Null-last order of optional numbers.
-fn cmp_option(a: Option<f64>, b: Option<f64>) -> Ordering {
-    match (a, b) {
-        (Some(x), Some(y)) => x.total_cmp(&y),
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        (None, None) => Ordering::Equal,
+        Refusal::Value { input, expected, found } => {
+            format!("{NAME}: {} must be {expected}, got {found}", argument(input))
+        }
+        Refusal::Differs { input, first, found } => {
+            format!("{NAME}: {} must be the same on every row of a group, got {first} and {found}", argument(input))
+        }
+        Refusal::Row { .. } | Refusal::Group(_) => format!("{NAME}: {refusal}"),
     }
 }
 
@@ -152,71 +140,38 @@ fn evaluate(columns: &[Vec<Option<f64>>], options: &[f64]) -> Result<Vec<Out>, S
             .ok_or_else(|| format!("{NAME}: internal error: argument column {} missing", i + 1))
     };
     let level = args::confidence(options.first().copied().unwrap_or(0.95));
-    let code = same_value(column(MEASURE)?, "measure", true)?;
-    let measure = code
-        .and_then(|c| MeasureCode::ALL.get(c as usize).copied())
-        .ok_or_else(|| format!("{NAME}: measure cannot be null"))?;
-    let ordered = match same_value(column(ORDERED)?, "ordered", true)? {
-        Some(v) => flag(v, "ordered", "1 an ordered dimension, 0 a non-ordered one")?,
-        None => return Err(format!("{NAME}: ordered cannot be null")),
-    };
-    let favourable = match same_value(column(FAVOURABLE)?, "favourable", true)? {
-        Some(v) => flag(v, "favourable", "1 higher is better, 0 higher is worse")?,
-        None => return Err(format!("{NAME}: favourable cannot be null")),
-    };
-    let scale = match same_value(column(SCALE)?, "scale", true)? {
-        Some(s) if s.is_finite() && s > 0.0 => s,
-        other => {
-            return Err(format!(
-                "{NAME}: scale must be a number > 0 (100 for percentages, 1000 for rates per 1,000, 1 for proportions), got {}",
-                other.map_or("null".to_string(), |s| s.to_string())
-            ))
-        }
-    };
-    let setting_average = same_value(column(SETTING_AVERAGE)?, "setting_average", false)?;
-    let (estimate, se, population, order, reference) =
-        (column(ESTIMATE)?, column(SE)?, column(POPULATION)?, column(ORDER)?, column(REFERENCE)?);
-    let n = estimate.len();
+    let (measure, estimate, se, population, order) =
+        (column(MEASURE)?, column(ESTIMATE)?, column(SE)?, column(POPULATION)?, column(ORDER)?);
+    let (ordered, favourable, scale, reference, setting_average) =
+        (column(ORDERED)?, column(FAVOURABLE)?, column(SCALE)?, column(REFERENCE)?, column(SETTING_AVERAGE)?);
     let at = |c: &[Option<f64>], i: usize| c.get(i).copied().flatten();
-    let mut rows: Vec<usize> = (0..n).collect();
-    rows.sort_by(|&a, &b| {
-        cmp_option(at(order, a), at(order, b))
-            .then(cmp_option(at(estimate, a), at(estimate, b)))
-            .then(cmp_option(at(se, a), at(se, b)))
-            .then(cmp_option(at(population, a), at(population, b)))
-    });
-    let mut subgroups = Vec::with_capacity(n);
-    for (k, &i) in rows.iter().enumerate() {
-        let name = match (at(order, i), at(estimate, i)) {
-            (Some(o), _) => format!("subgroup_order {o}"),
-            (None, Some(e)) => format!("estimate {e}"),
-            (None, None) => format!("subgroup {} of the group", k + 1),
-        };
-        let is_reference = match at(reference, i) {
-            None => false,
-            Some(v) => flag(v, "reference", "1 the reference subgroup, 0 another")?,
-        };
-        subgroups.push(Subgroup {
-            name,
+    let mut dimension = SummaryMeasures::new(SubgroupOrder::Sorted, PopulationUnit::Count).with_measure();
+    dimension.reserve(estimate.len());
+    for i in 0..estimate.len() {
+        let row = SummaryMeasuresRow {
+            subgroup: None,
             estimate: at(estimate, i),
             se: at(se, i),
             lower_95: None,
             upper_95: None,
             population: at(population, i),
             order: at(order, i),
-            reference: is_reference,
-        });
+            reference: at(reference, i),
+            setting_average: at(setting_average, i),
+            kind: KindInput::Flag(at(ordered, i)),
+            favourable: at(favourable, i),
+            scale: at(scale, i),
+            measure: at(measure, i).and_then(|c| MeasureCode::ALL.get(c as usize).copied()),
+        };
+        dimension.update(row).map_err(refused)?;
     }
-    let input = DimensionInput {
-        subgroups,
-        kind: if ordered { DimensionKind::Ordered } else { DimensionKind::NonOrdered },
-        favourable,
-        scale,
-        setting_average,
-        population_unit: PopulationUnit::Count,
-    };
+    let code = dimension.measure();
     let options = SummaryOptions { confidence: level, ..SummaryOptions::default() };
-    let m = summary_measure(&input, &options, measure).map_err(|e| format!("{NAME}: {e}"))?;
+    let m = dimension
+        .with_input(|input| code.map(|code| summary_measure(input, &options, code)))
+        .map_err(refused)?
+        .ok_or_else(|| format!("{NAME}: measure cannot be null"))?
+        .map_err(|e| format!("{NAME}: {e}"))?;
     Ok(vec![
         Out::Number(m.value()),
         Out::Number(m.se),

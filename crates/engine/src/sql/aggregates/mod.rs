@@ -153,6 +153,9 @@ pub(crate) fn required(function: &str, argument: &str, v: Option<f64>) -> Result
 pub(crate) fn refused(function: &str, refusal: &Refusal) -> String {
     match refusal {
         Refusal::Value { input, .. } => format!("{function}: {input}: {refusal}"),
+        Refusal::Differs { input, first, found } => {
+            format!("{function}: {input} must be the same on every row of a group, got {first} and {found}")
+        }
         Refusal::Row { .. } | Refusal::Group(_) => format!("{function}: {refusal}"),
     }
 }
