@@ -100,9 +100,9 @@ pub fn lead_edits_a_status(browser: &Browser, site: &Site) {
         )
         .unwrap();
     wait_for(browser, "return location.pathname === '/places/halham'", "the place page after the form");
-    let status = site.runtime.block_on(async {
-        site.store.recommendation(place.id, "R1").await.unwrap().expect("R1 of halham").status
-    });
+    let status = site
+        .runtime
+        .block_on(async { site.store.recommendation(place.id, "R1").await.unwrap().expect("R1 of halham").status });
     assert_eq!(status, Status::Implemented);
     assert!(text(browser).contains("implemented"), "the place page does not show the new status");
 
