@@ -161,7 +161,11 @@ fn place(slug: &str, name: &str) -> PlaceFields {
 /// Two places (alpha and beta, each with recommendation R1 and target T1), an administrator
 /// and a lead of each.
 async fn seeded() -> (TestDatabase, AppState) {
-    let db = testing::sqlite().await;
+    seeded_on(testing::sqlite().await).await
+}
+
+/// [`seeded`] on the database `db`.
+async fn seeded_on(db: TestDatabase) -> (TestDatabase, AppState) {
     let store = &db.store;
     for (slug, name) in [("alpha", "Alpha (synthetic)"), ("beta", "Beta (synthetic)")] {
         let p = store.create_place(&Actor::Cli, &place(slug, name)).await.unwrap();
@@ -696,4 +700,31 @@ async fn an_administrator_manages_accounts_and_others_cannot() {
     let audit = admin.get("/admin/audit").await;
     assert!(audit.body.contains("disable account") && audit.body.contains("roles account"), "{}", audit.body);
     assert!(!audit.body.contains("$argon2"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_edit_flow_on_postgresql() {
+    let (db, state) = seeded_on(testing::postgres().await).await;
+    let mut lead = Client::new(&state, "10.0.0.1");
+    assert_eq!(lead.sign_in(LEAD_A).await.status, StatusCode::SEE_OTHER);
+    let token = lead.token_of("/places/alpha/edit").await;
+    let path = "/places/alpha/recommendations/R1/status";
+    assert_eq!(lead.post(path, &[("status", "agreed")]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        lead.post("/places/beta/recommendations/R1/status", &[("_csrf", &token), ("status", "agreed")]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let answer = lead.post(path, &[("_csrf", &token), ("status", "agreed"), ("note", "Board approved")]).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    assert_eq!(status_of(&db.store, "alpha").await, Status::Agreed);
+    assert_eq!(status_of(&db.store, "beta").await, Status::Proposed);
+    let audit = lead.get("/places/alpha/audit").await;
+    assert!(
+        audit.body.contains("Lee Lead (lee@example.org)") && audit.body.contains("Board approved"),
+        "{}",
+        audit.body
+    );
+    let edit_token = lead.token_of("/places/alpha/edit").await;
+    assert_eq!(lead.post("/sign-out", &[("_csrf", &edit_token)]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(lead.get("/places/alpha/edit").await.status, StatusCode::SEE_OTHER);
 }
