@@ -34,6 +34,8 @@ struct SignInPage {
     next: String,
     error: Option<&'static str>,
     signed_in_as: Option<String>,
+    /// The session's CSRF token, for the sign-out form, when signed in.
+    session_csrf: Option<String>,
 }
 
 /// `?next=` of the sign-in page.
@@ -89,7 +91,8 @@ async fn page(
         csrf,
         next: safe_next(query.next.as_deref()),
         error: None,
-        signed_in_as: user.map(|u| u.account.name),
+        signed_in_as: user.as_ref().map(|u| u.account.name.clone()),
+        session_csrf: user.map(|u| u.csrf_token),
     };
     respond(&state, StatusCode::OK, &page, new_cookie)
 }
@@ -137,6 +140,7 @@ async fn submit(
                 next: safe_next(form.next.as_deref()),
                 error: Some(FAILED),
                 signed_in_as: None,
+                session_csrf: None,
             };
             return respond(&state, StatusCode::OK, &page, false);
         }
