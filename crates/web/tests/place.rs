@@ -70,6 +70,8 @@ async fn demo_place_page(store: &store::Store) {
             assert!(part.contains(&format!("<time datetime=\"{date}\">")), "{code}: {date} missing");
         }
     }
+    // In natural order: R2 before R10.
+    assert!(page.find("id=\"recommendation-R2\"").unwrap() < page.find("id=\"recommendation-R10\"").unwrap());
     assert!(text.contains("proposed: 1</span> <span class=\"count\">agreed: 1</span> <span class=\"count\">in progress: 5</span> <span class=\"count\">implemented: 4</span> <span class=\"count\">dropped: 1"), "{text}");
 
     // Every target with its assessment, worked by hand in the fixture.

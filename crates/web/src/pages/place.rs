@@ -54,6 +54,29 @@ pub(crate) fn interval(lower: Option<f64>, upper: Option<f64>) -> String {
     }
 }
 
+/// A code's key for natural order ("R2" before "R10", "3.2" before "3.10"): its runs of
+/// digits as numbers, the text between them as text.
+pub(crate) fn natural_key(code: &str) -> Vec<(String, u64)> {
+    let mut key = Vec::new();
+    let mut text = String::new();
+    let mut chars = code.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            let mut digits = String::from(c);
+            while let Some(d) = chars.next_if(char::is_ascii_digit) {
+                digits.push(d);
+            }
+            key.push((std::mem::take(&mut text), digits.parse().unwrap_or(u64::MAX)));
+        } else {
+            text.push(c);
+        }
+    }
+    if !text.is_empty() {
+        key.push((text, 0));
+    }
+    key
+}
+
 /// A recommendation's status change, as shown.
 pub struct HistoryRow {
     /// `YYYY-MM-DD`.
@@ -329,6 +352,10 @@ fn model(
                 .collect(),
         })
         .collect();
+    let mut recommendations = recommendations;
+    recommendations.sort_by_cached_key(|r| natural_key(&r.code));
+    let mut targets = targets;
+    targets.sort_by_cached_key(|t| natural_key(&t.code));
     let status_counts = store::Status::ALL
         .iter()
         .map(|s| (s.label(), recommendations.iter().filter(|r| r.status == s.label()).count()))
@@ -600,5 +627,12 @@ mod tests {
         assert_eq!(interval(Some(1.0), Some(2.26)), "(1.0 to 2.3)");
         assert_eq!(interval(Some(1.0), None), "");
         assert_eq!(data_value(Some(0.1)), "0.1");
+    }
+
+    #[test]
+    fn codes_in_natural_order() {
+        let mut codes = vec!["R10", "R2", "R1", "3.10", "3.2", "R", "R1a"];
+        codes.sort_by_key(|c| natural_key(c));
+        assert_eq!(codes, ["3.2", "3.10", "R", "R1", "R1a", "R2", "R10"]);
     }
 }
