@@ -34,8 +34,12 @@ pub struct Page {
 
 /// Every page checked. The fixture has the areas E92000001, E12000001, E06000001 and
 /// E06000002, the indicators `le_birth` and `school_readiness` and the place `halham`.
-pub const PAGES: &[Page] =
-    &[Page { name: "home", path: "/", status: 200 }, Page { name: "not found", path: "/no/such/page", status: 404 }];
+/// One line a page (kept so by rustfmt::skip, so that each page added is one line).
+#[rustfmt::skip]
+pub const PAGES: &[Page] = &[
+    Page { name: "home", path: "/", status: 200 },
+    Page { name: "not found", path: "/no/such/page", status: 404 },
+];
 
 /// Flows through pages beyond the per-page checks: a name and what it does with the browser
 /// and the site (it fails by panicking).
@@ -278,6 +282,7 @@ fn every_page_in_chromium() {
                 failures.push(format!("{} ({}): axe-core: {violations:#?}", page.name, page.path));
             }
         }
+        eprintln!("checked {} ({}) in Chromium", page.name, page.path);
         // Nothing the checks did may log an error either.
         let late = severe(&browser);
         if !late.is_empty() {
