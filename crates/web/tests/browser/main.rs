@@ -2,7 +2,8 @@
 //! served in-process over a seeded SQLite store: no SEVERE entry in the browser's console (a
 //! script error, a failed load, a CSP violation); at a phone's 390×844 no sideways scrolling;
 //! the keyboard alone (Tab) reaches every link, button, field and summary; and axe-core finds no
-//! serious or critical accessibility violation.
+//! serious or critical accessibility violation; and every chart names its title and
+//! description, titles every mark and draws as many marks as its figure says.
 //!
 //! One chromedriver and one browser for the whole binary, pages checked one after another (the
 //! machines have two cores). Without Chromium or chromedriver the test says so and passes,
@@ -178,6 +179,36 @@ fn unreachable_by_tab(browser: &Browser) -> Vec<String> {
     missed.as_array().unwrap().iter().map(|m| m.as_str().unwrap().to_string()).collect()
 }
 
+/// What is wrong with the page's charts (docs/web.md §3.1): each `svg[role=img]` names its
+/// `<title>` and `<desc>` by `aria-labelledby`; each mark (`[data-mark]`) has a `<title>`; and
+/// where the chart's figure says how many marks it draws (`data-marks`), it draws that many.
+/// Returns the charts seen and the faults.
+fn chart_faults(browser: &Browser) -> (u64, Vec<String>) {
+    let result = browser
+        .execute(
+            r#"
+            const faults = [];
+            const charts = [...document.querySelectorAll('svg[role="img"]')];
+            charts.forEach((svg, i) => {
+              const name = 'chart ' + (i + 1) + ' (' + ((svg.querySelector('title') || {}).textContent || '').slice(0, 60) + ')';
+              const ids = (svg.getAttribute('aria-labelledby') || '').split(/\s+/).filter(Boolean);
+              const named = ids.map(id => document.getElementById(id)).filter(e => e && svg.contains(e));
+              if (ids.length === 0 || named.length !== ids.length) faults.push(name + ': aria-labelledby does not name its own title/desc');
+              const marks = [...svg.querySelectorAll('[data-mark]')];
+              const untitled = marks.filter(m => ![...m.children].some(c => c.tagName.toLowerCase() === 'title'));
+              if (untitled.length) faults.push(name + ': ' + untitled.length + ' marks without a <title>');
+              const figure = svg.closest('[data-marks]');
+              if (figure && Number(figure.getAttribute('data-marks')) !== marks.length)
+                faults.push(name + ': ' + marks.length + ' marks drawn, ' + figure.getAttribute('data-marks') + ' expected');
+            });
+            return [charts.length, faults];"#,
+            json!([]),
+        )
+        .unwrap();
+    let faults = result[1].as_array().unwrap().iter().map(|f| f.as_str().unwrap().to_string()).collect();
+    (result[0].as_u64().unwrap(), faults)
+}
+
 /// axe-core's serious and critical violations on the page (axe injected by script: the
 /// pages allow no script of their own, but WebDriver's run all the same).
 fn axe_violations(browser: &Browser, axe: &str) -> Vec<String> {
@@ -227,7 +258,9 @@ fn status_of(site: &Site, path: &str) -> u16 {
 fn the_checks_catch_faults(browser: &Browser, site: &Site, axe: Option<&str>) {
     let html = format!(
         "<!doctype html><html lang=en><meta name=viewport content='width=device-width'><title>faults</title><main><img src='{}/missing.png' alt='missing'>\
-         <div style='width:800px'>wide</div><button tabindex='-1'>skipped</button><button></button></main></html>",
+         <div style='width:800px'>wide</div><button tabindex='-1'>skipped</button><button></button>\
+         <figure data-marks='2'><svg role='img' aria-labelledby='t'><title id='t'>c</title>\
+         <g data-mark='1'><title>m</title></g><g data-mark='2'></g><g data-mark='3'><title>m</title></g></svg></figure></main></html>",
         site.base
     );
     let url = format!("data:text/html,{}", html.replace('#', "%23").replace(' ', "%20"));
@@ -237,6 +270,13 @@ fn the_checks_catch_faults(browser: &Browser, site: &Site, axe: Option<&str>) {
     assert!(errors.iter().any(|e| e.contains("missing.png")), "{errors:?}");
     let fault = phone_fault(browser);
     assert!(fault.as_deref().is_some_and(|f| f.contains("scrolls sideways")), "the wide box is not seen: {fault:?}");
+    let (charts, faults) = chart_faults(browser);
+    assert_eq!(charts, 1);
+    assert_eq!(faults.len(), 2, "{faults:?}");
+    assert!(
+        faults[0].contains("1 marks without a <title>") && faults[1].contains("3 marks drawn, 2 expected"),
+        "{faults:?}"
+    );
     let missed = unreachable_by_tab(browser);
     assert!(missed.iter().any(|m| m.contains("skipped")), "{missed:?}");
     assert!(!missed.iter().any(|m| m.contains("wide")), "{missed:?}");
@@ -272,6 +312,10 @@ fn every_page_in_chromium() {
         if let Some(fault) = phone_fault(&browser) {
             failures.push(format!("{} ({}): {fault}", page.name, page.path));
         }
+        let (charts, faults) = chart_faults(&browser);
+        if !faults.is_empty() {
+            failures.push(format!("{} ({}): charts: {faults:?}", page.name, page.path));
+        }
         let missed = unreachable_by_tab(&browser);
         if !missed.is_empty() {
             failures.push(format!("{} ({}): Tab does not reach {missed:?}", page.name, page.path));
@@ -282,7 +326,7 @@ fn every_page_in_chromium() {
                 failures.push(format!("{} ({}): axe-core: {violations:#?}", page.name, page.path));
             }
         }
-        eprintln!("checked {} ({}) in Chromium", page.name, page.path);
+        eprintln!("checked {} ({}) in Chromium: {charts} charts", page.name, page.path);
         // Nothing the checks did may log an error either.
         let late = severe(&browser);
         if !late.is_empty() {
