@@ -235,20 +235,37 @@ fn axe_violations(browser: &Browser, axe: &str) -> Vec<String> {
         .collect()
 }
 
-/// The HTTP status of `path` (the browser does not say).
-fn status_of(site: &Site, path: &str) -> u16 {
-    let address = site.base.trim_start_matches("http://").to_string();
-    let path = path.to_string();
-    std::thread::spawn(move || {
-        use std::io::{Read, Write};
-        let mut stream = std::net::TcpStream::connect(&address).unwrap();
-        write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
-    })
-    .join()
-    .unwrap()
+/// `GET path` on the site: the status and the body (the browser does not say the status).
+fn http_get(site: &Site, path: &str) -> (u16, Vec<u8>) {
+    use std::io::{Read, Write};
+    let address = site.base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let end = response.windows(4).position(|w| w == b"\r\n\r\n").map_or(response.len(), |i| i + 4);
+    let head = String::from_utf8_lossy(&response[..end]).into_owned();
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let mut body = response[end..].to_vec();
+    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        body = dechunk(&body);
+    }
+    (status, body)
+}
+
+/// A chunked HTTP body, joined.
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(line_end) = body.windows(2).position(|w| w == b"\r\n") {
+        let size = usize::from_str_radix(String::from_utf8_lossy(&body[..line_end]).trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        let start = line_end + 2;
+        out.extend_from_slice(&body[start..(start + size).min(body.len())]);
+        body = &body[(start + size + 2).min(body.len())..];
+    }
+    out
 }
 
 /// The checks themselves, on a page made to fail each of them: a missing image (a console
@@ -296,7 +313,7 @@ fn every_page_in_chromium() {
     let mut failures = Vec::new();
     for page in PAGES {
         let url = format!("{}{}", site.base, page.path);
-        let status = status_of(&site, page.path);
+        let (status, _) = http_get(&site, page.path);
         if status != page.status {
             failures.push(format!("{} ({}): HTTP {status}, expected {}", page.name, page.path, page.status));
         }
