@@ -352,6 +352,7 @@ fn every_page_in_chromium() {
     }
     for (name, flow) in FLOWS {
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| flow(&browser, &site)));
+        eprintln!("flow \"{name}\": {}", if outcome.is_ok() { "passed" } else { "FAILED" });
         if let Err(e) = outcome {
             let message =
                 e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()));
