@@ -489,3 +489,48 @@ pub fn encode(batches: &[RecordBatch], format: TableFormat) -> Result<Vec<u8>> {
         }
     }
 }
+
+#[cfg(test)]
+mod encode_tests {
+    use super::*;
+
+    /// A batch of `rows` rows of [`schema`]: text columns "t{row}", numbers row + 0.1.
+    fn batch(rows: usize) -> RecordBatch {
+        let columns: Vec<ArrayRef> = COLUMNS
+            .iter()
+            .map(|c| match c.kind {
+                Kind::Text(_) => {
+                    Arc::new((0..rows).map(|r| Some(format!("t{r}"))).collect::<StringArray>()) as ArrayRef
+                }
+                Kind::Number(_) => Arc::new((0..rows).map(|r| Some(r as f64 + 0.1)).collect::<Float64Array>()),
+            })
+            .collect();
+        RecordBatch::try_new(schema(), columns).unwrap()
+    }
+
+    #[test]
+    fn csv_in_the_portal_layout_even_without_rows() {
+        let text = String::from_utf8(encode(&[batch(2)], TableFormat::Csv).unwrap()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines[0].starts_with("Indicator ID,Indicator Name,Parent Code,"), "{}", lines[0]);
+        assert!(lines[2].starts_with("t1,t1,"), "{}", lines[2]);
+        let empty = String::from_utf8(encode(&[], TableFormat::Csv).unwrap()).unwrap();
+        assert_eq!(empty.lines().collect::<Vec<_>>(), [lines[0]]);
+    }
+
+    #[test]
+    fn parquet_and_excel_read_back() {
+        let bytes = encode(&[batch(3), batch(2)], TableFormat::Parquet).unwrap();
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(&bytes).unwrap();
+        let reader =
+            parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap();
+        let batches: Vec<RecordBatch> = reader.map(Result::unwrap).collect();
+        assert_eq!(batches.iter().map(RecordBatch::num_rows).sum::<usize>(), 5);
+        assert_eq!(batches[0].schema().fields(), schema().fields());
+        let xlsx = encode(&[batch(1)], TableFormat::Xlsx).unwrap();
+        assert!(xlsx.starts_with(b"PK"));
+        assert!(encode(&[batch(1)], TableFormat::Tsv).is_err());
+    }
+}

@@ -2,7 +2,8 @@
 //! served in-process over a seeded SQLite store: no SEVERE entry in the browser's console (a
 //! script error, a failed load, a CSP violation); at a phone's 390×844 no sideways scrolling;
 //! the keyboard alone (Tab) reaches every link, button, field and summary; and axe-core finds no
-//! serious or critical accessibility violation.
+//! serious or critical accessibility violation; and every chart names its title and
+//! description, titles every mark and draws as many marks as its figure says.
 //!
 //! One chromedriver and one browser for the whole binary, pages checked one after another (the
 //! machines have two cores). Without Chromium or chromedriver the test says so and passes,
@@ -34,8 +35,12 @@ pub struct Page {
 
 /// Every page checked. The fixture has the areas E92000001, E12000001, E06000001 and
 /// E06000002, the indicators `le_birth` and `school_readiness` and the place `halham`.
-pub const PAGES: &[Page] =
-    &[Page { name: "home", path: "/", status: 200 }, Page { name: "not found", path: "/no/such/page", status: 404 }];
+/// One line a page (kept so by rustfmt::skip, so that each page added is one line).
+#[rustfmt::skip]
+pub const PAGES: &[Page] = &[
+    Page { name: "home", path: "/", status: 200 },
+    Page { name: "not found", path: "/no/such/page", status: 404 },
+];
 
 /// Flows through pages beyond the per-page checks: a name and what it does with the browser
 /// and the site (it fails by panicking).
@@ -174,6 +179,36 @@ fn unreachable_by_tab(browser: &Browser) -> Vec<String> {
     missed.as_array().unwrap().iter().map(|m| m.as_str().unwrap().to_string()).collect()
 }
 
+/// What is wrong with the page's charts (docs/web.md §3.1): each `svg[role=img]` names its
+/// `<title>` and `<desc>` by `aria-labelledby`; each mark (`[data-mark]`) has a `<title>`; and
+/// where the chart's figure says how many marks it draws (`data-marks`), it draws that many.
+/// Returns the charts seen and the faults.
+fn chart_faults(browser: &Browser) -> (u64, Vec<String>) {
+    let result = browser
+        .execute(
+            r#"
+            const faults = [];
+            const charts = [...document.querySelectorAll('svg[role="img"]')];
+            charts.forEach((svg, i) => {
+              const name = 'chart ' + (i + 1) + ' (' + ((svg.querySelector('title') || {}).textContent || '').slice(0, 60) + ')';
+              const ids = (svg.getAttribute('aria-labelledby') || '').split(/\s+/).filter(Boolean);
+              const named = ids.map(id => document.getElementById(id)).filter(e => e && svg.contains(e));
+              if (ids.length === 0 || named.length !== ids.length) faults.push(name + ': aria-labelledby does not name its own title/desc');
+              const marks = [...svg.querySelectorAll('[data-mark]')];
+              const untitled = marks.filter(m => ![...m.children].some(c => c.tagName.toLowerCase() === 'title'));
+              if (untitled.length) faults.push(name + ': ' + untitled.length + ' marks without a <title>');
+              const figure = svg.closest('[data-marks]');
+              if (figure && Number(figure.getAttribute('data-marks')) !== marks.length)
+                faults.push(name + ': ' + marks.length + ' marks drawn, ' + figure.getAttribute('data-marks') + ' expected');
+            });
+            return [charts.length, faults];"#,
+            json!([]),
+        )
+        .unwrap();
+    let faults = result[1].as_array().unwrap().iter().map(|f| f.as_str().unwrap().to_string()).collect();
+    (result[0].as_u64().unwrap(), faults)
+}
+
 /// axe-core's serious and critical violations on the page (axe injected by script: the
 /// pages allow no script of their own, but WebDriver's run all the same).
 fn axe_violations(browser: &Browser, axe: &str) -> Vec<String> {
@@ -200,20 +235,37 @@ fn axe_violations(browser: &Browser, axe: &str) -> Vec<String> {
         .collect()
 }
 
-/// The HTTP status of `path` (the browser does not say).
-fn status_of(site: &Site, path: &str) -> u16 {
-    let address = site.base.trim_start_matches("http://").to_string();
-    let path = path.to_string();
-    std::thread::spawn(move || {
-        use std::io::{Read, Write};
-        let mut stream = std::net::TcpStream::connect(&address).unwrap();
-        write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
-    })
-    .join()
-    .unwrap()
+/// `GET path` on the site: the status and the body (the browser does not say the status).
+fn http_get(site: &Site, path: &str) -> (u16, Vec<u8>) {
+    use std::io::{Read, Write};
+    let address = site.base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let end = response.windows(4).position(|w| w == b"\r\n\r\n").map_or(response.len(), |i| i + 4);
+    let head = String::from_utf8_lossy(&response[..end]).into_owned();
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let mut body = response[end..].to_vec();
+    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        body = dechunk(&body);
+    }
+    (status, body)
+}
+
+/// A chunked HTTP body, joined.
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(line_end) = body.windows(2).position(|w| w == b"\r\n") {
+        let size = usize::from_str_radix(String::from_utf8_lossy(&body[..line_end]).trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        let start = line_end + 2;
+        out.extend_from_slice(&body[start..(start + size).min(body.len())]);
+        body = &body[(start + size + 2).min(body.len())..];
+    }
+    out
 }
 
 /// The checks themselves, on a page made to fail each of them: a missing image (a console
@@ -223,7 +275,9 @@ fn status_of(site: &Site, path: &str) -> u16 {
 fn the_checks_catch_faults(browser: &Browser, site: &Site, axe: Option<&str>) {
     let html = format!(
         "<!doctype html><html lang=en><meta name=viewport content='width=device-width'><title>faults</title><main><img src='{}/missing.png' alt='missing'>\
-         <div style='width:800px'>wide</div><button tabindex='-1'>skipped</button><button></button></main></html>",
+         <div style='width:800px'>wide</div><button tabindex='-1'>skipped</button><button></button>\
+         <figure data-marks='2'><svg role='img' aria-labelledby='t'><title id='t'>c</title>\
+         <g data-mark='1'><title>m</title></g><g data-mark='2'></g><g data-mark='3'><title>m</title></g></svg></figure></main></html>",
         site.base
     );
     let url = format!("data:text/html,{}", html.replace('#', "%23").replace(' ', "%20"));
@@ -233,6 +287,13 @@ fn the_checks_catch_faults(browser: &Browser, site: &Site, axe: Option<&str>) {
     assert!(errors.iter().any(|e| e.contains("missing.png")), "{errors:?}");
     let fault = phone_fault(browser);
     assert!(fault.as_deref().is_some_and(|f| f.contains("scrolls sideways")), "the wide box is not seen: {fault:?}");
+    let (charts, faults) = chart_faults(browser);
+    assert_eq!(charts, 1);
+    assert_eq!(faults.len(), 2, "{faults:?}");
+    assert!(
+        faults[0].contains("1 marks without a <title>") && faults[1].contains("3 marks drawn, 2 expected"),
+        "{faults:?}"
+    );
     let missed = unreachable_by_tab(browser);
     assert!(missed.iter().any(|m| m.contains("skipped")), "{missed:?}");
     assert!(!missed.iter().any(|m| m.contains("wide")), "{missed:?}");
@@ -252,7 +313,7 @@ fn every_page_in_chromium() {
     let mut failures = Vec::new();
     for page in PAGES {
         let url = format!("{}{}", site.base, page.path);
-        let status = status_of(&site, page.path);
+        let (status, _) = http_get(&site, page.path);
         if status != page.status {
             failures.push(format!("{} ({}): HTTP {status}, expected {}", page.name, page.path, page.status));
         }
@@ -268,6 +329,10 @@ fn every_page_in_chromium() {
         if let Some(fault) = phone_fault(&browser) {
             failures.push(format!("{} ({}): {fault}", page.name, page.path));
         }
+        let (charts, faults) = chart_faults(&browser);
+        if !faults.is_empty() {
+            failures.push(format!("{} ({}): charts: {faults:?}", page.name, page.path));
+        }
         let missed = unreachable_by_tab(&browser);
         if !missed.is_empty() {
             failures.push(format!("{} ({}): Tab does not reach {missed:?}", page.name, page.path));
@@ -278,6 +343,7 @@ fn every_page_in_chromium() {
                 failures.push(format!("{} ({}): axe-core: {violations:#?}", page.name, page.path));
             }
         }
+        eprintln!("checked {} ({}) in Chromium: {charts} charts", page.name, page.path);
         // Nothing the checks did may log an error either.
         let late = severe(&browser);
         if !late.is_empty() {
@@ -286,6 +352,7 @@ fn every_page_in_chromium() {
     }
     for (name, flow) in FLOWS {
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| flow(&browser, &site)));
+        eprintln!("flow \"{name}\": {}", if outcome.is_ok() { "passed" } else { "FAILED" });
         if let Err(e) = outcome {
             let message =
                 e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()));

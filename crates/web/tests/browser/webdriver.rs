@@ -157,6 +157,45 @@ impl Browser {
         self.session_call("POST", "/goog/cdp/execute", Some(&json!({ "cmd": command, "params": params })))
     }
 
+    /// The first element `css` selects (its WebDriver reference).
+    ///
+    /// # Errors
+    /// No element matches (chromedriver's "no such element", with the selector).
+    pub fn find(&self, css: &str) -> Result<String, Error> {
+        let found = self
+            .session_call("POST", "/element", Some(&json!({ "using": "css selector", "value": css })))
+            .map_err(|e| Error(format!("{css}: {e}")))?;
+        found
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| Error(format!("{css}: no element reference in {found}")))
+    }
+
+    /// Types `text` into the element `css` selects, as a user would.
+    pub fn type_into(&self, css: &str, text: &str) -> Result<(), Error> {
+        let element = self.find(css)?;
+        self.session_call("POST", &format!("/element/{element}/value"), Some(&json!({ "text": text }))).map(|_| ())
+    }
+
+    /// Clicks the element `css` selects (a link, a button, an option), as a user would;
+    /// returns once a page it loads has loaded.
+    pub fn click(&self, css: &str) -> Result<(), Error> {
+        let element = self.find(css)?;
+        self.session_call("POST", &format!("/element/{element}/click"), Some(&json!({}))).map(|_| ())
+    }
+
+    /// The text the page shows (`document.body.innerText`).
+    pub fn text(&self) -> Result<String, Error> {
+        Ok(self.execute("return document.body.innerText;", json!([]))?.as_str().unwrap_or_default().to_string())
+    }
+
+    /// The page's URL.
+    pub fn url(&self) -> Result<String, Error> {
+        Ok(self.session_call("GET", "/url", None)?.as_str().unwrap_or_default().to_string())
+    }
+
     /// Presses Tab `times` times, in one action sequence.
     pub fn press_tab(&self, times: usize) -> Result<(), Error> {
         let mut actions = Vec::with_capacity(2 * times);
