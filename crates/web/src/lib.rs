@@ -10,6 +10,7 @@ mod api;
 mod assets;
 pub mod charts;
 mod error;
+pub mod geo;
 mod pages;
 mod state;
 

@@ -17,6 +17,12 @@
 //! The helpers here ([`Scale`], [`Svg`], [`escape`], [`num`], [`mark_title`]) are what each
 //! chart module is written with.
 
+pub mod bars;
+pub mod deciles;
+pub mod map;
+pub mod spine;
+pub mod trend;
+
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
@@ -208,7 +214,7 @@ pub const STANDALONE_STYLE: &str = "text{font:12px system-ui,sans-serif;fill:#1b
 .range{fill:#d9d9d9}.band{fill:#a6a6a6}.ci{stroke:#1b1b1b;stroke-width:1.5;fill:none}\
 .line{stroke:#0b3c5d;stroke-width:2;fill:none}.series2{stroke:#1b1b1b;stroke-dasharray:4 3}\
 .limits{fill:#0b3c5d;fill-opacity:.15;stroke:none}.sii{stroke:#1b1b1b;stroke-width:2}.sii-ci{fill:#1b1b1b;fill-opacity:.12}\
-.mark>circle,.mark>rect,.mark>path{stroke:#1b1b1b;stroke-width:.5}\
+[data-mark]>circle,[data-mark]>rect,[data-mark]>path{stroke:#1b1b1b;stroke-width:.5}\
 .better{fill:#92D050}.similar{fill:#FFC000}.worse{fill:#C00000}.higher{fill:#BED2FF}.lower{fill:#5555E6}\
 .none{fill:#fff;stroke:#767676}.palette-cb .better{fill:#0072B2}.palette-cb .similar{fill:#BBBBBB}\
 .palette-cb .worse{fill:#D55E00}";
@@ -436,12 +442,12 @@ impl Svg {
         Svg { out, marks: 0, title: opts.title.clone(), description: opts.description.clone() }
     }
 
-    /// Opens a mark: `<g class="mark CLASS" data-mark="N"><title>TITLE</title>`; draw its
-    /// shapes, then [`Svg::end_group`].
+    /// Opens a mark: `<g class="CLASS" data-mark="N"><title>TITLE</title>` (the class's fill
+    /// is inherited by the shapes inside); draw its shapes, then [`Svg::end_group`].
     pub fn begin_mark(&mut self, class: Comparison, title: &str) {
         let _ = write!(
             self.out,
-            "<g class=\"mark {}\" data-mark=\"{}\"><title>{}</title>",
+            "<g class=\"{}\" data-mark=\"{}\"><title>{}</title>",
             class.class(),
             self.marks,
             escape(title)
