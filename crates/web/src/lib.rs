@@ -8,11 +8,13 @@
 
 mod api;
 mod assets;
+pub mod cache;
 pub mod charts;
 mod error;
 pub mod geo;
 mod pages;
 mod state;
+mod views;
 
 pub use error::WebError;
 pub use state::AppState;

@@ -26,19 +26,22 @@ pub struct SiiLine {
 impl SiiLine {
     /// The line through the deciles `(value, population)` (most deprived first) with slope
     /// `sii` and limits: shares aᵢ = pᵢ/Σp, ranks bᵢ = Σ_{j<i}aⱼ + aᵢ/2, ȳ = Σaᵢyᵢ, b̄ =
-    /// Σaᵢbᵢ, α = ȳ − SII·b̄. Without a usable population for every decile (missing, zero,
-    /// negative) the shares are equal. `None` when a value is missing or `sii` is not finite.
+    /// Σaᵢbᵢ, α = ȳ − SII·b̄, over the deciles that have a value. Without a usable population
+    /// for each of them (missing, zero, negative) the shares are equal. `None` when no decile
+    /// has a value or `sii` is not finite.
     pub fn fit(
         deciles: &[(Option<f64>, Option<f64>)],
         sii: f64,
         lower: Option<f64>,
         upper: Option<f64>,
     ) -> Option<SiiLine> {
-        if deciles.is_empty() || !sii.is_finite() {
+        let present: Vec<(f64, Option<f64>)> =
+            deciles.iter().filter_map(|(v, p)| v.filter(|v| v.is_finite()).map(|v| (v, *p))).collect();
+        if present.is_empty() || !sii.is_finite() {
             return None;
         }
-        let values: Vec<f64> = deciles.iter().map(|(v, _)| v.filter(|v| v.is_finite())).collect::<Option<_>>()?;
-        let pops: Option<Vec<f64>> = deciles.iter().map(|(_, p)| p.filter(|p| p.is_finite() && *p > 0.0)).collect();
+        let values: Vec<f64> = present.iter().map(|(v, _)| *v).collect();
+        let pops: Option<Vec<f64>> = present.iter().map(|(_, p)| p.filter(|p| p.is_finite() && *p > 0.0)).collect();
         let n = values.len() as f64;
         let shares: Vec<f64> = match pops {
             Some(p) => {
@@ -158,6 +161,9 @@ mod tests {
         let line = SiiLine::fit(&[(Some(10.0), Some(1.0)), (Some(20.0), Some(3.0))], 8.0, None, None).unwrap();
         assert!((line.intercept - 13.5).abs() < 1e-12);
         assert!(SiiLine::fit(&[(None, None)], 1.0, None, None).is_none());
+        // A decile without a value is left out: the other two have equal shares.
+        let line = SiiLine::fit(&[(Some(10.0), None), (None, None), (Some(20.0), None)], 8.0, None, None).unwrap();
+        assert!((line.intercept - 11.0).abs() < 1e-12);
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! The server-rendered pages.
 
+mod area;
 mod home;
+mod indicator;
+mod search;
 
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
@@ -11,7 +14,16 @@ use crate::{AppState, WebError};
 
 /// Every page's route.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/", get(home::page))
+    Router::new()
+        .route("/", get(home::page))
+        .route("/search", get(search::page))
+        .route("/areas/{code}", get(area::page))
+        .route("/indicators/{id}", get(indicator::compare))
+        .route("/indicators/{id}/map", get(indicator::map_page))
+        .route("/indicators/{id}/trend", get(indicator::trend_page))
+        .route("/indicators/{id}/inequalities", get(indicator::inequalities))
+        .route("/indicators/{id}/definition", get(indicator::definition))
+        .route("/charts/{file}", get(indicator::chart_svg))
 }
 
 /// A rendered page, or the error that stopped it.
