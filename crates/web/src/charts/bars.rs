@@ -28,10 +28,16 @@ pub fn bars(marks: &[Mark], benchmark: Option<f64>, opts: &Opts) -> Chart {
         svg.line(x, AXIS - 4.0, x, height, "grid");
         svg.text(x, AXIS - 8.0, "middle", "tick", &human(Some(t), if t.fract() == 0.0 { 0 } else { 1 }));
     }
+    // The names, right-aligned left of the plot, in one group (one anchor for all).
+    svg.raw("<g class=\"labels\" text-anchor=\"end\">");
+    for (i, mark) in marks.iter().enumerate() {
+        let mid = AXIS + i as f64 * ROW + ROW / 2.0;
+        svg.text(plot_left - 6.0, mid + 4.0, "start", "", &truncate(&mark.label, 30));
+    }
+    svg.end_group();
     for (i, mark) in marks.iter().enumerate() {
         let top = AXIS + i as f64 * ROW;
         let mid = top + ROW / 2.0;
-        svg.text(plot_left - 6.0, mid + 4.0, "end", "label", &truncate(&mark.label, 30));
         svg.begin_mark(mark.class, &mark_title(mark, &opts.unit));
         if let Some(v) = mark.value.filter(|v| v.is_finite()) {
             let x = scale.map_clamped(v);
@@ -40,9 +46,7 @@ pub fn bars(marks: &[Mark], benchmark: Option<f64>, opts: &Opts) -> Chart {
         if let (Some(l), Some(u)) = (mark.lower, mark.upper) {
             if l.is_finite() && u.is_finite() {
                 let (xl, xu) = (scale.map_clamped(l), scale.map_clamped(u));
-                svg.line(xl, mid, xu, mid, "ci");
-                svg.line(xl, mid - 4.0, xl, mid + 4.0, "ci");
-                svg.line(xu, mid - 4.0, xu, mid + 4.0, "ci");
+                svg.path(&super::whisker_h(xl, xu, mid, 4.0), "ci");
             }
         }
         svg.end_group();

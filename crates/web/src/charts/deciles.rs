@@ -114,9 +114,7 @@ pub fn deciles(marks: &[Mark], sii: Option<&SiiLine>, opts: &Opts) -> Chart {
         }
         if let (Some(l), Some(u)) = (mark.lower.filter(|v| v.is_finite()), mark.upper.filter(|v| v.is_finite())) {
             let (yl, yu) = (y.map_clamped(l), y.map_clamped(u));
-            svg.line(cx, yl, cx, yu, "ci");
-            svg.line(cx - 4.0, yl, cx + 4.0, yl, "ci");
-            svg.line(cx - 4.0, yu, cx + 4.0, yu, "ci");
+            svg.path(&super::whisker_v(cx, yl, yu, 4.0), "ci");
         }
         svg.end_group();
     }

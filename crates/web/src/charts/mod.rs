@@ -307,6 +307,18 @@ pub fn mark_title(mark: &Mark, unit: &str) -> String {
     out
 }
 
+/// A horizontal interval as one path: the line from x1 to x2 at y with end ticks of half
+/// height `h` (`M x1 y-h v 2h m 0 -h H x2 m 0 -h v 2h`).
+pub fn whisker_h(x1: f64, x2: f64, y: f64, h: f64) -> String {
+    format!("M{} {}v{}m0 {}H{}m0 {}v{}", num(x1), num(y - h), num(2.0 * h), num(-h), num(x2), num(-h), num(2.0 * h))
+}
+
+/// A vertical interval as one path: the line from y1 to y2 at x with end ticks of half width
+/// `w`.
+pub fn whisker_v(x: f64, y1: f64, y2: f64, w: f64) -> String {
+    format!("M{} {}h{}m{} 0V{}m{} 0h{}", num(x - w), num(y1), num(2.0 * w), num(-w), num(y2), num(-w), num(2.0 * w))
+}
+
 /// The smallest and largest finite numbers of `values`; `None` when there is none.
 pub fn extent(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
     values.into_iter().filter(|v| v.is_finite()).fold(None, |acc, v| match acc {

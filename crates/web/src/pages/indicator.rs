@@ -217,23 +217,14 @@ fn compare_controls(
 
 /// The standard headers and row of an area's value.
 fn value_headers(level: &str) -> Vec<String> {
-    [
-        "Area",
-        "Period",
-        "Count",
-        "Value",
-        &format!("Lower {level}%"),
-        &format!("Upper {level}%"),
-        "Compared with England",
-    ]
-    .map(str::to_string)
-    .to_vec()
+    ["Area", "Count", "Value", &format!("Lower {level}%"), &format!("Upper {level}%"), "Compared with England"]
+        .map(str::to_string)
+        .to_vec()
 }
 
 fn value_cells(row: &ValueRow, first: Cell, m: &Mark) -> Vec<Cell> {
     vec![
         first,
-        Cell::text(&row.time_period),
         Cell::number(row.count, 0),
         Cell::number(row.value, 1),
         Cell::number(m.lower, 1),
@@ -570,7 +561,6 @@ pub async fn trend_page(
             let m = mark_of(r, String::new(), false);
             let e = england.iter().find(|e| e.time_period == r.time_period && e.age == r.age).and_then(|e| e.value);
             let mut cells = value_cells(r, Cell::header(&r.time_period, None), &m);
-            cells.remove(1);
             cells.insert(5, Cell::number(e, 1));
             cells.push(Cell::text(r.recent_trend.clone().unwrap_or_else(|| "-".into())));
             cells
