@@ -1,7 +1,7 @@
 //! The compare-areas chart: one horizontal bar per area with its confidence interval,
 //! coloured by its comparison, and the benchmark as a vertical line.
 
-use super::{extent, human, mark_title, Chart, Mark, Opts, Scale, Svg};
+use super::{extent, human, mark_title, truncate, Chart, Mark, Opts, Scale, Svg};
 
 /// Height of a bar's row in user units.
 pub const ROW: f64 = 16.0;
@@ -56,18 +56,6 @@ pub fn bars(marks: &[Mark], benchmark: Option<f64>, opts: &Opts) -> Chart {
         svg.line(x, AXIS - 4.0, x, height, "benchmark");
     }
     svg.finish()
-}
-
-/// `text` cut to `max` characters with an ellipsis (the full name is in the mark's title and
-/// the table).
-fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(max - 1).collect();
-        s.push('…');
-        s
-    }
 }
 
 #[cfg(test)]

@@ -307,6 +307,18 @@ pub fn mark_title(mark: &Mark, unit: &str) -> String {
     out
 }
 
+/// `text` cut to `max` characters with an ellipsis (the full text is in the mark's title and
+/// the table).
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
+        s.push('…');
+        s
+    }
+}
+
 /// A horizontal interval as one path: the line from x1 to x2 at y with end ticks of half
 /// height `h` (`M x1 y-h v 2h m 0 -h H x2 m 0 -h v 2h`).
 pub fn whisker_h(x1: f64, x2: f64, y: f64, h: f64) -> String {

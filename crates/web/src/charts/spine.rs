@@ -44,8 +44,8 @@ pub fn higher_is_better(polarity: Option<&str>) -> Option<bool> {
     }
 }
 
-/// Height of a row in user units.
-pub const ROW: f64 = 28.0;
+/// Height of a row in user units: the indicator's name on top, the spine under it.
+pub const ROW: f64 = 42.0;
 
 /// The spine chart of `rows` (one mark per row, even without a value).
 pub fn spine(rows: &[SpineRow], opts: &Opts) -> Chart {
@@ -54,14 +54,15 @@ pub fn spine(rows: &[SpineRow], opts: &Opts) -> Chart {
     let half = (right - left) / 2.0;
     let height = ROW * rows.len().max(1) as f64;
     let mut svg = Svg::begin("spine", opts, height);
-    svg.line(centre, 0.0, centre, height, "benchmark");
     for (i, row) in rows.iter().enumerate() {
         let top = i as f64 * ROW;
-        let mid = top + ROW / 2.0;
+        let mid = top + 28.0;
+        svg.text(left, top + 13.0, "start", "label", &super::truncate(&row.mark.label, 60));
         // Left to right runs worst to best; without a polarity, low to high.
         let dir = if row.higher_is_better == Some(false) { -1.0 } else { 1.0 };
         let x_of = |bench: f64, reach: f64, v: f64| centre + dir * (v - bench) / reach * half;
         if let Some(bench) = row.benchmark.filter(|b| b.is_finite()) {
+            svg.line(centre, top + 18.0, centre, top + ROW - 2.0, "benchmark");
             let reach = [row.min, row.max, row.mark.value]
                 .iter()
                 .flatten()
@@ -162,7 +163,7 @@ mod tests {
         assert_eq!(chart.svg.matches("data-mark=").count(), 3);
         assert_eq!(chart.svg.matches("<title>").count(), 3);
         // The value equal to the benchmark sits on the centre line (x = 208).
-        assert!(chart.svg.contains("<circle cx=\"208\" cy=\"14\" r=\"6\" class=\"similar\"/>"), "{}", chart.svg);
+        assert!(chart.svg.contains("<circle cx=\"208\" cy=\"28\" r=\"6\" class=\"similar\"/>"), "{}", chart.svg);
         assert_finite_coordinates(&chart.svg);
     }
 
@@ -174,7 +175,7 @@ mod tests {
         // x = 8 (left edge); max 60 at 208 + 10/20·200 = 308.
         let chart = spine(&[row(Some(60.0), Comparison::Better, Some(true))], &opts);
         assert!(
-            chart.svg.contains("<rect x=\"8\" y=\"6\" width=\"300\" height=\"16\" class=\"range\"/>"),
+            chart.svg.contains("<rect x=\"8\" y=\"20\" width=\"300\" height=\"16\" class=\"range\"/>"),
             "{}",
             chart.svg
         );
@@ -182,12 +183,12 @@ mod tests {
         // Lower is better: 60 is the worst → left at 208 − 100 = 108; 30 the best → 408.
         let chart = spine(&[row(Some(60.0), Comparison::Worse, Some(false))], &opts);
         assert!(
-            chart.svg.contains("<rect x=\"108\" y=\"6\" width=\"300\" height=\"16\" class=\"range\"/>"),
+            chart.svg.contains("<rect x=\"108\" y=\"20\" width=\"300\" height=\"16\" class=\"range\"/>"),
             "{}",
             chart.svg
         );
         assert!(chart.svg.contains("<circle cx=\"108\""), "{}", chart.svg);
-        assert!(chart.svg.contains("<rect x=\"158\" y=\"6\" width=\"100\" height=\"16\" class=\"band\"/>"));
+        assert!(chart.svg.contains("<rect x=\"158\" y=\"20\" width=\"100\" height=\"16\" class=\"band\"/>"));
     }
 
     #[test]
