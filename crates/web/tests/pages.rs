@@ -380,3 +380,18 @@ async fn the_cache_follows_a_new_release() {
     }
     assert!(seen, "the new release replaced the cache");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn profile_home_and_search_run_no_sql_once_the_cache_is_built() {
+    let (db, _) = seeded().await;
+    let state = AppState::new(db.store.clone());
+    let request = |state: AppState, path: &'static str| async move {
+        app(state).oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap().status()
+    };
+    assert_eq!(request(state.clone(), "/").await, StatusCode::OK);
+    // With the database closed, the pages served from the cache still answer.
+    db.store.close().await;
+    for path in ["/areas/E06000001", "/areas/E92000001?benchmark=parent&level=99.8", "/", "/search?q=middles"] {
+        assert_eq!(request(state.clone(), path).await, StatusCode::OK, "{path}");
+    }
+}
