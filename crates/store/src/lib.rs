@@ -13,6 +13,7 @@ pub mod assess;
 mod audit;
 mod columns;
 mod error;
+mod latest;
 mod migrate;
 mod monitor;
 pub mod place_file;

@@ -154,7 +154,7 @@ pub struct ValueRow {
 }
 
 /// The joins and columns a [`ValueRow`] is read from.
-const VALUE_SELECT: &str = "SELECT i.code AS indicator_id, i.name AS indicator_name, a.code AS area_code, \
+pub(crate) const VALUE_SELECT: &str = "SELECT i.code AS indicator_id, i.name AS indicator_name, a.code AS area_code, \
     a.name AS area_name, a.area_type, b.sex, b.age, b.category_type, b.category, v.time_period, v.time_period_sortable, \
     v.value, v.lower_95, v.upper_95, v.lower_99_8, v.upper_99_8, v.count, v.denominator, v.value_note, v.recent_trend, \
     v.compared_to_benchmark_95, v.compared_to_benchmark_99_8, v.statistic, v.method, v.benchmark, v.benchmark_value, \
@@ -168,7 +168,7 @@ fn none_if_empty(text: String) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
-fn value_of(r: &AnyRow) -> Result<ValueRow, sqlx::Error> {
+pub(crate) fn value_of(r: &AnyRow) -> Result<ValueRow, sqlx::Error> {
     Ok(ValueRow {
         indicator_id: r.try_get("indicator_id")?,
         indicator_name: r.try_get("indicator_name")?,

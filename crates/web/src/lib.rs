@@ -8,15 +8,18 @@
 
 pub mod api;
 mod assets;
-pub mod catalogue;
-pub mod download;
 mod auth;
+pub mod cache;
+pub mod catalogue;
 pub mod charts;
+pub mod download;
 mod error;
 pub mod format;
+pub mod geo;
 mod pages;
 pub mod pdf;
 mod state;
+mod views;
 
 pub use auth::password::{
     check_new as check_new_password, hash_blocking as hash_password, verify_blocking as verify_password,

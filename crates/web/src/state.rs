@@ -45,6 +45,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Accounts: cookie settings, the sign-in throttle, the password hashing permits.
     pub auth: crate::auth::Auth,
+    /// The pages' per-release cache (web-pages: `cache.rs`).
+    pub(crate) cache: std::sync::Arc<crate::cache::CacheCell>,
+    /// The maps' boundaries, loaded on first use (web-pages: `geo.rs`).
+    pub(crate) maps: std::sync::Arc<std::sync::OnceLock<crate::geo::Maps>>,
 }
 
 impl AppState {
@@ -56,7 +60,7 @@ impl AppState {
     /// The state over an open store, with `config`.
     pub fn with_config(store: Store, config: Config) -> Self {
         let auth = crate::auth::Auth::new(config.secure_cookies);
-        AppState { store, config: Arc::new(config), auth }
+        AppState { store, config: Arc::new(config), auth, cache: Default::default(), maps: Default::default() }
     }
 
     /// The store.

@@ -18,6 +18,11 @@
 //! chart module is written with.
 
 pub mod target;
+pub mod bars;
+pub mod deciles;
+pub mod map;
+pub mod spine;
+pub mod trend;
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -210,7 +215,7 @@ pub const STANDALONE_STYLE: &str = "text{font:12px system-ui,sans-serif;fill:#1b
 .range{fill:#d9d9d9}.band{fill:#a6a6a6}.ci{stroke:#1b1b1b;stroke-width:1.5;fill:none}\
 .line{stroke:#0b3c5d;stroke-width:2;fill:none}.series2{stroke:#1b1b1b;stroke-dasharray:4 3}\
 .limits{fill:#0b3c5d;fill-opacity:.15;stroke:none}.sii{stroke:#1b1b1b;stroke-width:2}.sii-ci{fill:#1b1b1b;fill-opacity:.12}\
-.mark>circle,.mark>rect,.mark>path{stroke:#1b1b1b;stroke-width:.5}\
+[data-mark]>circle,[data-mark]>rect,[data-mark]>path{stroke:#1b1b1b;stroke-width:.5}\
 .better{fill:#92D050}.similar{fill:#FFC000}.worse{fill:#C00000}.higher{fill:#BED2FF}.lower{fill:#5555E6}\
 .none{fill:#fff;stroke:#767676}.palette-cb .better{fill:#0072B2}.palette-cb .similar{fill:#BBBBBB}\
 .palette-cb .worse{fill:#D55E00}";
@@ -301,6 +306,30 @@ pub fn mark_title(mark: &Mark, unit: &str) -> String {
         }
     }
     out
+}
+
+/// `text` cut to `max` characters with an ellipsis (the full text is in the mark's title and
+/// the table).
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
+        s.push('…');
+        s
+    }
+}
+
+/// A horizontal interval as one path: the line from x1 to x2 at y with end ticks of half
+/// height `h` (`M x1 y-h v 2h m 0 -h H x2 m 0 -h v 2h`).
+pub fn whisker_h(x1: f64, x2: f64, y: f64, h: f64) -> String {
+    format!("M{} {}v{}m0 {}H{}m0 {}v{}", num(x1), num(y - h), num(2.0 * h), num(-h), num(x2), num(-h), num(2.0 * h))
+}
+
+/// A vertical interval as one path: the line from y1 to y2 at x with end ticks of half width
+/// `w`.
+pub fn whisker_v(x: f64, y1: f64, y2: f64, w: f64) -> String {
+    format!("M{} {}h{}m{} 0V{}m{} 0h{}", num(x - w), num(y1), num(2.0 * w), num(-w), num(y2), num(-w), num(2.0 * w))
 }
 
 /// The smallest and largest finite numbers of `values`; `None` when there is none.
@@ -438,12 +467,12 @@ impl Svg {
         Svg { out, marks: 0, title: opts.title.clone(), description: opts.description.clone() }
     }
 
-    /// Opens a mark: `<g class="mark CLASS" data-mark="N"><title>TITLE</title>`; draw its
-    /// shapes, then [`Svg::end_group`].
+    /// Opens a mark: `<g class="CLASS" data-mark="N"><title>TITLE</title>` (the class's fill
+    /// is inherited by the shapes inside); draw its shapes, then [`Svg::end_group`].
     pub fn begin_mark(&mut self, class: Comparison, title: &str) {
         let _ = write!(
             self.out,
-            "<g class=\"mark {}\" data-mark=\"{}\"><title>{}</title>",
+            "<g class=\"{}\" data-mark=\"{}\"><title>{}</title>",
             class.class(),
             self.marks,
             escape(title)

@@ -1,12 +1,15 @@
 //! The server-rendered pages.
 
 mod admin;
+mod area;
 mod audit;
 mod edit;
 mod home;
-mod sign_in;
+mod indicator;
 pub mod place;
 pub mod report;
+mod search;
+mod sign_in;
 
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
@@ -26,6 +29,14 @@ pub fn routes() -> Router<AppState> {
         .route("/places/{slug}", get(place::page))
         .route("/places/{slug}/report", get(report::page))
         .route("/places/{slug}/report.pdf", get(report::pdf))
+        .route("/search", get(search::page))
+        .route("/areas/{code}", get(area::page))
+        .route("/indicators/{id}", get(indicator::compare))
+        .route("/indicators/{id}/map", get(indicator::map_page))
+        .route("/indicators/{id}/trend", get(indicator::trend_page))
+        .route("/indicators/{id}/inequalities", get(indicator::inequalities))
+        .route("/indicators/{id}/definition", get(indicator::definition))
+        .route("/charts/{file}", get(indicator::chart_svg))
 }
 
 /// A rendered page, or the error that stopped it.

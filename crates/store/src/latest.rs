@@ -1,0 +1,30 @@
+//! Every area's latest whole-area values in one read: what the web's per-release cache is
+//! built from (the area profiles and the spreads of their spine charts).
+
+use crate::error::{Context, Result};
+use crate::values::{value_of, VALUE_SELECT};
+use crate::{Store, ValueRow};
+
+impl Store {
+    /// For every area, indicator and whole-area breakdown (sex, age) of release `release_id`,
+    /// the row of the latest period (the highest `time_period_sortable`; rows without one are
+    /// never latest). Ordered by area code, indicator, sex, age. Empty for an unknown release.
+    ///
+    /// This is [`Store::area_latest_values`] for every area at once; one query, read once per
+    /// release.
+    ///
+    /// # Errors
+    /// A failed query.
+    pub async fn latest_whole_area_values(&self, release_id: i64) -> Result<Vec<ValueRow>> {
+        let sql = format!(
+            "{VALUE_SELECT} WHERE v.release_id = $1 AND b.category_type = '' \
+             AND v.time_period_sortable = (SELECT MAX(w.time_period_sortable) FROM value w \
+               WHERE w.release_id = v.release_id AND w.area_id = v.area_id AND w.indicator_id = v.indicator_id \
+               AND w.breakdown_id = v.breakdown_id) \
+             ORDER BY a.code, i.code, b.sex, b.age, v.time_period"
+        );
+        let what = || format!("reading the latest values of every area in release {release_id}");
+        let rows = sqlx::query(&sql).bind(release_id).fetch_all(self.pool()).await.context(what)?;
+        rows.iter().map(value_of).collect::<Result<_, _>>().context(what)
+    }
+}

@@ -1,0 +1,237 @@
+//! Area profiles at England's scale, served in process (issue 13, acceptance 4: under 10 ms
+//! server time at the median).
+//!
+//! Fabricates a release of 300 local authorities, 42 ICBs, 9 regions and England, 30
+//! indicators in three frameworks, three sexes and five periods (whole-area rows: about 160,000),
+//! imports it into a temporary SQLite store, warms the page cache with one request, then
+//! requests every local authority's profile `ROUNDS` times through `app(state).oneshot` and
+//! prints the median and 99th percentile of the wall time and the process CPU time per request
+//! (getrusage, user + system), and the pages' sizes.
+//!
+//! Run by the coordinator on an idle machine: `cargo bench -p fairer-web --bench serve`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use engine::arrow::array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+use http_body_util::BodyExt;
+use store::{Actor, ReleaseInfo};
+use tower::ServiceExt;
+use web::{app, AppState};
+
+/// Times each local authority's profile is requested (`FAIRER_BENCH_ROUNDS` overrides).
+const ROUNDS: usize = 5;
+const LAS: usize = 300;
+const ICBS: usize = 42;
+const REGIONS: usize = 9;
+const INDICATORS: usize = 30;
+const SEXES: [&str; 3] = ["Female", "Male", "Persons"];
+const PERIODS: [(&str, f64); 5] =
+    [("2018 - 20", 2020.0), ("2019 - 21", 2021.0), ("2020 - 22", 2022.0), ("2021 - 23", 2023.0), ("2022 - 24", 2024.0)];
+
+/// An area: code, name, type, parent code.
+struct Area {
+    code: String,
+    name: String,
+    area_type: &'static str,
+    parent: Option<String>,
+}
+
+fn areas() -> Vec<Area> {
+    let mut out = vec![Area { code: "E92000001".into(), name: "England".into(), area_type: "England", parent: None }];
+    for r in 0..REGIONS {
+        out.push(Area {
+            code: format!("E1200000{}", r + 1),
+            name: format!("Region {}", r + 1),
+            area_type: "Region",
+            parent: Some("E92000001".into()),
+        });
+    }
+    for i in 0..ICBS {
+        out.push(Area {
+            code: format!("E54{:06}", i + 1),
+            name: format!("Integrated care board {}", i + 1),
+            area_type: "ICB",
+            parent: Some("E92000001".into()),
+        });
+    }
+    for l in 0..LAS {
+        out.push(Area {
+            code: format!("E06{:06}", 900_001 + l),
+            name: format!("Local authority {}", l + 1),
+            area_type: "Local authority",
+            parent: Some(format!("E1200000{}", l % REGIONS + 1)),
+        });
+    }
+    out
+}
+
+/// One batch per indicator of every area, sex and period (whole area).
+fn batches(areas: &[Area]) -> Vec<RecordBatch> {
+    let mut out = Vec::new();
+    let mut n = 0u64;
+    for i in 0..INDICATORS {
+        let mut text: Vec<[Option<String>; 14]> = Vec::new();
+        let mut numbers: Vec<[Option<f64>; 10]> = Vec::new();
+        for a in areas {
+            for sex in SEXES {
+                for (period, year) in PERIODS {
+                    n += 1;
+                    let v = 40.0 + (n % 997) as f64 * 0.05 + i as f64;
+                    let comparison = ["Better", "Similar", "Worse"][(n % 3) as usize];
+                    text.push([
+                        Some(format!("ind_{i:02}")),
+                        Some(format!("Indicator number {i} of the fabricated catalogue")),
+                        Some(if i % 2 == 0 { "higher is better" } else { "lower is better" }.into()),
+                        Some(["marmot", "phof", "nhs"][i % 3].into()),
+                        Some(format!("domain_{}", i % 5)),
+                        Some(a.code.clone()),
+                        Some(a.name.clone()),
+                        Some(a.area_type.into()),
+                        a.parent.clone(),
+                        Some(sex.into()),
+                        Some("All ages".into()),
+                        Some(period.into()),
+                        Some(comparison.into()),
+                        Some("No significant change".into()),
+                    ]);
+                    numbers.push([
+                        Some(year),
+                        Some(v),
+                        Some(v - 1.5),
+                        Some(v + 1.5),
+                        Some(v - 2.5),
+                        Some(v + 2.5),
+                        Some((n % 5000) as f64),
+                        Some(10_000.0),
+                        Some(-5.0 - (n % 7) as f64),
+                        Some(55.0),
+                    ]);
+                }
+            }
+        }
+        const TEXT: [&str; 14] = [
+            "indicator_id",
+            "indicator_name",
+            "polarity",
+            "framework",
+            "domain",
+            "area_code",
+            "area_name",
+            "area_type",
+            "parent_code",
+            "sex",
+            "age",
+            "time_period",
+            "compared_to_benchmark_95",
+            "recent_trend",
+        ];
+        const NUMBERS: [&str; 10] = [
+            "time_period_sortable",
+            "value",
+            "lower_95",
+            "upper_95",
+            "lower_99_8",
+            "upper_99_8",
+            "count",
+            "denominator",
+            "sii",
+            "benchmark_value",
+        ];
+        let mut columns: Vec<(&str, ArrayRef)> = Vec::new();
+        for (k, name) in TEXT.iter().enumerate() {
+            columns.push((name, Arc::new(StringArray::from(text.iter().map(|r| r[k].clone()).collect::<Vec<_>>()))));
+        }
+        for (k, name) in NUMBERS.iter().enumerate() {
+            columns.push((name, Arc::new(Float64Array::from(numbers.iter().map(|r| r[k]).collect::<Vec<_>>()))));
+        }
+        out.push(RecordBatch::try_from_iter(columns).expect("a batch"));
+    }
+    out
+}
+
+/// CPU time used so far by the whole process (every thread), `getrusage(RUSAGE_SELF)`, user
+/// plus system time. Unsafe code: the C call, which the standard library does not wrap.
+#[allow(unsafe_code)]
+fn cpu() -> Duration {
+    // SAFETY: `rusage` is plain data, for which all zero bytes are a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `getrusage` only writes the `rusage` it is given.
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return Duration::ZERO;
+    }
+    let time =
+        |t: libc::timeval| Duration::from_secs(t.tv_sec.max(0) as u64) + Duration::from_micros(t.tv_usec.max(0) as u64);
+    time(usage.ru_utime) + time(usage.ru_stime)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn main() {
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a runtime");
+    runtime.block_on(async {
+        let db = store::testing::sqlite().await;
+        let areas = areas();
+        let started = Instant::now();
+        let batches = batches(&areas);
+        let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+        let info = ReleaseInfo { name: "England scale".into(), released_on: "2026-12-01".into(), ..ReleaseInfo::default() };
+        db.store.import_release(info, &Actor::Cli, &batches).await.expect("the import");
+        println!("imported {rows} rows in {:.1} s", started.elapsed().as_secs_f64());
+        let state = AppState::new(db.store.clone());
+        let get = |path: String| {
+            let state = state.clone();
+            async move {
+                let response = app(state).oneshot(Request::get(&path).body(Body::empty()).unwrap()).await.unwrap();
+                assert_eq!(response.status(), StatusCode::OK, "{path}");
+                response.into_body().collect().await.unwrap().to_bytes().len()
+            }
+        };
+        let started = Instant::now();
+        get("/".into()).await;
+        println!("first request (builds the page cache): {:.0} ms", started.elapsed().as_secs_f64() * 1e3);
+        let las: Vec<&Area> = areas.iter().filter(|a| a.area_type == "Local authority").collect();
+        let (mut wall, mut cpu_times, mut bytes) = (Vec::new(), Vec::new(), Vec::new());
+        let rounds = std::env::var("FAIRER_BENCH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(ROUNDS);
+        for _ in 0..rounds {
+            for a in &las {
+                let (t0, c0) = (Instant::now(), cpu());
+                let size = get(format!("/areas/{}", a.code)).await;
+                wall.push(t0.elapsed());
+                cpu_times.push(cpu().saturating_sub(c0));
+                bytes.push(size);
+            }
+        }
+        wall.sort();
+        cpu_times.sort();
+        bytes.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        println!(
+            "area profile, {} requests: wall median {:.2} ms, p99 {:.2} ms; CPU median {:.2} ms, p99 {:.2} ms; page {} to {} bytes",
+            wall.len(),
+            ms(percentile(&wall, 0.5)),
+            ms(percentile(&wall, 0.99)),
+            ms(percentile(&cpu_times, 0.5)),
+            ms(percentile(&cpu_times, 0.99)),
+            bytes.first().copied().unwrap_or(0),
+            bytes.last().copied().unwrap_or(0),
+        );
+        for path in ["/indicators/ind_00", "/indicators/ind_00/map", "/"] {
+            let (t0, c0) = (Instant::now(), cpu());
+            let size = get(path.into()).await;
+            println!("{path}: {:.2} ms wall, {:.2} ms CPU, {size} bytes", ms(t0.elapsed()), ms(cpu().saturating_sub(c0)));
+            if size >= 200_000 {
+                println!("  over the page budget of 200 KB");
+            }
+        }
+    });
+}

@@ -1,0 +1,320 @@
+//! The area profile `/areas/{code}`: every indicator of the release for the area, grouped by
+//! framework and domain, each group a spine chart with its data table (period, count, value,
+//! interval, benchmark, comparison at 95% or 99.8%, recent trend). Read from the cache only.
+//!
+//! Query: `benchmark=england|parent` (England's comparison is the row's own, from the
+//! results; the parent's is computed here with `stats::comparison::compare_with_benchmark`
+//! on the parent's row of the same period), `sex` (empty: every sex), `level=95|99.8`,
+//! `palette=cb`.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use stats::comparison::{compare_with_benchmark, Polarity};
+use store::ValueRow;
+
+use crate::cache::ReleaseCache;
+use crate::charts::spine::{describe, higher_is_better, spine, SpineRow};
+use crate::charts::{Chart, Comparison, Mark, Opts, Palette};
+use crate::views::{query, trend_arrow, words, Cell, ChartPage, Control, DataTable, Section};
+use crate::{AppState, WebError};
+
+/// England's code.
+pub const ENGLAND: &str = "E92000001";
+
+/// The profile's query.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct AreaQuery {
+    /// `england` (default) or `parent`.
+    pub benchmark: Option<String>,
+    /// A sex, or empty for all.
+    pub sex: Option<String>,
+    /// `95` (default) or `99.8`.
+    pub level: Option<String>,
+    /// `cb` for the colour-blind palette.
+    pub palette: Option<String>,
+    /// For `/charts/spine.svg`: the group (framework/domain) to draw, by its section id.
+    pub group: Option<String>,
+}
+
+/// One group of the profile: its id, heading, spine rows and table rows.
+pub struct Group {
+    /// The section id.
+    pub id: String,
+    /// Framework › domain.
+    pub heading: String,
+    /// The spine rows.
+    pub rows: Vec<SpineRow>,
+    /// The table rows.
+    pub table: Vec<Vec<Cell>>,
+}
+
+/// The polarity of stats from the catalogue's text.
+fn polarity(text: Option<&str>) -> Polarity {
+    match higher_is_better(text) {
+        Some(true) => Polarity::HigherIsBetter,
+        Some(false) => Polarity::LowerIsBetter,
+        None => Polarity::NoJudgement,
+    }
+}
+
+/// The profile's groups for `code` under the query, from the cache. `None` for an unknown area.
+pub fn groups(cache: &ReleaseCache, code: &str, q: &AreaQuery) -> Option<(Vec<Group>, String)> {
+    let area = cache.area(code)?;
+    let parent = q.benchmark.as_deref() == Some("parent");
+    let at_998 = q.level.as_deref() == Some("99.8");
+    let (bench_code, bench_name) = match (parent, &area.parent_code) {
+        (true, Some(p)) => (p.clone(), area.parent_name.clone().unwrap_or_else(|| p.clone())),
+        _ => (ENGLAND.to_string(), "England".to_string()),
+    };
+    let sex = q.sex.as_deref().filter(|s| !s.is_empty());
+    let mut grouped: BTreeMap<(String, String), Vec<&ValueRow>> = BTreeMap::new();
+    for row in cache.latest(code) {
+        if sex.is_some_and(|s| s != row.sex) {
+            continue;
+        }
+        let ind = cache.indicator(&row.indicator_id);
+        let framework = ind.and_then(|i| i.framework.clone()).unwrap_or_default();
+        let domain = ind.and_then(|i| i.domain.clone()).unwrap_or_default();
+        grouped.entry((framework, domain)).or_default().push(row);
+    }
+    let mut out = Vec::new();
+    for ((framework, domain), rows) in grouped {
+        let heading = match (framework.is_empty(), domain.is_empty()) {
+            (true, true) => "Indicators".to_string(),
+            (false, true) => words(&framework),
+            (true, false) => words(&domain),
+            (false, false) => format!("{} › {}", words(&framework), words(&domain)),
+        };
+        let id = format!("g-{}-{}", slug(&framework), slug(&domain));
+        let mut spine_rows = Vec::new();
+        let mut table = Vec::new();
+        for row in rows {
+            let ind = cache.indicator(&row.indicator_id);
+            let polarity_text = ind.and_then(|i| i.polarity.as_deref());
+            let bench_row = cache
+                .latest_row(&bench_code, &row.indicator_id, &row.sex, &row.age)
+                .filter(|b| b.time_period == row.time_period);
+            let (benchmark, class) = if bench_code == ENGLAND && code != ENGLAND {
+                let label = if at_998 { &row.compared_to_benchmark_99_8 } else { &row.compared_to_benchmark_95 };
+                (bench_row.and_then(|b| b.value).or(row.benchmark_value), Comparison::parse(label.as_deref()))
+            } else {
+                let b = bench_row.and_then(|b| b.value);
+                let (lo, hi) = if at_998 { (row.lower_99_8, row.upper_99_8) } else { (row.lower_95, row.upper_95) };
+                let c = compare_with_benchmark(row.value, lo, hi, b, polarity(polarity_text));
+                (b, if code == bench_code { Comparison::NotCompared } else { Comparison::parse(Some(c.label())) })
+            };
+            let spread = cache.spread(&row.indicator_id, &area.area_type, &row.sex, &row.age, &row.time_period);
+            let mut label = row.indicator_name.clone();
+            if row.sex != "Persons" {
+                label.push_str(&format!(" ({})", row.sex));
+            }
+            if row.age != "All ages" && !row.age.is_empty() {
+                label.push_str(&format!(", {}", row.age));
+            }
+            let (lower, upper) = if at_998 { (row.lower_99_8, row.upper_99_8) } else { (row.lower_95, row.upper_95) };
+            let hib = higher_is_better(polarity_text);
+            let (worst, best) = match (spread, hib) {
+                (Some(s), Some(false)) => (Some(s.max), Some(s.min)),
+                (Some(s), _) => (Some(s.min), Some(s.max)),
+                (None, _) => (None, None),
+            };
+            spine_rows.push(SpineRow {
+                mark: Mark { label: label.clone(), value: row.value, lower, upper, class },
+                benchmark,
+                min: spread.map(|s| s.min),
+                q1: spread.map(|s| s.q1),
+                q3: spread.map(|s| s.q3),
+                max: spread.map(|s| s.max),
+                higher_is_better: hib,
+            });
+            let (arrow, trend_class) = trend_arrow(row.recent_trend.as_deref());
+            let trend_text = row.recent_trend.clone().unwrap_or_else(|| "-".into());
+            table.push(vec![
+                Cell::header(
+                    label,
+                    Some(format!(
+                        "/indicators/{}{}",
+                        crate::views::encode(&row.indicator_id),
+                        query(&[("sex", &row.sex)])
+                    )),
+                ),
+                Cell::text(&row.time_period),
+                Cell::number(row.count, 0),
+                Cell::number(row.value, 1),
+                Cell::number(lower, 1),
+                Cell::number(upper, 1),
+                Cell::number(benchmark, 1),
+                Cell::comparison(class),
+                Cell {
+                    text: format!("{arrow} {trend_text}").trim().to_string(),
+                    class: format!("trend {trend_class}"),
+                    ..Cell::default()
+                },
+                Cell::number(worst, 1),
+                Cell::number(best, 1),
+            ]);
+        }
+        out.push(Group { id, heading, rows: spine_rows, table });
+    }
+    Some((out, bench_name))
+}
+
+/// A piece of an id: letters and digits, the rest `-`.
+fn slug(text: &str) -> String {
+    text.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect()
+}
+
+/// The spine chart of a group.
+pub fn group_chart(group: &Group, bench_name: &str, area_name: &str, palette: Palette, standalone: bool) -> Chart {
+    let mut opts = Opts::new(
+        format!("{}-chart", group.id),
+        format!("{}: {area_name} against {bench_name}", group.heading),
+        describe(&group.rows, bench_name),
+    );
+    opts.width = 400.0;
+    opts.palette = palette;
+    opts.standalone = standalone;
+    spine(&group.rows, &opts)
+}
+
+/// `GET /areas/{code}`.
+pub async fn page(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<AreaQuery>,
+) -> Result<Response, WebError> {
+    let cache = state.cache.get(&state.store).await?;
+    let Some(area) = cache.area(&code).cloned() else {
+        return Err(WebError::NotFound(format!("the area {code}")));
+    };
+    let (groups, bench_name) =
+        groups(&cache, &code, &q).ok_or_else(|| WebError::NotFound(format!("the area {code}")))?;
+    let palette = Palette::parse(q.palette.as_deref());
+    let level = if q.level.as_deref() == Some("99.8") { "99.8" } else { "95" };
+    let benchmark = if q.benchmark.as_deref() == Some("parent") { "parent" } else { "england" };
+    let sex = q.sex.clone().unwrap_or_default();
+    let mut sexes: Vec<String> = cache.latest(&code).iter().map(|r| r.sex.clone()).collect();
+    sexes.sort();
+    sexes.dedup();
+    let mut controls = vec![Control::new(
+        "benchmark",
+        "Benchmark",
+        [
+            ("england".to_string(), "England".to_string()),
+            (
+                "parent".to_string(),
+                area.parent_name.clone().map_or("Parent area".to_string(), |p| format!("Parent: {p}")),
+            ),
+        ],
+        benchmark,
+    )];
+    controls.push(Control::new(
+        "sex",
+        "Sex",
+        std::iter::once((String::new(), "All".to_string())).chain(sexes.iter().map(|s| (s.clone(), s.clone()))),
+        &sex,
+    ));
+    controls.push(Control::new(
+        "level",
+        "Confidence",
+        [("95".to_string(), "95%".to_string()), ("99.8".to_string(), "99.8%".to_string())],
+        level,
+    ));
+    controls.push(Control::palette(palette));
+    let headers = [
+        "Indicator",
+        "Period",
+        "Count",
+        "Value",
+        &format!("Lower {level}%"),
+        &format!("Upper {level}%"),
+        bench_name.as_str(),
+        &format!("Compared with {bench_name} ({level}%)"),
+        "Recent trend",
+        "Worst",
+        "Best",
+    ]
+    .map(str::to_string)
+    .to_vec();
+    let mut sections = Vec::new();
+    for g in &groups {
+        let chart = group_chart(g, &bench_name, &area.name, palette, false);
+        let svg_query = query(&[
+            ("benchmark", benchmark),
+            ("sex", &sex),
+            ("level", level),
+            ("palette", palette.query().unwrap_or("")),
+            ("group", &g.id),
+        ]);
+        sections.push(Section {
+            id: g.id.clone(),
+            heading: g.heading.clone(),
+            notes: Vec::new(),
+            chart: Some(chart),
+            table: DataTable {
+                caption: format!("{}: {} against {bench_name}", g.heading, area.name),
+                headers: headers.clone(),
+                rows: g.table.clone(),
+            },
+            downloads: vec![
+                ("CSV".into(), format!("/api/v1/values.csv{}", query(&[("area", &code), ("sex", &sex)]))),
+                ("Excel".into(), format!("/api/v1/values.xlsx{}", query(&[("area", &code), ("sex", &sex)]))),
+                ("Parquet".into(), format!("/api/v1/values.parquet{}", query(&[("area", &code), ("sex", &sex)]))),
+                ("Chart (SVG)".into(), format!("/areas/{}/spine.svg{svg_query}", crate::views::encode(&code))),
+            ],
+        });
+    }
+    let mut lede = vec![format!(
+        "{} ({}){}: the latest value of each indicator against {bench_name}.",
+        area.name,
+        area.area_type,
+        area.parent_name.as_ref().map(|p| format!(", in {p}")).unwrap_or_default()
+    )];
+    if let Some(r) = &cache.release {
+        lede.push(format!("Release {} of {}.", r.name, r.released_on));
+    }
+    if sections.is_empty() {
+        lede.push("No values for this area in the latest release.".into());
+    }
+    super::render(&ChartPage {
+        title: format!("{} – area profile", area.name),
+        lede,
+        tabs: Vec::new(),
+        action: format!("/areas/{}", crate::views::encode(&code)),
+        hidden: Vec::new(),
+        controls,
+        palette: palette.class(),
+        legend: true,
+        sections,
+        definitions: Vec::new(),
+    })
+}
+
+/// `GET /areas/{code}/spine.svg?group=ID` (and the page's other parameters): one group's
+/// spine chart as a standalone SVG (its own `<style>`).
+pub async fn spine_svg(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<AreaQuery>,
+) -> Result<Response, WebError> {
+    let cache = state.cache.get(&state.store).await?;
+    let area = cache.area(&code).ok_or_else(|| WebError::NotFound(format!("the area {code}")))?;
+    let (groups, bench_name) =
+        groups(&cache, &code, &q).ok_or_else(|| WebError::NotFound(format!("the area {code}")))?;
+    let group = match q.group.as_deref() {
+        Some(id) => groups.iter().find(|g| g.id == id),
+        None => groups.first(),
+    }
+    .ok_or_else(|| WebError::NotFound(format!("the group {} of {code}", q.group.as_deref().unwrap_or(""))))?;
+    let chart = group_chart(group, &bench_name, &area.name, Palette::parse(q.palette.as_deref()), true);
+    Ok(svg_response(chart))
+}
+
+/// A standalone SVG response.
+pub fn svg_response(chart: Chart) -> Response {
+    ([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], chart.svg).into_response()
+}
