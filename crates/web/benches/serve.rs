@@ -233,5 +233,53 @@ fn main() {
                 println!("  over the page budget of 200 KB");
             }
         }
+        let codes: Vec<String> = las.iter().map(|a| a.code.clone()).collect();
+        under_load(state, &codes).await;
     });
+}
+
+/// Serves the application on a loopback port in this process and loads it with `wrk` (two
+/// threads, 64 connections, `FAIRER_BENCH_SECONDS` seconds, 10 by default), each request the
+/// profile of the next local authority in turn: the throughput and latency percentiles a
+/// client sees over HTTP, the server and the load generator sharing the machine's cores.
+/// Skipped, with a note, when `wrk` is not installed.
+async fn under_load(state: AppState, codes: &[String]) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let address = listener.local_addr().expect("the port");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(web::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let script = directory.path().join("areas.lua");
+    let list = codes.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(",");
+    std::fs::write(
+        &script,
+        format!(
+            "local codes = {{{list}}}\nlocal i = 0\nrequest = function()\n  i = i % #codes + 1\n  \
+             return wrk.format(\"GET\", \"/areas/\" .. codes[i])\nend\n"
+        ),
+    )
+    .expect("the wrk script");
+    let seconds = std::env::var("FAIRER_BENCH_SECONDS").unwrap_or_else(|_| "10".into());
+    let arguments = (seconds.clone(), script.clone(), format!("http://{address}/"));
+    let command = tokio::task::spawn_blocking(move || {
+        let (seconds, script, url) = arguments;
+        std::process::Command::new("wrk")
+            .args(["-t2", "-c64", &format!("-d{seconds}s"), "--latency", "-s"])
+            .arg(script)
+            .arg(url)
+            .output()
+    })
+    .await
+    .expect("the wrk task");
+    match command {
+        Ok(out) => {
+            println!("wrk -t2 -c64 -d{seconds}s --latency, area profiles in turn, over HTTP on {address}:");
+            print!("{}", String::from_utf8_lossy(&out.stdout));
+        }
+        Err(e) => println!("under load: skipped, wrk could not be run ({e}); apt-get install wrk"),
+    }
+    let _ = stop.send(());
+    let _ = server.await;
 }

@@ -17,11 +17,11 @@
 //! The helpers here ([`Scale`], [`Svg`], [`escape`], [`num`], [`mark_title`]) are what each
 //! chart module is written with.
 
-pub mod target;
 pub mod bars;
 pub mod deciles;
 pub mod map;
 pub mod spine;
+pub mod target;
 pub mod trend;
 
 use std::borrow::Cow;

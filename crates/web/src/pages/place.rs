@@ -15,8 +15,8 @@ use store::{
     Evaluation, Goal, MeasureOn, Partner, PlaceView, ProgressUpdate, Store, Strategy, TargetView, ValueQuery, ValueRow,
 };
 
-use crate::charts::{self, Comparison, Mark, Opts};
 use crate::auth::CurrentUser;
+use crate::charts::{self, Comparison, Mark, Opts};
 use crate::{AppState, WebError};
 
 /// A number for people: one decimal place (three below 1 in size), thousands separated by
