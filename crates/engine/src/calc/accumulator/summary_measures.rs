@@ -233,8 +233,8 @@ fn check(value: Option<f64>, input: &'static str, expected: &str, ok: fn(f64) ->
 /// A 0/1 flag as HEAT's template writes it, refused as `expected` otherwise (or when missing).
 fn flag(value: Option<f64>, input: &'static str, expected: &str) -> Result<bool, Refusal> {
     match value {
-        Some(v) if v == 1.0 => Ok(true),
-        Some(v) if v == 0.0 => Ok(false),
+        Some(1.0) => Ok(true),
+        Some(0.0) => Ok(false),
         v => Err(Refusal::Value {
             input,
             expected: expected.into(),
