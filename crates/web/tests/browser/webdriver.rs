@@ -186,6 +186,26 @@ impl Browser {
         self.session_call("POST", &format!("/element/{element}/click"), Some(&json!({}))).map(|_| ())
     }
 
+    /// Waits up to 10 s until `condition` (a script expression) is true in the page, as after
+    /// a click that submits a form: the click returns when the navigation starts, not when the
+    /// next page has loaded.
+    ///
+    /// # Errors
+    /// Still false after 10 s (saying which condition).
+    pub fn wait_until(&self, condition: &str) -> Result<(), Error> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let done = self.execute(&format!("return document.readyState === 'complete' && ({condition});"), json!([]));
+            if matches!(done, Ok(Value::Bool(true))) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(Error(format!("still not true after 10 s: {condition}")));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// The text the page shows (`document.body.innerText`).
     pub fn text(&self) -> Result<String, Error> {
         Ok(self.execute("return document.body.innerText;", json!([]))?.as_str().unwrap_or_default().to_string())
