@@ -30,6 +30,19 @@ pub struct ServeArgs {
     /// Show no progress bars while preparing the demo.
     #[arg(long)]
     no_progress: bool,
+    /// GeoJSON boundaries the indicator maps draw (a file, or a directory of them; repeat for
+    /// more). Without it: the files in FAIRER_BOUNDARIES (separated by `:`), else
+    /// `data/boundaries`; areas with no boundary are drawn as a tile grid.
+    #[arg(long, value_name = "FILE|DIR")]
+    boundaries: Vec<PathBuf>,
+    /// The Chromium that prints the PDF reports (default: FAIRER_CHROMIUM, else `chromium`,
+    /// `chromium-browser` or `google-chrome` on the PATH).
+    #[arg(long, value_name = "PATH")]
+    chromium: Option<PathBuf>,
+    /// Mark the session cookies `Secure` (with the `__Host-` prefix): for a site served over
+    /// HTTPS, directly or behind a proxy.
+    #[arg(long)]
+    secure_cookies: bool,
     #[command(flatten)]
     database: DatabaseArg,
 }
@@ -61,7 +74,13 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             "Fairer is serving on http://{address}/ (the database {}; Ctrl-C stops it)",
             store.location().display()
         );
-        let config = web::Config { database: target, bind: args.bind.clone(), ..web::Config::default() };
+        let config = web::Config {
+            database: target,
+            bind: args.bind.clone(),
+            boundaries: args.boundaries.clone(),
+            chromium: args.chromium.clone(),
+            secure_cookies: args.secure_cookies,
+        };
         web::serve(listener, web::AppState::with_config(store, config), std::future::pending())
             .await
             .map_err(|e| Failure::Usage(format!("the server stopped: {e}")))

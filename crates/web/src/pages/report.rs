@@ -225,8 +225,7 @@ pub async fn page(State(state): State<AppState>, Path(slug): Path<String>) -> Re
 /// to install when there is none).
 pub async fn pdf(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, WebError> {
     let body = html(&state.store, &slug).await?;
-    // The server's configured Chromium path joins here when the state carries one.
-    let chromium = match crate::pdf::find_chromium(None) {
+    let chromium = match crate::pdf::find_chromium(state.config().chromium.as_deref()) {
         Ok(path) => path,
         Err(e) => return Ok(e.into_response()),
     };

@@ -17,6 +17,8 @@
 mod fixtures;
 mod webdriver;
 
+mod accounts;
+
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
@@ -40,11 +42,47 @@ pub struct Page {
 pub const PAGES: &[Page] = &[
     Page { name: "home", path: "/", status: 200 },
     Page { name: "not found", path: "/no/such/page", status: 404 },
+    Page { name: "place", path: "/places/halham", status: 200 },
+    Page { name: "place report", path: "/places/halham/report", status: 200 },
+    Page { name: "sign in", path: "/sign-in", status: 200 },
+    Page { name: "search", path: "/search?q=hart", status: 200 },
+    Page { name: "area", path: "/areas/E06000001", status: 200 },
+    Page { name: "region", path: "/areas/E12000001", status: 200 },
+    Page { name: "indicator", path: "/indicators/le_birth", status: 200 },
+    Page { name: "indicator map", path: "/indicators/le_birth/map", status: 200 },
+    Page { name: "indicator trend", path: "/indicators/le_birth/trend?area=E06000001", status: 200 },
+    Page { name: "indicator inequalities", path: "/indicators/le_birth/inequalities?area=E06000001", status: 200 },
+    Page { name: "indicator definition", path: "/indicators/le_birth/definition", status: 200 },
 ];
 
 /// Flows through pages beyond the per-page checks: a name and what it does with the browser
 /// and the site (it fails by panicking).
-pub const FLOWS: &[(&str, Flow)] = &[];
+pub const FLOWS: &[(&str, Flow)] = &[
+    ("a lead edits a status", accounts::lead_edits_a_status),
+    ("the PDF report", report_pdf_has_the_place_and_every_target),
+];
+
+/// The place's report as PDF: its text (by poppler's pdftotext) has the place's name and
+/// every target's indicator.
+fn report_pdf_has_the_place_and_every_target(_browser: &Browser, site: &Site) {
+    let Some(pdftotext) = find_program("pdftotext") else {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "pdftotext is missing: apt-get install poppler-utils");
+        eprintln!("skipping the PDF's text: pdftotext is missing (apt-get install poppler-utils)");
+        return;
+    };
+    let (status, pdf) = http_get(site, "/places/halham/report.pdf");
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&pdf));
+    assert!(pdf.starts_with(b"%PDF"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.pdf");
+    std::fs::write(&file, &pdf).unwrap();
+    let out = std::process::Command::new(pdftotext).arg(&file).arg("-").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.contains("Halham (test)"), "{text}");
+    for indicator in ["Life expectancy at birth", "School readiness"] {
+        assert!(text.contains(indicator), "{indicator} is not in the PDF: {text}");
+    }
+}
 
 /// A flow: what it does with the browser and the site.
 pub type Flow = fn(&Browser, &Site);
