@@ -5,9 +5,9 @@
 use serde::Serialize;
 
 use crate::assess::{assess, period_end_year, Assessment, Better, NotAssessable, Observation, Trajectory, RULE};
-use crate::error::{Context, Result};
+use crate::error::Result;
 use crate::monitor::{Evaluation, Goal, MeasureOn, Partner, Place, ProgressUpdate, Recommendation, Strategy, Target};
-use crate::values::{value_of, ValueQuery, ValueRow, VALUE_SELECT};
+use crate::values::{ValueQuery, ValueRow};
 use crate::{Release, Store};
 
 /// A target's latest value (of the value, gap or SII it is on).
@@ -80,17 +80,12 @@ impl Store {
         // The indicators once for all the targets (one query rather than one per target).
         let indicators: std::collections::HashMap<String, crate::Indicator> =
             self.indicators().await?.into_iter().map(|i| (i.id.clone(), i)).collect();
-        let place_targets = self.targets(place.id).await?;
-        let wanted: Vec<&str> = place_targets.iter().map(|t| t.fields.indicator.as_str()).collect();
-        let area_rows = self.whole_area_rows_of(&place.fields.area_code, &wanted).await?;
+        // One query of the value table's key range per target: on SQLite, cheaper than one
+        // query of all the targets' indicators (BENCHMARKS.md, the store's benchmark).
         let mut targets = Vec::new();
-        for target in place_targets {
+        for target in self.targets(place.id).await? {
             let indicator = indicators.get(&target.fields.indicator).cloned();
-            let rows: Vec<ValueRow> = area_rows
-                .iter()
-                .filter(|r| r.indicator_id == target.fields.indicator && r.sex == target.fields.sex)
-                .cloned()
-                .collect();
+            let rows = self.values(&target_query(&place, &target)).await?;
             targets.push(target_view_of(target, indicator, &rows));
         }
         Ok(Some(PlaceView {
@@ -106,51 +101,25 @@ impl Store {
         }))
     }
 
-    /// The whole-area rows of area `area_code` in the newest release for the indicators
-    /// `indicators`, in the order of [`Store::values`]: every target of a place read in one
-    /// query (rather than one per target), and no more rows than the targets need.
-    ///
-    /// # Errors
-    /// A failed query.
-    async fn whole_area_rows_of(&self, area_code: &str, indicators: &[&str]) -> Result<Vec<ValueRow>> {
-        let mut indicators = indicators.to_vec();
-        indicators.sort_unstable();
-        indicators.dedup();
-        if indicators.is_empty() {
-            return Ok(Vec::new());
-        }
-        let list: Vec<String> = (0..indicators.len()).map(|k| format!("${}", k + 2)).collect();
-        let sql = format!(
-            "{VALUE_SELECT} WHERE v.release_id = (SELECT MAX(id) FROM release) \
-             AND v.area_id = (SELECT id FROM area WHERE code = $1) AND b.category_type = '' \
-             AND v.indicator_id IN (SELECT id FROM indicator WHERE code IN ({})) \
-             ORDER BY i.code, a.code, b.sex, b.age, b.category_type, b.category, v.time_period_sortable, v.time_period",
-            list.join(", ")
-        );
-        let mut statement = sqlx::query(&sql).bind(area_code);
-        for indicator in &indicators {
-            statement = statement.bind(*indicator);
-        }
-        let what = || format!("reading the targets' values of {area_code}");
-        let rows = statement.fetch_all(self.pool()).await.context(what)?;
-        rows.iter().map(value_of).collect::<Result<_, _>>().context(what)
-    }
-
     /// A target with its values from the newest release and its assessment.
     ///
     /// # Errors
     /// A failed query.
     pub async fn target_view(&self, place: &Place, target: Target) -> Result<TargetView> {
         let indicator = self.indicator(&target.fields.indicator).await?;
-        let query = ValueQuery {
-            indicator: Some(target.fields.indicator.clone()),
-            area: Some(place.fields.area_code.clone()),
-            sex: Some(target.fields.sex.clone()),
-            whole_area: Some(true),
-            ..ValueQuery::default()
-        };
-        let rows = self.values(&query).await?;
+        let rows = self.values(&target_query(place, &target)).await?;
         Ok(target_view_of(target, indicator, &rows))
+    }
+}
+
+/// The rows a target is measured on: the place's whole-area rows of its indicator and sex.
+fn target_query(place: &Place, target: &Target) -> ValueQuery {
+    ValueQuery {
+        indicator: Some(target.fields.indicator.clone()),
+        area: Some(place.fields.area_code.clone()),
+        sex: Some(target.fields.sex.clone()),
+        whole_area: Some(true),
+        ..ValueQuery::default()
     }
 }
 

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
 use store::{Area, Indicator, Place, Release, Store, ValueRow};
 
 use crate::WebError;
@@ -89,6 +90,22 @@ pub struct ReleaseCache {
     spreads: HashMap<SpreadKey, Spread>,
     /// The places with their status counts.
     pub places: Vec<PlaceSummary>,
+    /// Pages rendered from this release, kept to be served again.
+    rendered: RenderedPages,
+}
+
+/// The pages rendered from one release, by a key naming the page and its options: a page that
+/// depends on nothing but the release and its URL is rendered once and then copied out. They go
+/// with their release (a new release starts empty), and at most [`RenderedPages::BUDGET`] bytes
+/// are kept (pages past it are rendered each time).
+#[derive(Debug, Default)]
+struct RenderedPages {
+    pages: Mutex<(HashMap<String, Bytes>, usize)>,
+}
+
+impl RenderedPages {
+    /// The bytes of pages kept at most.
+    const BUDGET: usize = 64 << 20;
 }
 
 impl ReleaseCache {
@@ -140,7 +157,35 @@ impl ReleaseCache {
         for r in rows {
             latest.entry(r.area_code.clone()).or_default().push(r);
         }
-        ReleaseCache { release, areas, area_index, indicators, indicator_index, latest, spreads, places }
+        ReleaseCache {
+            release,
+            areas,
+            area_index,
+            indicators,
+            indicator_index,
+            latest,
+            spreads,
+            places,
+            rendered: RenderedPages::default(),
+        }
+    }
+
+    /// The page rendered earlier from this release under `key`, if it was kept.
+    pub fn rendered(&self, key: &str) -> Option<Bytes> {
+        let pages = self.rendered.pages.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        pages.0.get(key).cloned()
+    }
+
+    /// Keeps `html`, rendered from this release, under `key` while the pages kept stay within
+    /// the budget; gives it back to be served.
+    pub fn keep_rendered(&self, key: String, html: String) -> Bytes {
+        let html = Bytes::from(html);
+        let mut pages = self.rendered.pages.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if pages.1 + html.len() <= RenderedPages::BUDGET && !pages.0.contains_key(&key) {
+            pages.1 += html.len();
+            pages.0.insert(key, html.clone());
+        }
+        html
     }
 
     /// The area of `code`.
@@ -304,6 +349,19 @@ impl CacheCell {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rendered_pages_are_kept_within_the_budget() {
+        let cache = ReleaseCache::default();
+        assert!(cache.rendered("/areas/A?england").is_none());
+        let served = cache.keep_rendered("/areas/A?england".into(), "<p>A</p>".into());
+        assert_eq!(&served[..], b"<p>A</p>");
+        assert_eq!(cache.rendered("/areas/A?england").as_deref(), Some(&b"<p>A</p>"[..]));
+        // A page past the budget is served but not kept.
+        let big = "x".repeat(RenderedPages::BUDGET);
+        assert_eq!(cache.keep_rendered("/areas/B?england".into(), big).len(), RenderedPages::BUDGET);
+        assert!(cache.rendered("/areas/B?england").is_none());
+    }
 
     #[test]
     fn quartiles_interpolate_as_r_type_7() {

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
 use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use stats::comparison::{compare_with_benchmark, Polarity};
 use store::ValueRow;
@@ -191,12 +191,17 @@ pub async fn page(
     let Some(area) = cache.area(&code).cloned() else {
         return Err(WebError::NotFound(format!("the area {code}")));
     };
-    let (groups, bench_name) =
-        groups(&cache, &code, &q).ok_or_else(|| WebError::NotFound(format!("the area {code}")))?;
     let palette = Palette::parse(q.palette.as_deref());
     let level = if q.level.as_deref() == Some("99.8") { "99.8" } else { "95" };
     let benchmark = if q.benchmark.as_deref() == Some("parent") { "parent" } else { "england" };
     let sex = q.sex.clone().unwrap_or_default();
+    // The profile depends on nothing but the release and these options: rendered once each.
+    let key = format!("/areas/{code}?{benchmark}&{sex}&{level}&{}", palette.query().unwrap_or(""));
+    if let Some(html) = cache.rendered(&key) {
+        return Ok(Html(html).into_response());
+    }
+    let (groups, bench_name) =
+        groups(&cache, &code, &q).ok_or_else(|| WebError::NotFound(format!("the area {code}")))?;
     let mut sexes: Vec<String> = cache.latest(&code).iter().map(|r| r.sex.clone()).collect();
     sexes.sort();
     sexes.dedup();
@@ -280,7 +285,7 @@ pub async fn page(
     if sections.is_empty() {
         lede.push("No values for this area in the latest release.".into());
     }
-    super::render(&ChartPage {
+    let page = ChartPage {
         title: format!("{} – area profile", area.name),
         lede,
         tabs: Vec::new(),
@@ -291,7 +296,9 @@ pub async fn page(
         legend: true,
         sections,
         definitions: Vec::new(),
-    })
+    };
+    let html = cache.keep_rendered(key, askama::Template::render(&page)?);
+    Ok(Html(html).into_response())
 }
 
 /// `GET /areas/{code}/spine.svg?group=ID` (and the page's other parameters): one group's
