@@ -309,14 +309,24 @@ pub fn mark_title(mark: &Mark, unit: &str) -> String {
 }
 
 /// `text` cut to `max` characters with an ellipsis (the full text is in the mark's title and
-/// the table).
+/// the table). A closing parenthesis that tells rows apart, such as the sex in
+/// `"Pupils achieving … GCSEs (Female)"`, is kept whole when it takes at most half of `max`:
+/// the ellipsis goes before it.
 pub fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
+        return text.to_string();
+    }
+    let cut = |head: &str, keep: usize| -> String {
+        let mut s: String = head.chars().take(keep.saturating_sub(1)).collect();
         s.push('…');
         s
+    };
+    match text.rfind(" (").filter(|_| text.ends_with(')')) {
+        Some(at) if text[at..].chars().count() * 2 <= max => {
+            let suffix = &text[at..];
+            cut(&text[..at], max - suffix.chars().count()) + suffix
+        }
+        _ => cut(text, max),
     }
 }
 
@@ -580,6 +590,19 @@ fn class_attr(class: &str) -> String {
 
 #[cfg(test)]
 pub(crate) mod tests {
+
+    #[test]
+    fn truncation_keeps_the_parenthesis_that_tells_rows_apart() {
+        assert_eq!(truncate("Short (Male)", 60), "Short (Male)");
+        let long = "Pupils achieving grade 4 or above in English and maths GCSEs (Female)";
+        let cut = truncate(long, 40);
+        assert_eq!(cut, "Pupils achieving grade 4 or ab… (Female)");
+        assert_eq!(cut.chars().count(), 40);
+        // A suffix longer than half the room is cut like any text.
+        assert_eq!(truncate("Abcdefghij (a very long note here)", 20).chars().count(), 20);
+        assert!(truncate("Abcdefghij (a very long note here)", 20).ends_with('…'));
+    }
+
     use super::*;
 
     /// Every number in the chart's attributes parses as a finite f64 (checks `x="…"`-style
