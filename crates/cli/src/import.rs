@@ -47,6 +47,12 @@ struct ResultsArgs {
     /// That catalogue's version.
     #[arg(long, value_name = "VERSION")]
     catalogue_version: Option<String>,
+    /// The catalogue file the results were computed from: what it says of each indicator (its
+    /// framework's and domain's names, numerator, denominator, source, method) is stored for the
+    /// web's indicator pages, and its name is the release's catalogue unless --catalogue says
+    /// otherwise.
+    #[arg(long, value_name = "FILE.toml")]
+    catalogue_file: Option<std::path::PathBuf>,
     /// Show no progress bar.
     #[arg(long)]
     no_progress: bool,
@@ -78,12 +84,16 @@ fn import_results(database: &DatabaseArg, results: &ResultsArgs, progress: &dyn 
     let builder = ParquetRecordBatchReaderBuilder::try_new(opened).map_err(not_parquet)?;
     let total = u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
     let reader = builder.with_batch_size(8192).build().map_err(not_parquet)?;
+    let catalogue = match &results.catalogue_file {
+        Some(path) => Some(crate::compute::load_catalogue(Some(path))?),
+        None => None,
+    };
     let now = store::utc_now();
     let stem = std::path::Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or("results");
     let info = ReleaseInfo {
         name: results.release.clone().unwrap_or_else(|| format!("{stem} {}", &now[..19])),
         released_on: results.date.clone().unwrap_or_else(|| now[..10].to_string()),
-        catalogue_id: results.catalogue.clone(),
+        catalogue_id: results.catalogue.clone().or_else(|| catalogue.as_ref().map(|c| c.header.name.clone())),
         catalogue_version: results.catalogue_version.clone(),
         manifest: serde_json::json!({ "inputs": [{ "file": file, "bytes": bytes }], "imported_at": now }),
         definitions: Default::default(),
@@ -92,6 +102,9 @@ fn import_results(database: &DatabaseArg, results: &ResultsArgs, progress: &dyn 
     with_store(database, async |store| {
         let name = info.name.clone();
         let mut import = store.begin_import(info, &Actor::Cli).await.map_err(in_file)?;
+        if let Some(catalogue) = &catalogue {
+            import.describe_indicators(&web::catalogue::indicator_metadata(catalogue)).map_err(in_file)?;
+        }
         import.expect_rows(total).await.map_err(in_file)?;
         // The transaction has begun: until it commits, readers see the previous release.
         eprintln!(

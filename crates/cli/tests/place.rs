@@ -74,8 +74,23 @@ fn store_commands(database: &str, dir: &Path) {
     let results = dir.join("results.parquet");
     write_results(&results);
     let results = results.to_str().unwrap();
-    let first = fairer(database, &["import", "results", results, "--release", "r1", "--date", "2026-12-01"]);
+    let catalogue = concat!(env!("CARGO_MANIFEST_DIR"), "/../../catalogues/marmot.toml");
+    let first = fairer(
+        database,
+        &["import", "results", results, "--release", "r1", "--date", "2026-12-01", "--catalogue-file", catalogue],
+    );
     assert!(first.contains("as the release \"r1\" (72 rows, dated 2026-12-01): now the newest"), "{first}");
+    // What the catalogue file says of an indicator is stored with it, for the web's pages.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let store = store::Store::open(database).await.unwrap();
+        let le = store.indicator("le_birth").await.unwrap().expect("le_birth imported");
+        assert_eq!(le.metadata.framework_name.as_deref(), Some("Marmot principles"));
+        assert!(le.metadata.numerator.is_some() && le.metadata.method.is_some(), "{:?}", le.metadata);
+        let release = store.latest_release().await.unwrap().unwrap();
+        assert_eq!(release.catalogue_id.as_deref(), Some("Core Marmot indicators (Fairer starter catalogue)"));
+        store.close().await;
+    });
     let again = fairer(database, &["import", "results", results]);
     assert!(again.contains("holds the same rows as the release \"r1\""), "{again}");
 
