@@ -382,6 +382,48 @@ async fn the_cache_follows_a_new_release() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_area_profile_answers_304_while_its_release_holds() {
+    let (db, mut rows) = seeded().await;
+    let state = AppState::new(db.store.clone());
+    let fetch = |state: AppState, tag: Option<String>| async move {
+        let mut request = Request::get("/areas/E06000001");
+        if let Some(tag) = tag {
+            request = request.header("if-none-match", tag);
+        }
+        let r = app(state).oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+        let status = r.status();
+        let tag = r.headers().get("etag").map(|v| v.to_str().unwrap().to_string());
+        let body = r.into_body().collect().await.unwrap().to_bytes();
+        (status, tag, body.len())
+    };
+    let (status, tag, size) = fetch(state.clone(), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(size > 0);
+    let tag = tag.expect("an ETag");
+    assert!(tag.starts_with("\"r") && tag.ends_with('"'), "{tag}");
+    // The same page again, by its tag: 304 and nothing else.
+    assert_eq!(fetch(state.clone(), Some(tag.clone())).await, (StatusCode::NOT_MODIFIED, Some(tag.clone()), 0));
+    // Another tag, or other options: the page.
+    assert_eq!(fetch(state.clone(), Some("\"r0-0\"".into())).await.0, StatusCode::OK);
+    // A new release: the old tag no longer matches, and the profile is rendered afresh.
+    rows.retain(|r| r.period != "2021 - 23");
+    let info = ReleaseInfo { name: "older".into(), released_on: "2026-12-02".into(), ..ReleaseInfo::default() };
+    db.store.import_release(info, &Actor::Cli, &[batch(&rows)]).await.unwrap();
+    tokio::time::sleep(web::cache::CHECK_EVERY + std::time::Duration::from_millis(100)).await;
+    let mut renewed = false;
+    for _ in 0..50 {
+        let (status, new_tag, _) = fetch(state.clone(), Some(tag.clone())).await;
+        if status == StatusCode::OK {
+            assert_ne!(new_tag.as_deref(), Some(tag.as_str()));
+            renewed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(renewed, "the new release's profile replaced the old one");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn profile_home_and_search_run_no_sql_once_the_cache_is_built() {
     let (db, _) = seeded().await;
     let state = AppState::new(db.store.clone());

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use stats::comparison::{compare_with_benchmark, Polarity};
@@ -182,10 +182,14 @@ pub fn group_chart(group: &Group, bench_name: &str, area_name: &str, palette: Pa
 }
 
 /// `GET /areas/{code}`.
+///
+/// The page carries an `ETag` naming the release and the options; a request whose
+/// `If-None-Match` names it is answered `304 Not Modified` with no body.
 pub async fn page(
     State(state): State<AppState>,
     Path(code): Path<String>,
     Query(q): Query<AreaQuery>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, WebError> {
     let cache = state.cache.get(&state.store).await?;
     let Some(area) = cache.area(&code).cloned() else {
@@ -197,8 +201,14 @@ pub async fn page(
     let sex = q.sex.clone().unwrap_or_default();
     // The profile depends on nothing but the release and these options: rendered once each.
     let key = format!("/areas/{code}?{benchmark}&{sex}&{level}&{}", palette.query().unwrap_or(""));
+    let etag = entity_tag(cache.release.as_ref().map(|r| r.id), &key);
+    if headers.get(header::IF_NONE_MATCH).is_some_and(|v| v.as_bytes() == etag.as_bytes()) {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
+    }
     if let Some(html) = cache.rendered(&key) {
-        return Ok(Html(html).into_response());
+        return Ok(
+            ([(header::ETAG, etag), (header::CACHE_CONTROL, REVALIDATE.to_string())], Html(html)).into_response()
+        );
     }
     let (groups, bench_name) =
         groups(&cache, &code, &q).ok_or_else(|| WebError::NotFound(format!("the area {code}")))?;
@@ -298,7 +308,19 @@ pub async fn page(
         definitions: Vec::new(),
     };
     let html = cache.keep_rendered(key, askama::Template::render(&page)?);
-    Ok(Html(html).into_response())
+    Ok(([(header::ETAG, etag), (header::CACHE_CONTROL, REVALIDATE.to_string())], Html(html)).into_response())
+}
+
+/// Browsers may keep a profile but ask again each time (answered `304` while it holds).
+const REVALIDATE: &str = "no-cache";
+
+/// The entity tag of a page: the release's id and a hash of the page's key (its path and
+/// options), `"r{release}-{hash}"`; `"r0-…"` before the first release.
+fn entity_tag(release: Option<i64>, key: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut hasher);
+    format!("\"r{}-{:016x}\"", release.unwrap_or(0), hasher.finish())
 }
 
 /// `GET /areas/{code}/spine.svg?group=ID` (and the page's other parameters): one group's
