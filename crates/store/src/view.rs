@@ -44,6 +44,10 @@ pub struct TargetView {
     pub assessment: Assessment,
     /// The assessment in words ("on track", "not assessable: …").
     pub assessment_text: String,
+    /// The rows it is measured on: the place's whole-area rows of its indicator and sex, in
+    /// the order of [`Store::values`] (what a chart of the target draws; not serialised).
+    #[serde(skip)]
+    pub rows: Vec<ValueRow>,
 }
 
 /// Everything about a place, as `fairer place show` and the place page show it.
@@ -86,7 +90,7 @@ impl Store {
         for target in self.targets(place.id).await? {
             let indicator = indicators.get(&target.fields.indicator).cloned();
             let rows = self.values(&target_query(&place, &target)).await?;
-            targets.push(target_view_of(target, indicator, &rows));
+            targets.push(target_view_of(target, indicator, rows));
         }
         Ok(Some(PlaceView {
             release,
@@ -108,7 +112,7 @@ impl Store {
     pub async fn target_view(&self, place: &Place, target: Target) -> Result<TargetView> {
         let indicator = self.indicator(&target.fields.indicator).await?;
         let rows = self.values(&target_query(place, &target)).await?;
-        Ok(target_view_of(target, indicator, &rows))
+        Ok(target_view_of(target, indicator, rows))
     }
 }
 
@@ -125,13 +129,13 @@ fn target_query(place: &Place, target: &Target) -> ValueQuery {
 
 /// A target's view from its indicator (as the newest release defines it) and the place's
 /// whole-area rows of that indicator and the target's sex, in the order of `Store::values`.
-fn target_view_of(target: Target, indicator: Option<crate::Indicator>, rows: &[ValueRow]) -> TargetView {
+fn target_view_of(target: Target, indicator: Option<crate::Indicator>, rows: Vec<ValueRow>) -> TargetView {
     let t = &target.fields;
     let better = match t.measure_on {
         MeasureOn::Value => indicator.as_ref().and_then(|i| i.polarity.as_deref()).and_then(Better::of_polarity),
         MeasureOn::Gap | MeasureOn::Sii => Some(Better::NearerZero),
     };
-    let computed = compute(t.measure_on, t.goal, &t.baseline_period, t.baseline_value, &t.target_period, rows);
+    let computed = compute(t.measure_on, t.goal, &t.baseline_period, t.baseline_value, &t.target_period, &rows);
     let assessment = match &computed.trajectory {
         Some(trajectory) => assess(trajectory, better, &computed.observation),
         None => Assessment::NotAssessable(computed.missing.clone().unwrap_or(NotAssessable::NoBaseline)),
@@ -149,6 +153,7 @@ fn target_view_of(target: Target, indicator: Option<crate::Indicator>, rows: &[V
         assessment,
         assessment_text,
         target,
+        rows,
     }
 }
 

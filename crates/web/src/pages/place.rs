@@ -11,9 +11,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use store::assess::{period_end_year, Assessment};
-use store::{
-    Evaluation, Goal, MeasureOn, Partner, PlaceView, ProgressUpdate, Store, Strategy, TargetView, ValueQuery, ValueRow,
-};
+use store::{Evaluation, Goal, MeasureOn, Partner, PlaceView, ProgressUpdate, Store, Strategy, TargetView, ValueRow};
 
 use crate::auth::CurrentUser;
 use crate::charts::{self, Comparison, Mark, Opts};
@@ -301,19 +299,7 @@ impl PlaceModel {
         let view = store.place_view(slug).await?.ok_or_else(|| WebError::NotFound(format!("the place \"{slug}\"")))?;
         let indicators: std::collections::HashMap<String, store::Indicator> =
             store.indicators().await?.into_iter().map(|i| (i.id.clone(), i)).collect();
-        let mut targets = Vec::with_capacity(view.targets.len());
-        for t in &view.targets {
-            let rows = store
-                .values(&ValueQuery {
-                    indicator: Some(t.target.fields.indicator.clone()),
-                    area: Some(view.place.fields.area_code.clone()),
-                    sex: Some(t.target.fields.sex.clone()),
-                    whole_area: Some(true),
-                    ..ValueQuery::default()
-                })
-                .await?;
-            targets.push(target_model(t, &rows));
-        }
+        let targets = view.targets.iter().map(target_model).collect();
         let latest = store.area_latest_values(&view.place.fields.area_code).await?;
         Ok(model(view, targets, &latest, &indicators))
     }
@@ -453,10 +439,11 @@ fn measured(on: MeasureOn, row: &ValueRow) -> (Option<f64>, Option<f64>, Option<
     }
 }
 
-/// A target's model from its view and its whole-area rows for its sex.
-pub(crate) fn target_model(t: &TargetView, rows: &[ValueRow]) -> TargetModel {
+/// A target's model from its view (with the whole-area rows it is measured on).
+pub(crate) fn target_model(t: &TargetView) -> TargetModel {
     let f = &t.target.fields;
-    let mut series: Vec<SeriesRow> = rows
+    let mut series: Vec<SeriesRow> = t
+        .rows
         .iter()
         .filter_map(|r| {
             let year = r
