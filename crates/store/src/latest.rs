@@ -2,7 +2,7 @@
 //! built from (the area profiles and the spreads of their spine charts).
 
 use crate::error::{Context, Result};
-use crate::values::{value_of, VALUE_SELECT};
+use crate::values::{latest_whole_area_sql, value_of};
 use crate::{Store, ValueRow};
 
 impl Store {
@@ -16,13 +16,7 @@ impl Store {
     /// # Errors
     /// A failed query.
     pub async fn latest_whole_area_values(&self, release_id: i64) -> Result<Vec<ValueRow>> {
-        let sql = format!(
-            "{VALUE_SELECT} WHERE v.release_id = $1 AND b.category_type = '' \
-             AND v.time_period_sortable = (SELECT MAX(w.time_period_sortable) FROM value w \
-               WHERE w.release_id = v.release_id AND w.area_id = v.area_id AND w.indicator_id = v.indicator_id \
-               AND w.breakdown_id = v.breakdown_id) \
-             ORDER BY a.code, i.code, b.sex, b.age, v.time_period"
-        );
+        let sql = latest_whole_area_sql("$1", None, "a.code, i.code, b.sex, b.age, v.time_period");
         let what = || format!("reading the latest values of every area in release {release_id}");
         let rows = sqlx::query(&sql).bind(release_id).fetch_all(self.pool()).await.context(what)?;
         rows.iter().map(value_of).collect::<Result<_, _>>().context(what)

@@ -163,6 +163,25 @@ pub(crate) const VALUE_SELECT: &str = "SELECT i.code AS indicator_id, i.name AS 
     v.inequality_note FROM value v JOIN indicator i ON i.id = v.indicator_id JOIN area a ON a.id = v.area_id \
     JOIN breakdown b ON b.id = v.breakdown_id";
 
+/// The statement that reads, for each area, indicator and whole-area breakdown (sex, age), the
+/// row of the latest period (the highest `time_period_sortable`; rows without one are never
+/// latest) of the release `release` names (an SQL expression), for every area or for the one
+/// `area` names (an SQL expression), ordered by `order`. The latest periods are found once, by a
+/// grouped join, rather than by a correlated `MAX` for each candidate row.
+pub(crate) fn latest_whole_area_sql(release: &str, area: Option<&str>, order: &str) -> String {
+    let of_area = |alias: &str| area.map(|a| format!(" AND {alias}.area_id = {a}")).unwrap_or_default();
+    format!(
+        "{VALUE_SELECT} JOIN (SELECT w.area_id, w.indicator_id, w.breakdown_id, \
+           MAX(w.time_period_sortable) AS latest FROM value w JOIN breakdown wb ON wb.id = w.breakdown_id \
+           WHERE w.release_id = {release}{} AND wb.category_type = '' \
+           GROUP BY w.area_id, w.indicator_id, w.breakdown_id) l \
+         ON l.area_id = v.area_id AND l.indicator_id = v.indicator_id AND l.breakdown_id = v.breakdown_id \
+         AND l.latest = v.time_period_sortable WHERE v.release_id = {release}{} ORDER BY {order}",
+        of_area("w"),
+        of_area("v"),
+    )
+}
+
 /// Text that stands for "none" in the breakdown table.
 fn none_if_empty(text: String) -> Option<String> {
     (!text.is_empty()).then_some(text)
@@ -335,16 +354,10 @@ impl Store {
     /// # Errors
     /// A failed query.
     pub async fn area_latest_values(&self, area_code: &str) -> Result<Vec<ValueRow>> {
-        let sql = format!(
-            "{VALUE_SELECT} JOIN (SELECT w.indicator_id, w.breakdown_id, MAX(w.time_period_sortable) AS latest \
-               FROM value w JOIN breakdown wb ON wb.id = w.breakdown_id \
-               WHERE w.release_id = (SELECT MAX(id) FROM release) AND w.area_id = (SELECT id FROM area WHERE code = $1) \
-               AND wb.category_type = '' GROUP BY w.indicator_id, w.breakdown_id) l \
-             ON l.indicator_id = v.indicator_id AND l.breakdown_id = v.breakdown_id \
-             AND l.latest = v.time_period_sortable \
-             WHERE v.release_id = (SELECT MAX(id) FROM release) \
-             AND v.area_id = (SELECT id FROM area WHERE code = $1) \
-             ORDER BY i.code, b.sex, b.age, v.time_period"
+        let sql = latest_whole_area_sql(
+            "(SELECT MAX(id) FROM release)",
+            Some("(SELECT id FROM area WHERE code = $1)"),
+            "i.code, b.sex, b.age, v.time_period",
         );
         let rows = sqlx::query(&sql)
             .bind(area_code)
