@@ -16,6 +16,7 @@ mod error;
 mod latest;
 mod migrate;
 mod monitor;
+pub mod network;
 pub mod place_file;
 mod release;
 mod time;
