@@ -6,6 +6,7 @@ mod audit;
 mod edit;
 mod home;
 mod indicator;
+mod network;
 pub mod place;
 pub mod report;
 mod search;
@@ -26,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .merge(edit::routes())
         .merge(audit::routes())
         .merge(admin::routes())
+        .merge(network::routes())
         .route("/places/{slug}", get(place::page))
         .route("/places/{slug}/report", get(report::page))
         .route("/places/{slug}/report.pdf", get(report::pdf))
