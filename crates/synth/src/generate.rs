@@ -359,9 +359,15 @@ fn write_tables(
             }
         });
         for (done, window) in rx {
-            for (writer, block) in writers.iter_mut().zip(&window) {
-                writer.write(block)?;
-            }
+            // Each table's window is encoded on its own thread, so that two tables written side
+            // by side take the time of the larger rather than of both.
+            let [first, rest @ ..] = writers.as_mut_slice() else { break };
+            std::thread::scope(|each| -> Result<()> {
+                let others: Vec<_> =
+                    rest.iter_mut().zip(&window[1..]).map(|(w, block)| each.spawn(move || w.write(block))).collect();
+                first.write(&window[0])?;
+                others.into_iter().try_for_each(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            })?;
             tally += count(&window);
             progress.advance(done as u64);
         }
