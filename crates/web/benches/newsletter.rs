@@ -13,7 +13,7 @@
 //! (`FAIRER_BENCH_SUBSCRIBERS=500` for a quick run).
 
 #[path = "../tests/fixtures/mod.rs"]
-#[allow(dead_code, missing_docs)]
+#[allow(missing_docs)]
 mod fixtures;
 
 use std::time::{Duration, Instant};
