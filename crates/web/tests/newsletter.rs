@@ -237,3 +237,53 @@ async fn a_killed_send_resumes_with_one_copy_each() {
     assert_eq!((counts.sent + counts.in_doubt) as usize, n, "{counts:?}");
     assert_eq!((counts.pending, counts.failed), (0, 0), "{counts:?}");
 }
+
+/// An editor writes an issue in Markdown, sees its preview (with a member's place section),
+/// and sends it from the web; a member cannot write one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_editor_composes_previews_and_sends() {
+    let site = Site::new().await;
+    let store = &site.db.store;
+    let editor = member(store, "ed@example.org", "Eda Editor", &["E06000001"]).await;
+    let roles = [store::RoleGrant { role: "editor".into(), place_id: None, place_slug: None }];
+    store.set_roles(&Actor::Cli, editor, &roles).await.unwrap();
+    member(store, "m@example.org", "Max Member", &[]).await;
+
+    let mut max = Client::new(&site.state, "192.0.2.60");
+    max.sign_in("m@example.org", PASSWORD).await;
+    assert_eq!(max.get("/newsletter/compose").await.status, StatusCode::FORBIDDEN);
+
+    let mut ed = Client::new(&site.state, "192.0.2.61");
+    ed.sign_in("ed@example.org", PASSWORD).await;
+    let page = ed.get("/newsletter/compose").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = page.csrf();
+    let body = "# The conference\n\nBook **now**.\n\n<script>alert(1)</script>";
+    let made = ed
+        .post("/newsletter/compose", &[("_csrf", &csrf), ("subject", "March"), ("body", body), ("personalised", "yes")])
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let edit = ed.get(made.location()).await;
+    assert!(
+        edit.body.contains("<h1>The conference</h1>") && edit.body.contains("<strong>now</strong>"),
+        "{}",
+        edit.body
+    );
+    assert!(edit.body.contains("&lt;script&gt;") && !edit.body.contains("<script>alert"), "{}", edit.body);
+    assert!(edit.body.contains("Hartlepool (E06000001)"), "the preview has no place section: {}", edit.body);
+    let id = made.location().trim_start_matches("/newsletter/issues/").trim_end_matches("/edit").to_string();
+    let sent = ed.post(&format!("/newsletter/issues/{id}/send"), &[("_csrf", &csrf)]).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    let messages = site.smtp.wait_for(2, Duration::from_secs(20)).unwrap();
+    assert!(messages.iter().all(|m| m.header("Subject") == Some("March")));
+    // The issue is in the archive once its send has finished.
+    for _ in 0..100 {
+        if store.issues(true).await.unwrap().len() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(store.issues(true).await.unwrap().len(), 1);
+    let again = max.post(&format!("/newsletter/issues/{id}/send"), &[("_csrf", &csrf)]).await;
+    assert_eq!(again.status, StatusCode::FORBIDDEN);
+}

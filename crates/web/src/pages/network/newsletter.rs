@@ -47,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/newsletter/issues/{id}", get(issue_page))
         .route("/newsletter/compose", get(compose).post(create))
         .route("/newsletter/issues/{id}/edit", get(edit_form).post(edit))
+        .route("/newsletter/issues/{id}/send", post(send))
 }
 
 /// An issue in a list.
@@ -342,6 +343,8 @@ struct EditPage {
     draft: bool,
     preview_html: String,
     place_preview: Option<String>,
+    counts: store::network::DeliveryCounts,
+    subscribers: i64,
 }
 
 /// The edit page of `issue`, with its preview: the HTML of the body and, for a personalised
@@ -370,7 +373,11 @@ async fn edit_page(state: &AppState, user: &CurrentUser, issue: Issue) -> Result
     } else {
         None
     };
+    let counts = state.store.delivery_counts(issue.id).await?;
+    let subscribers = state.store.active_subscribers().await?;
     let html = EditPage {
+        counts,
+        subscribers,
         csrf: user.csrf_token.clone(),
         id: issue.id,
         preview_html: markdown_html(&issue.body),
@@ -417,4 +424,35 @@ async fn edit(
     require_editor(&user)?;
     let issue = state.store.update_issue(&Actor::User(user.account.id), id, &form.draft()).await?;
     edit_page(&state, &user, issue).await
+}
+
+/// The send form.
+#[derive(Deserialize)]
+pub struct SendForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+}
+
+/// `POST /newsletter/issues/{id}/send`: starts (or resumes) the send in the background, as
+/// `fairer newsletter send` does, and goes back to the issue's page, which shows how it stands.
+async fn send(
+    State(state): State<AppState>,
+    user: Option<CurrentUser>,
+    Path(id): Path<i64>,
+    Form(form): Form<SendForm>,
+) -> PageResult {
+    let user = auth::signed_in_form(user)?;
+    csrf::check(&user, form.csrf.as_deref())?;
+    require_editor(&user)?;
+    let issue = state.store.issue(id).await?.ok_or_else(|| WebError::NotFound(format!("the issue {id}")))?;
+    if issue.status != "sent" {
+        let (store, mailer, actor) = (state.store.clone(), state.mailer().clone(), Actor::User(user.account.id));
+        tokio::spawn(async move {
+            let options = crate::mail::newsletter::SendOptions::default();
+            if let Err(e) = crate::mail::newsletter::send_issue(&store, &mailer, &actor, id, &options).await {
+                eprintln!("fairer serve: sending the issue {id}: {e}");
+            }
+        });
+    }
+    Ok(Redirect::to(&format!("/newsletter/issues/{id}/edit")).into_response())
 }
