@@ -3,11 +3,14 @@
 //! full-text search with filters by place, theme, kind and year.
 //!
 //! One interface ([`Store::search_publications`]) over two engines: SQLite's FTS5 (an external
-//! content index kept by triggers, Porter stemming, ranked by BM25 with the title weighted 10,
-//! authors 5, summary 2, body 1) and PostgreSQL's full-text search (a generated `tsvector`,
-//! English stemming, weights A–D in the same order, a GIN index, ranked by `ts_rank`). The
-//! words searched are the letters and digits of the query, every word required (stemmed: a
-//! search for "housing" finds "houses" on both).
+//! content index kept by triggers, Porter stemming) and PostgreSQL's full-text search (a
+//! generated `tsvector` with a GIN index, English stemming). The words searched are the letters
+//! and digits of the query, every word required, in any field (stemmed: a search for "housing"
+//! finds "houses" on both). Matches are ranked by where the words are in the title, authors
+//! and summary (SQLite: BM25 weighting them 10, 5 and 2; PostgreSQL: `ts_rank` of a vector of
+//! those three weighted A, B and C), then the newest first: a match in the body alone ranks
+//! by date (ranking the body too would read every match's whole text, which costs most in a
+//! search of a word every publication has).
 
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -274,6 +277,13 @@ impl Store {
             insert_publication(&mut tx, actor, fields).await?;
         }
         tx.commit().await.context(|| "the publications: committing".into())?;
+        // The planner's statistics after a library arrives (else PostgreSQL may not see that
+        // the GIN index pays until autovacuum comes round).
+        let analyse = match self.backend() {
+            Backend::Postgres => "ANALYZE publication, publication_place, publication_theme",
+            Backend::Sqlite => "ANALYZE",
+        };
+        sqlx::query(analyse).execute(self.pool()).await.context(|| "the publications: analysing".into())?;
         Ok(all.len())
     }
 
@@ -347,63 +357,75 @@ impl Store {
         let limit = if query.limit <= 0 { 20 } else { query.limit.min(100) };
         let offset = query.offset.max(0);
         let words = search_words(query.text.as_deref().unwrap_or(""));
-        let filters = "($1 IS NULL OR EXISTS (SELECT 1 FROM publication_place pp WHERE pp.publication_id = p.id AND pp.area_code = $1)) \
-             AND ($2 IS NULL OR EXISTS (SELECT 1 FROM publication_theme pt WHERE pt.publication_id = p.id AND pt.theme = $2)) \
-             AND ($3 IS NULL OR p.kind = $3) AND ($4 IS NULL OR substr(p.published_on, 1, 4) = $4)";
-        let (from, matching, rank) = match (words.is_empty(), self.backend()) {
-            (true, _) => ("publication p", "$5 IS NULL", "p.published_on DESC, p.id DESC"),
-            (false, Backend::Sqlite) => (
-                "publication_fts f JOIN publication p ON p.id = f.rowid",
-                "publication_fts MATCH $5",
-                "bm25(publication_fts, 10.0, 5.0, 2.0, 1.0), p.published_on DESC, p.id DESC",
-            ),
-            (false, Backend::Postgres) => (
-                "publication p",
-                "p.search @@ plainto_tsquery('english', $5)",
-                "ts_rank(p.search, plainto_tsquery('english', $5)) DESC, p.published_on DESC, p.id DESC",
-            ),
+        // Only the conditions asked for, each with its own parameter (a condition of the form
+        // "$1 IS NULL OR …" would keep the planners from driving the search by an index).
+        let mut conditions: Vec<String> = Vec::new();
+        let mut params: Vec<String> = Vec::new();
+        let mut param = |value: String, params: &mut Vec<String>| {
+            params.push(value);
+            format!("${}", params.len())
         };
-        let text = match self.backend() {
-            // FTS5: each word a quoted string (no operator of the query language can come from
-            // the user); words side by side are all required.
-            Backend::Sqlite => words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" "),
-            Backend::Postgres => words.join(" "),
-        };
-        let year = query.year.map(|y| format!("{y:04}"));
-        let what = || "searching the publications".to_string();
+        let mut score = "0".to_string();
+        let mut from = "publication p";
+        if !words.is_empty() {
+            match self.backend() {
+                Backend::Sqlite => {
+                    // Each word a quoted string: no operator of FTS5's query language can come
+                    // from the user; words side by side are all required.
+                    let text = words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" ");
+                    let n = param(text, &mut params);
+                    from = "publication_fts f JOIN publication p ON p.id = f.rowid";
+                    conditions.push(format!("publication_fts MATCH {n}"));
+                    score = "bm25(publication_fts, 10.0, 5.0, 2.0, 0.0)".into();
+                }
+                Backend::Postgres => {
+                    let n = param(words.join(" "), &mut params);
+                    conditions.push(format!("p.search @@ plainto_tsquery('english', {n})"));
+                    score = format!("-ts_rank(p.search_head, plainto_tsquery('english', {n}))");
+                }
+            }
+        }
+        if let Some(place) = query.place.as_deref() {
+            let n = param(place.to_string(), &mut params);
+            conditions.push(format!("p.id IN (SELECT publication_id FROM publication_place WHERE area_code = {n})"));
+        }
+        if let Some(theme) = query.theme.as_deref() {
+            let n = param(theme.to_string(), &mut params);
+            conditions.push(format!("p.id IN (SELECT publication_id FROM publication_theme WHERE theme = {n})"));
+        }
+        if let Some(kind) = query.kind.as_deref() {
+            let n = param(kind.to_string(), &mut params);
+            conditions.push(format!("p.kind = {n}"));
+        }
+        if let Some(year) = query.year {
+            let (a, b) = (param(format!("{year:04}"), &mut params), param(format!("{:04}", year + 1), &mut params));
+            conditions.push(format!("p.published_on >= {a} AND p.published_on < {b}"));
+        }
+        let filter = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+        let (l, o) = (params.len() + 1, params.len() + 2);
         let page_sql = format!(
-            "SELECT {HIT_COLUMNS} FROM {from} WHERE {matching} AND {filters} ORDER BY {rank} LIMIT $6 OFFSET $7"
+            "SELECT {HIT_COLUMNS} FROM publication p JOIN \
+             (SELECT p.id, p.published_on, {score} AS score FROM {from} {filter} \
+              ORDER BY score, p.published_on DESC, p.id DESC LIMIT ${l} OFFSET ${o}) h ON h.id = p.id \
+             ORDER BY h.score, h.published_on DESC, h.id DESC"
         );
-        // The same parameters as the page's (the limit and offset only so that both number them
-        // alike).
-        let count_sql = format!("SELECT COUNT(*) FROM {from} WHERE {matching} AND {filters} AND $6 >= 0 AND $7 >= 0");
-        let words_param = (!words.is_empty()).then_some(text);
-        let rows = sqlx::query(&page_sql)
-            .bind(query.place.as_deref())
-            .bind(query.theme.as_deref())
-            .bind(query.kind.as_deref())
-            .bind(year.as_deref())
-            .bind(words_param.as_deref())
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(self.pool())
-            .await
-            .context(what)?;
+        let what = || "searching the publications".to_string();
+        let mut page = sqlx::query(&page_sql);
+        for value in &params {
+            page = page.bind(value.as_str());
+        }
+        let rows = page.bind(limit).bind(offset).fetch_all(self.pool()).await.context(what)?;
         let hits = rows.iter().map(hit_of).collect::<Result<Vec<_>>>()?;
+        // The count of all matches, when the page does not tell it.
         let total = if (hits.len() as i64) < limit && (offset == 0 || !hits.is_empty()) {
             offset + hits.len() as i64
         } else {
-            sqlx::query_scalar(&count_sql)
-                .bind(query.place.as_deref())
-                .bind(query.theme.as_deref())
-                .bind(query.kind.as_deref())
-                .bind(year.as_deref())
-                .bind(words_param.as_deref())
-                .bind(limit)
-                .bind(offset)
-                .fetch_one(self.pool())
-                .await
-                .context(what)?
+            let count_sql = format!("SELECT COUNT(*) FROM {from} {filter}");
+            let mut count = sqlx::query_scalar(&count_sql);
+            for value in &params {
+                count = count.bind(value.as_str());
+            }
+            count.fetch_one(self.pool()).await.context(what)?
         };
         Ok(PublicationResults { hits, total })
     }
