@@ -361,7 +361,7 @@ impl Store {
         // "$1 IS NULL OR …" would keep the planners from driving the search by an index).
         let mut conditions: Vec<String> = Vec::new();
         let mut params: Vec<String> = Vec::new();
-        let mut param = |value: String, params: &mut Vec<String>| {
+        let param = |value: String, params: &mut Vec<String>| {
             params.push(value);
             format!("${}", params.len())
         };
