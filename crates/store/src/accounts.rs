@@ -17,14 +17,16 @@ use crate::error::{Context, Result, StoreError};
 use crate::time::utc_at;
 use crate::{utc_now, Actor, Store};
 
-/// The roles an account may hold: `admin` (everything, no place) and `lead` (edits one place).
-/// Issue 15 adds roles here (member, editor, events), each with or without a place.
-pub const ROLES: &[&str] = &["admin", "lead"];
+/// The roles an account may hold: `admin` (everything, no place), `lead` (edits one place), and
+/// the network's staff roles (issue 15, no place): `editor` (writes and sends the newsletter,
+/// publications) and `events` (runs events). A member is an account with a profile
+/// (`store::network`), not a role.
+pub const ROLES: &[&str] = &["admin", "lead", "editor", "events"];
 
-/// Whether `role` is scoped to a place (`lead`) or not (`admin`).
+/// Whether `role` is scoped to a place (`lead`) or not (`admin`, `editor`, `events`).
 fn role_has_place(role: &str) -> Option<bool> {
     match role {
-        "admin" => Some(false),
+        "admin" | "editor" | "events" => Some(false),
         "lead" => Some(true),
         _ => None,
     }
@@ -93,6 +95,11 @@ impl Account {
     /// Whether the account is an administrator.
     pub fn is_admin(&self) -> bool {
         self.roles.iter().any(|r| r.role == "admin")
+    }
+
+    /// Whether the account holds `role` (`editor`, `events`) or is an administrator.
+    pub fn is_staff(&self, role: &str) -> bool {
+        self.is_admin() || self.roles.iter().any(|r| r.role == role)
     }
 
     /// Whether the account may edit place `place_id`: an administrator, or its lead.

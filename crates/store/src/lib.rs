@@ -18,6 +18,7 @@ pub mod events;
 mod latest;
 mod migrate;
 mod monitor;
+pub mod network;
 pub mod place_file;
 mod release;
 mod time;

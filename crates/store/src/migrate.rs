@@ -28,6 +28,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "monitoring", include_str!("../migrations/0002_monitoring.sql")),
     (3, "indicator metadata", include_str!("../migrations/0003_indicator_metadata.sql")),
     (4, "accounts", include_str!("../migrations/0004_accounts.sql")),
+    (5, "network", include_str!("../migrations/0005_network.sql")),
     (6, "events, publications and contact", include_str!("../migrations/0006_events.sql")),
 ];
 

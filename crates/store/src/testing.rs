@@ -248,3 +248,53 @@ macro_rules! on_both_backends {
         )*
     };
 }
+
+/// Every table of the database (but sqlx's migrations) with every row, each column's value as
+/// text (`NULL` for null): for tests that search the whole database (the network's erasure
+/// leaves no personal data anywhere; an export holds every row that touches a person).
+///
+/// # Panics
+/// When a query fails (a test helper).
+pub async fn dump(
+    store: &Store,
+) -> std::collections::BTreeMap<String, Vec<std::collections::BTreeMap<String, String>>> {
+    use sqlx::{Column, Row};
+    let sql = match store.backend() {
+        crate::Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+        crate::Backend::Postgres => {
+            "SELECT CAST(table_name AS TEXT) FROM information_schema.tables WHERE table_schema = current_schema() \
+             AND table_type = 'BASE TABLE'"
+        }
+    };
+    let tables: Vec<String> = sqlx::query_scalar(sql).fetch_all(store.pool()).await.expect("the tables");
+    let mut out = std::collections::BTreeMap::new();
+    for table in tables.into_iter().filter(|t| t != "_sqlx_migrations") {
+        let rows =
+            sqlx::query(&format!("SELECT * FROM {table}")).fetch_all(store.pool()).await.expect("a table's rows");
+        let rows = rows
+            .iter()
+            .map(|row| {
+                row.columns()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let text = if let Ok(v) = row.try_get::<Option<String>, _>(i) {
+                            v
+                        } else if let Ok(v) = row.try_get::<Option<i64>, _>(i) {
+                            v.map(|v| v.to_string())
+                        } else if let Ok(v) = row.try_get::<Option<f64>, _>(i) {
+                            v.map(|v| v.to_string())
+                        } else if let Ok(v) = row.try_get::<Option<bool>, _>(i) {
+                            v.map(|v| v.to_string())
+                        } else {
+                            Some("<unreadable>".to_string())
+                        };
+                        (c.name().to_string(), text.unwrap_or_else(|| "NULL".to_string()))
+                    })
+                    .collect()
+            })
+            .collect();
+        out.insert(table, rows);
+    }
+    out
+}

@@ -16,6 +16,7 @@ pub mod download;
 mod error;
 pub mod format;
 pub mod geo;
+pub mod mail;
 mod pages;
 pub mod pdf;
 mod state;

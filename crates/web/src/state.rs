@@ -49,6 +49,8 @@ pub struct AppState {
     pub(crate) cache: std::sync::Arc<crate::cache::CacheCell>,
     /// The maps' boundaries, loaded on first use (web-pages: `geo.rs`).
     pub(crate) maps: std::sync::Arc<std::sync::OnceLock<crate::geo::Maps>>,
+    /// The site's mail (network: `mail.rs`; `AppState::with_mailer`).
+    pub mail: crate::mail::Mailer,
 }
 
 impl AppState {
@@ -60,7 +62,14 @@ impl AppState {
     /// The state over an open store, with `config`.
     pub fn with_config(store: Store, config: Config) -> Self {
         let auth = crate::auth::Auth::new(config.secure_cookies);
-        AppState { store, config: Arc::new(config), auth, cache: Default::default(), maps: Default::default() }
+        AppState {
+            store,
+            config: Arc::new(config),
+            auth,
+            cache: Default::default(),
+            maps: Default::default(),
+            mail: Default::default(),
+        }
     }
 
     /// The store.
