@@ -625,6 +625,9 @@ impl Store {
         if fields.capacity.is_some_and(|c| c < 0) {
             return Err(StoreError::BadInput(format!("{what}: the field capacity: expected 0 or more")));
         }
+        if let Some(link) = optional(fields.link.as_deref()) {
+            check_url(&link, &format!("{what}: the field link"))?;
+        }
         let mut tx = self.begin_write().await?;
         load_event(&mut tx, event_id).await?;
         let id: i64 = sqlx::query_scalar(
@@ -1182,7 +1185,10 @@ impl Store {
 
 /// Checks `url` is an address a page may link to: `https://…`, `http://…` or a path of this
 /// site (`/…`, not `//…`).
-pub(crate) fn check_url(url: &str, what: &str) -> Result<()> {
+///
+/// # Errors
+/// Any other address (`javascript:…`, `//host`, text with spaces), named with `what`.
+pub fn check_url(url: &str, what: &str) -> Result<()> {
     let url = url.trim();
     let ok =
         (url.starts_with("https://") || url.starts_with("http://") || (url.starts_with('/') && !url.starts_with("//")))

@@ -4,6 +4,8 @@ mod admin;
 mod area;
 mod audit;
 mod edit;
+/// The network's events, publications and contact (issue 15, events helper).
+pub mod events;
 mod home;
 mod indicator;
 pub mod place;
@@ -26,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .merge(edit::routes())
         .merge(audit::routes())
         .merge(admin::routes())
+        .merge(events::routes())
         .route("/places/{slug}", get(place::page))
         .route("/places/{slug}/report", get(report::page))
         .route("/places/{slug}/report.pdf", get(report::pdf))
