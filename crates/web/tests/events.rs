@@ -82,7 +82,7 @@ async fn staff_make_an_event_and_members_register_with_a_waiting_list() {
         let mut client = Client::signed_in(&state, &format!("10.0.1.{n}"), id).await;
         let page = client.get("/events/conference-2030").await;
         assert_eq!(page.status, StatusCode::OK);
-        assert!(page.body.contains("Choose a breakout session") && page.body.contains("2 places"), "{}", page.body);
+        assert!(page.body.contains("Breakout session") && page.body.contains("2 places"), "{}", page.body);
         let token = format!("csrf-{id}");
         let done = client
             .post(

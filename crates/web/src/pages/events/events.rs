@@ -136,9 +136,10 @@ struct EventPage {
 impl EventPage {
     /// "25 places, 3 left", "no limit".
     fn places(&self, session: &EventSession) -> String {
+        let places = |c: i64| if c == 1 { "1 place".to_string() } else { format!("{c} places") };
         match (session.fields.capacity, session.places_left()) {
-            (Some(c), Some(0)) => format!("{c} places, none left ({} waiting)", session.waiting),
-            (Some(c), Some(left)) => format!("{c} places, {left} left"),
+            (Some(c), Some(0)) => format!("{}, none left ({} waiting)", places(c), session.waiting),
+            (Some(c), Some(left)) => format!("{}, {left} left", places(c)),
             _ => "no limit".to_string(),
         }
     }
