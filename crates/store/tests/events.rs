@@ -501,7 +501,35 @@ async fn contact_queries_and_their_thread(store: &Store) {
     assert!(store.contact_queries(Some("open")).await.unwrap().is_empty());
 }
 
+/// A member's erasure (the network's) takes their registrations (with needs), facilitated
+/// sessions and signed-in queries with them; the export holds them first.
+async fn erasure_and_export_take_events_data(store: &Store) {
+    let conf = store.create_event(&Actor::Cli, &event("conference-2028", "2028-06-10", "2028-06-10")).await.unwrap();
+    let session = store.add_session(&Actor::Cli, conf.id, &breakout("Housing", "housing", Some(5))).await.unwrap();
+    let a = member(store, 1).await;
+    store.register(a, conf.id, &needs(Some(session.id), "wheelchair space", "no nuts")).await.unwrap();
+    store.set_facilitators(&Actor::Cli, session.id, &[a]).await.unwrap();
+    let request = ContactRequest {
+        account_id: Some(a),
+        name: "Member 001".into(),
+        email: "m1@example.org".into(),
+        topic: "data".into(),
+        message: "What do you hold about me?".into(),
+    };
+    store.file_contact_query(&request).await.unwrap();
+    let export = serde_json::to_string(&store.export_member(a).await.unwrap()).unwrap();
+    for held in ["wheelchair space", "no nuts", "\"contact_query\"", "\"session_facilitator\""] {
+        assert!(export.contains(held), "the export holds {held}: {export}");
+    }
+    store.erase_member(&Actor::Cli, a).await.unwrap();
+    assert!(store.registration(conf.id, a).await.unwrap().is_none());
+    assert!(store.facilitated_sessions(a).await.unwrap().is_empty());
+    assert!(store.contact_queries_of(a).await.unwrap().is_empty());
+    assert_eq!(count_rows(store, "contact_message").await, 0);
+}
+
 store::on_both_backends!(
+    erasure_and_export_take_events_data,
     sessions_registrations_and_waiting_list,
     three_hundred_at_once,
     retention_clears_needs_and_closed_queries,

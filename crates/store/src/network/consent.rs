@@ -38,7 +38,13 @@ pub const ERASED: &str = "[erased]";
 /// Further tables that hold rows of one account, by the column holding its id (table, column):
 /// exported whole and deleted on erasure. Tables of other parts of the network that key
 /// personal rows by account add themselves here.
-pub const PERSONAL_TABLES: &[(&str, &str)] = &[];
+pub const PERSONAL_TABLES: &[(&str, &str)] = &[
+    // Events (events helper): registrations with their needs, facilitated sessions, the
+    // queries sent signed in (their threads go with them).
+    ("registration", "account_id"),
+    ("session_facilitator", "account_id"),
+    ("contact_query", "account_id"),
+];
 
 /// One row of the consent ledger.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
