@@ -70,7 +70,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     // With the peer's address: the sign-in throttle counts failures per client IP.
     // The retention job of events' needs and closed contact queries (issue 15).
-    tokio::spawn(pages::events::retention_task(state.clone()));
+    tokio::spawn(pages::outreach::retention_task(state.clone()));
     let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

@@ -5,7 +5,7 @@ mod area;
 mod audit;
 mod edit;
 /// The network's events, publications and contact (issue 15, events helper).
-pub mod events;
+pub mod outreach;
 mod home;
 mod indicator;
 pub mod place;
@@ -28,7 +28,7 @@ pub fn routes() -> Router<AppState> {
         .merge(edit::routes())
         .merge(audit::routes())
         .merge(admin::routes())
-        .merge(events::routes())
+        .merge(outreach::routes())
         .route("/places/{slug}", get(place::page))
         .route("/places/{slug}/report", get(report::page))
         .route("/places/{slug}/report.pdf", get(report::pdf))

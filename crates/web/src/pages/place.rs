@@ -596,7 +596,7 @@ pub async fn page(
 ) -> Result<Response, WebError> {
     let place = PlaceModel::load(&state.store, &slug).await?;
     let edit = user.filter(|u| u.account.may_edit_place(place.id)).map(|_| format!("/places/{}/edit", place.slug));
-    let publications = super::events::publications::of_place(&state.store, &place.area_code, &place.covers).await?;
+    let publications = super::outreach::publications::of_place(&state.store, &place.area_code, &place.covers).await?;
     super::render(&PlacePage { place, edit, publications })
 }
 

@@ -235,7 +235,7 @@ async fn cancel(
     let event = event_of(&state, &slug).await?;
     let (_, promoted) = state.store.cancel_registration(user.account.id, event.id).await?;
     if !promoted.is_empty() {
-        crate::pages::events::contact::deliver_notices(&state).await;
+        crate::pages::outreach::contact::deliver_notices(&state).await;
     }
     Ok(see_other(&format!("/events/{slug}")))
 }
