@@ -366,6 +366,7 @@ fn message_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+pub mod newsletter;
 #[cfg(feature = "testing")]
 pub mod testing;
 

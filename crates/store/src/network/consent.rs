@@ -100,6 +100,18 @@ fn row_json(row: &AnyRow, secret: &[&str]) -> serde_json::Map<String, serde_json
     out
 }
 
+/// A consent row (subject, purpose, granted, wording, method, recorded_at).
+fn consent_of(r: &AnyRow) -> Result<ConsentRecord, sqlx::Error> {
+    Ok(ConsentRecord {
+        subject: r.try_get(0)?,
+        purpose: r.try_get(1)?,
+        granted: r.try_get::<i64, _>(2)? != 0,
+        wording: r.try_get(3)?,
+        method: r.try_get(4)?,
+        recorded_at: r.try_get(5)?,
+    })
+}
+
 /// The subscriber ids of account `id` or address `email`.
 async fn subscriber_ids(conn: &mut AnyConnection, id: i64, email: &str) -> Result<Vec<i64>> {
     sqlx::query_scalar("SELECT id FROM subscriber WHERE account_id = $1 OR email = $2 ORDER BY id")
@@ -203,18 +215,27 @@ impl Store {
         .await
         .context(|| format!("reading the consents of the account {id}"))?;
         rows.iter()
-            .map(|r| {
-                Ok(ConsentRecord {
-                    subject: r.try_get(0)?,
-                    purpose: r.try_get(1)?,
-                    granted: r.try_get::<i64, _>(2)? != 0,
-                    wording: r.try_get(3)?,
-                    method: r.try_get(4)?,
-                    recorded_at: r.try_get(5)?,
-                })
-            })
+            .map(consent_of)
             .collect::<Result<_, sqlx::Error>>()
             .context(|| format!("reading the consents of the account {id}"))
+    }
+
+    /// The consent ledger of subscriber `id` (a subscriber without an account), oldest first.
+    ///
+    /// # Errors
+    /// A failed query.
+    pub async fn consents_of_subscriber(&self, id: i64) -> Result<Vec<ConsentRecord>> {
+        let rows = sqlx::query(
+            "SELECT subject, purpose, granted, wording, method, recorded_at FROM consent WHERE subject = $1 ORDER BY id",
+        )
+        .bind(format!("subscriber:{id}"))
+        .fetch_all(self.pool())
+        .await
+        .context(|| format!("reading the consents of the subscriber {id}"))?;
+        rows.iter()
+            .map(consent_of)
+            .collect::<Result<_, sqlx::Error>>()
+            .context(|| format!("reading the consents of the subscriber {id}"))
     }
 
     /// Everything held about account `id` (see the module's documentation), read in one

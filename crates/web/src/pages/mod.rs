@@ -8,6 +8,7 @@ mod edit;
 pub mod outreach;
 mod home;
 mod indicator;
+mod network;
 pub mod place;
 pub mod report;
 mod search;
@@ -28,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .merge(edit::routes())
         .merge(audit::routes())
         .merge(admin::routes())
+        .merge(network::routes())
         .merge(outreach::routes())
         .route("/places/{slug}", get(place::page))
         .route("/places/{slug}/report", get(report::page))
