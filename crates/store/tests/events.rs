@@ -521,7 +521,12 @@ async fn erasure_and_export_take_events_data(store: &Store) {
     for held in ["wheelchair space", "no nuts", "\"contact_query\"", "\"session_facilitator\""] {
         assert!(export.contains(held), "the export holds {held}: {export}");
     }
+    // A query sent signed out from the same address goes too, with the outbox's records.
+    store.file_contact_query(&ContactRequest { account_id: None, ..request.clone() }).await.unwrap();
+    assert_eq!(count_rows(store, "notice").await, 2);
     store.erase_member(&Actor::Cli, a).await.unwrap();
+    assert_eq!(count_rows(store, "contact_query").await, 0);
+    assert_eq!(count_rows(store, "notice").await, 0);
     assert!(store.registration(conf.id, a).await.unwrap().is_none());
     assert!(store.facilitated_sessions(a).await.unwrap().is_empty());
     assert!(store.contact_queries_of(a).await.unwrap().is_empty());

@@ -381,6 +381,11 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(|e| write_error(e, &what))?;
+        // Events (events helper): queries sent signed out from the address, and the outbox's
+        // records of e-mails to it.
+        for sql in ["DELETE FROM contact_query WHERE email = $1", "DELETE FROM notice WHERE recipient = $1"] {
+            sqlx::query(sql).bind(&email).execute(&mut *tx).await.map_err(|e| write_error(e, &what))?;
+        }
         sqlx::query("UPDATE account SET email = $2, name = $3, password_hash = '$erased$', disabled = 1 WHERE id = $1")
             .bind(id)
             .bind(&erased_email)
