@@ -4,11 +4,11 @@ mod admin;
 mod area;
 mod audit;
 mod edit;
-/// The network's events, publications and contact (issue 15, events helper).
-pub mod outreach;
 mod home;
 mod indicator;
 mod network;
+/// The network's events, publications and contact (issue 15, events helper).
+pub mod outreach;
 pub mod place;
 pub mod report;
 mod search;
