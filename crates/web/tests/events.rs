@@ -181,6 +181,62 @@ async fn staff_make_an_event_and_members_register_with_a_waiting_list() {
     );
 }
 
+/// A facilitator's sessions over the years are on their member profile.
+#[tokio::test]
+async fn a_facilitators_sessions_are_on_their_profile() {
+    use store::network::{Agreement, JoinOutcome, JoinRequest};
+    let (db, state, _smtp) = site().await;
+    let store = &db.store;
+    let request = JoinRequest {
+        email: "fay@example.org".into(),
+        name: "Fay Facilitator".into(),
+        password_hash: support::HASH.into(),
+        organisation: None,
+        sector: "community".into(),
+        job_role: "Organiser".into(),
+        places: vec![],
+        themes: vec![],
+        in_directory: false,
+        newsletter: false,
+        agreements: vec![Agreement { purpose: "membership".into(), wording: "Keep my details".into() }],
+    };
+    let JoinOutcome::Joined(fay) = store.confirm_join(request, "test", "unsubscribe-fay").await.unwrap() else {
+        panic!("Fay did not join")
+    };
+    for (year, title) in [("2029", "Housing"), ("2030", "Working well")] {
+        let fields = store::EventFields {
+            slug: format!("conference-{year}"),
+            title: format!("Network conference {year}"),
+            kind: "conference".into(),
+            starts_on: format!("{year}-06-10"),
+            ends_on: format!("{year}-06-10"),
+            venue: None,
+            description: String::new(),
+            needs_kept_days: 30,
+        };
+        let event = store.create_event(&store::Actor::Cli, &fields).await.unwrap();
+        let session = store::SessionFields {
+            kind: store::SessionKind::Breakout,
+            title: title.into(),
+            theme: None,
+            starts_at: None,
+            capacity: None,
+            room: None,
+            link: None,
+            description: String::new(),
+        };
+        let session = store.add_session(&store::Actor::Cli, event.id, &session).await.unwrap();
+        store.set_facilitators(&store::Actor::Cli, session.id, &[fay.account_id]).await.unwrap();
+    }
+    let mut client = Client::signed_in(&state, "10.0.5.1", fay.account_id).await;
+    let profile = client.get(&format!("/members/{}", fay.account_id)).await;
+    assert_eq!(profile.status, StatusCode::OK, "{}", profile.body);
+    let body = &profile.body;
+    assert!(body.contains("Sessions facilitated"), "{body}");
+    let (newer, older) = (body.find("Working well").unwrap(), body.find("Housing").unwrap());
+    assert!(newer < older, "the newest first");
+}
+
 #[tokio::test]
 async fn every_form_needs_its_token_and_the_right_role() {
     let (db, state, _smtp) = site().await;
