@@ -73,14 +73,24 @@ pub(crate) fn text(value: &Option<String>) -> Option<String> {
 /// How often the retention job runs while the site is served.
 pub const RETENTION_EVERY: Duration = Duration::from_secs(6 * 3600);
 
-/// The retention job while the site is served: every [`RETENTION_EVERY`] (the first run at
-/// once), clears the needs of events past their retention period and deletes closed contact
-/// queries past theirs ([`store::Retention::default`]); a failure is logged and tried at the
-/// next run.
+/// How often e-mails still owed (a send that failed for now) are tried again.
+pub const NOTICES_EVERY: Duration = Duration::from_secs(60);
+
+/// The background work of events and contact while the site is served: every
+/// [`NOTICES_EVERY`], the e-mails still owed are tried again ([`contact::deliver_notices`]);
+/// every [`RETENTION_EVERY`] (the first run at once), the retention job clears the needs of
+/// events past their retention period and deletes closed contact queries past theirs
+/// ([`store::Retention::default`]). A failure is logged and tried at the next run.
 pub async fn retention_task(state: AppState) {
-    let mut every = tokio::time::interval(RETENTION_EVERY);
+    let mut every = tokio::time::interval(NOTICES_EVERY);
+    let mut last_retention: Option<std::time::Instant> = None;
     loop {
         every.tick().await;
+        contact::deliver_notices(&state).await;
+        if last_retention.is_some_and(|at| at.elapsed() < RETENTION_EVERY) {
+            continue;
+        }
+        last_retention = Some(std::time::Instant::now());
         match state.store.enforce_retention(std::time::SystemTime::now(), &store::Retention::default()).await {
             Ok(outcome) if outcome.needs_cleared + outcome.queries_deleted + outcome.notices_deleted > 0 => {
                 eprintln!(
