@@ -36,7 +36,7 @@ fn request(email: &str, name: &str) -> JoinRequest {
 
 async fn join(store: &Store, email: &str, name: &str) -> store::network::Member {
     match store.confirm_join(request(email, name), "test", &format!("unsub-{email}")).await.unwrap() {
-        JoinOutcome::Joined(m) => m,
+        JoinOutcome::Joined(m) => *m,
         other => panic!("{other:?}"),
     }
 }

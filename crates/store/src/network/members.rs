@@ -176,7 +176,7 @@ impl JoinRequest {
 #[derive(Clone, Debug, PartialEq)]
 pub enum JoinOutcome {
     /// A new account and member profile.
-    Joined(Member),
+    Joined(Box<Member>),
     /// The address already has an account (made since the request): nothing changed.
     AlreadyAnAccount,
 }
@@ -547,7 +547,7 @@ impl Store {
         let member = load_member(&mut tx, id).await?.ok_or_else(|| StoreError::NotFound(what.clone()))?;
         record::<(), _>(&mut tx, &Actor::User(id), "member", &id.to_string(), "create", None, Some(&member)).await?;
         tx.commit().await.context(|| format!("{what}: committing"))?;
-        Ok(JoinOutcome::Joined(member))
+        Ok(JoinOutcome::Joined(Box::new(member)))
     }
 
     /// The member profile of account `id`, `None` when the account is not a member.

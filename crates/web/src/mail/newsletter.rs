@@ -302,6 +302,9 @@ pub async fn send_issue(
     let mut in_flight: JoinSet<Result<DeliveryStatus, StoreError>> = JoinSet::new();
     let mut failures_in_a_row = 0u32;
     let mut handed = 0u64;
+    // The ledger's writes one at a time: concurrent write transactions would only wait on
+    // each other in the database (SQLite's lock sleeps), while the SMTP exchanges overlap.
+    let gate = std::sync::Arc::new(tokio::sync::Mutex::new(()));
     let mut after = 0i64;
     'outer: loop {
         let recipients = store.pending_recipients(id, after, options.batch).await?;
@@ -324,8 +327,8 @@ pub async fn send_issue(
                 next_at = next_at.max(Instant::now() - period) + period;
             }
             handed += 1;
-            let (store, mailer, composed) = (store.clone(), mailer.clone(), composed.clone());
-            in_flight.spawn(async move { deliver(&store, &mailer, &composed, &recipient).await });
+            let (store, mailer, composed, gate) = (store.clone(), mailer.clone(), composed.clone(), gate.clone());
+            in_flight.spawn(async move { deliver(&store, &mailer, &composed, &recipient, &gate).await });
         }
     }
     while let Some(done) = in_flight.join_next().await {
@@ -368,9 +371,14 @@ async fn deliver(
     mailer: &Mailer,
     composed: &Composed,
     recipient: &Recipient,
+    gate: &tokio::sync::Mutex<()>,
 ) -> Result<DeliveryStatus, StoreError> {
     let id = composed.issue.id;
-    if !store.claim_delivery(id, recipient.subscriber_id).await? {
+    let claimed = {
+        let _write = gate.lock().await;
+        store.claim_delivery(id, recipient.subscriber_id).await?
+    };
+    if !claimed {
         return Ok(DeliveryStatus::Sent);
     }
     let outgoing = composed.message(mailer, recipient);
@@ -380,6 +388,7 @@ async fn deliver(
         Err(e) if e.is_permanent() => (DeliveryStatus::Bounced, Some(e.to_string())),
         Err(e) => (DeliveryStatus::Failed, Some(e.to_string())),
     };
+    let _write = gate.lock().await;
     store.finish_delivery(id, recipient.subscriber_id, status, detail.as_deref()).await?;
     Ok(status)
 }

@@ -58,6 +58,8 @@ async fn role_of(state: &AppState, role: &str, place: Option<&str>) -> Result<Ve
     match role {
         "" | "none" => Ok(Vec::new()),
         "admin" => Ok(vec![RoleGrant::admin()]),
+        // The network's staff roles (issue 15): the newsletter and publications, events.
+        "editor" | "events" => Ok(vec![RoleGrant { role: role.to_string(), place_id: None, place_slug: None }]),
         "lead" => {
             let slug = place.map(str::trim).filter(|s| !s.is_empty()).ok_or_else(|| {
                 WebError::Store(store::StoreError::BadInput("the role lead: choose its place".into()))
@@ -67,7 +69,7 @@ async fn role_of(state: &AppState, role: &str, place: Option<&str>) -> Result<Ve
             Ok(vec![RoleGrant::lead(place.id)])
         }
         other => Err(WebError::Store(store::StoreError::BadInput(format!(
-            "the role \"{other}\": expected none, admin or lead"
+            "the role \"{other}\": expected none, admin, lead, editor or events"
         )))
         .into()),
     }

@@ -19,6 +19,7 @@ mod webdriver;
 
 mod accounts;
 mod events;
+mod network;
 
 use std::path::{Path, PathBuf};
 
@@ -57,6 +58,9 @@ pub const PAGES: &[Page] = &[
     Page { name: "events", path: "/events", status: 200 },
     Page { name: "publications", path: "/publications?q=health", status: 200 },
     Page { name: "contact", path: "/contact", status: 200 },
+    Page { name: "join the network", path: "/join", status: 200 },
+    Page { name: "newsletter", path: "/newsletter", status: 200 },
+    Page { name: "organisation", path: "/organisations/1", status: 200 },
 ];
 
 /// Flows through pages beyond the per-page checks: a name and what it does with the browser
@@ -67,6 +71,8 @@ pub const FLOWS: &[(&str, Flow)] = &[
     ("a member lands on a breakout's waiting list", events::breakout_waiting_list),
     ("a search of the publications", events::search_publications),
     ("a contact query", events::send_a_contact_query),
+    ("join the network and confirm", network::join_and_confirm),
+    ("subscribe to the newsletter and unsubscribe", network::subscribe_and_unsubscribe),
 ];
 
 /// The place's report as PDF: its text (by poppler's pdftotext) has the place's name and

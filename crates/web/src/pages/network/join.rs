@@ -118,7 +118,9 @@ async fn submit_inner(
     let email = field(&pairs, "email").trim().to_lowercase();
     let keys: Vec<String> =
         std::iter::once(format!("join-email:{email}")).chain(ip.map(|ip| format!("join-ip:{ip}"))).collect();
-    count_attempt(state, &keys).map_err(Ok)?;
+    if let Some(refusal) = count_attempt(state, &keys) {
+        return Err(Ok(refusal));
+    }
 
     let themes = fields(&pairs, "themes");
     let sector = field(&pairs, "sector");

@@ -110,9 +110,9 @@ pub(crate) fn send_later(mailer: &Mailer, out: Outgoing) {
     });
 }
 
-/// Counts an attempt of a form against `keys` (`join-ip:…`, `join-email:…`), refusing with 429
-/// when one of them has had five in fifteen minutes and must wait.
-pub(crate) fn count_attempt(state: &AppState, keys: &[String]) -> Result<(), Response> {
+/// Counts an attempt of a form against `keys` (`join-ip:…`, `join-email:…`); the refusal (429)
+/// when one of them has had five in fifteen minutes and must wait, `None` when it may go on.
+pub(crate) fn count_attempt(state: &AppState, keys: &[String]) -> Option<Response> {
     let throttle = state.auth.throttle();
     if let Some(wait) = throttle.wait(keys) {
         let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
@@ -123,10 +123,10 @@ pub(crate) fn count_attempt(state: &AppState, keys: &[String]) -> Result<(), Res
         if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
-        return Err(response);
+        return Some(response);
     }
     throttle.fail(keys);
-    Ok(())
+    None
 }
 
 /// The pairs of a form body (`application/x-www-form-urlencoded`), repeated names kept (a

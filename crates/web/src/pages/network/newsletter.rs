@@ -101,7 +101,7 @@ async fn subscribe(
         let keys: Vec<String> = std::iter::once(format!("subscribe-email:{email}"))
             .chain(ip.map(|ip| format!("subscribe-ip:{ip}")))
             .collect();
-        if let Err(response) = count_attempt(&state, &keys) {
+        if let Some(response) = count_attempt(&state, &keys) {
             return Ok(response);
         }
         let email = store::normalise_email(&email)?;
