@@ -13,6 +13,8 @@ pub mod assess;
 mod audit;
 mod columns;
 mod error;
+/// The network's events, publications and contact queries (issue 15).
+pub mod events;
 mod latest;
 mod migrate;
 mod monitor;
@@ -29,6 +31,14 @@ pub mod testing;
 pub use accounts::{normalise_email, Account, RoleGrant, Session, ROLES};
 pub use audit::{Actor, AuditEntry};
 pub use error::{Result, StoreError};
+pub use events::contact::{ContactMessage, ContactQuery, ContactRequest, CONTACT_TOPICS};
+pub use events::publications::{
+    Publication, PublicationFields, PublicationHit, PublicationQuery, PublicationResults, PUBLICATION_KINDS, THEMES,
+};
+pub use events::{
+    CheckInRow, Event, EventFields, EventSession, FacilitatedSession, Notice, Registration, RegistrationRequest,
+    RegistrationStatus, Retention, RetentionOutcome, SessionFields, SessionKind,
+};
 pub use monitor::*;
 pub use place_file::PlaceFile;
 pub use release::{ImportOutcome, Release, ReleaseImport, ReleaseInfo, SQLITE_ROWS_PER_INSERT, VALUE_COLUMNS};

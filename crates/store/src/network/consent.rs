@@ -38,7 +38,13 @@ pub const ERASED: &str = "[erased]";
 /// Further tables that hold rows of one account, by the column holding its id (table, column):
 /// exported whole and deleted on erasure. Tables of other parts of the network that key
 /// personal rows by account add themselves here.
-pub const PERSONAL_TABLES: &[(&str, &str)] = &[];
+pub const PERSONAL_TABLES: &[(&str, &str)] = &[
+    // Events (events helper): registrations with their needs, facilitated sessions, the
+    // queries sent signed in (their threads go with them).
+    ("registration", "account_id"),
+    ("session_facilitator", "account_id"),
+    ("contact_query", "account_id"),
+];
 
 /// One row of the consent ledger.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -375,6 +381,11 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(|e| write_error(e, &what))?;
+        // Events (events helper): queries sent signed out from the address, and the outbox's
+        // records of e-mails to it.
+        for sql in ["DELETE FROM contact_query WHERE email = $1", "DELETE FROM notice WHERE recipient = $1"] {
+            sqlx::query(sql).bind(&email).execute(&mut *tx).await.map_err(|e| write_error(e, &what))?;
+        }
         sqlx::query("UPDATE account SET email = $2, name = $3, password_hash = '$erased$', disabled = 1 WHERE id = $1")
             .bind(id)
             .bind(&erased_email)

@@ -7,6 +7,8 @@ mod edit;
 mod home;
 mod indicator;
 mod network;
+/// The network's events, publications and contact (issue 15, events helper).
+pub mod outreach;
 pub mod place;
 pub mod report;
 mod search;
@@ -28,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .merge(audit::routes())
         .merge(admin::routes())
         .merge(network::routes())
+        .merge(outreach::routes())
         .route("/places/{slug}", get(place::page))
         .route("/places/{slug}/report", get(report::page))
         .route("/places/{slug}/report.pdf", get(report::pdf))

@@ -582,6 +582,8 @@ struct PlacePage {
     /// Where a signed-in lead edits the place: the accounts' part fills it; `None` hides the
     /// edit links.
     edit: Option<String>,
+    /// The publications of the place's areas (events helper: `publications_place.html`).
+    publications: Vec<store::PublicationHit>,
 }
 
 /// `GET /places/{slug}`.
@@ -594,7 +596,8 @@ pub async fn page(
 ) -> Result<Response, WebError> {
     let place = PlaceModel::load(&state.store, &slug).await?;
     let edit = user.filter(|u| u.account.may_edit_place(place.id)).map(|_| format!("/places/{}/edit", place.slug));
-    super::render(&PlacePage { place, edit })
+    let publications = super::outreach::publications::of_place(&state.store, &place.area_code, &place.covers).await?;
+    super::render(&PlacePage { place, edit, publications })
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ mod fixtures;
 mod webdriver;
 
 mod accounts;
+mod events;
 mod network;
 
 use std::path::{Path, PathBuf};
@@ -54,6 +55,9 @@ pub const PAGES: &[Page] = &[
     Page { name: "indicator trend", path: "/indicators/le_birth/trend?area=E06000001", status: 200 },
     Page { name: "indicator inequalities", path: "/indicators/le_birth/inequalities?area=E06000001", status: 200 },
     Page { name: "indicator definition", path: "/indicators/le_birth/definition", status: 200 },
+    Page { name: "events", path: "/events", status: 200 },
+    Page { name: "publications", path: "/publications?q=health", status: 200 },
+    Page { name: "contact", path: "/contact", status: 200 },
     Page { name: "join the network", path: "/join", status: 200 },
     Page { name: "newsletter", path: "/newsletter", status: 200 },
     Page { name: "organisation", path: "/organisations/1", status: 200 },
@@ -64,6 +68,9 @@ pub const PAGES: &[Page] = &[
 pub const FLOWS: &[(&str, Flow)] = &[
     ("a lead edits a status", accounts::lead_edits_a_status),
     ("the PDF report", report_pdf_has_the_place_and_every_target),
+    ("a member lands on a breakout's waiting list", events::breakout_waiting_list),
+    ("a search of the publications", events::search_publications),
+    ("a contact query", events::send_a_contact_query),
     ("join the network and confirm", network::join_and_confirm),
     ("subscribe to the newsletter and unsubscribe", network::subscribe_and_unsubscribe),
 ];

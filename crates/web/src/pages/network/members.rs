@@ -113,6 +113,9 @@ async fn me(State(state): State<AppState>, user: Option<CurrentUser>) -> PageRes
 struct ProfilePage {
     member: MemberView,
     own: bool,
+    /// The sessions the member facilitated over the years (events helper:
+    /// `events_facilitated.html`).
+    sessions: Vec<store::FacilitatedSession>,
 }
 
 /// `GET /members/{id}`.
@@ -128,7 +131,8 @@ async fn profile(State(state): State<AppState>, user: Option<CurrentUser>, Path(
     let Some(member) = member.filter(|_| visible) else {
         return Err(WebError::NotFound(format!("the member {id}")).into());
     };
-    let html = ProfilePage { member: MemberView::of(&state, member).await?, own }.render()?;
+    let sessions = state.store.facilitated_sessions(id).await?;
+    let html = ProfilePage { member: MemberView::of(&state, member).await?, own, sessions }.render()?;
     Ok(page(&state, StatusCode::OK, html, None))
 }
 
