@@ -972,8 +972,9 @@ fn sub_periods(
     };
     let mut all: Vec<Period> = rows.periods.clone();
     let mut index: HashMap<String, usize> = all.iter().enumerate().map(|(i, p)| (p.label.clone(), i)).collect();
-    let mut seen: HashMap<(usize, usize, usize, usize, Option<usize>, Option<usize>, usize), (u32, u64)> =
-        HashMap::new();
+    // (level, area, sex, decile, category type, age, year) → (rows so far, the first row).
+    type Cell = (usize, usize, usize, usize, Option<usize>, Option<usize>, usize);
+    let mut seen: HashMap<Cell, (u32, u64)> = HashMap::new();
     let mut out = Vec::with_capacity(kept.len());
     for r in kept {
         let base = &rows.periods[r.period];

@@ -900,7 +900,8 @@ fn compare_with_the_extract(data: &Path, guidance: bool) -> (MarkerCounts, Vec<S
     // The extract's series: byte-identical rows once (quarters excepted), in year order, rows
     // of one year in file order (the quarters of 91040 numbered so).
     let quarterly = |id: &str| catalogue.indicators.iter().any(|i| i.id == id && i.period.sub_periods().is_some());
-    let mut series: HashMap<Vec<String>, Vec<(String, &HashMap<String, String>)>> = HashMap::new();
+    type Series<'r> = HashMap<Vec<String>, Vec<(String, &'r HashMap<String, String>)>>;
+    let mut series: Series<'_> = HashMap::new();
     let mut seen_rows = std::collections::HashSet::new();
     for r in &extract {
         let mut cells: Vec<(&String, &String)> = r.iter().collect();
