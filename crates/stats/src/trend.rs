@@ -188,6 +188,11 @@ pub enum TrendReason {
     InvalidConfidenceInterval,
     /// A negative or infinite number, a denominator of zero, or a numerator above its denominator.
     InvalidValues,
+    /// The portal's calculator: fewer than five of the points have a value, a count and a
+    /// denominator above zero (suppressed or missing ones are passed over).
+    NotEnoughValidPoints,
+    /// The portal's calculator: a point with a count equal to its denominator.
+    CountEqualsDenominator,
 }
 
 impl TrendReason {
@@ -208,6 +213,8 @@ impl TrendReason {
             TrendReason::MissingConfidenceIntervals => "Missing at least one confidence interval value",
             TrendReason::ProportionOfZeroOrOne => "A numerator of zero or equal to its denominator",
             TrendReason::InvalidConfidenceInterval => "A confidence interval of zero width or with its limits reversed",
+            TrendReason::NotEnoughValidPoints => "Not enough data points with valid values to calculate recent trend",
+            TrendReason::CountEqualsDenominator => "A count equal to its denominator",
             TrendReason::InvalidValues => {
                 "Invalid values: negative or infinite, a zero denominator, or a numerator above its denominator"
             }
@@ -609,6 +616,164 @@ pub fn recent_trend_at(
         points_used: POINTS_USED,
         latest_year: recent.last().map(|p| p.year),
     }
+}
+
+/// What the portal's trend calculator tests a series on (a per-indicator choice of the portal).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PortalTrendFrom {
+    /// Counts and denominators: the chi-squared test for trend in proportions and the slope of
+    /// the logits ("SPC for proportions").
+    Counts,
+    /// Values and their 95% limits: the weighted regression.
+    Limits,
+}
+
+/// The portal's critical value, as its calculator writes it.
+const PORTAL_CHI_SQUARED: f64 = 9.54953570608324;
+
+/// The recent-trend marker of a series as the indicator portal's own trend calculator gives it
+/// (Fingertips' `TrendMarkerCalculator` and `TrendRequest`, as carried into FingertipsNext's
+/// trend-analysis service), which differs from the guidance ([`recent_trend`]) in these points:
+///
+/// 1. `points` are the series in time order, oldest first (their `year` is not read: quarters
+///    and months of one year are distinct points); at least five must be present, else
+///    "Cannot be calculated" ("Not enough data points");
+/// 2. the valid points are those with a value, a count and a denominator above zero (the
+///    others are suppressed or missing), taken from the most recent back: *years do not need to
+///    be consecutive*, so a gap or a suppressed year is passed over and earlier points reached;
+///    fewer than five valid points → "Cannot be calculated" ([`TrendReason::NotEnoughValidPoints`]);
+///    any valid point whose count equals its denominator → "Cannot be calculated";
+/// 3. of the valid points, the five most recent with both 95% limits are numbered t = 1 … 5
+///    (oldest first);
+/// 4. [`PortalTrendFrom::Counts`]: X² = S_d (S_d S_ct − S_c S_dt)² / (S_c (S_d − S_c)(S_d S_dt² − S_dt²))
+///    and the least-squares slope of the logits ln(c/(d − c)) on t;
+///    [`PortalTrendFrom::Limits`]: weights w = 1/((U − L)/3.92)², slope
+///    β̂ = (S_w S_wyt − S_wt S_wy)/(S_w S_wt² − S_wt²) and X² = β̂² (S_w S_wt² − S_wt²)/S_w;
+/// 5. the slope is recomputed leaving out each point t = 1 … 5 in turn; each of the six slopes
+///    counts −1 when below zero and +1 otherwise (*a slope of exactly zero counts as
+///    increasing*: the tie is broken that way); the trend is significant when all six agree
+///    and X² > 9.54953570608324;
+/// 6. significant: Increasing (β̂ > 0) or Decreasing (β̂ < 0); otherwise "No significant change".
+///
+/// Reference: Fingertips `TrendMarkerCalculator` / `TrendRequest` (`ukhsa-collaboration/
+/// fingertips-open`; `dhsc-govuk/FingertipsNext`, `trend-analysis/TrendAnalysisApp/Calculator/
+/// Legacy`, where "Years don't need to be consecutive"). OHID, "Fingertips trend markers".
+///
+/// Edge cases: never panics. A proportion of 0 (count 0) gives an infinite logit and so
+/// undefined slopes, which count as increasing, as in the portal's arithmetic.
+pub fn portal_recent_trend(points: &[TrendPoint], from: PortalTrendFrom, polarity: Polarity) -> TrendMarker {
+    let cannot = |reason| TrendMarker::cannot(reason, polarity);
+    if points.len() < POINTS_USED {
+        return cannot(TrendReason::NotEnoughDataPoints);
+    }
+    let valid_value = |p: &TrendPoint| p.value.is_some_and(|v| !v.is_nan());
+    let valid: Vec<&TrendPoint> = points
+        .iter()
+        .rev()
+        .filter(|p| {
+            valid_value(p) && p.numerator.is_some_and(|c| !c.is_nan()) && p.denominator.is_some_and(|d| d > 0.0)
+        })
+        .collect();
+    if valid.len() < POINTS_USED {
+        return cannot(TrendReason::NotEnoughValidPoints);
+    }
+    if valid.iter().any(|p| p.numerator == p.denominator) {
+        return cannot(TrendReason::CountEqualsDenominator);
+    }
+    let mut recent: Vec<&TrendPoint> =
+        valid.into_iter().filter(|p| p.lower.is_some() && p.upper.is_some()).take(POINTS_USED).collect();
+    recent.reverse();
+    let (slopes, chi_squared) = match from {
+        PortalTrendFrom::Counts => portal_counts(&recent),
+        PortalTrendFrom::Limits => portal_limits(&recent),
+    };
+    let slope = slopes[0];
+    let votes: i32 = slopes.iter().map(|&s| if s < 0.0 { -1 } else { 1 }).sum();
+    let no_outliers = votes.unsigned_abs() as usize == POINTS_USED + 1;
+    let significant = no_outliers && chi_squared > PORTAL_CHI_SQUARED;
+    let (direction, reason) = if significant && slope > 0.0 {
+        (TrendDirection::Increasing, TrendReason::SignificantTrend)
+    } else if significant && slope < 0.0 {
+        (TrendDirection::Decreasing, TrendReason::SignificantTrend)
+    } else if chi_squared > PORTAL_CHI_SQUARED {
+        (TrendDirection::NoSignificantChange, TrendReason::OutlierFound)
+    } else {
+        (TrendDirection::NoSignificantChange, TrendReason::NoSignificantTrend)
+    };
+    TrendMarker {
+        direction,
+        polarity,
+        reason,
+        chi_squared: finite_or_none(chi_squared),
+        p_value: finite_or_none(chi_squared).map(chi_squared_p_value),
+        gradient: finite_or_none(slope),
+        points_used: recent.len(),
+        latest_year: recent.last().map(|p| p.year),
+    }
+}
+
+/// The portal's proportions test: the slopes of the logits on t with all points and leaving
+/// out t = 1 … 5 (its least-squares sums for five or four points of t = 1 … 5), and X².
+fn portal_counts(recent: &[&TrendPoint]) -> ([f64; POINTS_USED + 1], f64) {
+    let (mut s_d, mut s_ct, mut s_c, mut s_dt, mut s_dt2) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    let mut logits = Vec::with_capacity(recent.len());
+    for (i, p) in recent.iter().enumerate() {
+        let t = (i + 1) as f64;
+        let c = p.numerator.unwrap_or(f64::NAN);
+        let d = p.denominator.unwrap_or(f64::NAN);
+        logits.push(((c / (d - c)).ln(), t));
+        s_d += d;
+        s_ct += c * t;
+        s_c += c;
+        s_dt += d * t;
+        s_dt2 += d * t * t;
+    }
+    let chi_squared = s_d * (s_d * s_ct - s_c * s_dt).powi(2) / (s_c * (s_d - s_c) * (s_d * s_dt2 - s_dt * s_dt));
+    // Σt and nΣt² for t = 1 … 5, and for t = 1 … 5 without 1, 2, … 5.
+    const SUMS: [(f64, f64); POINTS_USED + 1] =
+        [(15.0, 275.0), (14.0, 216.0), (13.0, 204.0), (12.0, 184.0), (11.0, 156.0), (10.0, 120.0)];
+    let mut slopes = [0.0; POINTS_USED + 1];
+    for (k, slope) in slopes.iter_mut().enumerate() {
+        let kept = logits.iter().filter(|(_, t)| k == 0 || *t != k as f64);
+        let (sum_l, sum_lt) = kept.fold((0.0, 0.0), |(a, b), (l, t)| (a + l, b + l * t));
+        let n = if k == 0 { POINTS_USED } else { POINTS_USED - 1 } as f64;
+        let (sum_t, n_sum_t2) = SUMS[k];
+        *slope = (n * sum_lt - sum_l * sum_t) / (n_sum_t2 - sum_t * sum_t);
+    }
+    (slopes, chi_squared)
+}
+
+/// The portal's weighted regression on values and 95% limits (σ = (U − L)/3.92): the slopes
+/// with all points and leaving out t = 1 … 5, and X².
+fn portal_limits(recent: &[&TrendPoint]) -> ([f64; POINTS_USED + 1], f64) {
+    let terms: Vec<[f64; 5]> = recent
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let t = (i + 1) as f64;
+            let y = p.value.unwrap_or(f64::NAN);
+            let sigma = (p.upper.unwrap_or(f64::NAN) - p.lower.unwrap_or(f64::NAN)) / 3.92;
+            let v = sigma.powi(2);
+            [1.0 / v, y * t / v, t / v, y / v, t * t / v]
+        })
+        .collect();
+    let mut slopes = [0.0; POINTS_USED + 1];
+    let mut chi_squared = f64::NAN;
+    for (k, slope) in slopes.iter_mut().enumerate() {
+        let mut s = [0.0; 5];
+        for (i, term) in terms.iter().enumerate() {
+            if k == 0 || i + 1 != k {
+                s.iter_mut().zip(term).for_each(|(a, b)| *a += b);
+            }
+        }
+        let det = s[0] * s[4] - s[2] * s[2];
+        *slope = (s[0] * s[1] - s[2] * s[3]) / det;
+        if k == 0 {
+            let beta = (s[0] / det).sqrt();
+            chi_squared = (*slope / beta).powi(2);
+        }
+    }
+    (slopes, chi_squared)
 }
 
 #[cfg(test)]
@@ -1103,5 +1268,114 @@ mod tests {
             let m = recent_trend(&pts, TrendValueType::Other, HB);
             prop_assert_eq!(m.direction, TrendDirection::NoSignificantChange);
         }
+    }
+}
+
+#[cfg(test)]
+mod portal_tests {
+    use super::*;
+
+    const HB: Polarity = Polarity::HigherIsBetter;
+
+    /// Points of `years` with values `v`, 95% limits ± `half` and counts c of 1,000.
+    fn series(years: &[i32], v: &[Option<f64>], half: f64) -> Vec<TrendPoint> {
+        years
+            .iter()
+            .zip(v)
+            .map(|(&year, &value)| TrendPoint {
+                year,
+                value,
+                lower: value.map(|x| x - half),
+                upper: value.map(|x| x + half),
+                numerator: value.map(|x| x * 10.0),
+                denominator: Some(1000.0),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_gap_year_is_passed_over() {
+        // 2018 has no row: the five points 2016, 2017, 2019, 2020, 2021 are t = 1 … 5. Values
+        // 10 … 14, limits ± 1 (σ = 2/3.92, w = 3.92²/4 = 3.8416): slope 1 exactly,
+        // X² = 1² × w × Σ(t − 3)² = 38.416; every slope leaving one out is 1.
+        let pts = series(&[2016, 2017, 2019, 2020, 2021], &[10.0, 11.0, 12.0, 13.0, 14.0].map(Some), 1.0);
+        let m = portal_recent_trend(&pts, PortalTrendFrom::Limits, HB);
+        assert_eq!((m.direction, m.reason), (TrendDirection::Increasing, TrendReason::SignificantTrend));
+        assert!((m.gradient.unwrap() - 1.0).abs() < 1e-12);
+        assert!((m.chi_squared.unwrap() - 38.416).abs() < 1e-9, "{:?}", m.chi_squared);
+        assert_eq!(m.label(), "Increasing and getting better");
+        // The guidance's rule sees a break.
+        assert_eq!(recent_trend(&pts, TrendValueType::Other, HB).reason, TrendReason::BreakInSeries);
+    }
+
+    #[test]
+    fn a_suppressed_year_is_passed_over_and_five_valid_points_are_needed() {
+        // 2020 is suppressed (no value): the valid points 2016 … 2019 and 2021 are used, as in
+        // the gap-year case.
+        let v = [Some(10.0), Some(11.0), Some(12.0), Some(13.0), None, Some(14.0)];
+        let pts = series(&[2016, 2017, 2018, 2019, 2020, 2021], &v, 1.0);
+        let m = portal_recent_trend(&pts, PortalTrendFrom::Limits, HB);
+        assert_eq!(m.direction, TrendDirection::Increasing);
+        assert!((m.chi_squared.unwrap() - 38.416).abs() < 1e-9);
+        assert_eq!(m.latest_year, Some(2021));
+        // Without 2016, four valid points of five: cannot be calculated.
+        let m = portal_recent_trend(&pts[1..], PortalTrendFrom::Limits, HB);
+        assert_eq!((m.direction, m.reason), (TrendDirection::CannotBeCalculated, TrendReason::NotEnoughValidPoints));
+        // A missing count makes a point invalid too; four points in all are not enough.
+        let mut pts = series(&[2017, 2018, 2019, 2020, 2021], &[10.0, 11.0, 12.0, 13.0, 14.0].map(Some), 1.0);
+        assert_eq!(
+            portal_recent_trend(&pts[1..], PortalTrendFrom::Limits, HB).reason,
+            TrendReason::NotEnoughDataPoints
+        );
+        pts[2].numerator = None;
+        assert_eq!(portal_recent_trend(&pts, PortalTrendFrom::Limits, HB).reason, TrendReason::NotEnoughValidPoints);
+        // A count equal to its denominator anywhere among the valid points.
+        pts[2].numerator = Some(1000.0);
+        assert_eq!(portal_recent_trend(&pts, PortalTrendFrom::Limits, HB).reason, TrendReason::CountEqualsDenominator);
+    }
+
+    #[test]
+    fn a_zero_slope_leaving_a_point_out_counts_as_increasing() {
+        // Values 0, 0, 0, 0, 4 with limits ± 0.196 (σ = 0.1, w = 100): slope
+        // Σ(t − 3)(y − 0.8)/10 = 8/10 = 0.8, X² = 0.64 × 100 × 10 = 640. Leaving out t = 5 the
+        // slope is exactly 0, which the portal counts with the increases: Increasing.
+        let years = [2017, 2018, 2019, 2020, 2021];
+        let pts = series(&years, &[0.0, 0.0, 0.0, 0.0, 4.0].map(Some), 0.196);
+        let m = portal_recent_trend(&pts, PortalTrendFrom::Limits, HB);
+        assert_eq!(m.direction, TrendDirection::Increasing);
+        assert!((m.gradient.unwrap() - 0.8).abs() < 1e-12);
+        assert!((m.chi_squared.unwrap() - 640.0).abs() < 1e-6);
+        // The guidance's rule calls that zero an outlier.
+        assert_eq!(recent_trend(&pts, TrendValueType::Other, HB).reason, TrendReason::OutlierFound);
+        // Mirrored (0, 0, 0, 0, −4): slope −0.8, and the zero counts against it: no change.
+        let pts = series(&years, &[0.0, 0.0, 0.0, 0.0, -4.0].map(Some), 0.196);
+        let m = portal_recent_trend(&pts, PortalTrendFrom::Limits, HB);
+        assert_eq!((m.direction, m.reason), (TrendDirection::NoSignificantChange, TrendReason::OutlierFound));
+    }
+
+    #[test]
+    fn counts_and_limits_are_two_tests_of_one_series() {
+        // 100, 115, 130, 145, 160 of 1,000 (10% … 16%): from counts, p̄ = 650/5000 = 0.13,
+        // Σc(t − 3) = 150, Σd(t − 3)² = 10,000, X² = 150²/(0.13 × 0.87 × 10,000) = 19.8939…;
+        // from the published limits ± 5 points (σ = 10/3.92), slope 1.5,
+        // X² = 2.25 × 10 × 3.92²/100 = 3.4574: not significant.
+        let years = [2017, 2018, 2019, 2020, 2021];
+        let pts = series(&years, &[10.0, 11.5, 13.0, 14.5, 16.0].map(Some), 5.0);
+        let counts = portal_recent_trend(&pts, PortalTrendFrom::Counts, HB);
+        assert_eq!(counts.direction, TrendDirection::Increasing);
+        assert!((counts.chi_squared.unwrap() - 22500.0 / 1131.0).abs() < 1e-9, "{:?}", counts.chi_squared);
+        let limits = portal_recent_trend(&pts, PortalTrendFrom::Limits, HB);
+        assert_eq!(
+            (limits.direction, limits.reason),
+            (TrendDirection::NoSignificantChange, TrendReason::NoSignificantTrend)
+        );
+        assert!((limits.chi_squared.unwrap() - 2.25 * 10.0 * 3.92 * 3.92 / 100.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn quarters_of_one_year_are_points_in_order() {
+        // Five quarters, two years: the year is not read, the order is.
+        let pts = series(&[2023, 2023, 2023, 2024, 2024], &[10.0, 11.0, 12.0, 13.0, 14.0].map(Some), 1.0);
+        assert_eq!(portal_recent_trend(&pts, PortalTrendFrom::Limits, HB).direction, TrendDirection::Increasing);
     }
 }

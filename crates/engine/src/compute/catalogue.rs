@@ -70,6 +70,12 @@
 //! `at_age` do not apply (the period, sex and age come from the table; `sexes` keeps only those
 //! given, and by default all found).
 //!
+//! Any indicator may say how its recent trend is marked, as the portal chooses per indicator:
+//! `trend = "guidance"` (the default: five consecutive independent points), `"portal"` (the
+//! portal's own calculator: suppressed and missing years passed over, proportions from
+//! counts), `"portal_limits"` (the portal's calculator from value and 95% limits, as it trends
+//! some proportions), or `"none"` (never trended: "Cannot be calculated").
+//!
 //! ```toml
 //! [tables.fingertips]
 //! path = "fingertips_extract_2025-02.csv"
@@ -208,6 +214,40 @@ impl ValueType {
     }
 }
 
+/// How an indicator's recent trend is marked: a per-indicator choice, as the indicator portal
+/// makes it for each of its indicators.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrendRule {
+    /// The published guidance ([`stats::trend::recent_trend`]): the five most recent points,
+    /// consecutive independent years; proportions from counts, other types from value and 95%
+    /// limits.
+    #[default]
+    Guidance,
+    /// The portal's own calculator ([`stats::trend::portal_recent_trend`]): suppressed and
+    /// missing years passed over; proportions from counts, rates and DSRs from value and 95%
+    /// limits; other value types and pooled periods not trended.
+    Portal,
+    /// The portal's calculator from value and 95% limits whatever the value type (the portal
+    /// does so for some proportions).
+    PortalLimits,
+    /// Never trended: every marker "Cannot be calculated" (the portal does not trend some
+    /// indicators, such as standardised percentages).
+    None,
+}
+
+impl TrendRule {
+    /// The catalogue spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrendRule::Guidance => "guidance",
+            TrendRule::Portal => "portal",
+            TrendRule::PortalLimits => "portal_limits",
+            TrendRule::None => "none",
+        }
+    }
+}
+
 /// How the years of a table are turned into the periods of an indicator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -219,6 +259,11 @@ pub enum PeriodKind {
     /// Three calendar years pooled, named as the portal names them: "2022 - 24".
     #[serde(rename = "rolling_3_year")]
     Rolling3Year,
+    /// Quarters, for published values only: the table's rows of one year are its quarters
+    /// (labelled "2023 Q1" … where the table names only the year), each a trend point.
+    Quarterly,
+    /// Months, for published values only, as quarters ("2023 M01" … "2023 M12").
+    Monthly,
 }
 
 impl PeriodKind {
@@ -230,10 +275,30 @@ impl PeriodKind {
         }
     }
 
+    /// The catalogue spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PeriodKind::Calendar => "calendar",
+            PeriodKind::Financial => "financial",
+            PeriodKind::Rolling3Year => "rolling_3_year",
+            PeriodKind::Quarterly => "quarterly",
+            PeriodKind::Monthly => "monthly",
+        }
+    }
+
+    /// For quarters and months: the label's prefix ("Q", "M") and how many a year.
+    pub fn sub_periods(self) -> Option<(&'static str, u32)> {
+        match self {
+            PeriodKind::Quarterly => Some(("Q", 4)),
+            PeriodKind::Monthly => Some(("M", 12)),
+            _ => None,
+        }
+    }
+
     /// The portal's label of the period ending in `last_year`.
     pub fn label(self, last_year: i32) -> String {
         match self {
-            PeriodKind::Calendar => last_year.to_string(),
+            PeriodKind::Calendar | PeriodKind::Quarterly | PeriodKind::Monthly => last_year.to_string(),
             PeriodKind::Financial => format!("{last_year}/{:02}", (last_year + 1).rem_euclid(100)),
             PeriodKind::Rolling3Year => format!("{} - {:02}", last_year - 2, last_year.rem_euclid(100)),
         }
@@ -412,6 +477,12 @@ pub struct LevelSpec {
     /// nested level up.
     #[serde(default = "nested_by_default")]
     pub nested: bool,
+    /// Whether an area of this level may be an area of the level below under the same code
+    /// (`false` by default): an upper-tier local authority level, where a unitary authority is
+    /// both a district and a county. Such a code must stand on both levels of every row that
+    /// holds it.
+    #[serde(default)]
+    pub shares_codes: bool,
 }
 
 fn nested_by_default() -> bool {
@@ -674,6 +745,8 @@ struct IndicatorFile {
     polarity: Spanned<String>,
     multiplier: Option<f64>,
     period: Option<Spanned<PeriodKind>>,
+    #[serde(default)]
+    trend: TrendRule,
     sexes: Option<Vec<Spanned<String>>>,
     ages: Option<Spanned<AgesFile>>,
     at_age: Option<Spanned<u32>>,
@@ -710,6 +783,9 @@ pub struct Indicator {
     pub multiplier: f64,
     /// How years make periods (published values: the table's periods, as labelled there).
     pub period: PeriodKind,
+    /// How its recent trend is marked (`trend = "guidance"` by default, `"portal"`,
+    /// `"portal_limits"` or `"none"`).
+    pub trend: TrendRule,
     /// Indices into [`SEXES`], in the order given; for a published indicator, empty when the
     /// catalogue names none (every sex found in the table).
     pub sexes: Vec<usize>,
@@ -1023,7 +1099,7 @@ impl IndicatorContext<'_> {
             let not_for_published = [
                 ("numerator", ind.numerator.as_ref().map(Spanned::span)),
                 ("denominator", ind.denominator.as_ref().map(Spanned::span)),
-                ("period", ind.period.as_ref().map(Spanned::span)),
+                ("period", ind.period.as_ref().filter(|p| p.get_ref().sub_periods().is_none()).map(Spanned::span)),
                 ("ages", ind.ages.as_ref().map(Spanned::span)),
                 ("at_age", ind.at_age.as_ref().map(Spanned::span)),
             ];
@@ -1034,6 +1110,15 @@ impl IndicatorContext<'_> {
                     format!("{name} does not apply to measure = \"published\": the values, periods, sexes and ages are the table's"),
                 ));
             }
+        } else if let Some(p) = ind.period.as_ref().filter(|p| p.get_ref().sub_periods().is_some()) {
+            return Err(err(
+                Some(p.span()),
+                &field("period"),
+                format!(
+                    "period = \"{}\" is for published values (measure = \"published\"): computed values are by year",
+                    p.get_ref().as_str()
+                ),
+            ));
         } else if let Some(p) = &ind.published {
             return Err(err(
                 Some(p.span()),
@@ -1093,6 +1178,7 @@ impl IndicatorContext<'_> {
             polarity,
             multiplier,
             period: ind.period.map_or(PeriodKind::Calendar, Spanned::into_inner),
+            trend: ind.trend,
             sexes,
             bands,
             age_label,

@@ -5,7 +5,10 @@
 //! (LSOA → local authority → ICB → region → England, as the ONS lookups and `fairer generate`'s
 //! `areas` table have them). Reading checks that it is a hierarchy: every small area once, every
 //! area of a level in exactly one area of the level above ("an area in two parents" is an
-//! error naming both rows), and no code on two levels, which would make a cycle.
+//! error naming both rows), and no code on two levels, which would make a cycle, except on a
+//! level declared `shares_codes = true`: a unitary authority is both a district and a county
+//! (upper-tier authority), so its code may stand on that level and one below it, on every row
+//! that holds it.
 
 use std::collections::HashMap;
 
@@ -255,6 +258,10 @@ impl LevelRows {
                 return Err(cycle("a small area too".to_string()));
             }
             match self.level_of_code.get(area_code) {
+                // An area that is its own parent (a unitary authority is a district and a
+                // county): the same code on two levels of one row is one area on both.
+                Some(&(other, _))
+                    if other != l && spec.levels[l.max(other)].shares_codes && text(1 + 2 * other) == area_code => {}
                 Some(&(other, first)) if other != l => {
                     return Err(cycle(format!("a {} on row {first}", self.levels[other].area_type)))
                 }
@@ -506,6 +513,7 @@ mod tests {
             code: format!("{c}_code"),
             name: format!("{c}_name"),
             nested: true,
+            shares_codes: false,
         };
         GeographySpec {
             table: "areas".into(),
@@ -514,6 +522,7 @@ mod tests {
                 code: "lsoa_code".into(),
                 name: "lsoa_name".into(),
                 nested: true,
+                shares_codes: false,
             },
             levels: vec![level("Local authority", "la"), level("England", "eng")],
             deprivation_decile: Some("decile".into()),

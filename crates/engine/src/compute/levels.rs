@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use stats::comparison::{compare_with_benchmark, quintiles, Polarity};
 use stats::sii::{slope_index_of_inequality, SiiOptions, SiiStandardError, SiiValueType};
-use stats::trend::{recent_trend, TrendPoint, TrendValueType};
+use stats::trend::{portal_recent_trend, recent_trend, PortalTrendFrom, TrendPoint, TrendReason, TrendValueType};
 use stats::ConfidenceLevel;
 
-use super::catalogue::{Benchmark, Catalogue, DeprivationBreakdown, Indicator, ValueType, SEXES};
+use super::catalogue::{Benchmark, Catalogue, DeprivationBreakdown, Indicator, TrendRule, ValueType, SEXES};
 use super::cells::{cell_statistic, CellValue, LevelCounts, BREAKDOWNS, LEVELS};
 use super::geography::{self, Geography, Level};
 use super::period::Period;
@@ -165,6 +165,40 @@ impl LevelContext<'_> {
     /// The recent trend of a cell up to its period, and why: its label and reason.
     fn trend(&self, values: &LevelValues, cell: CellAt) -> (String, String) {
         let ind = self.indicator;
+        let cannot = |why: &str| ("Cannot be calculated".to_string(), why.to_string());
+        match ind.trend {
+            TrendRule::Guidance => {}
+            TrendRule::None => {
+                return cannot("Not trended: the indicator's catalogue entry says trend = \"none\"");
+            }
+            TrendRule::Portal | TrendRule::PortalLimits => {
+                let from = match (ind.trend, ind.value_type) {
+                    (TrendRule::Portal, ValueType::Proportion) => PortalTrendFrom::Counts,
+                    (_, ValueType::Other) if ind.trend == TrendRule::Portal => {
+                        return cannot(TrendReason::ValueTypeNotTested.as_str());
+                    }
+                    _ => PortalTrendFrom::Limits,
+                };
+                if !self.independent_periods {
+                    return cannot("The recent trend cannot be calculated for this year range (pooled periods)");
+                }
+                let points: Vec<TrendPoint> = (0..=cell.pi)
+                    .filter_map(|p| {
+                        let x = values[self.at(CellAt { pi: p, ..cell })].as_ref()?;
+                        Some(TrendPoint {
+                            year: self.periods[p].years.1,
+                            value: x.value(),
+                            lower: x.estimate.lower(ConfidenceLevel::C95),
+                            upper: x.estimate.upper(ConfidenceLevel::C95),
+                            numerator: x.count,
+                            denominator: x.denominator,
+                        })
+                    })
+                    .collect();
+                let m = portal_recent_trend(&points, from, ind.polarity);
+                return (m.label().to_string(), m.reason.as_str().to_string());
+            }
+        }
         if !self.independent_periods {
             return (
                 "Cannot be calculated".to_string(),

@@ -1,5 +1,5 @@
-//! The periods of an indicator: a year, a financial year or years pooled, as the indicator
-//! portal labels them.
+//! The periods of an indicator: a year, a financial year, years pooled, a quarter or a month,
+//! as the indicator portal labels them.
 
 use super::catalogue::Indicator;
 
@@ -10,6 +10,17 @@ pub struct Period {
     pub label: String,
     /// First and last year pooled.
     pub years: (i32, i32),
+    /// The quarter (1 … 4) or month (1 … 12) within the year, for sub-annual periods.
+    pub sub: Option<u8>,
+}
+
+impl Period {
+    /// The order of periods in time: by last year, then first year (so "2020 - 22" comes
+    /// before "2022"), then quarter or month (a year's whole comes before its parts), then
+    /// label.
+    pub fn sort_key(&self) -> (i32, i32, Option<u8>, &str) {
+        (self.years.1, self.years.0, self.sub, &self.label)
+    }
 }
 
 /// The periods of an indicator: every span of its period kind whose years all have data.
@@ -18,6 +29,6 @@ pub fn periods(indicator: &Indicator, years: &[i32]) -> Vec<Period> {
     years
         .iter()
         .filter(|&&y| (y - span + 1..=y).all(|x| years.contains(&x)))
-        .map(|&y| Period { label: indicator.period.label(y), years: (y - span + 1, y) })
+        .map(|&y| Period { label: indicator.period.label(y), years: (y - span + 1, y), sub: None })
         .collect()
 }

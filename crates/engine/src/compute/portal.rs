@@ -26,6 +26,8 @@
 //!
 //! - the area code must be an area of one of the geography's levels (an error naming the file,
 //!   row and column otherwise), unless the indicator's source says `unknown_areas = "skip"`;
+//!   an area on two levels (a unitary authority, both district and county) takes the row on
+//!   both;
 //!   England's code (E92000001) is skipped, with a note, when the geography has no such area;
 //! - the period is the `Time period` label ("2024", "2024/25", "2022 - 24") or the `Year`, with
 //!   `Time period Sortable` (YYYYMMDD-like) used for labels that give no year;
@@ -123,7 +125,9 @@ fn clean(cell: &str) -> &str {
 /// The areas of the geography's levels by code.
 #[derive(Clone, Debug, Default)]
 pub struct AreaMap {
-    codes: HashMap<String, (usize, usize)>,
+    /// Each code's areas: one, or one per level for an area that is its own parent (a
+    /// unitary authority, both a district and a county).
+    codes: HashMap<String, Vec<(usize, usize)>>,
     small: HashMap<String, u32>,
     level_types: String,
     small_type: String,
@@ -136,7 +140,7 @@ impl AreaMap {
         let mut codes = HashMap::new();
         for (l, level) in geography.levels.iter().enumerate() {
             for (a, code) in level.codes.iter().enumerate() {
-                codes.insert(code.clone(), (l, a));
+                codes.entry(code.clone()).or_insert_with(Vec::new).push((l, a));
             }
         }
         AreaMap {
@@ -387,7 +391,7 @@ impl<'c> RowCells<'c> {
             parse_period(self.text(period_slot), slot(Role::Sortable).map(|s| self.text(s))).ok_or_else(|| {
                 EngineError::BadValue {
                     at: self.at(period_slot),
-                    expected: "a period such as 2024, 2024/25 or 2022 - 24 (or a Time period Sortable giving its year)"
+                    expected: "a period such as 2024, 2024/25, 2022 - 24, 2023/24 Q2 or Jan 2024 (or a Time period Sortable giving its year)"
                         .into(),
                     found: self.text(period_slot).to_string(),
                 }
@@ -404,12 +408,22 @@ impl<'c> RowCells<'c> {
         let category = match (slot(Role::CategoryType), slot(Role::Category)) {
             (None, None) => Category::Whole,
             (t, c) => category(text_of(t), text_of(c)).map_err(|which| {
-                let s = if which { t } else { c }.unwrap_or(0);
-                EngineError::BadValue {
-                    at: self.at(s),
-                    expected: "a deprivation decile's label, such as \"Most deprived decile (IMD2019)\", \"Third more deprived decile\", \"Fifth less deprived decile\" or \"Least deprived decile\"".into(),
-                    found: self.text(s).to_string(),
-                }
+                let s = if which { t } else { c };
+                let (type_text, label_text) = (text_of(t), text_of(c));
+                let expected = if type_text.is_empty() != label_text.is_empty() {
+                    if type_text.is_empty() {
+                        format!("a category type for the category \"{label_text}\" (both empty for the whole area)")
+                    } else {
+                        format!("a category label for the category type \"{type_text}\" (both empty for the whole area)")
+                    }
+                } else {
+                    "a deprivation decile's label, such as \"Most deprived decile (IMD2019)\", \"Third more deprived decile\", \"Fifth less deprived decile\" or \"Least deprived decile\"".into()
+                };
+                let s = match s {
+                    Some(s) => s,
+                    None => t.or(c).unwrap_or(0),
+                };
+                EngineError::BadValue { at: self.at(s), expected, found: self.text(s).to_string() }
             })?,
         };
         let value = self.value()?;
@@ -479,7 +493,7 @@ fn place_row(
             return Ok(false);
         }
     };
-    let Some(&(level, area)) = areas.codes.get(code) else {
+    let Some(placements) = areas.codes.get(code) else {
         if source.skip_unknown_areas || code == ENGLAND {
             o.skipped_areas.add(code);
             return Ok(false);
@@ -507,18 +521,20 @@ fn place_row(
         o.periods.push(row.period.clone());
     }
     let age_index = row.age.map(|a| SeenLabels::index_of(&mut seen.age_of[i], &mut o.ages, a));
-    o.rows.push(PublishedRow {
-        file: file_index,
-        row: cells.row,
-        level,
-        area,
-        sex: row.sex,
-        period: period_index,
-        decile,
-        age: age_index,
-        category_type,
-        value: row.value.clone(),
-    });
+    for &(level, area) in placements {
+        o.rows.push(PublishedRow {
+            file: file_index,
+            row: cells.row,
+            level,
+            area,
+            sex: row.sex,
+            period: period_index,
+            decile,
+            age: age_index,
+            category_type,
+            value: row.value.clone(),
+        });
+    }
     Ok(true)
 }
 
@@ -568,22 +584,70 @@ pub fn read_portal(
     Ok(())
 }
 
-/// The period of a label: a year ("2024"), a financial year ("2024/25", by its first year), or
-/// years pooled ("2022 - 24", "2021/22 - 23/24"); else the year of `Time period Sortable`
-/// (YYYY followed by four digits, as the portal writes it, or a bare year).
-fn parse_period(label: &str, sortable: Option<&str>) -> Option<Period> {
+/// The period of a label: a year ("2024"), a financial year ("2024/25", by its first year),
+/// years pooled ("2022 - 24", "2021/22 - 23/24"), a quarter ("2023/24 Q2", "Q2 2023/24",
+/// "2023 Q1") or a month ("Jan 2024", "2024 January", "2024 M01") of a year; else the year of
+/// `Time period Sortable` (YYYY followed by four digits, as the portal writes it, or a bare
+/// year). A quarter or month of pooled years is not a period.
+pub fn parse_period(label: &str, sortable: Option<&str>) -> Option<Period> {
     let label = label.trim();
     if label.is_empty() {
         return None;
     }
-    let years = period_years(label).or_else(|| {
+    let (rest, sub) = split_sub_period(label);
+    let years = period_years(&rest).or_else(|| {
         let s: f64 = sortable?.trim().parse().ok()?;
         let s = s as i64;
         let year = if s >= 10_000_000 { s / 10_000 } else { s };
         let year = i32::try_from(year).ok().filter(|y| (1000..10000).contains(y))?;
         Some((year, year))
     })?;
-    Some(Period { label: label.to_string(), years })
+    if sub.is_some() && years.0 != years.1 {
+        return None;
+    }
+    Some(Period { label: label.to_string(), years, sub })
+}
+
+/// The quarter or month a label names, and the label without it: "Q1" … "Q4", "M01" … "M12",
+/// or a month's name (three letters or more: "Jan", "January", "Sept").
+fn split_sub_period(label: &str) -> (String, Option<u8>) {
+    const MONTHS: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    let sub_of = |token: &str| -> Option<u8> {
+        let t = token.to_ascii_lowercase();
+        let number = |digits: &str, max: u8| digits.parse::<u8>().ok().filter(|n| (1..=max).contains(n));
+        if let Some(q) = t.strip_prefix('q') {
+            return number(q, 4);
+        }
+        if let Some(m) = t.strip_prefix('m').filter(|m| m.chars().all(|c| c.is_ascii_digit()) && !m.is_empty()) {
+            return number(m, 12);
+        }
+        let t = t.trim_end_matches('.');
+        (t.len() >= 3 && t.chars().all(|c| c.is_ascii_alphabetic()))
+            .then(|| MONTHS.iter().position(|m| m.starts_with(t) || (t == "sept" && *m == "september")))
+            .flatten()
+            .map(|i| i as u8 + 1)
+    };
+    let tokens: Vec<&str> = label.split_whitespace().collect();
+    match tokens.iter().position(|t| sub_of(t).is_some()) {
+        Some(i) if tokens.len() > 1 => {
+            let rest: Vec<&str> = tokens.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, t)| *t).collect();
+            (rest.join(" "), sub_of(tokens[i]))
+        }
+        _ => (label.to_string(), None),
+    }
 }
 
 /// First and last year of a period label, as [`parse_period`] reads them.
@@ -642,10 +706,18 @@ fn is_decile_type(t: &str) -> bool {
 }
 
 /// The breakdown of a row from its category type and category; `Err(true)` when the category
-/// type column holds a decile label not understood, `Err(false)` the category column.
+/// type column holds a decile label not understood or is empty beside a category,
+/// `Err(false)` when the category column does or is empty beside a category type.
 fn category(category_type: &str, category: &str) -> std::result::Result<Category, bool> {
     if category_type.is_empty() && category.is_empty() {
         return Ok(Category::Whole);
+    }
+    // A type without a label, or a label without a type: the column that is empty.
+    if category.is_empty() {
+        return Err(false);
+    }
+    if category_type.is_empty() {
+        return Err(true);
     }
     if is_decile_type(category_type) {
         return parse_decile(category).map(|d| Category::Decile(d, category_type.to_string())).ok_or(false);
@@ -716,9 +788,13 @@ pub struct PublishedValues {
 /// Places the rows of an indicator's published source on the geography: the indicator's sexes
 /// (all found, if it names none) and levels; the periods in time order.
 ///
+/// A row that repeats an earlier one cell for cell (the same area, sex, period, category type
+/// and label, age, value, limits, count, denominator and note: the extract's byte-identical
+/// duplicates) is kept once and counted in a note.
+///
 /// # Errors
-/// Two rows for the same area, sex, period and category, or rows of two ages (each naming the
-/// file and rows).
+/// Two rows for the same area, sex, period and category that differ in any number or note, or
+/// rows of two ages (each naming the file and rows).
 pub fn published_values(rows: &PublishedRows, indicator: &Indicator, geography: &Geography) -> Result<PublishedValues> {
     let mut notes = Vec::new();
     let id = &indicator.id;
@@ -766,17 +842,20 @@ pub fn published_values(rows: &PublishedRows, indicator: &Indicator, geography: 
             _ => {}
         }
     }
+    // Each row's period: as labelled, or, for a quarterly or monthly indicator whose table
+    // labels only the year, the year's n-th row of the cell in file order.
+    let (all_periods, row_period) = sub_periods(rows, &kept, indicator, geography)?;
     // Periods in time order, only those with rows.
-    let mut used: Vec<usize> = kept.iter().map(|r| r.period).collect::<BTreeSet<_>>().into_iter().collect();
+    let mut used: Vec<usize> = row_period.iter().copied().collect::<BTreeSet<_>>().into_iter().collect();
     used.sort_by(|&a, &b| {
-        let (pa, pb) = (&rows.periods[a], &rows.periods[b]);
-        (pa.years.1, pa.years.0, &pa.label).cmp(&(pb.years.1, pb.years.0, &pb.label))
+        let (pa, pb) = (&all_periods[a], &all_periods[b]);
+        pa.sort_key().cmp(&pb.sort_key())
     });
-    let mut period_at = vec![usize::MAX; rows.periods.len()];
+    let mut period_at = vec![usize::MAX; all_periods.len()];
     for (i, &p) in used.iter().enumerate() {
         period_at[p] = i;
     }
-    let periods: Vec<Period> = used.iter().map(|&p| rows.periods[p].clone()).collect();
+    let periods: Vec<Period> = used.iter().map(|&p| all_periods[p].clone()).collect();
     let (ns, np) = (sexes.len(), periods.len());
     let mut levels: Vec<LevelValues> = geography
         .levels
@@ -793,11 +872,20 @@ pub fn published_values(rows: &PublishedRows, indicator: &Indicator, geography: 
     let mut first_row: HashMap<(usize, usize), &PublishedRow> = HashMap::new();
     let statistic = format!("{} (published)", indicator.value_type.as_str());
     let mut types_used = BTreeSet::new();
-    for r in &kept {
+    let mut duplicates = 0u64;
+    for (r, &rp) in kept.iter().zip(&row_period) {
         let si = sexes.iter().position(|&s| s == r.sex).unwrap_or(0);
-        let at = ((r.area * BREAKDOWNS + r.decile) * ns + si) * np + period_at[r.period];
+        let at = ((r.area * BREAKDOWNS + r.decile) * ns + si) * np + period_at[rp];
         let Some(slot) = levels.get_mut(r.level).and_then(|l| l.get_mut(at)) else { continue };
         if slot.is_some() {
+            // A row repeated cell for cell (same category type, age and numbers) is the same
+            // published value twice: kept once, and counted.
+            if let Some(f) = first_row.get(&(r.level, at)) {
+                if f.value == r.value && f.category_type == r.category_type && f.age == r.age {
+                    duplicates += 1;
+                    continue;
+                }
+            }
             let first = first_row.get(&(r.level, at)).map_or(0, |f| f.row);
             let level = &geography.levels[r.level];
             return Err(EngineError::BadValue {
@@ -806,7 +894,7 @@ pub fn published_values(rows: &PublishedRows, indicator: &Indicator, geography: 
                     "one row per area, sex, period and category for indicator \"{id}\", but row {first} has the same ({}, {}, {}{}): narrow the published source's where (on the age, category type or indicator)",
                     level.codes[r.area],
                     SEXES[r.sex],
-                    rows.periods[r.period].label,
+                    all_periods[rp].label,
                     if r.decile > 0 { format!(", {}", decile_label(r.decile)) } else { String::new() }
                 ),
                 found: level.codes[r.area].clone(),
@@ -826,6 +914,11 @@ pub fn published_values(rows: &PublishedRows, indicator: &Indicator, geography: 
         [one] => Some((*one).to_string()),
         many => Some(format!("Deprivation deciles as published ({})", many.join("; "))),
     };
+    if duplicates > 0 {
+        notes.push(format!(
+            "indicator \"{id}\": {duplicates} rows repeating an earlier row cell for cell (the same published value twice) kept once"
+        ));
+    }
     if rows.skipped_categories.rows > 0 {
         notes.push(format!(
             "indicator \"{id}\": {} rows of categories other than national deprivation deciles skipped ({})",
@@ -857,6 +950,73 @@ pub fn published_values(rows: &PublishedRows, indicator: &Indicator, geography: 
         levels,
         notes,
     })
+}
+
+/// The periods of an indicator's rows and each kept row's period (an index into them): the
+/// table's periods; or, for a quarterly or monthly indicator (`period = "quarterly"` or
+/// `"monthly"`) whose labels name a year only (as the API extract's `Year` does), the rows of
+/// one cell (area, sex, category, age) and year numbered in file order as its quarters
+/// ("2023 Q1" … "2023 Q4") or months ("2023 M01" … "2023 M12"). Labels that already name a
+/// quarter or month are kept.
+///
+/// # Errors
+/// More rows for one cell and year than it has quarters or months, naming the file and rows.
+fn sub_periods(
+    rows: &PublishedRows,
+    kept: &[&PublishedRow],
+    indicator: &Indicator,
+    geography: &Geography,
+) -> Result<(Vec<Period>, Vec<usize>)> {
+    let Some((prefix, per_year)) = indicator.period.sub_periods() else {
+        return Ok((rows.periods.clone(), kept.iter().map(|r| r.period).collect()));
+    };
+    let mut all: Vec<Period> = rows.periods.clone();
+    let mut index: HashMap<String, usize> = all.iter().enumerate().map(|(i, p)| (p.label.clone(), i)).collect();
+    // (level, area, sex, decile, category type, age, year) → (rows so far, the first row).
+    type Cell = (usize, usize, usize, usize, Option<usize>, Option<usize>, usize);
+    let mut seen: HashMap<Cell, (u32, u64)> = HashMap::new();
+    let mut out = Vec::with_capacity(kept.len());
+    for r in kept {
+        let base = &rows.periods[r.period];
+        if base.sub.is_some() {
+            out.push(r.period);
+            continue;
+        }
+        let key = (r.level, r.area, r.sex, r.decile, r.category_type, r.age, r.period);
+        let entry = seen.entry(key).or_insert((0, r.row));
+        entry.0 += 1;
+        let n = entry.0;
+        if n > per_year {
+            let level = &geography.levels[r.level];
+            return Err(EngineError::BadValue {
+                at: Location {
+                    file: rows.files.get(r.file).cloned().unwrap_or_default(),
+                    row: Some(r.row),
+                    column: Some("Time period".into()),
+                },
+                expected: format!(
+                    "at most {per_year} rows a year for {} \"{}\" of indicator \"{}\" (period = \"{}\"), the first on row {}",
+                    level.area_type,
+                    level.codes[r.area],
+                    indicator.id,
+                    indicator.period.as_str(),
+                    entry.1
+                ),
+                found: base.label.clone(),
+            });
+        }
+        let label = if per_year == 4 {
+            format!("{} {prefix}{n}", base.label)
+        } else {
+            format!("{} {prefix}{n:02}", base.label)
+        };
+        let i = *index.entry(label.clone()).or_insert_with(|| {
+            all.push(Period { label, years: base.years, sub: Some(n as u8) });
+            all.len() - 1
+        });
+        out.push(i);
+    }
+    Ok((all, out))
 }
 
 /// The result rows of a published indicator: its values placed on the geography
@@ -961,6 +1121,30 @@ mod tests {
         assert_eq!(period_years("2024/26"), None);
         assert_eq!(period_years("Q1 2024"), None);
         assert_eq!(parse_period("2023/24 Q2", Some("20230200")).map(|p| p.years), Some((2023, 2023)));
+        // Quarters and months, either side of their year.
+        let sub = |label: &str| parse_period(label, None).map(|p| (p.years, p.sub));
+        assert_eq!(sub("2023/24 Q2"), Some(((2023, 2023), Some(2))));
+        assert_eq!(sub("Q2 2023/24"), Some(((2023, 2023), Some(2))));
+        assert_eq!(sub("2023 Q4"), Some(((2023, 2023), Some(4))));
+        assert_eq!(sub("Jan 2024"), Some(((2024, 2024), Some(1))));
+        assert_eq!(sub("2024 September"), Some(((2024, 2024), Some(9))));
+        assert_eq!(sub("Sept 2023"), Some(((2023, 2023), Some(9))));
+        assert_eq!(sub("2024 M03"), Some(((2024, 2024), Some(3))));
+        assert_eq!(sub("2021/22 - 23/24"), Some(((2021, 2023), None)));
+        // A quarter of pooled years, a fifth quarter, a thirteenth month, a month alone.
+        for bad in ["2021 - 23 Q1", "Q5 2023", "2023 M13", "January", "Ja 2024", "2023 Q"] {
+            assert_eq!(parse_period(bad, None), None, "{bad}");
+        }
+        // Sorted in time: pooled years before the year they end in, a year before its quarters
+        // and months.
+        let mut periods: Vec<Period> =
+            ["Jan 2024", "2023/24 Q2", "2022", "Dec 2023", "2020 - 22", "2023/24 Q1", "2023"]
+                .iter()
+                .map(|l| parse_period(l, None).unwrap())
+                .collect();
+        periods.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        let labels: Vec<&str> = periods.iter().map(|p| p.label.as_str()).collect();
+        assert_eq!(labels, ["2020 - 22", "2022", "2023", "2023/24 Q1", "2023/24 Q2", "Dec 2023", "Jan 2024"]);
         assert_eq!(parse_period("x", None), None);
         assert_eq!(parse_sex("Persons"), Some(2));
         assert_eq!(parse_sex("4"), Some(2));

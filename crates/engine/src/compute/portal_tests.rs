@@ -12,6 +12,9 @@ use crate::compute::tests::{close, compute_to_file, run, write, GEOGRAPHY, PROPO
 use crate::compute::ComputeSummary;
 use crate::error::Result;
 
+use super::{category, clean, Category};
+use crate::compute::decile_label;
+
 /// Five local authorities of one small area each, in England.
 const AREAS: &str = "lsoa,lsoa_name,la,la_name,eng,eng_name,decile\nA1,a1,L1,One,E,England,1\nA2,a2,L2,Two,E,England,3\nA3,a3,L3,Three,E,England,5\nA4,a4,L4,Four,E,England,7\nA5,a5,L5,Five,E,England,9\n";
 
@@ -460,6 +463,27 @@ fn bad_portal_tables_are_errors_naming_file_row_and_column() {
             "a deprivation decile's label",
         ),
         (line(1), line(1).replace(",20000,", ",-,"), "row 1", "column \"Count\"", "a number"),
+        (
+            line(21),
+            line(21).replace("Third more deprived decile (IMD2019)", ""),
+            "row 21",
+            "column \"Category\"",
+            "a category label for the category type \"District & UA deprivation deciles",
+        ),
+        (
+            line(21),
+            line(21).replace(&format!("\"{DECILE_TYPE}\""), ""),
+            "row 21",
+            "column \"Category Type\"",
+            "a category type for the category \"Third more deprived decile (IMD2019)\"",
+        ),
+        (
+            line(1),
+            line(1).replace(",2016,", ",2016 Q5,").replace("20160000", ""),
+            "row 1",
+            "column \"Time period\"",
+            "a period such as 2024, 2024/25, 2022 - 24, 2023/24 Q2 or Jan 2024",
+        ),
     ];
     for (from, to, row, column, expected) in cases {
         assert_ne!(from, to);
@@ -484,6 +508,22 @@ fn bad_portal_tables_are_errors_naming_file_row_and_column() {
     );
     // Two rows for the same cell name both rows.
     let dir = setup(&format!("{good}{}\n", line(2).replace(",10,8,12,", ",11,9,13,")));
+    let e = run(dir.path(), &catalogue, "out.csv").unwrap_err().to_string();
+    assert!(e.contains("row 31") && e.contains("row 2 has the same (L1, Persons, 2016)"), "{e}");
+    // A row repeated cell for cell is kept once, and counted; the results are those without it.
+    let dir = setup(&format!("{good}{}\n{}\n", line(2), line(2)));
+    let summary = run(dir.path(), &catalogue, "out.csv").unwrap();
+    assert!(
+        summary.notes.iter().any(|n| n.contains("indicator \"93701\": 2 rows repeating an earlier row cell for cell")),
+        "{:?}",
+        summary.notes
+    );
+    let with_duplicates = std::fs::read_to_string(dir.path().join("out.csv")).unwrap();
+    let dir = setup(&good);
+    run(dir.path(), &catalogue, "out.csv").unwrap();
+    assert_eq!(with_duplicates, std::fs::read_to_string(dir.path().join("out.csv")).unwrap());
+    // The same cell with another value note is a conflict, naming both rows.
+    let dir = setup(&format!("{good}{}\n", line(2).replace(",1000,,,", ",1000,x,,")));
     let e = run(dir.path(), &catalogue, "out.csv").unwrap_err().to_string();
     assert!(e.contains("row 31") && e.contains("row 2 has the same (L1, Persons, 2016)"), "{e}");
     // Two ages.
@@ -752,4 +792,416 @@ published = { table = "fingertips", where = { IndicatorId = [93474], Age = ["All
             && e.contains("narrow the published source's where"),
         "{e}"
     );
+}
+
+/// The real geography as small areas (LSOAs 2021) in their local authorities, upper-tier local
+/// authorities (counties and unitary authorities), ICBs (not nested), regions and England,
+/// from the ONS lookups of `data`: a CSV of one row per LSOA.
+fn real_lsoa_geography(data: &Path) -> String {
+    let read = |name: &str| -> Vec<HashMap<String, String>> { results(&data.join("geography").join(name)) };
+    let icb: HashMap<String, HashMap<String, String>> =
+        read("lookup_lsoa21_icb24.csv").into_iter().map(|r| (r["lsoa21_code"].clone(), r)).collect();
+    let utla: HashMap<String, HashMap<String, String>> =
+        read("lookup_ltla23_utla23.csv").into_iter().map(|r| (r["ltla23_code"].clone(), r)).collect();
+    let region: HashMap<String, HashMap<String, String>> =
+        read("lookup_ltla24_region24.csv").into_iter().map(|r| (r["ltla24_code"].clone(), r)).collect();
+    let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let mut out = String::from(
+        "lsoa,lsoa_name,ltla,ltla_name,utla,utla_name,icb,icb_name,region,region_name,country,country_name\n",
+    );
+    for r in read("lookup_lsoa21_ward24_ltla24.csv") {
+        let (Some(i), Some(u), Some(g)) =
+            (icb.get(&r["lsoa21_code"]), utla.get(&r["ltla24_code"]), region.get(&r["ltla24_code"]))
+        else {
+            continue;
+        };
+        writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{},E92000001,England",
+            r["lsoa21_code"],
+            q(&r["lsoa21_name"]),
+            r["ltla24_code"],
+            q(&r["ltla24_name"]),
+            u["utla23_code"],
+            q(&u["utla23_name"]),
+            i["icb24_code"],
+            q(&i["icb24_name"]),
+            g["region24_code"],
+            q(&g["region24_name"])
+        )
+        .unwrap();
+    }
+    out
+}
+
+/// The shipped catalogue of the real extract (`catalogues/england_portal.toml`), its
+/// indicators on the LSOA geography of [`real_lsoa_geography`]; with `guidance`, every
+/// indicator's trend rule replaced by the guidance's (the rule before the portal's).
+fn shipped_catalogue(data: &Path, guidance: bool) -> String {
+    let shipped =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalogues/england_portal.toml"))
+            .unwrap();
+    let at = shipped.find("[[indicator]]").unwrap();
+    let mut indicators = shipped[at..].to_string();
+    if guidance {
+        indicators = indicators.lines().filter(|l| !l.starts_with("trend = ")).collect::<Vec<_>>().join("\n");
+    }
+    let extract = data.join("indicators/fingertips_extract_2025-02.csv");
+    format!(
+        "[catalogue]\nname = \"real\"\n\n[geography]\ntable = \"areas\"\nsmall_area = {{ type = \"LSOA\", code = \"lsoa\", name = \"lsoa_name\" }}\nlevel = [\n  {{ type = \"Local authority\", code = \"ltla\", name = \"ltla_name\" }},\n  {{ type = \"Upper-tier local authority\", code = \"utla\", name = \"utla_name\", shares_codes = true }},\n  {{ type = \"ICB\", code = \"icb\", name = \"icb_name\", nested = false }},\n  {{ type = \"Region\", code = \"region\", name = \"region_name\" }},\n  {{ type = \"England\", code = \"country\", name = \"country_name\" }},\n]\n\n[tables.fingertips]\npath = \"{}\"\nlayout = \"portal\"\n\n{indicators}\n",
+        extract.display()
+    )
+}
+
+/// What the real-data comparison counted.
+#[derive(Default, Debug)]
+struct MarkerCounts {
+    /// Published markers on rows Fairer reads (and so compares).
+    compared: usize,
+    /// Of those, the same marker as published.
+    same: usize,
+    /// Of those compared, the ones the portal's own rule gives back from the extract's rows.
+    reproducible: usize,
+    /// Of the reproducible, the ones Fairer gives back.
+    reproduced: usize,
+    /// Markers not compared or not reproducible, by why.
+    why_not: std::collections::BTreeMap<String, usize>,
+    /// Values, limits, counts and denominators compared.
+    numbers: usize,
+}
+
+/// Runs the shipped catalogue on the real extract and compares every published number and
+/// trend marker with Fairer's results.
+fn compare_with_the_extract(data: &Path, guidance: bool) -> (MarkerCounts, Vec<String>) {
+    use crate::compute::catalogue::TrendRule;
+    use stats::trend::{portal_recent_trend, PortalTrendFrom, TrendPoint};
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "areas.csv", &real_lsoa_geography(data));
+    let catalogue = Catalogue::parse(&shipped_catalogue(data, guidance), "england_portal.toml").unwrap();
+    compute_to_file(&catalogue, dir.path(), &dir.path().join("out.csv")).unwrap();
+    let out = results(&dir.path().join("out.csv"));
+    let extract = results(&data.join("indicators/fingertips_extract_2025-02.csv"));
+    let geography_codes: std::collections::HashSet<String> = out.iter().map(|r| r["Area Code"].clone()).collect();
+    type Key = (String, String, String, String, (String, String), String);
+    let ours: HashMap<Key, &HashMap<String, String>> = out
+        .iter()
+        .map(|r| {
+            let key = (
+                r["Indicator ID"].clone(),
+                r["Area Code"].clone(),
+                r["Sex"].clone(),
+                r["Age"].clone(),
+                (r["Category Type"].clone(), r["Category"].clone()),
+                r["Time period"].clone(),
+            );
+            (key, r)
+        })
+        .collect();
+    // The extract's series: byte-identical rows once (quarters excepted), in year order, rows
+    // of one year in file order (the quarters of 91040 numbered so).
+    let quarterly = |id: &str| catalogue.indicators.iter().any(|i| i.id == id && i.period.sub_periods().is_some());
+    type Series<'r> = HashMap<Vec<String>, Vec<(String, &'r HashMap<String, String>)>>;
+    let mut series: Series<'_> = HashMap::new();
+    let mut seen_rows = std::collections::HashSet::new();
+    for r in &extract {
+        let mut cells: Vec<(&String, &String)> = r.iter().collect();
+        cells.sort();
+        let whole = format!("{cells:?}");
+        if !quarterly(&r["IndicatorId"]) && !seen_rows.insert(whole) {
+            continue;
+        }
+        let key: Vec<String> = ["IndicatorId", "AreaCode", "Sex", "Age", "CategoryType", "Category"]
+            .iter()
+            .map(|c| r[*c].clone())
+            .collect();
+        series.entry(key).or_default().push((r["Year"].clone(), r));
+    }
+    let mut counts = MarkerCounts::default();
+    let mut failures = Vec::new();
+    let why = |counts: &mut MarkerCounts, w: String| *counts.why_not.entry(w).or_default() += 1;
+    for (key, points) in &mut series {
+        points.sort_by_key(|(year, _)| year.parse::<i32>().unwrap_or(0));
+        let id = &key[0];
+        let indicator = catalogue.indicators.iter().find(|i| &i.id == id).unwrap();
+        let mut n_in_year = HashMap::new();
+        for (i, (year, p)) in points.iter().enumerate() {
+            let n = n_in_year.entry(year.clone()).or_insert(0);
+            *n += 1;
+            let period = if quarterly(id) { format!("{year} Q{n}") } else { year.clone() };
+            // Fairer's category label: its own words for a national decile.
+            let (label, kind) = (clean(&p["CategoryType"]).to_string(), clean(&p["Category"]).to_string());
+            let category = match category(&label, &kind) {
+                Ok(Category::Whole) => Some((String::new(), String::new())),
+                Ok(Category::Decile(d, t)) => Some((t, decile_label(d))),
+                _ => None,
+            };
+            let found = category.as_ref().and_then(|c| {
+                ours.get(&(
+                    id.clone(),
+                    p["AreaCode"].clone(),
+                    p["Sex"].clone(),
+                    p["Age"].clone(),
+                    c.clone(),
+                    period.clone(),
+                ))
+            });
+            if let Some(r) = found {
+                for (a, b) in [
+                    ("Value", "Value"),
+                    ("Lower CI 95.0 limit", "LowerCI"),
+                    ("Upper CI 95.0 limit", "UpperCI"),
+                    ("Count", "Count"),
+                    ("Denominator", "Denominator"),
+                ] {
+                    if number(r, a) != number(p, b) {
+                        failures.push(format!("{id} {} {period}: {a} {:?}, published {:?}", p["AreaCode"], r[a], p[b]));
+                    }
+                    counts.numbers += 1;
+                }
+            }
+            let published = p["Trend"].as_str();
+            if published.is_empty() {
+                continue;
+            }
+            let Some(r) = found else {
+                let reason = if !geography_codes.contains(&p["AreaCode"]) {
+                    "not compared: an area the geography does not have (sub-ICB location, PCN, GP practice, an old code)"
+                } else if category.is_none() {
+                    "not compared: a breakdown other than national deprivation deciles"
+                } else {
+                    "not compared: an age or decile type the catalogue's where leaves out"
+                };
+                why(&mut counts, reason.to_string());
+                continue;
+            };
+            counts.compared += 1;
+            let ours = r["Recent Trend"].as_str();
+            counts.same += usize::from(ours == published);
+            // The portal's own rule on the extract's rows up to this one.
+            let pts: Vec<TrendPoint> = points[..=i]
+                .iter()
+                .map(|(year, x)| TrendPoint {
+                    year: year.parse().unwrap_or(0),
+                    value: number(x, "Value"),
+                    lower: number(x, "LowerCI"),
+                    upper: number(x, "UpperCI"),
+                    numerator: number(x, "Count"),
+                    denominator: number(x, "Denominator"),
+                })
+                .collect();
+            let portal = match indicator.trend {
+                TrendRule::None => "Cannot be calculated".to_string(),
+                TrendRule::Portal | TrendRule::Guidance
+                    if indicator.value_type == crate::compute::catalogue::ValueType::Other =>
+                {
+                    "Cannot be calculated".to_string()
+                }
+                rule => {
+                    let from = if rule != TrendRule::PortalLimits
+                        && indicator.value_type == crate::compute::catalogue::ValueType::Proportion
+                    {
+                        PortalTrendFrom::Counts
+                    } else {
+                        PortalTrendFrom::Limits
+                    };
+                    portal_recent_trend(&pts, from, indicator.polarity).label().to_string()
+                }
+            };
+            if portal == published {
+                counts.reproducible += 1;
+                if ours == published {
+                    counts.reproduced += 1;
+                } else if !guidance {
+                    failures.push(format!(
+                        "{id} {} {} {period} {:?}: ours \"{ours}\" ({}), published \"{published}\"",
+                        p["AreaCode"], p["Sex"], r["Category"], r["Trend reason"]
+                    ));
+                }
+            } else {
+                let valid = pts
+                    .iter()
+                    .filter(|t| t.value.is_some() && t.numerator.is_some() && t.denominator.is_some_and(|d| d > 0.0))
+                    .count();
+                let reason = if quarterly(id) {
+                    format!("not reproducible: quarters of a year unordered in the extract (the portal's rule gives \"{portal}\")")
+                } else if valid < 5 && published != "Cannot be calculated" {
+                    "not reproducible: fewer than five valid points in the extract (the portal used earlier years)"
+                        .to_string()
+                } else {
+                    format!("not reproducible: the portal's rule gives \"{portal}\" from the extract's rows, published \"{published}\"")
+                };
+                why(&mut counts, reason);
+            }
+        }
+    }
+    (counts, failures)
+}
+
+#[test]
+fn the_real_extract_with_the_shipped_catalogue_gives_back_every_number_and_the_portals_markers() {
+    let Some(data) = shared_data() else { return };
+    let (before, _) = compare_with_the_extract(&data, true);
+    let (after, failures) = compare_with_the_extract(&data, false);
+    for (name, c) in [("guidance's rule (before)", &before), ("catalogue's rules (after)", &after)] {
+        eprintln!(
+            "{name}: {} numbers compared; {} published trend markers compared, {} the same; {} reproducible by the portal's own rule from the extract's rows, {} of them reproduced",
+            c.numbers, c.compared, c.same, c.reproducible, c.reproduced
+        );
+        for (why, n) in &c.why_not {
+            eprintln!("  {n:5}  {why}");
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} differences, the first: {:#?}",
+        failures.len(),
+        &failures[..failures.len().min(20)]
+    );
+    assert_eq!(after.reproduced, after.reproducible);
+    // On the LSOA geography's levels and the catalogue's rows: 1,579 markers compared, 1,468
+    // reproducible by the portal's rule and all reproduced (1,335 by the guidance's rule);
+    // 40,860 numbers compared, all unchanged.
+    assert!(after.compared >= 1500 && after.reproduced >= 1400, "{after:?}");
+    assert!(after.reproduced > before.reproduced, "{before:?} {after:?}");
+    assert!(after.numbers >= 40_000, "{after:?}");
+}
+
+#[test]
+fn a_quarterly_indicator_numbers_the_rows_of_a_year_and_is_trended_by_quarter() {
+    // L1: eight quarters of two years, the API extract's layout (Year only); 2023's second and
+    // third quarters are the same numbers (kept as two quarters, not one duplicate). Values
+    // 10 … 17 with limits ± 1: from the value and limits, the last five quarters rise by 1 a
+    // quarter, X² = 38.416 (as the hand-worked case of stats::trend): increasing.
+    let mut csv = String::from(
+        "IndicatorId,Year,SexID,AreaCode,Count,Value,LowerCI,UpperCI,Denominator,Sex,Age,CategoryType,Category\n",
+    );
+    let values = [10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 15.0, 17.0];
+    for (q, v) in values.iter().enumerate() {
+        let year = 2022 + q / 4;
+        writeln!(csv, "91040,{year},4,L1,{},{v},{},{},1000,Persons,40-74 yrs,,", v * 10.0, v - 1.0, v + 1.0).unwrap();
+    }
+    let indicator = |period: &str| {
+        format!(
+            "\n[[indicator]]\nid = \"91040\"\nname = \"Health checks offered in the quarter\"\nmeasure = \"published\"\nvalue_type = \"proportion\"\npolarity = \"higher is better\"\n{period}trend = \"portal_limits\"\nlevels = [\"Local authority\"]\npublished = {{ table = \"portal\", where = {{ IndicatorId = [91040] }} }}\n"
+        )
+    };
+    let dir = setup(&csv);
+    run(dir.path(), &format!("{HEADER}{}", indicator("period = \"quarterly\"\n")), "out.csv").unwrap();
+    let out = results(&dir.path().join("out.csv"));
+    let labels: Vec<&str> = out.iter().map(|r| r["Time period"].as_str()).collect();
+    assert_eq!(labels, ["2022 Q1", "2022 Q2", "2022 Q3", "2022 Q4", "2023 Q1", "2023 Q2", "2023 Q3", "2023 Q4"]);
+    assert_eq!(number(&out[6], "Value"), Some(15.0));
+    // 2023 Q4: the five quarters 2022 Q4 … 2023 Q4 are 13, 14, 15, 15, 17: slope 0.9,
+    // X² = 0.81 × 3.8416 × 10 = 31.1; no slope leaving one out turns: increasing.
+    assert_eq!(out[7]["Recent Trend"], "Increasing and getting better");
+    assert_eq!(out[3]["Recent Trend"], "Cannot be calculated", "four quarters only");
+    // Undeclared, the four rows of a year are four values for one period: an error naming two.
+    let e = run(dir.path(), &format!("{HEADER}{}", indicator("")), "out2.csv").unwrap_err().to_string();
+    assert!(e.contains("row 1 has the same (L1, Persons, 2022)"), "{e}");
+    // A fifth row in a year is an error naming the file, row and column and the first row.
+    let dir = setup(&format!("{csv}91040,2023,4,L1,1,0.1,0,1,1000,Persons,40-74 yrs,,\n"));
+    let e = run(dir.path(), &format!("{HEADER}{}", indicator("period = \"quarterly\"\n")), "out.csv")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("portal.csv, row 9")
+            && e.contains("column \"Time period\"")
+            && e.contains("at most 4 rows a year")
+            && e.contains("the first on row 5"),
+        "{e}"
+    );
+    // Quarters are for published values only.
+    let e = Catalogue::parse(
+        &format!(
+            "{}{}",
+            crate::compute::tests::GEOGRAPHY,
+            crate::compute::tests::PROPORTION.replace("measure = ", "period = \"quarterly\"\nmeasure = ")
+        ),
+        "c.toml",
+    )
+    .map(|_| ())
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("period = \"quarterly\" is for published values"), "{e}");
+}
+
+#[test]
+fn the_trend_rule_is_a_choice_of_each_indicator() {
+    let dir = setup(&download_csv());
+    let with = |rule: &str| INDICATOR.replace("published = ", &format!("trend = \"{rule}\"\npublished = "));
+    // Never trended: every marker "Cannot be calculated", and why.
+    run(dir.path(), &format!("{HEADER}{}", with("none")), "none.csv").unwrap();
+    let out = results(&dir.path().join("none.csv"));
+    assert!(out.iter().all(|r| r["Recent Trend"] == "Cannot be calculated"));
+    assert!(find(&out, "L1", "2020", "")["Trend reason"].contains("trend = \"none\""));
+    // The portal's rule on L1 (10 … 30% of 1,000, from the counts): increasing, higher worse.
+    run(dir.path(), &format!("{HEADER}{}", with("portal")), "portal.csv").unwrap();
+    let out = results(&dir.path().join("portal.csv"));
+    assert_eq!(find(&out, "L1", "2020", "")["Recent Trend"], "Increasing and getting worse");
+    assert_eq!(find(&out, "L2", "2020", "")["Recent Trend"], "No significant change");
+    // A value type the portal does not trend.
+    let other = with("portal").replace("value_type = \"proportion\"", "value_type = \"other\"");
+    run(dir.path(), &format!("{HEADER}{other}"), "other.csv").unwrap();
+    let out = results(&dir.path().join("other.csv"));
+    assert_eq!(find(&out, "L1", "2020", "")["Recent Trend"], "Cannot be calculated");
+    // An unknown rule names the line and the choices.
+    let e = Catalogue::parse(&format!("{HEADER}{}", with("sometimes")), "c.toml").map(|_| ()).unwrap_err().to_string();
+    assert!(
+        e.contains("c.toml, line") && e.contains("unknown variant `sometimes`") && e.contains("portal_limits"),
+        "{e}"
+    );
+}
+
+#[test]
+fn unitary_authorities_are_districts_and_counties_both() {
+    // Two districts in a county, and a unitary authority that is its own county.
+    let areas = "lsoa,lsoa_name,la,la_name,utla,utla_name,eng,eng_name\nA1,a1,E07000001,D1,E10000001,County,E,England\nA2,a2,E07000002,D2,E10000001,County,E,England\nA3,a3,E06000001,Unitary,E06000001,Unitary,E,England\n";
+    let header = HEADER.replace(
+        "  { type = \"England\"",
+        "  { type = \"Upper-tier local authority\", code = \"utla\", name = \"utla_name\", shares_codes = true },\n  { type = \"England\"",
+    )
+    .replace("deprivation_decile = \"decile\"\n", "");
+    let mut csv = format!("{DOWNLOAD}\n");
+    for (code, value) in
+        [("E07000001", 10.0), ("E07000002", 20.0), ("E10000001", 15.0), ("E06000001", 30.0), ("E", 20.0)]
+    {
+        writeln!(
+            csv,
+            "93701,x,,,{code},Name,Type,Persons,<16 yrs,,,2020,{value},{},{},,,{},1000,,,,,20200000,,",
+            value - 1.0,
+            value + 1.0,
+            value * 10.0
+        )
+        .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "areas.csv", areas);
+    write(dir.path(), "portal.csv", &csv);
+    run(dir.path(), &format!("{header}{INDICATOR}"), "out.csv").unwrap();
+    let out = results(&dir.path().join("out.csv"));
+    let rows_of = |code: &str| {
+        out.iter()
+            .filter(|r| r["Area Code"] == code)
+            .map(|r| (r["Area Type"].clone(), r["Parent Code"].clone(), number(r, "Value")))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        rows_of("E06000001"),
+        [
+            ("Local authority".to_string(), "E06000001".to_string(), Some(30.0)),
+            ("Upper-tier local authority".to_string(), "E".to_string(), Some(30.0))
+        ]
+    );
+    assert_eq!(rows_of("E10000001"), [("Upper-tier local authority".to_string(), "E".to_string(), Some(15.0))]);
+    assert_eq!(rows_of("E07000001"), [("Local authority".to_string(), "E10000001".to_string(), Some(10.0))]);
+    // Undeclared, a code on two levels is a cycle.
+    let e = run(dir.path(), &format!("{}{INDICATOR}", header.replace(", shares_codes = true", "")), "out.csv")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("row 3") && e.contains("cycle"), "{e}");
+    // A code on two levels of different rows is still a cycle.
+    let bad = format!("{areas}A4,a4,E10000001,Odd,E10000002,Other,E,England\n");
+    write(dir.path(), "areas.csv", &bad);
+    let e = run(dir.path(), &format!("{header}{INDICATOR}"), "out.csv").unwrap_err().to_string();
+    assert!(e.contains("row 4") && e.contains("cycle"), "{e}");
 }
