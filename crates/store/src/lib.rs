@@ -29,7 +29,7 @@ pub use accounts::{normalise_email, Account, RoleGrant, Session, ROLES};
 pub use audit::{Actor, AuditEntry};
 pub use error::{Result, StoreError};
 pub use monitor::*;
-pub use place_file::PlaceFile;
+pub use place_file::{PlaceEconomics, PlaceFile};
 pub use release::{ImportOutcome, Release, ReleaseImport, ReleaseInfo, SQLITE_ROWS_PER_INSERT, VALUE_COLUMNS};
 pub use time::{is_date, utc_now, utc_today};
 pub use values::{Area, Indicator, IndicatorMetadata, Revision, ValueQuery, ValueRow};

@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "monitoring", include_str!("../migrations/0002_monitoring.sql")),
     (3, "indicator metadata", include_str!("../migrations/0003_indicator_metadata.sql")),
     (4, "accounts", include_str!("../migrations/0004_accounts.sql")),
+    (7, "place economics", include_str!("../migrations/0007_place_economics.sql")),
 ];
 
 /// The SQL of a migration for `backend`.

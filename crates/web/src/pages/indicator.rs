@@ -6,13 +6,16 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
+use engine::compute::decomposition::{CATEGORY_TYPE as DECOMPOSITION, OTHER_CAUSES};
 use serde::Deserialize;
+use stats::arriaga::AGE_BAND_LABELS;
 use store::{Indicator, ValueQuery, ValueRow};
 
 use super::area::{svg_response, AreaQuery, ENGLAND};
 use crate::cache::ReleaseCache;
 use crate::charts::bars::bars;
 use crate::charts::deciles::{deciles, SiiLine};
+use crate::charts::decomposition::{decomposition, BandContributions};
 use crate::charts::map::{map, MapArea};
 use crate::charts::trend::trend;
 use crate::charts::{Chart, Comparison, Mark, Opts, Palette};
@@ -688,6 +691,208 @@ async fn inequality_chart(
     Ok((chart, decile_rows, whole, area, sex, period))
 }
 
+/// Whether the gap (the slope index of inequality) changed between two periods.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum GapChange {
+    /// The SII moved significantly towards zero.
+    Narrowing,
+    /// The SII moved significantly away from zero.
+    Widening,
+    /// The change is within what chance gives.
+    NoSignificantChange,
+}
+
+impl GapChange {
+    /// The words the page says.
+    pub fn label(self) -> &'static str {
+        match self {
+            GapChange::Narrowing => "narrowing",
+            GapChange::Widening => "widening",
+            GapChange::NoSignificantChange => "no significant change",
+        }
+    }
+}
+
+/// z for a two-sided 95% test.
+const Z95: f64 = 1.959_963_984_540_054;
+
+/// Whether the gap narrows from `first` to `last`, each an SII with its 95% limits
+/// `(sii, lower, upper)`: the standard errors are taken from the limits, SE = (upper −
+/// lower)/(2·1.96), and the difference tested as z = (|SII₂| − |SII₁|)/√(SE₁² + SE₂²) (the
+/// comparison of two independent estimates, Altman and Bland 2003, BMJ 326:219); |z| > 1.96 is
+/// a significant change, narrowing when the SII's size fell, widening when it rose. The two
+/// periods should not share years (pooled periods that overlap are not independent). `None`
+/// without both SIIs and their limits, or limits that give no positive standard error.
+pub fn gap_change(first: (f64, f64, f64), last: (f64, f64, f64)) -> Option<GapChange> {
+    let se = |(_, lower, upper): (f64, f64, f64)| (upper - lower) / (2.0 * Z95);
+    let (se1, se2) = (se(first), se(last));
+    if !(se1.is_finite() && se2.is_finite() && se1 >= 0.0 && se2 >= 0.0) || se1 + se2 <= 0.0 {
+        return None;
+    }
+    let z = (last.0.abs() - first.0.abs()) / (se1 * se1 + se2 * se2).sqrt();
+    if !z.is_finite() {
+        return None;
+    }
+    Some(if z < -Z95 {
+        GapChange::Narrowing
+    } else if z > Z95 {
+        GapChange::Widening
+    } else {
+        GapChange::NoSignificantChange
+    })
+}
+
+/// The life expectancy gap's decomposition of an area, sex and period (the rows of
+/// [`engine::compute::decomposition::CATEGORY_TYPE`]): the bands youngest first, each with its
+/// causes' years (the causes by their part of the gap, largest first, "Other causes" last), the
+/// causes, and the rows' note
+/// (the two deciles and their life expectancies). Empty when the indicator has none.
+pub fn decomposition_bands(rows: &[ValueRow]) -> (Vec<BandContributions>, Vec<String>, Option<String>) {
+    let mut causes: Vec<String> = Vec::new();
+    let mut cells: Vec<(usize, usize, f64)> = Vec::new();
+    let mut note = None;
+    for r in rows.iter().filter(|r| r.category_type.as_deref() == Some(DECOMPOSITION)) {
+        let Some((band, cause)) = r.category.as_deref().and_then(|c| c.split_once(" | ")) else { continue };
+        let Some(b) = AGE_BAND_LABELS.iter().position(|l| *l == band) else { continue };
+        let c = causes.iter().position(|x| x == cause).unwrap_or_else(|| {
+            causes.push(cause.to_string());
+            causes.len() - 1
+        });
+        cells.push((b, c, r.value.unwrap_or(0.0)));
+        if note.is_none() {
+            note = r.value_note.clone();
+        }
+    }
+    if cells.is_empty() {
+        return (Vec::new(), causes, None);
+    }
+    let mut bands: Vec<BandContributions> = AGE_BAND_LABELS
+        .iter()
+        .map(|l| BandContributions { band: (*l).to_string(), by_cause: vec![0.0; causes.len()] })
+        .collect();
+    for (b, c, v) in cells {
+        bands[b].by_cause[c] += v;
+    }
+    // Causes by their part of the gap, largest first, other causes last.
+    let total = |c: usize| bands.iter().map(|b| b.by_cause[c]).sum::<f64>();
+    let mut order: Vec<usize> = (0..causes.len()).collect();
+    order.sort_by(|&a, &b| {
+        (causes[a] == OTHER_CAUSES).cmp(&(causes[b] == OTHER_CAUSES)).then(total(b).total_cmp(&total(a)))
+    });
+    let causes = order.iter().map(|&c| causes[c].clone()).collect();
+    for band in &mut bands {
+        band.by_cause = order.iter().map(|&c| band.by_cause[c]).collect();
+    }
+    (bands, causes, note)
+}
+
+/// The decomposition chart of the inequalities tab's area, sex and period, with its bands,
+/// causes and note; `None` when there is no decomposition.
+async fn decomposition_chart(
+    state: &AppState,
+    cache: &ReleaseCache,
+    indicator: &Indicator,
+    (area, sex, period): (&str, &str, &str),
+    palette: Palette,
+    standalone: bool,
+) -> Result<Option<(Chart, Vec<BandContributions>, Vec<String>, Option<String>)>, WebError> {
+    let rows = state
+        .store
+        .values(&ValueQuery {
+            indicator: Some(indicator.id.clone()),
+            area: Some(area.into()),
+            sex: Some(sex.into()),
+            time_period: Some(period.into()),
+            whole_area: Some(false),
+            ..ValueQuery::default()
+        })
+        .await?;
+    let (bands, causes, note) = decomposition_bands(&rows);
+    if bands.is_empty() {
+        return Ok(None);
+    }
+    let total: f64 = bands.iter().map(BandContributions::total).sum();
+    let largest = bands.iter().max_by(|a, b| a.total().total_cmp(&b.total()));
+    let area_name = cache.area(area).map_or(area.to_string(), |a| a.name.clone());
+    let mut opts = Opts::new(
+        "decomposition-chart",
+        format!(
+            "{}: the gap between the most and least deprived deciles by age and cause, {area_name}, {sex}, {period}",
+            indicator.name
+        ),
+        format!(
+            "{} age bands, each a column of {} causes of death; they add up to the gap of {} years{}.",
+            bands.len(),
+            causes.len(),
+            crate::charts::human(Some(total), 1),
+            largest.map_or(String::new(), |b| format!(
+                "; the largest part is at ages {}, {} years",
+                b.band,
+                crate::charts::human(Some(b.total()), 1)
+            ))
+        ),
+    );
+    opts.height = 300.0;
+    opts.palette = palette;
+    opts.standalone = standalone;
+    opts.unit = "years".into();
+    let chart = decomposition(&bands, &causes, &opts);
+    Ok(Some((chart, bands, causes, note)))
+}
+
+/// The section of the decomposition on the inequalities tab.
+fn decomposition_section(
+    indicator: &Indicator,
+    (area, sex, period): (&str, &str, &str),
+    (chart, bands, causes, note): (Chart, Vec<BandContributions>, Vec<String>, Option<String>),
+) -> Section {
+    let total: f64 = bands.iter().map(BandContributions::total).sum();
+    let by_cause: Vec<f64> = (0..causes.len()).map(|c| bands.iter().map(|b| b.by_cause[c]).sum()).collect();
+    let mut notes = vec![format!(
+        "Arriaga's decomposition (as the OHID Segment Tool): the years each age band and cause of death add to the gap in life expectancy at birth between the most and least deprived deciles, {} years in all ({}). A negative part narrows the gap.",
+        crate::charts::human(Some(total), 2),
+        causes
+            .iter()
+            .zip(&by_cause)
+            .map(|(c, v)| format!("{c} {}", crate::charts::human(Some(*v), 2)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )];
+    notes.extend(note);
+    let mut headers = vec!["Age band".to_string()];
+    headers.extend(causes.iter().cloned());
+    headers.push("All causes".into());
+    let rows = bands
+        .iter()
+        .map(|b| {
+            let mut cells = vec![Cell::header(&b.band, None)];
+            cells.extend(b.by_cause.iter().map(|v| Cell::number(Some(*v), 2)));
+            cells.push(Cell::number(Some(b.total()), 2));
+            cells
+        })
+        .collect();
+    let svg = format!(
+        "/charts/decomposition.svg{}",
+        query(&[("indicator", &indicator.id), ("area", area), ("sex", sex), ("period", period)])
+    );
+    Section {
+        id: "decomposition".into(),
+        heading: format!("The gap by age and cause, {period}"),
+        notes,
+        chart: Some(chart),
+        table: DataTable {
+            caption: format!("{}: {area} ({sex}, {period}) the gap by age band and cause, years", indicator.name),
+            headers,
+            rows,
+        },
+        downloads: downloads(
+            &indicator.id,
+            &[("area", area), ("sex", sex), ("period", period), ("breakdown", "categories")],
+            svg,
+        ),
+    }
+}
+
 /// `GET /indicators/{id}/inequalities`.
 pub async fn inequalities(
     State(state): State<AppState>,
@@ -756,8 +961,27 @@ pub async fn inequalities(
     let mut opts = Opts::new(
         "gap-chart",
         format!("{}: the slope index of inequality over time", indicator.name),
-        format!("{} periods of the slope index of inequality with its 95% interval. Whether the gap narrows is not tested here.", points.len()),
+        format!("{} periods of the slope index of inequality with its 95% interval.", points.len()),
     );
+    // Whether the gap narrows: the earliest period with an SII and its limits against the latest.
+    let with_limits: Vec<(&str, (f64, f64, f64))> = gap_rows
+        .iter()
+        .filter_map(|r| Some((r.time_period.as_str(), (r.sii?, r.sii_lower_95?, r.sii_upper_95?))))
+        .collect();
+    let change_note = match (with_limits.first(), with_limits.last()) {
+        (Some(a), Some(b)) if with_limits.len() >= 2 => match gap_change(a.1, b.1) {
+            Some(change) => format!(
+                "Whether the gap narrows, {} against {}: {} (the slope index of inequality {} against {}, tested at 95%).",
+                b.0,
+                a.0,
+                change.label(),
+                crate::charts::human(Some(b.1 .0), 1),
+                crate::charts::human(Some(a.1 .0), 1)
+            ),
+            None => "Whether the gap narrows cannot be tested: the intervals of the slope index of inequality are missing.".into(),
+        },
+        _ => "Whether the gap narrows needs the slope index of inequality, with its interval, in two periods.".into(),
+    };
     opts.height = 260.0;
     opts.palette = palette;
     let gap_chart = trend(&points, None, "", &opts);
@@ -778,7 +1002,10 @@ pub async fn inequalities(
     let gap_section = Section {
         id: "gap".into(),
         heading: "The gap over time".into(),
-        notes: vec!["Excess: the count above what the area would have at the least deprived decile's rate.".into()],
+        notes: vec![
+            change_note,
+            "Excess: the count above what the area would have at the least deprived decile's rate.".into(),
+        ],
         chart: (!points.is_empty()).then_some(gap_chart),
         table: DataTable {
             caption: format!("{}: {area} ({sex}) inequality summaries by period", indicator.name),
@@ -789,8 +1016,13 @@ pub async fn inequalities(
         },
         downloads: Vec::new(),
     };
+    let mut sections = vec![deciles_section, gap_section];
+    let at = (area.as_str(), sex.as_str(), period.as_str());
+    if let Some(parts) = decomposition_chart(&state, &cache, &indicator, at, palette, false).await? {
+        sections.insert(1, decomposition_section(&indicator, at, parts));
+    }
     let controls = area_controls(&cache, &area, &sexes(&cache, &id), &sex, palette);
-    render_tab(&indicator, "/inequalities", &q, controls, vec![deciles_section, gap_section], Vec::new(), palette)
+    render_tab(&indicator, "/inequalities", &q, controls, sections, Vec::new(), palette)
 }
 
 /// `GET /indicators/{id}/definition`.
@@ -827,7 +1059,8 @@ pub async fn definition(
 }
 
 /// `GET /charts/{kind}.svg`: a chart of a page as a standalone SVG with its own `<style>`;
-/// `kind` is `bars`, `map`, `trend`, `deciles` (with `indicator=` and the page's parameters)
+/// `kind` is `bars`, `map`, `trend`, `deciles`, `decomposition` (with `indicator=` and the
+/// page's parameters)
 /// or `spine` (with `area=`, `group=` and the profile's parameters).
 pub async fn chart_svg(
     State(state): State<AppState>,
@@ -854,6 +1087,15 @@ pub async fn chart_svg(
         }
         "trend" => trend_chart(&state, &cache, &indicator, &q, palette, true).await?.0,
         "deciles" => inequality_chart(&state, &cache, &indicator, &q, palette, true).await?.0,
+        "decomposition" => {
+            let (_, _, whole, area, sex, period) =
+                inequality_chart(&state, &cache, &indicator, &q, palette, true).await?;
+            drop(whole);
+            decomposition_chart(&state, &cache, &indicator, (&area, &sex, &period), palette, true)
+                .await?
+                .ok_or_else(|| WebError::NotFound(format!("a decomposition of {id} for {area}, {sex}, {period}")))?
+                .0
+        }
         _ => return Err(WebError::NotFound(format!("the chart {file}"))),
     };
     Ok(svg_response(chart))
@@ -862,6 +1104,18 @@ pub async fn chart_svg(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_gap_narrows_when_the_sii_shrinks_beyond_chance() {
+        // SE = 1.96/1.96 = 1 each: z = (|SII₂| − |SII₁|)/√2; 3 → z = −2.12, 1 → −0.71.
+        let first = (-10.0, -11.96, -8.04);
+        assert_eq!(gap_change(first, (-7.0, -8.96, -5.04)), Some(GapChange::Narrowing));
+        assert_eq!(gap_change(first, (-13.0, -14.96, -11.04)), Some(GapChange::Widening));
+        assert_eq!(gap_change(first, (-9.0, -10.96, -7.04)), Some(GapChange::NoSignificantChange));
+        // Size, not sign: a gap that turns over and grows again is wider.
+        assert_eq!(gap_change(first, (13.0, 11.04, 14.96)), Some(GapChange::Widening));
+        assert_eq!(gap_change((1.0, 1.0, 1.0), (2.0, 2.0, 2.0)), None);
+    }
 
     #[test]
     fn deciles_are_ranked_most_deprived_first() {
