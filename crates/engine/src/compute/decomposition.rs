@@ -223,6 +223,96 @@ fn pair_rows(
     rows
 }
 
+/// The years of life lost to the gradient in one area, sex and period, by band.
+fn years_of_life_lost_rows(input: &DecompositionInput<'_>, area: usize, si: usize, pi: usize) -> Vec<ResultRow> {
+    let ind = input.indicator;
+    let sex = ind.sexes[si];
+    let period = &input.periods[pi];
+    let years = period.years.0..=period.years.1;
+    let mut observed = vec![[0.0; 10]; AGE_BANDS];
+    let mut population = vec![[0.0; 10]; AGE_BANDS];
+    let (mut d, mut n) = (vec![0.0; AGE_BANDS], vec![0.0; AGE_BANDS]);
+    for decile in 1..=10 {
+        if input.population.cell(area, decile, sex, years.clone(), &mut n).is_none() {
+            continue;
+        }
+        if input.deaths.cell(area, decile, sex, years.clone(), &mut d).is_none() {
+            d.iter_mut().for_each(|x| *x = 0.0);
+        }
+        for band in 0..AGE_BANDS {
+            observed[band][decile - 1] = d[band];
+            population[band][decile - 1] = n[band];
+        }
+    }
+    let has_people = |i: usize| population.iter().map(|p| p[i]).sum::<f64>() > 0.0;
+    let Some(reference) = (0..10).rev().find(|&i| has_people(i)) else { return Vec::new() };
+    // The reference decile's remaining life expectancy at each band's start age.
+    let starts: Vec<f64> = AGE_BAND_STARTS.iter().map(|&a| f64::from(a)).collect();
+    let ref_deaths: Vec<f64> = observed.iter().map(|o| o[reference]).collect();
+    let ref_population: Vec<f64> = population.iter().map(|p| p[reference]).collect();
+    let Ok(table) = life_expectancy(&starts, &ref_deaths, &ref_population, &[ConfidenceLevel::C95]) else {
+        return Vec::new();
+    };
+    let remaining: Option<Vec<f64>> = table.iter().map(|r| r.estimate.value).collect();
+    let Some(remaining) = remaining else { return Vec::new() };
+    let mut excess = Vec::with_capacity(AGE_BANDS);
+    for band in 0..AGE_BANDS {
+        if population[band][reference] <= 0.0 {
+            return Vec::new();
+        }
+        match excess_deaths(&observed[band], &population[band], reference) {
+            Ok(e) => excess.push(e.total_excess),
+            Err(_) => return Vec::new(),
+        }
+    }
+    let Ok(yll) = years_of_life_lost(&excess, &remaining, &Valuation::default()) else { return Vec::new() };
+    let note = format!(
+        "Excess deaths at the death rates of the {} by age band, each losing that decile's remaining life expectancy at the band's start age: {:.1} deaths, {:.0} years of life in all",
+        input.breakdown.category(reference + 1).to_lowercase(),
+        yll.deaths,
+        yll.years_of_life_lost
+    );
+    let level = input.level;
+    (0..AGE_BANDS)
+        .map(|band| ResultRow {
+            indicator: ind.id.clone(),
+            indicator_name: ind.name.clone(),
+            framework: ind.framework.clone(),
+            domain: input.catalogue.domain_name(ind).map(str::to_string),
+            measure: ind.measure.as_str(),
+            polarity: ind.polarity.as_str(),
+            parent: level.parents[area].clone(),
+            area_code: level.codes[area].clone(),
+            area_name: level.names[area].clone(),
+            area_type: level.area_type.clone(),
+            sex: SEXES[sex],
+            age: ind.age_label.clone(),
+            category: Some(AGE_BAND_LABELS[band].to_string()),
+            category_type: Some(YLL_CATEGORY_TYPE.to_string()),
+            period: period.clone(),
+            value: CellValue {
+                estimate: Estimate {
+                    value: Some(yll.by_band[band]),
+                    limits: Vec::new(),
+                    statistic: "years of life lost".into(),
+                    method: "Excess deaths × remaining life expectancy",
+                },
+                count: Some(excess[band]),
+                denominator: None,
+                note: Some(note.clone()),
+            },
+            benchmark: String::new(),
+            benchmark_value: None,
+            compared_95: "Not compared",
+            compared_998: "Not compared",
+            quintile: None,
+            trend: "Cannot be calculated".to_string(),
+            trend_reason: "Years of life lost to a gradient have no trend".to_string(),
+            inequality: None,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use std::fmt::Write as _;
@@ -379,94 +469,4 @@ gap_causes = { column = "cause", causes = ["cardiovascular", "cancer"] }
         let e = Catalogue::parse(&format!("{GEOGRAPHY}{bad}"), "test.toml").unwrap_err().to_string();
         assert!(e.contains("life expectancy at birth"), "{e}");
     }
-}
-
-/// The years of life lost to the gradient in one area, sex and period, by band.
-fn years_of_life_lost_rows(input: &DecompositionInput<'_>, area: usize, si: usize, pi: usize) -> Vec<ResultRow> {
-    let ind = input.indicator;
-    let sex = ind.sexes[si];
-    let period = &input.periods[pi];
-    let years = period.years.0..=period.years.1;
-    let mut observed = vec![[0.0; 10]; AGE_BANDS];
-    let mut population = vec![[0.0; 10]; AGE_BANDS];
-    let (mut d, mut n) = (vec![0.0; AGE_BANDS], vec![0.0; AGE_BANDS]);
-    for decile in 1..=10 {
-        if input.population.cell(area, decile, sex, years.clone(), &mut n).is_none() {
-            continue;
-        }
-        if input.deaths.cell(area, decile, sex, years.clone(), &mut d).is_none() {
-            d.iter_mut().for_each(|x| *x = 0.0);
-        }
-        for band in 0..AGE_BANDS {
-            observed[band][decile - 1] = d[band];
-            population[band][decile - 1] = n[band];
-        }
-    }
-    let has_people = |i: usize| population.iter().map(|p| p[i]).sum::<f64>() > 0.0;
-    let Some(reference) = (0..10).rev().find(|&i| has_people(i)) else { return Vec::new() };
-    // The reference decile's remaining life expectancy at each band's start age.
-    let starts: Vec<f64> = AGE_BAND_STARTS.iter().map(|&a| f64::from(a)).collect();
-    let ref_deaths: Vec<f64> = observed.iter().map(|o| o[reference]).collect();
-    let ref_population: Vec<f64> = population.iter().map(|p| p[reference]).collect();
-    let Ok(table) = life_expectancy(&starts, &ref_deaths, &ref_population, &[ConfidenceLevel::C95]) else {
-        return Vec::new();
-    };
-    let remaining: Option<Vec<f64>> = table.iter().map(|r| r.estimate.value).collect();
-    let Some(remaining) = remaining else { return Vec::new() };
-    let mut excess = Vec::with_capacity(AGE_BANDS);
-    for band in 0..AGE_BANDS {
-        if population[band][reference] <= 0.0 {
-            return Vec::new();
-        }
-        match excess_deaths(&observed[band], &population[band], reference) {
-            Ok(e) => excess.push(e.total_excess),
-            Err(_) => return Vec::new(),
-        }
-    }
-    let Ok(yll) = years_of_life_lost(&excess, &remaining, &Valuation::default()) else { return Vec::new() };
-    let note = format!(
-        "Excess deaths at the death rates of the {} by age band, each losing that decile's remaining life expectancy at the band's start age: {:.1} deaths, {:.0} years of life in all",
-        input.breakdown.category(reference + 1).to_lowercase(),
-        yll.deaths,
-        yll.years_of_life_lost
-    );
-    let level = input.level;
-    (0..AGE_BANDS)
-        .map(|band| ResultRow {
-            indicator: ind.id.clone(),
-            indicator_name: ind.name.clone(),
-            framework: ind.framework.clone(),
-            domain: input.catalogue.domain_name(ind).map(str::to_string),
-            measure: ind.measure.as_str(),
-            polarity: ind.polarity.as_str(),
-            parent: level.parents[area].clone(),
-            area_code: level.codes[area].clone(),
-            area_name: level.names[area].clone(),
-            area_type: level.area_type.clone(),
-            sex: SEXES[sex],
-            age: ind.age_label.clone(),
-            category: Some(AGE_BAND_LABELS[band].to_string()),
-            category_type: Some(YLL_CATEGORY_TYPE.to_string()),
-            period: period.clone(),
-            value: CellValue {
-                estimate: Estimate {
-                    value: Some(yll.by_band[band]),
-                    limits: Vec::new(),
-                    statistic: "years of life lost".into(),
-                    method: "Excess deaths × remaining life expectancy",
-                },
-                count: Some(excess[band]),
-                denominator: None,
-                note: Some(note.clone()),
-            },
-            benchmark: String::new(),
-            benchmark_value: None,
-            compared_95: "Not compared",
-            compared_998: "Not compared",
-            quintile: None,
-            trend: "Cannot be calculated".to_string(),
-            trend_reason: "Years of life lost to a gradient have no trend".to_string(),
-            inequality: None,
-        })
-        .collect()
 }
