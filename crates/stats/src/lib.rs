@@ -35,6 +35,8 @@ pub mod trend;
 mod testdata;
 
 pub mod arriaga;
+pub mod composite;
+pub mod gap;
 pub mod inequality;
 
 use std::borrow::Cow;

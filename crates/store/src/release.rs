@@ -8,8 +8,8 @@
 //! whole and still the newest, and readers see it until the new one commits.
 //!
 //! Speed: on SQLite the rows go in multi-row `INSERT`s of [`SQLITE_ROWS_PER_INSERT`] rows
-//! (prepared once, text bound without copying); on PostgreSQL through `COPY … FROM STDIN` in
-//! text format, a few megabytes at a time.
+//! (prepared once, text bound without copying), the next statement bound while SQLite runs the
+//! last; on PostgreSQL through `COPY … FROM STDIN` in binary format, a few megabytes at a time.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -66,8 +66,9 @@ const VALUE_KEY: [&str; 6] =
 /// SQLite's limit of 32,766.
 pub const SQLITE_ROWS_PER_INSERT: usize = 500;
 
-/// Bytes of `COPY` text sent to PostgreSQL at a time.
-const COPY_CHUNK: usize = 8 << 20;
+/// Bytes of binary `COPY` data handed to PostgreSQL at a time: small enough that the server is
+/// already storing the first rows of a batch while the next are encoded.
+const COPY_PART: usize = 64 << 10;
 
 /// What describes a release besides its rows.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -162,7 +163,7 @@ pub struct ReleaseImport {
     /// Breakdowns by sex, age, category type and category, each followed by U+001F.
     breakdowns: HashMap<String, i64>,
     breakdown_buf: String,
-    copy: String,
+    copy: Vec<u8>,
     insert_sql: String,
     /// Whether the import dropped the index by indicator, to build it again at the end.
     rebuild_index: bool,
@@ -229,7 +230,7 @@ impl Store {
             indicators: HashMap::new(),
             breakdowns: HashMap::new(),
             breakdown_buf: String::new(),
-            copy: String::new(),
+            copy: Vec::new(),
             insert_sql,
             rebuild_index: false,
             metadata: HashMap::new(),
@@ -393,19 +394,11 @@ impl ReleaseImport {
         for row in 0..batch.num_rows() {
             let key = self.row_key(&cols, row, first_row + row as u64)?;
             ids.push(self.resolve(&cols, row, &key).await?);
-            self.hash_row(&cols, row, &key);
             keys.push(key);
         }
         match self.tx {
             ImportTx::Sqlite(..) => self.insert_sqlite(&cols, &keys, &ids, first_row).await?,
-            ImportTx::Postgres(..) => {
-                for (row, key) in keys.iter().enumerate() {
-                    encode_copy_row(&mut self.copy, self.release_id, ids[row], key, &cols, row);
-                }
-                if self.copy.len() >= COPY_CHUNK {
-                    self.flush_copy().await?;
-                }
-            }
+            ImportTx::Postgres(..) => self.copy_postgres(&cols, &keys, &ids, first_row).await?,
         }
         self.rows += batch.num_rows() as u64;
         Ok(())
@@ -513,52 +506,9 @@ impl ReleaseImport {
         Ok([area, indicator, breakdown])
     }
 
-    /// Adds the row to the content hash: every stored field in a fixed order, each tagged
-    /// (null, text with its length, number by its bits), so that no two contents hash alike
-    /// by accident of layout.
-    fn hash_row(&mut self, cols: &BatchColumns<'_>, row: usize, key: &RowKey<'_>) {
-        let h = &mut self.hasher;
-        let text = |h: &mut Sha256, v: Option<&str>| match v {
-            None => h.update([0u8]),
-            Some(s) => {
-                h.update([1u8]);
-                h.update((s.len() as u64).to_le_bytes());
-                h.update(s.as_bytes());
-            }
-        };
-        let number = |h: &mut Sha256, v: Option<f64>| match v {
-            None => h.update([0u8]),
-            Some(x) => {
-                h.update([2u8]);
-                h.update(x.to_bits().to_le_bytes());
-            }
-        };
-        for v in [key.indicator, key.area, key.sex, key.age, key.category_type, key.category, key.period] {
-            text(h, Some(v));
-        }
-        number(h, key.sortable.map(|v| v as f64));
-        for column in [
-            &cols.indicator_name,
-            &cols.framework,
-            &cols.domain,
-            &cols.measure,
-            &cols.polarity,
-            &cols.area_name,
-            &cols.area_type,
-            &cols.parent_code,
-            &cols.parent_name,
-        ] {
-            text(h, column.get(row));
-        }
-        for column in &cols.data {
-            match column {
-                Column::Text(c) => text(h, c.get(row)),
-                Column::Number(c) => number(h, c.get(row)),
-            }
-        }
-    }
-
-    /// Inserts the batch's rows on SQLite, [`SQLITE_ROWS_PER_INSERT`] at a time.
+    /// Inserts the batch's rows on SQLite, [`SQLITE_ROWS_PER_INSERT`] at a time, adding each row
+    /// to the content hash. While SQLite's worker thread runs one statement, this thread hashes
+    /// the next chunk's rows and binds its parameters, so the two work side by side.
     async fn insert_sqlite(
         &mut self,
         cols: &BatchColumns<'_>,
@@ -566,20 +516,24 @@ impl ReleaseImport {
         ids: &[[i64; 3]],
         first: u64,
     ) -> Result<()> {
-        let ImportTx::Sqlite(tx) = &mut self.tx else { return Ok(()) };
-        for start in (0..keys.len()).step_by(SQLITE_ROWS_PER_INSERT) {
-            let end = (start + SQLITE_ROWS_PER_INSERT).min(keys.len());
-            let sql = if end - start == SQLITE_ROWS_PER_INSERT {
-                std::borrow::Cow::Borrowed(self.insert_sql.as_str())
-            } else {
-                std::borrow::Cow::Owned(insert_sql(end - start))
-            };
-            let mut query = sqlx::query(&sql);
+        let ReleaseImport { tx: ImportTx::Sqlite(tx), hasher, insert_sql: full, release_id, .. } = self else {
+            return Ok(());
+        };
+        let release_id = *release_id;
+        let chunks: Vec<(usize, usize)> = (0..keys.len())
+            .step_by(SQLITE_ROWS_PER_INSERT)
+            .map(|start| (start, (start + SQLITE_ROWS_PER_INSERT).min(keys.len())))
+            .collect();
+        let partial = insert_sql(keys.len() % SQLITE_ROWS_PER_INSERT);
+        let chunk = |hasher: &mut Sha256, (start, end): (usize, usize)| {
+            let sql = if end - start == SQLITE_ROWS_PER_INSERT { full.as_str() } else { partial.as_str() };
+            let mut query = sqlx::query(sql);
             for row in start..end {
                 let key = &keys[row];
+                hash_row(hasher, cols, row, key);
                 let [area, indicator, breakdown] = ids[row];
                 query = query
-                    .bind(self.release_id)
+                    .bind(release_id)
                     .bind(area)
                     .bind(indicator)
                     .bind(breakdown)
@@ -592,27 +546,70 @@ impl ReleaseImport {
                     };
                 }
             }
-            query.execute(&mut *tx).await.map_err(|e| duplicate_or(e, first + start as u64, first + end as u64 - 1))?;
+            query
+        };
+        let Some(&head) = chunks.first() else { return Ok(()) };
+        let mut query = chunk(hasher, head);
+        for (i, &(start, end)) in chunks.iter().enumerate() {
+            let mut running = std::pin::pin!(query.execute(&mut *tx));
+            // The first poll hands the statement to SQLite's worker thread.
+            let polled =
+                std::future::poll_fn(|cx| std::task::Poll::Ready(std::future::Future::poll(running.as_mut(), cx)))
+                    .await;
+            let next = chunks.get(i + 1).map(|&c| chunk(hasher, c));
+            let done = match polled {
+                std::task::Poll::Ready(done) => done,
+                std::task::Poll::Pending => running.await,
+            };
+            done.map_err(|e| duplicate_or(e, first + start as u64, first + end as u64 - 1))?;
+            match next {
+                Some(next) => query = next,
+                None => break,
+            }
         }
         Ok(())
     }
 
-    /// Sends the `COPY` text gathered so far to PostgreSQL.
-    async fn flush_copy(&mut self) -> Result<()> {
-        let ImportTx::Postgres(tx) = &mut self.tx else { return Ok(()) };
-        if self.copy.is_empty() {
+    /// Streams the batch's rows to PostgreSQL in one binary `COPY`, [`COPY_PART`] bytes at a
+    /// time, adding each row to the content hash: the server stores each part while the next is
+    /// encoded.
+    async fn copy_postgres(
+        &mut self,
+        cols: &BatchColumns<'_>,
+        keys: &[RowKey<'_>],
+        ids: &[[i64; 3]],
+        first: u64,
+    ) -> Result<()> {
+        let ReleaseImport { tx: ImportTx::Postgres(tx), hasher, copy: part, release_id, .. } = self else {
             return Ok(());
-        }
-        let statement = format!("COPY value ({}) FROM STDIN", value_columns().join(", "));
-        let rows = self.rows;
-        let context = || format!("copying the release's rows up to row {rows}");
+        };
+        let last = first + keys.len() as u64 - 1;
+        let context = || format!("copying the release's rows {first} to {last}");
+        let statement = format!("COPY value ({}) FROM STDIN (FORMAT binary)", value_columns().join(", "));
         let mut copy = tx.copy_in_raw(&statement).await.context(context)?;
-        if let Err(e) = copy.send(self.copy.as_bytes()).await {
+        part.clear();
+        part.extend_from_slice(COPY_BINARY_HEADER);
+        let mut sent = Ok(());
+        for (row, key) in keys.iter().enumerate() {
+            hash_row(hasher, cols, row, key);
+            encode_copy_row(part, *release_id, ids[row], key, cols, row);
+            if part.len() >= COPY_PART {
+                sent = copy.send(&part[..]).await.map(|_| ());
+                part.clear();
+                if sent.is_err() {
+                    break;
+                }
+            }
+        }
+        if sent.is_ok() {
+            part.extend_from_slice(COPY_BINARY_TRAILER);
+            sent = copy.send(&part[..]).await.map(|_| ());
+        }
+        if let Err(e) = sent {
             let _ = copy.abort("the import failed").await;
             return Err(e).context(context);
         }
-        copy.finish().await.map_err(|e| duplicate_or(e, 0, rows))?;
-        self.copy.clear();
+        copy.finish().await.map_err(|e| duplicate_or(e, first, last))?;
         Ok(())
     }
 
@@ -626,7 +623,6 @@ impl ReleaseImport {
         if self.rows == 0 {
             return Err(StoreError::BadInput(format!("the release \"{}\" has no rows", self.info.name)));
         }
-        self.flush_copy().await?;
         let hash = self.hasher.clone().finalize().iter().fold(String::new(), |mut s, b| {
             let _ = write!(s, "{b:02x}");
             s
@@ -700,6 +696,50 @@ impl ReleaseImport {
     }
 }
 
+/// Adds the row to the content hash: every stored field in a fixed order, each tagged
+/// (null, text with its length, number by its bits), so that no two contents hash alike
+/// by accident of layout.
+fn hash_row(h: &mut Sha256, cols: &BatchColumns<'_>, row: usize, key: &RowKey<'_>) {
+    let text = |h: &mut Sha256, v: Option<&str>| match v {
+        None => h.update([0u8]),
+        Some(s) => {
+            h.update([1u8]);
+            h.update((s.len() as u64).to_le_bytes());
+            h.update(s.as_bytes());
+        }
+    };
+    let number = |h: &mut Sha256, v: Option<f64>| match v {
+        None => h.update([0u8]),
+        Some(x) => {
+            h.update([2u8]);
+            h.update(x.to_bits().to_le_bytes());
+        }
+    };
+    for v in [key.indicator, key.area, key.sex, key.age, key.category_type, key.category, key.period] {
+        text(h, Some(v));
+    }
+    number(h, key.sortable.map(|v| v as f64));
+    for column in [
+        &cols.indicator_name,
+        &cols.framework,
+        &cols.domain,
+        &cols.measure,
+        &cols.polarity,
+        &cols.area_name,
+        &cols.area_type,
+        &cols.parent_code,
+        &cols.parent_name,
+    ] {
+        text(h, column.get(row));
+    }
+    for column in &cols.data {
+        match column {
+            Column::Text(c) => text(h, c.get(row)),
+            Column::Number(c) => number(h, c.get(row)),
+        }
+    }
+}
+
 /// The index of values by indicator, as `migrations/0001_data_releases.sql` creates it.
 const VALUE_BY_INDICATOR: &str =
     "CREATE INDEX value_by_indicator ON value (release_id, indicator_id, breakdown_id, time_period)";
@@ -732,54 +772,64 @@ fn duplicate_or(error: sqlx::Error, first: u64, last: u64) -> StoreError {
     }
 }
 
-/// Appends a row in PostgreSQL's `COPY` text format: fields separated by tabs, `\N` for null,
-/// backslash, tab, newline and carriage return escaped.
+/// Appends one row of the value table in `COPY … (FORMAT binary)` layout: the number of
+/// fields, then each field as its length and bytes (big-endian `BIGINT` and IEEE-754 `DOUBLE
+/// PRECISION`, UTF-8 `TEXT`), or a length of -1 for NULL. Binary spares the server from
+/// parsing each number from text, and reaches it bit for bit.
 fn encode_copy_row(
-    out: &mut String,
+    out: &mut Vec<u8>,
     release: i64,
     ids: [i64; 3],
     key: &RowKey<'_>,
     cols: &BatchColumns<'_>,
     row: usize,
 ) {
-    let _ = write!(out, "{release}\t{}\t{}\t{}\t", ids[0], ids[1], ids[2]);
-    copy_text(out, Some(key.period));
-    out.push('\t');
-    match key.sortable {
-        Some(v) => {
-            let _ = write!(out, "{v}");
-        }
-        None => out.push_str("\\N"),
+    let fields = VALUE_KEY.len() + cols.data.len();
+    out.extend_from_slice(&(fields as i16).to_be_bytes());
+    for id in [release, ids[0], ids[1], ids[2]] {
+        copy_bigint(out, Some(id));
     }
+    copy_text(out, Some(key.period));
+    copy_bigint(out, key.sortable);
     for column in &cols.data {
-        out.push('\t');
         match column {
             Column::Text(c) => copy_text(out, c.get(row)),
             Column::Number(c) => match c.get(row) {
                 Some(v) => {
-                    let _ = write!(out, "{v}");
+                    out.extend_from_slice(&8i32.to_be_bytes());
+                    out.extend_from_slice(&v.to_be_bytes());
                 }
-                None => out.push_str("\\N"),
+                None => out.extend_from_slice(&(-1i32).to_be_bytes()),
             },
         }
     }
-    out.push('\n');
 }
 
-/// Appends a text field in `COPY` text format.
-fn copy_text(out: &mut String, value: Option<&str>) {
-    let Some(value) = value else {
-        out.push_str("\\N");
-        return;
-    };
-    for c in value.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c => out.push(c),
+/// The start of a binary `COPY` stream: its signature, flags and header extension length.
+const COPY_BINARY_HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
+
+/// The end of a binary `COPY` stream: a field count of -1.
+const COPY_BINARY_TRAILER: &[u8] = &[0xff, 0xff];
+
+/// Appends a `BIGINT` field (or NULL) in binary `COPY` layout.
+fn copy_bigint(out: &mut Vec<u8>, value: Option<i64>) {
+    match value {
+        Some(v) => {
+            out.extend_from_slice(&8i32.to_be_bytes());
+            out.extend_from_slice(&v.to_be_bytes());
         }
+        None => out.extend_from_slice(&(-1i32).to_be_bytes()),
+    }
+}
+
+/// Appends a `TEXT` field (or NULL) in binary `COPY` layout: its length in bytes, then UTF-8.
+fn copy_text(out: &mut Vec<u8>, value: Option<&str>) {
+    match value {
+        Some(v) => {
+            out.extend_from_slice(&(v.len() as i32).to_be_bytes());
+            out.extend_from_slice(v.as_bytes());
+        }
+        None => out.extend_from_slice(&(-1i32).to_be_bytes()),
     }
 }
 
@@ -853,10 +903,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn copy_text_escapes() {
-        let mut out = String::new();
-        copy_text(&mut out, Some("a\\b\tc\nd\re"));
+    fn copy_fields_are_length_prefixed_big_endian() {
+        let mut out = Vec::new();
+        copy_text(&mut out, Some("2019/20"));
         copy_text(&mut out, None);
-        assert_eq!(out, "a\\\\b\\tc\\nd\\re\\N");
+        copy_bigint(&mut out, Some(258));
+        assert_eq!(
+            out,
+            [&[0, 0, 0, 7][..], b"2019/20", &[0xff, 0xff, 0xff, 0xff], &[0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 1, 2]].concat()
+        );
+        assert_eq!(COPY_BINARY_HEADER.len(), 19);
     }
 }

@@ -2,6 +2,7 @@
 //! progress and evaluations, and each target with its baseline, trajectory, latest value and
 //! assessment at the newest release.
 
+use futures_util::future::{try_join, try_join4, try_join_all};
 use serde::Serialize;
 
 use crate::assess::{assess, period_end_year, Assessment, Better, NotAssessable, Observation, Trajectory, RULE};
@@ -80,26 +81,46 @@ impl Store {
     /// A failed query.
     pub async fn place_view(&self, slug: &str) -> Result<Option<PlaceView>> {
         let Some(place) = self.place(slug).await? else { return Ok(None) };
-        let release = self.latest_release().await?;
-        // The indicators once for all the targets (one query rather than one per target).
+        // The view's queries go out side by side on the pool's connections: on PostgreSQL the
+        // round trips, not the work, are most of its time (BENCHMARKS.md, the store's benchmark).
+        let id = place.id;
+        let ((release, indicators, targets, partners), (strategies, recommendations, progress, evaluations)) =
+            try_join(
+                try_join4(self.latest_release(), self.indicators(), self.targets(id), self.partners(id)),
+                try_join4(
+                    self.strategies(id),
+                    self.recommendations(id),
+                    self.progress_updates(id),
+                    self.evaluations(id),
+                ),
+            )
+            .await?;
         let indicators: std::collections::HashMap<String, crate::Indicator> =
-            self.indicators().await?.into_iter().map(|i| (i.id.clone(), i)).collect();
-        // One query of the value table's key range per target: on SQLite, cheaper than one
-        // query of all the targets' indicators (BENCHMARKS.md, the store's benchmark).
-        let mut targets = Vec::new();
-        for target in self.targets(place.id).await? {
-            let indicator = indicators.get(&target.fields.indicator).cloned();
-            let rows = self.values(&target_query(&place, &target)).await?;
-            targets.push(target_view_of(target, indicator, rows));
-        }
+            indicators.into_iter().map(|i| (i.id.clone(), i)).collect();
+        // One query of the value table's key range per target: cheaper than one query of all
+        // the targets' indicators.
+        let place_ref = &place;
+        let rows = try_join_all(targets.iter().map(|target| async move {
+            let query = target_query(place_ref, target);
+            self.values(&query).await
+        }))
+        .await?;
+        let targets = targets
+            .into_iter()
+            .zip(rows)
+            .map(|(target, rows)| {
+                let indicator = indicators.get(&target.fields.indicator).cloned();
+                target_view_of(target, indicator, rows)
+            })
+            .collect();
         Ok(Some(PlaceView {
             release,
-            partners: self.partners(place.id).await?,
-            strategies: self.strategies(place.id).await?,
-            recommendations: self.recommendations(place.id).await?,
+            partners,
+            strategies,
+            recommendations,
             targets,
-            progress: self.progress_updates(place.id).await?,
-            evaluations: self.evaluations(place.id).await?,
+            progress,
+            evaluations,
             rule: RULE,
             place,
         }))

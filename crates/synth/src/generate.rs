@@ -314,51 +314,67 @@ fn areas_block(world: &World, schema: &[ColumnSpec], range: std::ops::Range<usiz
     block
 }
 
-/// Writes one table: `produce` fills the rows of one small area; windows of areas are produced
-/// in parallel on a separate thread and written here in order. Returns (rows, tally), where
-/// tally sums `count` over the blocks.
-fn write_table(
-    path: &Path,
+/// Writes tables side by side from one pass over the small areas: `produce` fills the rows of
+/// one small area in each table (one block per schema, in order); windows of areas are produced
+/// in parallel on a separate thread and written here in order. Returns the rows written to each
+/// table, and the sum of `count` over the windows.
+fn write_tables(
+    tables: &[(PathBuf, &[ColumnSpec])],
     format: Format,
-    schema: &[ColumnSpec],
     areas: usize,
     progress: &dyn Progress,
-    produce: &(dyn Fn(usize, &mut Block) + Sync),
-    count: &dyn Fn(&Block) -> u64,
-) -> Result<(u64, u64)> {
-    let mut writer = TableWriter::create(path, format, schema.to_vec())?;
+    produce: &(dyn Fn(usize, &mut [Block]) + Sync),
+    count: &dyn Fn(&[Block]) -> u64,
+) -> Result<(Vec<u64>, u64)> {
+    let mut writers = tables
+        .iter()
+        .map(|(path, schema)| TableWriter::create(path, format, schema.to_vec()))
+        .collect::<Result<Vec<_>>>()?;
+    let empty = |capacity: &dyn Fn(usize) -> usize| -> Vec<Block> {
+        tables.iter().enumerate().map(|(k, (_, schema))| Block::new(schema, capacity(k))).collect()
+    };
     let mut tally = 0u64;
     std::thread::scope(|scope| -> Result<()> {
-        let (tx, rx) = sync_channel::<(usize, Block)>(1);
+        let (tx, rx) = sync_channel::<(usize, Vec<Block>)>(1);
         scope.spawn(move || {
             for start in (0..areas).step_by(WINDOW) {
                 let end = (start + WINDOW).min(areas);
-                let parts: Vec<Block> = (start..end)
+                let parts: Vec<Vec<Block>> = (start..end)
                     .into_par_iter()
                     .map(|i| {
-                        let mut b = Block::new(schema, 0);
-                        produce(i, &mut b);
-                        b
+                        let mut blocks = empty(&|_| 0);
+                        produce(i, &mut blocks);
+                        blocks
                     })
                     .collect();
-                let rows = parts.iter().map(Block::rows).sum();
-                let mut block = Block::new(schema, rows);
-                for p in parts {
-                    block.append(p);
+                let mut window = empty(&|k| parts.iter().map(|p| p[k].rows()).sum());
+                for part in parts {
+                    for (w, p) in window.iter_mut().zip(part) {
+                        w.append(p);
+                    }
                 }
-                if tx.send((end - start, block)).is_err() {
+                if tx.send((end - start, window)).is_err() {
                     break;
                 }
             }
         });
-        for (done, block) in rx {
-            writer.write(&block)?;
-            tally += count(&block);
+        for (done, window) in rx {
+            // Each table's window is encoded on its own thread, so that two tables written side
+            // by side take the time of the larger rather than of both.
+            let [first, rest @ ..] = writers.as_mut_slice() else { break };
+            std::thread::scope(|each| -> Result<()> {
+                let others: Vec<_> =
+                    rest.iter_mut().zip(&window[1..]).map(|(w, block)| each.spawn(move || w.write(block))).collect();
+                first.write(&window[0])?;
+                others.into_iter().try_for_each(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            })?;
+            tally += count(&window);
             progress.advance(done as u64);
         }
         Ok(())
     })?;
-    Ok((writer.finish()?, tally))
+    let rows = writers.into_iter().map(TableWriter::finish).collect::<Result<Vec<_>>>()?;
+    Ok((rows, tally))
 }
 
 fn file_size(path: &Path) -> u64 {
@@ -408,16 +424,24 @@ pub fn generate(config: &Config, progress: &dyn Progress) -> Result<Summary> {
     let population = |i: usize, b: &mut Block| people::population_block(&people, i, b);
     out.table("population", "population", &schemas.population, &population, &|_| 0)?;
     out.table("births", "births", &schemas.births, &|i, b| people::births_block(&people, i, b), &|_| 0)?;
-    let deaths_block = |i: usize, b: &mut Block| people::deaths_block(&people, &mortality, seed, i, b);
-    let sum_deaths = |b: &Block| match b.columns.last() {
+    let sum_deaths = |b: &[Block]| match b.first().and_then(|b| b.columns.last()) {
         Some(Values::Int64(v)) => v.iter().map(|&x| x as u64).sum(),
         _ => 0,
     };
-    let deaths = out.table("deaths", "deaths", &schemas.deaths, &deaths_block, &sum_deaths)?;
-    if config.microdata {
-        let events = |i: usize, b: &mut Block| people::death_events_block(&people, &mortality, seed, i, b);
-        out.table("death_events", "death events", &schemas.death_events, &events, &|_| 0)?;
-    }
+    // Microdata mode draws each area's deaths once and writes them both ways: one row per death
+    // and the counts of the aggregate table.
+    let deaths = if config.microdata {
+        let both = |i: usize, b: &mut [Block]| {
+            if let [deaths, events] = b {
+                people::deaths_and_events_block(&people, &mortality, seed, i, deaths, events);
+            }
+        };
+        let tables = [("deaths", &schemas.deaths[..]), ("death_events", &schemas.death_events[..])];
+        out.tables(&tables, "deaths and death events", &both, &sum_deaths)?
+    } else {
+        let deaths = |i: usize, b: &mut [Block]| people::deaths_block(&people, &mortality, seed, i, &mut b[0]);
+        out.tables(&[("deaths", &schemas.deaths)], "deaths", &deaths, &sum_deaths)?
+    };
     let outcomes = |i: usize, b: &mut Block| people::outcomes_block(&world, &people, &authorities, seed, i, b);
     out.table("outcomes", "outcomes", &schemas.outcomes, &outcomes, &|_| 0)?;
 
@@ -485,20 +509,34 @@ impl Output<'_> {
         self.config.out_dir.join(format!("{table}.{}", self.config.format.extension()))
     }
 
-    /// Writes `table` (progress stage `stage`) as [`write_table`] does, and returns the sum of
-    /// `count` over its blocks.
+    /// Writes one table (progress stage `stage`) as [`write_tables`] does, `produce` filling one
+    /// small area's rows.
     fn table(
         &mut self,
         table: &'static str,
         stage: &str,
         schema: &[ColumnSpec],
         produce: &(dyn Fn(usize, &mut Block) + Sync),
-        count: &dyn Fn(&Block) -> u64,
+        count: &dyn Fn(&[Block]) -> u64,
+    ) -> Result<u64> {
+        self.tables(&[(table, schema)], stage, &|i, b| produce(i, &mut b[0]), count)
+    }
+
+    /// Writes `tables` (name, schema) side by side as [`write_tables`] does (progress stage
+    /// `stage`), and returns the sum of `count` over the windows.
+    fn tables(
+        &mut self,
+        tables: &[(&'static str, &[ColumnSpec])],
+        stage: &str,
+        produce: &(dyn Fn(usize, &mut [Block]) + Sync),
+        count: &dyn Fn(&[Block]) -> u64,
     ) -> Result<u64> {
         self.progress.stage(stage, self.areas as u64);
-        let path = self.path(table);
-        let (rows, tally) = write_table(&path, self.config.format, schema, self.areas, self.progress, produce, count)?;
-        self.files.push(WrittenFile { table, bytes: file_size(&path), path, rows });
+        let paths: Vec<(PathBuf, &[ColumnSpec])> = tables.iter().map(|&(t, schema)| (self.path(t), schema)).collect();
+        let (rows, tally) = write_tables(&paths, self.config.format, self.areas, self.progress, produce, count)?;
+        for (((table, _), (path, _)), rows) in tables.iter().zip(paths).zip(rows) {
+            self.files.push(WrittenFile { table, bytes: file_size(&path), path, rows });
+        }
         Ok(tally)
     }
 

@@ -350,6 +350,41 @@ pub fn draw_deaths(
 pub fn deaths_block(people: &People, mortality: &Mortality, seed: u64, area: usize, block: &mut Block) {
     let mut counts = vec![[0u32; 3]; people.years.count * 2 * BANDS];
     draw_deaths(people, mortality, seed, area, |t, s, b, cause, _| counts[(t * 2 + s) * BANDS + b][cause] += 1);
+    push_death_counts(people, area, &counts, block);
+}
+
+/// The rows of both death tables for one area from one draw: the aggregate counts of
+/// [`deaths_block`] into `deaths` (the same rows) and one row per death into `events`: (area,
+/// year, sex, single year of age, cause).
+pub fn deaths_and_events_block(
+    people: &People,
+    mortality: &Mortality,
+    seed: u64,
+    area: usize,
+    deaths: &mut Block,
+    events: &mut Block,
+) {
+    let mut counts = vec![[0u32; 3]; people.years.count * 2 * BANDS];
+    let [Values::Coded(code), Values::Int32(year), Values::Coded(sex), Values::Int32(age), Values::Coded(cause)] =
+        events.columns.as_mut_slice()
+    else {
+        return;
+    };
+    let first = people.years.first;
+    draw_deaths(people, mortality, seed, area, |t, s, b, c, a| {
+        counts[(t * 2 + s) * BANDS + b][c] += 1;
+        code.push(area as u32);
+        year.push(first + t as i32);
+        sex.push(SEX_CODES[s]);
+        age.push(a);
+        cause.push(c as u32);
+    });
+    push_death_counts(people, area, &counts, deaths);
+}
+
+/// Appends the aggregate deaths rows of one area from its counts by (year, sex, band) cell and
+/// cause, only where deaths > 0.
+fn push_death_counts(people: &People, area: usize, counts: &[[u32; 3]], block: &mut Block) {
     let [Values::Coded(code), Values::Int32(year), Values::Coded(sex), Values::Coded(band), Values::Int32(start), Values::Coded(cause), Values::Int64(deaths)] =
         block.columns.as_mut_slice()
     else {
@@ -369,23 +404,6 @@ pub fn deaths_block(people: &People, mortality: &Mortality, seed: u64, area: usi
             }
         }
     }
-}
-
-/// Rows of the death-events table (microdata) for one area: (area, year, sex, age, cause).
-pub fn death_events_block(people: &People, mortality: &Mortality, seed: u64, area: usize, block: &mut Block) {
-    let [Values::Coded(code), Values::Int32(year), Values::Coded(sex), Values::Int32(age), Values::Coded(cause)] =
-        block.columns.as_mut_slice()
-    else {
-        return;
-    };
-    let first = people.years.first;
-    draw_deaths(people, mortality, seed, area, |t, s, _b, c, a| {
-        code.push(area as u32);
-        year.push(first + t as i32);
-        sex.push(SEX_CODES[s]);
-        age.push(a);
-        cause.push(c as u32);
-    });
 }
 
 /// Rows of the outcomes table for one area (stream [`Stream::Outcomes`]): (indicator, area,
