@@ -691,55 +691,33 @@ async fn inequality_chart(
     Ok((chart, decile_rows, whole, area, sex, period))
 }
 
-/// Whether the gap (the slope index of inequality) changed between two periods.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum GapChange {
-    /// The SII moved significantly towards zero.
-    Narrowing,
-    /// The SII moved significantly away from zero.
-    Widening,
-    /// The change is within what chance gives.
-    NoSignificantChange,
-}
-
-impl GapChange {
-    /// The words the page says.
-    pub fn label(self) -> &'static str {
-        match self {
-            GapChange::Narrowing => "narrowing",
-            GapChange::Widening => "widening",
-            GapChange::NoSignificantChange => "no significant change",
+/// Whether the gap narrows, from the slope index of inequality of each period that has one
+/// with its 95% limits (time: the period's sortable year): the project's stated test,
+/// [`stats::gap::gap_trend`] (a weighted least-squares slope of the gap on time; narrowing when
+/// its 95% interval points wholly towards zero), in words for the page.
+pub fn gap_change_note(rows: &[&ValueRow]) -> String {
+    let points: Vec<(f64, stats::gap::Bounded)> = rows
+        .iter()
+        .filter_map(|r| {
+            let t = r.time_period_sortable? as f64;
+            stats::gap::Bounded::new(r.sii?, r.sii_lower_95?, r.sii_upper_95?, "the SII").ok().map(|b| (t, b))
+        })
+        .collect();
+    let (first, last) = match (rows.iter().find(|r| r.sii.is_some()), rows.iter().rev().find(|r| r.sii.is_some())) {
+        (Some(a), Some(b)) => (a.time_period.clone(), b.time_period.clone()),
+        _ => {
+            return "Whether the gap narrows needs the slope index of inequality, with its interval, in three periods."
+                .into()
         }
+    };
+    match stats::gap::gap_trend(&points, stats::ConfidenceLevel::C95) {
+        Ok(trend) => format!(
+            "Whether the gap narrows over the {} periods from {first} to {last}: {} (the trend of the slope index of inequality, tested at 95%).",
+            trend.periods,
+            trend.change.as_str()
+        ),
+        Err(e) => format!("Whether the gap narrows cannot be tested: {e}."),
     }
-}
-
-/// z for a two-sided 95% test.
-const Z95: f64 = 1.959_963_984_540_054;
-
-/// Whether the gap narrows from `first` to `last`, each an SII with its 95% limits
-/// `(sii, lower, upper)`: the standard errors are taken from the limits, SE = (upper −
-/// lower)/(2·1.96), and the difference tested as z = (|SII₂| − |SII₁|)/√(SE₁² + SE₂²) (the
-/// comparison of two independent estimates, Altman and Bland 2003, BMJ 326:219); |z| > 1.96 is
-/// a significant change, narrowing when the SII's size fell, widening when it rose. The two
-/// periods should not share years (pooled periods that overlap are not independent). `None`
-/// without both SIIs and their limits, or limits that give no positive standard error.
-pub fn gap_change(first: (f64, f64, f64), last: (f64, f64, f64)) -> Option<GapChange> {
-    let se = |(_, lower, upper): (f64, f64, f64)| (upper - lower) / (2.0 * Z95);
-    let (se1, se2) = (se(first), se(last));
-    if !(se1.is_finite() && se2.is_finite() && se1 >= 0.0 && se2 >= 0.0) || se1 + se2 <= 0.0 {
-        return None;
-    }
-    let z = (last.0.abs() - first.0.abs()) / (se1 * se1 + se2 * se2).sqrt();
-    if !z.is_finite() {
-        return None;
-    }
-    Some(if z < -Z95 {
-        GapChange::Narrowing
-    } else if z > Z95 {
-        GapChange::Widening
-    } else {
-        GapChange::NoSignificantChange
-    })
 }
 
 /// The life expectancy gap's decomposition of an area, sex and period (the rows of
@@ -963,25 +941,7 @@ pub async fn inequalities(
         format!("{}: the slope index of inequality over time", indicator.name),
         format!("{} periods of the slope index of inequality with its 95% interval.", points.len()),
     );
-    // Whether the gap narrows: the earliest period with an SII and its limits against the latest.
-    let with_limits: Vec<(&str, (f64, f64, f64))> = gap_rows
-        .iter()
-        .filter_map(|r| Some((r.time_period.as_str(), (r.sii?, r.sii_lower_95?, r.sii_upper_95?))))
-        .collect();
-    let change_note = match (with_limits.first(), with_limits.last()) {
-        (Some(a), Some(b)) if with_limits.len() >= 2 => match gap_change(a.1, b.1) {
-            Some(change) => format!(
-                "Whether the gap narrows, {} against {}: {} (the slope index of inequality {} against {}, tested at 95%).",
-                b.0,
-                a.0,
-                change.label(),
-                crate::charts::human(Some(b.1 .0), 1),
-                crate::charts::human(Some(a.1 .0), 1)
-            ),
-            None => "Whether the gap narrows cannot be tested: the intervals of the slope index of inequality are missing.".into(),
-        },
-        _ => "Whether the gap narrows needs the slope index of inequality, with its interval, in two periods.".into(),
-    };
+    let change_note = gap_change_note(&gap_rows);
     opts.height = 260.0;
     opts.palette = palette;
     let gap_chart = trend(&points, None, "", &opts);
@@ -1104,18 +1064,6 @@ pub async fn chart_svg(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_gap_narrows_when_the_sii_shrinks_beyond_chance() {
-        // SE = 1.96/1.96 = 1 each: z = (|SII₂| − |SII₁|)/√2; 3 → z = −2.12, 1 → −0.71.
-        let first = (-10.0, -11.96, -8.04);
-        assert_eq!(gap_change(first, (-7.0, -8.96, -5.04)), Some(GapChange::Narrowing));
-        assert_eq!(gap_change(first, (-13.0, -14.96, -11.04)), Some(GapChange::Widening));
-        assert_eq!(gap_change(first, (-9.0, -10.96, -7.04)), Some(GapChange::NoSignificantChange));
-        // Size, not sign: a gap that turns over and grows again is wider.
-        assert_eq!(gap_change(first, (13.0, 11.04, 14.96)), Some(GapChange::Widening));
-        assert_eq!(gap_change((1.0, 1.0, 1.0), (2.0, 2.0, 2.0)), None);
-    }
 
     #[test]
     fn deciles_are_ranked_most_deprived_first() {
