@@ -40,7 +40,7 @@ pub use events::{
     RegistrationStatus, Retention, RetentionOutcome, SessionFields, SessionKind,
 };
 pub use monitor::*;
-pub use place_file::PlaceFile;
+pub use place_file::{PlaceEconomics, PlaceFile};
 pub use release::{ImportOutcome, Release, ReleaseImport, ReleaseInfo, SQLITE_ROWS_PER_INSERT, VALUE_COLUMNS};
 pub use time::{is_date, utc_now, utc_today};
 pub use values::{Area, Indicator, IndicatorMetadata, Revision, ValueQuery, ValueRow};

@@ -30,6 +30,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "accounts", include_str!("../migrations/0004_accounts.sql")),
     (5, "network", include_str!("../migrations/0005_network.sql")),
     (6, "events, publications and contact", include_str!("../migrations/0006_events.sql")),
+    (7, "place economics", include_str!("../migrations/0007_place_economics.sql")),
 ];
 
 /// The SQL of a migration for `backend`.

@@ -47,6 +47,57 @@ pub struct PlaceFile {
     /// Its evaluations.
     #[serde(default, rename = "evaluation", skip_serializing_if = "Vec::is_empty")]
     pub evaluations: Vec<EvaluationSection>,
+    /// The figures its economic case is valued at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub economics: Option<PlaceEconomics>,
+}
+
+/// `[economics]`: the figures a place states for its economic case, the value of the years of
+/// life lost to the deprivation gradient (years × `value_per_life_year`). The place chooses
+/// and cites them (for example HM Treasury's Green Book value of a QALY, £70,000 at 2020/21
+/// prices); Fairer values nothing by itself.
+///
+/// ```toml
+/// [economics]
+/// value_per_life_year = 70000
+/// currency = "GBP"
+/// price_year = 2021
+/// source = "HM Treasury, The Green Book (2022): £70,000 per QALY, 2020/21 prices"
+/// ```
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceEconomics {
+    /// The value of one year of life, in `currency` (above 0).
+    pub value_per_life_year: f64,
+    /// The currency, as an ISO 4217 code ("GBP" when left out).
+    #[serde(default = "pounds")]
+    pub currency: String,
+    /// The year of the prices, when stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_year: Option<i32>,
+    /// Where the figure comes from (not empty).
+    pub source: String,
+}
+
+fn pounds() -> String {
+    "GBP".to_string()
+}
+
+impl PlaceEconomics {
+    /// The problem with the figures, if any: a value that is not a finite number above 0, a
+    /// currency that is not three capital letters, an empty source.
+    pub fn problem(&self) -> Option<String> {
+        if !(self.value_per_life_year.is_finite() && self.value_per_life_year > 0.0) {
+            return Some(format!("value_per_life_year: expected a number above 0, found {}", self.value_per_life_year));
+        }
+        if self.currency.len() != 3 || !self.currency.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Some(format!("currency: expected an ISO 4217 code such as GBP, found \"{}\"", self.currency));
+        }
+        if self.source.trim().is_empty() {
+            return Some("source: say where the value comes from".into());
+        }
+        None
+    }
 }
 
 /// `[place]`.
@@ -360,6 +411,18 @@ impl Store {
             }
         }
         let place = monitor::create_place_in(&mut tx, actor, &checked.place).await?;
+        let economics = match &file.economics {
+            Some(e) => Some(
+                serde_json::to_string(e).map_err(|e| StoreError::BadInput(format!("the economics of {what}: {e}")))?,
+            ),
+            None => None,
+        };
+        sqlx::query("UPDATE place SET economics = $2 WHERE id = $1")
+            .bind(place.id)
+            .bind(economics)
+            .execute(&mut *tx)
+            .await
+            .context(|| format!("storing the economics of {what}"))?;
         for (org, role) in &checked.organisations {
             if let Some(role) = role {
                 monitor::set_partner_in(&mut tx, actor, place.id, &org.name, role).await?;
@@ -430,6 +493,9 @@ impl Store {
             if let Err(e) = place.check() {
                 p.add(s.slug.span(), "place", e);
             }
+        }
+        if let Some(problem) = file.economics.as_ref().and_then(PlaceEconomics::problem) {
+            p.add(s.slug.span(), "economics", problem);
         }
 
         let mut org_names = HashSet::new();
@@ -739,6 +805,26 @@ impl Store {
             targets,
             progress,
             evaluations,
+            economics: self.place_economics(place.id).await?,
         })
+    }
+
+    /// The figures place `place_id` states for its economic case (its file's `[economics]`),
+    /// `None` when it states none or the place is unknown.
+    ///
+    /// # Errors
+    /// A failed query, or stored text that is not the figures.
+    pub async fn place_economics(&self, place_id: i64) -> Result<Option<PlaceEconomics>> {
+        let text: Option<Option<String>> = sqlx::query_scalar("SELECT economics FROM place WHERE id = $1")
+            .bind(place_id)
+            .fetch_optional(self.pool())
+            .await
+            .context(|| format!("reading the economics of the place {place_id}"))?;
+        match text.flatten() {
+            None => Ok(None),
+            Some(t) => serde_json::from_str(&t)
+                .map(Some)
+                .map_err(|e| StoreError::BadInput(format!("the stored economics of the place {place_id}: {e}"))),
+        }
     }
 }

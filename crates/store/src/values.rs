@@ -66,6 +66,10 @@ pub struct IndicatorMetadata {
     pub multiplier: Option<f64>,
     /// What the values are ("proportion", "rate", "dsr", "other").
     pub value_type: Option<String>,
+    /// The domain's place among its framework's domains (0 the first), for headings in the
+    /// catalogue's order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain_position: Option<u32>,
 }
 
 /// One value of a release, its fields named as in the results table.

@@ -120,4 +120,31 @@ async fn mistakes_refuse_the_whole_file(store: &Store) {
     assert!(error.contains(&expect), "{error}");
 }
 
-store::on_both_backends!(example_imports_and_round_trips, mistakes_refuse_the_whole_file);
+/// The economic case's figures: stored from the file, read back, exported; refused when not a
+/// value.
+async fn economics_are_stored_and_exported(store: &Store) {
+    release(store).await;
+    let file = PlaceFile::parse(NAME, EXAMPLE).unwrap();
+    store.import_place_file(NAME, EXAMPLE, &file, &Actor::Cli, false).await.unwrap();
+    let id = store.place_view("fairshire").await.unwrap().unwrap().place.id;
+    let stored = store.place_economics(id).await.unwrap().expect("the figures");
+    assert_eq!((stored.value_per_life_year, stored.currency.as_str(), stored.price_year), (70000.0, "GBP", Some(2021)));
+    assert!(stored.source.starts_with("HM Treasury, The Green Book (2022)"));
+    assert_eq!(store.export_place("fairshire").await.unwrap().economics, Some(stored));
+    let bad = EXAMPLE.replace("value_per_life_year = 70000", "value_per_life_year = 0");
+    let file = PlaceFile::parse(NAME, &bad).unwrap();
+    let e = store.import_place_file(NAME, &bad, &file, &Actor::Cli, true).await.unwrap_err().to_string();
+    assert!(e.contains("economics") && e.contains("value_per_life_year"), "{e}");
+    // Without [economics], none.
+    let none = &EXAMPLE[..EXAMPLE.find("\n# The figure the economic case").unwrap()];
+    let file = PlaceFile::parse(NAME, none).unwrap();
+    store.import_place_file(NAME, none, &file, &Actor::Cli, true).await.unwrap();
+    let id = store.place_view("fairshire").await.unwrap().unwrap().place.id;
+    assert_eq!(store.place_economics(id).await.unwrap(), None);
+}
+
+store::on_both_backends!(
+    example_imports_and_round_trips,
+    mistakes_refuse_the_whole_file,
+    economics_are_stored_and_exported
+);

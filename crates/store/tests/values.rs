@@ -94,6 +94,7 @@ async fn metadata_is_kept_from_the_import(store: &Store) {
         method: Some("Wilson score limits".into()),
         multiplier: Some(100.0),
         value_type: Some("proportion".into()),
+        domain_position: Some(0),
     };
     let mut import = store.begin_import(info("r1"), &Actor::Cli).await.unwrap();
     import.describe_indicators(&[("A".to_string(), described.clone())].into()).unwrap();

@@ -15,9 +15,9 @@ pub fn indicator_metadata(catalogue: &Catalogue) -> BTreeMap<String, IndicatorMe
         .iter()
         .map(|indicator| {
             let framework = catalogue.frameworks.iter().find(|f| Some(&f.id) == indicator.framework.as_ref());
-            let domain = framework
-                .and_then(|f| f.domains.iter().find(|d| Some(&d.id) == indicator.domain.as_ref()))
-                .map(|d| d.name.clone());
+            let position =
+                framework.and_then(|f| f.domains.iter().position(|d| Some(&d.id) == indicator.domain.as_ref()));
+            let domain = framework.zip(position).map(|(f, p)| f.domains[p].name.clone());
             let (numerator, denominator) = match &indicator.source {
                 IndicatorSource::Counts { numerator, denominator } => {
                     (Some(describe_source(numerator)), Some(describe_source(denominator)))
@@ -48,6 +48,7 @@ pub fn indicator_metadata(catalogue: &Catalogue) -> BTreeMap<String, IndicatorMe
                     }
                     .to_string(),
                 ),
+                domain_position: position.and_then(|p| u32::try_from(p).ok()),
             };
             (indicator.id.clone(), metadata)
         })

@@ -120,7 +120,9 @@ async fn demo_place_page(store: &store::Store) {
     assert_eq!(section(&page, "indicators").matches("<tr data-indicator=").count(), 13);
     let economic = section(&page, "economic-case");
     assert!(economic.contains("data-value=\"100\">100.0</td>"), "{economic}");
-    assert!(economic.contains("Not computed yet"));
+    // The fixture has no years of life lost: no table of them, the national cost beside.
+    assert!(!economic.contains("life-years"), "{economic}");
+    assert!(economic.contains("Fair Society, Healthy Lives"));
     assert!(!page.contains("src=\"http"), "no external request");
 }
 

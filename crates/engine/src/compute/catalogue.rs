@@ -41,6 +41,12 @@
 //! areas = ["E08000025", "E06000023", "E08000035"]
 //! ```
 //!
+//! A life expectancy at birth with a deprivation breakdown may name the causes of death its gap
+//! between the most and least deprived deciles is decomposed by, with the age bands (Arriaga,
+//! as the OHID Segment Tool: [`super::decomposition`]): `gap_causes = { column = "cause",
+//! causes = ["cardiovascular", "cancer"] }` (the numerator's rows of each cause are counted
+//! apart; the rest are "Other causes").
+//!
 //! Data coded in another vintage of small areas (2011 LSOAs against a 2021 geography) are
 //! counted through a best-fit lookup: `code_changes = { table = "lsoa11_lsoa21", from =
 //! "LSOA11CD", to = "LSOA21CD" }` in `[geography]`.
@@ -757,6 +763,26 @@ struct IndicatorFile {
     numerator: Option<Spanned<SourceFile>>,
     denominator: Option<Spanned<SourceFile>>,
     published: Option<Spanned<PublishedFile>>,
+    gap_causes: Option<Spanned<GapCausesFile>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GapCausesFile {
+    column: String,
+    causes: Vec<String>,
+}
+
+/// The causes of death a life expectancy gap is split between (`gap_causes = { column =
+/// "cause", causes = ["cardiovascular", "cancer"] }` on a life expectancy at birth with a
+/// deprivation breakdown): the numerator's rows of each cause are counted apart, and deaths of
+/// no listed cause make "Other causes" ([`super::decomposition`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct GapCauses {
+    /// The numerator table's column naming the cause.
+    pub column: String,
+    /// The causes, each a value of `column`.
+    pub causes: Vec<String>,
 }
 
 /// One indicator, checked.
@@ -808,6 +834,9 @@ pub struct Indicator {
     pub with_places: bool,
     /// The numerator and denominator, or the published values.
     pub source: IndicatorSource,
+    /// For life expectancy at birth with deciles: the causes its gap between the most and least
+    /// deprived deciles is decomposed by, with the age bands; `None`: no decomposition.
+    pub gap_causes: Option<GapCauses>,
 }
 
 /// A checked catalogue.
@@ -1167,6 +1196,29 @@ impl IndicatorContext<'_> {
             }
         }
         let source = self.source(&ind, measure, published, &field)?;
+        let gap_causes = match ind.gap_causes {
+            None => None,
+            Some(g) => {
+                let span = g.span();
+                let g = g.into_inner();
+                let why = if measure != Measure::LifeExpectancy || at_band != 0 {
+                    Some("gap_causes is for life expectancy at birth".to_string())
+                } else if deprivation.is_none() {
+                    Some("gap_causes needs a deprivation breakdown (breakdowns = [\"deprivation_decile\"])".into())
+                } else if g.causes.is_empty() || g.column.is_empty() {
+                    Some("gap_causes needs a column and at least one cause".into())
+                } else if matches!(&source, IndicatorSource::Counts { numerator, .. } if numerator.filters.contains_key(&g.column))
+                {
+                    Some(format!("the numerator already filters on {}; gap_causes splits all its deaths", g.column))
+                } else {
+                    None
+                };
+                if let Some(why) = why {
+                    return Err(err(Some(span), &field("gap_causes"), why));
+                }
+                Some(GapCauses { column: g.column, causes: g.causes })
+            }
+        };
         Ok(Indicator {
             id,
             name: ind.name,
@@ -1188,6 +1240,7 @@ impl IndicatorContext<'_> {
             levels,
             with_places: with_places && !published,
             source,
+            gap_causes,
         })
     }
 

@@ -22,6 +22,9 @@
 //!      and ratio between the most and least deprived deciles present in the area, and the
 //!      excess events: observed minus the count had every decile the least deprived decile's
 //!      rates (by age band where the measure is by age).
+//!    - for life expectancy at birth with `gap_causes`: the gap between the most and least
+//!      deprived deciles split by age band and cause of death ([`decomposition`]), as rows of
+//!      their own category type.
 //! 4. **Write.** One long table ([`results`]), as Arrow record batches of
 //!    [`results::schema`], indicator by indicator, to a [`ResultSink`]: kept in memory
 //!    ([`MemorySink`]), or written atomically (temporary file, then rename) as Parquet, CSV in
@@ -36,6 +39,7 @@
 
 pub mod catalogue;
 pub mod cells;
+pub mod decomposition;
 pub mod geography;
 mod levels;
 pub mod period;
@@ -147,7 +151,7 @@ fn run(
         check_cancelled(progress)?;
         let rows = match from {
             ValuesFrom::Counts(num_id, den_id) => {
-                levels.indicator_rows(indicator, (num_id, den_id), &inputs.counts, &mut summary)
+                levels.indicator_rows(indicator, (num_id, den_id), &plan.causes[done], &inputs.counts, &mut summary)
             }
             ValuesFrom::Published((t, c)) => {
                 let started = Instant::now();
@@ -228,6 +232,9 @@ struct ReadPlan {
     published: Vec<(String, Vec<PublishedSpec>)>,
     /// Per indicator, in order.
     sources: Vec<ValuesFrom>,
+    /// Per indicator, in order: the numerator's consumer of each of its `gap_causes` (empty
+    /// without them).
+    causes: Vec<Vec<(usize, usize)>>,
 }
 
 impl ReadPlan {
@@ -244,17 +251,25 @@ impl ReadPlan {
             });
             (t, c)
         }
-        let mut plan = ReadPlan { consumers: Vec::new(), published: Vec::new(), sources: Vec::new() };
+        let mut plan =
+            ReadPlan { consumers: Vec::new(), published: Vec::new(), sources: Vec::new(), causes: Vec::new() };
         for indicator in indicators {
+            let mut causes = Vec::new();
             let from = match &indicator.source {
                 IndicatorSource::Counts { numerator, denominator } => {
                     let num = place(&mut plan.consumers, &numerator.table, numerator);
                     let den = place(&mut plan.consumers, &denominator.table, denominator);
+                    for cause in indicator.gap_causes.iter().flat_map(|g| g.causes.iter().map(move |c| (g, c))) {
+                        let mut spec = numerator.clone();
+                        spec.filters.insert(cause.0.column.clone(), vec![cause.1.clone()]);
+                        causes.push(place(&mut plan.consumers, &numerator.table, &spec));
+                    }
                     ValuesFrom::Counts(num, den)
                 }
                 IndicatorSource::Published(p) => ValuesFrom::Published(place(&mut plan.published, &p.table, p)),
             };
             plan.sources.push(from);
+            plan.causes.push(causes);
         }
         plan
     }
@@ -374,11 +389,14 @@ impl<'g> Levels<'g> {
     }
 
     /// The result rows of an indicator computed from counts (`ids`: its numerator's and
-    /// denominator's table and consumer), adding the time taken to `summary`.
+    /// denominator's table and consumer; `cause_ids`: its numerator's for each of its
+    /// `gap_causes`), with the decomposition of its life expectancy gap when it has causes,
+    /// adding the time taken to `summary`.
     fn indicator_rows(
         &mut self,
         indicator: &Indicator,
         (num_id, den_id): ((usize, usize), (usize, usize)),
+        cause_ids: &[(usize, usize)],
         counts: &[Vec<Counts>],
         summary: &mut ComputeSummary,
     ) -> Vec<ResultRow> {
@@ -394,7 +412,7 @@ impl<'g> Levels<'g> {
                 .quantile_cache
                 .entry((l, aggregation))
                 .or_insert_with(|| self.geography.quantiles(aggregation, level));
-            for id in [num_id, den_id] {
+            for &id in [num_id, den_id].iter().chain(cause_ids) {
                 self.cache
                     .entry((id, l, aggregation))
                     .or_insert_with(|| LevelCounts::aggregate(&counts[id.0][id.1], level, quantiles));
@@ -439,6 +457,21 @@ impl<'g> Levels<'g> {
                 category_type: None,
             };
             rows.extend(summarise_level(&context, &values[&l]));
+            if let (Some(causes), true) = (&indicator.gap_causes, has_deciles) {
+                rows.extend(decomposition::level_rows(&decomposition::DecompositionInput {
+                    catalogue: self.cat,
+                    indicator,
+                    causes,
+                    level: self.level_list[l],
+                    values: &values[&l],
+                    periods: &periods,
+                    deaths: counts_of(num_id, l),
+                    population: counts_of(den_id, l),
+                    by_cause: cause_ids.iter().map(|&id| counts_of(id, l)).collect(),
+                    all_periods: self.cat.settings.sii_all_periods,
+                    breakdown: aggregation,
+                }));
+            }
         }
         summary.statistics += started.elapsed();
         rows

@@ -19,6 +19,7 @@
 
 pub mod bars;
 pub mod deciles;
+pub mod decomposition;
 pub mod map;
 pub mod spine;
 pub mod target;
@@ -218,7 +219,7 @@ pub const STANDALONE_STYLE: &str = "text{font:12px system-ui,sans-serif;fill:#1b
 [data-mark]>circle,[data-mark]>rect,[data-mark]>path{stroke:#1b1b1b;stroke-width:.5}\
 .better{fill:#92D050}.similar{fill:#FFC000}.worse{fill:#C00000}.higher{fill:#BED2FF}.lower{fill:#5555E6}\
 .none{fill:#fff;stroke:#767676}.palette-cb .better{fill:#0072B2}.palette-cb .similar{fill:#BBBBBB}\
-.palette-cb .worse{fill:#D55E00}";
+.palette-cb .worse{fill:#D55E00}.cause-0{fill:#0072B2}.cause-1{fill:#E69F00}.cause-2{fill:#009E73}.cause-3{fill:#CC79A7}";
 
 /// `text` with `&`, `<`, `>`, `"` and `'` escaped, for SVG/HTML text and attributes.
 pub fn escape(text: &str) -> Cow<'_, str> {

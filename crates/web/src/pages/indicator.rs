@@ -6,13 +6,16 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
+use engine::compute::decomposition::{CATEGORY_TYPE as DECOMPOSITION, OTHER_CAUSES};
 use serde::Deserialize;
+use stats::arriaga::AGE_BAND_LABELS;
 use store::{Indicator, ValueQuery, ValueRow};
 
 use super::area::{svg_response, AreaQuery, ENGLAND};
 use crate::cache::ReleaseCache;
 use crate::charts::bars::bars;
 use crate::charts::deciles::{deciles, SiiLine};
+use crate::charts::decomposition::{decomposition, BandContributions};
 use crate::charts::map::{map, MapArea};
 use crate::charts::trend::trend;
 use crate::charts::{Chart, Comparison, Mark, Opts, Palette};
@@ -688,6 +691,186 @@ async fn inequality_chart(
     Ok((chart, decile_rows, whole, area, sex, period))
 }
 
+/// Whether the gap narrows, from the slope index of inequality of each period that has one
+/// with its 95% limits (time: the period's sortable year): the project's stated test,
+/// [`stats::gap::gap_trend`] (a weighted least-squares slope of the gap on time; narrowing when
+/// its 95% interval points wholly towards zero), in words for the page.
+pub fn gap_change_note(rows: &[&ValueRow]) -> String {
+    let points: Vec<(f64, stats::gap::Bounded)> = rows
+        .iter()
+        .filter_map(|r| {
+            let t = r.time_period_sortable? as f64;
+            stats::gap::Bounded::new(r.sii?, r.sii_lower_95?, r.sii_upper_95?, "the SII").ok().map(|b| (t, b))
+        })
+        .collect();
+    let (first, last) = match (rows.iter().find(|r| r.sii.is_some()), rows.iter().rev().find(|r| r.sii.is_some())) {
+        (Some(a), Some(b)) => (a.time_period.clone(), b.time_period.clone()),
+        _ => {
+            return "Whether the gap narrows needs the slope index of inequality, with its interval, in three periods."
+                .into()
+        }
+    };
+    match stats::gap::gap_trend(&points, stats::ConfidenceLevel::C95) {
+        Ok(trend) => format!(
+            "Whether the gap narrows over the {} periods from {first} to {last}: {} (the trend of the slope index of inequality, tested at 95%).",
+            trend.periods,
+            trend.change.as_str()
+        ),
+        Err(e) => format!("Whether the gap narrows cannot be tested: {e}."),
+    }
+}
+
+/// The life expectancy gap's decomposition of an area, sex and period (the rows of
+/// [`engine::compute::decomposition::CATEGORY_TYPE`]): the bands youngest first, each with its
+/// causes' years (the causes by their part of the gap, largest first, "Other causes" last), the
+/// causes, and the rows' note
+/// (the two deciles and their life expectancies). Empty when the indicator has none.
+pub fn decomposition_bands(rows: &[ValueRow]) -> (Vec<BandContributions>, Vec<String>, Option<String>) {
+    let mut causes: Vec<String> = Vec::new();
+    let mut cells: Vec<(usize, usize, f64)> = Vec::new();
+    let mut note = None;
+    for r in rows.iter().filter(|r| r.category_type.as_deref() == Some(DECOMPOSITION)) {
+        let Some((band, cause)) = r.category.as_deref().and_then(|c| c.split_once(" | ")) else { continue };
+        let Some(b) = AGE_BAND_LABELS.iter().position(|l| *l == band) else { continue };
+        let c = causes.iter().position(|x| x == cause).unwrap_or_else(|| {
+            causes.push(cause.to_string());
+            causes.len() - 1
+        });
+        cells.push((b, c, r.value.unwrap_or(0.0)));
+        if note.is_none() {
+            note = r.value_note.clone();
+        }
+    }
+    if cells.is_empty() {
+        return (Vec::new(), causes, None);
+    }
+    let mut bands: Vec<BandContributions> = AGE_BAND_LABELS
+        .iter()
+        .map(|l| BandContributions { band: (*l).to_string(), by_cause: vec![0.0; causes.len()] })
+        .collect();
+    for (b, c, v) in cells {
+        bands[b].by_cause[c] += v;
+    }
+    // Causes by their part of the gap, largest first, other causes last.
+    let total = |c: usize| bands.iter().map(|b| b.by_cause[c]).sum::<f64>();
+    let mut order: Vec<usize> = (0..causes.len()).collect();
+    order.sort_by(|&a, &b| {
+        (causes[a] == OTHER_CAUSES).cmp(&(causes[b] == OTHER_CAUSES)).then(total(b).total_cmp(&total(a)))
+    });
+    let causes = order.iter().map(|&c| causes[c].clone()).collect();
+    for band in &mut bands {
+        band.by_cause = order.iter().map(|&c| band.by_cause[c]).collect();
+    }
+    (bands, causes, note)
+}
+
+/// The decomposition chart of the inequalities tab's area, sex and period, with its bands,
+/// causes and note; `None` when there is no decomposition.
+async fn decomposition_chart(
+    state: &AppState,
+    cache: &ReleaseCache,
+    indicator: &Indicator,
+    (area, sex, period): (&str, &str, &str),
+    palette: Palette,
+    standalone: bool,
+) -> Result<Option<(Chart, Vec<BandContributions>, Vec<String>, Option<String>)>, WebError> {
+    let rows = state
+        .store
+        .values(&ValueQuery {
+            indicator: Some(indicator.id.clone()),
+            area: Some(area.into()),
+            sex: Some(sex.into()),
+            time_period: Some(period.into()),
+            whole_area: Some(false),
+            ..ValueQuery::default()
+        })
+        .await?;
+    let (bands, causes, note) = decomposition_bands(&rows);
+    if bands.is_empty() {
+        return Ok(None);
+    }
+    let total: f64 = bands.iter().map(BandContributions::total).sum();
+    let largest = bands.iter().max_by(|a, b| a.total().total_cmp(&b.total()));
+    let area_name = cache.area(area).map_or(area.to_string(), |a| a.name.clone());
+    let mut opts = Opts::new(
+        "decomposition-chart",
+        format!(
+            "{}: the gap between the most and least deprived deciles by age and cause, {area_name}, {sex}, {period}",
+            indicator.name
+        ),
+        format!(
+            "{} age bands, each a column of {} causes of death; they add up to the gap of {} years{}.",
+            bands.len(),
+            causes.len(),
+            crate::charts::human(Some(total), 1),
+            largest.map_or(String::new(), |b| format!(
+                "; the largest part is at ages {}, {} years",
+                b.band,
+                crate::charts::human(Some(b.total()), 1)
+            ))
+        ),
+    );
+    opts.height = 300.0;
+    opts.palette = palette;
+    opts.standalone = standalone;
+    opts.unit = "years".into();
+    let chart = decomposition(&bands, &causes, &opts);
+    Ok(Some((chart, bands, causes, note)))
+}
+
+/// The section of the decomposition on the inequalities tab.
+fn decomposition_section(
+    indicator: &Indicator,
+    (area, sex, period): (&str, &str, &str),
+    (chart, bands, causes, note): (Chart, Vec<BandContributions>, Vec<String>, Option<String>),
+) -> Section {
+    let total: f64 = bands.iter().map(BandContributions::total).sum();
+    let by_cause: Vec<f64> = (0..causes.len()).map(|c| bands.iter().map(|b| b.by_cause[c]).sum()).collect();
+    let mut notes = vec![format!(
+        "Arriaga's decomposition (as the OHID Segment Tool): the years each age band and cause of death add to the gap in life expectancy at birth between the most and least deprived deciles, {} years in all ({}). A negative part narrows the gap.",
+        crate::charts::human(Some(total), 2),
+        causes
+            .iter()
+            .zip(&by_cause)
+            .map(|(c, v)| format!("{c} {}", crate::charts::human(Some(*v), 2)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )];
+    notes.extend(note);
+    let mut headers = vec!["Age band".to_string()];
+    headers.extend(causes.iter().cloned());
+    headers.push("All causes".into());
+    let rows = bands
+        .iter()
+        .map(|b| {
+            let mut cells = vec![Cell::header(&b.band, None)];
+            cells.extend(b.by_cause.iter().map(|v| Cell::number(Some(*v), 2)));
+            cells.push(Cell::number(Some(b.total()), 2));
+            cells
+        })
+        .collect();
+    let svg = format!(
+        "/charts/decomposition.svg{}",
+        query(&[("indicator", &indicator.id), ("area", area), ("sex", sex), ("period", period)])
+    );
+    Section {
+        id: "decomposition".into(),
+        heading: format!("The gap by age and cause, {period}"),
+        notes,
+        chart: Some(chart),
+        table: DataTable {
+            caption: format!("{}: {area} ({sex}, {period}) the gap by age band and cause, years", indicator.name),
+            headers,
+            rows,
+        },
+        downloads: downloads(
+            &indicator.id,
+            &[("area", area), ("sex", sex), ("period", period), ("breakdown", "categories")],
+            svg,
+        ),
+    }
+}
+
 /// `GET /indicators/{id}/inequalities`.
 pub async fn inequalities(
     State(state): State<AppState>,
@@ -756,8 +939,9 @@ pub async fn inequalities(
     let mut opts = Opts::new(
         "gap-chart",
         format!("{}: the slope index of inequality over time", indicator.name),
-        format!("{} periods of the slope index of inequality with its 95% interval. Whether the gap narrows is not tested here.", points.len()),
+        format!("{} periods of the slope index of inequality with its 95% interval.", points.len()),
     );
+    let change_note = gap_change_note(&gap_rows);
     opts.height = 260.0;
     opts.palette = palette;
     let gap_chart = trend(&points, None, "", &opts);
@@ -778,7 +962,10 @@ pub async fn inequalities(
     let gap_section = Section {
         id: "gap".into(),
         heading: "The gap over time".into(),
-        notes: vec!["Excess: the count above what the area would have at the least deprived decile's rate.".into()],
+        notes: vec![
+            change_note,
+            "Excess: the count above what the area would have at the least deprived decile's rate.".into(),
+        ],
         chart: (!points.is_empty()).then_some(gap_chart),
         table: DataTable {
             caption: format!("{}: {area} ({sex}) inequality summaries by period", indicator.name),
@@ -789,8 +976,13 @@ pub async fn inequalities(
         },
         downloads: Vec::new(),
     };
+    let mut sections = vec![deciles_section, gap_section];
+    let at = (area.as_str(), sex.as_str(), period.as_str());
+    if let Some(parts) = decomposition_chart(&state, &cache, &indicator, at, palette, false).await? {
+        sections.insert(1, decomposition_section(&indicator, at, parts));
+    }
     let controls = area_controls(&cache, &area, &sexes(&cache, &id), &sex, palette);
-    render_tab(&indicator, "/inequalities", &q, controls, vec![deciles_section, gap_section], Vec::new(), palette)
+    render_tab(&indicator, "/inequalities", &q, controls, sections, Vec::new(), palette)
 }
 
 /// `GET /indicators/{id}/definition`.
@@ -827,7 +1019,8 @@ pub async fn definition(
 }
 
 /// `GET /charts/{kind}.svg`: a chart of a page as a standalone SVG with its own `<style>`;
-/// `kind` is `bars`, `map`, `trend`, `deciles` (with `indicator=` and the page's parameters)
+/// `kind` is `bars`, `map`, `trend`, `deciles`, `decomposition` (with `indicator=` and the
+/// page's parameters)
 /// or `spine` (with `area=`, `group=` and the profile's parameters).
 pub async fn chart_svg(
     State(state): State<AppState>,
@@ -854,6 +1047,15 @@ pub async fn chart_svg(
         }
         "trend" => trend_chart(&state, &cache, &indicator, &q, palette, true).await?.0,
         "deciles" => inequality_chart(&state, &cache, &indicator, &q, palette, true).await?.0,
+        "decomposition" => {
+            let (_, _, whole, area, sex, period) =
+                inequality_chart(&state, &cache, &indicator, &q, palette, true).await?;
+            drop(whole);
+            decomposition_chart(&state, &cache, &indicator, (&area, &sex, &period), palette, true)
+                .await?
+                .ok_or_else(|| WebError::NotFound(format!("a decomposition of {id} for {area}, {sex}, {period}")))?
+                .0
+        }
         _ => return Err(WebError::NotFound(format!("the chart {file}"))),
     };
     Ok(svg_response(chart))

@@ -4,6 +4,7 @@ mod admin;
 mod area;
 mod audit;
 mod edit;
+pub mod etag;
 mod home;
 mod indicator;
 mod network;
@@ -24,24 +25,32 @@ use crate::{AppState, WebError};
 /// Every page's route.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(home::page))
         .merge(sign_in::routes())
         .merge(edit::routes())
         .merge(audit::routes())
         .merge(admin::routes())
         .merge(network::routes())
         .merge(outreach::routes())
+        .route("/places/{slug}/report.pdf", get(report::pdf))
+        .route("/areas/{code}", get(area::page))
+        .merge(tagged())
+}
+
+/// The public pages that are the same for every visitor, each tagged by its body
+/// ([`etag::tagged`]: `ETag`, and `304` to a request that holds it).
+fn tagged() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::page))
         .route("/places/{slug}", get(place::page))
         .route("/places/{slug}/report", get(report::page))
-        .route("/places/{slug}/report.pdf", get(report::pdf))
         .route("/search", get(search::page))
-        .route("/areas/{code}", get(area::page))
         .route("/indicators/{id}", get(indicator::compare))
         .route("/indicators/{id}/map", get(indicator::map_page))
         .route("/indicators/{id}/trend", get(indicator::trend_page))
         .route("/indicators/{id}/inequalities", get(indicator::inequalities))
         .route("/indicators/{id}/definition", get(indicator::definition))
         .route("/charts/{file}", get(indicator::chart_svg))
+        .route_layer(axum::middleware::from_fn(etag::tagged))
 }
 
 /// A rendered page, or the error that stopped it.

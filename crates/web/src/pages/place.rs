@@ -13,6 +13,8 @@ use axum::response::Response;
 use store::assess::{period_end_year, Assessment};
 use store::{Evaluation, Goal, MeasureOn, Partner, PlaceView, ProgressUpdate, Store, Strategy, TargetView, ValueRow};
 
+use engine::compute::decomposition::YLL_CATEGORY_TYPE;
+
 use crate::auth::CurrentUser;
 use crate::charts::{self, Comparison, Mark, Opts};
 use crate::{AppState, WebError};
@@ -240,6 +242,103 @@ pub struct EconomicRow {
     pub excess_data: String,
 }
 
+/// The national cost of health inequalities, as published, beside a place's economic case.
+///
+/// Source: The Marmot Review (2010), *Fair Society, Healthy Lives: Strategic review of health
+/// inequalities in England post-2010*, executive summary: had everyone in England the death
+/// rates of the most advantaged, 1.3 to 2.5 million more years of life would have been lived;
+/// inequality in illness costs £31-33 billion a year in lost productivity and £20-32 billion a
+/// year in lost taxes and higher welfare payments, and adds well over £5.5 billion a year to NHS
+/// healthcare costs.
+pub const NATIONAL_COST: &str = "Nationally, health inequalities in England cost 1.3 to 2.5 million years of life, £31-33 billion a year in lost productivity, £20-32 billion a year in lost taxes and higher welfare payments, and more than £5.5 billion a year in NHS healthcare (The Marmot Review, Fair Society, Healthy Lives, 2010).";
+
+/// One sex and period of the years of life lost to the deprivation gradient.
+pub struct LifeYearsRow {
+    /// The indicator's name (life expectancy at birth).
+    pub name: String,
+    /// The sex.
+    pub sex: String,
+    /// The period.
+    pub period: String,
+    /// Excess deaths (the bands' sum), for people and as `data-value`.
+    pub excess: (String, String),
+    /// Years of life lost, for people and as `data-value`.
+    pub years: (String, String),
+    /// Their value at the place's figure, for people and as `data-value` (empty without one).
+    pub value: (String, String),
+}
+
+/// The years of life lost to the gradient and their value at the place's stated figure.
+pub struct EconomicCase {
+    /// One row per sex of the newest period that has them.
+    pub rows: Vec<LifeYearsRow>,
+    /// The place's figure in words ("£70,000 per year of life (2021 prices): SOURCE"), or none.
+    pub valued_at: Option<String>,
+}
+
+/// An amount of money for people: whole units, thousands separated, the currency's sign for
+/// GBP, EUR and USD ("£18,725,000"), else its code ("CHF 1,000").
+pub fn money(amount: f64, currency: &str) -> String {
+    let whole = number(Some(amount.round())).trim_end_matches(".0").to_string();
+    let (sign, digits) = whole.strip_prefix('-').map_or(("", whole.as_str()), |d| ("-", d));
+    match currency {
+        "GBP" => format!("{sign}£{digits}"),
+        "EUR" => format!("{sign}€{digits}"),
+        "USD" => format!("{sign}${digits}"),
+        other => format!("{sign}{other} {digits}"),
+    }
+}
+
+/// The economic case of a place from the rows of years of life lost to the gradient
+/// (`engine::compute::decomposition::YLL_CATEGORY_TYPE`, one per band) of its area: for each
+/// indicator and sex, the newest period's excess deaths Σₓ excessₓ and years of life lost
+/// YLL = Σₓ excessₓ·eₓ (excess deaths at the least deprived decile's death rates, each losing
+/// that decile's remaining life expectancy at its age: Gardner and Sanborn 1990), valued at the
+/// place's stated figure, YLL × value per life-year (`[economics]` of its place file). `None`
+/// when there are no such rows.
+pub fn economic_case(rows: &[ValueRow], economics: Option<&store::PlaceEconomics>) -> Option<EconomicCase> {
+    let mut keys: Vec<(String, String)> = Vec::new();
+    for r in rows {
+        let key = (r.indicator_id.clone(), r.sex.clone());
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    let mut out = Vec::new();
+    for (indicator, sex) in keys {
+        let of: Vec<&ValueRow> = rows.iter().filter(|r| r.indicator_id == indicator && r.sex == sex).collect();
+        let Some(newest) = of.iter().map(|r| (r.time_period_sortable, r.time_period.clone())).max() else { continue };
+        let period: Vec<&&ValueRow> =
+            of.iter().filter(|r| (r.time_period_sortable, &r.time_period) == (newest.0, &newest.1)).collect();
+        let excess: f64 = period.iter().filter_map(|r| r.count).sum();
+        let years: f64 = period.iter().filter_map(|r| r.value).sum();
+        let value = economics.map(|e| years * e.value_per_life_year);
+        out.push(LifeYearsRow {
+            name: period.first().map_or(indicator.clone(), |r| r.indicator_name.clone()),
+            sex,
+            period: newest.1,
+            excess: (number(Some(excess)), data_value(Some(excess))),
+            years: (number(Some(years)), data_value(Some(years))),
+            value: match (value, economics) {
+                (Some(v), Some(e)) => (money(v, &e.currency), data_value(Some(v))),
+                _ => ("–".to_string(), String::new()),
+            },
+        });
+    }
+    if out.is_empty() {
+        return None;
+    }
+    let valued_at = economics.map(|e| {
+        format!(
+            "{} per year of life{}: {}",
+            money(e.value_per_life_year, &e.currency),
+            e.price_year.map(|y| format!(" ({y} prices)")).unwrap_or_default(),
+            e.source
+        )
+    });
+    Some(EconomicCase { rows: out, valued_at })
+}
+
 /// Everything the place page and the report show.
 pub struct PlaceModel {
     /// The place's id in the store (whose lead may edit it).
@@ -286,6 +385,10 @@ pub struct PlaceModel {
     pub indicators: Vec<IndicatorRow>,
     /// The economic case's rows (empty when the data hold no excess deaths).
     pub economic: Vec<EconomicRow>,
+    /// The years of life lost to the gradient and their value, when the release has them.
+    pub economic_case: Option<EconomicCase>,
+    /// The national cost of health inequalities, as published ([`NATIONAL_COST`]).
+    pub national_cost: &'static str,
     /// The rule the assessments follow.
     pub rule: &'static str,
 }
@@ -301,7 +404,19 @@ impl PlaceModel {
             store.indicators().await?.into_iter().map(|i| (i.id.clone(), i)).collect();
         let targets = view.targets.iter().map(target_model).collect();
         let latest = store.area_latest_values(&view.place.fields.area_code).await?;
-        Ok(model(view, targets, &latest, &indicators))
+        let lost = store
+            .values(&store::ValueQuery {
+                area: Some(view.place.fields.area_code.clone()),
+                category_type: Some(YLL_CATEGORY_TYPE.to_string()),
+                whole_area: Some(false),
+                ..store::ValueQuery::default()
+            })
+            .await?;
+        let economics = store.place_economics(view.place.id).await?;
+        let case = economic_case(&lost, economics.as_ref());
+        let mut model = model(view, targets, &latest, &indicators);
+        model.economic_case = case;
+        Ok(model)
     }
 }
 
@@ -413,6 +528,8 @@ fn model(
         partners: view.partners,
         indicators: indicator_rows,
         economic,
+        economic_case: None,
+        national_cost: NATIONAL_COST,
         rule: view.rule,
     }
 }
@@ -617,6 +734,13 @@ mod tests {
         assert_eq!(interval(Some(1.0), Some(2.26)), "(1.0 to 2.3)");
         assert_eq!(interval(Some(1.0), None), "");
         assert_eq!(data_value(Some(0.1)), "0.1");
+    }
+
+    #[test]
+    fn money_for_people() {
+        assert_eq!(money(18_725_000.4, "GBP"), "£18,725,000");
+        assert_eq!(money(-1234.6, "EUR"), "-€1,235");
+        assert_eq!(money(999.0, "CHF"), "CHF 999");
     }
 
     #[test]

@@ -14,6 +14,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
+use engine::compute::decomposition::{CATEGORY_TYPE as DECOMPOSITION_TYPE, YLL_CATEGORY_TYPE};
 use store::{Store, ValueQuery, ValueRow};
 
 use super::place::{data_value, interval, number, IndicatorRow, PlaceModel};
@@ -24,25 +25,9 @@ use crate::{AppState, WebError};
 pub const REPORT_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
      form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
 
-/// The Marmot principles by the starter catalogue's domain ids (catalogues/marmot.toml), in
-/// the catalogue's order: the headings of the report's indicators.
-pub const PRINCIPLES: [(&str, &str); 8] = [
-    ("early_years", "Give every child the best start in life"),
-    (
-        "education",
-        "Enable all children, young people and adults to maximise their capabilities and have control over their lives",
-    ),
-    ("work", "Create fair employment and good work for all"),
-    ("living_standards", "Ensure a healthy standard of living for all"),
-    ("healthy_places", "Create and develop healthy and sustainable places and communities"),
-    ("ill_health_prevention", "Strengthen the role and impact of ill health prevention"),
-    ("discrimination_and_racism", "Tackle racism, discrimination and their outcomes"),
-    ("environmental_sustainability", "Pursue environmental sustainability and health equity together"),
-];
-
-/// The indicators of one principle (or of a domain the catalogue does not name).
+/// The indicators of one domain of the catalogue (a Marmot principle in the starter's).
 pub struct IndicatorGroup {
-    /// The principle, or the domain's id, or "Other indicators".
+    /// The domain's name as stored with the release, or its id in words, or "Other indicators".
     pub heading: String,
     /// Its rows.
     pub rows: Vec<IndicatorRow>,
@@ -130,7 +115,10 @@ pub fn decile_rank(label: &str) -> Option<u8> {
 /// and gap of the whole-area row of that period.
 fn gradients(deciles: &[ValueRow], whole: &[ValueRow]) -> Vec<Gradient> {
     let mut by_key: BTreeMap<(String, String), Vec<&ValueRow>> = BTreeMap::new();
-    for r in deciles.iter().filter(|r| r.value.is_some()) {
+    // Deprivation quantiles only: not the life expectancy gap's parts or the years of life lost.
+    let quantile =
+        |r: &&ValueRow| !matches!(r.category_type.as_deref(), Some(DECOMPOSITION_TYPE) | Some(YLL_CATEGORY_TYPE));
+    for r in deciles.iter().filter(|r| r.value.is_some()).filter(quantile) {
         by_key.entry((r.indicator_id.clone(), r.sex.clone())).or_default().push(r);
     }
     let mut out = Vec::new();
@@ -198,15 +186,17 @@ pub async fn html(store: &Store, slug: &str) -> Result<String, WebError> {
         store.values(&ValueQuery { area: Some(area), whole_area: Some(true), ..ValueQuery::default() }).await?
     };
     let gradients = gradients(&deciles, &whole);
-    let principle: HashMap<&str, usize> = PRINCIPLES.iter().enumerate().map(|(i, (id, _))| (*id, i)).collect();
-    let mut grouped: BTreeMap<(usize, String), Vec<IndicatorRow>> = BTreeMap::new();
+    // Headings: each domain's name as the catalogue gives it (stored with the release), in the
+    // catalogue's order of domains; a domain without a stored name by its id, then the rest.
+    let described: HashMap<String, store::IndicatorMetadata> =
+        store.indicators().await?.into_iter().map(|i| (i.id, i.metadata)).collect();
+    let mut grouped: BTreeMap<(u32, String), Vec<IndicatorRow>> = BTreeMap::new();
     for row in std::mem::take(&mut place.indicators) {
-        let key = match row.domain.as_deref() {
-            Some(d) => match principle.get(d) {
-                Some(i) => (*i, PRINCIPLES[*i].1.to_string()),
-                None => (PRINCIPLES.len(), d.to_string()),
-            },
-            None => (PRINCIPLES.len() + 1, "Other indicators".to_string()),
+        let meta = described.get(&row.id);
+        let key = match (meta.and_then(|m| m.domain_name.clone()), row.domain.as_deref()) {
+            (Some(name), _) => (meta.and_then(|m| m.domain_position).unwrap_or(u32::MAX - 2), name),
+            (None, Some(d)) => (u32::MAX - 1, crate::views::words(d)),
+            (None, None) => (u32::MAX, "Other indicators".to_string()),
         };
         grouped.entry(key).or_default().push(row);
     }
