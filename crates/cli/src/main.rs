@@ -11,6 +11,7 @@ mod demo;
 mod generate;
 mod import;
 mod interrupt;
+mod newsletter;
 mod place;
 mod report;
 mod serve;
@@ -77,6 +78,8 @@ enum Command {
     /// Write a place's printable report (summary, indicators, gradients, targets,
     /// recommendations) as HTML or, through headless Chromium, as PDF.
     Report(report::ReportArgs),
+    /// The network's newsletter: send an issue (resumable), its status, record a bounce.
+    Newsletter(newsletter::NewsletterArgs),
 }
 
 /// Why a command failed, kept typed until [`main`] prints it and picks the exit code.
@@ -179,6 +182,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Account(args) => account::run(args),
         Command::Report(args) => report::run(args),
+        Command::Newsletter(args) => newsletter::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

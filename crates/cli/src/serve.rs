@@ -45,6 +45,8 @@ pub struct ServeArgs {
     secure_cookies: bool,
     #[command(flatten)]
     database: DatabaseArg,
+    #[command(flatten)]
+    mail: crate::newsletter::MailArgs,
 }
 
 /// Opens the database (migrating it; with `--demo`, preparing it when empty), listens on
@@ -70,6 +72,7 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             .map_err(|e| Failure::Usage(format!("cannot listen on {}: {e}", args.bind)))?;
         let address =
             listener.local_addr().map_err(|e| Failure::Usage(format!("cannot read the address listened on: {e}")))?;
+        let mailer = args.mail.mailer(&address.to_string())?;
         println!(
             "Fairer is serving on http://{address}/ (the database {}; Ctrl-C stops it)",
             store.location().display()
@@ -81,7 +84,7 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             chromium: args.chromium.clone(),
             secure_cookies: args.secure_cookies,
         };
-        web::serve(listener, web::AppState::with_config(store, config), std::future::pending())
+        web::serve(listener, web::AppState::with_config(store, config).with_mailer(mailer), std::future::pending())
             .await
             .map_err(|e| Failure::Usage(format!("the server stopped: {e}")))
     })
