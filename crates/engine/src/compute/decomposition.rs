@@ -178,46 +178,30 @@ fn pair_rows(
         result.by_age.e0_group2,
         result.by_age.gap
     );
-    let level = input.level;
     let mut rows = Vec::with_capacity(AGE_BANDS * keep);
     for (band, per_cause) in result.by_age_and_cause.iter().enumerate() {
         for (c, &contribution) in per_cause.iter().enumerate() {
-            rows.push(ResultRow {
-                indicator: ind.id.clone(),
-                indicator_name: ind.name.clone(),
-                framework: ind.framework.clone(),
-                domain: input.catalogue.domain_name(ind).map(str::to_string),
-                measure: ind.measure.as_str(),
-                polarity: ind.polarity.as_str(),
-                parent: level.parents[area].clone(),
-                area_code: level.codes[area].clone(),
-                area_name: level.names[area].clone(),
-                area_type: level.area_type.clone(),
-                sex: SEXES[sex],
-                age: ind.age_label.clone(),
-                category: Some(category(AGE_BAND_LABELS[band], &result.causes[c])),
-                category_type: Some(CATEGORY_TYPE.to_string()),
-                period: period.clone(),
-                value: CellValue {
-                    estimate: Estimate {
-                        value: Some(contribution),
-                        limits: Vec::new(),
-                        statistic: "years of the gap".into(),
-                        method: "Arriaga",
-                    },
-                    count: Some(d1[c][band] + d2[c][band]),
-                    denominator: None,
-                    note: Some(note.clone()),
+            let value = CellValue {
+                estimate: Estimate {
+                    value: Some(contribution),
+                    limits: Vec::new(),
+                    statistic: "years of the gap".into(),
+                    method: "Arriaga",
                 },
-                benchmark: String::new(),
-                benchmark_value: None,
-                compared_95: "Not compared",
-                compared_998: "Not compared",
-                quintile: None,
-                trend: "Cannot be calculated".to_string(),
-                trend_reason: "A contribution to a gap has no trend".to_string(),
-                inequality: None,
-            });
+                count: Some(d1[c][band] + d2[c][band]),
+                denominator: None,
+                note: Some(note.clone()),
+            };
+            let category = category(AGE_BAND_LABELS[band], &result.causes[c]);
+            rows.push(uncompared_row(
+                input,
+                area,
+                sex,
+                period,
+                (category, CATEGORY_TYPE),
+                value,
+                "A contribution to a gap has no trend",
+            ));
         }
     }
     rows
@@ -272,25 +256,9 @@ fn years_of_life_lost_rows(input: &DecompositionInput<'_>, area: usize, si: usiz
         yll.deaths,
         yll.years_of_life_lost
     );
-    let level = input.level;
     (0..AGE_BANDS)
-        .map(|band| ResultRow {
-            indicator: ind.id.clone(),
-            indicator_name: ind.name.clone(),
-            framework: ind.framework.clone(),
-            domain: input.catalogue.domain_name(ind).map(str::to_string),
-            measure: ind.measure.as_str(),
-            polarity: ind.polarity.as_str(),
-            parent: level.parents[area].clone(),
-            area_code: level.codes[area].clone(),
-            area_name: level.names[area].clone(),
-            area_type: level.area_type.clone(),
-            sex: SEXES[sex],
-            age: ind.age_label.clone(),
-            category: Some(AGE_BAND_LABELS[band].to_string()),
-            category_type: Some(YLL_CATEGORY_TYPE.to_string()),
-            period: period.clone(),
-            value: CellValue {
+        .map(|band| {
+            let value = CellValue {
                 estimate: Estimate {
                     value: Some(yll.by_band[band]),
                     limits: Vec::new(),
@@ -300,17 +268,52 @@ fn years_of_life_lost_rows(input: &DecompositionInput<'_>, area: usize, si: usiz
                 count: Some(excess[band]),
                 denominator: None,
                 note: Some(note.clone()),
-            },
-            benchmark: String::new(),
-            benchmark_value: None,
-            compared_95: "Not compared",
-            compared_998: "Not compared",
-            quintile: None,
-            trend: "Cannot be calculated".to_string(),
-            trend_reason: "Years of life lost to a gradient have no trend".to_string(),
-            inequality: None,
+            };
+            let category = (AGE_BAND_LABELS[band].to_string(), YLL_CATEGORY_TYPE);
+            uncompared_row(input, area, sex, period, category, value, "Years of life lost to a gradient have no trend")
         })
         .collect()
+}
+
+/// A row of the indicator's area, sex and period for one (category, category type), with no
+/// benchmark, comparison, quintile, trend (`trend_reason` says why) or inequality summary.
+fn uncompared_row(
+    input: &DecompositionInput<'_>,
+    area: usize,
+    sex: usize,
+    period: &Period,
+    (category, category_type): (String, &str),
+    value: CellValue,
+    trend_reason: &str,
+) -> ResultRow {
+    let ind = input.indicator;
+    let level = input.level;
+    ResultRow {
+        indicator: ind.id.clone(),
+        indicator_name: ind.name.clone(),
+        framework: ind.framework.clone(),
+        domain: input.catalogue.domain_name(ind).map(str::to_string),
+        measure: ind.measure.as_str(),
+        polarity: ind.polarity.as_str(),
+        parent: level.parents[area].clone(),
+        area_code: level.codes[area].clone(),
+        area_name: level.names[area].clone(),
+        area_type: level.area_type.clone(),
+        sex: SEXES[sex],
+        age: ind.age_label.clone(),
+        category: Some(category),
+        category_type: Some(category_type.to_string()),
+        period: period.clone(),
+        value,
+        benchmark: String::new(),
+        benchmark_value: None,
+        compared_95: "Not compared",
+        compared_998: "Not compared",
+        quintile: None,
+        trend: "Cannot be calculated".to_string(),
+        trend_reason: trend_reason.to_string(),
+        inequality: None,
+    }
 }
 
 #[cfg(test)]
