@@ -47,12 +47,14 @@ in notes.\n\n\
 Examples:\n  \
 fairer generate --out data/small && fairer compute --data data/small --output results.parquet\n  \
 fairer compute --catalogue my-catalogue.toml --data data/ --output results.csv\n  \
+fairer compute --catalogue catalogues/marmot.toml --catalogue catalogues/icb_scorecard.toml --data data/ --output results.parquet\n  \
 fairer compute --data data/small --indicator le_birth --indicator u75_cvd --output le.xlsx")]
 pub struct ComputeArgs {
-    /// The indicator catalogue (TOML). Default: the built-in starter catalogue of core Marmot
-    /// indicators.
+    /// The indicator catalogue (TOML); repeat to compute several into one set of results (the
+    /// same geography and settings, indicator ids distinct). Default: the built-in starter
+    /// catalogue of core Marmot indicators.
     #[arg(long, value_name = "FILE")]
-    catalogue: Option<PathBuf>,
+    catalogue: Vec<PathBuf>,
     /// The directory holding the catalogue's tables (NAME.parquet or NAME.csv).
     #[arg(long, value_name = "DIR")]
     data: PathBuf,
@@ -119,6 +121,19 @@ pub fn load_catalogue(path: Option<&PathBuf>) -> Result<Catalogue, engine::Engin
     }
 }
 
+/// Reads the catalogues named, merged into one ([`Catalogue::merge`]), or the starter one
+/// when none is.
+pub fn load_catalogues(paths: &[PathBuf]) -> Result<Catalogue, engine::EngineError> {
+    match paths {
+        [] => Catalogue::starter(),
+        [one] => load_catalogue(Some(one)),
+        many => {
+            let read: Vec<Catalogue> = many.iter().map(|p| load_catalogue(Some(p))).collect::<Result<_, _>>()?;
+            Catalogue::merge(&read)
+        }
+    }
+}
+
 /// One line saying what a computation did and where its time went.
 pub fn describe(summary: &ComputeSummary, output: &str) -> String {
     let total = (summary.reading + summary.aggregating + summary.statistics + summary.writing).as_secs_f64().max(1e-9);
@@ -140,7 +155,7 @@ pub fn describe(summary: &ComputeSummary, output: &str) -> String {
 
 /// Runs `fairer compute`.
 pub fn run(args: ComputeArgs) -> Result<(), crate::Failure> {
-    let catalogue = load_catalogue(args.catalogue.as_ref())?;
+    let catalogue = load_catalogues(&args.catalogue)?;
     // Ctrl-C stops the computation at its next check, leaving no results file (exit 130);
     // installed before the results file is begun.
     let interrupt = crate::interrupt::cancel_on_interrupt(crate::interrupt::OnInterrupt::Cancel);

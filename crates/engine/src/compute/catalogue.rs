@@ -101,7 +101,7 @@
 //! field, and saying what was expected: TOML syntax and unknown fields or measures by the TOML
 //! reader, references (an unknown table, framework, domain or level, a sex, an age) here.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 
 use serde::Deserialize;
@@ -343,6 +343,28 @@ pub struct DeprivationBreakdown {
     pub within_area: bool,
 }
 
+impl Breakdown {
+    /// The deprivation breakdown of a catalogue name (`deprivation_decile`, …).
+    pub fn from_name(name: &str) -> Option<Breakdown> {
+        Some(match name {
+            "deprivation_decile" => Breakdown::DeprivationDecile,
+            "deprivation_quintile" => Breakdown::DeprivationQuintile,
+            "deprivation_decile_within_area" => Breakdown::DeprivationDecileWithinArea,
+            "deprivation_quintile_within_area" => Breakdown::DeprivationQuintileWithinArea,
+            _ => return None,
+        })
+    }
+}
+
+/// One breakdown of an indicator besides its deprivation quantiles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OtherBreakdown {
+    /// Core20 (national deciles 1–2) and the rest of the population.
+    Core20,
+    /// The catalogue's classification (index into [`Catalogue::category_types`]).
+    Classification(usize),
+}
+
 impl DeprivationBreakdown {
     fn of(b: Breakdown) -> DeprivationBreakdown {
         match b {
@@ -421,7 +443,131 @@ struct CatalogueFile {
     #[serde(default)]
     settings: SettingsFile,
     #[serde(default)]
+    category_type: Vec<CategoryTypeFile>,
+    #[serde(default)]
     indicator: Vec<IndicatorFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CategoryTypeFile {
+    id: Spanned<String>,
+    name: String,
+    column: Option<String>,
+    #[serde(default)]
+    published_types: Vec<String>,
+    #[serde(default)]
+    category: Vec<CategoryFile>,
+    age_bands: Option<Spanned<Vec<Vec<u32>>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CategoryFile {
+    label: String,
+    #[serde(default)]
+    codes: Vec<String>,
+    #[serde(default)]
+    aliases: Vec<String>,
+    #[serde(default = "stated_by_default")]
+    stated: bool,
+}
+
+fn stated_by_default() -> bool {
+    true
+}
+
+/// A classification of rows (`[[category_type]]`): categories read from a table column (each
+/// with its codes, such as the NHS Data Dictionary's ethnic category codes, and aliases, such as
+/// the portal's labels; each label also matches itself), or age bands on life-table band edges.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CategoryType {
+    /// Its id, as indicators' `breakdowns` name it.
+    pub id: String,
+    /// The result rows' category type.
+    pub name: String,
+    /// The default column of tables holding it (a table's `categories` may name another).
+    pub column: Option<String>,
+    /// The portal's category types whose published rows map onto these categories by label.
+    pub published_types: Vec<String>,
+    /// The categories or bands.
+    pub kind: CategoryKind,
+}
+
+/// What a classification's categories are.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CategoryKind {
+    /// Categories read from a table column.
+    Categories(Vec<CategoryDef>),
+    /// Age bands: each a range of life-table bands (indices into [`BAND_START_AGES`]) and its
+    /// label ("0-19 yrs", "80+ yrs").
+    AgeBands(Vec<(Range<usize>, String)>),
+}
+
+/// One category of a classification.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CategoryDef {
+    /// Its label: the result rows' category.
+    pub label: String,
+    /// The codes a table cell may hold for it.
+    pub codes: Vec<String>,
+    /// Other labels it is known by (the portal's).
+    pub aliases: Vec<String>,
+    /// Whether it is a stated category (`false` for "Not stated", "Not known": counted in the
+    /// whole but not as known for completeness).
+    pub stated: bool,
+}
+
+impl CategoryDef {
+    /// Every text a cell may hold for this category: its codes, label and aliases.
+    pub fn accepted(&self) -> Vec<String> {
+        self.codes.iter().chain(std::iter::once(&self.label)).chain(&self.aliases).cloned().collect()
+    }
+}
+
+impl CategoryType {
+    /// The categories (none for age bands).
+    pub fn categories(&self) -> &[CategoryDef] {
+        match &self.kind {
+            CategoryKind::Categories(c) => c,
+            CategoryKind::AgeBands(_) => &[],
+        }
+    }
+
+    /// The category a cell or published label names (a code, label or alias, compared trimmed;
+    /// labels and aliases also ignoring case).
+    pub fn category_of(&self, text: &str) -> Option<usize> {
+        let t = text.trim();
+        self.categories().iter().position(|c| {
+            c.codes.iter().any(|x| x == t)
+                || std::iter::once(&c.label).chain(&c.aliases).any(|x| x.eq_ignore_ascii_case(t))
+        })
+    }
+
+    /// What a cell of this classification must hold, for errors: its codes, then a label.
+    pub fn expected(&self) -> String {
+        let codes: Vec<String> = self
+            .categories()
+            .iter()
+            .flat_map(|c| c.codes.iter())
+            .map(|c| if c.is_empty() { "(empty)".to_string() } else { c.clone() })
+            .collect();
+        let label = self.categories().iter().find(|c| c.stated).map_or("", |c| c.label.as_str());
+        format!("a code of {} ({}): {}, or a label such as {label}", self.id, self.name, codes.join(", "))
+    }
+}
+
+/// A table column holding a classification, checked on every row read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableCategory {
+    /// The classification (index into [`Catalogue::category_types`]).
+    pub category_type: usize,
+    /// The column.
+    pub column: String,
+    /// Every text the column may hold (codes, labels, aliases of every category).
+    pub accepted: Vec<String>,
+    /// What the column must hold, for errors.
+    pub expected: String,
 }
 
 /// The catalogue's name and where its contents come from.
@@ -560,6 +706,9 @@ struct TableFile {
     sex: Option<String>,
     start_age: Option<String>,
     age: Option<String>,
+    #[serde(default)]
+    categories: BTreeMap<String, String>,
+    sex_unknown: Option<String>,
 }
 
 /// What a data table holds.
@@ -598,7 +747,7 @@ pub enum AgeColumn {
 /// `.parquet` or `.csv`) and the columns holding the small-area code, the year (a calendar
 /// year such as 2024, or a financial year such as 2024/25, by its first year), the sex and the
 /// age.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TableSpec {
     /// The table's name.
     pub name: String,
@@ -615,6 +764,13 @@ pub struct TableSpec {
     pub sex: Option<String>,
     /// The age column.
     pub age: AgeColumn,
+    /// The columns holding classifications (`categories = { ethnicity = "ethnic_group" }`),
+    /// each checked on every row read.
+    pub categories: Vec<TableCategory>,
+    /// Whether the sex column may hold NHS "person stated gender" codes for an unknown sex
+    /// (`Not known`, `Not specified`, `Indeterminate`, `0`, `9`, `X`), counted with Persons
+    /// (`sex_unknown = "allowed"`).
+    pub sex_unknown: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -757,7 +913,7 @@ struct IndicatorFile {
     ages: Option<Spanned<AgesFile>>,
     at_age: Option<Spanned<u32>>,
     #[serde(default)]
-    breakdowns: Vec<Spanned<Breakdown>>,
+    breakdowns: Vec<Spanned<String>>,
     benchmark: Option<Spanned<String>>,
     levels: Option<Vec<Spanned<String>>>,
     numerator: Option<Spanned<SourceFile>>,
@@ -825,6 +981,8 @@ pub struct Indicator {
     pub at_band: usize,
     /// The breakdown by deprivation quantile, if any.
     pub deprivation: Option<DeprivationBreakdown>,
+    /// Its other breakdowns (Core20, classifications), in the catalogue's order.
+    pub other_breakdowns: Vec<OtherBreakdown>,
     /// What its values are compared with (the geography's benchmark level by default).
     pub benchmark: Benchmark,
     /// The geography levels computed (indices into [`GeographySpec::levels`]), and places when
@@ -842,6 +1000,8 @@ pub struct Indicator {
 /// A checked catalogue.
 #[derive(Clone, Debug)]
 pub struct Catalogue {
+    /// The file it was read from (several joined by " + " for a merged catalogue), for errors.
+    pub file: String,
     /// Name and source.
     pub header: Header,
     /// Frameworks and their domains.
@@ -857,6 +1017,8 @@ pub struct Catalogue {
     pub peer_groups: Vec<PlaceSpec>,
     /// Settings.
     pub settings: Settings,
+    /// The classifications (`[[category_type]]`) indicators break down by.
+    pub category_types: Vec<CategoryType>,
     /// The indicators, in file order.
     pub indicators: Vec<Indicator>,
 }
@@ -910,7 +1072,8 @@ impl Catalogue {
         let frameworks: Vec<Framework> =
             raw.framework.into_iter().map(|f| Framework { id: f.id, name: f.name, domains: f.domain }).collect();
         let geography = geography_spec(raw.geography, &err)?;
-        let tables = table_specs(raw.tables, &err)?;
+        let category_types = category_types(raw.category_type, text, &err)?;
+        let tables = table_specs(raw.tables, &category_types, &err)?;
         let place_specs = |list: Vec<PlaceFile>| -> Vec<PlaceSpec> {
             list.into_iter()
                 .map(|p| PlaceSpec {
@@ -935,6 +1098,7 @@ impl Catalogue {
             tables: &tables,
             has_places: !places.is_empty(),
             has_peer_groups: !peer_groups.is_empty(),
+            category_types: &category_types,
             err: &err,
         };
         let mut seen = HashSet::new();
@@ -954,6 +1118,7 @@ impl Catalogue {
             return Err(err(None, "indicator", "the catalogue has no [[indicator]]".into()));
         }
         Ok(Catalogue {
+            file: file.to_string(),
             header: raw.catalogue,
             frameworks,
             geography,
@@ -961,8 +1126,117 @@ impl Catalogue {
             places,
             peer_groups,
             settings,
+            category_types,
             indicators,
         })
+    }
+
+    /// Several catalogues as one, computed in one run into one set of results: the first's
+    /// header; the union of frameworks, tables, classifications, places, peer groups and
+    /// indicators.
+    ///
+    /// # Errors
+    /// No catalogue; a `[geography]` or `[settings]` that differs from the first catalogue's; a
+    /// framework, table, classification, place or peer group of the same id declared
+    /// differently; an indicator id in two catalogues: each [`EngineError::Catalogue`] naming
+    /// both files and the id.
+    pub fn merge(catalogues: &[Catalogue]) -> Result<Catalogue> {
+        let Some(first) = catalogues.first() else {
+            return Err(EngineError::Usage("no catalogue to merge".into()));
+        };
+        let mut out = first.clone();
+        let debug = |x: &dyn std::fmt::Debug| format!("{x:?}");
+        for c in &catalogues[1..] {
+            let both = |field: String, message: String| EngineError::Catalogue {
+                file: c.file.clone(),
+                line: None,
+                field: Some(field),
+                message: format!("{message} (catalogues {} and {})", first.file, c.file),
+            };
+            if debug(&c.geography) != debug(&first.geography) {
+                return Err(both("geography".into(), "merged catalogues need the same [geography]".into()));
+            }
+            if debug(&c.settings) != debug(&first.settings) {
+                return Err(both("settings".into(), "merged catalogues need the same [settings]".into()));
+            }
+            let mut remap = Vec::new();
+            for t in &c.category_types {
+                match out.category_types.iter().position(|x| x.id == t.id) {
+                    Some(i) if out.category_types[i] != *t => {
+                        return Err(both(
+                            format!("category_type \"{}\"", t.id),
+                            "declared differently in two catalogues".into(),
+                        ))
+                    }
+                    Some(i) => remap.push(i),
+                    None => {
+                        out.category_types.push(t.clone());
+                        remap.push(out.category_types.len() - 1);
+                    }
+                }
+            }
+            for (name, t) in &c.tables {
+                let mut t = t.clone();
+                t.categories.iter_mut().for_each(|x| x.category_type = remap[x.category_type]);
+                match out.tables.get(name) {
+                    Some(existing) if *existing != t => {
+                        return Err(both(format!("tables.{name}"), "declared differently in two catalogues".into()))
+                    }
+                    Some(_) => {}
+                    None => {
+                        out.tables.insert(name.clone(), t);
+                    }
+                }
+            }
+            for f in &c.frameworks {
+                match out.frameworks.iter().find(|x| x.id == f.id) {
+                    Some(x) if debug(x) != debug(f) => {
+                        return Err(both(
+                            format!("framework \"{}\"", f.id),
+                            "declared differently in two catalogues".into(),
+                        ))
+                    }
+                    Some(_) => {}
+                    None => out.frameworks.push(f.clone()),
+                }
+            }
+            let same_place = |a: &PlaceSpec, b: &PlaceSpec| {
+                a.name == b.name && a.areas.iter().map(|x| &x.0).eq(b.areas.iter().map(|x| &x.0))
+            };
+            for (mine, theirs, what) in
+                [(&mut out.places, &c.places, "place"), (&mut out.peer_groups, &c.peer_groups, "peer_group")]
+            {
+                for p in theirs {
+                    match mine.iter().find(|x| x.code == p.code) {
+                        Some(x) if !same_place(x, p) => {
+                            return Err(both(
+                                format!("{what} \"{}\"", p.code),
+                                "declared differently in two catalogues".into(),
+                            ))
+                        }
+                        Some(_) => {}
+                        None => mine.push(p.clone()),
+                    }
+                }
+            }
+            for ind in &c.indicators {
+                if out.indicators.iter().any(|i| i.id == ind.id) {
+                    return Err(both(
+                        format!("indicator \"{}\"", ind.id),
+                        "an indicator id may be in one catalogue only".into(),
+                    ));
+                }
+                let mut ind = ind.clone();
+                for o in &mut ind.other_breakdowns {
+                    if let OtherBreakdown::Classification(k) = o {
+                        *k = remap[*k];
+                    }
+                }
+                out.indicators.push(ind);
+            }
+        }
+        out.file = catalogues.iter().map(|c| c.file.as_str()).collect::<Vec<_>>().join(" + ");
+        Ok(out)
     }
 
     /// The framework and domain names of an indicator, for the results.
@@ -1004,9 +1278,130 @@ fn geography_spec(g: GeographyFile, err: &ErrorAt) -> Result<GeographySpec> {
 
 /// The tables of a catalogue, checked: a portal-layout table names no columns, and a table has
 /// a start age or an age column, not both.
-fn table_specs(raw: BTreeMap<String, TableFile>, err: &ErrorAt) -> Result<BTreeMap<String, TableSpec>> {
+/// The catalogue's classifications, checked: unique ids, categories or age bands (not both),
+/// no code in two categories, age bands on life-table band edges.
+fn category_types(raw: Vec<CategoryTypeFile>, text: &str, err: &ErrorAt) -> Result<Vec<CategoryType>> {
+    let mut out: Vec<CategoryType> = Vec::new();
+    for c in raw {
+        let id = c.id.get_ref().clone();
+        let field = |f: &str| format!("category_type \"{id}\".{f}");
+        if id.is_empty() || out.iter().any(|x| x.id == id) || is_builtin_breakdown(&id) {
+            return Err(err(
+                Some(c.id.span()),
+                "category_type.id",
+                format!("expected a unique id, not one of the deprivation breakdowns or core20, found \"{id}\""),
+            ));
+        }
+        let kind = match (c.category.is_empty(), c.age_bands) {
+            (false, Some(a)) => {
+                return Err(err(Some(a.span()), &field("age_bands"), "give category or age_bands, not both".into()))
+            }
+            (true, None) => {
+                return Err(err(Some(c.id.span()), &field("category"), "expected categories or age_bands".into()))
+            }
+            (false, None) => {
+                let mut seen: HashMap<String, String> = HashMap::new();
+                for cat in &c.category {
+                    for code in cat.codes.iter().chain(std::iter::once(&cat.label)).chain(&cat.aliases) {
+                        if let Some(other) = seen.insert(code.trim().to_string(), cat.label.clone()) {
+                            if other != cat.label {
+                                return Err(err(
+                                    Some(c.id.span()),
+                                    &field("category"),
+                                    format!("\"{code}\" names two categories: \"{other}\" and \"{}\"", cat.label),
+                                ));
+                            }
+                        }
+                    }
+                }
+                CategoryKind::Categories(
+                    c.category
+                        .into_iter()
+                        .map(|x| CategoryDef { label: x.label, codes: x.codes, aliases: x.aliases, stated: x.stated })
+                        .collect(),
+                )
+            }
+            (true, Some(a)) => {
+                let line = line_of(text, a.span().start);
+                let span = a.span();
+                let mut bands = Vec::new();
+                for pair in a.into_inner() {
+                    let band = |age: u32| BAND_START_AGES.iter().position(|&x| x == age);
+                    let (range, label) = match pair.as_slice() {
+                        [from] => (band(*from).map(|f| f..BAND_START_AGES.len()), format!("{from}+ yrs")),
+                        [from, to] => (
+                            band(*from).zip(band(to + 1)).filter(|(f, t)| f < t).map(|(f, t)| f..t),
+                            format!("{from}-{to} yrs"),
+                        ),
+                        _ => (None, String::new()),
+                    };
+                    let Some(range) = range else {
+                        return Err(err(
+                            Some(span),
+                            &field("age_bands"),
+                            format!("expected [from, to] or [from] on life-table band edges (from one of 0, 1, 5, 10, …, 90; to + 1 too), found {pair:?} (line {line})"),
+                        ));
+                    };
+                    bands.push((range, label));
+                }
+                CategoryKind::AgeBands(bands)
+            }
+        };
+        out.push(CategoryType { id, name: c.name, column: c.column, published_types: c.published_types, kind });
+    }
+    Ok(out)
+}
+
+/// Whether `name` is a breakdown Fairer knows without a `[[category_type]]`.
+fn is_builtin_breakdown(name: &str) -> bool {
+    Breakdown::from_name(name).is_some() || name == "core20"
+}
+
+fn table_specs(
+    raw: BTreeMap<String, TableFile>,
+    category_types: &[CategoryType],
+    err: &ErrorAt,
+) -> Result<BTreeMap<String, TableSpec>> {
     let mut tables = BTreeMap::new();
     for (name, t) in raw {
+        let mut categories = Vec::new();
+        for (id, column) in &t.categories {
+            let Some(k) = category_types.iter().position(|c| &c.id == id) else {
+                return Err(err(
+                    None,
+                    &format!("tables.{name}.categories.{id}"),
+                    format!(
+                        "expected the id of a [[category_type]] with categories; the ids are: {}",
+                        category_types.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            };
+            let c = &category_types[k];
+            if matches!(c.kind, CategoryKind::AgeBands(_)) {
+                return Err(err(
+                    None,
+                    &format!("tables.{name}.categories.{id}"),
+                    format!("{id} is age bands, summed from the table's ages: it has no column"),
+                ));
+            }
+            categories.push(TableCategory {
+                category_type: k,
+                column: column.clone(),
+                accepted: c.categories().iter().flat_map(CategoryDef::accepted).collect(),
+                expected: c.expected(),
+            });
+        }
+        let sex_unknown = match t.sex_unknown.as_deref() {
+            None => false,
+            Some("allowed") => true,
+            Some(other) => {
+                return Err(err(
+                    None,
+                    &format!("tables.{name}.sex_unknown"),
+                    format!("expected \"allowed\", found \"{other}\""),
+                ))
+            }
+        };
         let layout = t.layout.unwrap_or_default();
         if layout == TableLayout::Portal {
             let given: Vec<&str> = [
@@ -1040,7 +1435,10 @@ fn table_specs(raw: BTreeMap<String, TableFile>, err: &ErrorAt) -> Result<BTreeM
             (None, None) => AgeColumn::None,
         };
         let (area, year) = (t.area.unwrap_or_else(default_area), t.year.unwrap_or_else(default_year));
-        tables.insert(name.clone(), TableSpec { name, path: t.path, layout, area, year, sex: t.sex, age });
+        tables.insert(
+            name.clone(),
+            TableSpec { name, path: t.path, layout, area, year, sex: t.sex, age, categories, sex_unknown },
+        );
     }
     Ok(tables)
 }
@@ -1084,6 +1482,7 @@ struct IndicatorContext<'a> {
     tables: &'a BTreeMap<String, TableSpec>,
     has_places: bool,
     has_peer_groups: bool,
+    category_types: &'a [CategoryType],
     err: &'a ErrorAt<'a>,
 }
 
@@ -1188,7 +1587,7 @@ impl IndicatorContext<'_> {
         }
         let Ages { bands, label: age_label, at_band } = ages(&ind, measure, err, &field)?;
         let (mut levels, with_places) = self.levels(&ind, published, &field)?;
-        let deprivation = self.deprivation(&ind, &field)?;
+        let (deprivation, other_breakdowns) = self.deprivation(&ind, &field)?;
         let benchmark = self.benchmark(&ind, &field)?;
         if let Benchmark::Level(i) = benchmark {
             if !levels.contains(&i) {
@@ -1196,6 +1595,7 @@ impl IndicatorContext<'_> {
             }
         }
         let source = self.source(&ind, measure, published, &field)?;
+        self.check_classifications(&ind, measure, &source, &other_breakdowns, &field)?;
         let gap_causes = match ind.gap_causes {
             None => None,
             Some(g) => {
@@ -1236,6 +1636,7 @@ impl IndicatorContext<'_> {
             age_label,
             at_band,
             deprivation,
+            other_breakdowns,
             benchmark,
             levels,
             with_places: with_places && !published,
@@ -1329,13 +1730,50 @@ impl IndicatorContext<'_> {
         })
     }
 
-    /// The indicator's deprivation breakdown, if any (one per indicator).
-    fn deprivation(&self, ind: &IndicatorFile, field: &dyn Fn(&str) -> String) -> Result<Option<DeprivationBreakdown>> {
+    /// The indicator's deprivation breakdown, if any (one per indicator), and its other
+    /// breakdowns (`core20`, the ids of `[[category_type]]`s), from its `breakdowns` list.
+    fn deprivation(
+        &self,
+        ind: &IndicatorFile,
+        field: &dyn Fn(&str) -> String,
+    ) -> Result<(Option<DeprivationBreakdown>, Vec<OtherBreakdown>)> {
         let err = self.err;
         let geography = self.geography;
         let mut deprivation = None;
+        let mut others = Vec::new();
+        let no_deprivation = geography.deprivation_score.is_none() && geography.deprivation_decile.is_none();
         for b in &ind.breakdowns {
-            let kind = DeprivationBreakdown::of(*b.get_ref());
+            let name = b.get_ref().as_str();
+            let Some(kind) = Breakdown::from_name(name).map(DeprivationBreakdown::of) else {
+                let other = if name == "core20" {
+                    if no_deprivation {
+                        return Err(err(
+                            Some(b.span()),
+                            &field("breakdowns"),
+                            "core20 needs geography.deprivation_decile or geography.deprivation_score".into(),
+                        ));
+                    }
+                    OtherBreakdown::Core20
+                } else if let Some(k) = self.category_types.iter().position(|c| c.id == name) {
+                    OtherBreakdown::Classification(k)
+                } else {
+                    let ids: Vec<&str> = self.category_types.iter().map(|c| c.id.as_str()).collect();
+                    return Err(err(
+                        Some(b.span()),
+                        &field("breakdowns"),
+                        format!(
+                            "expected deprivation_decile, deprivation_quintile, deprivation_decile_within_area, deprivation_quintile_within_area, core20{}{}, found \"{name}\"",
+                            if ids.is_empty() { "" } else { " or a [[category_type]] id: " },
+                            ids.join(", ")
+                        ),
+                    ));
+                };
+                if others.contains(&other) {
+                    return Err(err(Some(b.span()), &field("breakdowns"), format!("\"{name}\" is listed twice")));
+                }
+                others.push(other);
+                continue;
+            };
             if deprivation.is_some_and(|d| d != kind) {
                 return Err(err(
                     Some(b.span()),
@@ -1350,7 +1788,7 @@ impl IndicatorContext<'_> {
                     "quantiles within each area need the scores: set geography.deprivation_score".into(),
                 ));
             }
-            if geography.deprivation_score.is_none() && geography.deprivation_decile.is_none() {
+            if no_deprivation {
                 return Err(err(
                     Some(b.span()),
                     &field("breakdowns"),
@@ -1359,7 +1797,55 @@ impl IndicatorContext<'_> {
             }
             deprivation = Some(kind);
         }
-        Ok(deprivation)
+        Ok((deprivation, others))
+    }
+
+    /// The classifications an indicator breaks down by can be computed from its source: age
+    /// bands on a crude measure of tables with ages, categories from a column of both the
+    /// numerator's and the denominator's tables.
+    fn check_classifications(
+        &self,
+        ind: &IndicatorFile,
+        measure: Measure,
+        source: &IndicatorSource,
+        others: &[OtherBreakdown],
+        field: &dyn Fn(&str) -> String,
+    ) -> Result<()> {
+        let span = ind.breakdowns.first().map(Spanned::span);
+        let IndicatorSource::Counts { numerator, denominator } = source else { return Ok(()) };
+        for &o in others {
+            let OtherBreakdown::Classification(k) = o else { continue };
+            let c = &self.category_types[k];
+            let why = match &c.kind {
+                CategoryKind::AgeBands(_) if matches!(measure, Measure::Dsr | Measure::LifeExpectancy) => Some(format!(
+                    "{} cannot be broken down by {}: a {} is already age-standardised or by age; break down a crude rate or proportion",
+                    measure.as_str(),
+                    c.id,
+                    measure.as_str()
+                )),
+                CategoryKind::AgeBands(_) => [numerator, denominator]
+                    .iter()
+                    .find(|s| self.tables.get(&s.table).is_some_and(|t| t.age == AgeColumn::None))
+                    .map(|s| format!("{} needs ages: table \"{}\" has no start_age or age column", c.id, s.table)),
+                CategoryKind::Categories(_) => [numerator, denominator]
+                    .iter()
+                    .find(|s| self.tables.get(&s.table).is_some_and(|t| !t.categories.iter().any(|x| x.category_type == k)))
+                    .map(|s| {
+                        format!(
+                            "table \"{}\" has no column of {}: add categories = {{ {} = \"{}\" }} under [tables.{}]",
+                            s.table,
+                            c.id,
+                            c.id,
+                            c.column.as_deref().unwrap_or("COLUMN"),
+                            s.table
+                        )
+                    }),
+            };
+            if let Some(why) = why {
+                return Err((self.err)(span.clone(), &field("breakdowns"), why));
+            }
+        }
+        Ok(())
     }
 
     /// The indicator's benchmark: a level, each area's parent, or its peer group.

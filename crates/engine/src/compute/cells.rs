@@ -16,64 +16,129 @@ use crate::calc::accumulator::{
     NumeratorDenominatorKind, Refusal,
 };
 
+use super::breakdowns::{Layout, SlotFrom};
 use super::catalogue::{Indicator, Measure, BAND_START_AGES};
 use super::geography::Level;
 use super::source::Counts;
 
-/// Breakdowns per area: all small areas (0), then deciles 1 … 10.
-pub const BREAKDOWNS: usize = 11;
-
 /// The two confidence levels every result has.
 pub const LEVELS: [ConfidenceLevel; 2] = [ConfidenceLevel::C95, ConfidenceLevel::C998];
 
-/// One level's counts: year → sums indexed `((area * 11 + breakdown) * 3 + sex) * bands + band`.
+/// One level's counts: year → sums indexed `((area * slots + slot) * 3 + sex) * bands + band`,
+/// the slots those of the indicator's [`Layout`].
 #[derive(Clone, Debug)]
 pub struct LevelCounts {
     /// Areas of the level.
     pub areas: usize,
     /// Bands per cell.
     pub bands: usize,
+    /// Slots per area.
+    pub slots: usize,
     /// Year → sums.
     pub years: std::collections::BTreeMap<i32, Vec<f64>>,
 }
 
+/// What the slots of a [`Layout`] are summed from, besides the small areas' counts: each
+/// small area's deprivation quantile and national decile, aligned with `level.members` (0 =
+/// none: counted only in the whole area), and the counts of each classification's categories.
+pub struct SlotSources<'a> {
+    /// The quantile of the layout's deprivation breakdown of each member (1 most deprived).
+    pub quantiles: &'a [Vec<u8>],
+    /// The national deprivation decile of each member, for Core20 (may be empty without it).
+    pub deciles: &'a [Vec<u8>],
+    /// The counts of category `c` of classification `k`, for `Category(k, c)` slots.
+    pub categories: &'a dyn Fn(usize, usize) -> Option<&'a Counts>,
+}
+
 impl LevelCounts {
-    /// Sums the small-area `counts` into the areas of `level`, overall and by the deprivation
-    /// quantile of each small area in its area (`quantiles`, aligned with `level.members`: 1
-    /// most deprived …; 0 = none, counted only overall).
-    pub fn aggregate(counts: &Counts, level: &Level, quantiles: &[Vec<u8>]) -> LevelCounts {
+    /// Sums the small-area `counts` into the areas of `level`, for every slot of `layout`: the
+    /// whole area, deprivation quantiles and Core20 by each small area's quantile and national
+    /// decile, classification categories from their own counts, age bands as the whole area's
+    /// bands in their range (other bands zero). Published slots have no counts (zero).
+    pub fn aggregate(counts: &Counts, level: &Level, layout: &Layout, sources: &SlotSources<'_>) -> LevelCounts {
         let bands = counts.bands;
         let cell = 3 * bands;
+        let nslots = layout.len();
+        let mut dep_slot: Vec<Option<usize>> = Vec::new();
+        let mut core_slot: [Option<usize>; 2] = [None, None];
+        let mut age_slots = Vec::new();
+        let mut category_slots = Vec::new();
+        for (s, slot) in layout.slots.iter().enumerate() {
+            match &slot.from {
+                SlotFrom::Deprivation(q) => {
+                    let q = *q as usize;
+                    if dep_slot.len() <= q {
+                        dep_slot.resize(q + 1, None);
+                    }
+                    dep_slot[q] = Some(s);
+                }
+                SlotFrom::Core20(core) => core_slot[usize::from(!core)] = Some(s),
+                SlotFrom::AgeBand(range) => age_slots.push((s, range.clone())),
+                SlotFrom::Category(k, c) => {
+                    if let Some(counts) = (sources.categories)(*k, *c) {
+                        category_slots.push((s, counts));
+                    }
+                }
+                SlotFrom::Whole | SlotFrom::Published(_) => {}
+            }
+        }
+        let with_core20 = core_slot.iter().any(Option::is_some);
         let years = counts
             .years
             .iter()
             .map(|(&year, slab)| {
-                let mut out = vec![0.0; level.members.len() * BREAKDOWNS * cell];
+                let mut out = vec![0.0; level.members.len() * nslots * cell];
+                let category_slabs: Vec<(usize, &Vec<f64>)> =
+                    category_slots.iter().filter_map(|&(s, c)| c.years.get(&year).map(|slab| (s, slab))).collect();
+                let add = |out: &mut [f64], at: usize, src: &[f64]| {
+                    out[at..at + cell].iter_mut().zip(src).for_each(|(a, b)| *a += b);
+                };
                 for (area, members) in level.members.iter().enumerate() {
-                    let area_quantiles = quantiles.get(area).map(Vec::as_slice).unwrap_or(&[]);
+                    let area_quantiles = sources.quantiles.get(area).map(Vec::as_slice).unwrap_or(&[]);
+                    let area_deciles = sources.deciles.get(area).map(Vec::as_slice).unwrap_or(&[]);
+                    let base = area * nslots * cell;
                     for (i, &m) in members.iter().enumerate() {
                         let src = &slab[m as usize * cell..(m as usize + 1) * cell];
-                        let all = area * BREAKDOWNS * cell;
-                        out[all..all + cell].iter_mut().zip(src).for_each(|(a, b)| *a += b);
-                        let d = area_quantiles.get(i).copied().unwrap_or(0) as usize;
-                        if (1..BREAKDOWNS).contains(&d) {
-                            let at = (area * BREAKDOWNS + d) * cell;
-                            out[at..at + cell].iter_mut().zip(src).for_each(|(a, b)| *a += b);
+                        add(&mut out, base, src);
+                        let q = area_quantiles.get(i).copied().unwrap_or(0) as usize;
+                        if let Some(s) = dep_slot.get(q).copied().flatten() {
+                            add(&mut out, base + s * cell, src);
+                        }
+                        if with_core20 {
+                            let d = area_deciles.get(i).copied().unwrap_or(0);
+                            if d > 0 {
+                                if let Some(s) = core_slot[usize::from(d > 2)] {
+                                    add(&mut out, base + s * cell, src);
+                                }
+                            }
+                        }
+                        for &(s, cslab) in &category_slabs {
+                            add(&mut out, base + s * cell, &cslab[m as usize * cell..(m as usize + 1) * cell]);
+                        }
+                    }
+                    for (s, range) in &age_slots {
+                        for sex in 0..3 {
+                            let from = base + sex * bands;
+                            let to = base + s * cell + sex * bands;
+                            for b in range.clone().filter(|&b| b < bands) {
+                                out[to + b] = out[from + b];
+                            }
                         }
                     }
                 }
                 (year, out)
             })
             .collect();
-        LevelCounts { areas: level.members.len(), bands, years }
+        LevelCounts { areas: level.members.len(), bands, slots: nslots, years }
     }
 
-    /// The counts by band of one cell, summed over `years` and, for Persons (sex 2), over every
-    /// sex; `None` when a year is missing.
+    /// The counts by band of one cell (`slot` of the layout the counts were aggregated for),
+    /// summed over `years` and, for Persons (sex 2), over every sex; `None` when a year is
+    /// missing.
     pub fn cell(
         &self,
         area: usize,
-        breakdown: usize,
+        slot: usize,
         sex: usize,
         years: std::ops::RangeInclusive<i32>,
         out: &mut [f64],
@@ -83,7 +148,7 @@ impl LevelCounts {
         for year in years {
             let slab = self.years.get(&year)?;
             for s in sexes.clone() {
-                let at = ((area * BREAKDOWNS + breakdown) * 3 + s) * self.bands;
+                let at = ((area * self.slots + slot) * 3 + s) * self.bands;
                 out.iter_mut().zip(&slab[at..at + self.bands]).for_each(|(a, b)| *a += b);
             }
         }
@@ -242,7 +307,7 @@ fn life_expectancy_at(at_band: usize, numerator: &[f64], denominator: &[f64], ou
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compute::catalogue::Catalogue;
+    use crate::compute::catalogue::{Catalogue, DeprivationBreakdown};
 
     fn indicator(id: &str) -> Indicator {
         Catalogue::starter().unwrap().indicators.into_iter().find(|i| i.id == id).unwrap()
@@ -261,7 +326,10 @@ mod tests {
             parents: vec![None],
             members: vec![vec![0, 1, 2]],
         };
-        let lc = LevelCounts::aggregate(&counts, &level, &[vec![1, 1, 0]]);
+        let layout = Layout::deprivation(DeprivationBreakdown { quantiles: 10, within_area: false }, None);
+        let none = |_: usize, _: usize| None;
+        let sources = SlotSources { quantiles: &[vec![1, 1, 0]], deciles: &[], categories: &none };
+        let lc = LevelCounts::aggregate(&counts, &level, &layout, &sources);
         let mut out = [0.0];
         lc.cell(0, 0, 2, 2020..=2020, &mut out).unwrap();
         assert_eq!(out[0], 7.0);

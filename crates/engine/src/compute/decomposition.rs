@@ -36,7 +36,7 @@ use stats::life_expectancy::life_expectancy;
 use stats::{ConfidenceLevel, Estimate};
 
 use super::catalogue::{Catalogue, DeprivationBreakdown, GapCauses, Indicator, SEXES};
-use super::cells::{CellValue, LevelCounts, BREAKDOWNS};
+use super::cells::{CellValue, LevelCounts};
 use super::geography::Level;
 use super::period::Period;
 use super::results::ResultRow;
@@ -61,8 +61,10 @@ pub(super) struct DecompositionInput<'a> {
     pub(super) indicator: &'a Indicator,
     pub(super) causes: &'a GapCauses,
     pub(super) level: &'a Level,
-    /// The level's values (`((area * 11 + breakdown) * sexes + sex) * periods + period`).
+    /// The level's values (`((area * slots + slot) * sexes + sex) * periods + period`).
     pub(super) values: &'a [Option<CellValue>],
+    /// The slots per area of `values` (and of the counts); slot q is deprivation quantile q.
+    pub(super) slots: usize,
     pub(super) periods: &'a [Period],
     /// Deaths of every cause, population, and deaths of each listed cause, in order.
     pub(super) deaths: &'a LevelCounts,
@@ -88,8 +90,8 @@ pub(super) fn level_rows(input: &DecompositionInput<'_>) -> Vec<ResultRow> {
                 if !input.all_periods && pi + 1 != np {
                     continue;
                 }
-                let at = |b: usize| ((area * BREAKDOWNS + b) * sexes + si) * np + pi;
-                let with_value: Vec<usize> = (1..=10)
+                let at = |b: usize| ((area * input.slots + b) * sexes + si) * np + pi;
+                let with_value: Vec<usize> = (1..=usize::from(input.breakdown.quantiles))
                     .filter(|&d| input.values.get(at(d)).and_then(|v| v.as_ref()).and_then(CellValue::value).is_some())
                     .collect();
                 let (Some(&most), Some(&least)) = (with_value.first(), with_value.last()) else { continue };
@@ -216,7 +218,7 @@ fn years_of_life_lost_rows(input: &DecompositionInput<'_>, area: usize, si: usiz
     let mut observed = vec![[0.0; 10]; AGE_BANDS];
     let mut population = vec![[0.0; 10]; AGE_BANDS];
     let (mut d, mut n) = (vec![0.0; AGE_BANDS], vec![0.0; AGE_BANDS]);
-    for decile in 1..=10 {
+    for decile in 1..=usize::from(input.breakdown.quantiles).min(10) {
         if input.population.cell(area, decile, sex, years.clone(), &mut n).is_none() {
             continue;
         }

@@ -10,34 +10,39 @@ use stats::sii::{slope_index_of_inequality, SiiOptions, SiiStandardError, SiiVal
 use stats::trend::{portal_recent_trend, recent_trend, PortalTrendFrom, TrendPoint, TrendReason, TrendValueType};
 use stats::ConfidenceLevel;
 
+use super::breakdowns::{Layout, SlotFrom};
 use super::catalogue::{Benchmark, Catalogue, DeprivationBreakdown, Indicator, TrendRule, ValueType, SEXES};
-use super::cells::{cell_statistic, CellValue, LevelCounts, BREAKDOWNS, LEVELS};
+use super::cells::{cell_statistic, CellValue, LevelCounts, LEVELS};
 use super::geography::{self, Geography, Level};
 use super::period::Period;
 use super::results::{InequalitySummary, ResultRow};
 
-/// Values of one level: indexed `((area * 11 + breakdown) * sexes + sex) * periods + period`;
-/// `None` where the cell has no denominator.
+/// Values of one level: indexed `((area * slots + slot) * sexes + sex) * periods + period`, the
+/// slots those of the indicator's [`Layout`]; `None` where the cell has no denominator.
 pub(super) type LevelValues = Vec<Option<CellValue>>;
 
-/// The values of every area, breakdown, sex and period of a level, from its counts.
+/// The values of every area, slot, sex and period of a level, from its counts (aggregated for
+/// `layout`); deprivation slots only when `has_deciles` (some small area has a quantile).
 pub(super) fn compute_level(
     indicator: &Indicator,
+    layout: &Layout,
     num: &LevelCounts,
     den: &LevelCounts,
     has_deciles: bool,
     periods: &[Period],
 ) -> LevelValues {
-    let breakdowns = if has_deciles { BREAKDOWNS } else { 1 };
+    let nslots = layout.len();
+    let slots: Vec<usize> =
+        (0..nslots).filter(|&b| has_deciles || !matches!(layout.slots[b].from, SlotFrom::Deprivation(_))).collect();
     let sexes = indicator.sexes.len();
-    let per_area = BREAKDOWNS * sexes * periods.len();
+    let per_area = nslots * sexes * periods.len();
     (0..den.areas)
         .into_par_iter()
         .flat_map_iter(|area| {
             let mut out = vec![None; per_area];
             let mut x = vec![0.0; num.bands];
             let mut n = vec![0.0; den.bands];
-            for b in 0..breakdowns {
+            for &b in &slots {
                 for (si, &sex) in indicator.sexes.iter().enumerate() {
                     for (pi, p) in periods.iter().enumerate() {
                         if den.cell(area, b, sex, p.years.0..=p.years.1, &mut n).is_none() {
@@ -78,14 +83,12 @@ pub(super) struct LevelContext<'a> {
     /// The numerator's and denominator's counts, for computed values (`None` for published
     /// ones, whose excess comes from the deciles' counts and denominators as published).
     pub(super) counts: Option<(&'a LevelCounts, &'a LevelCounts)>,
-    /// The deprivation quantiles of the breakdown rows.
-    pub(super) breakdown: DeprivationBreakdown,
+    /// The slots of each area's values, with their rows' category types and categories.
+    pub(super) layout: &'a Layout,
     pub(super) settings: (usize, u64),
     pub(super) sii_all_periods: bool,
     /// Whether consecutive periods are independent, as a recent trend needs.
     pub(super) independent_periods: bool,
-    /// The category type of decile rows, when not Fairer's national deciles of small areas.
-    pub(super) category_type: Option<&'a str>,
 }
 
 /// The index of a cell of a level's values: area, breakdown, sex and period.
@@ -100,7 +103,7 @@ struct CellAt {
 impl LevelContext<'_> {
     /// The position of a cell in the level's values.
     fn at(&self, cell: CellAt) -> usize {
-        ((cell.area * BREAKDOWNS + cell.b) * self.indicator.sexes.len() + cell.si) * self.periods.len() + cell.pi
+        ((cell.area * self.layout.len() + cell.b) * self.indicator.sexes.len() + cell.si) * self.periods.len() + cell.pi
     }
 
     /// Quintiles among the areas of this level, per sex and period (not for the benchmark),
@@ -243,13 +246,14 @@ pub(super) fn summarise_level(c: &LevelContext<'_>, values: &LevelValues) -> Vec
     let sexes = ind.sexes.len();
     let np = c.periods.len();
     let quintile_of = c.quintiles(values);
-    let has_deciles =
-        values.iter().enumerate().any(|(i, v)| v.is_some() && !(i / (sexes * np)).is_multiple_of(BREAKDOWNS));
+    let nslots = c.layout.len();
+    let deprivation: Vec<bool> = c.layout.slots.iter().map(|s| matches!(s.from, SlotFrom::Deprivation(_))).collect();
+    let has_deciles = values.iter().enumerate().any(|(i, v)| v.is_some() && deprivation[(i / (sexes * np)) % nslots]);
     (0..c.level.members.len())
         .into_par_iter()
         .flat_map_iter(|area| {
             let mut rows = Vec::new();
-            for b in 0..BREAKDOWNS {
+            for (b, slot) in c.layout.slots.iter().enumerate() {
                 for si in 0..sexes {
                     for pi in 0..np {
                         let cell = CellAt { area, b, si, pi };
@@ -274,10 +278,8 @@ pub(super) fn summarise_level(c: &LevelContext<'_>, values: &LevelValues) -> Vec
                             area_type: c.level.area_type.clone(),
                             sex: SEXES[ind.sexes[si]],
                             age: ind.age_label.clone(),
-                            category: (b > 0).then(|| c.breakdown.category(b)),
-                            category_type: (b > 0).then(|| {
-                                c.category_type.map_or_else(|| c.breakdown.category_type().to_string(), str::to_string)
-                            }),
+                            category: (b > 0).then(|| slot.category.to_string()),
+                            category_type: (b > 0).then(|| slot.category_type.to_string()),
                             period: c.periods[pi].clone(),
                             compared_95: compare(&v, ConfidenceLevel::C95, bench_value, ind.polarity),
                             compared_998: compare(&v, ConfidenceLevel::C998, bench_value, ind.polarity),
@@ -379,8 +381,10 @@ fn inequality_summary(
     let ind = c.indicator;
     let sexes = ind.sexes.len();
     let np = c.periods.len();
-    let at = |b: usize| ((area * BREAKDOWNS + b) * sexes + si) * np + pi;
-    let decile = |d: usize| values[at(d)].as_ref();
+    let at = |b: usize| ((area * c.layout.len() + b) * sexes + si) * np + pi;
+    // The layout's deprivation slots come first after the whole area: slot q is quantile q.
+    let nq = c.layout.deprivation_slots().len();
+    let decile = |d: usize| if d <= nq { values[at(d)].as_ref() } else { None };
     let mut out = InequalitySummary::default();
     // The most and least deprived deciles present: an area need not have small areas in every
     // national decile.
@@ -455,7 +459,7 @@ fn inequality_summary(
     let mut observed = vec![vec![0.0; 10]; num.bands];
     let mut population = vec![vec![0.0; 10]; den.bands];
     for d in 1..=10 {
-        if den.cell(area, d, sex, p.years.0..=p.years.1, &mut n).is_none() {
+        if d > nq || den.cell(area, d, sex, p.years.0..=p.years.1, &mut n).is_none() {
             continue;
         }
         if num.cell(area, d, sex, p.years.0..=p.years.1, &mut x).is_none() {

@@ -37,6 +37,7 @@
 //! aggregation of a whole country fits in memory as counts; [`crate::sql`] (DataFusion) runs the
 //! same aggregation for comparison in the benchmark.
 
+pub mod breakdowns;
 pub mod catalogue;
 pub mod cells;
 pub mod decomposition;
@@ -54,8 +55,11 @@ use std::time::{Duration, Instant};
 
 use rustc_hash::FxHashMap;
 
-use catalogue::{Benchmark, Catalogue, DeprivationBreakdown, Indicator, IndicatorSource, PublishedSpec, SourceSpec};
-use cells::LevelCounts;
+use breakdowns::Layout;
+use catalogue::{
+    Benchmark, Catalogue, DeprivationBreakdown, Indicator, IndicatorSource, OtherBreakdown, PublishedSpec, SourceSpec,
+};
+use cells::{LevelCounts, SlotSources};
 use geography::{Geography, Level};
 use levels::{benchmarks, compute_level, peer_group_membership, summarise_level, LevelContext, LevelValues};
 use period::periods;
@@ -119,17 +123,44 @@ pub fn compute(
     options: &ComputeOptions,
     progress: &dyn Progress,
 ) -> Result<ComputeSummary> {
+    let mut out = Output::Sink(sink);
     match &options.pool {
-        Some(pool) => pool.install(|| run(catalogue, source, sink, &options.indicators, progress)),
-        None => run(catalogue, source, sink, &options.indicators, progress),
+        Some(pool) => pool.install(|| run(catalogue, source, &mut out, &options.indicators, progress)),
+        None => run(catalogue, source, &mut out, &options.indicators, progress),
     }
+}
+
+/// [`compute`], keeping the result rows in memory (as [`results::ResultRow`]s, in the order
+/// [`compute`] writes them) for callers that assemble from them (completeness, scorecards).
+///
+/// # Errors
+/// As [`compute`].
+pub fn compute_rows(
+    catalogue: &Catalogue,
+    source: &dyn TableSource,
+    options: &ComputeOptions,
+    progress: &dyn Progress,
+) -> Result<(Vec<ResultRow>, ComputeSummary)> {
+    let mut rows = Vec::new();
+    let mut out = Output::Rows(&mut rows);
+    let summary = match &options.pool {
+        Some(pool) => pool.install(|| run(catalogue, source, &mut out, &options.indicators, progress)),
+        None => run(catalogue, source, &mut out, &options.indicators, progress),
+    }?;
+    Ok((rows, summary))
+}
+
+/// Where a run's rows go: a sink, as record batches, or a list.
+enum Output<'o> {
+    Sink(&'o mut dyn ResultSink),
+    Rows(&'o mut Vec<ResultRow>),
 }
 
 /// [`compute`] on the current thread pool.
 fn run(
     cat: &Catalogue,
     source: &dyn TableSource,
-    sink: &mut dyn ResultSink,
+    out: &mut Output<'_>,
     wanted: &[String],
     progress: &dyn Progress,
 ) -> Result<ComputeSummary> {
@@ -139,7 +170,7 @@ fn run(
     // 1. Read.
     let started = Instant::now();
     let (geography, area_index) = read_geography(cat, source)?;
-    let plan = ReadPlan::new(&indicators);
+    let plan = ReadPlan::new(cat, &indicators);
     let inputs = read_inputs(cat, source, &plan, &geography, &area_index, progress)?;
     summary.rows_read = inputs.rows;
     summary.reading = started.elapsed();
@@ -150,9 +181,14 @@ fn run(
     for (done, (indicator, &from)) in indicators.iter().zip(&plan.sources).enumerate() {
         check_cancelled(progress)?;
         let rows = match from {
-            ValuesFrom::Counts(num_id, den_id) => {
-                levels.indicator_rows(indicator, (num_id, den_id), &plan.causes[done], &inputs.counts, &mut summary)
-            }
+            ValuesFrom::Counts(num_id, den_id) => levels.indicator_rows(
+                indicator,
+                (num_id, den_id),
+                &plan.causes[done],
+                &plan.categories,
+                &inputs.counts,
+                &mut summary,
+            ),
             ValuesFrom::Published((t, c)) => {
                 let started = Instant::now();
                 let rows = portal::summarise_published(
@@ -169,13 +205,18 @@ fn run(
         let started = Instant::now();
         if !rows.is_empty() {
             summary.rows_written += rows.len() as u64;
-            sink.write(results::to_batch(&rows)?)?;
+            match out {
+                Output::Sink(sink) => sink.write(results::to_batch(&rows)?)?,
+                Output::Rows(list) => list.extend(rows),
+            }
         }
         summary.writing += started.elapsed();
         progress.position(done as u64 + 1);
     }
     let started = Instant::now();
-    sink.finish()?;
+    if let Output::Sink(sink) = out {
+        sink.finish()?;
+    }
     summary.writing += started.elapsed();
     Ok(summary)
 }
@@ -235,10 +276,16 @@ struct ReadPlan {
     /// Per indicator, in order: the numerator's consumer of each of its `gap_causes` (empty
     /// without them).
     causes: Vec<Vec<(usize, usize)>>,
+    /// Per consumer broken down by a classification read from a column: the consumer of each
+    /// category (classification, category) — the same rows filtered to its codes and labels.
+    categories: CategoryConsumers,
 }
 
+/// Consumer → ((classification, category), the consumer of that category's rows).
+type CategoryConsumers = HashMap<(usize, usize), Vec<((usize, usize), (usize, usize))>>;
+
 impl ReadPlan {
-    fn new(indicators: &[&Indicator]) -> ReadPlan {
+    fn new(cat: &Catalogue, indicators: &[&Indicator]) -> ReadPlan {
         fn place<T: Clone + PartialEq>(lists: &mut Vec<(String, Vec<T>)>, table: &str, item: &T) -> (usize, usize) {
             let t = lists.iter().position(|(name, _)| name == table).unwrap_or_else(|| {
                 lists.push((table.to_string(), Vec::new()));
@@ -251,8 +298,13 @@ impl ReadPlan {
             });
             (t, c)
         }
-        let mut plan =
-            ReadPlan { consumers: Vec::new(), published: Vec::new(), sources: Vec::new(), causes: Vec::new() };
+        let mut plan = ReadPlan {
+            consumers: Vec::new(),
+            published: Vec::new(),
+            sources: Vec::new(),
+            causes: Vec::new(),
+            categories: HashMap::new(),
+        };
         for indicator in indicators {
             let mut causes = Vec::new();
             let from = match &indicator.source {
@@ -263,6 +315,27 @@ impl ReadPlan {
                         let mut spec = numerator.clone();
                         spec.filters.insert(cause.0.column.clone(), vec![cause.1.clone()]);
                         causes.push(place(&mut plan.consumers, &numerator.table, &spec));
+                    }
+                    for (id, spec) in [(num, numerator), (den, denominator)] {
+                        for k in indicator.other_breakdowns.iter().filter_map(|o| match o {
+                            OtherBreakdown::Classification(k) => Some(*k),
+                            OtherBreakdown::Core20 => None,
+                        }) {
+                            let Some(column) = cat.tables.get(&spec.table).and_then(|t| {
+                                t.categories.iter().find(|c| c.category_type == k).map(|c| c.column.clone())
+                            }) else {
+                                continue;
+                            };
+                            for (c, def) in cat.category_types[k].categories().iter().enumerate() {
+                                if plan.categories.get(&id).is_some_and(|l| l.iter().any(|x| x.0 == (k, c))) {
+                                    continue;
+                                }
+                                let mut filtered = spec.clone();
+                                filtered.filters.insert(column.clone(), def.accepted());
+                                let cid = place(&mut plan.consumers, &spec.table, &filtered);
+                                plan.categories.entry(id).or_default().push(((k, c), cid));
+                            }
+                        }
                     }
                     ValuesFrom::Counts(num, den)
                 }
@@ -343,8 +416,8 @@ struct Levels<'g> {
     places_index: Option<usize>,
     peers_index: Option<usize>,
     peer_group_of: HashMap<String, usize>,
-    /// Counts by (table and consumer, level, breakdown).
-    cache: HashMap<((usize, usize), usize, DeprivationBreakdown), LevelCounts>,
+    /// Counts by (table and consumer, level, slot layout).
+    cache: HashMap<((usize, usize), usize, Layout), LevelCounts>,
     /// Each level's areas' deprivation quantiles by breakdown.
     quantile_cache: HashMap<(usize, DeprivationBreakdown), Vec<Vec<u8>>>,
 }
@@ -397,25 +470,35 @@ impl<'g> Levels<'g> {
         indicator: &Indicator,
         (num_id, den_id): ((usize, usize), (usize, usize)),
         cause_ids: &[(usize, usize)],
+        categories: &CategoryConsumers,
         counts: &[Vec<Counts>],
         summary: &mut ComputeSummary,
     ) -> Vec<ResultRow> {
         let started = Instant::now();
         let wanted = self.wanted(indicator);
-        // Without a breakdown, the national deciles are aggregated all the same (only the
-        // whole-area cells are used), so indicators share their level counts.
+        let layout = breakdowns::layout(indicator, self.cat);
         let breakdown = indicator.deprivation;
         let aggregation = breakdown.unwrap_or(DeprivationBreakdown { quantiles: 10, within_area: false });
+        let national = DeprivationBreakdown { quantiles: 10, within_area: false };
         for &l in &wanted {
             let level = self.level_list[l];
-            let quantiles = self
-                .quantile_cache
-                .entry((l, aggregation))
-                .or_insert_with(|| self.geography.quantiles(aggregation, level));
+            for b in [aggregation, national] {
+                self.quantile_cache.entry((l, b)).or_insert_with(|| self.geography.quantiles(b, level));
+            }
             for &id in [num_id, den_id].iter().chain(cause_ids) {
-                self.cache
-                    .entry((id, l, aggregation))
-                    .or_insert_with(|| LevelCounts::aggregate(&counts[id.0][id.1], level, quantiles));
+                let of_id = categories.get(&id);
+                let category_counts = |k: usize, c: usize| {
+                    of_id.and_then(|list| list.iter().find(|x| x.0 == (k, c))).map(|x| &counts[x.1 .0][x.1 .1])
+                };
+                let sources = SlotSources {
+                    quantiles: &self.quantile_cache[&(l, aggregation)],
+                    deciles: &self.quantile_cache[&(l, national)],
+                    categories: &category_counts,
+                };
+                if !self.cache.contains_key(&(id, l, layout.clone())) {
+                    let counts = LevelCounts::aggregate(&counts[id.0][id.1], level, &layout, &sources);
+                    self.cache.insert((id, l, layout.clone()), counts);
+                }
             }
         }
         summary.aggregating += started.elapsed();
@@ -423,13 +506,39 @@ impl<'g> Levels<'g> {
         let has_deciles = breakdown.is_some()
             && wanted.iter().any(|&l| self.quantile_cache[&(l, aggregation)].iter().flatten().any(|&d| d > 0));
         let cache = &self.cache;
-        let counts_of = |id: (usize, usize), l: usize| &cache[&(id, l, aggregation)];
+        let counts_of = |id: (usize, usize), l: usize| &cache[&(id, l, layout.clone())];
         let den_years: Vec<i32> = counts_of(den_id, self.geography.benchmark_level).years.keys().copied().collect();
         let periods = periods(indicator, &den_years);
-        let values: HashMap<usize, LevelValues> = wanted
+        let mut values: HashMap<usize, LevelValues> = wanted
             .iter()
-            .map(|&l| (l, compute_level(indicator, counts_of(num_id, l), counts_of(den_id, l), has_deciles, &periods)))
+            .map(|&l| {
+                (
+                    l,
+                    compute_level(
+                        indicator,
+                        &layout,
+                        counts_of(num_id, l),
+                        counts_of(den_id, l),
+                        has_deciles,
+                        &periods,
+                    ),
+                )
+            })
             .collect();
+        // Categories that are not stated keep their count and denominator, not a value.
+        let unstated = breakdowns::unstated_slots(&layout, self.cat);
+        if unstated.iter().any(|&u| u) {
+            let per_slot = indicator.sexes.len() * periods.len();
+            for level_values in values.values_mut() {
+                for (i, v) in level_values.iter_mut().enumerate() {
+                    if let Some(v) = v.as_mut().filter(|_| unstated[(i / per_slot) % layout.len()]) {
+                        v.estimate =
+                            stats::Estimate::new(None, Vec::new(), v.estimate.statistic.clone(), v.estimate.method);
+                        v.note = Some(breakdowns::UNSTATED_NOTE.into());
+                    }
+                }
+            }
+        }
         let mut rows = Vec::new();
         for &l in &wanted {
             let benchmark_of =
@@ -450,11 +559,10 @@ impl<'g> Levels<'g> {
                 values: &values,
                 periods: &periods,
                 counts: Some((counts_of(num_id, l), counts_of(den_id, l))),
-                breakdown: aggregation,
+                layout: &layout,
                 settings: (self.cat.settings.sii_repetitions, self.cat.settings.seed),
                 sii_all_periods: self.cat.settings.sii_all_periods,
                 independent_periods: indicator.period.independent(),
-                category_type: None,
             };
             rows.extend(summarise_level(&context, &values[&l]));
             if let (Some(causes), true) = (&indicator.gap_causes, has_deciles) {
@@ -464,6 +572,7 @@ impl<'g> Levels<'g> {
                     causes,
                     level: self.level_list[l],
                     values: &values[&l],
+                    slots: layout.len(),
                     periods: &periods,
                     deaths: counts_of(num_id, l),
                     population: counts_of(den_id, l),
@@ -480,3 +589,6 @@ impl<'g> Levels<'g> {
 
 #[cfg(test)]
 pub(crate) mod tests;
+
+#[cfg(test)]
+mod breakdown_tests;

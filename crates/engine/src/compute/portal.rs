@@ -49,8 +49,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use stats::{ConfidenceLevel, Estimate, Limits};
 
+use super::breakdowns::Layout;
 use super::catalogue::{Catalogue, DeprivationBreakdown, Indicator, PublishedSpec, SEXES};
-use super::cells::{CellValue, BREAKDOWNS};
+use super::cells::CellValue;
 use super::geography::{Geography, Level};
 use super::levels::{benchmarks, decile_label, summarise_level, LevelContext, LevelValues};
 use super::period::Period;
@@ -775,11 +776,12 @@ pub struct PublishedValues {
     pub sexes: Vec<usize>,
     /// The age label of the rows, if the table has ages.
     pub age: Option<String>,
-    /// The decile rows' category type, if any.
-    pub category_type: Option<String>,
+    /// The slots of every area's values: the whole area, then the deciles, labelled with the
+    /// decile rows' category type.
+    pub layout: Layout,
     /// Per geography level, the values indexed as computed values are
-    /// (`((area * 11 + breakdown) * sexes + sex) * periods + period`); empty for levels the
-    /// indicator does not compute.
+    /// (`((area * slots + slot) * sexes + sex) * periods + period`, the slots `layout`'s);
+    /// empty for levels the indicator does not compute.
     pub levels: Vec<LevelValues>,
     /// What was skipped, for the run's notes.
     pub notes: Vec<String>,
@@ -857,13 +859,15 @@ pub fn published_values(rows: &PublishedRows, indicator: &Indicator, geography: 
     }
     let periods: Vec<Period> = used.iter().map(|&p| all_periods[p].clone()).collect();
     let (ns, np) = (sexes.len(), periods.len());
+    let deciles = DeprivationBreakdown { quantiles: 10, within_area: false };
+    let nslots = 1 + usize::from(deciles.quantiles);
     let mut levels: Vec<LevelValues> = geography
         .levels
         .iter()
         .enumerate()
         .map(|(l, level)| {
             if indicator.levels.contains(&l) {
-                vec![None; level.members.len() * BREAKDOWNS * ns * np]
+                vec![None; level.members.len() * nslots * ns * np]
             } else {
                 Vec::new()
             }
@@ -875,7 +879,7 @@ pub fn published_values(rows: &PublishedRows, indicator: &Indicator, geography: 
     let mut duplicates = 0u64;
     for (r, &rp) in kept.iter().zip(&row_period) {
         let si = sexes.iter().position(|&s| s == r.sex).unwrap_or(0);
-        let at = ((r.area * BREAKDOWNS + r.decile) * ns + si) * np + period_at[rp];
+        let at = ((r.area * nslots + r.decile) * ns + si) * np + period_at[rp];
         let Some(slot) = levels.get_mut(r.level).and_then(|l| l.get_mut(at)) else { continue };
         if slot.is_some() {
             // A row repeated cell for cell (same category type, age and numbers) is the same
@@ -946,7 +950,7 @@ pub fn published_values(rows: &PublishedRows, indicator: &Indicator, geography: 
         periods,
         sexes,
         age: age.and_then(|r| r.age).and_then(|a| rows.ages.get(a)).cloned(),
-        category_type,
+        layout: Layout::deprivation(deciles, category_type.as_deref()),
         levels,
         notes,
     })
@@ -1065,11 +1069,10 @@ pub(super) fn summarise_published(
             values: &level_values,
             periods: &values.periods,
             counts: None,
-            breakdown: DeprivationBreakdown { quantiles: 10, within_area: false },
+            layout: &values.layout,
             settings: (catalogue.settings.sii_repetitions, catalogue.settings.seed),
             sii_all_periods: catalogue.settings.sii_all_periods,
             independent_periods: values.periods.iter().all(|p| p.years.0 == p.years.1),
-            category_type: values.category_type.as_deref(),
         };
         out.extend(summarise_level(&context, this_level));
     }

@@ -247,6 +247,10 @@ struct Plan {
     age: Option<(usize, bool)>,
     /// Per consumer: the value column (none counts rows) and filters (column, accepted values).
     consumers: Vec<(Option<usize>, Vec<Filter>)>,
+    /// Columns of classifications: (column, every text it may hold, what it must hold).
+    checks: Vec<(usize, Vec<String>, String)>,
+    /// Whether NHS codes for an unknown sex count with Persons.
+    sex_unknown: bool,
 }
 
 impl Plan {
@@ -271,7 +275,9 @@ impl Plan {
             .iter()
             .map(|c| (c.value.as_deref().map(&mut col), c.filters.iter().map(|(k, v)| (col(k), v.clone())).collect()))
             .collect();
-        Plan { names, area, year, sex, age, consumers }
+        let checks =
+            table.categories.iter().map(|c| (col(&c.column), c.accepted.clone(), c.expected.clone())).collect();
+        Plan { names, area, year, sex, age, consumers, checks, sex_unknown: table.sex_unknown }
     }
 }
 
@@ -571,6 +577,26 @@ fn add_batch(
         };
         areas.push(a);
     }
+    // Classification columns: every cell one of the classification's codes or labels.
+    for (col, accepted, expected) in &plan.checks {
+        let texts =
+            as_text(&columns[*col]).map_err(|e| EngineError::Format { at: at(*col)(0), message: e.to_string() })?;
+        let mut last: Option<&str> = None;
+        for i in 0..len {
+            let t = if texts.is_null(i) { "" } else { texts.value(i).trim() };
+            if last == Some(t) {
+                continue;
+            }
+            if !accepted.iter().any(|a| a == t) {
+                return Err(EngineError::BadValue {
+                    at: at(*col)(i),
+                    expected: expected.clone(),
+                    found: t.to_string(),
+                });
+            }
+            last = Some(t);
+        }
+    }
     let years = integers(&columns[plan.year], "a year", &at(plan.year))?;
     let sexes: Vec<u8> = match plan.sex {
         None => vec![2; len],
@@ -584,10 +610,15 @@ fn add_batch(
                     "Male" | "male" | "M" | "1" => 0,
                     "Female" | "female" | "F" | "2" => 1,
                     "Persons" | "persons" | "All" | "4" => 2,
+                    "Not known" | "Not specified" | "Indeterminate" | "0" | "9" | "X" if plan.sex_unknown => 2,
                     _ => {
                         return Err(EngineError::BadValue {
                             at: at(col)(i),
-                            expected: "a sex: Male, Female or Persons".into(),
+                            expected: if plan.sex_unknown {
+                                "a sex: Male, Female or Persons, or an unknown sex: Not known, Not specified, Indeterminate, 0, 9 or X".into()
+                            } else {
+                                "a sex: Male, Female or Persons".into()
+                            },
                             found: s.to_string(),
                         })
                     }
