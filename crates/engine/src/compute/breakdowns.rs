@@ -223,10 +223,12 @@ pub struct Completeness {
 /// are "not reported" (`None`). Sorted by indicator, area type, area, sex, age, period and type.
 pub fn completeness(rows: &[ResultRow], catalogue: &Catalogue) -> Vec<Completeness> {
     use std::collections::{BTreeMap, HashMap};
+    /// Indicator, area type, area, sex, age, period.
+    type RowKey = (String, String, String, &'static str, String, String);
     let key = |r: &'_ ResultRow| -> (String, String, String, &'static str, String, String) {
         (r.indicator.clone(), r.area_type.clone(), r.area_code.clone(), r.sex, r.age.clone(), r.period.label.clone())
     };
-    let mut whole: HashMap<(String, String, String, &'static str, String, String), &ResultRow> = HashMap::new();
+    let mut whole: HashMap<RowKey, &ResultRow> = HashMap::new();
     for r in rows.iter().filter(|r| r.category_type.is_none()) {
         whole.insert(key(r), r);
     }
@@ -238,7 +240,7 @@ pub fn completeness(rows: &[ResultRow], catalogue: &Catalogue) -> Vec<Completene
         unstated: bool,
         published: bool,
     }
-    let mut groups: BTreeMap<((String, String, String, &'static str, String, String), String), Sums> = BTreeMap::new();
+    let mut groups: BTreeMap<(RowKey, String), Sums> = BTreeMap::new();
     for r in rows {
         let (Some(t), Some(label)) = (&r.category_type, &r.category) else { continue };
         let Some(c) =

@@ -495,10 +495,9 @@ impl<'g> Levels<'g> {
                     deciles: &self.quantile_cache[&(l, national)],
                     categories: &category_counts,
                 };
-                if !self.cache.contains_key(&(id, l, layout.clone())) {
-                    let counts = LevelCounts::aggregate(&counts[id.0][id.1], level, &layout, &sources);
-                    self.cache.insert((id, l, layout.clone()), counts);
-                }
+                self.cache
+                    .entry((id, l, layout.clone()))
+                    .or_insert_with(|| LevelCounts::aggregate(&counts[id.0][id.1], level, &layout, &sources));
             }
         }
         summary.aggregating += started.elapsed();
