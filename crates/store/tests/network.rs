@@ -346,7 +346,84 @@ async fn erasure_leaves_nothing_personal(store: &Store) {
     assert_eq!(dump(store).await["audit"].len(), after["audit"].len());
 }
 
+/// Password reset links (purpose `password_reset` of `email_link`): made only for an enabled
+/// account's address, stored by the token's hash, used once, expire, stop working when the
+/// password was set since; a reset sets the hash, ends every session and other reset links of
+/// the address, and is audited as the account's own.
+async fn password_reset_links_work_once_and_expire(store: &Store) {
+    let ann = join(store, "ann.reset@example.org", "Ann Reset").await;
+    let off = join(store, "off@example.org", "Off Person").await;
+    store.set_account_disabled(&Actor::Cli, off.account_id, true).await.unwrap();
+    let hour = Duration::from_secs(3600);
+    let new_hash = HASH.replace("AAAA", "BBBB");
+    // Unknown, disabled or malformed addresses: nothing stored.
+    assert!(!store.create_password_reset("nobody@example.org", "h0", hour).await.unwrap());
+    assert!(!store.create_password_reset("off@example.org", "h0", hour).await.unwrap());
+    assert!(!store.create_password_reset("not an address", "h0", hour).await.unwrap());
+    assert_eq!(store::testing::count_rows(store, "email_link").await, 0);
+    // A link for Ann (any case), kept by its hash.
+    assert!(store.create_password_reset("ANN.reset@example.org", "h1", hour).await.unwrap());
+    assert!(store.create_password_reset("ann.reset@example.org", "h2", hour).await.unwrap());
+    assert!(store.email_link_is_valid(LinkPurpose::PasswordReset, "h1", SystemTime::now()).await.unwrap());
+    assert!(!store.email_link_is_valid(LinkPurpose::Join, "h1", SystemTime::now()).await.unwrap());
+    assert!(!store.email_link_is_valid(LinkPurpose::PasswordReset, "h1", SystemTime::now() + 2 * hour).await.unwrap());
+    // A reset link is not a join link.
+    assert_eq!(store.take_email_link(LinkPurpose::Join, "h1", SystemTime::now()).await.unwrap(), EmailLink::Unknown);
+    // Past its hour: expired, and gone.
+    assert_eq!(
+        store.reset_password("h1", &new_hash, SystemTime::now() + 2 * hour).await.unwrap(),
+        store::network::ResetOutcome::Expired
+    );
+    assert_eq!(
+        store.reset_password("h1", &new_hash, SystemTime::now()).await.unwrap(),
+        store::network::ResetOutcome::Unknown
+    );
+    // Not a PHC string: refused before the link is touched.
+    assert!(matches!(store.reset_password("h2", "plain", SystemTime::now()).await, Err(StoreError::BadInput(_))));
+    store.create_session(ann.account_id, "s1", "c1", hour).await.unwrap();
+    store.create_session(ann.account_id, "s2", "c2", hour).await.unwrap();
+    store.create_session(off.account_id, "s3", "c3", hour).await.unwrap_err();
+    assert!(store.create_password_reset("ann.reset@example.org", "h3", hour).await.unwrap());
+    match store.reset_password("h2", &new_hash, SystemTime::now()).await.unwrap() {
+        store::network::ResetOutcome::Reset { account_id, email } => {
+            assert_eq!((account_id, email.as_str()), (ann.account_id, "ann.reset@example.org"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let (_, hash) = store.account_for_sign_in("ann.reset@example.org").await.unwrap().unwrap();
+    assert_eq!(hash, new_hash);
+    assert!(store.session("s1").await.unwrap().is_none() && store.session("s2").await.unwrap().is_none());
+    // Once only, and the address's other reset link went with it.
+    assert_eq!(
+        store.reset_password("h2", HASH, SystemTime::now()).await.unwrap(),
+        store::network::ResetOutcome::Unknown
+    );
+    assert_eq!(
+        store.reset_password("h3", HASH, SystemTime::now()).await.unwrap(),
+        store::network::ResetOutcome::Unknown
+    );
+    assert_eq!(store::testing::count_rows(store, "email_link").await, 0);
+    let trail = store.audit_log(Some("account"), None, 50).await.unwrap();
+    let reset = trail.iter().find(|e| e.action == "password_reset").expect("audited");
+    assert_eq!(reset.actor, format!("user:{}", ann.account_id));
+    assert!(
+        !reset.after.as_ref().map(|v| v.to_string()).unwrap_or_default().contains("argon2"),
+        "no hash in the audit"
+    );
+    // A link made before the password was set another way no longer works.
+    assert!(store.create_password_reset("ann.reset@example.org", "h4", hour).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    store.set_password_hash(&Actor::Cli, ann.account_id, HASH).await.unwrap();
+    assert_eq!(
+        store.reset_password("h4", &new_hash, SystemTime::now()).await.unwrap(),
+        store::network::ResetOutcome::Unknown
+    );
+    let (_, hash) = store.account_for_sign_in("ann.reset@example.org").await.unwrap().unwrap();
+    assert_eq!(hash, HASH);
+}
+
 store::on_both_backends!(
+    password_reset_links_work_once_and_expire,
     links_work_once_and_expire,
     joining_makes_an_account_a_profile_and_consents,
     the_directory_lists_only_those_who_agree,
