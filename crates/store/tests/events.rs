@@ -521,9 +521,31 @@ async fn erasure_and_export_take_events_data(store: &Store) {
     for held in ["wheelchair space", "no nuts", "\"contact_query\"", "\"session_facilitator\""] {
         assert!(export.contains(held), "the export holds {held}: {export}");
     }
-    // A query sent signed out from the same address goes too, with the outbox's records.
-    store.file_contact_query(&ContactRequest { account_id: None, ..request.clone() }).await.unwrap();
-    assert_eq!(count_rows(store, "notice").await, 2);
+    // A query sent signed out from the same address, assigned to staff and answered: the
+    // sender's export holds both queries, their whole threads and the outbox's e-mails to the
+    // address; the staff member's export holds the query assigned to them without its
+    // sender's name and address, and their own answer, not the sender's message.
+    let staff = member(store, 2).await;
+    let signed_out = store.file_contact_query(&ContactRequest { account_id: None, ..request.clone() }).await.unwrap();
+    store.assign_contact_query(&Actor::User(staff), signed_out.id, Some(staff)).await.unwrap();
+    store.answer_contact_query(staff, signed_out.id, "We hold your registration.").await.unwrap();
+    assert_eq!(count_rows(store, "notice").await, 3);
+    let export = store.export_member(a).await.unwrap();
+    assert_eq!(export.tables["contact_query"].len(), 2, "{:?}", export.tables["contact_query"]);
+    assert_eq!(export.tables["contact_message"].len(), 3, "{:?}", export.tables["contact_message"]);
+    assert_eq!(export.tables["notice"].len(), 3, "{:?}", export.tables["notice"]);
+    let text = serde_json::to_string(&export).unwrap();
+    for held in ["We hold your registration.", "What do you hold about me?", "contact_answer", "contact_ack"] {
+        assert!(text.contains(held), "the export holds {held}: {text}");
+    }
+    let staff_export = store.export_member(staff).await.unwrap();
+    let assigned = &staff_export.tables["contact_query"];
+    assert_eq!(assigned.len(), 1, "{assigned:?}");
+    assert!(assigned[0].get("email").is_none() && assigned[0].get("name").is_none(), "{assigned:?}");
+    let written = &staff_export.tables["contact_message"];
+    assert_eq!(written.len(), 1, "{written:?}");
+    assert_eq!(written[0]["body"], "We hold your registration.");
+    assert!(staff_export.tables["notice"].is_empty());
     store.erase_member(&Actor::Cli, a).await.unwrap();
     assert_eq!(count_rows(store, "contact_query").await, 0);
     assert_eq!(count_rows(store, "notice").await, 0);
