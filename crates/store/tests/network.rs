@@ -457,7 +457,51 @@ async fn password_reset_links_work_once_and_expire(store: &Store) {
     assert_eq!(hash, HASH);
 }
 
+/// The send's rounds (`record_deliveries`): one call records the outcomes of the messages
+/// finished and claims the next recipients, claiming only those without a row (or with a
+/// `failed` one); a bounce in a round marks the subscriber; a round that fails leaves nothing.
+async fn a_round_records_outcomes_and_claims_in_one_commit(store: &Store) {
+    for i in 0..5 {
+        store.confirm_subscription(&format!("r{i}@example.org"), "Send it", "form", &format!("rt{i}")).await.unwrap();
+    }
+    let draft = IssueDraft { subject: "Rounds".into(), body: "x".into(), personalised: false };
+    let issue = store.create_issue(&Actor::Cli, &draft).await.unwrap();
+    store.begin_send(&Actor::Cli, issue.id, None).await.unwrap();
+    let ids: Vec<i64> =
+        store.pending_recipients(issue.id, 0, 100).await.unwrap().iter().map(|r| r.subscriber_id).collect();
+    // The first round: nothing finished, three claimed (one of them twice in the list).
+    let claimed = store.record_deliveries(issue.id, &[], &[ids[0], ids[1], ids[2], ids[0]]).await.unwrap();
+    assert_eq!(claimed, [ids[0], ids[1], ids[2]]);
+    let counts = store.delivery_counts(issue.id).await.unwrap();
+    assert_eq!((counts.in_doubt, counts.pending), (3, 2));
+    // The second: one sent, one failed for now, one bounced; the failed one and the last two
+    // claimed (an earlier claim is refused).
+    let finished = [
+        (ids[0], DeliveryStatus::Sent, None),
+        (ids[1], DeliveryStatus::Failed, Some("421 busy".to_string())),
+        (ids[2], DeliveryStatus::Bounced, Some("550 no such user".to_string())),
+    ];
+    let claimed = store.record_deliveries(issue.id, &finished, &[ids[1], ids[3], ids[4], ids[0]]).await.unwrap();
+    assert_eq!(claimed, [ids[1], ids[3], ids[4]]);
+    let bounced = store.subscriber_by_email("r2@example.org").await.unwrap().unwrap();
+    assert_eq!(bounced.status, SubscriberStatus::Bounced);
+    assert_eq!(store.mail_events(bounced.id).await.unwrap()[0].0, "bounce");
+    // The last: the rest sent; the issue is then sent.
+    let rest: Vec<(i64, DeliveryStatus, Option<String>)> =
+        [ids[1], ids[3], ids[4]].iter().map(|id| (*id, DeliveryStatus::Sent, None)).collect();
+    assert!(store.record_deliveries(issue.id, &rest, &[]).await.unwrap().is_empty());
+    let counts = store.delivery_counts(issue.id).await.unwrap();
+    assert_eq!((counts.sent, counts.bounced, counts.failed, counts.in_doubt, counts.pending), (4, 1, 0, 0, 0));
+    assert!(store.finish_send(&Actor::Cli, issue.id).await.unwrap());
+    // A round that fails (an unknown issue) records nothing of it.
+    let other = store.create_issue(&Actor::Cli, &draft).await.unwrap();
+    let before = store.delivery_counts(other.id).await.unwrap();
+    assert!(store.record_deliveries(-1, &[], &[ids[3]]).await.is_err());
+    assert_eq!(store.delivery_counts(other.id).await.unwrap(), before);
+}
+
 store::on_both_backends!(
+    a_round_records_outcomes_and_claims_in_one_commit,
     password_reset_links_work_once_and_expire,
     links_work_once_and_expire,
     joining_makes_an_account_a_profile_and_consents,
