@@ -16,7 +16,9 @@
 //! | `deaths` | area × year × sex × band × cause with deaths | `lsoa_code, year, sex, age_band, start_age, cause, deaths` |
 //! | `death_events` (microdata mode only) | death | `lsoa_code, year, sex, age, cause` |
 //! | `outcomes` | indicator × area × year × sex | `indicator, lsoa_code, year, sex, numerator, denominator` |
-//! | `manifest.json` | | seed, scale, years, files and row counts, calibration, statement, real inputs |
+//! | `nhs_activity` (with `--activity`) | area × financial year × sex × band × recorded ethnic group with any count | `lsoa_code, year, sex, age_band, start_age, ethnic_group` and the counts of [`crate::activity::COUNT_COLUMNS`] |
+//! | `hospital_events` (with `--activity` and microdata mode) | A&E attendance, emergency or elective admission | `lsoa_code, year, sex, age, ethnic_group` (NHS code), `activity, diagnosis` |
+//! | `manifest.json` | | seed, scale, years, files and row counts, calibration, statement, real inputs (and with `--activity` the NHS model: measures, sources, regional shares) |
 //!
 //! The deaths of microdata mode are those of the aggregate table, one row each: `death_events`
 //! counted by year, sex, band and cause is `deaths`, row for row. Both are written, so a
