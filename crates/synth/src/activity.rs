@@ -209,6 +209,7 @@ impl Activity {
 
     /// The rate per person-year of rate measure `k` for (ICB, activity year, sex, band, group)
     /// at deprivation x.
+    #[allow(clippy::too_many_arguments)]
     pub fn rate(&self, k: usize, icb: usize, t: usize, sex: usize, band: usize, group: usize, x: f64) -> f64 {
         let base = self.band_rates[k][band];
         if base <= 0.0 {

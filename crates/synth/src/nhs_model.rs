@@ -587,7 +587,7 @@ pub const MEASURES: [Measure; MEASURE_COUNT] = [
 
 /// The relative age profile of live births over the mothers' bands 15-19 … 40-44 (bands 4-9),
 /// normalised to mean 1 over them (illustrative, after ONS births by age of mother).
-pub const BIRTH_PROFILE: [f64; 6] = [0.25 / 0.9, 0.9 / 0.9, 1.45 / 0.9, 1.6 / 0.9, 0.95 / 0.9, 0.25 / 0.9];
+pub const BIRTH_PROFILE: [f64; 6] = [0.25 / 0.9, 1.0, 1.45 / 0.9, 1.6 / 0.9, 0.95 / 0.9, 0.25 / 0.9];
 
 /// Sex factor of self-harm admissions: males, females.
 pub const SELF_HARM_SEX: [f64; 2] = [0.6, 1.4];

@@ -361,9 +361,9 @@ fn gradients_point_the_published_way_and_unknown_codes_have_their_shares() {
     let mut observed = BTreeMap::<usize, [f64; 3]>::new();
     for b in &blocks {
         let registered = count(b, "registered_population");
-        for row in 0..b.rows() {
+        for (row, &v) in registered.iter().enumerate() {
             let o = observed.entry(icb(b, row).unwrap()).or_default();
-            let v = registered[row] as f64;
+            let v = v as f64;
             o[0] += v;
             match coded(b, 5)[row] as usize {
                 NOT_STATED => o[1] += v,
