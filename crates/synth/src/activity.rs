@@ -21,7 +21,8 @@
 //!
 //! Streams: [`Stream::Activity`] item = the small area (counts), `ICB_ITEM +` ICB (effects),
 //! `DETAIL_ITEM +` area (the single years of age and NHS codes of `hospital_events`, drawn
-//! apart so that the counts are the same with or without microdata).
+//! apart so that the counts are the same with or without microdata), `SCALE_ITEM +` area (the
+//! random rounding of populations scaled for `--events`).
 
 use std::sync::Arc;
 
@@ -117,6 +118,7 @@ const DIAGNOSIS_MEASURES: [usize; 5] = [m::MI, m::STROKE, m::ASTHMA, m::EPILEPSY
 
 const ICB_ITEM: u64 = 1 << 40;
 const DETAIL_ITEM: u64 = 2 << 40;
+const SCALE_ITEM: u64 = 3 << 40;
 
 /// One ICB's effects.
 #[derive(Clone, Debug)]
@@ -465,6 +467,25 @@ impl Activity {
         ];
         (activity, events)
     }
+}
+
+/// Multiplies every population of `people` by `factor` with *random* rounding (up with
+/// probability the fractional part), so that the expected total is kept even when most cells
+/// scale below one person (`--activity --events N` at full scale with a small N). Stream
+/// [`Stream::Activity`], item `SCALE_ITEM +` area.
+pub fn scale_population(people: &mut People, factor: f64, seed: u64) {
+    let per_area = people.years.count * 2 * BANDS;
+    if per_area == 0 {
+        return;
+    }
+    people.counts.par_chunks_mut(per_area).enumerate().for_each(|(area, cells)| {
+        let mut rng = stream_rng(seed, Stream::Activity, SCALE_ITEM + area as u64);
+        for c in cells {
+            let exact = (*c as f64 * factor).min(u32::MAX as f64);
+            let whole = exact.floor();
+            *c = (whole + f64::from(u8::from(uniform(&mut rng) < exact - whole))) as u32;
+        }
+    });
 }
 
 /// Index of (activity year, sex of [`SEX_LABELS`], band, recorded group) in an area's counts.

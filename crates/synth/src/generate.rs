@@ -434,7 +434,12 @@ pub fn generate(config: &Config, progress: &dyn Progress) -> Result<Summary> {
     };
     if let (Some(events), true) = (config.events, expected > 0.0) {
         population_scale = events as f64 / expected;
-        people.scale(population_scale);
+        if activity.is_some() {
+            // Rounded at random: scaled far down, most cells would round to nobody.
+            crate::activity::scale_population(&mut people, population_scale, config.seed);
+        } else {
+            people.scale(population_scale);
+        }
     }
     people.draw_births(config.seed);
     progress.advance(1);
