@@ -21,6 +21,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection, Executor, PgConnection, Row, SqliteConnection};
 
 use crate::columns::{self, Number, Text};
+use crate::deprivation::{self, DecileTotals, NATIONAL_DECILES};
 use crate::error::{Context, Result, StoreError};
 use crate::{utc_now, Actor, Location, Store};
 
@@ -169,6 +170,10 @@ pub struct ReleaseImport {
     rebuild_index: bool,
     /// What the catalogue says of each indicator, by indicator id, as JSON.
     metadata: HashMap<String, String>,
+    /// The denominators of the national deprivation-decile rows, for the areas' deprivation.
+    decile_totals: DecileTotals,
+    /// Each area's type, by its id.
+    area_types: HashMap<i64, String>,
 }
 
 impl Store {
@@ -234,6 +239,8 @@ impl Store {
             insert_sql,
             rebuild_index: false,
             metadata: HashMap::new(),
+            decile_totals: DecileTotals::default(),
+            area_types: HashMap::new(),
         })
     }
 
@@ -275,6 +282,7 @@ struct BatchColumns<'a> {
     category: Text<'a>,
     period: Text<'a>,
     sortable: Number<'a>,
+    denominator: Number<'a>,
     data: Vec<Column<'a>>,
 }
 
@@ -314,6 +322,7 @@ impl<'a> BatchColumns<'a> {
             category: columns::text(batch, "category")?,
             period: columns::required_text(batch, "time_period")?,
             sortable: columns::number(batch, "time_period_sortable")?,
+            denominator: columns::number(batch, "denominator")?,
             data,
         })
     }
@@ -393,7 +402,11 @@ impl ReleaseImport {
         let mut keys = Vec::with_capacity(batch.num_rows());
         for row in 0..batch.num_rows() {
             let key = self.row_key(&cols, row, first_row + row as u64)?;
-            ids.push(self.resolve(&cols, row, &key).await?);
+            let id = self.resolve(&cols, row, &key).await?;
+            if key.category_type == NATIONAL_DECILES && key.sex == "Persons" {
+                self.decile_totals.add(id[1], id[2], key.sortable, key.period, cols.denominator.get(row));
+            }
+            ids.push(id);
             keys.push(key);
         }
         match self.tx {
@@ -457,6 +470,7 @@ impl ReleaseImport {
                     .fetch_one(&mut *c).await)
                 .context(|| format!("storing the area {}", key.area))?;
                 self.areas.insert(key.area.to_string(), id);
+                self.area_types.insert(id, area_type.to_string());
                 id
             }
         };
@@ -670,6 +684,7 @@ impl ReleaseImport {
         if self.rebuild_index {
             on_tx!(&mut self.tx, c => c.execute(VALUE_BY_INDICATOR).await.map(|_| ())).context(context)?;
         }
+        self.store_deprivation().await?;
         let analyze = match &self.tx {
             ImportTx::Sqlite(_) => "PRAGMA analysis_limit = 1000; ANALYZE",
             ImportTx::Postgres(_) => "ANALYZE value; ANALYZE area; ANALYZE indicator; ANALYZE breakdown",
@@ -677,6 +692,66 @@ impl ReleaseImport {
         on_tx!(&mut self.tx, c => c.execute(analyze).await.map(|_| ())).context(context)?;
         self.close(true).await?;
         Ok(ImportOutcome::Imported(release))
+    }
+
+    /// Derives and stores each area's deprivation in the new release (see
+    /// [`crate::AreaDeprivation`]): nothing when its rows have no national deprivation deciles.
+    async fn store_deprivation(&mut self) -> Result<()> {
+        // Each breakdown's age and decile, from the keys of the breakdowns seen.
+        let mut of_breakdown: HashMap<i64, (String, u8)> = HashMap::new();
+        for (key, &id) in &self.breakdowns {
+            let parts: Vec<&str> = key.split('\u{1f}').collect();
+            if let [_, age, NATIONAL_DECILES, category, ..] = parts.as_slice() {
+                if let Some(d) = deprivation::decile_of(category) {
+                    of_breakdown.insert(id, ((*age).to_string(), d));
+                }
+            }
+        }
+        let Some(basis) = self.decile_totals.basis(|b| of_breakdown.get(&b).cloned()) else { return Ok(()) };
+        let context = || "deriving the areas' deprivation".to_string();
+        let ids: Vec<String> = basis.breakdowns.iter().map(|(b, _)| b.to_string()).collect();
+        let sql = format!(
+            "SELECT area_id, breakdown_id, denominator FROM value WHERE release_id = $1 AND indicator_id = $2 \
+             AND time_period = $3 AND breakdown_id IN ({}) AND denominator IS NOT NULL",
+            ids.join(", ")
+        );
+        let release_id = self.release_id;
+        let rows: Vec<(i64, i64, f64)> = on_tx!(&mut self.tx, c => sqlx::query_as(&sql)
+            .bind(release_id).bind(basis.indicator).bind(&basis.period)
+            .fetch_all(&mut *c).await)
+        .context(context)?;
+        let decile: HashMap<i64, u8> = basis.breakdowns.iter().copied().collect();
+        let rows: Vec<(i64, u8, f64)> =
+            rows.into_iter().filter_map(|(a, b, n)| decile.get(&b).map(|&d| (a, d, n))).collect();
+        let scored: Vec<(i64, String, f64)> = deprivation::scores(&rows)
+            .into_iter()
+            .map(|(a, s)| (a, self.area_types.get(&a).cloned().unwrap_or_default(), s))
+            .collect();
+        let deciles = deprivation::deciles_within_type(&scored);
+        let indicator = self.indicators.iter().find(|(_, &id)| id == basis.indicator).map_or("", |(c, _)| c.as_str());
+        let text = format!(
+            "the population-weighted mean national deprivation decile of the area's small areas (1 most deprived, \
+             10 least), weighted by the denominators of {indicator} (Persons, {}, {}) by decile",
+            basis.age, basis.period
+        );
+        for (chunk, deciles) in scored.chunks(200).zip(deciles.chunks(200)) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(${}, ${}, ${}, ${}, ${})", 5 * i + 1, 5 * i + 2, 5 * i + 3, 5 * i + 4, 5 * i + 5))
+                .collect();
+            let sql = format!(
+                "INSERT INTO area_deprivation (release_id, area_id, score, decile, basis) VALUES {}",
+                values.join(", ")
+            );
+            on_tx!(&mut self.tx, c => {
+                let mut query = sqlx::query(&sql);
+                for ((area, _, score), decile) in chunk.iter().zip(deciles) {
+                    query = query.bind(release_id).bind(*area).bind(*score).bind(*decile).bind(&text);
+                }
+                query.execute(&mut *c).await.map(|_| ())
+            })
+            .context(context)?;
+        }
+        Ok(())
     }
 
     /// Commits (`commit`) or rolls back the transaction, and closes the connection.
