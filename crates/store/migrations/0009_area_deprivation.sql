@@ -13,3 +13,18 @@ CREATE TABLE area_deprivation (
     basis TEXT NOT NULL,
     PRIMARY KEY (release_id, area_id)
 );
+
+-- PostgreSQL: the value table partitioned by release, so that an import fills its release's
+-- partition with no index to keep up to date, builds its key and index by indicator whole, and
+-- attaches it without making readers wait (src/release.rs). Each release stored already gets
+-- its partition; the key and the index by indicator are declared on the whole table (each
+-- partition has its own). SQLite keeps one table.
+--postgres: ALTER TABLE value RENAME TO value_unpartitioned;
+--postgres: ALTER TABLE value_unpartitioned RENAME CONSTRAINT value_pkey TO value_unpartitioned_pkey;
+--postgres: ALTER INDEX value_by_indicator RENAME TO value_unpartitioned_by_indicator;
+--postgres: CREATE TABLE value (LIKE value_unpartitioned INCLUDING DEFAULTS) PARTITION BY LIST (release_id);
+--postgres: ALTER TABLE value ADD PRIMARY KEY (release_id, area_id, indicator_id, breakdown_id, time_period);
+--postgres: CREATE INDEX value_by_indicator ON value (release_id, indicator_id, breakdown_id, time_period);
+--postgres: DO $$ DECLARE r BIGINT; BEGIN FOR r IN SELECT DISTINCT release_id FROM value_unpartitioned LOOP EXECUTE format('CREATE TABLE value_r%s PARTITION OF value FOR VALUES IN (%s)', r, r); END LOOP; END $$;
+--postgres: INSERT INTO value SELECT * FROM value_unpartitioned;
+--postgres: DROP TABLE value_unpartitioned;

@@ -103,4 +103,30 @@ async fn deprivation_is_derived_at_import(store: &Store) {
     assert_eq!(store.area_deprivation(release.id).await.unwrap(), got);
 }
 
-store::on_both_backends!(deprivation_is_derived_at_import);
+/// A duplicate row is refused, naming what it repeats (on PostgreSQL found when the new
+/// partition's key is built, and named by codes), and the previous release stays whole.
+async fn a_duplicate_row_is_named(store: &Store) {
+    let rows = rows();
+    let first = store.import_release(info("first"), &Actor::Cli, &[batch(&rows)]).await.unwrap();
+    let mut twice = rows.clone();
+    twice.push(rows[0].clone());
+    let e = store.import_release(info("twice"), &Actor::Cli, &[batch(&twice)]).await.unwrap_err().to_string();
+    assert!(e.contains("two rows for the same indicator, area, sex, age, category and time period"), "{e}");
+    if store.backend() == store::Backend::Postgres {
+        assert!(e.contains("area L01, indicator pop, Persons All ages") && e.contains("period 2021"), "{e}");
+    }
+    assert_eq!(store.latest_release().await.unwrap().as_ref(), Some(first.release()));
+    assert_eq!(store.area_deprivation(first.release().id).await.unwrap().len(), 22);
+    // The next import goes on as usual.
+    let mut more = rows.clone();
+    more.push(("pop", "L01".into(), "Local authority", "Persons", "All ages", None, "2022", 5.0));
+    let ImportOutcome::Imported(second) =
+        store.import_release(info("second"), &Actor::Cli, &[batch(&more)]).await.unwrap()
+    else {
+        panic!("a new release")
+    };
+    assert_eq!(second.row_count as usize, more.len());
+    assert_eq!(store.latest_whole_area_values(second.id).await.unwrap().len(), 22);
+}
+
+store::on_both_backends!(deprivation_is_derived_at_import, a_duplicate_row_is_named);
