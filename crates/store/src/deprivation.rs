@@ -132,20 +132,20 @@ impl DecileTotals {
             entry.0 += total;
             entry.2.push((b, decile));
         }
-        let mut best: Option<(f64, i64, String, String, Vec<(i64, u8)>)> = None;
+        let mut best: Option<(f64, Basis)> = None;
         for ((indicator, age), periods) in groups {
             let Some((_, (total, period, breakdowns))) = periods.into_iter().max_by_key(|(s, _)| *s) else { continue };
             let better = match &best {
                 None => true,
-                Some(b) => total > b.0 || (total == b.0 && (indicator, &age) < (b.1, &b.2)),
+                Some((t, b)) => total > *t || (total == *t && (indicator, &age) < (b.indicator, &b.age)),
             };
             if better {
-                best = Some((total, indicator, age, period, breakdowns));
+                best = Some((total, Basis { indicator, period, age, breakdowns }));
             }
         }
-        best.map(|(_, indicator, age, period, mut breakdowns)| {
-            breakdowns.sort_unstable();
-            Basis { indicator, period, age, breakdowns }
+        best.map(|(_, mut basis)| {
+            basis.breakdowns.sort_unstable();
+            basis
         })
     }
 }
