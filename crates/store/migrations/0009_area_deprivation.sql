@@ -14,6 +14,16 @@ CREATE TABLE area_deprivation (
     PRIMARY KEY (release_id, area_id)
 );
 
+-- The members of the catalogue's named peer groups (`[[peer_group]]`, such as CIPFA's nearest
+-- neighbours) in a release, as the import was told them; the group's own rows (area type "Peer
+-- group", computed by `compute` from its members' pooled data) are its values.
+CREATE TABLE peer_group_member (
+    release_id BIGINT NOT NULL,
+    group_code TEXT NOT NULL,
+    area_code TEXT NOT NULL,
+    PRIMARY KEY (release_id, group_code, area_code)
+) {{without_rowid}};
+
 -- PostgreSQL: the value table partitioned by release, so that an import fills its release's
 -- partition with no index to keep up to date, builds its key and index by indicator whole, and
 -- attaches it without making readers wait (src/release.rs). Each release stored already gets

@@ -207,6 +207,28 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The members of the named peer groups stored with release `release_id`
+    /// ([`crate::ReleaseImport::describe_peer_groups`]), by group code, each list in order.
+    ///
+    /// # Errors
+    /// A failed query.
+    pub async fn peer_groups(&self, release_id: i64) -> Result<std::collections::BTreeMap<String, Vec<String>>> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT group_code, area_code FROM peer_group_member WHERE release_id = $1 ORDER BY group_code, area_code",
+        )
+        .bind(release_id)
+        .fetch_all(self.pool())
+        .await
+        .context(|| format!("reading the peer groups of release {release_id}"))?;
+        let mut out: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
+        for (group, area) in rows {
+            out.entry(group).or_default().push(area);
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -183,6 +183,8 @@ pub struct ReleaseImport {
     decile_totals: DecileTotals,
     /// Each area's type, by its id.
     area_types: HashMap<i64, String>,
+    /// The catalogue's named peer groups: each group's code and its members' codes.
+    peer_groups: Vec<(String, Vec<String>)>,
 }
 
 impl Store {
@@ -260,6 +262,7 @@ impl Store {
             metadata: HashMap::new(),
             decile_totals: DecileTotals::default(),
             area_types: HashMap::new(),
+            peer_groups: Vec::new(),
         })
     }
 
@@ -373,6 +376,12 @@ impl ReleaseImport {
             self.metadata.insert(id.clone(), json);
         }
         Ok(())
+    }
+
+    /// The catalogue's named peer groups (`[[peer_group]]`: each group's code, as its rows
+    /// name it, and its members' codes), stored with the release ([`Store::peer_groups`]).
+    pub fn describe_peer_groups(&mut self, groups: impl IntoIterator<Item = (String, Vec<String>)>) {
+        self.peer_groups.extend(groups);
     }
 
     /// Rows pushed so far.
@@ -706,6 +715,7 @@ impl ReleaseImport {
         }
         self.attach_partition().await?;
         self.store_deprivation().await?;
+        self.store_peer_groups().await?;
         let analyze = match &self.tx {
             ImportTx::Sqlite(_) => "PRAGMA analysis_limit = 1000; ANALYZE".to_string(),
             // The new partition only: the others' statistics stand.
@@ -716,6 +726,36 @@ impl ReleaseImport {
         on_tx!(&mut self.tx, c => c.execute(analyze.as_str()).await.map(|_| ())).context(context)?;
         self.close(true).await?;
         Ok(ImportOutcome::Imported(release))
+    }
+
+    /// Stores the members of the named peer groups given (each pair once).
+    async fn store_peer_groups(&mut self) -> Result<()> {
+        let mut pairs: Vec<(String, String)> = self
+            .peer_groups
+            .iter()
+            .flat_map(|(g, members)| members.iter().map(move |m| (g.clone(), m.clone())))
+            .collect();
+        pairs.sort();
+        pairs.dedup();
+        let release_id = self.release_id;
+        let context = || "storing the peer groups' members".to_string();
+        for chunk in pairs.chunks(300) {
+            let values: Vec<String> =
+                (0..chunk.len()).map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3)).collect();
+            let sql = format!(
+                "INSERT INTO peer_group_member (release_id, group_code, area_code) VALUES {}",
+                values.join(", ")
+            );
+            on_tx!(&mut self.tx, c => {
+                let mut query = sqlx::query(&sql);
+                for (group, area) in chunk {
+                    query = query.bind(release_id).bind(group).bind(area);
+                }
+                query.execute(&mut *c).await.map(|_| ())
+            })
+            .context(context)?;
+        }
+        Ok(())
     }
 
     /// On PostgreSQL, builds the key and the index by indicator of the release's partition and

@@ -129,4 +129,24 @@ async fn a_duplicate_row_is_named(store: &Store) {
     assert_eq!(store.latest_whole_area_values(second.id).await.unwrap().len(), 22);
 }
 
-store::on_both_backends!(deprivation_is_derived_at_import, a_duplicate_row_is_named);
+/// The catalogue's named peer groups are stored with the release they were given with.
+async fn named_peer_groups_are_kept_with_their_release(store: &Store) {
+    let mut import = store.begin_import(info("with groups"), &Actor::Cli).await.unwrap();
+    import.describe_peer_groups([
+        ("PG2".to_string(), vec!["L03".to_string(), "L01".to_string()]),
+        ("PG1".to_string(), vec!["L02".to_string(), "L02".to_string()]),
+    ]);
+    import.push(&batch(&rows())).await.unwrap();
+    let ImportOutcome::Imported(release) = import.finish().await.unwrap() else { panic!("a new release") };
+    let groups = store.peer_groups(release.id).await.unwrap();
+    let got: Vec<(&str, Vec<&str>)> =
+        groups.iter().map(|(g, m)| (g.as_str(), m.iter().map(String::as_str).collect())).collect();
+    assert_eq!(got, [("PG1", vec!["L02"]), ("PG2", vec!["L01", "L03"])]);
+    assert!(store.peer_groups(release.id + 1).await.unwrap().is_empty());
+}
+
+store::on_both_backends!(
+    deprivation_is_derived_at_import,
+    a_duplicate_row_is_named,
+    named_peer_groups_are_kept_with_their_release
+);

@@ -94,6 +94,8 @@ pub struct ReleaseCache {
     rendered: RenderedPages,
     /// Each area's deprivation in the release, by code (the area profile's peer groups).
     deprivation: HashMap<String, AreaDeprivation>,
+    /// The named peer group (`[[peer_group]]`) each area is in, by the area's code.
+    named_peer_groups: HashMap<String, String>,
 }
 
 /// The pages rendered from one release, by a key naming the page and its options: a page that
@@ -124,11 +126,13 @@ impl ReleaseCache {
             None => Vec::new(),
         };
         let places = place_summaries(store).await?;
-        let deprivation = match &release {
-            Some(r) => store.area_deprivation(r.id).await?,
-            None => Vec::new(),
+        let (deprivation, groups) = match &release {
+            Some(r) => (store.area_deprivation(r.id).await?, store.peer_groups(r.id).await?),
+            None => Default::default(),
         };
-        Ok(ReleaseCache::from_parts(release, areas, indicators, rows, places).with_deprivation(deprivation))
+        Ok(ReleaseCache::from_parts(release, areas, indicators, rows, places)
+            .with_deprivation(deprivation)
+            .with_peer_groups(groups))
     }
 
     /// The cache of these parts (the spreads computed from `rows`).
@@ -174,6 +178,7 @@ impl ReleaseCache {
             places,
             rendered: RenderedPages::default(),
             deprivation: HashMap::new(),
+            named_peer_groups: HashMap::new(),
         }
     }
 
@@ -181,6 +186,22 @@ impl ReleaseCache {
     pub fn with_deprivation(mut self, rows: Vec<AreaDeprivation>) -> ReleaseCache {
         self.deprivation = rows.into_iter().map(|d| (d.code.clone(), d)).collect();
         self
+    }
+
+    /// The cache with the named peer groups' members (group code → member codes); an area in
+    /// two groups is taken to be in the first by code, as `compute` takes it.
+    pub fn with_peer_groups(mut self, groups: std::collections::BTreeMap<String, Vec<String>>) -> ReleaseCache {
+        for (group, members) in groups {
+            for m in members {
+                self.named_peer_groups.entry(m).or_insert_with(|| group.clone());
+            }
+        }
+        self
+    }
+
+    /// The named peer group (its code) the area `code` is in.
+    pub fn named_peer_group(&self, code: &str) -> Option<&str> {
+        self.named_peer_groups.get(code).map(String::as_str)
     }
 
     /// The deprivation of the area `code` in the release.

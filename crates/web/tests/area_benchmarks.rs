@@ -40,6 +40,7 @@ fn area(code: &str) -> (&'static str, String, Option<&'static str>) {
         "R2" => ("Region", "Region Two".into(), Some("E92000001")),
         "C1" => ("County", "County One".into(), Some("R1")),
         "C2" => ("County", "County Two".into(), Some("R2")),
+        "PG1" => ("Peer group", "Nearest neighbours".into(), None),
         l => {
             let k: u32 = l[1..].parse().unwrap();
             ("Local authority", format!("District {k}"), Some(if k <= 10 { "C1" } else { "C2" }))
@@ -107,7 +108,9 @@ fn rows() -> Vec<Row> {
             ..Row::default()
         });
     }
-    for (code, smoking, le) in [("E92000001", 14.0, 79.0), ("R1", 17.0, 81.5), ("R2", 18.0, 81.0), ("C1", 15.2, 80.2)] {
+    for (code, smoking, le) in
+        [("E92000001", 14.0, 79.0), ("R1", 17.0, 81.5), ("R2", 18.0, 81.0), ("C1", 15.2, 80.2), ("PG1", 19.0, 80.6)]
+    {
         out.push(Row {
             indicator: "smoking",
             area: code.into(),
@@ -164,7 +167,12 @@ fn batch(rows: &[Row]) -> RecordBatch {
 async fn seeded() -> store::testing::TestDatabase {
     let db = store::testing::sqlite().await;
     let info = ReleaseInfo { name: "peers".into(), released_on: "2026-12-01".into(), ..ReleaseInfo::default() };
-    db.store.import_release(info, &Actor::Cli, &[batch(&rows())]).await.unwrap();
+    let mut import = db.store.begin_import(info, &Actor::Cli).await.unwrap();
+    // A catalogue's named peer group (as CIPFA's nearest neighbours): L11 and L12, whose
+    // pooled values are the group's own rows (PG1).
+    import.describe_peer_groups([("PG1".to_string(), vec!["L11".to_string(), "L12".to_string()])]);
+    import.push(&batch(&rows())).await.unwrap();
+    import.finish().await.unwrap();
     db
 }
 
@@ -283,6 +291,27 @@ async fn each_benchmark_and_an_unknown_one() {
     let (status, svg) = get(&db.store, "/charts/spine.svg?area=L05&benchmark=peers").await;
     assert_eq!(status, StatusCode::OK);
     assert!(svg.contains("against Peer group: local authorities in deprivation decile 3"), "{svg}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_named_peer_group_is_the_benchmark_of_its_members() {
+    let db = seeded().await;
+    let (status, body) = get(&db.store, "/areas/L11?benchmark=peers").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains(r#"<option value="peers" selected>Peer group: Nearest neighbours</option>"#), "{body}");
+    assert!(body.contains("Compared with Peer group: Nearest neighbours (95%)"));
+    assert!(body.contains("(District 11, District 12)"), "the members are named");
+    // The group's own rows: smoking 19.0 (L11's 15 to 25 holds it: similar); life expectancy
+    // 80.6, below L11's 80.61 to 81.61: better.
+    let smoking = table_row(&body, "Smoking prevalence");
+    assert_eq!(data_values(smoking)[4], 19.0);
+    assert!(smoking.contains("Similar"), "{smoking}");
+    let le = table_row(&body, "Life expectancy at birth");
+    assert_eq!(data_values(le)[3], 80.6);
+    assert!(le.contains("Better"), "{le}");
+    // An area in no named group keeps its group by deprivation.
+    let (_, body) = get(&db.store, "/areas/L13?benchmark=peers").await;
+    assert!(body.contains("Peer group: local authorities in deprivation decile 7 (2 areas)"), "{body}");
 }
 
 /// The fields of a CSV line (quoted fields unquoted).

@@ -294,7 +294,9 @@ pub async fn page(
         let name = area.parent_name.clone().unwrap_or_else(|| p.clone());
         choices.push(("parent".to_string(), format!("Parent: {name}")));
     }
-    if let Some(g) = super::area_benchmark::peer_group(&cache, &area) {
+    if let Some(g) = super::area_benchmark::named_group(&cache, &area) {
+        choices.push(("peers".to_string(), format!("Peer group: {}", g.name)));
+    } else if let Some(g) = super::area_benchmark::peer_group(&cache, &area) {
         choices.push(("peers".to_string(), format!("Peer group: deprivation decile {}", g.decile)));
     }
     let selected = if note.is_some() { "england" } else { benchmark };
@@ -373,6 +375,15 @@ pub async fn page(
     )];
     if let Some(note) = note {
         lede.push(note);
+    }
+    if let (Benchmark::Peers, Resolved::Area { code: group, name }) = (asked, &resolved) {
+        let names: Vec<&str> =
+            super::area_benchmark::named_members(&cache, group).iter().map(|a| a.name.as_str()).collect();
+        lede.push(format!(
+            "{name} is named by the release's catalogue ({}): its values are its own rows, computed from its members' \
+             pooled data.",
+            names.join(", ")
+        ));
     }
     if let Resolved::Peers(g) = &resolved {
         let names: Vec<&str> =

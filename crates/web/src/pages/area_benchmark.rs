@@ -5,8 +5,10 @@
 //!   comparison is the row's own, from the results.
 //! - `region`: the area of type "Region" above it (its parent, its parent's parent, …).
 //! - `parent`: its parent area.
-//! - `peers`: its peer group, the areas of its type in the same decile of deprivation among
-//!   that type ([`store::AreaDeprivation`], derived at import), itself included, as the
+//! - `peers`: its named peer group where the release has one for it (a catalogue's
+//!   `[[peer_group]]`, such as CIPFA's nearest neighbours, whose own rows `compute` made from the
+//!   members' pooled data: those rows are the benchmark); otherwise its peer group by
+//!   deprivation, the areas of its type in the same decile of deprivation among that type ([`store::AreaDeprivation`], derived at import), itself included, as the
 //!   indicator portal groups local authorities by deprivation decile. The group's value for an
 //!   indicator, sex, age and period ([`peer_value`]): for a proportion or a crude rate, pooled
 //!   from the members' counts and denominators, Σcount / Σdenominator × the multiplier, with the
@@ -154,9 +156,10 @@ pub fn resolve(cache: &ReleaseCache, area: &Area, asked: Benchmark) -> (Resolved
             Some(r) => (Resolved::Area { code: r.code.clone(), name: r.name.clone() }, None),
             None => (england(), Some(format!("{} is in no region: compared with England.", area.name))),
         },
-        Benchmark::Peers => match peer_group(cache, area) {
-            Some(g) => (Resolved::Peers(g), None),
-            None => (
+        Benchmark::Peers => match (named_group(cache, area), peer_group(cache, area)) {
+            (Some(g), _) => (Resolved::Area { code: g.code.clone(), name: format!("Peer group: {}", g.name) }, None),
+            (None, Some(g)) => (Resolved::Peers(g), None),
+            (None, None) => (
                 england(),
                 Some(format!(
                     "{} has no peer group in this release (no deprivation by decile for it, or fewer than ten \
@@ -180,6 +183,16 @@ pub fn region_of<'a>(cache: &'a ReleaseCache, area: &Area) -> Option<&'a Area> {
         code = a.parent_code.clone();
     }
     None
+}
+
+/// The named peer group `area` is in, when the release has its rows (an area of the cache).
+pub fn named_group<'a>(cache: &'a ReleaseCache, area: &Area) -> Option<&'a Area> {
+    cache.named_peer_group(&area.code).and_then(|g| cache.area(g))
+}
+
+/// The members of the named peer group `group` (its code), in the order of their codes.
+pub fn named_members<'a>(cache: &'a ReleaseCache, group: &str) -> Vec<&'a Area> {
+    cache.areas.iter().filter(|a| cache.named_peer_group(&a.code) == Some(group)).collect()
 }
 
 /// The peer group of `area`: the areas of its type in its decile of deprivation.
