@@ -11,8 +11,8 @@
 mod accounts;
 pub mod assess;
 mod audit;
-mod deprivation;
 mod columns;
+mod deprivation;
 mod error;
 /// The network's events, publications and contact queries (issue 15).
 pub mod events;
