@@ -19,7 +19,7 @@ use serde::Deserialize;
 use stats::comparison::{compare_with_benchmark, Polarity};
 use store::ValueRow;
 
-use super::area_benchmark::{peer_value, resolve, Benchmark, PeerRule, Resolved};
+use super::area_benchmark::{peer_value, resolve, Benchmark, PeerGroup, PeerRule, Resolved};
 use crate::cache::ReleaseCache;
 use crate::charts::spine::{describe, higher_is_better, spine, SpineRow};
 use crate::charts::{Chart, Comparison, Mark, Opts, Palette};
@@ -133,6 +133,39 @@ pub fn profile(cache: &ReleaseCache, code: &str, q: &AreaQuery) -> Result<Option
                 Comparison::parse(Some(c.label()))
             };
             let row_bench = match &benchmark {
+                // A named peer group without a row of its own for this indicator: its members'
+                // values, as for a group by deprivation.
+                Resolved::Area { code: bench_code, .. }
+                    if asked == Benchmark::Peers
+                        && cache
+                            .latest_row(bench_code, &row.indicator_id, &row.sex, &row.age)
+                            .filter(|b| b.time_period == row.time_period)
+                            .is_none() =>
+                {
+                    let members = super::area_benchmark::named_members(cache, bench_code);
+                    let group = PeerGroup {
+                        area_type: area.area_type.clone(),
+                        decile: 0,
+                        members: members.iter().map(|a| a.code.clone()).collect(),
+                        basis: String::new(),
+                    };
+                    match peer_value(cache, &group, row) {
+                        Some(p) => RowBenchmark {
+                            row: row.clone(),
+                            value: p.value,
+                            limits: if at_998 { (p.lower_99_8, p.upper_99_8) } else { (p.lower_95, p.upper_95) },
+                            class: compare(p.value),
+                            peers: Some((p.rule, p.members)),
+                        },
+                        None => RowBenchmark {
+                            row: row.clone(),
+                            value: None,
+                            limits: (None, None),
+                            class: Comparison::NotCompared,
+                            peers: None,
+                        },
+                    }
+                }
                 Resolved::Area { code: bench_code, .. } => {
                     let bench_row = cache
                         .latest_row(bench_code, &row.indicator_id, &row.sex, &row.age)
@@ -467,7 +500,7 @@ pub async fn profile_csv(
         let r = &b.row;
         let (lower, upper) = if level == "99.8" { (r.lower_99_8, r.upper_99_8) } else { (r.lower_95, r.upper_95) };
         let rule = match (&benchmark, b.peers) {
-            (Resolved::Peers(_), Some((rule, n))) => format!("{} of {n} members", rule.words()),
+            (_, Some((rule, n))) => format!("{} of {n} members", rule.words()),
             (Resolved::Peers(_), None) => "no member has a value".to_string(),
             (Resolved::Area { .. }, _) => note.clone().unwrap_or_else(|| "the benchmark area's own value".into()),
         };

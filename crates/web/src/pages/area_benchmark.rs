@@ -7,7 +7,8 @@
 //! - `parent`: its parent area.
 //! - `peers`: its named peer group where the release has one for it (a catalogue's
 //!   `[[peer_group]]`, such as CIPFA's nearest neighbours, whose own rows `compute` made from the
-//!   members' pooled data: those rows are the benchmark); otherwise its peer group by
+//!   members' pooled data: those rows are the benchmark, and for an indicator without one the
+//!   members' values are taken as below); otherwise its peer group by
 //!   deprivation, the areas of its type in the same decile of deprivation among that type ([`store::AreaDeprivation`], derived at import), itself included, as the
 //!   indicator portal groups local authorities by deprivation decile. The group's value for an
 //!   indicator, sex, age and period ([`peer_value`]): for a proportion or a crude rate, pooled
