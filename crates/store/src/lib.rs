@@ -12,6 +12,7 @@ mod accounts;
 pub mod assess;
 mod audit;
 mod columns;
+mod deprivation;
 mod error;
 /// The network's events, publications and contact queries (issue 15).
 pub mod events;
@@ -30,6 +31,7 @@ pub mod testing;
 
 pub use accounts::{normalise_email, Account, RoleGrant, Session, ROLES};
 pub use audit::{Actor, AuditEntry};
+pub use deprivation::{decile_of, AreaDeprivation, NATIONAL_DECILES};
 pub use error::{Result, StoreError};
 pub use events::contact::{ContactMessage, ContactQuery, ContactRequest, CONTACT_TOPICS};
 pub use events::publications::{

@@ -49,6 +49,8 @@ pub const PAGES: &[Page] = &[
     Page { name: "sign in", path: "/sign-in", status: 200 },
     Page { name: "search", path: "/search?q=hart", status: 200 },
     Page { name: "area", path: "/areas/E06000001", status: 200 },
+    Page { name: "area against its peers", path: "/areas/E06000001?benchmark=peers", status: 200 },
+    Page { name: "area against its region", path: "/areas/E06000001?benchmark=region", status: 200 },
     Page { name: "region", path: "/areas/E12000001", status: 200 },
     Page { name: "indicator", path: "/indicators/le_birth", status: 200 },
     Page { name: "indicator map", path: "/indicators/le_birth/map", status: 200 },
