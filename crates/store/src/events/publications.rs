@@ -501,13 +501,13 @@ impl Store {
             )
         };
         let what = || "searching the publications".to_string();
-        // PostgreSQL plans each search with its own words and filters (an unnamed statement,
-        // not one prepared once): a statement prepared once goes over, after five runs, to a
+        // PostgreSQL plans each search with words for its own words (an unnamed statement, not
+        // one prepared once): a statement prepared once goes over, after five runs, to a
         // generic plan that guesses how many publications the words match (0.5%), and for a
         // common word then reads every match's row, sorts them all by date and ranks the
         // newest, where the plan for the words themselves walks the date index and stops at
-        // the ranked set.
-        let prepared = matches!(self.backend(), Backend::Sqlite);
+        // the ranked set. (Without words the prepared plans serve: planning each costs more.)
+        let prepared = matches!(self.backend(), Backend::Sqlite) || w.is_none();
         let mut page = sqlx::query(&page_sql).persistent(prepared);
         for value in &params {
             page = page.bind(value.as_str());
