@@ -413,6 +413,7 @@ fn store_demo(
         // With what the catalogue says of each indicator (the web's indicator pages show it).
         let mut import = store.begin_import(info, &Actor::Cli).await?;
         import.describe_indicators(&web::catalogue::indicator_metadata(catalogue))?;
+        import.describe_peer_groups(crate::import::peer_groups(catalogue));
         import.expect_rows(batches.iter().map(|b| b.num_rows() as u64).sum()).await?;
         for batch in batches {
             import.push(batch).await?;

@@ -104,6 +104,7 @@ fn import_results(database: &DatabaseArg, results: &ResultsArgs, progress: &dyn 
         let mut import = store.begin_import(info, &Actor::Cli).await.map_err(in_file)?;
         if let Some(catalogue) = &catalogue {
             import.describe_indicators(&web::catalogue::indicator_metadata(catalogue)).map_err(in_file)?;
+            import.describe_peer_groups(peer_groups(catalogue));
         }
         import.expect_rows(total).await.map_err(in_file)?;
         // The transaction has begun: until it commits, readers see the previous release.
@@ -132,4 +133,10 @@ fn import_results(database: &DatabaseArg, results: &ResultsArgs, progress: &dyn 
         }
         Ok(())
     })
+}
+
+/// The catalogue's named peer groups (`[[peer_group]]`): each group's code and its members'
+/// codes, stored with the release for the area profile's peer-group benchmark.
+pub(crate) fn peer_groups(catalogue: &engine::compute::catalogue::Catalogue) -> Vec<(String, Vec<String>)> {
+    catalogue.peer_groups.iter().map(|g| (g.code.clone(), g.areas.iter().map(|(a, _)| a.clone()).collect())).collect()
 }

@@ -12,6 +12,7 @@ mod accounts;
 pub mod assess;
 mod audit;
 mod columns;
+mod deprivation;
 mod error;
 /// The network's events, publications and contact queries (issue 15).
 pub mod events;
@@ -30,10 +31,12 @@ pub mod testing;
 
 pub use accounts::{normalise_email, Account, RoleGrant, Session, ROLES};
 pub use audit::{Actor, AuditEntry};
+pub use deprivation::{decile_of, AreaDeprivation, NATIONAL_DECILES};
 pub use error::{Result, StoreError};
 pub use events::contact::{ContactMessage, ContactQuery, ContactRequest, CONTACT_TOPICS};
 pub use events::publications::{
-    Publication, PublicationFields, PublicationHit, PublicationQuery, PublicationResults, PUBLICATION_KINDS, THEMES,
+    Publication, PublicationFields, PublicationHit, PublicationQuery, PublicationResults, COUNT_CAP, PUBLICATION_KINDS,
+    RANKED, THEMES,
 };
 pub use events::{
     CheckInRow, Event, EventFields, EventSession, FacilitatedSession, Notice, Registration, RegistrationRequest,

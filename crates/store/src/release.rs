@@ -10,6 +10,15 @@
 //! Speed: on SQLite the rows go in multi-row `INSERT`s of [`SQLITE_ROWS_PER_INSERT`] rows
 //! (prepared once, text bound without copying), the next statement bound while SQLite runs the
 //! last; on PostgreSQL through `COPY … FROM STDIN` in binary format, a few megabytes at a time.
+//!
+//! On PostgreSQL the value table is partitioned by release (migration 0009): an import creates
+//! its release's partition as a table of its own in its transaction (invisible to others until
+//! the commit), copies the rows into it with no index to keep up to date, then builds its key and
+//! its index by indicator in one sorted pass each and attaches it to the value table. Attaching
+//! takes a lock that readers do not wait for (`SHARE UPDATE EXCLUSIVE`), so readers see the
+//! previous release until the commit; building an index whole costs a fraction of keeping it up
+//! to date row by row (5 million rows arriving by indicator land all over the key). A duplicate
+//! row is found when the key is built, and named then.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -21,6 +30,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection, Executor, PgConnection, Row, SqliteConnection};
 
 use crate::columns::{self, Number, Text};
+use crate::deprivation::{self, DecileTotals, NATIONAL_DECILES};
 use crate::error::{Context, Result, StoreError};
 use crate::{utc_now, Actor, Location, Store};
 
@@ -169,6 +179,12 @@ pub struct ReleaseImport {
     rebuild_index: bool,
     /// What the catalogue says of each indicator, by indicator id, as JSON.
     metadata: HashMap<String, String>,
+    /// The denominators of the national deprivation-decile rows, for the areas' deprivation.
+    decile_totals: DecileTotals,
+    /// Each area's type, by its id.
+    area_types: HashMap<i64, String>,
+    /// The catalogue's named peer groups: each group's code and its members' codes.
+    peer_groups: Vec<(String, Vec<String>)>,
 }
 
 impl Store {
@@ -217,6 +233,16 @@ impl Store {
         };
         let release_id: i64 = on_tx!(&mut tx, c => sqlx::query_scalar(next_id).fetch_one(&mut *c).await)
             .context(|| "numbering the new release".into())?;
+        if let ImportTx::Postgres(c) = &mut tx {
+            // The release's partition, with the check that lets it be attached without a scan;
+            // memory for building its indexes in one sort each.
+            let sql = format!(
+                "SET LOCAL maintenance_work_mem = '256MB'; CREATE TABLE {p} (LIKE value INCLUDING DEFAULTS, \
+                 CONSTRAINT {p}_release CHECK (release_id = {release_id}))",
+                p = partition(release_id)
+            );
+            c.execute(sql.as_str()).await.context(|| "creating the new release's partition".into())?;
+        }
         let insert_sql = insert_sql(SQLITE_ROWS_PER_INSERT);
         Ok(ReleaseImport {
             store: self.clone(),
@@ -234,6 +260,9 @@ impl Store {
             insert_sql,
             rebuild_index: false,
             metadata: HashMap::new(),
+            decile_totals: DecileTotals::default(),
+            area_types: HashMap::new(),
+            peer_groups: Vec::new(),
         })
     }
 
@@ -275,6 +304,7 @@ struct BatchColumns<'a> {
     category: Text<'a>,
     period: Text<'a>,
     sortable: Number<'a>,
+    denominator: Number<'a>,
     data: Vec<Column<'a>>,
 }
 
@@ -314,6 +344,7 @@ impl<'a> BatchColumns<'a> {
             category: columns::text(batch, "category")?,
             period: columns::required_text(batch, "time_period")?,
             sortable: columns::number(batch, "time_period_sortable")?,
+            denominator: columns::number(batch, "denominator")?,
             data,
         })
     }
@@ -345,6 +376,12 @@ impl ReleaseImport {
             self.metadata.insert(id.clone(), json);
         }
         Ok(())
+    }
+
+    /// The catalogue's named peer groups (`[[peer_group]]`: each group's code, as its rows
+    /// name it, and its members' codes), stored with the release ([`Store::peer_groups`]).
+    pub fn describe_peer_groups(&mut self, groups: impl IntoIterator<Item = (String, Vec<String>)>) {
+        self.peer_groups.extend(groups);
     }
 
     /// Rows pushed so far.
@@ -393,7 +430,11 @@ impl ReleaseImport {
         let mut keys = Vec::with_capacity(batch.num_rows());
         for row in 0..batch.num_rows() {
             let key = self.row_key(&cols, row, first_row + row as u64)?;
-            ids.push(self.resolve(&cols, row, &key).await?);
+            let id = self.resolve(&cols, row, &key).await?;
+            if key.category_type == NATIONAL_DECILES && key.sex == "Persons" {
+                self.decile_totals.add(id[1], id[2], key.sortable, key.period, cols.denominator.get(row));
+            }
+            ids.push(id);
             keys.push(key);
         }
         match self.tx {
@@ -457,6 +498,7 @@ impl ReleaseImport {
                     .fetch_one(&mut *c).await)
                 .context(|| format!("storing the area {}", key.area))?;
                 self.areas.insert(key.area.to_string(), id);
+                self.area_types.insert(id, area_type.to_string());
                 id
             }
         };
@@ -585,7 +627,8 @@ impl ReleaseImport {
         };
         let last = first + keys.len() as u64 - 1;
         let context = || format!("copying the release's rows {first} to {last}");
-        let statement = format!("COPY value ({}) FROM STDIN (FORMAT binary)", value_columns().join(", "));
+        let statement =
+            format!("COPY {} ({}) FROM STDIN (FORMAT binary)", partition(*release_id), value_columns().join(", "));
         let mut copy = tx.copy_in_raw(&statement).await.context(context)?;
         part.clear();
         part.extend_from_slice(COPY_BINARY_HEADER);
@@ -670,13 +713,160 @@ impl ReleaseImport {
         if self.rebuild_index {
             on_tx!(&mut self.tx, c => c.execute(VALUE_BY_INDICATOR).await.map(|_| ())).context(context)?;
         }
+        self.attach_partition().await?;
+        self.store_deprivation().await?;
+        self.store_peer_groups().await?;
         let analyze = match &self.tx {
-            ImportTx::Sqlite(_) => "PRAGMA analysis_limit = 1000; ANALYZE",
-            ImportTx::Postgres(_) => "ANALYZE value; ANALYZE area; ANALYZE indicator; ANALYZE breakdown",
+            ImportTx::Sqlite(_) => "PRAGMA analysis_limit = 1000; ANALYZE".to_string(),
+            // The new partition only: the others' statistics stand.
+            ImportTx::Postgres(_) => {
+                format!("ANALYZE {}; ANALYZE area; ANALYZE indicator; ANALYZE breakdown", partition(self.release_id))
+            }
         };
-        on_tx!(&mut self.tx, c => c.execute(analyze).await.map(|_| ())).context(context)?;
+        on_tx!(&mut self.tx, c => c.execute(analyze.as_str()).await.map(|_| ())).context(context)?;
         self.close(true).await?;
         Ok(ImportOutcome::Imported(release))
+    }
+
+    /// Stores the members of the named peer groups given (each pair once).
+    async fn store_peer_groups(&mut self) -> Result<()> {
+        let mut pairs: Vec<(String, String)> = self
+            .peer_groups
+            .iter()
+            .flat_map(|(g, members)| members.iter().map(move |m| (g.clone(), m.clone())))
+            .collect();
+        pairs.sort();
+        pairs.dedup();
+        let release_id = self.release_id;
+        let context = || "storing the peer groups' members".to_string();
+        for chunk in pairs.chunks(300) {
+            let values: Vec<String> =
+                (0..chunk.len()).map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3)).collect();
+            let sql = format!(
+                "INSERT INTO peer_group_member (release_id, group_code, area_code) VALUES {}",
+                values.join(", ")
+            );
+            on_tx!(&mut self.tx, c => {
+                let mut query = sqlx::query(&sql);
+                for (group, area) in chunk {
+                    query = query.bind(release_id).bind(group).bind(area);
+                }
+                query.execute(&mut *c).await.map(|_| ())
+            })
+            .context(context)?;
+        }
+        Ok(())
+    }
+
+    /// On PostgreSQL, builds the key and the index by indicator of the release's partition and
+    /// attaches it to the value table (see the module's documentation). Two rows with the same
+    /// key are found here, and named by their codes.
+    async fn attach_partition(&mut self) -> Result<()> {
+        let ImportTx::Postgres(c) = &mut self.tx else { return Ok(()) };
+        let p = partition(self.release_id);
+        let key =
+            format!("ALTER TABLE {p} ADD PRIMARY KEY (release_id, area_id, indicator_id, breakdown_id, time_period)");
+        if let Err(e) = c.execute(key.as_str()).await {
+            let duplicate = matches!(&e, sqlx::Error::Database(d) if d.is_unique_violation());
+            if !duplicate {
+                return Err(e).context(|| "building the new release's key".into());
+            }
+            let detail = e
+                .as_database_error()
+                .and_then(|d| d.try_downcast_ref::<sqlx::postgres::PgDatabaseError>())
+                .and_then(|d| d.detail())
+                .map(|d| self.name_key(d))
+                .unwrap_or_default();
+            return Err(StoreError::BadInput(format!(
+                "the results: two rows for the same indicator, area, sex, age, category and time period{detail}"
+            )));
+        }
+        let context = || "attaching the new release's values".to_string();
+        let sql = format!(
+            "CREATE INDEX {p}_by_indicator ON {p} (release_id, indicator_id, breakdown_id, time_period); \
+             ALTER TABLE value ATTACH PARTITION {p} FOR VALUES IN ({})",
+            self.release_id
+        );
+        c.execute(sql.as_str()).await.context(context)?;
+        Ok(())
+    }
+
+    /// PostgreSQL's detail of a duplicate key ("Key (release_id, area_id, …)=(3, 7, 2, 5,
+    /// 2019) is duplicated.") in the results' terms: " (area E06000001, indicator LE, Persons,
+    /// All ages, period 2019)"; empty when it does not read.
+    fn name_key(&self, detail: &str) -> String {
+        let Some(values) = detail.split("=(").nth(1).and_then(|v| v.split(')').next()) else { return String::new() };
+        let parts: Vec<&str> = values.split(", ").collect();
+        let [_, area, indicator, breakdown, period @ ..] = parts.as_slice() else { return String::new() };
+        let find = |map: &HashMap<String, i64>, id: &str| {
+            map.iter().find(|(_, v)| v.to_string() == id).map(|(k, _)| k.replace('\u{1f}', " ").trim().to_string())
+        };
+        let (Some(area), Some(indicator), Some(breakdown)) =
+            (find(&self.areas, area), find(&self.indicators, indicator), find(&self.breakdowns, breakdown))
+        else {
+            return String::new();
+        };
+        format!(" (area {area}, indicator {indicator}, {breakdown}, period {})", period.join(", "))
+    }
+
+    /// Derives and stores each area's deprivation in the new release (see
+    /// [`crate::AreaDeprivation`]): nothing when its rows have no national deprivation deciles.
+    async fn store_deprivation(&mut self) -> Result<()> {
+        // Each breakdown's age and decile, from the keys of the breakdowns seen.
+        let mut of_breakdown: HashMap<i64, (String, u8)> = HashMap::new();
+        for (key, &id) in &self.breakdowns {
+            let parts: Vec<&str> = key.split('\u{1f}').collect();
+            if let [_, age, NATIONAL_DECILES, category, ..] = parts.as_slice() {
+                if let Some(d) = deprivation::decile_of(category) {
+                    of_breakdown.insert(id, ((*age).to_string(), d));
+                }
+            }
+        }
+        let Some(basis) = self.decile_totals.basis(|b| of_breakdown.get(&b).cloned()) else { return Ok(()) };
+        let context = || "deriving the areas' deprivation".to_string();
+        let ids: Vec<String> = basis.breakdowns.iter().map(|(b, _)| b.to_string()).collect();
+        let sql = format!(
+            "SELECT area_id, breakdown_id, denominator FROM value WHERE release_id = $1 AND indicator_id = $2 \
+             AND time_period = $3 AND breakdown_id IN ({}) AND denominator IS NOT NULL",
+            ids.join(", ")
+        );
+        let release_id = self.release_id;
+        let rows: Vec<(i64, i64, f64)> = on_tx!(&mut self.tx, c => sqlx::query_as(&sql)
+            .bind(release_id).bind(basis.indicator).bind(&basis.period)
+            .fetch_all(&mut *c).await)
+        .context(context)?;
+        let decile: HashMap<i64, u8> = basis.breakdowns.iter().copied().collect();
+        let rows: Vec<(i64, u8, f64)> =
+            rows.into_iter().filter_map(|(a, b, n)| decile.get(&b).map(|&d| (a, d, n))).collect();
+        let scored: Vec<(i64, String, f64)> = deprivation::scores(&rows)
+            .into_iter()
+            .map(|(a, s)| (a, self.area_types.get(&a).cloned().unwrap_or_default(), s))
+            .collect();
+        let deciles = deprivation::deciles_within_type(&scored);
+        let indicator = self.indicators.iter().find(|(_, &id)| id == basis.indicator).map_or("", |(c, _)| c.as_str());
+        let text = format!(
+            "the population-weighted mean national deprivation decile of the area's small areas (1 most deprived, \
+             10 least), weighted by the denominators of {indicator} (Persons, {}, {}) by decile",
+            basis.age, basis.period
+        );
+        for (chunk, deciles) in scored.chunks(200).zip(deciles.chunks(200)) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(${}, ${}, ${}, ${}, ${})", 5 * i + 1, 5 * i + 2, 5 * i + 3, 5 * i + 4, 5 * i + 5))
+                .collect();
+            let sql = format!(
+                "INSERT INTO area_deprivation (release_id, area_id, score, decile, basis) VALUES {}",
+                values.join(", ")
+            );
+            on_tx!(&mut self.tx, c => {
+                let mut query = sqlx::query(&sql);
+                for ((area, _, score), decile) in chunk.iter().zip(deciles) {
+                    query = query.bind(release_id).bind(*area).bind(*score).bind(*decile).bind(&text);
+                }
+                query.execute(&mut *c).await.map(|_| ())
+            })
+            .context(context)?;
+        }
+        Ok(())
     }
 
     /// Commits (`commit`) or rolls back the transaction, and closes the connection.
@@ -738,6 +928,11 @@ fn hash_row(h: &mut Sha256, cols: &BatchColumns<'_>, row: usize, key: &RowKey<'_
             Column::Number(c) => number(h, c.get(row)),
         }
     }
+}
+
+/// The name of release `id`'s partition of the value table on PostgreSQL.
+fn partition(id: i64) -> String {
+    format!("value_r{id}")
 }
 
 /// The index of values by indicator, as `migrations/0001_data_releases.sql` creates it.

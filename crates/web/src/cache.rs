@@ -1,8 +1,8 @@
 //! What the anonymous pages read, in memory: built once per release, swapped atomically.
 //!
-//! A [`ReleaseCache`] holds the newest release's areas, indicators, every area's latest
-//! whole-area rows ([`store::Store::latest_whole_area_values`]) and, for the spine charts, the
-//! spread of values of each indicator among areas of a type ([`Spread`]), plus the places and
+//! A [`ReleaseCache`] holds the newest release's areas (and their deprivation), indicators,
+//! every area's latest whole-area rows ([`store::Store::latest_whole_area_values`]) and, for
+//! the spine charts, the spread of values of each indicator among areas of a type ([`Spread`]), plus the places and
 //! their recommendations' status counts for the home page. [`CacheCell::get`] hands out the
 //! current one (an `Arc`, no copy); a request runs no SQL except the very first of the process
 //! (which builds it). At most every [`CHECK_EVERY`], a request spawns a background check of
@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use store::{Area, Indicator, Place, Release, Store, ValueRow};
+use store::{Area, AreaDeprivation, Indicator, Place, Release, Store, ValueRow};
 
 use crate::WebError;
 
@@ -92,6 +92,10 @@ pub struct ReleaseCache {
     pub places: Vec<PlaceSummary>,
     /// Pages rendered from this release, kept to be served again.
     rendered: RenderedPages,
+    /// Each area's deprivation in the release, by code (the area profile's peer groups).
+    deprivation: HashMap<String, AreaDeprivation>,
+    /// The named peer group (`[[peer_group]]`) each area is in, by the area's code.
+    named_peer_groups: HashMap<String, String>,
 }
 
 /// The pages rendered from one release, by a key naming the page and its options: a page that
@@ -122,7 +126,13 @@ impl ReleaseCache {
             None => Vec::new(),
         };
         let places = place_summaries(store).await?;
-        Ok(ReleaseCache::from_parts(release, areas, indicators, rows, places))
+        let (deprivation, groups) = match &release {
+            Some(r) => (store.area_deprivation(r.id).await?, store.peer_groups(r.id).await?),
+            None => Default::default(),
+        };
+        Ok(ReleaseCache::from_parts(release, areas, indicators, rows, places)
+            .with_deprivation(deprivation)
+            .with_peer_groups(groups))
     }
 
     /// The cache of these parts (the spreads computed from `rows`).
@@ -167,7 +177,36 @@ impl ReleaseCache {
             spreads,
             places,
             rendered: RenderedPages::default(),
+            deprivation: HashMap::new(),
+            named_peer_groups: HashMap::new(),
         }
+    }
+
+    /// The cache with the areas' deprivation (the area profile's peer groups).
+    pub fn with_deprivation(mut self, rows: Vec<AreaDeprivation>) -> ReleaseCache {
+        self.deprivation = rows.into_iter().map(|d| (d.code.clone(), d)).collect();
+        self
+    }
+
+    /// The cache with the named peer groups' members (group code → member codes); an area in
+    /// two groups is taken to be in the first by code, as `compute` takes it.
+    pub fn with_peer_groups(mut self, groups: std::collections::BTreeMap<String, Vec<String>>) -> ReleaseCache {
+        for (group, members) in groups {
+            for m in members {
+                self.named_peer_groups.entry(m).or_insert_with(|| group.clone());
+            }
+        }
+        self
+    }
+
+    /// The named peer group (its code) the area `code` is in.
+    pub fn named_peer_group(&self, code: &str) -> Option<&str> {
+        self.named_peer_groups.get(code).map(String::as_str)
+    }
+
+    /// The deprivation of the area `code` in the release.
+    pub fn deprivation(&self, code: &str) -> Option<&AreaDeprivation> {
+        self.deprivation.get(code)
     }
 
     /// The page rendered earlier from this release under `key`, if it was kept.

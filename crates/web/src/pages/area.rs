@@ -2,10 +2,13 @@
 //! framework and domain, each group a spine chart with its data table (period, count, value,
 //! interval, benchmark, comparison at 95% or 99.8%, recent trend). Read from the cache only.
 //!
-//! Query: `benchmark=england|parent` (England's comparison is the row's own, from the
-//! results; the parent's is computed here with `stats::comparison::compare_with_benchmark`
-//! on the parent's row of the same period), `sex` (empty: every sex), `level=95|99.8`,
-//! `palette=cb`.
+//! Query: `benchmark=england|region|parent|peers` (see [`super::area_benchmark`]: England's
+//! comparison is the row's own, from the results; the others are computed here with
+//! `stats::comparison::compare_with_benchmark` on the benchmark's value of the same period; an
+//! unknown word is a 400), `sex` (empty: every sex), `level=95|99.8`, `palette=cb`.
+//!
+//! `/areas/{code}/profile.csv` (same query) is the profile's table as shown, with the
+//! benchmark's name, value, limits and rule on every row.
 
 use std::collections::BTreeMap;
 
@@ -16,6 +19,7 @@ use serde::Deserialize;
 use stats::comparison::{compare_with_benchmark, Polarity};
 use store::ValueRow;
 
+use super::area_benchmark::{peer_value, resolve, Benchmark, PeerGroup, PeerRule, Resolved};
 use crate::cache::ReleaseCache;
 use crate::charts::spine::{describe, higher_is_better, spine, SpineRow};
 use crate::charts::{Chart, Comparison, Mark, Opts, Palette};
@@ -28,7 +32,7 @@ pub const ENGLAND: &str = "E92000001";
 /// The profile's query.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct AreaQuery {
-    /// `england` (default) or `parent`.
+    /// `england` (default), `region`, `parent` or `peers`.
     pub benchmark: Option<String>,
     /// A sex, or empty for all.
     pub sex: Option<String>,
@@ -50,6 +54,33 @@ pub struct Group {
     pub rows: Vec<SpineRow>,
     /// The table rows.
     pub table: Vec<Vec<Cell>>,
+    /// Each row's benchmark, for the download.
+    pub benchmarks: Vec<RowBenchmark>,
+}
+
+/// What one row of the profile was compared with.
+#[derive(Clone, Debug)]
+pub struct RowBenchmark {
+    /// The row.
+    pub row: ValueRow,
+    /// The benchmark's value.
+    pub value: Option<f64>,
+    /// Its limits at the chosen level (a peer group's pooled limits or range), if any.
+    pub limits: (Option<f64>, Option<f64>),
+    /// The comparison.
+    pub class: Comparison,
+    /// How a peer group's value was made, and from how many members.
+    pub peers: Option<(PeerRule, usize)>,
+}
+
+/// An area's profile under a query: its groups and the benchmark.
+pub struct Profile {
+    /// The groups.
+    pub groups: Vec<Group>,
+    /// The benchmark, resolved.
+    pub benchmark: Resolved,
+    /// Why England stands in for the benchmark asked for, if it does.
+    pub note: Option<String>,
 }
 
 /// The polarity of stats from the catalogue's text.
@@ -61,15 +92,15 @@ fn polarity(text: Option<&str>) -> Polarity {
     }
 }
 
-/// The profile's groups for `code` under the query, from the cache. `None` for an unknown area.
-pub fn groups(cache: &ReleaseCache, code: &str, q: &AreaQuery) -> Option<(Vec<Group>, String)> {
-    let area = cache.area(code)?;
-    let parent = q.benchmark.as_deref() == Some("parent");
+/// The profile of `code` under the query, from the cache. `None` for an unknown area.
+///
+/// # Errors
+/// An unknown benchmark (400).
+pub fn profile(cache: &ReleaseCache, code: &str, q: &AreaQuery) -> Result<Option<Profile>, WebError> {
+    let asked = Benchmark::parse(q.benchmark.as_deref())?;
+    let Some(area) = cache.area(code) else { return Ok(None) };
+    let (benchmark, note) = resolve(cache, area, asked);
     let at_998 = q.level.as_deref() == Some("99.8");
-    let (bench_code, bench_name) = match (parent, &area.parent_code) {
-        (true, Some(p)) => (p.clone(), area.parent_name.clone().unwrap_or_else(|| p.clone())),
-        _ => (ENGLAND.to_string(), "England".to_string()),
-    };
     let sex = q.sex.as_deref().filter(|s| !s.is_empty());
     let mut grouped: BTreeMap<(String, String), Vec<&ValueRow>> = BTreeMap::new();
     for row in cache.latest(code) {
@@ -92,21 +123,88 @@ pub fn groups(cache: &ReleaseCache, code: &str, q: &AreaQuery) -> Option<(Vec<Gr
         let id = format!("g-{}-{}", slug(&framework), slug(&domain));
         let mut spine_rows = Vec::new();
         let mut table = Vec::new();
+        let mut benchmarks = Vec::new();
         for row in rows {
             let ind = cache.indicator(&row.indicator_id);
             let polarity_text = ind.and_then(|i| i.polarity.as_deref());
-            let bench_row = cache
-                .latest_row(&bench_code, &row.indicator_id, &row.sex, &row.age)
-                .filter(|b| b.time_period == row.time_period);
-            let (benchmark, class) = if bench_code == ENGLAND && code != ENGLAND {
-                let label = if at_998 { &row.compared_to_benchmark_99_8 } else { &row.compared_to_benchmark_95 };
-                (bench_row.and_then(|b| b.value).or(row.benchmark_value), Comparison::parse(label.as_deref()))
-            } else {
-                let b = bench_row.and_then(|b| b.value);
-                let (lo, hi) = if at_998 { (row.lower_99_8, row.upper_99_8) } else { (row.lower_95, row.upper_95) };
-                let c = compare_with_benchmark(row.value, lo, hi, b, polarity(polarity_text));
-                (b, if code == bench_code { Comparison::NotCompared } else { Comparison::parse(Some(c.label())) })
+            let (lower, upper) = if at_998 { (row.lower_99_8, row.upper_99_8) } else { (row.lower_95, row.upper_95) };
+            let compare = |b: Option<f64>| {
+                let c = compare_with_benchmark(row.value, lower, upper, b, polarity(polarity_text));
+                Comparison::parse(Some(c.label()))
             };
+            let row_bench = match &benchmark {
+                // A named peer group without a row of its own for this indicator: its members'
+                // values, as for a group by deprivation.
+                Resolved::Area { code: bench_code, .. }
+                    if asked == Benchmark::Peers
+                        && cache
+                            .latest_row(bench_code, &row.indicator_id, &row.sex, &row.age)
+                            .filter(|b| b.time_period == row.time_period)
+                            .is_none() =>
+                {
+                    let members = super::area_benchmark::named_members(cache, bench_code);
+                    let group = PeerGroup {
+                        area_type: area.area_type.clone(),
+                        decile: 0,
+                        members: members.iter().map(|a| a.code.clone()).collect(),
+                        basis: String::new(),
+                    };
+                    match peer_value(cache, &group, row) {
+                        Some(p) => RowBenchmark {
+                            row: row.clone(),
+                            value: p.value,
+                            limits: if at_998 { (p.lower_99_8, p.upper_99_8) } else { (p.lower_95, p.upper_95) },
+                            class: compare(p.value),
+                            peers: Some((p.rule, p.members)),
+                        },
+                        None => RowBenchmark {
+                            row: row.clone(),
+                            value: None,
+                            limits: (None, None),
+                            class: Comparison::NotCompared,
+                            peers: None,
+                        },
+                    }
+                }
+                Resolved::Area { code: bench_code, .. } => {
+                    let bench_row = cache
+                        .latest_row(bench_code, &row.indicator_id, &row.sex, &row.age)
+                        .filter(|b| b.time_period == row.time_period);
+                    let limits = bench_row.map_or((None, None), |b| {
+                        if at_998 {
+                            (b.lower_99_8, b.upper_99_8)
+                        } else {
+                            (b.lower_95, b.upper_95)
+                        }
+                    });
+                    let (value, class) = if bench_code == ENGLAND && code != ENGLAND {
+                        let label =
+                            if at_998 { &row.compared_to_benchmark_99_8 } else { &row.compared_to_benchmark_95 };
+                        (bench_row.and_then(|b| b.value).or(row.benchmark_value), Comparison::parse(label.as_deref()))
+                    } else {
+                        let b = bench_row.and_then(|b| b.value);
+                        (b, if code == bench_code { Comparison::NotCompared } else { compare(b) })
+                    };
+                    RowBenchmark { row: row.clone(), value, limits, class, peers: None }
+                }
+                Resolved::Peers(group) => match peer_value(cache, group, row) {
+                    Some(p) => RowBenchmark {
+                        row: row.clone(),
+                        value: p.value,
+                        limits: if at_998 { (p.lower_99_8, p.upper_99_8) } else { (p.lower_95, p.upper_95) },
+                        class: compare(p.value),
+                        peers: Some((p.rule, p.members)),
+                    },
+                    None => RowBenchmark {
+                        row: row.clone(),
+                        value: None,
+                        limits: (None, None),
+                        class: Comparison::NotCompared,
+                        peers: None,
+                    },
+                },
+            };
+            let (bench_value, class) = (row_bench.value, row_bench.class);
             let spread = cache.spread(&row.indicator_id, &area.area_type, &row.sex, &row.age, &row.time_period);
             let mut label = row.indicator_name.clone();
             if row.sex != "Persons" {
@@ -115,7 +213,6 @@ pub fn groups(cache: &ReleaseCache, code: &str, q: &AreaQuery) -> Option<(Vec<Gr
             if row.age != "All ages" && !row.age.is_empty() {
                 label.push_str(&format!(", {}", row.age));
             }
-            let (lower, upper) = if at_998 { (row.lower_99_8, row.upper_99_8) } else { (row.lower_95, row.upper_95) };
             let hib = higher_is_better(polarity_text);
             let (worst, best) = match (spread, hib) {
                 (Some(s), Some(false)) => (Some(s.max), Some(s.min)),
@@ -124,7 +221,7 @@ pub fn groups(cache: &ReleaseCache, code: &str, q: &AreaQuery) -> Option<(Vec<Gr
             };
             spine_rows.push(SpineRow {
                 mark: Mark { label: label.clone(), value: row.value, lower, upper, class },
-                benchmark,
+                benchmark: bench_value,
                 min: spread.map(|s| s.min),
                 q1: spread.map(|s| s.q1),
                 q3: spread.map(|s| s.q3),
@@ -147,7 +244,7 @@ pub fn groups(cache: &ReleaseCache, code: &str, q: &AreaQuery) -> Option<(Vec<Gr
                 Cell::number(row.value, 1),
                 Cell::number(lower, 1),
                 Cell::number(upper, 1),
-                Cell::number(benchmark, 1),
+                Cell::number(bench_value, 1),
                 Cell::comparison(class),
                 Cell {
                     text: format!("{arrow} {trend_text}").trim().to_string(),
@@ -157,10 +254,11 @@ pub fn groups(cache: &ReleaseCache, code: &str, q: &AreaQuery) -> Option<(Vec<Gr
                 Cell::number(worst, 1),
                 Cell::number(best, 1),
             ]);
+            benchmarks.push(row_bench);
         }
-        out.push(Group { id, heading, rows: spine_rows, table });
+        out.push(Group { id, heading, rows: spine_rows, table, benchmarks });
     }
-    Some((out, bench_name))
+    Ok(Some(Profile { groups: out, benchmark, note }))
 }
 
 /// A piece of an id: letters and digits, the rest `-`.
@@ -185,19 +283,23 @@ pub fn group_chart(group: &Group, bench_name: &str, area_name: &str, palette: Pa
 ///
 /// The page carries an `ETag` naming the release and the options; a request whose
 /// `If-None-Match` names it is answered `304 Not Modified` with no body.
+///
+/// # Errors
+/// An unknown area (404) or benchmark (400).
 pub async fn page(
     State(state): State<AppState>,
     Path(code): Path<String>,
     Query(q): Query<AreaQuery>,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, WebError> {
+    let asked = Benchmark::parse(q.benchmark.as_deref())?;
     let cache = state.cache.get(&state.store).await?;
     let Some(area) = cache.area(&code).cloned() else {
         return Err(WebError::NotFound(format!("the area {code}")));
     };
     let palette = Palette::parse(q.palette.as_deref());
     let level = if q.level.as_deref() == Some("99.8") { "99.8" } else { "95" };
-    let benchmark = if q.benchmark.as_deref() == Some("parent") { "parent" } else { "england" };
+    let benchmark = asked.query();
     let sex = q.sex.clone().unwrap_or_default();
     // The profile depends on nothing but the release and these options: rendered once each.
     let key = format!("/areas/{code}?{benchmark}&{sex}&{level}&{}", palette.query().unwrap_or(""));
@@ -210,23 +312,28 @@ pub async fn page(
             ([(header::ETAG, etag), (header::CACHE_CONTROL, REVALIDATE.to_string())], Html(html)).into_response()
         );
     }
-    let (groups, bench_name) =
-        groups(&cache, &code, &q).ok_or_else(|| WebError::NotFound(format!("the area {code}")))?;
+    let Profile { groups, benchmark: resolved, note } =
+        profile(&cache, &code, &q)?.ok_or_else(|| WebError::NotFound(format!("the area {code}")))?;
+    let bench_name = resolved.name();
     let mut sexes: Vec<String> = cache.latest(&code).iter().map(|r| r.sex.clone()).collect();
     sexes.sort();
     sexes.dedup();
-    let mut controls = vec![Control::new(
-        "benchmark",
-        "Benchmark",
-        [
-            ("england".to_string(), "England".to_string()),
-            (
-                "parent".to_string(),
-                area.parent_name.clone().map_or("Parent area".to_string(), |p| format!("Parent: {p}")),
-            ),
-        ],
-        benchmark,
-    )];
+    // The benchmarks this area has (the one in force stays selected even when England stands in).
+    let mut choices = vec![("england".to_string(), "England".to_string())];
+    if let Some(r) = super::area_benchmark::region_of(&cache, &area) {
+        choices.push(("region".to_string(), format!("Region: {}", r.name)));
+    }
+    if let Some(p) = &area.parent_code {
+        let name = area.parent_name.clone().unwrap_or_else(|| p.clone());
+        choices.push(("parent".to_string(), format!("Parent: {name}")));
+    }
+    if let Some(g) = super::area_benchmark::named_group(&cache, &area) {
+        choices.push(("peers".to_string(), format!("Peer group: {}", g.name)));
+    } else if let Some(g) = super::area_benchmark::peer_group(&cache, &area) {
+        choices.push(("peers".to_string(), format!("Peer group: deprivation decile {}", g.decile)));
+    }
+    let selected = if note.is_some() { "england" } else { benchmark };
+    let mut controls = vec![Control::new("benchmark", "Benchmark", choices, selected)];
     controls.push(Control::new(
         "sex",
         "Sex",
@@ -240,6 +347,10 @@ pub async fn page(
         level,
     ));
     controls.push(Control::palette(palette));
+    let bench_heading = match &resolved {
+        Resolved::Area { name, .. } => name.clone(),
+        Resolved::Peers(_) => "Peer group".to_string(),
+    };
     let headers = [
         "Indicator",
         "Period",
@@ -247,18 +358,20 @@ pub async fn page(
         "Value",
         &format!("Lower {level}%"),
         &format!("Upper {level}%"),
-        bench_name.as_str(),
-        &format!("Compared with {bench_name} ({level}%)"),
+        bench_heading.as_str(),
+        &format!("Compared with {bench_heading} ({level}%)"),
         "Recent trend",
         "Worst",
         "Best",
     ]
     .map(str::to_string)
     .to_vec();
+    let options = [("benchmark", benchmark), ("sex", &sex), ("level", level)];
     let mut sections = Vec::new();
     for g in &groups {
         let chart = group_chart(g, &bench_name, &area.name, palette, false);
         let svg_query = query(&[
+            ("area", &code),
             ("benchmark", benchmark),
             ("sex", &sex),
             ("level", level),
@@ -276,10 +389,14 @@ pub async fn page(
                 rows: g.table.clone(),
             },
             downloads: vec![
+                (
+                    format!("Table as shown, against {bench_heading} (CSV)"),
+                    format!("/areas/{}/profile.csv{}", crate::views::encode(&code), query(&options)),
+                ),
                 ("CSV".into(), format!("/api/v1/values.csv{}", query(&[("area", &code), ("sex", &sex)]))),
                 ("Excel".into(), format!("/api/v1/values.xlsx{}", query(&[("area", &code), ("sex", &sex)]))),
                 ("Parquet".into(), format!("/api/v1/values.parquet{}", query(&[("area", &code), ("sex", &sex)]))),
-                ("Chart (SVG)".into(), format!("/areas/{}/spine.svg{svg_query}", crate::views::encode(&code))),
+                ("Chart (SVG)".into(), format!("/charts/spine.svg{svg_query}")),
             ],
         });
     }
@@ -289,6 +406,34 @@ pub async fn page(
         area.area_type,
         area.parent_name.as_ref().map(|p| format!(", in {p}")).unwrap_or_default()
     )];
+    if let Some(note) = note {
+        lede.push(note);
+    }
+    if let (Benchmark::Peers, Resolved::Area { code: group, name }) = (asked, &resolved) {
+        let names: Vec<&str> =
+            super::area_benchmark::named_members(&cache, group).iter().map(|a| a.name.as_str()).collect();
+        lede.push(format!(
+            "{name} is named by the release's catalogue ({}): its values are its own rows, computed from its members' \
+             pooled data.",
+            names.join(", ")
+        ));
+    }
+    if let Resolved::Peers(g) = &resolved {
+        let names: Vec<&str> =
+            g.members.iter().map(|m| cache.area(m).map_or(m.as_str(), |a| a.name.as_str())).collect();
+        lede.push(format!(
+            "The peer group is the {} areas of type {} in the same tenth of deprivation among them (decile {} of 10, \
+             1 the most deprived), {} included: {}. Deprivation: {}. The group's value is pooled from its members' \
+             counts and denominators for proportions and crude rates (Wilson's and Byar's limits), and is the median \
+             of its members' values for other measures (limits: their range).",
+            g.members.len(),
+            g.area_type,
+            g.decile,
+            area.name,
+            names.join(", "),
+            g.basis
+        ));
+    }
     if let Some(r) = &cache.release {
         lede.push(format!("Release {} of {}.", r.name, r.released_on));
     }
@@ -311,6 +456,103 @@ pub async fn page(
     Ok(([(header::ETAG, etag), (header::CACHE_CONTROL, REVALIDATE.to_string())], Html(html)).into_response())
 }
 
+/// The columns of `/areas/{code}/profile.csv`.
+pub const PROFILE_CSV_COLUMNS: [&str; 18] = [
+    "Area Code",
+    "Area Name",
+    "Indicator ID",
+    "Indicator Name",
+    "Sex",
+    "Age",
+    "Time period",
+    "Count",
+    "Value",
+    "Lower CI limit",
+    "Upper CI limit",
+    "Confidence level",
+    "Benchmark",
+    "Benchmark value",
+    "Benchmark lower CI limit",
+    "Benchmark upper CI limit",
+    "Benchmark rule",
+    "Compared with benchmark",
+];
+
+/// `GET /areas/{code}/profile.csv` (the profile's query): every row of the profile as shown,
+/// one line each, with the benchmark chosen (its name, value, limits, and for a peer group how
+/// its value was made and from how many members) and the comparison.
+///
+/// # Errors
+/// An unknown area (404) or benchmark (400).
+pub async fn profile_csv(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<AreaQuery>,
+) -> Result<Response, WebError> {
+    let cache = state.cache.get(&state.store).await?;
+    let Profile { groups, benchmark, note } =
+        profile(&cache, &code, &q)?.ok_or_else(|| WebError::NotFound(format!("the area {code}")))?;
+    let level = if q.level.as_deref() == Some("99.8") { "99.8" } else { "95" };
+    let name = benchmark.name();
+    let mut out = csv_line(PROFILE_CSV_COLUMNS.iter().map(|c| c.to_string()));
+    let number = crate::format::data_value;
+    for b in groups.iter().flat_map(|g| &g.benchmarks) {
+        let r = &b.row;
+        let (lower, upper) = if level == "99.8" { (r.lower_99_8, r.upper_99_8) } else { (r.lower_95, r.upper_95) };
+        let rule = match (&benchmark, b.peers) {
+            (_, Some((rule, n))) => format!("{} of {n} members", rule.words()),
+            (Resolved::Peers(_), None) => "no member has a value".to_string(),
+            (Resolved::Area { .. }, _) => note.clone().unwrap_or_else(|| "the benchmark area's own value".into()),
+        };
+        out.push_str(&csv_line([
+            r.area_code.clone(),
+            r.area_name.clone(),
+            r.indicator_id.clone(),
+            r.indicator_name.clone(),
+            r.sex.clone(),
+            r.age.clone(),
+            r.time_period.clone(),
+            number(r.count),
+            number(r.value),
+            number(lower),
+            number(upper),
+            format!("{level}%"),
+            name.clone(),
+            number(b.value),
+            number(b.limits.0),
+            number(b.limits.1),
+            rule,
+            b.class.label().to_string(),
+        ]));
+    }
+    let file = format!("fairer-profile-{}-{}.csv", code.replace(|c: char| !c.is_ascii_alphanumeric(), "_"), q_word(&q));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")),
+        ],
+        out,
+    )
+        .into_response())
+}
+
+/// The benchmark's word of a query already checked (England by default).
+fn q_word(q: &AreaQuery) -> &'static str {
+    Benchmark::parse(q.benchmark.as_deref()).map_or("england", Benchmark::query)
+}
+
+/// One CSV line (RFC 4180: a field with a comma, quote or line break is quoted, its quotes
+/// doubled), ending in CRLF.
+fn csv_line(fields: impl IntoIterator<Item = String>) -> String {
+    let mut line = fields
+        .into_iter()
+        .map(|f| if f.contains([',', '"', '\n', '\r']) { format!("\"{}\"", f.replace('"', "\"\"")) } else { f })
+        .collect::<Vec<_>>()
+        .join(",");
+    line.push_str("\r\n");
+    line
+}
+
 /// Browsers may keep a profile but ask again each time (answered `304` while it holds).
 const REVALIDATE: &str = "no-cache";
 
@@ -323,7 +565,7 @@ fn entity_tag(release: Option<i64>, key: &str) -> String {
     format!("\"r{}-{:016x}\"", release.unwrap_or(0), hasher.finish())
 }
 
-/// `GET /areas/{code}/spine.svg?group=ID` (and the page's other parameters): one group's
+/// `GET /charts/spine.svg?area=CODE&group=ID` (and the page's other parameters): one group's
 /// spine chart as a standalone SVG (its own `<style>`).
 pub async fn spine_svg(
     State(state): State<AppState>,
@@ -332,8 +574,9 @@ pub async fn spine_svg(
 ) -> Result<Response, WebError> {
     let cache = state.cache.get(&state.store).await?;
     let area = cache.area(&code).ok_or_else(|| WebError::NotFound(format!("the area {code}")))?;
-    let (groups, bench_name) =
-        groups(&cache, &code, &q).ok_or_else(|| WebError::NotFound(format!("the area {code}")))?;
+    let Profile { groups, benchmark, .. } =
+        profile(&cache, &code, &q)?.ok_or_else(|| WebError::NotFound(format!("the area {code}")))?;
+    let bench_name = benchmark.name();
     let group = match q.group.as_deref() {
         Some(id) => groups.iter().find(|g| g.id == id),
         None => groups.first(),

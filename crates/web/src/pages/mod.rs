@@ -2,6 +2,7 @@
 
 mod admin;
 mod area;
+mod area_benchmark;
 mod audit;
 mod edit;
 pub mod etag;
@@ -33,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .merge(outreach::routes())
         .route("/places/{slug}/report.pdf", get(report::pdf))
         .route("/areas/{code}", get(area::page))
+        .route("/areas/{code}/profile.csv", get(area::profile_csv))
         .merge(tagged())
 }
 
