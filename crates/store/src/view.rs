@@ -2,7 +2,7 @@
 //! progress and evaluations, and each target with its baseline, trajectory, latest value and
 //! assessment at the newest release.
 
-use futures_util::future::{try_join, try_join4, try_join_all};
+use futures_util::future::{try_join3, try_join4, try_join_all};
 use serde::Serialize;
 
 use crate::assess::{assess, period_end_year, Assessment, Better, NotAssessable, Observation, Trajectory, RULE};
@@ -84,8 +84,9 @@ impl Store {
         // The view's queries go out side by side on the pool's connections: on PostgreSQL the
         // round trips, not the work, are most of its time (BENCHMARKS.md, the store's benchmark).
         let id = place.id;
-        let ((release, indicators, targets, partners), (strategies, recommendations, progress, evaluations)) =
-            try_join(
+        // The newest release's values are looked up once for all the targets (ValueSource).
+        let ((release, indicators, targets, partners), (strategies, recommendations, progress, evaluations), source) =
+            try_join3(
                 try_join4(self.latest_release(), self.indicators(), self.targets(id), self.partners(id)),
                 try_join4(
                     self.strategies(id),
@@ -93,16 +94,17 @@ impl Store {
                     self.progress_updates(id),
                     self.evaluations(id),
                 ),
+                self.value_source(None),
             )
             .await?;
         let indicators: std::collections::HashMap<String, crate::Indicator> =
             indicators.into_iter().map(|i| (i.id.clone(), i)).collect();
         // One query of the value table's key range per target: cheaper than one query of all
         // the targets' indicators.
-        let place_ref = &place;
+        let (place_ref, source_ref) = (&place, &source);
         let rows = try_join_all(targets.iter().map(|target| async move {
             let query = target_query(place_ref, target);
-            self.values(&query).await
+            self.values_from(&query, source_ref).await
         }))
         .await?;
         let targets = targets
