@@ -210,6 +210,17 @@ pub(crate) enum ValueSource {
 }
 
 impl ValueSource {
+    /// Where the values of `release` (as read from the release table; `None`: no release)
+    /// are, with no query: on PostgreSQL a release with rows has its partition (the import
+    /// attaches it with the release, migration 0009 made one for each release with rows).
+    pub(crate) fn of_release(store: &Store, release: Option<&crate::Release>) -> ValueSource {
+        match (store.backend(), release) {
+            (crate::Backend::Sqlite, _) => ValueSource::Table,
+            (crate::Backend::Postgres, Some(r)) if r.row_count > 0 => ValueSource::Partition(r.id),
+            (crate::Backend::Postgres, _) => ValueSource::Empty,
+        }
+    }
+
     /// The table to read and the SQL expression of the release: `release` (an SQL
     /// expression, for [`ValueSource::Table`]), or the partition's id. `None` when there is
     /// nothing to read.

@@ -2,13 +2,13 @@
 //! progress and evaluations, and each target with its baseline, trajectory, latest value and
 //! assessment at the newest release.
 
-use futures_util::future::{try_join3, try_join4, try_join_all};
+use futures_util::future::{try_join, try_join4, try_join_all};
 use serde::Serialize;
 
 use crate::assess::{assess, period_end_year, Assessment, Better, NotAssessable, Observation, Trajectory, RULE};
 use crate::error::Result;
 use crate::monitor::{Evaluation, Goal, MeasureOn, Partner, Place, ProgressUpdate, Recommendation, Strategy, Target};
-use crate::values::{ValueQuery, ValueRow};
+use crate::values::{ValueQuery, ValueRow, ValueSource};
 use crate::{Release, Store};
 
 /// A target's latest value (of the value, gap or SII it is on).
@@ -84,9 +84,8 @@ impl Store {
         // The view's queries go out side by side on the pool's connections: on PostgreSQL the
         // round trips, not the work, are most of its time (BENCHMARKS.md, the store's benchmark).
         let id = place.id;
-        // The newest release's values are looked up once for all the targets (ValueSource).
-        let ((release, indicators, targets, partners), (strategies, recommendations, progress, evaluations), source) =
-            try_join3(
+        let ((release, indicators, targets, partners), (strategies, recommendations, progress, evaluations)) =
+            try_join(
                 try_join4(self.latest_release(), self.indicators(), self.targets(id), self.partners(id)),
                 try_join4(
                     self.strategies(id),
@@ -94,9 +93,10 @@ impl Store {
                     self.progress_updates(id),
                     self.evaluations(id),
                 ),
-                self.value_source(None),
             )
             .await?;
+        // The targets' values from the newest release's rows (ValueSource), with no query more.
+        let source = ValueSource::of_release(self, release.as_ref());
         let indicators: std::collections::HashMap<String, crate::Indicator> =
             indicators.into_iter().map(|i| (i.id.clone(), i)).collect();
         // One query of the value table's key range per target: cheaper than one query of all
