@@ -38,6 +38,26 @@ Examples:
   fairer generate --out data/england --scale full       # all of England
   fairer generate --out data/bench --scale full --microdata --events 100000000
   fairer generate --out data/csv --format csv --years 5 --seed 7
+  fairer generate --out data/nhs --scale full --activity  # + ethnic groups and NHS activity
+
+NHS activity: with --activity the population gains an ethnic group (Census 2021 high-level
+groups, regional shares from ONS TS021, higher where more deprived, with local authority effects)
+and nhs_activity is written: one row per LSOA x financial year (the last 5; year 2024 = 2024/25) x
+sex x age band x recorded ethnic group (the 5 groups, \"Not stated\", \"Not known\") with any count,
+columns lsoa_code, year, sex, age_band, start_age, ethnic_group, registered_population,
+ae_attendances, emergency_admissions, elective_admissions, emergency_mi, emergency_stroke,
+emergency_asthma, emergency_epilepsy, emergency_self_harm, outpatient_appointments, outpatient_dna,
+waiting_list, waiting_18_weeks_plus, waiting_52_weeks_plus, cancers_diagnosed, cancers_staged,
+cancers_stage_1_2, smi_register, smi_six_checks, hypertension_register, hypertension_at_target,
+flu_eligible_65_plus, flu_vaccinated_65_plus, examined_age_5, decay_age_5, live_births,
+preterm_births, cyp_diabetes, cyp_diabetes_hba1c_under_58. Counts have deprivation and ethnic
+gradients, ICB effects, and shares of unknown ethnicity codes by source (GP, admissions, A&E) and
+ICB; sex is \"Not known\" on 0.2% of A&E attendances. With --microdata also hospital_events: one row
+per A&E attendance, emergency or elective admission (lsoa_code, year, sex, age, ethnic_group as an
+NHS ethnic category code A-S, Z or 99, activity, diagnosis), adding up to nhs_activity's event
+columns exactly. With --activity, --events N sets the expected number of hospital events (not
+deaths). The default files are unchanged by --activity; the manifest lists each measure's level,
+gradients and source (provisional where not checked).
 
 Real areas: with --lookup FILE (repeated), the small areas, local authorities, ICBs and regions
 are the real ones, with their ONS codes and names, read from lookup CSVs as the ONS Open Geography
@@ -74,7 +94,8 @@ columns. Real areas of Yorkshire and The Humber with their real IMD 2025:
 ///
 /// Files in DIR: areas, population, births, deaths (and death_events with --microdata) and
 /// outcomes (.parquet or .csv), and manifest.json (seed, scale, files, row counts, calibration,
-/// real inputs).
+/// real inputs); with --activity also nhs_activity (and hospital_events with --microdata), see
+/// `synth::activity`.
 #[derive(Args, Debug)]
 #[command(after_help = AFTER_HELP)]
 pub struct GenerateArgs {
@@ -98,11 +119,18 @@ pub struct GenerateArgs {
     /// adds up to the aggregate death counts (deaths) exactly.
     #[arg(long)]
     microdata: bool,
-    /// With --microdata: the number of death rows wanted. Populations are scaled so that the
-    /// expected number of deaths is N (rates stay realistic, so statistics on the files stay
-    /// valid); the factor is in the manifest.
-    #[arg(long, value_name = "N", requires = "microdata")]
+    /// With --microdata: the number of death rows wanted; with --activity: the number of hospital
+    /// events (A&E attendances, emergency and elective admissions) instead. Populations are
+    /// scaled so that the expected number is N (rates stay realistic, so statistics on the files
+    /// stay valid); the factor is in the manifest.
+    #[arg(long, value_name = "N")]
     events: Option<u64>,
+    /// Also give people an ethnic group and write NHS activity (nhs_activity: registered
+    /// population, A&E, admissions, outpatients, waiting list, cancers by stage, registers,
+    /// vaccination, dental decay, births, by LSOA, financial year, sex, age band and recorded
+    /// ethnic group), and with --microdata hospital_events (one row per event). See below.
+    #[arg(long)]
+    activity: bool,
     /// File format of the tables.
     #[arg(long, value_enum, default_value = "parquet")]
     format: FormatArg,
@@ -190,6 +218,7 @@ pub fn run(args: GenerateArgs) -> Result<(), crate::Failure> {
     config.last_year = args.last_year;
     config.microdata = args.microdata;
     config.events = args.events;
+    config.activity = args.activity;
     config.lookups = args.lookups;
     config.imd = args.imd;
 
@@ -246,9 +275,13 @@ pub fn run(args: GenerateArgs) -> Result<(), crate::Failure> {
             files("lookup")
         )
     };
+    let hospital = summary
+        .hospital_events
+        .map(|n| format!(", {} hospital events (A&E, emergency and elective admissions)", thousands(n)))
+        .unwrap_or_default();
     println!(
         "Wrote {} (seed {}) to {} in {:.1} s: {} small areas in {} MSOAs, {} local authorities, {} ICBs and {} region(s); \
-{} to {}, {} people in {}{}, {} deaths. Files: {} — {} rows, {:.1} MB. Expected life expectancy at birth {:.1} (males) and {:.1} (females), \
+{} to {}, {} people in {}{}, {} deaths{hospital}. Files: {} — {} rows, {:.1} MB. Expected life expectancy at birth {:.1} (males) and {:.1} (females), \
 with a gap between the most and least deprived deciles of {:.1} and {:.1} years.",
         kind,
         config.seed,

@@ -402,3 +402,42 @@ fn bad_lookups_are_refused_with_the_file_and_row() {
         assert!(help.contains(word), "help lacks {word}");
     }
 }
+
+/// `generate --activity` writes the NHS tables beside the default ones (which it leaves as they
+/// are), `--events` counts hospital events with it, and the help says what it writes.
+#[test]
+fn activity_writes_the_nhs_tables_and_help_teaches_them() {
+    let (plain, with) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let small = ["--scale", "small", "--format", "csv", "--years", "2", "--seed", "3", "--no-progress"];
+    fairer(&[&["generate", "--out", text(plain.path())][..], &small].concat());
+    let summary = fairer(
+        &[&["generate", "--out", text(with.path()), "--activity", "--microdata", "--events", "100000"][..], &small]
+            .concat(),
+    );
+    assert!(summary.contains("hospital events"), "{summary}");
+    let (h, rows) = read(&with.path().join("hospital_events.csv"));
+    assert_eq!(h, ["lsoa_code", "year", "sex", "age", "ethnic_group", "activity", "diagnosis"]);
+    assert!((rows.len() as f64 - 100_000.0).abs() < 3_000.0, "{} hospital events", rows.len());
+    let (h, rows) = read(&with.path().join("nhs_activity.csv"));
+    assert_eq!(&h[..7], ["lsoa_code", "year", "sex", "age_band", "start_age", "ethnic_group", "registered_population"]);
+    assert_eq!(h.len(), 35);
+    let groups: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.get(5).expect("ethnic_group")).collect();
+    assert!(groups.contains("Not stated") && groups.contains("Not known") && groups.contains("White"), "{groups:?}");
+    let manifest = std::fs::read_to_string(with.path().join("manifest.json")).expect("manifest");
+    assert!(manifest.contains("\"activity\"") && manifest.contains("hospital events"), "{manifest}");
+    // Without --activity there is no NHS table.
+    assert!(!plain.path().join("nhs_activity.csv").exists());
+
+    let help = fairer(&["generate", "--help"]);
+    for word in ["--activity", "nhs_activity", "hospital_events", "registered_population", "Not stated", "TS021"] {
+        assert!(help.contains(word), "help lacks {word}");
+    }
+    // --events needs something to count.
+    let out = Command::new(env!("CARGO_BIN_EXE_fairer"))
+        .args(["generate", "--out", text(&plain.path().join("x")), "--events", "1000"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let message = String::from_utf8_lossy(&out.stderr);
+    assert!(message.contains("--events") && message.contains("--activity"), "{message}");
+}

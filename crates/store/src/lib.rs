@@ -35,7 +35,8 @@ pub use deprivation::{decile_of, AreaDeprivation, NATIONAL_DECILES};
 pub use error::{Result, StoreError};
 pub use events::contact::{ContactMessage, ContactQuery, ContactRequest, CONTACT_TOPICS};
 pub use events::publications::{
-    Publication, PublicationFields, PublicationHit, PublicationQuery, PublicationResults, PUBLICATION_KINDS, THEMES,
+    Publication, PublicationFields, PublicationHit, PublicationQuery, PublicationResults, COUNT_CAP, PUBLICATION_KINDS,
+    RANKED, THEMES,
 };
 pub use events::{
     CheckInRow, Event, EventFields, EventSession, FacilitatedSession, Notice, Registration, RegistrationRequest,

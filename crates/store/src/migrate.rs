@@ -31,6 +31,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "network", include_str!("../migrations/0005_network.sql")),
     (6, "events, publications and contact", include_str!("../migrations/0006_events.sql")),
     (7, "place economics", include_str!("../migrations/0007_place_economics.sql")),
+    (8, "publication rank", include_str!("../migrations/0008_publication_rank.sql")),
     (9, "area deprivation", include_str!("../migrations/0009_area_deprivation.sql")),
 ];
 

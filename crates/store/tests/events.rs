@@ -521,9 +521,31 @@ async fn erasure_and_export_take_events_data(store: &Store) {
     for held in ["wheelchair space", "no nuts", "\"contact_query\"", "\"session_facilitator\""] {
         assert!(export.contains(held), "the export holds {held}: {export}");
     }
-    // A query sent signed out from the same address goes too, with the outbox's records.
-    store.file_contact_query(&ContactRequest { account_id: None, ..request.clone() }).await.unwrap();
-    assert_eq!(count_rows(store, "notice").await, 2);
+    // A query sent signed out from the same address, assigned to staff and answered: the
+    // sender's export holds both queries, their whole threads and the outbox's e-mails to the
+    // address; the staff member's export holds the query assigned to them without its
+    // sender's name and address, and their own answer, not the sender's message.
+    let staff = member(store, 2).await;
+    let signed_out = store.file_contact_query(&ContactRequest { account_id: None, ..request.clone() }).await.unwrap();
+    store.assign_contact_query(&Actor::User(staff), signed_out.id, Some(staff)).await.unwrap();
+    store.answer_contact_query(staff, signed_out.id, "We hold your registration.").await.unwrap();
+    assert_eq!(count_rows(store, "notice").await, 3);
+    let export = store.export_member(a).await.unwrap();
+    assert_eq!(export.tables["contact_query"].len(), 2, "{:?}", export.tables["contact_query"]);
+    assert_eq!(export.tables["contact_message"].len(), 3, "{:?}", export.tables["contact_message"]);
+    assert_eq!(export.tables["notice"].len(), 3, "{:?}", export.tables["notice"]);
+    let text = serde_json::to_string(&export).unwrap();
+    for held in ["We hold your registration.", "What do you hold about me?", "contact_answer", "contact_ack"] {
+        assert!(text.contains(held), "the export holds {held}: {text}");
+    }
+    let staff_export = store.export_member(staff).await.unwrap();
+    let assigned = &staff_export.tables["contact_query"];
+    assert_eq!(assigned.len(), 1, "{assigned:?}");
+    assert!(assigned[0].get("email").is_none() && assigned[0].get("name").is_none(), "{assigned:?}");
+    let written = &staff_export.tables["contact_message"];
+    assert_eq!(written.len(), 1, "{written:?}");
+    assert_eq!(written[0]["body"], "We hold your registration.");
+    assert!(staff_export.tables["notice"].is_empty());
     store.erase_member(&Actor::Cli, a).await.unwrap();
     assert_eq!(count_rows(store, "contact_query").await, 0);
     assert_eq!(count_rows(store, "notice").await, 0);
@@ -533,7 +555,62 @@ async fn erasure_and_export_take_events_data(store: &Store) {
     assert_eq!(count_rows(store, "contact_message").await, 0);
 }
 
+/// More matches than are ranked (1,200 against [`store::RANKED`]'s 1,000): the filters are still
+/// exact, the count exact on SQLite and "1,000+" on PostgreSQL, the newest thousand ranked (a
+/// title's match first, then by date), later pages still served.
+async fn a_search_of_many_matches_is_bounded(store: &Store) {
+    let n = 1200;
+    let library: Vec<PublicationFields> = (0..n)
+        .map(|i| {
+            // Distinct dates increasing with i (28-day months from 2000).
+            let date = format!("{}-{:02}-{:02}", 2000 + i / 336, 1 + (i % 336) / 28, 1 + i % 28);
+            let title = if i == n - 3 { "Housing in every town" } else { "A report" };
+            let places: &[&str] = if i % 100 == 0 { &["E06000001"] } else { &["E06000002"] };
+            let mut p = publication(&format!("p-{i}"), title, "report", &date, "Housing everywhere.", places, &[]);
+            p.summary = "Nothing to see.".into();
+            p
+        })
+        .collect();
+    store.create_publications(&Actor::Cli, &library).await.unwrap();
+    let query = PublicationQuery { text: Some("housing".into()), ..Default::default() };
+    let found = store.search_publications(&query).await.unwrap();
+    assert_eq!(found.hits.len(), 20);
+    // The title's match first, then the body's matches by date, newest first.
+    assert_eq!(found.hits[0].slug, format!("p-{}", n - 3));
+    assert_eq!(found.hits[1].slug, format!("p-{}", n - 1));
+    assert_eq!(found.hits[2].slug, format!("p-{}", n - 2));
+    assert_eq!(found.hits[3].slug, format!("p-{}", n - 4));
+    match store.backend() {
+        store::Backend::Sqlite => assert_eq!((found.total, found.total_at_least), (n as i64, false)),
+        store::Backend::Postgres => assert_eq!((found.total, found.total_at_least), (store::COUNT_CAP, true)),
+    }
+    // A filter with the word: exact, whatever the number of the word's matches.
+    let placed = PublicationQuery { place: Some("E06000001".into()), limit: 100, ..query.clone() };
+    let found = store.search_publications(&placed).await.unwrap();
+    assert_eq!((found.total, found.hits.len()), (12, 12));
+    assert_eq!(found.hits[0].slug, format!("p-{}", 1100));
+    assert_eq!(found.hits[11].slug, "p-0", "a match older than the newest thousand is found");
+    // A page beyond the thousand.
+    let late = PublicationQuery { offset: 1180, limit: 20, ..query.clone() };
+    let found = store.search_publications(&late).await.unwrap();
+    assert_eq!(found.hits.len(), 20);
+    assert_eq!(found.hits[19].slug, "p-0");
+    // No word: the newest, counted exactly on SQLite, "1,000+" on PostgreSQL.
+    let all = store.search_publications(&PublicationQuery::default()).await.unwrap();
+    assert_eq!(all.hits[0].slug, "p-1199");
+    match store.backend() {
+        store::Backend::Sqlite => assert_eq!((all.total, all.total_at_least), (n as i64, false)),
+        store::Backend::Postgres => assert_eq!((all.total, all.total_at_least), (store::COUNT_CAP, true)),
+    }
+    // Fewer matches than are ranked: counted exactly on both.
+    let few = PublicationQuery { place: Some("E06000002".into()), year: Some(2003), ..query.clone() };
+    let found = store.search_publications(&few).await.unwrap();
+    let expected = (1008..n).filter(|i| i % 100 != 0).count() as i64;
+    assert_eq!((found.total, found.total_at_least), (expected, false));
+}
+
 store::on_both_backends!(
+    a_search_of_many_matches_is_bounded,
     erasure_and_export_take_events_data,
     sessions_registrations_and_waiting_list,
     three_hundred_at_once,

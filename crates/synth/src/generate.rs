@@ -16,7 +16,9 @@
 //! | `deaths` | area × year × sex × band × cause with deaths | `lsoa_code, year, sex, age_band, start_age, cause, deaths` |
 //! | `death_events` (microdata mode only) | death | `lsoa_code, year, sex, age, cause` |
 //! | `outcomes` | indicator × area × year × sex | `indicator, lsoa_code, year, sex, numerator, denominator` |
-//! | `manifest.json` | | seed, scale, years, files and row counts, calibration, statement, real inputs |
+//! | `nhs_activity` (with `--activity`) | area × financial year × sex × band × recorded ethnic group with any count | `lsoa_code, year, sex, age_band, start_age, ethnic_group` and the counts of [`crate::activity::COUNT_COLUMNS`] |
+//! | `hospital_events` (with `--activity` and microdata mode) | A&E attendance, emergency or elective admission | `lsoa_code, year, sex, age, ethnic_group` (NHS code), `activity, diagnosis` |
+//! | `manifest.json` | | seed, scale, years, files and row counts, calibration, statement, real inputs (and with `--activity` the NHS model: measures, sources, regional shares) |
 //!
 //! The deaths of microdata mode are those of the aggregate table, one row each: `death_events`
 //! counted by year, sex, band and cause is `deaths`, row for row. Both are written, so a
@@ -33,6 +35,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+use crate::activity::{Activity, COUNT_COLUMNS};
 use crate::error::{Result, SynthError};
 use crate::geography::{RealInput, World, ENGLAND_CODE, ENGLAND_NAME};
 use crate::lookup;
@@ -94,9 +97,14 @@ pub struct Config {
     /// Also write one row per death (`death_events`), which adds up to the aggregate death
     /// counts (`deaths`) of the same settings.
     pub microdata: bool,
-    /// Target number of death events: populations are scaled so that the expected number of
-    /// deaths is this (rates stay those of the model, so statistics stay valid).
+    /// Target number of events: populations are scaled so that the expected number of deaths
+    /// (with [`Config::microdata`]) or, with [`Config::activity`], of hospital events (A&E
+    /// attendances and emergency and elective admissions over the activity years) is this
+    /// (rates stay those of the model, so statistics stay valid).
     pub events: Option<u64>,
+    /// Also write NHS activity (`nhs_activity`, and `hospital_events` with
+    /// [`Config::microdata`]) with ethnic groups: see [`crate::activity`].
+    pub activity: bool,
     /// File format of the tables.
     pub format: Format,
     /// ONS lookup files giving real areas (see [`crate::lookup`]); none for a synthetic world.
@@ -118,6 +126,7 @@ impl Config {
             last_year: 2024,
             microdata: false,
             events: None,
+            activity: false,
             format: Format::Parquet,
             lookups: Vec::new(),
             imd: None,
@@ -164,6 +173,9 @@ pub struct Summary {
     pub population_last_year: u64,
     /// Deaths over all years.
     pub deaths: u64,
+    /// With [`Config::activity`]: hospital events (A&E attendances, emergency and elective
+    /// admissions) over the activity years; `None` without it.
+    pub hospital_events: Option<u64>,
     /// The factor populations were multiplied by for `--events` (1 otherwise).
     pub population_scale: f64,
     /// The calibrated model and its expected life expectancies.
@@ -189,6 +201,8 @@ struct Schemas {
     deaths: Vec<ColumnSpec>,
     death_events: Vec<ColumnSpec>,
     outcomes: Vec<ColumnSpec>,
+    nhs_activity: Vec<ColumnSpec>,
+    hospital_events: Vec<ColumnSpec>,
 }
 
 impl Schemas {
@@ -200,7 +214,10 @@ impl Schemas {
         let indicator = coded(&OUTCOMES.iter().map(|o| o.id).collect::<Vec<_>>());
         let c = |name: &'static str, kind: &Kind| ColumnSpec { name, kind: kind.clone() };
         let text = Kind::Text;
+        let (nhs_activity, hospital_events) = Activity::schemas(&code);
         Schemas {
+            nhs_activity,
+            hospital_events,
             areas: vec![
                 c("lsoa_code", &text),
                 c("lsoa_name", &text),
@@ -407,10 +424,20 @@ pub fn generate(config: &Config, progress: &dyn Progress) -> Result<Summary> {
     let calibration = model::calibrate(&people.exposure_bins(&world))?;
     let mortality: Mortality = calibration.mortality;
     let mut population_scale = 1.0;
-    if let (true, Some(events)) = (config.microdata, config.events) {
-        let expected = people.expected_deaths(&mortality);
-        if expected > 0.0 {
-            population_scale = events as f64 / expected;
+    // With --activity the ethnic make-up is drawn on the unscaled populations (shares do not
+    // change with the scale), and --events counts hospital events instead of deaths.
+    let activity = config.activity.then(|| Activity::new(&world, &people, config.seed));
+    let expected = match (&activity, config.events) {
+        (Some(a), Some(_)) => a.expected_events(&world, &people),
+        (None, Some(_)) if config.microdata => people.expected_deaths(&mortality),
+        _ => 0.0,
+    };
+    if let (Some(events), true) = (config.events, expected > 0.0) {
+        population_scale = events as f64 / expected;
+        if activity.is_some() {
+            // Rounded at random: scaled far down, most cells would round to nobody.
+            crate::activity::scale_population(&mut people, population_scale, config.seed);
+        } else {
             people.scale(population_scale);
         }
     }
@@ -444,6 +471,10 @@ pub fn generate(config: &Config, progress: &dyn Progress) -> Result<Summary> {
     };
     let outcomes = |i: usize, b: &mut Block| people::outcomes_block(&world, &people, &authorities, seed, i, b);
     out.table("outcomes", "outcomes", &schemas.outcomes, &outcomes, &|_| 0)?;
+    let hospital_events = match &activity {
+        Some(a) => Some(activity_tables(&mut out, &schemas, a, &world, &people, seed)?),
+        None => None,
+    };
 
     let last = years.count - 1;
     let population_last_year = (0..n)
@@ -456,6 +487,7 @@ pub fn generate(config: &Config, progress: &dyn Progress) -> Result<Summary> {
         years: (years.first, years.year(last)),
         population_last_year,
         deaths,
+        hospital_events,
         population_scale,
         calibration,
         real_inputs: world.inputs.clone(),
@@ -474,6 +506,101 @@ pub fn generate(config: &Config, progress: &dyn Progress) -> Result<Summary> {
     Ok(summary)
 }
 
+/// Writes `nhs_activity` (and `hospital_events` in microdata mode) and returns the number of
+/// hospital events drawn.
+fn activity_tables(
+    out: &mut Output,
+    schemas: &Schemas,
+    activity: &Activity,
+    world: &World,
+    people: &People,
+    seed: u64,
+) -> Result<u64> {
+    // The hospital events of a window: the sum of the three event columns.
+    let columns: Vec<usize> = ["ae_attendances", "emergency_admissions", "elective_admissions"]
+        .iter()
+        .filter_map(|c| COUNT_COLUMNS.iter().position(|x| x == c).map(|k| k + 6))
+        .collect();
+    let sum_events = |b: &[Block]| -> u64 {
+        let Some(block) = b.first() else { return 0 };
+        columns
+            .iter()
+            .filter_map(|&k| match block.columns.get(k) {
+                Some(Values::Int64(v)) => Some(v.iter().map(|&x| x as u64).sum::<u64>()),
+                _ => None,
+            })
+            .sum()
+    };
+    if out.config.microdata {
+        let both = |i: usize, b: &mut [Block]| {
+            if let [counts, events] = b {
+                activity.block(world, people, seed, i, counts, Some(events));
+            }
+        };
+        let tables = [("nhs_activity", &schemas.nhs_activity[..]), ("hospital_events", &schemas.hospital_events[..])];
+        out.tables(&tables, "NHS activity and hospital events", &both, &sum_events)
+    } else {
+        let counts = |i: usize, b: &mut [Block]| activity.block(world, people, seed, i, &mut b[0], None);
+        out.tables(&[("nhs_activity", &schemas.nhs_activity)], "NHS activity", &counts, &sum_events)
+    }
+}
+
+/// The manifest's `activity` object: what `--activity` wrote and from which model.
+fn activity_manifest(config: &Config, hospital_events: u64) -> Json {
+    use crate::nhs_model::{self, MEASURES, REGION_ETHNICITY, UNKNOWN};
+    let measures = MEASURES
+        .iter()
+        .map(|m| {
+            Json::Object(vec![
+                ("column", Json::Str(m.column.into())),
+                ("what", Json::Str(m.what.into())),
+                ("level", Json::Num(m.level, 6)),
+                ("deprivation_ratio", Json::Num(m.deprivation, 3)),
+                ("ethnic_ratios", Json::Array(m.ethnic.iter().map(|&r| Json::Num(r, 3)).collect())),
+                ("source", Json::Str(m.source.into())),
+                ("provisional", Json::Bool(!m.checked)),
+            ])
+        })
+        .collect();
+    let regions = REGION_ETHNICITY
+        .iter()
+        .map(|r| {
+            Json::Object(vec![
+                ("region", Json::Str(r.region.into())),
+                ("percent", Json::Array(r.percent.iter().map(|&p| Json::Num(p, 1)).collect())),
+                ("provisional", Json::Bool(!r.checked)),
+            ])
+        })
+        .collect();
+    let unknown = |k: usize| Json::Array(UNKNOWN[k].iter().map(|&p| Json::Num(p, 3)).collect());
+    Json::Object(vec![
+        (
+            "tables",
+            Json::Str(if config.microdata { "nhs_activity, hospital_events" } else { "nhs_activity" }.into()),
+        ),
+        ("years", Json::Str("the last 5 years generated (fewer if fewer), as financial years: year = the first calendar year (2024 = 2024/25)".into())),
+        ("hospital_events", Json::Int(hospital_events as i64)),
+        (
+            "events_count",
+            Json::Str(
+                if config.events.is_some() {
+                    "--events set the expected number of hospital events (A&E attendances, emergency and elective admissions), not deaths"
+                } else {
+                    "populations unscaled"
+                }
+                .into(),
+            ),
+        ),
+        ("ethnic_groups", Json::Array(nhs_model::RECORDED.iter().map(|g| Json::Str(g.to_string())).collect())),
+        ("nhs_codes", Json::Str("hospital_events.ethnic_group: NHS Data Dictionary ethnic category codes A-S, Z (Not stated), 99 (Not known)".into())),
+        ("unknown_codes", Json::Object(vec![("gp_not_stated_not_known", unknown(0)), ("admissions", unknown(1)), ("ae", unknown(2))])),
+        ("sex_not_known", Json::Str("0.2% of A&E attendances have sex Not known; no record has an unknown small area or age".into())),
+        ("ethnicity_source", Json::Str("ONS Census 2021 TS021 Ethnic group, regions of England (provisional where marked)".into())),
+        ("region_shares", Json::Array(regions)),
+        ("measures", Json::Array(measures)),
+    ])
+}
+
 /// The settings' checks: 1 to 50 years, a positive number of events, real deprivation only
 /// over real areas.
 fn check_settings(config: &Config) -> Result<()> {
@@ -481,6 +608,12 @@ fn check_settings(config: &Config) -> Result<()> {
         return Err(SynthError::Setting {
             field: "--years",
             message: format!("{} years asked for; expected 1 to 50", config.years),
+        });
+    }
+    if config.events.is_some() && !config.microdata && !config.activity {
+        return Err(SynthError::Setting {
+            field: "--events",
+            message: "sets the number of death rows (with --microdata) or of hospital events (with --activity): give one of them".into(),
         });
     }
     if config.events == Some(0) {
@@ -633,7 +766,13 @@ fn write_manifest(path: &Path, config: &Config, world: &World, s: &Summary) -> R
         ("last_year", Json::Int(s.years.1 as i64)),
         ("mode", Json::Str(if config.microdata { "microdata" } else { "aggregate" }.into())),
         ("format", Json::Str(config.format.extension().into())),
-        ("events_requested", config.events.filter(|_| config.microdata).map_or(Json::Str("none".into()), |e| Json::Int(e as i64))),
+        (
+            "events_requested",
+            config
+                .events
+                .filter(|_| config.microdata || config.activity)
+                .map_or(Json::Str("none".into()), |e| Json::Int(e as i64)),
+        ),
         ("population_scale", Json::Num(s.population_scale, 6)),
         (
             "areas",
@@ -653,8 +792,19 @@ fn write_manifest(path: &Path, config: &Config, world: &World, s: &Summary) -> R
         ("causes", Json::Str("cardiovascular = ICD-10 I00-I99, cancer = C00-C97, other = the rest; all causes = the sum; under-75 = start_age < 75 (or age < 75)".into())),
         ("calibration", Json::Object(vec![("male", sex_figures(0)), ("female", sex_figures(1))])),
         ("indicators", Json::Array(indicators)),
-        ("files", Json::Array(files)),
     ]);
+    let json = match (json, &s.hospital_events) {
+        (Json::Object(mut fields), Some(events)) => {
+            fields.push(("activity", activity_manifest(config, *events)));
+            fields.push(("files", Json::Array(files)));
+            Json::Object(fields)
+        }
+        (Json::Object(mut fields), None) => {
+            fields.push(("files", Json::Array(files)));
+            Json::Object(fields)
+        }
+        (json, _) => json,
+    };
     let temporary = crate::table::temporary_name(path);
     std::fs::write(&temporary, json.render()).map_err(|e| SynthError::io(&temporary, e))?;
     std::fs::rename(&temporary, path).map_err(|e| SynthError::io(path, e))

@@ -23,12 +23,15 @@
 //!
 //! Start with [`generate::generate`].
 
+pub mod activity;
 pub mod error;
+pub mod ethnicity;
 pub mod generate;
 pub mod geography;
 pub mod lookup;
 pub mod manifest;
 pub mod model;
+pub mod nhs_model;
 pub mod people;
 pub mod rng;
 pub mod table;

@@ -32,6 +32,10 @@ pub enum Stream {
     Births = 6,
     /// Children and young people's and wider-determinant outcomes.
     Outcomes = 7,
+    /// Ethnic groups of the population (`--activity`).
+    Ethnicity = 8,
+    /// NHS activity and hospital events (`--activity`).
+    Activity = 9,
 }
 
 /// SplitMix64's output function: a bijective mix of a 64-bit word.

@@ -5,9 +5,11 @@
 //! indicators: `tests/fixtures`) and `FAIRER_BENCH_SUBSCRIBERS` subscribers (default 10,000):
 //! half of them members working in one or both of the release's districts (so their messages
 //! carry a place section), half plain subscribers. Starts Debian's aiosmtpd on the loopback
-//! (writing every message to a Maildir), then times `send_issue` — the send ledger written
-//! before and after every message, eight connections — and prints the messages a second. The
-//! Maildir is counted after, and must hold one message a subscriber.
+//! (writing every message to a Maildir), times the server alone (as many small messages, no
+//! ledger: the ceiling of any send through it here), then times `send_issue` — the send
+//! ledger's rounds (one commit: the outcomes of the messages finished since the last round and
+//! the claims of the next ones), eight messages in flight — and prints the messages a second.
+//! The Maildir is counted after, and must hold one message a subscriber.
 //!
 //! Run by the coordinator on an idle machine: `cargo bench -p fairer-web --bench newsletter`
 //! (`FAIRER_BENCH_SUBSCRIBERS=500` for a quick run).
@@ -73,6 +75,33 @@ fn main() {
             .create_issue(&Actor::Cli, &IssueDraft { subject: "December".into(), body, personalised: true })
             .await
             .unwrap();
+        // The server alone: the same number of small messages handed over eight at a time with
+        // no ledger, the ceiling of any send through this server on this machine.
+        let probe = Instant::now();
+        let mut set: tokio::task::JoinSet<Result<(), web::mail::MailError>> = tokio::task::JoinSet::new();
+        for i in 0..n {
+            while set.len() >= 8 {
+                set.join_next().await.unwrap().unwrap().unwrap();
+            }
+            let mailer = mailer.clone();
+            set.spawn(async move {
+                let out = web::mail::Outgoing {
+                    to: format!("probe{i:05}@example.org"),
+                    subject: "Probe".into(),
+                    text: "A probe of the server's speed.\n".into(),
+                    ..Default::default()
+                };
+                mailer.send(&out).await
+            });
+        }
+        while let Some(done) = set.join_next().await {
+            done.unwrap().unwrap();
+        }
+        let ceiling = n as f64 / probe.elapsed().as_secs_f64();
+        smtp.wait_for(n, Duration::from_secs(120)).unwrap();
+        smtp.clear().unwrap();
+        println!("newsletter: the server alone (no ledger, no composing) takes {ceiling:.0} messages a second");
+
         let options = SendOptions { concurrency: 8, ..SendOptions::default() };
         let start = Instant::now();
         let report = send_issue(store, &mailer, &Actor::Cli, issue.id, &options).await.unwrap();

@@ -6,7 +6,8 @@
 //! local relay speaks), `smtp://USER:PASSWORD@HOST:587?tls=required` (STARTTLS) and
 //! `smtps://HOST:465` (TLS from the start); the TLS forms need the `smtp-tls` feature. A
 //! path names the client in `EHLO` (`smtp://relay.example:25/fairer.example`). Connections are
-//! pooled (lettre's pool), so a newsletter's thousands of messages reuse a few connections.
+//! pooled (plain SMTP: [`PlainPool`], with `TCP_NODELAY`; TLS: lettre's pool), so a
+//! newsletter's thousands of messages reuse a few connections.
 //!
 //! Every message is a UTF-8 text part, with an HTML alternative when given (`Outgoing::html`),
 //! and the extra headers its sender asks for (a newsletter's `List-Unsubscribe` and
@@ -22,8 +23,10 @@ use std::time::Duration;
 
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
-use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::AsyncSmtpConnection;
 use lettre::transport::smtp::extension::ClientId;
+#[cfg(feature = "smtp-tls")]
 use lettre::transport::smtp::{AsyncSmtpTransportBuilder, PoolConfig};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -99,8 +102,11 @@ pub struct Outgoing {
 /// Where messages go.
 #[derive(Clone, Debug)]
 enum Transport {
-    /// An SMTP server.
+    /// An SMTP server over TLS (lettre's pool).
+    #[cfg_attr(not(feature = "smtp-tls"), allow(dead_code))]
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// A plain SMTP server ([`PlainPool`]).
+    Plain(Arc<PlainPool>),
     /// The standard error (no server configured).
     Log,
 }
@@ -139,14 +145,17 @@ fn redact(url: &str) -> String {
     }
 }
 
-/// The transport of an SMTP URL: `smtp://[USER[:PASSWORD]@]HOST[:PORT][/HELO-NAME]` (plain,
-/// port 25 by default) read here; with the `smtp-tls` feature, lettre reads every form
-/// (`smtps://`, `?tls=required`, `?tls=opportunistic`).
-fn transport_builder(url: &str) -> Result<AsyncSmtpTransportBuilder, String> {
-    #[cfg(feature = "smtp-tls")]
-    if url.starts_with("smtps://") || url.contains("tls=") {
-        return AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| e.to_string());
-    }
+/// A plain SMTP server (`smtp://[USER:PASSWORD@]HOST[:PORT][/HELO]`), as read from its URL.
+#[derive(Clone, Debug)]
+struct PlainTarget {
+    host: String,
+    port: u16,
+    credentials: Option<Credentials>,
+    helo: Option<String>,
+}
+
+/// Reads a plain `smtp://` URL (see the module's documentation).
+fn plain_target(url: &str) -> Result<PlainTarget, String> {
     let rest = url.strip_prefix("smtp://").ok_or_else(|| {
         let scheme = url.split("://").next().unwrap_or(url);
         if cfg!(feature = "smtp-tls") {
@@ -176,15 +185,111 @@ fn transport_builder(url: &str) -> Result<AsyncSmtpTransportBuilder, String> {
     if host.is_empty() {
         return Err("no host".into());
     }
-    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).port(port);
-    if let Some(credentials) = credentials {
-        let (user, password) = credentials.split_once(':').unwrap_or((credentials, ""));
-        builder = builder.credentials(Credentials::new(percent_decode(user)?, percent_decode(password)?));
+    let credentials = match credentials {
+        Some(credentials) => {
+            let (user, password) = credentials.split_once(':').unwrap_or((credentials, ""));
+            Some(Credentials::new(percent_decode(user)?, percent_decode(password)?))
+        }
+        None => None,
+    };
+    Ok(PlainTarget { host: host.to_string(), port, credentials, helo: helo.map(str::to_string) })
+}
+
+/// lettre's pooled transport for the TLS forms of the URL (`smtps://`, `?tls=`).
+#[cfg(feature = "smtp-tls")]
+fn tls_transport_builder(url: &str) -> Result<AsyncSmtpTransportBuilder, String> {
+    AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| e.to_string())
+}
+
+/// The pool of plain SMTP connections: at most [`MAX_CONNECTIONS`] at once, reused while they
+/// answer `NOOP` and have been idle less than [`IDLE_TIMEOUT`], each exchange within
+/// [`SMTP_TIMEOUT`].
+///
+/// Its sockets have `TCP_NODELAY`: lettre writes a message's content and then its final
+/// `.` line in two writes before it reads the answer, and with Nagle's algorithm the second
+/// write waits for the server to acknowledge the first, which a server (waiting for the rest)
+/// delays by up to 40 ms (Linux's delayed acknowledgement): a pause a message on every
+/// connection that caps a send at a few dozen messages a second per connection. lettre's own
+/// pool cannot set the option; this one makes its connections itself and hands them to
+/// lettre's SMTP client.
+struct PlainPool {
+    target: PlainTarget,
+    hello: ClientId,
+    idle: std::sync::Mutex<Vec<(AsyncSmtpConnection, std::time::Instant)>>,
+    permits: tokio::sync::Semaphore,
+}
+
+/// How long an idle pooled connection is kept.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl std::fmt::Debug for PlainPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlainPool").field("host", &self.target.host).field("port", &self.target.port).finish()
     }
-    if let Some(helo) = helo {
-        builder = builder.hello_name(ClientId::Domain(helo.to_string()));
+}
+
+impl PlainPool {
+    fn new(target: PlainTarget) -> PlainPool {
+        let hello = match &target.helo {
+            Some(name) => ClientId::Domain(name.clone()),
+            None => ClientId::default(),
+        };
+        PlainPool {
+            target,
+            hello,
+            idle: std::sync::Mutex::new(Vec::new()),
+            permits: tokio::sync::Semaphore::new(MAX_CONNECTIONS as usize),
+        }
     }
-    Ok(builder)
+
+    /// A new connection: TCP with `TCP_NODELAY`, `EHLO`, and `AUTH` when the URL has
+    /// credentials. Errors as text, with whether they are for good.
+    async fn connect(&self) -> Result<AsyncSmtpConnection, (String, bool)> {
+        let (host, port) = (self.target.host.as_str(), self.target.port);
+        let stream = tokio::net::TcpStream::connect((host, port))
+            .await
+            .map_err(|e| (format!("connecting to {host}:{port}: {e}"), false))?;
+        stream.set_nodelay(true).map_err(|e| (format!("connecting to {host}:{port}: {e}"), false))?;
+        let mut conn = AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello)
+            .await
+            .map_err(|e| (e.to_string(), false))?;
+        if let Some(credentials) = &self.target.credentials {
+            conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials).await.map_err(|e| (e.to_string(), false))?;
+        }
+        Ok(conn)
+    }
+
+    /// Sends `message` on a pooled connection (or a new one); a connection that failed is
+    /// dropped. Errors as text, with whether the server refused for good (5xx).
+    async fn send(&self, message: &Message) -> Result<(), (String, bool)> {
+        let _permit = self.permits.acquire().await.map_err(|_| ("the mailer is closed".to_string(), false))?;
+        let bytes = message.formatted();
+        let work = async {
+            let mut conn = loop {
+                let reused = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+                match reused {
+                    Some((mut conn, since)) => {
+                        if since.elapsed() < IDLE_TIMEOUT && conn.test_connected().await {
+                            break conn;
+                        }
+                        conn.abort().await;
+                    }
+                    None => break self.connect().await?,
+                }
+            };
+            match conn.send(message.envelope(), &bytes).await {
+                Ok(_) => {
+                    self.idle.lock().unwrap_or_else(|p| p.into_inner()).push((conn, std::time::Instant::now()));
+                    Ok(())
+                }
+                Err(e) => Err((e.to_string(), e.is_permanent())),
+            }
+        };
+        match tokio::time::timeout(SMTP_TIMEOUT, work).await {
+            Ok(result) => result,
+            Err(_) => Err((format!("no answer from the server within {} s", SMTP_TIMEOUT.as_secs()), false)),
+        }
+    }
 }
 
 /// `text` with `%XX` escapes decoded (UTF-8).
@@ -231,12 +336,18 @@ impl Mailer {
                 reason: "a mailer is made within the server's runtime (tokio)".into(),
             });
         }
-        let builder = transport_builder(url).map_err(|reason| MailError::BadUrl { url: redact(url), reason })?;
-        let transport = builder
-            .timeout(Some(SMTP_TIMEOUT))
-            .pool_config(PoolConfig::new().max_size(MAX_CONNECTIONS).idle_timeout(Duration::from_secs(30)))
-            .build();
-        Ok(Mailer::with_transport(from, public_url, Transport::Smtp(transport)))
+        let bad = |reason: String| MailError::BadUrl { url: redact(url), reason };
+        #[cfg(feature = "smtp-tls")]
+        if url.starts_with("smtps://") || url.contains("tls=") {
+            let transport = tls_transport_builder(url)
+                .map_err(bad)?
+                .timeout(Some(SMTP_TIMEOUT))
+                .pool_config(PoolConfig::new().max_size(MAX_CONNECTIONS).idle_timeout(IDLE_TIMEOUT))
+                .build();
+            return Ok(Mailer::with_transport(from, public_url, Transport::Smtp(transport)));
+        }
+        let target = plain_target(url).map_err(bad)?;
+        Ok(Mailer::with_transport(from, public_url, Transport::Plain(Arc::new(PlainPool::new(target)))))
     }
 
     /// A mailer that writes each message to the standard error instead of sending it (a server
@@ -268,7 +379,7 @@ impl Mailer {
 
     /// Whether messages really leave (an SMTP server is configured).
     pub fn sends(&self) -> bool {
-        matches!(self.inner.transport, Transport::Smtp(_))
+        matches!(self.inner.transport, Transport::Smtp(_) | Transport::Plain(_))
     }
 
     /// The message `out` as lettre builds it (headers encoded, bodies in quoted-printable or
@@ -323,6 +434,11 @@ impl Mailer {
                     Err(MailError::Send { to: to.to_string(), reason: e.to_string(), permanent: e.is_permanent() })
                 }
             },
+            Transport::Plain(pool) => pool.send(&message).await.map_err(|(reason, permanent)| MailError::Send {
+                to: to.to_string(),
+                reason,
+                permanent,
+            }),
             Transport::Log => {
                 let text = String::from_utf8_lossy(&message.formatted()).into_owned();
                 eprintln!("fairer: no SMTP server (--smtp): this message was not sent:\n{text}\n");

@@ -11,6 +11,16 @@
 //! those three weighted A, B and C), then the newest first: a match in the body alone ranks
 //! by date (ranking the body too would read every match's whole text, which costs most in a
 //! search of a word every publication has).
+//!
+//! Bounded work, whatever the words: the matches ranked are at most the newest [`RANKED`]
+//! (1,000) of those that pass the filters (found by the date index, each tested against the
+//! full-text matches), so a word in every publication costs a thousand rankings, not ten
+//! thousand; a search with fewer matches is ranked whole, exactly. The filters are applied
+//! before the ranking. The count of all matches is exact on SQLite (FTS5 counts from its index,
+//! the filters tested by id; without words, the date index); on PostgreSQL (where a count
+//! visits every match's row) it is the number ranked, exact below [`RANKED`], and otherwise
+//! says "at least" ([`PublicationResults::total_at_least`]: "1,000+"), as does a search without
+//! words past [`COUNT_CAP`].
 
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -169,9 +179,21 @@ pub struct PublicationHit {
 pub struct PublicationResults {
     /// The matches of this page, best first (newest first without words).
     pub hits: Vec<PublicationHit>,
-    /// Every match's count.
+    /// Every match's count; with [`PublicationResults::total_at_least`], a lower bound.
     pub total: i64,
+    /// Whether the count stopped (PostgreSQL: at the number ranked, [`RANKED`] or the pages asked
+    /// for, with words; at [`COUNT_CAP`] without): there are at least `total` matches
+    /// ("1,000+").
+    pub total_at_least: bool,
 }
+
+/// The most matches of a search with words that are ranked: the newest this many (by date),
+/// or as many as the page asked for needs. A search matching fewer is ranked whole.
+pub const RANKED: i64 = 1000;
+
+/// Where PostgreSQL's count of a search without words stops (a count is a visit of every
+/// match's row; SQLite counts from its indexes, exactly).
+pub const COUNT_CAP: i64 = 1000;
 
 /// The words of `text` for the search: runs of letters and digits, lower-cased, at most 16.
 pub fn search_words(text: &str) -> Vec<String> {
@@ -278,9 +300,11 @@ impl Store {
         }
         tx.commit().await.context(|| "the publications: committing".into())?;
         // The planner's statistics after a library arrives (else PostgreSQL may not see that
-        // the GIN index pays until autovacuum comes round).
+        // the GIN index pays until autovacuum comes round); on PostgreSQL a vacuum too, which
+        // marks the pages all visible, so that the filters' counts read their indexes alone
+        // (an index-only scan visits each row until then).
         let analyse = match self.backend() {
-            Backend::Postgres => "ANALYZE publication, publication_place, publication_theme",
+            Backend::Postgres => "VACUUM (ANALYZE) publication, publication_place, publication_theme",
             Backend::Sqlite => "ANALYZE",
         };
         sqlx::query(analyse).execute(self.pool()).await.context(|| "the publications: analysing".into())?;
@@ -357,77 +381,168 @@ impl Store {
         let limit = if query.limit <= 0 { 20 } else { query.limit.min(100) };
         let offset = query.offset.max(0);
         let words = search_words(query.text.as_deref().unwrap_or(""));
-        // Only the conditions asked for, each with its own parameter (a condition of the form
-        // "$1 IS NULL OR …" would keep the planners from driving the search by an index).
-        let mut conditions: Vec<String> = Vec::new();
+        // Only the filters asked for, each with its own parameter (a condition of the form
+        // "$1 IS NULL OR …" would keep the planners from driving the search by an index), in
+        // two forms: on the row (`p.…`), and on an id (`ID IN (…)`, ID replaced by the id
+        // column of the query that tests it).
+        let mut direct: Vec<String> = Vec::new();
+        let mut by_id: Vec<String> = Vec::new();
         let mut params: Vec<String> = Vec::new();
         let param = |value: String, params: &mut Vec<String>| {
             params.push(value);
             format!("${}", params.len())
         };
-        let mut score = "0".to_string();
-        let mut from = "publication p";
-        if !words.is_empty() {
-            match self.backend() {
-                Backend::Sqlite => {
-                    // Each word a quoted string: no operator of FTS5's query language can come
-                    // from the user; words side by side are all required.
-                    let text = words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" ");
-                    let n = param(text, &mut params);
-                    from = "publication_fts f JOIN publication p ON p.id = f.rowid";
-                    conditions.push(format!("publication_fts MATCH {n}"));
-                    score = "bm25(publication_fts, 10.0, 5.0, 2.0, 0.0)".into();
-                }
-                Backend::Postgres => {
-                    let n = param(words.join(" "), &mut params);
-                    conditions.push(format!("p.search @@ plainto_tsquery('english', {n})"));
-                    score = format!("-ts_rank(p.search_head, plainto_tsquery('english', {n}))");
-                }
+        // The words first: `$1`. Each a quoted string for FTS5: no operator of its query
+        // language can come from the user; words side by side are all required.
+        let w = match (words.is_empty(), self.backend()) {
+            (true, _) => None,
+            (false, Backend::Sqlite) => {
+                let text = words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" ");
+                Some(param(text, &mut params))
             }
-        }
+            (false, Backend::Postgres) => Some(param(words.join(" "), &mut params)),
+        };
         if let Some(place) = query.place.as_deref() {
             let n = param(place.to_string(), &mut params);
-            conditions.push(format!("p.id IN (SELECT publication_id FROM publication_place WHERE area_code = {n})"));
+            let test = format!("ID IN (SELECT publication_id FROM publication_place WHERE area_code = {n})");
+            direct.push(test.clone());
+            by_id.push(test);
         }
         if let Some(theme) = query.theme.as_deref() {
             let n = param(theme.to_string(), &mut params);
-            conditions.push(format!("p.id IN (SELECT publication_id FROM publication_theme WHERE theme = {n})"));
+            let test = format!("ID IN (SELECT publication_id FROM publication_theme WHERE theme = {n})");
+            direct.push(test.clone());
+            by_id.push(test);
         }
         if let Some(kind) = query.kind.as_deref() {
             let n = param(kind.to_string(), &mut params);
-            conditions.push(format!("p.kind = {n}"));
+            direct.push(format!("p.kind = {n}"));
+            by_id.push(format!("ID IN (SELECT id FROM publication WHERE kind = {n})"));
         }
         if let Some(year) = query.year {
             let (a, b) = (param(format!("{year:04}"), &mut params), param(format!("{:04}", year + 1), &mut params));
-            conditions.push(format!("p.published_on >= {a} AND p.published_on < {b}"));
+            direct.push(format!("p.published_on >= {a} AND p.published_on < {b}"));
+            by_id.push(format!("ID IN (SELECT id FROM publication WHERE published_on >= {a} AND published_on < {b})"));
         }
-        let filter = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
-        let (l, o) = (params.len() + 1, params.len() + 2);
-        let page_sql = format!(
-            "SELECT {HIT_COLUMNS} FROM publication p JOIN \
-             (SELECT p.id, p.published_on, {score} AS score FROM {from} {filter} \
-              ORDER BY score, p.published_on DESC, p.id DESC LIMIT ${l} OFFSET ${o}) h ON h.id = p.id \
-             ORDER BY h.score, h.published_on DESC, h.id DESC"
-        );
+        let and = |conditions: &[String], id: &str| -> String {
+            conditions.iter().map(|c| format!(" AND {}", c.replace("ID", id))).collect()
+        };
+        // The most matches ranked: the newest `ranked` of them (by date), never fewer than the
+        // page needs.
+        // SQLite: the publications read in the order of an index that has the date (by kind when
+        // one is asked for), each tested against the filters' ids (`+`: tested, not looked up
+        // one by one), until the page (or the ranked set) is full: a few hundred index entries,
+        // not every match's row.
+        let (id, index) = match (self.backend(), query.kind.is_some()) {
+            (Backend::Sqlite, false) => ("+p.id", "INDEXED BY publication_by_date"),
+            (Backend::Sqlite, true) => ("+p.id", "INDEXED BY publication_by_kind"),
+            (Backend::Postgres, _) => ("p.id", ""),
+        };
+        let ranked = RANKED.max(offset + limit);
+        // The page's own parameters: the number ranked (with words), the limit, the offset.
+        let base = params.len() + 1;
+        let (r, l, o) = (base, base + 1, base + 2);
+        // (the page's query, the count's query, whether the count stops at COUNT_CAP + 1)
+        let (page_sql, count_sql, capped) = if let (Some(w), Backend::Sqlite) = (&w, self.backend()) {
+            // The ids are tested with `+`, so that SQLite does not hand them to FTS5 one by one
+            // (each a whole query of the index).
+            let matches = format!("SELECT rowid FROM publication_fts WHERE publication_fts MATCH {w}");
+            let candidates = format!(
+                "SELECT p.id FROM publication p {index} WHERE +p.id IN ({matches}){} \
+                 ORDER BY p.published_on DESC, p.id DESC LIMIT ${r}",
+                and(&direct, id)
+            );
+            (
+                format!(
+                    "SELECT {HIT_COLUMNS} FROM publication p JOIN \
+                     (SELECT f.rowid AS id, bm25(publication_fts, 10.0, 5.0, 2.0, 0.0) AS score \
+                      FROM publication_fts f WHERE publication_fts MATCH {w} AND +f.rowid IN ({candidates})) h \
+                     ON h.id = p.id ORDER BY h.score, p.published_on DESC, p.id DESC LIMIT ${l} OFFSET ${o}"
+                ),
+                format!(
+                    "SELECT COUNT(*) FROM publication_fts f WHERE publication_fts MATCH {w}{}",
+                    and(&by_id, "+f.rowid")
+                ),
+                false,
+            )
+        } else if let Some(w) = &w {
+            let tsquery = format!("plainto_tsquery('english', {w})");
+            let filter = format!("p.search @@ {tsquery}{}", and(&direct, id));
+            (
+                format!(
+                    "SELECT {HIT_COLUMNS}, h.matched FROM publication p JOIN \
+                     (SELECT c.id, c.published_on, -ts_rank(c.search_head, {tsquery}) AS score, \
+                      COUNT(*) OVER () AS matched FROM \
+                      (SELECT p.id, p.published_on, p.search_head FROM publication p WHERE {filter} \
+                       ORDER BY p.published_on DESC, p.id DESC LIMIT ${r}) c \
+                      ORDER BY score, c.published_on DESC, c.id DESC LIMIT ${l} OFFSET ${o}) h ON h.id = p.id \
+                     ORDER BY h.score, h.published_on DESC, h.id DESC"
+                ),
+                format!("SELECT COUNT(*) FROM (SELECT 1 FROM publication p WHERE {filter} LIMIT {}) c", COUNT_CAP + 1),
+                true,
+            )
+        } else {
+            let (l, o) = (l - 1, o - 1);
+            let filter = if direct.is_empty() {
+                String::new()
+            } else {
+                format!("WHERE {}", direct.iter().map(|c| c.replace("ID", id)).collect::<Vec<_>>().join(" AND "))
+            };
+            (
+                format!(
+                    "SELECT {HIT_COLUMNS} FROM publication p {index} {filter} \
+                     ORDER BY p.published_on DESC, p.id DESC LIMIT ${l} OFFSET ${o}"
+                ),
+                match self.backend() {
+                    Backend::Sqlite => format!("SELECT COUNT(*) FROM publication p {index} {filter}"),
+                    Backend::Postgres => {
+                        format!("SELECT COUNT(*) FROM (SELECT 1 FROM publication p {filter} LIMIT {}) c", COUNT_CAP + 1)
+                    }
+                },
+                matches!(self.backend(), Backend::Postgres),
+            )
+        };
         let what = || "searching the publications".to_string();
-        let mut page = sqlx::query(&page_sql);
+        // PostgreSQL plans each search with words for its own words (an unnamed statement, not
+        // one prepared once): a statement prepared once goes over, after five runs, to a
+        // generic plan that guesses how many publications the words match (0.5%), and for a
+        // common word then reads every match's row, sorts them all by date and ranks the
+        // newest, where the plan for the words themselves walks the date index and stops at
+        // the ranked set. (Without words the prepared plans serve: planning each costs more.)
+        let prepared = matches!(self.backend(), Backend::Sqlite) || w.is_none();
+        let mut page = sqlx::query(&page_sql).persistent(prepared);
         for value in &params {
             page = page.bind(value.as_str());
         }
+        if w.is_some() {
+            page = page.bind(ranked);
+        }
         let rows = page.bind(limit).bind(offset).fetch_all(self.pool()).await.context(what)?;
         let hits = rows.iter().map(hit_of).collect::<Result<Vec<_>>>()?;
+        // PostgreSQL with words: how many were ranked (all the matches when fewer than
+        // `ranked`), from the page's own rows.
+        let matched: Option<i64> = match (self.backend(), &w, rows.first()) {
+            (Backend::Postgres, Some(_), Some(row)) => Some(row.try_get("matched").context(what)?),
+            _ => None,
+        };
         // The count of all matches, when the page does not tell it.
-        let total = if (hits.len() as i64) < limit && (offset == 0 || !hits.is_empty()) {
-            offset + hits.len() as i64
+        let (total, total_at_least) = if (hits.len() as i64) < limit && (offset == 0 || !hits.is_empty()) {
+            (offset + hits.len() as i64, false)
+        } else if let Some(matched) = matched {
+            (matched, matched >= ranked)
         } else {
-            let count_sql = format!("SELECT COUNT(*) FROM {from} {filter}");
-            let mut count = sqlx::query_scalar(&count_sql);
+            let mut count = sqlx::query_scalar(&count_sql).persistent(prepared);
             for value in &params {
                 count = count.bind(value.as_str());
             }
-            count.fetch_one(self.pool()).await.context(what)?
+            let n: i64 = count.fetch_one(self.pool()).await.context(what)?;
+            if capped && n > COUNT_CAP {
+                (COUNT_CAP.max(offset + hits.len() as i64), true)
+            } else {
+                (n, false)
+            }
         };
-        Ok(PublicationResults { hits, total })
+        Ok(PublicationResults { hits, total, total_at_least })
     }
 
     /// The publications concerning any of the areas `codes`, the newest first (a place page's

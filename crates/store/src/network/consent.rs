@@ -5,13 +5,18 @@
 //! address or their subscriptions touch — the account (without its password hash), roles,
 //! sessions and trusted devices (when made and until when, without their token hashes), the
 //! profile with its places and themes, pending e-mail links (without the password hash they
-//! carry), subscriptions, deliveries, bounces and complaints, the consent ledger, and the
-//! audit rows about them or by them — table by table, each row with every column (secrets
-//! left out), as JSON.
+//! carry), subscriptions, deliveries, bounces and complaints, the consent ledger, the audit
+//! rows about them or by them, event registrations and facilitated sessions, contact queries
+//! sent from the account or the address with their threads (and, for staff, the queries
+//! assigned to them without the sender's name and address, and the answers they wrote), the
+//! outbox's e-mails to the address, bylines linked to the account, and the releases the account
+//! imported — table by table, each row with every column (secrets left out), as JSON.
 //!
 //! **Erasure** ([`Store::erase_member`]), in one transaction: the rows that exist only for the
 //! person are deleted (roles, sessions, devices, profile, places, themes, links,
-//! subscriptions with their deliveries and bounces, and the tables of [`PERSONAL_TABLES`]); the
+//! subscriptions with their deliveries and bounces, contact queries sent from the address with
+//! their threads, the outbox's e-mails to it, and the tables of [`PERSONAL_TABLES`]); bylines
+//! linked to the account have the name replaced by `[erased]`; the
 //! account row is kept, anonymised (address `erased-ID@erased.invalid`, name [`ERASED_NAME`],
 //! no password, disabled), so that the audit trail's `user:ID` still names someone; in the
 //! audit trail, the person's address and name are replaced by `[erased]` wherever they occur
@@ -274,8 +279,40 @@ impl Store {
             ),
             ("audit", format!("SELECT * FROM audit WHERE {} ORDER BY id", audit_filter(id, &subscribers)), &[]),
         ];
+        // Events and contact (migration 0006): queries sent from the account or the address, or
+        // assigned to the account (staff), with their threads (the messages of the person's own
+        // queries, and the answers the person wrote as staff); the outbox's e-mails to the
+        // address; bylines linked to the account. Releases (migration 0001) the account imported.
+        let own_queries = format!("account_id = {id} OR email = '{esc}'");
+        queries.extend([
+            (
+                "contact_query",
+                format!("SELECT * FROM contact_query WHERE {own_queries} OR assigned_to = {id} ORDER BY id"),
+                &[][..],
+            ),
+            (
+                "contact_message",
+                format!(
+                    "SELECT * FROM contact_message WHERE query_id IN (SELECT id FROM contact_query WHERE {own_queries}) \
+                     OR author_id = {id} ORDER BY id"
+                ),
+                &[],
+            ),
+            ("notice", format!("SELECT * FROM notice WHERE recipient = '{esc}' ORDER BY id"), &[]),
+            ("publication_author", format!("SELECT * FROM publication_author WHERE account_id = {id}"), &[]),
+            (
+                "release",
+                format!(
+                    "SELECT id, name, released_on, imported_at, imported_by FROM release \
+                     WHERE imported_by = 'user:{id}' ORDER BY id"
+                ),
+                &[],
+            ),
+        ]);
         for (table, column) in PERSONAL_TABLES {
-            queries.push((table, format!("SELECT * FROM {table} WHERE {column} = {id}"), &[]));
+            if !queries.iter().any(|(t, _, _)| t == table) {
+                queries.push((table, format!("SELECT * FROM {table} WHERE {column} = {id}"), &[]));
+            }
         }
         let mut tables = BTreeMap::new();
         for (table, sql, secret) in queries {
@@ -291,6 +328,18 @@ impl Store {
                             }
                             row.insert("payload".into(), value);
                         }
+                    }
+                }
+            }
+            if table == "contact_query" {
+                // A query only assigned to the person (as staff) is someone else's: its sender's
+                // name and address are theirs, not exported.
+                for row in &mut rows {
+                    let sent_by_them = row.get("account_id").and_then(serde_json::Value::as_i64) == Some(id)
+                        || row.get("email").and_then(serde_json::Value::as_str) == Some(email.as_str());
+                    if !sent_by_them {
+                        row.remove("name");
+                        row.remove("email");
                     }
                 }
             }
@@ -381,8 +430,36 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(|e| write_error(e, &what))?;
-        // Events (events helper): queries sent signed out from the address, and the outbox's
-        // records of e-mails to it.
+        // Bylines linked to the account: the name replaced, the publications' author lists
+        // (and with them the search index) rewritten, the link removed.
+        let bylines: Vec<i64> =
+            sqlx::query_scalar("SELECT DISTINCT publication_id FROM publication_author WHERE account_id = $1")
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await
+                .context(|| format!("{what}: reading the bylines"))?;
+        sqlx::query("UPDATE publication_author SET name = $2, account_id = NULL WHERE account_id = $1")
+            .bind(id)
+            .bind(ERASED)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| write_error(e, &what))?;
+        for publication in bylines {
+            let names: Vec<String> =
+                sqlx::query_scalar("SELECT name FROM publication_author WHERE publication_id = $1 ORDER BY position")
+                    .bind(publication)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .context(|| format!("{what}: reading the bylines"))?;
+            sqlx::query("UPDATE publication SET authors_text = $2 WHERE id = $1")
+                .bind(publication)
+                .bind(names.join(", "))
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| write_error(e, &what))?;
+        }
+        // Events (events helper): queries sent signed out from the address (their threads go
+        // with them), and the outbox's records of e-mails to it.
         for sql in ["DELETE FROM contact_query WHERE email = $1", "DELETE FROM notice WHERE recipient = $1"] {
             sqlx::query(sql).bind(&email).execute(&mut *tx).await.map_err(|e| write_error(e, &what))?;
         }

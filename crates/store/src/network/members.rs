@@ -23,6 +23,9 @@ pub enum LinkPurpose {
     Join,
     /// Confirms a newsletter subscription (its payload: the words of consent shown).
     Subscribe,
+    /// Chooses a new password (its payload: the account's id and when its password was last
+    /// set; see [`crate::network::password_reset`]).
+    PasswordReset,
 }
 
 impl LinkPurpose {
@@ -31,6 +34,7 @@ impl LinkPurpose {
         match self {
             LinkPurpose::Join => "join",
             LinkPurpose::Subscribe => "subscribe",
+            LinkPurpose::PasswordReset => "password_reset",
         }
     }
 }

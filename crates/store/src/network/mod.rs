@@ -10,6 +10,7 @@
 pub mod consent;
 pub mod members;
 pub mod newsletter;
+pub mod password_reset;
 
 pub use consent::{ConsentRecord, Export, ERASED_NAME};
 pub use members::{
@@ -19,6 +20,7 @@ pub use members::{
 pub use newsletter::{
     DeliveryCounts, DeliveryStatus, Issue, IssueDraft, PlaceChange, Recipient, SendStart, Subscriber, SubscriberStatus,
 };
+pub use password_reset::ResetOutcome;
 
 /// The themes members work on and publications concern: the eight Marmot principles (id,
 /// words), the ids matching the catalogue's domains.

@@ -6,14 +6,30 @@
 //! send, through the store's send ledger ([`store::network::newsletter`]) so that it can be
 //! stopped at any moment and resumed without sending anyone the issue twice.
 //!
-//! The send claims each recipient (a committed ledger row) just before handing their message to
-//! the SMTP server and records the outcome just after: a message refused for now is `failed`
-//! and sent again on the next run; refused for good is a bounce (the subscriber receives
-//! nothing more); a message in flight when the process died is "in doubt" and never sent again.
-//! The rate (messages a second) is kept by spacing the claims; up to
-//! [`SendOptions::concurrency`] messages are in flight at once.
+//! The send runs in rounds, each one commit of the ledger ([`Store::record_deliveries`]): the
+//! outcomes of the messages finished since the last round, and the claims of the recipients
+//! that fill the free places in flight (up to [`SendOptions::concurrency`]; one, when it is
+//! due, at a set rate). A recipient's message is handed to the SMTP server only after the
+//! commit that claims them, straight after it; its outcome is written by the next round (or
+//! the last commit of the run). A message refused for now is `failed` and sent again on the
+//! next run; refused for good is a bounce (the subscriber receives nothing more).
+//!
+//! Why no one gets an issue twice, and no one is left out by a batch: a recipient is sent a
+//! message only after their claim is committed, and a run claims only recipients with no
+//! ledger row (or a `failed` one), so a second copy would need a second claim, which the
+//! ledger refuses. A crash (or a killed task) loses at most the round being committed — rolled
+//! back whole, so its recipients were not claimed, were not sent anything, and are sent on
+//! resume — and leaves `sending` ("in doubt", never sent again, counted by the status) exactly
+//! the recipients whose message was handed to the server and whose outcome was not yet
+//! committed: at most the messages in flight plus those finished since the last round (at most
+//! [`SendOptions::concurrency`] in all), as when each message had its own two commits. These
+//! messages may have been accepted; since the server cannot be asked, they are not resent. No
+//! recipient is claimed ahead of the places in flight, so a crash never strands one who was
+//! claimed but not handed over, beyond the instant between a round's commit and its hand-over.
+//! Batching costs one commit per round (about one a message when the server is the bottleneck,
+//! fewer when several finish at once) instead of two a message.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -299,40 +315,71 @@ pub async fn send_issue(
     let period = options.rate.map(|r| Duration::from_secs_f64(1.0 / r));
     let mut report = SendReport::default();
     let mut next_at = Instant::now();
-    let mut in_flight: JoinSet<Result<DeliveryStatus, StoreError>> = JoinSet::new();
+    let mut in_flight: JoinSet<(i64, DeliveryStatus, Option<String>)> = JoinSet::new();
     let mut failures_in_a_row = 0u32;
     let mut handed = 0u64;
-    // The ledger's writes one at a time: concurrent write transactions would only wait on
-    // each other in the database (SQLite's lock sleeps), while the SMTP exchanges overlap.
-    let gate = std::sync::Arc::new(tokio::sync::Mutex::new(()));
+    let mut queue: VecDeque<Recipient> = VecDeque::new();
     let mut after = 0i64;
-    'outer: loop {
-        let recipients = store.pending_recipients(id, after, options.batch).await?;
-        if recipients.is_empty() {
-            break;
-        }
-        for recipient in recipients {
-            after = recipient.subscriber_id;
-            if options.stop_after.is_some_and(|n| handed >= n) || failures_in_a_row >= options.max_failures_in_a_row {
-                report.stopped_early = true;
-                break 'outer;
-            }
-            while in_flight.len() >= options.concurrency {
-                if let Some(done) = in_flight.join_next().await {
-                    tally(&mut report, &mut failures_in_a_row, done)?;
+    let mut exhausted = false;
+    // The outcomes not yet in the ledger: written with the next round's claims.
+    let mut finished: Vec<(i64, DeliveryStatus, Option<String>)> = Vec::new();
+    loop {
+        // The recipients of this round: as many as there are free places in flight (one at a
+        // time at a set rate, each when it is due).
+        let mut round: Vec<Recipient> = Vec::new();
+        while !report.stopped_early && !exhausted && in_flight.len() + round.len() < options.concurrency {
+            if queue.is_empty() {
+                queue.extend(store.pending_recipients(id, after, options.batch).await?);
+                match queue.back() {
+                    Some(last) => after = last.subscriber_id,
+                    None => {
+                        exhausted = true;
+                        break;
+                    }
                 }
             }
+            if options.stop_after.is_some_and(|n| handed + round.len() as u64 >= n)
+                || failures_in_a_row >= options.max_failures_in_a_row
+            {
+                report.stopped_early = true;
+                break;
+            }
             if let Some(period) = period {
+                if !round.is_empty() {
+                    break;
+                }
                 tokio::time::sleep_until(next_at).await;
                 next_at = next_at.max(Instant::now() - period) + period;
             }
-            handed += 1;
-            let (store, mailer, composed, gate) = (store.clone(), mailer.clone(), composed.clone(), gate.clone());
-            in_flight.spawn(async move { deliver(&store, &mailer, &composed, &recipient, &gate).await });
+            round.extend(queue.pop_front());
+        }
+        if !round.is_empty() || (in_flight.is_empty() && !finished.is_empty()) {
+            let ids: Vec<i64> = round.iter().map(|r| r.subscriber_id).collect();
+            let claimed = store.record_deliveries(id, &finished, &ids).await?;
+            finished.clear();
+            // Claimed and committed: handed to the server at once.
+            for recipient in round.into_iter().filter(|r| claimed.contains(&r.subscriber_id)) {
+                handed += 1;
+                let (mailer, composed) = (mailer.clone(), composed.clone());
+                in_flight.spawn(async move { deliver(&mailer, &composed, &recipient).await });
+            }
+        }
+        let Some(done) = in_flight.join_next().await else {
+            if exhausted || report.stopped_early {
+                break;
+            }
+            continue;
+        };
+        let mut done = Some(done);
+        while let Some(result) = done {
+            let outcome = result.map_err(|e| SendError::Settings(format!("a delivery stopped: {e}")))?;
+            tally(&mut report, &mut failures_in_a_row, outcome.1);
+            finished.push(outcome);
+            done = in_flight.try_join_next();
         }
     }
-    while let Some(done) = in_flight.join_next().await {
-        tally(&mut report, &mut failures_in_a_row, done)?;
+    if !finished.is_empty() {
+        store.record_deliveries(id, &finished, &[]).await?;
     }
     if !report.stopped_early {
         report.finished = store.finish_send(actor, id).await?;
@@ -341,12 +388,7 @@ pub async fn send_issue(
 }
 
 /// Counts one finished delivery.
-fn tally(
-    report: &mut SendReport,
-    failures_in_a_row: &mut u32,
-    done: Result<Result<DeliveryStatus, StoreError>, tokio::task::JoinError>,
-) -> Result<(), SendError> {
-    let status = done.map_err(|e| SendError::Settings(format!("a delivery stopped: {e}")))??;
+fn tally(report: &mut SendReport, failures_in_a_row: &mut u32, status: DeliveryStatus) {
     match status {
         DeliveryStatus::Sent => {
             report.sent += 1;
@@ -361,26 +403,11 @@ fn tally(
             *failures_in_a_row = 0;
         }
     }
-    Ok(())
 }
 
-/// Claims, sends and records one recipient's message (`Sent` also when someone else had
-/// claimed them: nothing was sent, nothing is counted twice).
-async fn deliver(
-    store: &Store,
-    mailer: &Mailer,
-    composed: &Composed,
-    recipient: &Recipient,
-    gate: &tokio::sync::Mutex<()>,
-) -> Result<DeliveryStatus, StoreError> {
-    let id = composed.issue.id;
-    let claimed = {
-        let _write = gate.lock().await;
-        store.claim_delivery(id, recipient.subscriber_id).await?
-    };
-    if !claimed {
-        return Ok(DeliveryStatus::Sent);
-    }
+/// Sends one claimed recipient's message: its outcome for the ledger (subscriber, outcome, the
+/// server's words on a failure).
+async fn deliver(mailer: &Mailer, composed: &Composed, recipient: &Recipient) -> (i64, DeliveryStatus, Option<String>) {
     let outgoing = composed.message(mailer, recipient);
     let (status, detail) = match mailer.send(&outgoing).await {
         Ok(()) => (DeliveryStatus::Sent, None),
@@ -388,9 +415,7 @@ async fn deliver(
         Err(e) if e.is_permanent() => (DeliveryStatus::Bounced, Some(e.to_string())),
         Err(e) => (DeliveryStatus::Failed, Some(e.to_string())),
     };
-    let _write = gate.lock().await;
-    store.finish_delivery(id, recipient.subscriber_id, status, detail.as_deref()).await?;
-    Ok(status)
+    (recipient.subscriber_id, status, detail)
 }
 
 #[cfg(test)]

@@ -61,6 +61,7 @@ pub const PAGES: &[Page] = &[
     Page { name: "publications", path: "/publications?q=health", status: 200 },
     Page { name: "contact", path: "/contact", status: 200 },
     Page { name: "join the network", path: "/join", status: 200 },
+    Page { name: "forgotten password", path: "/password/forgot", status: 200 },
     Page { name: "newsletter", path: "/newsletter", status: 200 },
     Page { name: "organisation", path: "/organisations/1", status: 200 },
 ];
@@ -75,6 +76,7 @@ pub const FLOWS: &[(&str, Flow)] = &[
     ("a contact query", events::send_a_contact_query),
     ("join the network and confirm", network::join_and_confirm),
     ("subscribe to the newsletter and unsubscribe", network::subscribe_and_unsubscribe),
+    ("choose a new password through an e-mailed link", network::reset_password),
 ];
 
 /// The place's report as PDF: its text (by poppler's pdftotext) has the place's name and

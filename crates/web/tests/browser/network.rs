@@ -4,7 +4,9 @@
 //! page (console, phone width, keyboard, axe-core). The mail goes through a real SMTP server
 //! (aiosmtpd) to a second server of the same store that sends it.
 //!
-//! Wiring (in `main.rs`): `mod network;` and, in [`super::FLOWS`], the two flows.
+//! Then a forgotten password: the form, the e-mailed link, the new password, signing in with it.
+//!
+//! Wiring (in `main.rs`): `mod network;` and, in [`super::FLOWS`], the three flows.
 
 use std::time::Duration;
 
@@ -202,5 +204,68 @@ pub fn subscribe_and_unsubscribe(browser: &Browser, site: &Site) {
         .runtime
         .block_on(async { site.store.subscriber_by_email("reader@example.org").await.unwrap().unwrap().status });
     assert_eq!(status, SubscriberStatus::Unsubscribed);
+    assert!(failures.is_empty(), "{} failure(s):\n{}", failures.len(), failures.join("\n"));
+}
+
+/// A forgotten password: ask for a link, follow it from the e-mail, choose a new password, sign
+/// in with it; the link does not work twice.
+pub fn reset_password(browser: &Browser, site: &Site) {
+    let smtp = SmtpServer::start().expect("aiosmtpd (Debian's python3-aiosmtpd)");
+    let base = mailing_server(site, &smtp);
+    let axe = super::axe_source();
+    let mut failures = Vec::new();
+    site.runtime.block_on(async {
+        let hash = web::hash_password("the forgotten password").unwrap();
+        site.store.create_account(&Actor::Cli, "remy@example.org", "Remy Reset", &hash).await.unwrap();
+    });
+
+    browser.goto(&format!("{base}/sign-in")).unwrap();
+    browser.execute("document.querySelector('a[href=\"/password/forgot\"]').click();", json!([])).unwrap();
+    wait_heading(browser, "Forgotten password");
+    failures.extend(check_page(browser, "forgotten password", axe.as_deref()));
+    browser
+        .execute(
+            "document.getElementById('email').value = 'remy@example.org';
+             document.querySelector('form[action=\"/password/forgot\"]').submit();",
+            json!([]),
+        )
+        .unwrap();
+    wait_heading(browser, "Check your e-mail");
+    failures.extend(check_page(browser, "forgotten password: check your e-mail", axe.as_deref()));
+
+    let link = link_to(&smtp, 1, "remy@example.org");
+    assert!(link.starts_with(&format!("{base}/password/reset?token=")), "{link}");
+    browser.goto(&link).unwrap();
+    wait_heading(browser, "Choose a new password");
+    failures.extend(check_page(browser, "choose a new password", axe.as_deref()));
+    browser
+        .execute(
+            "document.getElementById('password').value = 'a remembered password';
+             document.getElementById('password_again').value = 'a remembered password';
+             document.querySelector('form[action=\"/password/reset\"]').submit();",
+            json!([]),
+        )
+        .unwrap();
+    wait_heading(browser, "Your password is changed");
+    failures.extend(check_page(browser, "password changed", axe.as_deref()));
+    // The link again: used (its 410 is expected in the console).
+    browser.goto(&link).unwrap();
+    wait_heading(browser, "This link no longer works");
+    let gone = super::severe(browser);
+    assert!(gone.iter().all(|e| e.contains("410")), "{gone:?}");
+
+    browser.goto(&format!("{base}/sign-in?next=/account/data")).unwrap();
+    browser
+        .execute(
+            "document.getElementById('email').value = 'remy@example.org';
+             document.getElementById('password').value = 'a remembered password';
+             document.querySelector('form[action=\"/sign-in\"]').submit();",
+            json!([]),
+        )
+        .unwrap();
+    wait_for(browser, "return location.pathname === '/account/data'", "the account's data after signing in");
+    browser.goto(&format!("{base}/sign-in")).unwrap();
+    browser.execute("document.querySelector('form[action=\"/sign-out\"]').submit();", json!([])).unwrap();
+    wait_for(browser, "return location.pathname === '/'", "the home page after signing out");
     assert!(failures.is_empty(), "{} failure(s):\n{}", failures.len(), failures.join("\n"));
 }

@@ -195,9 +195,10 @@ async fn submit_inner(
             subject: "You are already a member of the Fairer network".into(),
             text: format!(
                 "Someone (perhaps you) asked to join the Fairer network with this address, which already has an \
-                 account.\n\nSign in: {}\nIf you have forgotten your password, ask an administrator.\n\nIf it was \
+                 account.\n\nSign in: {}\nIf you have forgotten your password, choose a new one: {}\n\nIf it was \
                  not you, you need do nothing.\n",
-                mailer.link("/sign-in")
+                mailer.link("/sign-in"),
+                mailer.link("/password/forgot")
             ),
             ..Default::default()
         }

@@ -1,6 +1,7 @@
 //! The network's pages (issue 15): joining and confirming ([`join`]), members' profiles, the
 //! directory and organisations ([`members`]), the newsletter ([`newsletter`]), and a member's
-//! data — consents, export, erasure ([`account_data`]).
+//! data — consents, export, erasure ([`account_data`]), and choosing a new password through an
+//! e-mailed link ([`password_reset`]).
 //!
 //! Forms of people who are not signed in (join, subscribe, confirm) carry the token of the
 //! `fairer_csrf` cookie (double submit), as the sign-in form does; forms of signed-in people
@@ -13,6 +14,7 @@ pub(crate) mod account_data;
 pub(crate) mod join;
 pub(crate) mod members;
 pub(crate) mod newsletter;
+pub(crate) mod password_reset;
 
 use std::time::Duration;
 
@@ -33,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .merge(members::routes())
         .merge(newsletter::routes())
         .merge(account_data::routes())
+        .merge(password_reset::routes())
 }
 
 /// How long a link sent by e-mail (to confirm joining or subscribing) works: 48 hours.

@@ -116,7 +116,8 @@ async fn search(
     let shown = if results.hits.is_empty() {
         "No publication matches.".to_string()
     } else {
-        format!("{first} to {last} of {}", results.total)
+        let plus = if results.total_at_least { "+" } else { "" };
+        format!("{first} to {last} of {}{plus}", results.total)
     };
     let page = SearchPage {
         q: query.text.clone().unwrap_or_default(),

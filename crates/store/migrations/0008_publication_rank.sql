@@ -1,0 +1,9 @@
+-- The publications' ranking vector kept in the row. PostgreSQL: `search_head` (the title,
+-- authors and summary, weighted A, B, C: what ranks a search's matches) had the default storage,
+-- and a row holding the whole text's vector (storage MAIN) is past the size where the rest goes
+-- to the TOAST table, so ranking a thousand matches read a thousand vectors from there. Storage
+-- MAIN keeps it in the row (out of it only when the row would not fit a page); the UPDATE
+-- writes every row again (its generated columns recomputed) so that the rows already there
+-- are stored so too. SQLite: nothing (FTS5 ranks from its own index).
+--postgres: ALTER TABLE publication ALTER COLUMN search_head SET STORAGE MAIN;
+--postgres: UPDATE publication SET title = title;
