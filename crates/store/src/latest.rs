@@ -2,7 +2,7 @@
 //! built from (the area profiles and the spreads of their spine charts).
 
 use crate::error::{Context, Result};
-use crate::values::{latest_whole_area_sql, value_of};
+use crate::values::{latest_whole_area_sql, value_of, ValueSource};
 use crate::{Store, ValueRow};
 
 impl Store {
@@ -16,9 +16,15 @@ impl Store {
     /// # Errors
     /// A failed query.
     pub async fn latest_whole_area_values(&self, release_id: i64) -> Result<Vec<ValueRow>> {
-        let sql = latest_whole_area_sql("$1", None, "a.code, i.code, b.sex, b.age, v.time_period");
         let what = || format!("reading the latest values of every area in release {release_id}");
-        let rows = sqlx::query(&sql).bind(release_id).fetch_all(self.pool()).await.context(what)?;
+        let source = self.value_source(Some(release_id)).await?;
+        let Some((table, release)) = source.table_and_release("$1") else { return Ok(Vec::new()) };
+        let sql = latest_whole_area_sql(&table, &release, None, "a.code, i.code, b.sex, b.age, v.time_period");
+        let mut query = sqlx::query(&sql);
+        if source == ValueSource::Table {
+            query = query.bind(release_id);
+        }
+        let rows = query.fetch_all(self.pool()).await.context(what)?;
         rows.iter().map(value_of).collect::<Result<_, _>>().context(what)
     }
 }

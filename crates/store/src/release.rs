@@ -931,7 +931,7 @@ fn hash_row(h: &mut Sha256, cols: &BatchColumns<'_>, row: usize, key: &RowKey<'_
 }
 
 /// The name of release `id`'s partition of the value table on PostgreSQL.
-fn partition(id: i64) -> String {
+pub(crate) fn partition(id: i64) -> String {
     format!("value_r{id}")
 }
 

@@ -157,33 +157,108 @@ pub struct ValueRow {
     pub inequality_note: Option<String>,
 }
 
-/// The joins and columns a [`ValueRow`] is read from.
-pub(crate) const VALUE_SELECT: &str = "SELECT i.code AS indicator_id, i.name AS indicator_name, a.code AS area_code, \
+/// The joins and columns a [`ValueRow`] is read from, the values from `table` (aliased `v`).
+pub(crate) fn value_select(table: &str) -> String {
+    format!( "SELECT i.code AS indicator_id, i.name AS indicator_name, a.code AS area_code, \
     a.name AS area_name, a.area_type, b.sex, b.age, b.category_type, b.category, v.time_period, v.time_period_sortable, \
     v.value, v.lower_95, v.upper_95, v.lower_99_8, v.upper_99_8, v.count, v.denominator, v.value_note, v.recent_trend, \
     v.compared_to_benchmark_95, v.compared_to_benchmark_99_8, v.statistic, v.method, v.benchmark, v.benchmark_value, \
     v.quintile, v.trend_reason, v.sii, v.sii_lower_95, v.sii_upper_95, v.sii_lower_99_8, v.sii_upper_99_8, v.rii, \
     v.rii_lower_95, v.rii_upper_95, v.gap_most_minus_least_deprived, v.ratio_most_to_least_deprived, v.excess_count, \
-    v.inequality_note FROM value v JOIN indicator i ON i.id = v.indicator_id JOIN area a ON a.id = v.area_id \
-    JOIN breakdown b ON b.id = v.breakdown_id";
+    v.inequality_note FROM {table} v JOIN indicator i ON i.id = v.indicator_id JOIN area a ON a.id = v.area_id \
+    JOIN breakdown b ON b.id = v.breakdown_id"
+    )
+}
 
 /// The statement that reads, for each area, indicator and whole-area breakdown (sex, age), the
 /// row of the latest period (the highest `time_period_sortable`; rows without one are never
-/// latest) of the release `release` names (an SQL expression), for every area or for the one
-/// `area` names (an SQL expression), ordered by `order`. The latest periods are found once, by a
+/// latest) of the release `release` names (an SQL expression) in `table` (the value table or
+/// the release's partition), for every area or for the one `area` names (an SQL expression),
+/// ordered by `order`. The latest periods are found once, by a
 /// grouped join, rather than by a correlated `MAX` for each candidate row.
-pub(crate) fn latest_whole_area_sql(release: &str, area: Option<&str>, order: &str) -> String {
+pub(crate) fn latest_whole_area_sql(table: &str, release: &str, area: Option<&str>, order: &str) -> String {
     let of_area = |alias: &str| area.map(|a| format!(" AND {alias}.area_id = {a}")).unwrap_or_default();
     format!(
-        "{VALUE_SELECT} JOIN (SELECT w.area_id, w.indicator_id, w.breakdown_id, \
-           MAX(w.time_period_sortable) AS latest FROM value w JOIN breakdown wb ON wb.id = w.breakdown_id \
+        "{} JOIN (SELECT w.area_id, w.indicator_id, w.breakdown_id, \
+           MAX(w.time_period_sortable) AS latest FROM {table} w JOIN breakdown wb ON wb.id = w.breakdown_id \
            WHERE w.release_id = {release}{} AND wb.category_type = '' \
            GROUP BY w.area_id, w.indicator_id, w.breakdown_id) l \
          ON l.area_id = v.area_id AND l.indicator_id = v.indicator_id AND l.breakdown_id = v.breakdown_id \
          AND l.latest = v.time_period_sortable WHERE v.release_id = {release}{} ORDER BY {order}",
+        value_select(table),
         of_area("w"),
         of_area("v"),
     )
+}
+
+/// Where a release's values are read from.
+///
+/// On PostgreSQL the value table is partitioned by release (`migrations/0009_…`), and a
+/// statement that names the release by a subquery (the newest) leaves the planner the whole
+/// partitioned table, planned from the parent's estimates, with the partition chosen only when
+/// the statement runs: a worse join order than for the one table. So a read first looks the
+/// release's partition up (one small query) and names it, with the release id as a literal.
+/// SQLite reads the one value table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ValueSource {
+    /// The value table, the release named in the statement (SQLite).
+    Table,
+    /// Release `id`'s partition of the value table (PostgreSQL).
+    Partition(i64),
+    /// No such release, or a release without rows (PostgreSQL, which has no partition for it).
+    Empty,
+}
+
+impl ValueSource {
+    /// Where the values of `release` (as read from the release table; `None`: no release)
+    /// are, with no query: on PostgreSQL a release with rows has its partition (the import
+    /// attaches it with the release, migration 0009 made one for each release with rows).
+    pub(crate) fn of_release(store: &Store, release: Option<&crate::Release>) -> ValueSource {
+        match (store.backend(), release) {
+            (crate::Backend::Sqlite, _) => ValueSource::Table,
+            (crate::Backend::Postgres, Some(r)) if r.row_count > 0 => ValueSource::Partition(r.id),
+            (crate::Backend::Postgres, _) => ValueSource::Empty,
+        }
+    }
+
+    /// The table to read and the SQL expression of the release: `release` (an SQL
+    /// expression, for [`ValueSource::Table`]), or the partition's id. `None` when there is
+    /// nothing to read.
+    pub(crate) fn table_and_release(&self, release: &str) -> Option<(String, String)> {
+        match self {
+            ValueSource::Table => Some(("value".to_string(), release.to_string())),
+            ValueSource::Partition(id) => Some((crate::release::partition(*id), id.to_string())),
+            ValueSource::Empty => None,
+        }
+    }
+}
+
+impl Store {
+    /// Where the values of release `release` (an id; the newest when `None`) are read from
+    /// (see [`ValueSource`]). No query on SQLite.
+    ///
+    /// # Errors
+    /// A failed query.
+    pub(crate) async fn value_source(&self, release: Option<i64>) -> Result<ValueSource> {
+        if self.backend() == crate::Backend::Sqlite {
+            return Ok(ValueSource::Table);
+        }
+        // The release, if its partition is attached to the value table.
+        let which = match release {
+            Some(_) => "$1",
+            None => "(SELECT MAX(id) FROM release)",
+        };
+        let sql = format!(
+            "SELECT r.id FROM release r JOIN pg_inherits h ON h.inhparent = 'value'::regclass \
+             JOIN pg_class c ON c.oid = h.inhrelid AND c.relname = 'value_r' || r.id WHERE r.id = {which}"
+        );
+        let mut query = sqlx::query_scalar::<_, i64>(&sql);
+        if let Some(id) = release {
+            query = query.bind(id);
+        }
+        let id = query.fetch_optional(self.pool()).await.context(|| "finding the release's values".into())?;
+        Ok(id.map_or(ValueSource::Empty, ValueSource::Partition))
+    }
 }
 
 /// Text that stands for "none" in the breakdown table.
@@ -358,8 +433,13 @@ impl Store {
     /// # Errors
     /// A failed query.
     pub async fn area_latest_values(&self, area_code: &str) -> Result<Vec<ValueRow>> {
+        let source = self.value_source(None).await?;
+        let Some((table, release)) = source.table_and_release("(SELECT MAX(id) FROM release)") else {
+            return Ok(Vec::new());
+        };
         let sql = latest_whole_area_sql(
-            "(SELECT MAX(id) FROM release)",
+            &table,
+            &release,
             Some("(SELECT id FROM area WHERE code = $1)"),
             "i.code, b.sex, b.age, v.time_period",
         );
@@ -380,6 +460,16 @@ impl Store {
     /// # Errors
     /// A failed query.
     pub async fn values(&self, query: &ValueQuery) -> Result<Vec<ValueRow>> {
+        let source = self.value_source(query.release).await?;
+        self.values_from(query, &source).await
+    }
+
+    /// [`Store::values`] from `source`, which [`Store::value_source`] gave for
+    /// `query.release`.
+    ///
+    /// # Errors
+    /// A failed query.
+    pub(crate) async fn values_from(&self, query: &ValueQuery, source: &ValueSource) -> Result<Vec<ValueRow>> {
         // Only the filters given go into the statement, areas and indicators by their ids, so
         // that both backends read one range of the value table's key.
         enum Arg<'a> {
@@ -387,15 +477,16 @@ impl Store {
             Int(i64),
         }
         let mut args: Vec<Arg<'_>> = Vec::new();
-        let mut sql = format!("{VALUE_SELECT} WHERE v.release_id = ");
         let next = |args: &mut Vec<Arg<'_>>| format!("${}", args.len());
-        match query.release {
-            Some(id) => {
+        let release = match (source, query.release) {
+            (ValueSource::Table, Some(id)) => {
                 args.push(Arg::Int(id));
-                sql.push_str(&next(&mut args));
+                next(&mut args)
             }
-            None => sql.push_str("(SELECT MAX(id) FROM release)"),
-        }
+            _ => "(SELECT MAX(id) FROM release)".to_string(),
+        };
+        let Some((table, release)) = source.table_and_release(&release) else { return Ok(Vec::new()) };
+        let mut sql = format!("{} WHERE v.release_id = {release}", value_select(&table));
         if let Some(area) = &query.area {
             args.push(Arg::Text(area));
             sql.push_str(&format!(" AND v.area_id = (SELECT id FROM area WHERE code = {})", next(&mut args)));

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::assess::{assess, period_end_year, Assessment, Better, NotAssessable, Observation, Trajectory, RULE};
 use crate::error::Result;
 use crate::monitor::{Evaluation, Goal, MeasureOn, Partner, Place, ProgressUpdate, Recommendation, Strategy, Target};
-use crate::values::{ValueQuery, ValueRow};
+use crate::values::{ValueQuery, ValueRow, ValueSource};
 use crate::{Release, Store};
 
 /// A target's latest value (of the value, gap or SII it is on).
@@ -95,14 +95,16 @@ impl Store {
                 ),
             )
             .await?;
+        // The targets' values from the newest release's rows (ValueSource), with no query more.
+        let source = ValueSource::of_release(self, release.as_ref());
         let indicators: std::collections::HashMap<String, crate::Indicator> =
             indicators.into_iter().map(|i| (i.id.clone(), i)).collect();
         // One query of the value table's key range per target: cheaper than one query of all
         // the targets' indicators.
-        let place_ref = &place;
+        let (place_ref, source_ref) = (&place, &source);
         let rows = try_join_all(targets.iter().map(|target| async move {
             let query = target_query(place_ref, target);
-            self.values(&query).await
+            self.values_from(&query, source_ref).await
         }))
         .await?;
         let targets = targets
