@@ -4,8 +4,9 @@
 //! in a fixed order, so memory stays bounded however many rows a table has (the microdata table
 //! can have 100 million) and the bytes are the same on every run. Parquet files are written in
 //! row groups of at most [`ROW_GROUP_ROWS`] rows, Snappy-compressed, with no timestamps in the
-//! metadata. Each file is written under a temporary name beside its destination and renamed
-//! over it only when complete, so an error or a crash part-way never leaves a half-written file.
+//! metadata and no column statistics. Each file is written under a temporary name beside its
+//! destination and renamed over it only when complete, so an error or a crash part-way never
+//! leaves a half-written file.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -17,7 +18,7 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 
 use crate::error::{Result, SynthError};
 
@@ -221,6 +222,10 @@ impl TableWriter {
                 let props = WriterProperties::builder()
                     .set_compression(Compression::SNAPPY)
                     .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+                    // No min/max statistics: the engine reads generated tables whole, and
+                    // keeping them compares every value's bytes (a filtered SQL query then
+                    // reads every row group instead of skipping some).
+                    .set_statistics_enabled(EnabledStatistics::None)
                     .build();
                 let w = ArrowWriter::try_new(buffered, arrow_schema.clone(), Some(props))
                     .map_err(|e| SynthError::Parquet { path: destination.to_path_buf(), message: e.to_string() })?;
