@@ -26,6 +26,7 @@ pub mod error;
 pub mod input;
 pub mod output;
 pub mod progress;
+pub mod scorecard;
 #[cfg(feature = "sql")]
 pub mod sql;
 

@@ -446,6 +446,8 @@ struct CatalogueFile {
     category_type: Vec<CategoryTypeFile>,
     #[serde(default)]
     indicator: Vec<IndicatorFile>,
+    scorecard: Option<toml::Table>,
+    composite: Option<toml::Table>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -1021,6 +1023,12 @@ pub struct Catalogue {
     pub category_types: Vec<CategoryType>,
     /// The indicators, in file order.
     pub indicators: Vec<Indicator>,
+    /// The `[scorecard]` table as written, read by `engine::scorecard` (the catalogue only
+    /// checks that it is a table).
+    pub scorecard: Option<toml::Table>,
+    /// The `[composite]` table as written (the children and young people's measurement tool),
+    /// read by `engine::scorecard`.
+    pub composite: Option<toml::Table>,
 }
 
 /// The 1-based line of byte `offset` of `text`.
@@ -1128,6 +1136,8 @@ impl Catalogue {
             settings,
             category_types,
             indicators,
+            scorecard: raw.scorecard,
+            composite: raw.composite,
         })
     }
 
@@ -1233,6 +1243,17 @@ impl Catalogue {
                     }
                 }
                 out.indicators.push(ind);
+            }
+            for (mine, theirs, what) in
+                [(&mut out.scorecard, &c.scorecard, "scorecard"), (&mut out.composite, &c.composite, "composite")]
+            {
+                match (mine.as_ref(), theirs) {
+                    (Some(x), Some(y)) if x != y => {
+                        return Err(both(what.into(), "declared differently in two catalogues".into()))
+                    }
+                    (None, Some(y)) => *mine = Some(y.clone()),
+                    _ => {}
+                }
             }
         }
         out.file = catalogues.iter().map(|c| c.file.as_str()).collect::<Vec<_>>().join(" + ");
