@@ -5,7 +5,9 @@
 //! comparisons, trends and inequality summaries. It prints the time of each step (reading,
 //! aggregating, statistics, writing), the process's peak memory, and, in the same run, what
 //! Apache DataFusion alone takes for the aggregation step (deaths counted by local authority,
-//! decile, year, sex, age band and cause, from the same Parquet file).
+//! decile, year, sex, age band and cause, from the same Parquet file). Counts are kept by
+//! units (small areas grouped by everything the aggregation tells apart); the run prints how
+//! many.
 //!
 //! Run with (the data are generated once, by `synth`, into `target/bench-data`):
 //!
@@ -67,7 +69,11 @@ fn main() {
         "fairer compute, starter catalogue ({} indicators) on {} data rows ({events} deaths):",
         summary.indicators, summary.rows_read
     );
-    println!("  wall {wall:.1} s; peak memory {:.2} GiB", peak as f64 / 1024.0 / 1024.0);
+    println!(
+        "  wall {wall:.1} s; peak memory {:.2} GiB; counts kept by {} units (small areas grouped: engine::compute::units)",
+        peak as f64 / 1024.0 / 1024.0,
+        summary.units
+    );
     println!(
         "  reading {:.1} s ({:.0}%), aggregating {:.1} s ({:.0}%), statistics {:.1} s ({:.0}%), writing {:.1} s ({:.0}%); {} result rows",
         summary.reading.as_secs_f64(),

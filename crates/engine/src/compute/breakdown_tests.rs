@@ -30,7 +30,7 @@
 use std::path::Path;
 
 use super::breakdowns::{completeness, CORE20, CORE20_REST, CORE20_TYPE, UNSTATED_NOTE};
-use super::catalogue::{Catalogue, DeprivationBreakdown};
+use super::catalogue::{Catalogue, DeprivationBreakdown, STARTER_CATALOGUE};
 use super::cells::LEVELS;
 use super::results::ResultRow;
 use super::tests::write;
@@ -286,4 +286,96 @@ fn catalogues_merge_into_one_run_and_clash_by_id_naming_both_files() {
     .unwrap();
     let m = Catalogue::merge(&[first, other]).unwrap_err().to_string();
     assert!(m.contains("geography") && m.contains("other.toml"), "{m}");
+}
+
+/// Computes `cat` on `dir` with counts by units and by small areas: the rows must be the same
+/// bit for bit (every float printed by `{:?}`, the shortest text that reads back to the same
+/// bits). Returns the units of each run's finest counts.
+fn same_rows_by_units_and_small_areas(cat: &Catalogue, dir: &Path) -> (usize, usize) {
+    rows_by_units_and_small_areas(cat, dir, 0.0)
+}
+
+/// As [`same_rows_by_units_and_small_areas`], every number within `relative` of the other
+/// (0: the same text, bit for bit).
+fn rows_by_units_and_small_areas(cat: &Catalogue, dir: &Path, relative: f64) -> (usize, usize) {
+    let source = DataDirectory::new(dir);
+    let options = ComputeOptions::default();
+    let (by_units, units) = compute_rows_by(cat, &source, &options, &NoProgress, Grain::Units).unwrap();
+    let (by_small_areas, small) = compute_rows_by(cat, &source, &options, &NoProgress, Grain::SmallAreas).unwrap();
+    assert_eq!(by_units.len(), by_small_areas.len());
+    assert!(!by_units.is_empty());
+    let split =
+        |t: &str| t.split([' ', ',', '(', ')', '{', '}', '[', ']', ':']).map(str::to_string).collect::<Vec<_>>();
+    for (u, s) in by_units.iter().zip(&by_small_areas) {
+        let (u, s) = (format!("{u:?}"), format!("{s:?}"));
+        if relative == 0.0 {
+            assert_eq!(u, s);
+            continue;
+        }
+        let (tu, ts) = (split(&u), split(&s));
+        assert_eq!(tu.len(), ts.len(), "{u}\n{s}");
+        for (a, b) in tu.iter().zip(&ts) {
+            match (a.parse::<f64>(), b.parse::<f64>()) {
+                (Ok(x), Ok(y)) => assert!((x - y).abs() <= relative * x.abs().max(y.abs()), "{x} {y}\n{u}\n{s}"),
+                _ => assert_eq!(a, b, "{u}\n{s}"),
+            }
+        }
+    }
+    (units.units, small.units)
+}
+
+/// Units give the rows that small areas give, bit for bit: on the hand world (quintiles,
+/// Core20, ethnicity, age bands; with fractional counts within 1e-12), and on the small synthetic England with the starter
+/// catalogue (national deciles), with deciles within each area, and with a place naming small
+/// areas; units are fewer than small areas where nothing needs the small areas themselves.
+#[test]
+fn units_give_the_rows_of_small_areas_bit_for_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    world(dir.path(), ACTIVITY);
+    let cat = Catalogue::parse(CATALOGUE, "breakdowns.toml").unwrap();
+    // Six small areas, each its own (ICB, decile): six units for the counts broken down by
+    // quintile and Core20.
+    assert_eq!(same_rows_by_units_and_small_areas(&cat, dir.path()), (6, 6));
+    // Ethnicity alone needs no decile: one unit per ICB.
+    let ethnicity = CATALOGUE
+        .replace("\"deprivation_quintile\", \"core20\", \"ethnicity\", \"age_band\"", "\"ethnicity\", \"age_band\"");
+    let cat = Catalogue::parse(&ethnicity, "breakdowns.toml").unwrap();
+    assert_eq!(same_rows_by_units_and_small_areas(&cat, dir.path()), (2, 6));
+    // Counts with fractions are summed in another order (by unit as read, not by small area
+    // then unit), which may change a last bit: every number stays within 1e-12 of the other.
+    let fractions = ACTIVITY.replace(",20,100\n", ",20.1,100.3\n").replace(",6,40\n", ",6.7,40.9\n");
+    assert_ne!(fractions, ACTIVITY);
+    world(dir.path(), &fractions);
+    assert_eq!(rows_by_units_and_small_areas(&cat, dir.path(), 1e-12), (2, 6));
+
+    let england = tempfile::tempdir().unwrap();
+    super::tests::small_england(england.path());
+    let starter = Catalogue::starter().unwrap();
+    let (national, small_areas) = same_rows_by_units_and_small_areas(&starter, england.path());
+    assert!(national * 4 < small_areas, "{national} units of {small_areas} small areas");
+    // Deciles within each area: the within-area decile of every level tells units apart.
+    let within = STARTER_CATALOGUE
+        .replace("breakdowns = [\"deprivation_decile\"]", "breakdowns = [\"deprivation_decile_within_area\"]");
+    let cat = Catalogue::parse(&within, "marmot.toml (within area)").unwrap();
+    let (within_units, within_small_areas) = same_rows_by_units_and_small_areas(&cat, england.path());
+    assert_eq!(within_small_areas, small_areas);
+    assert!(within_units <= small_areas);
+    // A place of one authority and three small areas of another.
+    let areas = std::fs::read_to_string(england.path().join("areas.csv")).unwrap();
+    let mut lines = areas.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let first_la = rows[0][col("ltla_code")];
+    let other: Vec<&str> =
+        rows.iter().filter(|r| r[col("ltla_code")] != first_la).take(3).map(|r| r[col("lsoa_code")]).collect();
+    let place = format!(
+        "\n[[place]]\ncode = \"P1\"\nname = \"A place\"\nareas = [\"{first_la}\", \"{}\"]\n",
+        other.join("\", \"")
+    );
+    let with_place = STARTER_CATALOGUE.replace("\n[settings]\n", &format!("{place}\n[settings]\n"));
+    let cat = Catalogue::parse(&with_place, "marmot.toml (a place)").unwrap();
+    // Each of the three small areas leaves its unit (of the national grain) for one of its own.
+    let (place_units, _) = same_rows_by_units_and_small_areas(&cat, england.path());
+    assert!(place_units > national && place_units <= national + 3, "{place_units} units, {national} without the place");
 }

@@ -1,9 +1,11 @@
 //! Counts aggregated up the geography, and the statistic of one cell.
 //!
 //! [`LevelCounts`] holds, for every area of one level, the counts of all its small areas and
-//! of those in each national deprivation decile, by year, sex and band: aggregation happens on
-//! counts, before any statistic, so every level's values are computed from its own totals
-//! (never averaged from the levels below). [`cell_statistic`] then computes one indicator value
+//! of those in each slot of a breakdown (deprivation quantile, Core20, category, age band), by
+//! year, sex and band: aggregation happens on counts, before any statistic, so every level's
+//! values are computed from its own totals (never averaged from the levels below). The counts
+//! summed are by unit ([`super::units`]): a small area, or a group of small areas that fall in
+//! the same cells of every level and breakdown of the run. [`cell_statistic`] then computes one indicator value
 //! with its 95% and 99.8% limits from a cell's counts by band.
 
 use stats::confidence::ConfidenceLevel;
@@ -38,23 +40,30 @@ pub struct LevelCounts {
     pub years: std::collections::BTreeMap<i32, Vec<f64>>,
 }
 
-/// What the slots of a [`Layout`] are summed from, besides the small areas' counts: each
-/// small area's deprivation quantile and national decile, aligned with `level.members` (0 =
-/// none: counted only in the whole area), and the counts of each classification's categories.
+/// What the slots of a [`Layout`] are summed from, besides the members' counts: each member's
+/// (unit's) deprivation quantile and national decile, aligned with `level.members` (0 = none:
+/// counted only in the whole area), and the counts of each classification's categories.
 pub struct SlotSources<'a> {
     /// The quantile of the layout's deprivation breakdown of each member (1 most deprived).
     pub quantiles: &'a [Vec<u8>],
     /// The national deprivation decile of each member, for Core20 (may be empty without it).
     pub deciles: &'a [Vec<u8>],
-    /// The counts of category `c` of classification `k`, for `Category(k, c)` slots.
-    pub categories: &'a dyn Fn(usize, usize) -> Option<&'a Counts>,
+    /// The counts of category `c` of classification `k`, for `Category(k, c)` slots, with the
+    /// members of each area of the level in those counts' units (their units may be coarser
+    /// than the level's members: a category needs no deprivation quantile). `None`: no counts.
+    pub categories: &'a dyn Fn(usize, usize) -> Option<CategoryCounts<'a>>,
 }
 
+/// A category's counts, and the members (units of those counts) of each area of the level.
+pub type CategoryCounts<'a> = (&'a Counts, &'a [Vec<u32>]);
+
 impl LevelCounts {
-    /// Sums the small-area `counts` into the areas of `level`, for every slot of `layout`: the
-    /// whole area, deprivation quantiles and Core20 by each small area's quantile and national
-    /// decile, classification categories from their own counts, age bands as the whole area's
-    /// bands in their range (other bands zero). Published slots have no counts (zero).
+    /// Sums `counts` (by unit) into the areas of `level` (whose members are those units), for
+    /// every slot of `layout`: the whole area, deprivation quantiles and Core20 by each member's
+    /// quantile and national decile, classification categories from their own counts and
+    /// members, age bands as the whole area's bands in their range (other bands zero). Published
+    /// slots have no counts (zero). A member or category member beyond its counts' units adds
+    /// nothing.
     pub fn aggregate(counts: &Counts, level: &Level, layout: &Layout, sources: &SlotSources<'_>) -> LevelCounts {
         let bands = counts.bands;
         let cell = 3 * bands;
@@ -88,8 +97,10 @@ impl LevelCounts {
             .iter()
             .map(|(&year, slab)| {
                 let mut out = vec![0.0; level.members.len() * nslots * cell];
-                let category_slabs: Vec<(usize, &Vec<f64>)> =
-                    category_slots.iter().filter_map(|&(s, c)| c.years.get(&year).map(|slab| (s, slab))).collect();
+                let category_slabs: Vec<(usize, &Vec<f64>, &[Vec<u32>])> = category_slots
+                    .iter()
+                    .filter_map(|&(s, (c, members))| c.years.get(&year).map(|slab| (s, slab, members)))
+                    .collect();
                 let add = |out: &mut [f64], at: usize, src: &[f64]| {
                     out[at..at + cell].iter_mut().zip(src).for_each(|(a, b)| *a += b);
                 };
@@ -98,7 +109,7 @@ impl LevelCounts {
                     let area_deciles = sources.deciles.get(area).map(Vec::as_slice).unwrap_or(&[]);
                     let base = area * nslots * cell;
                     for (i, &m) in members.iter().enumerate() {
-                        let src = &slab[m as usize * cell..(m as usize + 1) * cell];
+                        let src = unit_cells(slab, m, cell);
                         add(&mut out, base, src);
                         let q = area_quantiles.get(i).copied().unwrap_or(0) as usize;
                         if let Some(s) = dep_slot.get(q).copied().flatten() {
@@ -112,8 +123,10 @@ impl LevelCounts {
                                 }
                             }
                         }
-                        for &(s, cslab) in &category_slabs {
-                            add(&mut out, base + s * cell, &cslab[m as usize * cell..(m as usize + 1) * cell]);
+                    }
+                    for &(s, cslab, cmembers) in &category_slabs {
+                        for &m in cmembers.get(area).map(Vec::as_slice).unwrap_or(&[]) {
+                            add(&mut out, base + s * cell, unit_cells(cslab, m, cell));
                         }
                     }
                     for (s, range) in &age_slots {
@@ -154,6 +167,11 @@ impl LevelCounts {
         }
         Some(())
     }
+}
+
+/// The cells of unit `m` in a year's slab (`cell` values a unit); none when out of range.
+fn unit_cells(slab: &[f64], m: u32, cell: usize) -> &[f64] {
+    slab.get(m as usize * cell..(m as usize + 1) * cell).unwrap_or(&[])
 }
 
 /// One computed value: the statistic with its limits at 95% and 99.8%, its totals and any note.

@@ -5,8 +5,9 @@
 //!
 //! 1. **Read.** The geography ([`geography`]) and every data table the catalogue uses, each
 //!    once, from a [`TableSource`] ([`source`]: a data directory of Parquet, CSV or Excel files,
-//!    one file or a glob of them per table, or record batches in memory), into counts by small
-//!    area, year, sex and life-table band; tables of published values in the indicator portal's
+//!    one file or a glob of them per table, or record batches in memory), into counts by unit
+//!    ([`units`]: the groups of small areas that every level and breakdown the counts serve
+//!    treat alike), year, sex and life-table band; tables of published values in the indicator portal's
 //!    layout ([`portal`]) into values by area, period, sex and decile, for `published`
 //!    indicators, which then take the same step 3 as computed values.
 //! 2. **Aggregate.** Counts are summed up the hierarchy and by national deprivation decile
@@ -47,6 +48,7 @@ pub mod period;
 pub mod portal;
 pub mod results;
 pub mod source;
+pub mod units;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -65,6 +67,7 @@ use levels::{benchmarks, compute_level, peer_group_membership, summarise_level, 
 use period::periods;
 use results::ResultRow;
 use source::{read_table, Counts};
+use units::{UnitKey, UnitLevel, Units};
 
 pub use crate::progress::{NoProgress, Progress};
 pub use levels::decile_label;
@@ -102,6 +105,9 @@ pub struct ComputeSummary {
     pub statistics: Duration,
     /// Writing the results.
     pub writing: Duration,
+    /// The units of the finest counts read ([`units`]): what the memory of the counts grows
+    /// with (0 without counts).
+    pub units: usize,
     /// What to know about the run: rows of published tables skipped (categories other than
     /// deprivation deciles, areas not in the geography), one line each.
     pub notes: Vec<String>,
@@ -125,8 +131,8 @@ pub fn compute(
 ) -> Result<ComputeSummary> {
     let mut out = Output::Sink(sink);
     match &options.pool {
-        Some(pool) => pool.install(|| run(catalogue, source, &mut out, &options.indicators, progress)),
-        None => run(catalogue, source, &mut out, &options.indicators, progress),
+        Some(pool) => pool.install(|| run(catalogue, source, &mut out, &options.indicators, progress, Grain::Units)),
+        None => run(catalogue, source, &mut out, &options.indicators, progress, Grain::Units),
     }
 }
 
@@ -141,13 +147,33 @@ pub fn compute_rows(
     options: &ComputeOptions,
     progress: &dyn Progress,
 ) -> Result<(Vec<ResultRow>, ComputeSummary)> {
+    compute_rows_by(catalogue, source, options, progress, Grain::Units)
+}
+
+/// [`compute_rows`] with counts kept by `grain`.
+fn compute_rows_by(
+    catalogue: &Catalogue,
+    source: &dyn TableSource,
+    options: &ComputeOptions,
+    progress: &dyn Progress,
+    grain: Grain,
+) -> Result<(Vec<ResultRow>, ComputeSummary)> {
     let mut rows = Vec::new();
     let mut out = Output::Rows(&mut rows);
     let summary = match &options.pool {
-        Some(pool) => pool.install(|| run(catalogue, source, &mut out, &options.indicators, progress)),
-        None => run(catalogue, source, &mut out, &options.indicators, progress),
+        Some(pool) => pool.install(|| run(catalogue, source, &mut out, &options.indicators, progress, grain)),
+        None => run(catalogue, source, &mut out, &options.indicators, progress, grain),
     }?;
     Ok((rows, summary))
+}
+
+/// What counts are kept by: units ([`units`]), or every small area (the units' reference, in
+/// tests).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Grain {
+    Units,
+    #[cfg_attr(not(test), allow(dead_code))]
+    SmallAreas,
 }
 
 /// Where a run's rows go: a sink, as record batches, or a list.
@@ -156,28 +182,37 @@ enum Output<'o> {
     Rows(&'o mut Vec<ResultRow>),
 }
 
-/// [`compute`] on the current thread pool.
+/// [`compute`] on the current thread pool, counts kept by `grain`.
 fn run(
     cat: &Catalogue,
     source: &dyn TableSource,
     out: &mut Output<'_>,
     wanted: &[String],
     progress: &dyn Progress,
+    grain: Grain,
 ) -> Result<ComputeSummary> {
     let indicators = select_indicators(cat, wanted)?;
     let mut summary = ComputeSummary { indicators: indicators.len(), ..ComputeSummary::default() };
 
-    // 1. Read.
+    // 1. Read, each consumer's counts by its units.
     let started = Instant::now();
     let (geography, area_index) = read_geography(cat, source)?;
     let plan = ReadPlan::new(cat, &indicators);
-    let inputs = read_inputs(cat, source, &plan, &geography, &area_index, progress)?;
+    let mut levels = Levels::new(cat, &geography);
+    levels.choose_units(&indicators, &plan, grain);
+    let units: Vec<Vec<&Units>> = plan
+        .consumers
+        .iter()
+        .enumerate()
+        .map(|(t, (_, list))| (0..list.len()).map(|c| levels.units_of((t, c))).collect())
+        .collect();
+    summary.units = units.iter().flatten().map(|u| u.len).max().unwrap_or(0);
+    let inputs = read_inputs(cat, source, &plan, &geography, &area_index, &units, progress)?;
     summary.rows_read = inputs.rows;
     summary.reading = started.elapsed();
 
     // 2 and 3, indicator by indicator; level counts are cached across indicators.
     progress.stage("computing", indicators.len() as u64);
-    let mut levels = Levels::new(cat, &geography);
     for (done, (indicator, &from)) in indicators.iter().zip(&plan.sources).enumerate() {
         check_cancelled(progress)?;
         let rows = match from {
@@ -356,13 +391,15 @@ struct Inputs {
     rows: u64,
 }
 
-/// Reads every table of `plan` once, reporting the bytes read to `progress`.
+/// Reads every table of `plan` once, each consumer's counts by its `units` (per table, per
+/// consumer), reporting the bytes read to `progress`.
 fn read_inputs(
     cat: &Catalogue,
     source: &dyn TableSource,
     plan: &ReadPlan,
     geography: &Geography,
     area_index: &FxHashMap<String, u32>,
+    units: &[Vec<&Units>],
     progress: &dyn Progress,
 ) -> Result<Inputs> {
     let parts_of = |table: &str| source.parts(table, cat.tables[table].path.as_deref());
@@ -374,11 +411,11 @@ fn read_inputs(
     let rows = AtomicU64::new(0);
     let mut counts: Vec<Vec<Counts>> = Vec::new();
     let mut bytes_done = 0;
-    for ((table, list), table_parts) in plan.consumers.iter().zip(&parts) {
+    for (((table, list), table_parts), table_units) in plan.consumers.iter().zip(&parts).zip(units) {
         let mut merged: Option<Vec<Counts>> = None;
         for part in table_parts {
             check_cancelled(progress)?;
-            let read = read_table(part, &cat.tables[table], list, area_index, &rows)?;
+            let read = read_table(part, &cat.tables[table], list, area_index, table_units, &rows)?;
             merged = Some(match merged {
                 None => read,
                 Some(mut m) => {
@@ -420,6 +457,14 @@ struct Levels<'g> {
     cache: HashMap<((usize, usize), usize, Layout), LevelCounts>,
     /// Each level's areas' deprivation quantiles by breakdown.
     quantile_cache: HashMap<(usize, DeprivationBreakdown), Vec<Vec<u8>>>,
+    /// The units of the run: the breakdowns each tells apart (sorted), and the units.
+    units: Vec<(Vec<DeprivationBreakdown>, Units)>,
+    /// Per consumer (table, consumer): its units, an index into `units`.
+    consumer_units: HashMap<(usize, usize), usize>,
+    /// Levels over units, by (units, level).
+    unit_levels: HashMap<(usize, usize), UnitLevel>,
+    /// The members' quantiles of a level over units, by (units, level, breakdown).
+    unit_quantiles: HashMap<(usize, usize, DeprivationBreakdown), Vec<Vec<u8>>>,
 }
 
 impl<'g> Levels<'g> {
@@ -438,6 +483,92 @@ impl<'g> Levels<'g> {
             peer_group_of: peer_group_membership(cat, geography),
             cache: HashMap::new(),
             quantile_cache: HashMap::new(),
+            units: Vec::new(),
+            consumer_units: HashMap::new(),
+            unit_levels: HashMap::new(),
+            unit_quantiles: HashMap::new(),
+        }
+    }
+
+    /// Chooses the units of every consumer of `plan`: small areas told apart by their areas in
+    /// every level the indicators computed from counts need, and by the deprivation quantiles
+    /// the consumer's indicators break down by (their breakdown's, and national deciles for
+    /// Core20); a category's consumer needs no quantile. With [`Grain::SmallAreas`], every
+    /// consumer's units are the small areas.
+    fn choose_units(&mut self, indicators: &[&Indicator], plan: &ReadPlan, grain: Grain) {
+        let national = DeprivationBreakdown { quantiles: 10, within_area: false };
+        let mut levels: Vec<usize> = Vec::new();
+        let mut needs: HashMap<(usize, usize), Vec<DeprivationBreakdown>> = HashMap::new();
+        for ((indicator, from), causes) in indicators.iter().zip(&plan.sources).zip(&plan.causes) {
+            let ValuesFrom::Counts(num_id, den_id) = *from else { continue };
+            for l in self.wanted(indicator) {
+                if !levels.contains(&l) {
+                    levels.push(l);
+                }
+            }
+            let mut breakdowns: Vec<DeprivationBreakdown> = indicator.deprivation.into_iter().collect();
+            if indicator.other_breakdowns.contains(&OtherBreakdown::Core20) && !breakdowns.contains(&national) {
+                breakdowns.push(national);
+            }
+            for id in [num_id, den_id].into_iter().chain(causes.iter().copied()) {
+                let need = needs.entry(id).or_default();
+                for b in &breakdowns {
+                    if !need.contains(b) {
+                        need.push(*b);
+                    }
+                }
+            }
+        }
+        levels.sort_unstable();
+        let small_areas = self.geography.codes.len();
+        for (t, (_, list)) in plan.consumers.iter().enumerate() {
+            for c in 0..list.len() {
+                let mut need = needs.remove(&(t, c)).unwrap_or_default();
+                need.sort_by_key(|b| (b.quantiles, b.within_area));
+                if grain == Grain::SmallAreas {
+                    need.clear();
+                }
+                let u = match self.units.iter().position(|(n, _)| *n == need) {
+                    Some(u) => u,
+                    None => {
+                        let units = match grain {
+                            Grain::SmallAreas => Units::small_areas(small_areas),
+                            Grain::Units => {
+                                for &l in &levels {
+                                    for &b in &need {
+                                        let level = self.level_list[l];
+                                        self.quantile_cache
+                                            .entry((l, b))
+                                            .or_insert_with(|| self.geography.quantiles(b, level));
+                                    }
+                                }
+                                let quantiles: Vec<Vec<&[Vec<u8>]>> = levels
+                                    .iter()
+                                    .map(|&l| need.iter().map(|&b| self.quantile_cache[&(l, b)].as_slice()).collect())
+                                    .collect();
+                                let keys: Vec<UnitKey<'_>> = levels
+                                    .iter()
+                                    .zip(&quantiles)
+                                    .map(|(&l, q)| UnitKey { level: self.level_list[l], quantiles: q })
+                                    .collect();
+                                Units::new(small_areas, &keys)
+                            }
+                        };
+                        self.units.push((need, units));
+                        self.units.len() - 1
+                    }
+                };
+                self.consumer_units.insert((t, c), u);
+            }
+        }
+    }
+
+    /// The units of a consumer's counts (every small area for a consumer not chosen for).
+    fn units_of(&self, id: (usize, usize)) -> &Units {
+        static NONE: std::sync::OnceLock<Units> = std::sync::OnceLock::new();
+        match self.consumer_units.get(&id).and_then(|&u| self.units.get(u)) {
+            Some((_, units)) => units,
+            None => NONE.get_or_init(|| Units::small_areas(0)),
         }
     }
 
@@ -485,19 +616,40 @@ impl<'g> Levels<'g> {
             for b in [aggregation, national] {
                 self.quantile_cache.entry((l, b)).or_insert_with(|| self.geography.quantiles(b, level));
             }
+            // The level over each consumer's units (categories' included), with its quantiles.
+            let ids = [num_id, den_id].into_iter().chain(cause_ids.iter().copied());
+            let with_categories: Vec<(usize, usize)> =
+                ids.clone().chain(ids.flat_map(|id| categories.get(&id).into_iter().flatten().map(|x| x.1))).collect();
+            for id in with_categories {
+                let g = self.consumer_units.get(&id).copied().unwrap_or_default();
+                let Some((_, units)) = self.units.get(g) else { continue };
+                let unit_level = self.unit_levels.entry((g, l)).or_insert_with(|| units.level(level));
+                for b in [aggregation, national] {
+                    self.unit_quantiles
+                        .entry((g, l, b))
+                        .or_insert_with(|| unit_level.per_unit(&self.quantile_cache[&(l, b)]));
+                }
+            }
             for &id in [num_id, den_id].iter().chain(cause_ids) {
+                let g = self.consumer_units.get(&id).copied().unwrap_or_default();
+                let Some(unit_level) = self.unit_levels.get(&(g, l)) else { continue };
+                let unit_levels = &self.unit_levels;
+                let consumer_units = &self.consumer_units;
                 let of_id = categories.get(&id);
                 let category_counts = |k: usize, c: usize| {
-                    of_id.and_then(|list| list.iter().find(|x| x.0 == (k, c))).map(|x| &counts[x.1 .0][x.1 .1])
+                    let (_, cid) = of_id.and_then(|list| list.iter().find(|x| x.0 == (k, c)))?;
+                    let cg = consumer_units.get(cid).copied().unwrap_or_default();
+                    let members = unit_levels.get(&(cg, l))?.level.members.as_slice();
+                    Some((&counts[cid.0][cid.1], members))
                 };
                 let sources = SlotSources {
-                    quantiles: &self.quantile_cache[&(l, aggregation)],
-                    deciles: &self.quantile_cache[&(l, national)],
+                    quantiles: &self.unit_quantiles[&(g, l, aggregation)],
+                    deciles: &self.unit_quantiles[&(g, l, national)],
                     categories: &category_counts,
                 };
-                self.cache
-                    .entry((id, l, layout.clone()))
-                    .or_insert_with(|| LevelCounts::aggregate(&counts[id.0][id.1], level, &layout, &sources));
+                self.cache.entry((id, l, layout.clone())).or_insert_with(|| {
+                    LevelCounts::aggregate(&counts[id.0][id.1], &unit_level.level, &layout, &sources)
+                });
             }
         }
         summary.aggregating += started.elapsed();

@@ -1,6 +1,6 @@
 //! Where a computation's tables come from ([`TableSource`]: a data directory, or record
-//! batches in memory), and reading its data tables into counts by small area, year, sex and
-//! age band.
+//! batches in memory), and reading its data tables into counts by unit (a small area or a
+//! group of them: [`super::units`]), year, sex and age band.
 //!
 //! Each table is read once, whatever number of indicators use it: every distinct numerator or
 //! denominator on it (a column to sum, or rows to count, and filters) is a *consumer* with its
@@ -26,36 +26,39 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::catalogue::{AgeColumn, SourceSpec, TableSpec, BAND_START_AGES};
+use super::units::Units;
 use crate::error::{EngineError, Location, Result};
 use crate::input::{read_xlsx, InputTable, TableFormat};
 
 /// Rows per record batch.
 const BATCH_ROWS: usize = 65_536;
 
-/// Sums by small area, year, sex (Male, Female, Persons/unstated) and life-table band (one band
-/// for tables without ages).
+/// Sums by unit (a small area, or a group of small areas that every aggregation of the run
+/// treats alike: [`Units`]), year, sex (Male, Female, Persons/unstated) and life-table band
+/// (one band for tables without ages).
 #[derive(Clone, Debug, Default)]
 pub struct Counts {
-    /// Small areas.
-    pub areas: usize,
+    /// Units: the number of small areas when each is its own unit.
+    pub units: usize,
     /// Bands per cell: 20, or 1 for tables without ages.
     pub bands: usize,
-    /// Year → sums indexed `(area * 3 + sex) * bands + band`.
+    /// Year → sums indexed `(unit * 3 + sex) * bands + band`.
     pub years: BTreeMap<i32, Vec<f64>>,
 }
 
 impl Counts {
-    /// Empty counts.
-    pub fn new(areas: usize, bands: usize) -> Counts {
-        Counts { areas, bands, years: BTreeMap::new() }
+    /// Empty counts of `units` units.
+    pub fn new(units: usize, bands: usize) -> Counts {
+        Counts { units, bands, years: BTreeMap::new() }
     }
 
-    /// Adds `value` to a cell.
+    /// Adds `value` to a cell: `unit` must be below [`Counts::units`], `sex` below 3 and `band`
+    /// below [`Counts::bands`] (the reader's own checks ensure it).
     #[inline]
-    pub fn add(&mut self, year: i32, area: u32, sex: u8, band: u8, value: f64) {
-        let size = self.areas * 3 * self.bands;
+    pub fn add(&mut self, year: i32, unit: u32, sex: u8, band: u8, value: f64) {
+        let size = self.units * 3 * self.bands;
         let slab = self.years.entry(year).or_insert_with(|| vec![0.0; size]);
-        slab[(area as usize * 3 + sex as usize) * self.bands + band as usize] += value;
+        slab[(unit as usize * 3 + sex as usize) * self.bands + band as usize] += value;
     }
 
     /// Adds another worker's counts into these.
@@ -239,7 +242,7 @@ impl TableSource for MemoryTables {
 type Filter = (usize, Vec<String>);
 
 /// The columns a table read needs, by role, as positions in the batches read.
-struct Plan {
+struct Plan<'u> {
     names: Vec<String>,
     area: usize,
     year: usize,
@@ -251,10 +254,12 @@ struct Plan {
     checks: Vec<(usize, Vec<String>, String)>,
     /// Whether NHS codes for an unknown sex count with Persons.
     sex_unknown: bool,
+    /// Per consumer: the unit of each small area.
+    units: Vec<&'u [u32]>,
 }
 
-impl Plan {
-    fn new(table: &TableSpec, consumers: &[SourceSpec]) -> Plan {
+impl<'u> Plan<'u> {
+    fn new(table: &TableSpec, consumers: &[SourceSpec], units: &[&'u Units]) -> Plan<'u> {
         let mut names: Vec<String> = Vec::new();
         let mut col = |name: &str| match names.iter().position(|n| n == name) {
             Some(i) => i,
@@ -277,26 +282,39 @@ impl Plan {
             .collect();
         let checks =
             table.categories.iter().map(|c| (col(&c.column), c.accepted.clone(), c.expected.clone())).collect();
-        Plan { names, area, year, sex, age, consumers, checks, sex_unknown: table.sex_unknown }
+        let units = units.iter().map(|u| u.of_small_area.as_slice()).collect();
+        Plan { names, area, year, sex, age, consumers, checks, sex_unknown: table.sex_unknown, units }
     }
 }
 
-/// Reads `table` from `part` once and returns one [`Counts`] per consumer, in order; `rows`
-/// is advanced as rows are read (for a progress bar).
+/// Reads `table` from `part` once and returns one [`Counts`] per consumer, in order, each by
+/// the units of `units` at the same position (`area_index` gives a small area's index, the
+/// units its unit); `rows` is advanced as rows are read (for a progress bar).
 ///
 /// # Errors
-/// As the module documentation says, each naming the file, row and column.
+/// As the module documentation says, each naming the file, row and column; units not given
+/// for every consumer, or not covering every small area of `area_index` (a caller's error,
+/// [`EngineError::Usage`]).
 pub fn read_table(
     part: &TablePart,
     table: &TableSpec,
     consumers: &[SourceSpec],
     area_index: &FxHashMap<String, u32>,
+    units: &[&Units],
     rows: &AtomicU64,
 ) -> Result<Vec<Counts>> {
-    let plan = Plan::new(table, consumers);
-    let bands = if table.age == AgeColumn::None { 1 } else { BAND_START_AGES.len() };
     let file = part.name();
-    let empty = || vec![Counts::new(area_index.len(), bands); consumers.len()];
+    let small_areas = area_index.values().map(|&a| a as usize + 1).max().unwrap_or(0);
+    if units.len() != consumers.len() || units.iter().any(|u| u.of_small_area.len() < small_areas) {
+        return Err(EngineError::Usage(format!(
+            "{file}: units given for {} consumers of {}, or not covering every small area",
+            units.len(),
+            consumers.len()
+        )));
+    }
+    let plan = Plan::new(table, consumers, units);
+    let bands = if table.age == AgeColumn::None { 1 } else { BAND_START_AGES.len() };
+    let empty = || units.iter().map(|u| Counts::new(u.len, bands)).collect::<Vec<_>>();
     let path = match part {
         TablePart::File(path) => path.as_path(),
         TablePart::Batches { schema, batches, .. } => {
@@ -405,7 +423,7 @@ pub fn read_table(
 /// Adds every batch of a table already in memory (an Excel sheet read whole, batches given by
 /// the caller) into `counts`.
 fn read_batches(
-    plan: &Plan,
+    plan: &Plan<'_>,
     schema: &Schema,
     batches: impl Iterator<Item = RecordBatch>,
     file: &str,
@@ -541,7 +559,7 @@ fn band_of(age: i64, start_age: bool) -> Option<u8> {
 
 #[allow(clippy::too_many_arguments)]
 fn add_batch(
-    plan: &Plan,
+    plan: &Plan<'_>,
     columns: &[ArrayRef],
     len: usize,
     first_row: u64,
@@ -655,7 +673,7 @@ fn add_batch(
         });
     }
     let mut keep = vec![true; len];
-    for ((value_col, filters), counts) in plan.consumers.iter().zip(counts.iter_mut()) {
+    for (((value_col, filters), counts), unit_of) in plan.consumers.iter().zip(counts.iter_mut()).zip(&plan.units) {
         keep.iter_mut().for_each(|k| *k = true);
         for (col, accepted) in filters {
             let texts =
@@ -698,7 +716,9 @@ fn add_batch(
                 },
             };
             let year = years[i].unwrap_or_default() as i32;
-            counts.add(year, areas[i], sexes[i], bands[i], v);
+            // Every small area has a unit (read_table checks it).
+            let unit = unit_of.get(areas[i] as usize).copied().unwrap_or_default();
+            counts.add(year, unit, sexes[i], bands[i], v);
         }
     }
     Ok(())
