@@ -97,7 +97,7 @@ impl LevelCounts {
             .iter()
             .map(|(&year, slab)| {
                 let mut out = vec![0.0; level.members.len() * nslots * cell];
-                let category_slabs: Vec<(usize, &Vec<f64>, &[Vec<u32>])> = category_slots
+                let category_slabs: Vec<_> = category_slots
                     .iter()
                     .filter_map(|&(s, (c, members))| c.years.get(&year).map(|slab| (s, slab, members)))
                     .collect();

@@ -7,8 +7,8 @@
 //!    once, from a [`TableSource`] ([`source`]: a data directory of Parquet, CSV or Excel files,
 //!    one file or a glob of them per table, or record batches in memory), into counts by unit
 //!    ([`units`]: the groups of small areas that every level and breakdown the counts serve
-//!    treat alike), year, sex and life-table band; tables of published values in the indicator portal's
-//!    layout ([`portal`]) into values by area, period, sex and decile, for `published`
+//!    treat alike), year, sex and life-table band; tables of published values in the indicator
+//!    portal's layout ([`portal`]) into values by area, period, sex and decile, for `published`
 //!    indicators, which then take the same step 3 as computed values.
 //! 2. **Aggregate.** Counts are summed up the hierarchy and by national deprivation decile
 //!    within each area ([`cells::LevelCounts`]) before any statistic is computed.
