@@ -193,6 +193,31 @@ pub fn read_funding(path: &Path, spec: &ScorecardSpec, icbs: &BTreeSet<String>) 
     Ok(out)
 }
 
+/// The codes of the areas of the scorecard's level (every ICB) in the catalogue's geography
+/// table, as [`read_funding`] checks codes against: the geography is read from `source` as a
+/// computation reads it.
+///
+/// # Errors
+/// The geography table is missing or fails its checks ([`crate::compute::geography::Geography::read`]);
+/// the scorecard's level is not a level of the geography.
+pub fn level_codes(
+    catalogue: &crate::compute::catalogue::Catalogue,
+    source: &dyn crate::compute::TableSource,
+    spec: &ScorecardSpec,
+) -> Result<BTreeSet<String>> {
+    let g = &catalogue.geography;
+    let part = source
+        .parts(&g.table, None)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| EngineError::Usage(format!("table \"{}\" has no file", g.table)))?;
+    let geography = crate::compute::geography::Geography::read(part.open()?, g, &[], &[], &catalogue.file)?;
+    let level = geography.levels.iter().find(|l| l.area_type == spec.level).ok_or_else(|| {
+        EngineError::Usage(format!("the geography has no level \"{}\" (the scorecard's level)", spec.level))
+    })?;
+    Ok(level.codes.iter().cloned().collect())
+}
+
 /// The note of a line whose spend is above the allocation.
 pub const OVER_ALLOCATION: &str = "spent more than the allocation (systems may add their own money)";
 
@@ -333,6 +358,21 @@ E54000010,2024/25,prevention,,250000,b,\n";
         assert!(m.contains("\"allocation_gbp\"") && m.contains("lots"), "{m}");
         let m = message("icb_code,financial_year,category,allocation_gbp,targets\n");
         assert!(m.contains("funding.csv") && m.contains("spent_gbp"), "{m}");
+    }
+
+    /// The ICB codes come from the geography table (two ICBs of three small areas).
+    #[test]
+    fn icb_codes_come_from_the_geography() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("areas.csv"),
+            "lsoa,lsoa_name,decile,icb,icb_name,eng,eng_name\nA,a,1,E54000008,One,E92000001,England\n\
+             B,b,5,E54000010,Two,E92000001,England\nC,c,9,E54000010,Two,E92000001,England\n",
+        )
+        .unwrap();
+        let catalogue = Catalogue::parse(CATALOGUE, "sc.toml").unwrap();
+        let codes = level_codes(&catalogue, &crate::compute::DataDirectory::new(dir.path()), &spec()).unwrap();
+        assert_eq!(codes, icbs());
     }
 
     fn indicator(id: &str, gap: f64, verdict: &str) -> IndicatorCard {
