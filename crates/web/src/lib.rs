@@ -19,6 +19,7 @@ pub mod geo;
 pub mod mail;
 mod pages;
 pub mod pdf;
+pub mod scorecard_cache;
 mod state;
 mod views;
 
