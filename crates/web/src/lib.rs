@@ -29,6 +29,8 @@ pub use auth::password::{
 pub use auth::Auth;
 pub use error::{ApiError, WebError};
 pub use pages::report;
+/// The ICB scorecards' pages and model (issue 14): what `fairer scorecard` prints.
+pub use pages::scorecard;
 pub use state::{AppState, Config};
 
 use axum::http::{header, HeaderName, HeaderValue};
