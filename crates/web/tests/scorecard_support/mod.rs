@@ -85,7 +85,13 @@ fn cell(category_type: &str, category: &str, sex: &str, value: Measured, compare
 /// 1.882 to 4.118); ICB i ranks i + 1 of 3 (quintile 1, 3, 5 by position).
 pub fn indicator(i: usize, k: usize) -> IndicatorCard {
     let (id, name, _, _) = INDICATORS[k];
+    indicator_of(i, k, id, name, 3)
+}
+
+/// The card of indicator `id` (the `k`th) for ICB `i` of `of` ICBs, as [`indicator`] builds it.
+pub fn indicator_of(i: usize, k: usize, id: &str, name: &str, of: usize) -> IndicatorCard {
     let base = (2 * i + k) as f64;
+    let quintile_of = |position: usize| (1 + (position - 1) * 5 / of.max(1)).min(5) as u8;
     let verdicts = ["narrowing", "widening", "no significant change"];
     let d = (0.5f64 * 0.5 + 1.0).sqrt();
     let q = |n: u8, v: f64| {
@@ -98,11 +104,19 @@ pub fn indicator(i: usize, k: usize) -> IndicatorCard {
         period: "2024/25".into(),
         latest: m(10.0 + base, 0.4, 100.0 + base, 1000.0),
         england: Some(10.5),
-        rank: Some(Rank { position: i as u32 + 1, of: 3, quintile: [1, 3, 5][i] }),
+        rank: Some(Rank {
+            position: i as u32 + 1,
+            of: of as u32,
+            quintile: if of == 3 { [1, 3, 5][i] } else { quintile_of(i + 1) },
+        }),
         core20: m(12.0 + base, 1.0, 30.0, 250.0),
         rest: m(9.0 + base, 0.5, 70.0, 750.0),
         gap: Some(Limits { value: 3.0, lower: 3.0 - d, upper: 3.0 + d }),
-        gap_rank: Some(Rank { position: i as u32 + 1, of: 3, quintile: [1, 3, 5][i] }),
+        gap_rank: Some(Rank {
+            position: i as u32 + 1,
+            of: of as u32,
+            quintile: if of == 3 { [1, 3, 5][i] } else { quintile_of(i + 1) },
+        }),
         narrowing: Narrowing {
             verdict: verdicts[(i + k) % 3].into(),
             slope: Some(Limits { value: -0.5, lower: -0.9, upper: -0.1 }),
@@ -294,4 +308,30 @@ pub fn funding_line() -> store::scorecard::FundingRow {
 pub async fn install_with_funding(state: &AppState) {
     install(state);
     state.store.import_funding(&store::Actor::Cli, "funding.csv", &[funding_line()]).await.unwrap();
+}
+
+/// `icbs` scorecards (codes E54900000 …) of `areas` clinical areas with two indicators each,
+/// built as [`indicator_of`] builds them: England's scale for the benchmark (42 ICBs, 9 areas).
+pub fn large(icbs: usize, areas: usize) -> ScorecardCache {
+    let cards = (0..icbs)
+        .map(|i| {
+            let mut card = scorecard(0);
+            card.icb_code = format!("E54{:06}", 900_000 + i);
+            card.icb_name = format!("Synthetic ICB {i}");
+            card.areas = (0..areas)
+                .map(|a| AreaCard {
+                    id: if a % 3 == 1 { format!("cyp_area_{a}") } else { format!("area_{a}") },
+                    name: format!("Clinical area {a}"),
+                    indicators: (0..2)
+                        .map(|j| {
+                            let k = 2 * a + j;
+                            indicator_of(i, k, &format!("ind_{k:02}"), &format!("Indicator {k}"), icbs)
+                        })
+                        .collect(),
+                })
+                .collect();
+            card
+        })
+        .collect();
+    ScorecardCache::new(Some((1, "bench".into())), cards, None)
 }
