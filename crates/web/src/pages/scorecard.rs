@@ -74,15 +74,15 @@ pub fn score_row(row: &ValueRow, polarity: &str) -> ScoreRow {
     }
 }
 
+/// Assembled scorecards: every ICB's, the children and young people's scores, notes.
+pub type Assembled = (Vec<Scorecard>, Option<engine::scorecard::model::CypScores>, Vec<String>);
+
 /// The scorecards of release `release` (its rows of area type ICB and England, assembled in
 /// `spawn_blocking`), the children and young people's scores, and notes.
 ///
 /// # Errors
 /// The store's.
-pub async fn assemble_release(
-    store: &Store,
-    release: i64,
-) -> Result<(Vec<Scorecard>, Option<engine::scorecard::model::CypScores>, Vec<String>), WebError> {
+pub async fn assemble_release(store: &Store, release: i64) -> Result<Assembled, WebError> {
     let polarity: HashMap<String, String> =
         store.indicators().await?.into_iter().map(|i| (i.id, i.polarity.unwrap_or_default())).collect();
     let mut rows = Vec::new();
@@ -102,9 +102,7 @@ pub async fn assemble_release(
 }
 
 /// Assembles `rows` with the shipped scorecard catalogue.
-fn assemble_rows(
-    _rows: &[ScoreRow],
-) -> Result<(Vec<Scorecard>, Option<engine::scorecard::model::CypScores>, Vec<String>), WebError> {
+fn assemble_rows(_rows: &[ScoreRow]) -> Result<Assembled, WebError> {
     Ok((Vec::new(), None, vec!["This build cannot assemble scorecards from a release yet.".into()]))
 }
 
