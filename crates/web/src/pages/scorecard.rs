@@ -1160,6 +1160,64 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_stored_row_reads_as_a_score_row() {
+        let row = ValueRow {
+            indicator_id: "preterm_births".into(),
+            indicator_name: "Preterm births".into(),
+            area_code: "E54000008".into(),
+            area_name: "ICB".into(),
+            area_type: "ICB".into(),
+            sex: "Persons".into(),
+            age: "All ages".into(),
+            category_type: Some(CORE20_TYPE.into()),
+            category: Some("Core20".into()),
+            time_period: "2024/25".into(),
+            time_period_sortable: Some(20240000),
+            value: Some(8.1),
+            lower_95: Some(7.5),
+            upper_95: Some(8.7),
+            count: Some(81.0),
+            denominator: Some(1000.0),
+            sii: Some(-2.0),
+            sii_lower_95: Some(-3.0),
+            sii_upper_95: Some(-1.0),
+            compared_to_benchmark_95: Some("Worse".into()),
+            lower_99_8: None,
+            upper_99_8: None,
+            value_note: None,
+            recent_trend: None,
+            compared_to_benchmark_99_8: None,
+            statistic: None,
+            method: None,
+            benchmark: None,
+            benchmark_value: None,
+            quintile: None,
+            trend_reason: None,
+            sii_lower_99_8: None,
+            sii_upper_99_8: None,
+            rii: None,
+            rii_lower_95: None,
+            rii_upper_95: None,
+            gap_most_minus_least_deprived: None,
+            ratio_most_to_least_deprived: None,
+            excess_count: None,
+            inequality_note: None,
+        };
+        let r = score_row(&row, "lower is better");
+        // "2024/25" ends in 2025: the year the gap's trend is read by.
+        assert_eq!((r.period.as_str(), r.period_year, r.polarity.as_str()), ("2024/25", 2025, "lower is better"));
+        assert_eq!(
+            (r.value, r.lower_95, r.upper_95, r.count, r.denominator),
+            (Some(8.1), Some(7.5), Some(8.7), Some(81.0), Some(1000.0))
+        );
+        assert_eq!(r.sii, Some(Limits { value: -2.0, lower: -3.0, upper: -1.0 }));
+        assert_eq!(r.compared_95.as_deref(), Some("Worse"));
+        let mut no_limits = row.clone();
+        no_limits.sii_upper_95 = None;
+        assert_eq!(score_row(&no_limits, "").sii, None);
+    }
+
+    #[test]
     fn pounds_and_shares() {
         assert_eq!(pounds(Some(1_150_000.0)), "£1,150,000");
         assert_eq!(pounds(Some(999.6)), "£1,000");
