@@ -254,10 +254,43 @@ fn truncate(text: &str, max: usize) -> String {
     }
 }
 
-/// Runs `fairer scorecard funding import FILE`.
+/// Runs `fairer scorecard funding import FILE`: the table read and checked by the engine
+/// ([`engine::scorecard::funding::read_funding`]: ICB codes against the newest release's areas
+/// of the scorecard's level, categories and targets against the shipped catalogues), then
+/// stored, replacing the (ICB, year) pairs it names in one transaction.
 fn import_funding(args: FundingImportArgs) -> Result<(), Failure> {
-    Err(Failure::Usage(format!(
-        "fairer scorecard funding import {}: this build has no reader of funding tables yet",
-        args.file.display()
-    )))
+    let spec = web::scorecard::shipped_spec().map_err(failure)?;
+    let file = args.file.display().to_string();
+    let outcome = with_store(&args.database, async |store| {
+        let icbs: std::collections::BTreeSet<String> =
+            store.areas(Some(&spec.level)).await?.into_iter().map(|a| a.code).collect();
+        if icbs.is_empty() {
+            return Err(Failure::Usage(format!(
+                "{file}: the database has no area of type {} to check the ICB codes against: import a release first",
+                spec.level
+            )));
+        }
+        let rows = engine::scorecard::funding::read_funding(&args.file, spec, &icbs)?;
+        let rows: Vec<store::scorecard::FundingRow> = rows
+            .into_iter()
+            .map(|r| store::scorecard::FundingRow {
+                icb_code: r.icb_code,
+                financial_year: r.financial_year,
+                category: r.category,
+                allocation_gbp: r.allocation_gbp,
+                spent_gbp: r.spent_gbp,
+                targets: r.targets,
+                note: r.note,
+                source_row: i64::try_from(r.source_row).unwrap_or(i64::MAX),
+            })
+            .collect();
+        Ok(store.import_funding(&store::Actor::Cli, &file, &rows).await?)
+    })?;
+    println!(
+        "Imported {} funding lines from {file} ({} ICB-years; {} earlier lines replaced)",
+        outcome.rows,
+        outcome.pairs.len(),
+        outcome.replaced
+    );
+    Ok(())
 }

@@ -85,13 +85,18 @@ pub type Assembled = (Vec<Scorecard>, Option<engine::scorecard::model::CypScores
 pub async fn assemble_release(store: &Store, release: i64) -> Result<Assembled, WebError> {
     let polarity: HashMap<String, String> =
         store.indicators().await?.into_iter().map(|i| (i.id, i.polarity.unwrap_or_default())).collect();
+    let spec = shipped_spec()?;
     let mut rows = Vec::new();
-    for area_type in ["ICB", "England"] {
-        let q = ValueQuery { release: Some(release), area_type: Some(area_type.into()), ..ValueQuery::default() };
+    for area_type in [&spec.level, &spec.benchmark] {
+        let q = ValueQuery { release: Some(release), area_type: Some(area_type.clone()), ..ValueQuery::default() };
         rows.extend(store.values(&q).await?);
     }
-    if rows.iter().all(|r| r.area_type != "ICB") {
-        return Ok((Vec::new(), None, vec!["The release has no values for ICBs: it has no scorecard.".into()]));
+    if rows.iter().all(|r| r.area_type != spec.level) {
+        return Ok((
+            Vec::new(),
+            None,
+            vec![format!("The release has no values for areas of type {}: it has no scorecard.", spec.level)],
+        ));
     }
     let score_rows: Vec<ScoreRow> =
         rows.iter().map(|r| score_row(r, polarity.get(&r.indicator_id).map_or("", String::as_str))).collect();
@@ -101,9 +106,34 @@ pub async fn assemble_release(store: &Store, release: i64) -> Result<Assembled, 
         .map_err(|e| WebError::BadRequest(format!("assembling the scorecards: {e}")))?
 }
 
-/// Assembles `rows` with the shipped scorecard catalogue.
-fn assemble_rows(_rows: &[ScoreRow]) -> Result<Assembled, WebError> {
-    Ok((Vec::new(), None, vec!["This build cannot assemble scorecards from a release yet.".into()]))
+/// The shipped scorecard's spec (the Marmot and ICB scorecard catalogues merged, as they are
+/// computed into one release), read once.
+///
+/// # Errors
+/// The shipped catalogues failing their checks (the engine's tests keep them passing).
+pub fn shipped_spec() -> Result<&'static engine::scorecard::ScorecardSpec, WebError> {
+    static SPEC: std::sync::OnceLock<Result<engine::scorecard::ScorecardSpec, String>> = std::sync::OnceLock::new();
+    SPEC.get_or_init(|| {
+        engine::scorecard::icb_catalogue()
+            .and_then(|c| engine::scorecard::ScorecardSpec::from_catalogue(&c))
+            .map_err(|e| e.to_string())
+    })
+    .as_ref()
+    .map_err(|e| WebError::Engine(engine::EngineError::Internal(e.clone())))
+}
+
+/// Assembles `rows` with the shipped scorecard catalogue ([`engine::scorecard::assemble`] and
+/// the children and young people's tool, [`engine::scorecard::composite::cyp_scores`]).
+fn assemble_rows(rows: &[ScoreRow]) -> Result<Assembled, WebError> {
+    let spec = shipped_spec()?;
+    let cards = engine::scorecard::assemble(rows, spec)?;
+    let cyp = engine::scorecard::composite::cyp_scores(rows, spec)?;
+    let notes = if cards.is_empty() {
+        vec![format!("The release has no values for areas of type {}: it has no scorecard.", spec.level)]
+    } else {
+        Vec::new()
+    };
+    Ok((cards, cyp, notes))
 }
 
 // ----- joining store data -----
