@@ -81,8 +81,8 @@ pub struct AssessmentView {
     pub note: String,
     /// The themes.
     pub themes: Vec<ThemeView>,
-    /// The actions: theme name, action, owner, due, status.
-    pub actions: Vec<ReadinessAction>,
+    /// The actions, each with its theme's name.
+    pub actions: Vec<(String, ReadinessAction)>,
 }
 
 fn view(tool: &ReadinessTool, a: &ReadinessAssessment) -> AssessmentView {
@@ -118,7 +118,15 @@ fn view(tool: &ReadinessTool, a: &ReadinessAssessment) -> AssessmentView {
                     .collect(),
             })
             .collect(),
-        actions: a.actions.clone(),
+        actions: a
+            .actions
+            .iter()
+            .map(|x| {
+                let theme =
+                    tool.themes.iter().find(|t| t.id == x.theme_id).map_or(x.theme_id.clone(), |t| t.name.clone());
+                (theme, x.clone())
+            })
+            .collect(),
     }
 }
 
