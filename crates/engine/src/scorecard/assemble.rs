@@ -219,6 +219,9 @@ fn completeness_of(latest: &[&ScoreRow], whole: Option<&ScoreRow>, spec: &Scorec
     out
 }
 
+/// Σ stated and Σ whole of the counts and of the denominators of one classification.
+type KnownSums = (Option<(f64, f64)>, Option<(f64, f64)>);
+
 fn share(p: Option<(f64, f64)>) -> Option<f64> {
     p.map(|(a, b)| a / b)
 }
@@ -252,8 +255,7 @@ pub fn assemble(rows: &[ScoreRow], spec: &ScorecardSpec) -> Result<Vec<Scorecard
         })
         .collect();
     let mut periods: Vec<BTreeMap<(i32, String), ()>> = vec![BTreeMap::new(); cards.len()];
-    let mut totals: Vec<BTreeMap<String, (Option<(f64, f64)>, Option<(f64, f64)>)>> =
-        vec![BTreeMap::new(); cards.len()];
+    let mut totals: Vec<BTreeMap<String, KnownSums>> = vec![BTreeMap::new(); cards.len()];
     let empty = BTreeMap::new();
     for area in &spec.areas {
         let mut per_card: Vec<Vec<IndicatorCard>> = vec![Vec::new(); cards.len()];

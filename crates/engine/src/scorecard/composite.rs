@@ -67,7 +67,7 @@ fn column(index: &Index, units: &[&str], id: &str, c: &CompositeSpec) -> Column 
     let reference = match (england, sample_sd(&at_base)) {
         (None, _) => Err(format!("England has no value for {id} in the base period ({})", c.base_year)),
         (_, None) => Err(format!("fewer than two ICBs have a value for {id} in the base period ({})", c.base_year)),
-        (Some(_), Some(s)) if !(s > 0.0) => {
+        (Some(_), Some(s)) if s.is_nan() || s <= 0.0 => {
             Err(format!("the ICBs' values of {id} in the base period ({}) have no spread", c.base_year))
         }
         (Some(e), Some(s)) => Ok((e, s)),
