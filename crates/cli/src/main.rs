@@ -14,6 +14,7 @@ mod interrupt;
 mod newsletter;
 mod place;
 mod report;
+mod scorecard;
 mod serve;
 mod sql;
 
@@ -80,6 +81,8 @@ enum Command {
     Report(report::ReportArgs),
     /// The network's newsletter: send an issue (resumable), its status, record a bounce.
     Newsletter(newsletter::NewsletterArgs),
+    /// An ICB's scorecard (text, JSON, HTML or PDF), or import ICBs' inequalities funding.
+    Scorecard(scorecard::ScorecardArgs),
 }
 
 /// Why a command failed, kept typed until [`main`] prints it and picks the exit code.
@@ -183,6 +186,7 @@ fn main() -> ExitCode {
         Command::Account(args) => account::run(args),
         Command::Report(args) => report::run(args),
         Command::Newsletter(args) => newsletter::run(args),
+        Command::Scorecard(args) => scorecard::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -22,6 +22,8 @@ mod monitor;
 pub mod network;
 pub mod place_file;
 mod release;
+/// ICB scorecards: funding lines and readiness self-assessments (issue 14).
+pub mod scorecard;
 mod time;
 mod values;
 mod view;

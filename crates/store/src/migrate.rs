@@ -33,6 +33,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "place economics", include_str!("../migrations/0007_place_economics.sql")),
     (8, "publication rank", include_str!("../migrations/0008_publication_rank.sql")),
     (9, "area deprivation", include_str!("../migrations/0009_area_deprivation.sql")),
+    (10, "scorecard", include_str!("../migrations/0010_scorecard.sql")),
 ];
 
 /// The SQL of a migration for `backend`.

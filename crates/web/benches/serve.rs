@@ -8,6 +8,13 @@
 //! prints the median and 99th percentile of the wall time and the process CPU time per request
 //! (getrusage, user + system), and the pages' sizes.
 //!
+//! Then the ICB scorecard pages (issue 14, acceptance 4: one scorecard page under 20 ms server
+//! time): 42 ICBs × 18 indicators in 9 clinical areas (the hand-built model of
+//! `tests/scorecard_support`, installed as the page's scorecards) — `/scorecards` cold (rendered
+//! and kept) and warm, then every ICB's page `ROUNDS` times (each joins its funding, place and
+//! readiness from the store), median and p99 of wall and CPU time, first pass (cold) apart.
+//! `FAIRER_BENCH_SCORECARDS_ONLY=1` runs that case alone.
+//!
 //! Run by the coordinator on an idle machine: `cargo bench -p fairer-web --bench serve`.
 
 use std::sync::Arc;
@@ -20,6 +27,10 @@ use http_body_util::BodyExt;
 use store::{Actor, ReleaseInfo};
 use tower::ServiceExt;
 use web::{app, AppState};
+
+/// The scorecards' hand-built model (scorecard-web).
+#[path = "../tests/scorecard_support/mod.rs"]
+mod scorecard_support;
 
 /// Times each local authority's profile is requested (`FAIRER_BENCH_ROUNDS` overrides).
 const ROUNDS: usize = 5;
@@ -179,6 +190,11 @@ fn main() {
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a runtime");
     runtime.block_on(async {
+        if std::env::var_os("FAIRER_BENCH_SCORECARDS_ONLY").is_some() {
+            let db = store::testing::sqlite().await;
+            scorecards(AppState::new(db.store.clone())).await;
+            return;
+        }
         let db = store::testing::sqlite().await;
         let areas = areas();
         let started = Instant::now();
@@ -234,6 +250,7 @@ fn main() {
             }
         }
         let codes: Vec<String> = las.iter().map(|a| a.code.clone()).collect();
+        scorecards(state.clone()).await;
         under_load(state, &codes).await;
     });
 }
@@ -282,4 +299,53 @@ async fn under_load(state: AppState, codes: &[String]) {
     }
     let _ = stop.send(());
     let _ = server.await;
+}
+
+/// The scorecard pages' case (see the module's comment).
+async fn scorecards(state: AppState) {
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    state.install_scorecards(scorecard_support::large(42, 9));
+    let codes: Vec<String> = (0..42).map(|i| format!("E54{:06}", 900_000 + i)).collect();
+    let get = |path: String| {
+        let state = state.clone();
+        async move {
+            let (t0, c0) = (Instant::now(), cpu());
+            let response = app(state).oneshot(Request::get(&path).body(Body::empty()).unwrap()).await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            let size = response.into_body().collect().await.unwrap().to_bytes().len();
+            (t0.elapsed(), cpu().saturating_sub(c0), size)
+        }
+    };
+    for (label, path) in [("cold", "/scorecards"), ("warm", "/scorecards")] {
+        let (wall, cpu_time, size) = get(path.into()).await;
+        println!("{path} ({label}): {:.2} ms wall, {:.2} ms CPU, {size} bytes", ms(wall), ms(cpu_time));
+    }
+    let rounds = std::env::var("FAIRER_BENCH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(ROUNDS);
+    for pass in ["first pass (cold)", "later passes (warm)"] {
+        let (mut wall, mut cpu_times, mut bytes) = (Vec::new(), Vec::new(), Vec::new());
+        let repeat = if pass.starts_with("first") { 1 } else { rounds.max(1) };
+        for _ in 0..repeat {
+            for code in &codes {
+                let (w, c, size) = get(format!("/scorecards/{code}")).await;
+                wall.push(w);
+                cpu_times.push(c);
+                bytes.push(size);
+            }
+        }
+        wall.sort();
+        cpu_times.sort();
+        bytes.sort();
+        println!(
+            "scorecard page, {pass}, {} requests: wall median {:.2} ms, p99 {:.2} ms; CPU median {:.2} ms, p99 {:.2} ms; page {} to {} bytes",
+            wall.len(),
+            ms(percentile(&wall, 0.5)),
+            ms(percentile(&wall, 0.99)),
+            ms(percentile(&cpu_times, 0.5)),
+            ms(percentile(&cpu_times, 0.99)),
+            bytes.first().copied().unwrap_or(0),
+            bytes.last().copied().unwrap_or(0),
+        );
+    }
+    let (wall, cpu_time, size) = get(format!("/scorecards/{}/indicators/ind_00", codes[0])).await;
+    println!("a breakdown page: {:.2} ms wall, {:.2} ms CPU, {size} bytes", ms(wall), ms(cpu_time));
 }

@@ -19,6 +19,7 @@ pub mod geo;
 pub mod mail;
 mod pages;
 pub mod pdf;
+pub mod scorecard_cache;
 mod state;
 mod views;
 
@@ -28,6 +29,8 @@ pub use auth::password::{
 pub use auth::Auth;
 pub use error::{ApiError, WebError};
 pub use pages::report;
+/// The ICB scorecards' pages and model (issue 14): what `fairer scorecard` prints.
+pub use pages::scorecard;
 pub use state::{AppState, Config};
 
 use axum::http::{header, HeaderName, HeaderValue};

@@ -51,6 +51,8 @@ pub struct AppState {
     pub(crate) maps: std::sync::Arc<std::sync::OnceLock<crate::geo::Maps>>,
     /// The site's mail (network: `mail.rs`; `AppState::with_mailer`).
     pub mail: crate::mail::Mailer,
+    /// The ICB scorecards of the newest release (scorecard-web: `scorecard_cache.rs`).
+    pub(crate) scorecards: std::sync::Arc<crate::scorecard_cache::ScorecardCell>,
 }
 
 impl AppState {
@@ -69,6 +71,7 @@ impl AppState {
             cache: Default::default(),
             maps: Default::default(),
             mail: Default::default(),
+            scorecards: Default::default(),
         }
     }
 

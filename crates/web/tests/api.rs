@@ -3,6 +3,8 @@
 //! parameter, release tags give 304, and downloads hold the imported rows cell by cell.
 
 mod fixtures;
+/// The ICB scorecards' fixture (scorecard-web): the scorecard routes' examples answer from it.
+mod scorecard_support;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -48,6 +50,7 @@ async fn seeded() -> (testing::TestDatabase, AppState, Vec<fixtures::Row>) {
     let db = testing::sqlite().await;
     let rows = fixtures::seed(&db.store).await;
     let state = AppState::new(db.store.clone());
+    scorecard_support::install_with_funding(&state).await;
     (db, state, rows)
 }
 

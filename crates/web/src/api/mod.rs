@@ -15,6 +15,7 @@
 
 mod openapi;
 mod schema;
+mod scorecards;
 mod values;
 
 use std::collections::HashMap;
@@ -157,6 +158,10 @@ pub(crate) const VALUE_PARAMS: &[Param] = &[
 const CODE: &[Param] = &[path("code", "The area's code.")];
 const ID: &[Param] = &[path("id", "The indicator's id.")];
 const SLUG: &[Param] = &[path("slug", "The place's slug.")];
+/// An ICB's code (scorecard-web).
+const CODE_ICB: &[Param] = &[path("code", "The ICB's code (E54…).")];
+/// An ICB's code and an indicator of its scorecard (scorecard-web).
+const ICB_INDICATOR: &[Param] = &[path("code", "The ICB's code (E54…)."), path("id", "The indicator's id.")];
 
 /// Every API route.
 pub static ROUTES: &[ApiRoute] = &[
@@ -269,6 +274,61 @@ pub static ROUTES: &[ApiRoute] = &[
         response: Shape::Targets(&schema::TARGET_VIEW),
         example: "/api/v1/places/halham/targets",
         handler: || get(targets),
+    },
+    ApiRoute {
+        path: "/api/v1/scorecards",
+        operation: "scorecards",
+        summary: "Every ICB's scorecard in brief (issue 14): its indicators and how many Core20 gaps narrow or widen.",
+        params: &[],
+        response: Shape::Items(&scorecards::SCORECARD_SUMMARY),
+        example: "/api/v1/scorecards",
+        handler: || get(scorecards::summaries),
+    },
+    ApiRoute {
+        path: "/api/v1/scorecards/{code}",
+        operation: "scorecard",
+        summary: "One ICB's scorecard, with its funding lines, the ICS place's commitments and the current readiness \
+                  self-assessment.",
+        params: CODE_ICB,
+        response: Shape::Object(&scorecards::SCORECARD),
+        example: "/api/v1/scorecards/E54000008",
+        handler: || get(scorecards::scorecard),
+    },
+    ApiRoute {
+        path: "/api/v1/scorecards/{code}/indicators/{id}",
+        operation: "scorecard_indicator",
+        summary: "One indicator of an ICB's scorecard with every breakdown cell.",
+        params: ICB_INDICATOR,
+        response: Shape::Object(&scorecards::INDICATOR_CARD),
+        example: "/api/v1/scorecards/E54000008/indicators/preterm_births",
+        handler: || get(scorecards::indicator),
+    },
+    ApiRoute {
+        path: "/api/v1/scorecards/{code}/funding",
+        operation: "scorecard_funding",
+        summary: "What the ICB reports it spent of its inequalities allocation, by year and category.",
+        params: CODE_ICB,
+        response: Shape::Items(&scorecards::FUNDING),
+        example: "/api/v1/scorecards/E54000008/funding",
+        handler: || get(scorecards::funding),
+    },
+    ApiRoute {
+        path: "/api/v1/scorecards/{code}/readiness",
+        operation: "scorecard_readiness",
+        summary: "The ICB's readiness self-assessments: the current one summarised and every one in full.",
+        params: CODE_ICB,
+        response: Shape::Object(&scorecards::READINESS),
+        example: "/api/v1/scorecards/E54000008/readiness",
+        handler: || get(scorecards::readiness),
+    },
+    ApiRoute {
+        path: "/api/v1/cyp-scores",
+        operation: "cyp_scores",
+        summary: "The children and young people's measurement tool: every ICB's driver and overall scores.",
+        params: &[],
+        response: Shape::Object(&scorecards::CYP_SCORES),
+        example: "/api/v1/cyp-scores",
+        handler: || get(scorecards::cyp_scores),
     },
     ApiRoute {
         path: "/api/v1/openapi.json",

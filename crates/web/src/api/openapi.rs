@@ -97,7 +97,10 @@ fn build() -> Value {
         if route.params.iter().any(|p| p.location == In::Path) {
             responses["404"] = error.clone();
         }
-        if !matches!(route.response, Shape::File(_) | Shape::OpenApi) && !route.path.starts_with("/api/v1/places") {
+        if !matches!(route.response, Shape::File(_) | Shape::OpenApi)
+            && !route.path.starts_with("/api/v1/places")
+            && !super::scorecards::UNTAGGED.contains(&route.path)
+        {
             responses["304"] = json!({ "description": "Not modified: the client's copy (If-None-Match) is current." });
         }
         paths.insert(

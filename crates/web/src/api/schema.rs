@@ -231,4 +231,19 @@ pub static TARGET_VIEW: Schema = Schema {
 };
 
 /// Every schema, for the document's components.
-pub static ALL: [&Schema; 7] = [&RELEASE, &AREA, &INDICATOR, &VALUE, &PLACE, &PLACE_VIEW, &TARGET_VIEW];
+pub static ALL: [&Schema; 13] = [
+    &RELEASE,
+    &AREA,
+    &INDICATOR,
+    &VALUE,
+    &PLACE,
+    &PLACE_VIEW,
+    &TARGET_VIEW,
+    // The scorecards (scorecard-web).
+    &super::scorecards::SCORECARD_SUMMARY,
+    &super::scorecards::SCORECARD,
+    &super::scorecards::INDICATOR_CARD,
+    &super::scorecards::FUNDING,
+    &super::scorecards::READINESS,
+    &super::scorecards::CYP_SCORES,
+];

@@ -12,7 +12,10 @@ mod network;
 /// The network's events, publications and contact (issue 15, events helper).
 pub mod outreach;
 pub mod place;
+mod readiness;
 pub mod report;
+/// The ICB scorecards (issue 14, scorecard-web).
+pub mod scorecard;
 mod search;
 mod sign_in;
 
@@ -33,6 +36,8 @@ pub fn routes() -> Router<AppState> {
         .merge(network::routes())
         .merge(outreach::routes())
         .route("/places/{slug}/report.pdf", get(report::pdf))
+        .merge(readiness::routes())
+        .route("/scorecards/{code}/report.pdf", get(scorecard::report_pdf))
         .route("/areas/{code}", get(area::page))
         .route("/areas/{code}/profile.csv", get(area::profile_csv))
         .merge(tagged())
@@ -52,6 +57,11 @@ fn tagged() -> Router<AppState> {
         .route("/indicators/{id}/inequalities", get(indicator::inequalities))
         .route("/indicators/{id}/definition", get(indicator::definition))
         .route("/charts/{file}", get(indicator::chart_svg))
+        .route("/scorecards", get(scorecard::index))
+        .route("/scorecards/cyp-tool", get(scorecard::cyp_tool))
+        .route("/scorecards/{code}", get(scorecard::icb))
+        .route("/scorecards/{code}/indicators/{id}", get(scorecard::indicator))
+        .route("/scorecards/{code}/report", get(scorecard::report))
         .route_layer(axum::middleware::from_fn(etag::tagged))
 }
 

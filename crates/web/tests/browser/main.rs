@@ -15,11 +15,14 @@
 
 #[path = "../fixtures/mod.rs"]
 mod fixtures;
+#[path = "../scorecard_support/mod.rs"]
+mod scorecard_support;
 mod webdriver;
 
 mod accounts;
 mod events;
 mod network;
+mod scorecard;
 
 use std::path::{Path, PathBuf};
 
@@ -64,6 +67,13 @@ pub const PAGES: &[Page] = &[
     Page { name: "forgotten password", path: "/password/forgot", status: 200 },
     Page { name: "newsletter", path: "/newsletter", status: 200 },
     Page { name: "organisation", path: "/organisations/1", status: 200 },
+    Page { name: "ICB scorecards", path: "/scorecards", status: 200 },
+    Page { name: "ICB scorecards: completeness", path: "/scorecards?tab=completeness", status: 200 },
+    Page { name: "ICB scorecard", path: "/scorecards/E54000008", status: 200 },
+    Page { name: "scorecard breakdown", path: "/scorecards/E54000008/indicators/preterm_births", status: 200 },
+    Page { name: "scorecard report", path: "/scorecards/E54000008/report", status: 200 },
+    Page { name: "CYP measurement tool", path: "/scorecards/cyp-tool", status: 200 },
+    Page { name: "readiness self-assessment", path: "/scorecards/E54000008/readiness", status: 200 },
 ];
 
 /// Flows through pages beyond the per-page checks: a name and what it does with the browser
@@ -77,6 +87,7 @@ pub const FLOWS: &[(&str, Flow)] = &[
     ("join the network and confirm", network::join_and_confirm),
     ("subscribe to the newsletter and unsubscribe", network::subscribe_and_unsubscribe),
     ("choose a new password through an e-mailed link", network::reset_password),
+    ("a readiness self-assessment", scorecard::readiness_form),
 ];
 
 /// The place's report as PDF: its text (by poppler's pdftotext) has the place's name and
@@ -124,6 +135,7 @@ fn serve() -> Site {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let state = web::AppState::new(db.store.clone());
+        scorecard_support::install_with_funding(&state).await;
         tokio::spawn(web::serve(listener, state, std::future::pending()));
         (db, base)
     });

@@ -1,0 +1,183 @@
+//! The ICB scorecards of the newest release, in memory (issue 14, `docs/scorecard.md` §6).
+//!
+//! A [`ScorecardCache`] holds every ICB's [`Scorecard`] of one release and the children and
+//! young people's scores of all ICBs; pages and the API read it and run no query for the
+//! numbers. Funding, commitments and readiness are store data, read per request and joined to
+//! a copy of the card ([`crate::pages::scorecard::joined`]). [`ScorecardCell::get`] hands out
+//! the current cache: when the page cache's release changes, the scorecards are rebuilt (the
+//! store's rows of area type ICB and England, assembled off the async workers in
+//! `spawn_blocking`) while requests keep being served from the old ones.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use axum::body::Bytes;
+use engine::scorecard::model::{CypScores, Scorecard};
+
+use crate::{AppState, WebError};
+
+/// The scorecards of one release.
+#[derive(Debug, Default)]
+pub struct ScorecardCache {
+    /// The release's id (`None`: no release, or scorecards installed by hand).
+    pub release: Option<i64>,
+    /// The release's name ("" without one).
+    pub release_name: String,
+    /// Every ICB's scorecard, by ICB code.
+    pub cards: Vec<Scorecard>,
+    index: HashMap<String, usize>,
+    /// The children and young people's scores of every ICB, when the release has them.
+    pub cyp: Option<CypScores>,
+    /// Why there are no scorecards, when there are none.
+    pub notes: Vec<String>,
+    /// Pages rendered from these scorecards (the tables of all ICBs), by URL.
+    rendered: Mutex<HashMap<String, Bytes>>,
+}
+
+impl ScorecardCache {
+    /// The cache of `cards` (sorted by ICB code here) and `cyp`, of release `release`.
+    pub fn new(release: Option<(i64, String)>, mut cards: Vec<Scorecard>, cyp: Option<CypScores>) -> ScorecardCache {
+        cards.sort_by(|a, b| a.icb_code.cmp(&b.icb_code));
+        let index = cards.iter().enumerate().map(|(i, c)| (c.icb_code.clone(), i)).collect();
+        let (release, release_name) = match release {
+            Some((id, name)) => (Some(id), name),
+            None => (None, String::new()),
+        };
+        ScorecardCache { release, release_name, cards, index, cyp, notes: Vec::new(), rendered: Mutex::default() }
+    }
+
+    /// The scorecard of the ICB `code`.
+    pub fn card(&self, code: &str) -> Option<&Scorecard> {
+        self.index.get(code).map(|&i| &self.cards[i])
+    }
+
+    /// A few ICB codes, for an error naming an unknown one ("E54000008, E54000027, …").
+    pub fn some_codes(&self) -> String {
+        let mut codes: Vec<&str> = self.cards.iter().take(5).map(|c| c.icb_code.as_str()).collect();
+        if self.cards.len() > 5 {
+            codes.push("…");
+        }
+        if codes.is_empty() {
+            "none: the release has no scorecard".to_string()
+        } else {
+            codes.join(", ")
+        }
+    }
+
+    /// The page rendered earlier under `key`.
+    pub fn rendered(&self, key: &str) -> Option<Bytes> {
+        self.rendered.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(key).cloned()
+    }
+
+    /// Keeps `html` under `key` (at most 64 pages: the tabs of `/scorecards`) and gives it back.
+    pub fn keep_rendered(&self, key: String, html: String) -> Bytes {
+        let html = Bytes::from(html);
+        let mut pages = self.rendered.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if pages.len() < 64 {
+            pages.insert(key, html.clone());
+        }
+        html
+    }
+
+    /// Builds the scorecards of `release` from the store: the rows of area type ICB and
+    /// England (two queries), assembled in `spawn_blocking`.
+    ///
+    /// # Errors
+    /// The store's.
+    pub async fn build(store: &store::Store, release: Option<&store::Release>) -> Result<ScorecardCache, WebError> {
+        let Some(release) = release else {
+            let mut cache = ScorecardCache::new(None, Vec::new(), None);
+            cache.notes.push("No data release has been imported yet.".into());
+            return Ok(cache);
+        };
+        let assembled = crate::pages::scorecard::assemble_release(store, release.id).await?;
+        let (cards, cyp, notes) = assembled;
+        let mut cache = ScorecardCache::new(Some((release.id, release.name.clone())), cards, cyp);
+        cache.notes = notes;
+        Ok(cache)
+    }
+}
+
+/// The current scorecards of a server.
+#[derive(Default)]
+pub struct ScorecardCell {
+    current: RwLock<Option<Arc<ScorecardCache>>>,
+    building: Arc<tokio::sync::Mutex<()>>,
+    pinned: std::sync::atomic::AtomicBool,
+}
+
+impl ScorecardCell {
+    /// The current scorecards: those of the page cache's release, built on first use; while a
+    /// new release's are built, the old ones are served. Scorecards installed by hand
+    /// ([`ScorecardCell::install`]) are kept whatever the release.
+    ///
+    /// # Errors
+    /// The store's, when the first build fails.
+    pub async fn get(self: &Arc<Self>, state: &AppState) -> Result<Arc<ScorecardCache>, WebError> {
+        let current = self.peek();
+        if self.pinned.load(std::sync::atomic::Ordering::Acquire) {
+            if let Some(c) = current {
+                return Ok(c);
+            }
+        }
+        let pages = state.cache.get(&state.store).await?;
+        let release = pages.release.as_ref().map(|r| r.id);
+        match current {
+            Some(c) if c.release == release => Ok(c),
+            Some(old) => {
+                // A new release: rebuild in the background, serve the old meanwhile.
+                if let Ok(guard) = Arc::clone(&self.building).try_lock_owned() {
+                    let (cell, store, wanted) = (Arc::clone(self), state.store.clone(), pages.release.clone());
+                    tokio::spawn(async move {
+                        let _guard = guard;
+                        match ScorecardCache::build(&store, wanted.as_ref()).await {
+                            Ok(built) => cell.put(Arc::new(built)),
+                            Err(e) => eprintln!("fairer serve: building the scorecards: {e}"),
+                        }
+                    });
+                }
+                Ok(old)
+            }
+            None => {
+                let _guard = self.building.lock().await;
+                if let Some(c) = self.peek() {
+                    return Ok(c);
+                }
+                let built = Arc::new(ScorecardCache::build(&state.store, pages.release.as_ref()).await?);
+                self.put(built.clone());
+                Ok(built)
+            }
+        }
+    }
+
+    /// Installs `cache` and keeps it whatever the release (for scorecards assembled by the
+    /// caller: a fixture, a benchmark).
+    pub fn install(&self, cache: ScorecardCache) {
+        self.pinned.store(true, std::sync::atomic::Ordering::Release);
+        self.put(Arc::new(cache));
+    }
+
+    fn peek(&self) -> Option<Arc<ScorecardCache>> {
+        self.current.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn put(&self, cache: Arc<ScorecardCache>) {
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(cache);
+    }
+}
+
+impl AppState {
+    /// Installs scorecards assembled by the caller (kept whatever the release): what tests and
+    /// the benchmark serve.
+    pub fn install_scorecards(&self, cache: ScorecardCache) {
+        self.scorecards.install(cache);
+    }
+
+    /// The current scorecards ([`ScorecardCell::get`]).
+    ///
+    /// # Errors
+    /// The store's, when the first build fails.
+    pub async fn scorecards(&self) -> Result<Arc<ScorecardCache>, WebError> {
+        self.scorecards.get(self).await
+    }
+}
