@@ -73,6 +73,34 @@ pub struct RowBenchmark {
     pub peers: Option<(PeerRule, usize)>,
 }
 
+/// A row's benchmark by a peer group: the group's value for the row's indicator, sex, age and
+/// period (pooled or the members' median, [`peer_value`]) with its limits at the chosen level,
+/// and the row compared with it; not compared when no member has a value.
+fn peer_benchmark(
+    cache: &ReleaseCache,
+    group: &PeerGroup,
+    row: &ValueRow,
+    at_998: bool,
+    compare: &dyn Fn(Option<f64>) -> Comparison,
+) -> RowBenchmark {
+    match peer_value(cache, group, row) {
+        Some(p) => RowBenchmark {
+            row: row.clone(),
+            value: p.value,
+            limits: if at_998 { (p.lower_99_8, p.upper_99_8) } else { (p.lower_95, p.upper_95) },
+            class: compare(p.value),
+            peers: Some((p.rule, p.members)),
+        },
+        None => RowBenchmark {
+            row: row.clone(),
+            value: None,
+            limits: (None, None),
+            class: Comparison::NotCompared,
+            peers: None,
+        },
+    }
+}
+
 /// An area's profile under a query: its groups and the benchmark.
 pub struct Profile {
     /// The groups.
@@ -149,22 +177,7 @@ pub fn profile(cache: &ReleaseCache, code: &str, q: &AreaQuery) -> Result<Option
                         members: members.iter().map(|a| a.code.clone()).collect(),
                         basis: String::new(),
                     };
-                    match peer_value(cache, &group, row) {
-                        Some(p) => RowBenchmark {
-                            row: row.clone(),
-                            value: p.value,
-                            limits: if at_998 { (p.lower_99_8, p.upper_99_8) } else { (p.lower_95, p.upper_95) },
-                            class: compare(p.value),
-                            peers: Some((p.rule, p.members)),
-                        },
-                        None => RowBenchmark {
-                            row: row.clone(),
-                            value: None,
-                            limits: (None, None),
-                            class: Comparison::NotCompared,
-                            peers: None,
-                        },
-                    }
+                    peer_benchmark(cache, &group, row, at_998, &compare)
                 }
                 Resolved::Area { code: bench_code, .. } => {
                     let bench_row = cache
@@ -187,22 +200,7 @@ pub fn profile(cache: &ReleaseCache, code: &str, q: &AreaQuery) -> Result<Option
                     };
                     RowBenchmark { row: row.clone(), value, limits, class, peers: None }
                 }
-                Resolved::Peers(group) => match peer_value(cache, group, row) {
-                    Some(p) => RowBenchmark {
-                        row: row.clone(),
-                        value: p.value,
-                        limits: if at_998 { (p.lower_99_8, p.upper_99_8) } else { (p.lower_95, p.upper_95) },
-                        class: compare(p.value),
-                        peers: Some((p.rule, p.members)),
-                    },
-                    None => RowBenchmark {
-                        row: row.clone(),
-                        value: None,
-                        limits: (None, None),
-                        class: Comparison::NotCompared,
-                        peers: None,
-                    },
-                },
+                Resolved::Peers(group) => peer_benchmark(cache, group, row, at_998, &compare),
             };
             let (bench_value, class) = (row_bench.value, row_bench.class);
             let spread = cache.spread(&row.indicator_id, &area.area_type, &row.sex, &row.age, &row.time_period);
