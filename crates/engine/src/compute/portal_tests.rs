@@ -1003,9 +1003,7 @@ published = { table = "fingertips", where = { IndicatorId = [93474], Age = ["All
             && r["AreaCode"] == "E92000001"
             && !r["Category"].is_empty()
     }) {
-        let Ok(Category::Of(c)) =
-            category(&clean(&p["CategoryType"]).to_string(), &clean(&p["Category"]).to_string(), true)
-        else {
+        let Ok(Category::Of(c)) = category(clean(&p["CategoryType"]), clean(&p["Category"]), true) else {
             panic!("{p:?}")
         };
         let (b, q) = c.quantile.unwrap();
