@@ -38,6 +38,7 @@ pub mod arriaga;
 pub mod composite;
 pub mod gap;
 pub mod inequality;
+pub mod labels;
 
 use std::borrow::Cow;
 

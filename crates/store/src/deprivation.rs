@@ -56,31 +56,7 @@ pub fn decile_of(category: &str) -> Option<u8> {
     if let Ok(n) = category.trim().parse::<u8>() {
         return (1..=10).contains(&n).then_some(n);
     }
-    let lower = category.to_ascii_lowercase();
-    let words: Vec<&str> = lower.split('(').next().unwrap_or("").split_whitespace().collect();
-    let n = words.len();
-    if n < 3 || words[n - 2] != "deprived" || words[n - 1] != "decile" {
-        return None;
-    }
-    match &words[..n - 2] {
-        ["most"] => Some(1),
-        ["least"] => Some(10),
-        [ordinal, side] => {
-            let k = match *ordinal {
-                "second" => 2,
-                "third" => 3,
-                "fourth" => 4,
-                "fifth" => 5,
-                _ => return None,
-            };
-            match *side {
-                "most" | "more" => Some(k),
-                "least" | "less" => Some(11 - k),
-                _ => None,
-            }
-        }
-        _ => None,
-    }
+    stats::labels::decile_of_label(category)
 }
 
 /// The denominators of an import's national-decile rows of sex "Persons", summed by indicator,

@@ -654,6 +654,23 @@ struct GeographyFile {
     deprivation_score: Option<String>,
     benchmark: Option<Spanned<String>>,
     code_changes: Option<CodeChanges>,
+    #[serde(default)]
+    published_level: Vec<PublishedLevelSpec>,
+}
+
+/// A level of areas known only from published values (`[[geography.published_level]]`: sub-ICB
+/// locations, primary care networks, GP practices), told by the shape of their codes. Its areas
+/// are those the published rows name, with the parent a row gives (`Parent Code`), compared
+/// with the geography's benchmark.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PublishedLevelSpec {
+    /// The area type ("GP practice").
+    #[serde(rename = "type")]
+    pub area_type: String,
+    /// The shapes of its codes, each matching a whole code: `#` a digit, `@` a capital letter,
+    /// any other character itself ("E38######", "U#####", "@#####").
+    pub codes: Vec<String>,
 }
 
 /// A lookup from the small-area codes of another vintage (e.g. 2011 LSOAs) to the geography's
@@ -696,6 +713,8 @@ pub struct GeographySpec {
     /// code must map to one code only (a best-fit lookup: ONS's LSOA 2011 to 2021 lookup has
     /// splits, which need one row per old code chosen by best fit).
     pub code_changes: Option<CodeChanges>,
+    /// Levels of areas known only from published values, tried in order.
+    pub published_levels: Vec<PublishedLevelSpec>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -1294,6 +1313,7 @@ fn geography_spec(g: GeographyFile, err: &ErrorAt) -> Result<GeographySpec> {
         deprivation_score: g.deprivation_score,
         benchmark_level,
         code_changes: g.code_changes,
+        published_levels: g.published_level,
     })
 }
 

@@ -12,7 +12,9 @@
 
 use std::collections::HashMap;
 
-use super::catalogue::{CodeChanges, DeprivationBreakdown, GeographySpec, PlaceSpec, PEER_GROUP_TYPE, PLACE_TYPE};
+use super::catalogue::{
+    CodeChanges, DeprivationBreakdown, GeographySpec, PlaceSpec, PublishedLevelSpec, PEER_GROUP_TYPE, PLACE_TYPE,
+};
 use crate::error::{EngineError, Location, Result};
 use crate::input::{ColumnRequest, InputTable};
 
@@ -57,6 +59,8 @@ pub struct Geography {
     pub parent_level: Vec<Option<usize>>,
     /// The index in `levels` of the benchmark level.
     pub benchmark_level: usize,
+    /// Levels of areas known only from published values, told by their codes' shapes.
+    pub published_levels: Vec<PublishedLevelSpec>,
 }
 
 impl Geography {
@@ -186,6 +190,7 @@ impl Geography {
             peer_groups,
             parent_level,
             benchmark_level: spec.benchmark_level,
+            published_levels: spec.published_levels.clone(),
         })
     }
 }
@@ -529,6 +534,7 @@ mod tests {
             deprivation_score: None,
             benchmark_level: 1,
             code_changes: None,
+            published_levels: Vec::new(),
         }
     }
 

@@ -31,13 +31,18 @@
 //!   England's code (E92000001) is skipped, with a note, when the geography has no such area;
 //! - the period is the `Time period` label ("2024", "2024/25", "2022 - 24") or the `Year`, with
 //!   `Time period Sortable` (YYYYMMDD-like) used for labels that give no year;
-//! - an empty category is the whole area; a category type mentioning "deprivation decile"
-//!   (national deciles; not "within area" ones) gives deciles 1 (most deprived) … 10 from
-//!   labels such as "Most deprived decile (IMD2019)", "Third more deprived decile", "Fifth less
-//!   deprived decile", "Second least deprived decile" (and Fairer's own [`super::decile_label`]);
-//!   the FingertipsNext extract has the type and the label the other way round, which is
-//!   recognised; every other category (quintiles, ethnic groups, …) is skipped and counted in a
-//!   note;
+//! - an empty category is the whole area; any other is kept with its category type and label
+//!   as published (the FingertipsNext extract writes the label under `CategoryType` and the
+//!   type under `Category`: a header spelled `CategoryType` says so, and a deprivation type is
+//!   recognised in either column). A deprivation decile or quintile type (national or "within
+//!   area") reads its labels as quantiles: deciles 1 (most deprived) … 10 from labels such as
+//!   "Most deprived decile (IMD2019)", "Third more deprived decile", "Fifth less deprived
+//!   decile", "Second least deprived decile" (and Fairer's own [`super::decile_label`]);
+//!   quintiles from "Most deprived quintile" … "Average deprived quintile" … "Least deprived
+//!   quintile". One deprivation type's quantiles give the inequality summary; a type listed
+//!   in a classification's `published_types` maps onto its categories; every other category
+//!   is a slot of its own ([`published_layout`]). A type without a label, or a quantile label
+//!   not understood, is an error naming the file, row and column;
 //! - a value, limit, count or denominator that is not a number is an error naming the file,
 //!   row and column; an empty one is missing (a suppressed value).
 //!
@@ -49,11 +54,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use stats::{ConfidenceLevel, Estimate, Limits};
 
-use super::breakdowns::Layout;
-use super::catalogue::{Catalogue, DeprivationBreakdown, Indicator, PublishedSpec, SEXES};
+use super::breakdowns::{Layout, Slot, SlotFrom};
+use super::catalogue::{Benchmark, Catalogue, CategoryType, DeprivationBreakdown, Indicator, PublishedSpec, SEXES};
 use super::cells::CellValue;
 use super::geography::{Geography, Level};
-use super::levels::{benchmarks, decile_label, summarise_level, LevelContext, LevelValues};
+use super::levels::{benchmarks, summarise_level, LevelContext, LevelValues};
 use super::period::Period;
 use super::results::ResultRow;
 use super::source::TablePart;
@@ -83,12 +88,18 @@ enum Role {
     Age,
     CategoryType,
     Category,
+    AreaName,
+    ParentCode,
+    ParentName,
 }
 
 /// Each role, the name errors give it, and the names it is recognised by (normalised: lower
 /// case, without spaces and underscores), the first found winning.
-const ROLES: [(Role, &str, &[&str]); 17] = [
+const ROLES: [(Role, &str, &[&str]); 20] = [
     (Role::AreaCode, "Area Code", &["areacode"]),
+    (Role::AreaName, "Area Name", &["areaname"]),
+    (Role::ParentCode, "Parent Code", &["parentcode"]),
+    (Role::ParentName, "Parent Name", &["parentname"]),
     (Role::TimePeriod, "Time period", &["timeperiod"]),
     (Role::Year, "Year", &["year"]),
     (Role::Sortable, "Time period Sortable", &["timeperiodsortable"]),
@@ -132,6 +143,10 @@ pub struct AreaMap {
     small: HashMap<String, u32>,
     level_types: String,
     small_type: String,
+    /// The geography's number of levels: published levels' rows are placed after them.
+    levels: usize,
+    /// The published levels: area type and code shapes.
+    published: Vec<(String, Vec<String>)>,
 }
 
 impl AreaMap {
@@ -149,8 +164,27 @@ impl AreaMap {
             small: geography.index.clone(),
             level_types: geography.levels.iter().map(|l| l.area_type.as_str()).collect::<Vec<_>>().join(", "),
             small_type: small_area_type.to_string(),
+            levels: geography.levels.len(),
+            published: geography.published_levels.iter().map(|p| (p.area_type.clone(), p.codes.clone())).collect(),
         }
     }
+
+    /// The published level (index into the geography's `published_levels`) whose code shapes
+    /// `code` matches, the first that does.
+    fn published_level_of(&self, code: &str) -> Option<usize> {
+        self.published.iter().position(|(_, shapes)| shapes.iter().any(|s| code_has_shape(code, s)))
+    }
+}
+
+/// Whether `code` has `shape`: as many characters, `#` matching a digit, `@` a capital letter,
+/// any other character itself.
+pub fn code_has_shape(code: &str, shape: &str) -> bool {
+    code.chars().count() == shape.chars().count()
+        && code.chars().zip(shape.chars()).all(|(c, s)| match s {
+            '#' => c.is_ascii_digit(),
+            '@' => c.is_ascii_uppercase(),
+            _ => c == s,
+        })
 }
 
 /// One published value placed on the geography.
@@ -168,12 +202,11 @@ pub struct PublishedRow {
     pub sex: usize,
     /// The period (index into [`PublishedRows::periods`]).
     pub period: usize,
-    /// 0 for the whole area, else the deprivation decile (1 most deprived … 10).
-    pub decile: usize,
     /// The age label (index into [`PublishedRows::ages`]), if the table has ages.
     pub age: Option<usize>,
-    /// The decile's category type (index into [`PublishedRows::category_types`]).
-    pub category_type: Option<usize>,
+    /// The row's breakdown (index into [`PublishedRows::categories`]), `None` for the whole
+    /// area.
+    pub category: Option<usize>,
     /// Value, limits, count, denominator and note as published.
     pub value: CellValue,
 }
@@ -189,13 +222,28 @@ pub struct PublishedRows {
     pub periods: Vec<Period>,
     /// The age labels, in order of appearance.
     pub ages: Vec<String>,
-    /// The deprivation-decile category types, in order of appearance.
-    pub category_types: Vec<String>,
-    /// Rows of categories other than deprivation deciles, skipped.
-    pub skipped_categories: Skipped,
+    /// The distinct (category type, category) pairs of the rows, in order of appearance.
+    pub categories: Vec<PublishedCategory>,
+    /// The areas of each published level of the geography (`[[geography.published_level]]`),
+    /// as the rows name them (no small areas): their rows' `level` is the geography's number of
+    /// levels plus the published level's index.
+    pub extra_levels: Vec<Level>,
     /// Rows whose area is not in the geography, skipped (`unknown_areas = "skip"`, or England
     /// when the geography has no England).
     pub skipped_areas: Skipped,
+}
+
+/// One published breakdown category: its category type and label as published, and, for a
+/// deprivation quantile, which.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublishedCategory {
+    /// The category type as published ("Ethnic groups", "County & UA deprivation deciles in
+    /// England (IMD2019, 4/23 geography)").
+    pub category_type: String,
+    /// The category as published ("White", "Most deprived decile (IMD2019)").
+    pub label: String,
+    /// For a deprivation decile or quintile: the breakdown and the quantile (1 = most deprived).
+    pub quantile: Option<(DeprivationBreakdown, usize)>,
 }
 
 /// Rows skipped for one reason: how many, and the first few distinct values that were why.
@@ -229,10 +277,20 @@ impl Skipped {
 }
 
 /// A row's breakdown.
+#[derive(Debug)]
 enum Category {
+    /// The whole area (both cells empty).
     Whole,
-    Decile(usize, String),
-    Other(String),
+    /// A breakdown category, with its type and label as published.
+    Of(PublishedCategory),
+}
+
+/// Why a row's category cells cannot be read; `type_column` says whether the cell at fault is
+/// in the `Category Type` column (else the `Category` column).
+#[derive(Debug)]
+struct CategoryError {
+    type_column: bool,
+    expected: String,
 }
 
 /// The recognised columns and the filters of every source, as text slots of the chunks read.
@@ -245,12 +303,16 @@ struct Plan {
     names: Vec<String>,
     /// Slot → column index in the file.
     columns: Vec<usize>,
+    /// Whether the file is the FingertipsNext API extract (its header spelled `CategoryType`),
+    /// which writes the category under `CategoryType` and its type under `Category`.
+    swapped: bool,
 }
 
 impl Plan {
     fn new(file: &str, headers: &[String], sources: &[PublishedSpec]) -> Result<Plan> {
         let normalised: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
-        let mut plan = Plan { roles: Vec::new(), filters: Vec::new(), names: Vec::new(), columns: Vec::new() };
+        let mut plan =
+            Plan { roles: Vec::new(), filters: Vec::new(), names: Vec::new(), columns: Vec::new(), swapped: false };
         let slot_of = |plan: &mut Plan, column: usize| match plan.columns.iter().position(|&c| c == column) {
             Some(s) => s,
             None => {
@@ -265,6 +327,10 @@ impl Plan {
                 plan.roles.push((role, slot));
             }
         }
+        plan.swapped = plan
+            .slot(Role::CategoryType)
+            .and_then(|s| plan.names.get(s))
+            .is_some_and(|h| h.trim_start_matches('\u{feff}').trim() == "CategoryType");
         let missing = |column: &str, role: &str| EngineError::MissingColumn {
             file: file.to_string(),
             column: column.to_string(),
@@ -408,23 +474,9 @@ impl<'c> RowCells<'c> {
         let text_of = |s: Option<usize>| s.map_or("", |s| self.text(s));
         let category = match (slot(Role::CategoryType), slot(Role::Category)) {
             (None, None) => Category::Whole,
-            (t, c) => category(text_of(t), text_of(c)).map_err(|which| {
-                let s = if which { t } else { c };
-                let (type_text, label_text) = (text_of(t), text_of(c));
-                let expected = if type_text.is_empty() != label_text.is_empty() {
-                    if type_text.is_empty() {
-                        format!("a category type for the category \"{label_text}\" (both empty for the whole area)")
-                    } else {
-                        format!("a category label for the category type \"{type_text}\" (both empty for the whole area)")
-                    }
-                } else {
-                    "a deprivation decile's label, such as \"Most deprived decile (IMD2019)\", \"Third more deprived decile\", \"Fifth less deprived decile\" or \"Least deprived decile\"".into()
-                };
-                let s = match s {
-                    Some(s) => s,
-                    None => t.or(c).unwrap_or(0),
-                };
-                EngineError::BadValue { at: self.at(s), expected, found: self.text(s).to_string() }
+            (t, c) => category(text_of(t), text_of(c), plan.swapped).map_err(|e| {
+                let s = if e.type_column { t.or(c) } else { c.or(t) }.unwrap_or(0);
+                EngineError::BadValue { at: self.at(s), expected: e.expected, found: self.text(s).to_string() }
             })?,
         };
         let value = self.value()?;
@@ -449,7 +501,9 @@ struct ParsedRow<'c> {
 struct SeenLabels {
     period_of: Vec<HashMap<String, usize>>,
     age_of: Vec<HashMap<String, usize>>,
-    type_of: Vec<HashMap<String, usize>>,
+    category_of: Vec<HashMap<(String, String), usize>>,
+    /// Per source and published level: each area code's index.
+    extra_of: Vec<Vec<HashMap<String, usize>>>,
 }
 
 impl SeenLabels {
@@ -460,7 +514,25 @@ impl SeenLabels {
         SeenLabels {
             period_of: out.iter().map(|o| index(o.periods.iter().map(|p| &p.label).collect())).collect(),
             age_of: out.iter().map(|o| index(o.ages.iter().collect())).collect(),
-            type_of: out.iter().map(|o| index(o.category_types.iter().collect())).collect(),
+            category_of: out
+                .iter()
+                .map(|o| {
+                    o.categories
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| ((c.category_type.clone(), c.label.clone()), i))
+                        .collect()
+                })
+                .collect(),
+            extra_of: out
+                .iter()
+                .map(|o| {
+                    o.extra_levels
+                        .iter()
+                        .map(|l| l.codes.iter().enumerate().map(|(i, c)| (c.clone(), i)).collect())
+                        .collect()
+                })
+                .collect(),
         }
     }
 
@@ -475,8 +547,8 @@ impl SeenLabels {
     }
 }
 
-/// Adds a parsed row to the rows of source `i` (`o`): its decile, area, period and age placed;
-/// `Ok(false)` when the source skips it (a category other than deciles, an area to skip).
+/// Adds a parsed row to the rows of source `i` (`o`): its category, area, period and age
+/// placed; `Ok(false)` when the source skips it (an area to skip).
 fn place_row(
     row: &ParsedRow<'_>,
     cells: &RowCells<'_>,
@@ -486,15 +558,16 @@ fn place_row(
     file_index: usize,
 ) -> Result<bool> {
     let code = row.code;
-    let (decile, category_type) = match &row.category {
-        Category::Whole => (0, None),
-        Category::Decile(d, t) => (*d, Some(SeenLabels::index_of(&mut seen.type_of[i], &mut o.category_types, t))),
-        Category::Other(label) => {
-            o.skipped_categories.add(label);
-            return Ok(false);
+    let extra;
+    let placements: &[(usize, usize)] = match (areas.codes.get(code), areas.published_level_of(code)) {
+        (Some(p), _) => p,
+        (None, Some(p)) => {
+            extra = [(areas.levels + p, extra_area(cells, (i, &mut *o), areas, seen, p, code))];
+            &extra
         }
+        (None, None) => &[],
     };
-    let Some(placements) = areas.codes.get(code) else {
+    if placements.is_empty() {
         if source.skip_unknown_areas || code == ENGLAND {
             o.skipped_areas.add(code);
             return Ok(false);
@@ -507,22 +580,40 @@ fn place_row(
         } else {
             String::new()
         };
+        let published = if areas.published.is_empty() {
+            String::new()
+        } else {
+            let shapes: Vec<String> =
+                areas.published.iter().map(|(t, shapes)| format!("{t}: {}", shapes.join(" or "))).collect();
+            format!(" or a code of a published level ({})", shapes.join("; "))
+        };
         return Err(EngineError::BadValue {
             at: cells.at(row.area_slot),
             expected: format!(
-                "the code of an area of the geography's levels ({}){small}; to skip rows of other areas, add unknown_areas = \"skip\" to the indicator's published source",
+                "the code of an area of the geography's levels ({}){published}{small}; to skip rows of other areas, add unknown_areas = \"skip\" to the indicator's published source",
                 areas.level_types
             ),
             found: code.to_string(),
         });
-    };
+    }
     let next = seen.period_of[i].len();
     let period_index = *seen.period_of[i].entry(row.period.label.clone()).or_insert(next);
     if period_index == o.periods.len() {
         o.periods.push(row.period.clone());
     }
     let age_index = row.age.map(|a| SeenLabels::index_of(&mut seen.age_of[i], &mut o.ages, a));
-    for &(level, area) in placements {
+    let category = match &row.category {
+        Category::Whole => None,
+        Category::Of(c) => {
+            let next = o.categories.len();
+            let index = *seen.category_of[i].entry((c.category_type.clone(), c.label.clone())).or_insert(next);
+            if index == next {
+                o.categories.push(c.clone());
+            }
+            Some(index)
+        }
+    };
+    for &(level, area) in placements.iter() {
         o.rows.push(PublishedRow {
             file: file_index,
             row: cells.row,
@@ -530,13 +621,50 @@ fn place_row(
             area,
             sex: row.sex,
             period: period_index,
-            decile,
+            category,
             age: age_index,
-            category_type,
             value: row.value.clone(),
         });
     }
     Ok(true)
+}
+
+/// The index of area `code` of published level `p` among source `i`'s areas of that level,
+/// added (with the row's `Area Name` and `Parent Code`/`Parent Name`, when the file has them)
+/// when new.
+fn extra_area(
+    cells: &RowCells<'_>,
+    (i, o): (usize, &mut PublishedRows),
+    areas: &AreaMap,
+    seen: &mut SeenLabels,
+    p: usize,
+    code: &str,
+) -> usize {
+    while o.extra_levels.len() < areas.published.len() {
+        let t = areas.published[o.extra_levels.len()].0.clone();
+        o.extra_levels.push(Level {
+            area_type: t,
+            codes: Vec::new(),
+            names: Vec::new(),
+            parents: Vec::new(),
+            members: Vec::new(),
+        });
+    }
+    let known = &mut seen.extra_of[i];
+    known.resize_with(areas.published.len(), HashMap::new);
+    if let Some(&a) = known[p].get(code) {
+        return a;
+    }
+    let text = |role: Role| cells.plan.slot(role).map(|s| cells.text(s)).filter(|t| !t.is_empty());
+    let level = &mut o.extra_levels[p];
+    level.codes.push(code.to_string());
+    level.names.push(text(Role::AreaName).unwrap_or(code).to_string());
+    level
+        .parents
+        .push(text(Role::ParentCode).map(|c| (c.to_string(), text(Role::ParentName).unwrap_or(c).to_string())));
+    level.members.push(Vec::new());
+    known[p].insert(code.to_string(), level.codes.len() - 1);
+    level.codes.len() - 1
 }
 
 /// Reads one file of a portal-layout table for every published source on it, adding the rows
@@ -700,72 +828,96 @@ fn parse_sex(s: &str) -> Option<usize> {
     }
 }
 
-/// Whether a category type is of national deprivation deciles.
-fn is_decile_type(t: &str) -> bool {
+/// The deprivation breakdown a category type names: deciles or quintiles ("deprivation
+/// decile", "deprivation quintile"), national or "within area"; `None` for any other type.
+fn quantile_type(t: &str) -> Option<DeprivationBreakdown> {
     let t = t.to_ascii_lowercase();
-    t.contains("deprivation decile") && !t.contains("within area")
+    let quantiles = if t.contains("deprivation decile") {
+        10
+    } else if t.contains("deprivation quintile") {
+        5
+    } else {
+        return None;
+    };
+    Some(DeprivationBreakdown { quantiles, within_area: t.contains("within area") })
 }
 
-/// The breakdown of a row from its category type and category; `Err(true)` when the category
-/// type column holds a decile label not understood or is empty beside a category,
-/// `Err(false)` when the category column does or is empty beside a category type.
-fn category(category_type: &str, category: &str) -> std::result::Result<Category, bool> {
-    if category_type.is_empty() && category.is_empty() {
+/// The breakdown of a row from its `Category Type` and `Category` cells. The portal's download
+/// has the type under `Category Type`; the FingertipsNext API extract (`swapped`) has it under
+/// `Category`. A deprivation decile or quintile type is recognised in either column whatever
+/// the layout. A deprivation type's label must name its quantile.
+///
+/// # Errors
+/// A type without a label, a label without a type, a quantile label not understood: which
+/// column is at fault and what it should hold.
+fn category(type_cell: &str, category_cell: &str, swapped: bool) -> std::result::Result<Category, CategoryError> {
+    if type_cell.is_empty() && category_cell.is_empty() {
         return Ok(Category::Whole);
     }
-    // A type without a label, or a label without a type: the column that is empty.
-    if category.is_empty() {
-        return Err(false);
+    // Whether the type is in the Category column.
+    let type_in_category = if quantile_type(type_cell).is_some() {
+        false
+    } else if quantile_type(category_cell).is_some() {
+        true
+    } else {
+        swapped
+    };
+    let (category_type, label) = if type_in_category { (category_cell, type_cell) } else { (type_cell, category_cell) };
+    // The label is in the type column exactly when the type is in the category column.
+    let error = |label_at_fault: bool, expected: String| CategoryError {
+        type_column: label_at_fault == type_in_category,
+        expected,
+    };
+    if label.is_empty() {
+        return Err(error(
+            true,
+            format!("a category label for the category type \"{category_type}\" (both empty for the whole area)"),
+        ));
     }
     if category_type.is_empty() {
-        return Err(true);
+        return Err(error(
+            false,
+            format!("a category type for the category \"{label}\" (both empty for the whole area)"),
+        ));
     }
-    if is_decile_type(category_type) {
-        return parse_decile(category).map(|d| Category::Decile(d, category_type.to_string())).ok_or(false);
+    let quantile = match quantile_type(category_type) {
+        None => None,
+        Some(b) => {
+            let q = parse_quantile(label, b.quantiles).ok_or_else(|| {
+                error(
+                    true,
+                    if b.quantiles == 10 {
+                        "a deprivation decile's label, such as \"Most deprived decile (IMD2019)\", \"Third more deprived decile\", \"Fifth less deprived decile\" or \"Least deprived decile\"".into()
+                    } else {
+                        "a deprivation quintile's label: \"Most deprived quintile\", \"Second most deprived quintile\", \"Average deprived quintile\", \"Second least deprived quintile\" or \"Least deprived quintile\"".into()
+                    },
+                )
+            })?;
+            Some((b, q))
+        }
+    };
+    Ok(Category::Of(PublishedCategory { category_type: category_type.to_string(), label: label.to_string(), quantile }))
+}
+
+/// The quantile (1 most deprived) of a deprivation decile's (`quantiles` = 10, as
+/// [`parse_decile`]) or quintile's label: "Most deprived quintile", "Second most deprived
+/// quintile", "Average deprived quintile" (or Fairer's "Middle quintile"), "Second least
+/// deprived quintile", "Least deprived quintile", each with an optional "(…)" after.
+pub fn parse_quantile(label: &str, quantiles: u8) -> Option<usize> {
+    if quantiles == 10 {
+        return parse_decile(label);
     }
-    // The FingertipsNext extract: the label under CategoryType, the type under Category.
-    if is_decile_type(category) {
-        return parse_decile(category_type).map(|d| Category::Decile(d, category.to_string())).ok_or(true);
+    if quantiles != 5 {
+        return None;
     }
-    Ok(Category::Other(if category.is_empty() {
-        category_type.to_string()
-    } else {
-        format!("{category_type}: {category}")
-    }))
+    stats::labels::quintile_of_label(label).map(usize::from)
 }
 
 /// The decile (1 most deprived … 10 least) of a label such as "Most deprived decile (IMD2019)",
-/// "Third more deprived decile", "Fifth less deprived decile", "Second least deprived decile".
+/// "Third more deprived decile", "Fifth less deprived decile", "Second least deprived decile"
+/// ([`stats::labels::decile_of_label`], which the store reads result rows back with too).
 pub fn parse_decile(label: &str) -> Option<usize> {
-    let lower = label.to_ascii_lowercase();
-    let words: Vec<&str> = lower.split('(').next().unwrap_or("").split_whitespace().collect();
-    let n = words.len();
-    if n < 3 || words[n - 2] != "deprived" || words[n - 1] != "decile" {
-        return None;
-    }
-    let more = |w: &str| w == "most" || w == "more";
-    let less = |w: &str| w == "least" || w == "less";
-    match &words[..n - 2] {
-        ["most"] => Some(1),
-        ["least"] => Some(10),
-        [ordinal, side] => {
-            let k = match *ordinal {
-                "second" => 2,
-                "third" => 3,
-                "fourth" => 4,
-                "fifth" => 5,
-                _ => return None,
-            };
-            if more(side) {
-                Some(k)
-            } else if less(side) {
-                Some(11 - k)
-            } else {
-                None
-            }
-        }
-        _ => None,
-    }
+    stats::labels::decile_of_label(label).map(usize::from)
 }
 
 /// A published indicator's values on the geography, ready to summarise.
@@ -776,8 +928,8 @@ pub struct PublishedValues {
     pub sexes: Vec<usize>,
     /// The age label of the rows, if the table has ages.
     pub age: Option<String>,
-    /// The slots of every area's values: the whole area, then the deciles, labelled with the
-    /// decile rows' category type.
+    /// The slots of every area's values: the whole area, then the published categories
+    /// ([`published_layout`]).
     pub layout: Layout,
     /// Per geography level, the values indexed as computed values are
     /// (`((area * slots + slot) * sexes + sex) * periods + period`, the slots `layout`'s);
@@ -797,7 +949,12 @@ pub struct PublishedValues {
 /// # Errors
 /// Two rows for the same area, sex, period and category that differ in any number or note, or
 /// rows of two ages (each naming the file and rows).
-pub fn published_values(rows: &PublishedRows, indicator: &Indicator, geography: &Geography) -> Result<PublishedValues> {
+pub fn published_values(
+    rows: &PublishedRows,
+    indicator: &Indicator,
+    geography: &Geography,
+    classifications: &[CategoryType],
+) -> Result<PublishedValues> {
     let mut notes = Vec::new();
     let id = &indicator.id;
     let sexes: Vec<usize> = if indicator.sexes.is_empty() {
@@ -812,7 +969,7 @@ pub fn published_values(rows: &PublishedRows, indicator: &Indicator, geography: 
         .iter()
         .filter(|r| {
             let keep_sex = sexes.contains(&r.sex);
-            let keep_level = indicator.levels.contains(&r.level);
+            let keep_level = indicator.levels.contains(&r.level) || r.level >= geography.levels.len();
             other_sex += u64::from(!keep_sex);
             other_level += u64::from(keep_sex && !keep_level);
             keep_sex && keep_level
@@ -859,14 +1016,16 @@ pub fn published_values(rows: &PublishedRows, indicator: &Indicator, geography: 
     }
     let periods: Vec<Period> = used.iter().map(|&p| all_periods[p].clone()).collect();
     let (ns, np) = (sexes.len(), periods.len());
-    let deciles = DeprivationBreakdown { quantiles: 10, within_area: false };
-    let nslots = 1 + usize::from(deciles.quantiles);
+    let (layout, slot_of) = published_layout(rows, &kept, indicator, classifications)?;
+    let nslots = layout.len();
+    let level_of = |l: usize| geography.levels.get(l).or_else(|| rows.extra_levels.get(l - geography.levels.len()));
     let mut levels: Vec<LevelValues> = geography
         .levels
         .iter()
+        .chain(&rows.extra_levels)
         .enumerate()
         .map(|(l, level)| {
-            if indicator.levels.contains(&l) {
+            if indicator.levels.contains(&l) || l >= geography.levels.len() {
                 vec![None; level.members.len() * nslots * ns * np]
             } else {
                 Vec::new()
@@ -875,59 +1034,55 @@ pub fn published_values(rows: &PublishedRows, indicator: &Indicator, geography: 
         .collect();
     let mut first_row: HashMap<(usize, usize), &PublishedRow> = HashMap::new();
     let statistic = format!("{} (published)", indicator.value_type.as_str());
-    let mut types_used = BTreeSet::new();
-    let mut duplicates = 0u64;
+    let (mut duplicates, mut precision) = (0u64, 0u64);
     for (r, &rp) in kept.iter().zip(&row_period) {
         let si = sexes.iter().position(|&s| s == r.sex).unwrap_or(0);
-        let at = ((r.area * nslots + r.decile) * ns + si) * np + period_at[rp];
+        let b = r.category.map_or(0, |c| slot_of.get(c).copied().unwrap_or(0));
+        let at = ((r.area * nslots + b) * ns + si) * np + period_at[rp];
         let Some(slot) = levels.get_mut(r.level).and_then(|l| l.get_mut(at)) else { continue };
         if slot.is_some() {
-            // A row repeated cell for cell (same category type, age and numbers) is the same
+            // A row repeated cell for cell (same category, age and numbers) is the same
             // published value twice: kept once, and counted.
             if let Some(f) = first_row.get(&(r.level, at)) {
-                if f.value == r.value && f.category_type == r.category_type && f.age == r.age {
-                    duplicates += 1;
-                    continue;
+                if f.category == r.category && f.age == r.age {
+                    if f.value == r.value {
+                        duplicates += 1;
+                        continue;
+                    }
+                    if same_at_precision(&f.value, &r.value) {
+                        precision += 1;
+                        continue;
+                    }
                 }
             }
             let first = first_row.get(&(r.level, at)).map_or(0, |f| f.row);
-            let level = &geography.levels[r.level];
+            let code = level_of(r.level).and_then(|l| l.codes.get(r.area)).cloned().unwrap_or_default();
+            let s = &layout.slots[b];
             return Err(EngineError::BadValue {
                 at: location(r, "Area Code"),
                 expected: format!(
                     "one row per area, sex, period and category for indicator \"{id}\", but row {first} has the same ({}, {}, {}{}): narrow the published source's where (on the age, category type or indicator)",
-                    level.codes[r.area],
+                    code,
                     SEXES[r.sex],
                     all_periods[rp].label,
-                    if r.decile > 0 { format!(", {}", decile_label(r.decile)) } else { String::new() }
+                    if b > 0 { format!(", {}: {}", s.category_type, s.category) } else { String::new() }
                 ),
-                found: level.codes[r.area].clone(),
+                found: code,
             });
         }
         first_row.insert((r.level, at), r);
-        if let Some(t) = r.category_type {
-            types_used.insert(t);
-        }
         let mut value = r.value.clone();
         value.estimate.statistic = statistic.clone().into();
         *slot = Some(value);
     }
-    let types: Vec<&str> = types_used.iter().filter_map(|&t| rows.category_types.get(t).map(String::as_str)).collect();
-    let category_type = match types.as_slice() {
-        [] => None,
-        [one] => Some((*one).to_string()),
-        many => Some(format!("Deprivation deciles as published ({})", many.join("; "))),
-    };
     if duplicates > 0 {
         notes.push(format!(
             "indicator \"{id}\": {duplicates} rows repeating an earlier row cell for cell (the same published value twice) kept once"
         ));
     }
-    if rows.skipped_categories.rows > 0 {
+    if precision > 0 {
         notes.push(format!(
-            "indicator \"{id}\": {} rows of categories other than national deprivation deciles skipped ({})",
-            rows.skipped_categories.rows,
-            rows.skipped_categories.describe()
+            "indicator \"{id}\": {precision} rows repeating an earlier row to another precision (each number the other's rounded to its decimals) kept once, as first found"
         ));
     }
     if rows.skipped_areas.rows > 0 {
@@ -950,10 +1105,169 @@ pub fn published_values(rows: &PublishedRows, indicator: &Indicator, geography: 
         periods,
         sexes,
         age: age.and_then(|r| r.age).and_then(|a| rows.ages.get(a)).cloned(),
-        layout: Layout::deprivation(deciles, category_type.as_deref()),
+        layout,
         levels,
         notes,
     })
+}
+
+/// Whether two published values are one value written to two precisions (the extract repeats
+/// some rows so): the same note, and each number (value, limits, count, denominator) present
+/// in both or neither, and equal once the more precise is rounded to the other's decimals (as
+/// its shortest decimal form has them).
+fn same_at_precision(a: &CellValue, b: &CellValue) -> bool {
+    fn decimals(x: f64) -> Option<i32> {
+        let text = format!("{x}");
+        if text.contains(['e', 'E']) {
+            return None;
+        }
+        Some(text.split_once('.').map_or(0, |(_, d)| d.len() as i32))
+    }
+    let same = |x: Option<f64>, y: Option<f64>| match (x, y) {
+        (None, None) => true,
+        (Some(x), Some(y)) if x == y => true,
+        (Some(x), Some(y)) => {
+            let (Some(dx), Some(dy)) = (decimals(x), decimals(y)) else { return false };
+            let (rough, fine, d) = if dx <= dy { (x, y, dx) } else { (y, x, dy) };
+            let f = 10f64.powi(d);
+            (fine * f).round() / f == rough
+        }
+        _ => false,
+    };
+    let limits_same = a.estimate.limits.len() == b.estimate.limits.len()
+        && a.estimate
+            .limits
+            .iter()
+            .zip(&b.estimate.limits)
+            .all(|(x, y)| x.confidence == y.confidence && same(x.lower, y.lower) && same(x.upper, y.upper));
+    a.note == b.note
+        && limits_same
+        && same(a.estimate.value, b.estimate.value)
+        && same(a.count, b.count)
+        && same(a.denominator, b.denominator)
+}
+
+/// The slot layout of an indicator's published rows, and each category's slot (indexed as
+/// [`PublishedRows::categories`]; 0 for categories no kept row has):
+///
+/// - slot 0, the whole area;
+/// - one deprivation breakdown's quantiles as [`SlotFrom::Deprivation`] slots (so that the
+///   inequality summary is made from them), labelled with Fairer's quantile labels and the
+///   published category type: of the category types found, national deciles before national
+///   quintiles before deciles and then quintiles within area, the first found of its kind;
+/// - every other category, in order of appearance: a category type listed in a
+///   classification's `published_types` ([`CategoryType`]) as that classification's category
+///   (its name and label, [`SlotFrom::Category`]); any other as found, with its type and label
+///   as published ([`SlotFrom::Published`]).
+///
+/// # Errors
+/// A label of a mapped type that is not a category of its classification (naming the file,
+/// row and column), and two published labels mapping to one category (naming both rows).
+fn published_layout(
+    rows: &PublishedRows,
+    kept: &[&PublishedRow],
+    indicator: &Indicator,
+    classifications: &[CategoryType],
+) -> Result<(Layout, Vec<usize>)> {
+    // Each category's first kept row, in order of appearance.
+    let mut first: Vec<Option<&PublishedRow>> = vec![None; rows.categories.len()];
+    let mut order = Vec::new();
+    for r in kept {
+        if let Some(c) = r.category {
+            if first.get(c).is_some_and(Option::is_none) {
+                first[c] = Some(r);
+                order.push(c);
+            }
+        }
+    }
+    let rank = |b: DeprivationBreakdown| (b.within_area, b.quantiles != 10);
+    let deprivation = order
+        .iter()
+        .filter_map(|&c| rows.categories[c].quantile.map(|(b, _)| (b, rows.categories[c].category_type.as_str())))
+        .min_by_key(|&(b, _)| rank(b));
+    let mut layout = Layout::whole();
+    if let Some((b, t)) = deprivation {
+        layout.push_deprivation(b, Some(t));
+    }
+    let mut slot_of = vec![0; rows.categories.len()];
+    // Per classification slot, the category that took it.
+    let mut taken: HashMap<usize, usize> = HashMap::new();
+    let location = |r: &PublishedRow, column: &str| Location {
+        file: rows.files.get(r.file).cloned().unwrap_or_default(),
+        row: Some(r.row),
+        column: Some(column.to_string()),
+    };
+    let mut published = 0;
+    for &c in &order {
+        let cat = &rows.categories[c];
+        match (cat.quantile, deprivation) {
+            (Some((b, q)), Some((db, dt))) if b == db && cat.category_type == dt => {
+                slot_of[c] = q;
+                continue;
+            }
+            _ => {}
+        }
+        let mapped = classifications
+            .iter()
+            .enumerate()
+            .find(|(_, k)| k.published_types.iter().any(|t| t.trim().eq_ignore_ascii_case(cat.category_type.trim())));
+        if let Some((k, class)) = mapped {
+            let Some(i) = class.category_of(&cat.label) else {
+                let r = first[c].map_or_else(|| location(kept[0], "Category"), |r| location(r, "Category"));
+                return Err(EngineError::BadValue {
+                    at: r,
+                    expected: format!(
+                        "a category of classification \"{}\" (its published_types list \"{}\" of indicator \"{}\"): {}",
+                        class.id,
+                        cat.category_type,
+                        indicator.id,
+                        class.categories().iter().map(|d| d.label.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                    found: cat.label.clone(),
+                });
+            };
+            let from = SlotFrom::Category(k, i);
+            let slot = match layout.slots.iter().position(|s| s.from == from) {
+                Some(s) => {
+                    let other = taken.get(&s).copied().unwrap_or(c);
+                    let row_of = |x: usize| first[x].map_or(0, |r| r.row);
+                    let r = first[c].unwrap_or(kept[0]);
+                    return Err(EngineError::BadValue {
+                        at: location(r, "Category"),
+                        expected: format!(
+                            "one published label per category of classification \"{}\" for indicator \"{}\", but row {} has \"{}\" ({}), which maps to the same category \"{}\"",
+                            class.id,
+                            indicator.id,
+                            row_of(other),
+                            rows.categories[other].label,
+                            rows.categories[other].category_type,
+                            class.categories()[i].label
+                        ),
+                        found: cat.label.clone(),
+                    });
+                }
+                None => {
+                    layout.slots.push(Slot {
+                        category_type: class.name.as_str().into(),
+                        category: class.categories()[i].label.as_str().into(),
+                        from,
+                    });
+                    layout.len() - 1
+                }
+            };
+            taken.insert(slot, c);
+            slot_of[c] = slot;
+            continue;
+        }
+        layout.slots.push(Slot {
+            category_type: cat.category_type.as_str().into(),
+            category: cat.label.as_str().into(),
+            from: SlotFrom::Published(published),
+        });
+        published += 1;
+        slot_of[c] = layout.len() - 1;
+    }
+    Ok((layout, slot_of))
 }
 
 /// The periods of an indicator's rows and each kept row's period (an index into them): the
@@ -976,8 +1290,8 @@ fn sub_periods(
     };
     let mut all: Vec<Period> = rows.periods.clone();
     let mut index: HashMap<String, usize> = all.iter().enumerate().map(|(i, p)| (p.label.clone(), i)).collect();
-    // (level, area, sex, decile, category type, age, year) → (rows so far, the first row).
-    type Cell = (usize, usize, usize, usize, Option<usize>, Option<usize>, usize);
+    // (level, area, sex, category, age, year) → (rows so far, the first row).
+    type Cell = (usize, usize, usize, Option<usize>, Option<usize>, usize);
     let mut seen: HashMap<Cell, (u32, u64)> = HashMap::new();
     let mut out = Vec::with_capacity(kept.len());
     for r in kept {
@@ -986,12 +1300,16 @@ fn sub_periods(
             out.push(r.period);
             continue;
         }
-        let key = (r.level, r.area, r.sex, r.decile, r.category_type, r.age, r.period);
+        let key = (r.level, r.area, r.sex, r.category, r.age, r.period);
         let entry = seen.entry(key).or_insert((0, r.row));
         entry.0 += 1;
         let n = entry.0;
         if n > per_year {
-            let level = &geography.levels[r.level];
+            let level =
+                geography.levels.get(r.level).or_else(|| rows.extra_levels.get(r.level - geography.levels.len()));
+            let (area_type, code) = level.map_or((String::new(), String::new()), |l| {
+                (l.area_type.clone(), l.codes.get(r.area).cloned().unwrap_or_default())
+            });
             return Err(EngineError::BadValue {
                 at: Location {
                     file: rows.files.get(r.file).cloned().unwrap_or_default(),
@@ -1000,8 +1318,8 @@ fn sub_periods(
                 },
                 expected: format!(
                     "at most {per_year} rows a year for {} \"{}\" of indicator \"{}\" (period = \"{}\"), the first on row {}",
-                    level.area_type,
-                    level.codes[r.area],
+                    area_type,
+                    code,
                     indicator.id,
                     indicator.period.as_str(),
                     entry.1
@@ -1037,7 +1355,7 @@ pub(super) fn summarise_published(
     rows: &PublishedRows,
     notes: &mut Vec<String>,
 ) -> Result<Vec<ResultRow>> {
-    let values = published_values(rows, indicator, geography)?;
+    let values = published_values(rows, indicator, geography, &catalogue.category_types)?;
     notes.extend(values.notes.iter().cloned());
     if values.periods.is_empty() || values.sexes.is_empty() {
         return Ok(Vec::new());
@@ -1050,21 +1368,28 @@ pub(super) fn summarise_published(
     let b = geography.benchmark_level;
     // Published values exist for the geography's levels only (no places or peer groups: their
     // values cannot be pooled from published ones), so a peer-group benchmark falls back to the
-    // geography's.
-    let level_list: Vec<&Level> = geography.levels.iter().collect();
+    // geography's. Areas of published levels follow the geography's levels.
+    let nl = geography.levels.len();
+    let level_list: Vec<&Level> = geography.levels.iter().chain(&rows.extra_levels).collect();
     let level_values: HashMap<usize, LevelValues> =
         values.levels.into_iter().enumerate().filter(|(_, v)| !v.is_empty()).collect();
     let no_peers = HashMap::new();
     let mut out = Vec::new();
-    for &l in &indicator.levels {
-        let (Some(level), Some(this_level)) = (geography.levels.get(l), level_values.get(&l)) else { continue };
+    let wanted = indicator.levels.iter().copied().chain(nl..level_list.len());
+    for l in wanted {
+        let (Some(level), Some(this_level)) = (level_list.get(l), level_values.get(&l)) else { continue };
+        let benchmark_of = if l < nl {
+            benchmarks(&ind, l, &level_list, geography, None, &no_peers)
+        } else {
+            published_level_benchmarks(&ind, level, &level_list[..nl], b)
+        };
         let context = LevelContext {
             catalogue,
             indicator: &ind,
             level,
             is_benchmark: l == b,
             level_list: &level_list,
-            benchmark_of: benchmarks(&ind, l, &level_list, geography, None, &no_peers),
+            benchmark_of,
             rank_group: vec![None; level.members.len()],
             values: &level_values,
             periods: &values.periods,
@@ -1077,6 +1402,30 @@ pub(super) fn summarise_published(
         out.extend(summarise_level(&context, this_level));
     }
     Ok(out)
+}
+
+/// The benchmark of each area of a published level: with `benchmark = "parent"`, its parent
+/// (the row's `Parent Code`) where that is an area of one of the geography's `levels`; else
+/// the single area of the benchmark level `b` (England), as the portal compares GP practices,
+/// primary care networks and sub-ICB locations.
+fn published_level_benchmarks(
+    indicator: &Indicator,
+    level: &Level,
+    levels: &[&Level],
+    b: usize,
+) -> Vec<Option<(usize, usize)>> {
+    let england = levels.get(b).filter(|l| l.codes.len() == 1).map(|_| (b, 0));
+    level
+        .parents
+        .iter()
+        .map(|parent| {
+            let parent =
+                parent.as_ref().filter(|_| matches!(indicator.benchmark, Benchmark::Parent)).and_then(|(code, _)| {
+                    levels.iter().enumerate().find_map(|(l, x)| x.codes.iter().position(|c| c == code).map(|a| (l, a)))
+                });
+            parent.or(england)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -1109,6 +1458,23 @@ mod tests {
         }
         for bad in ["Most deprived quintile", "Sixth more deprived decile", "", "decile", "Second deprived decile"] {
             assert_eq!(parse_decile(bad), None, "{bad}");
+        }
+        let quintiles = [
+            ("Most deprived quintile", 1),
+            ("Second most deprived quintile (IMD2019)", 2),
+            ("Average deprived quintile", 3),
+            ("Second least deprived quintile", 4),
+            ("Least deprived quintile", 5),
+        ];
+        for (label, q) in quintiles {
+            assert_eq!(parse_quantile(label, 5), Some(q), "{label}");
+        }
+        for q in 1..=5 {
+            let b = DeprivationBreakdown { quantiles: 5, within_area: q % 2 == 0 };
+            assert_eq!(parse_quantile(&b.category(q), 5), Some(q));
+        }
+        for bad in ["Most deprived decile", "Third deprived quintile", "quintile", ""] {
+            assert_eq!(parse_quantile(bad, 5), None, "{bad}");
         }
     }
 
@@ -1153,28 +1519,44 @@ mod tests {
         assert_eq!(parse_sex("4"), Some(2));
         assert_eq!(parse_sex("female"), Some(1));
         assert_eq!(parse_sex("Both"), None);
-        assert!(matches!(category("", ""), Ok(Category::Whole)));
-        assert!(matches!(
-            category(
-                "District & UA deprivation deciles in England (IMD2019, 4/23 geography)",
-                "Fifth less deprived decile (IMD2019)"
-            ),
-            Ok(Category::Decile(6, _))
-        ));
-        // The API extract's order.
-        assert!(matches!(
-            category(
-                "Second most deprived decile (IMD2019)",
-                "District & UA deprivation deciles in England (IMD2019, 4/23 geography)"
-            ),
-            Ok(Category::Decile(2, _))
-        ));
-        assert!(matches!(
-            category("LSOA11 deprivation deciles within area (IMD  trend)", "Most deprived decile"),
-            Ok(Category::Other(_))
-        ));
-        assert!(matches!(category("Ethnic groups", "White"), Ok(Category::Other(_))));
-        assert!(matches!(category("County & UA deprivation deciles in England", "Decile 3"), Err(false)));
+        assert!(matches!(category("", "", false), Ok(Category::Whole)));
+        let of = |t: &str, c: &str, swapped: bool| match category(t, c, swapped) {
+            Ok(Category::Of(p)) => (p.category_type, p.label, p.quantile.map(|(b, q)| (b.quantiles, b.within_area, q))),
+            other => panic!("{other:?}"),
+        };
+        let district = "District & UA deprivation deciles in England (IMD2019, 4/23 geography)";
+        assert_eq!(
+            of(district, "Fifth less deprived decile (IMD2019)", false),
+            (district.into(), "Fifth less deprived decile (IMD2019)".into(), Some((10, false, 6)))
+        );
+        // The API extract's order, recognised by the deprivation type whatever the header.
+        assert_eq!(of("Second most deprived decile (IMD2019)", district, false).2, Some((10, false, 2)));
+        let within = "LSOA11 deprivation quintiles within area (IMD  trend)";
+        assert_eq!(of("Average deprived quintile", within, true).2, Some((5, true, 3)));
+        assert_eq!(
+            of("LSOA11 deprivation deciles within area (IMD  trend)", "Most deprived decile", false).2,
+            Some((10, true, 1))
+        );
+        // Other types: by the header's layout.
+        assert_eq!(of("Ethnic groups", "White", false), ("Ethnic groups".into(), "White".into(), None));
+        assert_eq!(of("White", "Ethnic groups", true), ("Ethnic groups".into(), "White".into(), None));
+        // The column at fault: the label's, or the type's.
+        let fault = |t: &str, c: &str, swapped: bool| category(t, c, swapped).map(|_| ()).unwrap_err();
+        let e = fault("County & UA deprivation deciles in England", "Decile 3", false);
+        assert!(!e.type_column && e.expected.contains("deprivation decile's label"), "{e:?}");
+        let e = fault("Decile 3", "County & UA deprivation deciles in England", false);
+        assert!(e.type_column, "{e:?}");
+        let e = fault("LSOA11 deprivation quintiles in England", "Third quintile", false);
+        assert!(!e.type_column && e.expected.contains("Average deprived quintile"), "{e:?}");
+        let e = fault("Ethnic groups", "", false);
+        assert!(
+            !e.type_column && e.expected.contains("a category label for the category type \"Ethnic groups\""),
+            "{e:?}"
+        );
+        let e = fault("", "Ethnic groups", true);
+        assert!(e.type_column && e.expected.contains("a category label for the category type"), "{e:?}");
+        let e = fault("", "White", false);
+        assert!(e.type_column && e.expected.contains("a category type for the category \"White\""), "{e:?}");
         assert_eq!(normalise("Lower CI 95.0 limit"), "lowerci95.0limit");
         assert_eq!(normalise("\u{feff}Indicator_ID"), "indicatorid");
         assert_eq!(clean(" \"District & UA\" "), "District & UA");
