@@ -80,7 +80,7 @@ fn gap_rows(ind: &str, area: &str, year: i32, d: f64) -> Vec<ScoreRow> {
 
 fn card<'c>(cards: &'c [Scorecard], code: &str, ind: &str) -> &'c IndicatorCard {
     let s = cards.iter().find(|c| c.icb_code == code).unwrap();
-    s.areas.iter().flat_map(|a| &a.indicators).find(|i| i.id == ind).unwrap()
+    s.indicator(ind).unwrap()
 }
 
 /// Newcombe (1998), Table II, example (a), through result rows: Core20 56/70, the rest 48/80,

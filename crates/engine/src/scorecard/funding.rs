@@ -238,7 +238,7 @@ pub fn funding_lines(rows: &[FundingRow], card: &Scorecard, spec: &ScorecardSpec
     let order = |c: &str| spec.funding_categories.iter().position(|x| x == c).unwrap_or(usize::MAX);
     let mut sorted = mine.clone();
     sorted.sort_by(|a, b| (&a.financial_year, order(&a.category)).cmp(&(&b.financial_year, order(&b.category))));
-    let cards: Vec<&super::model::IndicatorCard> = card.areas.iter().flat_map(|a| &a.indicators).collect();
+    let cards: Vec<&super::model::IndicatorCard> = card.indicators().collect();
     sorted
         .into_iter()
         .map(|r| {

@@ -374,3 +374,15 @@ pub struct Scorecard {
     /// What to know when reading it (indicators without values, small cells, …).
     pub notes: Vec<String>,
 }
+
+impl Scorecard {
+    /// Every indicator of the scorecard, clinical area by clinical area, in the catalogue's order.
+    pub fn indicators(&self) -> impl Iterator<Item = &IndicatorCard> {
+        self.areas.iter().flat_map(|a| &a.indicators)
+    }
+
+    /// The indicator `id` of the scorecard, if it has one.
+    pub fn indicator(&self, id: &str) -> Option<&IndicatorCard> {
+        self.indicators().find(|i| i.id == id)
+    }
+}

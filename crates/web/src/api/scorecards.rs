@@ -176,8 +176,7 @@ pub(super) async fn summaries(
             .cards
             .iter()
             .map(|c| {
-                let verdicts: Vec<&str> =
-                    c.areas.iter().flat_map(|a| &a.indicators).map(|i| i.narrowing.verdict.as_str()).collect();
+                let verdicts: Vec<&str> = c.indicators().map(|i| i.narrowing.verdict.as_str()).collect();
                 let n = |v: &str| verdicts.iter().filter(|x| **x == v).count();
                 Summary {
                     icb_code: &c.icb_code,
@@ -222,10 +221,7 @@ pub(super) async fn indicator(
             WebError::NotFound(format!("the scorecard of the ICB \"{code}\" (ICBs with one: {})", cache.some_codes()))
         })?;
         let ind = card
-            .areas
-            .iter()
-            .flat_map(|a| &a.indicators)
-            .find(|i| i.id == id)
+            .indicator(&id)
             .ok_or_else(|| WebError::NotFound(format!("the indicator \"{id}\" on the scorecard of {code}")))?;
         to_json(ind)
     })

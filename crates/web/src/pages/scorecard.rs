@@ -146,8 +146,7 @@ fn assemble_rows(rows: &[ScoreRow]) -> Result<Assembled, WebError> {
 /// The store's.
 pub async fn joined(store: &Store, card: &Scorecard) -> Result<(Scorecard, Option<store::Place>), WebError> {
     let mut card = card.clone();
-    let indicators: HashMap<&str, &IndicatorCard> =
-        card.areas.iter().flat_map(|a| &a.indicators).map(|i| (i.id.as_str(), i)).collect();
+    let indicators: HashMap<&str, &IndicatorCard> = card.indicators().map(|i| (i.id.as_str(), i)).collect();
     card.funding = store
         .funding(&card.icb_code)
         .await?
@@ -720,12 +719,7 @@ impl IcbModel {
                         .targets
                         .iter()
                         .map(|t| {
-                            let name = card
-                                .areas
-                                .iter()
-                                .flat_map(|a| &a.indicators)
-                                .find(|i| i.id == t.indicator)
-                                .map_or(t.indicator.clone(), |i| i.name.clone());
+                            let name = card.indicator(&t.indicator).map_or(t.indicator.clone(), |i| i.name.clone());
                             (
                                 format!("/scorecards/{}/indicators/{}", card.icb_code, t.indicator),
                                 name,
@@ -1000,7 +994,7 @@ pub async fn indicator(
 ) -> Result<Response, WebError> {
     let cache = state.scorecards().await?;
     let card = card_of(&cache, &code)?;
-    let Some(ind) = card.areas.iter().flat_map(|a| &a.indicators).find(|i| i.id == id) else {
+    let Some(ind) = card.indicator(&id) else {
         return Err(WebError::NotFound(format!("the indicator \"{id}\" on the scorecard of {code}")));
     };
     let series = gap_series(&state.store, &code, &id).await?;
