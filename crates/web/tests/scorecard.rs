@@ -489,7 +489,18 @@ fn api_value(body: &str) -> Option<f64> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_release_refresh_builds_the_scorecards_before_a_request_asks() {
-    let db = testing::sqlite().await;
+    refresh_builds_the_scorecards(testing::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_release_refresh_builds_the_scorecards_on_postgresql() {
+    refresh_builds_the_scorecards(testing::postgres().await).await;
+}
+
+/// The release refresh builds the scorecards of the newest release before a request asks
+/// for them; a request straight after a new release gets that release's scorecards; the
+/// report `fairer report` prints assembles the same from the store.
+async fn refresh_builds_the_scorecards(db: TestDatabase) {
     let first = import_icb_release(&db.store, "first", 7.25).await;
     let state = AppState::new(db.store.clone());
     assert!(state.built_scorecards().is_none());
