@@ -132,7 +132,7 @@ impl ScorecardCell {
         let pages = state.cache.get(&state.store).await?;
         let release = pages.release.as_ref().map(|r| r.id);
         match current {
-            Some(c) if c.release == release => Ok(c),
+            Some(c) if c.release >= release => Ok(c),
             _ => self.build_for(&state.store, pages.release.as_ref()).await,
         }
     }
@@ -142,15 +142,16 @@ impl ScorecardCell {
         self.peek()
     }
 
-    /// Spawns the build of `release`'s scorecards unless the current ones are of it (or were
-    /// installed by hand): what the page cache's refresh calls when it installs a release. A
-    /// failed build is written to standard error; the next request builds them.
+    /// Spawns the build of `release`'s scorecards unless the current ones are of it or of a
+    /// newer release (or were installed by hand): what the page cache's refresh calls when it
+    /// installs a release. A failed build is written to standard error; the next request
+    /// builds them.
     pub fn refresh_in_background(self: &Arc<Self>, store: &store::Store, release: Option<store::Release>) {
         if self.pinned.load(std::sync::atomic::Ordering::Acquire) {
             return;
         }
         let wanted = release.as_ref().map(|r| r.id);
-        if self.peek().is_some_and(|c| c.release == wanted) {
+        if self.peek().is_some_and(|c| c.release >= wanted) {
             return;
         }
         let (cell, store) = (Arc::clone(self), store.clone());
@@ -161,9 +162,10 @@ impl ScorecardCell {
         });
     }
 
-    /// The scorecards of `release`: the current ones when they are of it, else built now and
-    /// installed. One build runs at a time; a caller that waited for another's build finds its
-    /// result.
+    /// The scorecards of `release`: the current ones when they are of it (or of a newer
+    /// release: a caller that read the page cache just before a new release was installed is
+    /// not given the older one back, release ids only grow), else built now and installed. One
+    /// build runs at a time; a caller that waited for another's build finds its result.
     async fn build_for(
         &self,
         store: &store::Store,
@@ -172,7 +174,7 @@ impl ScorecardCell {
         let _guard = self.building.lock().await;
         let wanted = release.map(|r| r.id);
         if let Some(c) = self.peek() {
-            if c.release == wanted || self.pinned.load(std::sync::atomic::Ordering::Acquire) {
+            if c.release >= wanted || self.pinned.load(std::sync::atomic::Ordering::Acquire) {
                 return Ok(c);
             }
         }
