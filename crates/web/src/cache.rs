@@ -8,7 +8,8 @@
 //! (which builds it). At most every [`CHECK_EVERY`], a request spawns a background check of
 //! the store's latest release and, when it changed, a rebuild that replaces the cache when
 //! done; requests keep being served from the old one meanwhile. Places are re-read by the same
-//! check (their status changes through the edit pages without a new release).
+//! check (their status changes through the edit pages without a new release). Installing a
+//! release also starts the build of its ICB scorecards ([`crate::scorecard_cache`]).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -299,6 +300,8 @@ async fn place_summaries(store: &Store) -> Result<Vec<PlaceSummary>, WebError> {
 /// The current cache of a server, swapped atomically when the release changes.
 #[derive(Default)]
 pub struct CacheCell {
+    /// The ICB scorecards, built when a release is installed (issue 14: `scorecard_cache.rs`).
+    pub(crate) scorecards: Arc<crate::scorecard_cache::ScorecardCell>,
     current: RwLock<Option<Arc<ReleaseCache>>>,
     building: tokio::sync::Mutex<()>,
     last_check: Mutex<Option<Instant>>,
@@ -322,6 +325,7 @@ impl CacheCell {
         }
         let built = Arc::new(ReleaseCache::build(store).await?);
         self.install(built.clone());
+        self.scorecards.refresh_in_background(store, built.release.clone());
         Ok(built)
     }
 
@@ -334,6 +338,8 @@ impl CacheCell {
         let _guard = self.building.lock().await;
         let built = Arc::new(ReleaseCache::build(store).await?);
         self.install(built.clone());
+        // A new release's scorecards are built now, off the request path.
+        self.scorecards.refresh_in_background(store, built.release.clone());
         Ok(built)
     }
 

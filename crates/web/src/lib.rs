@@ -74,6 +74,8 @@ pub async fn serve(
     // With the peer's address: the sign-in throttle counts failures per client IP.
     // E-mails still owed, and the retention job of events' needs and closed contact queries (issue 15).
     tokio::spawn(pages::outreach::retention_task(state.clone()));
+    // The newest release's page cache and ICB scorecards, built before the first request asks.
+    tokio::spawn(scorecard_cache::warm(state.clone()));
     let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

@@ -3,10 +3,17 @@
 //! A [`ScorecardCache`] holds every ICB's [`Scorecard`] of one release and the children and
 //! young people's scores of all ICBs; pages and the API read it and run no query for the
 //! numbers. Funding, commitments and readiness are store data, read per request and joined to
-//! a copy of the card ([`crate::pages::scorecard::joined`]). [`ScorecardCell::get`] hands out
-//! the current cache: when the page cache's release changes, the scorecards are rebuilt (the
-//! store's rows of area type ICB and England, assembled off the async workers in
-//! `spawn_blocking`) while requests keep being served from the old ones.
+//! a copy of the card ([`crate::pages::scorecard::joined`]).
+//!
+//! **Built by the release refresh, not by a request.** The page cache's refresh
+//! ([`crate::cache::CacheCell`]: its first build, and the background check that finds a new
+//! release) calls [`ScorecardCell::refresh_in_background`] after installing a release, which
+//! spawns the build (the store's rows of area type ICB and England, assembled in
+//! `spawn_blocking` off the async workers); `fairer serve` starts that first build as soon as
+//! it listens ([`warm`]). A request that comes before the build of the page cache's release is
+//! done **waits** for the build in flight ([`ScorecardCell::get`]), or builds them itself when
+//! none is running (after a failed build): it is never answered with another release's
+//! scorecards beside this release's pages.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -102,17 +109,19 @@ impl ScorecardCache {
 #[derive(Default)]
 pub struct ScorecardCell {
     current: RwLock<Option<Arc<ScorecardCache>>>,
-    building: Arc<tokio::sync::Mutex<()>>,
+    building: tokio::sync::Mutex<()>,
     pinned: std::sync::atomic::AtomicBool,
 }
 
 impl ScorecardCell {
-    /// The current scorecards: those of the page cache's release, built on first use; while a
-    /// new release's are built, the old ones are served. Scorecards installed by hand
+    /// The scorecards of the page cache's release. Built by the release refresh
+    /// ([`ScorecardCell::refresh_in_background`]); a request that comes before that build is
+    /// done waits for it (one build at a time: it then finds them built), or, when no build
+    /// is running (the refresh's failed), builds them. Scorecards installed by hand
     /// ([`ScorecardCell::install`]) are kept whatever the release.
     ///
     /// # Errors
-    /// The store's, when the first build fails.
+    /// The store's, when the build this request runs fails.
     pub async fn get(self: &Arc<Self>, state: &AppState) -> Result<Arc<ScorecardCache>, WebError> {
         let current = self.peek();
         if self.pinned.load(std::sync::atomic::Ordering::Acquire) {
@@ -123,31 +132,55 @@ impl ScorecardCell {
         let pages = state.cache.get(&state.store).await?;
         let release = pages.release.as_ref().map(|r| r.id);
         match current {
-            Some(c) if c.release == release => Ok(c),
-            Some(old) => {
-                // A new release: rebuild in the background, serve the old meanwhile.
-                if let Ok(guard) = Arc::clone(&self.building).try_lock_owned() {
-                    let (cell, store, wanted) = (Arc::clone(self), state.store.clone(), pages.release.clone());
-                    tokio::spawn(async move {
-                        let _guard = guard;
-                        match ScorecardCache::build(&store, wanted.as_ref()).await {
-                            Ok(built) => cell.put(Arc::new(built)),
-                            Err(e) => eprintln!("fairer serve: building the scorecards: {e}"),
-                        }
-                    });
-                }
-                Ok(old)
+            Some(c) if c.release >= release => Ok(c),
+            _ => self.build_for(&state.store, pages.release.as_ref()).await,
+        }
+    }
+
+    /// The scorecards built so far, without waiting or building (`None` before the first build).
+    pub fn current(&self) -> Option<Arc<ScorecardCache>> {
+        self.peek()
+    }
+
+    /// Spawns the build of `release`'s scorecards unless the current ones are of it or of a
+    /// newer release (or were installed by hand): what the page cache's refresh calls when it
+    /// installs a release. A failed build is written to standard error; the next request
+    /// builds them.
+    pub fn refresh_in_background(self: &Arc<Self>, store: &store::Store, release: Option<store::Release>) {
+        if self.pinned.load(std::sync::atomic::Ordering::Acquire) {
+            return;
+        }
+        let wanted = release.as_ref().map(|r| r.id);
+        if self.peek().is_some_and(|c| c.release >= wanted) {
+            return;
+        }
+        let (cell, store) = (Arc::clone(self), store.clone());
+        tokio::spawn(async move {
+            if let Err(e) = cell.build_for(&store, release.as_ref()).await {
+                eprintln!("fairer serve: building the scorecards: {e}");
             }
-            None => {
-                let _guard = self.building.lock().await;
-                if let Some(c) = self.peek() {
-                    return Ok(c);
-                }
-                let built = Arc::new(ScorecardCache::build(&state.store, pages.release.as_ref()).await?);
-                self.put(built.clone());
-                Ok(built)
+        });
+    }
+
+    /// The scorecards of `release`: the current ones when they are of it (or of a newer
+    /// release: a caller that read the page cache just before a new release was installed is
+    /// not given the older one back, release ids only grow), else built now and installed. One
+    /// build runs at a time; a caller that waited for another's build finds its result.
+    async fn build_for(
+        &self,
+        store: &store::Store,
+        release: Option<&store::Release>,
+    ) -> Result<Arc<ScorecardCache>, WebError> {
+        let _guard = self.building.lock().await;
+        let wanted = release.map(|r| r.id);
+        if let Some(c) = self.peek() {
+            if c.release >= wanted || self.pinned.load(std::sync::atomic::Ordering::Acquire) {
+                return Ok(c);
             }
         }
+        let built = Arc::new(ScorecardCache::build(store, release).await?);
+        self.put(built.clone());
+        Ok(built)
     }
 
     /// Installs `cache` and keeps it whatever the release (for scorecards assembled by the
@@ -176,8 +209,32 @@ impl AppState {
     /// The current scorecards ([`ScorecardCell::get`]).
     ///
     /// # Errors
-    /// The store's, when the first build fails.
+    /// The store's, when the build this request runs fails.
     pub async fn scorecards(&self) -> Result<Arc<ScorecardCache>, WebError> {
         self.scorecards.get(self).await
+    }
+
+    /// The scorecards built so far, without waiting or building: `None` before the first
+    /// build is done.
+    pub fn built_scorecards(&self) -> Option<Arc<ScorecardCache>> {
+        self.scorecards.current()
+    }
+
+    /// Rereads the store's newest release into the page cache now (what the background check
+    /// does when it finds a new release), which starts the build of its scorecards.
+    ///
+    /// # Errors
+    /// The store's.
+    pub async fn refresh_release(&self) -> Result<(), WebError> {
+        self.cache.refresh(&self.store).await.map(|_| ())
+    }
+}
+
+/// Builds the page cache and, through its refresh, the scorecards of the newest release, as
+/// soon as the server starts (so that the first request does not wait for them); a failure
+/// is written to standard error (the first request then tries again).
+pub async fn warm(state: AppState) {
+    if let Err(e) = state.cache.get(&state.store).await {
+        eprintln!("fairer serve: reading the newest release: {e}");
     }
 }

@@ -64,14 +64,16 @@ impl AppState {
     /// The state over an open store, with `config`.
     pub fn with_config(store: Store, config: Config) -> Self {
         let auth = crate::auth::Auth::new(config.secure_cookies);
+        let cache: Arc<crate::cache::CacheCell> = Default::default();
         AppState {
             store,
             config: Arc::new(config),
             auth,
-            cache: Default::default(),
+            // The scorecards are the page cache's: its refresh builds them (scorecard_cache.rs).
+            scorecards: Arc::clone(&cache.scorecards),
+            cache,
             maps: Default::default(),
             mail: Default::default(),
-            scorecards: Default::default(),
         }
     }
 

@@ -3,11 +3,15 @@
 //! in `scorecard_support`, worked in its comments); a funding line appears beside the gap it
 //! targets; the readiness form is refused without a session, a CSRF token or the right role,
 //! and a lead of the ICS place starts, saves and submits an assessment (audited); the API
-//! answers with the model.
+//! answers with the model. An ICS place's report carries its ICB's scorecard (the installed
+//! model's numbers, read back from the page's data attributes) and other places' do not; the
+//! release refresh builds the scorecards before a request asks, and a request right after a new
+//! release is answered with that release's.
 
 mod scorecard_support;
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use axum::http::StatusCode;
 use scorecard_support::{install, Client, HASH, ICBS};
@@ -297,4 +301,239 @@ async fn an_ics_place_links_to_its_scorecard() {
     assert_eq!(ics.status, StatusCode::OK, "{}", ics.body);
     assert!(ics.body.contains(&format!("href=\"/scorecards/{ICB}\"")));
     assert!(!client.get("/places/a-town").await.body.contains("/scorecards/"));
+}
+
+// ----- the place report's scorecard section (an ICS place) -----
+
+/// The `<tr data-indicator="id">` row of `html`.
+fn indicator_row<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html.find(&format!("<tr data-indicator=\"{id}\">")).unwrap_or_else(|| panic!("no row of {id}"));
+    let row = &html[start..];
+    &row[..row.find("</tr>").unwrap()]
+}
+
+/// The attribute `name` of the first tag of `html` whose class attribute is `class`, as a
+/// number (`None` when it is empty).
+fn number_attribute(html: &str, class: &str, name: &str) -> Option<f64> {
+    let tag = &html[html.find(&format!("class=\"{class}\"")).unwrap_or_else(|| panic!("no {class} in {html}"))..];
+    let tag = &tag[..tag.find('>').unwrap()];
+    let value = tag.split(&format!("{name}=\"")).nth(1).unwrap_or_else(|| panic!("no {name} in {tag}"));
+    let value = &value[..value.find('"').unwrap()];
+    (!value.is_empty()).then(|| value.parse().unwrap_or_else(|e| panic!("{name}=\"{value}\": {e}")))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ics_places_report_has_its_icbs_scorecard_and_other_places_reports_do_not() {
+    let (db, state) = seeded().await;
+    db.store.import_funding(&Actor::Cli, "funding.csv", &[scorecard_support::funding_line()]).await.unwrap();
+    db.store.create_place(&Actor::Cli, &place("north-ics", "ICS")).await.unwrap();
+    db.store.create_place(&Actor::Cli, &place("a-town", "town")).await.unwrap();
+    let mut client = Client::new(&state, "10.0.0.1");
+    let report = client.get("/places/north-ics/report").await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.body);
+    let body = &report.body;
+    let start = body.find("<section class=\"place-scorecard\"").expect("the scorecard section");
+    let section = &body[start..body.find("<section aria-labelledby=\"indicators\">").unwrap()];
+    // The numbers are the installed scorecards' (the assembled model), not a rendering of ours.
+    let cache = scorecard_support::cache();
+    let card = cache.card(ICB).unwrap();
+    assert_eq!(card.indicators().count(), 3);
+    for area in &card.areas {
+        assert!(section.contains(&format!(">{}</h3>", area.name)), "{}", area.name);
+    }
+    for i in card.indicators() {
+        let row = indicator_row(section, &i.id);
+        assert_eq!(number_attribute(row, "num value", "data-value"), i.latest.value, "{}", i.id);
+        assert_eq!(number_attribute(row, "num value", "data-lower"), i.latest.lower);
+        assert_eq!(number_attribute(row, "num value", "data-upper"), i.latest.upper);
+        let gap = i.gap.unwrap();
+        assert_eq!(number_attribute(row, "num gap", "data-value"), Some(gap.value));
+        assert_eq!(number_attribute(row, "num gap", "data-lower"), Some(gap.lower));
+        assert_eq!(number_attribute(row, "num gap", "data-upper"), Some(gap.upper));
+        assert!(row.contains(&format!("</span> {}</td>", i.narrowing.verdict)), "{row}");
+        let rank = i.rank.unwrap();
+        let rank_class = format!("sc rq{}", rank.quintile);
+        assert_eq!(number_attribute(row, &rank_class, "data-rank"), Some(f64::from(rank.position)));
+        assert_eq!(number_attribute(row, &rank_class, "data-of"), Some(f64::from(rank.of)));
+        let stated = i.completeness.iter().find(|c| c.category_type == web::scorecard::ETHNICITY_TYPE).unwrap();
+        assert_eq!(number_attribute(row, "num completeness", "data-value"), stated.numerator_known);
+    }
+    // The children and young people's scores of this ICB: overall and the measured driver.
+    let cyp = cache.cyp.as_ref().unwrap();
+    let overall = cyp.overall.iter().find(|u| u.icb_code == ICB).unwrap();
+    let driver = cyp.drivers.iter().find(|d| d.measured).unwrap();
+    let driver_score = driver.scores.iter().find(|u| u.icb_code == ICB).unwrap();
+    for (name, unit) in [("Overall", overall), (driver.name.as_str(), driver_score)] {
+        let row = &section[section.find(&format!("<th scope=\"row\">{name}</th>")).expect(name)..];
+        let row = &row[..row.find("</tr>").unwrap()];
+        let (score, rank) = (unit.score.unwrap(), unit.rank.unwrap());
+        assert_eq!(number_attribute(row, "num score", "data-value"), Some(score.value));
+        assert_eq!(number_attribute(row, "num score", "data-lower"), Some(score.lower));
+        assert_eq!(number_attribute(row, "num score", "data-upper"), Some(score.upper));
+        assert_eq!(number_attribute(row, "num rank", "data-value"), Some(rank.value));
+        assert_eq!(number_attribute(row, "num rank", "data-lower"), Some(rank.lower));
+        assert_eq!(number_attribute(row, "num rank", "data-upper"), Some(rank.upper));
+    }
+    // The funding line beside the gap it targets, and the commitments the report shows below.
+    let funding = &section[section.find("id=\"scorecard-funding\"").unwrap()..];
+    let spent = scorecard_support::funding_line().spent_gbp;
+    assert!(funding.contains(&format!("data-value=\"{spent}\"")), "{funding}");
+    assert!(funding.contains(&format!("href=\"/scorecards/{ICB}/indicators/preterm_births\">")));
+    assert!(section.contains("href=\"#targets\"") && section.contains("href=\"#recommendations\""));
+    assert!(body.contains("id=\"targets\"") && body.contains("id=\"recommendations\""));
+    // Printing: A4, the areas' tables kept whole.
+    assert!(body.contains("section.scorecard-area, section.scorecard-part, table.scorecard tr"));
+
+    let town = client.get("/places/a-town/report").await;
+    assert_eq!(town.status, StatusCode::OK);
+    assert!(town.body.contains("<h1>a-town (synthetic)"), "{}", town.body);
+    for absent in ["<section class=\"place-scorecard\"", "id=\"scorecard\"", "data-indicator=", "Core20PLUS5"] {
+        assert!(!town.body.contains(absent), "{absent}");
+    }
+}
+
+// ----- scorecards built by the release refresh -----
+
+/// Imports a release named `name` with the values of `preterm_births` for two ICBs and
+/// England in 2024/25 (whole area, Core20 and the rest, Persons): ICB A's whole-area value is
+/// `value`, ICB B's `value + 1`, England's `value + 0.5`; Core20 is 2 above, the rest 1 below.
+async fn import_icb_release(store: &store::Store, name: &str, value: f64) -> i64 {
+    use engine::arrow::array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+    use engine::compute::results::{schema, COLUMNS};
+    type RowOf = (String, String, String, Option<(&'static str, &'static str)>, f64);
+    let mut rows: Vec<RowOf> = Vec::new();
+    for (code, area_name, area_type, v) in [
+        ("E54000008", "ICB A (test)", "ICB", value),
+        ("E54000027", "ICB B (test)", "ICB", value + 1.0),
+        ("E92000001", "England", "England", value + 0.5),
+    ] {
+        rows.push((code.into(), area_name.into(), area_type.into(), None, v));
+        if area_type == "ICB" {
+            let core20 = "Core20 (most deprived 20% nationally, IMD)";
+            rows.push((code.into(), area_name.into(), area_type.into(), Some((core20, "Core20")), v + 2.0));
+            rows.push((code.into(), area_name.into(), area_type.into(), Some((core20, "Rest of population")), v - 1.0));
+        }
+    }
+    let columns: Vec<ArrayRef> = COLUMNS
+        .iter()
+        .map(|c| {
+            if schema().field_with_name(c.name).unwrap().data_type() == &engine::arrow::datatypes::DataType::Float64 {
+                let numbers = rows.iter().map(|(.., v)| match c.name {
+                    "value" => Some(*v),
+                    "lower_95" => Some(v - 0.5),
+                    "upper_95" => Some(v + 0.5),
+                    "count" => Some(50.0),
+                    "denominator" => Some(1000.0),
+                    "time_period_sortable" => Some(2024.0),
+                    _ => None,
+                });
+                Arc::new(numbers.collect::<Float64Array>()) as ArrayRef
+            } else {
+                let text = rows.iter().map(|(code, area_name, area_type, category, _)| match c.name {
+                    "indicator_id" => Some("preterm_births".to_string()),
+                    "indicator_name" => Some("Preterm births".into()),
+                    "area_code" => Some(code.clone()),
+                    "area_name" => Some(area_name.clone()),
+                    "area_type" => Some(area_type.clone()),
+                    "sex" => Some("Persons".into()),
+                    "age" => Some("All ages".into()),
+                    "category_type" => category.map(|c| c.0.to_string()),
+                    "category" => category.map(|c| c.1.to_string()),
+                    "time_period" => Some("2024/25".into()),
+                    "framework" => Some("core20plus5".into()),
+                    "domain" => Some("maternity".into()),
+                    "measure" => Some("proportion".into()),
+                    "polarity" => Some("lower is better".into()),
+                    _ => None,
+                });
+                Arc::new(text.collect::<StringArray>()) as ArrayRef
+            }
+        })
+        .collect();
+    let batch = RecordBatch::try_new(schema(), columns).unwrap();
+    let info = store::ReleaseInfo {
+        name: name.into(),
+        released_on: "2026-12-07".into(),
+        catalogue_id: Some("icb_scorecard".into()),
+        catalogue_version: None,
+        manifest: serde_json::json!({ "made_by": "the web's scorecard tests" }),
+        definitions: Default::default(),
+    };
+    let mut import = store.begin_import(info, &Actor::Cli).await.unwrap();
+    import.push(&batch).await.unwrap();
+    import.finish().await.unwrap();
+    store.latest_release().await.unwrap().unwrap().id
+}
+
+/// Waits up to 30 s for the scorecards of `release` to be built (without asking for them).
+async fn built_for(state: &AppState, release: i64) -> Arc<web::scorecard_cache::ScorecardCache> {
+    for _ in 0..300 {
+        if let Some(c) = state.built_scorecards().filter(|c| c.release == Some(release)) {
+            return c;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the scorecards of release {release} were not built in 30 s");
+}
+
+/// The ICB's preterm births value in the API's scorecard.
+fn api_value(body: &str) -> Option<f64> {
+    let model: serde_json::Value = serde_json::from_str(body).unwrap();
+    let areas = model["areas"].as_array().unwrap();
+    areas
+        .iter()
+        .flat_map(|a| a["indicators"].as_array().unwrap())
+        .find(|i| i["id"] == "preterm_births")
+        .and_then(|i| i["latest"]["value"].as_f64())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_release_refresh_builds_the_scorecards_before_a_request_asks() {
+    refresh_builds_the_scorecards(testing::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_release_refresh_builds_the_scorecards_on_postgresql() {
+    refresh_builds_the_scorecards(testing::postgres().await).await;
+}
+
+/// The release refresh builds the scorecards of the newest release before a request asks
+/// for them; a request straight after a new release gets that release's scorecards; the
+/// report `fairer report` prints assembles the same from the store.
+async fn refresh_builds_the_scorecards(db: TestDatabase) {
+    let first = import_icb_release(&db.store, "first", 7.25).await;
+    let state = AppState::new(db.store.clone());
+    assert!(state.built_scorecards().is_none());
+    // The home page builds the page cache; installing its release starts the scorecards' build.
+    let mut client = Client::new(&state, "10.0.0.1");
+    assert_eq!(client.get("/").await.status, StatusCode::OK);
+    let built = built_for(&state, first).await;
+    assert_eq!(built.cards.len(), 2);
+    assert_eq!(built.card(ICB).unwrap().indicator("preterm_births").unwrap().latest.value, Some(7.25));
+    // Served from what was built: the same cache, no second build.
+    let page = client.get(&format!("/scorecards/{ICB}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(Arc::ptr_eq(&state.built_scorecards().unwrap(), &built));
+
+    // A new release: the refresh installs it and starts its build; a request that comes at
+    // once is answered with the new release's scorecards (it waits for the build in flight),
+    // never with the old ones.
+    let second = import_icb_release(&db.store, "second", 8.5).await;
+    state.refresh_release().await.unwrap();
+    let api = client.get(&format!("/api/v1/scorecards/{ICB}")).await;
+    assert_eq!(api.status, StatusCode::OK, "{}", api.body);
+    assert_eq!(api_value(&api.body), Some(8.5), "{}", api.body);
+    assert_eq!(built_for(&state, second).await.release, Some(second));
+
+    // The report `fairer report` prints assembles the same scorecard from the store.
+    db.store.create_place(&Actor::Cli, &place("north-ics", "ICS")).await.unwrap();
+    let html = web::report::html(&db.store, "north-ics").await.unwrap();
+    let row = indicator_row(&html, "preterm_births");
+    assert_eq!(number_attribute(row, "num value", "data-value"), Some(8.5), "{row}");
+    // Core20 10.5 ± 0.5, rest 7.5 ± 0.5: gap 3 with MOVER limits 3 ∓ √(0.5² + 0.5²).
+    let half = (0.5f64 * 0.5 * 2.0).sqrt();
+    let gap = number_attribute(row, "num gap", "data-value").unwrap();
+    assert!((gap - 3.0).abs() < 1e-9, "{gap}");
+    let lower = number_attribute(row, "num gap", "data-lower").unwrap();
+    assert!((lower - (3.0 - half)).abs() < 1e-9, "{lower}");
 }

@@ -6,7 +6,10 @@
 //! Its parts: a summary (stage, strategy, recommendations by status, targets by assessment),
 //! the place's indicators grouped by Marmot principle (the catalogue's domain), the gradients by
 //! deprivation decile where the release has decile rows, progress against each target (with
-//! its chart and data), and every recommendation's status.
+//! its chart and data), and every recommendation's status. When the place is an ICS and the
+//! release has a scorecard for its area (an ICB), the ICB's scorecard follows the summary
+//! (`_scorecard_section.html`: the scorecard page's tables over the same
+//! [`IcbModel`](super::scorecard::IcbModel), issue 14).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -18,6 +21,8 @@ use engine::compute::decomposition::{CATEGORY_TYPE as DECOMPOSITION_TYPE, YLL_CA
 use store::{Store, ValueQuery, ValueRow};
 
 use super::place::{data_value, interval, number, IndicatorRow, PlaceModel};
+use super::scorecard::IcbModel;
+use crate::scorecard_cache::ScorecardCache;
 use crate::{AppState, WebError};
 
 /// The Content-Security-Policy of the report page: its styles are inline (so that the page is
@@ -74,6 +79,10 @@ pub struct Gradient {
 #[template(path = "report.html")]
 struct Report<'a> {
     place: PlaceModel,
+    /// The ICB's scorecard, when the place is an ICS with one.
+    scorecard: Option<IcbModel>,
+    /// Why an ICS place has no scorecard, when the scorecards say.
+    scorecard_note: Option<String>,
     groups: Vec<IndicatorGroup>,
     gradients: Vec<Gradient>,
     generated_on: String,
@@ -169,13 +178,69 @@ fn gradients(deciles: &[ValueRow], whole: &[ValueRow]) -> Vec<Gradient> {
     out
 }
 
+/// Where the report's scorecard comes from.
+enum Scorecards<'a> {
+    /// The server's scorecards of the newest release ([`AppState::scorecards`]).
+    Served(&'a AppState),
+    /// Assembled from the store's newest release for this report (`fairer report`).
+    Assembled,
+}
+
+/// The scorecard section's model of an ICS place whose area has a scorecard (with the store's
+/// funding, commitments and readiness joined, as on `/scorecards/{code}`), or why there is
+/// none; `(None, None)` for a place that is not an ICS.
+async fn scorecard_of(
+    store: &Store,
+    place: &PlaceModel,
+    from: Scorecards<'_>,
+) -> Result<(Option<IcbModel>, Option<String>), WebError> {
+    if place.kind != "ICS" {
+        return Ok((None, None));
+    }
+    let built = match from {
+        Scorecards::Served(state) => state.scorecards().await,
+        Scorecards::Assembled => match store.latest_release().await {
+            Ok(release) => ScorecardCache::build(store, release.as_ref()).await.map(std::sync::Arc::new),
+            Err(e) => Err(e.into()),
+        },
+    };
+    // The rest of the report does not depend on the scorecards: a failure to assemble them is
+    // said in the section rather than failing the report.
+    let cache = match built {
+        Ok(cache) => cache,
+        Err(e) => return Ok((None, Some(format!("the scorecards could not be assembled ({e})")))),
+    };
+    let Some(card) = cache.card(&place.area_code) else {
+        return Ok((None, cache.notes.first().map(|n| n.trim_end_matches('.').to_string())));
+    };
+    let (card, ics) = super::scorecard::joined(store, card).await?;
+    Ok((Some(IcbModel::new(&card, ics.as_ref(), &cache)), None))
+}
+
 /// The report of the place `slug` as one HTML page (CSS and SVG inlined: it makes no
-/// request), from the store's newest release.
+/// request), from the store's newest release; an ICS place's scorecard is assembled from
+/// that release for this report (what `fairer report` prints; the server uses its own
+/// scorecards, [`html_served`]).
 ///
 /// # Errors
 /// An unknown place (not found), a failed query, or a template that fails to render.
 pub async fn html(store: &Store, slug: &str) -> Result<String, WebError> {
+    render(store, slug, Scorecards::Assembled).await
+}
+
+/// [`html`] with the server's scorecards of the newest release (built by the release refresh,
+/// [`crate::scorecard_cache`]): what `/places/{slug}/report` and its PDF show.
+///
+/// # Errors
+/// As [`html`].
+pub async fn html_served(state: &AppState, slug: &str) -> Result<String, WebError> {
+    render(&state.store, slug, Scorecards::Served(state)).await
+}
+
+/// The report of `slug`, its scorecard from `scorecards`.
+async fn render(store: &Store, slug: &str, scorecards: Scorecards<'_>) -> Result<String, WebError> {
     let mut place = PlaceModel::load(store, slug).await?;
+    let (scorecard, scorecard_note) = scorecard_of(store, &place, scorecards).await?;
     let area = place.area_code.clone();
     let deciles = store
         .values(&ValueQuery { area: Some(area.clone()), whole_area: Some(false), ..ValueQuery::default() })
@@ -201,20 +266,28 @@ pub async fn html(store: &Store, slug: &str) -> Result<String, WebError> {
         grouped.entry(key).or_default().push(row);
     }
     let groups = grouped.into_iter().map(|((_, heading), rows)| IndicatorGroup { heading, rows }).collect();
-    let report = Report { place, groups, gradients, generated_on: store::utc_today(), css: crate::assets::STYLE_SHEET };
+    let report = Report {
+        place,
+        scorecard,
+        scorecard_note,
+        groups,
+        gradients,
+        generated_on: store::utc_today(),
+        css: crate::assets::STYLE_SHEET,
+    };
     Ok(report.render()?)
 }
 
 /// `GET /places/{slug}/report`: the printable report.
 pub async fn page(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, WebError> {
-    let body = html(&state.store, &slug).await?;
+    let body = html_served(&state, &slug).await?;
     Ok(([(header::CONTENT_SECURITY_POLICY, REPORT_CONTENT_SECURITY_POLICY)], Html(body)).into_response())
 }
 
 /// `GET /places/{slug}/report.pdf`: the report printed by headless Chromium (503 naming what
 /// to install when there is none).
 pub async fn pdf(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, WebError> {
-    let body = html(&state.store, &slug).await?;
+    let body = html_served(&state, &slug).await?;
     let chromium = match crate::pdf::find_chromium(state.config().chromium.as_deref()) {
         Ok(path) => path,
         Err(e) => return Ok(e.into_response()),

@@ -238,6 +238,13 @@ fn with_limits(l: Option<&Limits>) -> String {
     }
 }
 
+/// A value and its limits as `data-value`, `data-lower`, `data-upper` ("" for each when none).
+fn limits_data(l: Option<&Limits>) -> (String, String, String) {
+    l.map_or_else(Default::default, |l| {
+        (data_value(Some(l.value)), data_value(Some(l.lower)), data_value(Some(l.upper)))
+    })
+}
+
 /// "12.3 (10.1 to 14.5)" for a measured value.
 fn measured(m: &Measured) -> String {
     match (m.value, m.lower, m.upper) {
@@ -535,6 +542,8 @@ pub async fn index(State(state): State<AppState>, Query(q): Query<TabQuery>) -> 
 
 /// An indicator's line on an ICB's scorecard.
 pub struct IndicatorLine {
+    /// The indicator's id.
+    pub id: String,
     /// Its breakdown page.
     pub href: String,
     /// Its name.
@@ -545,6 +554,8 @@ pub struct IndicatorLine {
     pub value: String,
     /// The value as `data-value`.
     pub value_data: String,
+    /// The value's 95% limits as `data-lower` and `data-upper` ("" when unknown).
+    pub value_limits_data: (String, String),
     /// England's value.
     pub england: String,
     /// Core20's value with limits.
@@ -555,6 +566,8 @@ pub struct IndicatorLine {
     pub gap: String,
     /// The gap as `data-value`.
     pub gap_data: String,
+    /// The gap's 95% limits as `data-lower` and `data-upper` ("" when unknown).
+    pub gap_limits_data: (String, String),
     /// The verdict.
     pub verdict: String,
     /// Its symbol.
@@ -565,8 +578,13 @@ pub struct IndicatorLine {
     pub rank: String,
     /// The rank quintile's class.
     pub rank_class: String,
+    /// The rank's position and how many ICBs were ranked, as `data-rank` and `data-of` ("" when
+    /// unranked).
+    pub rank_data: (String, String),
     /// The share of the count with a stated ethnic group.
     pub ethnicity_known: String,
+    /// That share as `data-value` (a fraction, "" when not reported).
+    pub ethnicity_known_data: String,
 }
 
 /// A clinical area's lines.
@@ -605,8 +623,12 @@ pub struct CypLine {
     pub name: String,
     /// The score with its interval.
     pub score: String,
+    /// The score and its 95% limits as `data-value`, `data-lower`, `data-upper` ("" unscored).
+    pub score_data: (String, String, String),
     /// The rank with its interval.
     pub rank: String,
+    /// The rank and its 95% limits as `data-value`, `data-lower`, `data-upper` ("" unranked).
+    pub rank_data: (String, String, String),
 }
 
 /// What the ICB page and the report show.
@@ -641,7 +663,14 @@ pub struct IcbModel {
 
 /// The line of `i` on the ICB `code`'s scorecard.
 fn indicator_line(code: &str, i: &IndicatorCard) -> IndicatorLine {
+    let ethnicity_known =
+        i.completeness.iter().find(|c| c.category_type == ETHNICITY_TYPE).and_then(|c| c.numerator_known);
     IndicatorLine {
+        id: i.id.clone(),
+        value_limits_data: (data_value(i.latest.lower), data_value(i.latest.upper)),
+        gap_limits_data: (data_value(i.gap.map(|g| g.lower)), data_value(i.gap.map(|g| g.upper))),
+        rank_data: i.rank.map_or_else(Default::default, |r| (r.position.to_string(), r.of.to_string())),
+        ethnicity_known_data: data_value(ethnicity_known),
         href: format!("/scorecards/{code}/indicators/{}", i.id),
         name: i.name.clone(),
         period: i.period.clone(),
@@ -657,9 +686,7 @@ fn indicator_line(code: &str, i: &IndicatorCard) -> IndicatorLine {
         sii: with_limits(i.sii.as_ref()),
         rank: rank_text(i),
         rank_class: format!("rq{}", i.rank.map_or(0, |r| r.quintile)),
-        ethnicity_known: percent(
-            i.completeness.iter().find(|c| c.category_type == ETHNICITY_TYPE).and_then(|c| c.numerator_known),
-        ),
+        ethnicity_known: percent(ethnicity_known),
     }
 }
 
@@ -679,6 +706,8 @@ impl IcbModel {
                             |l| with_limits(Some(l)),
                         ),
                         rank: s.and_then(|s| s.rank.as_ref()).map_or("–".into(), |l| with_limits(Some(l))),
+                        score_data: limits_data(s.and_then(|s| s.score.as_ref())),
+                        rank_data: limits_data(s.and_then(|s| s.rank.as_ref())),
                     }
                 };
                 std::iter::once(line("Overall", &all.overall))

@@ -74,6 +74,7 @@ pub const PAGES: &[Page] = &[
     Page { name: "scorecard report", path: "/scorecards/E54000008/report", status: 200 },
     Page { name: "CYP measurement tool", path: "/scorecards/cyp-tool", status: 200 },
     Page { name: "readiness self-assessment", path: "/scorecards/E54000008/readiness", status: 200 },
+    Page { name: "ICS place report with its scorecard", path: "/places/cheshire-merseyside-ics/report", status: 200 },
 ];
 
 /// Flows through pages beyond the per-page checks: a name and what it does with the browser
@@ -81,6 +82,7 @@ pub const PAGES: &[Page] = &[
 pub const FLOWS: &[(&str, Flow)] = &[
     ("a lead edits a status", accounts::lead_edits_a_status),
     ("the PDF report", report_pdf_has_the_place_and_every_target),
+    ("the PDF report of an ICS place", ics_report_pdf_has_the_scorecard),
     ("a member lands on a breakout's waiting list", events::breakout_waiting_list),
     ("a search of the publications", events::search_publications),
     ("a contact query", events::send_a_contact_query),
@@ -112,6 +114,51 @@ fn report_pdf_has_the_place_and_every_target(_browser: &Browser, site: &Site) {
     }
 }
 
+/// The report of an ICS place as PDF (A4): its text has the ICB's scorecard section, each
+/// clinical area's indicators with the scorecard's values (the fixture's: preterm births 10.0,
+/// gap 3.0 (1.9 to 4.1), rank 1 of 3), the CYP scores and the funding line; and no page
+/// navigation.
+fn ics_report_pdf_has_the_scorecard(_browser: &Browser, site: &Site) {
+    let Some(pdftotext) = find_program("pdftotext") else {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "pdftotext is missing: apt-get install poppler-utils");
+        eprintln!("skipping the PDF's text: pdftotext is missing (apt-get install poppler-utils)");
+        return;
+    };
+    let (status, pdf) = http_get(site, &format!("/places/{}/report.pdf", scorecard_support::ICS_PLACE));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&pdf));
+    assert!(pdf.starts_with(b"%PDF"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.pdf");
+    std::fs::write(&file, &pdf).unwrap();
+    let out = std::process::Command::new(&pdftotext).arg("-layout").arg(&file).arg("-").output().unwrap();
+    let layout = String::from_utf8_lossy(&out.stdout).to_string();
+    let text = layout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.contains("ICB scorecard: Core20PLUS5"), "{text}");
+    for needle in [
+        "Maternity",
+        "Preterm births",
+        "10.0 (9.6 to 10.4)",
+        "3.0 (1.9 to 4.1)",
+        "1 of 3",
+        "Children and young people's measurement tool",
+        "0.500 (0.200 to 0.800)",
+        "£1,150,000",
+        "Back to the place page",
+    ] {
+        let expected = needle != "Back to the place page";
+        assert_eq!(text.contains(needle), expected, "{needle} in the PDF: {text}");
+    }
+    // A4 portrait: 595 × 842 points ("Page size: 594.96 x 841.92 pts (A4)").
+    let info = std::process::Command::new(find_program("pdfinfo").unwrap_or_else(|| "pdfinfo".into()))
+        .arg(&file)
+        .output()
+        .unwrap();
+    let info = String::from_utf8_lossy(&info.stdout).to_string();
+    let size = info.lines().find_map(|l| l.strip_prefix("Page size:")).unwrap_or_else(|| panic!("{info}"));
+    let sides: Vec<f64> = size.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+    assert!(size.ends_with("pts (A4)") && sides.len() == 2 && sides[0] < sides[1], "{size}");
+}
+
 /// A flow: what it does with the browser and the site.
 pub type Flow = fn(&Browser, &Site);
 
@@ -136,6 +183,7 @@ fn serve() -> Site {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let state = web::AppState::new(db.store.clone());
         scorecard_support::install_with_funding(&state).await;
+        scorecard_support::create_ics_place(&db.store).await;
         tokio::spawn(web::serve(listener, state, std::future::pending()));
         (db, base)
     });

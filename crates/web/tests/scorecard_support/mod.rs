@@ -335,3 +335,27 @@ pub fn large(icbs: usize, areas: usize) -> ScorecardCache {
         .collect();
     ScorecardCache::new(Some((1, "bench".into())), cards, None)
 }
+
+/// The slug of the fixture's ICS place (the first ICB's area), made by [`create_ics_place`].
+pub const ICS_PLACE: &str = "cheshire-merseyside-ics";
+
+/// Creates the place of kind ICS whose area is the first ICB (its report carries that ICB's
+/// scorecard), with one recommendation.
+pub async fn create_ics_place(store: &store::Store) {
+    let fields = store::PlaceFields {
+        slug: ICS_PLACE.into(),
+        name: "Cheshire and Merseyside ICS (fixture)".into(),
+        kind: "ICS".into(),
+        area_code: ICBS[0].0.into(),
+        covers: vec![],
+        benchmark_code: "E92000001".into(),
+        stage: "implementing".into(),
+        commissioned_on: None,
+        report_published_on: None,
+        implementing_from: None,
+        evaluated_on: None,
+        synthetic: true,
+        description: Some("An integrated care system, for the scorecard in its report.".into()),
+    };
+    store.create_place(&store::Actor::Cli, &fields).await.unwrap();
+}
