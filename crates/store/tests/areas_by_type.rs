@@ -10,9 +10,12 @@ use store::{Actor, ImportOutcome, ReleaseInfo, Store, ValueQuery};
 const LTLA: &str = "Local authority";
 const UTLA: &str = "Upper-tier local authority";
 
-/// Rows of one indicator in 2021: code, type, parent, value.
-fn batch(rows: &[(&str, &str, &str, f64)]) -> RecordBatch {
-    let text = |f: &dyn Fn(&(&str, &str, &str, f64)) -> String| -> ArrayRef {
+/// A row: code, type, parent, value.
+type Row<'a> = (&'a str, &'a str, &'a str, f64);
+
+/// Rows of one indicator in 2021.
+fn batch(rows: &[Row<'_>]) -> RecordBatch {
+    let text = |f: &dyn Fn(&Row<'_>) -> String| -> ArrayRef {
         Arc::new(StringArray::from(rows.iter().map(f).collect::<Vec<_>>()))
     };
     RecordBatch::try_from_iter([
