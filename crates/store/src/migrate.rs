@@ -34,6 +34,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "publication rank", include_str!("../migrations/0008_publication_rank.sql")),
     (9, "area deprivation", include_str!("../migrations/0009_area_deprivation.sql")),
     (10, "scorecard", include_str!("../migrations/0010_scorecard.sql")),
+    (11, "area by code and type", include_str!("../migrations/0011_area_by_code_and_type.sql")),
 ];
 
 /// The SQL of a migration for `backend`.

@@ -168,7 +168,8 @@ pub struct ReleaseImport {
     release_id: i64,
     hasher: Sha256,
     rows: u64,
-    areas: HashMap<String, i64>,
+    /// Area ids by code, then by area type (a code can name areas of two levels).
+    areas: HashMap<String, Vec<(String, i64)>>,
     indicators: HashMap<String, i64>,
     /// Breakdowns by sex, age, category type and category, each followed by U+001F.
     breakdowns: HashMap<String, i64>,
@@ -483,21 +484,22 @@ impl ReleaseImport {
     /// The ids of the row's area, indicator and breakdown, stored when first seen (the latest
     /// release's names win).
     async fn resolve(&mut self, cols: &BatchColumns<'_>, row: usize, key: &RowKey<'_>) -> Result<[i64; 3]> {
-        let area = match self.areas.get(key.area) {
-            Some(id) => *id,
+        let area_type = cols.area_type.get(row).unwrap_or("");
+        let known = self.areas.get(key.area).and_then(|t| t.iter().find(|(t, _)| t == area_type)).map(|(_, id)| *id);
+        let area = match known {
+            Some(id) => id,
             None => {
                 let sql =
                     "INSERT INTO area (code, name, area_type, parent_code, parent_name) VALUES ($1, $2, $3, $4, $5) \
-                           ON CONFLICT (code) DO UPDATE SET name = excluded.name, area_type = excluded.area_type, \
+                           ON CONFLICT (code, area_type) DO UPDATE SET name = excluded.name, \
                            parent_code = excluded.parent_code, parent_name = excluded.parent_name RETURNING id";
                 let name = cols.area_name.get(row).unwrap_or(key.area);
-                let area_type = cols.area_type.get(row).unwrap_or("");
                 let (parent, parent_name) = (cols.parent_code.get(row), cols.parent_name.get(row));
                 let id: i64 = on_tx!(&mut self.tx, c => sqlx::query_scalar(sql)
                     .bind(key.area).bind(name).bind(area_type).bind(parent).bind(parent_name)
                     .fetch_one(&mut *c).await)
-                .context(|| format!("storing the area {}", key.area))?;
-                self.areas.insert(key.area.to_string(), id);
+                .context(|| format!("storing the area {} ({area_type})", key.area))?;
+                self.areas.entry(key.area.to_string()).or_default().push((area_type.to_string(), id));
                 self.area_types.insert(id, area_type.to_string());
                 id
             }
@@ -793,7 +795,7 @@ impl ReleaseImport {
 
     /// PostgreSQL's detail of a duplicate key ("Key (release_id, area_id, …)=(3, 7, 2, 5,
     /// 2019) is duplicated.") in the results' terms: " (area E06000001, indicator LE, Persons,
-    /// All ages, period 2019)"; empty when it does not read.
+    /// All ages, period 2019, area type Unitary authority)"; empty when it does not read.
     fn name_key(&self, detail: &str) -> String {
         let Some(values) = detail.split("=(").nth(1).and_then(|v| v.split(')').next()) else { return String::new() };
         let parts: Vec<&str> = values.split(", ").collect();
@@ -801,12 +803,18 @@ impl ReleaseImport {
         let find = |map: &HashMap<String, i64>, id: &str| {
             map.iter().find(|(_, v)| v.to_string() == id).map(|(k, _)| k.replace('\u{1f}', " ").trim().to_string())
         };
-        let (Some(area), Some(indicator), Some(breakdown)) =
-            (find(&self.areas, area), find(&self.indicators, indicator), find(&self.breakdowns, breakdown))
+        let area = self.areas.iter().find_map(|(code, types)| {
+            types.iter().find(|(_, v)| v.to_string() == *area).map(|(t, _)| (code.clone(), t.clone()))
+        });
+        let (Some((area, area_type)), Some(indicator), Some(breakdown)) =
+            (area, find(&self.indicators, indicator), find(&self.breakdowns, breakdown))
         else {
             return String::new();
         };
-        format!(" (area {area}, indicator {indicator}, {breakdown}, period {})", period.join(", "))
+        format!(
+            " (area {area}, indicator {indicator}, {breakdown}, period {}, area type {area_type})",
+            period.join(", ")
+        )
     }
 
     /// Derives and stores each area's deprivation in the new release (see

@@ -366,17 +366,43 @@ pub struct Revision {
 }
 
 impl Store {
-    /// The area with GSS code `code`.
+    /// The area with GSS code `code`; where the code names areas of two levels (a unitary
+    /// authority is a lower-tier and an upper-tier local authority), the finest of them (see
+    /// [`area_by_code_sql`]).
     ///
     /// # Errors
     /// A failed query.
     pub async fn area(&self, code: &str) -> Result<Option<Area>> {
-        let row = sqlx::query("SELECT code, name, area_type, parent_code, parent_name FROM area WHERE code = $1")
-            .bind(code)
-            .fetch_optional(self.pool())
-            .await
-            .context(|| format!("reading the area {code}"))?;
-        row.map(|r| area_of(&r)).transpose().context(|| format!("reading the area {code}"))
+        Ok(self.areas_of_code(code).await?.into_iter().next())
+    }
+
+    /// The area with GSS code `code` of `area_type` (`None`: as [`Store::area`]).
+    ///
+    /// # Errors
+    /// A failed query.
+    pub async fn area_of_type(&self, code: &str, area_type: Option<&str>) -> Result<Option<Area>> {
+        let areas = self.areas_of_code(code).await?;
+        Ok(match area_type {
+            None => areas.into_iter().next(),
+            Some(t) => areas.into_iter().find(|a| a.area_type == t),
+        })
+    }
+
+    /// Every area with GSS code `code` (one per level it is on), the finest level first: the
+    /// type with the most areas (a level's areas are fewer the higher it is), then by type.
+    ///
+    /// # Errors
+    /// A failed query.
+    pub async fn areas_of_code(&self, code: &str) -> Result<Vec<Area>> {
+        let rows = sqlx::query(
+            "SELECT a.code, a.name, a.area_type, a.parent_code, a.parent_name FROM area a WHERE a.code = $1 \
+             ORDER BY (SELECT COUNT(*) FROM area b WHERE b.area_type = a.area_type) DESC, a.area_type",
+        )
+        .bind(code)
+        .fetch_all(self.pool())
+        .await
+        .context(|| format!("reading the area {code}"))?;
+        rows.iter().map(area_of).collect::<Result<_, _>>().context(|| format!("reading the area {code}"))
     }
 
     /// Every area, or those of `area_type`, by code.
@@ -433,6 +459,15 @@ impl Store {
     /// # Errors
     /// A failed query.
     pub async fn area_latest_values(&self, area_code: &str) -> Result<Vec<ValueRow>> {
+        self.area_latest_values_of_type(area_code, None).await
+    }
+
+    /// [`Store::area_latest_values`] of the area `area_code` of `area_type` (`None`: the
+    /// finest level the code is on, as [`Store::area`]).
+    ///
+    /// # Errors
+    /// A failed query.
+    pub async fn area_latest_values_of_type(&self, area_code: &str, area_type: Option<&str>) -> Result<Vec<ValueRow>> {
         let source = self.value_source(None).await?;
         let Some((table, release)) = source.table_and_release("(SELECT MAX(id) FROM release)") else {
             return Ok(Vec::new());
@@ -440,11 +475,12 @@ impl Store {
         let sql = latest_whole_area_sql(
             &table,
             &release,
-            Some("(SELECT id FROM area WHERE code = $1)"),
+            Some(&format!("({})", area_by_code_sql("$1", "$2"))),
             "i.code, b.sex, b.age, v.time_period",
         );
         let rows = sqlx::query(&sql)
             .bind(area_code)
+            .bind(area_type)
             .fetch_all(self.pool())
             .await
             .context(|| format!("reading the latest values of {area_code}"))?;
@@ -489,7 +525,15 @@ impl Store {
         let mut sql = format!("{} WHERE v.release_id = {release}", value_select(&table));
         if let Some(area) = &query.area {
             args.push(Arg::Text(area));
-            sql.push_str(&format!(" AND v.area_id = (SELECT id FROM area WHERE code = {})", next(&mut args)));
+            let code = next(&mut args);
+            let area_type = match &query.area_type {
+                Some(t) => {
+                    args.push(Arg::Text(t));
+                    next(&mut args)
+                }
+                None => "NULL".to_string(),
+            };
+            sql.push_str(&format!(" AND v.area_id = ({})", area_by_code_sql(&code, &area_type)));
         }
         if let Some(indicator) = &query.indicator {
             args.push(Arg::Text(indicator));
@@ -596,6 +640,16 @@ impl Store {
             .collect::<Result<_, sqlx::Error>>()
             .context(|| format!("comparing the releases {before} and {after}"))
     }
+}
+
+/// The statement giving the id of the area of code `code` and type `area_type` (both SQL
+/// expressions; a NULL type: the finest level the code is on, the type with the most areas,
+/// then the first type by name), as [`Store::areas_of_code`] orders them.
+pub(crate) fn area_by_code_sql(code: &str, area_type: &str) -> String {
+    format!(
+        "SELECT a.id FROM area a WHERE a.code = {code} AND ({area_type} IS NULL OR a.area_type = {area_type}) \
+         ORDER BY (SELECT COUNT(*) FROM area b WHERE b.area_type = a.area_type) DESC, a.area_type LIMIT 1"
+    )
 }
 
 fn area_of(r: &AnyRow) -> Result<Area, sqlx::Error> {

@@ -80,21 +80,25 @@ pub struct PlaceSummary {
 pub struct ReleaseCache {
     /// The release (`None` before the first import).
     pub release: Option<Release>,
-    /// Every area, by code.
+    /// Every area, by code; a code on two levels (a unitary authority is a lower-tier and an
+    /// upper-tier local authority) has an area of each, the finest level first (the type with
+    /// the most areas), as [`store::Store::areas_of_code`] orders them.
     pub areas: Vec<Area>,
-    area_index: HashMap<String, usize>,
+    /// The areas of each code, as positions in `areas` (finest level first).
+    area_index: HashMap<String, Vec<usize>>,
     /// Every indicator, by id.
     pub indicators: Vec<Indicator>,
     indicator_index: HashMap<String, usize>,
-    /// Each area's latest whole-area rows, by indicator, sex, age.
-    latest: HashMap<String, Vec<ValueRow>>,
+    /// Each area's latest whole-area rows (by code and area type), by indicator, sex, age.
+    latest: HashMap<(String, String), Vec<ValueRow>>,
     spreads: HashMap<SpreadKey, Spread>,
     /// The places with their status counts.
     pub places: Vec<PlaceSummary>,
     /// Pages rendered from this release, kept to be served again.
     rendered: RenderedPages,
-    /// Each area's deprivation in the release, by code (the area profile's peer groups).
-    deprivation: HashMap<String, AreaDeprivation>,
+    /// Each area's deprivation in the release, by code and area type (the area profile's peer
+    /// groups).
+    deprivation: HashMap<(String, String), AreaDeprivation>,
     /// The named peer group (`[[peer_group]]`) each area is in, by the area's code.
     named_peer_groups: HashMap<String, String>,
 }
@@ -144,9 +148,21 @@ impl ReleaseCache {
         rows: Vec<ValueRow>,
         places: Vec<PlaceSummary>,
     ) -> ReleaseCache {
-        areas.sort_by(|a, b| a.code.cmp(&b.code));
+        let mut of_type: HashMap<String, usize> = HashMap::new();
+        for a in &areas {
+            *of_type.entry(a.area_type.clone()).or_default() += 1;
+        }
+        areas.sort_by(|a, b| {
+            a.code
+                .cmp(&b.code)
+                .then(of_type[&b.area_type].cmp(&of_type[&a.area_type]))
+                .then(a.area_type.cmp(&b.area_type))
+        });
         indicators.sort_by(|a, b| a.id.cmp(&b.id));
-        let area_index = areas.iter().enumerate().map(|(i, a)| (a.code.clone(), i)).collect();
+        let mut area_index: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, a) in areas.iter().enumerate() {
+            area_index.entry(a.code.clone()).or_default().push(i);
+        }
         let indicator_index = indicators.iter().enumerate().map(|(i, a)| (a.id.clone(), i)).collect();
         let mut groups: HashMap<SpreadKey, Vec<f64>> = HashMap::new();
         for r in &rows {
@@ -164,9 +180,9 @@ impl ReleaseCache {
             }
         }
         let spreads = groups.into_iter().filter_map(|(k, v)| Spread::of(&v).map(|s| (k, s))).collect();
-        let mut latest: HashMap<String, Vec<ValueRow>> = HashMap::new();
+        let mut latest: HashMap<(String, String), Vec<ValueRow>> = HashMap::new();
         for r in rows {
-            latest.entry(r.area_code.clone()).or_default().push(r);
+            latest.entry((r.area_code.clone(), r.area_type.clone())).or_default().push(r);
         }
         ReleaseCache {
             release,
@@ -185,7 +201,7 @@ impl ReleaseCache {
 
     /// The cache with the areas' deprivation (the area profile's peer groups).
     pub fn with_deprivation(mut self, rows: Vec<AreaDeprivation>) -> ReleaseCache {
-        self.deprivation = rows.into_iter().map(|d| (d.code.clone(), d)).collect();
+        self.deprivation = rows.into_iter().map(|d| ((d.code.clone(), d.area_type.clone()), d)).collect();
         self
     }
 
@@ -205,9 +221,9 @@ impl ReleaseCache {
         self.named_peer_groups.get(code).map(String::as_str)
     }
 
-    /// The deprivation of the area `code` in the release.
-    pub fn deprivation(&self, code: &str) -> Option<&AreaDeprivation> {
-        self.deprivation.get(code)
+    /// The deprivation of the area `code` of `area_type` in the release.
+    pub fn deprivation(&self, code: &str, area_type: &str) -> Option<&AreaDeprivation> {
+        self.deprivation.get(&(code.to_string(), area_type.to_string()))
     }
 
     /// The page rendered earlier from this release under `key`, if it was kept.
@@ -228,9 +244,38 @@ impl ReleaseCache {
         html
     }
 
-    /// The area of `code`.
+    /// The area of `code`: where the code is on two levels, the finest (see [`ReleaseCache::areas`]).
     pub fn area(&self, code: &str) -> Option<&Area> {
-        self.area_index.get(code).map(|&i| &self.areas[i])
+        self.areas_of_code(code).next()
+    }
+
+    /// The area of `code` and `area_type` (`None`: as [`ReleaseCache::area`]).
+    pub fn area_of_type(&self, code: &str, area_type: Option<&str>) -> Option<&Area> {
+        self.areas_of_code(code).find(|a| area_type.is_none_or(|t| a.area_type == t))
+    }
+
+    /// The areas of `code`, one per level it is on, the finest first.
+    pub fn areas_of_code<'a>(&'a self, code: &str) -> impl Iterator<Item = &'a Area> + 'a {
+        self.area_index.get(code).into_iter().flatten().map(|&i| &self.areas[i])
+    }
+
+    /// The address of the area profile of `code` of `area_type`: `/areas/{code}`, with
+    /// `?type=` where the code is on two levels and this is not the finest.
+    pub fn area_href(&self, code: &str, area_type: &str) -> String {
+        let path = format!("/areas/{}", crate::views::encode(code));
+        match self.area(code) {
+            Some(finest) if finest.area_type != area_type && self.area_of_type(code, Some(area_type)).is_some() => {
+                format!("{path}?type={}", crate::views::encode(area_type))
+            }
+            _ => path,
+        }
+    }
+
+    /// The parent of `area`: the area of its parent code whose type is not its own, the finest
+    /// first (a unitary authority's lower-tier area has its own code as parent: its upper-tier
+    /// area).
+    pub fn parent_of(&self, area: &Area) -> Option<&Area> {
+        self.areas_of_code(area.parent_code.as_deref()?).find(|a| a.area_type != area.area_type)
     }
 
     /// The indicator of `id`.
@@ -238,14 +283,32 @@ impl ReleaseCache {
         self.indicator_index.get(id).map(|&i| &self.indicators[i])
     }
 
-    /// The latest whole-area rows of `code` (empty for an area without any).
+    /// The latest whole-area rows of `code` (empty for an area without any); of the finest
+    /// level where the code is on two ([`ReleaseCache::area`]).
     pub fn latest(&self, code: &str) -> &[ValueRow] {
-        self.latest.get(code).map_or(&[], Vec::as_slice)
+        self.area(code).map_or(&[], |a| self.latest_of(code, &a.area_type))
+    }
+
+    /// The latest whole-area rows of the area `code` of `area_type`.
+    pub fn latest_of(&self, code: &str, area_type: &str) -> &[ValueRow] {
+        self.latest.get(&(code.to_string(), area_type.to_string())).map_or(&[], Vec::as_slice)
     }
 
     /// The latest whole-area row of `code` for `indicator`, `sex` and `age`.
     pub fn latest_row(&self, code: &str, indicator: &str, sex: &str, age: &str) -> Option<&ValueRow> {
         self.latest(code).iter().find(|r| r.indicator_id == indicator && r.sex == sex && r.age == age)
+    }
+
+    /// [`ReleaseCache::latest_row`] of the area `code` of `area_type`.
+    pub fn latest_row_of(
+        &self,
+        code: &str,
+        area_type: &str,
+        indicator: &str,
+        sex: &str,
+        age: &str,
+    ) -> Option<&ValueRow> {
+        self.latest_of(code, area_type).iter().find(|r| r.indicator_id == indicator && r.sex == sex && r.age == age)
     }
 
     /// The spread among areas of `area_type` of `indicator`'s values for `sex`, `age` and
@@ -263,10 +326,9 @@ impl ReleaseCache {
         area_type: &'a str,
         sex: &'a str,
     ) -> impl Iterator<Item = &'a ValueRow> + 'a {
-        self.areas
-            .iter()
-            .filter(move |a| a.area_type == area_type)
-            .flat_map(move |a| self.latest(&a.code).iter().filter(move |r| r.indicator_id == indicator && r.sex == sex))
+        self.areas.iter().filter(move |a| a.area_type == area_type).flat_map(move |a| {
+            self.latest_of(&a.code, &a.area_type).iter().filter(move |r| r.indicator_id == indicator && r.sex == sex)
+        })
     }
 
     /// The area types present, England first then by name.

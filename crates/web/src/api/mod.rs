@@ -155,7 +155,15 @@ pub(crate) const VALUE_PARAMS: &[Param] = &[
     },
 ];
 
-const CODE: &[Param] = &[path("code", "The area's code.")];
+/// An area's code and, where the code is on two levels, its type.
+const AREA_CODE: &[Param] = &[
+    path("code", "The area's code."),
+    query(
+        "type",
+        "The area's type, where the code is on two levels (a unitary authority is a \"Local authority\" and an \
+         \"Upper-tier local authority\"); by default the finest level (the type with the most areas).",
+    ),
+];
 const ID: &[Param] = &[path("id", "The indicator's id.")];
 const SLUG: &[Param] = &[path("slug", "The place's slug.")];
 /// An ICB's code (scorecard-web).
@@ -186,8 +194,8 @@ pub static ROUTES: &[ApiRoute] = &[
     ApiRoute {
         path: "/api/v1/areas/{code}",
         operation: "area",
-        summary: "One area.",
-        params: CODE,
+        summary: "One area (of the finest level its code is on, or of `type`).",
+        params: AREA_CODE,
         response: Shape::Object(&schema::AREA),
         example: "/api/v1/areas/E92000001",
         handler: || get(area),
@@ -536,9 +544,13 @@ async fn area(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    Query::parse(raw.as_deref(), CODE)?;
+    let query = Query::parse(raw.as_deref(), AREA_CODE)?;
     tagged(&state, &uri, &headers, || async {
-        let area = state.store.area(&code).await?.ok_or_else(|| WebError::NotFound(format!("the area \"{code}\"")))?;
+        let area_type = query.get("type");
+        let area = state.store.area_of_type(&code, area_type).await?.ok_or_else(|| match area_type {
+            Some(t) => WebError::NotFound(format!("the area \"{code}\" of type \"{t}\"")),
+            None => WebError::NotFound(format!("the area \"{code}\"")),
+        })?;
         to_json(&area)
     })
     .await

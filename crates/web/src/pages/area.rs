@@ -7,6 +7,10 @@
 //! `stats::comparison::compare_with_benchmark` on the benchmark's value of the same period; an
 //! unknown word is a 400), `sex` (empty: every sex), `level=95|99.8`, `palette=cb`.
 //!
+//! `type=` names the area type where the code is on two levels (see [`AreaQuery::area_type`]):
+//! `/areas/E06000001` is Hartlepool the local authority, `/areas/E06000001?type=Upper-tier+local+authority`
+//! the same code as an upper-tier authority, each with its own rows; the page links the other.
+//!
 //! `/areas/{code}/profile.csv` (same query) is the profile's table as shown, with the
 //! benchmark's name, value, limits and rule on every row.
 
@@ -17,7 +21,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use stats::comparison::{compare_with_benchmark, Polarity};
-use store::ValueRow;
+use store::{Area, ValueRow};
 
 use super::area_benchmark::{peer_value, resolve, Benchmark, PeerGroup, PeerRule, Resolved};
 use crate::cache::ReleaseCache;
@@ -42,6 +46,11 @@ pub struct AreaQuery {
     pub palette: Option<String>,
     /// For `/charts/spine.svg`: the group (framework/domain) to draw, by its section id.
     pub group: Option<String>,
+    /// `type`: the area type, where the code is on two levels (a unitary authority is a
+    /// lower-tier and an upper-tier local authority); by default the finest level (the type
+    /// with the most areas). A type the code is not on is a 404.
+    #[serde(rename = "type")]
+    pub area_type: Option<String>,
 }
 
 /// One group of the profile: its id, heading, spine rows and table rows.
@@ -126,12 +135,19 @@ fn polarity(text: Option<&str>) -> Polarity {
 /// An unknown benchmark (400).
 pub fn profile(cache: &ReleaseCache, code: &str, q: &AreaQuery) -> Result<Option<Profile>, WebError> {
     let asked = Benchmark::parse(q.benchmark.as_deref())?;
-    let Some(area) = cache.area(code) else { return Ok(None) };
+    let Some(area) = cache.area_of_type(code, q.area_type.as_deref().filter(|t| !t.is_empty())) else {
+        return Ok(None);
+    };
     let (benchmark, note) = resolve(cache, area, asked);
     let at_998 = q.level.as_deref() == Some("99.8");
+    // The benchmark's row of `row`'s indicator, sex and age (of its type where it is known).
+    let row_of = |bench: &str, bench_type: Option<&str>, row: &ValueRow| match bench_type {
+        Some(t) => cache.latest_row_of(bench, t, &row.indicator_id, &row.sex, &row.age),
+        None => cache.latest_row(bench, &row.indicator_id, &row.sex, &row.age),
+    };
     let sex = q.sex.as_deref().filter(|s| !s.is_empty());
     let mut grouped: BTreeMap<(String, String), Vec<&ValueRow>> = BTreeMap::new();
-    for row in cache.latest(code) {
+    for row in cache.latest_of(code, &area.area_type) {
         if sex.is_some_and(|s| s != row.sex) {
             continue;
         }
@@ -163,10 +179,9 @@ pub fn profile(cache: &ReleaseCache, code: &str, q: &AreaQuery) -> Result<Option
             let row_bench = match &benchmark {
                 // A named peer group without a row of its own for this indicator: its members'
                 // values, as for a group by deprivation.
-                Resolved::Area { code: bench_code, .. }
+                Resolved::Area { code: bench_code, area_type: bench_type, .. }
                     if asked == Benchmark::Peers
-                        && cache
-                            .latest_row(bench_code, &row.indicator_id, &row.sex, &row.age)
+                        && row_of(bench_code, bench_type.as_deref(), row)
                             .filter(|b| b.time_period == row.time_period)
                             .is_none() =>
                 {
@@ -179,10 +194,10 @@ pub fn profile(cache: &ReleaseCache, code: &str, q: &AreaQuery) -> Result<Option
                     };
                     peer_benchmark(cache, &group, row, at_998, &compare)
                 }
-                Resolved::Area { code: bench_code, .. } => {
-                    let bench_row = cache
-                        .latest_row(bench_code, &row.indicator_id, &row.sex, &row.age)
-                        .filter(|b| b.time_period == row.time_period);
+                Resolved::Area { code: bench_code, area_type: bench_type, .. } => {
+                    let bench_type = bench_type.as_deref();
+                    let same_area = code == bench_code && bench_type.is_none_or(|t| t == area.area_type);
+                    let bench_row = row_of(bench_code, bench_type, row).filter(|b| b.time_period == row.time_period);
                     let limits = bench_row.map_or((None, None), |b| {
                         if at_998 {
                             (b.lower_99_8, b.upper_99_8)
@@ -196,7 +211,7 @@ pub fn profile(cache: &ReleaseCache, code: &str, q: &AreaQuery) -> Result<Option
                         (bench_row.and_then(|b| b.value).or(row.benchmark_value), Comparison::parse(label.as_deref()))
                     } else {
                         let b = bench_row.and_then(|b| b.value);
-                        (b, if code == bench_code { Comparison::NotCompared } else { compare(b) })
+                        (b, if same_area { Comparison::NotCompared } else { compare(b) })
                     };
                     RowBenchmark { row: row.clone(), value, limits, class, peers: None }
                 }
@@ -292,15 +307,22 @@ pub async fn page(
 ) -> Result<Response, WebError> {
     let asked = Benchmark::parse(q.benchmark.as_deref())?;
     let cache = state.cache.get(&state.store).await?;
-    let Some(area) = cache.area(&code).cloned() else {
-        return Err(WebError::NotFound(format!("the area {code}")));
+    let Some(area) = cache.area_of_type(&code, q.area_type.as_deref().filter(|t| !t.is_empty())).cloned() else {
+        return Err(WebError::NotFound(match q.area_type.as_deref() {
+            Some(t) if !t.is_empty() => format!("the area {code} of type {t}"),
+            _ => format!("the area {code}"),
+        }));
     };
+    // The other levels the code is on (a unitary authority's two), and the type asked for in
+    // the page's links (none for a code on one level, whose URLs stay as they were).
+    let levels: Vec<Area> = cache.areas_of_code(&code).cloned().collect();
+    let area_type = if levels.len() > 1 { area.area_type.clone() } else { String::new() };
     let palette = Palette::parse(q.palette.as_deref());
     let level = if q.level.as_deref() == Some("99.8") { "99.8" } else { "95" };
     let benchmark = asked.query();
     let sex = q.sex.clone().unwrap_or_default();
     // The profile depends on nothing but the release and these options: rendered once each.
-    let key = format!("/areas/{code}?{benchmark}&{sex}&{level}&{}", palette.query().unwrap_or(""));
+    let key = format!("/areas/{code}?{area_type}&{benchmark}&{sex}&{level}&{}", palette.query().unwrap_or(""));
     let etag = entity_tag(cache.release.as_ref().map(|r| r.id), &key);
     if headers.get(header::IF_NONE_MATCH).is_some_and(|v| v.as_bytes() == etag.as_bytes()) {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
@@ -313,7 +335,7 @@ pub async fn page(
     let Profile { groups, benchmark: resolved, note } =
         profile(&cache, &code, &q)?.ok_or_else(|| WebError::NotFound(format!("the area {code}")))?;
     let bench_name = resolved.name();
-    let mut sexes: Vec<String> = cache.latest(&code).iter().map(|r| r.sex.clone()).collect();
+    let mut sexes: Vec<String> = cache.latest_of(&code, &area.area_type).iter().map(|r| r.sex.clone()).collect();
     sexes.sort();
     sexes.dedup();
     // The benchmarks this area has (the one in force stays selected even when England stands in).
@@ -331,7 +353,12 @@ pub async fn page(
         choices.push(("peers".to_string(), format!("Peer group: deprivation decile {}", g.decile)));
     }
     let selected = if note.is_some() { "england" } else { benchmark };
-    let mut controls = vec![Control::new("benchmark", "Benchmark", choices, selected)];
+    let mut controls = Vec::new();
+    if levels.len() > 1 {
+        let types = levels.iter().map(|a| (a.area_type.clone(), a.area_type.clone()));
+        controls.push(Control::new("type", "Level", types, &area.area_type));
+    }
+    controls.push(Control::new("benchmark", "Benchmark", choices, selected));
     controls.push(Control::new(
         "sex",
         "Sex",
@@ -364,12 +391,14 @@ pub async fn page(
     ]
     .map(str::to_string)
     .to_vec();
-    let options = [("benchmark", benchmark), ("sex", &sex), ("level", level)];
+    let options = [("type", area_type.as_str()), ("benchmark", benchmark), ("sex", &sex), ("level", level)];
+    let api = query(&[("area", &code), ("area_type", &area_type), ("sex", &sex)]);
     let mut sections = Vec::new();
     for g in &groups {
         let chart = group_chart(g, &bench_name, &area.name, palette, false);
         let svg_query = query(&[
             ("area", &code),
+            ("type", &area_type),
             ("benchmark", benchmark),
             ("sex", &sex),
             ("level", level),
@@ -391,9 +420,9 @@ pub async fn page(
                     format!("Table as shown, against {bench_heading} (CSV)"),
                     format!("/areas/{}/profile.csv{}", crate::views::encode(&code), query(&options)),
                 ),
-                ("CSV".into(), format!("/api/v1/values.csv{}", query(&[("area", &code), ("sex", &sex)]))),
-                ("Excel".into(), format!("/api/v1/values.xlsx{}", query(&[("area", &code), ("sex", &sex)]))),
-                ("Parquet".into(), format!("/api/v1/values.parquet{}", query(&[("area", &code), ("sex", &sex)]))),
+                ("CSV".into(), format!("/api/v1/values.csv{api}")),
+                ("Excel".into(), format!("/api/v1/values.xlsx{api}")),
+                ("Parquet".into(), format!("/api/v1/values.parquet{api}")),
                 ("Chart (SVG)".into(), format!("/charts/spine.svg{svg_query}")),
             ],
         });
@@ -404,10 +433,16 @@ pub async fn page(
         area.area_type,
         area.parent_name.as_ref().map(|p| format!(", in {p}")).unwrap_or_default()
     )];
+    for other in levels.iter().filter(|a| a.area_type != area.area_type) {
+        lede.push(format!(
+            "The code {code} is also an area of type {} with its own values: choose the level above.",
+            other.area_type
+        ));
+    }
     if let Some(note) = note {
         lede.push(note);
     }
-    if let (Benchmark::Peers, Resolved::Area { code: group, name }) = (asked, &resolved) {
+    if let (Benchmark::Peers, Resolved::Area { code: group, name, .. }) = (asked, &resolved) {
         let names: Vec<&str> =
             super::area_benchmark::named_members(&cache, group).iter().map(|a| a.name.as_str()).collect();
         lede.push(format!(
@@ -571,7 +606,9 @@ pub async fn spine_svg(
     Query(q): Query<AreaQuery>,
 ) -> Result<Response, WebError> {
     let cache = state.cache.get(&state.store).await?;
-    let area = cache.area(&code).ok_or_else(|| WebError::NotFound(format!("the area {code}")))?;
+    let area = cache
+        .area_of_type(&code, q.area_type.as_deref().filter(|t| !t.is_empty()))
+        .ok_or_else(|| WebError::NotFound(format!("the area {code}")))?;
     let Profile { groups, benchmark, .. } =
         profile(&cache, &code, &q)?.ok_or_else(|| WebError::NotFound(format!("the area {code}")))?;
     let bench_name = benchmark.name();

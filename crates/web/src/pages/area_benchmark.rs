@@ -119,6 +119,8 @@ pub enum Resolved {
     Area {
         /// Its code.
         code: String,
+        /// Its type, where known (a code on two levels names two areas; `None`: the finest).
+        area_type: Option<String>,
         /// Its name.
         name: String,
     },
@@ -139,14 +141,16 @@ impl Resolved {
 /// The benchmark `asked` of `area`, and, when the area has none of that kind and England
 /// stands in, a sentence saying so.
 pub fn resolve(cache: &ReleaseCache, area: &Area, asked: Benchmark) -> (Resolved, Option<String>) {
-    let england = || Resolved::Area { code: ENGLAND.to_string(), name: "England".to_string() };
-    let ancestor = |code: &str| cache.area(code).map(|a| Resolved::Area { code: a.code.clone(), name: a.name.clone() });
+    let england = || Resolved::Area { code: ENGLAND.to_string(), area_type: None, name: "England".to_string() };
+    let of =
+        |a: &Area| Resolved::Area { code: a.code.clone(), area_type: Some(a.area_type.clone()), name: a.name.clone() };
     match asked {
         Benchmark::England => (england(), None),
         Benchmark::Parent => match area.parent_code.as_deref() {
             Some(p) => (
-                ancestor(p).unwrap_or_else(|| Resolved::Area {
+                cache.parent_of(area).map(of).unwrap_or_else(|| Resolved::Area {
                     code: p.to_string(),
+                    area_type: None,
                     name: area.parent_name.clone().unwrap_or_else(|| p.to_string()),
                 }),
                 None,
@@ -154,11 +158,18 @@ pub fn resolve(cache: &ReleaseCache, area: &Area, asked: Benchmark) -> (Resolved
             None => (england(), Some(format!("{} has no parent area: compared with England.", area.name))),
         },
         Benchmark::Region => match region_of(cache, area) {
-            Some(r) => (Resolved::Area { code: r.code.clone(), name: r.name.clone() }, None),
+            Some(r) => (of(r), None),
             None => (england(), Some(format!("{} is in no region: compared with England.", area.name))),
         },
         Benchmark::Peers => match (named_group(cache, area), peer_group(cache, area)) {
-            (Some(g), _) => (Resolved::Area { code: g.code.clone(), name: format!("Peer group: {}", g.name) }, None),
+            (Some(g), _) => (
+                Resolved::Area {
+                    code: g.code.clone(),
+                    area_type: Some(g.area_type.clone()),
+                    name: format!("Peer group: {}", g.name),
+                },
+                None,
+            ),
             (None, Some(g)) => (Resolved::Peers(g), None),
             (None, None) => (
                 england(),
@@ -174,14 +185,14 @@ pub fn resolve(cache: &ReleaseCache, area: &Area, asked: Benchmark) -> (Resolved
 
 /// The area of type "Region" above `area` (not itself), following parents.
 pub fn region_of<'a>(cache: &'a ReleaseCache, area: &Area) -> Option<&'a Area> {
-    let mut code = area.parent_code.clone();
+    let mut at = area;
     // A bounded walk: a cycle in the parents cannot loop forever.
     for _ in 0..16 {
-        let a = cache.area(code.as_deref()?)?;
+        let a = cache.parent_of(at)?;
         if a.area_type.eq_ignore_ascii_case("region") {
             return Some(a);
         }
-        code = a.parent_code.clone();
+        at = a;
     }
     None
 }
@@ -198,13 +209,13 @@ pub fn named_members<'a>(cache: &'a ReleaseCache, group: &str) -> Vec<&'a Area> 
 
 /// The peer group of `area`: the areas of its type in its decile of deprivation.
 pub fn peer_group(cache: &ReleaseCache, area: &Area) -> Option<PeerGroup> {
-    let own = cache.deprivation(&area.code)?;
+    let own = cache.deprivation(&area.code, &area.area_type)?;
     let decile = own.decile?;
     let mut members: Vec<String> = cache
         .areas
         .iter()
         .filter(|a| a.area_type == area.area_type)
-        .filter(|a| cache.deprivation(&a.code).is_some_and(|d| d.decile == Some(decile)))
+        .filter(|a| cache.deprivation(&a.code, &a.area_type).is_some_and(|d| d.decile == Some(decile)))
         .map(|a| a.code.clone())
         .collect();
     members.sort();
@@ -281,7 +292,11 @@ pub fn peer_value(cache: &ReleaseCache, group: &PeerGroup, row: &ValueRow) -> Op
     let rows: Vec<&ValueRow> = group
         .members
         .iter()
-        .filter_map(|m| cache.latest_row(m, &row.indicator_id, &row.sex, &row.age))
+        .filter_map(|m| {
+            cache
+                .latest_row_of(m, &group.area_type, &row.indicator_id, &row.sex, &row.age)
+                .or_else(|| cache.latest_row(m, &row.indicator_id, &row.sex, &row.age))
+        })
         .filter(|r| r.time_period == row.time_period)
         .collect();
     let kind = kind(cache, row);

@@ -313,7 +313,7 @@ pub async fn compare(
     let level = if level_998(&q) { "99.8" } else { "95" };
     let table_rows = rows
         .iter()
-        .map(|(r, m)| value_cells(r, Cell::header(&r.area_name, Some(format!("/areas/{}", encode(&r.area_code)))), m))
+        .map(|(r, m)| value_cells(r, Cell::header(&r.area_name, Some(cache.area_href(&r.area_code, &r.area_type))), m))
         .collect();
     let svg =
         format!("/charts/bars.svg{}", qs_of(&q, &c, &[("indicator", &id), ("sort", q.sort.as_deref().unwrap_or(""))]));
@@ -400,7 +400,7 @@ fn map_chart(
         .iter()
         .map(|(r, m, class)| MapArea {
             code: r.area_code.clone(),
-            parent: cache.area(&r.area_code).and_then(|a| a.parent_name.clone()),
+            parent: cache.area_of_type(&r.area_code, Some(&r.area_type)).and_then(|a| a.parent_name.clone()),
             mark: m.clone(),
             class: class.clone(),
         })
@@ -450,7 +450,7 @@ pub async fn map_page(
         .iter()
         .map(|(r, m, _)| {
             let mut cells =
-                value_cells(r, Cell::header(&r.area_name, Some(format!("/areas/{}", encode(&r.area_code)))), m);
+                value_cells(r, Cell::header(&r.area_name, Some(cache.area_href(&r.area_code, &r.area_type))), m);
             cells.push(Cell::text(r.quintile.clone().unwrap_or_else(|| "-".into())));
             cells
         })

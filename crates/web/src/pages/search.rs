@@ -50,7 +50,7 @@ pub async fn page(State(state): State<AppState>, Query(query): Query<SearchQuery
         .filter(|a| hit(&a.code) || hit(&a.name))
         .take(MAX)
         .map(|a| Hit {
-            href: format!("/areas/{}", encode(&a.code)),
+            href: cache.area_href(&a.code, &a.area_type),
             name: a.name.clone(),
             detail: format!("{}, {}", a.area_type, a.code),
         })

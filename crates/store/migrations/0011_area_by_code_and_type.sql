@@ -1,0 +1,11 @@
+-- Areas keyed by code and area type: one code can name areas of two levels (a unitary
+-- authority is both a lower-tier and an upper-tier local authority, with the same E06 code),
+-- each with its own rows. SQLite cannot drop a constraint, so it copies the table (ids kept);
+-- PostgreSQL replaces the constraint. Both then index the areas of a type.
+--sqlite: CREATE TABLE area_by_type (id INTEGER PRIMARY KEY, code TEXT NOT NULL, name TEXT NOT NULL, area_type TEXT NOT NULL, parent_code TEXT, parent_name TEXT, UNIQUE (code, area_type));
+--sqlite: INSERT INTO area_by_type (id, code, name, area_type, parent_code, parent_name) SELECT id, code, name, area_type, parent_code, parent_name FROM area;
+--sqlite: DROP TABLE area;
+--sqlite: ALTER TABLE area_by_type RENAME TO area;
+--postgres: ALTER TABLE area DROP CONSTRAINT area_code_key;
+--postgres: ALTER TABLE area ADD CONSTRAINT area_code_type_key UNIQUE (code, area_type);
+CREATE INDEX area_by_type ON area (area_type, code);
