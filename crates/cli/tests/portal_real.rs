@@ -43,7 +43,7 @@ fn levels_of(code: &str) -> Vec<&'static str> {
         "E12" => vec!["Region"],
         "E92" => vec!["England"],
         "E54" => vec!["ICB"],
-        "E38" => vec![],
+        "E38" => vec!["Sub-ICB location"],
         _ if code.starts_with('U') => vec!["Primary care network"],
         _ => vec!["GP practice"],
     }
@@ -95,7 +95,8 @@ fn the_real_extract_is_an_observatory_of_every_level_with_both_tiers_of_a_unitar
 
     // What the extract publishes: each area's levels (by its code's shape), and each whole-area
     // value of a year by indicator, area, sex, age and year (keys with two different values,
-    // the sub-ICB locations' two vintages, left out).
+    // the sub-ICB locations' two publications, left out: `portal_tests.rs` checks which is
+    // kept).
     let extract = read_table(&data.join("indicators/fingertips_extract_2025-02.csv"));
     let mut expected_areas: BTreeMap<&str, std::collections::BTreeSet<String>> = BTreeMap::new();
     let mut published: HashMap<(String, String, String, String, String), Option<String>> = HashMap::new();
@@ -126,8 +127,7 @@ fn the_real_extract_is_an_observatory_of_every_level_with_both_tiers_of_a_unitar
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
         let store = store::Store::open(database).await.unwrap();
-        // Every area the extract names, on each of its levels (but the sub-ICB locations,
-        // which the catalogue leaves out).
+        // Every area the extract names, on each of its levels.
         for (level, codes) in &expected_areas {
             let stored: std::collections::BTreeSet<String> =
                 store.areas(Some(level)).await.unwrap().into_iter().map(|a| a.code).collect();

@@ -671,6 +671,14 @@ pub struct PublishedLevelSpec {
     /// The shapes of its codes, each matching a whole code: `#` a digit, `@` a capital letter,
     /// any other character itself ("E38######", "U#####", "@#####").
     pub codes: Vec<String>,
+    /// `keep_later = true`: two rows of one of its areas, sex, period, category and age with
+    /// different numbers are two publications of the area in one extract, and the later in
+    /// file order is kept (counted in a note); otherwise they are an error. The portal's
+    /// extract gives sub-ICB locations twice in some years: first as the parents of the GP
+    /// practices (an earlier vintage of their practices), then as an area type of their own,
+    /// whose counts add up to their ICBs' (`catalogues/england_portal.toml`).
+    #[serde(default)]
+    pub keep_later: bool,
 }
 
 /// A lookup from the small-area codes of another vintage (e.g. 2011 LSOAs) to the geography's

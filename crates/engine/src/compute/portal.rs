@@ -1034,7 +1034,13 @@ pub fn published_values(
         .collect();
     let mut first_row: HashMap<(usize, usize), &PublishedRow> = HashMap::new();
     let statistic = format!("{} (published)", indicator.value_type.as_str());
-    let (mut duplicates, mut precision) = (0u64, 0u64);
+    let (mut duplicates, mut precision, mut later) = (0u64, 0u64, 0u64);
+    // Whether level `l` is a published level that keeps the later of two publications.
+    let keeps_later = |l: usize| {
+        l.checked_sub(geography.levels.len())
+            .and_then(|p| geography.published_levels.get(p))
+            .is_some_and(|s| s.keep_later)
+    };
     for (r, &rp) in kept.iter().zip(&row_period) {
         let si = sexes.iter().position(|&s| s == r.sex).unwrap_or(0);
         let b = r.category.map_or(0, |c| slot_of.get(c).copied().unwrap_or(0));
@@ -1051,6 +1057,14 @@ pub fn published_values(
                     }
                     if same_at_precision(&f.value, &r.value) {
                         precision += 1;
+                        continue;
+                    }
+                    if keeps_later(r.level) {
+                        later += 1;
+                        first_row.insert((r.level, at), r);
+                        let mut value = r.value.clone();
+                        value.estimate.statistic = statistic.clone().into();
+                        *slot = Some(value);
                         continue;
                     }
                 }
@@ -1083,6 +1097,11 @@ pub fn published_values(
     if precision > 0 {
         notes.push(format!(
             "indicator \"{id}\": {precision} rows repeating an earlier row to another precision (each number the other's rounded to its decimals) kept once, as first found"
+        ));
+    }
+    if later > 0 {
+        notes.push(format!(
+            "indicator \"{id}\": {later} rows giving an area of a published level that keeps the later publication (keep_later) other numbers than an earlier row: the later kept"
         ));
     }
     if rows.skipped_areas.rows > 0 {
