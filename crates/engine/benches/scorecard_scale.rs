@@ -9,7 +9,8 @@
 //! `compute_scale` edits the Marmot catalogue to count deaths; then every scorecard is assembled
 //! with the children and young people's tool. It prints wall and CPU time of compute and of
 //! assembly, the process's peak memory (`VmHWM`) and the rows read. Targets: under 60 s and
-//! 4 GiB.
+//! 4 GiB. With `FAIRER_BENCH_RESULTS=FILE.csv` (or `.parquet`) it also writes the computed rows
+//! there after timing, to compare the results of two versions.
 //!
 //! ```text
 //! cargo bench -p fairer-engine --bench scorecard_scale
@@ -21,7 +22,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use engine::compute::catalogue::{Catalogue, STARTER_CATALOGUE};
-use engine::compute::{compute_rows, ComputeOptions, DataDirectory, NoProgress};
+use engine::compute::results::to_batch;
+use engine::compute::{compute_rows, ComputeOptions, DataDirectory, NoProgress, ResultFile, ResultSink};
 use engine::scorecard::model::ScoreRow;
 use engine::scorecard::{assemble, ScorecardSpec, ICB_SCORECARD_CATALOGUE};
 
@@ -107,6 +109,13 @@ fn main() {
     );
     println!("  compute: wall {compute_wall:.1} s, CPU {compute_cpu:.1} s");
     println!(
+        "    reading {:.1} s, aggregating {:.1} s, statistics {:.1} s, writing {:.1} s (wall)",
+        summary.reading.as_secs_f64(),
+        summary.aggregating.as_secs_f64(),
+        summary.statistics.as_secs_f64(),
+        summary.writing.as_secs_f64()
+    );
+    println!(
         "  assemble {} scorecards with the CYP tool ({} draws): wall {assemble_wall:.2} s, CPU {assemble_cpu:.2} s",
         cards.len(),
         spec.composite.as_ref().map(|c| c.draws).unwrap_or(0)
@@ -116,6 +125,14 @@ fn main() {
         compute_wall + assemble_wall,
         cards.len()
     );
+    if let Ok(path) = std::env::var("FAIRER_BENCH_RESULTS") {
+        let mut sink = ResultFile::create_by_extension(std::path::Path::new(&path)).expect("results file");
+        for chunk in rows.chunks(100_000) {
+            sink.write(to_batch(chunk).expect("batch")).expect("write results");
+        }
+        sink.finish().expect("finish results");
+        println!("  results written to {path}");
+    }
 }
 
 struct NoSynthProgress;
