@@ -828,6 +828,26 @@ fn add_batch(
 mod tests {
     use super::*;
 
+    /// The fast trim is `str::trim` on ASCII, padded, non-ASCII and empty text.
+    #[test]
+    fn trim_is_str_trim() {
+        for t in ["E01000001", " E01", "E01 ", "\tA\n", "", " ", "\u{a0}X\u{a0}", "é", "\u{1}A", "Not known"] {
+            assert_eq!(trim(t), t.trim(), "{t:?}");
+        }
+    }
+
+    /// A column is coded by its trimmed values, numbered in the order of their first rows
+    /// (nulls as ""), each with its first row.
+    #[test]
+    fn columns_are_coded_by_distinct_trimmed_value() {
+        let texts = StringArray::from(vec![Some("b"), Some(" b"), None, Some("a"), Some("b "), Some("")]);
+        let coded = Coded::new(&texts, texts.len());
+        assert_eq!(coded.distinct, ["b", "", "a"]);
+        assert_eq!(coded.ids, [0, 0, 1, 2, 0, 1]);
+        assert_eq!(coded.first, [0, 2, 3]);
+        assert_eq!(coded.passing(|t| t == "a"), [false, false, true]);
+    }
+
     #[test]
     fn ages_and_years_parse() {
         assert_eq!(band_of(0, true), Some(0));
