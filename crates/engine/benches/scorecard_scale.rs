@@ -9,7 +9,9 @@
 //! `compute_scale` edits the Marmot catalogue to count deaths; then every scorecard is assembled
 //! with the children and young people's tool. It prints wall and CPU time of compute and of
 //! assembly, the process's peak memory (`VmHWM`) and the rows read. Targets: under 60 s and
-//! 4 GiB.
+//! 4 GiB. Each indicator's rows are turned into the rows assembly reads as they are computed
+//! ([`compute_each`]). With `FAIRER_BENCH_RESULTS=FILE.csv` (or `.parquet`) it also keeps the
+//! engine's rows and writes them there after timing, to compare the results of two versions.
 //!
 //! ```text
 //! cargo bench -p fairer-engine --bench scorecard_scale
@@ -21,7 +23,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use engine::compute::catalogue::{Catalogue, STARTER_CATALOGUE};
-use engine::compute::{compute_rows, ComputeOptions, DataDirectory, NoProgress};
+use engine::compute::results::to_batch;
+use engine::compute::results::ResultRow;
+use engine::compute::{compute_each, ComputeOptions, DataDirectory, NoProgress, ResultFile, ResultSink};
 use engine::scorecard::model::ScoreRow;
 use engine::scorecard::{assemble, ScorecardSpec, ICB_SCORECARD_CATALOGUE};
 
@@ -91,11 +95,25 @@ fn main() {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("pool");
     let options = ComputeOptions { indicators: Vec::new(), pool: Some(Arc::new(pool)) };
 
+    // Each indicator's rows of the scorecard's level and benchmark (what assembly reads, as the
+    // web reads them from the store) are kept as ScoreRows as they come; the engine's rows are
+    // kept only to write them with FAIRER_BENCH_RESULTS (peak memory then counts them too).
+    let write_to = std::env::var("FAIRER_BENCH_RESULTS").ok();
+    let mut kept: Vec<ResultRow> = Vec::new();
+    let mut score_rows: Vec<ScoreRow> = Vec::new();
     let (wall0, cpu0) = (Instant::now(), cpu_seconds());
-    let (rows, summary) = compute_rows(&catalogue, &DataDirectory::new(&data), &options, &NoProgress).expect("compute");
+    let summary = compute_each(&catalogue, &DataDirectory::new(&data), &options, &NoProgress, &mut |rows| {
+        score_rows.extend(
+            rows.iter().filter(|r| r.area_type == spec.level || r.area_type == spec.benchmark).map(ScoreRow::from),
+        );
+        if write_to.is_some() {
+            kept.extend(rows);
+        }
+        Ok(())
+    })
+    .expect("compute");
     let (compute_wall, compute_cpu) = (wall0.elapsed().as_secs_f64(), cpu_seconds() - cpu0);
     let (wall1, cpu1) = (Instant::now(), cpu_seconds());
-    let score_rows: Vec<ScoreRow> = rows.iter().map(ScoreRow::from).collect();
     let cards = assemble(&score_rows, &spec).expect("assemble");
     let (assemble_wall, assemble_cpu) = (wall1.elapsed().as_secs_f64(), cpu_seconds() - cpu1);
     let peak = status_kib("VmHWM:").unwrap_or(0) as f64 / 1024.0 / 1024.0;
@@ -107,6 +125,13 @@ fn main() {
     );
     println!("  compute: wall {compute_wall:.1} s, CPU {compute_cpu:.1} s");
     println!(
+        "    reading {:.1} s, aggregating {:.1} s, statistics {:.1} s, writing {:.1} s (wall)",
+        summary.reading.as_secs_f64(),
+        summary.aggregating.as_secs_f64(),
+        summary.statistics.as_secs_f64(),
+        summary.writing.as_secs_f64()
+    );
+    println!(
         "  assemble {} scorecards with the CYP tool ({} draws): wall {assemble_wall:.2} s, CPU {assemble_cpu:.2} s",
         cards.len(),
         spec.composite.as_ref().map(|c| c.draws).unwrap_or(0)
@@ -116,6 +141,14 @@ fn main() {
         compute_wall + assemble_wall,
         cards.len()
     );
+    if let Some(path) = write_to {
+        let mut sink = ResultFile::create_by_extension(std::path::Path::new(&path)).expect("results file");
+        for chunk in kept.chunks(100_000) {
+            sink.write(to_batch(chunk).expect("batch")).expect("write results");
+        }
+        sink.finish().expect("finish results");
+        println!("  results written to {path}");
+    }
 }
 
 struct NoSynthProgress;

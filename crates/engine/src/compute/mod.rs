@@ -150,6 +150,26 @@ pub fn compute_rows(
     compute_rows_by(catalogue, source, options, progress, Grain::Units)
 }
 
+/// [`compute`], handing each indicator's result rows (as [`results::ResultRow`]s, in the order
+/// [`compute`] writes them) to `each` as soon as they are computed, so that a caller that keeps
+/// only what it reads of them (a scorecard's rows) never holds every row at once.
+///
+/// # Errors
+/// As [`compute`], and the first error `each` returns (the computation stops there).
+pub fn compute_each(
+    catalogue: &Catalogue,
+    source: &dyn TableSource,
+    options: &ComputeOptions,
+    progress: &dyn Progress,
+    each: &mut (dyn FnMut(Vec<ResultRow>) -> Result<()> + Send),
+) -> Result<ComputeSummary> {
+    let mut out = Output::Each(each);
+    match &options.pool {
+        Some(pool) => pool.install(|| run(catalogue, source, &mut out, &options.indicators, progress, Grain::Units)),
+        None => run(catalogue, source, &mut out, &options.indicators, progress, Grain::Units),
+    }
+}
+
 /// [`compute_rows`] with counts kept by `grain`.
 fn compute_rows_by(
     catalogue: &Catalogue,
@@ -176,10 +196,12 @@ enum Grain {
     SmallAreas,
 }
 
-/// Where a run's rows go: a sink, as record batches, or a list.
+/// Where a run's rows go: a sink, as record batches, a list, or a function called with each
+/// indicator's rows.
 enum Output<'o> {
     Sink(&'o mut dyn ResultSink),
     Rows(&'o mut Vec<ResultRow>),
+    Each(&'o mut (dyn FnMut(Vec<ResultRow>) -> Result<()> + Send)),
 }
 
 /// [`compute`] on the current thread pool, counts kept by `grain`.
@@ -243,6 +265,7 @@ fn run(
             match out {
                 Output::Sink(sink) => sink.write(results::to_batch(&rows)?)?,
                 Output::Rows(list) => list.extend(rows),
+                Output::Each(each) => each(rows)?,
             }
         }
         summary.writing += started.elapsed();

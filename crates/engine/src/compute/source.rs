@@ -557,6 +557,110 @@ fn band_of(age: i64, start_age: bool) -> Option<u8> {
     (!start_age || i64::from(BAND_START_AGES[pos]) == age).then_some(pos as u8)
 }
 
+/// `s` without leading and trailing whitespace, as [`str::trim`]: ASCII ends are checked
+/// first, and only text that starts or ends with whitespace or a non-ASCII byte is trimmed.
+#[inline]
+fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(&a), Some(&b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
+}
+
+/// A text column of a batch by its distinct values (trimmed; a null is ""): each row's index
+/// into `distinct`, and the first row of each distinct value (for errors naming the row).
+struct Coded {
+    ids: Vec<u32>,
+    distinct: Vec<String>,
+    first: Vec<usize>,
+}
+
+impl Coded {
+    /// Codes `texts` (`len` rows), comparing each row with the previous one before looking
+    /// its value up (rows of one area, activity or group often come together).
+    fn new(texts: &StringArray, len: usize) -> Coded {
+        let mut out = Coded { ids: Vec::with_capacity(len), distinct: Vec::new(), first: Vec::new() };
+        let mut index: FxHashMap<&str, u32> = FxHashMap::default();
+        let mut last: Option<(&str, u32)> = None;
+        for i in 0..len {
+            let raw = if texts.is_null(i) { "" } else { texts.value(i) };
+            let id = match last {
+                Some((r, id)) if r == raw => id,
+                _ => {
+                    let t = trim(raw);
+                    let id = *index.entry(t).or_insert_with(|| {
+                        out.distinct.push(t.to_string());
+                        out.first.push(i);
+                        (out.distinct.len() - 1) as u32
+                    });
+                    last = Some((raw, id));
+                    id
+                }
+            };
+            out.ids.push(id);
+        }
+        out
+    }
+
+    /// Whether each distinct value passes `test`.
+    fn passing(&self, test: impl Fn(&str) -> bool) -> Vec<bool> {
+        self.distinct.iter().map(|d| test(d)).collect()
+    }
+}
+
+/// The columns of one batch as [`add_batch`] reads them, each converted once however many
+/// consumers read it: text columns coded by distinct value, value columns as numbers.
+struct BatchColumns<'c> {
+    columns: &'c [ArrayRef],
+    len: usize,
+    coded: Vec<Option<Coded>>,
+    values: Vec<Option<Vec<Option<f64>>>>,
+}
+
+impl<'c> BatchColumns<'c> {
+    fn new(columns: &'c [ArrayRef], len: usize) -> BatchColumns<'c> {
+        BatchColumns {
+            columns,
+            len,
+            coded: (0..columns.len()).map(|_| None).collect(),
+            values: (0..columns.len()).map(|_| None).collect(),
+        }
+    }
+
+    /// Column `col` coded by its distinct texts.
+    fn coded(&mut self, col: usize, at: &dyn Fn(usize) -> Location) -> Result<&Coded> {
+        let (columns, len) = (self.columns, self.len);
+        Ok(match &mut self.coded[col] {
+            Some(coded) => coded,
+            slot => {
+                let texts =
+                    as_text(&columns[col]).map_err(|e| EngineError::Format { at: at(0), message: e.to_string() })?;
+                slot.insert(Coded::new(&texts, len))
+            }
+        })
+    }
+
+    /// Column `col` as numbers ([`values`]).
+    fn values(&mut self, col: usize, at: &dyn Fn(usize) -> Location) -> Result<&[Option<f64>]> {
+        let columns = self.columns;
+        Ok(match &mut self.values[col] {
+            Some(v) => v,
+            slot => slot.insert(values(&columns[col], at)?),
+        })
+    }
+}
+
+/// The sex code of a text: 0 Male, 1 Female, 2 Persons (and an unknown sex where allowed).
+fn sex_code(s: &str, sex_unknown: bool) -> Option<u8> {
+    match s {
+        "Male" | "male" | "M" | "1" => Some(0),
+        "Female" | "female" | "F" | "2" => Some(1),
+        "Persons" | "persons" | "All" | "4" => Some(2),
+        "Not known" | "Not specified" | "Indeterminate" | "0" | "9" | "X" if sex_unknown => Some(2),
+        _ => None,
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn add_batch(
     plan: &Plan<'_>,
@@ -574,75 +678,60 @@ fn add_batch(
             column: Some(plan.names[col].clone()),
         }
     };
+    let mut batch = BatchColumns::new(columns, len);
     // Areas, with the previous row's code remembered (rows of one area usually come together).
     let codes = as_text(&columns[plan.area])
         .map_err(|e| EngineError::Format { at: at(plan.area)(0), message: e.to_string() })?;
     let mut areas = Vec::with_capacity(len);
     let mut last: Option<(&str, u32)> = None;
     for i in 0..len {
-        let code = if codes.is_null(i) { "" } else { codes.value(i).trim() };
+        let raw = if codes.is_null(i) { "" } else { codes.value(i) };
         let a = match last {
-            Some((c, a)) if c == code => a,
+            Some((c, a)) if c == raw => a,
             _ => {
+                let code = trim(raw);
                 let a = *area_index.get(code).ok_or_else(|| EngineError::BadValue {
                     at: at(plan.area)(i),
                     expected: "the code of a small area in the geography".into(),
                     found: code.to_string(),
                 })?;
-                last = Some((code, a));
+                last = Some((raw, a));
                 a
             }
         };
         areas.push(a);
     }
-    // Classification columns: every cell one of the classification's codes or labels.
+    // Classification columns: every cell one of the classification's codes or labels (the
+    // first row of the first distinct value that is not: distinct values are numbered in the
+    // order of their first rows).
     for (col, accepted, expected) in &plan.checks {
-        let texts =
-            as_text(&columns[*col]).map_err(|e| EngineError::Format { at: at(*col)(0), message: e.to_string() })?;
-        let mut last: Option<&str> = None;
-        for i in 0..len {
-            let t = if texts.is_null(i) { "" } else { texts.value(i).trim() };
-            if last == Some(t) {
-                continue;
-            }
-            if !accepted.iter().any(|a| a == t) {
-                return Err(EngineError::BadValue {
-                    at: at(*col)(i),
-                    expected: expected.clone(),
-                    found: t.to_string(),
-                });
-            }
-            last = Some(t);
+        let coded = batch.coded(*col, &at(*col))?;
+        if let Some(d) = coded.passing(|t| accepted.iter().any(|a| a == t)).iter().position(|ok| !ok) {
+            return Err(EngineError::BadValue {
+                at: at(*col)(coded.first[d]),
+                expected: expected.clone(),
+                found: coded.distinct[d].clone(),
+            });
         }
     }
     let years = integers(&columns[plan.year], "a year", &at(plan.year))?;
     let sexes: Vec<u8> = match plan.sex {
         None => vec![2; len],
         Some(col) => {
-            let texts =
-                as_text(&columns[col]).map_err(|e| EngineError::Format { at: at(col)(0), message: e.to_string() })?;
-            let mut out = Vec::with_capacity(len);
-            for i in 0..len {
-                let s = if texts.is_null(i) { "" } else { texts.value(i).trim() };
-                out.push(match s {
-                    "Male" | "male" | "M" | "1" => 0,
-                    "Female" | "female" | "F" | "2" => 1,
-                    "Persons" | "persons" | "All" | "4" => 2,
-                    "Not known" | "Not specified" | "Indeterminate" | "0" | "9" | "X" if plan.sex_unknown => 2,
-                    _ => {
-                        return Err(EngineError::BadValue {
-                            at: at(col)(i),
-                            expected: if plan.sex_unknown {
-                                "a sex: Male, Female or Persons, or an unknown sex: Not known, Not specified, Indeterminate, 0, 9 or X".into()
-                            } else {
-                                "a sex: Male, Female or Persons".into()
-                            },
-                            found: s.to_string(),
-                        })
-                    }
+            let coded = batch.coded(col, &at(col))?;
+            let code: Vec<Option<u8>> = coded.distinct.iter().map(|s| sex_code(s, plan.sex_unknown)).collect();
+            if let Some(d) = code.iter().position(Option::is_none) {
+                return Err(EngineError::BadValue {
+                    at: at(col)(coded.first[d]),
+                    expected: if plan.sex_unknown {
+                        "a sex: Male, Female or Persons, or an unknown sex: Not known, Not specified, Indeterminate, 0, 9 or X".into()
+                    } else {
+                        "a sex: Male, Female or Persons".into()
+                    },
+                    found: coded.distinct[d].clone(),
                 });
             }
-            out
+            coded.ids.iter().map(|&id| code[id as usize].unwrap_or(2)).collect()
         }
     };
     let bands: Vec<u8> = match plan.age {
@@ -672,41 +761,39 @@ fn add_batch(
             found: String::new(),
         });
     }
+    let years: Vec<i32> = years.iter().map(|y| y.unwrap_or_default() as i32).collect();
     let mut keep = vec![true; len];
     for (((value_col, filters), counts), unit_of) in plan.consumers.iter().zip(counts.iter_mut()).zip(&plan.units) {
         keep.iter_mut().for_each(|k| *k = true);
         for (col, accepted) in filters {
-            let texts =
-                as_text(&columns[*col]).map_err(|e| EngineError::Format { at: at(*col)(0), message: e.to_string() })?;
-            let mut last: Option<(&str, bool)> = None;
-            for (i, k) in keep.iter_mut().enumerate() {
-                let t = if texts.is_null(i) { "" } else { texts.value(i).trim() };
-                let pass = match last {
-                    Some((c, p)) if c == t => p,
-                    _ => {
-                        let p = accepted.iter().any(|a| a == t);
-                        last = Some((t, p));
-                        p
-                    }
-                };
-                *k &= pass;
-            }
+            let coded = batch.coded(*col, &at(*col))?;
+            let pass = coded.passing(|t| accepted.iter().any(|a| a == t));
+            keep.iter_mut().zip(&coded.ids).for_each(|(k, &id)| *k &= pass[id as usize]);
         }
         let vals = match value_col {
-            Some(col) => Some(values(&columns[*col], &at(*col))?),
+            Some(col) => Some(batch.values(*col, &at(*col))?),
             None => None,
         };
+        // The year slabs this batch adds to, taken out of the counts while it adds (a slab is
+        // made only for a year some kept row has, as `Counts::add` makes it).
+        let size = counts.units * 3 * counts.bands;
+        let nb = counts.bands;
+        let mut slabs: Vec<(i32, Vec<f64>)> = Vec::new();
+        let mut current = usize::MAX;
         for i in 0..len {
             if !keep[i] {
                 continue;
             }
-            let v = match &vals {
+            let v = match vals {
                 None => 1.0,
                 Some(v) => match v[i] {
                     None => continue,
                     Some(x) if x >= 0.0 && x.is_finite() => x,
                     Some(x) => {
                         let col = value_col.unwrap_or(0);
+                        for (year, slab) in slabs {
+                            counts.years.insert(year, slab);
+                        }
                         return Err(EngineError::BadValue {
                             at: at(col)(i),
                             expected: "a count of 0 or more".into(),
@@ -715,10 +802,23 @@ fn add_batch(
                     }
                 },
             };
-            let year = years[i].unwrap_or_default() as i32;
+            let year = years[i];
+            if slabs.get(current).is_none_or(|s| s.0 != year) {
+                current = match slabs.iter().position(|s| s.0 == year) {
+                    Some(p) => p,
+                    None => {
+                        let slab = counts.years.remove(&year).unwrap_or_else(|| vec![0.0; size]);
+                        slabs.push((year, slab));
+                        slabs.len() - 1
+                    }
+                };
+            }
             // Every small area has a unit (read_table checks it).
-            let unit = unit_of.get(areas[i] as usize).copied().unwrap_or_default();
-            counts.add(year, unit, sexes[i], bands[i], v);
+            let unit = unit_of.get(areas[i] as usize).copied().unwrap_or_default() as usize;
+            slabs[current].1[(unit * 3 + sexes[i] as usize) * nb + bands[i] as usize] += v;
+        }
+        for (year, slab) in slabs {
+            counts.years.insert(year, slab);
         }
     }
     Ok(())
@@ -727,6 +827,26 @@ fn add_batch(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fast trim is `str::trim` on ASCII, padded, non-ASCII and empty text.
+    #[test]
+    fn trim_is_str_trim() {
+        for t in ["E01000001", " E01", "E01 ", "\tA\n", "", " ", "\u{a0}X\u{a0}", "é", "\u{1}A", "Not known"] {
+            assert_eq!(trim(t), t.trim(), "{t:?}");
+        }
+    }
+
+    /// A column is coded by its trimmed values, numbered in the order of their first rows
+    /// (nulls as ""), each with its first row.
+    #[test]
+    fn columns_are_coded_by_distinct_trimmed_value() {
+        let texts = StringArray::from(vec![Some("b"), Some(" b"), None, Some("a"), Some("b "), Some("")]);
+        let coded = Coded::new(&texts, texts.len());
+        assert_eq!(coded.distinct, ["b", "", "a"]);
+        assert_eq!(coded.ids, [0, 0, 1, 2, 0, 1]);
+        assert_eq!(coded.first, [0, 2, 3]);
+        assert_eq!(coded.passing(|t| t == "a"), [false, false, true]);
+    }
 
     #[test]
     fn ages_and_years_parse() {

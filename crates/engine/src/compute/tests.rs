@@ -753,6 +753,35 @@ fn the_starter_catalogue_computes_into_memory_as_into_a_file() {
     assert!(rows.iter().any(|r| r["gap_most_minus_least_deprived"].is_some()));
 }
 
+/// [`compute_each`] hands over, indicator by indicator, the rows [`compute_rows`] returns, in the
+/// same order; an error of the callback stops the computation with that error.
+#[test]
+fn rows_handed_over_per_indicator_are_the_rows_computed() {
+    let dir = tempfile::tempdir().unwrap();
+    small_england(dir.path());
+    let catalogue = Catalogue::starter().unwrap();
+    let source = DataDirectory::new(dir.path());
+    let options = ComputeOptions::default();
+    let (all, summary) = compute_rows(&catalogue, &source, &options, &NoProgress).unwrap();
+    let mut handed: Vec<Vec<ResultRow>> = Vec::new();
+    let each_summary = compute_each(&catalogue, &source, &options, &NoProgress, &mut |rows| {
+        handed.push(rows);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(each_summary.rows_written, summary.rows_written);
+    assert!(handed.iter().all(|rows| rows.iter().all(|r| r.indicator == rows[0].indicator)));
+    let flat: Vec<String> = handed.iter().flatten().map(|r| format!("{r:?}")).collect();
+    assert_eq!(flat, all.iter().map(|r| format!("{r:?}")).collect::<Vec<_>>());
+    let mut calls = 0;
+    let err = compute_each(&catalogue, &source, &options, &NoProgress, &mut |_| {
+        calls += 1;
+        Err(EngineError::Usage("stop here".into()))
+    })
+    .unwrap_err();
+    assert_eq!((calls, err.to_string().contains("stop here")), (1, true));
+}
+
 /// Progress that cancels once `after` indicators are done.
 struct CancelAfter {
     after: u64,
