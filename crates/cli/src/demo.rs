@@ -1,12 +1,15 @@
-//! `fairer demo`: the main job out of the box. Generates a small synthetic England into a data
-//! directory (once), computes the starter catalogue of core Marmot indicators on it, and prints
-//! a readable summary for one place; then stores the results in the database (a data release)
-//! with three synthetic Marmot places (`examples/demo-places/`) and prints their monitoring.
+//! `fairer demo`: the main job out of the box. Generates a small synthetic England with NHS
+//! activity into a data directory (once), computes the starter catalogue of core Marmot
+//! indicators together with the ICB scorecard catalogue on it (one release: the web shows one at
+//! a time), and prints a readable summary for one place; then stores the results in the
+//! database (a data release) with three synthetic Marmot places (`examples/demo-places/`), prints
+//! their monitoring and says how to see the ICBs' scorecards.
 
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 use engine::arrow::array::{Array, Float64Array, RecordBatch, StringArray};
+use engine::compute::catalogue::Catalogue;
 use engine::compute::{compute, ComputeOptions, DataDirectory, MemorySink, ResultFile, ResultSink};
 use engine::EngineError;
 
@@ -27,10 +30,12 @@ const DEMO_PLACES: [(&str, &str); 3] = [
 ];
 
 /// Run the main job on synthetic data: generate a small synthetic England (one region, ten
-/// years; only if DIR has none yet), compute the starter catalogue of core Marmot indicators
-/// for every area, period, sex and deprivation decile, and print for one place each
-/// indicator's latest value with its 95% interval, its comparison with England, its recent
-/// trend, and the gap and slope index of inequality across deprivation deciles.
+/// years, NHS activity for the last five; only if DIR has none yet), compute the starter
+/// catalogue of core Marmot indicators and the ICB scorecard catalogue for every area, period,
+/// sex and breakdown, and print for one place each indicator's latest value with its 95%
+/// interval, its comparison with England, its recent trend, and the gap and slope index of
+/// inequality across deprivation deciles; then store the results and three synthetic places in
+/// the database, where `fairer scorecard` and `fairer serve` show the ICBs' scorecards.
 ///
 /// Everything shown is computed from SYNTHETIC data: no real person or place.
 #[derive(Args, Debug)]
@@ -50,7 +55,7 @@ pub struct DemoArgs {
     /// Where to write the full results (.parquet, .csv or .xlsx). Default: DIR/results.parquet.
     #[arg(long, value_name = "FILE")]
     output: Option<String>,
-    /// A different catalogue (TOML) instead of the starter one.
+    /// A different catalogue (TOML) instead of the starter and ICB scorecard ones.
     #[arg(long, value_name = "FILE")]
     catalogue: Option<PathBuf>,
     /// Show no progress bars.
@@ -299,18 +304,12 @@ fn summary(rows: &[Row], place: &(String, String, String)) -> Vec<String> {
 /// Runs `fairer demo`.
 pub fn run(args: DemoArgs) -> Result<(), crate::Failure> {
     let data = args.data.clone();
-    if !data.join("manifest.json").is_file() {
-        eprintln!("Generating a small SYNTHETIC England in {} (once; later runs reuse it)…", data.display());
-        let config = synth::Config::new(&data);
-        let bar = crate::generate::bar(!args.no_progress);
-        synth::generate(&config, &bar)?;
-        bar.finish();
-    }
-    let catalogue = load_catalogue(args.catalogue.as_ref())?;
+    generate_once(&data, !args.no_progress)?;
+    let catalogue = demo_catalogue(&data, args.catalogue.as_ref())?;
     let output = args.output.clone().unwrap_or_else(|| data.join("results.parquet").display().to_string());
     eprintln!(
-        "Computing \"{}\" ({} indicators) for every area, period, sex and deprivation decile…",
-        catalogue.header.name,
+        "Computing {} ({} indicators) for every area, period, sex and breakdown…",
+        describe_catalogue(&catalogue),
         catalogue.indicators.len()
     );
     let mut sink =
@@ -345,13 +344,97 @@ pub fn run(args: DemoArgs) -> Result<(), crate::Failure> {
     for line in store_demo(&database, &sink.memory.batches, &catalogue)? {
         println!("{line}");
     }
+    for line in scorecard_lines(&rows, &catalogue, &database) {
+        println!("{line}");
+    }
     Ok(())
 }
 
+/// Generates the demo's small synthetic England with NHS activity in `data` unless it holds a
+/// synthetic world already (a manifest).
+fn generate_once(data: &Path, show_progress: bool) -> Result<(), Failure> {
+    if data.join("manifest.json").is_file() {
+        return Ok(());
+    }
+    eprintln!(
+        "Generating a small SYNTHETIC England with NHS activity in {} (once; later runs reuse it)…",
+        data.display()
+    );
+    let mut config = synth::Config::new(data);
+    config.activity = true;
+    let bar = crate::generate::bar(show_progress);
+    synth::generate(&config, &bar)?;
+    bar.finish();
+    Ok(())
+}
+
+/// Whether `data` holds an `nhs_activity` table (in any format the engine reads).
+fn has_activity(data: &Path) -> bool {
+    std::fs::read_dir(data).into_iter().flatten().flatten().any(|e| {
+        let path = e.path();
+        path.file_stem().is_some_and(|s| s == "nhs_activity")
+            && engine::input::TableFormat::from_extension(&path.display().to_string()).is_some()
+    })
+}
+
+/// The demo's catalogue: the one at `path` when given; else the starter Marmot catalogue merged
+/// with the ICB scorecard catalogue ([`engine::scorecard::icb_catalogue`]: one release holds
+/// both, as the web shows one release at a time), or the starter one alone (with a note) when
+/// `data` has no NHS activity (a world generated without `--activity`).
+fn demo_catalogue(data: &Path, path: Option<&PathBuf>) -> Result<Catalogue, Failure> {
+    if path.is_some() {
+        return Ok(load_catalogue(path)?);
+    }
+    if has_activity(data) {
+        return Ok(engine::scorecard::icb_catalogue()?);
+    }
+    eprintln!(
+        "{} has no NHS activity (nhs_activity): the ICB scorecards are left out. Generate it again with `fairer generate --out {} --activity` (or delete it) for them.",
+        data.display(),
+        data.display()
+    );
+    Ok(load_catalogue(None)?)
+}
+
+/// "\"Marmot …\"" or "\"Marmot …\" with the ICB scorecard" for the progress message.
+fn describe_catalogue(catalogue: &Catalogue) -> String {
+    let scorecard = catalogue.scorecard.is_some() && !catalogue.header.name.starts_with("ICB scorecard");
+    format!("\"{}\"{}", catalogue.header.name, if scorecard { " with the ICB scorecard" } else { "" })
+}
+
+/// What the demo says of the ICBs' scorecards when the catalogue has them: how many ICBs, and
+/// the commands that show one (`fairer scorecard`, the web's `/scorecards`).
+fn scorecard_lines(rows: &[Row], catalogue: &Catalogue, database: &DatabaseArg) -> Vec<String> {
+    let Ok(spec) = engine::scorecard::ScorecardSpec::from_catalogue(catalogue) else { return Vec::new() };
+    let mut icbs: Vec<(&str, &str)> = rows
+        .iter()
+        .filter(|r| r.area_type == spec.level)
+        .map(|r| (r.area_code.as_str(), r.area_name.as_str()))
+        .collect();
+    icbs.sort_unstable();
+    icbs.dedup();
+    let Some((code, _)) = icbs.first() else { return Vec::new() };
+    let target = database.target();
+    let shown = if target.contains("://") {
+        "URL".to_string()
+    } else {
+        store::Location::parse(&target).map(|l| l.display()).unwrap_or(target)
+    };
+    vec![
+        format!(
+            "Scorecards (SYNTHETIC) of the {} ICBs: {}",
+            icbs.len(),
+            icbs.iter().map(|(c, n)| format!("{n} ({c})")).collect::<Vec<_>>().join(", ")
+        ),
+        format!("  each ICB's Core20PLUS5 indicators, Core20 gaps and whether they narrow: fairer scorecard --icb {code} --database {shown}"),
+        format!("  on the web: fairer serve --database {shown}, then /scorecards"),
+    ]
+}
+
 /// What `fairer serve --demo` shows: the demo's database in `data` (or `database`) prepared
-/// when it holds no release yet, as `fairer demo` prepares it (a small synthetic England
-/// generated once, the starter catalogue computed, its results and the synthetic places
-/// stored), without the summary. Says on standard error what it does; returns the database.
+/// when it holds no release yet, as `fairer demo` prepares it (a small synthetic England with
+/// NHS activity generated once, the starter and ICB scorecard catalogues computed, their
+/// results and the synthetic places stored), without the summary. Says on standard error what it does; returns the database.
 ///
 /// # Errors
 /// As `fairer demo`: generating, computing or storing fails; or the computation is stopped.
@@ -363,17 +446,11 @@ pub fn prepare(data: &Path, database: Option<String>, show_progress: bool) -> Re
     if has_release {
         return Ok(database);
     }
-    if !data.join("manifest.json").is_file() {
-        eprintln!("Generating a small SYNTHETIC England in {} (once; later runs reuse it)…", data.display());
-        let config = synth::Config::new(data);
-        let bar = crate::generate::bar(show_progress);
-        synth::generate(&config, &bar)?;
-        bar.finish();
-    }
-    let catalogue = load_catalogue(None)?;
+    generate_once(data, show_progress)?;
+    let catalogue = demo_catalogue(data, None)?;
     eprintln!(
-        "Computing \"{}\" ({} indicators) for the demo's database…",
-        catalogue.header.name,
+        "Computing {} ({} indicators) for the demo's database…",
+        describe_catalogue(&catalogue),
         catalogue.indicators.len()
     );
     let mut sink = MemorySink::new();
