@@ -10,7 +10,7 @@
 //!
 //! | file | one row per | columns |
 //! | --- | --- | --- |
-//! | `areas` | small area | codes and names of the area and its MSOA, authority (ltla), ICB, region and country; IMD-like score, rank and decile; `synthetic` (whether any value of the row is invented) and `synthetic_columns` (which) |
+//! | `areas` | small area | codes and names of the area and its MSOA, authority (ltla), upper-tier authority (utla: its county, or itself if unitary), ICB, region and country; IMD-like score, rank and decile; `synthetic` (whether any value of the row is invented) and `synthetic_columns` (which) |
 //! | `population` | area × year × sex × band | `lsoa_code, year, sex, age_band, start_age, population` |
 //! | `births` | area × year × sex | `lsoa_code, year, sex, live_births` |
 //! | `deaths` | area × year × sex × band × cause with deaths | `lsoa_code, year, sex, age_band, start_age, cause, deaths` |
@@ -225,6 +225,8 @@ impl Schemas {
                 c("msoa_name", &text),
                 c("ltla_code", &text),
                 c("ltla_name", &text),
+                c("utla_code", &text),
+                c("utla_name", &text),
                 c("icb_code", &text),
                 c("icb_name", &text),
                 c("region_code", &text),
@@ -297,15 +299,18 @@ fn areas_block(world: &World, schema: &[ColumnSpec], range: std::ops::Range<usiz
     for area in &world.small_areas[range] {
         let msoa = &world.msoas[area.msoa];
         let la = &world.authorities[area.authority];
+        let (utla_code, utla_name) = world.upper_tier(area.authority);
         let icb = &world.icbs[area.icb];
         let region = &world.regions[area.region];
         let texts = [
-            &area.code,
+            area.code.as_str(),
             &area.name,
             &msoa.code,
             &msoa.name,
             &la.code,
             &la.name,
+            utla_code,
+            utla_name,
             &icb.code,
             &icb.name,
             &region.code,
@@ -313,7 +318,7 @@ fn areas_block(world: &World, schema: &[ColumnSpec], range: std::ops::Range<usiz
         ];
         for (values, text) in block.columns.iter_mut().zip(texts) {
             if let Values::Text(v) = values {
-                v.push(text.clone());
+                v.push(text.to_string());
             }
         }
         if let [.., Values::Text(cc), Values::Text(cn), Values::Float64(score), Values::Int32(rank), Values::Int32(decile), Values::Bool(synthetic), Values::Coded(columns)] =
@@ -740,7 +745,7 @@ fn write_manifest(path: &Path, config: &Config, world: &World, s: &Summary) -> R
         })
         .collect();
     let codes = if world.synthetic {
-        "GSS pattern, reserved range: digits start with 9 (E01 9xxxxx, E02 9xxxxx, E06/E08/E09 9xxxxx, E54 9xxxxx, E12 9xxxxx); England E92000001".to_string()
+        "GSS pattern, reserved range: digits start with 9 (E01 9xxxxx, E02 9xxxxx, E06/E07/E08/E09 9xxxxx, E10 9xxxxx, E54 9xxxxx, E12 9xxxxx); England E92000001".to_string()
     } else if world.derived_msoa_codes {
         "real ONS GSS codes of LSOAs, local authorities, ICBs and regions (from real_inputs); MSOA codes derived from the LSOA names' stems, from the reserved range E02 9xxxxx; England E92000001".to_string()
     } else {

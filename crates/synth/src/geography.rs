@@ -28,10 +28,22 @@ pub struct Icb {
     pub region: usize,
 }
 
+/// A county: an upper-tier local authority over two or more districts (lower-tier
+/// authorities) of one region. An authority in no county is unitary: its own upper tier.
+#[derive(Clone, Debug)]
+pub struct County {
+    /// GSS-pattern code (E10 9xxxxx), or the real code.
+    pub code: String,
+    /// Name (invented, or the real name).
+    pub name: String,
+    /// Index of its region.
+    pub region: usize,
+}
+
 /// A lower-tier local authority.
 #[derive(Clone, Debug)]
 pub struct Authority {
-    /// GSS-pattern code (E06 / E08 / E09 9xxxxx), or the real code.
+    /// GSS-pattern code (E06 / E07 / E08 / E09 9xxxxx), or the real code.
     pub code: String,
     /// Name (invented, or the real name).
     pub name: String,
@@ -40,6 +52,9 @@ pub struct Authority {
     pub icb: usize,
     /// Index of its region.
     pub region: usize,
+    /// Index of its county in [`World::counties`] for a district of a two-tier area; `None` for
+    /// a unitary authority (its own upper tier).
+    pub county: Option<usize>,
 }
 
 /// A middle-layer super output area.
@@ -91,8 +106,10 @@ pub struct World {
     pub regions: Vec<Region>,
     /// ICBs.
     pub icbs: Vec<Icb>,
-    /// Local authorities.
+    /// Local authorities (lower tier).
     pub authorities: Vec<Authority>,
+    /// Counties (upper-tier authorities over districts); the other authorities are unitary.
+    pub counties: Vec<County>,
     /// MSOAs.
     pub msoas: Vec<Msoa>,
     /// Small areas, in code order.
@@ -113,6 +130,16 @@ pub struct World {
 }
 
 impl World {
+    /// The code and name of the upper-tier authority of authority `index`: its county's, or
+    /// for a unitary authority its own.
+    pub fn upper_tier(&self, index: usize) -> (&str, &str) {
+        let la = &self.authorities[index];
+        match la.county.and_then(|c| self.counties.get(c)) {
+            Some(county) => (&county.code, &county.name),
+            None => (&la.code, &la.name),
+        }
+    }
+
     /// The columns of the `areas` table whose values are invented in this world, in table
     /// order (empty when every value is real).
     pub fn synthetic_columns(&self) -> Vec<&'static str> {
@@ -126,6 +153,8 @@ impl World {
                 "msoa_name",
                 "ltla_code",
                 "ltla_name",
+                "utla_code",
+                "utla_name",
                 "icb_code",
                 "icb_name",
                 "region_code",

@@ -743,6 +743,7 @@ pub fn build(lookups: &[PathBuf], imd: Option<&Path>, scale: Scale, seed: u64) -
             name: name_of(&facts, LTLA, code, seen)?.to_string(),
             icb: majority(&la_icbs[l]),
             region,
+            county: None,
         });
     }
 
@@ -766,6 +767,7 @@ pub fn build(lookups: &[PathBuf], imd: Option<&Path>, scale: Scale, seed: u64) -
         regions,
         icbs,
         authorities,
+        counties: vec![],
         msoas,
         small_areas,
         synthetic: false,

@@ -8,8 +8,9 @@
 //! # Codes
 //!
 //! Codes follow the ONS GSS pattern (three characters for the entity, six digits) but every
-//! synthetic code's digits start with 9 (E01 9xxxxx small areas, E02 9xxxxx MSOAs, E06 / E08 /
-//! E09 9xxxxx authorities, E54 9xxxxx ICBs, E12 9xxxxx regions), a range no real area uses, so
+//! synthetic code's digits start with 9 (E01 9xxxxx small areas, E02 9xxxxx MSOAs, E06 / E07 /
+//! E08 / E09 9xxxxx authorities, E10 9xxxxx counties, E54 9xxxxx ICBs, E12 9xxxxx regions), a
+//! range no real area uses, so
 //! synthetic and real codes can never be confused. England keeps its own code, E92000001.
 //!
 //! # Sizes
@@ -18,7 +19,17 @@
 //! numbers of LSOAs (33,755 in all), ICBs (42) and lower-tier authorities (299); about five
 //! small areas to an MSOA (about 6,800). The small world is one region, Yorkshire and The
 //! Humber (3,359 small areas, 3 ICBs, 15 authorities). Region names are the real ones; the
-//! authority, ICB and small-area names are invented (and every row says `synthetic`).
+//! authority, county, ICB and small-area names are invented (and every row says `synthetic`).
+//!
+//! # Two tiers
+//!
+//! As in England, some lower-tier authorities are districts (E07) of a two-tier county (E10, an
+//! upper-tier authority), the others unitary authorities, metropolitan districts or London
+//! boroughs, each its own upper tier: each region has its real numbers of counties and their
+//! districts (22 counties over 168 of the 299 authorities; one county of four in the small
+//! world). The districts are the last authorities of their region, consecutive ones in one
+//! county, by a fixed rule with no random draw, so every other part of the world is the same
+//! as without counties.
 //!
 //! # Deprivation
 //!
@@ -30,7 +41,7 @@
 //! deprived) and cut into deciles of (nearly) equal numbers of areas, decile 1 most deprived, as
 //! the English Indices of Deprivation are.
 
-use crate::geography::{Authority, Icb, Msoa, Region, SmallArea, World};
+use crate::geography::{Authority, County, Icb, Msoa, Region, SmallArea, World};
 use crate::rng::{normal, stream_rng, uniform, Stream, SynthRng};
 
 /// The size of the world to generate.
@@ -53,8 +64,9 @@ impl Scale {
 }
 
 /// A region's real name, its number of LSOAs (2021), ICBs (2024), lower-tier local authorities
-/// (2024), the log-scale deprivation effect given to it, and the share of its authorities that
-/// are metropolitan (coded E08) rather than unitary (E06); London's are boroughs (E09).
+/// (2024), the log-scale deprivation effect given to it, the share of its authorities that
+/// are metropolitan (coded E08) rather than unitary (E06), London's being boroughs (E09), and
+/// its two-tier counties' numbers of districts (E07), as in the real region (2024).
 struct RegionShape {
     name: &'static str,
     small_areas: usize,
@@ -62,9 +74,16 @@ struct RegionShape {
     authorities: usize,
     deprivation: f64,
     metropolitan: f64,
+    counties: &'static [usize],
 }
 
-/// Sources: ONS LSOA 2021 and LAD 2024 lookups; NHS England's 42 ICBs (2024) by region.
+/// Sources: ONS LSOA 2021 and LAD 2024 lookups; NHS England's 42 ICBs (2024) by region; the
+/// counties from the ONS LTLA to UTLA lookup (2023): Lancashire (12 districts); Derbyshire,
+/// Leicestershire, Lincolnshire, Nottinghamshire; Staffordshire, Warwickshire, Worcestershire;
+/// Cambridgeshire, Essex, Hertfordshire, Norfolk, Suffolk; East Sussex, Hampshire, Kent,
+/// Oxfordshire, Surrey, West Sussex; Devon, Gloucestershire. Yorkshire and The Humber has one
+/// county of four districts (North Yorkshire was a county of seven until 2023) so that the
+/// small world has the two tiers too.
 const REGIONS: [RegionShape; 9] = [
     RegionShape {
         name: "North East",
@@ -73,6 +92,7 @@ const REGIONS: [RegionShape; 9] = [
         authorities: 12,
         deprivation: 0.24,
         metropolitan: 0.4,
+        counties: &[],
     },
     RegionShape {
         name: "North West",
@@ -81,6 +101,7 @@ const REGIONS: [RegionShape; 9] = [
         authorities: 39,
         deprivation: 0.20,
         metropolitan: 0.3,
+        counties: &[12],
     },
     RegionShape {
         name: "Yorkshire and The Humber",
@@ -89,6 +110,7 @@ const REGIONS: [RegionShape; 9] = [
         authorities: 15,
         deprivation: 0.16,
         metropolitan: 0.6,
+        counties: &[4],
     },
     RegionShape {
         name: "East Midlands",
@@ -97,6 +119,7 @@ const REGIONS: [RegionShape; 9] = [
         authorities: 35,
         deprivation: 0.0,
         metropolitan: 0.0,
+        counties: &[8, 7, 7, 7],
     },
     RegionShape {
         name: "West Midlands",
@@ -105,6 +128,7 @@ const REGIONS: [RegionShape; 9] = [
         authorities: 30,
         deprivation: 0.12,
         metropolitan: 0.25,
+        counties: &[8, 5, 6],
     },
     RegionShape {
         name: "East of England",
@@ -113,8 +137,17 @@ const REGIONS: [RegionShape; 9] = [
         authorities: 45,
         deprivation: -0.16,
         metropolitan: 0.0,
+        counties: &[5, 12, 10, 7, 5],
     },
-    RegionShape { name: "London", small_areas: 4994, icbs: 5, authorities: 33, deprivation: 0.06, metropolitan: 0.0 },
+    RegionShape {
+        name: "London",
+        small_areas: 4994,
+        icbs: 5,
+        authorities: 33,
+        deprivation: 0.06,
+        metropolitan: 0.0,
+        counties: &[],
+    },
     RegionShape {
         name: "South East",
         small_areas: 5624,
@@ -122,6 +155,7 @@ const REGIONS: [RegionShape; 9] = [
         authorities: 64,
         deprivation: -0.26,
         metropolitan: 0.0,
+        counties: &[5, 11, 12, 5, 11, 7],
     },
     RegionShape {
         name: "South West",
@@ -130,6 +164,7 @@ const REGIONS: [RegionShape; 9] = [
         authorities: 26,
         deprivation: -0.12,
         metropolitan: 0.0,
+        counties: &[8, 6],
     },
 ];
 
@@ -213,6 +248,7 @@ pub fn build(scale: Scale, seed: u64) -> World {
         regions: vec![],
         icbs: vec![],
         authorities: vec![],
+        counties: vec![],
         msoas: vec![],
         small_areas: vec![],
         synthetic: true,
@@ -232,9 +268,18 @@ pub fn build(scale: Scale, seed: u64) -> World {
         // Authority sizes: log-normal weights, at least 30 small areas each.
         let weights: Vec<f64> = (0..shape.authorities).map(|_| (0.55 * normal(&mut rng)).exp()).collect();
         let sizes = share_out(shape.small_areas, &weights, MINIMUM_AUTHORITY_SMALL_AREAS);
+        // The region's last authorities are the districts of its counties, in order: county
+        // `k` holds the `shape.counties[k]` consecutive ones after those of county `k - 1`.
+        let districts: usize = shape.counties.iter().sum();
+        let first_district = shape.authorities.saturating_sub(districts);
+        let mut county_of = Vec::with_capacity(districts);
+        for (k, &size) in shape.counties.iter().enumerate() {
+            county_of.extend(std::iter::repeat_n(world.counties.len() + k, size));
+        }
         for a in 0..shape.authorities {
             let icb = first_icb + a * shape.icbs / shape.authorities;
             let name = names[first_authority + a].clone();
+            let county = a.checked_sub(first_district).and_then(|d| county_of.get(d).copied());
             let code = if shape.name == "London" {
                 e09 += 1;
                 format!("E09{}", 900_000 + e09)
@@ -242,10 +287,24 @@ pub fn build(scale: Scale, seed: u64) -> World {
                 e08 += 1;
                 format!("E08{}", 900_000 + e08)
             } else {
+                // A district keeps the number it would have as a unitary authority, with the
+                // district entity code (E07), so the unitary authorities' codes do not move.
                 e06 += 1;
-                format!("E06{}", 900_000 + e06)
+                format!("{}{}", if county.is_some() { "E07" } else { "E06" }, 900_000 + e06)
             };
-            world.authorities.push(Authority { code, name, icb, region: region_index });
+            world.authorities.push(Authority { code, name, icb, region: region_index, county });
+        }
+        // A county is named after its first district, its county town: "Oakbury" → "Oakburyshire".
+        let mut first_member = first_authority + first_district;
+        for &size in shape.counties {
+            let number = world.counties.len() + 1;
+            let town = &world.authorities[first_member].name;
+            world.counties.push(County {
+                code: format!("E10{}", 900_000 + number),
+                name: format!("{town}shire"),
+                region: region_index,
+            });
+            first_member += size;
         }
         for i in 0..shape.icbs {
             let members: Vec<&Authority> =
@@ -396,7 +455,7 @@ mod tests {
                 assert!(gss(&m.code, "E02"));
                 assert_eq!(m.authority, a.authority, "{} in one authority", a.code);
                 let la = &w.authorities[a.authority];
-                assert!(gss(&la.code, "E06") || gss(&la.code, "E08") || gss(&la.code, "E09"), "{}", la.code);
+                assert!(["E06", "E07", "E08", "E09"].iter().any(|e| gss(&la.code, e)), "{}", la.code);
                 assert_eq!(la.icb, a.icb);
                 assert_eq!(la.region, a.region);
                 assert_eq!(w.icbs[a.icb].region, a.region);
@@ -410,6 +469,7 @@ mod tests {
                 .map(|a| &a.code)
                 .chain(w.msoas.iter().map(|m| &m.code))
                 .chain(w.authorities.iter().map(|a| &a.code))
+                .chain(w.counties.iter().map(|c| &c.code))
                 .chain(w.icbs.iter().map(|i| &i.code))
                 .chain(w.regions.iter().map(|r| &r.code))
             {
@@ -423,6 +483,50 @@ mod tests {
                 assert!(w.small_areas.iter().filter(|a| a.authority == i).count() >= 30);
             }
         }
+    }
+
+    #[test]
+    fn districts_are_grouped_into_counties_of_one_region_as_in_england() {
+        let w = build(Scale::Full, 42);
+        // 21 real counties (ONS LTLA to UTLA 2023) and one in Yorkshire and The Humber.
+        assert_eq!(w.counties.len(), 22);
+        let districts: Vec<&Authority> = w.authorities.iter().filter(|a| a.county.is_some()).collect();
+        assert_eq!(districts.len(), 12 + 4 + 29 + 19 + 39 + 51 + 14);
+        for (c, county) in w.counties.iter().enumerate() {
+            assert!(gss(&county.code, "E10"), "{}", county.code);
+            let members: Vec<&&Authority> = districts.iter().filter(|a| a.county == Some(c)).collect();
+            assert!((4..=12).contains(&members.len()), "{} has {}", county.name, members.len());
+            assert!(members.iter().all(|a| a.region == county.region), "{} in one region", county.name);
+            assert_eq!(county.name, format!("{}shire", members[0].name));
+        }
+        // Districts are E07, unitary authorities keep their codes: E06, E08 or E09.
+        for (i, a) in w.authorities.iter().enumerate() {
+            assert_eq!(gss(&a.code, "E07"), a.county.is_some(), "{}", a.code);
+            let (code, name) = w.upper_tier(i);
+            match a.county {
+                Some(c) => assert_eq!((code, name), (w.counties[c].code.as_str(), w.counties[c].name.as_str())),
+                None => assert_eq!((code, name), (a.code.as_str(), a.name.as_str())),
+            }
+        }
+        // Hand-checked: no counties in the North East or London; Yorkshire's four districts
+        // are its last four authorities (after 9 metropolitan and 2 unitary ones).
+        let region_of = |name: &str| w.regions.iter().position(|r| r.name == name).unwrap();
+        for none in ["North East", "London"] {
+            assert!(w.counties.iter().all(|c| c.region != region_of(none)));
+        }
+        let yorkshire: Vec<&Authority> =
+            w.authorities.iter().filter(|a| a.region == region_of("Yorkshire and The Humber")).collect();
+        let tiers: Vec<&str> = yorkshire.iter().map(|a| &a.code[..3]).collect();
+        assert_eq!(tiers, [["E08"; 9].as_slice(), &["E06"; 2], &["E07"; 4]].concat());
+        // The small world is that region with the same county, deterministically.
+        let small = build(Scale::Small, 42);
+        let again = build(Scale::Small, 42);
+        assert_eq!(small.counties.len(), 1);
+        assert_eq!(small.authorities.iter().filter(|a| a.county == Some(0)).count(), 4);
+        assert_eq!(small.counties[0].code, "E10900001");
+        let codes = |w: &World| w.authorities.iter().map(|a| (a.code.clone(), a.county)).collect::<Vec<_>>();
+        assert_eq!(codes(&small), codes(&again));
+        assert_eq!(small.counties[0].name, again.counties[0].name);
     }
 
     #[test]
