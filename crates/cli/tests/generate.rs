@@ -194,6 +194,8 @@ fn the_starter_catalogue_computes_on_either_form_with_the_same_values() {
     assert!(from_aggregate.lines().count() > 1000, "{} result rows", from_aggregate.lines().count());
     assert!(from_aggregate == from_microdata, "the starter catalogue differs between the two forms");
 
+    county_rows_add_up(aggregate.path(), &from_aggregate);
+
     let starter = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalogues/marmot.toml"))
         .expect("the starter catalogue");
     let from_events = "table = \"deaths\", value = \"deaths\"";
@@ -204,6 +206,77 @@ fn the_starter_catalogue_computes_on_either_form_with_the_same_values() {
     std::fs::write(&catalogue, events).unwrap();
     let counted = compute(microdata.path(), Some(&catalogue), &out.path().join("events.csv"));
     assert!(counted == from_aggregate, "the death events do not add up to the aggregate deaths");
+}
+
+/// The small world's two tiers (one county, E10900001, over the region's last four
+/// authorities, districts E07; the other eleven unitary, each its own upper tier) as the areas
+/// table writes them, and the starter catalogue's results on them: a county's count and
+/// denominator are the sums of its districts' (school readiness, every year and sex), and a
+/// unitary authority's upper-tier row is its local-authority row.
+fn county_rows_add_up(data: &Path, results: &str) {
+    let (h, rows) = read(&data.join("areas.csv"));
+    let (ltla, utla, utla_name) = (column(&h, "ltla_code"), column(&h, "utla_code"), column(&h, "utla_name"));
+    let mut tiers: Vec<(String, String)> = rows.iter().map(|r| (r[ltla].to_string(), r[utla].to_string())).collect();
+    tiers.sort();
+    tiers.dedup();
+    let districts: Vec<&str> = tiers.iter().filter(|(_, u)| u == "E10900001").map(|(l, _)| l.as_str()).collect();
+    assert_eq!(districts, ["E07900003", "E07900004", "E07900005", "E07900006"], "{tiers:?}");
+    assert!(tiers.iter().all(|(l, u)| u == "E10900001" || u == l), "{tiers:?}");
+    assert_eq!(tiers.len(), 15);
+    let county_name = rows.iter().find(|r| &r[utla] == "E10900001").map(|r| r[utla_name].to_string());
+    assert!(county_name.is_some_and(|n| n.ends_with("shire")));
+
+    let mut r = csv::Reader::from_reader(results.as_bytes());
+    let header: Vec<String> = r.headers().expect("header").iter().map(String::from).collect();
+    let [id, code, kind, sex, category, period, count, denominator, value, parent] = [
+        "Indicator ID",
+        "Area Code",
+        "Area Type",
+        "Sex",
+        "Category Type",
+        "Time period",
+        "Count",
+        "Denominator",
+        "Value",
+        "Parent Code",
+    ]
+    .map(|name| column(&header, name));
+    // (area type, area code, sex, period) → (count, denominator, value, parent) of the
+    // whole-area school-readiness rows.
+    let mut rows: HashMap<(String, String, String, String), (f64, f64, String, String)> = HashMap::new();
+    for row in r.records().map(|x| x.expect("row")) {
+        if &row[id] == "school_readiness" && row[category].is_empty() {
+            let number = |i: usize| row[i].parse::<f64>().unwrap_or_else(|e| panic!("{}: {e}", &row[i]));
+            let key = (row[kind].to_string(), row[code].to_string(), row[sex].to_string(), row[period].to_string());
+            rows.insert(key, (number(count), number(denominator), row[value].to_string(), row[parent].to_string()));
+        }
+    }
+    let mut checked = 0;
+    for ((kind, code, sex, period), (n, d, _, parent)) in &rows {
+        if kind != "Upper-tier local authority" {
+            continue;
+        }
+        assert_eq!(parent, "E12900003", "{code}'s parent is its region");
+        let of = |la: &str| rows.get(&("Local authority".to_string(), la.to_string(), sex.clone(), period.clone()));
+        if code == "E10900001" {
+            let (sum_n, sum_d) = districts
+                .iter()
+                .map(|la| of(la).expect("district row"))
+                .fold((0.0, 0.0), |s, x| (s.0 + x.0, s.1 + x.1));
+            assert_eq!((*n, *d), (sum_n, sum_d), "{code} {sex} {period}: the sum of its districts");
+            checked += 1;
+        } else {
+            let la = of(code).expect("a unitary authority's local-authority row");
+            assert_eq!(
+                (n, d, &rows[&(kind.clone(), code.clone(), sex.clone(), period.clone())].2),
+                (&la.0, &la.1, &la.2)
+            );
+            assert_eq!(la.3, "E12900003", "a local authority's parent is its region");
+        }
+    }
+    // Three years, three sexes.
+    assert_eq!(checked, 9);
+    assert_eq!(rows.keys().filter(|k| k.0 == "Upper-tier local authority").count(), 12 * 9);
 }
 
 #[test]
