@@ -17,7 +17,11 @@
 //! | ICB | `icb24_code`, `ICB24CD` | `icb24_name`, `ICB24NM` |
 //! | region | `region24_code`, `RGN24CD` | `region24_name`, `RGN24NM` |
 //!
-//! Wards, sub-ICB locations, upper-tier authorities and countries are recognised too (so a
+//! An upper-tier authority column (`utla23_code`, `UTLA23CD`, with its name column) beside a
+//! local authority code column gives each authority's upper tier (as ONS's LTLA to UTLA lookup):
+//! an authority whose upper-tier code differs from its own is a district of that county; every
+//! other authority, and every authority when no lookup gives the upper tier, is its own upper
+//! tier (a unitary authority). Wards, sub-ICB locations and countries are recognised too (so a
 //! file's description says what it holds) but not used. Other columns, such as NHS codes
 //! (`icb24_code_nhs`, `ICB24CDH`) or Welsh names (`LSOA21NMW`), are ignored.
 //!
@@ -64,7 +68,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Place, Result, SynthError};
-use crate::geography::{Authority, Icb, Msoa, RealInput, Region, SmallArea, World};
+use crate::geography::{Authority, County, Icb, Msoa, RealInput, Region, SmallArea, World};
 use crate::world::{self, Scale};
 
 /// A level of geography a lookup column can hold.
@@ -261,6 +265,10 @@ struct Facts {
     relations: [HashMap<String, (String, At)>; 7],
     /// English LSOA codes → where first seen.
     lsoas: HashMap<String, At>,
+    /// Local authority code → (its upper-tier authority's code, where first stated).
+    upper_tier: HashMap<String, (String, At)>,
+    /// Upper-tier authority code → name (the first one read).
+    upper_tier_names: HashMap<String, String>,
 }
 
 impl Facts {
@@ -404,6 +412,17 @@ fn read_lookup(path: &Path, facts: &mut Facts) -> Result<RealInput> {
             ),
         ));
     }
+    // Upper-tier authority columns, read beside a local authority code column.
+    let utla_column = |part: Part| {
+        headers.iter().position(|h| recognise(h).is_some_and(|c| c.level == Level::Utla && c.part == part))
+    };
+    let (utla_code, utla_name) = (utla_column(Part::Code), utla_column(Part::Name));
+    if let Some(c) = utla_code.filter(|_| info.code[LTLA].is_some()) {
+        used_columns.push(headers[c].clone());
+        if let Some(n) = utla_name {
+            used_columns.push(headers[n].clone());
+        }
+    }
     // The finest level of the file: rows are kept or skipped by its code.
     let key = info.code.iter().position(Option::is_some).unwrap_or(LSOA);
     let has_lsoa = info.code[LSOA].is_some();
@@ -454,6 +473,33 @@ fn read_lookup(path: &Path, facts: &mut Facts) -> Result<RealInput> {
         }
         if let Some(code) = codes[LSOA] {
             facts.lsoas.entry(code.to_string()).or_insert(at);
+        }
+        if let (Some(la), Some(column)) = (codes[LTLA], utla_code) {
+            let upper = cell(Some(column)).unwrap_or("");
+            if !gss_shaped(upper) {
+                return Err(SynthError::input(
+                    info.place(Some(at), Some(column)),
+                    format!("\"{upper}\" is not an upper-tier local authority code: expected a GSS code: a letter and eight digits"),
+                ));
+            }
+            match facts.upper_tier.get(la) {
+                None => {
+                    facts.upper_tier.insert(la.to_string(), (upper.to_string(), at));
+                }
+                Some((first, first_at)) if first != upper => {
+                    return Err(SynthError::input(
+                        info.place(Some(at), Some(column)),
+                        format!(
+                            "local authority {la} is in upper-tier local authority {upper} here but in {first} at {}: a local authority must be in one upper-tier local authority",
+                            facts.seen(*first_at)
+                        ),
+                    ));
+                }
+                Some(_) => {}
+            }
+            if let Some(name) = cell(utla_name).filter(|n| !n.is_empty()) {
+                facts.upper_tier_names.entry(upper.to_string()).or_insert_with(|| name.to_string());
+            }
         }
         for (p, &(child, parent)) in PAIRS.iter().enumerate() {
             // An authority's ICB only from a file without LSOAs (an authority to ICB lookup):
@@ -747,6 +793,28 @@ pub fn build(lookups: &[PathBuf], imd: Option<&Path>, scale: Scale, seed: u64) -
         });
     }
 
+    // Counties: the upper tiers that are not an authority's own code, in code order, each in the
+    // region of its first district.
+    let mut counties: Vec<County> = Vec::new();
+    let mut county_index: BTreeMap<&str, usize> = BTreeMap::new();
+    for la in &authorities {
+        if let Some((upper, _)) = facts.upper_tier.get(&la.code).filter(|(u, _)| u != &la.code) {
+            county_index.entry(upper.as_str()).or_insert(0);
+        }
+    }
+    for (n, (code, index)) in county_index.iter_mut().enumerate() {
+        *index = n;
+        let region = authorities
+            .iter()
+            .find(|a| facts.upper_tier.get(&a.code).is_some_and(|(u, _)| u == code))
+            .map_or(0, |a| a.region);
+        let name = facts.upper_tier_names.get(*code).cloned().unwrap_or_else(|| code.to_string());
+        counties.push(County { code: code.to_string(), name, region });
+    }
+    for la in &mut authorities {
+        la.county = facts.upper_tier.get(&la.code).and_then(|(u, _)| county_index.get(u.as_str()).copied());
+    }
+
     let (msoas, msoa_index, derived_msoa_codes) = msoas_of(&facts, &resolved, &la_index, &authorities)?;
 
     let small_areas: Vec<SmallArea> = resolved
@@ -767,7 +835,7 @@ pub fn build(lookups: &[PathBuf], imd: Option<&Path>, scale: Scale, seed: u64) -
         regions,
         icbs,
         authorities,
-        counties: vec![],
+        counties,
         msoas,
         small_areas,
         synthetic: false,
@@ -1140,6 +1208,35 @@ mod tests {
             "ONS LSOA (2021) to sub-ICB location (2024) to ICB (2024) lookup, with names"
         );
         assert_eq!(w.inputs[2].description, "ONS local authority (2024) to region (2024) lookup, with names");
+    }
+
+    #[test]
+    fn an_upper_tier_lookup_groups_districts_into_counties() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut f = files(dir.path());
+        // Barnsley and Halton unitary (their own upper tier); York in a made-up county.
+        let utla = "\"ltla23_code\",\"ltla23_name\",\"utla23_code\",\"utla23_name\"\n\
+            \"E08000016\",\"Barnsley\",\"E08000016\",\"Barnsley\"\n\
+            \"E06000014\",\"York\",\"E10000099\",\"Testshire\"\n\
+            \"E06000006\",\"Halton\",\"E06000006\",\"Halton\"\n";
+        f.push(write(dir.path(), "utla.csv", utla));
+        let w = build(&f, None, Scale::Full, 1).unwrap();
+        assert_eq!(w.counties.len(), 1);
+        assert_eq!((w.counties[0].code.as_str(), w.counties[0].name.as_str()), ("E10000099", "Testshire"));
+        assert_eq!(w.regions[w.counties[0].region].name, "Yorkshire and The Humber");
+        let upper = |code: &str| w.upper_tier(w.authorities.iter().position(|a| a.code == code).unwrap());
+        assert_eq!(upper("E06000014"), ("E10000099", "Testshire"));
+        assert_eq!(upper("E08000016"), ("E08000016", "Barnsley"));
+        assert_eq!(upper("E06000006"), ("E06000006", "Halton"));
+        assert_eq!(w.inputs[3].columns, ["ltla23_code", "ltla23_name", "utla23_code", "utla23_name"]);
+        // Without it, every authority is its own upper tier.
+        let plain = build(&files(dir.path()), None, Scale::Full, 1).unwrap();
+        assert!(plain.counties.is_empty() && plain.authorities.iter().all(|a| a.county.is_none()));
+        // An authority in two upper tiers is refused, naming both rows.
+        let twice =
+            write(dir.path(), "twice.csv", "ltla23_code,utla23_code\nE06000014,E10000099\nE06000014,E10000098\n");
+        let e = error(build(&[files(dir.path()), vec![twice]].concat(), None, Scale::Full, 1));
+        assert!(e.contains("twice.csv") && e.contains("E10000098") && e.contains("row 1"), "{e}");
     }
 
     #[test]
