@@ -18,9 +18,11 @@ use store::{testing, Actor, ReleaseInfo, Store};
 use tower::ServiceExt;
 use web::{app, AppState};
 
-/// The key of a value row: indicator, area, sex, age, category type, category, period.
-type Key = [String; 7];
-const KEY: [&str; 7] = ["indicator_id", "area_code", "sex", "age", "category_type", "category", "time_period"];
+/// The key of a value row: indicator, area (code and type: a unitary authority is a local and
+/// an upper-tier authority under one code), sex, age, category type, category, period.
+type Key = [String; 8];
+const KEY: [&str; 8] =
+    ["indicator_id", "area_code", "area_type", "sex", "age", "category_type", "category", "time_period"];
 
 /// An API item: each field's JSON text as written (numbers are parsed here with Rust's exact
 /// parser, not serde_json's, whose default float parsing may be a unit in the last place off).
@@ -207,7 +209,12 @@ published = {{ table = "fingertips", where = {{ IndicatorId = [93701] }}, unknow
     let api = api_values(&db.store, "&indicator=93701&breakdown=whole").await;
     let mut checked = 0;
     for p in read_csv(&extract).iter().filter(|r| r["IndicatorId"] == "93701" && r["CategoryType"].is_empty()) {
-        let key: Key = ["93701", &p["AreaCode"], &p["Sex"], "<16 yrs", "", "", &p["Year"]].map(str::to_string);
+        let kind = match p["AreaCode"].get(..3) {
+            Some("E12") => "Region",
+            Some("E92") => "England",
+            _ => "Local authority",
+        };
+        let key: Key = ["93701", &p["AreaCode"], kind, &p["Sex"], "<16 yrs", "", "", &p["Year"]].map(str::to_string);
         let Some(item) = api.get(&key) else { continue };
         for (ours, theirs) in [
             ("value", "Value"),
