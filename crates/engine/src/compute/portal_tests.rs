@@ -1284,12 +1284,14 @@ fn compare_with_the_extract(data: &Path, guidance: bool) -> (MarkerCounts, Vec<S
             .collect();
         series.entry(key).or_default().push((r["Year"].clone(), r));
     }
-    let mut counts = MarkerCounts::default();
-    counts.sub_icb_parents = out
-        .iter()
-        .filter(|r| r["Area Type"] == "Sub-ICB location")
-        .map(|r| (r["Area Code"].clone(), (r["Parent Code"].clone(), r["Parent Name"].clone())))
-        .collect();
+    let mut counts = MarkerCounts {
+        sub_icb_parents: out
+            .iter()
+            .filter(|r| r["Area Type"] == "Sub-ICB location")
+            .map(|r| (r["Area Code"].clone(), (r["Parent Code"].clone(), r["Parent Name"].clone())))
+            .collect(),
+        ..MarkerCounts::default()
+    };
     let mut failures = Vec::new();
     let why = |counts: &mut MarkerCounts, w: String, example: String| {
         let e = counts.examples.entry(w.clone()).or_default();
