@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use engine::compute::catalogue::Catalogue;
-use engine::compute::{compute_rows, ComputeOptions, DataDirectory};
+use engine::compute::{compute_each, ComputeOptions, DataDirectory};
 use engine::input::{ColumnRequest, InputTable};
 use engine::scorecard::model::{ScoreRow, Scorecard};
 use engine::scorecard::{assemble, icb_catalogue, ScorecardSpec};
@@ -91,17 +91,21 @@ pub fn run(mut config: synth::Config, label: &str) -> Run {
     let catalogue = icb_catalogue().unwrap();
     let spec = ScorecardSpec::from_catalogue(&catalogue).unwrap();
     let started = std::time::Instant::now();
-    let (all, _) =
-        compute_rows(&catalogue, &DataDirectory::new(dir.path()), &ComputeOptions::default(), &NoProgress).unwrap();
+    // Only the rows a scorecard reads are kept, as the web reads them from the store: those of
+    // the ICBs and of England (the small areas' and authorities' rows of the Marmot catalogue
+    // are most of the rest), taken from each indicator's rows as they are computed.
+    let mut all_rows = 0;
+    let mut rows: Vec<ScoreRow> = Vec::new();
+    compute_each(&catalogue, &DataDirectory::new(dir.path()), &ComputeOptions::default(), &NoProgress, &mut |all| {
+        all_rows += all.len();
+        rows.extend(
+            all.iter().filter(|r| r.area_type == spec.level || r.area_type == spec.benchmark).map(ScoreRow::from),
+        );
+        Ok(())
+    })
+    .unwrap();
     let computed = started.elapsed().as_secs_f64();
     let peak_computed = peak_kib();
-    let all_rows = all.len();
-    // The rows a scorecard reads, as the web reads them from the store: those of the ICBs and
-    // of England (the small areas' and authorities' rows of the Marmot catalogue are most of
-    // the rest).
-    let rows: Vec<ScoreRow> =
-        all.iter().filter(|r| r.area_type == spec.level || r.area_type == spec.benchmark).map(ScoreRow::from).collect();
-    drop(all);
     let started = std::time::Instant::now();
     let cards = assemble(&rows, &spec).unwrap();
     let assembled = started.elapsed().as_secs_f64();
