@@ -145,6 +145,14 @@ fn the_real_extract_is_an_observatory_of_every_level_with_both_tiers_of_a_unitar
                 ("Upper-tier local authority", Some("E12000002"), "Halton")
             ]
         );
+        // A sub-ICB location (known only from the extract) in its ICB, from the shipped lookup
+        // (`catalogues/england_portal_sicbl_icb.csv`): Halton's 01F in Cheshire and Merseyside.
+        let sub_icb = store.areas_of_code("E38000068").await.unwrap();
+        let got: Vec<_> = sub_icb.iter().map(|a| (a.area_type.as_str(), a.parent_code.as_deref())).collect();
+        assert_eq!(got, [("Sub-ICB location", Some("E54000008"))]);
+        for a in store.areas(Some("Sub-ICB location")).await.unwrap() {
+            assert!(a.parent_code.as_deref().is_some_and(|p| p.starts_with("E54")), "{a:?}");
+        }
         // Every whole-area value of a year, on every level, is the extract's, and both levels
         // of a code have the same rows.
         let rows = store.values(&store::ValueQuery { whole_area: Some(true), ..Default::default() }).await.unwrap();

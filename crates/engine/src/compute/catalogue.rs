@@ -660,8 +660,9 @@ struct GeographyFile {
 
 /// A level of areas known only from published values (`[[geography.published_level]]`: sub-ICB
 /// locations, primary care networks, GP practices), told by the shape of their codes. Its areas
-/// are those the published rows name, with the parent a row gives (`Parent Code`), compared
-/// with the geography's benchmark.
+/// are those the published rows name, with the parent a lookup (`parents`) or the row
+/// (`Parent Code`) gives, compared with the geography's benchmark (or, with `benchmark =
+/// "parent"`, with their parent).
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct PublishedLevelSpec {
@@ -679,6 +680,28 @@ pub struct PublishedLevelSpec {
     /// whose counts add up to their ICBs' (`catalogues/england_portal.toml`).
     #[serde(default)]
     pub keep_later: bool,
+    /// `parents = { table = "sicbl_icb", code = "sicbl24_code", parent = "icb24_code" }`: a
+    /// lookup giving each area's parent (a sub-ICB location's ICB), read with the geography.
+    /// Where it has the area's code, its parent is used over the row's `Parent Code`; a code it
+    /// has not keeps the row's parent (or none).
+    #[serde(default)]
+    pub parents: Option<PublishedParents>,
+}
+
+/// A lookup of the parents of a published level's areas (`parents = { … }` of a
+/// `[[geography.published_level]]`): one row per area, or several giving the same parent.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PublishedParents {
+    /// The lookup table: a file in the data directory, or at the `path` of `[tables.NAME]`.
+    pub table: String,
+    /// The column of the areas' codes (`sicbl24_code`).
+    pub code: String,
+    /// The column of their parents' codes (`icb24_code`).
+    pub parent: String,
+    /// The column of their parents' names (`icb24_name`), if any; else a parent's name is its
+    /// code.
+    pub parent_name: Option<String>,
 }
 
 /// A lookup from the small-area codes of another vintage (e.g. 2011 LSOAs) to the geography's

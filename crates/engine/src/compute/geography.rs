@@ -13,7 +13,8 @@
 use std::collections::HashMap;
 
 use super::catalogue::{
-    CodeChanges, DeprivationBreakdown, GeographySpec, PlaceSpec, PublishedLevelSpec, PEER_GROUP_TYPE, PLACE_TYPE,
+    CodeChanges, DeprivationBreakdown, GeographySpec, PlaceSpec, PublishedLevelSpec, PublishedParents, PEER_GROUP_TYPE,
+    PLACE_TYPE,
 };
 use crate::error::{EngineError, Location, Result};
 use crate::input::{ColumnRequest, InputTable};
@@ -61,6 +62,9 @@ pub struct Geography {
     pub benchmark_level: usize,
     /// Levels of areas known only from published values, told by their codes' shapes.
     pub published_levels: Vec<PublishedLevelSpec>,
+    /// For each published level, the parents (code and name) its `parents` lookup gives, by
+    /// area code ([`read_published_parents`]); empty without a lookup.
+    pub published_parents: Vec<HashMap<String, (String, String)>>,
 }
 
 impl Geography {
@@ -191,6 +195,7 @@ impl Geography {
             parent_level,
             benchmark_level: spec.benchmark_level,
             published_levels: spec.published_levels.clone(),
+            published_parents: vec![HashMap::new(); spec.published_levels.len()],
         })
     }
 }
@@ -459,6 +464,68 @@ pub fn add_code_changes(
         }
     }
     Ok(added)
+}
+
+/// The parents of a published level's areas from the lookup `table` (`parents`, of the level
+/// `area_type`): area code → (parent code, parent name). Several rows of one area (a lookup of
+/// small areas, one row each) must give it the same parent.
+///
+/// # Errors
+/// A missing column; an empty area or parent code; an area given two different parents
+/// (naming the row of each). Each names the file, row and column.
+pub fn read_published_parents(
+    table: InputTable,
+    parents: &PublishedParents,
+    area_type: &str,
+) -> Result<HashMap<String, (String, String)>> {
+    let field = |f: &str| format!("the {area_type} lookup's {f} (geography.published_level.parents.{f})");
+    let mut texts =
+        vec![table.column(&parents.code, &field("code"))?, table.column(&parents.parent, &field("parent"))?];
+    if let Some(name) = &parents.parent_name {
+        texts.push(table.column(name, &field("parent_name"))?);
+    }
+    let headers = table.headers().to_vec();
+    let mut reader = table.chunks(ColumnRequest { numbers: Vec::new(), texts: texts.clone() })?;
+    let file = reader.name().to_string();
+    let at = |row: u64, col: usize| Location { file: file.clone(), row: Some(row), column: headers.get(col).cloned() };
+    let mut out: HashMap<String, (String, String)> = HashMap::new();
+    let mut first_row: HashMap<String, u64> = HashMap::new();
+    while let Some(chunk) = reader.next_chunk()? {
+        for r in 0..chunk.len {
+            let row = chunk.first_row + r as u64;
+            let text = |slot: usize| chunk.text(slot, r).map(str::trim).unwrap_or("");
+            let (code, parent) = (text(0), text(1));
+            for (slot, cell, what) in [(0, code, "code"), (1, parent, "parent's code")] {
+                if cell.is_empty() {
+                    return Err(EngineError::BadValue {
+                        at: at(row, texts[slot]),
+                        expected: format!("a {area_type} {what}"),
+                        found: String::new(),
+                    });
+                }
+            }
+            let name = if texts.len() > 2 { text(2) } else { "" };
+            let name = if name.is_empty() { parent } else { name };
+            match out.get(code) {
+                Some((other, _)) if other != parent => {
+                    return Err(EngineError::BadValue {
+                        at: at(row, texts[1]),
+                        expected: format!(
+                            "one parent for {area_type} \"{code}\" (row {} gives \"{other}\")",
+                            first_row[code]
+                        ),
+                        found: parent.to_string(),
+                    })
+                }
+                Some(_) => {}
+                None => {
+                    out.insert(code.to_string(), (parent.to_string(), name.to_string()));
+                    first_row.insert(code.to_string(), row);
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn resolve_places(

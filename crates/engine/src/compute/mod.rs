@@ -293,22 +293,30 @@ fn select_indicators<'c>(cat: &'c Catalogue, wanted: &[String]) -> Result<Vec<&'
     Ok(indicators)
 }
 
-/// The first part of the table `name` (the geography and code-change tables are one file).
-fn first_part(source: &dyn TableSource, name: &str) -> Result<TablePart> {
+/// The first part of the table `name` (the geography, code-change and lookup tables are one
+/// file), at the `path` its `[tables.NAME]` gives, if any.
+fn first_part(cat: &Catalogue, source: &dyn TableSource, name: &str) -> Result<TablePart> {
     source
-        .parts(name, None)?
+        .parts(name, cat.tables.get(name).and_then(|t| t.path.as_deref()))?
         .into_iter()
         .next()
         .ok_or_else(|| EngineError::Usage(format!("table \"{name}\" has no file")))
 }
 
-/// The geography, and the index of small-area codes (with old codes mapped to their areas).
+/// The geography (with its published levels' parent lookups), and the index of small-area codes
+/// (with old codes mapped to their areas).
 fn read_geography(cat: &Catalogue, source: &dyn TableSource) -> Result<(Geography, FxHashMap<String, u32>)> {
-    let table = first_part(source, &cat.geography.table)?.open()?;
-    let geography = Geography::read(table, &cat.geography, &cat.places, &cat.peer_groups, "catalogue")?;
+    let table = first_part(cat, source, &cat.geography.table)?.open()?;
+    let mut geography = Geography::read(table, &cat.geography, &cat.places, &cat.peer_groups, "catalogue")?;
+    for (p, level) in cat.geography.published_levels.iter().enumerate() {
+        if let Some(parents) = &level.parents {
+            let table = first_part(cat, source, &parents.table)?.open()?;
+            geography.published_parents[p] = geography::read_published_parents(table, parents, &level.area_type)?;
+        }
+    }
     let mut area_index: FxHashMap<String, u32> = geography.index.iter().map(|(k, &v)| (k.clone(), v)).collect();
     if let Some(changes) = &cat.geography.code_changes {
-        let table = first_part(source, &changes.table)?.open()?;
+        let table = first_part(cat, source, &changes.table)?.open()?;
         geography::add_code_changes(&mut area_index, table, changes)?;
     }
     Ok((geography, area_index))

@@ -147,6 +147,8 @@ pub struct AreaMap {
     levels: usize,
     /// The published levels: area type and code shapes.
     published: Vec<(String, Vec<String>)>,
+    /// Per published level, the parents its lookup gives (code → parent code and name).
+    published_parents: Vec<HashMap<String, (String, String)>>,
 }
 
 impl AreaMap {
@@ -166,6 +168,7 @@ impl AreaMap {
             small_type: small_area_type.to_string(),
             levels: geography.levels.len(),
             published: geography.published_levels.iter().map(|p| (p.area_type.clone(), p.codes.clone())).collect(),
+            published_parents: geography.published_parents.clone(),
         }
     }
 
@@ -630,8 +633,8 @@ fn place_row(
 }
 
 /// The index of area `code` of published level `p` among source `i`'s areas of that level,
-/// added (with the row's `Area Name` and `Parent Code`/`Parent Name`, when the file has them)
-/// when new.
+/// added (with the row's `Area Name`, and the parent the level's lookup gives, else the row's
+/// `Parent Code`/`Parent Name` when the file has them) when new.
 fn extra_area(
     cells: &RowCells<'_>,
     (i, o): (usize, &mut PublishedRows),
@@ -659,9 +662,12 @@ fn extra_area(
     let level = &mut o.extra_levels[p];
     level.codes.push(code.to_string());
     level.names.push(text(Role::AreaName).unwrap_or(code).to_string());
-    level
-        .parents
-        .push(text(Role::ParentCode).map(|c| (c.to_string(), text(Role::ParentName).unwrap_or(c).to_string())));
+    let looked_up = areas.published_parents.get(p).and_then(|lookup| lookup.get(code)).cloned();
+    level.parents.push(
+        looked_up.or_else(|| {
+            text(Role::ParentCode).map(|c| (c.to_string(), text(Role::ParentName).unwrap_or(c).to_string()))
+        }),
+    );
     level.members.push(Vec::new());
     known[p].insert(code.to_string(), level.codes.len() - 1);
     level.codes.len() - 1
@@ -1400,7 +1406,7 @@ pub(super) fn summarise_published(
         let benchmark_of = if l < nl {
             benchmarks(&ind, l, &level_list, geography, None, &no_peers)
         } else {
-            published_level_benchmarks(&ind, level, &level_list[..nl], b)
+            published_level_benchmarks(&ind, l, &level_list, b)
         };
         let context = LevelContext {
             catalogue,
@@ -1423,25 +1429,31 @@ pub(super) fn summarise_published(
     Ok(out)
 }
 
-/// The benchmark of each area of a published level: with `benchmark = "parent"`, its parent
-/// (the row's `Parent Code`) where that is an area of one of the geography's `levels`; else
-/// the single area of the benchmark level `b` (England), as the portal compares GP practices,
-/// primary care networks and sub-ICB locations.
+/// The benchmark of each area of the published level `l` of `levels` (the geography's levels,
+/// then the published levels): with `benchmark = "parent"`, its parent (from the level's
+/// lookup or the row's `Parent Code`) where that is an area of another of `levels` (an ICB of
+/// the geography, or one the rows name as a published level); else the single area of the
+/// benchmark level `b` (England), as the portal compares GP practices, primary care networks
+/// and sub-ICB locations.
 fn published_level_benchmarks(
     indicator: &Indicator,
-    level: &Level,
+    l: usize,
     levels: &[&Level],
     b: usize,
 ) -> Vec<Option<(usize, usize)>> {
     let england = levels.get(b).filter(|l| l.codes.len() == 1).map(|_| (b, 0));
-    level
+    let by_parent = matches!(indicator.benchmark, Benchmark::Parent);
+    levels[l]
         .parents
         .iter()
         .map(|parent| {
-            let parent =
-                parent.as_ref().filter(|_| matches!(indicator.benchmark, Benchmark::Parent)).and_then(|(code, _)| {
-                    levels.iter().enumerate().find_map(|(l, x)| x.codes.iter().position(|c| c == code).map(|a| (l, a)))
-                });
+            let parent = parent.as_ref().filter(|_| by_parent).and_then(|(code, _)| {
+                levels
+                    .iter()
+                    .enumerate()
+                    .filter(|&(x, _)| x != l)
+                    .find_map(|(x, level)| level.codes.iter().position(|c| c == code).map(|a| (x, a)))
+            });
             parent.or(england)
         })
         .collect()

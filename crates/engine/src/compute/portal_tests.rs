@@ -743,6 +743,85 @@ fn areas_known_only_from_the_published_rows_are_levels_of_their_own() {
 }
 
 #[test]
+fn sub_icb_locations_get_their_icb_from_a_lookup_and_are_compared_with_it() {
+    // ICBs and sub-ICB locations known only from the rows; the sub-ICB locations' ICBs from a
+    // lookup of small areas (one row each, so a sub-ICB location on several rows), at the path
+    // its [tables.sicbl_icb] gives.
+    let header = HEADER.replace(
+        "\n[tables.portal]",
+        "published_level = [\n  { type = \"ICB\", codes = [\"E54######\"] },\n  { type = \"Sub-ICB location\", codes = [\"E38######\"], parents = { table = \"sicbl_icb\", code = \"sicbl\", parent = \"icb\", parent_name = \"icb_name\" } },\n]\n\n[tables.sicbl_icb]\npath = \"lookups/sicbl.csv\"\n\n[tables.portal]",
+    );
+    let row = |parent: &str, code: &str, name: &str, value: f64| {
+        format!(
+            "93701,x,{parent},Parent,{code},{name},Type,Persons,<16 yrs,,,2020,{value},{},{},,,{},1000,,,,,20200000,,\n",
+            value - 1.0,
+            value + 1.0,
+            value * 10.0
+        )
+    };
+    let mut csv = download_csv();
+    csv.push_str(&row("", "E54000001", "North ICB", 25.0));
+    csv.push_str(&row("", "E54000002", "South ICB", 12.0));
+    // No parent in the row: the lookup's E54000001. A row's parent the lookup contradicts: the
+    // lookup's E54000002. A code the lookup has not: the row's L1.
+    csv.push_str(&row("", "E38000001", "North 01", 22.0));
+    csv.push_str(&row("E54000001", "E38000002", "South 02", 15.0));
+    csv.push_str(&row("L1", "E38000003", "Elsewhere 03", 18.0));
+    let dir = setup(&csv);
+    std::fs::create_dir(dir.path().join("lookups")).unwrap();
+    let lookup = "lsoa,sicbl,icb,icb_name\nX1,E38000001,E54000001,NHS North ICB\nX2,E38000001,E54000001,NHS North ICB\nX3,E38000002,E54000002,NHS South ICB\n";
+    write(dir.path(), "lookups/sicbl.csv", lookup);
+    run(dir.path(), &format!("{header}{INDICATOR}"), "out.csv").unwrap();
+    let out = results(&dir.path().join("out.csv"));
+    let parent_of = |out: &[HashMap<String, String>], code: &str| {
+        let r = find(out, code, "2020", "");
+        (r["Area Type"].clone(), r["Parent Code"].clone(), r["Parent Name"].clone())
+    };
+    assert_eq!(parent_of(&out, "E38000001"), ("Sub-ICB location".into(), "E54000001".into(), "NHS North ICB".into()));
+    assert_eq!(parent_of(&out, "E38000002"), ("Sub-ICB location".into(), "E54000002".into(), "NHS South ICB".into()));
+    assert_eq!(parent_of(&out, "E38000003"), ("Sub-ICB location".into(), "L1".into(), "Parent".into()));
+    // With England (20) as benchmark, as the portal compares sub-ICB locations: 21 to 23 lies
+    // above 20 (higher is worse: worse), 14 to 16 below (better), 17 to 19 below (better).
+    let compared = |out: &[HashMap<String, String>], code: &str| {
+        let r = find(out, code, "2020", "");
+        (r["Benchmark"].clone(), number(r, "Benchmark value"), r["Compared to benchmark (95%)"].clone())
+    };
+    assert_eq!(compared(&out, "E38000001"), ("England".into(), Some(20.0), "Worse".into()));
+    assert_eq!(compared(&out, "E38000002"), ("England".into(), Some(20.0), "Better".into()));
+    assert_eq!(compared(&out, "E38000003"), ("England".into(), Some(20.0), "Better".into()));
+    // With benchmark = "parent", each with its ICB: 21 to 23 below North's 25 (better), 14 to
+    // 16 above South's 12 (worse; England would say better); the third with L1's 30 (better).
+    let parent = INDICATOR.replace("published = ", "benchmark = \"parent\"\npublished = ");
+    run(dir.path(), &format!("{header}{parent}"), "parent.csv").unwrap();
+    let out = results(&dir.path().join("parent.csv"));
+    assert_eq!(compared(&out, "E38000001"), ("North ICB".into(), Some(25.0), "Better".into()));
+    assert_eq!(compared(&out, "E38000002"), ("South ICB".into(), Some(12.0), "Worse".into()));
+    assert_eq!(compared(&out, "E38000003"), ("One".into(), Some(30.0), "Better".into()));
+    // The ICBs themselves, without a parent, with England.
+    assert_eq!(compared(&out, "E54000002"), ("England".into(), Some(20.0), "Better".into()));
+
+    // A sub-ICB location with two ICBs in the lookup: the file, both rows and the column.
+    write(dir.path(), "lookups/sicbl.csv", &format!("{lookup}X4,E38000002,E54000001,NHS North ICB\n"));
+    let e = run(dir.path(), &format!("{header}{INDICATOR}"), "bad.csv").unwrap_err().to_string();
+    assert!(
+        e.contains("sicbl.csv, row 4")
+            && e.contains("column \"icb\"")
+            && e.contains("one parent for Sub-ICB location \"E38000002\" (row 3 gives \"E54000002\")")
+            && e.contains("E54000001"),
+        "{e}"
+    );
+    // A lookup without the named column: the file and the column.
+    write(dir.path(), "lookups/sicbl.csv", "lsoa,sicbl,icb24_code\nX1,E38000001,E54000001\n");
+    let e = run(dir.path(), &format!("{header}{INDICATOR}"), "bad.csv").unwrap_err().to_string();
+    assert!(e.contains("sicbl.csv") && e.contains("\"icb\""), "{e}");
+    // An empty parent: the row and column.
+    write(dir.path(), "lookups/sicbl.csv", "lsoa,sicbl,icb,icb_name\nX1,E38000001,,\n");
+    let e = run(dir.path(), &format!("{header}{INDICATOR}"), "bad.csv").unwrap_err().to_string();
+    assert!(e.contains("sicbl.csv, row 1") && e.contains("column \"icb\""), "{e}");
+    assert!(!dir.path().join("bad.csv").exists());
+}
+
+#[test]
 fn two_publications_of_a_sub_icb_location_keep_the_later_where_the_level_says_so() {
     // E38000068 in 2020 twice: 12 (11 to 13, 120 of 1,000) as the GP practices' parent, then
     // 18 (17 to 19, 180 of 1,000) as a sub-ICB location of its own; and 2021 once, 16.
@@ -1115,7 +1194,8 @@ fn real_lsoa_geography(data: &Path) -> String {
 }
 
 /// The shipped catalogue of the real extract (`catalogues/england_portal.toml`), its
-/// indicators on the LSOA geography of [`real_lsoa_geography`]; with `guidance`, every
+/// indicators on the LSOA geography of [`real_lsoa_geography`], the sub-ICB locations' ICBs
+/// from the shipped lookup (`catalogues/england_portal_sicbl_icb.csv`); with `guidance`, every
 /// indicator's trend rule replaced by the guidance's (the rule before the portal's).
 fn shipped_catalogue(data: &Path, guidance: bool) -> String {
     let shipped =
@@ -1127,8 +1207,10 @@ fn shipped_catalogue(data: &Path, guidance: bool) -> String {
         indicators = indicators.lines().filter(|l| !l.starts_with("trend = ")).collect::<Vec<_>>().join("\n");
     }
     let extract = data.join("indicators/fingertips_extract_2025-02.csv");
+    let sicbl_icb = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalogues/england_portal_sicbl_icb.csv");
     format!(
-        "[catalogue]\nname = \"real\"\n\n[geography]\ntable = \"areas\"\nsmall_area = {{ type = \"LSOA\", code = \"lsoa\", name = \"lsoa_name\" }}\nlevel = [\n  {{ type = \"Local authority\", code = \"ltla\", name = \"ltla_name\" }},\n  {{ type = \"Upper-tier local authority\", code = \"utla\", name = \"utla_name\", shares_codes = true }},\n  {{ type = \"ICB\", code = \"icb\", name = \"icb_name\", nested = false }},\n  {{ type = \"Region\", code = \"region\", name = \"region_name\" }},\n  {{ type = \"England\", code = \"country\", name = \"country_name\" }},\n]\npublished_level = [\n  {{ type = \"Sub-ICB location\", codes = [\"E38######\"], keep_later = true }},\n  {{ type = \"Primary care network\", codes = [\"U#####\"] }},\n  {{ type = \"GP practice\", codes = [\"@#####\"] }},\n]\n\n[tables.fingertips]\npath = \"{}\"\nlayout = \"portal\"\n\n{indicators}\n",
+        "[catalogue]\nname = \"real\"\n\n[geography]\ntable = \"areas\"\nsmall_area = {{ type = \"LSOA\", code = \"lsoa\", name = \"lsoa_name\" }}\nlevel = [\n  {{ type = \"Local authority\", code = \"ltla\", name = \"ltla_name\" }},\n  {{ type = \"Upper-tier local authority\", code = \"utla\", name = \"utla_name\", shares_codes = true }},\n  {{ type = \"ICB\", code = \"icb\", name = \"icb_name\", nested = false }},\n  {{ type = \"Region\", code = \"region\", name = \"region_name\" }},\n  {{ type = \"England\", code = \"country\", name = \"country_name\" }},\n]\npublished_level = [\n  {{ type = \"Sub-ICB location\", codes = [\"E38######\"], keep_later = true, parents = {{ table = \"sicbl_icb\", code = \"sicbl24_code\", parent = \"icb24_code\", parent_name = \"icb24_name\" }} }},\n  {{ type = \"Primary care network\", codes = [\"U#####\"] }},\n  {{ type = \"GP practice\", codes = [\"@#####\"] }},\n]\n\n[tables.sicbl_icb]\npath = \"{}\"\n\n[tables.fingertips]\npath = \"{}\"\nlayout = \"portal\"\n\n{indicators}\n",
+        sicbl_icb.display(),
         extract.display()
     )
 }
@@ -1150,6 +1232,10 @@ struct MarkerCounts {
     numbers: usize,
     /// The first few series of each reason.
     examples: std::collections::BTreeMap<String, Vec<String>>,
+    /// The sub-ICB locations of the results and their parents (code, name).
+    sub_icb_parents: std::collections::BTreeMap<String, (String, String)>,
+    /// Published markers of sub-ICB locations compared, and reproduced.
+    sub_icb_markers: (usize, usize),
 }
 
 /// Runs the shipped catalogue on the real extract and compares every published number and
@@ -1198,7 +1284,14 @@ fn compare_with_the_extract(data: &Path, guidance: bool) -> (MarkerCounts, Vec<S
             .collect();
         series.entry(key).or_default().push((r["Year"].clone(), r));
     }
-    let mut counts = MarkerCounts::default();
+    let mut counts = MarkerCounts {
+        sub_icb_parents: out
+            .iter()
+            .filter(|r| r["Area Type"] == "Sub-ICB location")
+            .map(|r| (r["Area Code"].clone(), (r["Parent Code"].clone(), r["Parent Name"].clone())))
+            .collect(),
+        ..MarkerCounts::default()
+    };
     let mut failures = Vec::new();
     let why = |counts: &mut MarkerCounts, w: String, example: String| {
         let e = counts.examples.entry(w.clone()).or_default();
@@ -1315,6 +1408,10 @@ fn compare_with_the_extract(data: &Path, guidance: bool) -> (MarkerCounts, Vec<S
             counts.compared += 1;
             let ours = r["Recent Trend"].as_str();
             counts.same += usize::from(ours == published);
+            if r["Area Type"] == "Sub-ICB location" {
+                counts.sub_icb_markers.0 += 1;
+                counts.sub_icb_markers.1 += usize::from(ours == published);
+            }
             // The portal's own rule on the extract's rows up to this one.
             let pts: Vec<TrendPoint> = points[..=i]
                 .iter()
@@ -1392,6 +1489,15 @@ fn the_real_extract_with_the_shipped_catalogue_gives_back_every_number_and_the_p
             }
         }
     }
+    eprintln!(
+        "sub-ICB locations: {} with {} published trend markers compared, {} the same; their ICBs (the shipped lookup):",
+        after.sub_icb_parents.len(),
+        after.sub_icb_markers.0,
+        after.sub_icb_markers.1
+    );
+    for (code, (parent, name)) in &after.sub_icb_parents {
+        eprintln!("  {code} in {parent} {name}");
+    }
     assert!(
         failures.is_empty(),
         "{} differences, the first: {:#?}",
@@ -1399,6 +1505,16 @@ fn the_real_extract_with_the_shipped_catalogue_gives_back_every_number_and_the_p
         &failures[..failures.len().min(20)]
     );
     assert_eq!(after.reproduced, after.reproducible);
+    // Every sub-ICB location of the extract (17, all in the ONS lookup) has its ICB as parent:
+    // E38000068 (Halton, 01F) in Cheshire and Merseyside.
+    assert_eq!(after.sub_icb_parents.len(), 17, "{:?}", after.sub_icb_parents);
+    assert!(after.sub_icb_parents.values().all(|(p, _)| p.starts_with("E54")), "{:?}", after.sub_icb_parents);
+    assert_eq!(
+        after.sub_icb_parents.get("E38000068").map(|p| p.0.as_str()),
+        Some("E54000008"),
+        "{:?}",
+        after.sub_icb_parents
+    );
     // On the LSOA geography's levels, the published levels (sub-ICB locations, PCNs, GP
     // practices) and every breakdown of the catalogue's rows: 4,626 markers compared, 4,442
     // reproducible by the portal's rule and all reproduced (4,226 by the guidance's rule);

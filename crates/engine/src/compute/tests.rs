@@ -673,6 +673,32 @@ fn data_with_codes_of_another_vintage_are_counted_through_a_code_change_lookup()
     assert!(!dir.path().join("bad.parquet").exists());
 }
 
+#[test]
+fn the_geography_and_code_change_tables_are_read_from_their_tables_path() {
+    let dir = tempfile::tempdir().unwrap();
+    two_authorities(dir.path());
+    // The areas at geo/lookup.csv (not areas.csv), the code changes at geo/changes.csv.
+    std::fs::create_dir(dir.path().join("geo")).unwrap();
+    std::fs::rename(dir.path().join("areas.csv"), dir.path().join("geo/lookup.csv")).unwrap();
+    let outcomes = std::fs::read_to_string(dir.path().join("outcomes.csv")).unwrap();
+    write(dir.path(), "outcomes.csv", &outcomes.replace("\nB,", "\nB11,"));
+    write(dir.path(), "geo/changes.csv", "old,new\nB11,B\n");
+    let catalogue = format!("{GEOGRAPHY}{PROPORTION}").replace(
+        "deprivation_decile = \"decile\"\n",
+        "deprivation_decile = \"decile\"\ncode_changes = { table = \"changes\", from = \"old\", to = \"new\" }\n",
+    ) + "\n[tables.areas]\npath = \"geo/lookup.csv\"\n\n[tables.changes]\npath = \"geo/changes.csv\"\n";
+    run(dir.path(), &catalogue, "out.parquet").unwrap();
+    let rows =
+        read_results(&dir.path().join("out.parquet"), &["area_code", "time_period", "category"], &["value", "count"]);
+    // L1 in 2020: (310 + 210) / 2,000 = 26%, B's rows counted through the code change.
+    let l1 = rows.iter().find(|r| r.0[0] == "L1" && r.0[1] == "2020" && r.0[2].is_empty()).unwrap();
+    assert_eq!(l1.1[1], Some(520.0));
+    assert!(close(l1.1[0].unwrap(), 26.0));
+    // A path to no file is an error naming it.
+    let e = run(dir.path(), &catalogue.replace("geo/lookup.csv", "geo/none.csv"), "bad.parquet").unwrap_err();
+    assert!(e.to_string().contains("geo/none.csv"), "{e}");
+}
+
 /// A small synthetic England of five years, written as CSV into `dir`.
 pub(crate) fn small_england(dir: &Path) {
     let mut config = synth::Config::new(dir);
