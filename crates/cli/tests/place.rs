@@ -70,9 +70,8 @@ fn write_results(path: &Path) {
 }
 
 fn store_commands(database: &str, dir: &Path) {
-    assert!(
-        fairer(database, &["db", "migrate"]).contains("schema up to date (migrations 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)")
-    );
+    assert!(fairer(database, &["db", "migrate"])
+        .contains("schema up to date (migrations 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)"));
     let results = dir.join("results.parquet");
     write_results(&results);
     let results = results.to_str().unwrap();
