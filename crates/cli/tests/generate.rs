@@ -243,7 +243,8 @@ fn county_rows_add_up(data: &Path, results: &str) {
     .map(|name| column(&header, name));
     // (area type, area code, sex, period) → (count, denominator, value, parent) of the
     // whole-area school-readiness rows.
-    let mut rows: HashMap<(String, String, String, String), (f64, f64, String, String)> = HashMap::new();
+    type Key = (String, String, String, String);
+    let mut rows: HashMap<Key, (f64, f64, String, String)> = HashMap::new();
     for row in r.records().map(|x| x.expect("row")) {
         if &row[id] == "school_readiness" && row[category].is_empty() {
             let number = |i: usize| row[i].parse::<f64>().unwrap_or_else(|e| panic!("{}: {e}", &row[i]));

@@ -179,8 +179,7 @@ impl ScorecardCell {
             }
         }
         let built = Arc::new(ScorecardCache::build(store, release).await?);
-        self.put(built.clone());
-        Ok(built)
+        Ok(self.put_unless_pinned(built))
     }
 
     /// Installs `cache` and keeps it whatever the release (for scorecards assembled by the
@@ -196,6 +195,20 @@ impl ScorecardCell {
 
     fn put(&self, cache: Arc<ScorecardCache>) {
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(cache);
+    }
+
+    /// Installs a build's `cache` unless scorecards were installed by hand meanwhile (checked
+    /// under the write lock, after which [`ScorecardCell::install`]'s own write comes last);
+    /// returns what is installed.
+    fn put_unless_pinned(&self, cache: Arc<ScorecardCache>) -> Arc<ScorecardCache> {
+        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        if self.pinned.load(std::sync::atomic::Ordering::Acquire) {
+            if let Some(c) = current.as_ref() {
+                return Arc::clone(c);
+            }
+        }
+        *current = Some(Arc::clone(&cache));
+        cache
     }
 }
 
