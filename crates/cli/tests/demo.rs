@@ -4,10 +4,13 @@
 //! scorecards too: `fairer scorecard` prints every ICB's, and `fairer serve` lists them on
 //! `/scorecards`.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+mod common;
+
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
+
+use common::{get, Server};
 
 fn fairer(args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_fairer"))
@@ -17,25 +20,6 @@ fn fairer(args: &[&str]) -> String {
         .expect("run fairer");
     assert!(out.status.success(), "fairer {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).expect("utf-8 output")
-}
-
-/// Kills the server when the test ends, passing or failing.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// One HTTP/1.1 GET, the whole response as text.
-fn get(address: &str, path: &str) -> String {
-    let mut stream = TcpStream::connect(address).expect("connect to the server");
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response
 }
 
 fn demo(data: &Path) -> String {

@@ -9,12 +9,11 @@
 mod common;
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
-use common::{fairer_ok, read_table};
+use common::{fairer_ok, get, read_table, Server};
 
 /// The repository's root.
 fn root() -> PathBuf {
@@ -47,25 +46,6 @@ fn levels_of(code: &str) -> Vec<&'static str> {
         _ if code.starts_with('U') => vec!["Primary care network"],
         _ => vec!["GP practice"],
     }
-}
-
-/// Kills the server when the test ends, passing or failing.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// One HTTP/1.1 GET, the whole response as text.
-fn get(address: &str, path: &str) -> String {
-    let mut stream = TcpStream::connect(address).expect("connect to the server");
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response
 }
 
 #[test]

@@ -1,27 +1,11 @@
 //! `fairer serve` as a user runs it: a real process listening on loopback, asked over TCP.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+mod common;
 
-/// Kills the server when the test ends, passing or failing.
-struct Server(Child);
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// One HTTP/1.1 GET, the whole response as text.
-fn get(address: &str, path: &str) -> String {
-    let mut stream = TcpStream::connect(address).expect("connect to the server");
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response
-}
+use common::{get, Server};
 
 #[test]
 fn serve_prints_its_address_and_answers_pages_and_the_api() {

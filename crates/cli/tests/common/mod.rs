@@ -65,3 +65,23 @@ pub fn assert_close(got: &str, expected: &str, rel: f64, what: &str) {
     let g: f64 = got.parse().unwrap_or_else(|_| panic!("{what}: got {got:?}, expected {expected}"));
     assert!((g - e).abs() <= rel * e.abs().max(1e-300), "{what}: got {g}, expected {e}");
 }
+
+/// A running `fairer serve`, killed when the test ends, passing or failing.
+pub struct Server(pub std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// One HTTP/1.1 GET to `address`, the whole response as text.
+pub fn get(address: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).expect("connect to the server");
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
